@@ -1,0 +1,152 @@
+// The composition root: createApp(config) wires listeners, the data-plane
+// graph and the one-second tick; reload() builds a new graph and swaps it in
+// (a bad config never gets here: it is refused by the loader); stop() drains.
+import { connect } from 'node:net';
+import type { Server as HttpServer } from 'node:http';
+import { createCoarseClock, type Clock } from '../core/clock.js';
+import { StartupError } from '../core/errors.js';
+import type { Observer, Req, Res } from '../core/model.js';
+import type { Config, HostPort } from '../config/schema.js';
+import { createConnectionGuard } from '../guard/connections.js';
+import { applyLimits, createHttpListener, createTlsListener, type AnyServer, type ListenerHooks } from '../proxy/listeners.js';
+import { rawRefusal } from '../proxy/refusals.js';
+import { V } from '../proxy/verdicts.js';
+import { buildGraph, type Graph } from './graph.js';
+import { createLogger, type Logger } from './logger.js';
+
+export interface AppOptions {
+  log?: Logger;
+  clock?: Clock;
+  /** Extra observers (tests, metrics); run after every response. */
+  observers?: Observer[];
+}
+
+export interface App {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  reload(config: Config): Promise<void>;
+  address(kind?: 'http' | 'tls'): HostPort | null;
+  url(kind?: 'http' | 'tls'): string;
+  readonly config: Config;
+  readonly log: Logger;
+  inFlight(): number;
+}
+
+export function createApp(initial: Config, opts: AppOptions = {}): App {
+  const log = opts.log ?? createLogger(initial.log.level);
+  const clock = opts.clock ?? createCoarseClock(10);
+  let inflight = 0;
+  const observers: Observer[] = [() => inflight--, ...(opts.observers ?? [])];
+  const deps = { now: clock.now, log, observers };
+  let graph: Graph = buildGraph(initial, deps);
+  const guard = createConnectionGuard({ maxPerIp: initial.limits.maxConnectionsPerIp, plainRefusal: rawRefusal(V.connLimit) });
+  const hooks: ListenerHooks = {
+    handle(req: Req, res: Res) {
+      inflight++;
+      graph.pipeline.handle(req, res);
+    },
+    upgrade(req: Req, res: Res, head: Buffer) {
+      inflight++;
+      graph.pipeline.handle(req, res, head);
+    },
+    guard,
+    onParseError: () => {},
+  };
+  let http: HttpServer | null = null;
+  let tls: AnyServer | null = null;
+  let tick: NodeJS.Timeout | null = null;
+
+  async function start(): Promise<void> {
+    const c = graph.config;
+    http = createHttpListener(hooks, c.limits);
+    await listen(http, c.listen);
+    if (c.tls.cert && c.tls.listen) {
+      tls = createTlsListener(hooks, c.limits, c.tls);
+      await listen(tls, c.tls.listen);
+    }
+    tick = setInterval(() => graph.bodyWatch.sweep(clock.now()), 1000);
+    tick.unref();
+    checkOrigin(c.origin, log);
+  }
+
+  async function stop(): Promise<void> {
+    if (tick) clearInterval(tick);
+    const servers = [http, tls].filter((s): s is AnyServer => s !== null);
+    const closed = Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+    for (const s of servers) (s as HttpServer).closeIdleConnections?.();
+    const deadline = Date.now() + graph.config.limits.drainTimeout;
+    while (inflight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    for (const s of servers) (s as HttpServer).closeAllConnections?.();
+    await closed;
+    await graph.close();
+    if (!opts.clock) clock.stop();
+  }
+
+  async function reload(next: Config): Promise<void> {
+    const old = graph;
+    const fresh = buildGraph(next, deps);
+    if (!sameAddress(old.config.listen, next.listen) || old.config.tls.cert !== next.tls.cert || old.config.tls.key !== next.tls.key) {
+      await fresh.close();
+      throw new StartupError('E_RELOAD_LISTEN', 'listen addresses and TLS files cannot change on reload', 'restart Rampart to change listeners');
+    }
+    graph = fresh;
+    guard.setMaxPerIp(next.limits.maxConnectionsPerIp);
+    for (const s of [http, tls]) if (s) applyLimits(s, next.limits);
+    log.info({ origin: next.origin }, 'configuration reloaded');
+    await old.close();
+  }
+
+  function address(kind: 'http' | 'tls' = 'http'): HostPort | null {
+    const s = kind === 'http' ? http : tls;
+    const a = s?.address();
+    return a && typeof a === 'object' ? { host: a.address, port: a.port } : null;
+  }
+
+  return {
+    start,
+    stop,
+    reload,
+    address,
+    url(kind = 'http') {
+      const a = address(kind);
+      if (!a) return '';
+      const host = a.host.includes(':') ? `[${a.host}]` : a.host;
+      return `${kind === 'http' ? 'http' : 'https'}://${host}:${a.port}`;
+    },
+    get config() {
+      return graph.config;
+    },
+    log,
+    inFlight: () => inflight,
+  };
+}
+
+function sameAddress(a: HostPort, b: HostPort): boolean {
+  return a.host === b.host && (a.port === b.port || b.port === 0);
+}
+
+function listen(server: AnyServer, at: HostPort): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EADDRINUSE') reject(new StartupError('E_PORT_IN_USE', `cannot listen on ${at.host}:${at.port}: the port is in use`, 'stop the other program or choose another port with --listen'));
+      else if (err.code === 'EACCES') reject(new StartupError('E_PORT_DENIED', `cannot listen on ${at.host}:${at.port}: permission denied`, 'ports below 1024 need privileges; use e.g. 8080'));
+      else reject(new StartupError('E_LISTEN', `cannot listen on ${at.host}:${at.port}: ${err.message}`, '', { cause: err }));
+    };
+    server.once('error', onError);
+    server.listen(at.port, at.host, () => {
+      server.off('error', onError);
+      server.on('error', () => {}); // later accept errors (EMFILE…) must not crash the process
+      resolve();
+    });
+  });
+}
+
+/** Warns (does not fail) when the origin cannot be reached at start: requests get 502 until it appears. */
+function checkOrigin(origin: string, log: Logger): void {
+  const u = new URL(origin);
+  const port = Number(u.port) || (u.protocol === 'https:' ? 443 : 80);
+  const s = connect({ host: u.hostname.replace(/^\[|\]$/g, ''), port });
+  s.setTimeout(3000, () => s.destroy(new Error('timeout')));
+  s.once('connect', () => s.destroy());
+  s.once('error', (err) => log.warn({ origin, err: err.message }, 'origin unreachable at start; serving 502 until it answers'));
+}

@@ -1,0 +1,71 @@
+// Builds the data-plane graph for one configuration: stages, forwarder,
+// pipeline. A reload builds a new graph beside the old one and swaps it in;
+// nothing here listens on a socket (app.ts owns the listeners).
+import type { Config } from '../config/schema.js';
+import type { Observer, RequestContext } from '../core/model.js';
+import { BodyWatch } from '../guard/body-guard.js';
+import { compileIdentity, type Identity } from '../identity/stage.js';
+import { createForwarder, type Forwarder } from '../proxy/forward.js';
+import { compileHosts, compileHygiene } from '../proxy/hygiene.js';
+import { createPipeline, type Pipeline } from '../proxy/pipeline.js';
+import { tunnel } from '../proxy/tunnel.js';
+import type { Logger } from './logger.js';
+
+export interface Graph {
+  readonly config: Config;
+  readonly pipeline: Pipeline;
+  readonly forwarder: Forwarder;
+  readonly identity: Identity;
+  readonly bodyWatch: BodyWatch;
+  close(): Promise<void>;
+}
+
+export interface GraphDeps {
+  now(): number;
+  log: Logger;
+  observers: readonly Observer[];
+}
+
+export function buildGraph(config: Config, deps: GraphDeps): Graph {
+  const limits = config.limits;
+  const identity = compileIdentity({ trustedProxies: config.trustedProxies });
+  const bodyWatch = new BodyWatch();
+  const origin = new URL(config.origin);
+  const forwarder = createForwarder({
+    origin: origin.origin,
+    connections: limits.originConnections,
+    headersTimeout: limits.originTimeout,
+    connectTimeout: limits.originConnectTimeout,
+    bodyTimeout: limits.originTimeout,
+    body: { maxBytes: limits.maxBodyBytes, minRate: limits.bodyMinRate, graceMs: limits.bodyGrace },
+    watch: bodyWatch,
+    now: deps.now,
+  });
+  const forward = (ctx: RequestContext): void => {
+    const trusted = identity.peerTrusted(ctx);
+    if (ctx.upgradeHead !== null) tunnel(ctx, origin, trusted, limits.originConnectTimeout);
+    else forwarder.forward(ctx, trusted);
+  };
+  const pipeline = createPipeline({
+    slots: {
+      parse: compileHygiene(compileHosts(config.hosts), limits.maxBodyBytes),
+      identity,
+      policy: null,
+      challenge: null,
+      cache: null,
+      admission: null,
+    },
+    forward,
+    observers: deps.observers,
+    now: deps.now,
+    onInternalError: (err, ctx) => deps.log.error({ err, path: ctx.path, method: ctx.method }, 'internal error in pipeline'),
+  });
+  return {
+    config,
+    pipeline,
+    forwarder,
+    identity,
+    bodyWatch,
+    close: () => forwarder.close(),
+  };
+}

@@ -1,0 +1,52 @@
+// `rampart demo` (what `npm start` runs): the built-in campaign site as the
+// origin, with Rampart in front of it on the embedded defaults.
+import { loadConfigObject } from '../config/load.js';
+import { createApp } from '../app/app.js';
+import { startDemoOrigin } from '../demo/origin.js';
+import { parse } from './args.js';
+import { serveUntilSignal } from './start.js';
+
+export const help = `Usage: rampart demo [--listen HOST:PORT] [--origin-port N]
+
+Runs a small campaign website (home, donate, login, search, donor API) as
+the origin and Rampart in front of it, with the embedded default settings.
+
+Options:
+      --listen H:P      where Rampart listens (default 127.0.0.1:8080)
+      --origin-port N   where the demo origin listens (default: a free port)
+  -h, --help            show this help`;
+
+export async function run(argv: string[], out: (s: string) => void): Promise<number> {
+  const { values } = parse('demo', argv, { listen: { type: 'string' }, 'origin-port': { type: 'string' } });
+  if (values.help) return out(help), 0;
+  const origin = await startDemoOrigin({ host: '127.0.0.1', port: Number(values['origin-port'] ?? 0), maxConcurrency: 32 });
+  const config = loadConfigObject(
+    {
+      listen: values.listen ?? '127.0.0.1:8080',
+      origin: origin.url,
+      hosts: ['localhost', '127.0.0.1', '[::1]'],
+      data_dir: './data',
+    },
+    'demo defaults',
+  );
+  const app = createApp(config);
+  try {
+    await app.start();
+  } catch (e) {
+    await origin.close();
+    throw e;
+  }
+  const base = app.url();
+  out(
+    [
+      'Rampart demo is running.',
+      `  campaign site (through the shield): ${base}/`,
+      `  donate: ${base}/donate   login: ${base}/login   search: ${base}/search?q=water`,
+      `  demo origin (unprotected, direct):  ${origin.url}/`,
+      'Press Ctrl+C to stop.',
+    ].join('\n'),
+  );
+  await serveUntilSignal(app, null, out);
+  await origin.close();
+  return 0;
+}

@@ -1,0 +1,75 @@
+// `rampart start`: runs the shield from a YAML file (or flags alone), reloads
+// on SIGHUP (a bad new file is refused and the old config keeps running) and
+// drains in-flight requests on SIGTERM/SIGINT.
+import { loadConfigFile, loadConfigObject, readConfigObject } from '../config/load.js';
+import type { Config } from '../config/schema.js';
+import { RampartError, UsageError } from '../core/errors.js';
+import { createApp, type App } from '../app/app.js';
+import { parse } from './args.js';
+
+export const help = `Usage: rampart start [-c FILE] [--origin URL] [--listen HOST:PORT] [--host NAME]
+
+Starts the shield in front of an origin.
+
+Options:
+  -c, --config FILE    YAML configuration (see rampart.example.yaml)
+      --origin URL     origin to protect (overrides the file)
+      --listen H:P     address to listen on (overrides the file)
+      --host NAME      a host name to serve (repeatable; default: the listen host and localhost)
+  -h, --help           show this help
+
+Signals: SIGHUP reloads the file; SIGTERM or SIGINT drains and exits.`;
+
+export function configFromFlags(values: Record<string, unknown>): Config {
+  if (values.config) {
+    const fileConfig = loadConfigFile(String(values.config));
+    if (!values.origin && !values.listen) return fileConfig;
+  }
+  if (!values.origin && !values.config) throw new UsageError('start: give -c FILE or --origin URL', "e.g. 'rampart start --origin http://127.0.0.1:3000'");
+  const raw: Record<string, unknown> = values.config ? readConfigObject(String(values.config)) : {};
+  if (values.origin) raw.origin = values.origin;
+  if (values.listen) raw.listen = values.listen;
+  const hosts = values.host as string[] | undefined;
+  if (hosts?.length) raw.hosts = hosts;
+  if (!raw.hosts) raw.hosts = ['localhost', '127.0.0.1', String(raw.listen ?? '127.0.0.1:8080').replace(/:\d+$/, '').replace(/^\[|\]$/g, '') || 'localhost'];
+  return loadConfigObject(raw, 'flags');
+}
+
+export async function run(argv: string[], out: (s: string) => void): Promise<number> {
+  const { values } = parse('start', argv, {
+    config: { type: 'string', short: 'c' },
+    origin: { type: 'string' },
+    listen: { type: 'string' },
+    host: { type: 'string', multiple: true },
+  });
+  if (values.help) return out(help), 0;
+  const config = configFromFlags(values);
+  const app = createApp(config);
+  await app.start();
+  out(`rampart: shielding ${config.origin} at ${app.url()}`);
+  await serveUntilSignal(app, values.config ? String(values.config) : null, out);
+  return 0;
+}
+
+/** Keeps running; SIGHUP reloads `file`, SIGTERM/SIGINT drains and resolves. */
+export function serveUntilSignal(app: App, file: string | null, out: (s: string) => void): Promise<void> {
+  return new Promise((resolve) => {
+    const onHup = () => {
+      if (!file) return void out('rampart: SIGHUP ignored (no config file)');
+      try {
+        const next = loadConfigFile(file);
+        app.reload(next).catch((e: unknown) => app.log.error({ err: e }, 'reload refused'));
+      } catch (e) {
+        app.log.error({ err: e instanceof RampartError ? e.message : String(e) }, 'reload refused: the old configuration keeps running');
+      }
+    };
+    const onStop = (sig: string) => {
+      out(`rampart: ${sig}, draining in-flight requests`);
+      process.off('SIGHUP', onHup);
+      app.stop().then(resolve, resolve);
+    };
+    process.on('SIGHUP', onHup);
+    process.once('SIGTERM', () => onStop('SIGTERM'));
+    process.once('SIGINT', () => onStop('SIGINT'));
+  });
+}

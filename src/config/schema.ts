@@ -1,0 +1,14 @@
+// The one configuration schema. Sections live in schema/*.ts; this joins them.
+// Types are inferred from it (snake_case in YAML, camelCase past load.ts).
+import { z } from 'zod';
+import type { Camelize } from './camelize.js';
+import { coreShape } from './schema/core.js';
+
+export const configSchema = z.strictObject({
+  ...coreShape,
+});
+
+export type RawConfig = z.output<typeof configSchema>;
+/** The validated, camelCased, deep-frozen configuration every module receives. */
+export type Config = Readonly<Camelize<RawConfig>>;
+export type HostPort = { host: string; port: number };

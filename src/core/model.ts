@@ -1,0 +1,123 @@
+// Shared types of the data plane: Verdict, RequestContext, Stage, and the
+// interfaces that middle-layer modules implement for each other.
+// Not behaviour: the pipeline (src/proxy/pipeline.ts) drives these.
+// Hot path: one RequestContext per request, fixed shape, no deletes.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+/** What a stage decided. `serve` means the stage already wrote the response. */
+export type Action = 'allow' | 'limit' | 'deny' | 'challenge' | 'drop' | 'serve' | 'error';
+
+/**
+ * A refusal or an outcome, named after its rule (`ban/auto-flood`,
+ * `limit/login`, `default/allow`). The same name goes into the
+ * `rampart-verdict` header, metric labels, logs and incident evidence.
+ * Verdicts are built once at compile time and shared: never mutate one.
+ */
+export interface Verdict {
+  readonly rule: string;
+  readonly action: Action;
+  readonly status: number;
+  /** Seconds for Retry-After (limit/shed), 0 for none. */
+  readonly retryAfter: number;
+}
+
+const RULE_RE = /^[a-z0-9-]+\/[a-z0-9._:-]+$/;
+
+/** Builds a frozen verdict; rule names are `family/name` in lower case. */
+export function verdict(rule: string, action: Action, status: number, retryAfter = 0): Verdict {
+  if (!RULE_RE.test(rule)) throw new TypeError(`bad verdict rule name: ${rule}`);
+  return Object.freeze({ rule, action, status, retryAfter });
+}
+
+export const ALLOW: Verdict = verdict('default/allow', 'allow', 200);
+
+/** Route classes known to every module; config may add custom names. */
+export type RouteClass = 'static' | 'page' | 'api' | 'login' | 'donate' | 'sensitive' | (string & {});
+
+/** Either an HTTP/1 or an HTTP/2-compat request; both have the same surface we use. */
+export type Req = IncomingMessage;
+export type Res = ServerResponse;
+
+/**
+ * Everything the pipeline knows about one request. All fields are set in the
+ * constructor so that V8 keeps one hidden class; stages fill them in order.
+ */
+export class RequestContext {
+  /** Coarse clock (ms since epoch) at arrival. */
+  startedAt = 0;
+  method = '';
+  /** Origin-form request target (path and query) as forwarded. */
+  target = '';
+  /** Path without the query string, as sent (not decoded). */
+  path = '';
+  /** Query string without '?', '' when absent. */
+  query = '';
+  host = '';
+  /** Address of the TCP peer. */
+  peerIp = '';
+  /** Address of the client after trusted-proxy handling. */
+  clientIp = '';
+  /** 32-bit key of the client address (IPv4 as uint32, IPv6 hashed /64). */
+  clientKey = 0;
+  /** 32-bit key of the client prefix (/24 IPv4, /48 IPv6 hashed). */
+  prefixKey = 0;
+  /** 32-bit request fingerprint (header names/order, UA family, Accept-* shape). */
+  fingerprint = 0;
+  /** ISO country code or '' when unknown. */
+  country = '';
+  /** Autonomous system number or 0 when unknown. */
+  asn = 0;
+  routeClass: RouteClass = 'page';
+  /** 'https' when the client reached us over TLS (or a trusted proxy says so). */
+  proto: 'http' | 'https' = 'http';
+  httpVersion = '1.1';
+  /** The client carries a valid pass (challenge solved) or an origin session. */
+  verified = false;
+  /** Policy or mode asks the challenge stage to require a pass. */
+  challengeRequired = false;
+  /** Final verdict; `default/allow` unless a stage refused or served. */
+  verdict: Verdict = ALLOW;
+  /** Status sent to the client (set when the response ends). */
+  status = 0;
+  /** Origin time to first byte in ms; -1 when the origin was not asked. */
+  originMs = -1;
+  bytesOut = 0;
+  /** Called once when the response is finished or aborted (admission release, cache fill). */
+  onDone: ((ctx: RequestContext) => void) | null = null;
+  /** Bytes after the head of an Upgrade request (WebSocket); null for ordinary requests. */
+  upgradeHead: Buffer | null = null;
+  /** Set by the cache stage to receive the origin response for storing. */
+  cacheSink: CacheSink | null = null;
+  req: Req;
+  res: Res;
+
+  constructor(req: Req, res: Res) {
+    this.req = req;
+    this.res = res;
+  }
+}
+
+/** Receives a forwarded origin response (the cache fills itself from it). */
+export interface CacheSink {
+  /** Return false to stop receiving (e.g. not cacheable). */
+  start(status: number, headers: Record<string, string | string[] | undefined>): boolean;
+  data(chunk: Buffer): void;
+  end(): void;
+  abort(): void;
+}
+
+/** null: go on to the next stage. A Verdict: stop (respond unless action is `serve`). */
+export type StageResult = Verdict | null | PromiseLike<Verdict | null>;
+
+/** One step of the request lifecycle; `run` is synchronous unless it does I/O. */
+export interface Stage {
+  readonly name: string;
+  run(ctx: RequestContext): StageResult;
+}
+
+/** Called after the response has ended; must be O(1) and never throw. */
+export type Observer = (ctx: RequestContext) => void;
+
+export function isThenable<T>(v: unknown): v is PromiseLike<T> {
+  return v !== null && typeof v === 'object' && typeof (v as { then?: unknown }).then === 'function';
+}

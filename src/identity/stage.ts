@@ -1,0 +1,40 @@
+// The identity stage: client address (trusted-proxy aware), its 32-bit keys,
+// the request fingerprint and the forwarded protocol. Synchronous, O(headers).
+import { compileCidrSet, type CidrSet } from '../core/cidr-set.js';
+import { clientKeyOf, prefixKeyOf } from '../core/ip.js';
+import type { RequestContext, Stage } from '../core/model.js';
+import { clientIpOf } from './client-ip.js';
+import { fingerprintOf } from './fingerprint.js';
+
+export interface IdentityOptions {
+  trustedProxies: readonly string[];
+}
+
+export interface Identity extends Stage {
+  readonly trusted: CidrSet;
+  /** True when the TCP peer is a trusted proxy (its forwarding headers are believed). */
+  peerTrusted(ctx: RequestContext): boolean;
+}
+
+export function compileIdentity(opts: IdentityOptions): Identity {
+  const trusted = compileCidrSet(opts.trustedProxies);
+  const peerTrusted = (ctx: RequestContext) => trusted.size > 0 && trusted.has(ctx.peerIp);
+  return {
+    name: 'identity',
+    trusted,
+    peerTrusted,
+    run(ctx) {
+      const hd = ctx.req.headers;
+      const ip = clientIpOf(ctx.peerIp, hd['x-forwarded-for'], trusted);
+      ctx.clientIp = ip;
+      ctx.clientKey = clientKeyOf(ip);
+      ctx.prefixKey = prefixKeyOf(ip);
+      ctx.fingerprint = fingerprintOf(ctx.req);
+      if (ip !== ctx.peerIp) {
+        const p = hd['x-forwarded-proto'];
+        if (p === 'https' || p === 'http') ctx.proto = p;
+      }
+      return null;
+    },
+  };
+}

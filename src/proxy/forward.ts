@@ -1,0 +1,149 @@
+// Forwarding to the origin through an undici Pool with `dispatch` (measured
+// here as about 2x Pool.request+pipeline). Bodies stream both ways with
+// backpressure and are never buffered whole. Origin faults become 502/504.
+// Per request: one handler object, no timers (undici owns the timeouts).
+import { Pool } from 'undici';
+import type { Dispatcher } from 'undici';
+import type { RequestContext } from '../core/model.js';
+import { sendRefusal } from './refusals.js';
+import { V } from './verdicts.js';
+import { downstreamResponseHeaders, upstreamRequestHeaders } from './headers.js';
+import { BodyTooLarge, BodyTooSlow, GuardedBody, type BodyLimits, type BodyWatch } from '../guard/body-guard.js';
+
+export interface ForwardOptions {
+  origin: string;
+  connections: number;
+  headersTimeout: number;
+  connectTimeout: number;
+  /** Time between two body chunks from the origin. */
+  bodyTimeout: number;
+  body: BodyLimits;
+  watch: BodyWatch;
+  now(): number;
+}
+
+export interface Forwarder {
+  forward(ctx: RequestContext, trusted: boolean): void;
+  readonly pool: Pool;
+  close(): Promise<void>;
+}
+
+const NO_BODY = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'DELETE']);
+
+export function createForwarder(opts: ForwardOptions): Forwarder {
+  const pool = new Pool(opts.origin, {
+    connections: opts.connections,
+    pipelining: 1,
+    keepAliveTimeout: 4_000,
+    headersTimeout: opts.headersTimeout,
+    bodyTimeout: opts.bodyTimeout,
+    connectTimeout: opts.connectTimeout,
+  });
+  return {
+    pool,
+    forward(ctx, trusted) {
+      const req = ctx.req;
+      const hasBody = !NO_BODY.has(ctx.method) || req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined;
+      const handler = new ResponseRelay(ctx, opts.now);
+      const body = hasBody ? guardBody(ctx, opts) : null;
+      pool.dispatch(
+        {
+          origin: opts.origin,
+          method: ctx.method,
+          path: ctx.target,
+          headers: upstreamRequestHeaders(ctx, trusted, false),
+          body,
+        },
+        handler,
+      );
+    },
+    close: () => pool.close(),
+  };
+}
+
+/** Puts the size cap and the minimum-rate watch between the client and the origin. */
+function guardBody(ctx: RequestContext, opts: ForwardOptions): GuardedBody {
+  const body = new GuardedBody(opts.body, opts.watch, opts.now());
+  const req = ctx.req;
+  req.on('error', (err) => body.destroy(err));
+  req.on('aborted', () => body.destroy(new Error('client aborted the upload')));
+  req.pipe(body);
+  return body;
+}
+
+/** Relays one origin response to the client, pausing the origin when the client is slow. */
+class ResponseRelay implements Dispatcher.DispatchHandler {
+  private controller: Dispatcher.DispatchController | null = null;
+  private readonly ctx: RequestContext;
+  private readonly now: () => number;
+
+  constructor(ctx: RequestContext, now: () => number) {
+    this.ctx = ctx;
+    this.now = now;
+    ctx.res.once('close', this.onClientClose);
+  }
+
+  private readonly onClientClose = (): void => {
+    if (!this.ctx.res.writableFinished) this.controller?.abort(new Error('client closed'));
+  };
+
+  private readonly onDrain = (): void => {
+    this.controller?.resume();
+  };
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    if (this.ctx.res.destroyed) controller.abort(new Error('client closed'));
+  }
+
+  onResponseStart(_c: Dispatcher.DispatchController, status: number, headers: Record<string, string | string[] | undefined>, message?: string): void {
+    const ctx = this.ctx;
+    if (status < 200) return; // 1xx informational: Node answers Expect itself
+    ctx.originMs = this.now() - ctx.startedAt;
+    ctx.status = status;
+    const sink = ctx.cacheSink;
+    if (sink !== null && !sink.start(status, headers)) ctx.cacheSink = null;
+    ctx.res.writeHead(status, message || undefined, downstreamResponseHeaders(headers, ctx.verdict.rule));
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    const ctx = this.ctx;
+    ctx.bytesOut += chunk.length;
+    if (ctx.cacheSink !== null) ctx.cacheSink.data(chunk);
+    if (!ctx.res.write(chunk)) {
+      controller.pause();
+      ctx.res.once('drain', this.onDrain);
+    }
+  }
+
+  onResponseEnd(): void {
+    if (this.ctx.cacheSink !== null) this.ctx.cacheSink.end();
+    this.ctx.res.end();
+  }
+
+  onResponseError(_c: Dispatcher.DispatchController, err: Error): void {
+    const ctx = this.ctx;
+    if (ctx.cacheSink !== null) {
+      ctx.cacheSink.abort();
+      ctx.cacheSink = null;
+    }
+    if (ctx.res.destroyed || ctx.res.writableEnded) return;
+    if (ctx.res.headersSent) {
+      ctx.res.destroy(err); // mid-body failure: the client must see a truncated response, not a clean end
+      return;
+    }
+    const v = verdictOfError(err);
+    ctx.verdict = v;
+    ctx.status = v.status;
+    ctx.req.unpipe();
+    sendRefusal(ctx.res, v, ctx.method === 'HEAD', v.rule.startsWith('guard/'));
+  }
+}
+
+function verdictOfError(err: Error) {
+  if (err instanceof BodyTooLarge) return V.bodyTooLarge;
+  if (err instanceof BodyTooSlow) return V.slowBody;
+  const code = (err as { code?: string }).code ?? '';
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return V.originTimeout;
+  return V.originUnavailable;
+}

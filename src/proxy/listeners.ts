@@ -1,0 +1,122 @@
+// Listeners: HTTP/1.1 (node:http, llhttp strict), and TLS with HTTP/2 and
+// HTTP/1.1 (ALPN) when cert/key are configured. Each listener wires the
+// connection guard at accept, parse errors to pre-built 4xx bytes, upgrades
+// to the pipeline, and refuses CONNECT (never an open proxy).
+import { createServer as createHttpServer, ServerResponse, type Server as HttpServer, type IncomingMessage } from 'node:http';
+import { createSecureServer, type Http2SecureServer } from 'node:http2';
+import { createServer as createHttpsServer } from 'node:https';
+import { readFileSync } from 'node:fs';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { Req, Res } from '../core/model.js';
+import type { ConnectionGuard } from '../guard/connections.js';
+import { rawRefusal } from './refusals.js';
+import { V } from './verdicts.js';
+
+export interface ListenerLimits {
+  maxHeaderBytes: number;
+  headerTimeout: number;
+  idleTimeout: number;
+  sendTimeout: number;
+  maxConnections: number;
+}
+
+export interface ListenerHooks {
+  handle(req: Req, res: Res): void;
+  upgrade(req: Req, res: Res, head: Buffer): void;
+  guard: ConnectionGuard;
+  /** Counts parse-level refusals (metrics); must not throw. */
+  onParseError(rule: string): void;
+}
+
+export type AnyServer = HttpServer | Http2SecureServer;
+
+function clientErrorVerdict(code: string | undefined) {
+  if (code === 'HPE_HEADER_OVERFLOW') return V.headerTooLarge;
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return V.headerTimeout;
+  if (code === 'HPE_INVALID_TRANSFER_ENCODING' || code === 'HPE_UNEXPECTED_CONTENT_LENGTH' || code === 'HPE_INVALID_CHUNK_SIZE') return V.badFraming;
+  return V.badRequest;
+}
+
+function onClientError(hooks: ListenerHooks, err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const v = clientErrorVerdict(err.code);
+  hooks.onParseError(v.rule);
+  const inFlight = (socket as Duplex & { _httpMessage?: ServerResponse })._httpMessage;
+  if (inFlight && inFlight.headersSent) socket.destroy();
+  else socket.end(rawRefusal(v));
+}
+
+function wire(server: AnyServer, hooks: ListenerHooks, limits: ListenerLimits, plain: boolean): void {
+  server.on('connection', (socket: Socket) => {
+    hooks.guard.admit(socket, plain);
+  });
+  server.on('request', hooks.handle as never);
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const res = new ServerResponse(req);
+    res.shouldKeepAlive = false;
+    res.assignSocket(socket as Socket);
+    hooks.upgrade(req, res, head);
+  });
+  server.on('connect', (_req: IncomingMessage, socket: Duplex) => {
+    hooks.onParseError(V.badRequest.rule);
+    socket.on('error', () => {});
+    socket.end(rawRefusal(V.badRequest));
+  });
+  if (plain) server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => onClientError(hooks, err, socket));
+  applyLimits(server, limits);
+}
+
+/** Timeouts that can change on reload without rebinding. */
+export function applyLimits(server: AnyServer, limits: ListenerLimits): void {
+  const s = server as HttpServer;
+  s.headersTimeout = limits.headerTimeout;
+  s.requestTimeout = 0; // the body guard enforces a minimum rate instead of a total
+  s.keepAliveTimeout = limits.idleTimeout;
+  s.maxConnections = limits.maxConnections;
+  s.setTimeout(limits.sendTimeout);
+}
+
+export function createHttpListener(hooks: ListenerHooks, limits: ListenerLimits): HttpServer {
+  const server = createHttpServer({
+    maxHeaderSize: limits.maxHeaderBytes,
+    insecureHTTPParser: false,
+    requireHostHeader: false,
+    joinDuplicateHeaders: false,
+    noDelay: true,
+    connectionsCheckingInterval: 1000,
+    headersTimeout: limits.headerTimeout,
+    requestTimeout: 0,
+  });
+  wire(server, hooks, limits, true);
+  return server;
+}
+
+export interface TlsFiles {
+  cert: string;
+  key: string;
+  http2: boolean;
+}
+
+export function createTlsListener(hooks: ListenerHooks, limits: ListenerLimits, tls: TlsFiles): AnyServer {
+  const cert = readFileSync(tls.cert);
+  const key = readFileSync(tls.key);
+  if (!tls.http2) {
+    const server = createHttpsServer({ cert, key, maxHeaderSize: limits.maxHeaderBytes, handshakeTimeout: limits.headerTimeout, requireHostHeader: false, noDelay: true, connectionsCheckingInterval: 1000 });
+    wire(server, hooks, limits, true);
+    return server;
+  }
+  const server = createSecureServer({
+    cert,
+    key,
+    allowHTTP1: true,
+    handshakeTimeout: limits.headerTimeout,
+    maxSessionMemory: 10,
+    settings: { maxConcurrentStreams: 100, maxHeaderListSize: limits.maxHeaderBytes },
+  });
+  wire(server, hooks, limits, false);
+  return server;
+}
