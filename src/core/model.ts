@@ -121,3 +121,57 @@ export type Observer = (ctx: RequestContext) => void;
 export function isThenable<T>(v: unknown): v is PromiseLike<T> {
   return v !== null && typeof v === 'object' && typeof (v as { then?: unknown }).then === 'function';
 }
+
+// ---------------------------------------------------------------------------
+// Shared defense types. The detector writes them, shared state carries them
+// between workers and nodes, policy/challenge/guard read them, control shows
+// them. Plain data (JSON-safe), so every backend can store them.
+
+/** The attack mode: the detector steps it, an operator may force it. */
+export type Mode = 'normal' | 'elevated' | 'under_attack' | 'recovering';
+export const MODES: readonly Mode[] = ['normal', 'elevated', 'under_attack', 'recovering'];
+
+/** A ban of one address or CIDR, refused at accept time until `until`. */
+export interface Ban {
+  /** An address ("203.0.113.7", "2001:db8::1") or CIDR ("203.0.113.0/24"). */
+  readonly target: string;
+  /** The verdict rule that names it, e.g. `ban/manual`, `ban/auto-flood`. */
+  readonly rule: string;
+  /** ms since the epoch. */
+  readonly createdAt: number;
+  readonly until: number;
+  /** Why, in words, with the figures that triggered it. */
+  readonly reason: string;
+  readonly source: 'manual' | 'auto';
+}
+
+/**
+ * A mitigation scoped to an attack's signature, chosen by the detector (or an
+ * operator) and applied by policy to matching requests until `until`.
+ * Empty match lists mean "any"; all non-empty lists must match.
+ */
+export interface Mitigation {
+  readonly id: string;
+  readonly action: 'limit' | 'challenge' | 'deny';
+  /** Verdict rule, e.g. `mitigate/limit-signature`, `mitigate/challenge-route`. */
+  readonly rule: string;
+  readonly match: {
+    readonly prefixKeys: readonly number[];
+    readonly fingerprints: readonly number[];
+    readonly routeClasses: readonly string[];
+    /** Raw path prefixes. */
+    readonly paths: readonly string[];
+    /** Only clients without a pass or origin session (ctx.verified false). */
+    readonly unverifiedOnly: boolean;
+  };
+  /** For `limit`: requests per second allowed per client address. */
+  readonly rate: number;
+  readonly createdAt: number;
+  readonly until: number;
+  readonly reason: string;
+  /** The numbers behind the decision (e.g. { rps: 4100, baseline: 80, share: 0.93 }). */
+  readonly figures: Readonly<Record<string, number>>;
+}
+
+/** Enforce acts on requests; observe (shadow mode) only records what it would do. */
+export type Enforcement = 'enforce' | 'observe';

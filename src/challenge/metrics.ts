@@ -1,0 +1,98 @@
+// Challenge counters for the dashboard and for measuring harm to people:
+// issued, solved (by method), failed, replayed, expired, abandoned, passes
+// accepted/rejected, median solve time, and issued/solved per route class.
+// Bounded: plain numbers, a 256-sample ring, at most 32 route classes.
+// Not Prometheus wiring (control/ reads stats() and exports it).
+
+const RING = 256;
+const MAX_ROUTES = 32;
+
+export interface RouteStats {
+  issued: number;
+  solved: number;
+}
+
+export interface ChallengeStats {
+  issued: number;
+  /** Solved with proof of work. */
+  solved: number;
+  /** Passed the no-JS meta-refresh check. */
+  solvedNoJs: number;
+  /** Bad solution, forged or mismatched token (other prefix or browser). */
+  failed: number;
+  replayed: number;
+  expired: number;
+  /** issued − solved − solvedNoJs − failed − replayed − expired, floored at 0: approximate (reloads re-issue). */
+  abandoned: number;
+  /** Median ms from issue to verify over the last 256 solves; 0 before any. */
+  medianSolveMs: number;
+  solvedVia: { subtle: number; js: number; main: number };
+  passesAccepted: number;
+  /** A pass cookie was sent but did not verify (expired, other network, forged). */
+  passesRejected: number;
+  byRouteClass: Record<string, RouteStats>;
+  nonceStoreSize: number;
+  nonceEvictedLive: number;
+}
+
+export type Outcome = 'solved' | 'failed' | 'replayed' | 'expired';
+
+export class StatsRecorder {
+  readonly counts = { issued: 0, solved: 0, solvedNoJs: 0, failed: 0, replayed: 0, expired: 0, passesAccepted: 0, passesRejected: 0 };
+  private readonly via = { subtle: 0, js: 0, main: 0 };
+  private readonly ring = new Float64Array(RING);
+  private ringN = 0;
+  private readonly routeNames: string[] = ['other'];
+  private readonly routes: RouteStats[] = [{ issued: 0, solved: 0 }];
+
+  /** The small index a route class travels under inside a token (0 = other, past 32 classes). */
+  routeIndex(name: string): number {
+    const i = this.routeNames.indexOf(name);
+    if (i >= 0) return i;
+    if (this.routeNames.length >= MAX_ROUTES) return 0;
+    this.routeNames.push(name);
+    this.routes.push({ issued: 0, solved: 0 });
+    return this.routeNames.length - 1;
+  }
+
+  issued(route: number): void {
+    this.counts.issued++;
+    this.routes[route].issued++;
+  }
+
+  /** `how`: 'subtle' | 'js' | '<either>-main' (no Worker) as the page reports it, or 'nojs'. */
+  outcome(o: Outcome, route: number, solveMs: number, how: string): void {
+    const s = this.counts;
+    if (o !== 'solved') {
+      s[o]++;
+      return;
+    }
+    if (how === 'nojs') s.solvedNoJs++;
+    else s.solved++;
+    if (how === 'subtle' || how === 'js') this.via[how]++;
+    else if (how.endsWith('-main')) this.via.main++;
+    if (route < this.routes.length) this.routes[route].solved++;
+    this.ring[this.ringN++ % RING] = solveMs;
+  }
+
+  snapshot(store: { size: number; evictedLive: number }): ChallengeStats {
+    const s = this.counts;
+    const done = s.solved + s.solvedNoJs + s.failed + s.replayed + s.expired;
+    return {
+      ...s,
+      abandoned: Math.max(0, s.issued - done),
+      medianSolveMs: median(this.ring.subarray(0, Math.min(this.ringN, RING))),
+      solvedVia: { ...this.via },
+      byRouteClass: Object.fromEntries(this.routeNames.map((n, i) => [n, { ...this.routes[i] }])),
+      nonceStoreSize: store.size,
+      nonceEvictedLive: store.evictedLive,
+    };
+  }
+}
+
+function median(xs: Float64Array): number {
+  if (xs.length === 0) return 0;
+  const sorted = Float64Array.from(xs).sort();
+  const m = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[m] : (sorted[m - 1] + sorted[m]) / 2;
+}

@@ -1,0 +1,87 @@
+// The challenge stage's responses and their verdicts: the interstitial, the
+// 429 for unsafe methods without a pass (JSON or text, never the HTML page
+// that would lose the request body), redirects after solving, failure pages,
+// scripts. Constant bodies and header lists are built once.
+import { verdict, type RequestContext, type Verdict } from '../core/model.js';
+import type { Asset } from './assets.js';
+
+export const CV = {
+  required: verdict('challenge/required', 'serve', 403),
+  requiredUnsafe: verdict('challenge/required', 'serve', 429, 30),
+  solved: verdict('challenge/solved', 'serve', 303),
+  solvedNoJs: verdict('challenge/solved-nojs', 'serve', 303),
+  expired: verdict('challenge/expired', 'serve', 303),
+  failed: verdict('challenge/failed', 'serve', 403),
+  replayed: verdict('challenge/replayed', 'serve', 403),
+  asset: verdict('challenge/asset', 'serve', 200),
+  notFound: verdict('challenge/not-found', 'serve', 404),
+  badRequest: verdict('challenge/bad-request', 'serve', 400),
+};
+
+// The page runs only our own script and posts only to our own origin; the
+// requested URL is spliced into it (escaped), so a strict CSP is cheap insurance.
+const CSP = "default-src 'none'; script-src 'self'; worker-src 'self'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+const HTML_HEADERS = ['content-type', 'text/html; charset=utf-8', 'cache-control', 'no-store', 'content-security-policy', CSP, 'referrer-policy', 'same-origin', 'x-content-type-options', 'nosniff'];
+
+const UNSAFE_MESSAGE =
+  'This site is checking visitors while it is under heavy load, and this request carries no pass. ' +
+  'Open the site in a web browser first (it runs a short check and sets a cookie), then send the request again. ' +
+  'Programs and integrations can be given an API token: ask the site team.';
+
+function fixed(type: string, text: string, v: Verdict): { headers: string[]; body: Buffer } {
+  const body = Buffer.from(text);
+  const headers = ['content-type', type, 'content-length', String(body.length), 'cache-control', 'no-store', 'retry-after', String(v.retryAfter), 'rampart-verdict', v.rule];
+  return { headers, body };
+}
+
+const UNSAFE_JSON = fixed('application/json', `${JSON.stringify({ error: 'challenge_required', verdict: CV.requiredUnsafe.rule, message: UNSAFE_MESSAGE })}\n`, CV.requiredUnsafe);
+const UNSAFE_TEXT = fixed('text/plain; charset=utf-8', `${UNSAFE_MESSAGE}\n`, CV.requiredUnsafe);
+
+export function wantsJson(ctx: RequestContext): boolean {
+  const h = ctx.req.headers;
+  return (h.accept !== undefined && h.accept.includes('json')) || (h['content-type'] !== undefined && h['content-type'].includes('json'));
+}
+
+function end(ctx: RequestContext, v: Verdict, headers: string[], body: Buffer | string | undefined): Verdict {
+  ctx.status = v.status;
+  ctx.res.writeHead(v.status, headers);
+  ctx.res.end(ctx.method === 'HEAD' ? undefined : body);
+  return v;
+}
+
+/** An HTML page (interstitial or failure) with its verdict. */
+export function sendHtml(ctx: RequestContext, v: Verdict, html: string): Verdict {
+  return end(ctx, v, [...HTML_HEADERS, 'content-length', String(Buffer.byteLength(html)), 'rampart-verdict', v.rule], html);
+}
+
+/** Unsafe method without a pass: 429 with Retry-After; the body explains how to get through. */
+export function sendUnsafe(ctx: RequestContext): Verdict {
+  const r = wantsJson(ctx) ? UNSAFE_JSON : UNSAFE_TEXT;
+  // The body the client sent is left unread: close so it is not parsed as a next request.
+  ctx.res.shouldKeepAlive = false;
+  return end(ctx, CV.requiredUnsafe, r.headers, r.body);
+}
+
+/** 303 to a sanitised same-origin path, optionally setting the pass cookie. */
+export function sendRedirect(ctx: RequestContext, v: Verdict, location: string, setCookie: string): Verdict {
+  const headers = ['location', location, 'content-length', '0', 'cache-control', 'no-store', 'rampart-verdict', v.rule];
+  if (setCookie !== '') headers.push('set-cookie', setCookie);
+  return end(ctx, v, headers, undefined);
+}
+
+/** JSON outcome for programmatic verify calls (fetch with a JSON body). */
+export function sendJson(ctx: RequestContext, v: Verdict, obj: object, setCookie: string): Verdict {
+  const body = `${JSON.stringify(obj)}\n`;
+  const headers = ['content-type', 'application/json', 'content-length', String(Buffer.byteLength(body)), 'cache-control', 'no-store', 'rampart-verdict', v.rule];
+  if (setCookie !== '') headers.push('set-cookie', setCookie);
+  return end(ctx, v, headers, body);
+}
+
+export function sendAsset(ctx: RequestContext, a: Asset): Verdict {
+  return end(ctx, CV.asset, a.headers as string[], a.body);
+}
+
+export function sendPlain(ctx: RequestContext, v: Verdict, text: string): Verdict {
+  const body = `${text}\n`;
+  return end(ctx, v, ['content-type', 'text/plain; charset=utf-8', 'content-length', String(Buffer.byteLength(body)), 'cache-control', 'no-store', 'rampart-verdict', v.rule], body);
+}

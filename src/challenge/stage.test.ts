@@ -1,0 +1,186 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { challengeSchema } from '../config/schema/challenge.js';
+import { camelize } from '../config/camelize.js';
+import { isThenable, type Verdict } from '../core/model.js';
+import { solve } from './pow.js';
+import { compileChallenge, type Mode } from './stage.js';
+import { fakeCtx, pageParams, type FakeOptions } from './testing.js';
+
+const T0 = 1_900_000_000_000;
+const TOKEN = 'integration-token-0123456789';
+
+function setup(yaml: Record<string, unknown> = {}, mode: Mode = 'elevated') {
+  const config = camelize(challengeSchema.parse({ difficulty: { elevated: 8, under_attack: 10, manual: 9 }, ...yaml }));
+  const clock = { t: T0, mode };
+  const keys = [randomBytes(32)];
+  const c = compileChallenge(config, { now: () => clock.t, keys: () => keys, mode: () => clock.mode });
+  async function run(o: FakeOptions) {
+    const { ctx, out } = fakeCtx(o);
+    const r = c.stage.run(ctx);
+    const v = isThenable<Verdict | null>(r) ? await r : r;
+    return { v, ctx, out };
+  }
+  return { c, clock, run };
+}
+
+/** GET → page → solve → POST verify; returns the verify response. */
+async function solveFlow(s: ReturnType<typeof setup>, target: string, extra: FakeOptions = {}) {
+  const page = await s.run({ target, ...extra });
+  const p = pageParams(page.out.body);
+  const body = new URLSearchParams({ challenge: p.token, solution: String(solve(p.seed, p.bits)), return: target, via: 'subtle' }).toString();
+  s.clock.t += 1200;
+  const verify = await s.run({ ...extra, method: 'POST', target: '/.rampart/challenge/verify', body, headers: { ...extra.headers, 'content-type': 'application/x-www-form-urlencoded' } });
+  return { page, verify, body };
+}
+
+test('GET without a pass gets the interstitial: 403, no-store, verdict header, accessible, small', async () => {
+  const { run } = setup();
+  const { v, out } = await run({ target: '/news?id=1&x="<y>"' });
+  assert.equal(v?.rule, 'challenge/required');
+  assert.equal(out.status, 403);
+  assert.equal(out.headers['cache-control'], 'no-store');
+  assert.equal(out.headers['rampart-verdict'], 'challenge/required');
+  const html = out.body;
+  assert.ok(Buffer.byteLength(html) < 10 * 1024, `${Buffer.byteLength(html)} bytes`);
+  for (const part of ['<html lang="en">', '<h1>', 'role="status"', 'aria-live="polite"', '<progress', '<noscript>', 'prefers-reduced-motion', 'src="/.rampart/challenge/solver.js"']) {
+    assert.ok(html.includes(part), part);
+  }
+  assert.doesNotMatch(html, /https?:\/\//, 'no external resources');
+  assert.equal(pageParams(html).ret, '/news?id=1&amp;x=&quot;&lt;y&gt;&quot;', 'requested URL escaped');
+  assert.equal(pageParams(html).bits, 8, 'elevated difficulty');
+});
+
+test('unsafe methods without a pass get 429 + Retry-After, JSON or text, never the HTML page', async () => {
+  const { run } = setup();
+  const json = await run({ method: 'POST', target: '/donate', body: '{"amount":5}', headers: { accept: 'application/json', 'content-type': 'application/json' } });
+  assert.equal(json.out.status, 429);
+  assert.equal(json.out.headers['retry-after'], '30');
+  assert.equal(json.out.headers['content-type'], 'application/json');
+  assert.equal(JSON.parse(json.out.body).error, 'challenge_required');
+  const text = await run({ method: 'PUT', target: '/x', headers: { accept: '*/*' } });
+  assert.equal(text.out.status, 429);
+  assert.match(text.out.headers['content-type'], /^text\/plain/);
+  assert.doesNotMatch(text.out.body, /<html/i);
+  assert.match(text.out.body, /web browser/);
+});
+
+test('solve → pass cookie → 303 to the page asked for → next request verified', async () => {
+  const s = setup();
+  const { verify } = await solveFlow(s, '/news/story?id=7');
+  assert.equal(verify.out.status, 303);
+  assert.equal(verify.out.headers.location, '/news/story?id=7');
+  const cookie = verify.out.headers['set-cookie'];
+  assert.match(cookie, /^rampart_pass=\d{10}\.[\w-]{22}; Path=\/; Max-Age=3600; HttpOnly; SameSite=Lax$/);
+  const next = await s.run({ target: '/news/story?id=7', headers: { cookie: `a=1; ${cookie.split(';')[0]}` } });
+  assert.equal(next.v, null);
+  assert.equal(next.ctx.verified, true);
+  const other = await s.run({ target: '/', ip: '198.51.100.9', headers: { cookie: cookie.split(';')[0] } });
+  assert.equal(other.out.status, 403, 'a pass does not travel to another network');
+  const stats = s.c.stats();
+  assert.equal(stats.solved, 1);
+  assert.equal(stats.medianSolveMs, 1200);
+  assert.equal(stats.solvedVia.subtle, 1);
+  assert.equal(stats.passesAccepted, 1);
+  assert.equal(stats.passesRejected, 1);
+  assert.deepEqual(stats.byRouteClass.page, { issued: 2, solved: 1 });
+});
+
+test('over https the cookie is Secure; a replayed solution gets the failure page', async () => {
+  const s = setup();
+  const { verify, body } = await solveFlow(s, '/', { proto: 'https' });
+  assert.match(verify.out.headers['set-cookie'], /; Secure$/);
+  const again = await s.run({ method: 'POST', target: '/.rampart/challenge/verify', body, proto: 'https', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' } });
+  assert.equal(again.out.status, 403);
+  assert.equal(again.out.headers['rampart-verdict'], 'challenge/replayed');
+  assert.match(again.out.body, /<a href="\/">Try again<\/a>/);
+  assert.equal(s.c.stats().replayed, 1);
+});
+
+test('an expired challenge sends the browser back for a fresh one; a hostile return becomes /', async () => {
+  const s = setup();
+  const page = await s.run({ target: '/a' });
+  const p = pageParams(page.out.body);
+  s.clock.t += 300_000;
+  const body = JSON.stringify({ challenge: p.token, solution: solve(p.seed, p.bits), return: '//evil.example' });
+  const r = await s.run({ method: 'POST', target: '/.rampart/challenge/verify', body, headers: { 'content-type': 'application/json' } });
+  assert.equal(r.out.status, 303);
+  assert.equal(r.out.headers.location, '/');
+  assert.equal(r.out.headers['set-cookie'], undefined);
+  assert.equal(s.c.stats().expired, 1);
+});
+
+test('exemptions: paths, API tokens (exact), origin session cookie; and no challenge unless required', async () => {
+  const s = setup({ exempt: { api_token_header: 'x-rampart-token', api_tokens: [TOKEN], session_cookie: 'wp_session' }, text: { appeal_url: '/contact' } });
+  const rows: [string, FakeOptions, boolean][] = [
+    ['feed path', { target: '/feed/' }, false],
+    ['well-known', { target: '/.well-known/security.txt' }, false],
+    ['appeal page', { target: '/contact?from=challenge' }, false],
+    ['api token', { method: 'POST', target: '/api/x', headers: { 'x-rampart-token': TOKEN } }, true],
+    ['session cookie', { target: '/account', headers: { cookie: 'wp_session=abc' } }, true],
+    ['not required', { target: '/', required: false }, false],
+  ];
+  for (const [name, o, verified] of rows) {
+    const r = await s.run(o);
+    assert.equal(r.v, null, name);
+    assert.equal(r.ctx.verified, verified, name);
+  }
+  const refused: [string, FakeOptions][] = [
+    ['wrong token', { target: '/', headers: { 'x-rampart-token': `${TOKEN}x` } }],
+    ['token prefix', { target: '/', headers: { 'x-rampart-token': TOKEN.slice(0, -1) } }],
+    ['empty session', { target: '/', headers: { cookie: 'wp_session=' } }],
+  ];
+  for (const [name, o] of refused) assert.equal((await s.run(o)).out.status, 403, name);
+});
+
+test('difficulty follows the mode; the language follows Accept-Language', async () => {
+  const s = setup({ translations: [{ lang: 'de', title: 'Browser wird geprüft', heading: 'Einen Moment bitte' }] }, 'normal');
+  const rows: [Mode, number][] = [['normal', 9], ['elevated', 8], ['under_attack', 10], ['recovering', 10]];
+  for (const [mode, bits] of rows) {
+    s.clock.mode = mode;
+    assert.equal(pageParams((await s.run({})).out.body).bits, bits, mode);
+  }
+  const de = await s.run({ headers: { 'accept-language': 'de-CH,de;q=0.9,en;q=0.8' } });
+  assert.match(de.out.body, /<html lang="de">.*<h1>Einen Moment bitte<\/h1>/s);
+  assert.match(de.out.body, /Working…/, 'untranslated fields fall back to text');
+  const fr = await s.run({ headers: { 'accept-language': 'fr-FR,fr' } });
+  assert.match(fr.out.body, /<html lang="en">/);
+});
+
+test('no-JS meta refresh (opt-in) earns a pass after the wait, and is off by default', async () => {
+  const off = setup();
+  assert.doesNotMatch((await off.run({})).out.body, /http-equiv="refresh"/);
+  assert.equal((await off.run({ target: '/.rampart/challenge/refresh?challenge=x' })).out.status, 404);
+  const s = setup({ meta_refresh: true });
+  const page = await s.run({ target: '/p?q=1' });
+  const url = /http-equiv="refresh" content="5;url=([^"]+)"/.exec(page.out.body)?.[1].replaceAll('&amp;', '&') ?? '';
+  s.clock.t += 5000;
+  const r = await s.run({ target: url });
+  assert.equal(r.out.status, 303);
+  assert.equal(r.out.headers.location, '/p?q=1');
+  assert.match(r.out.headers['set-cookie'], /^rampart_pass=/);
+  assert.equal(s.c.stats().solvedNoJs, 1);
+});
+
+test('scripts are served from /.rampart/challenge/, even when no challenge is required', async () => {
+  const { run } = setup();
+  for (const name of ['solver.js', 'worker.js']) {
+    const r = await run({ target: `/.rampart/challenge/${name}`, required: false });
+    assert.equal(r.out.status, 200, name);
+    assert.match(r.out.headers['content-type'], /javascript/);
+    assert.ok(r.out.body.includes('rampartSha256'));
+  }
+  assert.equal((await run({ target: '/.rampart/challenge/nope' })).out.status, 404);
+});
+
+test('forged verify submissions count as failed; stats derive abandoned', async () => {
+  const s = setup();
+  await s.run({});
+  await s.run({});
+  const r = await s.run({ method: 'POST', target: '/.rampart/challenge/verify', body: 'challenge=abc&solution=1', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' } });
+  assert.equal(r.out.status, 403);
+  assert.equal(JSON.parse(r.out.body).error, 'challenge_failed');
+  const st = s.c.stats();
+  assert.deepEqual([st.issued, st.failed, st.abandoned], [2, 1, 1]);
+});
