@@ -12,6 +12,7 @@ import { applyLimits, createHttpListener, createTlsListener, type AnyServer, typ
 import { rawRefusal } from '../proxy/refusals.js';
 import { V } from '../proxy/verdicts.js';
 import { buildGraph, type Graph } from './graph.js';
+import type { ChallengeStats } from '../challenge/metrics.js';
 import { createLogger, type Logger } from './logger.js';
 
 export interface AppOptions {
@@ -30,6 +31,8 @@ export interface App {
   readonly config: Config;
   readonly log: Logger;
   inFlight(): number;
+  /** Challenge counters of the current graph (reset by a reload); null when the challenge is disabled. */
+  challengeStats(): ChallengeStats | null;
 }
 
 export function createApp(initial: Config, opts: AppOptions = {}): App {
@@ -118,6 +121,7 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
     },
     log,
     inFlight: () => inflight,
+    challengeStats: () => graph.challenge?.stats() ?? null,
   };
 }
 

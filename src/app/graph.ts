@@ -2,7 +2,8 @@
 // pipeline. A reload builds a new graph beside the old one and swaps it in;
 // nothing here listens on a socket (app.ts owns the listeners).
 import type { Config } from '../config/schema.js';
-import type { Observer, RequestContext } from '../core/model.js';
+import type { Enforcement, Mode, Observer, RequestContext } from '../core/model.js';
+import { compileChallenge, type Challenge } from '../challenge/stage.js';
 import { BodyWatch } from '../guard/body-guard.js';
 import { compileIdentity, type Identity } from '../identity/stage.js';
 import { createForwarder, type Forwarder } from '../proxy/forward.js';
@@ -17,6 +18,8 @@ export interface Graph {
   readonly forwarder: Forwarder;
   readonly identity: Identity;
   readonly bodyWatch: BodyWatch;
+  /** null when `challenge.enabled` is false; stats() feeds control. */
+  readonly challenge: Challenge | null;
   close(): Promise<void>;
 }
 
@@ -24,6 +27,8 @@ export interface GraphDeps {
   now(): number;
   log: Logger;
   observers: readonly Observer[];
+  /** Shared state's synchronous reads (src/state SharedState fits). Absent: mode normal, per-process keys. */
+  state?: { keys(): readonly Buffer[]; mode(): Mode; enforcement(): Enforcement };
 }
 
 export function buildGraph(config: Config, deps: GraphDeps): Graph {
@@ -46,12 +51,16 @@ export function buildGraph(config: Config, deps: GraphDeps): Graph {
     if (ctx.upgradeHead !== null) tunnel(ctx, origin, trusted, limits.originConnectTimeout);
     else forwarder.forward(ctx, trusted);
   };
+  const st = deps.state;
+  const challenge = config.challenge.enabled
+    ? compileChallenge(config.challenge, { now: deps.now, keys: st ? () => st.keys() : () => [], mode: st ? () => st.mode() : () => 'normal', enforcement: st ? () => st.enforcement() : undefined })
+    : null;
   const pipeline = createPipeline({
     slots: {
       parse: compileHygiene(compileHosts(config.hosts), limits.maxBodyBytes),
       identity,
       policy: null,
-      challenge: null,
+      challenge: challenge === null ? null : challenge.stage,
       cache: null,
       admission: null,
     },
@@ -66,6 +75,7 @@ export function buildGraph(config: Config, deps: GraphDeps): Graph {
     forwarder,
     identity,
     bodyWatch,
+    challenge,
     close: () => forwarder.close(),
   };
 }

@@ -27,9 +27,10 @@ test('verify accepts any key of the ring and rejects a truncated or altered MAC'
   assert.equal(createMacRing(() => [a]).verify(msg, altered, 0), false);
 });
 
-test('an empty ring still signs and verifies with a private per-process key', () => {
+test('an empty ring still signs and verifies with a private per-process key (kept across reloads)', () => {
   const ring = createMacRing(() => []);
   const msg = Buffer.from('x');
   assert.ok(ring.verify(msg, ring.sign(msg), 0));
-  assert.equal(createMacRing(() => []).verify(msg, ring.sign(msg), 0), false);
+  assert.ok(createMacRing(() => []).verify(msg, ring.sign(msg), 0), 'a rebuilt ring (config reload) accepts it');
+  assert.equal(createMacRing(() => [randomBytes(32)]).verify(msg, ring.sign(msg), 0), false, 'the fallback is not a known key');
 });

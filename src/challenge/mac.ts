@@ -56,14 +56,16 @@ export interface MacRing {
   verify(msg: Buffer, s: string, at: number): boolean;
 }
 
+// One per process (not per ring) so that passes survive a config reload.
+const fallback = [randomBytes(32)];
+
 /**
  * `keys()` is read on every call and may change (rotation); prepared pads are
  * cached per key Buffer. An empty ring falls back to a random per-process key:
- * passes then work on this node only, which is safe, never open.
+ * passes then work on this process only, which is safe, never open.
  */
 export function createMacRing(keys: () => readonly Buffer[]): MacRing {
   const cache = new WeakMap<Buffer, KeyMac>();
-  const fallback = [randomBytes(32)];
   const prepared = (key: Buffer): KeyMac => {
     let k = cache.get(key);
     if (k === undefined) cache.set(key, (k = prepare(key)));

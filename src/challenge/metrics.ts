@@ -30,6 +30,8 @@ export interface ChallengeStats {
   passesAccepted: number;
   /** A pass cookie was sent but did not verify (expired, other network, forged). */
   passesRejected: number;
+  /** Observe (shadow) mode: challenges that would have been served. */
+  wouldChallenge: number;
   byRouteClass: Record<string, RouteStats>;
   nonceStoreSize: number;
   nonceEvictedLive: number;
@@ -38,7 +40,7 @@ export interface ChallengeStats {
 export type Outcome = 'solved' | 'failed' | 'replayed' | 'expired';
 
 export class StatsRecorder {
-  readonly counts = { issued: 0, solved: 0, solvedNoJs: 0, failed: 0, replayed: 0, expired: 0, passesAccepted: 0, passesRejected: 0 };
+  readonly counts = { issued: 0, solved: 0, solvedNoJs: 0, failed: 0, replayed: 0, expired: 0, passesAccepted: 0, passesRejected: 0, wouldChallenge: 0 };
   private readonly via = { subtle: 0, js: 0, main: 0 };
   private readonly ring = new Float64Array(RING);
   private ringN = 0;

@@ -184,3 +184,42 @@ test('forged verify submissions count as failed; stats derive abandoned', async 
   const st = s.c.stats();
   assert.deepEqual([st.issued, st.failed, st.abandoned], [2, 1, 1]);
 });
+
+test('challenge.require asks for a challenge by itself, following the mode; policy can still ask when it is off', async () => {
+  const cases: [string, Mode, boolean][] = [
+    ['off', 'under_attack', false],
+    ['under_attack', 'normal', false],
+    ['under_attack', 'elevated', false],
+    ['under_attack', 'under_attack', true],
+    ['under_attack', 'recovering', true],
+    ['elevated', 'normal', false],
+    ['elevated', 'elevated', true],
+    ['always', 'normal', true],
+  ];
+  for (const [require, mode, challenged] of cases) {
+    const s = setup({ require }, mode);
+    const { v, ctx } = await s.run({ target: '/page', required: false });
+    assert.equal(v?.rule ?? null, challenged ? 'challenge/required' : null, `${require} in ${mode}`);
+    assert.equal(ctx.challengeRequired, challenged, 'the reason is left on the context');
+    const exempt = await s.run({ target: '/robots.txt', required: false });
+    assert.equal(exempt.v, null, 'exempt paths stay open');
+  }
+  const off = setup({ require: 'off' }, 'normal');
+  assert.equal((await off.run({ target: '/page', required: true })).v?.rule, 'challenge/required', 'policy asking is enough');
+});
+
+test('observe enforcement counts the challenge it would serve and lets the request through', async () => {
+  const config = camelize(challengeSchema.parse({ require: 'always', difficulty: { manual: 8 } }));
+  const c = compileChallenge(config, { now: () => T0, keys: () => [randomBytes(32)], mode: () => 'normal', enforcement: () => 'observe' });
+  const { ctx, out } = fakeCtx({ target: '/page', required: false });
+  assert.equal(c.stage.run(ctx), null);
+  assert.equal(out.ended, false);
+  assert.equal(c.stats().wouldChallenge, 1);
+  assert.equal(c.stats().issued, 0);
+});
+
+test('a bad challenge.require is refused with a hint', () => {
+  const r = challengeSchema.safeParse({ require: 'sometimes' });
+  assert.equal(r.success, false);
+  assert.match(JSON.stringify(r.error?.issues), /hint: under_attack/);
+});

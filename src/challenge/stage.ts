@@ -1,7 +1,8 @@
 // The challenge stage: serves /.rampart/challenge/*, marks requests with a
 // valid pass (or an API token / origin session) as verified, and — only when
-// policy or the attack mode set ctx.challengeRequired — answers unverified,
-// non-exempt requests with the proof-of-work page (GET/HEAD) or a 429 (others).
+// policy set ctx.challengeRequired or `challenge.require` matches the mode —
+// answers unverified, non-exempt requests with the proof-of-work page
+// (GET/HEAD) or a 429 (others). Observe enforcement counts instead of serving.
 // Per request without a cookie: a startsWith and a few checks; with a pass ~1.2 µs
 // (bench/micro/challenge.bench.ts).
 import type { RequestContext, Stage, StageResult } from '../core/model.js';
@@ -20,8 +21,8 @@ import { CV, sendHtml, sendUnsafe } from './respond.js';
 import { compileLanguages, mergeTexts } from './text.js';
 import { createTokens } from './token.js';
 
-import type { Mode } from '../core/model.js';
-export type { Mode };
+import type { Enforcement, Mode } from '../core/model.js';
+export type { Enforcement, Mode };
 
 export interface ChallengeDeps {
   /** Coarse clock, ms since the epoch. */
@@ -29,6 +30,8 @@ export interface ChallengeDeps {
   /** HMAC signing keys shared by all nodes, newest first; the newest signs, all verify. */
   keys(): readonly Buffer[];
   mode(): Mode;
+  /** 'observe' (shadow mode): count the challenges this stage would serve, serve none. Default enforce. */
+  enforcement?(): Enforcement;
 }
 
 export interface Challenge {
@@ -60,6 +63,8 @@ export function compileChallenge(config: ChallengeConfig, deps: ChallengeDeps): 
   const { passes, tokens, store, stats, pages, exempt, endpoints } = compileParts(config, deps);
   const cookieName = config.cookieName;
   const bitsFor = difficulty(config, deps.mode);
+  const requiredByConfig = requirement(config.require, deps.mode);
+  const observing = deps.enforcement ?? (() => 'enforce' as Enforcement);
 
   function hasPass(ctx: RequestContext, cookie: string): boolean {
     const v = cookieValue(cookie, cookieName);
@@ -90,11 +95,30 @@ export function compileChallenge(config: ChallengeConfig, deps: ChallengeDeps): 
         ctx.verified = true;
         return null;
       }
-      if (!ctx.challengeRequired || exempt.path(ctx.path)) return null;
+      if (!ctx.challengeRequired) {
+        if (!requiredByConfig()) return null;
+        ctx.challengeRequired = true; // later stages and observers see why the request stopped
+      }
+      if (exempt.path(ctx.path)) return null;
+      if (observing() === 'observe') {
+        stats.counts.wouldChallenge++;
+        return null;
+      }
       return challenge(ctx);
     },
   };
   return { stage, stats: () => stats.snapshot(store) };
+}
+
+/** `challenge.require`: when this stage asks for a challenge without policy asking. */
+function requirement(req: ChallengeConfig['require'], mode: () => Mode): () => boolean {
+  if (req === 'off') return () => false;
+  if (req === 'always') return () => true;
+  if (req === 'elevated') return () => mode() !== 'normal';
+  return () => {
+    const m = mode();
+    return m === 'under_attack' || m === 'recovering';
+  };
 }
 
 /** Difficulty follows the mode: normal means policy asked for a challenge by hand. */

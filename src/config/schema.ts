@@ -3,9 +3,11 @@
 import { z } from 'zod';
 import type { Camelize } from './camelize.js';
 import { coreShape } from './schema/core.js';
+import { challengeSchema } from './schema/challenge.js';
 
 export const configSchema = z.strictObject({
   ...coreShape,
+  challenge: challengeSchema,
 });
 
 export type RawConfig = z.output<typeof configSchema>;

@@ -78,6 +78,11 @@ export const exemptSchema = z
 export const challengeSchema = z
   .strictObject({
     enabled: z.boolean().default(true),
+    // When this stage asks for a challenge by itself, on top of what policy
+    // asks (ctx.challengeRequired): off = only when policy asks; under_attack /
+    // elevated = while the attack mode is at least that; always = every
+    // non-exempt request without a pass. Passes are checked in every case.
+    require: z.enum(['off', 'elevated', 'under_attack', 'always'], { error: 'one of off, elevated, under_attack, always (hint: under_attack challenges only during an attack)' }).default('under_attack'),
     difficulty: z
       .strictObject({
         elevated: bits.default(16),
