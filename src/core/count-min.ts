@@ -1,0 +1,73 @@
+// Count-min sketch over uint32 keys with conservative update: estimates are
+// never below the true count and over-count by at most e·N/width with
+// probability 1 − e^−depth. Used for baselines of paths, fingerprints,
+// prefixes. Memory ceiling: width × depth × 4 bytes, fixed at construction
+// (default 2048 × 4 = 32 KiB), whatever the number of keys.
+// Hot path: add() is O(depth), no allocation.
+import { mix32 } from './hash.js';
+
+const SEEDS = [0x9e3779b9, 0x85ebca6b, 0xc2b2ae35, 0x27d4eb2f, 0x165667b1, 0xd3a2646c, 0xfd7046c5, 0xb55a4f09];
+
+export class CountMin {
+  readonly width: number;
+  readonly depth: number;
+  private readonly mask: number;
+  private readonly cells: Uint32Array;
+  /** Sum of everything added (after halvings): the N in the error bound. */
+  total = 0;
+
+  /** `width` is rounded up to a power of two; depth ≤ 8. */
+  constructor(width = 2048, depth = 4) {
+    if (!(width >= 2) || !(depth >= 1 && depth <= 8)) throw new RangeError('count-min needs width ≥ 2 and 1 ≤ depth ≤ 8');
+    this.width = 1 << (32 - Math.clz32(width - 1));
+    this.depth = depth;
+    this.mask = this.width - 1;
+    this.cells = new Uint32Array(this.width * depth);
+  }
+
+  get bytes(): number {
+    return this.cells.byteLength;
+  }
+
+  private index(key: number, row: number): number {
+    return row * this.width + (mix32((key ^ SEEDS[row]) >>> 0) & this.mask);
+  }
+
+  /** Conservative update: raise only the cells that are below the new estimate. */
+  add(key: number, n = 1): void {
+    const c = this.cells;
+    let min = 0xffffffff;
+    for (let r = 0; r < this.depth; r++) {
+      const v = c[this.index(key, r)];
+      if (v < min) min = v;
+    }
+    const target = Math.min(min + n, 0xffffffff);
+    for (let r = 0; r < this.depth; r++) {
+      const i = this.index(key, r);
+      if (c[i] < target) c[i] = target;
+    }
+    this.total += n;
+  }
+
+  estimate(key: number): number {
+    const c = this.cells;
+    let min = 0xffffffff;
+    for (let r = 0; r < this.depth; r++) {
+      const v = c[this.index(key, r)];
+      if (v < min) min = v;
+    }
+    return min;
+  }
+
+  /** Ages the sketch: every count halves (a decayed baseline). */
+  halve(): void {
+    const c = this.cells;
+    for (let i = 0; i < c.length; i++) c[i] >>>= 1;
+    this.total /= 2;
+  }
+
+  clear(): void {
+    this.cells.fill(0);
+    this.total = 0;
+  }
+}
