@@ -1,0 +1,75 @@
+// Token buckets (GCRA): burst then refill at rate, wait times, costs, per-call
+// rates sharing one table, eviction forgetting state (only ever allowing more).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createTokenBuckets } from './token-bucket.js';
+
+test('a burst passes, the next is refused with the wait until one token refills', () => {
+  const b = createTokenBuckets({ capacity: 16, rate: 2, burst: 3 });
+  const t = 1_000_000;
+  assert.deepEqual([b.take(1, t), b.take(1, t), b.take(1, t)], [0, 0, 0]);
+  assert.equal(b.take(1, t), 500, '2/s: one token every 500 ms');
+  assert.equal(b.take(1, t + 499), 1);
+  assert.equal(b.take(1, t + 500), 0, 'refilled one token');
+  assert.equal(b.take(1, t + 500), 500);
+  assert.equal(b.take(2, t), 0, 'other keys have their own bucket');
+});
+
+test('refill is capped at burst', () => {
+  const b = createTokenBuckets({ capacity: 16, rate: 10, burst: 5 });
+  b.take(9, 0, 5);
+  assert.ok(b.remaining(9, 0) < 1e-9);
+  assert.equal(b.remaining(9, 250), 2.5);
+  assert.equal(b.remaining(9, 60_000), 5, 'a long pause gives a full bucket, not more');
+  for (let i = 0; i < 5; i++) assert.equal(b.take(9, 60_000), 0);
+  assert.ok(b.take(9, 60_000) > 0);
+});
+
+test('an idle key expires by itself once its bucket is full again', () => {
+  const b = createTokenBuckets({ capacity: 16, rate: 1, burst: 2 });
+  b.take(4, 0);
+  assert.equal(b.size(), 1);
+  b.take(5, 1000); // touches the table after 4's bucket refilled
+  b.remaining(4, 1000);
+  assert.equal(b.size(), 1, 'key 4 was reclaimed when found full');
+});
+
+test('cost above the burst is refused without storing anything', () => {
+  const b = createTokenBuckets({ capacity: 16, rate: 1, burst: 2 });
+  assert.equal(b.take(1, 0, 3), 1000);
+  assert.equal(b.size(), 0);
+});
+
+test('takeWith: different limits share one table, fractional rates work', () => {
+  const b = createTokenBuckets({ capacity: 16, rate: 100, burst: 100 });
+  const perMinute = 10 / 60; // "10/m"
+  for (let i = 0; i < 10; i++) assert.equal(b.takeWith(77, 0, 1, perMinute, 10), 0);
+  assert.equal(b.takeWith(77, 0, 1, perMinute, 10), 6000, 'next token in 6 s');
+  assert.equal(b.takeWith(78, 0, 1, 100, 100), 0);
+});
+
+test('eviction forgets a bucket: the key comes back with a full one (never fewer tokens)', () => {
+  const b = createTokenBuckets({ capacity: 2, rate: 1, burst: 1 });
+  assert.equal(b.take(1, 0), 0);
+  assert.ok(b.take(1, 0) > 0, 'empty');
+  b.take(2, 0);
+  b.take(3, 0); // evicts key 1 (least recent)
+  assert.equal(b.evictions(), 1);
+  assert.equal(b.take(1, 0), 0, 'forgotten bucket starts full');
+});
+
+test('a flooding key stays recent and keeps being limited while others cycle through', () => {
+  const b = createTokenBuckets({ capacity: 100, rate: 1, burst: 5 });
+  let refused = 0;
+  for (let i = 0; i < 10_000; i++) {
+    if (b.take(0xdeadbeef, i) > 0) refused++;
+    b.take(i + 1, i); // one new key per step: 10,000 keys through 100 slots
+  }
+  assert.ok(refused > 9_900, `flooder refused ${refused} of 10000`);
+  assert.ok(b.size() <= 100);
+});
+
+test('bad rates are refused', () => {
+  assert.throws(() => createTokenBuckets({ capacity: 1, rate: 0, burst: 1 }), /rate/);
+  assert.throws(() => createTokenBuckets({ capacity: 1, rate: 1, burst: 0.5 }), /burst/);
+});

@@ -1,0 +1,81 @@
+// Token buckets keyed by uint32 in a bounded LRU table (core/lru.ts), stored
+// as GCRA: one float64 per key, the "theoretical arrival time" (tat) at which
+// the bucket is full again. An entry past its tat equals a full bucket, so it
+// expires then by itself: idle clients cost nothing after `burst / rate` s.
+// Memory ceiling: lruBytes(capacity) (≤ 40 B per tracked key). Hot path:
+// O(1), no allocation. Not a sliding-window counter; not shared across nodes.
+//
+// Trade-off of the bound: when more keys are active than `capacity`, the
+// least recently seen one is evicted and its bucket forgotten; if it comes
+// back it starts with a full bucket. A forgotten bucket only ever allows more,
+// never refuses an innocent client; a source that keeps sending stays recent
+// and is never the one evicted. An attacker who sprays more addresses than
+// the table holds gets at most `burst` per address per eviction cycle — the
+// prefix buckets and the detector's sketches see that spray as a whole.
+import { createLru, lruBytes, type Lru } from './lru.js';
+
+export interface TokenBucketOptions {
+  /** Most keys tracked at once. */
+  capacity: number;
+  /** Default refill, tokens per second (> 0). */
+  rate: number;
+  /** Default bucket size, tokens (≥ 1). */
+  burst: number;
+}
+
+export interface TokenBuckets {
+  readonly capacity: number;
+  /** Ceiling of this table's memory in bytes. */
+  readonly bytes: number;
+  /** Takes `cost` tokens at the default rate/burst: 0 when allowed, else ms until it would be. */
+  take(key: number, nowMs: number, cost?: number): number;
+  /** Same with a rate/burst of the caller's (several limits can share one table). */
+  takeWith(key: number, nowMs: number, cost: number, rate: number, burst: number): number;
+  /** Tokens left for `key` now under rate/burst (a full bucket when unknown). */
+  remaining(key: number, nowMs: number, rate?: number, burst?: number): number;
+  size(): number;
+  evictions(): number;
+  clear(): void;
+}
+
+export function createTokenBuckets(opts: TokenBucketOptions): TokenBuckets {
+  checkRate(opts.rate, opts.burst);
+  const lru: Lru = createLru(opts.capacity);
+
+  function takeWith(key: number, now: number, cost: number, rate: number, burst: number): number {
+    const interval = 1000 / rate;
+    const tau = burst * interval;
+    const s = lru.find(key, now);
+    let tat = s === 0 ? now : lru.value(s);
+    if (tat < now) tat = now;
+    const next = tat + cost * interval;
+    const over = next - now - tau;
+    if (over > 0) return over;
+    if (s === 0) {
+      lru.set(key, next, now, next);
+    } else {
+      lru.setValue(s, next);
+      lru.setExpiresAt(s, next);
+    }
+    return 0;
+  }
+
+  return {
+    capacity: opts.capacity,
+    bytes: lruBytes(opts.capacity),
+    take: (key, now, cost = 1) => takeWith(key, now, cost, opts.rate, opts.burst),
+    takeWith,
+    remaining(key, now, rate = opts.rate, burst = opts.burst) {
+      const tat = lru.get(key, now, now);
+      return burst - Math.max(0, tat - now) * (rate / 1000);
+    },
+    size: () => lru.size(),
+    evictions: () => lru.evictions(),
+    clear: () => lru.clear(),
+  };
+}
+
+function checkRate(rate: number, burst: number): void {
+  if (!(rate > 0) || !Number.isFinite(rate)) throw new RangeError(`token bucket rate must be a positive number of tokens per second, got ${rate}`);
+  if (!(burst >= 1) || !Number.isFinite(burst)) throw new RangeError(`token bucket burst must be at least 1 token, got ${burst}`);
+}
