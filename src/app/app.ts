@@ -11,6 +11,7 @@ import { createConnectionGuard } from '../guard/connections.js';
 import { applyLimits, createHttpListener, createTlsListener, type AnyServer, type ListenerHooks } from '../proxy/listeners.js';
 import { rawRefusal } from '../proxy/refusals.js';
 import { V } from '../proxy/verdicts.js';
+import { createMemoryState, type SharedState } from '../state/index.js';
 import { buildGraph, type Graph } from './graph.js';
 import type { ChallengeStats } from '../challenge/metrics.js';
 import { createLogger, type Logger } from './logger.js';
@@ -20,6 +21,8 @@ export interface AppOptions {
   clock?: Clock;
   /** Extra observers (tests, metrics); run after every response. */
   observers?: Observer[];
+  /** A state made by the caller (cluster worker, tests); the caller then closes it. Default: from config.state. */
+  state?: SharedState;
 }
 
 export interface App {
@@ -30,6 +33,8 @@ export interface App {
   url(kind?: 'http' | 'tls'): string;
   readonly config: Config;
   readonly log: Logger;
+  /** Bans, mitigations, mode, keys and counters shared by this process's graphs (and by nodes, with redis). */
+  readonly state: SharedState;
   inFlight(): number;
   /** Challenge counters of the current graph (reset by a reload); null when the challenge is disabled. */
   challengeStats(): ChallengeStats | null;
@@ -40,7 +45,8 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
   const clock = opts.clock ?? createCoarseClock(10);
   let inflight = 0;
   const observers: Observer[] = [() => inflight--, ...(opts.observers ?? [])];
-  const deps = { now: clock.now, log, observers };
+  const state = opts.state ?? createState(initial, clock.now);
+  const deps = { now: clock.now, log, observers, state };
   let graph: Graph = buildGraph(initial, deps);
   const guard = createConnectionGuard({ maxPerIp: initial.limits.maxConnectionsPerIp, plainRefusal: rawRefusal(V.connLimit) });
   const hooks: ListenerHooks = {
@@ -61,6 +67,7 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
 
   async function start(): Promise<void> {
     const c = graph.config;
+    await state.start();
     http = createHttpListener(hooks, c.limits);
     await listen(http, c.listen);
     if (c.tls.cert && c.tls.listen) {
@@ -82,6 +89,7 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
     for (const s of servers) (s as HttpServer).closeAllConnections?.();
     await closed;
     await graph.close();
+    if (!opts.state) await state.close();
     if (!opts.clock) clock.stop();
   }
 
@@ -120,9 +128,16 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
       return graph.config;
     },
     log,
+    state,
     inFlight: () => inflight,
     challengeStats: () => graph.challenge?.stats() ?? null,
   };
+}
+
+/** The state of one process, from `state:` (created once; reloads keep it). */
+function createState(c: Config, now: () => number): SharedState {
+  const s = c.state;
+  return createMemoryState({ now, keyRotation: s.keyRotation, maxBans: s.maxBans, maxMitigations: s.maxMitigations });
 }
 
 function sameAddress(a: HostPort, b: HostPort): boolean {

@@ -2,7 +2,7 @@
 // pipeline. A reload builds a new graph beside the old one and swaps it in;
 // nothing here listens on a socket (app.ts owns the listeners).
 import type { Config } from '../config/schema.js';
-import type { Enforcement, Mode, Observer, RequestContext } from '../core/model.js';
+import type { Observer, RequestContext } from '../core/model.js';
 import { compileChallenge, type Challenge } from '../challenge/stage.js';
 import { BodyWatch } from '../guard/body-guard.js';
 import { compileIdentity, type Identity } from '../identity/stage.js';
@@ -10,6 +10,7 @@ import { createForwarder, type Forwarder } from '../proxy/forward.js';
 import { compileHosts, compileHygiene } from '../proxy/hygiene.js';
 import { createPipeline, type Pipeline } from '../proxy/pipeline.js';
 import { tunnel } from '../proxy/tunnel.js';
+import type { SharedState } from '../state/index.js';
 import type { Logger } from './logger.js';
 
 export interface Graph {
@@ -27,8 +28,8 @@ export interface GraphDeps {
   now(): number;
   log: Logger;
   observers: readonly Observer[];
-  /** Shared state's synchronous reads (src/state SharedState fits). Absent: mode normal, per-process keys. */
-  state?: { keys(): readonly Buffer[]; mode(): Mode; enforcement(): Enforcement };
+  /** The process's shared state (one per app, survives reloads); modules take narrow views of it. */
+  state: SharedState;
 }
 
 export function buildGraph(config: Config, deps: GraphDeps): Graph {
@@ -53,7 +54,7 @@ export function buildGraph(config: Config, deps: GraphDeps): Graph {
   };
   const st = deps.state;
   const challenge = config.challenge.enabled
-    ? compileChallenge(config.challenge, { now: deps.now, keys: st ? () => st.keys() : () => [], mode: st ? () => st.mode() : () => 'normal', enforcement: st ? () => st.enforcement() : undefined })
+    ? compileChallenge(config.challenge, { now: deps.now, keys: () => st.keys(), mode: () => st.mode(), enforcement: () => st.enforcement() })
     : null;
   const pipeline = createPipeline({
     slots: {

@@ -4,10 +4,12 @@ import { z } from 'zod';
 import type { Camelize } from './camelize.js';
 import { coreShape } from './schema/core.js';
 import { challengeSchema } from './schema/challenge.js';
+import { stateSchema } from './schema/state.js';
 
 export const configSchema = z.strictObject({
   ...coreShape,
   challenge: challengeSchema,
+  state: stateSchema,
 });
 
 export type RawConfig = z.output<typeof configSchema>;

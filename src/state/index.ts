@@ -1,0 +1,6 @@
+// Public surface of the state module: the SharedState contract and its backends.
+// Consumers declare their own narrow views (same method names) instead of importing this.
+export type { SharedState, StateHealth } from './types.js';
+export { createMemoryState, DEFAULT_KEY_ROTATION, type MemoryState, type MemoryStateOptions } from './memory.js';
+export { StateInputError } from './ban-table.js';
+export { parseBanTarget } from './ban-index.js';

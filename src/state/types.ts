@@ -1,0 +1,53 @@
+// The SharedState contract: bans, mitigations, attack mode, enforcement,
+// signing keys and per-second counters, read synchronously from a local view
+// and written locally at once (backends share writes in the background).
+// Not an implementation: memory.ts (one process) and the redis backend implement it.
+import type { Ban, Enforcement, Mitigation, Mode } from '../core/model.js';
+
+export interface StateHealth {
+  backend: 'memory' | 'redis';
+  /** false while the shared store is unreachable: the node defends on its last view. */
+  connected: boolean;
+  /** ms since the epoch of the last successful exchange with the shared store. */
+  lastSyncAt: number;
+  /** The last sync error in words, '' when healthy. */
+  error: string;
+}
+
+export interface SharedState {
+  // --- synchronous reads (hot path) ---
+  /** The effective mode: an operator override wins over the detector's mode. */
+  mode(): Mode;
+  enforcement(): Enforcement;
+  /** The ban covering `ip` (exact address or CIDR) that is still in force at `now`, or null. */
+  isBanned(ip: string, now: number): Ban | null;
+  bans(): readonly Ban[];
+  mitigations(): readonly Mitigation[];
+  /** HMAC signing keys, newest first; the previous key stays for verification after a rotation. */
+  keys(): readonly Buffer[];
+  /** Bumps on every change of bans, mitigations, mode, enforcement or keys. */
+  version(): number;
+
+  // --- writes: the local view changes at once, sharing happens in the background ---
+  /** The detector's mode. */
+  setMode(mode: Mode): void;
+  /** An operator's forced mode; null hands control back to the detector. */
+  overrideMode(mode: Mode | null): void;
+  setEnforcement(e: Enforcement): void;
+  /** Adds or replaces the ban of `ban.target`; throws a RampartError for a bad target. */
+  addBan(ban: Ban): void;
+  removeBan(target: string): boolean;
+  putMitigation(m: Mitigation): void;
+  removeMitigation(id: string): boolean;
+  /** Adds this process's counts of one second (epoch seconds) to the shared sums. */
+  addCounts(second: number, counts: Record<string, number>): void;
+  /** Counts of one second summed across processes/nodes, or null when none are known. */
+  globalCounts(second: number): Record<string, number> | null;
+  /** Next value of a shared sequence (incident ids); unique across nodes sharing a store. */
+  nextId(name: string): Promise<number>;
+  /** Called after every change that bumps version(); returns the unsubscribe function. */
+  onChange(fn: () => void): () => void;
+  health(): StateHealth;
+  start(): Promise<void>;
+  close(): Promise<void>;
+}
