@@ -55,17 +55,17 @@ export const textSchema = z
 /** A translation overrides any of the texts; missing ones fall back to `text`. */
 const translationSchema = z.strictObject(textFields).partial().extend({ lang });
 
-const cookieName = z.string().regex(/^[A-Za-z0-9!#$%&'*+\-.^_`|~]+$/, 'a cookie name (letters, digits, - _ .)');
+const cookieName = z.string().regex(/^[A-Za-z0-9!#$%&'*+\-.^_`|~]+$/, 'a cookie name (hint: letters, digits, - _ . e.g. rampart_pass)');
 
 export const exemptSchema = z
   .strictObject({
     // Prefix match on the raw path. Feeds, robots and well-known URLs are read
     // by programs that cannot solve a challenge (anubis#1737, #700); they are
     // public and cacheable, so the cache absorbs floods aimed at them.
-    paths: z.array(z.string().startsWith('/', 'an exempt path starts with /')).default(['/.well-known/', '/robots.txt', '/favicon.ico', '/sitemap.xml', '/feed/', '/feed.xml', '/rss.xml', '/atom.xml', '/index.xml']),
+    paths: z.array(z.string().startsWith('/', 'an exempt path starts with / (hint: e.g. /feed/ or /api/webhooks/)')).default(['/.well-known/', '/robots.txt', '/favicon.ico', '/sitemap.xml', '/feed/', '/feed.xml', '/rss.xml', '/atom.xml', '/index.xml']),
     /** Header carrying an integration's token, e.g. x-rampart-token; '' = off. */
     api_token_header: z.string().toLowerCase().default(''),
-    api_tokens: z.array(z.string().min(16, 'an API token should have at least 16 characters')).default([]),
+    api_tokens: z.array(z.string().min(16, 'an API token should have at least 16 characters (hint: openssl rand -hex 16)')).default([]),
     // Presence only: Rampart cannot validate the origin's session, so anyone who
     // knows the name can send it. Rate limits still apply to such requests.
     session_cookie: z.union([cookieName, z.literal('')]).default(''),
@@ -91,8 +91,9 @@ export const challengeSchema = z
         manual: bits.default(18),
       })
       .prefault({}),
-    pass_ttl: duration().default(3_600_000),
-    challenge_ttl: duration().default(300_000),
+    // Checked per field (not in a superRefine) so they are reported with every other error at once.
+    pass_ttl: duration().refine((v) => v >= 60_000, 'pass_ttl under 1m re-challenges people constantly (hint: 1h)').default(3_600_000),
+    challenge_ttl: duration().refine((v) => v >= 30_000, 'challenge_ttl under 30s strands slow phones (hint: 5m)').default(300_000),
     cookie_name: cookieName.default('rampart_pass'),
     text: textSchema,
     translations: z.array(translationSchema).default([]),
@@ -103,10 +104,6 @@ export const challengeSchema = z
     // seconds of latency, which a bot pays in parallel. Off by default; turn it
     // on when no-JS readers matter more than scripted floods.
     meta_refresh: z.boolean().default(false),
-  })
-  .superRefine((v, ctx) => {
-    if (v.pass_ttl < 60_000) ctx.addIssue({ code: 'custom', path: ['pass_ttl'], message: 'pass_ttl under 1m re-challenges people constantly (hint: 1h)' });
-    if (v.challenge_ttl < 30_000) ctx.addIssue({ code: 'custom', path: ['challenge_ttl'], message: 'challenge_ttl under 30s strands slow phones (hint: 5m)' });
   })
   .prefault({});
 
