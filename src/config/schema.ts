@@ -4,11 +4,13 @@ import { z } from 'zod';
 import type { Camelize } from './camelize.js';
 import { coreShape } from './schema/core.js';
 import { challengeSchema } from './schema/challenge.js';
+import { policySchema } from './schema/policy.js';
 import { stateSchema } from './schema/state.js';
 
 export const configSchema = z.strictObject({
   ...coreShape,
   challenge: challengeSchema,
+  policy: policySchema,
   state: stateSchema,
 });
 

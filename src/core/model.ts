@@ -75,6 +75,8 @@ export class RequestContext {
   verified = false;
   /** Policy or mode asks the challenge stage to require a pass. */
   challengeRequired = false;
+  /** Observe (shadow) mode: the rule policy would have applied, '' when none. Nothing was refused. */
+  shadowRule = '';
   /** Final verdict; `default/allow` unless a stage refused or served. */
   verdict: Verdict = ALLOW;
   /** Status sent to the client (set when the response ends). */

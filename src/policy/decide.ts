@@ -1,0 +1,113 @@
+// compilePolicy(config) → Policy, and its decide(ctx, view, now): route class,
+// allow list, deny list, bans, the detector's mitigations, then rate limits.
+// Returns the verdict policy would give (allow/limit/deny/drop/challenge) or
+// null to go on; enforcement (observe vs enforce) is the stage's business.
+// Hot path: synchronous, no allocation on the allow path, reads the view only
+// through synchronous methods (never awaits a store).
+import { compileCidrSet, type CidrSet } from '../core/cidr-set.js';
+import type { Ban, Enforcement, Mitigation, Mode, RequestContext, Verdict } from '../core/model.js';
+import type { PolicyConfig } from '../config/schema/policy.js';
+import { compileLimits, type Limits, type LimitStats } from './limits.js';
+import { createMitigationSet, matches, type MitigationSet } from './mitigations.js';
+import { compileRoutes, type RouteClassifier } from './routes.js';
+import { createBanVerdicts, PV } from './verdicts.js';
+
+/** What policy reads from shared state (src/state's SharedState fits). */
+export interface PolicyView {
+  mode(): Mode;
+  enforcement(): Enforcement;
+  isBanned(ip: string, now: number): Ban | null;
+  mitigations(): readonly Mitigation[];
+  version(): number;
+}
+
+export interface PolicyOptions {
+  /**
+   * Tells whether a request carries a valid pass, for limit/deny mitigations
+   * marked unverifiedOnly (the challenge stage runs after policy). Absent:
+   * such a mitigation asks for a challenge instead, which a verified client
+   * passes and an unverified one cannot.
+   */
+  verified?: (ctx: RequestContext) => boolean;
+}
+
+export interface Policy {
+  readonly routes: RouteClassifier;
+  /** Sets ctx.routeClass; returns the verdict policy would give, or null. */
+  decide(ctx: RequestContext, view: PolicyView, now: number): Verdict | null;
+  /** Accept-time check (guard): true when `ip` is denied or banned and not allow-listed. */
+  refusesAtAccept(ip: string, view: PolicyView, now: number): boolean;
+  limitStats(): LimitStats | null;
+  readonly banDurations: { auto: number; max: number };
+}
+
+export function compilePolicy(config: PolicyConfig, opts: PolicyOptions = {}): Policy {
+  const routes = compileRoutes(config.routes);
+  const names = routes.names;
+  const allow: CidrSet | null = config.allow.length > 0 ? compileCidrSet(config.allow) : null;
+  const deny: CidrSet | null = config.deny.length > 0 ? compileCidrSet(config.deny) : null;
+  const limits: Limits | null = compileLimits(config.rateLimits, names);
+  const banVerdict = createBanVerdicts(config.bans.action === 'drop');
+  const mitigations: MitigationSet = createMitigationSet(Math.max(1024, config.rateLimits.tracked >>> 2));
+  const verified = opts.verified ?? null;
+
+  function mitigate(ctx: RequestContext, view: PolicyView, now: number, cls: string): Verdict | null {
+    const list = mitigations.current(view.version(), () => view.mitigations());
+    let challenge: Verdict | null = null;
+    for (let i = 0; i < list.length; i++) {
+      const c = list[i];
+      if (now >= c.until || !matches(c, ctx, cls)) continue;
+      if (c.action === 'challenge') {
+        if (challenge === null) challenge = c.verdict;
+        continue;
+      }
+      if (c.unverifiedOnly) {
+        if (verified === null) {
+          if (challenge === null) challenge = c.verdict.action === 'challenge' ? c.verdict : challengeOf(c.verdict);
+          continue;
+        }
+        if (verified(ctx)) continue;
+      }
+      const v = c.action === 'deny' ? c.verdict : mitigations.limit(c, ctx.clientKey, now);
+      if (v !== null) return v;
+    }
+    return challenge;
+  }
+
+  return {
+    routes,
+    banDurations: { auto: config.bans.autoDuration, max: config.bans.maxDuration },
+    decide(ctx, view, now) {
+      const cls = routes.classify(ctx);
+      const name = names[cls];
+      ctx.routeClass = name;
+      const ip = ctx.clientIp;
+      if (allow !== null && allow.has(ip)) return PV.allowList;
+      if (deny !== null && deny.has(ip)) return PV.denyList;
+      const ban = view.isBanned(ip, now);
+      if (ban !== null) return banVerdict(ban.rule);
+      // A challenge mitigation does not stop the limits: a verdict that refuses wins over it.
+      const m = mitigate(ctx, view, now, name);
+      if (m !== null && m.action !== 'challenge') return m;
+      const l = limits === null ? null : limits.check(ctx, cls, now);
+      return l !== null ? l : m;
+    },
+    refusesAtAccept(ip, view, now) {
+      if (allow !== null && allow.has(ip)) return false;
+      if (deny !== null && deny.has(ip)) return true;
+      return view.isBanned(ip, now) !== null;
+    },
+    limitStats: () => (limits === null ? null : limits.stats()),
+  };
+}
+
+// A limit/deny mitigation for unverified clients, without a way to check passes: challenge instead.
+const asChallenge = new WeakMap<Verdict, Verdict>();
+function challengeOf(v: Verdict): Verdict {
+  let c = asChallenge.get(v);
+  if (c === undefined) {
+    c = Object.freeze({ rule: v.rule, action: 'challenge' as const, status: 403, retryAfter: 0 });
+    asChallenge.set(v, c);
+  }
+  return c;
+}

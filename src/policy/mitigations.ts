@@ -1,0 +1,104 @@
+// The detector's mitigations (from shared state) compiled into fast matchers:
+// Sets for prefix keys, fingerprints and route classes, a list of path
+// prefixes. Recompiled only when the state's version() changes. A `limit`
+// mitigation is a per-address token bucket at m.rate (1 s of burst).
+// Memory: one table of tracked/4 buckets (lruBytes); matchers ∝ mitigations.
+// Hot path: per live mitigation ≤ 4 Set/startsWith checks, no allocation.
+import type { Mitigation, RequestContext, Verdict } from '../core/model.js';
+import { verdict } from '../core/model.js';
+import { createTokenBuckets, type TokenBuckets } from '../core/token-bucket.js';
+import { mixKey } from './limits.js';
+import { limitVerdicts, safeRule, type LimitVerdicts } from './verdicts.js';
+
+export interface CompiledMitigation {
+  readonly id: string;
+  readonly action: Mitigation['action'];
+  readonly until: number;
+  readonly prefixes: Set<number> | null;
+  readonly fingerprints: Set<number> | null;
+  readonly classes: Set<string> | null;
+  readonly paths: readonly string[];
+  readonly unverifiedOnly: boolean;
+  readonly rate: number;
+  readonly burst: number;
+  /** Namespace of this mitigation's buckets (hash of its id). */
+  readonly ns: number;
+  /** deny and challenge verdicts; limits use `limits`. */
+  readonly verdict: Verdict;
+  readonly limits: LimitVerdicts | null;
+}
+
+function setOf<T>(list: readonly T[]): Set<T> | null {
+  return list.length === 0 ? null : new Set(list);
+}
+
+function hashId(id: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193);
+  return (h >>> 0) | 1;
+}
+
+const FALLBACK = { limit: 'mitigate/limit', deny: 'mitigate/deny', challenge: 'mitigate/challenge' } as const;
+
+export function compileMitigation(m: Mitigation): CompiledMitigation {
+  const rule = safeRule(m.rule, FALLBACK[m.action] ?? 'mitigate/other');
+  const rate = m.rate > 0 && Number.isFinite(m.rate) ? m.rate : 1;
+  return {
+    id: m.id,
+    action: m.action,
+    until: m.until,
+    prefixes: setOf(m.match.prefixKeys),
+    fingerprints: setOf(m.match.fingerprints),
+    classes: setOf(m.match.routeClasses),
+    paths: m.match.paths,
+    unverifiedOnly: m.match.unverifiedOnly,
+    rate,
+    burst: Math.max(1, Math.ceil(rate)),
+    ns: hashId(m.id),
+    verdict: m.action === 'deny' ? verdict(rule, 'deny', 403) : verdict(rule, 'challenge', 403),
+    limits: m.action === 'limit' ? limitVerdicts(rule) : null,
+  };
+}
+
+/** Does the request fall in the mitigation's signature (all non-empty lists match)? */
+export function matches(c: CompiledMitigation, ctx: RequestContext, routeClass: string): boolean {
+  if (c.prefixes !== null && !c.prefixes.has(ctx.prefixKey)) return false;
+  if (c.fingerprints !== null && !c.fingerprints.has(ctx.fingerprint)) return false;
+  if (c.classes !== null && !c.classes.has(routeClass)) return false;
+  const p = c.paths;
+  if (p.length === 0) return true;
+  for (let i = 0; i < p.length; i++) if (ctx.path.startsWith(p[i])) return true;
+  return false;
+}
+
+export interface MitigationSet {
+  /** The compiled list for this state version (recompiles when it changed). */
+  current(version: number, source: () => readonly Mitigation[]): readonly CompiledMitigation[];
+  /** A limit mitigation's bucket for this client: the verdict or null. */
+  limit(c: CompiledMitigation, clientKey: number, now: number): Verdict | null;
+  size(): number;
+}
+
+export function createMitigationSet(capacity: number): MitigationSet {
+  let version = -1;
+  let list: CompiledMitigation[] = [];
+  let buckets: TokenBuckets | null = null;
+  return {
+    current(v, source) {
+      if (v !== version) {
+        version = v;
+        list = source().map(compileMitigation);
+        // deny first, then limit, then challenge: the strongest matching action wins.
+        const order = { deny: 0, limit: 1, challenge: 2 };
+        list.sort((a, b) => order[a.action] - order[b.action]);
+      }
+      return list;
+    },
+    limit(c, clientKey, now) {
+      if (buckets === null) buckets = createTokenBuckets({ capacity, rate: 1, burst: 1 });
+      const wait = buckets.takeWith(mixKey(clientKey, c.ns), now, 1, c.rate, c.burst);
+      return wait === 0 ? null : c.limits!.forWait(wait);
+    },
+    size: () => list.length,
+  };
+}

@@ -1,0 +1,75 @@
+// The policy stage for the pipeline's policy slot: runs decide(), then
+// enforces or — in observe (shadow) mode — only records what it would have
+// done (ctx.shadowRule and a counter per rule). A challenge verdict sets
+// ctx.challengeRequired; the challenge stage does the rest.
+// Hot path: decide() plus a few compares; counters are touched only on refusals.
+import type { RequestContext, Stage, StageResult } from '../core/model.js';
+import type { Policy, PolicyView } from './decide.js';
+import type { LimitStats } from './limits.js';
+
+export interface PolicyStats {
+  /** Requests refused per rule (enforce mode). */
+  refused: Record<string, number>;
+  /** Requests policy would have refused or challenged per rule (observe mode). */
+  wouldRefuse: Record<string, number>;
+  /** Requests sent to the challenge stage per mitigation rule. */
+  challenged: Record<string, number>;
+  allowListed: number;
+  limits: LimitStats | null;
+}
+
+export interface PolicyStage extends Stage {
+  stats(): PolicyStats;
+}
+
+/** A view for a graph without shared state: normal mode, enforce, no bans or mitigations. */
+export const EMPTY_VIEW: PolicyView = {
+  mode: () => 'normal',
+  enforcement: () => 'enforce',
+  isBanned: () => null,
+  mitigations: () => [],
+  version: () => 0,
+};
+
+function bump(counts: Map<string, number>, rule: string): void {
+  counts.set(rule, (counts.get(rule) ?? 0) + 1);
+}
+
+export function createPolicyStage(policy: Policy, view: PolicyView, now: () => number): PolicyStage {
+  // Bounded by the number of distinct rules (ban rule names are capped in verdicts.ts).
+  const refused = new Map<string, number>();
+  const would = new Map<string, number>();
+  const challenged = new Map<string, number>();
+  let allowListed = 0;
+
+  return {
+    name: 'policy',
+    run(ctx: RequestContext): StageResult {
+      const v = policy.decide(ctx, view, now());
+      if (v === null) return null;
+      if (v.action === 'allow') {
+        allowListed++;
+        return v;
+      }
+      if (view.enforcement() === 'observe') {
+        ctx.shadowRule = v.rule;
+        bump(would, v.rule);
+        return null;
+      }
+      if (v.action === 'challenge') {
+        ctx.challengeRequired = true;
+        bump(challenged, v.rule);
+        return null;
+      }
+      bump(refused, v.rule);
+      return v;
+    },
+    stats: () => ({
+      refused: Object.fromEntries(refused),
+      wouldRefuse: Object.fromEntries(would),
+      challenged: Object.fromEntries(challenged),
+      allowListed,
+      limits: policy.limitStats(),
+    }),
+  };
+}
