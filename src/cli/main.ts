@@ -10,6 +10,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   start: () => import('./start.js'),
   check: () => import('./check.js'),
   demo: () => import('./demo.js'),
+  drill: () => import('./drill.js'),
 };
 
 const USAGE = `Usage: rampart <command> [options]
@@ -18,6 +19,7 @@ Commands:
   start     run the shield in front of an origin (-c FILE or --origin URL)
   check     validate a configuration file
   demo      run the built-in campaign site behind the shield
+  drill     rehearse an attack against a loopback target and score the defence
 
 Options:
   --version   print the version

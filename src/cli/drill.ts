@@ -1,0 +1,117 @@
+// `rampart drill`: rehearses an attack against a loopback target with legit
+// users alongside, then prints the scorecard (text, and JSON with --json).
+// Flag checking and output only; the drill itself lives in src/drill.
+import { writeFileSync } from 'node:fs';
+import { UsageError } from '../core/errors.js';
+import { parseDuration } from '../config/units.js';
+import { parsePublicPlan } from '../drill/addresses.js';
+import { formatScorecard, summaryRow, SUMMARY_HEAD, table } from '../drill/format.js';
+import { runDrill } from '../drill/run.js';
+import { isScenarioName, scenario, SCENARIOS, type ScenarioName } from '../drill/scenarios.js';
+import type { Scorecard } from '../drill/scorecard.js';
+import { parseTarget } from '../drill/target.js';
+import { parse } from './args.js';
+
+export const help = `Usage: rampart drill --target URL [options]
+
+Rehearses an attack: simulated people browse the site (pages, assets, search,
+donate and login forms, think time, cookies; they solve Rampart's challenge
+like a browser) while attack traffic comes from many loopback addresses
+(127.x.y.z). Prints a scorecard: legit served %, latency before/during,
+attack requests that reached the origin, time to mitigation.
+
+Targets must be on this machine (127.0.0.0/8, ::1, localhost).
+
+Options:
+      --target URL         the shield (or any proxy) to drill, e.g. http://127.0.0.1:8080
+      --scenario NAME|all  ${SCENARIOS.join(', ')} (default botnet)
+      --duration D         attack duration, e.g. 30s (default 30s)
+      --warmup D           legit-only traffic before the attack (default 10s)
+      --users N            simulated people (default 50)
+      --attack-rate N      attack requests per second (default: per scenario)
+      --sources N          attacking source addresses (default: per scenario)
+      --think D-D          think time range between a person's steps (default 1s-4s)
+      --cooldown D         pause between scenarios with 'all' (default 10s)
+      --json FILE          also write the scorecard(s) as JSON
+      --origin-stats URL   the origin's counters (demo origin: http://ORIGIN/__demo/stats);
+                           default: <target>/__demo/stats when it answers
+      --xff LIST           present sources as public addresses via X-Forwarded-For:
+                           CIDRs or addresses with weights, e.g. 203.0.113.0/24=3,198.51.100.0/24
+                           (the target must list 127.0.0.0/8 in trusted_proxies)
+  -h, --help               show this help
+
+Scenarios:
+${SCENARIOS.map((s) => `  ${s.padEnd(14)} ${scenario(s).description}`).join('\n')}`;
+
+function duration(flag: string, v: string | undefined, dflt: number, min: number, max: number): number {
+  if (v === undefined) return dflt;
+  const ms = parseDuration(v);
+  if (Number.isNaN(ms)) throw new UsageError(`drill: --${flag} is not a duration: ${JSON.stringify(v)}`, 'write e.g. 500ms, 10s, 2m');
+  if (ms < min || ms > max) throw new UsageError(`drill: --${flag} must be between ${min / 1000}s and ${max / 1000}s`, `got ${v}`);
+  return ms;
+}
+
+function count(flag: string, v: string | undefined, min: number, max: number): number | undefined {
+  if (v === undefined) return undefined;
+  const x = Number(v);
+  if (!Number.isInteger(x) || x < min || x > max) throw new UsageError(`drill: --${flag} must be a whole number from ${min} to ${max}`, `got ${JSON.stringify(v)}`);
+  return x;
+}
+
+function think(v: string | undefined): [number, number] {
+  if (v === undefined) return [1000, 4000];
+  const [a, b = a] = v.split('-');
+  const lo = parseDuration(a.trim());
+  const hi = parseDuration(b.trim());
+  if (Number.isNaN(lo) || Number.isNaN(hi) || hi < lo || hi > 60_000) throw new UsageError(`drill: --think must be a range like 1s-4s, got ${JSON.stringify(v)}`, 'both ends are durations; at most 60s');
+  return [lo, hi];
+}
+
+export async function run(argv: string[], out: (s: string) => void): Promise<number> {
+  const parsed = parse('drill', argv, {
+    target: { type: 'string' },
+    scenario: { type: 'string' },
+    duration: { type: 'string' },
+    warmup: { type: 'string' },
+    users: { type: 'string' },
+    'attack-rate': { type: 'string' },
+    sources: { type: 'string' },
+    think: { type: 'string' },
+    cooldown: { type: 'string' },
+    json: { type: 'string' },
+    'origin-stats': { type: 'string' },
+    xff: { type: 'string' },
+  });
+  const values = parsed.values as Record<string, string | undefined> & { help?: boolean };
+  if (values.help) return out(help), 0;
+  const target = parseTarget(values.target);
+  const name = values.scenario ?? 'botnet';
+  if (name !== 'all' && !isScenarioName(name)) throw new UsageError(`drill: unknown scenario ${JSON.stringify(name)}`, `one of: ${SCENARIOS.join(', ')}, all`);
+  if (values['origin-stats'] !== undefined) parseTarget(values['origin-stats'], '--origin-stats');
+  const opts = {
+    target,
+    durationMs: duration('duration', values.duration, 30_000, 1000, 3_600_000),
+    warmupMs: duration('warmup', values.warmup, 10_000, 0, 600_000),
+    users: count('users', values.users, 0, 5000) ?? 50,
+    rate: count('attack-rate', values['attack-rate'], 1, 100_000),
+    sources: count('sources', values.sources, 1, 1_000_000),
+    thinkMs: think(values.think),
+    originStats: values['origin-stats'],
+    xff: values.xff !== undefined ? parsePublicPlan(values.xff) : undefined,
+  };
+  const cooldown = duration('cooldown', values.cooldown, 10_000, 0, 600_000);
+  const names: ScenarioName[] = name === 'all' ? [...SCENARIOS] : [name as ScenarioName];
+  const tty = process.stdout.isTTY === true;
+  const cards: Scorecard[] = [];
+  for (let i = 0; i < names.length; i++) {
+    if (i > 0 && cooldown > 0) await new Promise((r) => setTimeout(r, cooldown));
+    const progress = tty ? (line: string) => void process.stdout.write(`\r\x1b[K${names[i]}: ${line}`) : undefined;
+    const card = await runDrill({ ...opts, scenario: names[i], progress });
+    if (tty) process.stdout.write('\r\x1b[K');
+    out(formatScorecard(card));
+    cards.push(card);
+  }
+  if (cards.length > 1) out(`\n${table(SUMMARY_HEAD, cards.map((c) => summaryRow('target', c)))}`);
+  if (values.json) writeFileSync(values.json, `${JSON.stringify(cards.length === 1 ? cards[0] : cards, null, 2)}\n`);
+  return cards.every((c) => Object.values(c.targets).every((t) => t.ok)) ? 0 : 2;
+}
