@@ -2,7 +2,9 @@
 // ≤ 2 µs), challenge issue with page render (target ≤ 20 µs), solution check;
 // then the price of a pass: expected SHA-256 attempts per default difficulty
 // and this machine's hash rates (node:crypto, and the browser's pure JS in V8).
-// Run: node --expose-gc --import tsx bench/micro/challenge.bench.ts
+// With --browser: real Chromium solves through the full app at each mode's
+// default difficulty (page load + Workers + verify + redirect), N runs each.
+// Run: node --expose-gc --import tsx bench/micro/challenge.bench.ts [--browser]
 import { hash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -102,4 +104,42 @@ if (typeof globalThis.gc === 'function') {
   globalThis.gc();
   const per = (process.memoryUsage().heapUsed - before) / s.size; // s is still live here
   console.log(`nonce store: ${per.toFixed(0)} B per entry → ${((per * 65_536) / 2 ** 20).toFixed(1)} MiB at the 65,536-entry ceiling`);
+}
+
+if (process.argv.includes('--browser')) await browserSolveTimes(Number(process.env.RUNS ?? 8));
+
+/** Median and p90 wall time for Chromium to get from a challenged URL to the origin's page, per mode. */
+async function browserSolveTimes(runs: number): Promise<void> {
+  const { chromium } = await import('playwright-core');
+  const { startDemoOrigin } = await import('../../src/demo/origin.js');
+  const { startShield } = await import('../../test/helpers/shield.js');
+  const origin = await startDemoOrigin();
+  const shield = await startShield(origin.url, { challenge: { require: 'always' } });
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  try {
+    const cores = await (await browser.newPage()).evaluate(() => navigator.hardwareConcurrency);
+    console.log(`\nChromium (navigator.hardwareConcurrency = ${cores}, the page runs min(4, that) Workers), ${runs} runs per mode, through the full app:`);
+    for (const mode of ['elevated', 'normal', 'under_attack'] as const) {
+      shield.state.overrideMode(mode);
+      const ms: number[] = [];
+      for (let i = 0; i < runs; i++) {
+        const context = await browser.newContext();
+        const page = await context.newPage();
+        const t0 = performance.now();
+        const first = await page.goto(`http://127.0.0.1:${shield.port}/materials?run=${i}`);
+        await page.waitForSelector('h1:has-text("Campaign materials")', { timeout: 120_000 });
+        ms.push(performance.now() - t0);
+        if (first?.status() !== 403) throw new Error(`expected the interstitial first, got ${first?.status()}`);
+        await context.close();
+      }
+      ms.sort((x, y) => x - y);
+      const bits = mode === 'elevated' ? config.difficulty.elevated : mode === 'normal' ? config.difficulty.manual : config.difficulty.underAttack;
+      console.log(`${(mode === 'normal' ? 'manual' : mode).padEnd(13)} ${bits} bits: median ${ms[ms.length >> 1].toFixed(0)} ms, p90 ${ms[Math.min(ms.length - 1, Math.floor(ms.length * 0.9))].toFixed(0)} ms, min ${ms[0].toFixed(0)} ms, max ${ms[ms.length - 1].toFixed(0)} ms`);
+    }
+    shield.state.overrideMode(null);
+  } finally {
+    await browser.close();
+    await shield.stop();
+    await origin.close();
+  }
 }

@@ -1,15 +1,30 @@
 // Challenge counters for the dashboard and for measuring harm to people:
 // issued, solved (by method), failed, replayed, expired, abandoned, passes
 // accepted/rejected, median solve time, and issued/solved per route class.
-// Bounded: plain numbers, a 256-sample ring, at most 32 route classes.
+// Bounded: plain numbers, a 256-sample ring overall and a 64-sample ring per
+// route class, at most 32 route classes (~80 KB in all).
 // Not Prometheus wiring (control/ reads stats() and exports it).
 
 const RING = 256;
+const ROUTE_RING = 64;
 const MAX_ROUTES = 32;
 
 export interface RouteStats {
   issued: number;
   solved: number;
+  /** Failed, replayed or expired answers to challenges issued for this class. */
+  failed: number;
+  abandoned: number;
+  /** Median ms from issue to verify over this class's last 64 solves; 0 before any. */
+  medianSolveMs: number;
+}
+
+class RouteCounts {
+  issued = 0;
+  solved = 0;
+  failed = 0;
+  readonly ring = new Float64Array(ROUTE_RING);
+  n = 0;
 }
 
 export interface ChallengeStats {
@@ -45,7 +60,7 @@ export class StatsRecorder {
   private readonly ring = new Float64Array(RING);
   private ringN = 0;
   private readonly routeNames: string[] = ['other'];
-  private readonly routes: RouteStats[] = [{ issued: 0, solved: 0 }];
+  private readonly routes: RouteCounts[] = [new RouteCounts()];
 
   /** The small index a route class travels under inside a token (0 = other, past 32 classes). */
   routeIndex(name: string): number {
@@ -53,7 +68,7 @@ export class StatsRecorder {
     if (i >= 0) return i;
     if (this.routeNames.length >= MAX_ROUTES) return 0;
     this.routeNames.push(name);
-    this.routes.push({ issued: 0, solved: 0 });
+    this.routes.push(new RouteCounts());
     return this.routeNames.length - 1;
   }
 
@@ -65,15 +80,18 @@ export class StatsRecorder {
   /** `how`: 'subtle' | 'js' | '<either>-main' (no Worker) as the page reports it, or 'nojs'. */
   outcome(o: Outcome, route: number, solveMs: number, how: string): void {
     const s = this.counts;
+    const r = route < this.routes.length ? this.routes[route] : this.routes[0];
     if (o !== 'solved') {
       s[o]++;
+      r.failed++;
       return;
     }
     if (how === 'nojs') s.solvedNoJs++;
     else s.solved++;
     if (how === 'subtle' || how === 'js') this.via[how]++;
     else if (how.endsWith('-main')) this.via.main++;
-    if (route < this.routes.length) this.routes[route].solved++;
+    r.solved++;
+    r.ring[r.n++ % ROUTE_RING] = solveMs;
     this.ring[this.ringN++ % RING] = solveMs;
   }
 
@@ -85,11 +103,15 @@ export class StatsRecorder {
       abandoned: Math.max(0, s.issued - done),
       medianSolveMs: median(this.ring.subarray(0, Math.min(this.ringN, RING))),
       solvedVia: { ...this.via },
-      byRouteClass: Object.fromEntries(this.routeNames.map((n, i) => [n, { ...this.routes[i] }])),
+      byRouteClass: Object.fromEntries(this.routeNames.map((n, i) => [n, routeSnapshot(this.routes[i])])),
       nonceStoreSize: store.size,
       nonceEvictedLive: store.evictedLive,
     };
   }
+}
+
+function routeSnapshot(r: RouteCounts): RouteStats {
+  return { issued: r.issued, solved: r.solved, failed: r.failed, abandoned: Math.max(0, r.issued - r.solved - r.failed), medianSolveMs: median(r.ring.subarray(0, Math.min(r.n, ROUTE_RING))) };
 }
 
 function median(xs: Float64Array): number {

@@ -84,7 +84,7 @@ test('solve → pass cookie → 303 to the page asked for → next request verif
   assert.equal(stats.solvedVia.subtle, 1);
   assert.equal(stats.passesAccepted, 1);
   assert.equal(stats.passesRejected, 1);
-  assert.deepEqual(stats.byRouteClass.page, { issued: 2, solved: 1 });
+  assert.deepEqual(stats.byRouteClass.page, { issued: 2, solved: 1, failed: 0, abandoned: 1, medianSolveMs: 1200 });
 });
 
 test('over https the cookie is Secure; a replayed solution gets the failure page', async () => {
@@ -222,4 +222,17 @@ test('a bad challenge.require is refused with a hint', () => {
   const r = challengeSchema.safeParse({ require: 'sometimes' });
   assert.equal(r.success, false);
   assert.match(JSON.stringify(r.error?.issues), /hint: under_attack/);
+});
+
+test('stats by route class: issued, solved, failed (genuine token, wrong answer), abandoned, median solve time', async () => {
+  const s = setup();
+  await solveFlow(s, '/login', { routeClass: 'login' });
+  const page = await s.run({ target: '/login', routeClass: 'login' });
+  const p = pageParams(page.out.body);
+  const wrong = new URLSearchParams({ challenge: p.token, solution: 'x', return: '/login' }).toString();
+  await s.run({ method: 'POST', target: '/.rampart/challenge/verify', body: wrong, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+  await s.run({ target: '/', routeClass: 'page' });
+  const st = s.c.stats().byRouteClass;
+  assert.deepEqual(st.login, { issued: 2, solved: 1, failed: 1, abandoned: 0, medianSolveMs: 1200 });
+  assert.deepEqual(st.page, { issued: 1, solved: 0, failed: 0, abandoned: 1, medianSolveMs: 0 });
 });
