@@ -11,6 +11,7 @@ import { createConnectionGuard } from '../guard/connections.js';
 import { applyLimits, createHttpListener, createTlsListener, type AnyServer, type ListenerHooks } from '../proxy/listeners.js';
 import { rawRefusal } from '../proxy/refusals.js';
 import { V } from '../proxy/verdicts.js';
+import { ACCEPT_VERDICT } from '../policy/stage.js';
 import { createMemoryState, type SharedState } from '../state/index.js';
 import { buildGraph, type Graph } from './graph.js';
 import type { ChallengeStats } from '../challenge/metrics.js';
@@ -48,7 +49,13 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
   const state = opts.state ?? createState(initial, clock.now);
   const deps = { now: clock.now, log, observers, state };
   let graph: Graph = buildGraph(initial, deps);
-  const guard = createConnectionGuard({ maxPerIp: initial.limits.maxConnectionsPerIp, plainRefusal: rawRefusal(V.connLimit) });
+  const guard = createConnectionGuard({
+    maxPerIp: initial.limits.maxConnectionsPerIp,
+    plainRefusal: rawRefusal(V.connLimit),
+    // Bans and the deny list refused at accept, before any HTTP parsing (the current graph's policy).
+    refuse: (ip) => graph.policy.refusesAtAccept(ip),
+    bannedRefusal: rawRefusal(ACCEPT_VERDICT),
+  });
   const hooks: ListenerHooks = {
     handle(req: Req, res: Res) {
       inflight++;

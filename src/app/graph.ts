@@ -6,6 +6,8 @@ import type { Observer, RequestContext } from '../core/model.js';
 import { compileChallenge, type Challenge } from '../challenge/stage.js';
 import { BodyWatch } from '../guard/body-guard.js';
 import { compileIdentity, type Identity } from '../identity/stage.js';
+import { compilePolicy } from '../policy/decide.js';
+import { createPolicyStage, type PolicyStage } from '../policy/stage.js';
 import { createForwarder, type Forwarder } from '../proxy/forward.js';
 import { compileHosts, compileHygiene } from '../proxy/hygiene.js';
 import { createPipeline, type Pipeline } from '../proxy/pipeline.js';
@@ -19,6 +21,8 @@ export interface Graph {
   readonly forwarder: Forwarder;
   readonly identity: Identity;
   readonly bodyWatch: BodyWatch;
+  /** Route classes, lists, bans, limits, mitigations; stats() and refusesAtAccept() for control and the guard. */
+  readonly policy: PolicyStage;
   /** null when `challenge.enabled` is false; stats() feeds control. */
   readonly challenge: Challenge | null;
   close(): Promise<void>;
@@ -53,6 +57,7 @@ export function buildGraph(config: Config, deps: GraphDeps): Graph {
     else forwarder.forward(ctx, trusted);
   };
   const st = deps.state;
+  const policy = createPolicyStage(compilePolicy(config.policy), st, deps.now);
   const challenge = config.challenge.enabled
     ? compileChallenge(config.challenge, { now: deps.now, keys: () => st.keys(), mode: () => st.mode(), enforcement: () => st.enforcement() })
     : null;
@@ -60,7 +65,7 @@ export function buildGraph(config: Config, deps: GraphDeps): Graph {
     slots: {
       parse: compileHygiene(compileHosts(config.hosts), limits.maxBodyBytes),
       identity,
-      policy: null,
+      policy,
       challenge: challenge === null ? null : challenge.stage,
       cache: null,
       admission: null,
@@ -76,6 +81,7 @@ export function buildGraph(config: Config, deps: GraphDeps): Graph {
     forwarder,
     identity,
     bodyWatch,
+    policy,
     challenge,
     close: () => forwarder.close(),
   };

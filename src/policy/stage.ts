@@ -6,6 +6,7 @@
 import type { RequestContext, Stage, StageResult } from '../core/model.js';
 import type { Policy, PolicyView } from './decide.js';
 import type { LimitStats } from './limits.js';
+import { PV } from './verdicts.js';
 
 export interface PolicyStats {
   /** Requests refused per rule (enforce mode). */
@@ -20,7 +21,16 @@ export interface PolicyStats {
 
 export interface PolicyStage extends Stage {
   stats(): PolicyStats;
+  /**
+   * For the connection guard: true when a new connection from `ip` is to be
+   * refused at accept (denied or banned, not allow-listed, enforce mode).
+   * In observe mode it counts `ban/accept` as would-refuse and returns false.
+   */
+  refusesAtAccept(ip: string): boolean;
 }
+
+/** The verdict named by accept-time refusals (raw bytes: proxy/refusals rawRefusal). */
+export const ACCEPT_VERDICT = PV.atAccept;
 
 /** A view for a graph without shared state: normal mode, enforce, no bans or mitigations. */
 export const EMPTY_VIEW: PolicyView = {
@@ -63,6 +73,15 @@ export function createPolicyStage(policy: Policy, view: PolicyView, now: () => n
       }
       bump(refused, v.rule);
       return v;
+    },
+    refusesAtAccept(ip) {
+      if (!policy.refusesAtAccept(ip, view, now())) return false;
+      if (view.enforcement() === 'observe') {
+        bump(would, PV.atAccept.rule);
+        return false;
+      }
+      bump(refused, PV.atAccept.rule);
+      return true;
     },
     stats: () => ({
       refused: Object.fromEntries(refused),
