@@ -3,7 +3,7 @@
 // connection guard at accept, parse errors to pre-built 4xx bytes, upgrades
 // to the pipeline, and refuses CONNECT (never an open proxy).
 import { createServer as createHttpServer, ServerResponse, type Server as HttpServer, type IncomingMessage } from 'node:http';
-import { createSecureServer, type Http2SecureServer } from 'node:http2';
+import { createSecureServer, type Http2SecureServer, type ServerHttp2Session } from 'node:http2';
 import { createServer as createHttpsServer } from 'node:https';
 import { readFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
@@ -50,15 +50,57 @@ function onClientError(hooks: ListenerHooks, err: NodeJS.ErrnoException, socket:
   else socket.end(rawRefusal(v));
 }
 
+/**
+ * node:http's closeAllConnections() does not see upgraded sockets (WebSocket
+ * tunnels are detached from the server) and HTTP/2 servers have neither
+ * closeIdleConnections nor closeAllConnections, so a shutdown would wait on
+ * them forever. Each listener keeps its own set of such sockets (bounded by
+ * max_connections) and its close*Connections methods cover them too.
+ */
+function trackForShutdown(server: AnyServer, plain: boolean): Set<Duplex> {
+  const extra = new Set<Duplex>();
+  const s = server as HttpServer;
+  const closeAll = s.closeAllConnections?.bind(s);
+  const closeIdle = s.closeIdleConnections?.bind(s);
+  s.closeAllConnections = () => {
+    closeAll?.();
+    for (const sock of extra) sock.destroy();
+    extra.clear();
+  };
+  if (!plain) {
+    // HTTP/2: a graceful GOAWAY lets streams in flight finish, then the session closes.
+    const sessions = new Set<ServerHttp2Session>();
+    (server as Http2SecureServer).on('session', (session: ServerHttp2Session) => {
+      sessions.add(session);
+      session.once('close', () => sessions.delete(session));
+    });
+    s.closeIdleConnections = () => {
+      for (const session of sessions) session.close();
+    };
+  } else if (closeIdle) s.closeIdleConnections = closeIdle;
+  return extra;
+}
+
+function track(set: Set<Duplex>, socket: Duplex): void {
+  set.add(socket);
+  socket.once('close', () => set.delete(socket));
+}
+
 function wire(server: AnyServer, hooks: ListenerHooks, limits: ListenerLimits, plain: boolean): void {
+  const extra = trackForShutdown(server, plain);
   server.on('connection', (socket: Socket) => {
     hooks.guard.admit(socket, plain);
+    if (!plain) track(extra, socket);
   });
   server.on('request', hooks.handle as never);
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    track(extra, socket);
     const res = new ServerResponse(req);
     res.shouldKeepAlive = false;
     res.assignSocket(socket as Socket);
+    // No server owns this response: when a stage refuses the upgrade (the
+    // response finishes; a tunnel never ends it), close the socket ourselves.
+    res.once('finish', () => socket.end());
     hooks.upgrade(req, res, head);
   });
   server.on('connect', (_req: IncomingMessage, socket: Duplex) => {

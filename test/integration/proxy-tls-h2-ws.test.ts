@@ -26,6 +26,7 @@ before(async () => {
     const accept = createHash('sha1').update(key + '258EAFA5-E914-47DA-95CA-C5AB0DC85B11').digest('base64');
     socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\nX-Seen-XFF: ${req.headers['x-forwarded-for']}\r\n\r\n`);
     socket.on('data', (d) => socket.write(d));
+    socket.on('end', () => socket.end()); // a real WebSocket server closes when the peer does
   });
   shield = await startShield(origin.url, { tls: { listen: '127.0.0.1:0', cert: join(TLS_DIR, 'cert.pem'), key: join(TLS_DIR, 'key.pem') } });
   tlsPort = shield.address('tls')!.port;
