@@ -5,12 +5,14 @@ import type { Camelize } from './camelize.js';
 import { coreShape } from './schema/core.js';
 import { challengeSchema } from './schema/challenge.js';
 import { policySchema } from './schema/policy.js';
+import { detectorSchema } from './schema/detector.js';
 import { stateSchema } from './schema/state.js';
 
 export const configSchema = z.strictObject({
   ...coreShape,
   challenge: challengeSchema,
   policy: policySchema,
+  detector: detectorSchema,
   state: stateSchema,
 });
 

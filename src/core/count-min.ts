@@ -66,6 +66,15 @@ export class CountMin {
     this.total /= 2;
   }
 
+  /** Adds another sketch of the same shape cell by cell (still an over-estimate of the sum). */
+  merge(other: CountMin): void {
+    if (other.width !== this.width || other.depth !== this.depth) throw new RangeError('count-min merge needs the same width and depth');
+    const a = this.cells;
+    const b = other.cells;
+    for (let i = 0; i < a.length; i++) a[i] = Math.min(a[i] + b[i], 0xffffffff);
+    this.total += other.total;
+  }
+
   clear(): void {
     this.cells.fill(0);
     this.total = 0;

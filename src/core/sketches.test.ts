@@ -71,6 +71,14 @@ test('count-min halve() ages counts and clear() empties', () => {
   cm.halve();
   assert.equal(cm.estimate(7), 50);
   assert.equal(cm.total, 50);
+  const other = new CountMin(64, 2);
+  other.add(7, 10);
+  other.add(9, 3);
+  cm.merge(other);
+  assert.equal(cm.estimate(7), 60);
+  assert.equal(cm.estimate(9), 3);
+  assert.equal(cm.total, 63);
+  assert.throws(() => cm.merge(new CountMin(128, 2)), RangeError);
   cm.clear();
   assert.equal(cm.estimate(7), 0);
   assert.throws(() => new CountMin(1, 4), RangeError);

@@ -1,0 +1,152 @@
+// Scores one closed second against the baselines: volume tests (fast flood,
+// low-and-slow window, per route class), composition tests (what changed in
+// the mix: heavy sources, a fingerprint, a route class, unique query strings,
+// per-source rate, error share), the signature (keys over-represented against
+// their baseline share) and the vectors. Pure: reads, never writes. Runs once
+// a second; allocates small arrays (≤ a few hundred objects).
+import type { DetectorConfig } from '../config/schema/detector.js';
+import { prefixLabelOf } from '../core/ip.js';
+import type { CountMin } from '../core/count-min.js';
+import type { SpaceSaving } from '../core/space-saving.js';
+import { Baselines } from './baseline.js';
+import { ROUTE_CLASSES, type ClassShare, type SecondSample, type Signature, type SignatureItem, type Vector, type VectorFinding } from './events.js';
+import type { SecondWindow } from './window.js';
+
+export interface Assessment {
+  anomalous: boolean;
+  /** Strong enough (or the origin hurting) for `under_attack` rather than `elevated`. */
+  severe: boolean;
+  score: number;
+  volume: { fast: number; slow: number; cls: number; classIndex: number };
+  /** Names of the composition tests that fired, with their figures. */
+  composition: Record<string, number>;
+  signature: Signature;
+  vectors: VectorFinding[];
+  /** Sources at or above ban_min_rps this second. */
+  heavy: SignatureItem[];
+  /** Route classes that are over-represented or volume-anomalous. */
+  attackedClasses: string[];
+}
+
+const r2 = (x: number) => Math.round(x * 100) / 100;
+
+function itemsOf(ss: SpaceSaving, total: number, cm: CountMin | null, label: (key: number, l: string) => string, minShare: number, minLift: number, max: number): SignatureItem[] {
+  const out: SignatureItem[] = [];
+  if (total <= 0) return out;
+  for (const h of ss.top(max * 2)) {
+    const share = h.count / total;
+    const base = cm ? Baselines.share(cm, h.key) : 0;
+    const lift = share / Math.max(base, 0.001);
+    if (share < minShare || (cm !== null && lift < minLift)) continue;
+    out.push({ key: h.key, label: label(h.key, h.label), count: h.count, share: r2(share), baselineShare: Math.round(base * 10000) / 10000, lift: r2(lift) });
+    if (out.length >= max) break;
+  }
+  return out;
+}
+
+const hex = (k: number) => k.toString(16).padStart(8, '0');
+
+/** Keys over-represented this second (sources: simply the largest). */
+export function signatureOf(w: SecondWindow, b: Baselines, minLift: number): Signature {
+  const n = w.requests;
+  const classes: ClassShare[] = [];
+  for (let i = 0; i < ROUTE_CLASSES.length; i++) {
+    if (w.classes[i] === 0) continue;
+    const share = w.classes[i] / n;
+    const base = b.classShare[i].n > 0 ? b.classShare[i].mean : 0;
+    classes.push({ name: ROUTE_CLASSES[i], share: r2(share), baselineShare: r2(base), lift: r2(share / Math.max(base, 0.01)) });
+  }
+  classes.sort((x, y) => y.lift - x.lift);
+  return {
+    sources: itemsOf(w.topSources, n, null, (_k, l) => l, 0.01, 0, 10),
+    prefixes: itemsOf(w.topPrefixes, n, b.prefix, (_k, l) => (l ? prefixLabelOf(l) : ''), 0.05, minLift, 10),
+    fingerprints: itemsOf(w.topFps, n, b.fp, hex, 0.05, minLift, 5),
+    paths: itemsOf(w.topPaths, n, b.path, (_k, l) => l.slice(0, 200), 0.05, minLift, 10),
+    queryShapes: itemsOf(w.topShapes, w.withQuery, b.shape, (_k, l) => l.slice(0, 80), 0.05, minLift, 5),
+    routeClasses: classes,
+  };
+}
+
+function threshold(mean: number, std: number, floor: number, ratio: number, sigmas: number): number {
+  return Math.max(floor, mean * ratio, mean + sigmas * std);
+}
+
+/** Composition tests: what changed in the mix beyond the volume. */
+function compositionOf(s: SecondSample, w: SecondWindow, b: Baselines, sig: Signature, heavyShare: number, cfg: DetectorConfig): Record<string, number> {
+  const c: Record<string, number> = {};
+  const n = s.requests;
+  if (heavyShare >= 0.2) c.heavySourceShare = r2(heavyShare);
+  const fp = sig.fingerprints[0];
+  if (fp && fp.share >= 0.3) c.fingerprintLift = fp.lift;
+  const cls = sig.routeClasses[0];
+  if (cls && cls.share >= 0.25 && cls.lift >= cfg.minLift) c.routeClassLift = cls.lift;
+  const qShare = n > 0 ? w.withQuery / n : 0;
+  const baseUniq = b.queryUniq.n > 0 ? b.queryUniq.mean : 0;
+  if (qShare >= 0.3 && w.withQuery >= 10 && s.queryUniqueness >= 0.8 && s.queryUniqueness - baseUniq >= 0.3) c.queryUniqueness = r2(s.queryUniqueness);
+  const perSource = n / Math.max(1, s.sources);
+  if (b.perSource.n > 0 && perSource >= 5 && perSource >= 3 * b.perSource.mean) c.perSourceRate = r2(perSource);
+  const s4 = n > 0 ? s.status.s4xx / n : 0;
+  if (s4 >= 0.3 && s4 - (b.share4xx.n > 0 ? b.share4xx.mean : 0) >= 0.2) c.share4xx = r2(s4);
+  return c;
+}
+
+export function assess(s: SecondSample, w: SecondWindow, b: Baselines, history: { requestsMean(n: number): number; count: number }, cfg: DetectorConfig, warm: boolean): Assessment {
+  const n = s.requests;
+  const sig = signatureOf(w, b, cfg.minLift);
+  const heavy = sig.sources.filter((x) => x.count >= cfg.banMinRps);
+  const heavyShare = n > 0 ? heavy.reduce((a, x) => a + x.count, 0) / n : 0;
+  const exp = b.expectedRps(s.t);
+  const fast = n / threshold(exp, b.rps.std, cfg.minRps, cfg.minRatio, cfg.sensitivity);
+  const win = Math.round(cfg.slowWindow / 1000);
+  const slow = history.count >= win ? history.requestsMean(win) / threshold(exp, b.rps.std / Math.sqrt(win), cfg.minRps, cfg.slowRatio, cfg.sensitivity) : 0;
+  let cls = 0;
+  let clsIdx = -1;
+  for (let i = 0; i < ROUTE_CLASSES.length; i++) {
+    const e = b.classCount[i];
+    const v = w.classes[i] / threshold(e.mean, e.std, Math.max(5, cfg.minRps / 2), cfg.minRatio, cfg.sensitivity);
+    const share = n > 0 ? w.classes[i] / n : 0;
+    const lift = share / Math.max(b.classShare[i].mean, 0.01);
+    if (v > cls && lift >= cfg.minLift) {
+      cls = v;
+      clsIdx = i;
+    }
+  }
+  const composition = compositionOf(s, w, b, sig, heavyShare, cfg);
+  const shifted = Object.keys(composition).length > 0;
+  const slowConns = s.slowConnections >= cfg.slowConnections;
+  const volume = Math.max(fast, slow, cls);
+  // A single source far above ban_min_rps is a flood even before the baseline is warm.
+  const heavyAlone = heavyShare >= 0.5 && n >= cfg.minRps;
+  const anomalous = (warm && volume >= 1 && shifted) || slowConns || heavyAlone;
+  const distress = (s.forwarded > 0 && b.originMs.n > 0 && s.originMs > Math.max(3 * b.originMs.mean, b.originMs.mean + 500)) || (n > 0 && s.status.s5xx / n >= 0.2);
+  const severe = anomalous && (volume >= 2 || distress || slowConns);
+  const attackedClasses = sig.routeClasses.filter((c) => c.share >= 0.2 && c.lift >= cfg.minLift).map((c) => c.name);
+  if (clsIdx >= 0 && cls >= 1 && !attackedClasses.includes(ROUTE_CLASSES[clsIdx])) attackedClasses.push(ROUTE_CLASSES[clsIdx]);
+  const a: Assessment = { anomalous, severe, score: r2(anomalous ? Math.max(volume, 1) : Math.min(volume, shifted ? volume : 0.99)), volume: { fast: r2(fast), slow: r2(slow), cls: r2(cls), classIndex: clsIdx }, composition, signature: sig, vectors: [], heavy, attackedClasses };
+  if (anomalous) a.vectors = classify(s, w, b, a, heavyShare, cfg, exp);
+  return a;
+}
+
+function classify(s: SecondSample, w: SecondWindow, b: Baselines, a: Assessment, heavyShare: number, cfg: DetectorConfig, exp: number): VectorFinding[] {
+  const out: VectorFinding[] = [];
+  const n = s.requests;
+  const add = (vector: Vector, reason: string, figures: Record<string, number>) => out.push({ vector, reason, figures });
+  const heavyRps = a.heavy.reduce((x, h) => x + h.count, 0);
+  if (heavyShare >= 0.5) add('single_source_flood', `${a.heavy.length} source(s) sent ${Math.round(heavyShare * 100)}% of ${n} requests/s`, { sources: a.heavy.length, rps: heavyRps, share: r2(heavyShare), topRps: a.heavy[0]?.count ?? 0 });
+  if (a.volume.fast >= 1 && heavyShare < 0.5 && s.sources >= 20) add('distributed_flood', `${n} requests/s from ${s.sources} sources against a baseline of ${r2(exp)}/s from ${r2(b.sources.mean)}`, { rps: n, baselineRps: r2(exp), sources: s.sources, baselineSources: r2(b.sources.mean), ratio: r2(n / Math.max(exp, 1)) });
+  if (a.composition.queryUniqueness !== undefined) add('cache_busting', `${Math.round(s.queryUniqueness * 100)}% of query strings are unique (baseline ${Math.round((b.queryUniq.n > 0 ? b.queryUniq.mean : 0) * 100)}%)`, { queryUniqueness: r2(s.queryUniqueness), baselineUniqueness: r2(b.queryUniq.mean), withQuery: w.withQuery, queryEntropy: s.entropy.query });
+  for (const [idx, vector] of [[3, 'login_stuffing'], [4, 'login_stuffing'], [5, 'enumeration']] as const) {
+    const name = ROUTE_CLASSES[idx];
+    if (!a.attackedClasses.includes(name)) continue;
+    const cnt = w.classes[idx];
+    const fig = { rps: cnt, baselineRps: r2(b.classCount[idx].mean), share: r2(cnt / Math.max(1, n)), share4xx: r2(s.status.s4xx / Math.max(1, n)), pathEntropy: s.entropy.path, sources: s.sources };
+    add(vector, `${name} route: ${cnt} requests/s against a baseline of ${r2(b.classCount[idx].mean)}/s (${Math.round(fig.share * 100)}% of traffic)`, fig);
+  }
+  if (s.slowConnections >= cfg.slowConnections) add('slow_connections', `${s.slowConnections} connections/s closed by header/body deadlines`, { perSecond: s.slowConnections, sources: w.topSlow.size });
+  if (a.volume.slow >= 1 && a.volume.fast < 1 && heavyShare < 0.2) {
+    const win = Math.round(cfg.slowWindow / 1000);
+    add('low_and_slow', `sustained ${r2(a.volume.slow)}× the low-and-slow threshold over ${win}s from ${s.sources} sources at ${r2(n / Math.max(1, s.sources))} requests/s each`, { slowScore: a.volume.slow, baselineRps: r2(exp), sources: s.sources, perSourceRps: r2(n / Math.max(1, s.sources)), windowSeconds: win });
+  }
+  if (out.length === 0) add('distributed_flood', `traffic ${r2(Math.max(a.volume.fast, a.volume.cls))}× the flood threshold with a changed mix`, { rps: n, baselineRps: r2(exp), sources: s.sources, ratio: r2(n / Math.max(exp, 1)) });
+  return out;
+}

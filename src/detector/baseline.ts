@@ -1,0 +1,118 @@
+// Learned baselines: EWMA mean and variance of each per-second metric, per
+// route class, plus an hour-of-day profile of the request rate (used once an
+// hour has been seen on an earlier day), and count-min sketches of how often
+// each prefix, fingerprint, path and query shape is seen in calm traffic.
+// Learns only from calm seconds (never from an attack). Memory ceiling:
+// ~40 EWMAs + 24 hourly + 4 × 32 KiB sketches ≈ 130 KiB. Updated once a second.
+import { CountMin } from '../core/count-min.js';
+import { Ewma, alphaForHalfLife } from '../core/ewma.js';
+import type { BaselineFigures, SecondSample } from './events.js';
+import { CM_DEPTH, CM_WIDTH, type SecondWindow } from './window.js';
+
+const DAY = 86_400_000;
+const HOUR = 3_600_000;
+
+export class Baselines {
+  readonly rps: Ewma;
+  readonly sources: Ewma;
+  readonly newSources: Ewma;
+  readonly forwarded: Ewma;
+  readonly originMs: Ewma;
+  readonly perSource: Ewma;
+  readonly queryUniq: Ewma;
+  readonly queryShare: Ewma;
+  readonly share4xx: Ewma;
+  readonly share5xx: Ewma;
+  readonly classCount: Ewma[];
+  readonly classShare: Ewma[];
+  private readonly hourly: Ewma[];
+  private readonly hourDays = new Uint16Array(24);
+  private readonly hourLastDay = new Float64Array(24).fill(-1);
+  readonly prefix = new CountMin(CM_WIDTH, CM_DEPTH);
+  readonly fp = new CountMin(CM_WIDTH, CM_DEPTH);
+  readonly path = new CountMin(CM_WIDTH, CM_DEPTH);
+  readonly shape = new CountMin(CM_WIDTH, CM_DEPTH);
+  private readonly halfLifeS: number;
+  private sinceHalve = 0;
+  learned = 0;
+
+  constructor(halfLifeMs: number) {
+    this.halfLifeS = Math.max(10, Math.round(halfLifeMs / 1000));
+    const a = alphaForHalfLife(this.halfLifeS);
+    const mk = () => new Ewma(a);
+    this.rps = mk();
+    this.sources = mk();
+    this.newSources = mk();
+    this.forwarded = mk();
+    this.originMs = mk();
+    this.perSource = mk();
+    this.queryUniq = mk();
+    this.queryShare = mk();
+    this.share4xx = mk();
+    this.share5xx = mk();
+    this.classCount = Array.from({ length: 7 }, mk);
+    this.classShare = Array.from({ length: 7 }, mk);
+    // The hourly profile moves slowly: one update per calm second of that hour, day after day.
+    const ah = alphaForHalfLife(3600);
+    this.hourly = Array.from({ length: 24 }, () => new Ewma(ah));
+  }
+
+  /** Folds one calm second into every baseline. */
+  learn(s: SecondSample, w: SecondWindow): void {
+    const n = s.requests;
+    this.rps.update(n);
+    this.sources.update(s.sources);
+    this.newSources.update(s.newSources);
+    this.forwarded.update(s.forwarded);
+    if (s.forwarded > 0) this.originMs.update(s.originMs);
+    if (n > 0) {
+      this.perSource.update(n / Math.max(1, s.sources));
+      this.queryShare.update(w.withQuery / n);
+      this.share4xx.update(s.status.s4xx / n);
+      this.share5xx.update(s.status.s5xx / n);
+      for (let i = 0; i < 7; i++) this.classShare[i].update(w.classes[i] / n);
+    }
+    if (w.withQuery >= 8) this.queryUniq.update(s.queryUniqueness);
+    for (let i = 0; i < 7; i++) this.classCount[i].update(w.classes[i]);
+    const hour = Math.floor((s.t % DAY) / HOUR);
+    const day = Math.floor(s.t / DAY);
+    if (this.hourLastDay[hour] !== day) {
+      this.hourLastDay[hour] = day;
+      if (this.hourDays[hour] < 65535) this.hourDays[hour]++;
+    }
+    this.hourly[hour].update(n);
+    this.prefix.merge(w.pendPrefix);
+    this.fp.merge(w.pendFp);
+    this.path.merge(w.pendPath);
+    this.shape.merge(w.pendShape);
+    if (++this.sinceHalve >= this.halfLifeS) {
+      this.sinceHalve = 0;
+      this.prefix.halve();
+      this.fp.halve();
+      this.path.halve();
+      this.shape.halve();
+    }
+    this.learned++;
+  }
+
+  /**
+   * Expected requests per second at time t: the recent EWMA, raised to the
+   * hour-of-day profile once that hour was learned on at least two days (a
+   * daily peak is then not mistaken for a flood).
+   */
+  expectedRps(t: number): number {
+    const hour = Math.floor((t % DAY) / HOUR);
+    const hourly = this.hourDays[hour] >= 2 && this.hourly[hour].n >= 600 ? this.hourly[hour].mean : 0;
+    return Math.max(this.rps.mean, hourly);
+  }
+
+  /** Baseline share (0..1) of a key in one of the per-key sketches. */
+  static share(cm: CountMin, key: number): number {
+    return cm.total > 0 ? Math.min(1, cm.estimate(key) / cm.total) : 0;
+  }
+
+  figures(warm: boolean): BaselineFigures {
+    const r2 = (x: number) => Math.round(x * 100) / 100;
+    return { rps: r2(this.rps.mean), rpsStd: r2(this.rps.std), sources: r2(this.sources.mean), forwarded: r2(this.forwarded.mean), originMs: r2(this.originMs.mean), learnedSeconds: this.learned, warm };
+  }
+}

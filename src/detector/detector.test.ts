@@ -1,0 +1,212 @@
+// The detector on synthetic per-second traces with a manual clock: for each
+// vector, the second it is detected, the vector named, the signature found and
+// the first action; a realistic day with a newsletter burst triggers nothing.
+// Uses the real memory state (src/state) for the writes.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { camelize } from '../config/camelize.js';
+import { detectorSchema } from '../config/schema/detector.js';
+import { createMemoryState } from '../state/memory.js';
+import { createDetector } from './detector.js';
+import type { DetectorEvent, MitigationEvent, AttackStartEvent } from './events.js';
+import { BOT, fact, legitSecond, newsletterSecond, rng, spread } from './trace.js';
+import type { Observed } from './window.js';
+
+const T0 = Date.UTC(2026, 0, 5, 12, 0, 0);
+const WARM = 120;
+
+interface Run {
+  events: DetectorEvent[];
+  state: ReturnType<typeof createMemoryState>;
+  detector: ReturnType<typeof createDetector>;
+  start: AttackStartEvent | undefined;
+  actions: MitigationEvent[];
+  /** Second index (from T0) of the sample that started the attack. */
+  startSecond: number;
+}
+
+/** Runs `seconds` of legit traffic with `extra(sec, r, out)` added each second. */
+function run(seconds: number, extra: (sec: number, r: () => number, out: Observed[]) => void, overrides: Record<string, unknown> = {}, slow?: (sec: number, note: (ip: string) => void) => void): Run {
+  let t = T0;
+  const state = createMemoryState({ now: () => t });
+  const detector = createDetector(camelize(detectorSchema.parse(overrides)), { state });
+  const events: DetectorEvent[] = [];
+  detector.onEvent((e) => events.push(e));
+  const r = rng(42);
+  for (let sec = 0; sec < seconds; sec++) {
+    const out = legitSecond(r, 25);
+    extra(sec, r, out);
+    for (const o of out) detector.observe(o);
+    slow?.(sec, (ip) => detector.noteSlowConnection(ip));
+    t = T0 + (sec + 1) * 1000;
+    detector.tick(t);
+  }
+  const start = events.find((e): e is AttackStartEvent => e.type === 'attack_start');
+  return { events, state, detector, start, actions: events.filter((e): e is MitigationEvent => e.type === 'mitigation'), startSecond: start ? (start.sample.t - T0) / 1000 : -1 };
+}
+
+const vectorsOf = (r: Run) => r.start?.vectors.map((v) => v.vector) ?? [];
+
+test('no attack: a realistic hour-like trace with a newsletter burst triggers no action', () => {
+  let id = 0;
+  const r = run(400, (sec, rand, out) => {
+    // At 200 s the newsletter lands: 60 new readers/s for 30 s, then tailing off.
+    if (sec >= 200 && sec < 230) newsletterSecond(rand, 60, (id += 60), out);
+    else if (sec >= 230 && sec < 260) newsletterSecond(rand, 20, (id += 20), out);
+  });
+  assert.equal(r.start, undefined, `unexpected attack: ${JSON.stringify(r.start?.vectors)}`);
+  assert.equal(r.actions.length, 0);
+  assert.equal(r.detector.mode(), 'normal');
+  assert.equal(r.state.mode(), 'normal');
+  assert.equal(r.state.bans().length + r.state.mitigations().length, 0);
+  const snap = r.detector.snapshot();
+  assert.ok(snap.warm && snap.baseline.rps > 30, `learned baseline ${snap.baseline.rps}`);
+  // The burst was visible (it is not that the detector was blind): new sources and volume rose.
+  const idx = snap.series.t.indexOf(T0 + 210_000);
+  assert.ok(snap.series.newSources[idx] >= 50, `new sources at the burst ${snap.series.newSources[idx]}`);
+  assert.ok(snap.series.requests[idx] > 3 * snap.baseline.rps, 'the burst tripled the volume');
+});
+
+test('single-source flood: detected in its first second, the address banned with its figures', () => {
+  const r = run(WARM + 10, (sec, _r, out) => {
+    if (sec >= WARM) for (let i = 0; i < 800; i++) out.push(fact(0xcb007107, '/', { fp: 0x0c0c0c0c, ua: 'curl/8.5.0' }));
+  });
+  assert.equal(r.startSecond, WARM);
+  assert.deepEqual(vectorsOf(r), ['single_source_flood']);
+  assert.equal(r.start!.signature.sources[0].label, '203.0.113.7');
+  const ban = r.actions.find((a) => a.action.kind === 'ban');
+  assert.ok(ban && ban.at === T0 + (WARM + 1) * 1000, 'banned at the tick that closed the first flood second');
+  assert.equal(ban.action.ban!.rule, 'ban/auto-flood');
+  assert.match(ban.action.ban!.reason, /800 requests\/s/);
+  assert.equal(ban.action.figures.rps, 800);
+  assert.ok(r.state.isBanned('203.0.113.7', T0 + (WARM + 2) * 1000), 'the ban is in shared state');
+  assert.equal(r.state.isBanned('10.0.0.7', T0 + (WARM + 2) * 1000), null);
+  assert.ok(r.actions.every((a) => a.action.kind === 'ban'), 'no wider action for a single source');
+});
+
+test('distributed flood: 2,000 sources detected at once, challenge scoped to the bot fingerprint, then widened while the origin stays loaded', () => {
+  const r = run(WARM + 12, (sec, _r, out) => {
+    if (sec >= WARM) spread(2000, 2000, (src) => fact(src, '/', { fp: BOT.fp, ua: BOT.ua }), out);
+  });
+  assert.equal(r.startSecond, WARM);
+  assert.ok(vectorsOf(r).includes('distributed_flood'), vectorsOf(r).join());
+  assert.equal(r.start!.signature.fingerprints[0].key, BOT.fp);
+  assert.ok(r.start!.signature.fingerprints[0].lift > 10);
+  assert.equal(r.start!.mode, 'under_attack');
+  const first = r.actions[0];
+  assert.equal(first.at, T0 + (WARM + 1) * 1000);
+  assert.equal(first.action.rule, 'mitigate/challenge-signature', 'one request per source: a per-client limit would not help');
+  assert.deepEqual(first.action.mitigation!.match.fingerprints, [BOT.fp]);
+  assert.ok(r.state.mitigations().some((m) => m.id === first.action.mitigation!.id));
+  // The trace keeps forwarding attack requests (nothing applies the mitigation here), so it widens.
+  const levels = r.actions.filter((a) => a.action.kind === 'mitigation').map((a) => a.action.level);
+  assert.deepEqual(levels, [1, 2, 3]);
+  assert.equal(r.actions[1].at - first.at, 3000, 'widened after widen_after (3s)');
+  assert.deepEqual(r.actions[1].action.mitigation!.match.routeClasses, ['page']);
+  assert.equal(r.state.mode(), 'under_attack');
+  assert.ok(r.events.filter((e) => e.type === 'attack_update').length >= 10, 'one update per second');
+});
+
+test('cache-busting: random query strings on one path are named with the query shape', () => {
+  const r = run(WARM + 5, (sec, rand, out) => {
+    if (sec >= WARM) spread(400, 300, (src) => fact(src, '/news/1', { query: `${Math.floor(rand() * 1e9).toString(36)}=1` }), out);
+  });
+  assert.equal(r.startSecond, WARM);
+  assert.ok(vectorsOf(r).includes('cache_busting'), vectorsOf(r).join());
+  const cb = r.start!.vectors.find((v) => v.vector === 'cache_busting')!;
+  assert.ok(cb.figures.queryUniqueness >= 0.9);
+  assert.equal(r.start!.signature.paths[0].label, '/news/1');
+  const m = r.actions.find((a) => a.action.kind === 'mitigation')!;
+  assert.deepEqual(m.action.mitigation!.match.paths, ['/news/1']);
+  assert.equal(m.at - T0, (WARM + 1) * 1000);
+});
+
+test('login stuffing: the login route class over-represented, scoped to it', () => {
+  const r = run(WARM + 5, (sec, _r, out) => {
+    if (sec >= WARM) spread(150, 500, (src) => fact(src, '/login', { routeClass: 'login', status: 401, fp: BOT.fp, ua: BOT.ua }), out);
+  });
+  assert.ok(r.startSecond <= WARM + 1 && r.startSecond >= WARM, `start ${r.startSecond}`);
+  assert.ok(vectorsOf(r).includes('login_stuffing'), vectorsOf(r).join());
+  const v = r.start!.vectors.find((x) => x.vector === 'login_stuffing')!;
+  assert.ok(v.figures.rps >= 150 && v.figures.baselineRps < 10, JSON.stringify(v.figures));
+  assert.equal(r.start!.signature.routeClasses[0].name, 'login');
+  assert.ok(r.start!.signature.paths.some((p) => p.label === '/login'));
+});
+
+test('enumeration of a sensitive route: many ids, 404s, from few sources', () => {
+  const r = run(WARM + 5, (sec, _r, out) => {
+    if (sec >= WARM) spread(120, 40, (src, i) => fact(src, `/api/donors/${sec * 1000 + i}`, { routeClass: 'sensitive', status: 404, fp: BOT.fp, ua: BOT.ua }), out);
+  });
+  assert.equal(r.startSecond, WARM);
+  assert.ok(vectorsOf(r).includes('enumeration'), vectorsOf(r).join());
+  assert.ok(r.start!.sample.entropy.path > 0.5);
+  const m = r.actions.find((a) => a.action.kind === 'mitigation')!;
+  assert.equal(m.action.rule, 'mitigate/challenge-signature');
+  assert.deepEqual(m.action.mitigation!.match.fingerprints, [BOT.fp]);
+});
+
+test('slow connections: deadline closes counted per second, the worst sources banned as ban/auto-slow', () => {
+  const r = run(WARM + 5, () => {}, {}, (sec, note) => {
+    if (sec >= WARM) for (let i = 0; i < 60; i++) note(`198.51.100.${1 + (i % 20)}`);
+  });
+  assert.equal(r.startSecond, WARM);
+  assert.deepEqual(vectorsOf(r), ['slow_connections']);
+  const bans = r.actions.filter((a) => a.action.rule === 'ban/auto-slow');
+  assert.equal(bans.length, 20);
+  assert.ok(r.state.isBanned('198.51.100.3', T0 + (WARM + 2) * 1000));
+});
+
+test('pulse waves: three 3-second surges in one incident, named pulse_wave', () => {
+  const on = (sec: number) => sec >= WARM && (sec - WARM) % 9 < 3 && sec < WARM + 27;
+  const r = run(WARM + 30, (sec, _r, out) => {
+    if (on(sec)) spread(1500, 1500, (src) => fact(src, '/search', { query: 'q=x', fp: BOT.fp, ua: BOT.ua }), out);
+  });
+  assert.equal(r.startSecond, WARM);
+  assert.equal(r.events.filter((e) => e.type === 'attack_start').length, 1, 'one incident');
+  const snap = r.detector.snapshot();
+  assert.ok(snap.incident, 'incident still open');
+  const pulse = snap.incident.vectors.find((v) => v.vector === 'pulse_wave');
+  assert.ok(pulse && pulse.figures.bursts === 3 && pulse.figures.periodSeconds === 9, JSON.stringify(pulse));
+});
+
+test('low-and-slow: 600 sources each far under any per-IP limit, detected within the slow window', () => {
+  const r = run(WARM + 10, (sec, _r, out) => {
+    // +70 % over baseline: under the fast-flood threshold (3×), over slow_ratio (1.5×) for 5 s.
+    if (sec >= WARM) spread(45, 600, (src, i) => fact(src + sec * 600 * 13, '/search', { query: `q=${i % 5}`, fp: BOT.fp, ua: BOT.ua, originMs: 300 }), out);
+  });
+  assert.ok(r.startSecond >= WARM && r.startSecond <= WARM + 4, `start ${r.startSecond}`);
+  assert.ok(vectorsOf(r).includes('low_and_slow'), vectorsOf(r).join());
+  assert.ok(!vectorsOf(r).includes('distributed_flood'));
+  const first = r.actions[0];
+  assert.ok(first && first.at - T0 <= (WARM + 5) * 1000, 'mitigated within 5 s');
+  assert.deepEqual(first.action.mitigation!.match.fingerprints, [BOT.fp]);
+});
+
+test('observe enforcement: actions recorded as not applied, state untouched', () => {
+  const r = run(WARM + 4, (sec, _r, out) => {
+    if (sec >= WARM) for (let i = 0; i < 800; i++) out.push(fact(0xcb007107, '/'));
+  }, { enforcement: 'observe' });
+  assert.ok(r.actions.length > 0 && r.actions.every((a) => !a.action.applied));
+  assert.equal(r.state.bans().length, 0);
+  assert.equal(r.state.mode(), 'normal');
+  assert.equal(r.detector.mode(), 'under_attack');
+  assert.equal(r.detector.snapshot().enforcement, 'observe');
+});
+
+test('attack end with hysteresis, recovering, then normal with the mitigations removed', () => {
+  const r = run(WARM + 40, (sec, _r, out) => {
+    if (sec >= WARM && sec < WARM + 5) spread(2000, 2000, (src) => fact(src, '/', { fp: BOT.fp, ua: BOT.ua }), out);
+  }, { end_after: '5s', recover_hold: '10s' });
+  const modes = r.events.filter((e) => e.type === 'escalation').map((e) => (e.type === 'escalation' ? `${e.to}@${(e.at - T0) / 1000 - WARM}` : ''));
+  assert.deepEqual(modes, ['under_attack@1', 'recovering@10', 'normal@20']);
+  const end = r.events.find((e) => e.type === 'attack_end');
+  assert.ok(end && end.type === 'attack_end');
+  assert.equal(end.durationMs, 5000);
+  assert.equal(end.totals.seconds >= 5, true);
+  // 2,000 attackers plus the ordinary visitors seen during the incident's seconds.
+  assert.ok(end.totals.distinctSources > 1940 && end.totals.distinctSources < 3500, `distinct ${end.totals.distinctSources}`);
+  assert.equal(end.signature.fingerprints[0].key, BOT.fp);
+  assert.equal(r.state.mitigations().length, 0, 'removed at the end');
+  assert.ok(r.actions.some((a) => a.action.kind === 'remove_mitigation'));
+  assert.equal(r.state.mode(), 'normal');
+});

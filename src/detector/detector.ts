@@ -1,0 +1,258 @@
+// The detector: observe(ctx) adds one request to the open second (O(1), no
+// allocation, nothing that grows with attackers); tick(now) once a second
+// closes it, scores it against learned baselines, steps the mode machine
+// (normal → elevated → under_attack → recovering → normal, with hysteresis),
+// runs the incident's mitigation and emits typed events. Time is injected:
+// tests drive tick() second by second. Memory: ~1 MiB fixed (window, seen-set,
+// baselines, history) plus one bounded incident.
+import type { DetectorConfig } from '../config/schema/detector.js';
+import { clientKeyOf } from '../core/ip.js';
+import type { Enforcement, Mode } from '../core/model.js';
+import { RingSeries } from '../core/ring-series.js';
+import { assess, signatureOf, type Assessment } from './assess.js';
+import { Baselines } from './baseline.js';
+import { FAMILIES, ROUTE_CLASSES, type DetectorEvent, type DetectorSnapshot, type MitigationAction, type SecondSample, type SignatureItem } from './events.js';
+import { Incident } from './incident.js';
+import { Mitigator, type DetectorState } from './mitigate.js';
+import { SeenSources } from './seen-sources.js';
+import { entropyOf, SecondWindow, type Observed } from './window.js';
+
+export type { DetectorState } from './mitigate.js';
+export type { Observed } from './window.js';
+
+export interface DetectorDeps {
+  /** Shared state for writes; null/absent: actions are recorded, never applied. */
+  state?: DetectorState | null;
+  /** Called when an event listener throws (a bug in the listener). */
+  onListenerError?(err: unknown): void;
+}
+
+export interface Detector {
+  observe(ctx: Observed): void;
+  /** A connection was closed by a header/body deadline (slowloris, slow POST). */
+  noteSlowConnection(ip: string): void;
+  tick(nowMs: number): void;
+  onEvent(fn: (e: DetectorEvent) => void): () => void;
+  snapshot(): DetectorSnapshot;
+  mode(): Mode;
+}
+
+const SERIES = ['t', 'requests', 'forwarded', 'refused', 'sources', 'newSources', 'originMs', 'score'] as const;
+const SLOW_RESET_S = 10;
+const MAX_RECENT = 100;
+
+export function createDetector(cfg: DetectorConfig, deps: DetectorDeps = {}): Detector {
+  const state = deps.state ?? null;
+  const seen = new SeenSources();
+  const w = new SecondWindow(seen);
+  const base = new Baselines(cfg.baselineHalfLife);
+  const histLen = Math.round(cfg.history / 1000);
+  const series = Object.fromEntries(SERIES.map((k) => [k, new RingSeries(histLen)])) as Record<(typeof SERIES)[number], RingSeries>;
+  const history = { requestsMean: (n: number) => series.requests.mean(n), get count() { return series.requests.count; } };
+  const listeners: ((e: DetectorEvent) => void)[] = [];
+  const recent: MitigationAction[] = [];
+  const warmupS = Math.round(cfg.warmup / 1000);
+  const startAfter = Math.round(cfg.startAfter / 1000);
+  const endAfter = Math.round(cfg.endAfter / 1000);
+  let mode: Mode = 'normal';
+  let openedAt = -1;
+  let streak = 0;
+  let calm = 0;
+  let recoverUntil = 0;
+  let incident: Incident | null = null;
+  let seq = 0;
+  let slowAge = 0;
+  let last: { at: number; score: number; top: ReturnType<typeof signatureOf> } = { at: 0, score: 0, top: { sources: [], prefixes: [], fingerprints: [], paths: [], queryShapes: [], routeClasses: [] } };
+
+  const enforcement = (): Enforcement => (cfg.enforcement === 'observe' || (state !== null && state.enforcement() === 'observe') ? 'observe' : 'enforce');
+
+  function emit(e: DetectorEvent): void {
+    for (let i = 0; i < listeners.length; i++) {
+      try {
+        listeners[i](e);
+      } catch (err) {
+        deps.onListenerError?.(err);
+      }
+    }
+  }
+
+  function closeSecond(now: number): SecondSample {
+    const n = w.requests;
+    const classes: Record<string, number> = {};
+    for (let i = 0; i < ROUTE_CLASSES.length; i++) classes[ROUTE_CLASSES[i]] = w.classes[i];
+    const families: Record<string, number> = {};
+    for (let i = 0; i < FAMILIES.length; i++) families[FAMILIES[i]] = w.families[i];
+    const r3 = (x: number) => Math.round(x * 1000) / 1000;
+    return {
+      t: openedAt < 0 ? now - 1000 : openedAt,
+      requests: n,
+      forwarded: w.forwarded,
+      refused: w.refused,
+      sources: n === 0 ? 0 : Math.max(1, Math.min(n, w.sources.count())),
+      newSources: w.newSources,
+      status: { s2xx: w.s2xx, s3xx: w.s3xx, s4xx: w.s4xx, s5xx: w.s5xx },
+      originMs: w.forwarded > 0 ? Math.round(w.originSum / w.forwarded) : 0,
+      originMaxMs: w.originMax,
+      classes,
+      families,
+      entropy: { path: r3(entropyOf(w.histPath)), query: r3(entropyOf(w.histQuery)), ua: r3(entropyOf(w.histUa)), fingerprint: r3(entropyOf(w.histFp)) },
+      queryUniqueness: w.withQuery > 0 ? r3(Math.min(1, w.queries.count() / w.withQuery)) : 0,
+      slowConnections: w.slow,
+      score: 0,
+    };
+  }
+
+  function apply(a: MitigationAction, inc: Incident, now: number): void {
+    let act = enforcement() === 'enforce' && state !== null;
+    if (act && state !== null) {
+      try {
+        if (a.kind === 'ban' && a.ban) state.addBan(a.ban);
+        else if (a.kind === 'mitigation' && a.mitigation) state.putMitigation(a.mitigation);
+        else if (a.kind === 'remove_mitigation' && a.mitigation) state.removeMitigation(a.mitigation.id);
+      } catch (err) {
+        // A refused write (e.g. a target the state cannot parse) is recorded as not applied, never thrown into the tick.
+        act = false;
+        a.reason += ` (not applied: ${(err as Error).message})`;
+      }
+    }
+    a.applied = act;
+    inc.record(a);
+    recent.push(a);
+    if (recent.length > MAX_RECENT) recent.shift();
+    emit({ type: 'mitigation', incidentId: inc.id, at: now, action: a });
+  }
+
+  function setMode(to: Mode, now: number, reason: string, figures: Record<string, number>): void {
+    if (to === mode) return;
+    const from = mode;
+    mode = to;
+    const act = enforcement() === 'enforce' && state !== null;
+    if (act) state.setMode(to);
+    emit({ type: 'escalation', incidentId: incident?.id ?? '', at: now, from, to, reason, figures, applied: act });
+  }
+
+  function start(now: number, s: SecondSample, a: Assessment): void {
+    const id = `inc-${new Date(s.t).toISOString().replace(/[-:]/g, '').slice(0, 15)}z-${(++seq).toString(36)}`;
+    incident = new Incident(id, s.t, new Mitigator(cfg, id));
+    incident.add(s, a.signature, w.sources, a.vectors);
+    emit({ type: 'attack_start', incidentId: id, at: now, mode: a.severe ? 'under_attack' : 'elevated', enforcement: enforcement(), vectors: a.vectors, signature: a.signature, sample: s, baseline: base.figures(base.learned >= warmupS) });
+    setMode(a.severe ? 'under_attack' : 'elevated', now, a.vectors.map((v) => v.reason).join('; '), { score: a.score, rps: s.requests, baselineRps: Math.round(base.rps.mean * 10) / 10 });
+  }
+
+  function end(now: number): void {
+    const inc = incident!;
+    for (const r of inc.mitigator.relax(`incident ${inc.id} ended; recovering held for ${cfg.recoverHold / 1000}s`)) apply(r, inc, now);
+    emit({ type: 'attack_end', incidentId: inc.id, at: now, startedAt: inc.startedAt, durationMs: inc.lastAnomalousAt + 1000 - inc.startedAt, vectors: [...inc.vectors.keys()], totals: { ...inc.totals }, signature: inc.signature(base) });
+    setMode('normal', now, `no anomaly for ${Math.round((now - inc.lastAnomalousAt) / 1000)}s`, {});
+    incident = null;
+  }
+
+  /** The mode machine for one closed second. */
+  function step(now: number, s: SecondSample, a: Assessment): void {
+    if (a.anomalous) {
+      streak++;
+      calm = 0;
+    } else {
+      streak = 0;
+      calm++;
+    }
+    if (mode === 'normal') {
+      if (streak >= startAfter) {
+        start(now, s, a);
+        mitigate(now, s, a, incident!);
+      }
+      return;
+    }
+    const inc = incident!;
+    inc.add(s, a.signature, w.sources, a.vectors);
+    if (a.anomalous) {
+      inc.lastAnomalousAt = s.t;
+      if (inc.inGap) {
+        inc.inGap = false;
+        inc.bursts++;
+        inc.burstStarts.push(s.t);
+      }
+      if (inc.bursts >= 2) pulse(inc, a);
+    } else if (calm >= 2) inc.inGap = true;
+    if (mode === 'recovering') {
+      if (streak >= startAfter) setMode(a.severe ? 'under_attack' : 'elevated', now, `attack resumed (burst ${inc.bursts})`, { score: a.score, rps: s.requests, bursts: inc.bursts });
+      else if (now >= recoverUntil) return end(now);
+    } else if (calm >= endAfter) {
+      recoverUntil = now + cfg.recoverHold;
+      setMode('recovering', now, `no anomaly for ${calm}s`, { calmSeconds: calm, rps: s.requests, baselineRps: Math.round(base.rps.mean * 10) / 10 });
+    } else if (mode === 'elevated' && a.anomalous && (a.severe || inc.mitigator.level >= 2)) {
+      setMode('under_attack', now, a.severe ? 'flood at twice the threshold or origin in distress' : 'narrow mitigation did not hold', { score: a.score, rps: s.requests, forwarded: s.forwarded, originMs: s.originMs });
+    }
+    if (mode === 'elevated' || mode === 'under_attack') mitigate(now, s, a, inc);
+  }
+
+  function pulse(inc: Incident, a: Assessment): void {
+    const starts = inc.burstStarts;
+    const period = starts.length >= 2 ? (starts[starts.length - 1] - starts[0]) / (starts.length - 1) / 1000 : 0;
+    const v = { vector: 'pulse_wave' as const, reason: `${inc.bursts} separate surges about ${Math.round(period)}s apart`, figures: { bursts: inc.bursts, periodSeconds: Math.round(period) } };
+    a.vectors.push(v);
+    inc.vectors.set('pulse_wave', v);
+  }
+
+  function mitigate(now: number, s: SecondSample, a: Assessment, inc: Incident): void {
+    if (a.anomalous) {
+      const slow = w.topSlow.top(cfg.maxBansPerSecond).map((h) => ({ key: h.key, label: h.label, count: h.count, share: 0, baselineShare: 0, lift: 0 }) as SignatureItem);
+      for (const act of inc.mitigator.step(now, a, s, base, slow, state)) apply(act, inc, now);
+    }
+    const renewed = inc.mitigator.renew(now);
+    if (renewed.length > 0 && enforcement() === 'enforce' && state !== null) for (const m of renewed) state.putMitigation(m);
+    emit({ type: 'attack_update', incidentId: inc.id, at: now, mode, vectors: a.vectors, signature: a.signature, sample: s, totals: { ...inc.totals } });
+  }
+
+  return {
+    observe(ctx) {
+      w.observe(ctx);
+    },
+    noteSlowConnection(ip) {
+      w.slow++;
+      w.topSlow.offer(clientKeyOf(ip), 1, ip);
+    },
+    tick(now) {
+      const s = closeSecond(now);
+      for (const k of SERIES) if (k !== 'score') series[k].push(k === 't' ? s.t : (s[k] as number));
+      const warm = base.learned >= warmupS;
+      const a = assess(s, w, base, history, cfg, warm);
+      s.score = a.score;
+      series.score.push(a.score);
+      step(now, s, a);
+      if (mode === 'normal' && !a.anomalous) base.learn(s, w);
+      last = { at: now, score: a.score, top: signatureOf(w, base, 0) };
+      if (++slowAge >= SLOW_RESET_S) {
+        slowAge = 0;
+        w.topSlow.clear();
+      }
+      w.clear();
+      seen.tick(now);
+      openedAt = now;
+    },
+    onEvent(fn) {
+      listeners.push(fn);
+      return () => {
+        const i = listeners.indexOf(fn);
+        if (i >= 0) listeners.splice(i, 1);
+      };
+    },
+    mode: () => mode,
+    snapshot() {
+      const sr = {} as DetectorSnapshot['series'];
+      for (const k of SERIES) sr[k] = series[k].toArray();
+      return {
+        at: last.at,
+        mode,
+        enforcement: enforcement(),
+        warm: base.learned >= warmupS,
+        score: last.score,
+        baseline: base.figures(base.learned >= warmupS),
+        series: sr,
+        top: { prefixes: last.top.prefixes, fingerprints: last.top.fingerprints, paths: last.top.paths, sources: last.top.sources },
+        incident: incident ? incident.summary(mode, base) : null,
+        recentActions: recent.slice(),
+      };
+    },
+  };
+}

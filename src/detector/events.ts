@@ -1,0 +1,205 @@
+// Typed events of the detector, for the incident store, dashboard and alerts:
+// attack start / update (one per second while active, with the full sample) /
+// end, escalation (mode change) and mitigation (an action with its reason and
+// figures). Complete enough that an incident can be rebuilt from them alone.
+// Plain JSON-safe data; built once per second at most (never per request).
+import type { Ban, Enforcement, Mitigation, Mode } from '../core/model.js';
+
+export const VECTORS = ['single_source_flood', 'distributed_flood', 'cache_busting', 'login_stuffing', 'enumeration', 'slow_connections', 'pulse_wave', 'low_and_slow'] as const;
+export type Vector = (typeof VECTORS)[number];
+
+/** The route classes the detector keeps separate series for; anything else counts as `other`. */
+export const ROUTE_CLASSES = ['static', 'page', 'api', 'login', 'donate', 'sensitive', 'other'] as const;
+/** Verdict families counted per second (`family/name` rule prefix). */
+export const FAMILIES = ['default', 'ban', 'limit', 'mitigate', 'challenge', 'cache', 'origin', 'mode', 'other'] as const;
+
+/** One closed second of traffic as the detector saw it. */
+export interface SecondSample {
+  /** Start of the second, ms since the epoch. */
+  t: number;
+  requests: number;
+  /** Requests that reached the origin (originMs ≥ 0). */
+  forwarded: number;
+  /** Requests answered with a refusal verdict (not allow/serve). */
+  refused: number;
+  /** Distinct client addresses (HyperLogLog estimate). */
+  sources: number;
+  /** Addresses not seen in the last ~10–20 minutes. */
+  newSources: number;
+  status: { s2xx: number; s3xx: number; s4xx: number; s5xx: number };
+  /** Mean and max origin time to first byte (ms) over forwarded requests; 0 when none. */
+  originMs: number;
+  originMaxMs: number;
+  /** Requests per route class (ROUTE_CLASSES). */
+  classes: Record<string, number>;
+  /** Requests per verdict family (FAMILIES). */
+  families: Record<string, number>;
+  /** Normalised Shannon entropy (0..1) of paths, query strings, user agents, fingerprints. */
+  entropy: { path: number; query: number; ua: number; fingerprint: number };
+  /** Distinct query strings / requests carrying one (1 = every query unique, cache-busting). */
+  queryUniqueness: number;
+  /** Connections closed by header/body deadlines this second. */
+  slowConnections: number;
+  /** Anomaly score: ≥ 1 means anomalous (volume and composition); see docs/detector.md. */
+  score: number;
+}
+
+/** A key over-represented in the current traffic, with the figures against its baseline. */
+export interface SignatureItem {
+  /** uint32 key: address, /24 prefix, fingerprint, path hash, query-shape hash. */
+  key: number;
+  /** Human form: address, "203.0.113.0/24", path, an example query, fingerprint in hex. */
+  label: string;
+  /** Requests in the sampled window. */
+  count: number;
+  /** Share of the window's requests. */
+  share: number;
+  /** Share in the learned baseline (0 when never seen). */
+  baselineShare: number;
+  /** share / max(baselineShare, 0.001). */
+  lift: number;
+}
+
+export interface ClassShare {
+  name: string;
+  share: number;
+  baselineShare: number;
+  lift: number;
+}
+
+export interface Signature {
+  sources: SignatureItem[];
+  prefixes: SignatureItem[];
+  fingerprints: SignatureItem[];
+  paths: SignatureItem[];
+  queryShapes: SignatureItem[];
+  routeClasses: ClassShare[];
+}
+
+/** One classified vector and the numbers behind it. */
+export interface VectorFinding {
+  vector: Vector;
+  reason: string;
+  figures: Record<string, number>;
+}
+
+/** An action taken (or, in observe enforcement, that would have been taken). */
+export interface MitigationAction {
+  kind: 'ban' | 'mitigation' | 'remove_mitigation';
+  /** Verdict rule the action enforces (`ban/auto-flood`, `mitigate/limit-signature`…). */
+  rule: string;
+  /** 1 = scoped to the signature, 2 = the attacked route classes, 3 = every unverified client. */
+  level: number;
+  ban: Ban | null;
+  mitigation: Mitigation | null;
+  reason: string;
+  figures: Record<string, number>;
+  /** False in observe enforcement: recorded, not written to state. */
+  applied: boolean;
+}
+
+interface EventBase {
+  incidentId: string;
+  /** ms since the epoch (the tick's clock read). */
+  at: number;
+}
+
+export interface AttackStartEvent extends EventBase {
+  type: 'attack_start';
+  mode: Mode;
+  enforcement: Enforcement;
+  vectors: VectorFinding[];
+  signature: Signature;
+  sample: SecondSample;
+  baseline: BaselineFigures;
+}
+
+export interface AttackUpdateEvent extends EventBase {
+  type: 'attack_update';
+  mode: Mode;
+  vectors: VectorFinding[];
+  signature: Signature;
+  sample: SecondSample;
+  /** Incident totals so far. */
+  totals: IncidentTotals;
+}
+
+export interface AttackEndEvent extends EventBase {
+  type: 'attack_end';
+  startedAt: number;
+  durationMs: number;
+  vectors: Vector[];
+  totals: IncidentTotals;
+  /** Top sources, prefixes, fingerprints, paths over the whole incident. */
+  signature: Signature;
+}
+
+export interface EscalationEvent extends EventBase {
+  type: 'escalation';
+  from: Mode;
+  to: Mode;
+  reason: string;
+  figures: Record<string, number>;
+  /** False in observe enforcement (the shared mode was not written). */
+  applied: boolean;
+}
+
+export interface MitigationEvent extends EventBase {
+  type: 'mitigation';
+  action: MitigationAction;
+}
+
+export type DetectorEvent = AttackStartEvent | AttackUpdateEvent | AttackEndEvent | EscalationEvent | MitigationEvent;
+
+export interface IncidentTotals {
+  seconds: number;
+  requests: number;
+  refused: number;
+  forwarded: number;
+  peakRps: number;
+  /** Peak distinct sources in one second. */
+  peakSources: number;
+  /** Distinct sources over the whole incident (HyperLogLog union). */
+  distinctSources: number;
+  bans: number;
+  mitigations: number;
+}
+
+/** The learned baseline at a moment, for reports ("normal is 80 rps ± 12"). */
+export interface BaselineFigures {
+  rps: number;
+  rpsStd: number;
+  sources: number;
+  forwarded: number;
+  originMs: number;
+  /** Seconds learned so far. */
+  learnedSeconds: number;
+  warm: boolean;
+}
+
+export interface IncidentSummary {
+  id: string;
+  startedAt: number;
+  seconds: number;
+  mode: Mode;
+  level: number;
+  vectors: VectorFinding[];
+  signature: Signature;
+  totals: IncidentTotals;
+  actions: MitigationAction[];
+}
+
+export interface DetectorSnapshot {
+  at: number;
+  mode: Mode;
+  enforcement: Enforcement;
+  warm: boolean;
+  score: number;
+  baseline: BaselineFigures;
+  /** The newest seconds, oldest first. */
+  series: { t: number[]; requests: number[]; forwarded: number[]; refused: number[]; sources: number[]; newSources: number[]; originMs: number[]; score: number[] };
+  top: { prefixes: SignatureItem[]; fingerprints: SignatureItem[]; paths: SignatureItem[]; sources: SignatureItem[] };
+  incident: IncidentSummary | null;
+  /** Recent actions of any incident, newest last (bounded). */
+  recentActions: MitigationAction[];
+}

@@ -1,0 +1,46 @@
+// "Have we seen this address recently?": two generations of a 2^21-bit set
+// indexed by the mixed client key, rotated every `generationMs` (default 10
+// min), so "new" means "not seen in the last 10–20 minutes". A set bit may be
+// a collision (an address wrongly taken as known: new sources are slightly
+// under-counted, never invented). Memory ceiling: 2 × 256 KiB, whatever the
+// number of addresses. Hot path: two array reads and one write, no allocation.
+import { mix32 } from '../core/hash.js';
+
+const BITS = 21;
+const WORDS = (1 << BITS) >>> 5;
+
+export class SeenSources {
+  private cur = new Uint32Array(WORDS);
+  private prev = new Uint32Array(WORDS);
+  private rotatedAt = -1;
+  readonly generationMs: number;
+
+  constructor(generationMs = 600_000) {
+    this.generationMs = generationMs;
+  }
+
+  get bytes(): number {
+    return this.cur.byteLength + this.prev.byteLength;
+  }
+
+  /** Marks the key as seen; true when it was not seen in the last one or two generations. */
+  visit(key: number): boolean {
+    const h = mix32(key) >>> (32 - BITS);
+    const w = h >>> 5;
+    const bit = 1 << (h & 31);
+    if ((this.cur[w] & bit) !== 0) return false;
+    this.cur[w] |= bit;
+    return (this.prev[w] & bit) === 0;
+  }
+
+  /** Called once a second: starts a new generation when the current one is old. */
+  tick(now: number): void {
+    if (this.rotatedAt < 0) this.rotatedAt = now;
+    if (now - this.rotatedAt < this.generationMs) return;
+    const old = this.prev;
+    this.prev = this.cur;
+    old.fill(0);
+    this.cur = old;
+    this.rotatedAt = now;
+  }
+}

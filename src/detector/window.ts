@@ -1,0 +1,182 @@
+// The open second: what observe() adds to for every request, and what tick()
+// reads and clears. Fixed-size counters, histograms, HyperLogLogs and
+// space-saving tables; nothing grows with the number of clients or paths.
+// Memory ceiling: ~80 KiB (histograms 4 KiB, HLLs 5 KiB, heavy-hitter tables
+// ~12 KiB, pending baseline sketches 64 KiB). observe(): O(path+query+UA
+// length + log 64), zero allocation (labels are strings the request already holds).
+import { CountMin } from '../core/count-min.js';
+import { FNV_OFFSET, fnv1a, mix32, queryShapeHash } from '../core/hash.js';
+import { HyperLogLog } from '../core/hyperloglog.js';
+import { SpaceSaving } from '../core/space-saving.js';
+import { FAMILIES } from './events.js';
+import type { SeenSources } from './seen-sources.js';
+
+/** The request fields the detector reads (RequestContext fits; tests build plain objects). */
+export interface Observed {
+  clientKey: number;
+  clientIp: string;
+  prefixKey: number;
+  fingerprint: number;
+  path: string;
+  query: string;
+  routeClass: string;
+  status: number;
+  originMs: number;
+  verified: boolean;
+  verdict: { readonly rule: string; readonly action: string };
+  req: { headers: { 'user-agent'?: string | undefined } };
+}
+
+export const HIST = 256;
+/** Width of the per-key baseline sketches (window's pending copies and the learned ones). */
+export const CM_WIDTH = 2048;
+export const CM_DEPTH = 4;
+
+export function classIndex(c: string): number {
+  switch (c) {
+    case 'static': return 0;
+    case 'page': return 1;
+    case 'api': return 2;
+    case 'login': return 3;
+    case 'donate': return 4;
+    case 'sensitive': return 5;
+    default: return 6;
+  }
+}
+
+const familyCache = new Map<string, number>();
+function familyIndex(rule: string): number {
+  let i = familyCache.get(rule);
+  if (i !== undefined) return i;
+  const slash = rule.indexOf('/');
+  const fam = slash > 0 ? rule.slice(0, slash) : rule;
+  i = FAMILIES.indexOf(fam as (typeof FAMILIES)[number]);
+  if (i < 0) i = FAMILIES.length - 1;
+  if (familyCache.size < 1024) familyCache.set(rule, i); // rule names are compile-time constants; bounded anyway
+  return i;
+}
+
+export class SecondWindow {
+  requests = 0;
+  forwarded = 0;
+  refused = 0;
+  newSources = 0;
+  withQuery = 0;
+  s2xx = 0;
+  s3xx = 0;
+  s4xx = 0;
+  s5xx = 0;
+  originSum = 0;
+  originMax = 0;
+  slow = 0;
+  readonly classes = new Float64Array(7);
+  /** Requests per class that were refused (for "is the mitigation holding"). */
+  readonly families = new Float64Array(FAMILIES.length);
+  readonly histPath = new Uint32Array(HIST);
+  readonly histQuery = new Uint32Array(HIST);
+  readonly histUa = new Uint32Array(HIST);
+  readonly histFp = new Uint32Array(HIST);
+  readonly sources = new HyperLogLog(12);
+  readonly queries = new HyperLogLog(10);
+  readonly topSources = new SpaceSaving(64);
+  readonly topPrefixes = new SpaceSaving(64);
+  readonly topFps = new SpaceSaving(32);
+  readonly topPaths = new SpaceSaving(64);
+  readonly topShapes = new SpaceSaving(32);
+  /** Sources of connections closed by deadlines (slowloris); cleared by the detector on its own cadence. */
+  readonly topSlow = new SpaceSaving(64);
+  /** This second's keys, folded into the learned baseline at tick when the second was calm. */
+  readonly pendPrefix = new CountMin(CM_WIDTH, CM_DEPTH);
+  readonly pendFp = new CountMin(CM_WIDTH, CM_DEPTH);
+  readonly pendPath = new CountMin(CM_WIDTH, CM_DEPTH);
+  readonly pendShape = new CountMin(CM_WIDTH, CM_DEPTH);
+  private readonly seen: SeenSources;
+
+  constructor(seen: SeenSources) {
+    this.seen = seen;
+  }
+
+  observe(c: Observed): void {
+    this.requests++;
+    const key = c.clientKey;
+    this.sources.addKey(key);
+    if (this.seen.visit(key)) this.newSources++;
+    this.topSources.offer(key, 1, c.clientIp);
+    this.topPrefixes.offer(c.prefixKey, 1, c.clientIp);
+    this.topFps.offer(c.fingerprint, 1);
+    this.pendPrefix.add(c.prefixKey);
+    this.pendFp.add(c.fingerprint);
+    this.histFp[mix32(c.fingerprint) & (HIST - 1)]++;
+
+    const ph = fnv1a(c.path);
+    this.topPaths.offer(ph, 1, c.path);
+    this.pendPath.add(ph);
+    this.histPath[mix32(ph) & (HIST - 1)]++;
+    const q = c.query;
+    if (q.length > 0) {
+      this.withQuery++;
+      const qh = fnv1a(q);
+      this.queries.add(mix32(qh));
+      this.histQuery[mix32(qh) & (HIST - 1)]++;
+      const sh = queryShapeHash(q) ^ ph;
+      this.topShapes.offer(sh, 1, c.query);
+      this.pendShape.add(sh);
+    }
+    const ua = c.req.headers['user-agent'];
+    this.histUa[(ua === undefined ? 0 : mix32(fnv1a(ua, FNV_OFFSET, 0, ua.length < 160 ? ua.length : 160))) & (HIST - 1)]++;
+
+    this.classes[classIndex(c.routeClass)]++;
+    const v = c.verdict;
+    this.families[familyIndex(v.rule)]++;
+    if (v.action !== 'allow' && v.action !== 'serve') this.refused++;
+    const st = c.status;
+    if (st >= 500) this.s5xx++;
+    else if (st >= 400) this.s4xx++;
+    else if (st >= 300) this.s3xx++;
+    else if (st >= 200) this.s2xx++;
+    if (c.originMs >= 0) {
+      this.forwarded++;
+      this.originSum += c.originMs;
+      if (c.originMs > this.originMax) this.originMax = c.originMs;
+    }
+  }
+
+  clear(): void {
+    this.requests = this.forwarded = this.refused = this.newSources = this.withQuery = 0;
+    this.s2xx = this.s3xx = this.s4xx = this.s5xx = 0;
+    this.originSum = this.originMax = this.slow = 0;
+    this.classes.fill(0);
+    this.families.fill(0);
+    this.histPath.fill(0);
+    this.histQuery.fill(0);
+    this.histUa.fill(0);
+    this.histFp.fill(0);
+    this.sources.clear();
+    this.queries.clear();
+    this.topSources.clear();
+    this.topPrefixes.clear();
+    this.topFps.clear();
+    this.topPaths.clear();
+    this.topShapes.clear();
+    this.pendPrefix.clear();
+    this.pendFp.clear();
+    this.pendPath.clear();
+    this.pendShape.clear();
+  }
+}
+
+/** Shannon entropy of a bucket histogram, normalised to 0..1 by log2(min(buckets, n)); 0 below 8 samples. */
+export function entropyOf(hist: Uint32Array): number {
+  let n = 0;
+  for (let i = 0; i < hist.length; i++) n += hist[i];
+  if (n < 8) return 0;
+  let h = 0;
+  for (let i = 0; i < hist.length; i++) {
+    const c = hist[i];
+    if (c > 0) {
+      const p = c / n;
+      h -= p * Math.log2(p);
+    }
+  }
+  return h / Math.log2(Math.min(hist.length, n));
+}
