@@ -50,6 +50,8 @@ export interface ChallengeStats {
   byRouteClass: Record<string, RouteStats>;
   nonceStoreSize: number;
   nonceEvictedLive: number;
+  /** Reverse-DNS crawler checks (null when exempt.crawlers is off). */
+  crawlers: { verified: number; refused: number; lookups: number; skipped: number } | null;
 }
 
 export type Outcome = 'solved' | 'failed' | 'replayed' | 'expired';
@@ -95,7 +97,7 @@ export class StatsRecorder {
     this.ring[this.ringN++ % RING] = solveMs;
   }
 
-  snapshot(store: { size: number; evictedLive: number }): ChallengeStats {
+  snapshot(store: { size: number; evictedLive: number }, crawlers: ChallengeStats['crawlers'] = null): ChallengeStats {
     const s = this.counts;
     const done = s.solved + s.solvedNoJs + s.failed + s.replayed + s.expired;
     return {
@@ -106,6 +108,7 @@ export class StatsRecorder {
       byRouteClass: Object.fromEntries(this.routeNames.map((n, i) => [n, routeSnapshot(this.routes[i])])),
       nonceStoreSize: store.size,
       nonceEvictedLive: store.evictedLive,
+      crawlers: crawlers === null ? null : { ...crawlers },
     };
   }
 }

@@ -3,12 +3,15 @@
 // policy set ctx.challengeRequired or `challenge.require` matches the mode —
 // answers unverified, non-exempt requests with the proof-of-work page
 // (GET/HEAD) or a 429 (others). Observe enforcement counts instead of serving.
+// Exempt: configured paths, API tokens, the origin session cookie, and (opt-in)
+// crawlers verified by reverse DNS in the background (crawlers.ts).
 // Per request without a cookie: a startsWith and a few checks; with a pass ~1.2 µs
 // (bench/micro/challenge.bench.ts).
 import type { RequestContext, Stage, StageResult } from '../core/model.js';
 import type { ChallengeConfig } from '../config/schema/challenge.js';
 import { loadAssets } from './assets.js';
 import { clientTagOf } from './client-tag.js';
+import { compileCrawlers, type Crawlers, type Resolver } from './crawlers.js';
 import { compileEndpoints } from './endpoints.js';
 import { appealPaths, compileExemptions } from './exempt.js';
 import { createMacRing } from './mac.js';
@@ -32,11 +35,15 @@ export interface ChallengeDeps {
   mode(): Mode;
   /** 'observe' (shadow mode): count the challenges this stage would serve, serve none. Default enforce. */
   enforcement?(): Enforcement;
+  /** DNS for the optional crawler verification; node:dns when absent. */
+  resolver?: Resolver;
 }
 
 export interface Challenge {
   stage: Stage;
   stats(): ChallengeStats;
+  /** Reverse-DNS crawler verification; null unless exempt.crawlers.enabled. */
+  crawlers: Crawlers | null;
 }
 
 /** Everything compiled once from the config: crypto, stores, pages, exemptions, endpoints. */
@@ -56,11 +63,12 @@ function compileParts(config: ChallengeConfig, deps: ChallengeDeps) {
     tokens, passes, store, stats, assets: loadAssets(), now: deps.now, cookieName: config.cookieName, passTtlMs: config.passTtl, metaRefresh: config.metaRefresh,
     failurePage: (ctx) => pages.pick(ctx.req.headers['accept-language']).failure,
   });
-  return { passes, tokens, store, stats, pages, exempt, endpoints };
+  const crawlers = compileCrawlers(config.exempt.crawlers, deps.now, deps.resolver);
+  return { passes, tokens, store, stats, pages, exempt, endpoints, crawlers };
 }
 
 export function compileChallenge(config: ChallengeConfig, deps: ChallengeDeps): Challenge {
-  const { passes, tokens, store, stats, pages, exempt, endpoints } = compileParts(config, deps);
+  const { passes, tokens, store, stats, pages, exempt, endpoints, crawlers } = compileParts(config, deps);
   const cookieName = config.cookieName;
   const bitsFor = difficulty(config, deps.mode);
   const requiredByConfig = requirement(config.require, deps.mode);
@@ -100,6 +108,7 @@ export function compileChallenge(config: ChallengeConfig, deps: ChallengeDeps): 
         ctx.challengeRequired = true; // later stages and observers see why the request stopped
       }
       if (exempt.path(ctx.path)) return null;
+      if (crawlers !== null && crawlers.allowed(ctx.req.headers['user-agent'], ctx.clientIp)) return null;
       if (observing() === 'observe') {
         stats.counts.wouldChallenge++;
         return null;
@@ -107,7 +116,7 @@ export function compileChallenge(config: ChallengeConfig, deps: ChallengeDeps): 
       return challenge(ctx);
     },
   };
-  return { stage, stats: () => stats.snapshot(store) };
+  return { stage, stats: () => stats.snapshot(store, crawlers?.stats ?? null), crawlers };
 }
 
 /** `challenge.require`: when this stage asks for a challenge without policy asking. */

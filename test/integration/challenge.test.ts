@@ -25,7 +25,13 @@ const CHALLENGE = {
   difficulty: { elevated: 8, under_attack: 8, manual: 8 },
   pass_ttl: '10m',
   text: { appeal_url: '/contact' },
-  exempt: { api_token_header: 'x-rampart-token', api_tokens: [API_TOKEN], session_cookie: 'sessionid' },
+  exempt: {
+    api_token_header: 'x-rampart-token',
+    api_tokens: [API_TOKEN],
+    session_cookie: 'sessionid',
+    // 127.0.0.1 is "localhost" in the hosts file, forward and back: a real (if local) rDNS check.
+    crawlers: { enabled: true, known: [{ agent: 'TestBot', domains: ['localhost'] }] },
+  },
 };
 
 describe('challenge required (require: always) through the full app', () => {
@@ -188,6 +194,17 @@ describe('challenge required (require: always) through the full app', () => {
     assert.equal((await http('/api/orders', { headers: { 'x-rampart-token': `${API_TOKEN}x` } })).status, 403, 'a wrong token is no token');
     assert.equal((await http('/account', { headers: { cookie: 'theme=dark; sessionid=abc' } })).status, 200);
     assert.equal(seen.at(-1)?.verified, true);
+  });
+
+  test('a crawler verified by reverse DNS (forward-confirmed) passes once its lookup is done; a fake one never', async () => {
+    const ua = { 'user-agent': 'TestBot/1.0 (+https://example.org/bot)' };
+    assert.equal((await http('/crawl', { headers: ua })).status, 403, 'the first request, before the lookup ends, is challenged');
+    for (let i = 0; i < 50 && shield.challengeStats()!.crawlers!.verified === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    const r = await http('/crawl', { headers: ua });
+    assert.equal(r.status, 200);
+    assert.equal(seen.at(-1)?.verified, false, 'exempt, not verified');
+    assert.equal((await http('/crawl', { headers: ua, localAddress: '127.0.0.2' })).status, 403, '127.0.0.2 has no name');
+    assert.equal((await http('/crawl', { headers: { 'user-agent': 'Mozilla/5.0 Firefox/128' } })).status, 403, 'a browser from that address is no crawler');
   });
 
   test('the pass cookie is Secure when solved over TLS, and the scripts are served', async () => {

@@ -57,6 +57,27 @@ const translationSchema = z.strictObject(textFields).partial().extend({ lang });
 
 const cookieName = z.string().regex(/^[A-Za-z0-9!#$%&'*+\-.^_`|~]+$/, 'a cookie name (hint: letters, digits, - _ . e.g. rampart_pass)');
 
+const domain = z.string().regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/i, 'a DNS domain (hint: e.g. googlebot.com)');
+
+// Crawlers that publish reverse-DNS verification (each vendor's documentation):
+// the PTR name of the address must be in one of the domains and resolve back.
+const DEFAULT_CRAWLERS = [
+  { agent: 'Googlebot', domains: ['googlebot.com', 'google.com', 'googleusercontent.com'] },
+  { agent: 'bingbot', domains: ['search.msn.com'] },
+  { agent: 'Applebot', domains: ['applebot.apple.com'] },
+  { agent: 'YandexBot', domains: ['yandex.ru', 'yandex.net', 'yandex.com'] },
+  { agent: 'Baiduspider', domains: ['baidu.com', 'baidu.jp'] },
+];
+
+export const crawlersSchema = z
+  .strictObject({
+    // Off by default: it costs DNS lookups in the background, and search
+    // engines index the cached site well enough during a short attack.
+    enabled: z.boolean().default(false),
+    known: z.array(z.strictObject({ agent: z.string().min(3, 'a User-Agent substring of at least 3 characters (hint: e.g. Googlebot)'), domains: z.array(domain).min(1, 'at least one domain (hint: e.g. googlebot.com)') })).default(DEFAULT_CRAWLERS),
+  })
+  .prefault({});
+
 export const exemptSchema = z
   .strictObject({
     // Prefix match on the raw path. Feeds, robots and well-known URLs are read
@@ -69,6 +90,7 @@ export const exemptSchema = z
     // Presence only: Rampart cannot validate the origin's session, so anyone who
     // knows the name can send it. Rate limits still apply to such requests.
     session_cookie: z.union([cookieName, z.literal('')]).default(''),
+    crawlers: crawlersSchema,
   })
   .superRefine((v, ctx) => {
     if (v.api_tokens.length > 0 && !v.api_token_header) ctx.addIssue({ code: 'custom', path: ['api_token_header'], message: 'api_tokens are set but api_token_header is empty (hint: e.g. x-rampart-token)' });
