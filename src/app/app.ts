@@ -16,6 +16,9 @@ import { createMemoryState, type SharedState } from '../state/index.js';
 import { buildGraph, type Graph } from './graph.js';
 import type { ChallengeStats } from '../challenge/metrics.js';
 import { createLogger, type Logger } from './logger.js';
+import { createControl, type Control, type ControlSettings } from '../control/control.js';
+import { loadConfigFile } from '../config/load.js';
+import { rampartVersion } from '../control/version.js';
 
 export interface AppOptions {
   log?: Logger;
@@ -24,6 +27,8 @@ export interface AppOptions {
   observers?: Observer[];
   /** A state made by the caller (cluster worker, tests); the caller then closes it. Default: from config.state. */
   state?: SharedState;
+  /** The YAML file the config came from: POST /api/reload re-reads it. */
+  configFile?: string;
 }
 
 export interface App {
@@ -39,6 +44,8 @@ export interface App {
   inFlight(): number;
   /** Challenge counters of the current graph (reset by a reload); null when the challenge is disabled. */
   challengeStats(): ChallengeStats | null;
+  /** The control plane: admin API, dashboard, metrics, alerts (src/control). */
+  readonly control: Control;
 }
 
 export function createApp(initial: Config, opts: AppOptions = {}): App {
@@ -47,6 +54,18 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
   let inflight = 0;
   const observers: Observer[] = [() => inflight--, ...(opts.observers ?? [])];
   const state = opts.state ?? createState(initial, clock.now);
+  const control = createControl({
+    settings: controlSettings(initial),
+    log,
+    accessLog: (line, msg) => log.info(line, msg),
+    now: clock.now,
+    version: rampartVersion(),
+    state,
+    sources: [{ name: 'challenge', counters: ['issued', 'solved', 'solvedNoJs', 'failed', 'replayed', 'expired', 'passesAccepted', 'passesRejected'], read: () => graph.challenge?.stats() ?? null }],
+    reload: opts.configFile ? async () => (await reload(loadConfigFile(opts.configFile!)), { file: opts.configFile! }) : null,
+    inFlight: () => inflight,
+  });
+  observers.push(...control.observers);
   const deps = { now: clock.now, log, observers, state };
   let graph: Graph = buildGraph(initial, deps);
   const guard = createConnectionGuard({
@@ -83,11 +102,13 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
     }
     tick = setInterval(() => graph.bodyWatch.sweep(clock.now()), 1000);
     tick.unref();
+    await control.start();
     checkOrigin(c.origin, log);
   }
 
   async function stop(): Promise<void> {
     if (tick) clearInterval(tick);
+    await control.stop();
     const servers = [http, tls].filter((s): s is AnyServer => s !== null);
     const closed = Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
     for (const s of servers) (s as HttpServer).closeIdleConnections?.();
@@ -110,6 +131,7 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
     graph = fresh;
     guard.setMaxPerIp(next.limits.maxConnectionsPerIp);
     for (const s of [http, tls]) if (s) applyLimits(s, next.limits);
+    control.reconfigure(controlSettings(next));
     log.info({ origin: next.origin }, 'configuration reloaded');
     await old.close();
   }
@@ -138,7 +160,12 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
     state,
     inFlight: () => inflight,
     challengeStats: () => graph.challenge?.stats() ?? null,
+    control,
   };
+}
+
+function controlSettings(c: Config): ControlSettings {
+  return { admin: c.admin, alerts: c.alerts, log: c.log, dataDir: c.dataDir };
 }
 
 /** The state of one process, from `state:` (created once; reloads keep it). */

@@ -7,6 +7,8 @@ import { challengeSchema } from './schema/challenge.js';
 import { policySchema } from './schema/policy.js';
 import { detectorSchema } from './schema/detector.js';
 import { stateSchema } from './schema/state.js';
+import { adminSchema } from './schema/admin.js';
+import { alertsSchema } from './schema/alerts.js';
 
 export const configSchema = z.strictObject({
   ...coreShape,
@@ -14,6 +16,8 @@ export const configSchema = z.strictObject({
   policy: policySchema,
   detector: detectorSchema,
   state: stateSchema,
+  admin: adminSchema,
+  alerts: alertsSchema,
 });
 
 export type RawConfig = z.output<typeof configSchema>;

@@ -81,6 +81,10 @@ export const adminSchema = z
 export const logSchema = z
   .strictObject({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** Share of allowed requests written to the access log (0..1); refusals are always written. */
+    access_sample: z.number().min(0, 'access_sample is a share from 0 to 1 (hint: 0.01 logs 1 in 100 allowed requests)').max(1, 'access_sample is a share from 0 to 1 (hint: 0.01 logs 1 in 100 allowed requests)').default(0.01),
+    /** Most refusal lines per second (the rest are counted in the next line's `suppressed`), so a flood cannot flood the log. */
+    refusals_per_second: z.number().int().min(0).max(100_000).default(100),
   })
   .prefault({});
 

@@ -1,0 +1,145 @@
+// The control plane of one process, composed: traffic recorder and access log
+// (observers handed to the pipeline), admin listener with the core routes, the
+// dashboard and /metrics, plus routes contributed by other modules, and the
+// webhook alerts fed by detector events. The app creates it and hands it the
+// sources that exist; nothing of the data plane imports this.
+import { randomBytes } from 'node:crypto';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Observer } from '../core/model.js';
+import type { AlertsConfig } from '../config/schema/alerts.js';
+import { isLoopbackHost } from '../config/schema/admin.js';
+import { createAccessLog } from './access-log.js';
+import { coreRoutes } from './admin-routes.js';
+import { createAdminServer, type AdminServer } from './admin-server.js';
+import type { AdminRoute, ControlState, DetectorView, IncidentsView, MetricsSource, Reloader } from './admin-types.js';
+import { createAlerts, type Alerts } from './alerts.js';
+import { dashboardRoutes } from './dashboard-routes.js';
+import { createMetrics } from './metrics.js';
+import { Traffic } from './traffic.js';
+
+interface LogLike {
+  info(o: object, msg: string): void;
+  warn(o: object, msg: string): void;
+  error(o: object, msg: string): void;
+}
+
+export interface ControlSettings {
+  admin: { listen: { host: string; port: number }; token: string; metricsPublic: boolean; dashboard: boolean };
+  alerts: AlertsConfig;
+  log: { accessSample: number; refusalsPerSecond: number };
+  dataDir: string;
+}
+
+export interface ControlOptions {
+  settings: ControlSettings;
+  log: LogLike;
+  /** Where access-log lines go (the app's pino logger, usually a child). */
+  accessLog: (line: Record<string, unknown>, msg: string) => void;
+  now(): number;
+  version: string;
+  state: ControlState | null;
+  detector?: DetectorView | null;
+  incidents?: IncidentsView | null;
+  /** Routes contributed by other modules (incidents, reports…). */
+  routes?: readonly AdminRoute[];
+  sources?: readonly MetricsSource[];
+  reload?: Reloader | null;
+  inFlight(): number;
+}
+
+export interface Control {
+  readonly observers: readonly Observer[];
+  readonly traffic: Traffic;
+  /** Give detector events here (from the detector's onEvent). */
+  onDetectorEvent(e: { type: string }): void;
+  /** New alert and log settings after a config reload (the admin listener keeps its address and token). */
+  reconfigure(s: ControlSettings): void;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  url(): string;
+  /** The admin token in force (generated when the config left it empty). */
+  token(): string;
+  routes(): string[];
+}
+
+export function createControl(o: ControlOptions): Control {
+  let settings = o.settings;
+  const traffic = new Traffic({ now: o.now, mode: o.state ? () => o.state!.mode() : undefined });
+  const logOpts = { sample: settings.log.accessSample, refusalsPerSecond: settings.log.refusalsPerSecond, now: o.now, write: o.accessLog };
+  const accessLog = createAccessLog(logOpts);
+  const dashboardLink = (id: string): string => (server.url() ? `${server.url()}/#incident=${encodeURIComponent(id)}` : '');
+  let alerts: Alerts = createAlerts(settings.alerts, { log: o.log, link: dashboardLink });
+  const token = settings.admin.token || randomBytes(24).toString('base64url');
+  const metrics = createMetrics({ traffic, state: o.state, detector: o.detector ?? null, sources: [...(o.sources ?? []), { name: 'alerts', counters: ['sent', 'failed', 'retried', 'suppressed'], read: () => alerts.stats() }], inFlight: o.inFlight });
+  const metricsRoute: AdminRoute = {
+    method: 'GET',
+    path: '/metrics',
+    // Loopback scrapers need no token; off loopback only with metrics_public.
+    auth: !(settings.admin.metricsPublic || isLoopbackHost(settings.admin.listen.host)),
+    handler: async () => ({ body: await metrics.scrape(), type: metrics.contentType }),
+  };
+  const routes: AdminRoute[] = [
+    ...coreRoutes({
+      traffic,
+      state: o.state,
+      detector: o.detector ?? null,
+      incidents: o.incidents ?? null,
+      reload: o.reload ?? null,
+      version: o.version,
+      startedAt: o.now(),
+      now: o.now,
+      inFlight: o.inFlight,
+      audit: (action, detail) => o.log.info({ audit: action, ...detail }, `admin: ${action}`),
+    }),
+    metricsRoute,
+    ...(settings.admin.dashboard ? dashboardRoutes() : []),
+    ...(o.routes ?? []),
+  ];
+  const server: AdminServer = createAdminServer({
+    listen: settings.admin.listen,
+    token,
+    routes,
+    now: o.now,
+    onError: (err, method, path) => o.log.error({ err, method, path }, 'admin API handler failed'),
+  });
+
+  return {
+    observers: [traffic.observe, accessLog],
+    traffic,
+    onDetectorEvent: (e) => alerts.onEvent(e),
+    reconfigure(next) {
+      const old = alerts;
+      alerts = createAlerts(next.alerts, { log: o.log, link: dashboardLink });
+      void old.close();
+      logOpts.sample = next.log.accessSample;
+      logOpts.refusalsPerSecond = next.log.refusalsPerSecond;
+      settings = next;
+    },
+    async start() {
+      await server.start();
+      if (!settings.admin.token) announceToken(token, settings.dataDir, server.url(), o.log);
+    },
+    async stop() {
+      await server.stop();
+      await alerts.close();
+    },
+    url: () => server.url(),
+    token: () => token,
+    routes: () => server.router.list(),
+  };
+}
+
+/** A generated token is logged once and written to data_dir/admin.token (0600) for the CLI. */
+function announceToken(token: string, dataDir: string, url: string, log: LogLike): void {
+  let file = '';
+  if (existsSync(dataDir)) {
+    try {
+      file = join(dataDir, 'admin.token');
+      writeFileSync(file, token + '\n', { mode: 0o600 });
+    } catch {
+      file = '';
+    }
+  }
+  log.warn({ admin: url, tokenFile: file || undefined, token }, 'admin.token is not set: generated one for this run (set admin.token to keep it across restarts)');
+}
