@@ -4,6 +4,8 @@
 import type { Config } from '../config/schema.js';
 import type { Observer, RequestContext } from '../core/model.js';
 import { compileChallenge, type Challenge } from '../challenge/stage.js';
+import { compileCache, type Cache } from '../cache/stage.js';
+import { compileAdmission, type Admission } from '../proxy/admission.js';
 import { BodyWatch } from '../guard/body-guard.js';
 import { compileIdentity, type Identity } from '../identity/stage.js';
 import { compilePolicy } from '../policy/decide.js';
@@ -25,6 +27,9 @@ export interface Graph {
   readonly policy: PolicyStage;
   /** null when `challenge.enabled` is false; stats() feeds control. */
   readonly challenge: Challenge | null;
+  /** Origin protection (docs/origin-protection.md); null when disabled. stats() feed control and the detector. */
+  readonly cache: Cache | null;
+  readonly admission: Admission | null;
   close(): Promise<void>;
 }
 
@@ -61,14 +66,17 @@ export function buildGraph(config: Config, deps: GraphDeps): Graph {
   const challenge = config.challenge.enabled
     ? compileChallenge(config.challenge, { now: deps.now, keys: () => st.keys(), mode: () => st.mode(), enforcement: () => st.enforcement() })
     : null;
+  const op = config.originProtection;
+  const cache = op.cache.enabled ? compileCache(op.cache, { now: deps.now, mode: st ? () => st.mode() : () => 'normal', extraIgnoredCookies: [config.challenge.cookieName] }) : null;
+  const admission = op.admission.enabled || op.circuit.enabled ? compileAdmission(op.admission, op.circuit, { now: deps.now }) : null;
   const pipeline = createPipeline({
     slots: {
       parse: compileHygiene(compileHosts(config.hosts), limits.maxBodyBytes),
       identity,
       policy,
       challenge: challenge === null ? null : challenge.stage,
-      cache: null,
-      admission: null,
+      cache: cache === null ? null : cache.stage,
+      admission: admission === null ? null : admission.stage,
     },
     forward,
     observers: deps.observers,
@@ -83,6 +91,11 @@ export function buildGraph(config: Config, deps: GraphDeps): Graph {
     bodyWatch,
     policy,
     challenge,
-    close: () => forwarder.close(),
+    cache,
+    admission,
+    close: () => {
+      admission?.close();
+      return forwarder.close();
+    },
   };
 }

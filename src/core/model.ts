@@ -106,6 +106,8 @@ export interface CacheSink {
   data(chunk: Buffer): void;
   end(): void;
   abort(): void;
+  /** Serves a stored copy past its freshness (origin failed, shed, circuit open); true when it did. */
+  serveStale(ctx: RequestContext): boolean;
 }
 
 /** null: go on to the next stage. A Verdict: stop (respond unless action is `serve`). */

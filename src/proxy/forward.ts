@@ -102,12 +102,20 @@ class ResponseRelay implements Dispatcher.DispatchHandler {
     ctx.originMs = this.now() - ctx.startedAt;
     ctx.status = status;
     const sink = ctx.cacheSink;
+    // Origin overloaded or down: a stored copy beats its error page (stale-if-error, src/cache).
+    if (sink !== null && status >= 502 && status <= 504 && sink.serveStale(ctx)) {
+      sink.abort();
+      ctx.cacheSink = null;
+      _c.abort(new Error('served a stale copy instead'));
+      return;
+    }
     if (sink !== null && !sink.start(status, headers)) ctx.cacheSink = null;
     ctx.res.writeHead(status, message || undefined, downstreamResponseHeaders(headers, ctx.verdict.rule));
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     const ctx = this.ctx;
+    if (ctx.res.writableEnded) return; // answered from the cache instead
     ctx.bytesOut += chunk.length;
     if (ctx.cacheSink !== null) ctx.cacheSink.data(chunk);
     if (!ctx.res.write(chunk)) {
@@ -123,8 +131,9 @@ class ResponseRelay implements Dispatcher.DispatchHandler {
 
   onResponseError(_c: Dispatcher.DispatchController, err: Error): void {
     const ctx = this.ctx;
-    if (ctx.cacheSink !== null) {
-      ctx.cacheSink.abort();
+    const sink = ctx.cacheSink;
+    if (sink !== null) {
+      sink.abort();
       ctx.cacheSink = null;
     }
     if (ctx.res.destroyed || ctx.res.writableEnded) return;
@@ -133,6 +142,7 @@ class ResponseRelay implements Dispatcher.DispatchHandler {
       return;
     }
     const v = verdictOfError(err);
+    if (sink !== null && v.rule.startsWith('origin/') && sink.serveStale(ctx)) return void ctx.req.unpipe();
     ctx.verdict = v;
     ctx.status = v.status;
     ctx.req.unpipe();
