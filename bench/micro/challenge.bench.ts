@@ -47,6 +47,10 @@ const oldPass = createPasses(createMacRing(() => [keys[1]]), 3600).issue(0xcb007
 const cookieHeader = `_ga=GA1.2.12345.67890; theme=dark; rampart_pass=${pass}; consent=yes`;
 const withPass = context({ cookie: cookieHeader });
 const without = context({});
+// Normal mode, nothing asks for a challenge, no cookie: the cost every ordinary request pays.
+const idle = compileChallenge(config, { now: () => NOW, keys: () => keys, mode: () => 'normal' });
+const plain = context({});
+plain.challengeRequired = false;
 
 // Pre-solved submissions (8 bits) so the check is measured, not the search.
 const store = createNonceStore(1 << 20);
@@ -60,6 +64,7 @@ summary(() => {
   bench('pass verify: find cookie + HMAC check', () => do_not_optimize(passes.verify(cookieValue(cookieHeader, 'rampart_pass'), 0xcb007100, tag, NOW / 1000)));
   bench('pass verify: signed by the previous key (2 HMACs)', () => do_not_optimize(passes.verify(oldPass, 0xcb007100, tag, NOW / 1000)));
   bench('stage.run: request with a valid pass (UA tag + verify)', () => do_not_optimize(challenge.stage.run(withPass)));
+  bench('stage.run: no cookie, nothing required (normal mode)', () => do_not_optimize(idle.stage.run(plain)));
 });
 summary(() => {
   bench('issue: token only (nonce pool + HMAC)', () => do_not_optimize(tokens.issue(0xcb007100, tag, 20, 0, NOW, 300_000)));
