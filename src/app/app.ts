@@ -11,7 +11,7 @@ import { createConnectionGuard } from '../guard/connections.js';
 import { applyLimits, createHttpListener, createTlsListener, type AnyServer, type ListenerHooks } from '../proxy/listeners.js';
 import { rawRefusal } from '../proxy/refusals.js';
 import { V } from '../proxy/verdicts.js';
-import { ACCEPT_VERDICT } from '../policy/stage.js';
+import { ACCEPT_VERDICT, type PolicyStats } from '../policy/stage.js';
 import { createMemoryState, type SharedState } from '../state/index.js';
 import { buildGraph, type Graph } from './graph.js';
 import type { ChallengeStats } from '../challenge/metrics.js';
@@ -44,6 +44,8 @@ export interface App {
   inFlight(): number;
   /** Challenge counters of the current graph (reset by a reload); null when the challenge is disabled. */
   challengeStats(): ChallengeStats | null;
+  /** Policy counters of the current graph (reset by a reload): refused / would-refuse per rule, tracked keys. */
+  policyStats(): PolicyStats;
   /** The control plane: admin API, dashboard, metrics, alerts (src/control). */
   readonly control: Control;
 }
@@ -160,6 +162,7 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
     state,
     inFlight: () => inflight,
     challengeStats: () => graph.challenge?.stats() ?? null,
+    policyStats: () => graph.policy.stats(),
     control,
   };
 }
