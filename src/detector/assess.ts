@@ -14,8 +14,8 @@ import type { SecondWindow } from './window.js';
 
 export interface Assessment {
   anomalous: boolean;
-  /** Strong enough (or the origin hurting) for `under_attack` rather than `elevated`. */
-  severe: boolean;
+  /** The origin is hurting: latency far above baseline or ≥ 20 % 5xx. */
+  distress: boolean;
   score: number;
   volume: { fast: number; slow: number; cls: number; classIndex: number };
   /** Names of the composition tests that fired, with their figures. */
@@ -119,10 +119,9 @@ export function assess(s: SecondSample, w: SecondWindow, b: Baselines, history: 
   const heavyAlone = heavyShare >= 0.5 && n >= cfg.minRps;
   const anomalous = (warm && volume >= 1 && shifted) || slowConns || heavyAlone;
   const distress = (s.forwarded > 0 && b.originMs.n > 0 && s.originMs > Math.max(3 * b.originMs.mean, b.originMs.mean + 500)) || (n > 0 && s.status.s5xx / n >= 0.2);
-  const severe = anomalous && (volume >= 2 || distress || slowConns);
   const attackedClasses = sig.routeClasses.filter((c) => c.share >= 0.2 && c.lift >= cfg.minLift).map((c) => c.name);
   if (clsIdx >= 0 && cls >= 1 && !attackedClasses.includes(ROUTE_CLASSES[clsIdx])) attackedClasses.push(ROUTE_CLASSES[clsIdx]);
-  const a: Assessment = { anomalous, severe, score: r2(anomalous ? Math.max(volume, 1) : Math.min(volume, shifted ? volume : 0.99)), volume: { fast: r2(fast), slow: r2(slow), cls: r2(cls), classIndex: clsIdx }, composition, signature: sig, vectors: [], heavy, attackedClasses };
+  const a: Assessment = { anomalous, distress, score: r2(anomalous ? Math.max(volume, 1) : Math.min(volume, shifted ? volume : 0.99)), volume: { fast: r2(fast), slow: r2(slow), cls: r2(cls), classIndex: clsIdx }, composition, signature: sig, vectors: [], heavy, attackedClasses };
   if (anomalous) a.vectors = classify(s, w, b, a, heavyShare, cfg, exp);
   return a;
 }

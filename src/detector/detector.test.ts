@@ -92,7 +92,7 @@ test('distributed flood: 2,000 sources detected at once, challenge scoped to the
   assert.ok(vectorsOf(r).includes('distributed_flood'), vectorsOf(r).join());
   assert.equal(r.start!.signature.fingerprints[0].key, BOT.fp);
   assert.ok(r.start!.signature.fingerprints[0].lift > 10);
-  assert.equal(r.start!.mode, 'under_attack');
+  assert.equal(r.start!.mode, 'elevated', 'narrow first: under_attack challenges everyone');
   const first = r.actions[0];
   assert.equal(first.at, T0 + (WARM + 1) * 1000);
   assert.equal(first.action.rule, 'mitigate/challenge-signature', 'one request per source: a per-client limit would not help');
@@ -189,7 +189,7 @@ test('observe enforcement: actions recorded as not applied, state untouched', ()
   assert.ok(r.actions.length > 0 && r.actions.every((a) => !a.action.applied));
   assert.equal(r.state.bans().length, 0);
   assert.equal(r.state.mode(), 'normal');
-  assert.equal(r.detector.mode(), 'under_attack');
+  assert.equal(r.detector.mode(), 'elevated');
   assert.equal(r.detector.snapshot().enforcement, 'observe');
 });
 
@@ -198,7 +198,7 @@ test('attack end with hysteresis, recovering, then normal with the mitigations r
     if (sec >= WARM && sec < WARM + 5) spread(2000, 2000, (src) => fact(src, '/', { fp: BOT.fp, ua: BOT.ua }), out);
   }, { end_after: '5s', recover_hold: '10s' });
   const modes = r.events.filter((e) => e.type === 'escalation').map((e) => (e.type === 'escalation' ? `${e.to}@${(e.at - T0) / 1000 - WARM}` : ''));
-  assert.deepEqual(modes, ['under_attack@1', 'recovering@10', 'normal@20']);
+  assert.deepEqual(modes, ['elevated@1', 'recovering@10', 'normal@20']);
   const end = r.events.find((e) => e.type === 'attack_end');
   assert.ok(end && end.type === 'attack_end');
   assert.equal(end.durationMs, 5000);

@@ -135,8 +135,8 @@ export function createDetector(cfg: DetectorConfig, deps: DetectorDeps = {}): De
     const id = `inc-${new Date(s.t).toISOString().replace(/[-:]/g, '').slice(0, 15)}z-${(++seq).toString(36)}`;
     incident = new Incident(id, s.t, new Mitigator(cfg, id));
     incident.add(s, a.signature, w.sources, a.vectors);
-    emit({ type: 'attack_start', incidentId: id, at: now, mode: a.severe ? 'under_attack' : 'elevated', enforcement: enforcement(), vectors: a.vectors, signature: a.signature, sample: s, baseline: base.figures(base.learned >= warmupS) });
-    setMode(a.severe ? 'under_attack' : 'elevated', now, a.vectors.map((v) => v.reason).join('; '), { score: a.score, rps: s.requests, baselineRps: Math.round(base.rps.mean * 10) / 10 });
+    emit({ type: 'attack_start', incidentId: id, at: now, mode: 'elevated', enforcement: enforcement(), vectors: a.vectors, signature: a.signature, sample: s, baseline: base.figures(base.learned >= warmupS) });
+    setMode('elevated', now, a.vectors.map((v) => v.reason).join('; '), { score: a.score, rps: s.requests, baselineRps: Math.round(base.rps.mean * 10) / 10 });
   }
 
   function end(now: number): void {
@@ -175,15 +175,19 @@ export function createDetector(cfg: DetectorConfig, deps: DetectorDeps = {}): De
       if (inc.bursts >= 2) pulse(inc, a);
     } else if (calm >= 2) inc.inGap = true;
     if (mode === 'recovering') {
-      if (streak >= startAfter) setMode(a.severe ? 'under_attack' : 'elevated', now, `attack resumed (burst ${inc.bursts})`, { score: a.score, rps: s.requests, bursts: inc.bursts });
+      if (streak >= startAfter) setMode(inc.mitigator.level >= 3 ? 'under_attack' : 'elevated', now, `attack resumed (burst ${inc.bursts})`, { score: a.score, rps: s.requests, bursts: inc.bursts });
       else if (now >= recoverUntil) return end(now);
     } else if (calm >= endAfter) {
       recoverUntil = now + cfg.recoverHold;
       setMode('recovering', now, `no anomaly for ${calm}s`, { calmSeconds: calm, rps: s.requests, baselineRps: Math.round(base.rps.mean * 10) / 10 });
-    } else if (mode === 'elevated' && a.anomalous && (a.severe || inc.mitigator.level >= 2)) {
-      setMode('under_attack', now, a.severe ? 'flood at twice the threshold or origin in distress' : 'narrow mitigation did not hold', { score: a.score, rps: s.requests, forwarded: s.forwarded, originMs: s.originMs });
     }
+    inc.distressSeconds = a.anomalous && a.distress ? inc.distressSeconds + 1 : 0;
     if (mode === 'elevated' || mode === 'under_attack') mitigate(now, s, a, inc);
+    // under_attack challenges every unverified client (challenge.require default): only once the
+    // narrow actions failed (widened to level 3) or the origin stays in distress despite them.
+    if (mode === 'elevated' && a.anomalous && (inc.mitigator.level >= 3 || inc.distressSeconds * 1000 >= cfg.widenAfter)) {
+      setMode('under_attack', now, inc.mitigator.level >= 3 ? 'narrow mitigations did not bring the origin load back' : `origin in distress for ${inc.distressSeconds}s`, { score: a.score, rps: s.requests, forwarded: s.forwarded, originMs: s.originMs, level: inc.mitigator.level });
+    }
   }
 
   function pulse(inc: Incident, a: Assessment): void {

@@ -22,6 +22,8 @@ export class Incident {
   bursts = 1;
   burstStarts: number[] = [];
   inGap = false;
+  /** Consecutive anomalous seconds with the origin in distress. */
+  distressSeconds = 0;
   readonly vectors = new Map<Vector, VectorFinding>();
   readonly totals: IncidentTotals = { seconds: 0, requests: 0, refused: 0, forwarded: 0, peakRps: 0, peakSources: 0, distinctSources: 0, bans: 0, mitigations: 0 };
   readonly sourcesHll = new HyperLogLog(12);

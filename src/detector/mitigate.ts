@@ -86,7 +86,8 @@ export class Mitigator {
   private build(level: number, now: number, a: Assessment, s: SecondSample, b: Baselines, why: string): Mitigation | null {
     const sig = a.signature;
     const fps = sig.fingerprints.filter((x) => x.share >= 0.2);
-    const paths = sig.paths.filter((x) => x.share >= 0.2);
+    // Mitigation paths are prefixes: "/" would match every path, so it never narrows anything.
+    const paths = sig.paths.filter((x) => x.share >= 0.2 && x.label !== '/' && x.label !== '');
     const figures: Record<string, number> = { rps: s.requests, baselineRps: Math.round(b.rps.mean * 10) / 10, sources: s.sources, forwarded: s.forwarded, score: a.score, level };
     const base = { createdAt: now, until: now + this.cfg.mitigationTtl, id: `${this.incidentId}-l${level}` };
     const empty = { prefixKeys: [] as number[], fingerprints: [] as number[], routeClasses: [] as string[], paths: [] as string[], unverifiedOnly: true };

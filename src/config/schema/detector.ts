@@ -12,7 +12,9 @@ const seconds = (min: number, max: number, what: string) =>
   });
 const hintOf = (min: number, max: number) => `e.g. ${Math.max(min, Math.min(max, 10_000)) / 1000}s`;
 
-const ratio = (min: number, what: string) => z.number().min(min, `${what} must be at least ${min} (hint: values near ${min} alarm on ordinary noise)`);
+/** A plain number; a string such as "high" gets a message with an example. */
+const num = (example: string) => z.number({ error: `a number (hint: e.g. ${example})` });
+const ratio = (min: number, what: string, example: number) => num(String(example)).min(min, `${what} must be at least ${min} (hint: values near ${min} alarm on ordinary noise)`);
 
 export const detectorSchema = z
   .strictObject({
@@ -22,15 +24,15 @@ export const detectorSchema = z
     /** Seconds of traffic learned before anomaly tests may start an attack. */
     warmup: seconds(1_000, 3_600_000, 'warmup').default(60_000),
     /** Below this total request rate nothing is called an attack (idle sites are noisy in ratio). */
-    min_rps: z.number().min(1).default(20),
+    min_rps: num('20').min(1, 'min_rps is at least 1 (hint: 20)').default(20),
     /** A fast flood: rate above baseline × min_ratio AND baseline + sensitivity × σ. */
-    min_ratio: ratio(1.2, 'min_ratio').default(3),
-    sensitivity: ratio(1, 'sensitivity').default(4),
+    min_ratio: ratio(1.2, 'min_ratio', 3).default(3),
+    sensitivity: ratio(1, 'sensitivity', 4).default(4),
     /** Low-and-slow: the mean over slow_window above baseline × slow_ratio (with a composition shift). */
-    slow_ratio: ratio(1.1, 'slow_ratio').default(1.5),
+    slow_ratio: ratio(1.1, 'slow_ratio', 1.5).default(1.5),
     slow_window: seconds(2_000, 60_000, 'slow_window').default(5_000),
     /** Share a key (fingerprint, route class…) must gain over its baseline share to count as over-represented. */
-    min_lift: ratio(1.5, 'min_lift').default(3),
+    min_lift: ratio(1.5, 'min_lift', 3).default(3),
     /** Consecutive anomalous seconds before an attack starts. */
     start_after: seconds(1_000, 60_000, 'start_after').default(1_000),
     /** Consecutive calm seconds before an attack ends (hysteresis). */
@@ -40,17 +42,17 @@ export const detectorSchema = z
     /** Half-life of the learned baselines. */
     baseline_half_life: seconds(10_000, 86_400_000, 'baseline_half_life').default(600_000),
     /** A single source is banned when it sends at least this many requests per second during an attack. */
-    ban_min_rps: z.number().min(5, 'ban_min_rps below 5 would ban people behind a busy NAT (hint: 50)').default(50),
+    ban_min_rps: num('50').min(5, 'ban_min_rps below 5 would ban people behind a busy NAT (hint: 50)').default(50),
     ban_duration: seconds(10_000, 86_400_000, 'ban_duration').default(600_000),
-    max_bans_per_second: z.number().int().min(1).max(10_000).default(200),
+    max_bans_per_second: num('200').int().min(1, 'at least 1 (hint: 200)').max(10_000, 'at most 10000 (hint: 200)').default(200),
     /** Signature mitigations live this long and are renewed while the attack lasts. */
     mitigation_ttl: seconds(5_000, 86_400_000, 'mitigation_ttl').default(120_000),
     /** Requests per second per client allowed by a `limit` mitigation on the signature. */
-    signature_rate: z.number().min(0.1).max(1000).default(2),
+    signature_rate: num('2').min(0.1, 'at least 0.1 (hint: 2)').max(1000, 'at most 1000 (hint: 2)').default(2),
     /** Widen when the origin load is not back toward baseline this long after the last action. */
     widen_after: seconds(1_000, 300_000, 'widen_after').default(3_000),
     /** Connections closed by header/body deadlines per second that count as a slow-connection attack. */
-    slow_connections: z.number().int().min(1).default(20),
+    slow_connections: num('20').int().min(1, 'at least 1 (hint: 20)').default(20),
     /** Seconds of per-second history kept for the dashboard and incidents. */
     history: seconds(10_000, 3_600_000, 'history').default(300_000),
   })
