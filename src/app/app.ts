@@ -15,6 +15,8 @@ import { ACCEPT_VERDICT, type PolicyStats } from '../policy/stage.js';
 import { createMemoryState, type SharedState } from '../state/index.js';
 import { buildGraph, type Graph } from './graph.js';
 import type { ChallengeStats } from '../challenge/metrics.js';
+import type { CacheStats } from '../cache/stage.js';
+import type { AdmissionStats } from '../proxy/admission.js';
 import { createLogger, type Logger } from './logger.js';
 import { createControl, type Control, type ControlSettings } from '../control/control.js';
 import { loadConfigFile } from '../config/load.js';
@@ -46,6 +48,9 @@ export interface App {
   challengeStats(): ChallengeStats | null;
   /** Policy counters of the current graph (reset by a reload): refused / would-refuse per rule, tracked keys. */
   policyStats(): PolicyStats;
+  /** Origin protection counters of the current graph (reset by a reload); null when disabled. */
+  cacheStats(): CacheStats | null;
+  admissionStats(): AdmissionStats | null;
   /** The control plane: admin API, dashboard, metrics, alerts (src/control). */
   readonly control: Control;
 }
@@ -63,7 +68,11 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
     now: clock.now,
     version: rampartVersion(),
     state,
-    sources: [{ name: 'challenge', counters: ['issued', 'solved', 'solvedNoJs', 'failed', 'replayed', 'expired', 'passesAccepted', 'passesRejected'], read: () => graph.challenge?.stats() ?? null }],
+    sources: [
+      { name: 'challenge', counters: ['issued', 'solved', 'solvedNoJs', 'failed', 'replayed', 'expired', 'passesAccepted', 'passesRejected'], read: () => graph.challenge?.stats() ?? null },
+      { name: 'cache', counters: ['hits', 'misses', 'staleServed', 'coalesced', 'bypassed', 'stored', 'uncacheable', 'evictions'], read: () => graph.cache?.stats() ?? null },
+      { name: 'admission', counters: ['admitted', 'abandoned', 'staleInsteadOfShed', 'circuitRefused', 'circuitOpened', 'shed', 'expired'], read: () => graph.admission?.stats() ?? null },
+    ],
     reload: opts.configFile ? async () => (await reload(loadConfigFile(opts.configFile!)), { file: opts.configFile! }) : null,
     inFlight: () => inflight,
   });
@@ -163,6 +172,8 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
     inFlight: () => inflight,
     challengeStats: () => graph.challenge?.stats() ?? null,
     policyStats: () => graph.policy.stats(),
+    cacheStats: () => graph.cache?.stats() ?? null,
+    admissionStats: () => graph.admission?.stats() ?? null,
     control,
   };
 }

@@ -33,6 +33,9 @@ export interface AdmissionStats {
   abandoned: number;
   staleInsteadOfShed: number;
   circuitRefused: number;
+  /** 0 closed, 1 half-open, 2 open (-1: breaker disabled); details (reason, since) in `circuit`. */
+  circuitState: number;
+  circuitOpened: number;
   circuit: CircuitSnapshot | null;
 }
 
@@ -235,6 +238,8 @@ export function compileAdmission(a: AdmissionConfig, c: CircuitConfig, deps: Adm
       abandoned: st.abandoned,
       staleInsteadOfShed: st.staleInsteadOfShed,
       circuitRefused: st.circuitRefused,
+      circuitState: circuit === null ? -1 : circuit.state === 'closed' ? 0 : circuit.state === 'half_open' ? 1 : 2,
+      circuitOpened: circuit === null ? 0 : circuit.opened,
       circuit: circuit === null ? null : circuit.snapshot(),
     }),
     /** After a reload: waiters still queued here are served or shed by the sweep, which then stops. */
