@@ -7,14 +7,13 @@ import type { Camelize } from '../camelize.js';
 import { duration } from '../units.js';
 
 // Difficulty = leading zero BITS of SHA-256(seed + counter): 2^bits attempts
-// on average. Measured (bench/micro/challenge.bench.ts, e2e): Chromium's
-// Worker does ~3M hashes/s per core in pure JS on an EPYC core (crypto.subtle
-// only ~0.2M/s: one promise per digest); the page runs up to 4 Workers. A mid
-// phone is ~3x slower per core (estimate, not measured), so: 16 bits (65k)
-// ≈ 0.1 s, 18 (262k) ≈ 0.2–0.5 s, 20 (1M) ≈ 0.5–1.5 s on a mid phone and
-// ~3 s on a low-end one; 5% of solves take 3x the mean (geometric). PoW only
-// prices a pass (a native bot does 10M+/s per core, a GPU 1000x that) and
-// proves a JS engine; each extra bit doubles every person's wait (Xe/x#646).
+// on average. Measured (bench/micro/challenge.bench.ts --browser, table in
+// docs/challenge.md): the whole flow in Chromium on 2 loaded EPYC cores takes
+// a median 0.4 s at 16 bits, 0.55 s at 18, 0.8 s at 20 (p90 1.6 s); the
+// page's pure JS does 0.6–1.5M hashes/s per core. A mid phone is ~3x slower
+// per core (estimate, not measured); 5% of solves take 3x the mean
+// (geometric). PoW only prices a pass (a native bot does 10M+/s per core, a
+// GPU 1000x that); each extra bit doubles every person's wait (Xe/x#646).
 const bits = z.number().int().min(1, 'difficulty is a number of leading zero bits, at least 1').max(26, 'over 26 bits takes minutes on a phone (hint: 16–22 is the useful range)');
 
 const textFields = {
