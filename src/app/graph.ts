@@ -62,10 +62,11 @@ export function buildGraph(config: Config, deps: GraphDeps): Graph {
     else forwarder.forward(ctx, trusted);
   };
   const st = deps.state;
-  const policy = createPolicyStage(compilePolicy(config.policy), st, deps.now);
   const challenge = config.challenge.enabled
     ? compileChallenge(config.challenge, { now: deps.now, keys: () => st.keys(), mode: () => st.mode(), enforcement: () => st.enforcement() })
     : null;
+  // Policy runs before the challenge stage; unverifiedOnly mitigations ask it whether a pass is valid.
+  const policy = createPolicyStage(compilePolicy(config.policy, { verified: challenge === null ? undefined : challenge.verifies }), st, deps.now);
   const op = config.originProtection;
   const cache = op.cache.enabled ? compileCache(op.cache, { now: deps.now, mode: st ? () => st.mode() : () => 'normal', extraIgnoredCookies: [config.challenge.cookieName] }) : null;
   const admission = op.admission.enabled || op.circuit.enabled ? compileAdmission(op.admission, op.circuit, { now: deps.now }) : null;

@@ -44,6 +44,12 @@ export interface Challenge {
   stats(): ChallengeStats;
   /** Reverse-DNS crawler verification; null unless exempt.crawlers.enabled. */
   crawlers: Crawlers | null;
+  /**
+   * For policy, which runs first (unverifiedOnly mitigations): true when the
+   * request carries a valid pass, API token or session cookie; sets
+   * ctx.verified so the stage does not check twice. ~1 µs with a pass cookie.
+   */
+  verifies(ctx: RequestContext): boolean;
 }
 
 /** Everything compiled once from the config: crypto, stores, pages, exemptions, endpoints. */
@@ -94,15 +100,18 @@ export function compileChallenge(config: ChallengeConfig, deps: ChallengeDeps): 
     return sendHtml(ctx, CV.required, page.render(issued.token, issued.seed, bits, ctx.target));
   }
 
+  function verifies(ctx: RequestContext): boolean {
+    if (ctx.verified) return true;
+    const cookie = ctx.req.headers.cookie;
+    if ((cookie !== undefined && hasPass(ctx, cookie)) || exempt.credential(ctx, cookie) !== null) ctx.verified = true;
+    return ctx.verified;
+  }
+
   const stage: Stage = {
     name: 'challenge',
     run(ctx) {
       if (ctx.path.startsWith(CHALLENGE_PREFIX)) return endpoints(ctx);
-      const cookie = ctx.req.headers.cookie;
-      if ((cookie !== undefined && hasPass(ctx, cookie)) || exempt.credential(ctx, cookie) !== null) {
-        ctx.verified = true;
-        return null;
-      }
+      if (verifies(ctx)) return null;
       if (!ctx.challengeRequired) {
         if (!requiredByConfig()) return null;
         ctx.challengeRequired = true; // later stages and observers see why the request stopped
@@ -116,7 +125,7 @@ export function compileChallenge(config: ChallengeConfig, deps: ChallengeDeps): 
       return challenge(ctx);
     },
   };
-  return { stage, stats: () => stats.snapshot(store, crawlers?.stats ?? null), crawlers };
+  return { stage, stats: () => stats.snapshot(store, crawlers?.stats ?? null), crawlers, verifies };
 }
 
 /** `challenge.require`: when this stage asks for a challenge without policy asking. */

@@ -79,6 +79,28 @@ describe('challenge and shared state through the full app', () => {
     }
   });
 
+  test('policy mitigations: a challenge mitigation brings the page with require off; an unverifiedOnly deny spares pass holders', async () => {
+    const base = { prefixKeys: [], fingerprints: [], routeClasses: [], unverifiedOnly: false };
+    const common = { rate: 0, createdAt: clock.now(), until: clock.now() + 600_000, reason: 'test', figures: {} };
+    state.putMitigation({ ...common, id: 'ch', action: 'challenge', rule: 'mitigate/challenge-route', match: { ...base, paths: ['/hot-a'] } });
+    state.putMitigation({ ...common, id: 'dn', action: 'deny', rule: 'mitigate/deny-signature', match: { ...base, paths: ['/hot-b'], unverifiedOnly: true } });
+    try {
+      assert.equal(state.mode(), 'normal');
+      const page = await fetchRaw(a.port, '/hot-a');
+      assert.equal(page.status, 403);
+      assert.equal(pageParams(page.body).bits, DIFFICULTY.manual, 'asked by policy in normal mode: the manual difficulty');
+      const pass = await earn(a.port, '/hot-a');
+      assert.equal((await fetchRaw(a.port, '/hot-a', { headers: { cookie: pass } })).status, 200);
+      const denied = await fetchRaw(a.port, '/hot-b');
+      assert.equal(denied.headers['rampart-verdict'], 'mitigate/deny-signature');
+      assert.equal((await fetchRaw(a.port, '/hot-b', { headers: { cookie: pass } })).status, 200, 'policy asked the challenge stage: the pass is valid');
+      assert.notEqual((await fetchRaw(a.port, '/hot-b', { headers: { cookie: `${pass.slice(0, -1)}${pass.endsWith('A') ? 'B' : 'A'}` } })).status, 200, 'a forged pass is denied');
+    } finally {
+      state.removeMitigation('ch');
+      state.removeMitigation('dn');
+    }
+  });
+
   test('a pass earned on one node opens the other (shared keys), also after a key rotation; a new key makes new passes', async () => {
     state.overrideMode('under_attack');
     try {
