@@ -12,7 +12,7 @@ import { applyLimits, createHttpListener, createTlsListener, type AnyServer, typ
 import { rawRefusal } from '../proxy/refusals.js';
 import { V } from '../proxy/verdicts.js';
 import { ACCEPT_VERDICT, type PolicyStats } from '../policy/stage.js';
-import { createMemoryState, type SharedState } from '../state/index.js';
+import { createStateFromConfig, type SharedState } from '../state/index.js';
 import { buildGraph, type Graph } from './graph.js';
 import type { ChallengeStats } from '../challenge/metrics.js';
 import type { CacheStats } from '../cache/stage.js';
@@ -60,7 +60,7 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
   const clock = opts.clock ?? createCoarseClock(10);
   let inflight = 0;
   const observers: Observer[] = [() => inflight--, ...(opts.observers ?? [])];
-  const state = opts.state ?? createState(initial, clock.now);
+  const state = opts.state ?? createState(initial, clock.now, log);
   const control = createControl({
     settings: controlSettings(initial),
     log,
@@ -105,6 +105,8 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
   async function start(): Promise<void> {
     const c = graph.config;
     await state.start();
+    const sh = state.health();
+    if (!sh.connected) log.warn({ backend: sh.backend, error: sh.error }, 'shared state not reachable at start: defending on this node\'s own view until it is');
     http = createHttpListener(hooks, c.limits);
     await listen(http, c.listen);
     if (c.tls.cert && c.tls.listen) {
@@ -183,9 +185,8 @@ function controlSettings(c: Config): ControlSettings {
 }
 
 /** The state of one process, from `state:` (created once; reloads keep it). */
-function createState(c: Config, now: () => number): SharedState {
-  const s = c.state;
-  return createMemoryState({ now, keyRotation: s.keyRotation, maxBans: s.maxBans, maxMitigations: s.maxMitigations });
+function createState(c: Config, now: () => number, log: Logger): SharedState {
+  return createStateFromConfig(c.state, { now, log });
 }
 
 function sameAddress(a: HostPort, b: HostPort): boolean {

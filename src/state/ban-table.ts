@@ -25,6 +25,10 @@ export function checkBan(ban: Ban): BanTarget {
   return t;
 }
 
+function sameBan(a: Ban, b: Ban): boolean {
+  return a.target === b.target && a.until === b.until && a.rule === b.rule && a.createdAt === b.createdAt && a.reason === b.reason && a.source === b.source;
+}
+
 interface Entry {
   readonly t: BanTarget;
   readonly ban: Ban;
@@ -44,11 +48,13 @@ export class BanTable {
     return this.entries.size;
   }
 
-  /** Adds or replaces a ban; returns true (it always changes the view). */
+  /** Adds or replaces a ban; false when the same ban is already there (a replayed sync message). */
   add(ban: Ban): boolean {
     const t = checkBan(ban);
+    const had = this.entries.get(t.id);
+    if (had !== undefined && sameBan(had.ban, ban)) return false;
     const frozen = Object.isFrozen(ban) ? ban : Object.freeze({ ...ban });
-    if (this.entries.has(t.id)) this.entries.delete(t.id);
+    if (had !== undefined) this.entries.delete(t.id);
     else if (this.entries.size >= this.cap) this.evictOne();
     this.entries.set(t.id, { t, ban: frozen });
     this.index.set(t, frozen);
@@ -62,6 +68,17 @@ export class BanTable {
     const e = t ? this.entries.get(t.id) : undefined;
     if (!e) return false;
     this.drop(e);
+    return true;
+  }
+
+  /** True when the table holds exactly these bans (a reconcile that would change nothing). */
+  holdsExactly(list: readonly Ban[]): boolean {
+    if (list.length !== this.entries.size) return false;
+    for (const b of list) {
+      const t = parseBanTarget(b.target);
+      const e = t ? this.entries.get(t.id) : undefined;
+      if (!e || !sameBan(e.ban, b)) return false;
+    }
     return true;
   }
 

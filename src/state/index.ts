@@ -4,3 +4,5 @@ export type { SharedState, StateHealth } from './types.js';
 export { createMemoryState, DEFAULT_KEY_ROTATION, type MemoryState, type MemoryStateOptions } from './memory.js';
 export { StateInputError } from './ban-table.js';
 export { parseBanTarget } from './ban-index.js';
+export { createRedisState, type RedisState, type RedisStateOptions, type StateLog } from './redis.js';
+export { createStateFromConfig } from './from-config.js';

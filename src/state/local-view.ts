@@ -112,15 +112,13 @@ export class LocalView {
     return this.changed();
   }
   addBan(ban: Ban): boolean {
-    this.banTable.add(ban);
-    return this.changed();
+    return this.banTable.add(ban) ? this.changed() : false;
   }
   removeBan(target: string): boolean {
     return this.banTable.remove(target) ? this.changed() : false;
   }
   putMitigation(m: Mitigation): boolean {
-    this.mitigationTable.put(m);
-    return this.changed();
+    return this.mitigationTable.put(m) ? this.changed() : false;
   }
   removeMitigation(id: string): boolean {
     return this.mitigationTable.remove(id) ? this.changed() : false;
@@ -151,8 +149,23 @@ export class LocalView {
     };
   }
 
-  /** Replaces the whole view (a reconcile); invalid entries are skipped and counted. */
-  load(s: ViewSnapshot): { skipped: number } {
+  /** True when loading `s` would change nothing. */
+  holds(s: ViewSnapshot): boolean {
+    const k = this.keyRing.keys();
+    return (
+      s.detectorMode === this.detector &&
+      s.overrideMode === this.override &&
+      s.enforcement === this.enf &&
+      s.keys.length === k.length &&
+      s.keys.every((x, i) => x.equals(k[i])) &&
+      this.banTable.holdsExactly(s.bans) &&
+      this.mitigationTable.holdsExactly(s.mitigations)
+    );
+  }
+
+  /** Replaces the whole view (a reconcile); invalid entries are skipped and counted. No event when nothing differs. */
+  load(s: ViewSnapshot): { skipped: number; changed: boolean } {
+    if (this.holds(s)) return { skipped: 0, changed: false };
     let skipped = 0;
     this.detector = checkMode(s.detectorMode, false)!;
     this.override = checkMode(s.overrideMode, true);
@@ -175,7 +188,7 @@ export class LocalView {
     }
     if (s.keys.length > 0) this.keyRing.replace(s.keys, s.keysRotatedAt);
     this.changed();
-    return { skipped };
+    return { skipped, changed: true };
   }
 
   onChange(fn: () => void): () => void {

@@ -27,10 +27,13 @@ export class MitigationTable {
     return this.entries.size;
   }
 
-  put(m: Mitigation): void {
+  /** Adds or replaces; false when an identical mitigation is already there. */
+  put(m: Mitigation): boolean {
     checkMitigation(m);
+    const had = this.entries.get(m.id);
+    if (had !== undefined && JSON.stringify(had) === JSON.stringify(m)) return false;
     const frozen = Object.isFrozen(m) ? m : Object.freeze({ ...m });
-    if (this.entries.has(m.id)) this.entries.delete(m.id);
+    if (had !== undefined) this.entries.delete(m.id);
     else if (this.entries.size >= this.cap) {
       const oldest = this.entries.keys().next();
       if (!oldest.done) {
@@ -41,11 +44,21 @@ export class MitigationTable {
     this.entries.set(m.id, frozen);
     if (m.until < this.nextExpiry) this.nextExpiry = m.until;
     this.list = null;
+    return true;
   }
 
   remove(id: string): boolean {
     if (!this.entries.delete(id)) return false;
     this.list = null;
+    return true;
+  }
+
+  holdsExactly(list: readonly Mitigation[]): boolean {
+    if (list.length !== this.entries.size) return false;
+    for (const m of list) {
+      const had = this.entries.get(m.id);
+      if (!had || JSON.stringify(had) !== JSON.stringify(m)) return false;
+    }
     return true;
   }
 

@@ -26,10 +26,17 @@ test('app.state: one memory state per app, started with it and kept across reloa
 
 test('state config: bad keys are refused with a hint', () => {
   const base = { origin: 'http://127.0.0.1:1', hosts: ['a.test'] };
-  assert.throws(() => loadConfigObject({ ...base, state: { backend: 'etcd' } }), /state\.backend/);
+  assert.throws(() => loadConfigObject({ ...base, state: { backend: 'etcd' } }), /state\.backend must be memory or redis/);
   assert.throws(() => loadConfigObject({ ...base, state: { key_rotation: '1m' } }), /key_rotation under 10m.*hint/s);
   assert.throws(() => loadConfigObject({ ...base, state: { max_bans: 5 } }), /max_bans/);
   assert.throws(() => loadConfigObject({ ...base, state: { banz: 1 } }), /banz/);
   const ok = loadConfigObject(base);
-  assert.deepEqual({ ...ok.state }, { backend: 'memory', keyRotation: 86_400_000, maxBans: 100_000, maxMitigations: 1000 });
+  const { redis, ...rest } = ok.state;
+  assert.deepEqual(rest, { backend: 'memory', keyRotation: 86_400_000, maxBans: 100_000, maxMitigations: 1000 });
+  assert.equal(redis.url, 'redis://127.0.0.1:6379');
+  assert.throws(() => loadConfigObject({ ...base, state: { redis: { url: 'http://x' } } }), /not a redis URL.*hint/s);
+  assert.throws(() => loadConfigObject({ ...base, state: { redis: { sentinels: ['nohost'] } } }), /HOST:PORT/);
+  const r = loadConfigObject({ ...base, state: { backend: 'redis', redis: { url: 'rediss://u:p@r.example:6380/2', key_prefix: 'x', sentinels: ['10.0.0.5:26379'], sync_interval: '500ms' } } });
+  assert.deepEqual([...r.state.redis.sentinels], [{ host: '10.0.0.5', port: 26379 }]);
+  assert.equal(r.state.redis.syncInterval, 500);
 });
