@@ -1,0 +1,66 @@
+// Admin token rules: a non-loopback admin listener without a token is a config
+// error (Rampart refuses to start); on loopback with no token a random token is
+// generated for the run, and the API still requires it. Metrics on a
+// non-loopback listener need the token unless admin.metrics_public is set.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadConfigObject } from '../../src/config/load.js';
+import { ConfigError } from '../../src/core/errors.js';
+import { startEchoOrigin } from '../helpers/echo-origin.js';
+import { startShield } from '../helpers/shield.js';
+import { adminRequest } from '../../src/control/admin-client.js';
+
+const base = { origin: 'http://127.0.0.1:3000', hosts: ['example.org'] };
+
+test('a non-loopback admin listener without a token is refused with a hint', () => {
+  for (const listen of ['0.0.0.0:9090', '[::]:9090', '192.0.2.10:9090', ':9090']) {
+    assert.throws(() => loadConfigObject({ ...base, admin: { listen } }), (e: unknown) => {
+      assert.ok(e instanceof ConfigError);
+      const issue = e.issues.find((i) => i.path === 'admin.token');
+      assert.ok(issue, listen);
+      assert.match(issue.message, /needs a token/);
+      assert.match(issue.hint, /openssl rand -hex 32|listen on 127\.0\.0\.1/);
+      return true;
+    });
+  }
+  for (const listen of ['127.0.0.1:9090', '127.0.0.2:0', '[::1]:9090', 'localhost:9090']) assert.doesNotThrow(() => loadConfigObject({ ...base, admin: { listen } }), listen);
+  assert.doesNotThrow(() => loadConfigObject({ ...base, admin: { listen: '0.0.0.0:9090', token: 'a-long-enough-token-123' } }));
+});
+
+test('no token on loopback: one is generated and required', async () => {
+  const origin = await startEchoOrigin();
+  const shield = await startShield(origin.url, { data_dir: '/nonexistent-rampart-dir' });
+  try {
+    const token = shield.control.token();
+    assert.ok(token.length >= 32);
+    const url = shield.control.url();
+    assert.equal((await adminRequest(url, 'GET', '/api/status')).status, 401);
+    assert.equal((await adminRequest(url, 'GET', '/api/status', { token })).status, 200);
+    assert.equal((await adminRequest(url, 'GET', '/metrics')).status, 200);
+    const other = await startShield(origin.url);
+    assert.notEqual(other.control.token(), token, 'each run gets its own token');
+    await other.stop();
+  } finally {
+    await shield.stop();
+    await origin.close();
+  }
+});
+
+test('/metrics needs the token off loopback unless metrics_public', async () => {
+  const origin = await startEchoOrigin();
+  const token = 'metrics-token-0123456789';
+  // 0.0.0.0 is not loopback, but the test still connects over 127.0.0.1.
+  const closed = await startShield(origin.url, { admin: { listen: '0.0.0.0:0', token } });
+  const open = await startShield(origin.url, { admin: { listen: '0.0.0.0:0', token, metrics_public: true } });
+  try {
+    const at = (s: typeof closed) => `http://127.0.0.1:${new URL(s.control.url()).port}`;
+    assert.equal((await adminRequest(at(closed), 'GET', '/metrics')).status, 401);
+    assert.equal((await adminRequest(at(closed), 'GET', '/metrics', { token })).status, 200);
+    assert.equal((await adminRequest(at(open), 'GET', '/metrics')).status, 200);
+    assert.equal((await adminRequest(at(open), 'GET', '/api/status')).status, 401);
+  } finally {
+    await closed.stop();
+    await open.stop();
+    await origin.close();
+  }
+});
