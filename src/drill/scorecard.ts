@@ -55,7 +55,7 @@ const q = (h: Histogram, p: number): number | null => (h.totalCount > 0 ? h.getV
 
 /**
  * Time to mitigation: the smallest second k such that (1) from k to the end,
- * at most 5% of the attack requests sent reached the origin, and (2) in every
+ * at most 5% (+2) of the attack requests sent reached the origin, and (2) in every
  * second t ≥ k in which requests were sent, reached[t] ≤ 5% of sent[t] + 2
  * (the slack absorbs a few requests counted one second late). null: never.
  */
@@ -68,7 +68,7 @@ export function timeToMitigation(sent: readonly number[], reached: readonly numb
     tailSent += sent[k];
     tailReached += reached[k];
     if (sent[k] > 0 && reached[k] > 0.05 * sent[k] + 2) break;
-    if (tailSent > 0 && tailReached <= 0.05 * tailSent) best = k;
+    if (tailSent > 0 && tailReached <= 0.05 * tailSent + 2) best = k;
   }
   return best;
 }
