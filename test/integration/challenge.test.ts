@@ -6,6 +6,7 @@
 // JSON or text body; exemptions pass; the cookie is Secure under TLS.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { connect as h2connect } from 'node:http2';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { createManualClock } from '../../src/core/clock.js';
@@ -194,6 +195,38 @@ describe('challenge required (require: always) through the full app', () => {
     assert.equal((await http('/api/orders', { headers: { 'x-rampart-token': `${API_TOKEN}x` } })).status, 403, 'a wrong token is no token');
     assert.equal((await http('/account', { headers: { cookie: 'theme=dark; sessionid=abc' } })).status, 200);
     assert.equal(seen.at(-1)?.verified, true);
+  });
+
+  test('over HTTP/2 (TLS, ALPN h2) the whole flow works: page, verify, Secure pass, origin', async () => {
+    const client = h2connect(`https://localhost:${tlsPort}`, { ca });
+    const h2 = (method: string, path: string, headers: Record<string, string> = {}, body = '') =>
+      new Promise<{ status: number; headers: Record<string, unknown>; body: string }>((resolve, reject) => {
+        const req = client.request({ ':method': method, ':path': path, 'user-agent': 'Mozilla/5.0 h2-test', ...headers });
+        let got: Record<string, unknown> = {};
+        let text = '';
+        req.on('response', (h) => (got = h));
+        req.setEncoding('utf8');
+        req.on('data', (d) => (text += d));
+        req.on('end', () => resolve({ status: Number(got[':status']), headers: got, body: text }));
+        req.on('error', reject);
+        req.end(body === '' ? undefined : body);
+      });
+    try {
+      const page = await h2('GET', '/h2-page');
+      assert.equal(page.status, 403);
+      const p = pageParams(page.body);
+      const form = new URLSearchParams({ challenge: p.token, solution: String(solve(p.seed, p.bits)), return: '/h2-page' }).toString();
+      const v = await h2('POST', '/.rampart/challenge/verify', { 'content-type': 'application/x-www-form-urlencoded' }, form);
+      assert.equal(v.status, 303);
+      const cookie = String(v.headers['set-cookie']);
+      assert.match(cookie, /; Secure$/);
+      const ok = await h2('GET', '/h2-page', { cookie: passOf(cookie) });
+      assert.equal(ok.status, 200);
+      assert.equal(JSON.parse(ok.body).url, '/h2-page');
+      assert.equal((await h2('POST', '/h2-form', { 'content-type': 'text/plain' }, 'x')).status, 429);
+    } finally {
+      client.close();
+    }
   });
 
   test('a crawler verified by reverse DNS (forward-confirmed) passes once its lookup is done; a fake one never', async () => {
