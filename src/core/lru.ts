@@ -23,6 +23,13 @@ export interface Lru {
   created(): boolean;
   value(slot: number): number;
   setValue(slot: number, v: number): void;
+  /**
+   * Slot-indexed storage behind value()/expiresAt(), for hot loops that would
+   * otherwise pass doubles through calls (each may box). Write only at a slot
+   * just returned by find/acquire.
+   */
+  readonly values: Float64Array;
+  readonly expiries: Float64Array;
   expiresAt(slot: number): number;
   setExpiresAt(slot: number, at: number): void;
   /** Convenience over find/value: the value, or `missing`. */
@@ -54,7 +61,9 @@ export function createLru(capacity: number): Lru {
   const n = headSize(capacity);
   const shift = 32 - Math.log2(n);
   const heads = new Int32Array(n);
-  const keys = new Uint32Array(capacity + 1);
+  // Keys kept as int32 (`key | 0`): uint32 keys above 2^31 would be boxed doubles
+  // on every call; as int32 they stay small integers. Same 32 bits, same identity.
+  const keys = new Int32Array(capacity + 1);
   const vals = new Float64Array(capacity + 1);
   const exp = new Float64Array(capacity + 1);
   const prev = new Int32Array(capacity + 1);
@@ -123,7 +132,7 @@ export function createLru(capacity: number): Lru {
   }
 
   function find(key: number, now: number): number {
-    const s = lookup(key >>> 0);
+    const s = lookup(key | 0);
     if (s === 0) return 0;
     if (exp[s] <= now) {
       drop(s);
@@ -137,7 +146,7 @@ export function createLru(capacity: number): Lru {
   }
 
   function acquire(key: number, now: number, expiresAt: number): number {
-    key >>>= 0;
+    key |= 0;
     let s = lookup(key);
     if (s !== 0 && exp[s] > now) {
       made = false;
@@ -170,6 +179,8 @@ export function createLru(capacity: number): Lru {
     find,
     acquire,
     created: () => made,
+    values: vals,
+    expiries: exp,
     value: (s) => vals[s],
     setValue(s, v) {
       vals[s] = v;
@@ -187,7 +198,7 @@ export function createLru(capacity: number): Lru {
       vals[s] = v;
     },
     delete(key) {
-      const s = lookup(key >>> 0);
+      const s = lookup(key | 0);
       if (s === 0) return false;
       drop(s);
       return true;

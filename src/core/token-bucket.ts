@@ -42,21 +42,20 @@ export function createTokenBuckets(opts: TokenBucketOptions): TokenBuckets {
   checkRate(opts.rate, opts.burst);
   const lru: Lru = createLru(opts.capacity);
 
+  const vals = lru.values;
+  const exps = lru.expiries;
+
   function takeWith(key: number, now: number, cost: number, rate: number, burst: number): number {
     const interval = 1000 / rate;
-    const tau = burst * interval;
-    const s = lru.find(key, now);
-    let tat = s === 0 ? now : lru.value(s);
+    let s = lru.find(key, now);
+    let tat = s === 0 ? now : vals[s];
     if (tat < now) tat = now;
     const next = tat + cost * interval;
-    const over = next - now - tau;
+    const over = next - now - burst * interval;
     if (over > 0) return over;
-    if (s === 0) {
-      lru.set(key, next, now, next);
-    } else {
-      lru.setValue(s, next);
-      lru.setExpiresAt(s, next);
-    }
+    if (s === 0) s = lru.acquire(key, now, next);
+    vals[s] = next;
+    exps[s] = next;
     return 0;
   }
 

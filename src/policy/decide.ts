@@ -52,7 +52,7 @@ export function compilePolicy(config: PolicyConfig, opts: PolicyOptions = {}): P
   const verified = opts.verified ?? null;
 
   function mitigate(ctx: RequestContext, view: PolicyView, now: number, cls: string): Verdict | null {
-    const list = mitigations.current(view.version(), () => view.mitigations());
+    const list = mitigations.current(view.version(), view);
     let challenge: Verdict | null = null;
     for (let i = 0; i < list.length; i++) {
       const c = list[i];

@@ -35,10 +35,10 @@ export interface LimitStats {
 
 /** Mixes a namespace into a 32-bit key (murmur3 finaliser): per-class buckets in a shared table. */
 export function mixKey(key: number, ns: number): number {
-  let h = (key ^ Math.imul(ns, 0x9e3779b9)) >>> 0;
+  let h = key ^ Math.imul(ns, 0x9e3779b9);
   h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
   h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> 0;
+  return h ^ (h >>> 16); // int32: stays a small integer (uint32 above 2^31 would be boxed)
 }
 
 function ruleName(type: KeyType, className: string, own: boolean): string {

@@ -73,7 +73,7 @@ export function matches(c: CompiledMitigation, ctx: RequestContext, routeClass: 
 
 export interface MitigationSet {
   /** The compiled list for this state version (recompiles when it changed). */
-  current(version: number, source: () => readonly Mitigation[]): readonly CompiledMitigation[];
+  current(version: number, source: { mitigations(): readonly Mitigation[] }): readonly CompiledMitigation[];
   /** A limit mitigation's bucket for this client: the verdict or null. */
   limit(c: CompiledMitigation, clientKey: number, now: number): Verdict | null;
   size(): number;
@@ -87,7 +87,7 @@ export function createMitigationSet(capacity: number): MitigationSet {
     current(v, source) {
       if (v !== version) {
         version = v;
-        list = source().map(compileMitigation);
+        list = source.mitigations().map(compileMitigation);
         // deny first, then limit, then challenge: the strongest matching action wins.
         const order = { deny: 0, limit: 1, challenge: 2 };
         list.sort((a, b) => order[a.action] - order[b.action]);
