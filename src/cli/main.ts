@@ -11,6 +11,9 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   check: () => import('./check.js'),
   demo: () => import('./demo.js'),
   drill: () => import('./drill.js'),
+  status: () => import('./status.js'),
+  ban: () => import('./ban.js'),
+  mode: () => import('./mode.js'),
 };
 
 const USAGE = `Usage: rampart <command> [options]
@@ -20,6 +23,9 @@ Commands:
   check     validate a configuration file
   demo      run the built-in campaign site behind the shield
   drill     rehearse an attack against a loopback target and score the defence
+  status    show the running shield's mode, rates, incident and health (admin API)
+  ban       add, remove or list bans: ban add|rm|ls (admin API)
+  mode      force normal / under-attack / observe, or back to auto (admin API)
 
 Options:
   --version   print the version
