@@ -12,6 +12,8 @@ export function escapeHtml(s: string): string {
   return NEEDS_ESC.test(s) ? s.replace(ESC_RE, (c) => ESC[c]) : s;
 }
 
+const NO_BRAND: Brand = { siteName: '', accentColor: '' };
+
 export const CHALLENGE_PREFIX = '/.rampart/challenge/';
 /** Seconds a no-JS client waits on the meta refresh; the server enforces it too. */
 export const REFRESH_SECONDS = 5;
@@ -21,13 +23,24 @@ const CSS =
   '@media (prefers-color-scheme:dark){:root{--fg:#e7edf3;--bg:#11161c;--mut:#a3afbb;--acc:#8cb4ff}}' +
   'body{font:17px/1.55 system-ui,-apple-system,"Segoe UI",sans-serif;max-width:36rem;margin:12vh auto;padding:0 1.25rem;color:var(--fg);background:var(--bg)}' +
   'h1{font-size:1.5rem;line-height:1.25;margin:0 0 .75rem}a{color:var(--acc)}small{color:var(--mut)}' +
+  '.site{margin:0 0 .5rem;font-weight:600;color:var(--acc)}' +
   'progress{width:100%;height:.8rem;accent-color:var(--acc)}' +
   '.spin{display:inline-block;width:.85em;height:.85em;margin-right:.45em;vertical-align:-.1em;border:2px solid var(--mut);border-top-color:transparent;border-radius:50%;animation:r 1s linear infinite}' +
   '@keyframes r{to{transform:rotate(1turn)}}' +
   '@media (prefers-reduced-motion:reduce){.spin{animation:none;border-top-color:var(--mut)}}';
 
-function head(lang: string, title: string, extra: string): string {
-  return `<!doctype html><html lang="${escapeHtml(lang)}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta name="robots" content="noindex,nofollow">${extra}<title>${escapeHtml(title)}</title><style>${CSS}</style></head><body><main>`;
+/** Branding from config: the site's name above the heading and an accent colour (light scheme only: the dark one keeps its contrast). */
+export interface Brand {
+  siteName: string;
+  /** "#rgb" or "#rrggbb", validated by the schema; '' keeps the default. */
+  accentColor: string;
+}
+
+function head(t: ChallengeText, brand: Brand, extra: string): string {
+  const title = brand.siteName ? `${t.title} · ${brand.siteName}` : t.title;
+  const accent = brand.accentColor ? `@media (prefers-color-scheme:light){:root{--acc:${brand.accentColor}}}` : '';
+  const site = brand.siteName ? `<p class="site">${escapeHtml(brand.siteName)}</p>` : '';
+  return `<!doctype html><html lang="${escapeHtml(t.lang)}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta name="robots" content="noindex,nofollow">${extra}<title>${escapeHtml(title)}</title><style>${CSS}${accent}</style></head><body><main>${site}`;
 }
 
 function appeal(t: ChallengeText): string {
@@ -43,10 +56,10 @@ export interface ChallengePage {
   render(token: string, seed: string, bits: number, target: string): string;
 }
 
-export function compileChallengePage(t: ChallengeText, metaRefresh: boolean): ChallengePage {
+export function compileChallengePage(t: ChallengeText, metaRefresh: boolean, brand: Brand = NO_BRAND): ChallengePage {
   // Without JS the form is hidden (its "working" text would be a lie).
   const noJsStyle = '<noscript><style>#rampart-challenge{display:none}</style></noscript>';
-  const top = head(t.lang, t.title, noJsStyle);
+  const top = head(t, brand, noJsStyle);
   const cut = top.indexOf('<noscript>') + '<noscript>'.length;
   const topA = top.slice(0, cut);
   const topB = top.slice(cut);
@@ -73,8 +86,8 @@ export interface FailurePage {
   render(retry: string, rule: string): string;
 }
 
-export function compileFailurePage(t: ChallengeText): FailurePage {
-  const top = head(t.lang, t.title, '');
+export function compileFailurePage(t: ChallengeText, brand: Brand = NO_BRAND): FailurePage {
+  const top = head(t, brand, '');
   const text = `<h1>${escapeHtml(t.heading)}</h1><p>${escapeHtml(t.failed)}</p>`;
   return {
     render(retry, rule) {

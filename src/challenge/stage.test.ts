@@ -236,3 +236,14 @@ test('stats by route class: issued, solved, failed (genuine token, wrong answer)
   assert.deepEqual(st.login, { issued: 2, solved: 1, failed: 1, abandoned: 0, medianSolveMs: 1200 });
   assert.deepEqual(st.page, { issued: 1, solved: 0, failed: 0, abandoned: 1, medianSolveMs: 0 });
 });
+
+test('branding: the site name (escaped) above the heading and in the title, the accent colour in the light scheme', async () => {
+  const branded = setup({ brand: { site_name: 'Greens <for> Riverton', accent_color: '#0b6e4f' } });
+  const html = (await branded.run({ target: '/' })).out.body;
+  assert.match(html, /<main><p class="site">Greens &lt;for&gt; Riverton<\/p><h1>/);
+  assert.match(html, /<title>Checking your browser · Greens &lt;for&gt; Riverton<\/title>/);
+  assert.match(html, /@media \(prefers-color-scheme:light\)\{:root\{--acc:#0b6e4f\}\}/);
+  const plain = (await setup().run({ target: '/' })).out.body;
+  assert.doesNotMatch(plain, /class="site"|--acc:#0b6e4f/);
+  assert.equal(challengeSchema.safeParse({ brand: { accent_color: 'red;}body{display:none' } }).success, false, 'no CSS injection through the colour');
+});

@@ -62,7 +62,7 @@ function compileParts(config: ChallengeConfig, deps: ChallengeDeps) {
   const texts = mergeTexts(config);
   const pages = compileLanguages(
     texts.map((t) => t.lang),
-    texts.map((t) => ({ challenge: compileChallengePage(t, config.metaRefresh), failure: compileFailurePage(t) })),
+    texts.map((t) => ({ challenge: compileChallengePage(t, config.metaRefresh, config.brand), failure: compileFailurePage(t, config.brand) })),
   );
   const exempt = compileExemptions(config.exempt, appealPaths(texts.map((t) => t.appealUrl)));
   const endpoints = compileEndpoints({

@@ -21,7 +21,7 @@ const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '
 const HOST = 'shop.site.test';
 const ARTIFACTS = join(import.meta.dirname, '../../test-artifacts');
 // Low but real difficulty: the test proves the flow, the benchmark prices it.
-const CHALLENGE = { require: 'always', difficulty: { elevated: 12, under_attack: 12, manual: 12 }, text: { appeal_url: '/contact' } };
+const CHALLENGE = { require: 'always', difficulty: { elevated: 12, under_attack: 12, manual: 12 }, text: { appeal_url: '/contact' }, brand: { site_name: 'Greens for Riverton', accent_color: '#0b6e4f' } };
 
 describe('challenge in Chromium through the full app', { skip, timeout: 180_000 }, () => {
   let origin: DemoOrigin;

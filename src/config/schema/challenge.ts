@@ -116,6 +116,14 @@ export const challengeSchema = z
     pass_ttl: duration().refine((v) => v >= 60_000, 'pass_ttl under 1m re-challenges people constantly (hint: 1h)').default(3_600_000),
     challenge_ttl: duration().refine((v) => v >= 30_000, 'challenge_ttl under 30s strands slow phones (hint: 5m)').default(300_000),
     cookie_name: cookieName.default('rampart_pass'),
+    brand: z
+      .strictObject({
+        /** Shown above the heading and in the title; '' = none. */
+        site_name: z.string().max(80, 'a short site name (hint: at most 80 characters)').default(''),
+        /** Links, progress bar and site name in the light scheme; '' = Rampart's blue. */
+        accent_color: z.union([z.literal(''), z.string().regex(/^#([0-9a-f]{3}|[0-9a-f]{6})$/i, 'a colour as #rgb or #rrggbb (hint: pick one with 4.5:1 contrast on white, e.g. #0b6e4f)')]).default(''),
+      })
+      .prefault({}),
     text: textSchema,
     translations: z.array(translationSchema).default([]),
     exempt: exemptSchema,
