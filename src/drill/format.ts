@@ -21,7 +21,7 @@ export function formatScorecard(c: Scorecard): string {
     lines.push(
       `  attack: ${a.sent} sent${a.skipped ? ` (+${a.skipped} skipped: drill in-flight cap)` : ''}, ${a.reachedOrigin} reached the origin (${n(a.reachedOriginPct, '%')}, ${a.reachedSource === 'origin-counters' ? "origin's counters" : 'client-side reading'})`,
       `  time to mitigation: ${a.timeToMitigationS === null ? 'not mitigated' : `${a.timeToMitigationS} s`}; reached the origin after it: ${n(a.reachedAfterMitigationPct, '%')}`,
-      `  attack refused by: ${ruleList(a.refusedByRule).slice(2) || 'nothing'}`,
+      `  attack not answered by the origin: ${ruleList(a.refusedByRule).slice(3) || "none"} (proxy verdicts, statuses, client-side errors)`,
     );
     if (a.slowloris) lines.push(`  slow connections: peak ${a.slowloris.peakOpen} open at once, ${a.slowloris.closedByTarget} closed by the target, ${a.slowloris.heldOver5s} held a slot ≥ 5 s (what time to mitigation counts)`);
   }
