@@ -72,6 +72,7 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
       { name: 'challenge', counters: ['issued', 'solved', 'solvedNoJs', 'failed', 'replayed', 'expired', 'passesAccepted', 'passesRejected'], read: () => graph.challenge?.stats() ?? null },
       { name: 'cache', counters: ['hits', 'misses', 'staleServed', 'coalesced', 'bypassed', 'stored', 'uncacheable', 'evictions'], read: () => graph.cache?.stats() ?? null },
       { name: 'admission', counters: ['admitted', 'abandoned', 'staleInsteadOfShed', 'circuitRefused', 'circuitOpened', 'shed', 'expired'], read: () => graph.admission?.stats() ?? null },
+      { name: 'policy', counters: ['refused', 'wouldRefuse', 'challenged', 'allowListed'], read: () => graph.policy.stats() },
     ],
     reload: opts.configFile ? async () => (await reload(loadConfigFile(opts.configFile!)), { file: opts.configFile! }) : null,
     inFlight: () => inflight,
