@@ -31,6 +31,17 @@ export interface ViewSnapshot {
   keysRotatedAt: number;
 }
 
+/** One change of a view: enough for a copy to follow (keys and load: re-read the view). */
+export type Delta =
+  | { k: 'ban'; ban: Ban }
+  | { k: 'unban'; target: string }
+  | { k: 'mit'; m: Mitigation }
+  | { k: 'unmit'; id: string }
+  | { k: 'mode'; field: 'detector' | 'override' | 'enforcement'; value: string }
+  | { k: 'keys' }
+  | { k: 'load' }
+  | { k: 'sweep' };
+
 export function checkMode(mode: unknown, allowNull: boolean): Mode | null {
   if (mode === null && allowNull) return null;
   if (!MODES.includes(mode as Mode)) throw new StateInputError(`not a mode: ${JSON.stringify(mode)}`, `one of ${MODES.join(', ')}${allowNull ? ', or null to follow the detector' : ''}`);
@@ -53,6 +64,7 @@ export class LocalView {
   private enf: Enforcement = 'enforce';
   private ver = 0;
   private readonly listeners = new Set<() => void>();
+  private readonly deltaListeners = new Set<(d: Delta) => void>();
 
   constructor(opts: ViewOptions) {
     this.now = opts.now;
@@ -97,44 +109,44 @@ export class LocalView {
     const m = checkMode(mode, false)!;
     if (m === this.detector) return false;
     this.detector = m;
-    return this.changed();
+    return this.changed({ k: 'mode', field: 'detector', value: m });
   }
   overrideMode(mode: Mode | null): boolean {
     const m = checkMode(mode, true);
     if (m === this.override) return false;
     this.override = m;
-    return this.changed();
+    return this.changed({ k: 'mode', field: 'override', value: m ?? '' });
   }
   setEnforcement(e: Enforcement): boolean {
     const v = checkEnforcement(e);
     if (v === this.enf) return false;
     this.enf = v;
-    return this.changed();
+    return this.changed({ k: 'mode', field: 'enforcement', value: v });
   }
   addBan(ban: Ban): boolean {
-    return this.banTable.add(ban) ? this.changed() : false;
+    return this.banTable.add(ban) ? this.changed({ k: 'ban', ban }) : false;
   }
   removeBan(target: string): boolean {
-    return this.banTable.remove(target) ? this.changed() : false;
+    return this.banTable.remove(target) ? this.changed({ k: 'unban', target }) : false;
   }
   putMitigation(m: Mitigation): boolean {
-    return this.mitigationTable.put(m) ? this.changed() : false;
+    return this.mitigationTable.put(m) ? this.changed({ k: 'mit', m }) : false;
   }
   removeMitigation(id: string): boolean {
-    return this.mitigationTable.remove(id) ? this.changed() : false;
+    return this.mitigationTable.remove(id) ? this.changed({ k: 'unmit', id }) : false;
   }
   rotateKeys(now: number): boolean {
     this.keyRing.rotate(now);
-    return this.changed();
+    return this.changed({ k: 'keys' });
   }
   adoptKeys(keys: readonly Buffer[], rotatedAt: number): boolean {
-    return this.keyRing.replace(keys, rotatedAt) ? this.changed() : false;
+    return this.keyRing.replace(keys, rotatedAt) ? this.changed({ k: 'keys' }) : false;
   }
 
   /** Drops expired bans and mitigations; one change event when any went. */
   sweep(now: number): boolean {
     const n = this.banTable.sweep(now) + this.mitigationTable.sweep(now);
-    return n > 0 ? this.changed() : false;
+    return n > 0 ? this.changed({ k: 'sweep' }) : false;
   }
 
   snapshot(): ViewSnapshot {
@@ -187,7 +199,7 @@ export class LocalView {
       }
     }
     if (s.keys.length > 0) this.keyRing.replace(s.keys, s.keysRotatedAt);
-    this.changed();
+    this.changed({ k: 'load' });
     return { skipped, changed: true };
   }
 
@@ -198,8 +210,23 @@ export class LocalView {
     };
   }
 
-  private changed(): true {
+  /** Called with what changed, after onChange listeners: feeds the cluster hub. */
+  onDelta(fn: (d: Delta) => void): () => void {
+    this.deltaListeners.add(fn);
+    return () => {
+      this.deltaListeners.delete(fn);
+    };
+  }
+
+  private changed(d: Delta): true {
     this.ver++;
+    for (const fn of this.deltaListeners) {
+      try {
+        fn(d);
+      } catch {
+        // as below
+      }
+    }
     for (const fn of this.listeners) {
       try {
         fn();
