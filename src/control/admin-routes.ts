@@ -18,6 +18,8 @@ export interface CoreRouteDeps {
   startedAt: number;
   now(): number;
   inFlight(): number;
+  /** `METHOD /path` of every route served (the dashboard looks for optional ones, e.g. incidents). */
+  listRoutes(): string[];
   /** Audit trail of operator actions. */
   audit(action: string, detail: Record<string, unknown>): void;
 }
@@ -68,6 +70,7 @@ export function coreRoutes(d: CoreRouteDeps): AdminRoute[] {
       },
     },
     { method: 'GET', path: '/api/top', handler: () => ({ json: d.traffic.top() }) },
+    { method: 'GET', path: '/api/routes', handler: () => ({ json: { routes: d.listRoutes() } }) },
     {
       method: 'GET',
       path: '/api/bans',

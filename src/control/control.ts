@@ -90,6 +90,7 @@ export function createControl(o: ControlOptions): Control {
       startedAt: o.now(),
       now: o.now,
       inFlight: o.inFlight,
+      listRoutes: () => server.router.list(),
       audit: (action, detail) => o.log.info({ audit: action, ...detail }, `admin: ${action}`),
     }),
     metricsRoute,

@@ -6,6 +6,7 @@
   const PALETTE = ['#1f4fb4', '#a4161a', '#d17a00', '#2a7f3f', '#6a3d9a', '#b15928', '#0f7c8c', '#c2185b', '#5d6d7e', '#8c6d1f'];
   const FIXED = { 'default/allow': '#2a7f3f', 'cache/hit': '#0f7c8c', 'cache/stale': '#5d8aa8' };
   const MODE_NUM = { normal: 0, recovering: 1, elevated: 2, under_attack: 3 };
+  const MODE_LABEL = ['normal', 'recovering', 'elevated', 'attack'];
   const charts = {};
   let verdictKeys = '';
 
@@ -17,7 +18,7 @@
     return { width: Math.max(280, el.clientWidth - 4), height: 200 };
   }
 
-  function build(id, series, data, yLabel) {
+  function build(id, series, data, yLabel, yRange) {
     const el = document.getElementById(id);
     if (charts[id]) charts[id].destroy();
     el.textContent = '';
@@ -25,8 +26,8 @@
       ...size(el),
       cursor: { drag: { x: false, y: false } },
       legend: { live: false },
-      scales: { x: { time: true } },
-      axes: [{ stroke: '#4f5862', grid: { stroke: '#eceff3' } }, { stroke: '#4f5862', grid: { stroke: '#eceff3' }, label: yLabel, size: 60 }],
+      scales: yRange ? { x: { time: true }, y: { range: yRange } } : { x: { time: true } },
+      axes: [{ stroke: '#4f5862', grid: { stroke: '#eceff3' } }, { stroke: '#4f5862', grid: { stroke: '#eceff3' }, label: yLabel, size: 60, ...(yRange ? { incrs: [1], values: (u, ticks) => ticks.map((t) => MODE_LABEL[t] || '') } : {}) }],
       series: [{}, ...series],
     };
     charts[id] = new uPlot(opts, data, el);
@@ -56,7 +57,7 @@
     if (!charts['chart-latency']) build('chart-latency', [{ label: 'p50', stroke: '#1f4fb4', width: 2, spanGaps: false }, { label: 'p95', stroke: '#d17a00', width: 2, spanGaps: false }], latData, 'ms');
     else set('chart-latency', latData);
     const modeData = [x, s.mode.map((m) => (m in MODE_NUM ? MODE_NUM[m] : null))];
-    if (!charts['chart-mode']) build('chart-mode', [{ label: 'mode', stroke: '#a4161a', width: 2, paths: uPlot.paths.stepped({ align: 1 }) }], modeData, 'mode');
+    if (!charts['chart-mode']) build('chart-mode', [{ label: 'mode', stroke: '#a4161a', width: 2, paths: uPlot.paths.stepped({ align: 1 }) }], modeData, '', [0, 3]);
     else set('chart-mode', modeData);
   }
 

@@ -8,7 +8,7 @@
   const $ = (id) => document.getElementById(id);
   let timer = null;
   let slowTick = 0;
-  let incidentsMissing = false;
+  let hasIncidents = null;
 
   function token() {
     return sessionStorage.getItem(KEY) || '';
@@ -150,14 +150,9 @@
         fillTop('top-countries', top.countries);
         fillTop('top-paths', top.paths);
         showBans(bans.bans);
-        if (!incidentsMissing) {
-          try {
-            showIncidents(await api('GET', '/api/incidents'));
-          } catch (e) {
-            if (e.status === 404) incidentsMissing = true;
-            else throw e;
-          }
-        }
+        // Incidents are contributed by the evidence module; ask the router rather than probe (a 404 is a console error).
+        if (hasIncidents === null) hasIncidents = (await api('GET', '/api/routes')).routes.includes('GET /api/incidents');
+        if (hasIncidents) showIncidents(await api('GET', '/api/incidents'));
       }
       $('error').textContent = '';
     } catch (e) {
