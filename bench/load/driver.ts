@@ -1,0 +1,240 @@
+// The end-to-end load benchmark (bench/load/run.sh runs it). In ONE run it
+// measures a trivial origin direct, Rampart in front of it, and nginx as a
+// reverse proxy when installed, with wrk pinned to core 0 and every server
+// pinned to core 1; keep-alive and `Connection: close`; then a paced client
+// at half of Rampart's keep-alive maximum for the added p99. Every number is
+// also given as a ratio to the direct origin measured in the same run, since
+// absolute numbers on a shared 2-core machine mean little.
+// Not a test: nothing here asserts; targets are printed next to the numbers.
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { connect, createServer, type AddressInfo } from 'node:net';
+import { tmpdir, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseWrk, type WrkResult } from './wrk.js';
+import { renderReport, type Row, type PacedRow } from './report.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string]));
+const DURATION = Number(args.get('duration') ?? 10);
+const CONNS = Number(args.get('connections') ?? 50);
+const PACED_S = Number(args.get('paced') ?? 10);
+const CLIENT_CORE = args.get('client-core') ?? '0';
+const SERVER_CORE = args.get('server-core') ?? '1';
+const tmp = mkdtempSync(join(tmpdir(), 'rampart-load-'));
+const children: ChildProcess[] = [];
+
+function log(s: string): void {
+  process.stderr.write(`[bench] ${s}\n`);
+}
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as AddressInfo).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+function pinned(core: string, cmd: string, argv: string[], opts: { cwd?: string } = {}): ChildProcess {
+  const c = spawn('taskset', ['-c', core, cmd, ...argv], { cwd: opts.cwd ?? ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(c);
+  return c;
+}
+
+function waitOutput(c: ChildProcess, re: RegExp, what: string, ms = 30_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    const t = setTimeout(() => reject(new Error(`${what} did not start:\n${text}`)), ms);
+    const on = (d: Buffer) => {
+      text += d.toString();
+      if (re.test(text)) {
+        clearTimeout(t);
+        resolve();
+      }
+    };
+    c.stdout!.on('data', on);
+    c.stderr!.on('data', on);
+    c.once('exit', (code) => {
+      clearTimeout(t);
+      reject(new Error(`${what} exited ${code}:\n${text}`));
+    });
+  });
+}
+
+async function waitPort(port: number, what: string): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const ok = await new Promise<boolean>((r) => {
+      const s = connect({ port, host: '127.0.0.1' }, () => (s.destroy(), r(true)));
+      s.on('error', () => r(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${what} is not listening on ${port}`);
+}
+
+/** Resident memory (VmRSS now, VmHWM peak) of a process, in MiB. */
+function rss(pid: number): { now: number; peak: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(status)?.[1] ?? NaN);
+  return { now: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
+}
+
+/** The pid of the real server behind `taskset` (taskset execs, so it is the same pid). */
+const pidOf = (c: ChildProcess) => c.pid!;
+
+function wrk(url: string, seconds: number, close: boolean): WrkResult {
+  const argv = ['-c', CLIENT_CORE, 'wrk', '-t1', `-c${CONNS}`, `-d${seconds}s`, '--latency', '--timeout', '5s'];
+  if (close) argv.push('-H', 'Connection: close');
+  const out = execFileSync('taskset', [...argv, url], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  return parseWrk(out);
+}
+
+function paced(url: string, rate: number): { p50: number; p99: number; achieved: number; errors: number; non2xx: number } {
+  const out = execFileSync('taskset', ['-c', CLIENT_CORE, process.execPath, '--import', 'tsx', join(ROOT, 'bench/load/paced.ts'), url, String(rate), String(PACED_S), '32', '2'], { cwd: ROOT, encoding: 'utf8' });
+  return JSON.parse(out.trim().split('\n').pop()!);
+}
+
+function nginxConf(dir: string, listen: number, originPort: number): string {
+  for (const d of ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(join(dir, d), { recursive: true });
+  return `worker_processes 1;
+master_process off;
+daemon off;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path ${dir}/client_body;
+  proxy_temp_path ${dir}/proxy;
+  fastcgi_temp_path ${dir}/fastcgi;
+  uwsgi_temp_path ${dir}/uwsgi;
+  scgi_temp_path ${dir}/scgi;
+  upstream origin { server 127.0.0.1:${originPort}; keepalive 64; }
+  server {
+    listen 127.0.0.1:${listen};
+    location / {
+      proxy_pass http://origin;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header Host $host;
+      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+      proxy_set_header X-Forwarded-Proto $scheme;
+      proxy_buffering on;
+    }
+  }
+}
+`;
+}
+
+function rampartConf(listen: number, originPort: number): string {
+  // The default chain (parse, identity, policy, challenge, cache, admission,
+  // observers) with the two things that would refuse a benchmark from one
+  // address turned to counting only: per-address rate limits and detector
+  // enforcement (observe mode still runs the detector's per-request work).
+  return `listen: 127.0.0.1:${listen}
+origin: http://127.0.0.1:${originPort}
+hosts: [127.0.0.1, localhost]
+data_dir: ${tmp}/data
+admin:
+  listen: 127.0.0.1:0
+log:
+  level: warn
+policy:
+  rate_limits:
+    enabled: false
+detector:
+  enforcement: observe
+`;
+}
+
+async function main(): Promise<void> {
+  const started = new Date().toISOString();
+  const load0 = loadavg()[0];
+  const originPort = await freePort();
+  const origin = pinned(SERVER_CORE, process.execPath, [join(ROOT, 'bench/load/hello-origin.mjs'), String(originPort)]);
+  await waitOutput(origin, /listening/, 'origin');
+
+  const targets: Array<{ name: string; url: string; pid: number }> = [{ name: 'direct origin', url: `http://127.0.0.1:${originPort}/`, pid: pidOf(origin) }];
+
+  const rampartPort = await freePort();
+  const cfg = join(tmp, 'rampart.yaml');
+  writeFileSync(cfg, rampartConf(rampartPort, originPort));
+  const rampart = pinned(SERVER_CORE, process.execPath, [join(ROOT, 'bin/rampart.js'), 'start', '-c', cfg]);
+  await waitOutput(rampart, /shielding/, 'rampart');
+  targets.push({ name: 'rampart', url: `http://127.0.0.1:${rampartPort}/`, pid: pidOf(rampart) });
+
+  let nginxVersion = '';
+  try {
+    nginxVersion = execFileSync('sh', ['-c', 'command -v nginx >/dev/null && nginx -v 2>&1'], { encoding: 'utf8' }).trim();
+  } catch {
+    log('nginx is not installed (apt-get install -y nginx): measuring without it');
+  }
+  if (nginxVersion) {
+    const dir = join(tmp, 'nginx');
+    mkdirSync(dir, { recursive: true });
+    const nginxPort = await freePort();
+    writeFileSync(join(dir, 'nginx.conf'), nginxConf(dir, nginxPort, originPort));
+    const nginx = pinned(SERVER_CORE, 'nginx', ['-p', dir, '-c', join(dir, 'nginx.conf')]);
+    await waitPort(nginxPort, 'nginx');
+    targets.push({ name: 'nginx', url: `http://127.0.0.1:${nginxPort}/`, pid: pidOf(nginx) });
+  }
+
+  const rows: Row[] = [];
+  for (const close of [false, true]) {
+    for (const t of targets) {
+      log(`${t.name} ${close ? 'Connection: close' : 'keep-alive'}: warm-up`);
+      wrk(t.url, 2, close);
+      log(`${t.name} ${close ? 'Connection: close' : 'keep-alive'}: ${DURATION}s`);
+      const r = wrk(t.url, DURATION, close);
+      // RSS right after the target's own run: the origin also serves the proxies'
+      // runs, so its peak over the whole benchmark would not be its own.
+      rows.push({ target: t.name, mode: close ? 'close' : 'keep-alive', ...r, rssMiB: rss(t.pid).now });
+    }
+  }
+
+  const ramKa = rows.find((r) => r.target === 'rampart' && r.mode === 'keep-alive')!;
+  const rate = Math.max(100, Math.round(ramKa.rps / 2));
+  const pacedRows: PacedRow[] = [];
+  for (const t of targets) {
+    log(`${t.name}: paced ${rate} req/s for ${PACED_S}s`);
+    pacedRows.push({ target: t.name, rate, ...paced(t.url, rate) });
+  }
+
+  const md = renderReport({
+    started,
+    node: process.version,
+    nginx: nginxVersion,
+    wrk: execFileSync('sh', ['-c', 'wrk -v 2>&1 | head -1'], { encoding: 'utf8' }).trim(),
+    commit: execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim(),
+    loadBefore: load0,
+    loadAfter: loadavg()[0],
+    duration: DURATION,
+    connections: CONNS,
+    rows,
+    paced: pacedRows,
+  });
+  process.stdout.write(md);
+  const outDir = join(ROOT, 'bench/results');
+  mkdirSync(outDir, { recursive: true });
+  const file = join(outDir, `load-${started.replace(/[:.]/g, '-')}.md`);
+  writeFileSync(file, md);
+  log(`written to bench/results/${file.split('/').pop()}`);
+}
+
+function cleanup(): void {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
+  rmSync(tmp, { recursive: true, force: true });
+}
+
+process.on('SIGINT', () => (cleanup(), process.exit(130)));
+main().then(
+  () => cleanup(),
+  (e) => {
+    log(String(e instanceof Error ? e.stack : e));
+    cleanup();
+    process.exitCode = 1;
+  },
+);
