@@ -3,7 +3,8 @@
 // on the URL it asked for, is not challenged again and can post a form; the
 // same over plain HTTP under a non-localhost name (not a secure context, no
 // crypto.subtle: the pure-JS SHA-256 path); without JS the origin is never
-// reached; the page is checked for accessibility and screenshotted into
+// reached (and the opt-in meta-refresh check earns a pass without JS); the
+// page is checked for accessibility and screenshotted into
 // test-artifacts/ (git-ignored) for a human look.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -159,6 +160,35 @@ describe('challenge in Chromium through the full app', { skip, timeout: 180_000 
     const retry = page.getByRole('link', { name: 'Try again' });
     assert.equal(await retry.getAttribute('href'), '/materials');
     await page.close();
+  });
+});
+
+describe('the opt-in no-JS check (meta_refresh) in Chromium with JavaScript off', { skip, timeout: 60_000 }, () => {
+  let origin: DemoOrigin;
+  let shield: Awaited<ReturnType<typeof startShield>>;
+  let browser: Browser;
+  before(async () => {
+    origin = await startDemoOrigin();
+    shield = await startShield(origin.url, { challenge: { ...CHALLENGE, meta_refresh: true } });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  });
+  after(async () => {
+    await browser?.close();
+    await shield?.stop();
+    await origin?.close();
+  });
+
+  test('the page waits, refreshes, earns a pass and lands on the asked URL', async () => {
+    const context = await browser.newContext({ javaScriptEnabled: false });
+    const page = await context.newPage();
+    const r = await page.goto(`http://127.0.0.1:${shield.port}/materials?from=nojs`);
+    assert.equal(r?.status(), 403);
+    assert.match((await page.textContent('body')) ?? '', /continues by itself/);
+    await page.waitForSelector('h1:has-text("Campaign materials")', { timeout: 30_000 });
+    assert.equal(new URL(page.url()).search, '?from=nojs');
+    assert.equal(shield.challengeStats()!.solvedNoJs, 1);
+    assert.equal((await page.goto(`http://127.0.0.1:${shield.port}/`))?.status(), 200, 'the pass works for the next page');
+    await context.close();
   });
 });
 
