@@ -18,6 +18,7 @@ import type { ChallengeStats } from '../challenge/metrics.js';
 import type { CacheStats } from '../cache/stage.js';
 import type { AdmissionStats } from '../proxy/admission.js';
 import { createLogger, type Logger } from './logger.js';
+import { createDetector, type Detector } from '../detector/detector.js';
 import { createControl, type Control, type ControlSettings } from '../control/control.js';
 import { loadConfigFile } from '../config/load.js';
 import { rampartVersion } from '../control/version.js';
@@ -46,6 +47,8 @@ export interface App {
   inFlight(): number;
   /** Challenge counters of the current graph (reset by a reload); null when the challenge is disabled. */
   challengeStats(): ChallengeStats | null;
+  /** The detector (snapshot(), onEvent(), noteSlowConnection()); null when detector.enabled is false. Created once: reloads keep it and its baselines. */
+  readonly detector: Detector | null;
   /** Policy counters of the current graph (reset by a reload): refused / would-refuse per rule, tracked keys. */
   policyStats(): PolicyStats;
   /** Origin protection counters of the current graph (reset by a reload); null when disabled. */
@@ -61,6 +64,8 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
   let inflight = 0;
   const observers: Observer[] = [() => inflight--, ...(opts.observers ?? [])];
   const state = opts.state ?? createState(initial, clock.now, log);
+  const detector = initial.detector.enabled ? createDetector(initial.detector, { state, onListenerError: (err) => log.error({ err }, 'detector event listener failed') }) : null;
+  if (detector) observers.push(detector.observe);
   const control = createControl({
     settings: controlSettings(initial),
     log,
@@ -72,7 +77,7 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
       { name: 'challenge', counters: ['issued', 'solved', 'solvedNoJs', 'failed', 'replayed', 'expired', 'passesAccepted', 'passesRejected'], read: () => graph.challenge?.stats() ?? null },
       { name: 'cache', counters: ['hits', 'misses', 'staleServed', 'coalesced', 'bypassed', 'stored', 'uncacheable', 'evictions'], read: () => graph.cache?.stats() ?? null },
       { name: 'admission', counters: ['admitted', 'abandoned', 'staleInsteadOfShed', 'circuitRefused', 'circuitOpened', 'shed', 'expired'], read: () => graph.admission?.stats() ?? null },
-      { name: 'policy', counters: ['refused', 'wouldRefuse', 'challenged', 'allowListed'], read: () => graph.policy.stats() },
+      { name: 'policy', counters: ['refused', 'wouldRefuse', 'challenged', 'allowListed', 'evictions'], read: () => graph.policy.stats() },
     ],
     reload: opts.configFile ? async () => (await reload(loadConfigFile(opts.configFile!)), { file: opts.configFile! }) : null,
     inFlight: () => inflight,
@@ -114,7 +119,11 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
       tls = createTlsListener(hooks, c.limits, c.tls);
       await listen(tls, c.tls.listen);
     }
-    tick = setInterval(() => graph.bodyWatch.sweep(clock.now()), 1000);
+    tick = setInterval(() => {
+      const now = clock.now(); // one clock read per tick, shared by every ticking module
+      graph.bodyWatch.sweep(now);
+      detector?.tick(now);
+    }, 1000);
     tick.unref();
     await control.start();
     checkOrigin(c.origin, log);
@@ -172,6 +181,7 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
     },
     log,
     state,
+    detector,
     inFlight: () => inflight,
     challengeStats: () => graph.challenge?.stats() ?? null,
     policyStats: () => graph.policy.stats(),

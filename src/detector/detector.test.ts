@@ -193,20 +193,33 @@ test('observe enforcement: actions recorded as not applied, state untouched', ()
   assert.equal(r.detector.snapshot().enforcement, 'observe');
 });
 
-test('attack end with hysteresis, recovering, then normal with the mitigations removed', () => {
-  const r = run(WARM + 40, (sec, _r, out) => {
-    if (sec >= WARM && sec < WARM + 5) spread(2000, 2000, (src) => fact(src, '/', { fp: BOT.fp, ua: BOT.ua }), out);
+test('attack end with hysteresis: an elevated incident steps straight back to normal, mitigations removed', () => {
+  const r = run(WARM + 30, (sec, _r, out) => {
+    if (sec >= WARM && sec < WARM + 3) spread(2000, 2000, (src) => fact(src, '/', { fp: BOT.fp, ua: BOT.ua }), out);
   }, { end_after: '5s', recover_hold: '10s' });
   const modes = r.events.filter((e) => e.type === 'escalation').map((e) => (e.type === 'escalation' ? `${e.to}@${(e.at - T0) / 1000 - WARM}` : ''));
-  assert.deepEqual(modes, ['elevated@1', 'recovering@10', 'normal@20']);
+  // Never `recovering`: the challenge stage treats it like under_attack (everyone challenged).
+  assert.deepEqual(modes, ['elevated@1', 'normal@18']);
   const end = r.events.find((e) => e.type === 'attack_end');
   assert.ok(end && end.type === 'attack_end');
-  assert.equal(end.durationMs, 5000);
-  assert.equal(end.totals.seconds >= 5, true);
+  assert.equal(end.durationMs, 3000);
+  assert.ok(end.totals.seconds >= 3);
   // 2,000 attackers plus the ordinary visitors seen during the incident's seconds.
   assert.ok(end.totals.distinctSources > 1940 && end.totals.distinctSources < 3500, `distinct ${end.totals.distinctSources}`);
   assert.equal(end.signature.fingerprints[0].key, BOT.fp);
   assert.equal(r.state.mitigations().length, 0, 'removed at the end');
   assert.ok(r.actions.some((a) => a.action.kind === 'remove_mitigation'));
   assert.equal(r.state.mode(), 'normal');
+});
+
+test('under_attack after widening to level 3, then recovering, then normal', () => {
+  const r = run(WARM + 40, (sec, _r, out) => {
+    if (sec >= WARM && sec < WARM + 9) spread(2000, 2000, (src) => fact(src, '/', { fp: BOT.fp, ua: BOT.ua }), out);
+  }, { end_after: '5s', recover_hold: '10s' });
+  const modes = r.events.filter((e) => e.type === 'escalation').map((e) => (e.type === 'escalation' ? `${e.to}@${(e.at - T0) / 1000 - WARM}` : ''));
+  assert.deepEqual(modes, ['elevated@1', 'under_attack@7', 'recovering@14', 'normal@24']);
+  const up = r.events.find((e) => e.type === 'escalation' && e.to === 'under_attack');
+  assert.ok(up && up.type === 'escalation' && up.figures.level === 3 && /did not bring the origin load back/.test(up.reason));
+  assert.equal(r.state.mode(), 'normal');
+  assert.equal(r.state.mitigations().length, 0);
 });

@@ -59,6 +59,8 @@ export function createDetector(cfg: DetectorConfig, deps: DetectorDeps = {}): De
   let streak = 0;
   let calm = 0;
   let recoverUntil = 0;
+  /** The attack is calm and the incident waits out recover_hold (published as `recovering` after under_attack, else still `elevated`). */
+  let cooling = false;
   let incident: Incident | null = null;
   let seq = 0;
   let slowAge = 0;
@@ -145,6 +147,7 @@ export function createDetector(cfg: DetectorConfig, deps: DetectorDeps = {}): De
     emit({ type: 'attack_end', incidentId: inc.id, at: now, startedAt: inc.startedAt, durationMs: inc.lastAnomalousAt + 1000 - inc.startedAt, vectors: [...inc.vectors.keys()], totals: { ...inc.totals }, signature: inc.signature(base) });
     setMode('normal', now, `no anomaly for ${Math.round((now - inc.lastAnomalousAt) / 1000)}s`, {});
     incident = null;
+    cooling = false;
   }
 
   /** The mode machine for one closed second. */
@@ -174,15 +177,19 @@ export function createDetector(cfg: DetectorConfig, deps: DetectorDeps = {}): De
       }
       if (inc.bursts >= 2) pulse(inc, a);
     } else if (calm >= 2) inc.inGap = true;
-    if (mode === 'recovering') {
-      if (streak >= startAfter) setMode(inc.mitigator.level >= 3 ? 'under_attack' : 'elevated', now, `attack resumed (burst ${inc.bursts})`, { score: a.score, rps: s.requests, bursts: inc.bursts });
-      else if (now >= recoverUntil) return end(now);
+    if (cooling) {
+      if (streak >= startAfter) {
+        cooling = false;
+        setMode(inc.mitigator.level >= 3 ? 'under_attack' : 'elevated', now, `attack resumed (burst ${inc.bursts})`, { score: a.score, rps: s.requests, bursts: inc.bursts });
+      } else if (now >= recoverUntil) return end(now);
     } else if (calm >= endAfter) {
+      cooling = true;
       recoverUntil = now + cfg.recoverHold;
-      setMode('recovering', now, `no anomaly for ${calm}s`, { calmSeconds: calm, rps: s.requests, baselineRps: Math.round(base.rps.mean * 10) / 10 });
+      // The challenge stage treats `recovering` like `under_attack`: only step down to it from there.
+      if (mode === 'under_attack') setMode('recovering', now, `no anomaly for ${calm}s`, { calmSeconds: calm, rps: s.requests, baselineRps: Math.round(base.rps.mean * 10) / 10 });
     }
     inc.distressSeconds = a.anomalous && a.distress ? inc.distressSeconds + 1 : 0;
-    if (mode === 'elevated' || mode === 'under_attack') mitigate(now, s, a, inc);
+    if (!cooling) mitigate(now, s, a, inc);
     // under_attack challenges every unverified client (challenge.require default): only once the
     // narrow actions failed (widened to level 3) or the origin stays in distress despite them.
     if (mode === 'elevated' && a.anomalous && (inc.mitigator.level >= 3 || inc.distressSeconds * 1000 >= cfg.widenAfter)) {
