@@ -16,7 +16,12 @@ export interface PolicyStats {
   /** Requests sent to the challenge stage per mitigation rule. */
   challenged: Record<string, number>;
   allowListed: number;
-  limits: LimitStats | null;
+  /** Keys in the bucket tables now (expired ones count until their slot is reused). */
+  tracked: LimitStats['tracked'];
+  /** Keys forgotten to make room (more clients active than rate_limits.tracked). */
+  evictions: number;
+  /** Ceiling of the bucket tables' memory, bytes. */
+  tableBytes: number;
 }
 
 export interface PolicyStage extends Stage {
@@ -88,7 +93,11 @@ export function createPolicyStage(policy: Policy, view: PolicyView, now: () => n
       wouldRefuse: Object.fromEntries(would),
       challenged: Object.fromEntries(challenged),
       allowListed,
-      limits: policy.limitStats(),
+      ...limitFigures(policy.limitStats()),
     }),
   };
+}
+
+function limitFigures(l: LimitStats | null): Pick<PolicyStats, 'tracked' | 'evictions' | 'tableBytes'> {
+  return l === null ? { tracked: { address: 0, prefix: 0, fingerprint: 0 }, evictions: 0, tableBytes: 0 } : { tracked: l.tracked, evictions: l.evictions, tableBytes: l.bytes };
 }
