@@ -3,7 +3,7 @@
 // class that inherits a key type's default shares one bucket with all other
 // inheriting classes; a class with its own limit gets its own bucket.
 // Memory ceiling: lruBytes of tracked + tracked/4 + tracked/16 + 64 keys
-// (≈ 53 MB for 1,000,000 tracked addresses). Hot path: ≤ 4 bucket takes, no allocation.
+// (≈ 48 MB for 1,000,000 tracked addresses, touched pages only). Hot path: ≤ 4 bucket takes.
 import type { PolicyConfig } from '../config/schema/policy.js';
 import type { RequestContext, Verdict } from '../core/model.js';
 import { createTokenBuckets, type TokenBuckets } from '../core/token-bucket.js';
