@@ -73,6 +73,7 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
     now: clock.now,
     version: rampartVersion(),
     state,
+    detector,
     sources: [
       { name: 'challenge', counters: ['issued', 'solved', 'solvedNoJs', 'failed', 'replayed', 'expired', 'passesAccepted', 'passesRejected'], read: () => graph.challenge?.stats() ?? null },
       { name: 'cache', counters: ['hits', 'misses', 'staleServed', 'coalesced', 'bypassed', 'stored', 'uncacheable', 'evictions'], read: () => graph.cache?.stats() ?? null },
@@ -83,6 +84,7 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
     inFlight: () => inflight,
   });
   observers.push(...control.observers);
+  detector?.onEvent((e) => control.onDetectorEvent(e));
   const deps = { now: clock.now, log, observers, state };
   let graph: Graph = buildGraph(initial, deps);
   const guard = createConnectionGuard({

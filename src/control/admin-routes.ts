@@ -52,7 +52,7 @@ export function coreRoutes(d: CoreRouteDeps): AdminRoute[] {
             rates: { rps: sum / last.total.length, refusedPerSecond: refused / last.total.length, lastSecond: last.total[last.total.length - 1] ?? 0, sources: last.sources[last.sources.length - 1] ?? 0 },
             inFlight: d.inFlight(),
             bans: d.state?.bans().length ?? 0,
-            activeIncident: d.incidents?.active() ?? null,
+            activeIncident: d.incidents?.active() ?? (snap?.incident ? { id: snap.incident.id, startedAt: snap.incident.startedAt, level: snap.incident.level } : null),
             detector: snap,
             state: d.state?.health() ?? null,
           },

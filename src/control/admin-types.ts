@@ -72,8 +72,7 @@ export interface DetectorSnapshotLike {
   score?: number;
   warm?: boolean;
   /** The running incident with its classified vectors, or null. */
-  incident?: { id: string; level?: number; vectors?: readonly { vector: string; reason?: string }[] } | null;
-  [key: string]: unknown;
+  incident?: { id: string; startedAt?: number; level?: number; vectors?: readonly { vector: string; reason?: string }[] } | null;
 }
 
 /** The active incident, shown in /api/status (the incident store supplies it). */
