@@ -171,3 +171,14 @@ test('stage: enforce refuses and counts; challenge sets challengeRequired; obser
   const s = stage.stats();
   assert.deepEqual([s.refused, s.wouldRefuse, s.challenged], [{ 'deny/list': 1 }, { 'deny/list': 1, 'mitigate/challenge-route': 1 }, { 'mitigate/challenge-route': 1 }]);
 });
+
+test('IPv6 clients: allow and deny lists by prefix, bans by address', () => {
+  const view = new View();
+  view.bansList.push({ target: '2001:db8:9::5', rule: 'ban/manual', createdAt: T0, until: T0 + 1e6, reason: '', source: 'manual' });
+  const p = policyOf({ allow: ['2001:db8:1::/48'], deny: ['2001:db8::/32'] });
+  const v6 = (ip: string) => Object.assign(req('0.0.0.1'), { clientIp: ip, clientKey: 0x80000001, prefixKey: 0x80000002 });
+  assert.equal(rule(p.decide(v6('2001:db8:1::7'), view, T0)), 'allow/list', 'the /48 allow wins over the /32 deny');
+  assert.equal(rule(p.decide(v6('2001:db8:2::7'), view, T0)), 'deny/list');
+  assert.equal(rule(policyOf({}).decide(v6('2001:db8:9::5'), view, T0)), 'ban/manual');
+  assert.equal(policyOf({}).decide(v6('2001:db8:9::6'), view, T0), null);
+});
