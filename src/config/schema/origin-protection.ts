@@ -34,7 +34,12 @@ export const cacheSchema = z
     max_waiters: z.number().int().min(0).max(1_000_000).default(10_000),
     /** Cookies that do not make a request private (analytics); the challenge pass cookie is always ignored. */
     ignore_cookies: z.array(z.string().min(1)).default([]),
-    routes: z.record(className, routeRuleSchema).default({}),
+    routes: z
+      .record(z.string(), routeRuleSchema)
+      .superRefine((v, ctx) => {
+        for (const k of Object.keys(v)) if (!className.safeParse(k).success) ctx.addIssue({ code: 'custom', path: [k], message: `"${k}" is not a route class name: lower case letters, digits and - (hint: e.g. page, static, donate)` });
+      })
+      .default({}),
   })
   .superRefine((v, ctx) => {
     if (v.max_entry_bytes > v.max_bytes) ctx.addIssue({ code: 'custom', path: ['max_entry_bytes'], message: 'max_entry_bytes is larger than max_bytes (hint: e.g. max_bytes: 64mb, max_entry_bytes: 1mb)' });
@@ -56,7 +61,7 @@ export const admissionSchema = z
   .strictObject({
     enabled: z.boolean().default(true),
     /** A fixed number of requests at the origin at once, or `auto` (learned from origin latency within min/max). */
-    concurrency: z.union([z.literal('auto'), z.number().int().min(1).max(100_000)]).default('auto'),
+    concurrency: z.union([z.literal('auto'), z.number().int().min(1).max(100_000)], { error: 'a number of requests at once (1–100000) or auto (hint: e.g. 32, or auto to learn it from origin latency)' }).default('auto'),
     min_concurrency: z.number().int().min(1).default(4),
     max_concurrency: z.number().int().min(1).max(100_000).default(128),
     /** Latency growth tolerated before `auto` lowers the limit (2 = twice the long-run latency). */
