@@ -38,7 +38,6 @@ export interface Policy {
   /** Accept-time check (guard): true when `ip` is denied or banned and not allow-listed. */
   refusesAtAccept(ip: string, view: PolicyView, now: number): boolean;
   limitStats(): LimitStats | null;
-  readonly banDurations: { auto: number; max: number };
 }
 
 export function compilePolicy(config: PolicyConfig, opts: PolicyOptions = {}): Policy {
@@ -76,7 +75,6 @@ export function compilePolicy(config: PolicyConfig, opts: PolicyOptions = {}): P
 
   return {
     routes,
-    banDurations: { auto: config.bans.autoDuration, max: config.bans.maxDuration },
     decide(ctx, view, now) {
       const cls = routes.classify(ctx);
       const name = names[cls];

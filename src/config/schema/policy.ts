@@ -6,7 +6,6 @@
 import { z } from 'zod';
 import type { Camelize } from '../camelize.js';
 import { checkCidr } from '../../core/cidr-set.js';
-import { duration } from '../units.js';
 
 /** Built-in route classes, known without any configuration. */
 export const BUILTIN_CLASSES = ['static', 'page', 'api', 'login', 'donate', 'sensitive'] as const;
@@ -140,16 +139,10 @@ export const rateLimitsSchema = z
 
 export const bansSchema = z
   .strictObject({
-    /** deny: 403 page; drop: close the connection (after the pre-built refusal bytes at accept). */
+    // How long an automatic ban lasts is the detector's (detector.ban_duration);
+    // manual bans carry their own expiry. Policy only decides how to refuse.
+    /** deny: 403 page under the ban's rule; drop: the same bytes, then the connection is closed. */
     action: z.enum(['deny', 'drop']).default('deny'),
-    /** Duration of an automatic ban when the detector does not say. */
-    auto_duration: duration().default(600_000),
-    /** Longest automatic ban (repeat offenders double up to this). */
-    max_duration: duration().default(86_400_000),
-  })
-  .superRefine((v, ctx) => {
-    if (v.auto_duration < 1000) ctx.addIssue({ code: 'custom', path: ['auto_duration'], message: 'auto_duration under 1s is no ban (hint: 10m)' });
-    if (v.max_duration < v.auto_duration) ctx.addIssue({ code: 'custom', path: ['max_duration'], message: 'max_duration is shorter than auto_duration (hint: 24h)' });
   })
   .prefault({});
 
