@@ -58,6 +58,8 @@ export interface MetricsSource {
   readonly name: string;
   /** Field names (camelCase, as in stats()) that only ever grow: exported as counters. */
   readonly counters?: readonly string[];
+  /** Label name for the keys of a nested field (e.g. { byRouteClass: 'route_class' }); default `key`. */
+  readonly labels?: Readonly<Record<string, string>>;
   read(): object | null;
 }
 

@@ -104,9 +104,10 @@ export function createMetrics(d: MetricsDeps): MetricsExporter {
       else if (typeof v === 'boolean') put(k, {}, v ? 1 : 0, k);
       else if (v && typeof v === 'object' && !Array.isArray(v)) {
         for (const [key, inner] of Object.entries(v).slice(0, MAX_KEYS)) {
-          if (typeof inner === 'number' && Number.isFinite(inner)) put(k, { key }, inner, k);
+          const labels = { [src.labels?.[k] ?? 'key']: key };
+          if (typeof inner === 'number' && Number.isFinite(inner)) put(k, labels, inner, k);
           else if (inner && typeof inner === 'object') {
-            for (const [f, x] of Object.entries(inner)) if (typeof x === 'number' && Number.isFinite(x)) put(`${k}_${f}`, { key }, x, `${k}.${f}`);
+            for (const [f, x] of Object.entries(inner)) if (typeof x === 'number' && Number.isFinite(x)) put(`${k}_${f}`, labels, x, `${k}.${f}`);
           }
         }
       }

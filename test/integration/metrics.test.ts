@@ -133,6 +133,8 @@ test('module stats are exported from stats(): challenge counters appear as count
     const p = parseExposition((await adminRequest(shield2.control.url(), 'GET', '/metrics')).text);
     assert.equal(p.types.get('rampart_challenge_issued_total'), 'counter');
     assert.ok((p.samples.find((s) => s.name === 'rampart_challenge_issued_total')?.value ?? 0) >= 1);
+    // Nested per-key stats become one labelled family; the app names the label.
+    assert.ok((p.samples.find((s) => s.name === 'rampart_challenge_by_route_class_issued' && s.labels.route_class === 'page')?.value ?? 0) >= 1);
     assert.ok(p.samples.some((s) => s.name === 'rampart_requests_total' && s.labels.verdict.startsWith('challenge/')));
   } finally {
     await shield2.stop();
