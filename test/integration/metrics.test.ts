@@ -140,3 +140,13 @@ test('module stats are exported from stats(): challenge counters appear as count
     await shield2.stop();
   }
 });
+
+test('every metric the Grafana dashboard queries is exported', async () => {
+  const { readFileSync } = await import('node:fs');
+  const dash = JSON.parse(readFileSync(new URL('../../docs/grafana-dashboard.json', import.meta.url), 'utf8')) as { panels: { title: string; targets: { expr: string }[] }[] };
+  const wanted = new Set(dash.panels.flatMap((p) => p.targets.flatMap((t) => [...t.expr.matchAll(/\brampart_[a-z0-9_]+/g)].map((m) => m[0]))));
+  assert.ok(wanted.size >= 15);
+  const p = parseExposition((await adminRequest(shield.control.url(), 'GET', '/metrics')).text);
+  const have = new Set(p.samples.map((s) => s.name));
+  assert.deepEqual([...wanted].filter((n) => !have.has(n)), [], 'queried by docs/grafana-dashboard.json but not exported');
+});
