@@ -6,8 +6,6 @@
 // Hot path: add() is O(depth), no allocation.
 import { mix32 } from './hash.js';
 
-const SEEDS = [0x9e3779b9, 0x85ebca6b, 0xc2b2ae35, 0x27d4eb2f, 0x165667b1, 0xd3a2646c, 0xfd7046c5, 0xb55a4f09];
-
 export class CountMin {
   readonly width: number;
   readonly depth: number;
@@ -29,21 +27,24 @@ export class CountMin {
     return this.cells.byteLength;
   }
 
-  private index(key: number, row: number): number {
-    return row * this.width + (mix32((key ^ SEEDS[row]) >>> 0) & this.mask);
+  /** Row r's cell for a key: double hashing (Kirsch–Mitzenmacher), two mixes for every row. */
+  private index(h1: number, h2: number, row: number): number {
+    return row * this.width + ((h1 + Math.imul(row, h2)) & this.mask);
   }
 
   /** Conservative update: raise only the cells that are below the new estimate. */
   add(key: number, n = 1): void {
     const c = this.cells;
+    const h1 = mix32(key);
+    const h2 = mix32(h1 ^ 0x9e3779b9) | 1;
     let min = 0xffffffff;
     for (let r = 0; r < this.depth; r++) {
-      const v = c[this.index(key, r)];
+      const v = c[this.index(h1, h2, r)];
       if (v < min) min = v;
     }
     const target = Math.min(min + n, 0xffffffff);
     for (let r = 0; r < this.depth; r++) {
-      const i = this.index(key, r);
+      const i = this.index(h1, h2, r);
       if (c[i] < target) c[i] = target;
     }
     this.total += n;
@@ -51,9 +52,11 @@ export class CountMin {
 
   estimate(key: number): number {
     const c = this.cells;
+    const h1 = mix32(key);
+    const h2 = mix32(h1 ^ 0x9e3779b9) | 1;
     let min = 0xffffffff;
     for (let r = 0; r < this.depth; r++) {
-      const v = c[this.index(key, r)];
+      const v = c[this.index(h1, h2, r)];
       if (v < min) min = v;
     }
     return min;

@@ -34,11 +34,13 @@ function itemsOf(ss: SpaceSaving, total: number, cm: CountMin | null, label: (ke
   const out: SignatureItem[] = [];
   if (total <= 0) return out;
   for (const h of ss.top(max * 2)) {
-    const share = h.count / total;
+    // The guaranteed lower bound: a key that just replaced the minimum inherits its count as error.
+    const count = h.count - h.error;
+    const share = count / total;
     const base = cm ? Baselines.share(cm, h.key) : 0;
     const lift = share / Math.max(base, 0.001);
     if (share < minShare || (cm !== null && lift < minLift)) continue;
-    out.push({ key: h.key, label: label(h.key, h.label), count: h.count, share: r2(share), baselineShare: Math.round(base * 10000) / 10000, lift: r2(lift) });
+    out.push({ key: h.key, label: label(h.key, h.label), count, share: r2(share), baselineShare: Math.round(base * 10000) / 10000, lift: r2(lift) });
     if (out.length >= max) break;
   }
   return out;

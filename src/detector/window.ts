@@ -1,9 +1,9 @@
 // The open second: what observe() adds to for every request, and what tick()
 // reads and clears. Fixed-size counters, histograms, HyperLogLogs and
 // space-saving tables; nothing grows with the number of clients or paths.
-// Memory ceiling: ~80 KiB (histograms 4 KiB, HLLs 5 KiB, heavy-hitter tables
-// ~12 KiB, pending baseline sketches 64 KiB). observe(): O(path+query+UA
-// length + log 64), zero allocation (labels are strings the request already holds).
+// Memory ceiling: ~160 KiB (histograms 4 KiB, HLLs 5 KiB, heavy-hitter tables
+// ~20 KiB, pending baseline sketches 4 × 32 KiB). observe(): O(path+query+UA
+// length + log 256), zero allocation (labels are strings the request already holds).
 import { CountMin } from '../core/count-min.js';
 import { FNV_OFFSET, fnv1a, mix32, queryShapeHash } from '../core/hash.js';
 import { HyperLogLog } from '../core/hyperloglog.js';
@@ -69,6 +69,8 @@ export class SecondWindow {
   originSum = 0;
   originMax = 0;
   slow = 0;
+  /** xorshift32 state for sampling the baseline sketches. */
+  private rnd = 0x2545f491;
   readonly classes = new Float64Array(7);
   /** Requests per class that were refused (for "is the mitigation holding"). */
   readonly families = new Float64Array(FAMILIES.length);
@@ -78,7 +80,7 @@ export class SecondWindow {
   readonly histFp = new Uint32Array(HIST);
   readonly sources = new HyperLogLog(12);
   readonly queries = new HyperLogLog(10);
-  readonly topSources = new SpaceSaving(64);
+  readonly topSources = new SpaceSaving(256);
   readonly topPrefixes = new SpaceSaving(64);
   readonly topFps = new SpaceSaving(32);
   readonly topPaths = new SpaceSaving(64);
@@ -104,13 +106,22 @@ export class SecondWindow {
     this.topSources.offer(key, 1, c.clientIp);
     this.topPrefixes.offer(c.prefixKey, 1, c.clientIp);
     this.topFps.offer(c.fingerprint, 1);
-    this.pendPrefix.add(c.prefixKey);
-    this.pendFp.add(c.fingerprint);
+    // Baseline key shares only need proportions: one request in four (random, weight 4) is enough.
+    let x = this.rnd;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    this.rnd = x;
+    const sample = (x & 3) === 0;
+    if (sample) {
+      this.pendPrefix.add(c.prefixKey, 4);
+      this.pendFp.add(c.fingerprint, 4);
+    }
     this.histFp[mix32(c.fingerprint) & (HIST - 1)]++;
 
     const ph = fnv1a(c.path);
     this.topPaths.offer(ph, 1, c.path);
-    this.pendPath.add(ph);
+    if (sample) this.pendPath.add(ph, 4);
     this.histPath[mix32(ph) & (HIST - 1)]++;
     const q = c.query;
     if (q.length > 0) {
@@ -120,10 +131,11 @@ export class SecondWindow {
       this.histQuery[mix32(qh) & (HIST - 1)]++;
       const sh = queryShapeHash(q) ^ ph;
       this.topShapes.offer(sh, 1, c.query);
-      this.pendShape.add(sh);
+      if (sample) this.pendShape.add(sh, 4);
     }
+    // The tail of a user agent carries the versions; its length tells most of the rest apart.
     const ua = c.req.headers['user-agent'];
-    this.histUa[(ua === undefined ? 0 : mix32(fnv1a(ua, FNV_OFFSET, 0, ua.length < 160 ? ua.length : 160))) & (HIST - 1)]++;
+    this.histUa[(ua === undefined ? 0 : mix32(fnv1a(ua, FNV_OFFSET ^ ua.length, ua.length > 48 ? ua.length - 48 : 0))) & (HIST - 1)]++;
 
     this.classes[classIndex(c.routeClass)]++;
     const v = c.verdict;
