@@ -11,6 +11,7 @@ import { createConnectionGuard } from '../guard/connections.js';
 import { applyLimits, createHttpListener, createTlsListener, type AnyServer, type ListenerHooks } from '../proxy/listeners.js';
 import { rawRefusal } from '../proxy/refusals.js';
 import { V } from '../proxy/verdicts.js';
+import { normalizeIp } from '../core/ip.js';
 import { ACCEPT_VERDICT, type PolicyStats } from '../policy/stage.js';
 import { createStateFromConfig, type SharedState } from '../state/index.js';
 import { buildGraph, type Graph } from './graph.js';
@@ -116,9 +117,11 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
     const sh = state.health();
     if (!sh.connected) log.warn({ backend: sh.backend, error: sh.error }, 'shared state not reachable at start: defending on this node\'s own view until it is');
     http = createHttpListener(hooks, c.limits);
+    if (detector) noteDeadlines(http, detector);
     await listen(http, c.listen);
     if (c.tls.cert && c.tls.listen) {
       tls = createTlsListener(hooks, c.limits, c.tls);
+      if (detector) noteDeadlines(tls, detector);
       await listen(tls, c.tls.listen);
     }
     tick = setInterval(() => {
@@ -200,6 +203,13 @@ function controlSettings(c: Config): ControlSettings {
 /** The state of one process, from `state:` (created once; reloads keep it). */
 function createState(c: Config, now: () => number, log: Logger): SharedState {
   return createStateFromConfig(c.state, { now, log });
+}
+
+/** Connections closed by the header deadline (slowloris) go to the detector with their address. */
+function noteDeadlines(server: AnyServer, detector: Detector): void {
+  (server as HttpServer).on('clientError', (err: NodeJS.ErrnoException, socket: { remoteAddress?: string }) => {
+    if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') detector.noteSlowConnection(normalizeIp(socket.remoteAddress ?? ''));
+  });
 }
 
 function sameAddress(a: HostPort, b: HostPort): boolean {

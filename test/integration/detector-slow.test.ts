@@ -1,0 +1,53 @@
+// Slow connections through the real app: sockets from five loopback addresses
+// open requests and never finish their headers; the header deadline closes
+// them, the app reports each close to the detector with its address, and the
+// detector bans the sources (ban/auto-slow) so that their next connection is
+// refused at accept. Bounded polls, no timing assertions.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { connect, type Socket } from 'node:net';
+import type { DetectorEvent } from '../../src/detector/events.js';
+import { sendRaw } from '../helpers/raw.js';
+import { startEchoOrigin } from '../helpers/echo-origin.js';
+import { startShield } from '../helpers/shield.js';
+
+async function waitFor(what: string, cond: () => boolean, maxMs: number): Promise<void> {
+  const until = Date.now() + maxMs;
+  while (!cond()) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+test('slowloris: header-deadline closes are counted per address and the sources banned', async () => {
+  const origin = await startEchoOrigin();
+  const app = await startShield(origin.url, { limits: { header_timeout: '1s' }, detector: { slow_connections: 5, ban_duration: '30s' } });
+  const sockets: Socket[] = [];
+  try {
+    const events: DetectorEvent[] = [];
+    app.detector!.onEvent((e) => events.push(e));
+    const ips = ['127.3.0.1', '127.3.0.2', '127.3.0.3', '127.3.0.4', '127.3.0.5'];
+    for (const ip of ips) {
+      for (let k = 0; k < 4; k++) {
+        const s = connect({ host: '127.0.0.1', port: app.port, localAddress: ip });
+        s.on('error', () => {});
+        s.write('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ');
+        sockets.push(s);
+      }
+    }
+    await waitFor('the slow sources to be banned', () => ips.every((ip) => app.state.isBanned(ip, Date.now()) !== null), 15_000);
+    const ban = app.state.isBanned('127.3.0.2', Date.now())!;
+    assert.equal(ban.rule, 'ban/auto-slow');
+    assert.match(ban.reason, /closed by header\/body deadlines/);
+    const start = events.find((e) => e.type === 'attack_start');
+    assert.ok(start && start.type === 'attack_start' && start.vectors.some((v) => v.vector === 'slow_connections'));
+    const raw = await sendRaw(app.port, 'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n', { localAddress: '127.3.0.2', quietMs: 300 });
+    assert.equal(raw.status, 403, 'refused at accept');
+    const ok = await sendRaw(app.port, 'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n', { localAddress: '127.3.0.9', quietMs: 300 });
+    assert.equal(ok.status, 200, 'another address is served');
+  } finally {
+    for (const s of sockets) s.destroy();
+    await app.stop();
+    await origin.close();
+  }
+});
