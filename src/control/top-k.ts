@@ -5,7 +5,8 @@
 
 export interface TopEntry<K> {
   key: K;
-  label: string;
+  /** A string the caller already had (e.g. the client address): formatted only when read. */
+  raw: string;
   count: number;
   /** Upper bound on the over-count of this entry. */
   error: number;
@@ -15,22 +16,22 @@ export class TopK<K extends string | number> {
   private readonly map = new Map<K, TopEntry<K>>();
   constructor(readonly k: number) {}
 
-  /** `label` is called only when the key enters the table (keeps the common path allocation-free). */
-  add(key: K, label: (key: K) => string, n = 1): void {
+  /** `raw` is stored as given (no formatting on the hot path); `n` > 1 for sampled streams. */
+  add(key: K, raw: string, n = 1): void {
     const e = this.map.get(key);
     if (e !== undefined) {
       e.count += n;
       return;
     }
     if (this.map.size < this.k) {
-      this.map.set(key, { key, label: label(key), count: n, error: 0 });
+      this.map.set(key, { key, raw, count: n, error: 0 });
       return;
     }
     let min: TopEntry<K> | null = null;
     for (const x of this.map.values()) if (min === null || x.count < min.count) min = x;
     const m = min as TopEntry<K>;
     this.map.delete(m.key);
-    this.map.set(key, { key, label: label(key), count: m.count + n, error: m.count });
+    this.map.set(key, { key, raw, count: m.count + n, error: m.count });
   }
 
   top(n: number): TopEntry<K>[] {

@@ -6,9 +6,10 @@
 // Memory is fixed at construction (~200 KB): a 300-second ring, at most 64
 // verdict rules and 32 route classes (more fold into "other"), k=32 per top list.
 // Not Prometheus: metrics.ts reads this at scrape time.
+import { mix32 } from '../core/hash.js';
 import { prefixLabelOf } from '../core/ip.js';
 import type { RequestContext } from '../core/model.js';
-import { TopK } from './top-k.js';
+import { TopK, type TopEntry } from './top-k.js';
 
 export const RING_SECONDS = 300;
 const MAX_RULES = 64;
@@ -16,6 +17,7 @@ const MAX_CLASSES = 32;
 const BITMAP_BITS = 4096;
 const TOP_K = 32;
 const TOP_WINDOW_MS = 60_000;
+const TOP_SAMPLE = 4;
 /** Latency bucket upper bounds in ms (last is +Inf), shared by series and histograms. */
 export const LATENCY_BOUNDS_MS = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, Infinity];
 const NB = LATENCY_BOUNDS_MS.length;
@@ -92,8 +94,11 @@ export class Traffic {
   private readonly tops = { prefixes: new TopK<number>(TOP_K), asns: new TopK<number>(TOP_K), countries: new TopK<string>(TOP_K), paths: new TopK<string>(TOP_K) };
   private prevTops: TopOut | null = null;
   private topStart = 0;
-  private labelIp = '';
-  private readonly prefixLabel = (): string => prefixLabelOf(this.labelIp);
+  private topTick = 0;
+  private lastVerdict: RequestContext['verdict'] | null = null;
+  private lastRule = 0;
+  private lastClass = '';
+  private lastClassIndex = 0;
 
   constructor(private readonly o: TrafficOptions) {
     for (const c of ['static', 'page', 'api', 'login', 'donate', 'sensitive']) this.indexOf(this.classes, this.classIndex, c, MAX_CLASSES);
@@ -104,12 +109,21 @@ export class Traffic {
     const now = this.o.now();
     this.roll(Math.floor(now / 1000));
     const slot = this.cur % RING_SECONDS;
-    const r = this.indexOf(this.rules, this.ruleIndex, ctx.verdict.rule, MAX_RULES);
-    const c = this.indexOf(this.classes, this.classIndex, ctx.routeClass, MAX_CLASSES);
+    // Verdicts are shared frozen objects and route classes interned strings: remember the last lookup.
+    if (ctx.verdict !== this.lastVerdict) {
+      this.lastVerdict = ctx.verdict;
+      this.lastRule = this.indexOf(this.rules, this.ruleIndex, ctx.verdict.rule, MAX_RULES);
+    }
+    if (ctx.routeClass !== this.lastClass) {
+      this.lastClass = ctx.routeClass;
+      this.lastClassIndex = this.indexOf(this.classes, this.classIndex, ctx.routeClass, MAX_CLASSES);
+    }
+    const r = this.lastRule;
+    const c = this.lastClassIndex;
     this.counts[r * MAX_CLASSES + c]++;
     this.secTotal[slot]++;
     this.secRule[slot * MAX_RULES + r]++;
-    const h = Math.imul(ctx.clientKey, 0x9e3779b1) >>> 20; // 12 bits: one of 4096
+    const h = mix32(ctx.clientKey) >>> 20; // 12 bits: one of 4096 (a full mix: linear counting needs random-looking bits)
     const word = h >>> 5;
     const bit = 1 << (h & 31);
     if ((this.bitmap[word] & bit) === 0) {
@@ -130,13 +144,13 @@ export class Traffic {
       this.secLatency[slot * NB + b]++;
     }
     if (now - this.topStart >= TOP_WINDOW_MS) this.rotateTops(now);
-    if (ctx.prefixKey !== 0) {
-      this.labelIp = ctx.clientIp;
-      this.tops.prefixes.add(ctx.prefixKey, this.prefixLabel);
-    }
-    if (ctx.asn !== 0) this.tops.asns.add(ctx.asn, asnLabel);
-    if (ctx.country !== '') this.tops.countries.add(ctx.country, same);
-    this.tops.paths.add(ctx.path.length > 200 ? ctx.path.slice(0, 200) : ctx.path, same);
+    // Top lists see 1 request in TOP_SAMPLE, counted TOP_SAMPLE times: heavy hitters keep their rank at a quarter of the cost.
+    if (++this.topTick < TOP_SAMPLE) return;
+    this.topTick = 0;
+    if (ctx.prefixKey !== 0) this.tops.prefixes.add(ctx.prefixKey, ctx.clientIp, TOP_SAMPLE);
+    if (ctx.asn !== 0) this.tops.asns.add(ctx.asn, '', TOP_SAMPLE);
+    if (ctx.country !== '') this.tops.countries.add(ctx.country, ctx.country, TOP_SAMPLE);
+    this.tops.paths.add(ctx.path, ctx.path, TOP_SAMPLE);
   };
 
   private indexOf(names: string[], index: Map<string, number>, name: string, max: number): number {
@@ -184,8 +198,14 @@ export class Traffic {
   }
 
   private topsOut(windowStart: number): TopOut {
-    const out = (t: TopK<string> | TopK<number>) => t.top(10).map((e) => ({ key: e.label, count: e.count }));
-    return { windowStart, prefixes: out(this.tops.prefixes), asns: out(this.tops.asns), countries: out(this.tops.countries), paths: out(this.tops.paths) };
+    const out = <K extends string | number>(t: TopK<K>, label: (e: TopEntry<K>) => string) => t.top(10).map((e) => ({ key: label(e), count: e.count }));
+    return {
+      windowStart,
+      prefixes: out(this.tops.prefixes, (e) => prefixLabelOf(e.raw)),
+      asns: out(this.tops.asns, (e) => `AS${e.key}`),
+      countries: out(this.tops.countries, (e) => e.raw),
+      paths: out(this.tops.paths, (e) => (e.raw.length > 200 ? e.raw.slice(0, 200) + '…' : e.raw)),
+    };
   }
 
   /** The last `n` complete seconds (the current, partial second is left out). */
@@ -259,5 +279,3 @@ export class Traffic {
 }
 
 export const MAX_ROUTE_CLASSES = MAX_CLASSES;
-const same = (k: string): string => k;
-const asnLabel = (k: number): string => `AS${k}`;
