@@ -70,7 +70,10 @@ export function createControl(o: ControlOptions): Control {
   const accessLog = createAccessLog(logOpts);
   const dashboardLink = (id: string): string => (server.url() ? `${server.url()}/#incident=${encodeURIComponent(id)}` : '');
   let alerts: Alerts = createAlerts(settings.alerts, { log: o.log, link: dashboardLink });
-  const token = settings.admin.token || randomBytes(24).toString('base64url');
+  // admin.token, else RAMPART_ADMIN_TOKEN (how a cluster primary gives all workers one token), else one per run.
+  const envToken = process.env.RAMPART_ADMIN_TOKEN ?? '';
+  const token = settings.admin.token || envToken || randomBytes(24).toString('base64url');
+  const generated = !settings.admin.token && !envToken;
   const metrics = createMetrics({ traffic, state: o.state, detector: o.detector ?? null, sources: [...(o.sources ?? []), { name: 'alerts', counters: ['sent', 'failed', 'retried', 'suppressed'], read: () => alerts.stats() }], inFlight: o.inFlight });
   const metricsRoute: AdminRoute = {
     method: 'GET',
@@ -119,7 +122,7 @@ export function createControl(o: ControlOptions): Control {
     },
     async start() {
       await server.start();
-      if (!settings.admin.token) announceToken(token, settings.dataDir, server.url(), o.log);
+      if (generated) announceToken(token, settings.dataDir, server.url(), o.log);
     },
     async stop() {
       await server.stop();

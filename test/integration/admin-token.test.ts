@@ -28,6 +28,7 @@ test('a non-loopback admin listener without a token is refused with a hint', () 
 });
 
 test('no token on loopback: one is generated and required', async () => {
+  delete process.env.RAMPART_ADMIN_TOKEN; // this test is about the generated token
   const origin = await startEchoOrigin();
   const shield = await startShield(origin.url, { data_dir: '/nonexistent-rampart-dir' });
   try {
@@ -42,6 +43,25 @@ test('no token on loopback: one is generated and required', async () => {
     await other.stop();
   } finally {
     await shield.stop();
+    await origin.close();
+  }
+});
+
+test('with admin.token unset, RAMPART_ADMIN_TOKEN is used (one token for every worker of a cluster)', async () => {
+  const origin = await startEchoOrigin();
+  const prev = process.env.RAMPART_ADMIN_TOKEN;
+  process.env.RAMPART_ADMIN_TOKEN = 'from-the-environment-0123456789';
+  try {
+    const a = await startShield(origin.url);
+    const b = await startShield(origin.url);
+    assert.equal(a.control.token(), 'from-the-environment-0123456789');
+    assert.equal(b.control.token(), a.control.token());
+    assert.equal((await adminRequest(a.control.url(), 'GET', '/api/status', { token: 'from-the-environment-0123456789' })).status, 200);
+    await a.stop();
+    await b.stop();
+  } finally {
+    if (prev === undefined) delete process.env.RAMPART_ADMIN_TOKEN;
+    else process.env.RAMPART_ADMIN_TOKEN = prev;
     await origin.close();
   }
 });
