@@ -68,6 +68,12 @@ export class PriorityQueue<W extends Waiter> {
     return displaced;
   }
 
+  /** Priority of the first waiter that shift() would return; the number of priorities when empty. */
+  firstPriority(): number {
+    for (let p = 0; p < this.heads.length; p++) if (this.heads[p] !== null) return p;
+    return this.heads.length;
+  }
+
   /** The first waiter of the highest priority, removed; null when empty. */
   shift(): W | null {
     for (let p = 0; p < this.heads.length; p++) {

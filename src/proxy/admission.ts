@@ -97,6 +97,11 @@ export function compileAdmission(a: AdmissionConfig, c: CircuitConfig, deps: Adm
   const SHED = verdict('origin/shed', 'limit', 503, Math.ceil(a.retryAfter / 1000));
   const OPEN = verdict('origin/circuit-open', 'error', 503, Math.ceil(c.openFor / 1000));
   const STALE = verdict('cache/stale', 'serve', 200);
+  // Slots that known and new clients may not take: a donation or a verified
+  // person finds a free slot at once instead of queueing behind a flood
+  // (partitioned limits, Netflix concurrency-limits).
+  const reserve = a.reservedShare;
+  const capFor = (p: number): number => (p < 2 ? limit.get() : Math.max(1, Math.floor(limit.get() * (1 - reserve))));
   const st = { admitted: 0, abandoned: 0, staleInsteadOfShed: 0, circuitRefused: 0, shed: count(), expired: count() };
   let inFlight = 0;
   let sweep: NodeJS.Timeout | null = null;
@@ -141,7 +146,7 @@ export function compileAdmission(a: AdmissionConfig, c: CircuitConfig, deps: Adm
       }
       return;
     }
-    while (queue.length > 0 && inFlight < limit.get()) {
+    while (queue.length > 0 && inFlight < capFor(queue.firstPriority())) {
       const w = queue.shift()!;
       if (w.deadline <= at) shed(w, true);
       else admit(w, at);
@@ -202,7 +207,7 @@ export function compileAdmission(a: AdmissionConfig, c: CircuitConfig, deps: Adm
       const prev = t.prevDone;
       t.done = prev === null ? (c) => release(t, c) : (c) => { release(t, c); prev(c); };
       ctx.onDone = t.done;
-      if (probe || (queue.length === 0 && inFlight < limit.get())) {
+      if (probe || (queue.firstPriority() > t.priority && inFlight < capFor(t.priority))) {
         admit(t, at);
         return null;
       }

@@ -9,7 +9,7 @@ import { Agent as HttpAgent, get as httpGet } from 'node:http';
 import { createManualClock } from '../../src/core/clock.js';
 import { get, startProtected, startTestOrigin, until, type Got } from './origin-kit.js';
 
-const fixed = (n: number, extra: Record<string, unknown> = {}) => ({ admission: { concurrency: n, ...extra }, circuit: { enabled: false } });
+const fixed = (n: number, extra: Record<string, unknown> = {}) => ({ admission: { concurrency: n, reserved_share: 0, ...extra }, circuit: { enabled: false } });
 
 /** A client on its own loopback address (so that "known" and per-address policy apply to it alone). */
 function client(addr: string) {
@@ -171,4 +171,20 @@ test('when shed, a stale copy is served instead of the 503 page', async (t) => {
   assert.equal(app.admissionStats()!.staleInsteadOfShed, 1);
   origin.release();
   await first;
+});
+
+test('reserved share: new clients take at most limit × (1 − share); a donation gets a free slot at once', async (t) => {
+  const origin = await startTestOrigin();
+  const app = await startProtected(origin.url, fixed(4, { reserved_share: 0.5, queue: { new: { size: 10, deadline: '1m' } } }), createManualClock(1_800_000_000_000));
+  t.after(async () => { await app.stop(); await origin.close(); });
+  origin.hold();
+  const flood = Array.from({ length: 6 }, (_, i) => get(app.base, `/n${i}`));
+  await until(() => origin.held() === 2 && app.admissionStats()!.queued.new === 4, 'two new clients at the origin, four waiting');
+  const donation = get(app.base, '/donate');
+  await until(() => origin.held() === 3, 'the donation went straight to the origin');
+  assert.equal(app.admissionStats()!.queued.priority, 0);
+  assert.deepEqual(origin.seen.slice(-1), ['/donate']);
+  origin.release();
+  for (const g of await Promise.all([...flood, donation])) assert.equal(g.status, 200);
+  assert.ok(origin.peak() <= 3);
 });

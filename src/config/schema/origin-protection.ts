@@ -68,6 +68,8 @@ export const admissionSchema = z
     latency_tolerance: z.number().min(1).max(10).default(2),
     /** Route classes served first (donations, logins). */
     priority_classes: z.array(className).default(['donate', 'login']),
+    /** Share of the limit that known and new clients may not use: kept free for priority classes and verified clients. */
+    reserved_share: z.number().min(0).max(0.9, 'reserving over 90% starves everyone else (hint: 0.25)').default(0.25),
     /** Waiting requests in all priorities together; when full, the lowest priority is shed first. */
     queue_size: z.number().int().min(0).max(100_000).default(1024),
     queue: z
