@@ -164,7 +164,10 @@
     $('login').hidden = true;
     $('main').hidden = false;
     $('logout').hidden = false;
-    poll(true);
+    poll(true).then(() => {
+      // Alert links point at #incident=ID: bring the incidents into view.
+      if (location.hash.startsWith('#incident=')) document.getElementById('incidents-h').scrollIntoView();
+    });
     timer = setInterval(() => poll(false), 1000);
   }
 

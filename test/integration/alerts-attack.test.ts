@@ -1,0 +1,102 @@
+// End to end: a real single-source flood through a real Rampart (detector on,
+// short windows) makes the webhook receiver get attack_start, the escalation
+// and attack_end exactly once each, while /api/status shows the incident and
+// its classification and /metrics shows it active. Real time drives the app's
+// one-second tick; every wait is a bounded poll and the flood stops itself.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Agent, createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { startEchoOrigin } from '../helpers/echo-origin.js';
+import { startShield } from '../helpers/shield.js';
+import { adminRequest } from '../../src/control/admin-client.js';
+
+const TOKEN = 'alerts-attack-token-0123456789';
+const DETECTOR = { warmup: '2s', min_rps: 10, ban_min_rps: 30, end_after: '2s', recover_hold: '2s', mitigation_ttl: '6s', ban_duration: '20s', widen_after: '3s' };
+const BROWSER = { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36', accept: 'text/html', 'accept-language': 'en' };
+
+async function waitFor(what: string, cond: () => boolean | Promise<boolean>, maxMs: number): Promise<void> {
+  const until = Date.now() + maxMs;
+  while (!(await cond())) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+test('a real flood produces one alert per phase and shows in status and metrics', { timeout: 90_000 }, async () => {
+  const hits: { phase: string; summary: string; to?: string }[] = [];
+  const hook = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const b = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      hits.push({ phase: b.phase, summary: b.summary, to: b.event?.to });
+      res.end();
+    });
+  });
+  await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
+  const origin = await startEchoOrigin();
+  const app = await startShield(origin.url, {
+    detector: DETECTOR,
+    limits: { max_connections_per_ip: 1000 },
+    admin: { listen: '127.0.0.1:0', token: TOKEN },
+    alerts: { webhooks: [{ url: `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook` }], backoff: '100ms' },
+  });
+  const agent = new Agent({ keepAlive: true, maxSockets: 16 });
+  const get = (path: string, localAddress: string, headers: Record<string, string>) =>
+    new Promise<number>((resolve) => {
+      const req = request({ host: '127.0.0.1', port: app.port, path, localAddress, agent, headers: { host: '127.0.0.1', ...headers } }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      });
+      req.on('error', () => resolve(0));
+      req.end();
+    });
+  let browsing = true;
+  const legit = (async () => {
+    for (let i = 0; browsing && i < 5000; i++) {
+      await get(i % 2 ? '/' : '/news', `127.0.1.${1 + (i % 20)}`, BROWSER);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  })();
+  const admin = app.control.url();
+  const status = async () => (await adminRequest(admin, 'GET', '/api/status', { token: TOKEN })).json;
+  try {
+    await waitFor('the baseline to warm up', () => app.detector!.snapshot().warm, 15_000);
+    await new Promise((r) => setTimeout(r, 1000));
+    const attacker = '127.0.9.9';
+    let seenIncident: { activeIncident: { id: string } | null; classification: string[] | null } | null = null;
+    const until = Date.now() + 10_000;
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        while (Date.now() < until && !app.state.isBanned(attacker, Date.now())) await get('/', attacker, { 'user-agent': 'curl/8.5.0', accept: '*/*' });
+      }),
+    );
+    await waitFor('the incident in /api/status', async () => {
+      const s = await status();
+      if (s.activeIncident) seenIncident = s;
+      return s.activeIncident !== null;
+    }, 10_000);
+    assert.ok(seenIncident);
+    const s = seenIncident as { activeIncident: { id: string }; classification: string[] };
+    assert.ok(s.classification.includes('single_source_flood'), JSON.stringify(s.classification));
+    const metrics = (await adminRequest(admin, 'GET', '/metrics')).text;
+    assert.match(metrics, /^rampart_detector_incident_active 1$/m);
+    await waitFor('the attack_end alert', () => hits.some((h) => h.phase === 'attack_end'), 30_000);
+    await new Promise((r) => setTimeout(r, 1500)); // anything repeated after the end would arrive now
+    const phases = hits.map((h) => (h.phase === 'escalation' ? `escalation:${h.to}` : h.phase));
+    assert.equal(new Set(phases).size, phases.length, `one alert per phase: ${phases.join(', ')}`);
+    assert.ok(phases.includes('attack_start') && phases.includes('escalation:elevated'), phases.join(', '));
+    const start = hits.find((h) => h.phase === 'attack_start')!;
+    assert.match(start.summary, new RegExp(`^Attack started \\(incident ${s.activeIncident.id}\\): single source flood`));
+    assert.match(hits.find((h) => h.phase === 'attack_end')!.summary, /^Attack ended .* refused/);
+    assert.equal((await status()).activeIncident, null);
+  } finally {
+    browsing = false;
+    await legit;
+    agent.destroy();
+    await app.stop();
+    await origin.close();
+    await new Promise<void>((r) => { hook.closeAllConnections(); hook.close(() => r()); });
+  }
+});
