@@ -39,6 +39,8 @@ export interface GraphDeps {
   observers: readonly Observer[];
   /** The process's shared state (one per app, survives reloads); modules take narrow views of it. */
   state: SharedState;
+  /** Processes sharing the origin (cluster workers): each admits origin_protection's limit / this. Default 1. */
+  originShares?: number;
 }
 
 export function buildGraph(config: Config, deps: GraphDeps): Graph {
@@ -69,7 +71,7 @@ export function buildGraph(config: Config, deps: GraphDeps): Graph {
   const policy = createPolicyStage(compilePolicy(config.policy, { verified: challenge === null ? undefined : challenge.verifies }), st, deps.now);
   const op = config.originProtection;
   const cache = op.cache.enabled ? compileCache(op.cache, { now: deps.now, mode: st ? () => st.mode() : () => 'normal', extraIgnoredCookies: [config.challenge.cookieName] }) : null;
-  const admission = op.admission.enabled || op.circuit.enabled ? compileAdmission(op.admission, op.circuit, { now: deps.now }) : null;
+  const admission = op.admission.enabled || op.circuit.enabled ? compileAdmission(op.admission, op.circuit, { now: deps.now, shares: deps.originShares }) : null;
   const pipeline = createPipeline({
     slots: {
       parse: compileHygiene(compileHosts(config.hosts), limits.maxBodyBytes),

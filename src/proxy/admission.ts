@@ -47,6 +47,8 @@ export interface Admission {
 
 export interface AdmissionDeps {
   now(): number;
+  /** Processes sharing the origin (cluster workers): each takes limit / shares, at least 1. Default 1. */
+  shares?: number;
 }
 
 class Ticket implements Waiter {
@@ -85,11 +87,13 @@ function outcomeOf(ctx: RequestContext): Outcome {
 export function compileAdmission(a: AdmissionConfig, c: CircuitConfig, deps: AdmissionDeps): Admission {
   const now = deps.now;
   const enabled = a.enabled;
+  const shares = Math.max(1, deps.shares ?? 1);
+  const share = (n: number) => Math.max(1, Math.floor(n / shares));
   const limit: Limit = !enabled
     ? fixedLimit(Number.MAX_SAFE_INTEGER)
     : a.concurrency === 'auto'
-      ? new GradientLimit({ initial: Math.min(a.maxConcurrency, Math.max(a.minConcurrency, 20)), min: a.minConcurrency, max: a.maxConcurrency, tolerance: a.latencyTolerance })
-      : fixedLimit(a.concurrency);
+      ? new GradientLimit({ initial: share(Math.min(a.maxConcurrency, Math.max(a.minConcurrency, 20))), min: share(a.minConcurrency), max: share(a.maxConcurrency), tolerance: a.latencyTolerance })
+      : fixedLimit(share(a.concurrency));
   const queue = new PriorityQueue<Ticket>(PRIORITIES.map((p) => a.queue[p]), enabled ? a.queueSize : 0);
   const known = new KnownClients(a.knownClients, a.knownAfter);
   const priorityClasses = new Set(a.priorityClasses);
