@@ -1,0 +1,64 @@
+// The dashboard in Chromium while a real drill (botnet scenario, loopback
+// sources) hits a real Rampart with the detector on: the attack banner shows
+// the incident and its classification, the verdict chart gains refusal
+// series, and a screenshot of the dashboard under attack is saved to
+// test-artifacts/dashboard-attack.png. The drill stops by itself.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { startDemoOrigin, type DemoOrigin } from '../../src/demo/origin.js';
+import { runDrill } from '../../src/drill/run.js';
+import { parseTarget } from '../../src/drill/target.js';
+import { startShield } from '../helpers/shield.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const skip = !existsSync(CHROMIUM) && !process.env.CI ? `${CHROMIUM} not installed (set CI=1 to fail instead)` : false;
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARTIFACTS = join(import.meta.dirname, '../../test-artifacts');
+const TOKEN = 'dashboard-drill-token-0123456789';
+const DETECTOR = { warmup: '2s', min_rps: 10, ban_min_rps: 30, end_after: '2s', recover_hold: '2s', mitigation_ttl: '6s', ban_duration: '20s', widen_after: '3s' };
+
+describe('dashboard during a drill', { skip, timeout: 120_000 }, () => {
+  let origin: DemoOrigin;
+  let shield: Awaited<ReturnType<typeof startShield>>;
+  let browser: Browser;
+
+  before(async () => {
+    origin = await startDemoOrigin({ maxConcurrency: 32 });
+    shield = await startShield(origin.url, { detector: DETECTOR, limits: { max_connections_per_ip: 1000 }, admin: { listen: '127.0.0.1:0', token: TOKEN } });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    mkdirSync(ARTIFACTS, { recursive: true });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await shield?.stop();
+    await origin?.close();
+  });
+
+  test('the banner names the attack and the charts show refusals while the drill runs', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1300 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(shield.control.url() + '/');
+    await page.fill('#token', TOKEN);
+    await page.click('#login-form button[type=submit]');
+    await page.waitForSelector('#main:not([hidden])');
+    const drill = runDrill({ target: parseTarget(`http://127.0.0.1:${shield.port}`), scenario: 'botnet', users: 4, rate: 200, sources: 80, warmupMs: 4000, durationMs: 10_000, thinkMs: [100, 300] });
+    try {
+      await page.waitForFunction(() => document.getElementById('banner')?.classList.contains('alert'), null, { timeout: 25_000 });
+      const banner = (await page.textContent('#banner')) ?? '';
+      assert.match(banner, /^Attack in progress \(incident [^)]+\): .+ — mode /);
+      const status = (await (await fetch(`${shield.control.url()}/api/status`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as { classification: string[] | null };
+      for (const v of status.classification ?? []) assert.ok(banner.includes(v.replace(/_/g, ' ')), `${v} in "${banner}"`);
+      await page.waitForFunction(() => [...document.querySelectorAll('#chart-verdicts .u-legend .u-label')].some((l) => l.textContent !== 'default/allow' && !/^cache\//.test(l.textContent ?? '')), null, { timeout: 15_000 });
+      await page.screenshot({ path: join(ARTIFACTS, 'dashboard-attack.png'), fullPage: true });
+    } finally {
+      await drill;
+    }
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+});
