@@ -83,13 +83,14 @@ async function timing(): Promise<void> {
   const state = realisticState();
   const config = camelize(policySchema.parse({ deny: ['203.0.113.0/24', '2001:db8::/32'], allow: ['192.0.2.1'] }));
   const policy = compilePolicy(config);
-  const stage = createPolicyStage(policy, state, () => NOW);
   const bare = compilePolicy(camelize(policySchema.parse({})));
   const noState = createMemoryState({ now: () => NOW, sweepInterval: 3_600_000 });
   // 4096 clients cycling: buckets stay warm, nobody is refused (default limits).
   const ctxs = Array.from({ length: 4096 }, (_, i) => context((0x64400000 + i * 97) >>> 0, i % 4 ? '/news/story' : '/static/app.css'));
   let i = 0;
   let t = NOW;
+  // Time moves 10 µs per request, so the 4096 clients stay under their limits (the allow path).
+  const stage = createPolicyStage(policy, state, () => (t += 0.01));
   const next = () => ctxs[i++ & 4095];
   const buckets = createTokenBuckets({ capacity: N, rate: 30, burst: 300 });
   const classic = classicMap();
@@ -106,6 +107,23 @@ async function timing(): Promise<void> {
     bench('bucket take: classic in a Map-LRU (delete+set)', () => do_not_optimize(capped.take((k++ & 65535) * 2654435761, (t += 0.01), 30, 300)));
   });
   await run();
+  // Best of 7 runs of 200k calls: on a shared, noisy machine the best run is
+  // the closest to the code's own cost (hono benchmarks/fetch/compare.sh).
+  const best = (fn: () => unknown): number => {
+    let b = Infinity;
+    for (let r = 0; r < 7; r++) {
+      const t0 = process.hrtime.bigint();
+      for (let j = 0; j < 200_000; j++) fn();
+      b = Math.min(b, Number(process.hrtime.bigint() - t0) / 200_000);
+    }
+    return b;
+  };
+  const d0 = best(() => bare.decide(next(), noState, (t += 0.01)));
+  const d1 = best(() => policy.decide(next(), state, (t += 0.01)));
+  const s1 = best(() => stage.run(next()));
+  const refusals = JSON.stringify(stage.stats().refused);
+  console.log(`\nrefusals during the stage runs (expect none): ${refusals}`);
+  console.log(`best of 7 × 200k: decide (defaults) ${d0.toFixed(0)} ns, decide (10k bans, 8 mitigations, lists) ${d1.toFixed(0)} ns, stage.run ${s1.toFixed(0)} ns per request (target ≤ 2000 ns)`);
 }
 
 /** One child run: fill a structure with N distinct keys, print bytes per key (RSS and heap+external deltas). */
