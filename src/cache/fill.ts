@@ -19,7 +19,8 @@ export interface FillHost {
   settle(fill: Fill, entry: Entry | null): void;
   /** Serves `e` as stale to ctx; true when written. */
   serveStale(ctx: RequestContext, e: Entry): boolean;
-  uncacheable(): void;
+  /** The origin's answer for `key` cannot be stored. */
+  uncacheable(key: string): void;
 }
 
 // Hop-by-hop and per-response headers never stored (the proxy strips the same
@@ -58,7 +59,7 @@ export class Fill implements CacheSink {
   start(status: number, headers: Headers): boolean {
     if (this.state !== 'idle') return false;
     if (!this.storable(status, headers)) {
-      this.host.uncacheable();
+      this.host.uncacheable(this.key);
       this.settle(null);
       return false;
     }

@@ -8,6 +8,7 @@ import { verdict, type CacheSink, type Mode, type RequestContext, type Stage, ty
 import type { CacheConfig } from '../config/schema/origin-protection.js';
 import { Fill, headerText, type FillHost } from './fill.js';
 import { cacheKey, compileCookieFilter, normaliseQuery } from './key.js';
+import { PassMarks } from './pass-marks.js';
 import { compileRules, type RouteRule } from './rules.js';
 import { ByteStore, freshUntil, usableUntil, type Entry } from './store.js';
 
@@ -30,6 +31,8 @@ export interface CacheStats {
   bypassed: number;
   stored: number;
   uncacheable: number;
+  /** Misses sent straight to the origin because the URL's last answer was not storable. */
+  passed: number;
   bytes: number;
   maxBytes: number;
   entries: number;
@@ -62,7 +65,8 @@ export function compileCache(config: CacheConfig, deps: CacheDeps): Cache {
   const rules = compileRules(config.routes);
   const hasCredentialCookie = compileCookieFilter([...config.ignoreCookies, ...(deps.extraIgnoredCookies ?? [])]);
   const pending = new Map<string, Fill>();
-  const s = { hits: 0, misses: 0, staleServed: 0, coalesced: 0, bypassed: 0, stored: 0, uncacheable: 0, waiting: 0 };
+  const marks = new PassMarks();
+  const s = { hits: 0, misses: 0, staleServed: 0, coalesced: 0, bypassed: 0, stored: 0, uncacheable: 0, passed: 0, waiting: 0 };
   const maxPending = 4096;
 
   function write(ctx: RequestContext, e: Entry, v: Verdict, now: number): void {
@@ -85,7 +89,10 @@ export function compileCache(config: CacheConfig, deps: CacheDeps): Cache {
     now: deps.now,
     settle(fill, e) {
       if (pending.get(fill.key) === fill) pending.delete(fill.key);
-      if (e !== null) s.stored++;
+      if (e !== null) {
+        s.stored++;
+        marks.clear(PassMarks.hash(fill.key));
+      }
       const w = fill.waiters;
       s.waiting -= w.length;
       for (let i = 0; i < w.length; i++) w[i](e);
@@ -97,7 +104,10 @@ export function compileCache(config: CacheConfig, deps: CacheDeps): Cache {
       write(ctx, e, STALE, now);
       return true;
     },
-    uncacheable: () => void s.uncacheable++,
+    uncacheable(key) {
+      s.uncacheable++;
+      marks.mark(PassMarks.hash(key), deps.now());
+    },
   };
 
   function lead(ctx: RequestContext, key: string, rule: RouteRule, stale: Entry | null): null {
@@ -122,6 +132,12 @@ export function compileCache(config: CacheConfig, deps: CacheDeps): Cache {
       s.hits++;
       write(ctx, e, HIT, now);
       return HIT;
+    }
+    if (e === null && marks.has(PassMarks.hash(key), now)) {
+      // Recently uncacheable: no coalescing, each request goes to the origin.
+      s.misses++;
+      s.passed++;
+      return null;
     }
     const fill = pending.get(key);
     if (e !== null && fill !== undefined) {

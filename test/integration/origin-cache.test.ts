@@ -60,6 +60,13 @@ test('coalesced waiters of an uncacheable answer each go to the origin (nothing 
   const got = await Promise.all(all);
   assert.equal(origin.hits('/mine'), 5);
   for (const g of got) assert.equal(g.status, 200);
+  // Now known to be uncacheable (hit-for-pass): the next burst goes to the origin side by side.
+  origin.hold();
+  const burst = Array.from({ length: 5 }, () => get(app.base, '/mine'));
+  await until(() => origin.held() === 5, 'five at the origin at once');
+  origin.release();
+  await Promise.all(burst);
+  assert.equal(app.cacheStats()!.passed, 5);
 });
 
 test('never stored: private, no-store, no-cache, Set-Cookie, requests with Cookie or Authorization', async (t) => {
