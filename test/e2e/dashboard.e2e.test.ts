@@ -83,6 +83,30 @@ describe('dashboard in Chromium', { skip, timeout: 120_000 }, () => {
     assert.notEqual(await page.textContent('#rps'), '–');
   });
 
+  test('accessible basics: labelled inputs, named buttons, table headers, a language, live regions', async () => {
+    const a11y = await page.evaluate(() => ({
+      lang: document.documentElement.lang,
+      unlabelled: [...document.querySelectorAll('input')].filter((i) => !(i.id && document.querySelector(`label[for="${i.id}"]`)) && !i.getAttribute('aria-label')).map((i) => i.id || i.outerHTML),
+      unnamedButtons: [...document.querySelectorAll('button')].filter((b) => !(b.textContent ?? '').trim() && !b.getAttribute('aria-label')).length,
+      headersWithoutScope: [...document.querySelectorAll('table:not(.u-legend) th')].filter((th) => th.getAttribute('scope') !== 'col').length,
+      live: [...document.querySelectorAll('[aria-live], [role=alert], [role=status]')].length,
+      h1: document.querySelectorAll('h1').length,
+    }));
+    assert.equal(a11y.lang, 'en');
+    assert.deepEqual(a11y.unlabelled, []);
+    assert.equal(a11y.unnamedButtons, 0);
+    assert.equal(a11y.headersWithoutScope, 0);
+    assert.ok(a11y.live >= 3);
+    assert.equal(a11y.h1, 1);
+    // Keyboard: the ban form is reachable and submits with Enter.
+    await page.focus('#ban-target');
+    await page.keyboard.type('192.0.2.77');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#bans tbody tr:has-text("192.0.2.77")');
+    await page.click('button[aria-label="Remove ban on 192.0.2.77"]');
+    await page.waitForFunction(() => !document.querySelector('#bans tbody')?.textContent?.includes('192.0.2.77'));
+  });
+
   test('a ban and a mode switch made in the page reach the shield', async () => {
     await page.fill('#ban-target', '198.51.100.0/24');
     await page.fill('#ban-reason', 'e2e test');
