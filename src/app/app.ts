@@ -77,7 +77,7 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
     detector,
     sources: [
       { name: 'challenge', counters: ['issued', 'solved', 'solvedNoJs', 'failed', 'replayed', 'expired', 'passesAccepted', 'passesRejected'], labels: { byRouteClass: 'route_class', solvedVia: 'via' }, read: () => graph.challenge?.stats() ?? null },
-      { name: 'cache', counters: ['hits', 'misses', 'staleServed', 'coalesced', 'bypassed', 'stored', 'uncacheable', 'evictions'], read: () => graph.cache?.stats() ?? null },
+      { name: 'cache', counters: ['hits', 'misses', 'staleServed', 'coalesced', 'bypassed', 'stored', 'uncacheable', 'passed', 'evictions'], read: () => graph.cache?.stats() ?? null },
       { name: 'admission', counters: ['admitted', 'abandoned', 'staleInsteadOfShed', 'circuitRefused', 'circuitOpened', 'shed', 'expired'], read: () => graph.admission?.stats() ?? null },
       { name: 'policy', counters: ['refused', 'wouldRefuse', 'challenged', 'allowListed', 'evictions'], read: () => graph.policy.stats() },
     ],
