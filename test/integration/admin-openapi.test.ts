@@ -1,17 +1,23 @@
-// docs/admin-api.yaml matches what the admin listener serves: every route the
-// router holds is documented (method and path), every documented operation is
-// served, each lists its responses, and every $ref resolves.
+// docs/admin-api.yaml (plus any docs/admin-api.<module>.yaml fragment of a
+// module that contributes routes) matches what the admin listener serves:
+// every route the router holds is documented (method and path), every
+// documented operation is served, each lists its responses, every $ref resolves.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { startEchoOrigin } from '../helpers/echo-origin.js';
 import { startShield } from '../helpers/shield.js';
 
-const doc = parse(readFileSync(new URL('../../docs/admin-api.yaml', import.meta.url), 'utf8')) as {
-  openapi: string;
-  paths: Record<string, Record<string, { responses?: Record<string, unknown> }>>;
-};
+type Doc = { openapi: string; paths: Record<string, Record<string, { responses?: Record<string, unknown> }>> };
+const DOCS = new URL('../../docs/', import.meta.url);
+const doc = parse(readFileSync(new URL('admin-api.yaml', DOCS), 'utf8')) as Doc;
+// Modules that contribute routes may describe them in their own fragment,
+// docs/admin-api.<module>.yaml (an OpenAPI document with just `paths`), merged here.
+for (const f of readdirSync(DOCS).filter((n) => /^admin-api\.[a-z0-9-]+\.yaml$/.test(n))) {
+  const frag = parse(readFileSync(new URL(f, DOCS), 'utf8')) as Partial<Doc>;
+  for (const [path, ops] of Object.entries(frag.paths ?? {})) doc.paths[path] = { ...doc.paths[path], ...ops };
+}
 const METHODS = ['get', 'post', 'put', 'delete', 'patch'];
 
 test('every served admin route is in docs/admin-api.yaml and every documented one is served', async () => {
