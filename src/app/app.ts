@@ -13,7 +13,7 @@ import { rawRefusal } from '../proxy/refusals.js';
 import { V } from '../proxy/verdicts.js';
 import { normalizeIp } from '../core/ip.js';
 import { ACCEPT_VERDICT, type PolicyStats } from '../policy/stage.js';
-import { createStateFromConfig, type SharedState } from '../state/index.js';
+import { createStateFromConfig, createTrafficCounts, type SharedState } from '../state/index.js';
 import { buildGraph, type Graph } from './graph.js';
 import type { ChallengeStats } from '../challenge/metrics.js';
 import type { CacheStats } from '../cache/stage.js';
@@ -67,6 +67,8 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
   const state = opts.state ?? createState(initial, clock.now, log);
   const detector = initial.detector.enabled ? createDetector(initial.detector, { state, onListenerError: (err) => log.error({ err }, 'detector event listener failed') }) : null;
   if (detector) observers.push(detector.observe);
+  const traffic = createTrafficCounts(state); // per-second figures summed over workers/nodes by the state
+  observers.push(traffic.observe);
   const control = createControl({
     settings: controlSettings(initial),
     log,
@@ -128,6 +130,7 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
       const now = clock.now(); // one clock read per tick, shared by every ticking module
       graph.bodyWatch.sweep(now);
       detector?.tick(now);
+      traffic.tick(now);
     }, 1000);
     tick.unref();
     await control.start();

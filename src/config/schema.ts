@@ -6,7 +6,7 @@ import { coreShape } from './schema/core.js';
 import { challengeSchema } from './schema/challenge.js';
 import { policySchema } from './schema/policy.js';
 import { detectorSchema } from './schema/detector.js';
-import { stateSchema } from './schema/state.js';
+import { stateSchema, workersSchema } from './schema/state.js';
 import { adminSchema } from './schema/admin.js';
 import { alertsSchema } from './schema/alerts.js';
 
@@ -16,6 +16,7 @@ export const configSchema = z.strictObject({
   policy: policySchema,
   detector: detectorSchema,
   state: stateSchema,
+  workers: workersSchema,
   admin: adminSchema,
   alerts: alertsSchema,
 });

@@ -16,6 +16,8 @@ export interface StateHub {
   detach(port: Port): void;
   /** Sends sums and health to every worker (called once a second by the hub's own timer). */
   broadcastSums(): void;
+  /** Per attached worker: the newest second it reported counts for (0: none yet). */
+  reports(): number[];
   stop(): void;
 }
 
@@ -102,6 +104,7 @@ export function createStateHub(state: HubState, opts: { now?: () => number; inte
       ports.delete(port);
     },
     broadcastSums,
+    reports: () => [...ports.values()].map((i) => i.acked),
     stop() {
       clearInterval(timer);
       offDelta();

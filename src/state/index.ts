@@ -6,3 +6,6 @@ export { StateInputError } from './ban-table.js';
 export { parseBanTarget } from './ban-index.js';
 export { createRedisState, type RedisState, type RedisStateOptions, type StateLog } from './redis.js';
 export { createStateFromConfig } from './from-config.js';
+export { createStateHub, type StateHub, type HubState } from './hub.js';
+export { createWorkerState, type WorkerStateOptions } from './worker-state.js';
+export { createTrafficCounts, type TrafficCounts } from './traffic-counts.js';

@@ -65,3 +65,15 @@ export const stateSchema = z
   .prefault({});
 
 export type StateConfig = Camelize<z.output<typeof stateSchema>>;
+
+/**
+ * `workers:` processes serving requests on this machine (node:cluster), `auto`
+ * = one per core. 1 runs in-process with no primary. Counted per node: with
+ * several nodes, each runs its own workers.
+ */
+const WORKERS_MSG = 'workers must be auto or a whole number from 1 to 256 (hint: auto = one per core, 1 = a single process)';
+
+export const workersSchema = z
+  .union([z.literal('auto'), z.number()], { message: WORKERS_MSG })
+  .refine((v) => v === 'auto' || (Number.isInteger(v) && v >= 1 && v <= 256), { message: WORKERS_MSG })
+  .default('auto');

@@ -1,0 +1,51 @@
+// Runs Rampart on all cores from a configuration file: `node --import tsx
+// src/app/cluster-run.ts rampart.yaml`. Prints one JSON line {url, pids} when
+// the workers are ready; SIGHUP reloads the file, SIGTERM/SIGINT drain and exit.
+// `rampart start` hands over to runClusterUntilSignal() when workers ≠ 1.
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadConfigFile } from '../config/load.js';
+import type { Config } from '../config/schema.js';
+import { RampartError } from '../core/errors.js';
+import { startCluster, type ClusterHandle } from './cluster.js';
+import { createLogger } from './logger.js';
+
+export async function runClusterUntilSignal(config: Config, file: string | null, out: (s: string) => void): Promise<void> {
+  const log = createLogger(config.log.level);
+  const handle: ClusterHandle = await startCluster(config, { log });
+  out(JSON.stringify({ url: handle.url, pids: handle.pids() }));
+  await new Promise<void>((resolve) => {
+    const onHup = () => {
+      if (!file) return void out('rampart: SIGHUP ignored (no config file)');
+      try {
+        handle.reload(loadConfigFile(file));
+        log.info({ file }, 'configuration sent to the workers');
+      } catch (e) {
+        log.error({ err: e instanceof RampartError ? e.message : String(e) }, 'reload refused: the old configuration keeps running');
+      }
+    };
+    const onStop = (sig: string) => {
+      out(`rampart: ${sig}, draining the workers`);
+      process.off('SIGHUP', onHup);
+      handle.stop().then(resolve, resolve);
+    };
+    process.on('SIGHUP', onHup);
+    process.once('SIGTERM', () => onStop('SIGTERM'));
+    process.once('SIGINT', () => onStop('SIGINT'));
+  });
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const file = process.argv[2];
+  if (!file) {
+    console.error('usage: node --import tsx src/app/cluster-run.ts CONFIG.yaml');
+    process.exit(2);
+  }
+  try {
+    await runClusterUntilSignal(loadConfigFile(file), file, (s) => console.log(s));
+    process.exit(0);
+  } catch (e) {
+    console.error(e instanceof RampartError ? `rampart: ${e.message}${e.hint ? `\n  hint: ${e.hint}` : ''}` : e);
+    process.exit(1);
+  }
+}

@@ -1,0 +1,61 @@
+// Entry of a cluster worker process: waits for its configuration from the
+// primary, runs a full app (listeners shared through node:cluster) on a
+// worker state fed by the primary, reloads and drains when told, and exits
+// when the primary goes away. No logic of its own beyond that.
+import { deepFreeze } from '../config/camelize.js';
+import type { Config } from '../config/schema.js';
+import { createWorkerState } from '../state/index.js';
+import { createApp, type App } from './app.js';
+import { isAppMessage, type ToWorkerApp } from './cluster-protocol.js';
+import { createLogger } from './logger.js';
+
+let app: App | null = null;
+let stopping = false;
+
+const send = (m: unknown) => {
+  if (process.connected) process.send!(m);
+};
+
+async function start(config: Config): Promise<void> {
+  const log = createLogger(config.log.level).child({ worker: process.pid });
+  const state = createWorkerState({
+    port: { send },
+    listen(fn) {
+      process.on('message', fn);
+      return () => process.off('message', fn);
+    },
+    maxBans: config.state.maxBans,
+    maxMitigations: config.state.maxMitigations,
+  });
+  app = createApp(config, { log, state });
+  try {
+    await app.start();
+    send({ rampart: 'app', op: 'ready', url: app.url(), pid: process.pid });
+  } catch (e) {
+    send({ rampart: 'app', op: 'error', message: e instanceof Error ? e.message : String(e), pid: process.pid });
+    process.exit(1);
+  }
+}
+
+async function stop(code: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  try {
+    await app?.stop();
+  } finally {
+    process.exit(code);
+  }
+}
+
+process.on('message', (raw: unknown) => {
+  if (!isAppMessage(raw)) return;
+  const m = raw as ToWorkerApp;
+  if (m.op === 'config' && !app) void start(deepFreeze(m.config));
+  else if (m.op === 'reload' && app) app.reload(deepFreeze(m.config)).catch((e: unknown) => app?.log.error({ err: e }, 'reload refused'));
+  else if (m.op === 'stop') void stop(0);
+});
+send({ rampart: 'app', op: 'boot' });
+// Orphaned by a dead primary: drain and leave rather than serve without shared state.
+process.on('disconnect', () => void stop(0));
+process.on('SIGINT', () => {}); // the primary decides when workers stop (Ctrl-C reaches the whole group)
+process.on('SIGTERM', () => void stop(0));

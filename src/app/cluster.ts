@@ -1,0 +1,163 @@
+// node:cluster on all cores: a thin primary holds the one shared state (memory
+// or redis) and its hub, forks `workers` processes that each run a full app,
+// replaces a worker that dies (the others keep their connections), relays
+// reloads and drains on stop. No request ever reaches the primary's code.
+import cluster, { type Worker } from 'node:cluster';
+import { randomBytes } from 'node:crypto';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { StartupError } from '../core/errors.js';
+import { deepFreeze } from '../config/camelize.js';
+import type { Config } from '../config/schema.js';
+import { createStateFromConfig, createStateHub, type HubState, type StateHub } from '../state/index.js';
+import { isAppMessage, type ToPrimaryApp, type ToWorkerApp } from './cluster-protocol.js';
+import { createLogger, type Logger } from './logger.js';
+
+export interface ClusterHandle {
+  /** http://host:port the workers share. */
+  readonly url: string;
+  /** Pids of the live workers. */
+  pids(): number[];
+  /** Workers forked to replace dead ones since start. */
+  restarts(): number;
+  /** Per live worker: the newest second it reported traffic counts for (0: none yet). */
+  reports(): number[];
+  readonly state: HubState;
+  /** Sends a validated configuration to every worker (listen addresses cannot change). */
+  reload(config: Config): void;
+  stop(): Promise<void>;
+}
+
+export function workerCount(c: Config): number {
+  return c.workers === 'auto' ? availableParallelism() : c.workers;
+}
+
+function withToken(c: Config, token: string): Config {
+  return deepFreeze({ ...c, admin: { ...c.admin, token } });
+}
+
+/**
+ * Every worker runs the admin API on the shared port, so they must agree on its
+ * token: an unset token is generated here once (not in each worker), logged and
+ * written to data_dir/admin.token (0600) as the single-process app does.
+ */
+function withSharedToken(c: Config, log: Logger): Config {
+  if (c.admin.token) return c;
+  const token = randomBytes(24).toString('base64url');
+  let file = '';
+  if (existsSync(c.dataDir)) {
+    try {
+      file = join(c.dataDir, 'admin.token');
+      writeFileSync(file, token + '\n', { mode: 0o600 });
+    } catch {
+      file = '';
+    }
+  }
+  log.warn({ tokenFile: file || undefined, token }, 'admin.token is not set: generated one for this run, shared by all workers (set admin.token to keep it across restarts)');
+  return withToken(c, token);
+}
+
+/** Deaths within this window beyond MAX_DEATHS slow replacements down (a crash loop must not fork-bomb). */
+const DEATH_WINDOW = 60_000;
+const MAX_DEATHS = 10;
+
+export async function startCluster(config: Config, opts: { log?: Logger; startTimeout?: number } = {}): Promise<ClusterHandle> {
+  if (!cluster.isPrimary) throw new StartupError('E_CLUSTER', 'startCluster must run in the primary process');
+  const log = opts.log ?? createLogger(config.log.level);
+  const n = workerCount(config);
+  let current = withSharedToken(config, log);
+  const state = createStateFromConfig(config.state, { now: Date.now, log }) as HubState;
+  await state.start();
+  const hub: StateHub = createStateHub(state);
+  cluster.setupPrimary({
+    exec: fileURLToPath(new URL('./cluster-worker.ts', import.meta.url)),
+    execArgv: ['--import', import.meta.resolve('tsx')],
+    args: [],
+    serialization: 'advanced',
+  });
+  const live = new Map<Worker, { pid: number; ready: boolean }>();
+  const deaths: number[] = [];
+  let restarts = 0;
+  let stopping = false;
+  let url = '';
+  let failStart: ((e: Error) => void) | null = null;
+
+  function fork(): void {
+    const w = cluster.fork();
+    const port = { send: (m: unknown) => void (w.isConnected() && w.send(m as never)) };
+    const receive = hub.attach(port);
+    live.set(w, { pid: w.process.pid ?? 0, ready: false });
+    w.on('message', (m: unknown) => {
+      if (!isAppMessage(m)) return receive(m);
+      const msg = m as ToPrimaryApp;
+      if (msg.op === 'boot') w.send({ rampart: 'app', op: 'config', config: current } satisfies ToWorkerApp as never);
+      else if (msg.op === 'ready') {
+        live.get(w)!.ready = true;
+        url ||= msg.url;
+      } else if (msg.op === 'error') failStart?.(new StartupError('E_WORKER_START', `a worker could not start: ${msg.message}`, 'see the message; the port may be in use'));
+    });
+    w.once('exit', (code, signal) => {
+      hub.detach(port);
+      const was = live.get(w);
+      live.delete(w);
+      if (!stopping && !was?.ready) failStart?.(new StartupError('E_WORKER_START', `a worker exited during start (code ${code}, signal ${signal})`, 'run with workers: 1 to see the error in-process'));
+      if (stopping || !was?.ready) return;
+      restarts++;
+      const t = Date.now();
+      deaths.push(t);
+      while (deaths.length > 0 && deaths[0] < t - DEATH_WINDOW) deaths.shift();
+      const delay = deaths.length > MAX_DEATHS ? 5000 : 0;
+      log.warn({ pid: was.pid, code, signal, replacingInMs: delay }, 'worker died; starting a replacement');
+      setTimeout(() => !stopping && fork(), delay).unref();
+    });
+  }
+
+  async function stop(): Promise<void> {
+    if (stopping) return;
+    stopping = true;
+    const exits = [...live.keys()].map((w) => new Promise<void>((r) => (w.isDead() ? r() : w.once('exit', () => r()))));
+    for (const w of live.keys()) if (w.isConnected()) w.send({ rampart: 'app', op: 'stop' } satisfies ToWorkerApp as never);
+    const kill = setTimeout(() => {
+      for (const w of live.keys()) w.process.kill('SIGKILL');
+    }, current.limits.drainTimeout + 5000);
+    await Promise.all(exits);
+    clearTimeout(kill);
+    hub.stop();
+    await state.close();
+  }
+
+  for (let i = 0; i < n; i++) fork();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      failStart = reject;
+      const timer = setTimeout(() => reject(new StartupError('E_CLUSTER_START', `workers not ready within ${(opts.startTimeout ?? 30_000) / 1000} s`, 'run with workers: 1 to see the error in-process')), opts.startTimeout ?? 30_000);
+      const check = setInterval(() => {
+        if ([...live.values()].filter((x) => x.ready).length >= n) {
+          clearInterval(check);
+          clearTimeout(timer);
+          resolve();
+        }
+      }, 20);
+      failStart = (e) => (clearInterval(check), clearTimeout(timer), reject(e));
+    });
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  failStart = null;
+  log.info({ workers: n, url, state: state.health().backend }, 'cluster started');
+  return {
+    url,
+    pids: () => [...live.values()].map((x) => x.pid),
+    restarts: () => restarts,
+    reports: () => hub.reports(),
+    state,
+    reload(next: Config) {
+      current = next.admin.token ? next : withToken(next, current.admin.token);
+      for (const w of live.keys()) if (w.isConnected()) w.send({ rampart: 'app', op: 'reload', config: next } satisfies ToWorkerApp as never);
+    },
+    stop,
+  };
+}
