@@ -9,6 +9,7 @@
   let timer = null;
   let slowTick = 0;
   let hasIncidents = null;
+  let hasReports = false;
 
   function token() {
     return sessionStorage.getItem(KEY) || '';
@@ -119,6 +120,10 @@
       cell(tr, String(inc.id));
       cell(tr, inc.startedAt ? new Date(inc.startedAt).toLocaleString() : '');
       cell(tr, (inc.vectors || []).map((v) => (typeof v === 'string' ? v : v.vector)).join(', '));
+      if (!hasReports) {
+        cell(tr, '');
+        continue;
+      }
       const btn = document.createElement('button');
       btn.type = 'button';
       btn.textContent = 'Report';
@@ -151,7 +156,11 @@
         fillTop('top-paths', top.paths);
         showBans(bans.bans);
         // Incidents are contributed by the evidence module; ask the router rather than probe (a 404 is a console error).
-        if (hasIncidents === null) hasIncidents = (await api('GET', '/api/routes')).routes.includes('GET /api/incidents');
+        if (hasIncidents === null) {
+          const routes = (await api('GET', '/api/routes')).routes;
+          hasIncidents = routes.includes('GET /api/incidents');
+          hasReports = routes.some((r) => /^GET \/api\/incidents\/:[a-z]+\/report$/i.test(r));
+        }
         if (hasIncidents) showIncidents(await api('GET', '/api/incidents'));
       }
       $('error').textContent = '';
