@@ -23,7 +23,7 @@ export function formatScorecard(c: Scorecard): string {
       `  time to mitigation: ${a.timeToMitigationS === null ? 'not mitigated' : `${a.timeToMitigationS} s`}; reached the origin after it: ${n(a.reachedAfterMitigationPct, '%')}`,
       `  attack not answered by the origin: ${ruleList(a.refusedByRule).slice(3) || "none"} (proxy verdicts, statuses, client-side errors)`,
     );
-    if (a.slowloris) lines.push(`  slow connections: peak ${a.slowloris.peakOpen} open at once, ${a.slowloris.closedByTarget} closed by the target, ${a.slowloris.heldOver5s} held a slot ≥ 5 s (what time to mitigation counts)`);
+    if (a.slowloris) lines.push(`  slow connections: peak ${a.slowloris.peakOpen} open at once, ${a.slowloris.closedByTarget} closed by the target, at most ${a.slowloris.heldOver5sPeak} at once held a slot ≥ 5 s (what time to mitigation counts)`);
   }
   lines.push(`  targets: ${Object.entries(c.targets).map(([k, t]) => `${t.ok ? '✓' : '✗'} ${k} ${t.value} (${t.goal})`).join('; ')}`);
   return lines.join('\n');

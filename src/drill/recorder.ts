@@ -46,7 +46,8 @@ export class Recorder {
   /** Sessions completed by legit users, and sessions that hit a refusal. */
   sessions = { completed: 0, broken: 0 };
   attackStart = 0;
-  /** Slowloris: most connections held open at once, and how many the target closed. */
+  /** Slowloris: connections opened, most open at once, and how many the target closed. */
+  slowOpened = 0;
   slowPeak = 0;
   slowClosedByTarget = 0;
 
@@ -77,12 +78,6 @@ export class Recorder {
   attackSent(now: number): void {
     const s = this.second(now);
     if (s >= 0) this.attack.sent[s]++;
-  }
-
-  /** Slowloris: a connection whose fate the drill could not see: taken out of `sent`. */
-  attackUndetermined(sentAt: number): void {
-    const s = this.second(sentAt);
-    if (s >= 0) this.attack.sent[s]--;
   }
 
   /** `reached`: the answer came from the origin; `rule` names a refusal. */

@@ -62,10 +62,14 @@ export async function runDrill(o: DrillOptions): Promise<Scorecard> {
     await ticker;
     const final = stats ? await stats.read() : null;
     let originAttack: number | null = null;
-    if (stats && baseline && final && Array.from({ length: seconds }, (_, k) => snaps[k]).every((s) => s != null)) {
+    if (stats && baseline && final) {
       originAttack = final.attack - baseline.attack;
-      const at = [...(snaps as OriginCounts[]), final];
-      for (let k = 0; k < seconds; k++) rec.attack.reachedByOrigin[k] = at[k + 1].attack - at[k].attack;
+      // A snapshot that could not be read (origin too busy for 2 s) takes the
+      // previous one: that second's arrivals are counted in the next second.
+      const at: number[] = [];
+      for (let k = 0; k < seconds; k++) at.push(snaps[k]?.attack ?? (k === 0 ? baseline.attack : at[k - 1]));
+      at.push(final.attack);
+      for (let k = 0; k < seconds; k++) rec.attack.reachedByOrigin[k] = at[k + 1] - at[k];
     }
     return score({ scenario: sc, target: o.target.origin, startedAt, warmupS: o.warmupMs / 1000, durationS: seconds, users: o.users, rate, sources, recorder: rec, originAttack, solver: solver.stats() });
   } finally {

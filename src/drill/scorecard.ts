@@ -44,8 +44,8 @@ export interface Scorecard {
     reachedAfterMitigationPct: number | null;
     perSecond: { sent: number[]; reached: number[] };
     refusedByRule: Record<string, number>;
-    /** Connections: most held at once, closed by the target, held a slot ≥ 5 s (the per-second "reached" series). */
-    slowloris?: { peakOpen: number; closedByTarget: number; heldOver5s: number };
+    /** Connections: most open at once, closed by the target, most open ≥ 5 s at a sample (the per-second "reached" series). */
+    slowloris?: { peakOpen: number; closedByTarget: number; heldOver5sPeak: number };
   };
   targets: Record<string, { ok: boolean; value: string; goal: string }>;
 }
@@ -95,13 +95,15 @@ export interface ScoreInput {
 export function score(i: ScoreInput): Scorecard {
   const r = i.recorder;
   const a = r.attack;
-  const sent = a.sent.reduce((x, y) => x + y, 0);
+  // Slowloris: sent[] samples connections open each second; the total is connections opened.
+  const slow = i.scenario.kind === 'slowloris';
+  const sent = slow ? r.slowOpened : a.sent.reduce((x, y) => x + y, 0);
   const byClient = a.reachedByClient.reduce((x, y) => x + y, 0);
   const useOrigin = i.originAttack !== null;
   // Slowloris requests never complete, so no origin counts them: its per-second
-  // figure is the connections the target let hold a slot for 5 s (slowloris.ts).
-  const perReached = useOrigin && i.scenario.kind !== 'slowloris' ? a.reachedByOrigin : a.reachedByClient;
-  const reached = useOrigin ? i.originAttack! : byClient;
+  // figure is the connections holding a slot for 5 s or more (slowloris.ts).
+  const perReached = useOrigin && !slow ? a.reachedByOrigin : a.reachedByClient;
+  const reached = useOrigin ? i.originAttack! : slow ? 0 : byClient;
   const attacking = i.scenario.kind !== 'none';
   const ttm = attacking ? timeToMitigation(a.sent, perReached) : null;
   const from = ttm ?? 0;
@@ -137,7 +139,7 @@ export function score(i: ScoreInput): Scorecard {
       reachedAfterMitigationPct: ttm === null ? null : pct(tailReached, tailSent),
       perSecond: { sent: [...a.sent], reached: [...perReached] },
       refusedByRule: { ...a.byRule },
-      ...(i.scenario.kind === 'slowloris' ? { slowloris: { peakOpen: r.slowPeak, closedByTarget: r.slowClosedByTarget, heldOver5s: byClient } } : {}),
+      ...(slow ? { slowloris: { peakOpen: r.slowPeak, closedByTarget: r.slowClosedByTarget, heldOver5sPeak: Math.max(0, ...a.reachedByClient) } } : {}),
     },
     targets: {},
   };

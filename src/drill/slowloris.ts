@@ -2,9 +2,8 @@
 // each sending a request head one header line every 2 s and never finishing
 // it, to exhaust the target's connection slots. Opens `rate` connections per
 // second up to sources × connectionsPerSource open at once; every socket is
-// destroyed at `until`. A connection the target lets hold its slot for HOLD_MS
-// counts as "reached" (not mitigated); one closed or refused sooner as refused;
-// one opened less than HOLD_MS before the end is undetermined and not counted.
+// destroyed at `until`. Once a second it samples the attack's hold on the
+// target: sent[t] = its connections open, reached[t] = those open ≥ HOLD_MS.
 import { connect, type Socket } from 'node:net';
 import { loopbackSource } from './addresses.js';
 import { sleepUntil } from './legit.js';
@@ -38,7 +37,7 @@ export async function runSlowloris(o: SlowlorisOptions): Promise<void> {
     const n = seq++;
     const i = n % o.sources;
     const sentAt = Date.now();
-    o.recorder.attackSent(sentAt);
+    o.recorder.slowOpened++;
     const s = connect({ host: o.target.hostname, port: o.target.port, localAddress: loopbackSource('attack', i) });
     open.set(s, sentAt);
     if (open.size > o.recorder.slowPeak) o.recorder.slowPeak = open.size;
@@ -61,13 +60,17 @@ export async function runSlowloris(o: SlowlorisOptions): Promise<void> {
       o.recorder.slowClosedByTarget++;
       const status = /^HTTP\/1\.[01] (\d{3})/.exec(reply)?.[1];
       const verdict = /\r\nrampart-verdict: ([^\r]+)/i.exec(reply)?.[1];
-      const held = Date.now() - sentAt >= HOLD_MS;
-      o.recorder.attackResult(sentAt, held, verdict ?? (status ? `status/${status}` : 'closed-by-target'), false);
+      o.recorder.attackResult(sentAt, false, verdict ?? (status ? `status/${status}` : 'closed-by-target'), false);
     });
   };
 
+  let nextSample = o.start + 1000;
   while (Date.now() < o.until) {
     const now = Date.now();
+    if (now >= nextSample) {
+      sample(o, open, nextSample - 1);
+      nextSample += 1000;
+    }
     credit = Math.min(credit + ((now - last) / 1000) * o.rate, o.rate * 0.05 + 1);
     last = now;
     while (credit >= 1 && open.size < maxOpen) {
@@ -77,12 +80,18 @@ export async function runSlowloris(o: SlowlorisOptions): Promise<void> {
     if (open.size >= maxOpen) credit = 0;
     await new Promise((r) => setTimeout(r, 10));
   }
-  const end = Date.now();
-  for (const [s, openedAt] of open) {
-    open.delete(s);
-    if (end - openedAt >= HOLD_MS) o.recorder.attackResult(openedAt, true, '', false);
-    else o.recorder.attackUndetermined(openedAt);
-    s.destroy();
-  }
+  sample(o, open, Math.min(Date.now(), o.until - 1));
+  for (const sock of open.keys()) sock.destroy();
+  open.clear();
   await new Promise((r) => setImmediate(r));
+}
+
+/** Records, for the second containing `at`, the connections open and those open ≥ HOLD_MS. */
+function sample(o: SlowlorisOptions, open: Map<Socket, number>, at: number): void {
+  const t = o.recorder.second(at);
+  if (t < 0) return;
+  let held = 0;
+  for (const openedAt of open.values()) if (at - openedAt >= HOLD_MS) held++;
+  o.recorder.attack.sent[t] = open.size;
+  o.recorder.attack.reachedByClient[t] = held;
 }
