@@ -141,14 +141,18 @@ test('mitigations: take effect on the next decision after version() changes and 
   assert.deepEqual([ch?.rule, ch?.action], ['mitigate/challenge-route', 'challenge']);
 });
 
-test('unverifiedOnly limit: with a verifier verified clients pass; without one it becomes a challenge', () => {
+test('unverifiedOnly: with a verifier verified clients pass; without one a deny becomes a challenge and a limit applies to all', () => {
   const view = new View();
-  view.put({ id: 'u', action: 'deny', rule: 'mitigate/deny-unverified' }, { unverifiedOnly: true });
+  view.put({ id: 'u', action: 'deny', rule: 'mitigate/deny-unverified' }, { unverifiedOnly: true, paths: ['/d'] });
+  view.put({ id: 'l', action: 'limit', rule: 'mitigate/limit-signature', rate: 1 }, { unverifiedOnly: true, paths: ['/l'] });
   const withCheck = policyOf({ rate_limits: { enabled: false } }, { verified: (c) => c.req.headers.cookie === 'ok' });
-  assert.equal(withCheck.decide(req('10.0.0.9', '/', { req: { headers: { cookie: 'ok' } } as Req }), view, T0), null);
-  assert.equal(rule(withCheck.decide(req('10.0.0.9'), view, T0)), 'mitigate/deny-unverified');
+  const passHolder = () => req('10.0.0.9', '/d', { req: { headers: { cookie: 'ok' } } as Req });
+  assert.equal(withCheck.decide(passHolder(), view, T0), null);
+  assert.equal(rule(withCheck.decide(req('10.0.0.9', '/d'), view, T0)), 'mitigate/deny-unverified');
   const without = policyOf({ rate_limits: { enabled: false } });
-  assert.equal(without.decide(req('10.0.0.9'), view, T0)?.action, 'challenge');
+  const d = without.decide(req('10.0.0.9', '/d'), view, T0);
+  assert.deepEqual([d?.rule, d?.action], ['mitigate/deny-unverified', 'challenge']);
+  assert.deepEqual([0, 1].map(() => rule(without.decide(req('10.0.0.8', '/l'), view, T0))), [null, 'mitigate/limit-signature']);
 });
 
 test('stage: enforce refuses and counts; challenge sets challengeRequired; observe refuses nothing but records', () => {

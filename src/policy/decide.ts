@@ -24,9 +24,10 @@ export interface PolicyView {
 export interface PolicyOptions {
   /**
    * Tells whether a request carries a valid pass, for limit/deny mitigations
-   * marked unverifiedOnly (the challenge stage runs after policy). Absent:
-   * such a mitigation asks for a challenge instead, which a verified client
-   * passes and an unverified one cannot.
+   * marked unverifiedOnly (the challenge stage runs after policy). Absent: an
+   * unverifiedOnly `deny` asks for a challenge instead (a verified client
+   * walks through, an unverified one cannot), and an unverifiedOnly `limit`
+   * applies to every matching client (per-client rates sit above human pace).
    */
   verified?: (ctx: RequestContext) => boolean;
 }
@@ -61,11 +62,15 @@ export function compilePolicy(config: PolicyConfig, opts: PolicyOptions = {}): P
         continue;
       }
       if (c.unverifiedOnly) {
-        if (verified === null) {
-          if (challenge === null) challenge = c.verdict.action === 'challenge' ? c.verdict : challengeOf(c.verdict);
+        if (verified !== null) {
+          if (verified(ctx)) continue;
+        } else if (c.action === 'deny') {
+          // Cannot tell who holds a pass here: ask for one instead of denying everyone.
+          if (challenge === null) challenge = challengeOf(c.verdict);
           continue;
         }
-        if (verified(ctx)) continue;
+        // A limit without a verifier applies to every matching client: a person
+        // stays under a per-client rate the detector sets above human pace.
       }
       const v = c.action === 'deny' ? c.verdict : mitigations.limit(c, ctx.clientKey, now);
       if (v !== null) return v;
