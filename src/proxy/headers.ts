@@ -12,6 +12,11 @@ const FORWARDING = new Set(['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded
 /** Lower-case tokens of a Connection header, or null when there are none beyond keep-alive/close. */
 export function connectionTokens(value: string | string[] | undefined): Set<string> | null {
   if (!value) return null;
+  // Nearly every request says just "keep-alive" or "close": no split, no allocation.
+  if (typeof value === 'string' && value.length <= 10) {
+    const l = value.toLowerCase();
+    if (l === 'keep-alive' || l === 'close') return null;
+  }
   const text = Array.isArray(value) ? value.join(',') : value;
   let set: Set<string> | null = null;
   for (const raw of text.split(',')) {
