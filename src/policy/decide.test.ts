@@ -63,6 +63,21 @@ test('newsletter burst: 250 people behind one NAT /24, 40 requests each at once,
   assert.equal(refused, 0);
 });
 
+test('one office NAT address: 100 people open a newsletter within 10 s, and log in within 5 min, under the defaults', () => {
+  const p = policyOf({});
+  const view = new View();
+  let refused = 0;
+  for (let person = 0; person < 100; person++) {
+    const t = T0 + person * 100; // one new person every 100 ms
+    for (let r = 0; r < 40; r++) if (p.decide(req('198.51.100.20', r === 0 ? '/news/appeal' : `/static/${r}.js`, { fingerprint: person }), view, t) !== null) refused++;
+  }
+  for (let person = 0; person < 100; person++) {
+    const t = T0 + 60_000 + person * 3000; // 100 logins (page + POST) over 5 minutes
+    for (const m of ['GET', 'POST']) if (p.decide(req('198.51.100.20', '/login', { method: m, fingerprint: person }), view, t) !== null) refused++;
+  }
+  assert.equal(refused, 0);
+});
+
 test('allow list wins over deny, bans and limits; deny list refuses with 403', () => {
   const p = policyOf({ allow: ['192.0.2.0/24'], deny: ['192.0.2.9', '198.51.100.0/24'], rate_limits: { default: { address: { rate: '1/s', burst: 1 } } } });
   const view = new View();

@@ -17,7 +17,7 @@ test('limit shorthands: "off", a rate (burst = 10 s worth), or { rate, burst }',
 
 test('class defaults stay unless the class names the key itself', () => {
   const c = policySchema.parse({ rate_limits: { classes: { login: { address: '1/m' }, api: { address: 'off' } } } });
-  assert.deepEqual(c.rate_limits.classes.login.prefix, { rate: 2, burst: 200 }, 'built-in login prefix default kept');
+  assert.deepEqual(c.rate_limits.classes.login.prefix, { rate: 5, burst: 300 }, 'built-in login prefix default kept');
   assert.deepEqual(c.rate_limits.classes.login.address, { rate: 1 / 60, burst: 1 });
   assert.equal(c.rate_limits.classes.api.address, null);
   assert.ok(c.rate_limits.classes.static.address, 'untouched classes keep their defaults');

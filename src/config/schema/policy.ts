@@ -101,10 +101,13 @@ const DEFAULTS = {
 };
 
 const CLASS_DEFAULTS: Record<string, z.output<typeof limitSet>> = {
-  // Assets: a cold cache loads many at once; the micro-cache serves floods of them.
-  static: { address: { rate: 200, burst: 1000 }, prefix: { rate: 2000, burst: 10000 } },
-  // A person logs in a few times an hour; credential stuffing tries thousands.
-  login: { address: { rate: 10 / 60, burst: 20 }, prefix: { rate: 2, burst: 200 } },
+  // Assets: a cold browser cache loads ~40 at once per person, and an office
+  // NAT may hold a hundred people opening the same newsletter; the micro-cache
+  // serves floods of assets, the detector sees cache-busting.
+  static: { address: { rate: 500, burst: 5000 }, prefix: { rate: 5000, burst: 50000 } },
+  // A person logs in a few times an hour, but a whole office logs in at 9:00
+  // from one NAT address; credential stuffing from one source tries thousands.
+  login: { address: { rate: 0.5, burst: 60 }, prefix: { rate: 5, burst: 300 } },
   // Card testing hits the donation form; a donor submits it once or twice.
   donate: { address: { rate: 1, burst: 60 }, prefix: { rate: 10, burst: 600 } },
 };
