@@ -118,6 +118,13 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
     await state.start();
     const sh = state.health();
     if (!sh.connected) log.warn({ backend: sh.backend, error: sh.error }, 'shared state not reachable at start: defending on this node\'s own view until it is');
+    // The admin listener first: if its port is taken nothing else is left open (the process can exit).
+    try {
+      await control.start();
+    } catch (e) {
+      if (!opts.state) await state.close();
+      throw e;
+    }
     http = createHttpListener(hooks, c.limits);
     if (detector) noteDeadlines(http, detector);
     await listen(http, c.listen);
@@ -133,7 +140,6 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
       traffic.tick(now);
     }, 1000);
     tick.unref();
-    await control.start();
     checkOrigin(c.origin, log);
   }
 

@@ -84,3 +84,21 @@ test('/metrics needs the token off loopback unless metrics_public', async () => 
     await origin.close();
   }
 });
+
+test('an admin port in use fails start with a hint and leaves no proxy listener open', async () => {
+  const { createServer } = await import('node:net');
+  const busy = createServer();
+  await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
+  const port = (busy.address() as { port: number }).port;
+  const origin = await startEchoOrigin();
+  try {
+    await assert.rejects(startShield(origin.url, { admin: { listen: `127.0.0.1:${port}` } }), (e: unknown) => {
+      assert.equal((e as { code?: string }).code, 'E_ADMIN_LISTEN');
+      assert.match((e as { hint?: string }).hint ?? '', /admin\.listen/);
+      return true;
+    });
+  } finally {
+    busy.close();
+    await origin.close();
+  }
+});
