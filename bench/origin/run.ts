@@ -100,7 +100,7 @@ async function main() {
     detector: { enabled: false },
     policy: { rate_limits: { enabled: false } },
     limits: { max_connections_per_ip: 100_000 },
-    origin_protection: { admission: AUTO ? { concurrency: 'auto', min_concurrency: 1, max_concurrency: CAPACITY, reserved_share: RESERVE } : { concurrency: CAPACITY, reserved_share: RESERVE } },
+    origin_protection: { admission: AUTO ? { concurrency: 'auto', min_concurrency: 2, max_concurrency: CAPACITY, reserved_share: RESERVE } : { concurrency: CAPACITY, reserved_share: RESERVE } },
   });
   const app = createApp(config, { log: createLogger('silent') });
   await app.start();
@@ -179,7 +179,7 @@ async function main() {
   for (const r of rows) console.log(`| ${r.join(' | ')} |`);
   console.log('\nattack responses:', JSON.stringify(attack.statuses));
   console.log('attack requests that reached the origin:', attackStats.byRoute['/search'] ?? 0, 'of', attack.ok + attack.fail, '; origin rejected (its own 503):', attackStats.rejected);
-  console.log('admission:', JSON.stringify({ shed: adm.shed, expired: adm.expired, admitted: adm.admitted, limit: adm.limit }));
+  console.log('admission:', JSON.stringify({ shed: adm.shed, expired: adm.expired, admitted: adm.admitted, limit: adm.limit, originMs: adm.originMs }));
   console.log('origin stopped, by path:', JSON.stringify(verdicts));
   console.log('quiet donate p50/p99 ms:', pct(quiet.lat, 50).toFixed(1), qp99.toFixed(1), '; under attack:', pct(under.lat, 50).toFixed(1), up99.toFixed(1));
   await shield.close();

@@ -81,7 +81,9 @@ export class GradientLimit implements Limit {
       next = limit * 0.8; // timeouts and refused connections: back off multiplicatively (AIMD)
     } else {
       const gradient = Math.max(0.5, Math.min(1, (this.o.tolerance * this.longRtt) / short));
-      next = limit * gradient + Math.sqrt(limit);
+      // Headroom (√limit, as Envoy) only while latency is within tolerance:
+      // added to a cut it would hold small limits above the knee for good.
+      next = gradient < 1 ? limit * gradient : limit + Math.sqrt(limit);
       // App-limited: with less than half the limit in use, latency says nothing about more load.
       if (this.maxInFlight < limit / 2) next = Math.min(next, limit);
     }
