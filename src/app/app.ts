@@ -125,13 +125,20 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
       if (!opts.state) await state.close();
       throw e;
     }
+    // A listener that cannot open closes what start opened so far (else the process would hang on it).
+    const unwind = async (e: unknown): Promise<never> => {
+      for (const srv of [http, tls]) srv?.close(() => {});
+      await control.stop();
+      if (!opts.state) await state.close();
+      throw e;
+    };
     http = createHttpListener(hooks, c.limits);
     if (detector) noteDeadlines(http, detector);
-    await listen(http, c.listen);
+    await listen(http, c.listen).catch(unwind);
     if (c.tls.cert && c.tls.listen) {
       tls = createTlsListener(hooks, c.limits, c.tls);
       if (detector) noteDeadlines(tls, detector);
-      await listen(tls, c.tls.listen);
+      await listen(tls, c.tls.listen).catch(unwind);
     }
     tick = setInterval(() => {
       const now = clock.now(); // one clock read per tick, shared by every ticking module

@@ -102,3 +102,27 @@ test('an admin port in use fails start with a hint and leaves no proxy listener 
     await origin.close();
   }
 });
+
+test('a proxy port in use fails start and closes the admin listener it had opened', async () => {
+  const { createServer, connect } = await import('node:net');
+  const busy = createServer();
+  await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
+  const busyPort = (busy.address() as { port: number }).port;
+  const free = createServer();
+  await new Promise<void>((r) => free.listen(0, '127.0.0.1', r));
+  const adminPort = (free.address() as { port: number }).port;
+  await new Promise<void>((r) => free.close(() => r()));
+  const origin = await startEchoOrigin();
+  try {
+    await assert.rejects(startShield(origin.url, { listen: `127.0.0.1:${busyPort}`, admin: { listen: `127.0.0.1:${adminPort}` } }), /port is in use/);
+    const refused = await new Promise<boolean>((resolve) => {
+      const s = connect({ host: '127.0.0.1', port: adminPort });
+      s.once('connect', () => (s.destroy(), resolve(false)));
+      s.once('error', () => resolve(true));
+    });
+    assert.ok(refused, 'the admin listener was closed');
+  } finally {
+    busy.close();
+    await origin.close();
+  }
+});
