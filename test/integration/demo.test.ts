@@ -68,6 +68,19 @@ test('the donor API answers JSON records through the shield, 404 for unknown ids
   await none.arrayBuffer();
 });
 
+test('login POST and the CPU-costly search work through the shield', async () => {
+  const ok = await fetch(`${base}/login`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'user=volunteer&password=riverton', redirect: 'manual' });
+  assert.equal(ok.status, 200);
+  assert.match(ok.headers.get('set-cookie') ?? '', /demo_session=/);
+  await ok.arrayBuffer();
+  const wrong = await fetch(`${base}/login`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'user=volunteer&password=nope' });
+  assert.equal(wrong.status, 401);
+  await wrong.arrayBuffer();
+  const search = await fetch(`${base}/search?q=water`);
+  assert.equal(search.status, 200);
+  assert.match(await search.text(), /results for “water”/);
+});
+
 test('the demo stops cleanly on SIGINT (Ctrl+C)', async () => {
   child.proc.kill('SIGINT');
   assert.equal(await child.exited, 0);

@@ -15,7 +15,7 @@ let shield: App & { port: number };
 before(async () => {
   origin = await startEchoOrigin();
   shield = await startShield(origin.url, {
-    limits: { header_timeout: '1500ms', body_min_rate: '1kb', body_grace: '1s', max_body_bytes: '64kb', max_connections_per_ip: 4 },
+    limits: { header_timeout: '1500ms', body_min_rate: '1kb', body_grace: '1s', max_body_bytes: '64kb', max_connections_per_ip: 4, idle_timeout: '1s' },
   });
 });
 after(async () => {
@@ -121,4 +121,24 @@ test('oversized headers get 431', async () => {
   const r = await sendRaw(shield.port, `GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ${'b'.repeat(20_000)}\r\n\r\n`, { localAddress: '127.0.0.24' });
   assert.equal(r.status, 431);
   assert.match(r.text, /rampart-verdict: parse\/header-too-large/);
+});
+
+test('an idle keep-alive connection is closed after idle_timeout; a busy one is kept', async () => {
+  const s = connect({ port: shield.port, host: '127.0.0.1', localAddress: '127.0.0.25' });
+  s.on('error', () => {});
+  let reply = '';
+  const closed = new Promise<void>((r) => s.on('close', () => r()));
+  s.on('data', (d) => (reply += d.toString('latin1')));
+  await new Promise<void>((r) => s.on('connect', () => r()));
+  s.write('GET /first HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+  while (!/\r\n\r\n[\s\S]*"\/first"/.test(reply)) await new Promise((r) => setTimeout(r, 20));
+  // Used again within the idle timeout: the same connection serves a second request.
+  await new Promise((r) => setTimeout(r, 300));
+  s.write('GET /second HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+  while (!reply.includes('"/second"')) await new Promise((r) => setTimeout(r, 20));
+  assert.equal(reply.match(/HTTP\/1\.1 200 /g)?.length, 2);
+  assert.match(reply, /keep-alive: timeout=1/i, 'the client is told how long an idle connection stays open');
+  // Then left idle: the shield closes it (the test would hang here otherwise).
+  await closed;
+  assert.ok(s.destroyed);
 });
