@@ -20,11 +20,13 @@ Options:
 
 Signals: SIGHUP reloads the file; SIGTERM or SIGINT drains and exits.`;
 
+/** Flags that override keys of the file (or stand in for it). */
+function overrides(values: Record<string, unknown>): boolean {
+  return Boolean(values.origin || values.listen || (values.host as string[] | undefined)?.length);
+}
+
 export function configFromFlags(values: Record<string, unknown>): Config {
-  if (values.config) {
-    const fileConfig = loadConfigFile(String(values.config));
-    if (!values.origin && !values.listen) return fileConfig;
-  }
+  if (values.config && !overrides(values)) return loadConfigFile(String(values.config));
   if (!values.origin && !values.config) throw new UsageError('start: give -c FILE or --origin URL', "e.g. 'rampart start --origin http://127.0.0.1:3000'");
   const raw: Record<string, unknown> = values.config ? readConfigObject(String(values.config)) : {};
   if (values.origin) raw.origin = values.origin;
@@ -32,7 +34,7 @@ export function configFromFlags(values: Record<string, unknown>): Config {
   const hosts = values.host as string[] | undefined;
   if (hosts?.length) raw.hosts = hosts;
   if (!raw.hosts) raw.hosts = ['localhost', '127.0.0.1', String(raw.listen ?? '127.0.0.1:8080').replace(/:\d+$/, '').replace(/^\[|\]$/g, '') || 'localhost'];
-  return loadConfigObject(raw, 'flags');
+  return loadConfigObject(raw, values.config ? `${String(values.config)} with command-line flags` : 'command-line flags');
 }
 
 export async function run(argv: string[], out: (s: string) => void): Promise<number> {
@@ -44,20 +46,22 @@ export async function run(argv: string[], out: (s: string) => void): Promise<num
   });
   if (values.help) return out(help), 0;
   const config = configFromFlags(values);
-  const app = createApp(config);
+  const app = createApp(config, { configFile: values.config && !overrides(values) ? String(values.config) : undefined });
   await app.start();
   out(`rampart: shielding ${config.origin} at ${app.url()}`);
-  await serveUntilSignal(app, values.config ? String(values.config) : null, out);
+  // A reload re-reads the file and applies the same flags again, so --origin or
+  // --listen given at start keep winning over the file.
+  await serveUntilSignal(app, values.config ? () => configFromFlags(values) : null, out);
   return 0;
 }
 
-/** Keeps running; SIGHUP reloads `file`, SIGTERM/SIGINT drains and resolves. */
-export function serveUntilSignal(app: App, file: string | null, out: (s: string) => void): Promise<void> {
+/** Keeps running; SIGHUP reloads through `load` (null: no file to reload), SIGTERM/SIGINT drains and resolves. */
+export function serveUntilSignal(app: App, load: (() => Config) | null, out: (s: string) => void): Promise<void> {
   return new Promise((resolve) => {
     const onHup = () => {
-      if (!file) return void out('rampart: SIGHUP ignored (no config file)');
+      if (!load) return void out('rampart: SIGHUP ignored (no config file)');
       try {
-        const next = loadConfigFile(file);
+        const next = load();
         app.reload(next).catch((e: unknown) => app.log.error({ err: e }, 'reload refused'));
       } catch (e) {
         app.log.error({ err: e instanceof RampartError ? e.message : String(e) }, 'reload refused: the old configuration keeps running');
