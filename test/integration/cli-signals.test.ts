@@ -93,6 +93,18 @@ test('SIGHUP: a good file is applied; a bad file is refused and the old config k
   assert.equal(child.proc.exitCode, null, 'still running');
 });
 
+test('SIGHUP with flags given at start: the flags keep overriding the re-read file', async () => {
+  const fileOrigin = await namedOrigin('file');
+  const flagOrigin = await namedOrigin('flag');
+  const file = writeConfig('flags.yaml', yaml(fileOrigin.url));
+  const { child, base } = await startRampart(['-c', file, '--origin', flagOrigin.url, '--host', '127.0.0.1']);
+  assert.equal((await get(`${base}/`)).body, 'origin flag');
+  writeFileSync(file, yaml(fileOrigin.url).replace('level: info', 'level: debug'));
+  child.proc.kill('SIGHUP');
+  await child.waitFor(/configuration reloaded/);
+  assert.equal((await get(`${base}/`)).body, 'origin flag', '--origin still wins after the reload');
+});
+
 test('SIGTERM drains the request in flight, then the process exits 0', async () => {
   const o = await namedOrigin('drain');
   const { child, base } = await startRampart(['--origin', o.url, '--listen', '127.0.0.1:0']);
