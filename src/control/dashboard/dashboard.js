@@ -70,7 +70,7 @@
     if (s.activeIncident || (s.classification && s.classification.length)) {
       const what = s.classification && s.classification.length ? s.classification.join(' + ').replace(/_/g, ' ') : 'unclassified anomaly';
       b.className = 'banner alert';
-      b.textContent = 'Attack in progress' + (s.activeIncident ? ' (incident ' + s.activeIncident.id + ')' : '') + ': ' + what + ' — mode ' + s.mode.replace('_', ' ') + '.';
+      b.textContent = 'Attack in progress' + (s.activeIncident ? ' (incident ' + s.activeIncident.id + ')' : '') + ': ' + what + ' — mode ' + s.mode.replace('_', ' ') + '.' + (s.activeIncident && s.activeIncident.verdict ? ' ' + s.activeIncident.verdict : '');
     } else if (s.mode !== 'normal') {
       b.className = 'banner watch';
       b.textContent = 'Mode ' + s.mode.replace('_', ' ') + ' — watching traffic closely.';
@@ -119,7 +119,8 @@
       const tr = body.insertRow();
       cell(tr, String(inc.id));
       cell(tr, inc.startedAt ? new Date(inc.startedAt).toLocaleString() : '');
-      cell(tr, (inc.vectors || []).map((v) => (typeof v === 'string' ? v : v.vector)).join(', '));
+      cell(tr, inc.status || (inc.endedAt ? 'closed' : 'open'));
+      cell(tr, inc.verdict || (inc.vectors || []).map((v) => (typeof v === 'string' ? v : v.vector).replace(/_/g, ' ')).join(', '));
       if (!hasReports) {
         cell(tr, '');
         continue;
