@@ -5,7 +5,7 @@
 import type { CacheSink, RequestContext } from '../core/model.js';
 import { freshnessMs, parseCacheControl } from './cache-control.js';
 import type { RouteRule } from './rules.js';
-import { entrySize, type ByteStore, type Entry } from './store.js';
+import { entrySize, headerText, type ByteStore, type Entry } from './store.js';
 
 type Headers = Record<string, string | string[] | undefined>;
 
@@ -160,9 +160,4 @@ export class Fill implements CacheSink {
     this.state = 'settled';
     this.host.settle(this, e);
   }
-}
-
-export function headerText(v: string | string[] | undefined): string {
-  if (v === undefined) return '';
-  return (Array.isArray(v) ? v.join(',') : v).trim();
 }

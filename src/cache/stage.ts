@@ -6,7 +6,7 @@
 // Per request: one key string, one Map lookup; waiters cost a closure each.
 import { verdict, type CacheSink, type Mode, type RequestContext, type Stage, type StageResult, type Verdict } from '../core/model.js';
 import type { CacheConfig } from '../config/schema/origin-protection.js';
-import { Fill, headerText, type FillHost } from './fill.js';
+import { Fill, type FillHost } from './fill.js';
 import { cacheKey, compileCookieFilter, normaliseQuery } from './key.js';
 import { PassMarks } from './pass-marks.js';
 import { compileRules, type RouteRule } from './rules.js';
@@ -126,8 +126,7 @@ export function compileCache(config: CacheConfig, deps: CacheDeps): Cache {
 
   function lookup(ctx: RequestContext, key: string, rule: RouteRule, attack: boolean, waited: boolean): StageResult {
     const now = deps.now();
-    const headers = ctx.req.headers;
-    const e = store.find(key, (n) => headerText(headers[n]), now);
+    const e = store.find(key, ctx.req.headers, now);
     if (e !== null && now < freshUntil(e)) {
       s.hits++;
       write(ctx, e, HIT, now);

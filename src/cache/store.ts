@@ -45,7 +45,14 @@ export function usableUntil(e: Entry): number {
   return freshUntil(e) + Math.max(e.swrMs, e.staleMs);
 }
 
-export type HeaderLookup = (name: string) => string;
+/** Request headers as Node gives them (lower-case names). */
+export type RequestHeaders = Record<string, string | string[] | undefined>;
+
+/** A header's value as one trimmed string ('' when absent); repeated headers joined by commas. */
+export function headerText(v: string | string[] | undefined): string {
+  if (v === undefined) return '';
+  return (Array.isArray(v) ? v.join(',') : v).trim();
+}
 
 export class ByteStore {
   readonly maxBytes: number;
@@ -65,7 +72,7 @@ export class ByteStore {
   }
 
   /** The variant matching the request, or null. Dead entries are dropped on the way. */
-  find(key: string, header: HeaderLookup, now: number): Entry | null {
+  find(key: string, headers: RequestHeaders, now: number): Entry | null {
     const list = this.map.get(key);
     if (list === undefined) return null;
     let hit: Entry | null = null;
@@ -75,7 +82,7 @@ export class ByteStore {
         this.drop(list, i);
         continue;
       }
-      if (hit === null && matches(e, header)) hit = e;
+      if (hit === null && matches(e, headers)) hit = e;
     }
     if (list.length === 0) this.map.delete(key);
     else if (hit !== null) {
@@ -145,10 +152,10 @@ export class ByteStore {
   }
 }
 
-function matches(e: Entry, header: HeaderLookup): boolean {
+function matches(e: Entry, headers: RequestHeaders): boolean {
   const names = e.varyNames;
   if (names === null) return true;
-  for (let i = 0; i < names.length; i++) if (header(names[i]) !== e.varyValues[i]) return false;
+  for (let i = 0; i < names.length; i++) if (headerText(headers[names[i]]) !== e.varyValues[i]) return false;
   return true;
 }
 

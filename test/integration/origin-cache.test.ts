@@ -55,7 +55,7 @@ test('coalesced waiters of an uncacheable answer each go to the origin (nothing 
   origin.set('/mine', { headers: { 'cache-control': 'private' } });
   origin.hold();
   const all = Array.from({ length: 5 }, () => get(app.base, '/mine'));
-  await until(() => origin.held() === 1, 'leader at the origin');
+  await until(() => origin.held() === 1 && app.cacheStats()!.coalesced === 4, 'leader at the origin, four waiting');
   origin.release();
   const got = await Promise.all(all);
   assert.equal(origin.hits('/mine'), 5);
