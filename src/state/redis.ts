@@ -15,7 +15,8 @@ import { DEFAULT_KEY_ROTATION, type MemoryStateOptions } from './memory.js';
 import { checkMitigation } from './mitigation-table.js';
 import { Outbox, type OutboxOp } from './outbox.js';
 import { PendingCounts } from './pending-counts.js';
-import { decodeKeys, decodeMessage, decodeSnapshot, encodeMessage, type ChangeMessage } from './redis-codec.js';
+import { decodeKeys, decodeMessage, decodeSnapshot, type ChangeMessage } from './redis-codec.js';
+import { pushOp, queueReseed, syncCounts, type Commands } from './redis-ops.js';
 import { openRedis, whenReady, type RedisClient, type RedisConnectOptions } from './redis-connect.js';
 import { APPLY_LUA, KEYS_LUA, redisKeys, SWEEP_LUA } from './redis-scripts.js';
 import type { SharedState, StateHealth } from './types.js';
@@ -43,15 +44,6 @@ export interface RedisState extends SharedState {
   stats(): { outbox: number; outboxDropped: number; reconciles: number; pendingSeconds: number };
 }
 
-/** Recent seconds whose global sums each pass fetches (late flushes of other nodes keep arriving). */
-const FETCH_SECONDS = 5;
-const COUNTS_TTL_S = 600;
-
-type Commands = RedisClient & {
-  rampartApply(k1: string, k2: string, k3: string, k4: string, ...argv: (string | number)[]): Promise<number>;
-  rampartKeys(k1: string, k2: string, ...argv: (string | number)[]): Promise<[string, string, string]>;
-  rampartSweep(k1: string, k2: string, k3: string, now: number): Promise<number>;
-};
 
 export function createRedisState(opts: RedisStateOptions = {}): RedisState {
   const now = opts.now ?? Date.now;
@@ -99,23 +91,7 @@ export function createRedisState(opts: RedisStateOptions = {}): RedisState {
   }
 
   async function push(op: OutboxOp): Promise<void> {
-    const c = cmd!;
-    const msg = encodeMessage(node, op.kind, op.data);
-    const put = op.seed ? 'seed' : 'put';
-    if (op.kind === 'ban') {
-      const b = op.data as Ban;
-      await c.rampartApply(K.bans, K.banExpiry, K.version, K.banGone, put, parseBanTarget(b.target)!.id, JSON.stringify(b), b.until, K.channel, msg, b.createdAt);
-    } else if (op.kind === 'unban') {
-      await c.rampartApply(K.bans, K.banExpiry, K.version, K.banGone, 'del', parseBanTarget(op.data as string)!.id, '', 0, K.channel, msg, now());
-    } else if (op.kind === 'mit') {
-      const m = op.data as Mitigation;
-      await c.rampartApply(K.mitigations, K.mitigationExpiry, K.version, K.mitigationGone, put, m.id, JSON.stringify(m), m.until, K.channel, msg, m.createdAt);
-    } else if (op.kind === 'unmit') {
-      await c.rampartApply(K.mitigations, K.mitigationExpiry, K.version, K.mitigationGone, 'del', op.data as string, '', 0, K.channel, msg, now());
-    } else {
-      const d = op.data as { field: string; value: string };
-      await c.rampartApply(K.mode, K.banExpiry, K.version, K.banGone, op.seed ? 'setnx' : 'set', d.field, d.value, 0, K.channel, msg, 0);
-    }
+    await pushOp(cmd!, K, node, op, now());
     outbox.settle(op);
   }
 
@@ -155,65 +131,14 @@ export function createRedisState(opts: RedisStateOptions = {}): RedisState {
   }
 
   // ---- the sync pass ----
-  async function syncCounts(t: number): Promise<string | null> {
-    const batch = pending.take();
-    const top = Math.max(Math.floor(t / 1000), latestSecond);
-    const seconds: number[] = [];
-    for (let s = top - FETCH_SECONDS + 1; s <= top; s++) if (s > 0) seconds.push(s);
-    const m = cmd!.multi();
-    for (const [s, counts] of batch) {
-      for (const name in counts) {
-        const v = counts[name];
-        if (Number.isInteger(v)) m.hincrby(K.counts(s), name, v);
-        else m.hincrbyfloat(K.counts(s), name, v);
-      }
-      m.expire(K.counts(s), COUNTS_TTL_S);
-    }
-    for (const s of seconds) m.hgetall(K.counts(s));
-    m.get(K.version);
-    let res: [Error | null, unknown][] | null;
-    try {
-      res = await m.exec();
-      if (!res) throw new Error('redis transaction aborted');
-    } catch (e) {
-      pending.restore(batch);
-      throw e;
-    }
-    const base = res.length - seconds.length - 1;
-    for (let i = 0; i < seconds.length; i++) {
-      const [err, h] = res[base + i];
-      const sums: Record<string, number> = {};
-      let any = false;
-      if (!err && h && typeof h === 'object') for (const [k, v] of Object.entries(h as Record<string, string>)) (sums[k] = Number(v)), (any = true);
-      const mine = pending.get(seconds[i]);
-      if (mine) for (const k in mine) (sums[k] = (sums[k] ?? 0) + mine[k]), (any = true);
-      if (any) view.counters.set(seconds[i], sums);
-    }
-    const [verr, v] = res[res.length - 1];
-    return verr ? null : (v as string | null);
-  }
 
-  /**
-   * The store has no version: it is new, or it restarted without its data. Our view is then
-   * the best record left, so it is written back (as outbox ops) instead of being wiped.
-   */
-  function reseed(t: number): void {
-    const keep = (key: string) => !outbox.has(key); // our own unconfirmed writes are newer than the view's copy
-    for (const b of view.bans()) {
-      const key = `ban:${parseBanTarget(b.target)!.id}`;
-      if (b.until > t && keep(key)) outbox.push({ key, kind: 'ban', data: b, until: b.until, seed: true });
-    }
-    for (const m of view.mitigations()) if (m.until > t && keep(`mit:${m.id}`)) outbox.push({ key: `mit:${m.id}`, kind: 'mit', data: m, until: m.until, seed: true });
-    const fields: [string, string][] = [['detector', view.detectorMode()], ['override', view.overriddenMode() ?? ''], ['enforcement', view.enforcement()]];
-    for (const [field, value] of fields) if (keep(`mode:${field}`)) outbox.push({ key: `mode:${field}`, kind: 'mode', data: { field, value }, until: Infinity, seed: true });
-  }
 
   async function reconcile(t: number): Promise<void> {
     const res = await cmd!.multi().get(K.version).hgetall(K.bans).hgetall(K.mitigations).hgetall(K.mode).hgetall(K.keys).exec();
     if (!res || res.some(([e]) => e)) throw res?.find(([e]) => e)?.[0] ?? new Error('redis transaction aborted');
     const [v, bans, mitigations, mode, keys] = res.map(([, x]) => x) as [string | null, Record<string, string>, Record<string, string>, Record<string, string>, Record<string, string>];
     if (v === null) {
-      reseed(t);
+      queueReseed(view, outbox, t);
       for (const op of outbox.pending(t)) await push(op);
       return reconcile(t);
     }
@@ -244,9 +169,9 @@ export function createRedisState(opts: RedisStateOptions = {}): RedisState {
     try {
       // After a reconnect, look for a store that lost its data before replaying our writes
       // (which would recreate the version and hide the loss).
-      if (needReconcile && (await cmd!.exists(K.version)) === 0) reseed(t);
+      if (needReconcile && (await cmd!.exists(K.version)) === 0) queueReseed(view, outbox, t);
       for (const op of outbox.pending(t)) await push(op);
-      const v = await syncCounts(t);
+      const v = await syncCounts(cmd!, K, pending, view, t, latestSecond);
       if (needReconcile) await syncKeys(t, false);
       if (needReconcile || v === null || Number(v) !== lastVersion) await reconcile(t);
       if (t - lastReconcileAt >= reconcileInterval) {
