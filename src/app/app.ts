@@ -167,7 +167,7 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
 
   async function reload(next: Config): Promise<void> {
     const old = graph;
-    const fresh = buildGraph(next, deps);
+    const fresh = buildGraph(next, { ...deps, previous: old });
     if (!sameAddress(old.config.listen, next.listen) || old.config.tls.cert !== next.tls.cert || old.config.tls.key !== next.tls.key) {
       await fresh.close();
       throw new StartupError('E_RELOAD_LISTEN', 'listen addresses and TLS files cannot change on reload', 'restart Rampart to change listeners');

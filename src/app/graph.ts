@@ -39,6 +39,8 @@ export interface GraphDeps {
   observers: readonly Observer[];
   /** The process's shared state (one per app, survives reloads); modules take narrow views of it. */
   state: SharedState;
+  /** The graph a reload replaces: policy keeps its rate-limit buckets from it. */
+  previous?: Graph | null;
   /** Processes sharing the origin (cluster workers): each admits origin_protection's limit / this. Default 1. */
   originShares?: number;
 }
@@ -68,7 +70,7 @@ export function buildGraph(config: Config, deps: GraphDeps): Graph {
     ? compileChallenge(config.challenge, { now: deps.now, keys: () => st.keys(), mode: () => st.mode(), enforcement: () => st.enforcement() })
     : null;
   // Policy runs before the challenge stage; unverifiedOnly mitigations ask it whether a pass is valid.
-  const policy = createPolicyStage(compilePolicy(config.policy, { verified: challenge === null ? undefined : challenge.verifies }), st, deps.now);
+  const policy = createPolicyStage(compilePolicy(config.policy, { verified: challenge === null ? undefined : challenge.verifies, previous: deps.previous?.policy.policy ?? null }), st, deps.now);
   const op = config.originProtection;
   const cache = op.cache.enabled ? compileCache(op.cache, { now: deps.now, mode: st ? () => st.mode() : () => 'normal', extraIgnoredCookies: [config.challenge.cookieName] }) : null;
   const admission = op.admission.enabled || op.circuit.enabled ? compileAdmission(op.admission, op.circuit, { now: deps.now, shares: deps.originShares }) : null;

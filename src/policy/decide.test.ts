@@ -201,3 +201,15 @@ test('IPv6 clients: allow and deny lists by prefix, bans by address', () => {
   assert.equal(rule(policyOf({}).decide(v6('2001:db8:9::5'), view, T0)), 'ban/manual');
   assert.equal(policyOf({}).decide(v6('2001:db8:9::6'), view, T0), null);
 });
+
+test('a reloaded policy keeps the buckets of the one it replaces (same table size)', () => {
+  const view = new View();
+  const raw = { rate_limits: { default: { address: { rate: '1/m', burst: 2 }, prefix: 'off' } } };
+  const first = policyOf(raw);
+  const ask = (p: ReturnType<typeof policyOf>) => rule(p.decide(req('10.2.3.4'), view, T0));
+  assert.deepEqual([ask(first), ask(first), ask(first)], [null, null, 'limit/address']);
+  const reloaded = policyOf({ ...raw, deny: ['192.0.2.0/24'] }, { previous: first });
+  assert.equal(ask(reloaded), 'limit/address', 'still limited after the reload');
+  const resized = policyOf({ rate_limits: { ...raw.rate_limits, tracked: 2048 } }, { previous: reloaded });
+  assert.equal(ask(resized), null, 'a new table size starts afresh');
+});

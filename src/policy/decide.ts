@@ -7,7 +7,8 @@
 import { compileCidrSet, type CidrSet } from '../core/cidr-set.js';
 import type { Ban, Enforcement, Mitigation, Mode, RequestContext, Verdict } from '../core/model.js';
 import type { PolicyConfig } from '../config/schema/policy.js';
-import { compileLimits, type Limits, type LimitStats } from './limits.js';
+import type { TokenBuckets } from '../core/token-bucket.js';
+import { compileLimits, type Limits, type LimitStats, type LimitTables } from './limits.js';
 import { createMitigationSet, matches, type MitigationSet } from './mitigations.js';
 import { compileRoutes, type RouteClassifier } from './routes.js';
 import { createBanVerdicts, PV } from './verdicts.js';
@@ -30,6 +31,8 @@ export interface PolicyOptions {
    * applies to every matching client (per-client rates sit above human pace).
    */
   verified?: (ctx: RequestContext) => boolean;
+  /** The policy this one replaces (config reload): its bucket tables are kept. */
+  previous?: Policy | null;
 }
 
 export interface Policy {
@@ -39,6 +42,8 @@ export interface Policy {
   /** Accept-time check (guard): true when `ip` is denied or banned and not allow-listed. */
   refusesAtAccept(ip: string, view: PolicyView, now: number): boolean;
   limitStats(): LimitStats | null;
+  /** Bucket tables handed to the next policy on reload. */
+  readonly tables: { limits: LimitTables | null; mitigations(): TokenBuckets | null };
 }
 
 export function compilePolicy(config: PolicyConfig, opts: PolicyOptions = {}): Policy {
@@ -46,9 +51,10 @@ export function compilePolicy(config: PolicyConfig, opts: PolicyOptions = {}): P
   const names = routes.names;
   const allow: CidrSet | null = config.allow.length > 0 ? compileCidrSet(config.allow) : null;
   const deny: CidrSet | null = config.deny.length > 0 ? compileCidrSet(config.deny) : null;
-  const limits: Limits | null = compileLimits(config.rateLimits, names);
+  const prev = opts.previous?.tables ?? null;
+  const limits: Limits | null = compileLimits(config.rateLimits, names, prev?.limits ?? null);
   const banVerdict = createBanVerdicts(config.bans.action === 'drop');
-  const mitigations: MitigationSet = createMitigationSet(Math.max(1024, config.rateLimits.tracked >>> 2));
+  const mitigations: MitigationSet = createMitigationSet(Math.max(1024, config.rateLimits.tracked >>> 2), prev?.mitigations() ?? null);
   const verified = opts.verified ?? null;
 
   function mitigate(ctx: RequestContext, view: PolicyView, now: number, cls: string): Verdict | null {
@@ -101,6 +107,7 @@ export function compilePolicy(config: PolicyConfig, opts: PolicyOptions = {}): P
       return view.isBanned(ip, now) !== null;
     },
     limitStats: () => (limits === null ? null : limits.stats()),
+    tables: { limits: limits === null ? null : limits.tables, mitigations: () => mitigations.buckets() },
   };
 }
 

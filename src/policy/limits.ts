@@ -24,7 +24,11 @@ export interface Limits {
   /** The limit verdict for this request in route class `cls`, or null (tokens taken). */
   check(ctx: RequestContext, cls: number, now: number): Verdict | null;
   stats(): LimitStats;
+  /** The bucket tables, so that a reloaded policy can keep them (and every client's state). */
+  readonly tables: LimitTables;
 }
+
+export type LimitTables = Readonly<Record<KeyType, TokenBuckets | null>>;
 
 export interface LimitStats {
   tracked: Record<'address' | 'prefix' | 'fingerprint', number>;
@@ -66,13 +70,22 @@ function take(t: TokenBuckets, r: Rule, key: number, now: number): Verdict | nul
   return wait === 0 ? null : r.verdicts.forWait(wait);
 }
 
-export function compileLimits(config: PolicyConfig['rateLimits'], names: readonly string[]): Limits | null {
+/**
+ * `keep`: the tables of the policy being replaced (config reload). A table of
+ * the same capacity is reused, so clients keep their buckets: a reload during
+ * an attack does not hand every limited source a fresh burst.
+ */
+export function compileLimits(config: PolicyConfig['rateLimits'], names: readonly string[], keep: LimitTables | null = null): Limits | null {
   if (!config.enabled) return null;
   const rules = Object.fromEntries(KEY_TYPES.map((t) => [t, compileRules(config, names, t)])) as Record<KeyType, (Rule | null)[]>;
   const used = (t: KeyType) => rules[t].some((r) => r !== null);
   if (!KEY_TYPES.some(used)) return null;
   const tracked = config.tracked;
-  const table = (t: KeyType, capacity: number) => (used(t) ? createTokenBuckets({ capacity, rate: 1, burst: 1 }) : null);
+  const table = (t: KeyType, capacity: number): TokenBuckets | null => {
+    if (!used(t)) return null;
+    const old = keep?.[t] ?? null;
+    return old !== null && old.capacity === capacity ? old : createTokenBuckets({ capacity, rate: 1, burst: 1 });
+  };
   const byAddress = table('address', tracked);
   const byPrefix = table('prefix', Math.max(1024, tracked >>> 2));
   const byFp = table('fingerprint', Math.max(1024, tracked >>> 4));
@@ -81,6 +94,7 @@ export function compileLimits(config: PolicyConfig['rateLimits'], names: readonl
   const tables = [byAddress, byPrefix, byFp, byRoute].filter((t): t is TokenBuckets => t !== null);
 
   return {
+    tables: { address: byAddress, prefix: byPrefix, fingerprint: byFp, route: byRoute },
     check(ctx, cls, now) {
       let v: Verdict | null = null;
       let r = ra[cls];

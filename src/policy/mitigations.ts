@@ -77,12 +77,14 @@ export interface MitigationSet {
   /** A limit mitigation's bucket for this client: the verdict or null. */
   limit(c: CompiledMitigation, clientKey: number, now: number): Verdict | null;
   size(): number;
+  /** The per-client buckets of limit mitigations (null until one was used); a reload keeps them. */
+  buckets(): TokenBuckets | null;
 }
 
-export function createMitigationSet(capacity: number): MitigationSet {
+export function createMitigationSet(capacity: number, keep: TokenBuckets | null = null): MitigationSet {
   let version = -1;
   let list: CompiledMitigation[] = [];
-  let buckets: TokenBuckets | null = null;
+  let buckets: TokenBuckets | null = keep !== null && keep.capacity === capacity ? keep : null;
   return {
     current(v, source) {
       if (v !== version) {
@@ -100,5 +102,6 @@ export function createMitigationSet(capacity: number): MitigationSet {
       return wait === 0 ? null : c.limits!.forWait(wait);
     },
     size: () => list.length,
+    buckets: () => buckets,
   };
 }

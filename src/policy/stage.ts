@@ -25,6 +25,8 @@ export interface PolicyStats {
 }
 
 export interface PolicyStage extends Stage {
+  /** The compiled policy (a reload passes it to the next compilePolicy as `previous`). */
+  readonly policy: Policy;
   stats(): PolicyStats;
   /**
    * For the connection guard: true when a new connection from `ip` is to be
@@ -59,6 +61,7 @@ export function createPolicyStage(policy: Policy, view: PolicyView, now: () => n
 
   return {
     name: 'policy',
+    policy,
     run(ctx: RequestContext): StageResult {
       const v = policy.decide(ctx, view, now());
       if (v === null) return null;

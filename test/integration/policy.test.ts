@@ -18,11 +18,12 @@ const clock = createManualClock(Date.now());
 const seen: { path: string; routeClass: string; shadowRule: string; peer: string }[] = [];
 let origin: EchoOrigin;
 let app: App;
+let raw: Record<string, unknown>;
 let port = 0;
 
 before(async () => {
   origin = await startEchoOrigin();
-  const config = loadConfigObject({
+  raw = {
     listen: '127.0.0.1:0',
     origin: origin.url,
     hosts: ['127.0.0.1'],
@@ -43,7 +44,8 @@ before(async () => {
         },
       },
     },
-  });
+  };
+  const config = loadConfigObject(raw);
   app = createApp(config, {
     log: createLogger(process.env.RAMPART_TEST_LOG ?? 'silent'),
     clock,
@@ -199,4 +201,15 @@ test('observe mode refuses nothing but counts what it would have done', async ()
     app.state.setEnforcement(before);
     app.state.removeBan('127.0.0.51');
   }
+});
+
+test('a config reload keeps every client\u2019s buckets: a limited source stays limited', async () => {
+  const out = [];
+  for (let i = 0; i < 4; i++) out.push((await get('/r', { from: '127.0.50.1' })).status);
+  assert.deepEqual(out, [200, 200, 200, 429]);
+  const policy = raw.policy as Record<string, unknown>;
+  await app.reload(loadConfigObject({ ...raw, policy: { ...policy, deny: [...(policy.deny as string[]), '192.0.2.0/24'] } }));
+  const after = await get('/r', { from: '127.0.50.1' });
+  assert.deepEqual([after.status, after.verdict], [429, 'limit/address']);
+  assert.equal((await get('/r', { from: '127.0.50.2' })).status, 200, 'others unaffected');
 });
