@@ -119,7 +119,8 @@ export function assess(s: SecondSample, w: SecondWindow, b: Baselines, history: 
   const volume = Math.max(fast, slow, cls);
   // A single source far above ban_min_rps is a flood even before the baseline is warm.
   const heavyAlone = heavyShare >= 0.5 && n >= cfg.minRps;
-  const anomalous = (warm && volume >= 1 && shifted) || slowConns || heavyAlone;
+  // Below min_rps in total nothing is a flood (small sites: a few synchronised visitors swing every ratio).
+  const anomalous = (warm && volume >= 1 && shifted && n >= cfg.minRps) || slowConns || heavyAlone;
   const distress = (s.forwarded > 0 && b.originMs.n > 0 && s.originMs > Math.max(3 * b.originMs.mean, b.originMs.mean + 500)) || (n > 0 && s.status.s5xx / n >= 0.2);
   const attackedClasses = sig.routeClasses.filter((c) => c.share >= 0.2 && c.lift >= cfg.minLift).map((c) => c.name);
   if (clsIdx >= 0 && cls >= 1 && !attackedClasses.includes(ROUTE_CLASSES[clsIdx])) attackedClasses.push(ROUTE_CLASSES[clsIdx]);

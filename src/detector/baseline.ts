@@ -7,7 +7,8 @@
 import { CountMin } from '../core/count-min.js';
 import { Ewma, alphaForHalfLife } from '../core/ewma.js';
 import type { BaselineFigures, SecondSample } from './events.js';
-import { CM_DEPTH, CM_WIDTH, type SecondWindow } from './window.js';
+import { ROUTE_CLASSES } from './events.js';
+import { CM_DEPTH, CM_WIDTH, type PendingKeys } from './window.js';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
@@ -57,8 +58,8 @@ export class Baselines {
     this.hourly = Array.from({ length: 24 }, () => new Ewma(ah));
   }
 
-  /** Folds one calm second into every baseline. */
-  learn(s: SecondSample, w: SecondWindow): void {
+  /** Folds one calm second (its sample and its key counts) into every baseline. */
+  learn(s: SecondSample, keys: PendingKeys): void {
     const n = s.requests;
     this.rps.update(n);
     this.sources.update(s.sources);
@@ -67,13 +68,13 @@ export class Baselines {
     if (s.forwarded > 0) this.originMs.update(s.originMs);
     if (n > 0) {
       this.perSource.update(n / Math.max(1, s.sources));
-      this.queryShare.update(w.withQuery / n);
+      this.queryShare.update(s.withQuery / n);
       this.share4xx.update(s.status.s4xx / n);
       this.share5xx.update(s.status.s5xx / n);
-      for (let i = 0; i < 7; i++) this.classShare[i].update(w.classes[i] / n);
+      for (let i = 0; i < 7; i++) this.classShare[i].update(s.classes[ROUTE_CLASSES[i]] / n);
     }
-    if (w.withQuery >= 8) this.queryUniq.update(s.queryUniqueness);
-    for (let i = 0; i < 7; i++) this.classCount[i].update(w.classes[i]);
+    if (s.withQuery >= 8) this.queryUniq.update(s.queryUniqueness);
+    for (let i = 0; i < 7; i++) this.classCount[i].update(s.classes[ROUTE_CLASSES[i]]);
     const hour = Math.floor((s.t % DAY) / HOUR);
     const day = Math.floor(s.t / DAY);
     if (this.hourLastDay[hour] !== day) {
@@ -81,10 +82,10 @@ export class Baselines {
       if (this.hourDays[hour] < 65535) this.hourDays[hour]++;
     }
     this.hourly[hour].update(n);
-    this.prefix.merge(w.pendPrefix);
-    this.fp.merge(w.pendFp);
-    this.path.merge(w.pendPath);
-    this.shape.merge(w.pendShape);
+    this.prefix.merge(keys.prefix);
+    this.fp.merge(keys.fp);
+    this.path.merge(keys.path);
+    this.shape.merge(keys.shape);
     if (++this.sinceHalve >= this.halfLifeS) {
       this.sinceHalve = 0;
       this.prefix.halve();

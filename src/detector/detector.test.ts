@@ -223,3 +223,30 @@ test('under_attack after widening to level 3, then recovering, then normal', () 
   assert.equal(r.state.mode(), 'normal');
   assert.equal(r.state.mitigations().length, 0);
 });
+
+test('a flood that changes its fingerprint gets a second signature mitigation, not a wider one', () => {
+  const r = run(WARM + 5, (sec, _r, out) => {
+    if (sec >= WARM && sec < WARM + 2) spread(2000, 2000, (src) => fact(src, '/news/3', { fp: BOT.fp, ua: BOT.ua }), out);
+    if (sec >= WARM + 2) spread(2000, 2000, (src) => fact(src + 1, '/news/4', { fp: 0xdeadbe02, ua: 'Go-http-client/1.1' }), out);
+  });
+  const ms = r.actions.filter((a) => a.action.kind === 'mitigation').map((a) => ({ at: (a.at - T0) / 1000 - WARM, level: a.action.level, fps: a.action.mitigation!.match.fingerprints }));
+  assert.deepEqual(ms.slice(0, 2), [{ at: 1, level: 1, fps: [BOT.fp] }, { at: 3, level: 1, fps: [0xdeadbe02] }]);
+  assert.match(r.actions[1].action.reason, /changed its signature/);
+  assert.equal(r.state.mitigations().length, 2, 'no wider mitigation within widen_after of the new one');
+});
+
+test('below min_rps in total nothing is an attack, whatever the ratios', () => {
+  let t = T0;
+  const state = createMemoryState({ now: () => t });
+  const d = createDetector(camelize(detectorSchema.parse({ warmup: '10s' })), { state });
+  const r = rng(5);
+  for (let sec = 0; sec < 60; sec++) {
+    // A tiny site: ~6 requests/s; then 12 synchronised visitors hit the donate form at once (18/s in total).
+    const out = legitSecond(r, 2);
+    if (sec >= 40 && sec < 45) for (let i = 0; i < 12; i++) out.push(fact(0x0a000100 + i, '/donate', { routeClass: 'donate' }));
+    for (const o of out) d.observe(o);
+    d.tick((t = T0 + (sec + 1) * 1000));
+  }
+  assert.equal(d.mode(), 'normal');
+  assert.equal(state.mitigations().length, 0);
+});

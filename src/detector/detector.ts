@@ -15,7 +15,7 @@ import { FAMILIES, ROUTE_CLASSES, type DetectorEvent, type DetectorSnapshot, typ
 import { Incident } from './incident.js';
 import { Mitigator, type DetectorState } from './mitigate.js';
 import { SeenSources } from './seen-sources.js';
-import { entropyOf, SecondWindow, type Observed } from './window.js';
+import { entropyOf, PendingKeys, SecondWindow, type Observed } from './window.js';
 
 export type { DetectorState } from './mitigate.js';
 export type { Observed } from './window.js';
@@ -64,6 +64,7 @@ export function createDetector(cfg: DetectorConfig, deps: DetectorDeps = {}): De
   let incident: Incident | null = null;
   let seq = 0;
   let slowAge = 0;
+  const lagged: { sample: SecondSample | null; keys: PendingKeys; calm: boolean } = { sample: null, keys: new PendingKeys(), calm: false };
   let last: { at: number; score: number; top: ReturnType<typeof signatureOf> } = { at: 0, score: 0, top: { sources: [], prefixes: [], fingerprints: [], paths: [], queryShapes: [], routeClasses: [] } };
 
   const enforcement = (): Enforcement => (cfg.enforcement === 'observe' || (state !== null && state.enforcement() === 'observe') ? 'observe' : 'enforce');
@@ -98,6 +99,7 @@ export function createDetector(cfg: DetectorConfig, deps: DetectorDeps = {}): De
       classes,
       families,
       entropy: { path: r3(entropyOf(w.histPath)), query: r3(entropyOf(w.histQuery)), ua: r3(entropyOf(w.histUa)), fingerprint: r3(entropyOf(w.histFp)) },
+      withQuery: w.withQuery,
       queryUniqueness: w.withQuery > 0 ? r3(Math.min(1, w.queries.count() / w.withQuery)) : 0,
       slowConnections: w.slow,
       score: 0,
@@ -231,7 +233,14 @@ export function createDetector(cfg: DetectorConfig, deps: DetectorDeps = {}): De
       s.score = a.score;
       series.score.push(a.score);
       step(now, s, a);
-      if (mode === 'normal' && !a.anomalous) base.learn(s, w);
+      // Learn a second only once the next one was calm too: the ramp of an attack never enters the baseline.
+      const calm = mode === 'normal' && !a.anomalous;
+      if (calm && lagged.sample !== null && lagged.calm) base.learn(lagged.sample, lagged.keys);
+      const keys = w.pend;
+      w.pend = lagged.keys;
+      lagged.keys = keys;
+      lagged.sample = s;
+      lagged.calm = calm;
       last = { at: now, score: a.score, top: signatureOf(w, base, 0) };
       if (++slowAge >= SLOW_RESET_S) {
         slowAge = 0;

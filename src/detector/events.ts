@@ -20,7 +20,7 @@ export interface SecondSample {
   requests: number;
   /** Requests that reached the origin (originMs ≥ 0). */
   forwarded: number;
-  /** Requests answered with a refusal verdict (not allow/serve). */
+  /** Requests answered by Rampart instead of the origin, cache answers aside (bans, limits, challenges, sheds). */
   refused: number;
   /** Distinct client addresses (HyperLogLog estimate). */
   sources: number;
@@ -36,6 +36,8 @@ export interface SecondSample {
   families: Record<string, number>;
   /** Normalised Shannon entropy (0..1) of paths, query strings, user agents, fingerprints. */
   entropy: { path: number; query: number; ua: number; fingerprint: number };
+  /** Requests carrying a query string. */
+  withQuery: number;
   /** Distinct query strings / requests carrying one (1 = every query unique, cache-busting). */
   queryUniqueness: number;
   /** Connections closed by header/body deadlines this second. */

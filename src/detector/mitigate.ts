@@ -31,6 +31,7 @@ export class Mitigator {
   private readonly cfg: DetectorConfig;
   private readonly incidentId: string;
   bans = 0;
+  private seq = 0;
 
   constructor(cfg: DetectorConfig, incidentId: string) {
     this.cfg = cfg;
@@ -50,6 +51,7 @@ export class Mitigator {
     }
     const onlyBans = a.vectors.every((v) => v.vector === 'single_source_flood' || v.vector === 'slow_connections');
     if (this.level === 0 && !onlyBans) this.widen(now, a, s, b, out, 'attack started');
+    else if (this.level >= 1 && this.level < 3 && !onlyBans && this.newSignature(now, a, s, b, out)) return out;
     else if (this.level > 0 && this.level < 3 && now - this.changedAt >= this.cfg.widenAfter && originLoaded(s, b)) {
       this.widen(now, a, s, b, out, `origin still loaded ${Math.round((this.cfg.widenAfter) / 1000)}s after the last action: ${s.forwarded} forwarded/s against a baseline of ${Math.round(b.forwarded.mean * 10) / 10}/s`);
     }
@@ -70,6 +72,30 @@ export class Mitigator {
     }
   }
 
+  /**
+   * The attack changed its signature (a new fingerprint or path with ≥ 20 % of
+   * the traffic that no active mitigation covers): scope a new level-1
+   * mitigation to it instead of widening to everyone.
+   */
+  private newSignature(now: number, a: Assessment, s: SecondSample, b: Baselines, out: MitigationAction[]): boolean {
+    const covered = new Set<string>();
+    for (const m of this.active.values()) {
+      for (const f of m.match.fingerprints) covered.add(`f${f}`);
+      for (const p of m.match.paths) covered.add(`p${p}`);
+      if (m.match.fingerprints.length === 0 && m.match.paths.length === 0) return false; // a wide one covers all
+    }
+    const fresh = a.signature.fingerprints.some((f) => f.share >= 0.1 && !covered.has(`f${f.key}`)) || (a.signature.fingerprints.length === 0 && a.signature.paths.some((p) => p.share >= 0.2 && p.label !== '/' && !covered.has(`p${p.label}`)));
+    if (!fresh || this.active.size >= 8) return false;
+    const m = this.build(1, now, a, s, b, 'the attack changed its signature');
+    if (m === null) return false;
+    const id = `${m.id}-${++this.seq}`;
+    const mm = { ...m, id };
+    this.active.set(id, mm);
+    this.changedAt = now;
+    out.push({ kind: 'mitigation', rule: mm.rule, level: 1, ban: null, mitigation: mm, reason: mm.reason, figures: { ...mm.figures }, applied: false });
+    return true;
+  }
+
   /** Adds the next level's mitigation (signature → route classes → everyone unverified). */
   private widen(now: number, a: Assessment, s: SecondSample, b: Baselines, out: MitigationAction[], why: string): void {
     for (let next = this.level + 1; next <= 3; next++) {
@@ -85,7 +111,8 @@ export class Mitigator {
 
   private build(level: number, now: number, a: Assessment, s: SecondSample, b: Baselines, why: string): Mitigation | null {
     const sig = a.signature;
-    const fps = sig.fingerprints.filter((x) => x.share >= 0.2);
+    // Every over-represented fingerprint (the signature already requires min_lift): floods often rotate a few user agents.
+    const fps = sig.fingerprints.filter((x) => x.share >= 0.05);
     // Mitigation paths are prefixes: "/" would match every path, so it never narrows anything.
     const paths = sig.paths.filter((x) => x.share >= 0.2 && x.label !== '/' && x.label !== '');
     const figures: Record<string, number> = { rps: s.requests, baselineRps: Math.round(b.rps.mean * 10) / 10, sources: s.sources, forwarded: s.forwarded, score: a.score, level };

@@ -1,8 +1,8 @@
 // The open second: what observe() adds to for every request, and what tick()
 // reads and clears. Fixed-size counters, histograms, HyperLogLogs and
 // space-saving tables; nothing grows with the number of clients or paths.
-// Memory ceiling: ~160 KiB (histograms 4 KiB, HLLs 5 KiB, heavy-hitter tables
-// ~20 KiB, pending baseline sketches 4 × 32 KiB). observe(): O(path+query+UA
+// Memory ceiling: ~290 KiB (histograms 4 KiB, HLLs 5 KiB, heavy-hitter tables
+// ~20 KiB, pending baseline sketches 4 × 32 KiB, twice). observe(): O(path+query+UA
 // length + log 256), zero allocation (labels are strings the request already holds).
 import { CountMin } from '../core/count-min.js';
 import { FNV_OFFSET, fnv1a, mix32, queryShapeHash } from '../core/hash.js';
@@ -44,6 +44,7 @@ export function classIndex(c: string): number {
   }
 }
 
+const CACHE_FAMILY = FAMILIES.indexOf('cache');
 const familyCache = new Map<string, number>();
 function familyIndex(rule: string): number {
   let i = familyCache.get(rule);
@@ -54,6 +55,21 @@ function familyIndex(rule: string): number {
   if (i < 0) i = FAMILIES.length - 1;
   if (familyCache.size < 1024) familyCache.set(rule, i); // rule names are compile-time constants; bounded anyway
   return i;
+}
+
+/** One second's key counts (prefix, fingerprint, path, query shape) on their way into the baseline. */
+export class PendingKeys {
+  readonly prefix = new CountMin(CM_WIDTH, CM_DEPTH);
+  readonly fp = new CountMin(CM_WIDTH, CM_DEPTH);
+  readonly path = new CountMin(CM_WIDTH, CM_DEPTH);
+  readonly shape = new CountMin(CM_WIDTH, CM_DEPTH);
+
+  clear(): void {
+    this.prefix.clear();
+    this.fp.clear();
+    this.path.clear();
+    this.shape.clear();
+  }
 }
 
 export class SecondWindow {
@@ -88,10 +104,8 @@ export class SecondWindow {
   /** Sources of connections closed by deadlines (slowloris); cleared by the detector on its own cadence. */
   readonly topSlow = new SpaceSaving(64);
   /** This second's keys, folded into the learned baseline at tick when the second was calm. */
-  readonly pendPrefix = new CountMin(CM_WIDTH, CM_DEPTH);
-  readonly pendFp = new CountMin(CM_WIDTH, CM_DEPTH);
-  readonly pendPath = new CountMin(CM_WIDTH, CM_DEPTH);
-  readonly pendShape = new CountMin(CM_WIDTH, CM_DEPTH);
+  /** This second's keys; the detector swaps it out at tick and folds it into the baseline one second later if both seconds were calm. */
+  pend = new PendingKeys();
   private readonly seen: SeenSources;
 
   constructor(seen: SeenSources) {
@@ -114,14 +128,14 @@ export class SecondWindow {
     this.rnd = x;
     const sample = (x & 3) === 0;
     if (sample) {
-      this.pendPrefix.add(c.prefixKey, 4);
-      this.pendFp.add(c.fingerprint, 4);
+      this.pend.prefix.add(c.prefixKey, 4);
+      this.pend.fp.add(c.fingerprint, 4);
     }
     this.histFp[mix32(c.fingerprint) & (HIST - 1)]++;
 
     const ph = fnv1a(c.path);
     this.topPaths.offer(ph, 1, c.path);
-    if (sample) this.pendPath.add(ph, 4);
+    if (sample) this.pend.path.add(ph, 4);
     this.histPath[mix32(ph) & (HIST - 1)]++;
     const q = c.query;
     if (q.length > 0) {
@@ -131,7 +145,7 @@ export class SecondWindow {
       this.histQuery[mix32(qh) & (HIST - 1)]++;
       const sh = queryShapeHash(q) ^ ph;
       this.topShapes.offer(sh, 1, c.query);
-      if (sample) this.pendShape.add(sh, 4);
+      if (sample) this.pend.shape.add(sh, 4);
     }
     // The tail of a user agent carries the versions; its length tells most of the rest apart.
     const ua = c.req.headers['user-agent'];
@@ -139,8 +153,10 @@ export class SecondWindow {
 
     this.classes[classIndex(c.routeClass)]++;
     const v = c.verdict;
-    this.families[familyIndex(v.rule)]++;
-    if (v.action !== 'allow' && v.action !== 'serve') this.refused++;
+    const fam = familyIndex(v.rule);
+    this.families[fam]++;
+    // Refused: anything but a forward or a cache answer (a challenge page is `serve` but still a refusal).
+    if (v.action !== 'allow' && fam !== CACHE_FAMILY) this.refused++;
     const st = c.status;
     if (st >= 500) this.s5xx++;
     else if (st >= 400) this.s4xx++;
@@ -170,10 +186,7 @@ export class SecondWindow {
     this.topFps.clear();
     this.topPaths.clear();
     this.topShapes.clear();
-    this.pendPrefix.clear();
-    this.pendFp.clear();
-    this.pendPath.clear();
-    this.pendShape.clear();
+    this.pend.clear();
   }
 }
 
