@@ -43,9 +43,9 @@ export function mitigation(id: string, until = T0 + 60_000, extra: Partial<Mitig
 }
 
 /** Polls `check` until it returns true (for background sync); fails after `ms`. */
-export async function eventually(what: string, check: () => boolean, ms = 5000): Promise<void> {
+export async function eventually(what: string, check: () => boolean | Promise<boolean>, ms = 5000): Promise<void> {
   const end = Date.now() + ms;
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > end) assert.fail(`not reached within ${ms} ms: ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }

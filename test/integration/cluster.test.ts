@@ -15,11 +15,11 @@ import { sendRaw } from '../helpers/raw.js';
 let origin: EchoOrigin;
 let c: ClusterHandle;
 let port = 0;
+const base = () => ({ listen: '127.0.0.1:0', origin: origin.url, hosts: ['127.0.0.1'], admin: { listen: '127.0.0.1:0' }, workers: 2, log: { level: process.env.RAMPART_TEST_LOG ?? 'silent' } });
 
 before(async () => {
   origin = await startEchoOrigin();
-  const config = loadConfigObject({ listen: '127.0.0.1:0', origin: origin.url, hosts: ['127.0.0.1'], admin: { listen: '127.0.0.1:0' }, workers: 2, log: { level: process.env.RAMPART_TEST_LOG ?? 'silent' } });
-  c = await startCluster(config, { log: createLogger('silent') });
+  c = await startCluster(loadConfigObject(base()), { log: createLogger('silent') });
   port = Number(new URL(c.url).port);
 });
 
@@ -105,4 +105,14 @@ test('cluster: a killed worker is replaced; connections on the other worker keep
   let ok = 0;
   for (let i = 0; i < 10; i++) if ((await sendRaw(port, GET(`/after/${i}`), { quietMs: 2000 })).status === 200) ok++;
   assert.equal(ok, 10, 'new connections are all served after the replacement');
+});
+
+test('cluster: a reload reaches every worker', async () => {
+  const ask = () => sendRaw(port, 'GET / HTTP/1.1\r\nHost: reload.test\r\nConnection: close\r\n\r\n', { quietMs: 2000 });
+  assert.notEqual((await ask()).status, 200, 'an unknown host is refused before the reload');
+  c.reload(loadConfigObject({ ...base(), hosts: ['127.0.0.1', 'reload.test'] }));
+  await eventually('a worker serves the new host', async () => (await ask()).status === 200, 10_000);
+  let ok = 0;
+  for (let i = 0; i < 10; i++) if ((await ask()).status === 200) ok++;
+  assert.equal(ok, 10, 'every connection, whichever worker takes it, has the new configuration');
 });
