@@ -250,3 +250,16 @@ test('below min_rps in total nothing is an attack, whatever the ratios', () => {
   assert.equal(d.mode(), 'normal');
   assert.equal(state.mitigations().length, 0);
 });
+
+test('the ramp second before an attack is not learned into the baseline', () => {
+  const r = run(WARM + 3, (sec, _r, out) => {
+    // One second of ramp under the flood threshold, then the flood.
+    if (sec === WARM - 1) spread(100, 100, (src) => fact(src, '/', { fp: BOT.fp, ua: BOT.ua }), out);
+    if (sec >= WARM) spread(2000, 2000, (src) => fact(src, '/', { fp: BOT.fp, ua: BOT.ua }), out);
+  });
+  assert.equal(r.startSecond, WARM);
+  const fp = r.start!.signature.fingerprints[0];
+  assert.equal(fp.key, BOT.fp);
+  // Learned, the ramp would be ~1.4 % of the baseline (100 of ~7,300 requests).
+  assert.ok(fp.baselineShare < 0.005, `baseline share ${fp.baselineShare}`);
+});
