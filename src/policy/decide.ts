@@ -2,7 +2,7 @@
 // allow list, deny list, bans, the detector's mitigations, then rate limits.
 // Returns the verdict policy would give (allow/limit/deny/drop/challenge) or
 // null to go on; enforcement (observe vs enforce) is the stage's business.
-// Hot path: synchronous, no allocation on the allow path, reads the view only
+// Hot path: synchronous, nothing retained per request (measured ≤ ~36 B of short-lived boxed doubles), reads the view only
 // through synchronous methods (never awaits a store).
 import { compileCidrSet, type CidrSet } from '../core/cidr-set.js';
 import type { Ban, Enforcement, Mitigation, Mode, RequestContext, Verdict } from '../core/model.js';
