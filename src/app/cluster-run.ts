@@ -10,10 +10,12 @@ import { RampartError } from '../core/errors.js';
 import { startCluster, type ClusterHandle } from './cluster.js';
 import { createLogger } from './logger.js';
 
-export async function runClusterUntilSignal(config: Config, file: string | null, out: (s: string) => void): Promise<void> {
+/** Runs the cluster until SIGTERM/SIGINT; `json` prints the ready line as JSON (for scripts) instead of words. */
+export async function runClusterUntilSignal(config: Config, file: string | null, out: (s: string) => void, opts: { json?: boolean } = {}): Promise<void> {
   const log = createLogger(config.log.level);
   const handle: ClusterHandle = await startCluster(config, { log });
-  out(JSON.stringify({ url: handle.url, pids: handle.pids() }));
+  const pids = handle.pids();
+  out(opts.json ? JSON.stringify({ url: handle.url, pids }) : `rampart: shielding ${config.origin} at ${handle.url} with ${pids.length} workers`);
   await new Promise<void>((resolve) => {
     const onHup = () => {
       if (!file) return void out('rampart: SIGHUP ignored (no config file)');
@@ -42,7 +44,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     process.exit(2);
   }
   try {
-    await runClusterUntilSignal(loadConfigFile(file), file, (s) => console.log(s));
+    await runClusterUntilSignal(loadConfigFile(file), file, (s) => console.log(s), { json: true });
     process.exit(0);
   } catch (e) {
     console.error(e instanceof RampartError ? `rampart: ${e.message}${e.hint ? `\n  hint: ${e.hint}` : ''}` : e);
