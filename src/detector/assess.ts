@@ -87,6 +87,12 @@ function compositionOf(s: SecondSample, w: SecondWindow, b: Baselines, sig: Sign
   if (qShare >= 0.3 && w.withQuery >= 10 && s.queryUniqueness >= 0.8 && s.queryUniqueness - baseUniq >= 0.3) c.queryUniqueness = r2(s.queryUniqueness);
   const perSource = n / Math.max(1, s.sources);
   if (b.perSource.n > 0 && perSource >= 5 && perSource >= 3 * b.perSource.mean) c.perSourceRate = r2(perSource);
+  const basePathUniq = b.pathUniq.n > 0 ? b.pathUniq.mean : 0;
+  if (n >= 20 && s.pathUniqueness >= 0.7 && s.pathUniqueness - basePathUniq >= 0.25) c.pathUniqueness = r2(s.pathUniqueness);
+  // Floods ask for pages, not the assets that come with them: the static share collapses (a newsletter's readers keep it).
+  const baseStatic = b.classShare[0].n > 0 ? b.classShare[0].mean : 0;
+  const staticShare = n > 0 ? w.classes[0] / n : 0;
+  if (baseStatic >= 0.2 && staticShare <= 0.65 * baseStatic) c.staticShareDrop = r2(staticShare / baseStatic);
   const s4 = n > 0 ? s.status.s4xx / n : 0;
   if (s4 >= 0.3 && s4 - (b.share4xx.n > 0 ? b.share4xx.mean : 0) >= 0.2) c.share4xx = r2(s4);
   return c;
@@ -136,7 +142,8 @@ function classify(s: SecondSample, w: SecondWindow, b: Baselines, a: Assessment,
   const heavyRps = a.heavy.reduce((x, h) => x + h.count, 0);
   if (heavyShare >= 0.5) add('single_source_flood', `${a.heavy.length} source(s) sent ${Math.round(heavyShare * 100)}% of ${n} requests/s`, { sources: a.heavy.length, rps: heavyRps, share: r2(heavyShare), topRps: a.heavy[0]?.count ?? 0 });
   if (a.volume.fast >= 1 && heavyShare < 0.5 && s.sources >= 20) add('distributed_flood', `${n} requests/s from ${s.sources} sources against a baseline of ${r2(exp)}/s from ${r2(b.sources.mean)}`, { rps: n, baselineRps: r2(exp), sources: s.sources, baselineSources: r2(b.sources.mean), ratio: r2(n / Math.max(exp, 1)) });
-  if (a.composition.queryUniqueness !== undefined) add('cache_busting', `${Math.round(s.queryUniqueness * 100)}% of query strings are unique (baseline ${Math.round((b.queryUniq.n > 0 ? b.queryUniq.mean : 0) * 100)}%)`, { queryUniqueness: r2(s.queryUniqueness), baselineUniqueness: r2(b.queryUniq.mean), withQuery: w.withQuery, queryEntropy: s.entropy.query });
+  if (a.composition.pathUniqueness !== undefined && !a.attackedClasses.includes('sensitive')) add('cache_busting', `${Math.round(s.pathUniqueness * 100)}% of paths are unique (baseline ${Math.round((b.pathUniq.n > 0 ? b.pathUniq.mean : 0) * 100)}%)`, { pathUniqueness: r2(s.pathUniqueness), baselineUniqueness: r2(b.pathUniq.mean), pathEntropy: s.entropy.path });
+  else if (a.composition.queryUniqueness !== undefined) add('cache_busting', `${Math.round(s.queryUniqueness * 100)}% of query strings are unique (baseline ${Math.round((b.queryUniq.n > 0 ? b.queryUniq.mean : 0) * 100)}%)`, { queryUniqueness: r2(s.queryUniqueness), baselineUniqueness: r2(b.queryUniq.mean), withQuery: w.withQuery, queryEntropy: s.entropy.query });
   for (const [idx, vector] of [[3, 'login_stuffing'], [4, 'login_stuffing'], [5, 'enumeration']] as const) {
     const name = ROUTE_CLASSES[idx];
     if (!a.attackedClasses.includes(name)) continue;

@@ -21,6 +21,7 @@ export class Baselines {
   readonly originMs: Ewma;
   readonly perSource: Ewma;
   readonly queryUniq: Ewma;
+  readonly pathUniq: Ewma;
   readonly queryShare: Ewma;
   readonly share4xx: Ewma;
   readonly share5xx: Ewma;
@@ -48,6 +49,7 @@ export class Baselines {
     this.originMs = mk();
     this.perSource = mk();
     this.queryUniq = mk();
+    this.pathUniq = mk();
     this.queryShare = mk();
     this.share4xx = mk();
     this.share5xx = mk();
@@ -74,6 +76,7 @@ export class Baselines {
       for (let i = 0; i < 7; i++) this.classShare[i].update(s.classes[ROUTE_CLASSES[i]] / n);
     }
     if (s.withQuery >= 8) this.queryUniq.update(s.queryUniqueness);
+    if (n >= 8) this.pathUniq.update(s.pathUniqueness);
     for (let i = 0; i < 7; i++) this.classCount[i].update(s.classes[ROUTE_CLASSES[i]]);
     const hour = Math.floor((s.t % DAY) / HOUR);
     const day = Math.floor(s.t / DAY);

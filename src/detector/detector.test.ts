@@ -263,3 +263,26 @@ test('the ramp second before an attack is not learned into the baseline', () => 
   // Learned, the ramp would be ~1.4 % of the baseline (100 of ~7,300 requests).
   assert.ok(fp.baselineShare < 0.005, `baseline share ${fp.baselineShare}`);
 });
+
+test('low-and-slow with a browser-identical fingerprint: found by the missing assets, scoped to the path', () => {
+  const chrome = { fp: 0x1a2b3c01, ua: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36' };
+  const r = run(WARM + 10, (sec, _r, out) => {
+    // +100 % on the costly search, one request per source per 10 s, no assets.
+    if (sec >= WARM) spread(60, 600, (src, i) => fact(src + sec * 600 * 13, '/search', { query: `q=${i % 7}`, ...chrome, originMs: 400 }), out);
+  });
+  assert.ok(r.startSecond >= WARM && r.startSecond <= WARM + 4, `start ${r.startSecond}`);
+  assert.ok(vectorsOf(r).includes('low_and_slow'), vectorsOf(r).join());
+  const first = r.actions.find((a) => a.action.kind === 'mitigation')!;
+  assert.ok(first.at - T0 <= (WARM + 5) * 1000, 'mitigated within 5 s');
+  assert.deepEqual(first.action.mitigation!.match.paths, ['/search']);
+  assert.deepEqual(first.action.mitigation!.match.fingerprints, [], 'the browser fingerprint is not over-represented enough to be blamed');
+});
+
+test('cache-busting with random paths: path uniqueness', () => {
+  const r = run(WARM + 4, (sec, rand, out) => {
+    if (sec >= WARM) spread(500, 300, (src) => fact(src, `/${Math.floor(rand() * 1e9).toString(36)}`, { status: 404 }), out);
+  });
+  assert.equal(r.startSecond, WARM);
+  const cb = r.start!.vectors.find((v) => v.vector === 'cache_busting');
+  assert.ok(cb && cb.figures.pathUniqueness >= 0.9, JSON.stringify(r.start!.vectors));
+});

@@ -99,6 +99,7 @@ export function createDetector(cfg: DetectorConfig, deps: DetectorDeps = {}): De
       classes,
       families,
       entropy: { path: r3(entropyOf(w.histPath)), query: r3(entropyOf(w.histQuery)), ua: r3(entropyOf(w.histUa)), fingerprint: r3(entropyOf(w.histFp)) },
+      pathUniqueness: n > 0 ? r3(Math.min(1, w.paths.count() / n)) : 0,
       withQuery: w.withQuery,
       queryUniqueness: w.withQuery > 0 ? r3(Math.min(1, w.queries.count() / w.withQuery)) : 0,
       slowConnections: w.slow,

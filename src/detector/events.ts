@@ -36,6 +36,8 @@ export interface SecondSample {
   families: Record<string, number>;
   /** Normalised Shannon entropy (0..1) of paths, query strings, user agents, fingerprints. */
   entropy: { path: number; query: number; ua: number; fingerprint: number };
+  /** Distinct paths / requests (1 = every path unique: random paths, enumeration). */
+  pathUniqueness: number;
   /** Requests carrying a query string. */
   withQuery: number;
   /** Distinct query strings / requests carrying one (1 = every query unique, cache-busting). */

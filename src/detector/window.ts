@@ -1,7 +1,7 @@
 // The open second: what observe() adds to for every request, and what tick()
 // reads and clears. Fixed-size counters, histograms, HyperLogLogs and
 // space-saving tables; nothing grows with the number of clients or paths.
-// Memory ceiling: ~290 KiB (histograms 4 KiB, HLLs 5 KiB, heavy-hitter tables
+// Memory ceiling: ~290 KiB (histograms 4 KiB, HLLs 6 KiB, heavy-hitter tables
 // ~20 KiB, pending baseline sketches 4 × 32 KiB, twice). observe(): O(path+query+UA
 // length + log 256), zero allocation (labels are strings the request already holds).
 import { CountMin } from '../core/count-min.js';
@@ -96,6 +96,7 @@ export class SecondWindow {
   readonly histFp = new Uint32Array(HIST);
   readonly sources = new HyperLogLog(12);
   readonly queries = new HyperLogLog(10);
+  readonly paths = new HyperLogLog(10);
   readonly topSources = new SpaceSaving(256);
   readonly topPrefixes = new SpaceSaving(64);
   readonly topFps = new SpaceSaving(32);
@@ -137,6 +138,7 @@ export class SecondWindow {
     this.topPaths.offer(ph, 1, c.path);
     if (sample) this.pend.path.add(ph, 4);
     this.histPath[mix32(ph) & (HIST - 1)]++;
+    this.paths.add(mix32(ph));
     const q = c.query;
     if (q.length > 0) {
       this.withQuery++;
@@ -181,6 +183,7 @@ export class SecondWindow {
     this.histFp.fill(0);
     this.sources.clear();
     this.queries.clear();
+    this.paths.clear();
     this.topSources.clear();
     this.topPrefixes.clear();
     this.topFps.clear();
