@@ -12,7 +12,7 @@ const T0 = 1_800_000_000_000;
 test('a public response is stored: the second request is a hit with Age, the origin saw one', async (t) => {
   const origin = await startTestOrigin();
   const clock = createManualClock(T0);
-  const app = await startProtected(origin.url, {}, clock);
+  const app = await startProtected(origin.url, {}, clock, { admin: { listen: '127.0.0.1:0', token: 'test-admin-token-0123456789' } });
   t.after(async () => { await app.stop(); await origin.close(); });
   origin.set('/home', { headers: { 'cache-control': 'public, max-age=60' }, body: 'home page' });
   const a = await get(app.base, '/home');
@@ -31,6 +31,10 @@ test('a public response is stored: the second request is a hit with Age, the ori
   const s = app.cacheStats()!;
   assert.equal(s.hits, 1);
   assert.equal(s.misses, 2);
+  const metrics = await (await fetch(`${app.control.url()}/metrics`, { headers: { authorization: 'Bearer test-admin-token-0123456789' } })).text();
+  assert.match(metrics, /^rampart_cache_hits_total 1$/m);
+  assert.match(metrics, /^rampart_admission_limit \d+$/m);
+  assert.match(metrics, /^rampart_admission_queued\{key="new"\} 0$/m);
 });
 
 test('coalescing: 20 concurrent identical misses make exactly one origin request', async (t) => {
