@@ -13,7 +13,7 @@ export function formatScorecard(c: Scorecard): string {
     `Drill: ${c.scenario} — ${c.description}`,
     `  target ${c.target}, ${c.users} users, warm-up ${c.warmupS} s, attack ${c.durationS} s${a.sent > 0 ? ` at ${a.rate}/s from ${a.sources} sources` : ''}`,
     `  legit before:  ${b.requests} requests, ${n(b.servedPct, '%')} served, p50 ${n(b.p50, ' ms')}, p99 ${n(b.p99, ' ms')}`,
-    `  legit during:  ${d.requests} requests, ${n(d.servedPct, '%')} served, p50 ${n(d.p50, ' ms')}, p99 ${n(d.p99, ' ms')}, ${d.challenged} challenged`,
+    `  legit during:  ${d.requests} requests, ${n(d.servedPct, '%')} served, p50 ${n(d.p50, ' ms')}, p99 ${n(d.p99, ' ms')}, ${d.challenged} challenged (drill's own event-loop delay p99 ${n(c.drill.loopDelayP99Ms, ' ms')})`,
     `  false positives (legit refused by the shield): ${c.legit.falsePositives}${ruleList({ ...b.byRule, ...d.byRule })}`,
     `  sessions: ${c.legit.sessions.completed} completed, ${c.legit.sessions.broken} broken; challenges solved: ${c.legit.challengesSolved}${c.legit.solveMsMean !== null ? ` (mean solve ${c.legit.solveMsMean} ms, not in the latencies)` : ''}`,
   ];
@@ -47,10 +47,11 @@ export function summaryRow(label: string, c: Scorecard): string[] {
     n(c.legit.before.p99, ' ms'),
     n(c.legit.during.p99, ' ms'),
     String(c.legit.falsePositives),
+    n(c.drill.loopDelayP99Ms, ' ms'),
   ];
 }
 
-export const SUMMARY_HEAD = ['scenario', 'defender', 'legit served', 'attack reached', 'reached after mitigation', 'time to mitigation', 'legit p99 before', 'legit p99 during', 'false positives'];
+export const SUMMARY_HEAD = ['scenario', 'defender', 'legit served', 'attack reached', 'reached after mitigation', 'time to mitigation', 'legit p99 before', 'legit p99 during', 'false positives', 'drill loop p99'];
 
 export function table(head: string[], rows: string[][]): string {
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));

@@ -2,6 +2,7 @@
 // "before" latencies, the detector's baseline), then the scenario's attack
 // for `durationMs` while users keep going; the origin's counters are read at
 // every attack second. Everything stops by itself at the end; returns the scorecard.
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { runAttack } from './attack.js';
 import { runLegitUsers, sleepUntil } from './legit.js';
 import { createOriginStats, type OriginCounts, type OriginStats } from './origin-stats.js';
@@ -58,8 +59,14 @@ export async function runDrill(o: DrillOptions): Promise<Scorecard> {
       work.push(sleepUntil(burstAt).then(() => runLegitUsers({ target: o.target, users: o.users * 3, firstIndex: o.users, recorder: rec, solver, until, thinkMs, sessions: 1, rampMs: 2000, xffOf: legitXff })));
     }
     const ticker = tick(o, rec, stats, snaps, seconds, until);
+    // The drill's own event-loop delay during the attack: when it is high, legit
+    // latencies include the drill's wait, not only the target's.
+    const loop = monitorEventLoopDelay({ resolution: 10 });
+    void sleepUntil(rec.attackStart).then(() => loop.enable());
     await Promise.all(work);
     await ticker;
+    loop.disable();
+    const loopDelayP99Ms = loop.count > 0 ? Math.round(loop.percentile(99) / 1e6) : null;
     const final = stats ? await stats.read() : null;
     let originAttack: number | null = null;
     if (stats && baseline && final) {
@@ -71,7 +78,7 @@ export async function runDrill(o: DrillOptions): Promise<Scorecard> {
       at.push(final.attack);
       for (let k = 0; k < seconds; k++) rec.attack.reachedByOrigin[k] = at[k + 1] - at[k];
     }
-    return score({ scenario: sc, target: o.target.origin, startedAt, warmupS: o.warmupMs / 1000, durationS: seconds, users: o.users, rate, sources, recorder: rec, originAttack, solver: solver.stats() });
+    return score({ scenario: sc, target: o.target.origin, startedAt, warmupS: o.warmupMs / 1000, durationS: seconds, users: o.users, rate, sources, recorder: rec, originAttack, solver: solver.stats(), loopDelayP99Ms });
   } finally {
     await solver.close();
     await stats?.close();

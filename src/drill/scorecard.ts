@@ -47,6 +47,8 @@ export interface Scorecard {
     /** Connections: most open at once, closed by the target, most open ≥ 5 s at a sample (the per-second "reached" series). */
     slowloris?: { peakOpen: number; closedByTarget: number; heldOver5sPeak: number };
   };
+  /** The drill's own event-loop delay p99 during the attack (ms): how much of the legit latency may be the drill's. */
+  drill: { loopDelayP99Ms: number | null };
   targets: Record<string, { ok: boolean; value: string; goal: string }>;
 }
 
@@ -90,6 +92,7 @@ export interface ScoreInput {
   /** Attack requests the origin counted during the drill, or null when unknown. */
   originAttack: number | null;
   solver: { solves: number; ms: number };
+  loopDelayP99Ms: number | null;
 }
 
 export function score(i: ScoreInput): Scorecard {
@@ -141,6 +144,7 @@ export function score(i: ScoreInput): Scorecard {
       refusedByRule: { ...a.byRule },
       ...(slow ? { slowloris: { peakOpen: r.slowPeak, closedByTarget: r.slowClosedByTarget, heldOver5sPeak: Math.max(0, ...a.reachedByClient) } } : {}),
     },
+    drill: { loopDelayP99Ms: i.loopDelayP99Ms },
     targets: {},
   };
   card.targets = targetsOf(card, i.scenario);
