@@ -63,8 +63,13 @@ function withSharedToken(c: Config, log: Logger): Config {
 const DEATH_WINDOW = 60_000;
 const MAX_DEATHS = 10;
 
+/** node:cluster shares listening sockets per process (port 0 included): one cluster per process. */
+let active = false;
+
 export async function startCluster(config: Config, opts: { log?: Logger; startTimeout?: number } = {}): Promise<ClusterHandle> {
   if (!cluster.isPrimary) throw new StartupError('E_CLUSTER', 'startCluster must run in the primary process');
+  if (active) throw new StartupError('E_CLUSTER', 'a cluster is already running in this process', 'node:cluster shares listeners per process: run one cluster per process');
+  active = true;
   const log = opts.log ?? createLogger(config.log.level);
   const n = workerCount(config);
   let current = withSharedToken(config, log);
@@ -126,6 +131,7 @@ export async function startCluster(config: Config, opts: { log?: Logger; startTi
     clearTimeout(kill);
     hub.stop();
     await state.close();
+    active = false;
   }
 
   for (let i = 0; i < n; i++) fork();
