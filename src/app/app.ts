@@ -23,6 +23,10 @@ import { createDetector, type Detector } from '../detector/detector.js';
 import { createControl, type Control, type ControlSettings } from '../control/control.js';
 import { loadConfigFile } from '../config/load.js';
 import { rampartVersion } from '../control/version.js';
+import { join } from 'node:path';
+import { createGeo, type Geo } from '../identity/geo.js';
+import { createAttribution } from '../detector/attribution.js';
+import { createEvidence, type Evidence } from '../control/incidents.js';
 
 export interface AppOptions {
   log?: Logger;
@@ -57,6 +61,10 @@ export interface App {
   admissionStats(): AdmissionStats | null;
   /** The control plane: admin API, dashboard, metrics, alerts (src/control). */
   readonly control: Control;
+  /** Incident store, recorder and report routes (src/control/incidents.ts); null when evidence or the detector is off. */
+  readonly evidence: Evidence | null;
+  /** Country/ASN databases (src/identity/geo.ts); null when geo.enabled is false. */
+  readonly geo: Geo | null;
 }
 
 export function createApp(initial: Config, opts: AppOptions = {}): App {
@@ -67,6 +75,7 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
   const state = opts.state ?? createState(initial, clock.now, log);
   const detector = initial.detector.enabled ? createDetector(initial.detector, { state, onListenerError: (err) => log.error({ err }, 'detector event listener failed') }) : null;
   if (detector) observers.push(detector.observe);
+  const { geo, evidence } = createEvidenceParts(initial, clock.now, log, observers, detector !== null, () => graph.challenge?.stats() ?? { issued: 0, solved: 0 });
   const traffic = createTrafficCounts(state); // per-second figures summed over workers/nodes by the state
   observers.push(traffic.observe);
   const control = createControl({
@@ -77,6 +86,8 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
     version: rampartVersion(),
     state,
     detector,
+    incidents: evidence,
+    routes: evidence?.routes ?? [],
     sources: [
       { name: 'challenge', counters: ['issued', 'solved', 'solvedNoJs', 'failed', 'replayed', 'expired', 'passesAccepted', 'passesRejected'], labels: { byRouteClass: 'route_class', solvedVia: 'via' }, read: () => graph.challenge?.stats() ?? null },
       { name: 'cache', counters: ['hits', 'misses', 'staleServed', 'coalesced', 'bypassed', 'stored', 'uncacheable', 'passed', 'evictions'], read: () => graph.cache?.stats() ?? null },
@@ -88,7 +99,8 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
   });
   observers.push(...control.observers);
   detector?.onEvent((e) => control.onDetectorEvent(e));
-  const deps = { now: clock.now, log, observers, state };
+  if (evidence) detector?.onEvent((e) => evidence.onEvent(e));
+  const deps = { now: clock.now, log, observers, state, geo };
   let graph: Graph = buildGraph(initial, deps);
   const guard = createConnectionGuard({
     maxPerIp: initial.limits.maxConnectionsPerIp,
@@ -144,6 +156,7 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
       const now = clock.now(); // one clock read per tick, shared by every ticking module
       graph.bodyWatch.sweep(now);
       detector?.tick(now);
+      evidence?.tick(now); // after the detector: this second's events are in; one store transaction
       traffic.tick(now);
     }, 1000);
     tick.unref();
@@ -161,6 +174,7 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
     for (const s of servers) (s as HttpServer).closeAllConnections?.();
     await closed;
     await graph.close();
+    evidence?.close();
     if (!opts.state) await state.close();
     if (!opts.clock) clock.stop();
   }
@@ -209,7 +223,21 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
     cacheStats: () => graph.cache?.stats() ?? null,
     admissionStats: () => graph.admission?.stats() ?? null,
     control,
+    evidence,
+    geo,
   };
+}
+
+/** Geo databases, attribution counters and the incident store (docs/evidence.md), created once per app. */
+function createEvidenceParts(c: Config, now: () => number, log: Logger, observers: Observer[], hasDetector: boolean, challenge: () => { issued: number; solved: number }): { geo: Geo | null; evidence: Evidence | null } {
+  const geo = c.geo.enabled ? createGeo({ countryDb: c.geo.countryDb, asnDb: c.geo.asnDb, cacheSize: c.geo.cacheSize, cacheDir: join(c.dataDir, 'geo') }) : null;
+  if (!c.evidence.enabled || !hasDetector) return { geo, evidence: null };
+  const attribution = createAttribution();
+  observers.push(attribution.observe);
+  const info = geo?.info();
+  const evidence = createEvidence({ config: c.evidence, dataDir: c.dataDir, now, attribution, licences: info?.licences ?? [], asnNamesFile: info?.asnNamesFile || undefined, challenge, log });
+  observers.push(...evidence.observers);
+  return { geo, evidence };
 }
 
 function controlSettings(c: Config): ControlSettings {

@@ -8,6 +8,7 @@ import { compileCache, type Cache } from '../cache/stage.js';
 import { compileAdmission, type Admission } from '../proxy/admission.js';
 import { BodyWatch } from '../guard/body-guard.js';
 import { compileIdentity, type Identity } from '../identity/stage.js';
+import type { Geo } from '../identity/geo.js';
 import { compilePolicy } from '../policy/decide.js';
 import { createPolicyStage, type PolicyStage } from '../policy/stage.js';
 import { createForwarder, type Forwarder } from '../proxy/forward.js';
@@ -39,6 +40,8 @@ export interface GraphDeps {
   observers: readonly Observer[];
   /** The process's shared state (one per app, survives reloads); modules take narrow views of it. */
   state: SharedState;
+  /** Country/ASN databases, loaded once per app (src/identity/geo.ts); null when geo.enabled is false. */
+  geo?: Geo | null;
   /** The graph a reload replaces: policy keeps its rate-limit buckets from it. */
   previous?: Graph | null;
   /** Processes sharing the origin (cluster workers): each admits origin_protection's limit / this. Default 1. */
@@ -47,7 +50,7 @@ export interface GraphDeps {
 
 export function buildGraph(config: Config, deps: GraphDeps): Graph {
   const limits = config.limits;
-  const identity = compileIdentity({ trustedProxies: config.trustedProxies });
+  const identity = compileIdentity({ trustedProxies: config.trustedProxies, geo: deps.geo ?? null });
   const bodyWatch = new BodyWatch();
   const origin = new URL(config.origin);
   const forwarder = createForwarder({

@@ -5,6 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { UsageError } from '../core/errors.js';
 import { parseDuration } from '../config/units.js';
 import { parsePublicPlan } from '../drill/addresses.js';
+import { parseAsnPlan, parseCountryPlan } from '../drill/addresses-geo.js';
 import { formatScorecard, summaryRow, SUMMARY_HEAD, table } from '../drill/format.js';
 import { runDrill } from '../drill/run.js';
 import { isScenarioName, scenario, SCENARIOS, type ScenarioName } from '../drill/scenarios.js';
@@ -38,6 +39,9 @@ Options:
       --xff LIST           present sources as public addresses via X-Forwarded-For:
                            CIDRs or addresses with weights, e.g. 203.0.113.0/24=3,198.51.100.0/24
                            (the target must list 127.0.0.0/8 in trusted_proxies)
+      --countries LIST     like --xff, with addresses in these countries (offline geo data),
+                           e.g. DE:40,BR:30,RU:30 (weights); exact shares, for attribution tests
+      --asns LIST          like --countries, by network, e.g. AS3320:50,AS16509:50
   -h, --help               show this help
 
 Scenarios:
@@ -67,6 +71,16 @@ function think(v: string | undefined): [number, number] {
   return [lo, hi];
 }
 
+/** At most one of --xff, --countries, --asns. */
+function publicPlan(v: Record<string, string | undefined>) {
+  const given = ['xff', 'countries', 'asns'].filter((k) => v[k] !== undefined);
+  if (given.length > 1) throw new UsageError(`drill: --${given.join(' and --')} cannot be combined`, 'choose one way to present public addresses');
+  if (v.xff !== undefined) return parsePublicPlan(v.xff);
+  if (v.countries !== undefined) return parseCountryPlan(v.countries);
+  if (v.asns !== undefined) return parseAsnPlan(v.asns);
+  return undefined;
+}
+
 export async function run(argv: string[], out: (s: string) => void): Promise<number> {
   const parsed = parse('drill', argv, {
     target: { type: 'string' },
@@ -81,6 +95,8 @@ export async function run(argv: string[], out: (s: string) => void): Promise<num
     json: { type: 'string' },
     'origin-stats': { type: 'string' },
     xff: { type: 'string' },
+    countries: { type: 'string' },
+    asns: { type: 'string' },
   });
   const values = parsed.values as Record<string, string | undefined> & { help?: boolean };
   if (values.help) return out(help), 0;
@@ -97,7 +113,7 @@ export async function run(argv: string[], out: (s: string) => void): Promise<num
     sources: count('sources', values.sources, 1, 1_000_000),
     thinkMs: think(values.think),
     originStats: values['origin-stats'],
-    xff: values.xff !== undefined ? parsePublicPlan(values.xff) : undefined,
+    xff: publicPlan(values),
   };
   const cooldown = duration('cooldown', values.cooldown, 10_000, 0, 600_000);
   const names: ScenarioName[] = name === 'all' ? [...SCENARIOS] : [name as ScenarioName];

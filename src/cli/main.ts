@@ -14,6 +14,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   status: () => import('./status.js'),
   ban: () => import('./ban.js'),
   mode: () => import('./mode.js'),
+  report: () => import('./report.js'),
 };
 
 const USAGE = `Usage: rampart <command> [options]
@@ -26,6 +27,7 @@ Commands:
   status    show the running shield's mode, rates, incident and health (admin API)
   ban       add, remove or list bans: ban add|rm|ls (admin API)
   mode      force normal / under-attack / observe, or back to auto (admin API)
+  report    write an incident's evidence report (md, html, json) from the store
 
 Options:
   --version   print the version

@@ -9,6 +9,8 @@ import { detectorSchema } from './schema/detector.js';
 import { stateSchema, workersSchema } from './schema/state.js';
 import { adminSchema } from './schema/admin.js';
 import { alertsSchema } from './schema/alerts.js';
+import { evidenceSchema } from './schema/evidence.js';
+import { geoSchema } from './schema/geo.js';
 
 export const configSchema = z.strictObject({
   ...coreShape,
@@ -19,6 +21,8 @@ export const configSchema = z.strictObject({
   workers: workersSchema,
   admin: adminSchema,
   alerts: alertsSchema,
+  evidence: evidenceSchema,
+  geo: geoSchema,
 });
 
 export type RawConfig = z.output<typeof configSchema>;

@@ -5,9 +5,12 @@ import { clientKeyOf, prefixKeyOf } from '../core/ip.js';
 import type { RequestContext, Stage } from '../core/model.js';
 import { clientIpOf } from './client-ip.js';
 import { fingerprintOf } from './fingerprint.js';
+import type { Geo } from './geo.js';
 
 export interface IdentityOptions {
   trustedProxies: readonly string[];
+  /** Country/ASN lookup (src/identity/geo.ts); null or absent: ctx.country and ctx.asn stay empty. */
+  geo?: Geo | null;
 }
 
 export interface Identity extends Stage {
@@ -19,6 +22,7 @@ export interface Identity extends Stage {
 export function compileIdentity(opts: IdentityOptions): Identity {
   const trusted = compileCidrSet(opts.trustedProxies);
   const peerTrusted = (ctx: RequestContext) => trusted.size > 0 && trusted.has(ctx.peerIp);
+  const geo = opts.geo ?? null;
   return {
     name: 'identity',
     trusted,
@@ -30,6 +34,7 @@ export function compileIdentity(opts: IdentityOptions): Identity {
       ctx.clientKey = clientKeyOf(ip);
       ctx.prefixKey = prefixKeyOf(ip);
       ctx.fingerprint = fingerprintOf(ctx.req);
+      if (geo !== null) geo.fill(ctx);
       if (ip !== ctx.peerIp) {
         const p = hd['x-forwarded-proto'];
         if (p === 'https' || p === 'http') ctx.proto = p;

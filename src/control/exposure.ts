@@ -1,0 +1,221 @@
+// Data-exposure watch: every request to a `sensitive` route (e.g. donor
+// records) counted per client and per /24 (requests, 2xx/4xx/5xx, distinct
+// record IDs, longest sequential walk, bytes), to flag enumeration. Counts
+// start afresh with each incident (newEpoch). Not a judgement on whether the
+// origin was right to answer: only what passed through the shield.
+// Memory ceiling: 2 × clients × ~120 B (+ labels) + 4 KiB HLL; observe() O(1).
+import { mix32 } from '../core/hash.js';
+import { HyperLogLog } from '../core/hyperloglog.js';
+import { createLru, type Lru } from '../core/lru.js';
+
+export interface ExposureObserved {
+  routeClass: string;
+  path: string;
+  clientKey: number;
+  prefixKey: number;
+  clientIp: string;
+  status: number;
+  bytesOut: number;
+  verified: boolean;
+}
+
+export interface ExposureRow {
+  who: string;
+  requests: number;
+  ok: number;
+  s4xx: number;
+  s5xx: number;
+  verified: number;
+  distinctIds: number;
+  longestWalk: number;
+  meanBytes: number;
+  flags: string[];
+}
+
+export interface ExposureSnapshot {
+  requests: number;
+  ok: number;
+  verifiedRequests: number;
+  verifiedOk: number;
+  unverifiedOk: number;
+  distinctIds: number;
+  meanBytes: number;
+  clients: ExposureRow[];
+  prefixes: ExposureRow[];
+  /** Clients tracked / dropped (LRU evictions) since the epoch began. */
+  tracked: number;
+  dropped: number;
+  enumerationThreshold: number;
+}
+
+const BITMAP_WORDS = 16; // 512 bits per key: linear counting up to a few thousand IDs
+
+class Table {
+  readonly lru: Lru;
+  readonly req: Float64Array;
+  readonly ok: Float64Array;
+  readonly s4: Float64Array;
+  readonly s5: Float64Array;
+  readonly ver: Float64Array;
+  readonly bytes: Float64Array;
+  readonly lastId: Float64Array;
+  readonly run: Float64Array;
+  readonly best: Float64Array;
+  readonly bits: Uint32Array;
+  readonly labels: string[];
+  constructor(n: number) {
+    this.lru = createLru(n);
+    this.req = new Float64Array(n + 1);
+    this.ok = new Float64Array(n + 1);
+    this.s4 = new Float64Array(n + 1);
+    this.s5 = new Float64Array(n + 1);
+    this.ver = new Float64Array(n + 1);
+    this.bytes = new Float64Array(n + 1);
+    this.lastId = new Float64Array(n + 1);
+    this.run = new Float64Array(n + 1);
+    this.best = new Float64Array(n + 1);
+    this.bits = new Uint32Array((n + 1) * BITMAP_WORDS);
+    this.labels = new Array<string>(n + 1).fill('');
+  }
+  add(key: number, label: string, c: ExposureObserved, id: number, idHash: number, now: number): void {
+    const s = this.lru.acquire(key, now, now + 86_400_000);
+    if (this.lru.created()) {
+      this.req[s] = this.ok[s] = this.s4[s] = this.s5[s] = this.ver[s] = this.bytes[s] = this.run[s] = this.best[s] = 0;
+      this.lastId[s] = -2;
+      this.bits.fill(0, s * BITMAP_WORDS, (s + 1) * BITMAP_WORDS);
+      this.labels[s] = label;
+    }
+    this.req[s]++;
+    if (c.status >= 200 && c.status < 300) this.ok[s]++;
+    else if (c.status >= 400 && c.status < 500) this.s4[s]++;
+    else if (c.status >= 500) this.s5[s]++;
+    if (c.verified) this.ver[s]++;
+    this.bytes[s] += c.bytesOut;
+    if (id >= 0) {
+      const step = Math.abs(id - this.lastId[s]);
+      this.run[s] = step === 1 ? this.run[s] + 1 : 0;
+      if (this.run[s] > this.best[s]) this.best[s] = this.run[s];
+      this.lastId[s] = id;
+    }
+    const b = idHash & 511;
+    this.bits[s * BITMAP_WORDS + (b >>> 5)] |= 1 << (b & 31);
+  }
+  distinct(s: number): number {
+    let zeros = 0;
+    for (let w = 0; w < BITMAP_WORDS; w++) zeros += 32 - popcount(this.bits[s * BITMAP_WORDS + w]);
+    if (zeros === 0) return 512 * Math.log(512);
+    return Math.round(-512 * Math.log(zeros / 512));
+  }
+  reset(): void {
+    this.lru.clear();
+  }
+}
+
+function popcount(x: number): number {
+  x -= (x >>> 1) & 0x55555555;
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  return (Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24);
+}
+
+/** The record ID of a path: its last segment (a number when it is one). */
+function idOf(path: string): { id: number; hash: number } {
+  let end = path.length;
+  while (end > 0 && path.charCodeAt(end - 1) === 47) end--;
+  const start = path.lastIndexOf('/', end - 1) + 1;
+  let n = 0;
+  let numeric = end > start && end - start <= 12;
+  let h = 0x811c9dc5;
+  for (let i = start; i < end; i++) {
+    const c = path.charCodeAt(i);
+    if (c < 48 || c > 57) numeric = false;
+    else n = n * 10 + c - 48;
+    h = Math.imul(h ^ c, 0x01000193);
+  }
+  return { id: numeric ? n : -1, hash: mix32(h >>> 0) };
+}
+
+export interface Exposure {
+  observe(ctx: ExposureObserved): void;
+  newEpoch(): void;
+  snapshot(limit?: number): ExposureSnapshot;
+}
+
+export function createExposure(o: { clients: number; enumerationIds: number; now(): number }): Exposure {
+  const clients = new Table(o.clients);
+  const prefixes = new Table(Math.max(16, o.clients >> 2));
+  const ids = new HyperLogLog(12);
+  let t = { requests: 0, ok: 0, verified: 0, verifiedOk: 0, bytes: 0, okBytes: 0 };
+  let evictBase = 0;
+
+  function rows(tb: Table, limit: number, meanBytes: number): ExposureRow[] {
+    const out: ExposureRow[] = [];
+    for (let s = 1; s < tb.req.length; s++) {
+      if (tb.req[s] === 0) continue;
+      const distinct = tb.distinct(s);
+      const mb = tb.bytes[s] / tb.req[s];
+      const flags: string[] = [];
+      if (distinct >= o.enumerationIds) flags.push('enumeration');
+      if (tb.best[s] + 1 >= 10) flags.push('sequential walk');
+      if (meanBytes > 0 && tb.req[s] >= 5 && mb > 3 * meanBytes) flags.push('unusual response size');
+      out.push({ who: tb.labels[s], requests: tb.req[s], ok: tb.ok[s], s4xx: tb.s4[s], s5xx: tb.s5[s], verified: tb.ver[s], distinctIds: distinct, longestWalk: tb.best[s] + (tb.best[s] > 0 ? 1 : 0), meanBytes: Math.round(mb), flags });
+    }
+    out.sort((a, b) => b.distinctIds - a.distinctIds || b.requests - a.requests);
+    return out.slice(0, limit);
+  }
+
+  return {
+    observe(ctx) {
+      if (ctx.routeClass !== 'sensitive') return;
+      const now = o.now();
+      const { id, hash } = idOf(ctx.path);
+      t.requests++;
+      t.bytes += ctx.bytesOut;
+      const ok = ctx.status >= 200 && ctx.status < 300;
+      if (ok) {
+        t.ok++;
+        t.okBytes += ctx.bytesOut;
+        ids.add(hash);
+      }
+      if (ctx.verified) {
+        t.verified++;
+        if (ok) t.verifiedOk++;
+      }
+      clients.add(ctx.clientKey, ctx.clientIp, ctx, id, hash, now);
+      prefixes.add(ctx.prefixKey, ctx.clientIp, ctx, id, hash, now);
+    },
+    newEpoch() {
+      clients.reset();
+      prefixes.reset();
+      clients.req.fill(0);
+      prefixes.req.fill(0);
+      ids.clear();
+      t = { requests: 0, ok: 0, verified: 0, verifiedOk: 0, bytes: 0, okBytes: 0 };
+      evictBase = clients.lru.evictions();
+    },
+    snapshot(limit = 100) {
+      const meanBytes = t.ok > 0 ? t.okBytes / t.ok : 0;
+      const prefixRows = rows(prefixes, Math.ceil(limit / 2), meanBytes).map((r) => ({ ...r, who: prefixOf(r.who) }));
+      return {
+        requests: t.requests,
+        ok: t.ok,
+        verifiedRequests: t.verified,
+        verifiedOk: t.verifiedOk,
+        unverifiedOk: t.ok - t.verifiedOk,
+        distinctIds: t.ok === 0 ? 0 : Math.max(1, Math.round(ids.count())),
+        meanBytes: Math.round(meanBytes),
+        clients: rows(clients, limit, meanBytes),
+        prefixes: prefixRows,
+        tracked: clients.lru.size(),
+        dropped: clients.lru.evictions() - evictBase,
+        enumerationThreshold: o.enumerationIds,
+      };
+    },
+  };
+}
+
+function prefixOf(ip: string): string {
+  const m = /^(\d+\.\d+\.\d+)\.\d+$/.exec(ip);
+  if (m) return `${m[1]}.0/24`;
+  const parts = ip.split(':');
+  return parts.length >= 3 ? `${parts.slice(0, 3).join(':')}::/48` : ip;
+}

@@ -1,0 +1,267 @@
+// Builds IncidentRecords from detector events (in memory, at event time) and
+// writes them with their per-second samples once per tick, in one transaction.
+// Also resumes an incident left open by a restart (or closes it at its last
+// second when the attack does not come back within resume_window).
+// Bounded: one open record (≤ 1000 mitigations, top lists of 20), a 60 s ring.
+import type { DetectorEvent, SignatureItem } from '../detector/events.js';
+import type { AttributionSnapshot, ImpactSecond } from '../detector/attribution.js';
+import { classify } from './classify.js';
+import type { Exposure } from './exposure.js';
+import type { IncidentStore } from './incidents-store.js';
+import type { AttributionRecord, ImpactTotals, IncidentRecord, Sample } from './incidents-types.js';
+
+export interface AttributionView {
+  newEpoch(): void;
+  snapshot(limit?: number): AttributionSnapshot;
+  closeSecond(): ImpactSecond;
+}
+
+export interface RecorderOptions {
+  store: IncidentStore;
+  attribution: AttributionView | null;
+  exposure: Exposure | null;
+  resumeWindowMs: number;
+  licences: string[];
+  /** Challenge counters now (issued, solved), for the challenge-solving indicator. */
+  challenge(): { issued: number; solved: number };
+  asnName?(asn: number): string;
+  onError(err: unknown): void;
+}
+
+const BEFORE_S = 60;
+const MAX_MITIGATIONS = 1000;
+const zero = (): ImpactTotals => ({ requests: 0, served: 0, originMsSum: 0, originCount: 0 });
+const addTo = (a: ImpactTotals, b: ImpactTotals) => ((a.requests += b.requests), (a.served += b.served), (a.originMsSum += b.originMsSum), (a.originCount += b.originCount));
+const top = (items: readonly SignatureItem[]) => items.slice(0, 20).map((i) => ({ label: i.label, count: i.count, share: i.share, lift: i.lift }));
+
+function fresh(id: string, at: number): IncidentRecord {
+  return {
+    id, status: 'open', startedAt: at, endedAt: null, lastSeenAt: at, enforcement: 'enforce', vectors: [],
+    baseline: { rps: 0, rpsStd: 0, sources: 0, originMs: 0, warm: false, learnedSeconds: 0 },
+    totals: { seconds: 0, requests: 0, refused: 0, forwarded: 0, peakRps: 0, peakSources: 0, distinctSources: 0, bans: 0, mitigations: 0 },
+    top: { sources: [], prefixes: [], fingerprints: [], paths: [] }, routeClasses: {}, mitigations: [], escalations: [],
+    impact: { before: { verified: zero(), others: zero(), seconds: 0 }, during: { verified: zero(), others: zero() } },
+    indicators: { uaEntropy: 0, fingerprintEntropy: 0, browserLike: 0, unverified: 0, challengesSolved: 0, challengesIssued: 0, resurgedSeconds: 0, bursts: 1, peakAfterMitigation: 0 },
+    attribution: null, exposure: null, classification: null, licences: [], notes: [],
+  };
+}
+
+export interface Recorder {
+  onEvent(e: DetectorEvent): void;
+  tick(now: number): void;
+  active(): IncidentRecord | null;
+  /** Writes what is pending (stop()). */
+  flush(now: number): void;
+}
+
+export function createRecorder(o: RecorderOptions): Recorder {
+  const before: ImpactSecond[] = [];
+  let cur: IncidentRecord | null = null;
+  /** Detector incident id → stored id (differs when a restart resumed an incident). */
+  let alias: { from: string; to: string } | null = null;
+  let suspended: IncidentRecord[] = o.store.open();
+  let pendingSample: Partial<Sample> | null = null;
+  let challengeAtStart = { issued: 0, solved: 0 };
+  let priorAttribution: AttributionRecord | null = null;
+  const dirty = new Set<IncidentRecord>();
+  let samples: { id: string; s: Sample }[] = [];
+
+  function start(e: Extract<DetectorEvent, { type: 'attack_start' }>): void {
+    const resumable = suspended.filter((r) => e.at - r.lastSeenAt <= o.resumeWindowMs).sort((a, b) => b.lastSeenAt - a.lastSeenAt)[0];
+    if (resumable) {
+      cur = resumable;
+      suspended = suspended.filter((r) => r !== resumable);
+      cur.notes.push(`resumed at ${new Date(e.at).toISOString()} after a restart of the shield (gap ${Math.round((e.at - cur.lastSeenAt) / 1000)}s); distinct-source counts before and after the restart are added, so a source seen on both sides counts twice`);
+      priorAttribution = cur.attribution;
+    } else {
+      cur = fresh(e.incidentId, e.sample.t);
+      cur.baseline = { rps: e.baseline.rps, rpsStd: e.baseline.rpsStd, sources: e.baseline.sources, originMs: e.baseline.originMs, warm: e.baseline.warm, learnedSeconds: e.baseline.learnedSeconds };
+      const sum = { verified: zero(), others: zero(), seconds: before.length };
+      for (const b of before) (addTo(sum.verified, b.verified), addTo(sum.others, b.others));
+      cur.impact.before = sum;
+      priorAttribution = null;
+    }
+    alias = { from: e.incidentId, to: cur.id };
+    cur.enforcement = e.enforcement;
+    cur.licences = o.licences;
+    challengeAtStart = o.challenge();
+    o.attribution?.newEpoch();
+    o.exposure?.newEpoch();
+    dirty.add(cur);
+  }
+
+  function mine(e: DetectorEvent): IncidentRecord | null {
+    return cur !== null && alias !== null && e.incidentId === alias.from ? cur : null;
+  }
+
+  function finishFigures(r: IncidentRecord): void {
+    if (o.attribution) r.attribution = merge(priorAttribution, o.attribution.snapshot(50), o.asnName);
+    if (o.exposure) r.exposure = o.exposure.snapshot(100);
+    const c = o.challenge();
+    r.indicators.challengesSolved = Math.max(0, c.solved - challengeAtStart.solved);
+    r.indicators.challengesIssued = Math.max(0, c.issued - challengeAtStart.issued);
+    r.classification = classifyRecord(r);
+  }
+
+  return {
+    active: () => cur,
+    onEvent(e) {
+      if (e.type === 'attack_start') return start(e);
+      const r = mine(e);
+      if (r === null) return;
+      dirty.add(r);
+      if (e.type === 'attack_update') {
+        r.vectors = mergeVectors(r.vectors, e.vectors);
+        r.totals = { ...e.totals, distinctSources: Math.max(r.totals.distinctSources, e.totals.distinctSources) };
+        const s = e.sample;
+        const ind = r.indicators;
+        if (s.score >= 1) {
+          ind.uaEntropy = Math.max(ind.uaEntropy, s.entropy.ua);
+          ind.fingerprintEntropy = Math.max(ind.fingerprintEntropy, s.entropy.fingerprint);
+        }
+        const pw = e.vectors.find((v) => v.vector === 'pulse_wave');
+        if (pw) ind.bursts = Math.max(ind.bursts, pw.figures.bursts ?? 1);
+        for (const [k, v] of Object.entries(s.classes)) r.routeClasses[k] = (r.routeClasses[k] ?? 0) + v;
+        if (r.mitigations.length > 0 && s.requests >= 0.5 * r.totals.peakRps && s.score >= 1) ind.resurgedSeconds++;
+        pendingSample = { t: s.t, mode: e.mode, requests: s.requests, forwarded: s.forwarded, refused: s.refused, sources: s.sources, originMs: s.originMs };
+        r.lastSeenAt = s.t;
+      } else if (e.type === 'mitigation') {
+        const a = e.action;
+        if (r.mitigations.length < MAX_MITIGATIONS) r.mitigations.push({ at: e.at, kind: a.kind, rule: a.rule, level: a.level, target: a.ban?.target ?? describeMatch(a.mitigation), until: a.ban?.until ?? a.mitigation?.until ?? 0, reason: a.reason, figures: a.figures, applied: a.applied });
+      } else if (e.type === 'escalation') {
+        r.escalations.push({ at: e.at, from: e.from, to: e.to, reason: e.reason, applied: e.applied });
+      } else if (e.type === 'attack_end') {
+        r.endedAt = e.startedAt + e.durationMs;
+        r.totals = { ...e.totals, distinctSources: Math.max(r.totals.distinctSources, e.totals.distinctSources) };
+        r.top = { sources: top(e.signature.sources), prefixes: top(e.signature.prefixes), fingerprints: top(e.signature.fingerprints), paths: top(e.signature.paths) };
+        r.status = 'closed';
+        finishFigures(r);
+        cur = null;
+        alias = null;
+      }
+    },
+    tick(now) {
+      const imp = o.attribution ? o.attribution.closeSecond() : null;
+      const r = cur;
+      if (r !== null && r.status === 'open') {
+        if (imp) {
+          addTo(r.impact.during.verified, imp.verified);
+          addTo(r.impact.during.others, imp.others);
+          r.indicators.browserLike += imp.browserLike;
+          r.indicators.unverified += imp.others.requests;
+        }
+        const p = pendingSample ?? { t: now - 1000, mode: 'elevated', requests: imp ? imp.verified.requests + imp.others.requests : 0, forwarded: 0, refused: 0, sources: 0, originMs: 0 };
+        samples.push({ id: r.id, s: { ...(p as Sample), seconds: 1, ...impactFields(imp) } });
+        if (r.totals.seconds % 5 === 0) finishFigures(r); // figures of an open incident stay current in the store
+        dirty.add(r);
+      } else if (imp) {
+        before.push(imp);
+        if (before.length > BEFORE_S) before.shift();
+      }
+      pendingSample = null;
+      for (const s of suspended) {
+        if (now - s.lastSeenAt > o.resumeWindowMs) {
+          s.status = 'closed';
+          s.endedAt = s.lastSeenAt + 1000;
+          s.notes.push(`closed at its last recorded second: the shield restarted and the attack was not seen again within ${Math.round(o.resumeWindowMs / 1000)}s`);
+          s.classification = classifyRecord(s);
+          dirty.add(s);
+        }
+      }
+      suspended = suspended.filter((s) => s.status === 'open');
+      this.flush(now);
+    },
+    flush() {
+      if (dirty.size === 0 && samples.length === 0) return;
+      try {
+        o.store.save([...dirty], samples);
+      } catch (err) {
+        o.onError(err);
+      }
+      dirty.clear();
+      samples = [];
+    },
+  };
+}
+
+function impactFields(imp: ImpactSecond | null): Pick<Sample, 'verifiedReq' | 'verifiedServed' | 'verifiedMs' | 'othersReq' | 'othersServed' | 'othersMs'> {
+  if (!imp) return { verifiedReq: 0, verifiedServed: 0, verifiedMs: 0, othersReq: 0, othersServed: 0, othersMs: 0 };
+  const ms = (t: ImpactTotals) => (t.originCount > 0 ? Math.round(t.originMsSum / t.originCount) : 0);
+  return { verifiedReq: imp.verified.requests, verifiedServed: imp.verified.served, verifiedMs: ms(imp.verified), othersReq: imp.others.requests, othersServed: imp.others.served, othersMs: ms(imp.others) };
+}
+
+function mergeVectors(old: IncidentRecord['vectors'], now: readonly { vector: string; reason: string; figures: Record<string, number> }[]): IncidentRecord['vectors'] {
+  const out = old.slice();
+  for (const v of now) {
+    const i = out.findIndex((x) => x.vector === v.vector);
+    const entry = { vector: v.vector, reason: v.reason, figures: { ...v.figures } };
+    if (i >= 0) out[i] = entry;
+    else out.push(entry);
+  }
+  return out;
+}
+
+function describeMatch(m: { match: { prefixKeys: readonly number[]; fingerprints: readonly number[]; routeClasses: readonly string[]; paths: readonly string[]; unverifiedOnly: boolean } } | null): string {
+  if (!m) return '';
+  const x = m.match;
+  const parts: string[] = [];
+  if (x.prefixKeys.length) parts.push(`${x.prefixKeys.length} prefixes`);
+  if (x.fingerprints.length) parts.push(`fingerprints ${x.fingerprints.map((f) => (f >>> 0).toString(16)).join(', ')}`);
+  if (x.routeClasses.length) parts.push(`route classes ${x.routeClasses.join(', ')}`);
+  if (x.paths.length) parts.push(`paths ${x.paths.join(', ')}`);
+  if (x.unverifiedOnly) parts.push('unverified clients');
+  return parts.join('; ') || 'all requests';
+}
+
+function merge(prior: AttributionRecord | null, s: AttributionSnapshot, asnName?: (asn: number) => string): AttributionRecord {
+  const named = (rows: { key: string; requests: number; sources: number }[]) => rows.map((r) => ({ ...r, name: asnName ? asnName(Number(r.key.slice(2))) : '' }));
+  const cur: AttributionRecord = { ...s, countries: s.countries.map((r) => ({ ...r })), asns: named(s.asns) };
+  if (!prior) return cur;
+  const add = (a: AttributionRecord['countries'], b: AttributionRecord['countries']) => {
+    const m = new Map(a.map((r) => [r.key, { ...r }]));
+    for (const r of b) {
+      const e = m.get(r.key);
+      if (e) (e.requests += r.requests, e.sources += r.sources);
+      else m.set(r.key, { ...r });
+    }
+    return [...m.values()].sort((x, y) => y.requests - x.requests);
+  };
+  return {
+    requests: prior.requests + cur.requests,
+    sources: prior.sources + cur.sources,
+    unknownCountry: { requests: prior.unknownCountry.requests + cur.unknownCountry.requests, sources: prior.unknownCountry.sources + cur.unknownCountry.sources },
+    unknownAsn: { requests: prior.unknownAsn.requests + cur.unknownAsn.requests, sources: prior.unknownAsn.sources + cur.unknownAsn.sources },
+    countries: add(prior.countries, cur.countries),
+    asns: add(prior.asns, cur.asns),
+    asnError: Math.max(prior.asnError, cur.asnError),
+  };
+}
+
+/** The classifier's facts from a record. */
+export function classifyRecord(r: IncidentRecord): ReturnType<typeof classify> {
+  const served = (t: ImpactTotals) => (t.requests > 0 ? t.served / t.requests : null);
+  const ms = (t: ImpactTotals) => (t.originCount > 0 ? t.originMsSum / t.originCount : null);
+  const end = r.endedAt ?? r.lastSeenAt + 1000;
+  return classify({
+    durationS: Math.max(1, (end - r.startedAt) / 1000),
+    peakRps: r.totals.peakRps,
+    baselineRps: r.baseline.warm ? r.baseline.rps : 0,
+    baselineWarm: r.baseline.warm,
+    distinctSources: r.totals.distinctSources,
+    vectors: r.vectors.map((v) => v.vector),
+    servedBefore: served(r.impact.before.verified),
+    servedDuring: served(r.impact.during.verified),
+    latencyBeforeMs: ms(r.impact.before.verified),
+    latencyDuringMs: ms(r.impact.during.verified),
+    topPrefixShare: r.top.prefixes[0]?.share ?? 0,
+    uaEntropy: r.indicators.uaEntropy,
+    fingerprintEntropy: r.indicators.fingerprintEntropy,
+    browserLikeShare: r.indicators.unverified > 0 ? r.indicators.browserLike / r.indicators.unverified : 0,
+    challengesSolved: r.indicators.challengesSolved,
+    challengesIssued: r.indicators.challengesIssued,
+    resurgedSeconds: r.indicators.resurgedSeconds,
+    bursts: r.indicators.bursts,
+    samples: r.totals.seconds,
+    observeOnly: r.enforcement === 'observe',
+  });
+}

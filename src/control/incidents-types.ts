@@ -1,0 +1,90 @@
+// The shapes the incident store keeps: one IncidentRecord per incident (JSON
+// in SQLite) and one Sample per second. Plain data; the recorder builds them
+// from detector events, the report reads them. Not behaviour.
+import type { Classification } from './classify.js';
+import type { ExposureSnapshot } from './exposure.js';
+
+export interface Sample {
+  t: number;
+  /** Seconds this sample covers (1, or 10 after downsampling). */
+  seconds: number;
+  mode: string;
+  requests: number;
+  forwarded: number;
+  refused: number;
+  sources: number;
+  originMs: number;
+  verifiedReq: number;
+  verifiedServed: number;
+  verifiedMs: number;
+  othersReq: number;
+  othersServed: number;
+  othersMs: number;
+}
+
+export interface ImpactTotals {
+  requests: number;
+  served: number;
+  originMsSum: number;
+  originCount: number;
+}
+
+export interface ShareRowLike {
+  key: string;
+  requests: number;
+  sources: number;
+  name?: string;
+}
+
+export interface AttributionRecord {
+  requests: number;
+  sources: number;
+  unknownCountry: { requests: number; sources: number };
+  unknownAsn: { requests: number; sources: number };
+  countries: ShareRowLike[];
+  asns: ShareRowLike[];
+  asnError: number;
+}
+
+export interface TopItem {
+  label: string;
+  count: number;
+  share: number;
+  lift?: number;
+}
+
+export interface MitigationEntry {
+  at: number;
+  kind: string;
+  rule: string;
+  level: number;
+  target: string;
+  until: number;
+  reason: string;
+  figures: Record<string, number>;
+  applied: boolean;
+}
+
+export interface IncidentRecord {
+  id: string;
+  status: 'open' | 'closed';
+  startedAt: number;
+  endedAt: number | null;
+  lastSeenAt: number;
+  enforcement: string;
+  vectors: { vector: string; reason: string; figures: Record<string, number> }[];
+  baseline: { rps: number; rpsStd: number; sources: number; originMs: number; warm: boolean; learnedSeconds: number };
+  totals: { seconds: number; requests: number; refused: number; forwarded: number; peakRps: number; peakSources: number; distinctSources: number; bans: number; mitigations: number };
+  top: { sources: TopItem[]; prefixes: TopItem[]; fingerprints: TopItem[]; paths: TopItem[] };
+  routeClasses: Record<string, number>;
+  mitigations: MitigationEntry[];
+  escalations: { at: number; from: string; to: string; reason: string; applied: boolean }[];
+  impact: { before: { verified: ImpactTotals; others: ImpactTotals; seconds: number }; during: { verified: ImpactTotals; others: ImpactTotals } };
+  indicators: { uaEntropy: number; fingerprintEntropy: number; browserLike: number; unverified: number; challengesSolved: number; challengesIssued: number; resurgedSeconds: number; bursts: number; peakAfterMitigation: number };
+  attribution: AttributionRecord | null;
+  exposure: ExposureSnapshot | null;
+  classification: Classification | null;
+  /** Geo data licences in force when recorded. */
+  licences: string[];
+  notes: string[];
+}

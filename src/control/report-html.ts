@@ -1,0 +1,82 @@
+// The report as one self-contained HTML file: inline CSS, the timeline as
+// inline SVG, no script, no external resource (opens offline, prints well).
+// Pure; every value from the model is escaped.
+import type { ReportModel } from './report.js';
+import { EXPOSURE_HEAD, exposureRows, shareRows, SHARE_HEAD } from './report-md.js';
+import { escapeXml as esc, timelineSvg } from './svg.js';
+
+const num = (x: number | null | undefined) => (x === null || x === undefined ? '—' : x.toLocaleString('en-US'));
+
+function table(head: string[], rows: (string | number | null)[][], caption = ''): string {
+  if (rows.length === 0) return `<p class="none">${caption ? `${esc(caption)}: ` : ''}none</p>`;
+  const th = head.map((h) => `<th scope="col">${esc(h)}</th>`).join('');
+  const tr = rows.map((r) => `<tr>${r.map((c) => `<td${typeof c === 'number' ? ' class="n"' : ''}>${esc(typeof c === 'number' ? num(c) : c ?? '—')}</td>`).join('')}</tr>`).join('');
+  return `<table>${caption ? `<caption>${esc(caption)}</caption>` : ''}<thead><tr>${th}</tr></thead><tbody>${tr}</tbody></table>`;
+}
+
+const CSS = `body{font:15px/1.5 system-ui,sans-serif;color:#1f2937;max-width:980px;margin:2rem auto;padding:0 1rem}
+h1{font-size:1.6rem;margin-bottom:.2rem}h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #e5e7eb}
+.verdict{font-size:1.1rem;background:#f3f4f6;border-left:4px solid #1d4ed8;padding:.6rem .9rem}
+.caveat{background:#fff7ed;border-left:4px solid #b45309;padding:.5rem .9rem}
+table{border-collapse:collapse;margin:.6rem 0;width:100%}th,td{border:1px solid #e5e7eb;padding:.25rem .5rem;text-align:left;vertical-align:top}
+td.n{text-align:right;font-variant-numeric:tabular-nums}caption{text-align:left;font-weight:600;padding:.3rem 0}
+.none{color:#6b7280}svg{max-width:100%;height:auto}footer{color:#6b7280;font-size:.85rem;margin-top:2rem}`;
+
+export function renderHtml(m: ReportModel): string {
+  const pct = (x: number) => `${Math.round(x * 1000) / 10}%`;
+  const topRows = (xs: ReportModel['top']['prefixes'], n: number) => xs.slice(0, n).map((p) => [p.label, p.count, pct(p.share)]);
+  const chart = timelineSvg({
+    title: `Incident ${m.id}: requests per second`,
+    t: m.timeline.t,
+    series: [
+      { name: 'received', color: '#1d4ed8', values: m.timeline.requests },
+      { name: 'forwarded to origin', color: '#059669', values: m.timeline.forwarded },
+      { name: 'refused', color: '#dc2626', values: m.timeline.refused },
+    ],
+    markers: m.mitigations.map((x) => ({ t: x.at, label: `${x.rule}: ${x.reason}` })),
+  });
+  const c = m.classification;
+  const ir = (k: string, r: ReportModel['impact']['verified']) => [k, r.servedBeforePct === null ? '—' : `${r.servedBeforePct}%`, r.servedDuringPct === null ? '—' : `${r.servedDuringPct}%`, r.latencyBeforeMs, r.latencyDuringMs, r.requestsDuring];
+  const a = m.attribution;
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Rampart incident ${esc(m.id)}</title><style>${CSS}</style></head><body>
+<h1>Incident ${esc(m.id)}</h1>
+<p class="verdict" id="verdict">${esc(m.verdict)}</p>
+<ul>
+<li>Window: ${esc(m.start)} → ${esc(m.end ?? 'ongoing')} (${num(m.durationS)} s)${m.status === 'open' ? ' — still open' : ''}</li>
+<li>Peak ${num(m.totals.peakRps)} req/s; baseline ${m.baseline.warm ? `${num(Math.round(m.baseline.rps))} req/s ± ${num(Math.round(m.baseline.rpsStd))}` : 'not learned yet'}</li>
+<li>${num(m.totals.requests)} requests (${num(m.totals.refused)} refused, ${num(m.totals.forwarded)} forwarded); ${num(m.totals.distinctSources)} distinct sources</li>
+<li>Enforcement: ${esc(m.enforcement)}; generated ${esc(m.generatedAt)}</li>
+</ul>
+<h2>Timeline</h2>
+<figure>${chart}<figcaption>Dashed lines: mitigations (hover for the rule and reason).</figcaption></figure>
+${c ? `<h2>Classification</h2>${table(['scale criterion', 'level', 'figure'], c.criteria.map((x) => [x.name, String(x.level), x.text]))}${table(['sophistication indicator', 'fired', 'figure'], c.indicators.map((i) => [i.name, i.fired ? 'yes' : 'no', i.text]))}<p>Confidence ${esc(c.confidence)}: ${esc(c.confidenceReasons.join('; '))}. The rubric is published in docs/classification.md.</p>` : ''}
+<h2>Vectors</h2>${table(['vector', 'why'], m.vectors.map((v) => [v.vector, v.reason]))}
+<h2>Sources</h2>
+${table(['/24 prefix', 'requests', 'share'], topRows(m.top.prefixes, 10), 'Top prefixes')}
+${table(['address', 'requests', 'share'], topRows(m.top.sources, 10), 'Top addresses')}
+${table(['fingerprint', 'requests', 'share'], topRows(m.top.fingerprints, 5), 'Top fingerprints')}
+${table(['path', 'requests', 'share'], topRows(m.top.paths, 10), 'Top paths')}
+${table(['route class', 'requests', 'share'], m.routeClasses.map((r) => [r.name, r.requests, `${r.share}%`]), 'Route classes hit')}
+<h2>Attribution</h2>
+<p class="caveat" id="caveat">${esc(m.caveat)}</p>
+${a ? `${table(['country', ...SHARE_HEAD.slice(1)], shareRows(a.countries), 'By country')}${table(['ASN', ...SHARE_HEAD.slice(1)], shareRows(a.asns), 'By network (ASN)')}<p>Unknown country: ${num(a.unknownCountry.requests)} requests / ${num(a.unknownCountry.sources)} sources; unknown ASN: ${num(a.unknownAsn.requests)} / ${num(a.unknownAsn.sources)}.</p>` : '<p class="none">Attribution was not enabled (geo databases off).</p>'}
+${m.licences.length ? `<p><small>Data: ${esc(m.licences.join(' '))}</small></p>` : ''}
+<h2>Mitigations and their effect</h2>
+${table(['time (UTC)', 'rule', 'target', 'applied', 'reason', 'forwarded/s 10 s before → after'], m.mitigations.map((x) => [new Date(x.at).toISOString().slice(11, 19), x.rule, x.target, x.applied ? 'yes' : 'no (observe)', x.reason, `${num(x.forwardedBefore)} → ${num(x.forwardedAfter)}`]))}
+${table(['time (UTC)', 'mode change', 'reason'], m.escalations.map((e) => [new Date(e.at).toISOString().slice(11, 19), `${e.from} → ${e.to}`, e.reason]), 'Mode changes')}
+<h2>Impact on real users</h2>
+${table(['clients', 'served before', 'served during', 'origin ms before', 'origin ms during', 'requests during'], [ir('verified (pass, token, session)', m.impact.verified), ir('all others', m.impact.others)])}
+<h2 id="exposure">Data exposure</h2>
+<ul>${m.exposure.seen.map((s) => `<li>${esc(s)}</li>`).join('')}</ul>
+${m.exposure.suspects.length ? table(EXPOSURE_HEAD, exposureRows(m.exposure.suspects), 'Clients with signs of enumeration') : ''}
+${m.exposure.prefixes.length ? table(['prefix', ...EXPOSURE_HEAD.slice(1)], exposureRows(m.exposure.prefixes), 'Prefixes with signs of enumeration') : ''}
+<p>What the shield cannot know:</p><ul>${m.exposure.cannotKnow.map((s) => `<li>${esc(s)}</li>`).join('')}</ul>
+<h2>Draft statement</h2>
+<p id="statement">${esc(m.statement.join(' '))}</p>
+${m.notes.length ? `<h2>Notes</h2><ul>${m.notes.map((s) => `<li>${esc(s)}</li>`).join('')}</ul>` : ''}
+<footer>Generated by Rampart from its incident store. Figures are measurements at the shield; see docs/evidence.md for how each is computed.</footer>
+</body></html>
+`;
+}

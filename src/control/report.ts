@@ -1,0 +1,148 @@
+// The incident report model: everything a press office or a CERT needs, built
+// from one stored record and its samples (pure), then rendered as Markdown,
+// one self-contained HTML file, or JSON (the model itself). Claims only what
+// the figures support; the attribution caveat is always part of the model.
+import type { Classification } from './classify.js';
+import { durationText } from './classify.js';
+import type { IncidentRecord, MitigationEntry, Sample, ShareRowLike } from './incidents-types.js';
+import { exposureSection, type ExposureSection } from './report-exposure.js';
+
+export const REPORT_FORMATS = ['md', 'html', 'json'] as const;
+export type ReportFormat = (typeof REPORT_FORMATS)[number];
+
+export const ATTRIBUTION_CAVEAT = 'Sources of a DDoS are usually compromised devices or proxies; where they sit does not identify who ordered the attack.';
+
+export interface ShareTableRow {
+  key: string;
+  name: string;
+  requests: number;
+  requestShare: number;
+  sources: number;
+  sourceShare: number;
+}
+
+export interface ReportModel {
+  id: string;
+  generatedAt: string;
+  status: 'open' | 'closed';
+  start: string;
+  end: string | null;
+  durationS: number;
+  verdict: string;
+  classification: Classification | null;
+  baseline: IncidentRecord['baseline'];
+  totals: IncidentRecord['totals'];
+  enforcement: string;
+  vectors: IncidentRecord['vectors'];
+  timeline: { t: number[]; requests: number[]; forwarded: number[]; refused: number[]; verifiedServedPct: (number | null)[] };
+  top: IncidentRecord['top'];
+  routeClasses: { name: string; requests: number; share: number }[];
+  attribution: { countries: ShareTableRow[]; asns: ShareTableRow[]; unknownCountry: { requests: number; sources: number }; unknownAsn: { requests: number; sources: number }; requests: number; sources: number; asnError: number } | null;
+  caveat: string;
+  licences: string[];
+  mitigations: (MitigationEntry & { forwardedBefore: number | null; forwardedAfter: number | null })[];
+  escalations: IncidentRecord['escalations'];
+  impact: { verified: ImpactRow; others: ImpactRow };
+  exposure: ExposureSection;
+  statement: string[];
+  notes: string[];
+}
+
+export interface ImpactRow {
+  servedBeforePct: number | null;
+  servedDuringPct: number | null;
+  latencyBeforeMs: number | null;
+  latencyDuringMs: number | null;
+  requestsDuring: number;
+}
+
+const pct1 = (x: number) => Math.round(x * 1000) / 10;
+const iso = (ms: number) => new Date(ms).toISOString();
+
+function shares(rows: readonly ShareRowLike[], req: number, src: number): ShareTableRow[] {
+  return rows.map((r) => ({ key: r.key, name: r.name ?? '', requests: r.requests, requestShare: req > 0 ? pct1(r.requests / req) : 0, sources: r.sources, sourceShare: src > 0 ? pct1(r.sources / src) : 0 }));
+}
+
+function meanOver(samples: readonly Sample[], from: number, to: number, f: (s: Sample) => number): number | null {
+  let sum = 0;
+  let secs = 0;
+  for (const s of samples) if (s.t >= from && s.t < to) (sum += f(s), secs += s.seconds || 1);
+  return secs > 0 ? Math.round(sum / secs) : null;
+}
+
+export function buildReport(r: IncidentRecord, samples: readonly Sample[], now = Date.now()): ReportModel {
+  const end = r.endedAt ?? r.lastSeenAt + 1000;
+  const durationS = Math.max(1, Math.round((end - r.startedAt) / 1000));
+  const tl = { t: [] as number[], requests: [] as number[], forwarded: [] as number[], refused: [] as number[], verifiedServedPct: [] as (number | null)[] };
+  for (const s of samples) {
+    const k = s.seconds || 1;
+    tl.t.push(s.t);
+    tl.requests.push(Math.round(s.requests / k));
+    tl.forwarded.push(Math.round(s.forwarded / k));
+    tl.refused.push(Math.round(s.refused / k));
+    tl.verifiedServedPct.push(s.verifiedReq > 0 ? pct1(s.verifiedServed / s.verifiedReq) : null);
+  }
+  const classTotal = Object.values(r.routeClasses).reduce((a, b) => a + b, 0);
+  const a = r.attribution;
+  const ir = (b: { requests: number; served: number; originMsSum: number; originCount: number }) => ({ served: b.requests > 0 ? pct1(b.served / b.requests) : null, ms: b.originCount > 0 ? Math.round(b.originMsSum / b.originCount) : null });
+  const row = (k: 'verified' | 'others'): ImpactRow => {
+    const b = ir(r.impact.before[k]);
+    const d = ir(r.impact.during[k]);
+    return { servedBeforePct: b.served, servedDuringPct: d.served, latencyBeforeMs: b.ms, latencyDuringMs: d.ms, requestsDuring: r.impact.during[k].requests };
+  };
+  const model: ReportModel = {
+    id: r.id,
+    generatedAt: iso(now),
+    status: r.status,
+    start: iso(r.startedAt),
+    end: r.endedAt === null ? null : iso(r.endedAt),
+    durationS,
+    verdict: r.classification?.verdict ?? 'not classified yet',
+    classification: r.classification,
+    baseline: r.baseline,
+    totals: r.totals,
+    enforcement: r.enforcement,
+    vectors: r.vectors,
+    timeline: tl,
+    top: r.top,
+    routeClasses: Object.entries(r.routeClasses).filter(([, v]) => v > 0).sort((x, y) => y[1] - x[1]).map(([name, requests]) => ({ name, requests, share: classTotal > 0 ? pct1(requests / classTotal) : 0 })),
+    attribution: a ? { countries: shares(a.countries, a.requests, a.sources), asns: shares(a.asns, a.requests, a.sources), unknownCountry: a.unknownCountry, unknownAsn: a.unknownAsn, requests: a.requests, sources: a.sources, asnError: a.asnError } : null,
+    caveat: ATTRIBUTION_CAVEAT,
+    licences: r.licences,
+    mitigations: r.mitigations.map((m) => ({ ...m, forwardedBefore: meanOver(samples, m.at - 10_000, m.at, (s) => s.forwarded), forwardedAfter: meanOver(samples, m.at + 1000, m.at + 11_000, (s) => s.forwarded) })),
+    escalations: r.escalations,
+    impact: { verified: row('verified'), others: row('others') },
+    exposure: exposureSection(r.exposure),
+    statement: [],
+    notes: r.notes,
+  };
+  model.statement = statementOf(model);
+  return model;
+}
+
+/** A draft factual statement: each sentence rests on a figure in the report. */
+export function statementOf(m: ReportModel): string[] {
+  const out: string[] = [];
+  const day = m.start.slice(0, 10);
+  const from = m.start.slice(11, 16);
+  const to = m.end ? m.end.slice(11, 16) : 'the time of this report (still ongoing)';
+  const mult = m.baseline.warm && m.baseline.rps > 0 ? `, about ${Math.round(m.totals.peakRps / m.baseline.rps)} times its usual rate of ${Math.round(m.baseline.rps)}` : '';
+  out.push(`On ${day} between ${from} and ${to} UTC (${durationText(m.durationS)}), the site behind Rampart received up to ${m.totals.peakRps.toLocaleString('en-US')} requests per second${mult}, from about ${m.totals.distinctSources.toLocaleString('en-US')} distinct network addresses.`);
+  if (m.classification) out.push(`Against Rampart's published rubric this is a ${m.classification.scale} incident of ${m.classification.sophistication} sophistication (confidence ${m.classification.confidence}): ${m.verdict}.`);
+  const v = m.impact.verified;
+  if (v.servedDuringPct !== null) out.push(`During the attack ${v.servedDuringPct}% of requests from verified visitors were served${v.servedBeforePct !== null ? ` (${v.servedBeforePct}% before it)` : ''}.`);
+  else out.push('No verified visitors were seen during the attack, so the effect on real users could not be measured.');
+  const applied = m.mitigations.filter((x) => x.applied).length;
+  if (applied > 0) out.push(`Rampart applied ${applied} automatic countermeasure${applied === 1 ? '' : 's'}, listed with their reasons and times in this report.`);
+  if (m.enforcement === 'observe') out.push('Rampart ran in observe mode: it recorded what it would have refused and refused nothing.');
+  const top = m.attribution?.countries.slice(0, 3) ?? [];
+  if (top.length > 0) out.push(`By offline country databases, the sending addresses were located mostly in ${top.map((c) => `${c.key} (${c.sourceShare}% of addresses)`).join(', ')}. ${ATTRIBUTION_CAVEAT}`);
+  else out.push(ATTRIBUTION_CAVEAT);
+  out.push(m.exposure.statement);
+  out.push('These figures describe the traffic that reached Rampart; they do not by themselves show who organised the attack or why.');
+  return out;
+}
+
+export function renderJson(m: ReportModel): string {
+  return JSON.stringify(m, null, 2) + '\n';
+}

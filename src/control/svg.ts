@@ -1,0 +1,101 @@
+// A timeline chart as a standalone SVG string, rendered in Node (no browser,
+// no library): request rate, requests forwarded to the origin and refused, per
+// second, with markers where mitigations started. Pure; O(samples) output,
+// bucketed to at most 600 points so the file stays small for long incidents.
+
+export interface Series {
+  name: string;
+  color: string;
+  values: readonly number[];
+}
+
+export interface ChartInput {
+  title: string;
+  /** ms since the epoch, one per value. */
+  t: readonly number[];
+  series: readonly Series[];
+  markers: readonly { t: number; label: string }[];
+  width?: number;
+  height?: number;
+}
+
+export function escapeXml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+/** Rounded-up axis maximum: 1, 2, 5 × 10^k. */
+export function niceMax(x: number): number {
+  if (!(x > 0)) return 1;
+  const p = 10 ** Math.floor(Math.log10(x));
+  for (const m of [1, 2, 5, 10]) if (m * p >= x) return m * p;
+  return 10 * p;
+}
+
+function bucket(values: readonly number[], n: number): number[] {
+  if (values.length <= n) return values.slice();
+  const out: number[] = [];
+  const per = values.length / n;
+  for (let i = 0; i < n; i++) {
+    let max = 0;
+    for (let j = Math.floor(i * per); j < Math.floor((i + 1) * per); j++) max = Math.max(max, values[j]);
+    out.push(max);
+  }
+  return out;
+}
+
+function clock(ms: number): string {
+  return new Date(ms).toISOString().slice(11, 19);
+}
+
+export function timelineSvg(c: ChartInput): string {
+  const W = c.width ?? 800;
+  const H = c.height ?? 260;
+  const L = 56;
+  const R = 12;
+  const T = 28;
+  const B = 44;
+  const pw = W - L - R;
+  const ph = H - T - B;
+  const n = c.t.length;
+  const t0 = n ? c.t[0] : 0;
+  const t1 = n > 1 ? c.t[n - 1] : t0 + 1000;
+  const max = niceMax(Math.max(1, ...c.series.flatMap((s) => s.values)));
+  const x = (t: number) => L + ((t - t0) / Math.max(1, t1 - t0)) * pw;
+  const y = (v: number) => T + ph - (v / max) * ph;
+  const parts: string[] = [];
+  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${escapeXml(c.title)}" font-family="system-ui, sans-serif" font-size="11">`);
+  parts.push(`<title>${escapeXml(c.title)}</title>`);
+  parts.push(`<rect x="0" y="0" width="${W}" height="${H}" fill="#fff"/>`);
+  parts.push(`<text x="${L}" y="16" font-size="13" font-weight="600" fill="#222">${escapeXml(c.title)}</text>`);
+  for (let i = 0; i <= 4; i++) {
+    const v = (max * i) / 4;
+    const yy = y(v).toFixed(1);
+    parts.push(`<line x1="${L}" x2="${W - R}" y1="${yy}" y2="${yy}" stroke="#e5e5e5"/><text x="${L - 6}" y="${yy}" text-anchor="end" dominant-baseline="middle" fill="#555">${v.toLocaleString('en-US')}</text>`);
+  }
+  const ticks = Math.min(6, Math.max(1, n - 1));
+  for (let i = 0; i <= ticks; i++) {
+    const t = t0 + ((t1 - t0) * i) / ticks;
+    parts.push(`<text x="${x(t).toFixed(1)}" y="${H - B + 16}" text-anchor="middle" fill="#555">${clock(t)}</text>`);
+  }
+  parts.push(`<text x="${L + pw / 2}" y="${H - 8}" text-anchor="middle" fill="#555">time (UTC), requests per second</text>`);
+  for (const m of c.markers) {
+    if (m.t < t0 || m.t > t1) continue;
+    const xx = x(m.t).toFixed(1);
+    parts.push(`<line x1="${xx}" x2="${xx}" y1="${T}" y2="${T + ph}" stroke="#b45309" stroke-dasharray="3 3"><title>${escapeXml(m.label)}</title></line>`);
+  }
+  const points = Math.min(600, Math.max(1, n));
+  const tb = bucket(c.t as number[], points);
+  for (const s of c.series) {
+    const vb = bucket(s.values, points);
+    const d = vb.map((v, i) => `${i === 0 ? 'M' : 'L'}${x(n <= points ? c.t[i] : tb[i]).toFixed(1)},${y(v).toFixed(1)}`).join('');
+    if (d) parts.push(`<path d="${d}" fill="none" stroke="${s.color}" stroke-width="1.6"><title>${escapeXml(s.name)}</title></path>`);
+  }
+  let lx = L + pw;
+  for (let i = c.series.length - 1; i >= 0; i--) {
+    const s = c.series[i];
+    lx -= 10 + s.name.length * 6.2 + 14;
+    parts.push(`<rect x="${lx.toFixed(1)}" y="8" width="10" height="10" fill="${s.color}"/><text x="${(lx + 14).toFixed(1)}" y="17" fill="#222">${escapeXml(s.name)}</text>`);
+  }
+  parts.push('</svg>');
+  return parts.join('');
+}

@@ -1,0 +1,147 @@
+// Attribution and impact counters, a separate observer beside the detector:
+// requests and distinct sources by country (fixed 677-slot table) and by ASN
+// (space-saving, 256 tracked) since the last epoch (the evidence recorder starts
+// one per incident), plus per-second impact figures split verified/others.
+// Memory ceiling: ~560 KiB (4 Mi-bit seen-set 512 KiB, tables ~40 KiB).
+// observe(): O(1) plus an O(log 256) heap step; no allocation.
+import { mix32 } from '../core/hash.js';
+import { SpaceSaving } from '../core/space-saving.js';
+
+/** The request fields read (RequestContext fits). */
+export interface AttributionObserved {
+  clientKey: number;
+  country: string;
+  asn: number;
+  verified: boolean;
+  status: number;
+  originMs: number;
+  verdict: { readonly action: string };
+  req: { headers: { 'user-agent'?: string; 'accept-language'?: string; 'sec-fetch-mode'?: string | string[] } };
+}
+
+export interface ShareRow {
+  key: string;
+  requests: number;
+  sources: number;
+}
+
+export interface AttributionSnapshot {
+  requests: number;
+  sources: number;
+  /** Requests / sources whose country or ASN was unknown (private, unrouted, IPv6 for ASN, or no database). */
+  unknownCountry: { requests: number; sources: number };
+  unknownAsn: { requests: number; sources: number };
+  countries: ShareRow[];
+  /** Top ASNs (space-saving: counts may over-estimate by at most `asnError`). */
+  asns: ShareRow[];
+  asnError: number;
+}
+
+/** One closed second of impact figures. */
+export interface ImpactSecond {
+  verified: { requests: number; served: number; originMsSum: number; originCount: number };
+  others: { requests: number; served: number; originMsSum: number; originCount: number };
+  /** Unverified requests with browser-like headers (Mozilla UA, Accept-Language, Sec-Fetch-Mode). */
+  browserLike: number;
+}
+
+const SEEN_BITS = 1 << 22;
+const ASN_TRACKED = 256;
+
+function zeroImpact(): ImpactSecond {
+  return { verified: { requests: 0, served: 0, originMsSum: 0, originCount: 0 }, others: { requests: 0, served: 0, originMsSum: 0, originCount: 0 }, browserLike: 0 };
+}
+
+export interface Attribution {
+  observe(ctx: AttributionObserved): void;
+  /** Starts counting afresh (a new incident). */
+  newEpoch(): void;
+  snapshot(limit?: number): AttributionSnapshot;
+  /** The impact figures of the second just closed; resets them. Called once per tick. */
+  closeSecond(): ImpactSecond;
+}
+
+const COUNTRY_SLOTS = 677;
+
+function indexOf(cc: string): number {
+  if (cc.length !== 2) return 0;
+  const a = cc.charCodeAt(0) - 65;
+  const b = cc.charCodeAt(1) - 65;
+  return a >= 0 && a < 26 && b >= 0 && b < 26 ? a * 26 + b + 1 : 0;
+}
+
+function codeOf(i: number): string {
+  return String.fromCharCode(65 + Math.floor((i - 1) / 26), 65 + ((i - 1) % 26));
+}
+
+export function createAttribution(): Attribution {
+  const creq = new Float64Array(COUNTRY_SLOTS);
+  const csrc = new Float64Array(COUNTRY_SLOTS);
+  const seen = new Uint8Array(SEEN_BITS >>> 3);
+  const asnReq = new SpaceSaving(ASN_TRACKED);
+  const asnSrc = new SpaceSaving(ASN_TRACKED);
+  let requests = 0;
+  let sources = 0;
+  let noAsnReq = 0;
+  let noAsnSrc = 0;
+  let sec = zeroImpact();
+
+  return {
+    observe(ctx) {
+      const ci = indexOf(ctx.country);
+      requests++;
+      creq[ci]++;
+      if (ctx.asn > 0) asnReq.offer(ctx.asn, 1);
+      else noAsnReq++;
+      const h = mix32(ctx.clientKey) & (SEEN_BITS - 1);
+      const bit = 1 << (h & 7);
+      if ((seen[h >>> 3] & bit) === 0) {
+        seen[h >>> 3] |= bit;
+        sources++;
+        csrc[ci]++;
+        if (ctx.asn > 0) asnSrc.offer(ctx.asn, 1);
+        else noAsnSrc++;
+      }
+      const side = ctx.verified ? sec.verified : sec.others;
+      side.requests++;
+      if (ctx.status >= 200 && ctx.status < 400 && ctx.verdict.action !== 'deny' && ctx.verdict.action !== 'limit') side.served++;
+      if (ctx.originMs >= 0) {
+        side.originMsSum += ctx.originMs;
+        side.originCount++;
+      }
+      if (!ctx.verified) {
+        const hd = ctx.req.headers;
+        const ua = hd['user-agent'];
+        if (ua !== undefined && ua.startsWith('Mozilla/') && hd['accept-language'] !== undefined && hd['sec-fetch-mode'] !== undefined) sec.browserLike++;
+      }
+    },
+    newEpoch() {
+      creq.fill(0);
+      csrc.fill(0);
+      seen.fill(0);
+      asnReq.clear();
+      asnSrc.clear();
+      requests = sources = noAsnReq = noAsnSrc = 0;
+    },
+    closeSecond() {
+      const s = sec;
+      sec = zeroImpact();
+      return s;
+    },
+    snapshot(limit = 50) {
+      const countries: ShareRow[] = [];
+      for (let i = 1; i < COUNTRY_SLOTS; i++) if (creq[i] > 0) countries.push({ key: codeOf(i), requests: creq[i], sources: csrc[i] });
+      countries.sort((a, b) => b.requests - a.requests || b.sources - a.sources);
+      const asns = asnReq.top(limit).map((h) => ({ key: `AS${h.key}`, requests: h.count, sources: asnSrc.estimate(h.key) }));
+      return {
+        requests,
+        sources,
+        unknownCountry: { requests: creq[0], sources: csrc[0] },
+        unknownAsn: { requests: noAsnReq, sources: noAsnSrc },
+        countries: countries.slice(0, limit),
+        asns,
+        asnError: asnReq.size < ASN_TRACKED ? 0 : asnReq.minCount(),
+      };
+    },
+  };
+}

@@ -1,0 +1,154 @@
+// Country and ASN of client addresses from offline databases, loaded once at
+// start (country: MaxMind-format mmdb, ASN: compiled IPv4 range table). The
+// identity stage calls fill(ctx): at most one database lookup per client key,
+// then a bounded LRU (cache_size × ~40 B; country and ASN packed in one double).
+// Not attribution of an attack: where an address sits is not who sent it.
+import { createRequire } from 'node:module';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { Reader } from 'maxmind';
+import { StartupError } from '../core/errors.js';
+import { createLru, lruBytes } from '../core/lru.js';
+import { namesFileOf, openAsnTable, type AsnTable } from './geo-asn.js';
+
+export interface GeoOptions {
+  countryDb: string;
+  asnDb: string;
+  cacheSize: number;
+  /** Where a CSV ASN database is compiled to (data_dir/geo). */
+  cacheDir: string;
+}
+
+export interface GeoInfo {
+  countryDb: string;
+  asnDb: string;
+  asnRanges: number;
+  /** ASN → organisation names beside the compiled table (for reports), '' when absent. */
+  asnNamesFile: string;
+  /** Resident bytes of the loaded data and the cache ceiling. */
+  bytes: { country: number; asn: number; cache: number };
+  /** Attribution lines for reports and the dashboard. */
+  licences: string[];
+}
+
+export interface Geo {
+  /** Fills ctx.country / ctx.asn from ctx.clientIp (cached by ctx.clientKey). */
+  fill(ctx: { clientIp: string; clientKey: number; country: string; asn: number; startedAt: number }): void;
+  country(ip: string): string;
+  asn(ip: string): number;
+  info(): GeoInfo;
+}
+
+const require = createRequire(import.meta.url);
+export const BUNDLED_LICENCES = [
+  'Country data: geo-whois-asn-country by ip-location-db (sapics), CC BY 4.0, from NRO/RIR whois data and ASN data.',
+  'ASN data: ip-location-db asn, CC BY 4.0, from RouteViews, DB-IP (https://db-ip.com) and NRO.',
+];
+
+export function bundledCountryDb(): string {
+  return join(dirname(require.resolve('@ip-location-db/geo-whois-asn-country-mmdb/package.json')), 'geo-whois-asn-country.mmdb');
+}
+
+export function bundledAsnCsv(): string {
+  return join(dirname(require.resolve('@ip-location-db/asn/package.json')), 'asn-ipv4-num.csv');
+}
+
+/** 'DE' → 1..676, '' → 0. */
+export function countryIndex(cc: string): number {
+  if (cc.length !== 2) return 0;
+  const a = cc.charCodeAt(0) - 65;
+  const b = cc.charCodeAt(1) - 65;
+  return a >= 0 && a < 26 && b >= 0 && b < 26 ? a * 26 + b + 1 : 0;
+}
+
+const CODES: string[] = [''];
+for (let a = 0; a < 26; a++) for (let b = 0; b < 26; b++) CODES.push(String.fromCharCode(65 + a, 65 + b));
+export function countryCode(i: number): string {
+  return CODES[i] ?? '';
+}
+
+function ipv4(ip: string): number {
+  let n = 0;
+  let part = 0;
+  let dots = 0;
+  let digits = 0;
+  for (let i = 0; i < ip.length; i++) {
+    const c = ip.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0) return -1;
+      n = n * 256 + part;
+      part = 0;
+      digits = 0;
+      dots++;
+    } else if (c >= 48 && c <= 57 && digits < 3) {
+      part = part * 10 + c - 48;
+      digits++;
+      if (part > 255) return -1;
+    } else return -1;
+  }
+  return dots === 3 && digits > 0 ? n * 256 + part : -1;
+}
+
+export function createGeo(o: GeoOptions): Geo {
+  const countryDb = o.countryDb || bundledCountryDb();
+  const asnDb = o.asnDb || bundledAsnCsv();
+  for (const [k, f] of [['country_db', countryDb], ['asn_db', asnDb]]) {
+    if (!existsSync(f)) throw new StartupError('E_GEO_DB', `geo.${k}: ${f} does not exist`, 'point it at a readable file, leave it empty for the bundled data, or set geo.enabled: false');
+  }
+  let reader: { get(ip: string): { country_code?: string; country?: { iso_code?: string } } | null };
+  let countryBytes = 0;
+  try {
+    const buf = readFileSync(countryDb);
+    countryBytes = buf.length;
+    reader = new Reader(buf) as unknown as typeof reader;
+  } catch (err) {
+    throw new StartupError('E_GEO_DB', `geo.country_db: cannot read ${countryDb}: ${(err as Error).message}`, 'a MaxMind-format (.mmdb) country database', { cause: err });
+  }
+  let asns: AsnTable;
+  let bin = '';
+  try {
+    const t = openAsnTable(asnDb, join(o.cacheDir, 'asn-ipv4.bin'));
+    asns = t.table;
+    bin = t.bin;
+  } catch (err) {
+    throw new StartupError('E_GEO_DB', `geo.asn_db: cannot load ${asnDb}: ${(err as Error).message}`, 'CSV rows start,end,asn[,org] or a compiled .bin', { cause: err });
+  }
+  const lru = createLru(o.cacheSize);
+  const country = (ip: string): string => {
+    try {
+      const r = reader.get(ip);
+      return (r?.country_code ?? r?.country?.iso_code ?? '').toUpperCase();
+    } catch {
+      return '';
+    }
+  };
+  const asn = (ip: string): number => {
+    const n = ipv4(ip);
+    return n < 0 ? 0 : asns.lookup(n);
+  };
+  const custom = o.countryDb !== '' || o.asnDb !== '';
+  return {
+    country,
+    asn,
+    fill(ctx) {
+      const now = ctx.startedAt;
+      const slot = lru.find(ctx.clientKey, now);
+      let v: number;
+      if (slot !== 0) v = lru.values[slot];
+      else {
+        v = asn(ctx.clientIp) * 1024 + countryIndex(country(ctx.clientIp));
+        lru.set(ctx.clientKey, v, now, now + 3600_000);
+      }
+      ctx.country = CODES[v % 1024];
+      ctx.asn = Math.floor(v / 1024);
+    },
+    info: () => ({
+      countryDb,
+      asnDb,
+      asnRanges: asns.ranges,
+      asnNamesFile: existsSync(namesFileOf(bin)) ? namesFileOf(bin) : '',
+      bytes: { country: countryBytes, asn: asns.bytes, cache: lruBytes(o.cacheSize) },
+      licences: custom ? ['Operator-supplied geo databases: see their own licences.', ...(o.countryDb ? [] : [BUNDLED_LICENCES[0]]), ...(o.asnDb ? [] : [BUNDLED_LICENCES[1]])] : BUNDLED_LICENCES,
+    }),
+  };
+}
