@@ -17,9 +17,11 @@ import { renderReport, type Row, type PacedRow } from './report.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string]));
-const DURATION = Number(args.get('duration') ?? 10);
+const DURATION = Number(args.get('duration') ?? 5);
 const CONNS = Number(args.get('connections') ?? 50);
 const PACED_S = Number(args.get('paced') ?? 10);
+/** Rounds run interleaved (every target once per round); each figure is the median over rounds. */
+const ROUNDS = Number(args.get('rounds') ?? 3);
 const CLIENT_CORE = args.get('client-core') ?? '0';
 const SERVER_CORE = args.get('server-core') ?? '1';
 const tmp = mkdtempSync(join(tmpdir(), 'rampart-load-'));
@@ -82,6 +84,15 @@ function rss(pid: number): { now: number; peak: number } {
   return { now: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
 }
 
+const TICK_MS = 1000 / Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim() || 100);
+
+/** CPU time (user + system, all threads) a process has used so far, in ms. */
+function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) * TICK_MS; // fields 14 and 15: utime, stime
+}
+
 /** The pid of the real server behind `taskset` (taskset execs, so it is the same pid). */
 const pidOf = (c: ChildProcess) => c.pid!;
 
@@ -95,6 +106,18 @@ function wrk(url: string, seconds: number, close: boolean): WrkResult {
 function paced(url: string, rate: number): { p50: number; p99: number; achieved: number; errors: number; non2xx: number } {
   const out = execFileSync('taskset', ['-c', CLIENT_CORE, process.execPath, '--import', 'tsx', join(ROOT, 'bench/load/paced.ts'), url, String(rate), String(PACED_S), '32', '2'], { cwd: ROOT, encoding: 'utf8' });
   return JSON.parse(out.trim().split('\n').pop()!);
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+/** Per-figure medians over rounds; error counts are summed so none is hidden. */
+function medianRow(rs: Row[]): Row {
+  const m = (k: 'rps' | 'p50' | 'p99' | 'rssMiB' | 'cpuUs') => median(rs.map((r) => r[k]));
+  const sum = (k: 'requests' | 'errors' | 'non2xx') => rs.reduce((a, r) => a + r[k], 0);
+  return { target: rs[0].target, mode: rs[0].mode, rps: m('rps'), p50: m('p50'), p99: m('p99'), rssMiB: m('rssMiB'), cpuUs: m('cpuUs'), requests: sum('requests'), errors: sum('errors'), non2xx: sum('non2xx'), spread: [Math.min(...rs.map((r) => r.rps)), Math.max(...rs.map((r) => r.rps))] };
 }
 
 function nginxConf(dir: string, listen: number, originPort: number): string {
@@ -157,7 +180,8 @@ async function main(): Promise<void> {
   const origin = pinned(SERVER_CORE, process.execPath, [join(ROOT, 'bench/load/hello-origin.mjs'), String(originPort)]);
   await waitOutput(origin, /listening/, 'origin');
 
-  const targets: Array<{ name: string; url: string; pid: number }> = [{ name: 'direct origin', url: `http://127.0.0.1:${originPort}/`, pid: pidOf(origin) }];
+  const originPid = pidOf(origin);
+  const targets: Array<{ name: string; url: string; pid: number }> = [{ name: 'direct origin', url: `http://127.0.0.1:${originPort}/`, pid: originPid }];
 
   const rampartPort = await freePort();
   const cfg = join(tmp, 'rampart.yaml');
@@ -184,15 +208,28 @@ async function main(): Promise<void> {
 
   const rows: Row[] = [];
   for (const close of [false, true]) {
-    for (const t of targets) {
-      log(`${t.name} ${close ? 'Connection: close' : 'keep-alive'}: warm-up`);
-      wrk(t.url, 2, close);
-      log(`${t.name} ${close ? 'Connection: close' : 'keep-alive'}: ${DURATION}s`);
-      const r = wrk(t.url, DURATION, close);
-      // RSS right after the target's own run: the origin also serves the proxies'
-      // runs, so its peak over the whole benchmark would not be its own.
-      rows.push({ target: t.name, mode: close ? 'close' : 'keep-alive', ...r, rssMiB: rss(t.pid).now });
+    const runs = new Map<string, Row[]>();
+    for (let round = 1; round <= ROUNDS; round++) {
+      for (const t of targets) {
+        const mode = close ? 'close' : 'keep-alive';
+        if (round === 1) {
+          log(`${t.name} ${mode}: warm-up`);
+          wrk(t.url, 2, close);
+        }
+        log(`${t.name} ${mode}: round ${round}/${ROUNDS}, ${DURATION}s`);
+        // CPU used by the servers on the path (origin, plus the proxy if any) per
+        // request: unlike req/s it barely moves when other programs share the cores.
+        const pids = t.pid === originPid ? [originPid] : [originPid, t.pid];
+        const cpu0 = pids.reduce((a, p) => a + cpuMs(p), 0);
+        const r = wrk(t.url, DURATION, close);
+        const cpuUs = ((pids.reduce((a, p) => a + cpuMs(p), 0) - cpu0) * 1000) / Math.max(1, r.requests);
+        // RSS right after the target's own run: the origin also serves the proxies'
+        // runs, so its peak over the whole benchmark would not be its own.
+        const row: Row = { target: t.name, mode, ...r, rssMiB: rss(t.pid).now, cpuUs };
+        runs.set(t.name, [...(runs.get(t.name) ?? []), row]);
+      }
     }
+    for (const t of targets) rows.push(medianRow(runs.get(t.name)!));
   }
 
   const ramKa = rows.find((r) => r.target === 'rampart' && r.mode === 'keep-alive')!;
@@ -212,6 +249,7 @@ async function main(): Promise<void> {
     loadBefore: load0,
     loadAfter: loadavg()[0],
     duration: DURATION,
+    rounds: ROUNDS,
     connections: CONNS,
     rows,
     paced: pacedRows,

@@ -2,7 +2,8 @@
 # End-to-end load benchmark: direct origin vs Rampart vs nginx, one run.
 # Needs wrk and taskset (util-linux); nginx is measured when installed:
 #   apt-get install -y wrk nginx
-# Options (passed to the driver): --duration=10 --connections=50 --paced=10
+# Options (passed to the driver): --duration=5 (s per wrk run) --rounds=3
+#   (interleaved; medians reported) --connections=50 --paced=10
 #   --client-core=0 --server-core=1
 # Output: a Markdown table on stdout and in bench/results/ (git-ignored).
 set -euo pipefail
