@@ -78,10 +78,13 @@ function compositionOf(s: SecondSample, w: SecondWindow, b: Baselines, sig: Sign
   const c: Record<string, number> = {};
   const n = s.requests;
   if (heavyShare >= 0.2) c.heavySourceShare = r2(heavyShare);
+  // Absolute floors as well as shares: at a few requests per second a handful of
+  // synchronised visitors (one fingerprint, one form) swing every share.
+  const floor = cfg.minRps / 2;
   const fp = sig.fingerprints[0];
-  if (fp && fp.share >= 0.3) c.fingerprintLift = fp.lift;
+  if (fp && fp.share >= 0.3 && fp.count >= floor) c.fingerprintLift = fp.lift;
   const cls = sig.routeClasses[0];
-  if (cls && cls.share >= 0.25 && cls.lift >= cfg.minLift) c.routeClassLift = cls.lift;
+  if (cls && cls.share >= 0.25 && cls.lift >= cfg.minLift && cls.share * n >= cfg.minRps) c.routeClassLift = cls.lift;
   const qShare = n > 0 ? w.withQuery / n : 0;
   const baseUniq = b.queryUniq.n > 0 ? b.queryUniq.mean : 0;
   if (qShare >= 0.3 && w.withQuery >= 10 && s.queryUniqueness >= 0.8 && s.queryUniqueness - baseUniq >= 0.3) c.queryUniqueness = r2(s.queryUniqueness);
@@ -92,7 +95,7 @@ function compositionOf(s: SecondSample, w: SecondWindow, b: Baselines, sig: Sign
   // Floods ask for pages, not the assets that come with them: the static share collapses (a newsletter's readers keep it).
   const baseStatic = b.classShare[0].n > 0 ? b.classShare[0].mean : 0;
   const staticShare = n > 0 ? w.classes[0] / n : 0;
-  if (baseStatic >= 0.2 && staticShare <= 0.65 * baseStatic) c.staticShareDrop = r2(staticShare / baseStatic);
+  if (n >= 2 * cfg.minRps && baseStatic >= 0.2 && staticShare <= 0.65 * baseStatic) c.staticShareDrop = r2(staticShare / baseStatic);
   const s4 = n > 0 ? s.status.s4xx / n : 0;
   if (s4 >= 0.3 && s4 - (b.share4xx.n > 0 ? b.share4xx.mean : 0) >= 0.2) c.share4xx = r2(s4);
   return c;
@@ -111,7 +114,7 @@ export function assess(s: SecondSample, w: SecondWindow, b: Baselines, history: 
   let clsIdx = -1;
   for (let i = 0; i < ROUTE_CLASSES.length; i++) {
     const e = b.classCount[i];
-    const v = w.classes[i] / threshold(e.mean, e.std, Math.max(5, cfg.minRps / 2), cfg.minRatio, cfg.sensitivity);
+    const v = w.classes[i] / threshold(e.mean, e.std, cfg.minRps, cfg.minRatio, cfg.sensitivity);
     const share = n > 0 ? w.classes[i] / n : 0;
     const lift = share / Math.max(b.classShare[i].mean, 0.01);
     if (v > cls && lift >= cfg.minLift) {
@@ -128,7 +131,7 @@ export function assess(s: SecondSample, w: SecondWindow, b: Baselines, history: 
   // Below min_rps in total nothing is a flood (small sites: a few synchronised visitors swing every ratio).
   const anomalous = (warm && volume >= 1 && shifted && n >= cfg.minRps) || slowConns || heavyAlone;
   const distress = (s.forwarded > 0 && b.originMs.n > 0 && s.originMs > Math.max(3 * b.originMs.mean, b.originMs.mean + 500)) || (n > 0 && s.status.s5xx / n >= 0.2);
-  const attackedClasses = sig.routeClasses.filter((c) => c.share >= 0.2 && c.lift >= cfg.minLift).map((c) => c.name);
+  const attackedClasses = sig.routeClasses.filter((c) => c.share >= 0.2 && c.lift >= cfg.minLift && c.share * n >= cfg.minRps / 2).map((c) => c.name);
   if (clsIdx >= 0 && cls >= 1 && !attackedClasses.includes(ROUTE_CLASSES[clsIdx])) attackedClasses.push(ROUTE_CLASSES[clsIdx]);
   const a: Assessment = { anomalous, distress, score: r2(anomalous ? Math.max(volume, 1) : Math.min(volume, shifted ? volume : 0.99)), volume: { fast: r2(fast), slow: r2(slow), cls: r2(cls), classIndex: clsIdx }, composition, signature: sig, vectors: [], heavy, attackedClasses };
   if (anomalous) a.vectors = classify(s, w, b, a, heavyShare, cfg, exp);
