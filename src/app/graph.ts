@@ -75,8 +75,8 @@ export function buildGraph(config: Config, deps: GraphDeps): Graph {
   // Policy runs before the challenge stage; unverifiedOnly mitigations ask it whether a pass is valid.
   const policy = createPolicyStage(compilePolicy(config.policy, { verified: challenge === null ? undefined : challenge.verifies, previous: deps.previous?.policy.policy ?? null }), st, deps.now);
   const op = config.originProtection;
-  const cache = op.cache.enabled ? compileCache(op.cache, { now: deps.now, mode: st ? () => st.mode() : () => 'normal', extraIgnoredCookies: [config.challenge.cookieName] }) : null;
-  const admission = op.admission.enabled || op.circuit.enabled ? compileAdmission(op.admission, op.circuit, { now: deps.now, shares: deps.originShares }) : null;
+  const cache = op.cache.enabled ? compileCache(op.cache, { now: deps.now, mode: st ? () => st.mode() : () => 'normal', extraIgnoredCookies: [config.challenge.cookieName] }, deps.previous?.cache ?? null) : null;
+  const admission = op.admission.enabled || op.circuit.enabled ? compileAdmission(op.admission, op.circuit, { now: deps.now, shares: deps.originShares, previous: deps.previous?.admission ?? null }) : null;
   const pipeline = createPipeline({
     slots: {
       parse: compileHygiene(compileHosts(config.hosts), limits.maxBodyBytes),

@@ -44,6 +44,8 @@ export interface CacheStats {
 export interface Cache {
   readonly stage: Stage;
   stats(): CacheStats;
+  /** The stored responses, handed to the next graph on a reload (same max_bytes). */
+  readonly store: ByteStore;
 }
 
 /** For non-leaders: no filling, only the stale fallback. */
@@ -60,8 +62,9 @@ class StaleSink implements CacheSink {
   }
 }
 
-export function compileCache(config: CacheConfig, deps: CacheDeps): Cache {
-  const store = new ByteStore(config.maxBytes);
+/** `previous`: the cache of the graph a reload replaces; its stored copies are kept when max_bytes is unchanged. */
+export function compileCache(config: CacheConfig, deps: CacheDeps, previous: Cache | null = null): Cache {
+  const store = previous !== null && previous.store.maxBytes === config.maxBytes ? previous.store : new ByteStore(config.maxBytes);
   const rules = compileRules(config.routes);
   const hasCredentialCookie = compileCookieFilter([...config.ignoreCookies, ...(deps.extraIgnoredCookies ?? [])]);
   const pending = new Map<string, Fill>();
@@ -188,6 +191,7 @@ export function compileCache(config: CacheConfig, deps: CacheDeps): Cache {
 
   return {
     stage,
+    store,
     stats: () => ({ ...s, bytes: store.bytes(), maxBytes: store.maxBytes, entries: store.entries, evictions: store.evictions, pendingFills: pending.size }),
   };
 }

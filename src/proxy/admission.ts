@@ -42,6 +42,8 @@ export interface AdmissionStats {
 export interface Admission {
   readonly stage: Stage;
   stats(): AdmissionStats;
+  /** Requests this admission has at the origin now. */
+  inFlight(): number;
   close(): void;
 }
 
@@ -49,6 +51,8 @@ export interface AdmissionDeps {
   now(): number;
   /** Processes sharing the origin (cluster workers): each takes limit / shares, at least 1. Default 1. */
   shares?: number;
+  /** The admission of the graph a reload replaces: its requests still at the origin count against this limit. */
+  previous?: Admission | null;
 }
 
 class Ticket implements Waiter {
@@ -109,6 +113,15 @@ export function compileAdmission(a: AdmissionConfig, c: CircuitConfig, deps: Adm
   const st = { admitted: 0, abandoned: 0, staleInsteadOfShed: 0, circuitRefused: 0, shed: count(), expired: count() };
   let inFlight = 0;
   let sweep: NodeJS.Timeout | null = null;
+  // After a reload the old graph's requests still at the origin take slots
+  // too (their release runs there; the sweep notices the freed slots).
+  let previous = deps.previous ?? null;
+  const busy = (): number => {
+    if (previous === null) return inFlight;
+    const n = previous.inFlight();
+    if (n === 0) previous = null;
+    return inFlight + n;
+  };
 
   function fallback(ctx: RequestContext, v: Verdict): Verdict {
     const sink = ctx.cacheSink;
@@ -150,7 +163,7 @@ export function compileAdmission(a: AdmissionConfig, c: CircuitConfig, deps: Adm
       }
       return;
     }
-    while (queue.length > 0 && inFlight < capFor(queue.firstPriority())) {
+    while (queue.length > 0 && busy() < capFor(queue.firstPriority())) {
       const w = queue.shift()!;
       if (w.deadline <= at) shed(w, true);
       else admit(w, at);
@@ -211,7 +224,7 @@ export function compileAdmission(a: AdmissionConfig, c: CircuitConfig, deps: Adm
       const prev = t.prevDone;
       t.done = prev === null ? (c) => release(t, c) : (c) => { release(t, c); prev(c); };
       ctx.onDone = t.done;
-      if (probe || (queue.firstPriority() > t.priority && inFlight < capFor(t.priority))) {
+      if (probe || (queue.firstPriority() > t.priority && busy() < capFor(t.priority))) {
         admit(t, at);
         return null;
       }
@@ -235,6 +248,7 @@ export function compileAdmission(a: AdmissionConfig, c: CircuitConfig, deps: Adm
 
   return {
     stage,
+    inFlight: () => inFlight,
     stats: () => ({
       inFlight,
       limit: enabled ? limit.get() : 0,

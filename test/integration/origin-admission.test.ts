@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Agent as HttpAgent, get as httpGet } from 'node:http';
 import { createManualClock } from '../../src/core/clock.js';
-import { get, startProtected, startTestOrigin, until, type Got } from './origin-kit.js';
+import { get, protectedConfig, startProtected, startTestOrigin, until, type Got } from './origin-kit.js';
 
 const fixed = (n: number, extra: Record<string, unknown> = {}) => ({ admission: { concurrency: n, reserved_share: 0, ...extra }, circuit: { enabled: false } });
 
@@ -118,6 +118,7 @@ test('the origin never sees more than the limit, whatever arrives', async (t) =>
   t.after(async () => { await app.stop(); await origin.close(); });
   origin.hold();
   const all = Array.from({ length: 40 }, (_, i) => get(app.base, `/r${i}`));
+  await until(() => origin.held() === 3 && app.admissionStats()!.queued.new === 37, 'three at the origin, the rest queued');
   let done = 0;
   void Promise.all(all).then(() => (done = 1));
   while (done === 0) {
@@ -187,4 +188,26 @@ test('reserved share: new clients take at most limit × (1 − share); a donatio
   origin.release();
   for (const g of await Promise.all([...flood, donation])) assert.equal(g.status, 200);
   assert.ok(origin.peak() <= 3);
+});
+
+test('after a reload, requests of the old graph still at the origin count against the limit', async (t) => {
+  const origin = await startTestOrigin();
+  const app = await startProtected(origin.url, fixed(1));
+  t.after(async () => { await app.stop(); await origin.close(); });
+  origin.hold();
+  const old = get(app.base, '/old');
+  await until(() => origin.held() === 1, 'old request at the origin');
+  // reload() resolves once the old graph has closed, i.e. after its held request: do not wait for it.
+  const reloaded = app.reload(protectedConfig(origin.url, fixed(1, { retry_after: '5s' })));
+  await until(() => app.admissionStats()!.admitted === 0, 'the new graph in place');
+  const fresh = get(app.base, '/fresh');
+  await until(() => app.admissionStats()!.queued.new === 1, 'the new graph queues: the slot is still taken');
+  assert.equal(origin.held(), 1);
+  origin.release(1);
+  await until(() => origin.held() === 1, 'admitted once the old request finished');
+  assert.equal(origin.peak(), 1);
+  origin.release();
+  assert.equal((await old).status, 200);
+  assert.equal((await fresh).status, 200);
+  await reloaded;
 });

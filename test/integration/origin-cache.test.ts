@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createManualClock } from '../../src/core/clock.js';
-import { get, startProtected, startTestOrigin, until } from './origin-kit.js';
+import { get, protectedConfig, startProtected, startTestOrigin, until } from './origin-kit.js';
 
 const T0 = 1_800_000_000_000;
 
@@ -215,4 +215,17 @@ test('under attack: random query parameters outside the allowlist are dropped (c
   app.state.overrideMode(null);
   await get(app.base, '/find?q=water&page=2');
   assert.equal(origin.hits('/find?q=water&page=2'), 1, 'in normal mode the query is kept');
+});
+
+test('a configuration reload keeps the stored copies (same max_bytes)', async (t) => {
+  const origin = await startTestOrigin();
+  const app = await startProtected(origin.url, {}, createManualClock(T0));
+  t.after(async () => { await app.stop(); await origin.close(); });
+  origin.set('/kept', { headers: { 'cache-control': 'max-age=60' } });
+  await get(app.base, '/kept');
+  await app.reload(protectedConfig(origin.url, { cache: { max_stale: '2h' } }));
+  assert.equal((await get(app.base, '/kept')).verdict, 'cache/hit');
+  assert.equal(origin.hits('/kept'), 1);
+  await app.reload(protectedConfig(origin.url, { cache: { max_bytes: '32mb' } }));
+  assert.equal((await get(app.base, '/kept')).verdict, 'default/allow', 'a new size starts empty');
 });

@@ -8,6 +8,7 @@ import { createApp, type App } from '../../src/app/app.js';
 import { createLogger } from '../../src/app/logger.js';
 import { loadConfigObject } from '../../src/config/load.js';
 import type { Clock } from '../../src/core/clock.js';
+import type { Config } from '../../src/config/schema.js';
 
 export interface Reply {
   status?: number;
@@ -124,7 +125,14 @@ export async function until(cond: () => boolean, what: string, ms = 10_000): Pro
 
 /** A full Rampart in front of `origin`; challenge and detector off unless overridden, so only origin protection acts. */
 export async function startProtected(origin: string, op: Record<string, unknown>, clock?: Clock, extra: Record<string, unknown> = {}): Promise<App & { base: string }> {
-  const config = loadConfigObject({
+  const app = createApp(protectedConfig(origin, op, extra), { log: createLogger(process.env.RAMPART_TEST_LOG ?? 'silent'), clock });
+  await app.start();
+  return Object.assign(app, { base: app.url() });
+}
+
+/** The configuration startProtected uses (for reloads). */
+export function protectedConfig(origin: string, op: Record<string, unknown>, extra: Record<string, unknown> = {}): Config {
+  return loadConfigObject({
     listen: '127.0.0.1:0',
     origin,
     hosts: ['127.0.0.1', 'site.test'],
@@ -134,9 +142,6 @@ export async function startProtected(origin: string, op: Record<string, unknown>
     origin_protection: op,
     ...extra,
   });
-  const app = createApp(config, { log: createLogger(process.env.RAMPART_TEST_LOG ?? 'silent'), clock });
-  await app.start();
-  return Object.assign(app, { base: app.url() });
 }
 
 export interface Got {
