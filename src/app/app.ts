@@ -37,6 +37,8 @@ export interface AppOptions {
   state?: SharedState;
   /** The YAML file the config came from: POST /api/reload re-reads it. */
   configFile?: string;
+  /** Processes sharing the origin (cluster workers): each admits 1/n of origin_protection's limit. Default 1. */
+  originShares?: number;
 }
 
 export interface App {
@@ -100,7 +102,7 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
   observers.push(...control.observers);
   detector?.onEvent((e) => control.onDetectorEvent(e));
   if (evidence) detector?.onEvent((e) => evidence.onEvent(e));
-  const deps = { now: clock.now, log, observers, state, geo };
+  const deps = { now: clock.now, log, observers, state, geo, originShares: opts.originShares };
   let graph: Graph = buildGraph(initial, deps);
   const guard = createConnectionGuard({
     maxPerIp: initial.limits.maxConnectionsPerIp,

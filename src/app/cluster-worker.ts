@@ -6,6 +6,7 @@ import { deepFreeze } from '../config/camelize.js';
 import type { Config } from '../config/schema.js';
 import { createWorkerState } from '../state/index.js';
 import { createApp, type App } from './app.js';
+import { workerCount } from './cluster.js';
 import { isAppMessage, type ToWorkerApp } from './cluster-protocol.js';
 import { createLogger } from './logger.js';
 
@@ -27,7 +28,7 @@ async function start(config: Config): Promise<void> {
     maxBans: config.state.maxBans,
     maxMitigations: config.state.maxMitigations,
   });
-  app = createApp(config, { log, state });
+  app = createApp(config, { log, state, originShares: workerCount(config) });
   try {
     await app.start();
     send({ rampart: 'app', op: 'ready', url: app.url(), pid: process.pid });
