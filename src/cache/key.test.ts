@@ -18,7 +18,9 @@ test('under-attack normalisation keeps only allowlisted parameters, in order, an
   normaliseQuery(c, new Set(['q', 'page']));
   assert.equal(c.query, 'q=water&page=2');
   assert.equal(c.target, '/search?q=water&page=2');
-  assert.equal(cacheKey(c), 'site.test /search?q=water&page=2');
+  assert.equal(cacheKey(c), 'http://site.test/search?q=water&page=2');
+  c.proto = 'https';
+  assert.equal(cacheKey(c), 'https://site.test/search?q=water&page=2', 'the scheme is part of the key');
 });
 
 test('random-query busting collapses onto one key', () => {
@@ -29,7 +31,7 @@ test('random-query busting collapses onto one key', () => {
     keys.add(cacheKey(c));
     assert.equal(c.target, '/');
   }
-  assert.deepEqual([...keys], ['site.test /']);
+  assert.deepEqual([...keys], ['http://site.test/']);
 });
 
 test('encoded parameter names are matched decoded; undecodable ones are dropped', () => {

@@ -4,9 +4,14 @@
 // one key. Per request: string work proportional to the query/cookie length.
 import type { RequestContext } from '../core/model.js';
 
-/** host + path + query; GET and HEAD share entries (HEAD is served from GET copies). */
+/**
+ * scheme + host + path + query; GET and HEAD share entries (HEAD is served
+ * from GET copies). The scheme is keyed because the origin sees it in
+ * X-Forwarded-Proto and may build absolute URLs from it (poisoning otherwise).
+ */
 export function cacheKey(ctx: RequestContext): string {
-  return ctx.query === '' ? `${ctx.host.toLowerCase()} ${ctx.path}` : `${ctx.host.toLowerCase()} ${ctx.path}?${ctx.query}`;
+  const base = `${ctx.proto}://${ctx.host.toLowerCase()}${ctx.path}`;
+  return ctx.query === '' ? base : `${base}?${ctx.query}`;
 }
 
 /**
