@@ -147,7 +147,7 @@ export function createExposure(o: { clients: number; enumerationIds: number; now
   let t = { requests: 0, ok: 0, verified: 0, verifiedOk: 0, bytes: 0, okBytes: 0 };
   let evictBase = 0;
 
-  function rows(tb: Table, limit: number, meanBytes: number): ExposureRow[] {
+  function rows(tb: Table, limit: number): ExposureRow[] {
     const out: ExposureRow[] = [];
     for (let s = 1; s < tb.req.length; s++) {
       if (tb.req[s] === 0) continue;
@@ -156,7 +156,10 @@ export function createExposure(o: { clients: number; enumerationIds: number; now
       const flags: string[] = [];
       if (distinct >= o.enumerationIds) flags.push('enumeration');
       if (tb.best[s] + 1 >= 10) flags.push('sequential walk');
-      if (meanBytes > 0 && tb.req[s] >= 5 && mb > 3 * meanBytes) flags.push('unusual response size');
+      // Against everyone else's mean: a heavy reader must not set its own yardstick.
+      const othersOk = t.ok - tb.ok[s];
+      const othersMean = othersOk > 0 ? (t.okBytes - tb.bytes[s]) / othersOk : 0;
+      if (othersMean > 0 && tb.req[s] >= 5 && mb > 3 * othersMean) flags.push('unusual response size');
       out.push({ who: tb.labels[s], requests: tb.req[s], ok: tb.ok[s], s4xx: tb.s4[s], s5xx: tb.s5[s], verified: tb.ver[s], distinctIds: distinct, longestWalk: tb.best[s] + (tb.best[s] > 0 ? 1 : 0), meanBytes: Math.round(mb), flags });
     }
     out.sort((a, b) => b.distinctIds - a.distinctIds || b.requests - a.requests);
@@ -194,7 +197,7 @@ export function createExposure(o: { clients: number; enumerationIds: number; now
     },
     snapshot(limit = 100) {
       const meanBytes = t.ok > 0 ? t.okBytes / t.ok : 0;
-      const prefixRows = rows(prefixes, Math.ceil(limit / 2), meanBytes).map((r) => ({ ...r, who: prefixOf(r.who) }));
+      const prefixRows = rows(prefixes, Math.ceil(limit / 2)).map((r) => ({ ...r, who: prefixOf(r.who) }));
       return {
         requests: t.requests,
         ok: t.ok,
@@ -203,7 +206,7 @@ export function createExposure(o: { clients: number; enumerationIds: number; now
         unverifiedOk: t.ok - t.verifiedOk,
         distinctIds: t.ok === 0 ? 0 : Math.max(1, Math.round(ids.count())),
         meanBytes: Math.round(meanBytes),
-        clients: rows(clients, limit, meanBytes),
+        clients: rows(clients, limit),
         prefixes: prefixRows,
         tracked: clients.lru.size(),
         dropped: clients.lru.evictions() - evictBase,

@@ -17,9 +17,9 @@ export const evidenceSchema = z
     /** After a restart, an open incident is resumed when an attack starts again within this window; else closed at its last second. */
     resume_window: duration().default(120_000),
     /** Data-exposure watch: a client or /24 that reads this many distinct records of a sensitive route is flagged as enumerating. */
-    enumeration_ids: z.number().int().min(2).max(100_000).default(50),
+    enumeration_ids: z.number().int().min(2, 'at least 2 distinct records (hint: 50)').max(100_000, 'at most 100000 (hint: 50)').default(50),
     /** Clients (and prefixes) tracked by the exposure watch; the least recent are dropped beyond this. */
-    exposure_clients: z.number().int().min(16).max(100_000).default(4096),
+    exposure_clients: z.number().int().min(16, 'at least 16 (hint: 4096)').max(100_000, 'at most 100000 (hint: 4096)').default(4096),
   })
   .superRefine((v, ctx) => {
     if (v.retention < 3600_000) ctx.addIssue({ code: 'custom', path: ['retention'], message: 'retention under 1h would delete evidence before anyone reads it (hint: 365d)' });

@@ -1,0 +1,139 @@
+// The incident store on real SQLite files in a temp dir, and the recorder over
+// it with synthetic detector events: a closed incident survives a reopen, an
+// open one is resumed when the attack comes back within resume_window and
+// closed at its last second when it does not; retention and downsampling.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { DetectorEvent, SecondSample } from '../detector/events.js';
+import { createAttribution } from '../detector/attribution.js';
+import { createRecorder } from './incidents-recorder.js';
+import { downsample, openIncidentStore } from './incidents-store.js';
+import type { Sample } from './incidents-types.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'rampart-store-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
+const sig = { sources: [], prefixes: [{ key: 1, label: '203.0.113.0/24', count: 900, share: 0.9, baselineShare: 0, lift: 900 }], fingerprints: [], paths: [], queryShapes: [], routeClasses: [] };
+
+function sample(t: number, requests: number): SecondSample {
+  return { t, requests, forwarded: Math.round(requests / 10), refused: requests - Math.round(requests / 10), sources: 212, newSources: 0, status: { s2xx: 1, s3xx: 0, s4xx: 0, s5xx: 0 }, originMs: 12, originMaxMs: 40, classes: { page: requests }, families: {}, entropy: { path: 0.1, query: 0, ua: 0.2, fingerprint: 0.1 }, queryUniqueness: 0, slowConnections: 0, score: 3 } as SecondSample; // fields the recorder does not read are left out
+}
+const totals = (seconds: number) => ({ seconds, requests: seconds * 480, refused: seconds * 400, forwarded: seconds * 80, peakRps: 480, peakSources: 212, distinctSources: 212, bans: 0, mitigations: 1 });
+const vec = [{ vector: 'distributed_flood' as const, reason: '212 sources', figures: { sources: 212 } }];
+
+function startEv(id: string, at: number): DetectorEvent {
+  return { type: 'attack_start', incidentId: id, at, mode: 'elevated', enforcement: 'enforce', vectors: vec, signature: sig, sample: sample(at - 1000, 480), baseline: { rps: 80, rpsStd: 5, sources: 20, forwarded: 80, originMs: 10, learnedSeconds: 600, warm: true } };
+}
+function updateEv(id: string, at: number, n: number): DetectorEvent {
+  return { type: 'attack_update', incidentId: id, at, mode: 'elevated', vectors: vec, signature: sig, sample: sample(at - 1000, 480), totals: totals(n) };
+}
+function recorder(file: string, resumeWindowMs = 60_000) {
+  const store = openIncidentStore(file);
+  const rec = createRecorder({ store, attribution: createAttribution(), exposure: null, resumeWindowMs, licences: ['test licence'], challenge: () => ({ issued: 0, solved: 0 }), onError: (e) => assert.fail(String(e)) });
+  return { store, rec };
+}
+
+test('a closed incident survives closing and reopening the store; verdict and samples kept', () => {
+  const file = join(dir, 'closed.sqlite');
+  const { store, rec } = recorder(file);
+  rec.onEvent(startEv('inc-a', T0));
+  for (let i = 0; i < 5; i++) {
+    rec.onEvent(updateEv('inc-a', T0 + i * 1000, i + 1));
+    rec.tick(T0 + i * 1000);
+  }
+  rec.onEvent({ type: 'mitigation', incidentId: 'inc-a', at: T0 + 2000, action: { kind: 'mitigation', rule: 'mitigate/limit-signature', level: 1, ban: null, mitigation: null, reason: '203.0.113.0/24 sends 90%', figures: { share: 0.9 }, applied: true } });
+  rec.onEvent({ type: 'attack_end', incidentId: 'inc-a', at: T0 + 8000, startedAt: T0 - 1000, durationMs: 6000, vectors: ['distributed_flood'], totals: totals(5), signature: sig });
+  rec.tick(T0 + 8000);
+  store.close();
+
+  const again = openIncidentStore(file);
+  try {
+    const r = again.get('inc-a')!;
+    assert.equal(r.status, 'closed');
+    assert.equal(r.endedAt, T0 + 5000);
+    assert.equal(r.mitigations[0].rule, 'mitigate/limit-signature');
+    assert.match(r.classification!.verdict, /^low-level: one vector \(distributed_flood\), 212 sources, peak 6x baseline/);
+    assert.equal(again.samples('inc-a').length, 5);
+    assert.equal(again.latestId(), 'inc-a');
+    assert.deepEqual(again.list().map((x) => [x.id, x.status]), [['inc-a', 'closed']]);
+    assert.equal(again.get('missing'), null);
+  } finally {
+    again.close();
+  }
+});
+
+test('an open incident is resumed under its stored id when the attack returns within resume_window', () => {
+  const file = join(dir, 'resume.sqlite');
+  const first = recorder(file);
+  first.rec.onEvent(startEv('inc-b', T0));
+  for (let i = 0; i < 3; i++) (first.rec.onEvent(updateEv('inc-b', T0 + i * 1000, i + 1)), first.rec.tick(T0 + i * 1000));
+  first.store.close(); // the process dies mid-attack
+
+  const second = recorder(file);
+  second.rec.onEvent(startEv('inc-new', T0 + 30_000)); // a fresh detector, a new id
+  second.rec.onEvent(updateEv('inc-new', T0 + 30_000, 1));
+  second.rec.tick(T0 + 30_000);
+  assert.equal(second.rec.active()!.id, 'inc-b');
+  second.rec.onEvent({ type: 'attack_end', incidentId: 'inc-new', at: T0 + 35_000, startedAt: T0 + 29_000, durationMs: 3000, vectors: ['distributed_flood'], totals: totals(4), signature: sig });
+  second.rec.tick(T0 + 35_000);
+  const r = second.store.get('inc-b')!;
+  assert.equal(r.status, 'closed');
+  assert.match(r.notes.join(' '), /resumed .* after a restart/);
+  assert.equal(second.store.get('inc-new'), null);
+  assert.equal(second.store.samples('inc-b').length, 4);
+  second.store.close();
+});
+
+test('an open incident whose attack does not return is closed at its last recorded second', () => {
+  const file = join(dir, 'stale.sqlite');
+  const first = recorder(file, 10_000);
+  first.rec.onEvent(startEv('inc-c', T0));
+  first.rec.onEvent(updateEv('inc-c', T0 + 1000, 1));
+  first.rec.tick(T0 + 1000);
+  first.store.close();
+
+  const second = recorder(file, 10_000);
+  second.rec.tick(T0 + 5000);
+  assert.equal(second.store.get('inc-c')!.status, 'open', 'still inside the window');
+  second.rec.tick(T0 + 20_000);
+  const r = second.store.get('inc-c')!;
+  assert.equal(r.status, 'closed');
+  assert.equal(r.endedAt, T0 + 1000); // last sample second (t = at − 1000) + 1 s
+  assert.match(r.notes.join(' '), /not seen again within 10s/);
+  assert.ok(r.classification);
+  second.store.close();
+});
+
+test('retention deletes old closed incidents; old samples are downsampled to 10 s', () => {
+  const file = join(dir, 'prune.sqlite');
+  const { store, rec } = recorder(file);
+  rec.onEvent(startEv('inc-d', T0));
+  for (let i = 0; i < 25; i++) (rec.onEvent(updateEv('inc-d', T0 + i * 1000, i + 1)), rec.tick(T0 + i * 1000));
+  rec.onEvent({ type: 'attack_end', incidentId: 'inc-d', at: T0 + 30_000, startedAt: T0 - 1000, durationMs: 25_000, vectors: ['distributed_flood'], totals: totals(25), signature: sig });
+  rec.tick(T0 + 30_000);
+  const day = 86_400_000;
+  assert.deepEqual(store.prune(T0 + day, 30 * day, 7 * day), { deleted: 0, downsampled: 0 });
+  assert.deepEqual(store.prune(T0 + 8 * day, 30 * day, 7 * day), { deleted: 0, downsampled: 1 });
+  const s = store.samples('inc-d');
+  assert.equal(s.length, 4); // 25 one-second samples from T0 − 1 s: 1 + 10 + 10 + 4 in 10 s buckets
+  assert.equal(s.reduce((a, x) => a + x.requests, 0), 25 * 480);
+  assert.equal(s.reduce((a, x) => a + x.seconds, 0), 25);
+  assert.deepEqual(store.prune(T0 + 31 * day, 30 * day, 7 * day), { deleted: 1, downsampled: 0 });
+  assert.equal(store.get('inc-d'), null);
+  assert.equal(store.samples('inc-d').length, 0);
+  store.close();
+});
+
+test('downsample keeps sums, peaks and request-weighted latencies', () => {
+  const base: Sample = { t: 0, seconds: 1, mode: 'elevated', requests: 0, forwarded: 0, refused: 0, sources: 0, originMs: 0, verifiedReq: 0, verifiedServed: 0, verifiedMs: 0, othersReq: 0, othersServed: 0, othersMs: 0 };
+  const out = downsample([{ ...base, t: 1000, requests: 10, forwarded: 10, originMs: 10, sources: 5, verifiedReq: 1, verifiedMs: 100 }, { ...base, t: 2000, requests: 30, forwarded: 30, originMs: 30, sources: 9, verifiedReq: 3, verifiedMs: 20 }], 10_000);
+  assert.equal(out.length, 1);
+  assert.equal(out[0].requests, 40);
+  assert.equal(out[0].sources, 9);
+  assert.equal(out[0].originMs, 25);
+  assert.equal(out[0].verifiedMs, 40);
+  assert.equal(out[0].seconds, 2);
+});
