@@ -83,13 +83,15 @@ function compositionOf(s: SecondSample, w: SecondWindow, b: Baselines, sig: Sign
   const floor = cfg.minRps / 2;
   const fp = sig.fingerprints[0];
   if (fp && fp.share >= 0.3 && fp.count >= floor) c.fingerprintLift = fp.lift;
-  const cls = sig.routeClasses[0];
+  // Static assets never count: new visitors (a newsletter) load them, returning ones have them cached, and a cache answers them.
+  const cls = sig.routeClasses.find((x) => x.name !== 'static');
   if (cls && cls.share >= 0.25 && cls.lift >= cfg.minLift && cls.share * n >= cfg.minRps) c.routeClassLift = cls.lift;
   const qShare = n > 0 ? w.withQuery / n : 0;
   const baseUniq = b.queryUniq.n > 0 ? b.queryUniq.mean : 0;
   if (qShare >= 0.3 && w.withQuery >= 10 && s.queryUniqueness >= 0.8 && s.queryUniqueness - baseUniq >= 0.3) c.queryUniqueness = r2(s.queryUniqueness);
   const perSource = n / Math.max(1, s.sources);
-  if (b.perSource.n > 0 && perSource >= 5 && perSource >= 3 * b.perSource.mean) c.perSourceRate = r2(perSource);
+  // A page view with its assets is a burst of 5–30 requests from one browser: only well above that counts.
+  if (b.perSource.n > 0 && perSource >= 10 && perSource >= 3 * b.perSource.mean) c.perSourceRate = r2(perSource);
   const basePathUniq = b.pathUniq.n > 0 ? b.pathUniq.mean : 0;
   if (n >= 20 && s.pathUniqueness >= 0.7 && s.pathUniqueness - basePathUniq >= 0.25) c.pathUniqueness = r2(s.pathUniqueness);
   // Floods ask for pages, not the assets that come with them: the static share collapses (a newsletter's readers keep it).
@@ -112,7 +114,8 @@ export function assess(s: SecondSample, w: SecondWindow, b: Baselines, history: 
   const slow = history.count >= win ? history.requestsMean(win) / threshold(exp, b.rps.std / Math.sqrt(win), cfg.minRps, cfg.slowRatio, cfg.sensitivity) : 0;
   let cls = 0;
   let clsIdx = -1;
-  for (let i = 0; i < ROUTE_CLASSES.length; i++) {
+  for (let i = 1; i < ROUTE_CLASSES.length; i++) {
+    // i = 0 is `static`: see compositionOf.
     const e = b.classCount[i];
     const v = w.classes[i] / threshold(e.mean, e.std, cfg.minRps, cfg.minRatio, cfg.sensitivity);
     const share = n > 0 ? w.classes[i] / n : 0;
@@ -131,8 +134,8 @@ export function assess(s: SecondSample, w: SecondWindow, b: Baselines, history: 
   // Below min_rps in total nothing is a flood (small sites: a few synchronised visitors swing every ratio).
   const anomalous = (warm && volume >= 1 && shifted && n >= cfg.minRps) || slowConns || heavyAlone;
   const distress = (s.forwarded > 0 && b.originMs.n > 0 && s.originMs > Math.max(3 * b.originMs.mean, b.originMs.mean + 500)) || (n > 0 && s.status.s5xx / n >= 0.2);
-  const attackedClasses = sig.routeClasses.filter((c) => c.share >= 0.2 && c.lift >= cfg.minLift && c.share * n >= cfg.minRps / 2).map((c) => c.name);
-  if (clsIdx >= 0 && cls >= 1 && !attackedClasses.includes(ROUTE_CLASSES[clsIdx])) attackedClasses.push(ROUTE_CLASSES[clsIdx]);
+  const attackedClasses = sig.routeClasses.filter((c) => c.name !== 'static' && c.share >= 0.2 && c.lift >= cfg.minLift && c.share * n >= cfg.minRps / 2).map((c) => c.name);
+  if (clsIdx > 0 && cls >= 1 && !attackedClasses.includes(ROUTE_CLASSES[clsIdx])) attackedClasses.push(ROUTE_CLASSES[clsIdx]);
   const a: Assessment = { anomalous, distress, score: r2(anomalous ? Math.max(volume, 1) : Math.min(volume, shifted ? volume : 0.99)), volume: { fast: r2(fast), slow: r2(slow), cls: r2(cls), classIndex: clsIdx }, composition, signature: sig, vectors: [], heavy, attackedClasses };
   if (anomalous) a.vectors = classify(s, w, b, a, heavyShare, cfg, exp);
   return a;

@@ -26,7 +26,7 @@ interface Run {
 }
 
 /** Runs `seconds` of legit traffic with `extra(sec, r, out)` added each second. */
-function run(seconds: number, extra: (sec: number, r: () => number, out: Observed[]) => void, overrides: Record<string, unknown> = {}, slow?: (sec: number, note: (ip: string) => void) => void): Run {
+function run(seconds: number, extra: (sec: number, r: () => number, out: Observed[]) => void, overrides: Record<string, unknown> = {}, slow?: (sec: number, note: (ip: string) => void) => void, assetRate = 1): Run {
   let t = T0;
   const state = createMemoryState({ now: () => t });
   const detector = createDetector(camelize(detectorSchema.parse(overrides)), { state });
@@ -34,7 +34,7 @@ function run(seconds: number, extra: (sec: number, r: () => number, out: Observe
   detector.onEvent((e) => events.push(e));
   const r = rng(42);
   for (let sec = 0; sec < seconds; sec++) {
-    const out = legitSecond(r, 25);
+    const out = legitSecond(r, 25, [], 3000, assetRate);
     extra(sec, r, out);
     for (const o of out) detector.observe(o);
     slow?.(sec, (ip) => detector.noteSlowConnection(ip));
@@ -65,6 +65,17 @@ test('no attack: a realistic hour-like trace with a newsletter burst triggers no
   const idx = snap.series.t.indexOf(T0 + 210_000);
   assert.ok(snap.series.newSources[idx] >= 50, `new sources at the burst ${snap.series.newSources[idx]}`);
   assert.ok(snap.series.requests[idx] > 3 * snap.baseline.rps, 'the burst tripled the volume');
+});
+
+test('no attack: returning visitors have their assets cached, a newsletter\'s new readers load them all', () => {
+  let id = 0;
+  const r = run(300, (sec, rand, out) => {
+    if (sec >= 200 && sec < 220) newsletterSecond(rand, 80, (id += 80), out);
+  }, {}, undefined, 0.1);
+  assert.equal(r.start, undefined, `unexpected attack: ${JSON.stringify(r.start?.vectors)}`);
+  const snap = r.detector.snapshot();
+  const idx = snap.series.t.indexOf(T0 + 210_000);
+  assert.ok(snap.series.requests[idx] > 5 * snap.baseline.rps, `the burst is large: ${snap.series.requests[idx]} vs ${snap.baseline.rps}`);
 });
 
 test('single-source flood: detected in its first second, the address banned with its figures', () => {

@@ -84,7 +84,7 @@ export class Mitigator {
       for (const p of m.match.paths) covered.add(`p${p}`);
       if (m.match.fingerprints.length === 0 && m.match.paths.length === 0) return false; // a wide one covers all
     }
-    const fresh = a.signature.fingerprints.some((f) => f.share >= 0.1 && !covered.has(`f${f.key}`)) || (a.signature.fingerprints.length === 0 && a.signature.paths.some((p) => p.share >= 0.2 && p.label !== '/' && !covered.has(`p${p.label}`)));
+    const fresh = a.signature.fingerprints.some((f) => f.share >= 0.1 && !covered.has(`f${f.key}`)) || (a.signature.fingerprints.length === 0 && a.signature.paths.some((p) => p.share >= 0.2 && p.label !== '/' && !p.label.startsWith('/.rampart/') && !covered.has(`p${p.label}`)));
     if (!fresh || this.active.size >= 8) return false;
     const m = this.build(1, now, a, s, b, 'the attack changed its signature');
     if (m === null) return false;
@@ -114,7 +114,8 @@ export class Mitigator {
     // Every over-represented fingerprint (the signature already requires min_lift): floods often rotate a few user agents.
     const fps = sig.fingerprints.filter((x) => x.share >= 0.05);
     // Mitigation paths are prefixes: "/" would match every path, so it never narrows anything.
-    const paths = sig.paths.filter((x) => x.share >= 0.2 && x.label !== '/' && x.label !== '');
+    // Never the challenge's own endpoints (/.rampart/…): challenging them would lock everyone out.
+    const paths = sig.paths.filter((x) => x.share >= 0.2 && x.label !== '/' && x.label !== '' && !x.label.startsWith('/.rampart/'));
     const figures: Record<string, number> = { rps: s.requests, baselineRps: Math.round(b.rps.mean * 10) / 10, sources: s.sources, forwarded: s.forwarded, score: a.score, level };
     const base = { createdAt: now, until: now + this.cfg.mitigationTtl, id: `${this.incidentId}-l${level}` };
     const empty = { prefixKeys: [] as number[], fingerprints: [] as number[], routeClasses: [] as string[], paths: [] as string[], unverifiedOnly: true };

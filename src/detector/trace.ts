@@ -56,10 +56,10 @@ function browser(r: () => number) {
 
 /**
  * Ordinary visitors: `pageViews` page views this second (±20 %), each a page
- * plus a few of its assets, from a pool of returning visitors in 10.x.
+ * plus a few of its assets (for `assetRate` of them), from a pool of returning visitors in 10.x.
  * Occasional logins, donations, API reads and sensitive reads; 1 % 404s.
  */
-export function legitSecond(r: () => number, pageViews: number, out: Observed[] = [], pool = 3000): Observed[] {
+export function legitSecond(r: () => number, pageViews: number, out: Observed[] = [], pool = 3000, assetRate = 1): Observed[] {
   const n = Math.round(pageViews * (0.8 + 0.4 * r()));
   for (let i = 0; i < n; i++) {
     const src = 0x0a000000 + Math.floor(r() * pool) * 7;
@@ -75,7 +75,8 @@ export function legitSecond(r: () => number, pageViews: number, out: Observed[] 
       const path = u < 0.3 ? '/' : u < 0.38 ? '/search' : `/news/${article}`;
       const query = path === '/search' ? `q=${['climate', 'vote', 'donate', 'events'][Math.floor(r() * 4)]}` : u < 0.4 ? `page=${1 + Math.floor(r() * 3)}` : '';
       out.push(fact(src, path, { ...o, query, status: r() < 0.01 ? 404 : 200 }));
-      const assets = 1 + Math.floor(r() * 3);
+      // Returning visitors have the assets cached: `assetRate` is the share of page views that load them.
+      const assets = r() < assetRate ? 1 + Math.floor(r() * 3) : 0;
       for (let k = 0; k < assets; k++) out.push(fact(src, ASSETS[Math.floor(r() * ASSETS.length)], { ...o, routeClass: 'static', status: r() < 0.5 ? 304 : 200, originMs: 2 }));
     }
   }
