@@ -22,7 +22,8 @@ test('the issue example: low-level, quoted figures', () => {
 
 const table: { name: string; facts: Partial<ClassifyFacts>; scale: string; soph?: string; conf?: string; includes?: RegExp }[] = [
   { name: 'one huge dimension alone does not make it large', facts: { distinctSources: 200_000 }, scale: 'low-level', includes: /200,000 sources/ },
-  { name: 'rate and multiple agree: large-scale', facts: { peakRps: 80_000, baselineRps: 80 }, scale: 'large-scale', includes: /peak 1,000x baseline, peak 80,000 req\/s/ },
+  { name: 'rate and multiple are one (volume): a short flood from few sources stays low-level', facts: { peakRps: 80_000, baselineRps: 80 }, scale: 'low-level', includes: /peak 1,000x baseline, peak 80,000 req\/s/ },
+  { name: 'volume and duration agree: large-scale', facts: { peakRps: 80_000, baselineRps: 80, durationS: 2 * 3600 }, scale: 'large-scale' },
   { name: 'many sources and high multiple: large-scale', facts: { peakRps: 8_000, baselineRps: 80, distinctSources: 20_000 }, scale: 'large-scale', includes: /20,000 sources/ },
   { name: 'two dimensions at level 2: moderate', facts: { peakRps: 1_200, distinctSources: 1_500 }, scale: 'moderate' },
   { name: 'users hurt + long: severe needs two at 4', facts: { servedDuring: 0.5, durationS: 7 * 3600 }, scale: 'severe', includes: /50% of known clients served/ },

@@ -1,6 +1,6 @@
 // The classification rubric of docs/classification.md as code: pure, no I/O.
-// Scale (low-level … severe) from five dimensions, the level two of them agree
-// on; sophistication from eight indicators, each with the figure that fired it;
+// Scale (low-level … severe) from five dimensions (rate and multiple count as
+// one, volume), the level two of them agree on; sophistication from eight indicators, each with the figure that fired it;
 // a confidence with its reasons; and one verdict line quoting those figures.
 // Changing a threshold here means changing the table in the doc too.
 
@@ -95,8 +95,10 @@ export function classify(f: ClassifyFacts): Classification {
     { name: 'duration', level: levelOf(f.durationS, THRESHOLDS.durationS), text: `${durationText(f.durationS)}` },
     { name: 'impact on users', level: impact.level, text: impact.text },
   ];
-  const levels = criteria.map((c) => c.level).sort((a, b) => b - a);
-  const level = levels[1]; // two dimensions must agree: one large number alone does not make an attack large
+  // Peak rate and its multiple of baseline measure one thing (volume): they count once.
+  // Two of volume, sources, duration and impact must agree: one large number alone does not make an attack large.
+  const levels = [Math.max(criteria[0].level, criteria[2].level), criteria[1].level, criteria[3].level, criteria[4].level].sort((a, b) => b - a);
+  const level = levels[1];
   const scale = SCALES[level - 1];
 
   const indicators: Indicator[] = [
