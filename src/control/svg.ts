@@ -75,7 +75,8 @@ export function timelineSvg(c: ChartInput): string {
   const ticks = Math.min(6, Math.max(1, n - 1));
   for (let i = 0; i <= ticks; i++) {
     const t = t0 + ((t1 - t0) * i) / ticks;
-    parts.push(`<text x="${x(t).toFixed(1)}" y="${H - B + 16}" text-anchor="middle" fill="#555">${clock(t)}</text>`);
+    const anchor = i === 0 ? 'start' : i === ticks ? 'end' : 'middle'; // the end labels stay inside the picture
+    parts.push(`<text x="${x(t).toFixed(1)}" y="${H - B + 16}" text-anchor="${anchor}" fill="#555">${clock(t)}</text>`);
   }
   parts.push(`<text x="${L + pw / 2}" y="${H - 8}" text-anchor="middle" fill="#555">time (UTC), requests per second</text>`);
   for (const m of c.markers) {
