@@ -163,6 +163,12 @@ export class SpaceSaving {
     return slot < 0 ? 0 : this.counts[slot];
   }
 
+  /** The label of a tracked key ('' when untracked or unlabelled). */
+  labelOf(key: number): string {
+    const slot = this.find(key >>> 0);
+    return slot < 0 ? '' : this.labels[slot];
+  }
+
   /** The smallest tracked count: an upper bound for any untracked key. */
   minCount(): number {
     return this.size < this.capacity ? 0 : this.counts[this.heap[0]];

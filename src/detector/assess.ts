@@ -48,6 +48,37 @@ function itemsOf(ss: SpaceSaving, total: number, cm: CountMin | null, label: (ke
 
 const hex = (k: number) => k.toString(16).padStart(8, '0');
 
+const FAMILIES: [RegExp, string][] = [
+  [/curl\//i, 'curl'],
+  [/wget\//i, 'wget'],
+  [/python-requests|python-urllib|aiohttp|httpx/i, 'python'],
+  [/go-http-client/i, 'go'],
+  [/node-fetch|undici|axios|node\.js/i, 'node'],
+  [/bot|crawler|spider|slurp|headless/i, 'bot'],
+  [/edg\//i, 'edge'],
+  [/firefox\//i, 'firefox'],
+  [/chrome\/|chromium\//i, 'chrome'],
+  [/safari\//i, 'safari'],
+];
+const BROWSERS = new Set(['edge', 'firefox', 'chrome', 'safari']);
+
+/** Coarse user-agent family (the same families as identity's fingerprint; run only on a few examples per second). */
+export function uaFamily(ua: string): string {
+  if (!ua) return 'none';
+  for (const [re, name] of FAMILIES) if (re.test(ua)) return name;
+  return 'other';
+}
+
+/**
+ * A fingerprint is blamed when it is a tool (curl, python…, no UA) over
+ * min_lift, or a browser far over it (10 × min_lift): a newsletter's readers
+ * or an e-mail app's web view legitimately shift the browser mix by a few times.
+ */
+function fingerprintItem(f: SignatureItem, w: SecondWindow, minLift: number, _n: number): SignatureItem {
+  const family = uaFamily(w.topFps.labelOf(f.key));
+  return { ...f, label: `${f.label} ${family}`, family, suspicious: BROWSERS.has(family) ? f.lift >= 10 * minLift : f.lift >= minLift };
+}
+
 /** Keys over-represented this second (sources: simply the largest). */
 export function signatureOf(w: SecondWindow, b: Baselines, minLift: number): Signature {
   const n = w.requests;
@@ -62,7 +93,7 @@ export function signatureOf(w: SecondWindow, b: Baselines, minLift: number): Sig
   return {
     sources: itemsOf(w.topSources, n, null, (_k, l) => l, 0.01, 0, 10),
     prefixes: itemsOf(w.topPrefixes, n, b.prefix, (_k, l) => (l ? prefixLabelOf(l) : ''), 0.05, minLift, 10),
-    fingerprints: itemsOf(w.topFps, n, b.fp, hex, 0.05, minLift, 5),
+    fingerprints: itemsOf(w.topFps, n, b.fp, (k) => hex(k), 0.05, minLift, 5).map((f, i, all) => fingerprintItem(f, w, minLift, all.length)),
     paths: itemsOf(w.topPaths, n, b.path, (_k, l) => l.slice(0, 200), 0.05, minLift, 10),
     queryShapes: itemsOf(w.topShapes, w.withQuery, b.shape, (_k, l) => l.slice(0, 80), 0.05, minLift, 5),
     routeClasses: classes,
@@ -81,7 +112,7 @@ function compositionOf(s: SecondSample, w: SecondWindow, b: Baselines, sig: Sign
   // Absolute floors as well as shares: at a few requests per second a handful of
   // synchronised visitors (one fingerprint, one form) swing every share.
   const floor = cfg.minRps / 2;
-  const fp = sig.fingerprints[0];
+  const fp = sig.fingerprints.find((f) => f.suspicious);
   if (fp && fp.share >= 0.3 && fp.count >= floor) c.fingerprintLift = fp.lift;
   // Static assets never count: new visitors (a newsletter) load them, returning ones have them cached, and a cache answers them.
   const cls = sig.routeClasses.find((x) => x.name !== 'static');

@@ -78,6 +78,19 @@ test('no attack: returning visitors have their assets cached, a newsletter\'s ne
   assert.ok(snap.series.requests[idx] > 5 * snap.baseline.rps, `the burst is large: ${snap.series.requests[idx]} vs ${snap.baseline.rps}`);
 });
 
+test('no attack: a newsletter read mostly on one phone browser (its fingerprint at 15× its usual share)', () => {
+  let id = 0;
+  const android = 'Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Mobile Safari/537.36';
+  const r = run(260, (sec, rand, out) => {
+    if (sec < 200 || sec >= 220) return;
+    const burst = newsletterSecond(rand, 80, (id += 80));
+    for (const o of burst) out.push({ ...o, fingerprint: 0x1a2b3c05, req: { headers: { 'user-agent': android } } });
+  }, {}, undefined, 0.1);
+  assert.equal(r.start, undefined, `unexpected attack: ${JSON.stringify(r.start?.vectors)}`);
+  const top = r.detector.snapshot();
+  assert.equal(top.mode, 'normal');
+});
+
 test('single-source flood: detected in its first second, the address banned with its figures', () => {
   const r = run(WARM + 10, (sec, _r, out) => {
     if (sec >= WARM) for (let i = 0; i < 800; i++) out.push(fact(0xcb007107, '/', { fp: 0x0c0c0c0c, ua: 'curl/8.5.0' }));

@@ -62,6 +62,10 @@ export interface SignatureItem {
   baselineShare: number;
   /** share / max(baselineShare, 0.001). */
   lift: number;
+  /** Fingerprints only: the user-agent family of an example request (chrome, firefox, safari, edge, curl, python, go, node, bot, other, none). */
+  family?: string;
+  /** Fingerprints only: over-represented enough to blame (a tool, or a browser look-alike at 10× min_lift). */
+  suspicious?: boolean;
 }
 
 export interface ClassShare {

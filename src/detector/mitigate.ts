@@ -84,7 +84,7 @@ export class Mitigator {
       for (const p of m.match.paths) covered.add(`p${p}`);
       if (m.match.fingerprints.length === 0 && m.match.paths.length === 0) return false; // a wide one covers all
     }
-    const fresh = a.signature.fingerprints.some((f) => f.share >= 0.1 && !covered.has(`f${f.key}`)) || (a.signature.fingerprints.length === 0 && a.signature.paths.some((p) => p.share >= 0.2 && p.label !== '/' && !p.label.startsWith('/.rampart/') && !covered.has(`p${p.label}`)));
+    const fresh = a.signature.fingerprints.some((f) => f.suspicious === true && f.share >= 0.1 && !covered.has(`f${f.key}`)) || (a.signature.fingerprints.length === 0 && a.signature.paths.some((p) => p.share >= 0.2 && p.label !== '/' && !p.label.startsWith('/.rampart/') && !covered.has(`p${p.label}`)));
     if (!fresh || this.active.size >= 8) return false;
     const m = this.build(1, now, a, s, b, 'the attack changed its signature');
     if (m === null) return false;
@@ -112,7 +112,7 @@ export class Mitigator {
   private build(level: number, now: number, a: Assessment, s: SecondSample, b: Baselines, why: string): Mitigation | null {
     const sig = a.signature;
     // Every over-represented fingerprint (the signature already requires min_lift): floods often rotate a few user agents.
-    const fps = sig.fingerprints.filter((x) => x.share >= 0.05);
+    const fps = sig.fingerprints.filter((x) => x.suspicious === true && x.share >= 0.05);
     // Mitigation paths are prefixes: "/" would match every path, so it never narrows anything.
     // Never the challenge's own endpoints (/.rampart/…): challenging them would lock everyone out.
     const paths = sig.paths.filter((x) => x.share >= 0.2 && x.label !== '/' && x.label !== '' && !x.label.startsWith('/.rampart/'));
@@ -129,7 +129,7 @@ export class Mitigator {
       // A per-client limit only helps when each client sends more than it allows.
       const limit = perSource > 2 * this.cfg.signatureRate;
       const rule = limit ? 'mitigate/limit-signature' : 'mitigate/challenge-signature';
-      const what = [fps.length ? `fingerprint ${fps.map((f) => f.label).join(',')} (${fps.map((f) => `${Math.round(f.share * 100)}% vs ${Math.round(f.baselineShare * 1000) / 10}% normally`).join(', ')})` : '', paths.length ? `path ${paths.map((p) => `${p.label} (${Math.round(p.share * 100)}%, ×${p.lift})`).join(', ')}` : ''].filter(Boolean).join(' and ');
+      const what = [fps.length ? `fingerprint ${fps.map((f) => f.label).join(', ')} (${fps.map((f) => `${Math.round(f.share * 100)}% vs ${Math.round(f.baselineShare * 1000) / 10}% normally`).join(', ')})` : '', paths.length ? `path ${paths.map((p) => `${p.label} (${Math.round(p.share * 100)}%, ×${p.lift})`).join(', ')}` : ''].filter(Boolean).join(' and ');
       const reason = `${why}: ${limit ? `limit to ${this.cfg.signatureRate}/s per client` : 'challenge unverified clients'} matching ${what}`;
       return { ...base, action: limit ? 'limit' : 'challenge', rule, match: { ...empty, fingerprints: fps.map((f) => f.key), paths: paths.map((p) => p.label) }, rate: limit ? this.cfg.signatureRate : 0, reason, figures };
     }

@@ -120,7 +120,8 @@ export class SecondWindow {
     if (this.seen.visit(key)) this.newSources++;
     this.topSources.offer(key, 1, c.clientIp);
     this.topPrefixes.offer(c.prefixKey, 1, c.clientIp);
-    this.topFps.offer(c.fingerprint, 1);
+    const ua = c.req.headers['user-agent'];
+    this.topFps.offer(c.fingerprint, 1, ua ?? ''); // an example user agent per tracked fingerprint, classified at tick
     // Baseline key shares only need proportions: one request in four (random, weight 4) is enough.
     let x = this.rnd;
     x ^= x << 13;
@@ -150,7 +151,6 @@ export class SecondWindow {
       if (sample) this.pend.shape.add(sh, 4);
     }
     // The tail of a user agent carries the versions; its length tells most of the rest apart.
-    const ua = c.req.headers['user-agent'];
     this.histUa[(ua === undefined ? 0 : mix32(fnv1a(ua, FNV_OFFSET ^ ua.length, ua.length > 48 ? ua.length - 48 : 0))) & (HIST - 1)]++;
 
     this.classes[classIndex(c.routeClass)]++;
