@@ -182,3 +182,16 @@ test('report store opened read-only refuses to write', () => {
     ro.close();
   }
 });
+
+test('drill --countries / --asns: clear errors for bad lists, unknown codes and combinations', async () => {
+  const target = ['drill', '--target', 'http://127.0.0.1:9', '--duration', '1s'];
+  const bad = await cli([...target, '--countries', 'DE:40,Germany']);
+  assert.equal(bad.code, 1);
+  assert.match(bad.err, /--countries: not a valid entry: "Germany"[\s\S]*hint: e\.g\. --countries DE:40,BR:30,RU:30/);
+  const weight = await cli([...target, '--asns', 'AS3320:-1']);
+  assert.match(weight.err, /--asns: bad weight in "AS3320:-1"/);
+  const both = await cli([...target, '--countries', 'DE', '--xff', '203.0.113.0/24']);
+  assert.match(both.err, /--xff and --countries cannot be combined/);
+  const none = await cli([...target, '--asns', 'AS4294967295']);
+  assert.match(none.err, /no public IPv4 range found for AS4294967295/);
+});
