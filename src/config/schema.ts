@@ -6,6 +6,7 @@ import { coreShape } from './schema/core.js';
 import { challengeSchema } from './schema/challenge.js';
 import { policySchema } from './schema/policy.js';
 import { detectorSchema } from './schema/detector.js';
+import { originProtectionSchema } from './schema/origin-protection.js';
 import { stateSchema, workersSchema } from './schema/state.js';
 import { adminSchema } from './schema/admin.js';
 import { alertsSchema } from './schema/alerts.js';
@@ -17,6 +18,7 @@ export const configSchema = z.strictObject({
   challenge: challengeSchema,
   policy: policySchema,
   detector: detectorSchema,
+  origin_protection: originProtectionSchema,
   state: stateSchema,
   workers: workersSchema,
   admin: adminSchema,
