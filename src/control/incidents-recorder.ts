@@ -12,6 +12,7 @@ import type { AttributionRecord, ImpactTotals, IncidentRecord, Sample } from './
 
 export interface AttributionView {
   newEpoch(): void;
+  endEpoch(): void;
   snapshot(limit?: number): AttributionSnapshot;
   closeSecond(): ImpactSecond;
 }
@@ -136,6 +137,7 @@ export function createRecorder(o: RecorderOptions): Recorder {
         r.top = { sources: top(e.signature.sources), prefixes: top(e.signature.prefixes), fingerprints: top(e.signature.fingerprints), paths: top(e.signature.paths) };
         r.status = 'closed';
         finishFigures(r);
+        o.attribution?.endEpoch();
         cur = null;
         alias = null;
       }

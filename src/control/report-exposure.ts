@@ -39,7 +39,7 @@ export function exposureSection(x: ExposureSnapshot | null): ExposureSection {
   ];
   if (x.dropped > 0) seen.push(`The watch tracked ${x.tracked} clients at a time; ${x.dropped} less recent ones were dropped, so per-client rows may be incomplete (the totals above are not).`);
   const statement = x.ok === 0
-    ? `${x.requests.toLocaleString('en-US')} requests reached sensitive records during the incident and none was answered with success.`
-    : `${x.ok.toLocaleString('en-US')} requests for sensitive records were answered with success during the incident (about ${x.distinctIds.toLocaleString('en-US')} distinct records, ${x.unverifiedOk.toLocaleString('en-US')} of the answers to unverified clients)${suspects.length ? `, and ${suspects.length} address${suspects.length === 1 ? '' : 'es'} showed signs of enumeration` : ''}; whether any of these answers were unauthorised cannot be told from the shield's figures.`;
+    ? `${x.requests.toLocaleString('en-US')} requests reached routes classed as sensitive during the incident and none was answered with success.`
+    : `${x.ok.toLocaleString('en-US')} requests to routes classed as sensitive were answered with success during the incident (about ${x.distinctIds.toLocaleString('en-US')} distinct record${x.distinctIds === 1 ? '' : 's'} or resource${x.distinctIds === 1 ? '' : 's'}, ${x.unverifiedOk.toLocaleString('en-US')} of the answers to unverified clients)${suspects.length ? `, and ${suspects.length} address${suspects.length === 1 ? '' : 'es'} showed signs of enumeration` : ''}; whether any of these answers were unauthorised cannot be told from the shield's figures.`;
   return { watched: true, seen, suspects, prefixes, cannotKnow: CANNOT_KNOW, statement, figures };
 }

@@ -67,7 +67,7 @@ ${m.licences.length ? `<p><small>Data: ${esc(m.licences.join(' '))}</small></p>`
 ${table(['time (UTC)', 'rule', 'target', 'applied', 'reason', 'forwarded/s 10 s before → after'], m.mitigations.map((x) => [new Date(x.at).toISOString().slice(11, 19), x.rule, x.target, x.applied ? 'yes' : 'no (observe)', x.reason, `${num(x.forwardedBefore)} → ${num(x.forwardedAfter)}`]))}
 ${table(['time (UTC)', 'mode change', 'reason'], m.escalations.map((e) => [new Date(e.at).toISOString().slice(11, 19), `${e.from} → ${e.to}`, e.reason]), 'Mode changes')}
 <h2>Impact on real users</h2>
-${table(['clients', 'served before', 'served during', 'origin ms before', 'origin ms during', 'requests during'], [ir('verified (pass, token, session)', m.impact.verified), ir('all others', m.impact.others)])}
+${table(['clients', 'served before', 'served during', 'origin ms before', 'origin ms during', 'requests during'], [ir('verified or known (pass, token, session, or seen before the incident)', m.impact.verified), ir('all others', m.impact.others)])}
 <h2 id="exposure">Data exposure</h2>
 <ul>${m.exposure.seen.map((s) => `<li>${esc(s)}</li>`).join('')}</ul>
 ${m.exposure.suspects.length ? table(EXPOSURE_HEAD, exposureRows(m.exposure.suspects), 'Clients with signs of enumeration') : ''}

@@ -56,7 +56,7 @@ export function renderMarkdown(m: ReportModel, chartFile?: string): string {
   o.push(table(['time', 'mode change', 'reason'], m.escalations.map((e) => [new Date(e.at).toISOString().slice(11, 19), `${e.from} → ${e.to}`, e.reason])));
   o.push('## Impact on real users', '');
   const ir = (k: string, r: ReportModel['impact']['verified']) => [k, r.servedBeforePct === null ? '—' : `${r.servedBeforePct}%`, r.servedDuringPct === null ? '—' : `${r.servedDuringPct}%`, r.latencyBeforeMs, r.latencyDuringMs, r.requestsDuring];
-  o.push(table(['clients', 'served before', 'served during', 'origin ms before', 'origin ms during', 'requests during'], [ir('verified (pass, token, session)', m.impact.verified), ir('all others', m.impact.others)]));
+  o.push(table(['clients', 'served before', 'served during', 'origin ms before', 'origin ms during', 'requests during'], [ir('verified or known (pass, token, session, or seen before the incident)', m.impact.verified), ir('all others', m.impact.others)]));
   o.push('## Data exposure', '', ...m.exposure.seen.map((s) => `- ${s}`), '');
   if (m.exposure.suspects.length) o.push(table(EXPOSURE_HEAD, exposureRows(m.exposure.suspects)));
   if (m.exposure.prefixes.length) o.push(table(['prefix', ...EXPOSURE_HEAD.slice(1)], exposureRows(m.exposure.prefixes)));

@@ -48,7 +48,8 @@ test('markdown: every section, verdict with figures, caveat, effect of mitigatio
   assert.match(md, /1 client address showed signs of enumeration/);
   assert.match(md, /whether the origin was right to answer/);
   assert.match(m.statement.join(' '), /up to 480 requests per second, about 6 times its usual rate of 80, from about 212 distinct/);
-  assert.match(m.statement.join(' '), /99\.5% of requests from verified visitors were served \(100% before it\)/);
+  assert.match(m.statement.join(' '), /99\.5% of requests from verified or previously seen visitors were served \(100% before it\)/);
+  assert.match(m.statement.join(' '), /between 09:30:00 and 09:31:30 UTC \(90s\)/);
 });
 
 test('statement claims no multiple without a learned baseline and no impact without verified clients', () => {

@@ -124,14 +124,16 @@ export function buildReport(r: IncidentRecord, samples: readonly Sample[], now =
 export function statementOf(m: ReportModel): string[] {
   const out: string[] = [];
   const day = m.start.slice(0, 10);
-  const from = m.start.slice(11, 16);
-  const to = m.end ? m.end.slice(11, 16) : 'the time of this report (still ongoing)';
+  const short = m.durationS < 600; // minutes alone would read "between 21:40 and 21:40"
+  const from = m.start.slice(11, short ? 19 : 16);
+  const to = m.end ? m.end.slice(11, short ? 19 : 16) : 'the time of this report (still ongoing)';
   const mult = m.baseline.warm && m.baseline.rps > 0 ? `, about ${Math.round(m.totals.peakRps / m.baseline.rps)} times its usual rate of ${Math.round(m.baseline.rps)}` : '';
   out.push(`On ${day} between ${from} and ${to} UTC (${durationText(m.durationS)}), the site behind Rampart received up to ${m.totals.peakRps.toLocaleString('en-US')} requests per second${mult}, from about ${m.totals.distinctSources.toLocaleString('en-US')} distinct network addresses.`);
-  if (m.classification) out.push(`Against Rampart's published rubric this is a ${m.classification.scale} incident of ${m.classification.sophistication} sophistication (confidence ${m.classification.confidence}): ${m.verdict}.`);
+  const c = m.classification;
+  if (c) out.push(`Against Rampart's published rubric (docs/classification.md) this is a ${c.scale} incident of ${c.sophistication} sophistication, with ${c.confidence} confidence; the figures behind that: ${c.criteria.map((x) => x.text).join('; ')}.`);
   const v = m.impact.verified;
-  if (v.servedDuringPct !== null) out.push(`During the attack ${v.servedDuringPct}% of requests from verified visitors were served${v.servedBeforePct !== null ? ` (${v.servedBeforePct}% before it)` : ''}.`);
-  else out.push('No verified visitors were seen during the attack, so the effect on real users could not be measured.');
+  if (v.servedDuringPct !== null) out.push(`During the attack ${v.servedDuringPct}% of requests from verified or previously seen visitors were served${v.servedBeforePct !== null ? ` (${v.servedBeforePct}% before it)` : ''}.`);
+  else out.push('No verified or previously seen visitors were active during the attack, so the effect on real users could not be measured.');
   const applied = m.mitigations.filter((x) => x.applied).length;
   if (applied > 0) out.push(`Rampart applied ${applied} automatic countermeasure${applied === 1 ? '' : 's'}, listed with their reasons and times in this report.`);
   if (m.enforcement === 'observe') out.push('Rampart ran in observe mode: it recorded what it would have refused and refused nothing.');

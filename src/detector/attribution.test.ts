@@ -42,3 +42,21 @@ test('ASN table stays bounded under many networks', () => {
   assert.ok(s.asns.length <= 256);
   assert.ok(s.asnError > 0);
 });
+
+test('known clients: seen a generation before the incident count with the verified; newcomers do not', () => {
+  const a = createAttribution();
+  a.observe(req(7, 'DE', 1));
+  for (let i = 0; i < 6; i++) a.closeSecond(); // two generations: address 7 is now known
+  a.observe(req(8, 'DE', 1)); // seen just before the incident: not yet known
+  a.closeSecond();
+  a.newEpoch();
+  a.observe(req(7, 'DE', 1));
+  a.observe(req(8, 'DE', 1));
+  a.observe(req(9, 'DE', 1));
+  const s = a.closeSecond();
+  assert.equal(s.verified.requests, 1);
+  assert.equal(s.others.requests, 2);
+  for (let i = 0; i < 20; i++) a.closeSecond(); // during the incident nothing new is learned
+  a.observe(req(9, 'DE', 1));
+  assert.equal(a.closeSecond().others.requests, 1);
+});

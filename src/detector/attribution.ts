@@ -1,8 +1,10 @@
 // Attribution and impact counters, a separate observer beside the detector:
 // requests and distinct sources by country (fixed 677-slot table) and by ASN
 // (space-saving, 256 tracked) since the last epoch (the evidence recorder starts
-// one per incident), plus per-second impact figures split verified/others.
-// Memory ceiling: ~560 KiB (4 Mi-bit seen-set 512 KiB, tables ~40 KiB).
+// one per incident), plus per-second impact figures split into verified or
+// known clients (a pass, token or session; or an address seen ≥ 3–6 s before
+// the incident, in generations that freeze while one runs) and all others.
+// Memory ceiling: ~1.3 MiB (seen-set 512 KiB, known generations 3 × 256 KiB, tables ~40 KiB).
 // observe(): O(1) plus an O(log 256) heap step; no allocation.
 import { mix32 } from '../core/hash.js';
 import { SpaceSaving } from '../core/space-saving.js';
@@ -39,6 +41,7 @@ export interface AttributionSnapshot {
 
 /** One closed second of impact figures. */
 export interface ImpactSecond {
+  /** Clients with a pass/token/session, or addresses known from before the incident. */
   verified: { requests: number; served: number; originMsSum: number; originCount: number };
   others: { requests: number; served: number; originMsSum: number; originCount: number };
   /** Unverified requests with browser-like headers (Mozilla UA, Accept-Language, Sec-Fetch-Mode). */
@@ -46,6 +49,9 @@ export interface ImpactSecond {
 }
 
 const SEEN_BITS = 1 << 22;
+const KNOWN_BITS = 1 << 21;
+/** Ticks per generation of the known-address sets. */
+const GENERATION_S = 3; // > the detector's start_after (default 1 s): attack addresses never age into known
 const ASN_TRACKED = 256;
 
 function zeroImpact(): ImpactSecond {
@@ -54,8 +60,10 @@ function zeroImpact(): ImpactSecond {
 
 export interface Attribution {
   observe(ctx: AttributionObserved): void;
-  /** Starts counting afresh (a new incident). */
+  /** Starts counting afresh (a new incident); known addresses stop being learned until endEpoch(). */
   newEpoch(): void;
+  /** The incident is over: addresses are learned as known again. */
+  endEpoch(): void;
   snapshot(limit?: number): AttributionSnapshot;
   /** The impact figures of the second just closed; resets them. Called once per tick. */
   closeSecond(): ImpactSecond;
@@ -78,6 +86,12 @@ export function createAttribution(): Attribution {
   const creq = new Float64Array(COUNTRY_SLOTS);
   const csrc = new Float64Array(COUNTRY_SLOTS);
   const seen = new Uint8Array(SEEN_BITS >>> 3);
+  // Addresses seen outside incidents: `fresh` this generation, `older` the one before, `known` before that.
+  let fresh = new Uint8Array(KNOWN_BITS >>> 3);
+  let older = new Uint8Array(KNOWN_BITS >>> 3);
+  const known = new Uint8Array(KNOWN_BITS >>> 3);
+  let learning = true;
+  let age = 0;
   const asnReq = new SpaceSaving(ASN_TRACKED);
   const asnSrc = new SpaceSaving(ASN_TRACKED);
   let requests = 0;
@@ -102,7 +116,10 @@ export function createAttribution(): Attribution {
         if (ctx.asn > 0) asnSrc.offer(ctx.asn, 1);
         else noAsnSrc++;
       }
-      const side = ctx.verified ? sec.verified : sec.others;
+      const k = mix32(ctx.clientKey ^ 0x5bd1e995) & (KNOWN_BITS - 1);
+      const kb = 1 << (k & 7);
+      if (learning) fresh[k >>> 3] |= kb;
+      const side = ctx.verified || (known[k >>> 3] & kb) !== 0 ? sec.verified : sec.others;
       side.requests++;
       if (ctx.status >= 200 && ctx.status < 400 && ctx.verdict.action !== 'deny' && ctx.verdict.action !== 'limit') side.served++;
       if (ctx.originMs >= 0) {
@@ -122,8 +139,23 @@ export function createAttribution(): Attribution {
       asnReq.clear();
       asnSrc.clear();
       requests = sources = noAsnReq = noAsnSrc = 0;
+      learning = false;
+      fresh.fill(0); // addresses of the attack's first seconds never become known
+      older.fill(0);
+    },
+    endEpoch() {
+      learning = true;
+      age = 0;
     },
     closeSecond() {
+      if (learning && ++age >= GENERATION_S) {
+        age = 0;
+        for (let i = 0; i < known.length; i++) known[i] |= older[i];
+        const t = older;
+        older = fresh;
+        fresh = t;
+        fresh.fill(0);
+      }
       const s = sec;
       sec = zeroImpact();
       return s;
