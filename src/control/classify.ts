@@ -27,7 +27,7 @@ export interface ClassifyFacts {
   /** Challenges solved while the incident ran, and challenges issued. */
   challengesSolved: number;
   challengesIssued: number;
-  /** Seconds after the first mitigation in which the attack's rate was back above half its peak. */
+  /** Anomalous seconds, from 3 s after the first applied mitigation, at ≥ half the peak with under half of the requests refused (the attack got past it). */
   resurgedSeconds: number;
   bursts: number;
   samples: number;
@@ -107,7 +107,7 @@ export function classify(f: ClassifyFacts): Classification {
     { name: 'user-agent/fingerprint rotation', fired: f.uaEntropy >= 0.8 || f.fingerprintEntropy >= 0.8, text: `entropy UA ${f.uaEntropy.toFixed(2)}, fingerprint ${f.fingerprintEntropy.toFixed(2)}` },
     { name: 'browser-like headers', fired: f.browserLikeShare >= 0.5, text: `${pct(f.browserLikeShare)} of unverified requests` },
     { name: 'challenge solving', fired: f.challengesSolved >= 10 && f.challengesSolved >= 0.2 * f.challengesIssued, text: `${n(f.challengesSolved)} of ${n(f.challengesIssued)} challenges solved during the incident` },
-    { name: 'adaptation to mitigation', fired: f.resurgedSeconds >= 5, text: `${n(f.resurgedSeconds)}s back above half the peak after the first mitigation` },
+    { name: 'adaptation to mitigation', fired: f.resurgedSeconds >= 5, text: `${n(f.resurgedSeconds)}s at ≥ half the peak with under half refused, from 3 s after the first mitigation` },
     { name: 'pulse timing', fired: f.bursts >= 2 || f.vectors.includes('pulse_wave'), text: `${f.bursts} surge${f.bursts === 1 ? '' : 's'}` },
     { name: 'low-and-slow', fired: f.vectors.includes('low_and_slow') || f.vectors.includes('slow_connections'), text: f.vectors.includes('low_and_slow') || f.vectors.includes('slow_connections') ? 'requests kept under per-address limits or slow connections' : 'not seen' },
   ];

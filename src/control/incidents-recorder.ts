@@ -123,7 +123,9 @@ export function createRecorder(o: RecorderOptions): Recorder {
         const pw = e.vectors.find((v) => v.vector === 'pulse_wave');
         if (pw) ind.bursts = Math.max(ind.bursts, pw.figures.bursts ?? 1);
         for (const [k, v] of Object.entries(s.classes)) r.routeClasses[k] = (r.routeClasses[k] ?? 0) + v;
-        if (r.mitigations.length > 0 && s.requests >= 0.5 * r.totals.peakRps && s.score >= 1) ind.resurgedSeconds++;
+        // Adaptation: ≥ 3 s after the first applied mitigation, the attack is still at half its peak and mostly gets through.
+        const firstApplied = r.mitigations.find((x) => x.applied);
+        if (firstApplied && s.t >= firstApplied.at + 3000 && s.score >= 1 && s.requests >= 0.5 * r.totals.peakRps && s.refused < 0.5 * s.requests) ind.resurgedSeconds++;
         pendingSample = { t: s.t, mode: e.mode, requests: s.requests, forwarded: s.forwarded, refused: s.refused, sources: s.sources, originMs: s.originMs };
         r.lastSeenAt = s.t;
       } else if (e.type === 'mitigation') {

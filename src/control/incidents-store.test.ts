@@ -137,3 +137,17 @@ test('downsample keeps sums, peaks and request-weighted latencies', () => {
   assert.equal(out[0].verifiedMs, 40);
   assert.equal(out[0].seconds, 2);
 });
+
+test('adaptation: seconds after a mitigation count only when the attack keeps its rate and mostly gets through', () => {
+  const { store, rec } = recorder(join(dir, 'adapt.sqlite'));
+  rec.onEvent(startEv('inc-e', T0));
+  rec.onEvent({ type: 'mitigation', incidentId: 'inc-e', at: T0, action: { kind: 'mitigation', rule: 'mitigate/limit-signature', level: 1, ban: null, mitigation: null, reason: 'x', figures: {}, applied: true } });
+  for (let i = 1; i <= 12; i++) {
+    const ev = updateEv('inc-e', T0 + i * 1000, i) as Extract<DetectorEvent, { type: 'attack_update' }>;
+    if (i > 6) ev.sample = { ...ev.sample, refused: 40 }; // from second 7 the attack gets past the mitigation
+    rec.onEvent(ev);
+    rec.tick(T0 + i * 1000);
+  }
+  assert.equal(rec.active()!.indicators.resurgedSeconds, 6);
+  store.close();
+});
