@@ -1,5 +1,7 @@
 // The identity stage: client address (trusted-proxy aware), its 32-bit keys,
-// the request fingerprint and the forwarded protocol. Synchronous, O(headers).
+// the request fingerprint, the forwarded protocol and, with geo, country/ASN.
+// Synchronous, O(headers); geo adds one LRU probe (~20 ns), and a database
+// lookup (~1 µs) only the first time a client key is seen (src/identity/geo.ts).
 import { compileCidrSet, type CidrSet } from '../core/cidr-set.js';
 import { clientKeyOf, prefixKeyOf } from '../core/ip.js';
 import type { RequestContext, Stage } from '../core/model.js';
