@@ -3,6 +3,7 @@
 // Also resumes an incident left open by a restart (or closes it at its last
 // second when the attack does not come back within resume_window).
 // Bounded: one open record (≤ 1000 mitigations, top lists of 20), a 60 s ring.
+import { hostname } from 'node:os';
 import type { DetectorEvent, SignatureItem } from '../detector/events.js';
 import type { AttributionSnapshot, ImpactSecond } from '../detector/attribution.js';
 import { classify } from './classify.js';
@@ -60,7 +61,8 @@ export function createRecorder(o: RecorderOptions): Recorder {
   let cur: IncidentRecord | null = null;
   /** Detector incident id → stored id (differs when a restart resumed an incident). */
   let alias: { from: string; to: string } | null = null;
-  let suspended: IncidentRecord[] = o.store.open();
+  const me = { pid: process.pid, host: hostname() };
+  let suspended: IncidentRecord[] = o.store.open().filter((r) => !heldByAnother(r, me));
   let pendingSample: Partial<Sample> | null = null;
   let challengeAtStart = { issued: 0, solved: 0 };
   let priorAttribution: AttributionRecord | null = null;
@@ -83,6 +85,7 @@ export function createRecorder(o: RecorderOptions): Recorder {
       priorAttribution = null;
     }
     alias = { from: e.incidentId, to: cur.id };
+    cur.owner = me;
     cur.enforcement = e.enforcement;
     cur.licences = o.licences;
     challengeAtStart = o.challenge();
@@ -186,6 +189,19 @@ export function createRecorder(o: RecorderOptions): Recorder {
       samples = [];
     },
   };
+}
+
+/** An open incident another live process on this host is recording (a cluster worker, a second shield on the same data_dir). */
+function heldByAnother(r: IncidentRecord, me: { pid: number; host: string }): boolean {
+  const o = r.owner;
+  if (!o || o.pid === me.pid) return false;
+  if (o.host !== me.host) return true; // cannot check another machine: leave it alone
+  try {
+    process.kill(o.pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 function impactFields(imp: ImpactSecond | null): Pick<Sample, 'verifiedReq' | 'verifiedServed' | 'verifiedMs' | 'othersReq' | 'othersServed' | 'othersMs'> {

@@ -151,3 +151,22 @@ test('adaptation: seconds after a mitigation count only when the attack keeps it
   assert.equal(rec.active()!.indicators.resurgedSeconds, 6);
   store.close();
 });
+
+test("another live process's open incident is neither resumed nor closed; a dead one's is", () => {
+  const file = join(dir, 'owners.sqlite');
+  const first = recorder(file, 10_000);
+  first.rec.onEvent(startEv('inc-live', T0));
+  first.rec.onEvent(updateEv('inc-live', T0 + 1000, 1));
+  first.rec.tick(T0 + 1000);
+  const rec = first.store.get('inc-live')!;
+  assert.equal(rec.owner!.pid, process.pid);
+  // Pretend a live other process (our parent) and a dead one own open incidents.
+  first.store.save([{ ...rec, id: 'inc-parent', owner: { ...rec.owner!, pid: process.ppid } }, { ...rec, id: 'inc-dead', owner: { ...rec.owner!, pid: 2 ** 22 + 12345 } }], []);
+  first.store.close();
+  const second = recorder(file, 10_000);
+  second.rec.tick(T0 + 60_000);
+  assert.equal(second.store.get('inc-parent')!.status, 'open');
+  assert.equal(second.store.get('inc-dead')!.status, 'closed');
+  assert.equal(second.store.get('inc-live')!.status, 'closed', 'our own pid: a restart in the same process (tests) may close it');
+  second.store.close();
+});

@@ -87,4 +87,6 @@ export interface IncidentRecord {
   /** Geo data licences in force when recorded. */
   licences: string[];
   notes: string[];
+  /** The process recording it: another live process's open incident is never resumed or closed by this one. */
+  owner?: { pid: number; host: string };
 }
