@@ -4,7 +4,7 @@
 // then a bounded LRU (cache_size × ~40 B; country and ASN packed in one double).
 // Not attribution of an attack: where an address sits is not who sent it.
 import { createRequire } from 'node:module';
-import { existsSync, readFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Reader } from 'maxmind';
 import { StartupError } from '../core/errors.js';
@@ -51,6 +51,22 @@ export function bundledCountryDb(): string {
 
 export function bundledAsnCsv(): string {
   return join(dirname(require.resolve('@ip-location-db/asn/package.json')), 'asn-ipv4-num.csv');
+}
+
+/**
+ * Where the bundled ASN CSV is compiled: once per install, in the package
+ * manager's build cache (node_modules/.cache/rampart), shared by every
+ * data_dir; `fallbackDir` (data_dir/geo) when that is not writable.
+ */
+export function bundledAsnCache(fallbackDir: string): string {
+  try {
+    const dir = join(dirname(require.resolve('@ip-location-db/asn/package.json')), '..', '..', '.cache', 'rampart');
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, constants.W_OK);
+    return join(dir, 'asn-ipv4.bin');
+  } catch {
+    return join(fallbackDir, 'asn-ipv4.bin');
+  }
 }
 
 /** 'DE' → 1..676, '' → 0. */
@@ -107,7 +123,7 @@ export function createGeo(o: GeoOptions): Geo {
   let asns: AsnTable;
   let bin = '';
   try {
-    const t = openAsnTable(asnDb, join(o.cacheDir, 'asn-ipv4.bin'));
+    const t = openAsnTable(asnDb, o.asnDb === '' ? bundledAsnCache(o.cacheDir) : join(o.cacheDir, 'asn-ipv4.bin'));
     asns = t.table;
     bin = t.bin;
   } catch (err) {
