@@ -26,6 +26,8 @@ export async function run(argv: string[], out: (s: string) => void): Promise<num
       origin: origin.url,
       hosts: ['localhost', '127.0.0.1', '[::1]'],
       data_dir: './data',
+      // The donor API holds personal records: the data-exposure watch reports on it.
+      policy: { routes: [{ name: 'donors', class: 'sensitive', prefix: '/api/donors/' }] },
     },
     'demo defaults',
   );

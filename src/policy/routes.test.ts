@@ -35,7 +35,7 @@ test('built-in classes with no config', () => {
     ['/donate', 'donate'],
     ['/donate/monthly', 'donate'],
     ['/admin/users', 'sensitive'],
-    ['/search', 'sensitive'],
+    ['/search', 'page'],
     ['/.env', 'sensitive'],
     ['/api/logo.png', 'static'],
   ];

@@ -18,8 +18,10 @@ const STATIC_DIRS = ['/static/', '/assets/'];
 const API_PREFIXES = ['/api'];
 const LOGIN_PATHS = ['/login', '/signin', '/sign-in', '/wp-login.php', '/user/login', '/account/login', '/auth/login'];
 const DONATE_PATHS = ['/donate', '/donation', '/donations'];
-// Admin panels, secrets and expensive search: what enumeration and scanners hit.
-const SENSITIVE_PATHS = ['/admin', '/wp-admin', '/xmlrpc.php', '/.env', '/.git', '/search'];
+// Admin panels and secrets: what scanners probe. Records such as donor data
+// are the operator's to declare (policy.routes with class: sensitive), since
+// the data-exposure watch reports on exactly this class.
+const SENSITIVE_PATHS = ['/admin', '/wp-admin', '/xmlrpc.php', '/.env', '/.git'];
 
 /** path is p, or p followed by "/" (a whole segment, so /apix is not /api). */
 function segment(path: string, p: string): boolean {
