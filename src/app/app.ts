@@ -39,6 +39,10 @@ export interface AppOptions {
   configFile?: string;
   /** Processes sharing the origin (cluster workers): each admits 1/n of origin_protection's limit. Default 1. */
   originShares?: number;
+  /** Set in a cluster worker: its slot, the worker count, its pid, and whether it writes the incident store. */
+  worker?: { index: number; count: number; pid: number; recorder: boolean };
+  /** POST /api/reload handler (a cluster worker asks its primary); default: re-read configFile. */
+  reloader?: () => Promise<{ file: string }>;
 }
 
 export interface App {
@@ -96,7 +100,7 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
       { name: 'admission', counters: ['admitted', 'abandoned', 'staleInsteadOfShed', 'circuitRefused', 'circuitOpened', 'shed', 'expired'], read: () => graph.admission?.stats() ?? null },
       { name: 'policy', counters: ['refused', 'wouldRefuse', 'challenged', 'allowListed', 'evictions'], read: () => graph.policy.stats() },
     ],
-    reload: opts.configFile ? async () => (await reload(loadConfigFile(opts.configFile!)), { file: opts.configFile! }) : null,
+    reload: opts.reloader ?? (opts.configFile ? async () => (await reload(loadConfigFile(opts.configFile!)), { file: opts.configFile! }) : null),
     inFlight: () => inflight,
   });
   observers.push(...control.observers);

@@ -3,10 +3,29 @@
 // (src/state/ipc.ts). Sent with node:cluster's advanced serialization.
 import type { Config } from '../config/schema.js';
 
-export type ToWorkerApp = { rampart: 'app'; op: 'config'; config: Config } | { rampart: 'app'; op: 'reload'; config: Config } | { rampart: 'app'; op: 'stop' };
+/** Who a worker is: its slot (1…count, kept by a replacement), the worker count, and whether it writes the incident store. */
+export interface WorkerRole {
+  index: number;
+  count: number;
+  /** Exactly one live worker records incidents in data_dir (docs/evidence.md). */
+  recorder: boolean;
+}
+
+/** The outcome of a reload a worker asked for (POST /api/reload): the file, or the error in plain data. */
+export type ReloadReply = { rampart: 'app'; op: 'reloaded'; id: number; file?: string; error?: { code: string; message: string; hint: string; issues?: unknown[] } };
+
+export type ToWorkerApp =
+  | { rampart: 'app'; op: 'config'; config: Config; role: WorkerRole }
+  | { rampart: 'app'; op: 'reload'; config: Config }
+  | { rampart: 'app'; op: 'stop' }
+  | ReloadReply;
 
 /** `boot`: the worker's module has loaded and listens for messages ('online' comes too early: messages sent then are lost). */
-export type ToPrimaryApp = { rampart: 'app'; op: 'boot' } | { rampart: 'app'; op: 'ready'; url: string; pid: number } | { rampart: 'app'; op: 'error'; message: string; pid: number };
+export type ToPrimaryApp =
+  | { rampart: 'app'; op: 'boot' }
+  | { rampart: 'app'; op: 'ready'; url: string; pid: number }
+  | { rampart: 'app'; op: 'error'; message: string; pid: number }
+  | { rampart: 'app'; op: 'reload-request'; id: number };
 
 export function isAppMessage(m: unknown): m is { rampart: 'app'; op: string } {
   return m !== null && typeof m === 'object' && (m as { rampart?: unknown }).rampart === 'app';

@@ -10,17 +10,23 @@ import { RampartError } from '../core/errors.js';
 import { startCluster, type ClusterHandle } from './cluster.js';
 import { createLogger } from './logger.js';
 
-/** Runs the cluster until SIGTERM/SIGINT; `json` prints the ready line as JSON (for scripts) instead of words. */
-export async function runClusterUntilSignal(config: Config, file: string | null, out: (s: string) => void, opts: { json?: boolean } = {}): Promise<void> {
+/**
+ * Runs the cluster until SIGTERM/SIGINT. `source` is the file to re-read on
+ * SIGHUP and POST /api/reload (or a loader that re-applies command-line flags
+ * to it; null: no reload). `json` prints the ready line as JSON (for scripts).
+ */
+export async function runClusterUntilSignal(config: Config, source: string | (() => Config) | null, out: (s: string) => void, opts: { json?: boolean; file?: string } = {}): Promise<void> {
   const log = createLogger(config.log.level);
-  const handle: ClusterHandle = await startCluster(config, { log });
+  const load = typeof source === 'string' ? () => loadConfigFile(source) : source;
+  const file = typeof source === 'string' ? source : (opts.file ?? null);
+  const handle: ClusterHandle = await startCluster(config, { log, load, file: file ?? undefined });
   const pids = handle.pids();
   out(opts.json ? JSON.stringify({ url: handle.url, pids }) : `rampart: shielding ${config.origin} at ${handle.url} with ${pids.length} workers`);
   await new Promise<void>((resolve) => {
     const onHup = () => {
-      if (!file) return void out('rampart: SIGHUP ignored (no config file)');
+      if (!load) return void out('rampart: SIGHUP ignored (no config file)');
       try {
-        handle.reload(loadConfigFile(file));
+        handle.reload(load());
         log.info({ file }, 'configuration sent to the workers');
       } catch (e) {
         log.error({ err: e instanceof RampartError ? e.message : String(e) }, 'reload refused: the old configuration keeps running');

@@ -3,21 +3,37 @@
 // worker state fed by the primary, reloads and drains when told, and exits
 // when the primary goes away. No logic of its own beyond that.
 import { deepFreeze } from '../config/camelize.js';
+import { ConfigError, RampartError } from '../core/errors.js';
 import type { Config } from '../config/schema.js';
 import { createWorkerState } from '../state/index.js';
 import { createApp, type App } from './app.js';
 import { workerCount } from './cluster.js';
-import { isAppMessage, type ToWorkerApp } from './cluster-protocol.js';
+import { isAppMessage, type ReloadReply, type ToWorkerApp, type WorkerRole } from './cluster-protocol.js';
 import { createLogger } from './logger.js';
 
 let app: App | null = null;
 let stopping = false;
+let reloadSeq = 0;
+const reloads = new Map<number, (r: ReloadReply) => void>();
 
 const send = (m: unknown) => {
   if (process.connected) process.send!(m);
 };
 
-async function start(config: Config): Promise<void> {
+/** POST /api/reload on this worker: the primary re-reads the file and reloads every worker (this one included). */
+function askPrimaryToReload(): Promise<{ file: string }> {
+  const id = ++reloadSeq;
+  return new Promise((resolve, reject) => {
+    reloads.set(id, (r) => {
+      if (!r.error) return resolve({ file: r.file ?? '' });
+      const e = r.error;
+      reject(e.issues ? new ConfigError(e.issues as ConstructorParameters<typeof ConfigError>[0]) : new RampartError(e.code, e.message, 'config', e.hint));
+    });
+    send({ rampart: 'app', op: 'reload-request', id });
+  });
+}
+
+async function start(config: Config, role: WorkerRole): Promise<void> {
   const log = createLogger(config.log.level).child({ worker: process.pid });
   const state = createWorkerState({
     port: { send },
@@ -28,7 +44,7 @@ async function start(config: Config): Promise<void> {
     maxBans: config.state.maxBans,
     maxMitigations: config.state.maxMitigations,
   });
-  app = createApp(config, { log, state, originShares: workerCount(config) });
+  app = createApp(config, { log, state, originShares: workerCount(config), worker: { ...role, pid: process.pid }, reloader: askPrimaryToReload });
   try {
     await app.start();
     send({ rampart: 'app', op: 'ready', url: app.url(), pid: process.pid });
@@ -51,7 +67,11 @@ async function stop(code: number): Promise<void> {
 process.on('message', (raw: unknown) => {
   if (!isAppMessage(raw)) return;
   const m = raw as ToWorkerApp;
-  if (m.op === 'config' && !app) void start(deepFreeze(m.config));
+  if (m.op === 'config' && !app) void start(deepFreeze(m.config), m.role);
+  else if (m.op === 'reloaded') {
+    reloads.get(m.id)?.(m);
+    reloads.delete(m.id);
+  }
   else if (m.op === 'reload' && app) app.reload(deepFreeze(m.config)).catch((e: unknown) => app?.log.error({ err: e }, 'reload refused'));
   else if (m.op === 'stop') void stop(0);
 });

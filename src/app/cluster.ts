@@ -8,11 +8,11 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { StartupError } from '../core/errors.js';
+import { ConfigError, RampartError, StartupError } from '../core/errors.js';
 import { deepFreeze } from '../config/camelize.js';
 import type { Config } from '../config/schema.js';
 import { createStateFromConfig, createStateHub, type HubState, type StateHub } from '../state/index.js';
-import { isAppMessage, type ToPrimaryApp, type ToWorkerApp } from './cluster-protocol.js';
+import { isAppMessage, type ReloadReply, type ToPrimaryApp, type ToWorkerApp } from './cluster-protocol.js';
 import { createLogger, type Logger } from './logger.js';
 
 export interface ClusterHandle {
@@ -25,7 +25,7 @@ export interface ClusterHandle {
   /** Per live worker: the newest second it reported traffic counts for (0: none yet). */
   reports(): number[];
   readonly state: HubState;
-  /** Sends a validated configuration to every worker (listen addresses cannot change). */
+  /** Sends a validated configuration to every worker; throws E_RELOAD_LISTEN when listen addresses or TLS files change. */
   reload(config: Config): void;
   stop(): Promise<void>;
 }
@@ -66,7 +66,24 @@ const MAX_DEATHS = 10;
 /** node:cluster shares listening sockets per process (port 0 included): one cluster per process. */
 let active = false;
 
-export async function startCluster(config: Config, opts: { log?: Logger; startTimeout?: number } = {}): Promise<ClusterHandle> {
+export interface ClusterOptions {
+  log?: Logger;
+  startTimeout?: number;
+  /** Re-reads the configuration (file plus flags) for POST /api/reload on any worker; absent: 409 as without a file. */
+  load?: (() => Config) | null;
+  /** The file `load` reads, named in the reload reply. */
+  file?: string;
+}
+
+/** Listen addresses and TLS files are bound by the primary's shared sockets: a reload cannot change them. */
+function checkListeners(a: Config, b: Config): void {
+  const same = a.listen.host === b.listen.host && (a.listen.port === b.listen.port || b.listen.port === 0);
+  if (!same || a.tls.cert !== b.tls.cert || a.tls.key !== b.tls.key || a.admin.listen.host !== b.admin.listen.host || (a.admin.listen.port !== b.admin.listen.port && b.admin.listen.port !== 0)) {
+    throw new StartupError('E_RELOAD_LISTEN', 'listen addresses and TLS files cannot change on reload', 'restart Rampart to change listeners');
+  }
+}
+
+export async function startCluster(config: Config, opts: ClusterOptions = {}): Promise<ClusterHandle> {
   if (!cluster.isPrimary) throw new StartupError('E_CLUSTER', 'startCluster must run in the primary process');
   if (active) throw new StartupError('E_CLUSTER', 'a cluster is already running in this process', 'node:cluster shares listeners per process: run one cluster per process');
   active = true;
@@ -82,22 +99,24 @@ export async function startCluster(config: Config, opts: { log?: Logger; startTi
     args: [],
     serialization: 'advanced',
   });
-  const live = new Map<Worker, { pid: number; ready: boolean }>();
+  const live = new Map<Worker, { pid: number; ready: boolean; index: number }>();
   const deaths: number[] = [];
   let restarts = 0;
   let stopping = false;
   let url = '';
   let failStart: ((e: Error) => void) | null = null;
 
-  function fork(): void {
+  function fork(index: number): void {
     const w = cluster.fork();
     const port = { send: (m: unknown) => void (w.isConnected() && w.send(m as never)) };
     const receive = hub.attach(port);
-    live.set(w, { pid: w.process.pid ?? 0, ready: false });
+    live.set(w, { pid: w.process.pid ?? 0, ready: false, index });
     w.on('message', (m: unknown) => {
       if (!isAppMessage(m)) return receive(m);
       const msg = m as ToPrimaryApp;
-      if (msg.op === 'boot') w.send({ rampart: 'app', op: 'config', config: current } satisfies ToWorkerApp as never);
+      // Slot 1 records incidents (one writer per data_dir); its replacement inherits the slot.
+      if (msg.op === 'boot') w.send({ rampart: 'app', op: 'config', config: current, role: { index, count: n, recorder: index === 1 } } satisfies ToWorkerApp as never);
+      else if (msg.op === 'reload-request') port.send(reloadFor(msg.id));
       else if (msg.op === 'ready') {
         live.get(w)!.ready = true;
         url ||= msg.url;
@@ -115,7 +134,7 @@ export async function startCluster(config: Config, opts: { log?: Logger; startTi
       while (deaths.length > 0 && deaths[0] < t - DEATH_WINDOW) deaths.shift();
       const delay = deaths.length > MAX_DEATHS ? 5000 : 0;
       log.warn({ pid: was.pid, code, signal, replacingInMs: delay }, 'worker died; starting a replacement');
-      setTimeout(() => !stopping && fork(), delay).unref();
+      setTimeout(() => !stopping && fork(was.index), delay).unref();
     });
   }
 
@@ -134,7 +153,27 @@ export async function startCluster(config: Config, opts: { log?: Logger; startTi
     active = false;
   }
 
-  for (let i = 0; i < n; i++) fork();
+  /** POST /api/reload on a worker: the primary re-reads the file and sends it to every worker. */
+  function reloadFor(id: number): ReloadReply {
+    const reply: ReloadReply = { rampart: 'app', op: 'reloaded', id };
+    if (!opts.load) return { ...reply, error: { code: 'E_NO_CONFIG_FILE', message: 'this process was started without a configuration file', hint: "start with 'rampart start -c FILE' to reload from it" } };
+    try {
+      reload(opts.load());
+      log.info({ file: opts.file }, 'configuration sent to the workers (admin API)');
+      return { ...reply, file: opts.file ?? '' };
+    } catch (e) {
+      const r = e instanceof RampartError ? e : new StartupError('E_RELOAD', String(e));
+      return { ...reply, error: { code: r.code, message: r.message, hint: r.hint, issues: r instanceof ConfigError ? [...r.issues] : undefined } };
+    }
+  }
+
+  function reload(next: Config): void {
+    checkListeners(current, next);
+    current = next.admin.token ? next : withToken(next, current.admin.token);
+    for (const w of live.keys()) if (w.isConnected()) w.send({ rampart: 'app', op: 'reload', config: current } satisfies ToWorkerApp as never);
+  }
+
+  for (let i = 1; i <= n; i++) fork(i);
   try {
     await new Promise<void>((resolve, reject) => {
       failStart = reject;
@@ -160,10 +199,7 @@ export async function startCluster(config: Config, opts: { log?: Logger; startTi
     restarts: () => restarts,
     reports: () => hub.reports(),
     state,
-    reload(next: Config) {
-      current = next.admin.token ? next : withToken(next, current.admin.token);
-      for (const w of live.keys()) if (w.isConnected()) w.send({ rampart: 'app', op: 'reload', config: next } satisfies ToWorkerApp as never);
-    },
+    reload,
     stop,
   };
 }

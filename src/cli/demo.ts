@@ -10,6 +10,8 @@ export const help = `Usage: rampart demo [--listen HOST:PORT] [--origin-port N]
 
 Runs a small campaign website (home, donate, login, search, donor API) as
 the origin and Rampart in front of it, with the embedded default settings.
+The demo runs in one process (no cluster workers, whatever the core count);
+use 'rampart start' for workers on all cores.
 
 Options:
       --listen H:P      where Rampart listens (default 127.0.0.1:8080)

@@ -5,6 +5,8 @@ import { loadConfigFile, loadConfigObject, readConfigObject } from '../config/lo
 import type { Config } from '../config/schema.js';
 import { RampartError, UsageError } from '../core/errors.js';
 import { createApp, type App } from '../app/app.js';
+import { workerCount } from '../app/cluster.js';
+import { runClusterUntilSignal } from '../app/cluster-run.js';
 import { parse } from './args.js';
 
 export const help = `Usage: rampart start [-c FILE] [--origin URL] [--listen HOST:PORT] [--host NAME]
@@ -17,6 +19,9 @@ Options:
       --listen H:P     address to listen on (overrides the file)
       --host NAME      a host name to serve (repeatable; default: the listen host and localhost)
   -h, --help           show this help
+
+With workers other than 1 in the file (default auto: one per core) a primary
+process forks that many workers sharing the listeners (docs/deployment.md).
 
 Signals: SIGHUP reloads the file; SIGTERM or SIGINT drains and exits.`;
 
@@ -46,6 +51,11 @@ export async function run(argv: string[], out: (s: string) => void): Promise<num
   });
   if (values.help) return out(help), 0;
   const config = configFromFlags(values);
+  if (workerCount(config) > 1) {
+    // A reload re-reads the file and re-applies the flags, as in one process.
+    await runClusterUntilSignal(config, values.config ? () => configFromFlags(values) : null, out, { file: values.config ? String(values.config) : undefined });
+    return 0;
+  }
   const app = createApp(config, { configFile: values.config && !overrides(values) ? String(values.config) : undefined });
   await app.start();
   out(`rampart: shielding ${config.origin} at ${app.url()}`);
