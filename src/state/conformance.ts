@@ -213,6 +213,32 @@ export function runConformance(name: string, make: HarnessFactory): void {
       assert.ok((await a.nextId('other')) >= 1);
     }));
 
+  test(`${name}: nodes that join an incident within the ttl share one id; a later attack gets a new one`, () =>
+    withHarness(async ({ a, b, now }) => {
+      const t = now();
+      const first = await a.joinIncident(t, 10_000);
+      assert.match(first.id, /^inc-\d{8}T\d{6}z-\d+$/);
+      assert.equal(first.startedAt, t);
+      const other = await (b ?? a).joinIncident(t + 5000, 10_000);
+      assert.deepEqual(other, first, 'joined, not opened');
+      assert.equal((await a.joinIncident(t + 14_000, 10_000)).id, first.id, 'the join at +5 s touched it');
+      const later = await (b ?? a).joinIncident(t + 40_000, 10_000);
+      assert.notEqual(later.id, first.id);
+      assert.equal(later.startedAt, t + 40_000);
+    }));
+
+  test(`${name}: the operator's override is readable apart from the effective mode`, () =>
+    withHarness(({ a }) => {
+      assert.equal(a.modeOverride(), null);
+      a.setMode('elevated');
+      a.overrideMode('under_attack');
+      assert.equal(a.modeOverride(), 'under_attack');
+      assert.equal(a.mode(), 'under_attack');
+      a.overrideMode(null);
+      assert.equal(a.modeOverride(), null);
+      assert.equal(a.mode(), 'elevated');
+    }));
+
   test(`${name}: health reports the backend`, () =>
     withHarness(({ a }) => {
       const h = a.health();

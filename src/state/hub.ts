@@ -61,6 +61,13 @@ export function createStateHub(state: HubState, opts: { now?: () => number; inte
       );
       return;
     }
+    if (msg.op === 'incident') {
+      state.joinIncident(Number(msg.at), Number(msg.ttl)).then(
+        (value) => send(port, { rampart: tag, op: 'incident', id: msg.id, value }),
+        (e: unknown) => send(port, { rampart: tag, op: 'incident', id: msg.id, error: e instanceof Error ? e.message : String(e) }),
+      );
+      return;
+    }
     const w = msg.w;
     if (w.k === 'ban') state.addBan(w.ban);
     else if (w.k === 'unban') state.removeBan(w.target);

@@ -9,3 +9,4 @@ export { createStateFromConfig } from './from-config.js';
 export { createStateHub, type StateHub, type HubState } from './hub.js';
 export { createWorkerState, type WorkerStateOptions } from './worker-state.js';
 export { createTrafficCounts, type TrafficCounts } from './traffic-counts.js';
+export { incidentId, type SharedIncident } from './incident-slot.js';

@@ -21,14 +21,16 @@ export type ToPrimary =
   | { rampart: 'state'; op: 'hello' }
   | { rampart: 'state'; op: 'write'; w: WriteOp }
   | { rampart: 'state'; op: 'counts'; second: number; counts: Record<string, number> }
-  | { rampart: 'state'; op: 'nextId'; id: number; name: string };
+  | { rampart: 'state'; op: 'nextId'; id: number; name: string }
+  | { rampart: 'state'; op: 'incident'; id: number; at: number; ttl: number };
 
 export type ToWorker =
   | { rampart: 'state'; op: 'snapshot'; s: WireSnapshot; health: StateHealth }
   | { rampart: 'state'; op: 'write'; w: WriteOp }
   | { rampart: 'state'; op: 'keys'; keys: string[]; rotatedAt: number }
   | { rampart: 'state'; op: 'sums'; sums: [number, Record<string, number>][]; acked: number; health: StateHealth }
-  | { rampart: 'state'; op: 'id'; id: number; value?: number; error?: string };
+  | { rampart: 'state'; op: 'id'; id: number; value?: number; error?: string }
+  | { rampart: 'state'; op: 'incident'; id: number; value?: { id: string; startedAt: number }; error?: string };
 
 export function isStateMessage(m: unknown): m is { rampart: 'state'; op: string } {
   return m !== null && typeof m === 'object' && (m as { rampart?: unknown }).rampart === 'state' && typeof (m as { op?: unknown }).op === 'string';

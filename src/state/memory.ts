@@ -4,6 +4,7 @@
 // Not shared between processes: see redis.ts for several nodes.
 import type { Ban, Enforcement, Mitigation, Mode } from '../core/model.js';
 import { LocalView } from './local-view.js';
+import { createIncidentSlot } from './incident-slot.js';
 import type { SharedState, StateHealth } from './types.js';
 
 export interface MemoryStateOptions {
@@ -40,6 +41,11 @@ export function createMemoryState(opts: MemoryStateOptions = {}): MemoryState {
   const sequences = new Map<string, number>();
   let timer: NodeJS.Timeout | null = null;
   let startedAt = 0;
+  const slot = createIncidentSlot(() => {
+    const n = (sequences.get('incident') ?? 0) + 1;
+    sequences.set('incident', n);
+    return n;
+  });
 
   function tick(): void {
     const t = now();
@@ -70,6 +76,8 @@ export function createMemoryState(opts: MemoryStateOptions = {}): MemoryState {
       sequences.set(name, n);
       return n;
     },
+    joinIncident: async (at, ttlMs) => slot(at, ttlMs),
+    modeOverride: () => view.overriddenMode(),
     onChange: (fn) => view.onChange(fn),
     health: (): StateHealth => ({ backend: 'memory', connected: true, lastSyncAt: startedAt ? now() : 0, error: '' }),
     async start(): Promise<void> {

@@ -15,6 +15,7 @@ export type Commands = RedisClient & {
   rampartApply(k1: string, k2: string, k3: string, k4: string, ...argv: (string | number)[]): Promise<number>;
   rampartKeys(k1: string, k2: string, ...argv: (string | number)[]): Promise<[string, string, string]>;
   rampartSweep(k1: string, k2: string, k3: string, now: number): Promise<number>;
+  rampartIncident(k1: string, k2: string, at: number, ttl: number, stamp: string): Promise<[string, string]>;
 };
 
 /** Recent seconds whose global sums each pass fetches (late flushes of other nodes keep arriving). */

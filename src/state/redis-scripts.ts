@@ -17,6 +17,8 @@ export interface RedisKeys {
   channel: string;
   counts(second: number): string;
   seq(name: string): string;
+  /** The shared incident slot (incident-slot.ts). */
+  incident: string;
 }
 
 export function redisKeys(prefix: string): RedisKeys {
@@ -34,6 +36,7 @@ export function redisKeys(prefix: string): RedisKeys {
     channel: `${p}changes`,
     counts: (s) => `${p}counts:${s}`,
     seq: (name) => `${p}seq:${name}`,
+    incident: `${p}incident`,
   };
 }
 

@@ -19,6 +19,7 @@ import { decodeKeys, decodeMessage, decodeSnapshot, type ChangeMessage } from '.
 import { pushOp, queueReseed, syncCounts, type Commands } from './redis-ops.js';
 import { openRedis, whenReady, type RedisClient, type RedisConnectOptions } from './redis-connect.js';
 import { APPLY_LUA, KEYS_LUA, redisKeys, SWEEP_LUA } from './redis-scripts.js';
+import { INCIDENT_LUA, incidentStamp, type SharedIncident } from './incident-slot.js';
 import type { SharedState, StateHealth } from './types.js';
 
 export interface StateLog {
@@ -247,6 +248,12 @@ export function createRedisState(opts: RedisStateOptions = {}): RedisState {
       if (!ready()) throw new RampartError('E_STATE_DOWN', 'shared state (redis) is unreachable: no id can be handed out', 'internal', 'retry later; check state.redis.url');
       return Number(await cmd!.incr(K.seq(name)));
     },
+    async joinIncident(at: number, ttlMs: number): Promise<SharedIncident> {
+      if (!ready()) throw new RampartError('E_STATE_DOWN', 'shared state (redis) is unreachable: no shared incident id', 'internal', 'the incident is recorded under this node\'s own id');
+      const [id, started] = await cmd!.rampartIncident(K.incident, K.seq('incident'), at, Math.max(0, Math.round(ttlMs)), incidentStamp(at));
+      return { id: String(id), startedAt: Number(started) };
+    },
+    modeOverride: () => view.overriddenMode(),
     onChange: (fn) => view.onChange(fn),
     health: (): StateHealth => ({ backend: 'redis', connected: ready() && passOk, lastSyncAt, error: lastError }),
     stats: () => ({ outbox: outbox.size, outboxDropped: outbox.dropped, reconciles, pendingSeconds: pending.size }),
@@ -257,6 +264,7 @@ export function createRedisState(opts: RedisStateOptions = {}): RedisState {
       cmd.defineCommand('rampartApply', { numberOfKeys: 4, lua: APPLY_LUA });
       cmd.defineCommand('rampartKeys', { numberOfKeys: 2, lua: KEYS_LUA });
       cmd.defineCommand('rampartSweep', { numberOfKeys: 3, lua: SWEEP_LUA });
+      cmd.defineCommand('rampartIncident', { numberOfKeys: 2, lua: INCIDENT_LUA });
       cmd.on('error', fail);
       sub.on('error', () => {}); // the command connection reports; ioredis reconnects both
       cmd.on('ready', () => void runPass());

@@ -3,6 +3,7 @@
 // and written locally at once (backends share writes in the background).
 // Not an implementation: memory.ts (one process) and the redis backend implement it.
 import type { Ban, Enforcement, Mitigation, Mode } from '../core/model.js';
+import type { SharedIncident } from './incident-slot.js';
 
 export interface StateHealth {
   backend: 'memory' | 'redis';
@@ -45,6 +46,14 @@ export interface SharedState {
   globalCounts(second: number): Record<string, number> | null;
   /** Next value of a shared sequence (incident ids); unique across nodes sharing a store. */
   nextId(name: string): Promise<number>;
+  /**
+   * The incident all nodes share: the one joined or touched within `ttlMs`
+   * before `at` (touching it again), else a new one with its id from the
+   * `incident` sequence. Called when an attack starts and while it lasts.
+   */
+  joinIncident(at: number, ttlMs: number): Promise<SharedIncident>;
+  /** The operator's forced mode, or null when the detector decides. */
+  modeOverride(): Mode | null;
   /** Called after every change that bumps version(); returns the unsubscribe function. */
   onChange(fn: () => void): () => void;
   health(): StateHealth;

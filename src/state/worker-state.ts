@@ -9,6 +9,7 @@ import { fromWire, isStateMessage, type Port, type ToPrimary, type ToWorker, typ
 import { LocalView } from './local-view.js';
 import { checkMitigation } from './mitigation-table.js';
 import type { SharedState, StateHealth } from './types.js';
+import type { SharedIncident } from './incident-slot.js';
 
 export interface WorkerStateOptions {
   /** The channel to the primary (`process` in a cluster worker). */
@@ -31,7 +32,7 @@ export function createWorkerState(opts: WorkerStateOptions): SharedState & { rea
   let lastHeard = 0;
   let acked = 0;
   let seq = 0;
-  const waiting = new Map<number, { resolve(n: number): void; reject(e: Error): void }>();
+  const waiting = new Map<number, { resolve(n: never): void; reject(e: Error): void }>();
   let gotSnapshot: (() => void) | null = null;
   let unlisten: (() => void) | null = null;
   let timer: NodeJS.Timeout | null = null;
@@ -75,7 +76,12 @@ export function createWorkerState(opts: WorkerStateOptions): SharedState & { rea
         const w = waiting.get(msg.id);
         waiting.delete(msg.id);
         if (msg.error !== undefined) w?.reject(new RampartError('E_STATE_ID', msg.error, 'internal', 'the cluster primary could not hand out an id'));
-        else w?.resolve(Number(msg.value));
+        else w?.resolve(Number(msg.value) as never);
+      } else if (msg.op === 'incident') {
+        const w = waiting.get(msg.id);
+        waiting.delete(msg.id);
+        if (msg.error !== undefined || !msg.value) w?.reject(new RampartError('E_STATE_ID', msg.error ?? 'no incident', 'internal', 'the cluster primary could not share the incident'));
+        else w?.resolve({ id: String(msg.value.id), startedAt: Number(msg.value.startedAt) } as never);
       }
     } catch {
       // a message that does not fit: the next snapshot sets things right
@@ -119,10 +125,18 @@ export function createWorkerState(opts: WorkerStateOptions): SharedState & { rea
     nextId(name: string): Promise<number> {
       const id = ++seq;
       return new Promise((resolve, reject) => {
-        waiting.set(id, { resolve, reject });
+        waiting.set(id, { resolve: resolve as (n: never) => void, reject });
         send({ rampart: tag, op: 'nextId', id, name });
       });
     },
+    joinIncident(at: number, ttl: number): Promise<SharedIncident> {
+      const id = ++seq;
+      return new Promise((resolve, reject) => {
+        waiting.set(id, { resolve: resolve as (n: never) => void, reject });
+        send({ rampart: tag, op: 'incident', id, at, ttl });
+      });
+    },
+    modeOverride: () => view.overriddenMode(),
     onChange: (fn) => view.onChange(fn),
     health(): StateHealth {
       const fresh = lastHeard > 0 && Date.now() - lastHeard < 5000;
