@@ -27,6 +27,7 @@ import { join } from 'node:path';
 import { createGeo, type Geo } from '../identity/geo.js';
 import { createAttribution } from '../detector/attribution.js';
 import { createEvidence, type Evidence } from '../control/incidents.js';
+import { createIncidentIds } from '../control/incidents-ids.js';
 
 export interface AppOptions {
   log?: Logger;
@@ -81,7 +82,10 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
   const state = opts.state ?? createState(initial, clock.now, log);
   const detector = initial.detector.enabled ? createDetector(initial.detector, { state, onListenerError: (err) => log.error({ err }, 'detector event listener failed') }) : null;
   if (detector) observers.push(detector.observe);
-  const { geo, evidence } = createEvidenceParts(initial, clock.now, log, observers, detector !== null, () => graph.challenge?.stats() ?? { issued: 0, solved: 0 });
+  // Shared state (cluster workers, redis nodes): one incident id and global headline figures; one writer per data_dir.
+  const shared = opts.worker !== undefined || initial.state.backend === 'redis';
+  const share = { global: shared ? (s: number) => state.globalCounts(s) : null, write: opts.worker?.recorder ?? true };
+  const { geo, evidence } = createEvidenceParts(initial, clock.now, log, observers, detector !== null, () => graph.challenge?.stats() ?? { issued: 0, solved: 0 }, share);
   const traffic = createTrafficCounts(state); // per-second figures summed over workers/nodes by the state
   observers.push(traffic.observe);
   const control = createControl({
@@ -104,8 +108,10 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
     inFlight: () => inflight,
   });
   observers.push(...control.observers);
-  detector?.onEvent((e) => control.onDetectorEvent(e));
-  if (evidence) detector?.onEvent((e) => evidence.onEvent(e));
+  const ids = createIncidentIds({ state: shared ? state : null, onFallback: (id, why) => log.warn({ incident: id, why }, 'incident recorded under this node\'s own id') });
+  detector?.onEvent(ids.onEvent);
+  ids.subscribe((e) => control.onDetectorEvent(e));
+  if (evidence) ids.subscribe((e) => evidence.onEvent(e));
   const deps = { now: clock.now, log, observers, state, geo, originShares: opts.originShares };
   let graph: Graph = buildGraph(initial, deps);
   const guard = createConnectionGuard({
@@ -162,6 +168,7 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
       const now = clock.now(); // one clock read per tick, shared by every ticking module
       graph.bodyWatch.sweep(now);
       detector?.tick(now);
+      ids.tick(now);
       evidence?.tick(now); // after the detector: this second's events are in; one store transaction
       traffic.tick(now);
     }, 1000);
@@ -235,13 +242,13 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
 }
 
 /** Geo databases, attribution counters and the incident store (docs/evidence.md), created once per app. */
-function createEvidenceParts(c: Config, now: () => number, log: Logger, observers: Observer[], hasDetector: boolean, challenge: () => { issued: number; solved: number }): { geo: Geo | null; evidence: Evidence | null } {
+function createEvidenceParts(c: Config, now: () => number, log: Logger, observers: Observer[], hasDetector: boolean, challenge: () => { issued: number; solved: number }, share: { global: ((s: number) => Record<string, number> | null) | null; write: boolean }): { geo: Geo | null; evidence: Evidence | null } {
   const geo = c.geo.enabled ? createGeo({ countryDb: c.geo.countryDb, asnDb: c.geo.asnDb, cacheSize: c.geo.cacheSize, cacheDir: join(c.dataDir, 'geo') }) : null;
   if (!c.evidence.enabled || !hasDetector) return { geo, evidence: null };
   const attribution = createAttribution();
   observers.push(attribution.observe);
   const info = geo?.info();
-  const evidence = createEvidence({ config: c.evidence, dataDir: c.dataDir, now, attribution, licences: info?.licences ?? [], asnNamesFile: info?.asnNamesFile || undefined, challenge, log });
+  const evidence = createEvidence({ config: c.evidence, dataDir: c.dataDir, now, attribution, licences: info?.licences ?? [], asnNamesFile: info?.asnNamesFile || undefined, challenge, log, ...share });
   observers.push(...evidence.observers);
   return { geo, evidence };
 }

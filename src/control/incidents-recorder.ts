@@ -28,9 +28,19 @@ export interface RecorderOptions {
   challenge(): { issued: number; solved: number };
   asnName?(asn: number): string;
   onError(err: unknown): void;
+  /**
+   * Per-second counts summed over every worker and node (state.globalCounts),
+   * when the state is shared; null/absent: this process's figures are the whole.
+   */
+  global?: ((second: number) => Record<string, number> | null) | null;
+  /** false: keep records in memory (status, dashboard) but never write them: another worker records for this data_dir. */
+  write?: boolean;
 }
 
 const BEFORE_S = 60;
+/** Global sums of a second are complete about a sync interval after it ends: samples wait this long for them. */
+const GLOBAL_LAG_MS = 3000;
+const GLOBAL_NOTE = 'Requests, refused, forwarded and the peak rate are summed over every node and worker sharing state (global per-second counts); distinct sources, top lists, attribution, impact, the baseline and its multiple are this node\'s own view of its share of the traffic.';
 const MAX_MITIGATIONS = 1000;
 const zero = (): ImpactTotals => ({ requests: 0, served: 0, originMsSum: 0, originCount: 0 });
 const addTo = (a: ImpactTotals, b: ImpactTotals) => ((a.requests += b.requests), (a.served += b.served), (a.originMsSum += b.originMsSum), (a.originCount += b.originCount));
@@ -52,8 +62,8 @@ export interface Recorder {
   onEvent(e: DetectorEvent): void;
   tick(now: number): void;
   active(): IncidentRecord | null;
-  /** Writes what is pending (stop()). */
-  flush(now: number): void;
+  /** Writes what is pending; `final` (stop()) also writes samples still waiting for global sums. */
+  flush(now: number, final?: boolean): void;
 }
 
 export function createRecorder(o: RecorderOptions): Recorder {
@@ -68,13 +78,88 @@ export function createRecorder(o: RecorderOptions): Recorder {
   let priorAttribution: AttributionRecord | null = null;
   const dirty = new Set<IncidentRecord>();
   let samples: { id: string; s: Sample }[] = [];
+  /** Samples waiting for the global sums of their second (shared state only). */
+  let lagging: { r: IncidentRecord; s: Sample }[] = [];
+
+  const zeroScope = () => ({ requests: 0, refused: 0, forwarded: 0, peakRps: 0 });
+  const scopeOf = (r: IncidentRecord) => (r.scope ??= { seconds: 0, globalSeconds: 0, global: zeroScope(), local: zeroScope() });
+
+  /** Puts the global sums of the sample's second in its place (local figures kept beside) and adds them to the record. */
+  function globalize(r: IncidentRecord, s: Sample): void {
+    const g = o.global!(Math.floor(s.t / 1000));
+    s.localRequests = s.requests;
+    s.localForwarded = s.forwarded;
+    s.localRefused = s.refused;
+    const sc = scopeOf(r);
+    sc.seconds++;
+    // Sums that do not even cover this node's own figures are not complete yet: keep the local ones.
+    if (g && (g.requests ?? 0) >= s.requests) {
+      s.requests = g.requests ?? 0;
+      s.forwarded = g.forwarded ?? 0;
+      s.refused = g.refused ?? 0;
+      sc.globalSeconds++;
+    }
+    const t = sc.global;
+    t.requests += s.requests;
+    t.refused += s.refused;
+    t.forwarded += s.forwarded;
+    if (s.requests > t.peakRps) t.peakRps = s.requests;
+    Object.assign(r.totals, t);
+    dirty.add(r);
+  }
+
+  /** This node's detector totals; with shared state they go to scope.local and the headline stays global. */
+  function setTotals(r: IncidentRecord, local: IncidentRecord['totals']): void {
+    const distinctSources = Math.max(r.totals.distinctSources, local.distinctSources);
+    if (!o.global) {
+      r.totals = { ...local, distinctSources };
+      return;
+    }
+    const sc = scopeOf(r);
+    sc.local = { requests: local.requests, refused: local.refused, forwarded: local.forwarded, peakRps: local.peakRps };
+    r.totals = { ...local, ...sc.global, distinctSources };
+    if (!r.notes.includes(GLOBAL_NOTE)) r.notes.push(GLOBAL_NOTE);
+  }
+
+  function settle(now: number, all: boolean): void {
+    if (lagging.length === 0) return;
+    const keep: typeof lagging = [];
+    for (const x of lagging) {
+      if (all || x.s.t <= now - GLOBAL_LAG_MS) {
+        globalize(x.r, x.s);
+        samples.push({ id: x.r.id, s: x.s });
+      } else keep.push(x);
+    }
+    lagging = keep;
+  }
+
+  /** A closed incident of this store that the shared slot names again: the attack came back to this node within the slot's ttl. */
+  function reopen(id: string): IncidentRecord | null {
+    let r: IncidentRecord | null = null;
+    try {
+      r = o.store.get(id);
+    } catch (err) {
+      o.onError(err);
+    }
+    if (r === null || r.status !== 'closed' || heldByAnother(r, me)) return null;
+    r.status = 'open';
+    r.endedAt = null;
+    return r;
+  }
 
   function start(e: Extract<DetectorEvent, { type: 'attack_start' }>): void {
-    const resumable = suspended.filter((r) => e.at - r.lastSeenAt <= o.resumeWindowMs).sort((a, b) => b.lastSeenAt - a.lastSeenAt)[0];
+    // The shared id names an incident this store already holds (this node left the attack and came back, or restarted): go on with it.
+    const same = suspended.find((r) => r.id === e.incidentId) ?? reopen(e.incidentId);
+    const resumable = same ?? suspended.filter((r) => e.at - r.lastSeenAt <= o.resumeWindowMs).sort((a, b) => b.lastSeenAt - a.lastSeenAt)[0];
     if (resumable) {
       cur = resumable;
       suspended = suspended.filter((r) => r !== resumable);
-      cur.notes.push(`resumed at ${new Date(e.at).toISOString()} after a restart of the shield (gap ${Math.round((e.at - cur.lastSeenAt) / 1000)}s); distinct-source counts before and after the restart are added, so a source seen on both sides counts twice`);
+      const gap = Math.round((e.at - cur.lastSeenAt) / 1000);
+      cur.notes.push(
+        same
+          ? `this node saw the shared incident again at ${new Date(e.at).toISOString()} (gap ${gap}s) and went on recording it; distinct-source counts of both stretches are added, so a source seen in both counts twice`
+          : `resumed at ${new Date(e.at).toISOString()} after a restart of the shield (gap ${gap}s); distinct-source counts before and after the restart are added, so a source seen on both sides counts twice`,
+      );
       priorAttribution = cur.attribution;
     } else {
       cur = fresh(e.incidentId, e.sample.t);
@@ -116,7 +201,7 @@ export function createRecorder(o: RecorderOptions): Recorder {
       dirty.add(r);
       if (e.type === 'attack_update') {
         r.vectors = mergeVectors(r.vectors, e.vectors);
-        r.totals = { ...e.totals, distinctSources: Math.max(r.totals.distinctSources, e.totals.distinctSources) };
+        setTotals(r, e.totals);
         const s = e.sample;
         const ind = r.indicators;
         if (s.score >= 1) {
@@ -138,7 +223,7 @@ export function createRecorder(o: RecorderOptions): Recorder {
         r.escalations.push({ at: e.at, from: e.from, to: e.to, reason: e.reason, applied: e.applied });
       } else if (e.type === 'attack_end') {
         r.endedAt = e.startedAt + e.durationMs;
-        r.totals = { ...e.totals, distinctSources: Math.max(r.totals.distinctSources, e.totals.distinctSources) };
+        setTotals(r, e.totals);
         r.top = { sources: top(e.signature.sources), prefixes: top(e.signature.prefixes), fingerprints: top(e.signature.fingerprints), paths: top(e.signature.paths) };
         r.status = 'closed';
         finishFigures(r);
@@ -158,7 +243,9 @@ export function createRecorder(o: RecorderOptions): Recorder {
           r.indicators.unverified += imp.others.requests;
         }
         const p = pendingSample ?? { t: now - 1000, mode: 'elevated', requests: imp ? imp.verified.requests + imp.others.requests : 0, forwarded: 0, refused: 0, sources: 0, originMs: 0 };
-        samples.push({ id: r.id, s: { ...(p as Sample), seconds: 1, ...impactFields(imp) } });
+        const sample: Sample = { ...(p as Sample), seconds: 1, ...impactFields(imp) };
+        if (o.global) lagging.push({ r, s: sample });
+        else samples.push({ id: r.id, s: sample });
         if (r.totals.seconds % 5 === 0) finishFigures(r); // figures of an open incident stay current in the store
         dirty.add(r);
       } else if (imp) {
@@ -176,10 +263,17 @@ export function createRecorder(o: RecorderOptions): Recorder {
         }
       }
       suspended = suspended.filter((s) => s.status === 'open');
+      settle(now, false);
       this.flush(now);
     },
-    flush() {
+    flush(now, final = false) {
+      if (final) settle(now, true);
       if (dirty.size === 0 && samples.length === 0) return;
+      if (o.write === false) {
+        dirty.clear();
+        samples = [];
+        return;
+      }
       try {
         o.store.save([...dirty], samples);
       } catch (err) {

@@ -20,6 +20,17 @@ export interface Sample {
   othersReq: number;
   othersServed: number;
   othersMs: number;
+  /** With shared state: this node's (worker's) own figures; requests/forwarded/refused above are then the global sums. */
+  localRequests?: number;
+  localForwarded?: number;
+  localRefused?: number;
+}
+
+export interface ScopeTotals {
+  requests: number;
+  refused: number;
+  forwarded: number;
+  peakRps: number;
 }
 
 export interface ImpactTotals {
@@ -87,6 +98,12 @@ export interface IncidentRecord {
   /** Geo data licences in force when recorded. */
   licences: string[];
   notes: string[];
+  /**
+   * With shared state (redis, cluster): totals.requests/refused/forwarded/peakRps
+   * are sums over every node and worker (global per-second counts, `seconds`
+   * of them known); `local` keeps this node's own detector figures.
+   */
+  scope?: { seconds: number; globalSeconds: number; global: ScopeTotals; local: ScopeTotals };
   /** The process recording it: another live process's open incident is never resumed or closed by this one. */
   owner?: { pid: number; host: string };
 }

@@ -26,6 +26,10 @@ export interface EvidenceOptions {
   asnNamesFile?: string;
   challenge(): { issued: number; solved: number };
   log: { error(o: object, msg: string): void; info(o: object, msg: string): void };
+  /** Global per-second counts (state.globalCounts) when state is shared across workers or nodes; absent: one process. */
+  global?: ((second: number) => Record<string, number> | null) | null;
+  /** false: another worker writes this data_dir's incident store; this one keeps its records in memory only. */
+  write?: boolean;
 }
 
 export interface Evidence {
@@ -41,7 +45,8 @@ export interface Evidence {
 export function createEvidence(o: EvidenceOptions): Evidence {
   const c = o.config;
   const store = openIncidentStore(join(o.dataDir, c.file));
-  const pruned = store.prune(o.now(), c.retention, c.fullResolution);
+  const writer = o.write !== false;
+  const pruned = writer ? store.prune(o.now(), c.retention, c.fullResolution) : { deleted: 0, downsampled: 0 };
   if (pruned.deleted || pruned.downsampled) o.log.info(pruned, 'incident store: retention applied');
   const exposure: Exposure = createExposure({ clients: c.exposureClients, enumerationIds: c.enumerationIds, now: o.now });
   let names: Record<string, string> | null = null;
@@ -49,7 +54,7 @@ export function createEvidence(o: EvidenceOptions): Evidence {
     if (names === null) names = o.asnNamesFile && existsSync(o.asnNamesFile) ? (JSON.parse(readFileSync(o.asnNamesFile, 'utf8')) as Record<string, string>) : {};
     return names[asn] ?? '';
   };
-  const recorder: Recorder = createRecorder({ store, attribution: o.attribution, exposure, resumeWindowMs: c.resumeWindow, licences: o.licences, challenge: o.challenge, asnName, onError: (err) => o.log.error({ err }, 'incident store write failed') });
+  const recorder: Recorder = createRecorder({ store, attribution: o.attribution, exposure, resumeWindowMs: c.resumeWindow, licences: o.licences, challenge: o.challenge, asnName, onError: (err) => o.log.error({ err }, 'incident store write failed'), global: o.global ?? null, write: writer });
   let lastPrune = o.now();
   const report = (id: string, format: string | null) => {
     try {
@@ -79,7 +84,7 @@ export function createEvidence(o: EvidenceOptions): Evidence {
     onEvent: (e) => recorder.onEvent(e),
     tick(now) {
       recorder.tick(now);
-      if (now - lastPrune > 3600_000) {
+      if (writer && now - lastPrune > 3600_000) {
         lastPrune = now;
         store.prune(now, c.retention, c.fullResolution);
       }
@@ -89,7 +94,7 @@ export function createEvidence(o: EvidenceOptions): Evidence {
       return r ? { id: r.id, startedAt: r.startedAt, verdict: r.classification?.verdict ?? '' } : null;
     },
     close() {
-      recorder.flush(o.now());
+      recorder.flush(o.now(), true);
       store.close();
     },
   };
