@@ -166,7 +166,7 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
     }
     tick = setInterval(() => {
       const now = clock.now(); // one clock read per tick, shared by every ticking module
-      graph.bodyWatch.sweep(now);
+      graph.bodyWatch.sweep(now, detector?.noteSlowConnection); // slow POSTs reach the detector like slowloris closes
       detector?.tick(now);
       ids.tick(now);
       evidence?.tick(now); // after the detector: this second's events are in; one store transaction

@@ -1,6 +1,8 @@
 // Request-body guard: caps body bytes (413) and enforces a minimum upload
 // rate after a grace period (slow POST, "R.U.D.Y."). A Transform between the
 // client and the origin, created only for requests that carry a body.
+// The sweep names each cut client (its address after trusted-proxy handling)
+// so the detector counts slow POSTs as it counts slowloris connections.
 // Memory: one small object per in-flight upload; the sweep is O(uploads)/s.
 import { Transform, type TransformCallback } from 'node:stream';
 
@@ -21,11 +23,14 @@ export interface BodyLimits {
 export class GuardedBody extends Transform {
   bytes = 0;
   readonly startedAt: number;
+  /** The client's address ('' when unknown), reported when the sweep cuts this upload. */
+  readonly ip: string;
   private readonly limits: BodyLimits;
   private readonly watch: BodyWatch;
 
-  constructor(limits: BodyLimits, watch: BodyWatch, now: number) {
+  constructor(limits: BodyLimits, watch: BodyWatch, now: number, ip = '') {
     super();
+    this.ip = ip;
     this.limits = limits;
     this.watch = watch;
     this.startedAt = now;
@@ -62,14 +67,15 @@ export class GuardedBody extends Transform {
 export class BodyWatch {
   readonly active = new Set<GuardedBody>();
 
-  /** Fails uploads that are too slow; returns how many were cut. */
-  sweep(now: number): number {
+  /** Fails uploads that are too slow, telling `onSlow` each one's client address; returns how many were cut. */
+  sweep(now: number, onSlow?: (ip: string) => void): number {
     let cut = 0;
     for (const body of this.active) {
       if (body.tooSlow(now)) {
         this.active.delete(body);
         body.destroy(new BodyTooSlow('request body arrives under the minimum rate'));
         cut++;
+        if (onSlow && body.ip) onSlow(body.ip);
       }
     }
     return cut;

@@ -63,7 +63,7 @@ export function createForwarder(opts: ForwardOptions): Forwarder {
 
 /** Puts the size cap and the minimum-rate watch between the client and the origin. */
 function guardBody(ctx: RequestContext, opts: ForwardOptions): GuardedBody {
-  const body = new GuardedBody(opts.body, opts.watch, opts.now());
+  const body = new GuardedBody(opts.body, opts.watch, opts.now(), ctx.clientIp);
   const req = ctx.req;
   req.on('error', (err) => body.destroy(err));
   req.on('aborted', () => body.destroy(new Error('client aborted the upload')));
