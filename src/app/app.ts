@@ -106,6 +106,7 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
     ],
     reload: opts.reloader ?? (opts.configFile ? async () => (await reload(loadConfigFile(opts.configFile!)), { file: opts.configFile! }) : null),
     inFlight: () => inflight,
+    worker: opts.worker ?? null,
   });
   observers.push(...control.observers);
   const ids = createIncidentIds({ state: shared ? state : null, onFallback: (id, why) => log.warn({ incident: id, why }, 'incident recorded under this node\'s own id') });

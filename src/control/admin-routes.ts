@@ -4,7 +4,7 @@
 import type { Enforcement, Mode } from '../core/model.js';
 import { ConfigError, RampartError } from '../core/errors.js';
 import { ApiError, badRequest } from './admin-errors.js';
-import type { AdminRoute, ControlState, DetectorView, IncidentsView, Reloader } from './admin-types.js';
+import type { AdminRoute, ControlState, DetectorView, IncidentsView, Reloader, WorkerInfo } from './admin-types.js';
 import { checkBanTarget, parseBan } from './ban-input.js';
 import type { Traffic } from './traffic.js';
 
@@ -22,6 +22,8 @@ export interface CoreRouteDeps {
   listRoutes(): string[];
   /** Audit trail of operator actions. */
   audit(action: string, detail: Record<string, unknown>): void;
+  /** The cluster worker answering, null in a single process. */
+  worker?: WorkerInfo | null;
 }
 
 const MODE_INPUT: Record<string, Mode | null> = { normal: 'normal', under_attack: 'under_attack', 'under-attack': 'under_attack', auto: null };
@@ -30,6 +32,11 @@ const ENFORCEMENT_INPUT: Record<string, Enforcement> = { observe: 'observe', enf
 function needState(s: ControlState | null): ControlState {
   if (!s) throw new ApiError(503, 'E_NO_STATE', 'shared state is not available in this build', 'bans and mode need src/state wired into the app');
   return s;
+}
+
+function stateHealth(s: ControlState, now: number): Record<string, unknown> {
+  const h = s.health();
+  return { ...h, outbox: h.outbox ?? 0, lastSyncAgeSeconds: h.lastSyncAt > 0 ? Math.max(0, Math.round((now - h.lastSyncAt) / 100) / 10) : null };
 }
 
 export function coreRoutes(d: CoreRouteDeps): AdminRoute[] {
@@ -47,14 +54,17 @@ export function coreRoutes(d: CoreRouteDeps): AdminRoute[] {
             version: d.version,
             uptimeSeconds: Math.floor((d.now() - d.startedAt) / 1000),
             mode: d.state?.mode() ?? 'normal',
+            modeOverride: d.state?.modeOverride?.() ?? null,
             enforcement: d.state?.enforcement() ?? 'enforce',
+            // Rates, series, top lists and in-flight are this worker's own in cluster mode; bans, mode and incidents are shared.
+            worker: d.worker ? { index: d.worker.index, count: d.worker.count, pid: d.worker.pid, scope: 'rates, series, top lists and in-flight are this worker\'s own' } : null,
             classification: snap?.incident?.vectors?.map((v) => v.vector) ?? null,
             rates: { rps: sum / last.total.length, refusedPerSecond: refused / last.total.length, lastSecond: last.total[last.total.length - 1] ?? 0, sources: last.sources[last.sources.length - 1] ?? 0 },
             inFlight: d.inFlight(),
             bans: d.state?.bans().length ?? 0,
             activeIncident: d.incidents?.active() ?? (snap?.incident ? { id: snap.incident.id, startedAt: snap.incident.startedAt, level: snap.incident.level } : null),
             detector: snap,
-            state: d.state?.health() ?? null,
+            state: d.state ? stateHealth(d.state, d.now()) : null,
           },
         };
       },

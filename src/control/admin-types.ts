@@ -48,8 +48,17 @@ export interface ControlState {
   addBan(ban: Ban): void;
   removeBan(target: string): boolean;
   overrideMode(mode: Mode | null): void;
+  /** The operator's forced mode, null when the detector decides (optional: older states lack it). */
+  modeOverride?(): Mode | null;
   setEnforcement(e: Enforcement): void;
-  health(): { backend: string; connected: boolean; lastSyncAt: number; error: string };
+  health(): { backend: string; connected: boolean; lastSyncAt: number; error: string; outbox?: number };
+}
+
+/** The cluster worker answering (null in a single process): control's counters are this worker's only. */
+export interface WorkerInfo {
+  index: number;
+  count: number;
+  pid: number;
 }
 
 /** A module's stats() exported as metrics: numeric leaves become gauges or counters. */

@@ -12,7 +12,7 @@ import { isLoopbackHost } from '../config/schema/admin.js';
 import { createAccessLog } from './access-log.js';
 import { coreRoutes } from './admin-routes.js';
 import { createAdminServer, type AdminServer } from './admin-server.js';
-import type { AdminRoute, ControlState, DetectorView, IncidentsView, MetricsSource, Reloader } from './admin-types.js';
+import type { AdminRoute, ControlState, DetectorView, IncidentsView, MetricsSource, Reloader, WorkerInfo } from './admin-types.js';
 import { createAlerts, type Alerts } from './alerts.js';
 import { dashboardRoutes } from './dashboard-routes.js';
 import { createMetrics } from './metrics.js';
@@ -46,6 +46,8 @@ export interface ControlOptions {
   sources?: readonly MetricsSource[];
   reload?: Reloader | null;
   inFlight(): number;
+  /** The cluster worker this control runs in (null: a single process): status says so, metrics carry worker="<slot>". */
+  worker?: WorkerInfo | null;
 }
 
 export interface Control {
@@ -74,7 +76,7 @@ export function createControl(o: ControlOptions): Control {
   const envToken = process.env.RAMPART_ADMIN_TOKEN ?? '';
   const token = settings.admin.token || envToken || randomBytes(24).toString('base64url');
   const generated = !settings.admin.token && !envToken;
-  const metrics = createMetrics({ traffic, state: o.state, detector: o.detector ?? null, sources: [...(o.sources ?? []), { name: 'alerts', counters: ['sent', 'failed', 'retried', 'suppressed'], read: () => alerts.stats() }], inFlight: o.inFlight });
+  const metrics = createMetrics({ traffic, state: o.state, detector: o.detector ?? null, sources: [...(o.sources ?? []), { name: 'alerts', counters: ['sent', 'failed', 'retried', 'suppressed'], read: () => alerts.stats() }], inFlight: o.inFlight, worker: o.worker ?? null, now: o.now });
   const metricsRoute: AdminRoute = {
     method: 'GET',
     path: '/metrics',
@@ -95,6 +97,7 @@ export function createControl(o: ControlOptions): Control {
       inFlight: o.inFlight,
       listRoutes: () => server.router.list(),
       audit: (action, detail) => o.log.info({ audit: action, ...detail }, `admin: ${action}`),
+      worker: o.worker ?? null,
     }),
     metricsRoute,
     ...(settings.admin.dashboard ? dashboardRoutes() : []),

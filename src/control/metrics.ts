@@ -4,7 +4,7 @@
 // modules' stats() through MetricsSource (numeric leaves become gauges, named
 // counters become counters), so control never knows a module's internals.
 import client from 'prom-client';
-import type { DetectorView, ControlState, MetricsSource } from './admin-types.js';
+import type { DetectorView, ControlState, MetricsSource, WorkerInfo } from './admin-types.js';
 import { LATENCY_BOUNDS_MS, MAX_ROUTE_CLASSES, type Traffic } from './traffic.js';
 
 type Labels = Record<string, string>;
@@ -17,6 +17,9 @@ export interface MetricsDeps {
   detector?: DetectorView | null;
   sources: readonly MetricsSource[];
   inFlight?: () => number;
+  /** In a cluster worker: every sample carries `worker="<slot>"` so that Prometheus can sum the workers. */
+  worker?: WorkerInfo | null;
+  now?: () => number;
 }
 
 export interface MetricsExporter {
@@ -30,7 +33,9 @@ const MODES = ['normal', 'elevated', 'under_attack', 'recovering'];
 
 export function createMetrics(d: MetricsDeps): MetricsExporter {
   const registry = new client.Registry();
+  if (d.worker) registry.setDefaultLabels({ worker: String(d.worker.index) });
   client.collectDefaultMetrics({ register: registry, prefix: 'rampart_process_' });
+  const now = d.now ?? Date.now;
   let current = new Map<string, Family>();
 
   function ensure(name: string, f: Family): void {
@@ -75,6 +80,10 @@ export function createMetrics(d: MetricsDeps): MetricsExporter {
     ensure('rampart_bans', { help: 'Active bans.', type: 'gauge', values: [{ labels: {}, value: s.bans().length }] });
     const h = s.health();
     ensure('rampart_state_connected', { help: 'Shared state backend connected (memory is always 1).', type: 'gauge', values: [{ labels: { backend: h.backend }, value: h.connected ? 1 : 0 }] });
+    ensure('rampart_state_outbox', { help: 'Local state writes not yet confirmed by the shared store.', type: 'gauge', values: [{ labels: {}, value: h.outbox ?? 0 }] });
+    ensure('rampart_state_last_sync_age_seconds', { help: 'Seconds since the last successful exchange with the shared store.', type: 'gauge', values: h.lastSyncAt > 0 ? [{ labels: {}, value: Math.max(0, (now() - h.lastSyncAt) / 1000) }] : [] });
+    const override = s.modeOverride?.() ?? null;
+    ensure('rampart_mode_override', { help: "The operator's forced mode (1 for it; none when the detector decides).", type: 'gauge', values: MODES.map((m) => ({ labels: { mode: m }, value: m === override ? 1 : 0 })) });
   }
 
   function fromDetector(det: DetectorView): void {
@@ -121,6 +130,7 @@ export function createMetrics(d: MetricsDeps): MetricsExporter {
       fromTraffic();
       if (d.state) fromState(d.state);
       if (d.detector) fromDetector(d.detector);
+      if (d.worker) ensure('rampart_workers', { help: 'Cluster workers running on this node (each exports its own counters, labelled worker).', type: 'gauge', values: [{ labels: {}, value: d.worker.count }] });
       if (d.inFlight) ensure('rampart_in_flight', { help: 'Requests in flight on this process.', type: 'gauge', values: [{ labels: {}, value: d.inFlight() }] });
       for (const s of d.sources) fromSource(s);
       // Families seen at an earlier scrape but absent now export no samples.

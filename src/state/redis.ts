@@ -255,7 +255,7 @@ export function createRedisState(opts: RedisStateOptions = {}): RedisState {
     },
     modeOverride: () => view.overriddenMode(),
     onChange: (fn) => view.onChange(fn),
-    health: (): StateHealth => ({ backend: 'redis', connected: ready() && passOk, lastSyncAt, error: lastError }),
+    health: (): StateHealth => ({ backend: 'redis', connected: ready() && passOk, lastSyncAt, error: lastError, outbox: outbox.size }),
     stats: () => ({ outbox: outbox.size, outboxDropped: outbox.dropped, reconciles, pendingSeconds: pending.size }),
     async start(): Promise<void> {
       if (cmd) return;

@@ -13,6 +13,8 @@ export interface StateHealth {
   lastSyncAt: number;
   /** The last sync error in words, '' when healthy. */
   error: string;
+  /** Local writes not yet confirmed by the shared store (redis outbox); 0 or absent otherwise. */
+  outbox?: number;
 }
 
 export interface SharedState {

@@ -66,6 +66,9 @@
     $('statehealth').textContent = s.state ? s.state.backend + (s.state.connected ? '' : ' (disconnected)') : 'n/a';
     $('statehealth').className = 'pill ' + (s.state && !s.state.connected ? 'bad' : '');
     $('version').textContent = 'Rampart ' + s.version;
+    // Cluster mode: rates and series are the answering worker's own share.
+    $('worker-box').hidden = !s.worker;
+    if (s.worker) $('worker').textContent = 'worker ' + s.worker.index + ' of ' + s.worker.count + ' (own rates)';
     const b = $('banner');
     if (s.activeIncident || (s.classification && s.classification.length)) {
       const what = s.classification && s.classification.length ? s.classification.join(' + ').replace(/_/g, ' ') : 'unclassified anomaly';
@@ -79,6 +82,9 @@
       b.textContent = 'No attack detected.';
     }
     for (const btn of document.querySelectorAll('[data-enforcement]')) btn.setAttribute('aria-pressed', String(btn.dataset.enforcement === s.enforcement));
+    // The mode buttons show the operator's override ('auto' when the detector decides).
+    const forced = s.modeOverride === undefined ? null : s.modeOverride || 'auto';
+    if (forced) for (const btn of document.querySelectorAll('[data-mode]')) btn.setAttribute('aria-pressed', String(btn.dataset.mode === forced));
   }
 
   function showBans(list) {
