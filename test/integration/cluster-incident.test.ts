@@ -1,0 +1,102 @@
+// One incident per attack in cluster mode (this test process is the primary,
+// two real workers, one data_dir): a flood spread over both workers by the
+// shared listener is written as ONE incident row (worker slot 1 writes the
+// store; both join the shared id through the primary), its headline counts
+// the sum of both workers' traffic ≈ what the test sent.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Agent, request as httpRequest } from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startCluster, type ClusterHandle } from '../../src/app/cluster.js';
+import { createLogger } from '../../src/app/logger.js';
+import { loadConfigObject } from '../../src/config/load.js';
+import { openIncidentStore } from '../../src/control/incidents-store.js';
+import { eventually } from '../../src/state/conformance.js';
+import { startEchoOrigin, type EchoOrigin } from '../helpers/echo-origin.js';
+
+const DETECTOR = { warmup: '2s', min_rps: 10, ban_min_rps: 5, end_after: '2s', recover_hold: '2s', mitigation_ttl: '6s', ban_duration: '20s', widen_after: '3s' };
+const dir = mkdtempSync(join(tmpdir(), 'rampart-cluster-incident-'));
+let origin: EchoOrigin;
+let c: ClusterHandle;
+let port = 0;
+const agents = new Map<string, Agent>();
+
+before(async () => {
+  origin = await startEchoOrigin();
+  const cfg = { listen: '127.0.0.1:0', origin: origin.url, hosts: ['127.0.0.1'], data_dir: dir, admin: { listen: '127.0.0.1:0', token: 'cluster-incident-token-0123456789' }, workers: 2, detector: DETECTOR, limits: { max_connections_per_ip: 1000 }, log: { level: process.env.RAMPART_TEST_LOG ?? 'silent' } };
+  c = await startCluster(loadConfigObject(cfg), { log: createLogger('silent') });
+  port = Number(new URL(c.url).port);
+});
+
+after(async () => {
+  for (const a of agents.values()) a.destroy();
+  await c?.stop();
+  await origin?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** GET from `ip`; `fresh` opens a new connection (spread over the workers by the primary's round robin). */
+function get(ip: string, path: string, fresh: boolean): Promise<number> {
+  let agent = agents.get(ip);
+  if (!agent) agents.set(ip, (agent = new Agent({ keepAlive: true, maxSockets: 2, localAddress: ip } as ConstructorParameters<typeof Agent>[0])));
+  return new Promise((resolve) => {
+    const req = httpRequest({ host: '127.0.0.1', port, path, agent: fresh ? new Agent({ localAddress: ip } as ConstructorParameters<typeof Agent>[0]) : agent, headers: { host: '127.0.0.1', connection: fresh ? 'close' : 'keep-alive', 'user-agent': 'python-requests/2.31' } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+      res.on('error', () => resolve(0));
+    });
+    req.on('error', () => resolve(0));
+    req.end();
+  });
+}
+
+test('cluster incident: one attack over two workers is one incident row with the workers’ summed counts', { timeout: 60_000 }, async () => {
+  let on = true;
+  let legit = 0;
+  const browse = (async () => {
+    for (let i = 0; on; i++) {
+      await get(`127.0.0.${10 + (i % 5)}`, `/page/${i % 7}`, true);
+      legit++;
+      await new Promise((r) => setTimeout(r, 60));
+    }
+  })();
+  await new Promise((r) => setTimeout(r, 5000)); // both workers' detectors learn (warmup 2 s)
+  let sent = 0;
+  const until = Date.now() + 6000;
+  let n = 0;
+  // 40 sources, two kept-alive connections each: the round robin spreads the connections over both workers.
+  await Promise.all(Array.from({ length: 8 }, async () => {
+    while (Date.now() < until) {
+      const i = n++;
+      await get(`127.21.0.${1 + (i % 40)}`, `/search?q=${i}`, false);
+      sent++;
+    }
+  }));
+  const store = () => openIncidentStore(join(dir, 'incidents.sqlite'), { readonly: true });
+  await eventually('an incident was written and closed', () => {
+    const s = store();
+    try {
+      const rows = s.list(10);
+      return rows.length > 0 && rows.every((r) => r.status === 'closed');
+    } finally {
+      s.close();
+    }
+  }, 25_000);
+  on = false;
+  await browse;
+  await new Promise((r) => setTimeout(r, 3500)); // the last samples wait for their global sums
+  const s = store();
+  try {
+    const rows = s.list(10);
+    assert.equal(rows.length, 1, `one row for the attack, got ${rows.map((r) => r.id).join(', ')}`);
+    const rec = s.get(rows[0].id)!;
+    assert.match(rec.id, /^inc-\d{8}T\d{6}z-\d+$/);
+    assert.ok(rec.scope && rec.scope.globalSeconds > 0, 'global figures recorded');
+    assert.ok(rec.totals.requests >= 0.6 * sent && rec.totals.requests <= 1.15 * (sent + legit), `global requests ${rec.totals.requests} vs sent ${sent} (+${legit} legit)`);
+    assert.ok(rec.scope.local.requests < 0.8 * rec.totals.requests, `the recording worker's own share ${rec.scope.local.requests} is under the whole ${rec.totals.requests}`);
+  } finally {
+    s.close();
+  }
+});
