@@ -111,7 +111,8 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
   observers.push(...control.observers);
   const ids = createIncidentIds({ state: shared ? state : null, onFallback: (id, why) => log.warn({ incident: id, why }, 'incident recorded under this node\'s own id') });
   detector?.onEvent(ids.onEvent);
-  ids.subscribe((e) => control.onDetectorEvent(e));
+  // Cluster: worker slot 1 alerts (as it records); every worker would send the same alert under the shared id.
+  if (opts.worker?.recorder ?? true) ids.subscribe((e) => control.onDetectorEvent(e));
   if (evidence) ids.subscribe((e) => evidence.onEvent(e));
   const deps = { now: clock.now, log, observers, state, geo, originShares: opts.originShares };
   let graph: Graph = buildGraph(initial, deps);

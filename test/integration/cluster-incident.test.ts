@@ -2,10 +2,12 @@
 // two real workers, one data_dir): a flood spread over both workers by the
 // shared listener is written as ONE incident row (worker slot 1 writes the
 // store; both join the shared id through the primary), its headline counts
-// the sum of both workers' traffic ≈ what the test sent.
+// the sum of both workers' traffic ≈ what the test sent; the webhook gets one
+// attack_start alert (slot 1 alerts), under the stored id.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Agent, request as httpRequest } from 'node:http';
+import { Agent, createServer, request as httpRequest, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,11 +23,27 @@ const dir = mkdtempSync(join(tmpdir(), 'rampart-cluster-incident-'));
 let origin: EchoOrigin;
 let c: ClusterHandle;
 let port = 0;
+let hook: Server;
+const alerts: { phase: string; incidentId: string }[] = [];
 const agents = new Map<string, Agent>();
 
 before(async () => {
   origin = await startEchoOrigin();
-  const cfg = { listen: '127.0.0.1:0', origin: origin.url, hosts: ['127.0.0.1'], data_dir: dir, admin: { listen: '127.0.0.1:0', token: 'cluster-incident-token-0123456789' }, workers: 2, detector: DETECTOR, limits: { max_connections_per_ip: 1000 }, log: { level: process.env.RAMPART_TEST_LOG ?? 'silent' } };
+  hook = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => (body += d));
+    req.on('end', () => {
+      try {
+        alerts.push(JSON.parse(body) as { phase: string; incidentId: string });
+      } catch {
+        // not an alert
+      }
+      res.end('ok');
+    });
+  });
+  await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
+  const alertsCfg = { webhooks: [{ url: `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook` }], backoff: '100ms' };
+  const cfg = { alerts: alertsCfg, listen: '127.0.0.1:0', origin: origin.url, hosts: ['127.0.0.1'], data_dir: dir, admin: { listen: '127.0.0.1:0', token: 'cluster-incident-token-0123456789' }, workers: 2, detector: DETECTOR, limits: { max_connections_per_ip: 1000 }, log: { level: process.env.RAMPART_TEST_LOG ?? 'silent' } };
   c = await startCluster(loadConfigObject(cfg), { log: createLogger('silent') });
   port = Number(new URL(c.url).port);
 });
@@ -34,6 +52,8 @@ after(async () => {
   for (const a of agents.values()) a.destroy();
   await c?.stop();
   await origin?.close();
+  hook?.closeAllConnections();
+  await new Promise((r) => hook?.close(r));
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -95,6 +115,9 @@ test('cluster incident: one attack over two workers is one incident row with the
     assert.match(rec.id, /^inc-\d{8}T\d{6}z-\d+$/);
     assert.ok(rec.scope && rec.scope.globalSeconds > 0, 'global figures recorded');
     assert.ok(rec.totals.requests >= 0.6 * sent && rec.totals.requests <= 1.15 * (sent + legit), `global requests ${rec.totals.requests} vs sent ${sent} (+${legit} legit)`);
+    const starts = alerts.filter((a) => a.phase === 'attack_start');
+    assert.equal(starts.length, 1, `one attack_start alert for the cluster, got ${JSON.stringify(starts)}`);
+    assert.equal(starts[0].incidentId, rec.id, 'the alert names the stored incident');
     assert.ok(rec.scope.local.requests < 0.8 * rec.totals.requests, `the recording worker's own share ${rec.scope.local.requests} is under the whole ${rec.totals.requests}`);
   } finally {
     s.close();
