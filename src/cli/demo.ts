@@ -47,6 +47,9 @@ export async function run(argv: string[], out: (s: string) => void): Promise<num
       `  campaign site (through the shield): ${base}/`,
       `  donate: ${base}/donate   login: ${base}/login   search: ${base}/search?q=water`,
       `  demo origin (unprotected, direct):  ${origin.url}/`,
+      `  dashboard and admin API:            ${app.control.url()}/   (token: ${app.control.token()})`,
+      `  rehearse an attack (another shell): npx rampart drill --target ${base} --scenario botnet --origin-stats ${origin.url}/__demo/stats`,
+      `  then the evidence:                  npx rampart report latest --format html -o incident.html`,
       'Press Ctrl+C to stop.',
     ].join('\n'),
   );
