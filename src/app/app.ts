@@ -44,6 +44,8 @@ export interface AppOptions {
   worker?: { index: number; count: number; pid: number; recorder: boolean };
   /** POST /api/reload handler (a cluster worker asks its primary); default: re-read configFile. */
   reloader?: () => Promise<{ file: string }>;
+  /** GET /metrics of the whole cluster (a worker asks its primary, which gathers every worker's samples). */
+  clusterMetrics?: () => Promise<string>;
 }
 
 export interface App {
@@ -107,6 +109,7 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
     reload: opts.reloader ?? (opts.configFile ? async () => (await reload(loadConfigFile(opts.configFile!)), { file: opts.configFile! }) : null),
     inFlight: () => inflight,
     worker: opts.worker ?? null,
+    clusterMetrics: opts.clusterMetrics ?? null,
   });
   observers.push(...control.observers);
   const ids = createIncidentIds({ state: shared ? state : null, onFallback: (id, why) => log.warn({ incident: id, why }, 'incident recorded under this node\'s own id') });

@@ -18,6 +18,9 @@ export type ToWorkerApp =
   | { rampart: 'app'; op: 'config'; config: Config; role: WorkerRole }
   | { rampart: 'app'; op: 'reload'; config: Config }
   | { rampart: 'app'; op: 'stop' }
+  /** The primary gathers every worker's metric samples (prom-client JSON) for one GET /metrics. */
+  | { rampart: 'app'; op: 'metrics-collect'; id: number }
+  | { rampart: 'app'; op: 'metrics'; id: number; text?: string; error?: string }
   | ReloadReply;
 
 /** `boot`: the worker's module has loaded and listens for messages ('online' comes too early: messages sent then are lost). */
@@ -25,7 +28,9 @@ export type ToPrimaryApp =
   | { rampart: 'app'; op: 'boot' }
   | { rampart: 'app'; op: 'ready'; url: string; pid: number }
   | { rampart: 'app'; op: 'error'; message: string; pid: number }
-  | { rampart: 'app'; op: 'reload-request'; id: number };
+  | { rampart: 'app'; op: 'reload-request'; id: number }
+  | { rampart: 'app'; op: 'metrics-request'; id: number }
+  | { rampart: 'app'; op: 'metrics-part'; id: number; json: object[] };
 
 export function isAppMessage(m: unknown): m is { rampart: 'app'; op: string } {
   return m !== null && typeof m === 'object' && (m as { rampart?: unknown }).rampart === 'app';

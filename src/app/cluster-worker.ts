@@ -15,6 +15,16 @@ let app: App | null = null;
 let stopping = false;
 let reloadSeq = 0;
 const reloads = new Map<number, (r: ReloadReply) => void>();
+const metricsWaits = new Map<number, { resolve(t: string): void; reject(e: Error): void }>();
+
+/** GET /metrics on this worker: the primary gathers every worker's samples (each labelled worker="<slot>"). */
+function askPrimaryForMetrics(): Promise<string> {
+  const id = ++reloadSeq;
+  return new Promise((resolve, reject) => {
+    metricsWaits.set(id, { resolve, reject });
+    send({ rampart: 'app', op: 'metrics-request', id });
+  });
+}
 
 const send = (m: unknown) => {
   if (process.connected) process.send!(m);
@@ -44,7 +54,7 @@ async function start(config: Config, role: WorkerRole): Promise<void> {
     maxBans: config.state.maxBans,
     maxMitigations: config.state.maxMitigations,
   });
-  app = createApp(config, { log, state, originShares: workerCount(config), worker: { ...role, pid: process.pid }, reloader: askPrimaryToReload });
+  app = createApp(config, { log, state, originShares: workerCount(config), worker: { ...role, pid: process.pid }, reloader: askPrimaryToReload, clusterMetrics: askPrimaryForMetrics });
   try {
     await app.start();
     send({ rampart: 'app', op: 'ready', url: app.url(), pid: process.pid });
@@ -68,7 +78,17 @@ process.on('message', (raw: unknown) => {
   if (!isAppMessage(raw)) return;
   const m = raw as ToWorkerApp;
   if (m.op === 'config' && !app) void start(deepFreeze(m.config), m.role);
-  else if (m.op === 'reloaded') {
+  else if (m.op === 'metrics-collect' && app) {
+    app.control.metricsJson().then(
+      (json) => send({ rampart: 'app', op: 'metrics-part', id: m.id, json }),
+      () => send({ rampart: 'app', op: 'metrics-part', id: m.id, json: [] }),
+    );
+  } else if (m.op === 'metrics') {
+    const w = metricsWaits.get(m.id);
+    metricsWaits.delete(m.id);
+    if (m.text !== undefined) w?.resolve(m.text);
+    else w?.reject(new Error(m.error ?? 'no metrics from the cluster primary'));
+  } else if (m.op === 'reloaded') {
     reloads.get(m.id)?.(m);
     reloads.delete(m.id);
   }

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
+import { AggregatorRegistry } from 'prom-client';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, RampartError, StartupError } from '../core/errors.js';
 import { deepFreeze } from '../config/camelize.js';
@@ -117,6 +118,8 @@ export async function startCluster(config: Config, opts: ClusterOptions = {}): P
       // Slot 1 records incidents (one writer per data_dir); its replacement inherits the slot.
       if (msg.op === 'boot') w.send({ rampart: 'app', op: 'config', config: current, role: { index, count: n, recorder: index === 1 } } satisfies ToWorkerApp as never);
       else if (msg.op === 'reload-request') port.send(reloadFor(msg.id));
+      else if (msg.op === 'metrics-request') void gatherMetrics(msg.id, port);
+      else if (msg.op === 'metrics-part') gathers.get(msg.id)?.(msg.json);
       else if (msg.op === 'ready') {
         live.get(w)!.ready = true;
         url ||= msg.url;
@@ -151,6 +154,31 @@ export async function startCluster(config: Config, opts: ClusterOptions = {}): P
     hub.stop();
     await state.close();
     active = false;
+  }
+
+  const gathers = new Map<number, (json: object[]) => void>();
+  let gatherSeq = 0;
+
+  /** GET /metrics on a worker: every ready worker's samples (labelled worker="<slot>") in one exposition; a silent worker is left out after 2 s. */
+  async function gatherMetrics(id: number, to: { send(m: unknown): void }): Promise<void> {
+    const cid = ++gatherSeq;
+    const targets = [...live].filter(([w, x]) => x.ready && w.isConnected()).map(([w]) => w);
+    const parts: object[][] = [];
+    await new Promise<void>((done) => {
+      const timer = setTimeout(done, 2000);
+      gathers.set(cid, (json) => {
+        parts.push(json);
+        if (parts.length >= targets.length) (clearTimeout(timer), done());
+      });
+      for (const w of targets) w.send({ rampart: 'app', op: 'metrics-collect', id: cid } satisfies ToWorkerApp as never);
+    });
+    gathers.delete(cid);
+    try {
+      const text = await AggregatorRegistry.aggregate(parts as never).metrics();
+      to.send({ rampart: 'app', op: 'metrics', id, text } satisfies ToWorkerApp);
+    } catch (e) {
+      to.send({ rampart: 'app', op: 'metrics', id, error: e instanceof Error ? e.message : String(e) } satisfies ToWorkerApp);
+    }
   }
 
   /** POST /api/reload on a worker: the primary re-reads the file and sends it to every worker. */

@@ -48,6 +48,8 @@ export interface ControlOptions {
   inFlight(): number;
   /** The cluster worker this control runs in (null: a single process): status says so, metrics carry worker="<slot>". */
   worker?: WorkerInfo | null;
+  /** Cluster: the exposition of every worker's samples, gathered by the primary (GET /metrics); ?scope=worker gives this worker's alone. */
+  clusterMetrics?: (() => Promise<string>) | null;
 }
 
 export interface Control {
@@ -62,6 +64,8 @@ export interface Control {
   url(): string;
   /** The admin token in force (generated when the config left it empty). */
   token(): string;
+  /** This process's metric samples as prom-client JSON (the cluster primary aggregates them). */
+  metricsJson(): Promise<object[]>;
   routes(): string[];
 }
 
@@ -82,7 +86,7 @@ export function createControl(o: ControlOptions): Control {
     path: '/metrics',
     // Loopback scrapers need no token; off loopback only with metrics_public.
     auth: !(settings.admin.metricsPublic || isLoopbackHost(settings.admin.listen.host)),
-    handler: async () => ({ body: await metrics.scrape(), type: metrics.contentType }),
+    handler: async (req) => ({ body: o.clusterMetrics && req.query.get('scope') !== 'worker' ? await o.clusterMetrics() : await metrics.scrape(), type: metrics.contentType }),
   };
   const routes: AdminRoute[] = [
     ...coreRoutes({
@@ -133,6 +137,7 @@ export function createControl(o: ControlOptions): Control {
     },
     url: () => server.url(),
     token: () => token,
+    metricsJson: () => metrics.json(),
     routes: () => server.router.list(),
   };
 }

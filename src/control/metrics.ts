@@ -25,6 +25,8 @@ export interface MetricsDeps {
 export interface MetricsExporter {
   contentType: string;
   scrape(): Promise<string>;
+  /** The same samples as prom-client JSON (registry.getMetricsAsJSON), for the cluster primary to aggregate. */
+  json(): Promise<object[]>;
 }
 
 const MAX_KEYS = 64;
@@ -123,18 +125,26 @@ export function createMetrics(d: MetricsDeps): MetricsExporter {
     }
   }
 
+  function refresh(): void {
+    current = new Map();
+    fromTraffic();
+    if (d.state) fromState(d.state);
+    if (d.detector) fromDetector(d.detector);
+    if (d.worker) ensure('rampart_workers', { help: 'Cluster workers running on this node (each exports its own counters, labelled worker).', type: 'gauge', values: [{ labels: {}, value: d.worker.count }] });
+    if (d.inFlight) ensure('rampart_in_flight', { help: 'Requests in flight on this process.', type: 'gauge', values: [{ labels: {}, value: d.inFlight() }] });
+    for (const s of d.sources) fromSource(s);
+  }
+
   return {
     contentType: registry.contentType,
     async scrape() {
-      current = new Map();
-      fromTraffic();
-      if (d.state) fromState(d.state);
-      if (d.detector) fromDetector(d.detector);
-      if (d.worker) ensure('rampart_workers', { help: 'Cluster workers running on this node (each exports its own counters, labelled worker).', type: 'gauge', values: [{ labels: {}, value: d.worker.count }] });
-      if (d.inFlight) ensure('rampart_in_flight', { help: 'Requests in flight on this process.', type: 'gauge', values: [{ labels: {}, value: d.inFlight() }] });
-      for (const s of d.sources) fromSource(s);
+      refresh();
       // Families seen at an earlier scrape but absent now export no samples.
       return registry.metrics();
+    },
+    async json() {
+      refresh();
+      return (await registry.getMetricsAsJSON()) as object[];
     },
   };
 }

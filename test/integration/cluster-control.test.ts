@@ -1,6 +1,6 @@
 // Control in cluster mode (this test process is the primary, two real worker
 // processes): /api/status names the worker that answered and how many run,
-// /metrics labels every sample with its worker so Prometheus can sum them and
+// /metrics gathers every worker's samples (labelled worker) in one scrape and
 // reports the state's health, and the operator's mode override set through
 // one worker reads the same on the other.
 import { after, before, test } from 'node:test';
@@ -56,17 +56,25 @@ test('cluster control: /api/status says which worker answered and how many run',
   assert.equal(s.state.outbox, 0);
 });
 
-test('cluster control: /metrics labels samples by worker and reports state health', async () => {
-  const workers = new Set<string>();
-  await eventually('metrics from both workers', async () => {
+test('cluster control: /metrics gathers every worker’s samples, labelled by worker, with state health', async () => {
+  // Any worker answers; the primary gathers both workers' samples into one exposition.
+  for (let i = 0; i < 4; i++) {
     const m = (await api('GET', '/metrics')).text;
-    assert.match(m, /^rampart_workers\{worker="[12]"\} 2$/m);
-    assert.match(m, /^rampart_state_connected\{backend="memory",worker="[12]"\} 1$/m);
-    assert.match(m, /^rampart_state_outbox\{worker="[12]"\} 0$/m);
-    assert.match(m, /^rampart_state_last_sync_age_seconds\{worker="[12]"\} \d/m);
-    const labels = [...m.matchAll(/^rampart_\w+\{[^}]*worker="(\d+)"/gm)].map((x) => x[1]);
-    assert.equal(new Set(labels).size, 1, 'one scrape is one worker');
-    workers.add(labels[0]);
+    for (const w of ['1', '2']) {
+      assert.match(m, new RegExp(`^rampart_workers\\{worker="${w}"\\} 2$`, 'm'));
+      assert.match(m, new RegExp(`^rampart_state_connected\\{backend="memory",worker="${w}"\\} 1$`, 'm'));
+      assert.match(m, new RegExp(`^rampart_state_outbox\\{worker="${w}"\\} 0$`, 'm'));
+      assert.match(m, new RegExp(`^rampart_state_last_sync_age_seconds\\{worker="${w}"\\} \\d`, 'm'));
+    }
+    assert.equal(m.match(/^# TYPE rampart_workers gauge$/gm)?.length, 1, 'one family header: a valid exposition');
+  }
+  // ?scope=worker: the answering worker alone.
+  const workers = new Set<string>();
+  await eventually('each worker alone', async () => {
+    const m = (await api('GET', '/metrics?scope=worker')).text;
+    const labels = new Set([...m.matchAll(/^rampart_\w+\{[^}]*worker="(\d+)"/gm)].map((x) => x[1]));
+    assert.equal(labels.size, 1, 'one worker per scope=worker scrape');
+    workers.add([...labels][0]);
     return workers.size === 2;
   }, 15_000);
 });
