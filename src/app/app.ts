@@ -86,7 +86,8 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
   if (detector) observers.push(detector.observe);
   // Shared state (cluster workers, redis nodes): one incident id and global headline figures; one writer per data_dir.
   const shared = opts.worker !== undefined || initial.state.backend === 'redis';
-  const share = { global: shared ? (s: number) => state.globalCounts(s) : null, write: opts.worker?.recorder ?? true };
+  // Sums are global only while the shared store answers (else they hold this node's counts alone).
+  const share = { global: shared ? (s: number) => (state.health().connected ? state.globalCounts(s) : null) : null, write: opts.worker?.recorder ?? true };
   const { geo, evidence } = createEvidenceParts(initial, clock.now, log, observers, detector !== null, () => graph.challenge?.stats() ?? { issued: 0, solved: 0 }, share);
   const traffic = createTrafficCounts(state); // per-second figures summed over workers/nodes by the state
   observers.push(traffic.observe);

@@ -40,6 +40,7 @@ export interface RecorderOptions {
 const BEFORE_S = 60;
 /** Global sums of a second are complete about a sync interval after it ends: samples wait this long for them. */
 const GLOBAL_LAG_MS = 3000;
+const PARTIAL_NOTE = 'Global figures incomplete: ';
 const GLOBAL_NOTE = 'Requests, refused, forwarded and the peak rate are summed over every node and worker sharing state (global per-second counts); distinct sources, top lists, attribution, impact, the baseline and its multiple are this node\'s own view of its share of the traffic.';
 const MAX_MITIGATIONS = 1000;
 const zero = (): ImpactTotals => ({ requests: 0, served: 0, originMsSum: 0, originCount: 0 });
@@ -99,6 +100,10 @@ export function createRecorder(o: RecorderOptions): Recorder {
       s.refused = g.refused ?? 0;
       sc.globalSeconds++;
     }
+    const partial = r.notes.findIndex((n) => n.startsWith(PARTIAL_NOTE));
+    const missing = sc.seconds - sc.globalSeconds;
+    const text = `${PARTIAL_NOTE}${missing} of ${sc.seconds} recorded seconds carry this node's own figures only (the shared state was unreachable, or other nodes' sums came late).`;
+    if (missing > 0) partial >= 0 ? (r.notes[partial] = text) : r.notes.push(text);
     const t = sc.global;
     t.requests += s.requests;
     t.refused += s.refused;

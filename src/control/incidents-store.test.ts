@@ -170,3 +170,37 @@ test("another live process's open incident is neither resumed nor closed; a dead
   assert.equal(second.store.get('inc-live')!.status, 'closed', 'our own pid: a restart in the same process (tests) may close it');
   second.store.close();
 });
+
+test('shared state: headline figures are the global sums, the node’s own kept beside; a second without sums is said', () => {
+  const file = join(dir, 'global.sqlite');
+  const store = openIncidentStore(file);
+  const known = new Map<number, Record<string, number>>();
+  let writes = 0;
+  const rec = createRecorder({ store, attribution: null, exposure: null, resumeWindowMs: 60_000, licences: [], challenge: () => ({ issued: 0, solved: 0 }), onError: (e) => assert.fail(String(e)), global: (s) => known.get(s) ?? null });
+  const silent = createRecorder({ store: { ...store, save: () => void writes++ }, attribution: null, exposure: null, resumeWindowMs: 60_000, licences: [], challenge: () => ({ issued: 0, solved: 0 }), onError: (e) => assert.fail(String(e)), global: () => null, write: false });
+  rec.onEvent(startEv('inc-g', T0));
+  silent.onEvent(startEv('inc-g', T0));
+  for (let i = 1; i <= 4; i++) {
+    const at = T0 + i * 1000;
+    // Every second but the third has its global sums: this node's 480 plus another node's 520.
+    if (i !== 3) known.set(Math.floor((at - 1000) / 1000), { requests: 1000, forwarded: 100, refused: 900 });
+    for (const r of [rec, silent]) {
+      r.onEvent(updateEv('inc-g', at, i));
+      r.tick(at);
+    }
+  }
+  rec.flush(T0 + 5000, true);
+  silent.flush(T0 + 5000, true);
+  assert.equal(writes, 0, 'a worker that is not the recorder never writes');
+  const r = store.get('inc-g')!;
+  assert.equal(r.scope!.seconds, 4);
+  assert.equal(r.scope!.globalSeconds, 3);
+  assert.equal(r.totals.requests, 3 * 1000 + 480, 'global sums, and the node’s own figure for the second without them');
+  assert.equal(r.totals.peakRps, 1000);
+  assert.equal(r.scope!.local.requests, 4 * 480);
+  assert.ok(r.notes.some((n) => /summed over every node/.test(n)));
+  assert.ok(r.notes.some((n) => /1 of 4 recorded seconds carry this node's own figures only/.test(n)));
+  const samples = store.samples('inc-g');
+  assert.equal(samples.length, 4);
+  assert.deepEqual(samples.map((s) => [s.requests, s.localRequests]), [[1000, 480], [1000, 480], [480, 480], [1000, 480]]);
+});
