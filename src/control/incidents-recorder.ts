@@ -4,12 +4,13 @@
 // second when the attack does not come back within resume_window).
 // Bounded: one open record (≤ 1000 mitigations, top lists of 20), a 60 s ring.
 import { hostname } from 'node:os';
-import type { DetectorEvent, SignatureItem } from '../detector/events.js';
+import type { DetectorEvent, Signature, SignatureItem } from '../detector/events.js';
 import type { AttributionSnapshot, ImpactSecond } from '../detector/attribution.js';
 import { classify } from './classify.js';
 import type { Exposure } from './exposure.js';
 import type { IncidentStore } from './incidents-store.js';
 import type { AttributionRecord, ImpactTotals, IncidentRecord, Sample } from './incidents-types.js';
+import { createGlobalFigures } from './incidents-global.js';
 
 export interface AttributionView {
   newEpoch(): void;
@@ -38,14 +39,11 @@ export interface RecorderOptions {
 }
 
 const BEFORE_S = 60;
-/** Global sums of a second are complete about a sync interval after it ends: samples wait this long for them. */
-const GLOBAL_LAG_MS = 3000;
-const PARTIAL_NOTE = 'Global figures incomplete: ';
-const GLOBAL_NOTE = 'Requests, refused, forwarded and the peak rate are summed over every node and worker sharing state (global per-second counts); distinct sources, top lists, attribution, impact, the baseline and its multiple are this node\'s own view of its share of the traffic.';
 const MAX_MITIGATIONS = 1000;
 const zero = (): ImpactTotals => ({ requests: 0, served: 0, originMsSum: 0, originCount: 0 });
 const addTo = (a: ImpactTotals, b: ImpactTotals) => ((a.requests += b.requests), (a.served += b.served), (a.originMsSum += b.originMsSum), (a.originCount += b.originCount));
 const top = (items: readonly SignatureItem[]) => items.slice(0, 20).map((i) => ({ label: i.label, count: i.count, share: i.share, lift: i.lift }));
+const tops = (sig: Signature) => ({ sources: top(sig.sources), prefixes: top(sig.prefixes), fingerprints: top(sig.fingerprints), paths: top(sig.paths) });
 
 function fresh(id: string, at: number): IncidentRecord {
   return {
@@ -79,64 +77,13 @@ export function createRecorder(o: RecorderOptions): Recorder {
   let priorAttribution: AttributionRecord | null = null;
   const dirty = new Set<IncidentRecord>();
   let samples: { id: string; s: Sample }[] = [];
-  /** Samples waiting for the global sums of their second (shared state only). */
-  let lagging: { r: IncidentRecord; s: Sample }[] = [];
-
-  const zeroScope = () => ({ requests: 0, refused: 0, forwarded: 0, peakRps: 0 });
-  const scopeOf = (r: IncidentRecord) => (r.scope ??= { seconds: 0, globalSeconds: 0, global: zeroScope(), local: zeroScope() });
-
-  /** Puts the global sums of the sample's second in its place (local figures kept beside) and adds them to the record. */
-  function globalize(r: IncidentRecord, s: Sample): void {
-    const g = o.global!(Math.floor(s.t / 1000));
-    s.localRequests = s.requests;
-    s.localForwarded = s.forwarded;
-    s.localRefused = s.refused;
-    const sc = scopeOf(r);
-    sc.seconds++;
-    // Sums that do not even cover this node's own figures are not complete yet: keep the local ones.
-    if (g && (g.requests ?? 0) >= s.requests) {
-      s.requests = g.requests ?? 0;
-      s.forwarded = g.forwarded ?? 0;
-      s.refused = g.refused ?? 0;
-      sc.globalSeconds++;
-    }
-    const partial = r.notes.findIndex((n) => n.startsWith(PARTIAL_NOTE));
-    const missing = sc.seconds - sc.globalSeconds;
-    const text = `${PARTIAL_NOTE}${missing} of ${sc.seconds} recorded seconds carry this node's own figures only (the shared state was unreachable, or other nodes' sums came late).`;
-    if (missing > 0) partial >= 0 ? (r.notes[partial] = text) : r.notes.push(text);
-    const t = sc.global;
-    t.requests += s.requests;
-    t.refused += s.refused;
-    t.forwarded += s.forwarded;
-    if (s.requests > t.peakRps) t.peakRps = s.requests;
-    Object.assign(r.totals, t);
-    dirty.add(r);
-  }
-
-  /** This node's detector totals; with shared state they go to scope.local and the headline stays global. */
-  function setTotals(r: IncidentRecord, local: IncidentRecord['totals']): void {
-    const distinctSources = Math.max(r.totals.distinctSources, local.distinctSources);
-    if (!o.global) {
-      r.totals = { ...local, distinctSources };
-      return;
-    }
-    const sc = scopeOf(r);
-    sc.local = { requests: local.requests, refused: local.refused, forwarded: local.forwarded, peakRps: local.peakRps };
-    r.totals = { ...local, ...sc.global, distinctSources };
-    if (!r.notes.includes(GLOBAL_NOTE)) r.notes.push(GLOBAL_NOTE);
-  }
-
-  function settle(now: number, all: boolean): void {
-    if (lagging.length === 0) return;
-    const keep: typeof lagging = [];
-    for (const x of lagging) {
-      if (all || x.s.t <= now - GLOBAL_LAG_MS) {
-        globalize(x.r, x.s);
-        samples.push({ id: x.r.id, s: x.s });
-      } else keep.push(x);
-    }
-    lagging = keep;
-  }
+  const globals = o.global ? createGlobalFigures(o.global) : null;
+  /** This node's detector totals; with shared state the headline stays global (incidents-global.ts). */
+  const setTotals = (r: IncidentRecord, local: IncidentRecord['totals']) => {
+    if (globals) globals.setTotals(r, local);
+    else r.totals = { ...local, distinctSources: Math.max(r.totals.distinctSources, local.distinctSources) };
+  };
+  const settle = (now: number, all: boolean) => globals?.settle(now, all, (r, s) => (dirty.add(r), samples.push({ id: r.id, s })));
 
   /** A closed incident of this store that the shared slot names again: the attack came back to this node within the slot's ttl. */
   function reopen(id: string): IncidentRecord | null {
@@ -207,6 +154,8 @@ export function createRecorder(o: RecorderOptions): Recorder {
       if (e.type === 'attack_update') {
         r.vectors = mergeVectors(r.vectors, e.vectors);
         setTotals(r, e.totals);
+        // While open, the top lists are the latest anomalous second's; attack_end replaces them with the incident's.
+        if (e.sample.score >= 1 && e.signature.sources.length + e.signature.prefixes.length + e.signature.paths.length > 0) r.top = tops(e.signature);
         const s = e.sample;
         const ind = r.indicators;
         if (s.score >= 1) {
@@ -229,7 +178,8 @@ export function createRecorder(o: RecorderOptions): Recorder {
       } else if (e.type === 'attack_end') {
         r.endedAt = e.startedAt + e.durationMs;
         setTotals(r, e.totals);
-        r.top = { sources: top(e.signature.sources), prefixes: top(e.signature.prefixes), fingerprints: top(e.signature.fingerprints), paths: top(e.signature.paths) };
+        const final = tops(e.signature);
+        if (final.sources.length + final.prefixes.length + final.paths.length > 0) r.top = final;
         r.status = 'closed';
         finishFigures(r);
         o.attribution?.endEpoch();
@@ -249,7 +199,7 @@ export function createRecorder(o: RecorderOptions): Recorder {
         }
         const p = pendingSample ?? { t: now - 1000, mode: 'elevated', requests: imp ? imp.verified.requests + imp.others.requests : 0, forwarded: 0, refused: 0, sources: 0, originMs: 0 };
         const sample: Sample = { ...(p as Sample), seconds: 1, ...impactFields(imp) };
-        if (o.global) lagging.push({ r, s: sample });
+        if (globals) globals.hold(r, sample);
         else samples.push({ id: r.id, s: sample });
         if (r.totals.seconds % 5 === 0) finishFigures(r); // figures of an open incident stay current in the store
         dirty.add(r);

@@ -6,7 +6,7 @@ const num = (x: number | null | undefined) => (x === null || x === undefined ? '
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
 function table(head: string[], rows: (string | number | null)[][]): string {
-  if (rows.length === 0) return '_none_\n';
+  if (rows.length === 0) return `_${head[0]}: none recorded_\n`;
   const line = (r: (string | number | null)[]) => `| ${r.map((c) => cell(typeof c === 'number' ? num(c) : c ?? '—')).join(' | ')} |`;
   return [line(head), `|${head.map(() => ' --- ').join('|')}|`, ...rows.map(line)].join('\n') + '\n';
 }
