@@ -5,6 +5,7 @@
 // Bounded: one open record (≤ 1000 mitigations, top lists of 20), a 60 s ring.
 import { hostname } from 'node:os';
 import type { DetectorEvent, Signature, SignatureItem } from '../detector/events.js';
+import { TopAccumulator } from './incidents-top.js';
 import type { AttributionSnapshot, ImpactSecond } from '../detector/attribution.js';
 import { classify } from './classify.js';
 import type { Exposure } from './exposure.js';
@@ -43,7 +44,7 @@ const MAX_MITIGATIONS = 1000;
 const zero = (): ImpactTotals => ({ requests: 0, served: 0, originMsSum: 0, originCount: 0 });
 const addTo = (a: ImpactTotals, b: ImpactTotals) => ((a.requests += b.requests), (a.served += b.served), (a.originMsSum += b.originMsSum), (a.originCount += b.originCount));
 const top = (items: readonly SignatureItem[]) => items.slice(0, 20).map((i) => ({ label: i.label, count: i.count, share: i.share, lift: i.lift }));
-const tops = (sig: Signature) => ({ sources: top(sig.sources), prefixes: top(sig.prefixes), fingerprints: top(sig.fingerprints), paths: top(sig.paths) });
+const topsOf = (sig: Signature) => ({ sources: top(sig.sources), prefixes: top(sig.prefixes), fingerprints: top(sig.fingerprints), paths: top(sig.paths) });
 
 function fresh(id: string, at: number): IncidentRecord {
   return {
@@ -68,6 +69,7 @@ export interface Recorder {
 export function createRecorder(o: RecorderOptions): Recorder {
   const before: ImpactSecond[] = [];
   let cur: IncidentRecord | null = null;
+  let tops = new TopAccumulator();
   /** Detector incident id → stored id (differs when a restart resumed an incident). */
   let alias: { from: string; to: string } | null = null;
   const me = { pid: process.pid, host: hostname() };
@@ -121,6 +123,10 @@ export function createRecorder(o: RecorderOptions): Recorder {
       cur.impact.before = sum;
       priorAttribution = null;
     }
+    tops = new TopAccumulator();
+    if (resumable) tops.seed(cur.top, cur.totals.requests);
+    tops.add(e.signature, e.sample.requests);
+    cur.top = tops.result();
     alias = { from: e.incidentId, to: cur.id };
     cur.owner = me;
     cur.enforcement = e.enforcement;
@@ -154,8 +160,11 @@ export function createRecorder(o: RecorderOptions): Recorder {
       if (e.type === 'attack_update') {
         r.vectors = mergeVectors(r.vectors, e.vectors);
         setTotals(r, e.totals);
-        // While open, the top lists are the latest anomalous second's; attack_end replaces them with the incident's.
-        if (e.sample.score >= 1 && e.signature.sources.length + e.signature.prefixes.length + e.signature.paths.length > 0) r.top = tops(e.signature);
+        // The incident's top lists: the sum over its anomalous seconds (each signature holds one second).
+        if (e.sample.score >= 1) {
+          tops.add(e.signature, e.sample.requests);
+          r.top = tops.result();
+        }
         const s = e.sample;
         const ind = r.indicators;
         if (s.score >= 1) {
@@ -178,8 +187,7 @@ export function createRecorder(o: RecorderOptions): Recorder {
       } else if (e.type === 'attack_end') {
         r.endedAt = e.startedAt + e.durationMs;
         setTotals(r, e.totals);
-        const final = tops(e.signature);
-        if (final.sources.length + final.prefixes.length + final.paths.length > 0) r.top = final;
+        if (tops.empty) r.top = topsOf(e.signature);
         r.status = 'closed';
         finishFigures(r);
         o.attribution?.endEpoch();
@@ -314,7 +322,7 @@ export function classifyRecord(r: IncidentRecord): ReturnType<typeof classify> {
   return classify({
     durationS: Math.max(1, (end - r.startedAt) / 1000),
     peakRps: r.totals.peakRps,
-    baselineRps: r.baseline.warm ? r.baseline.rps : 0,
+    baselineRps: r.baseline.warm ? scaledBaseline(r) : 0,
     baselineWarm: r.baseline.warm,
     distinctSources: r.totals.distinctSources,
     vectors: r.vectors.map((v) => v.vector),
@@ -333,4 +341,15 @@ export function classifyRecord(r: IncidentRecord): ReturnType<typeof classify> {
     samples: r.totals.seconds,
     observeOnly: r.enforcement === 'observe',
   });
+}
+
+/**
+ * The baseline is this node's; with global figures the multiple must still
+ * compare like with like: scale it by global/local peak so that the multiple
+ * equals this node's own peak over its own baseline.
+ */
+export function scaledBaseline(r: IncidentRecord): number {
+  const sc = r.scope;
+  if (!sc || sc.local.peakRps <= 0 || r.totals.peakRps <= 0) return r.baseline.rps;
+  return r.baseline.rps * (r.totals.peakRps / sc.local.peakRps);
 }
