@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DetectorEvent, SecondSample } from '../detector/events.js';
 import { createAttribution } from '../detector/attribution.js';
-import { createRecorder } from './incidents-recorder.js';
+import { createRecorder, scaledBaseline } from './incidents-recorder.js';
+import { buildReport } from './report.js';
 import { downsample, openIncidentStore } from './incidents-store.js';
 import type { Sample } from './incidents-types.js';
 
@@ -203,4 +204,8 @@ test('shared state: headline figures are the global sums, the node’s own kept 
   const samples = store.samples('inc-g');
   assert.equal(samples.length, 4);
   assert.deepEqual(samples.map((s) => [s.requests, s.localRequests]), [[1000, 480], [1000, 480], [480, 480], [1000, 480]]);
+  // The baseline (80 req/s) is this node's: the multiple compares its own peak (480), not the global 1000.
+  assert.equal(scaledBaseline(r), 80 * (1000 / 480));
+  const statement = buildReport(r, samples).statement.join(' ');
+  assert.match(statement, /received up to 1,000 requests per second \(the node that recorded this saw up to 480, about 6 times its usual rate of 80\)/);
 });

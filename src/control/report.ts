@@ -32,6 +32,8 @@ export interface ReportModel {
   classification: Classification | null;
   baseline: IncidentRecord['baseline'];
   totals: IncidentRecord['totals'];
+  /** Global totals with this node's own beside (shared state), else null. */
+  scope: IncidentRecord['scope'] | null;
   enforcement: string;
   vectors: IncidentRecord['vectors'];
   timeline: { t: number[]; requests: number[]; forwarded: number[]; refused: number[]; verifiedServedPct: (number | null)[] };
@@ -101,6 +103,7 @@ export function buildReport(r: IncidentRecord, samples: readonly Sample[], now =
     classification: r.classification,
     baseline: r.baseline,
     totals: r.totals,
+    scope: r.scope ?? null,
     enforcement: r.enforcement,
     vectors: r.vectors,
     timeline: tl,
@@ -127,7 +130,13 @@ export function statementOf(m: ReportModel): string[] {
   const short = m.durationS < 600; // minutes alone would read "between 21:40 and 21:40"
   const from = m.start.slice(11, short ? 19 : 16);
   const to = m.end ? m.end.slice(11, short ? 19 : 16) : 'the time of this report (still ongoing)';
-  const mult = m.baseline.warm && m.baseline.rps > 0 ? `, about ${Math.round(m.totals.peakRps / m.baseline.rps)} times its usual rate of ${Math.round(m.baseline.rps)}` : '';
+  // With global figures the baseline is one node's: the multiple compares that node's own peak with it.
+  const local = m.scope && m.scope.local.peakRps > 0 ? m.scope.local.peakRps : 0;
+  const mult = !(m.baseline.warm && m.baseline.rps > 0)
+    ? ''
+    : local > 0
+      ? ` (the node that recorded this saw up to ${local.toLocaleString('en-US')}, about ${Math.round(local / m.baseline.rps)} times its usual rate of ${Math.round(m.baseline.rps)})`
+      : `, about ${Math.round(m.totals.peakRps / m.baseline.rps)} times its usual rate of ${Math.round(m.baseline.rps)}`;
   out.push(`On ${day} between ${from} and ${to} UTC (${durationText(m.durationS)}), the site behind Rampart received up to ${m.totals.peakRps.toLocaleString('en-US')} requests per second${mult}, from about ${m.totals.distinctSources.toLocaleString('en-US')} distinct network addresses.`);
   const c = m.classification;
   if (c) out.push(`Against Rampart's published rubric (docs/classification.md) this is a ${c.scale} incident of ${c.sophistication} sophistication, with ${c.confidence} confidence; the figures behind that: ${c.criteria.map((x) => x.text).join('; ')}.`);
