@@ -8,6 +8,7 @@ import { accessSync, constants, existsSync, mkdirSync, readFileSync } from 'node
 import { dirname, join } from 'node:path';
 import { Reader } from 'maxmind';
 import { StartupError } from '../core/errors.js';
+import { parseIPv4 } from '../core/ip.js';
 import { createLru, lruBytes } from '../core/lru.js';
 import { namesFileOf, openAsnTable, type AsnTable } from './geo-asn.js';
 
@@ -83,28 +84,6 @@ export function countryCode(i: number): string {
   return CODES[i] ?? '';
 }
 
-function ipv4(ip: string): number {
-  let n = 0;
-  let part = 0;
-  let dots = 0;
-  let digits = 0;
-  for (let i = 0; i < ip.length; i++) {
-    const c = ip.charCodeAt(i);
-    if (c === 46) {
-      if (digits === 0) return -1;
-      n = n * 256 + part;
-      part = 0;
-      digits = 0;
-      dots++;
-    } else if (c >= 48 && c <= 57 && digits < 3) {
-      part = part * 10 + c - 48;
-      digits++;
-      if (part > 255) return -1;
-    } else return -1;
-  }
-  return dots === 3 && digits > 0 ? n * 256 + part : -1;
-}
-
 export function createGeo(o: GeoOptions): Geo {
   const countryDb = o.countryDb || bundledCountryDb();
   const asnDb = o.asnDb || bundledAsnCsv();
@@ -139,7 +118,7 @@ export function createGeo(o: GeoOptions): Geo {
     }
   };
   const asn = (ip: string): number => {
-    const n = ipv4(ip);
+    const n = parseIPv4(ip);
     return n < 0 ? 0 : asns.lookup(n);
   };
   const custom = o.countryDb !== '' || o.asnDb !== '';
