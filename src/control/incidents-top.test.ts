@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { Signature, SignatureItem } from '../detector/events.js';
 import { TopAccumulator } from './incidents-top.js';
 
-const item = (label: string, count: number): SignatureItem => ({ label, count, share: 0, baselineShare: 0, lift: 1 });
+const item = (label: string, count: number): SignatureItem => ({ key: 0, label, count, share: 0, baselineShare: 0, lift: 1 });
 const sig = (sources: SignatureItem[], paths: SignatureItem[] = []): Signature => ({ sources, prefixes: [], fingerprints: [], paths, queryShapes: [], routeClasses: [] });
 
 test('tops are summed over the seconds they were seen, shares of all requests in those seconds', () => {
