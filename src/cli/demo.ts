@@ -30,6 +30,11 @@ export async function run(argv: string[], out: (s: string) => void): Promise<num
       data_dir: './data',
       // The donor API holds personal records: the data-exposure watch reports on it.
       policy: { routes: [{ name: 'donors', class: 'sensitive', prefix: '/api/donors/' }] },
+      // A demo is rehearsed seconds after it starts: the warm-up counts only
+      // seconds with traffic (idle ones teach nothing), so 5 s is learned from
+      // the drill's own 10 s of legit users before its attack begins (a real
+      // site keeps the 60 s default or more).
+      detector: { warmup: '5s' },
     },
     'demo defaults',
   );

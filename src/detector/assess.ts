@@ -74,14 +74,16 @@ export function uaFamily(ua: string): string {
  * min_lift, or a browser far over it (10 × min_lift): a newsletter's readers
  * or an e-mail app's web view legitimately shift the browser mix by a few times.
  */
-function fingerprintItem(f: SignatureItem, w: SecondWindow, minLift: number, _n: number): SignatureItem {
+function fingerprintItem(f: SignatureItem, w: SecondWindow, minLift: number, supported: boolean): SignatureItem {
   const family = uaFamily(w.topFps.labelOf(f.key));
-  return { ...f, label: `${f.label} ${family}`, family, suspicious: BROWSERS.has(family) ? f.lift >= 10 * minLift : f.lift >= minLift };
+  // A browser's lift against a baseline of a few requests means nothing (every browser is "new" after idle seconds).
+  return { ...f, label: `${f.label} ${family}`, family, suspicious: BROWSERS.has(family) ? supported && f.lift >= 10 * minLift : f.lift >= minLift };
 }
 
 /** Keys over-represented this second (sources: simply the largest). */
 export function signatureOf(w: SecondWindow, b: Baselines, minLift: number): Signature {
   const n = w.requests;
+  const supported = b.sharesSupported();
   const classes: ClassShare[] = [];
   for (let i = 0; i < ROUTE_CLASSES.length; i++) {
     if (w.classes[i] === 0) continue;
@@ -93,7 +95,7 @@ export function signatureOf(w: SecondWindow, b: Baselines, minLift: number): Sig
   return {
     sources: itemsOf(w.topSources, n, null, (_k, l) => l, 0.01, 0, 10),
     prefixes: itemsOf(w.topPrefixes, n, b.prefix, (_k, l) => (l ? prefixLabelOf(l) : ''), 0.05, minLift, 10),
-    fingerprints: itemsOf(w.topFps, n, b.fp, (k) => hex(k), 0.05, minLift, 5).map((f, i, all) => fingerprintItem(f, w, minLift, all.length)),
+    fingerprints: itemsOf(w.topFps, n, b.fp, (k) => hex(k), 0.05, minLift, 5).map((f) => fingerprintItem(f, w, minLift, supported)),
     paths: itemsOf(w.topPaths, n, b.path, (_k, l) => l.slice(0, 200), 0.05, minLift, 10),
     queryShapes: itemsOf(w.topShapes, w.withQuery, b.shape, (_k, l) => l.slice(0, 80), 0.05, minLift, 5),
     routeClasses: classes,
@@ -112,11 +114,14 @@ function compositionOf(s: SecondSample, w: SecondWindow, b: Baselines, sig: Sign
   // Absolute floors as well as shares: at a few requests per second a handful of
   // synchronised visitors (one fingerprint, one form) swing every share.
   const floor = cfg.minRps / 2;
+  // Lifts need a baseline with enough requests behind its shares (not idle seconds or the
+  // first few visitors); without one only a tool's fingerprint counts (fingerprintItem).
+  const supported = b.sharesSupported();
   const fp = sig.fingerprints.find((f) => f.suspicious);
   if (fp && fp.share >= 0.3 && fp.count >= floor) c.fingerprintLift = fp.lift;
   // Static assets never count: new visitors (a newsletter) load them, returning ones have them cached, and a cache answers them.
   const cls = sig.routeClasses.find((x) => x.name !== 'static');
-  if (cls && cls.share >= 0.25 && cls.lift >= cfg.minLift && cls.share * n >= cfg.minRps) c.routeClassLift = cls.lift;
+  if (supported && cls && cls.share >= 0.25 && cls.lift >= cfg.minLift && cls.share * n >= cfg.minRps) c.routeClassLift = cls.lift;
   const qShare = n > 0 ? w.withQuery / n : 0;
   const baseUniq = b.queryUniq.n > 0 ? b.queryUniq.mean : 0;
   if (qShare >= 0.3 && w.withQuery >= 10 && s.queryUniqueness >= 0.8 && s.queryUniqueness - baseUniq >= 0.3) c.queryUniqueness = r2(s.queryUniqueness);
@@ -145,7 +150,8 @@ export function assess(s: SecondSample, w: SecondWindow, b: Baselines, history: 
   const slow = history.count >= win ? history.requestsMean(win) / threshold(exp, b.rps.std / Math.sqrt(win), cfg.minRps, cfg.slowRatio, cfg.sensitivity) : 0;
   let cls = 0;
   let clsIdx = -1;
-  for (let i = 1; i < ROUTE_CLASSES.length; i++) {
+  // A route class's own volume test compares with its learned share: only on a supported baseline.
+  for (let i = 1; b.sharesSupported() && i < ROUTE_CLASSES.length; i++) {
     // i = 0 is `static`: see compositionOf.
     const e = b.classCount[i];
     const v = w.classes[i] / threshold(e.mean, e.std, cfg.minRps, cfg.minRatio, cfg.sensitivity);
@@ -172,6 +178,9 @@ export function assess(s: SecondSample, w: SecondWindow, b: Baselines, history: 
   return a;
 }
 
+/** Route classes (ROUTE_CLASSES index) whose over-representation is a vector of its own: login → credential stuffing, donate → a form flood, sensitive → enumeration. */
+const CLASS_VECTORS = [[3, 'login_stuffing'], [4, 'form_flood'], [5, 'enumeration']] as const;
+
 function classify(s: SecondSample, w: SecondWindow, b: Baselines, a: Assessment, heavyShare: number, cfg: DetectorConfig, exp: number): VectorFinding[] {
   const out: VectorFinding[] = [];
   const n = s.requests;
@@ -181,7 +190,7 @@ function classify(s: SecondSample, w: SecondWindow, b: Baselines, a: Assessment,
   if (a.volume.fast >= 1 && heavyShare < 0.5 && s.sources >= 20) add('distributed_flood', `${n} requests/s from ${s.sources} sources against a baseline of ${r2(exp)}/s from ${r2(b.sources.mean)}`, { rps: n, baselineRps: r2(exp), sources: s.sources, baselineSources: r2(b.sources.mean), ratio: r2(n / Math.max(exp, 1)) });
   if (a.composition.pathUniqueness !== undefined && !a.attackedClasses.includes('sensitive')) add('cache_busting', `${Math.round(s.pathUniqueness * 100)}% of paths are unique (baseline ${Math.round((b.pathUniq.n > 0 ? b.pathUniq.mean : 0) * 100)}%)`, { pathUniqueness: r2(s.pathUniqueness), baselineUniqueness: r2(b.pathUniq.mean), pathEntropy: s.entropy.path });
   else if (a.composition.queryUniqueness !== undefined) add('cache_busting', `${Math.round(s.queryUniqueness * 100)}% of query strings are unique (baseline ${Math.round((b.queryUniq.n > 0 ? b.queryUniq.mean : 0) * 100)}%)`, { queryUniqueness: r2(s.queryUniqueness), baselineUniqueness: r2(b.queryUniq.mean), withQuery: w.withQuery, queryEntropy: s.entropy.query });
-  for (const [idx, vector] of [[3, 'login_stuffing'], [4, 'login_stuffing'], [5, 'enumeration']] as const) {
+  for (const [idx, vector] of CLASS_VECTORS) {
     const name = ROUTE_CLASSES[idx];
     if (!a.attackedClasses.includes(name)) continue;
     const cnt = w.classes[idx];

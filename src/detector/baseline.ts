@@ -12,6 +12,8 @@ import { CM_DEPTH, CM_WIDTH, type PendingKeys } from './window.js';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
+/** Learned requests (decayed) below which share lifts are not judged (±5 % on a 10 % share). */
+export const SHARE_SUPPORT = 200;
 
 export class Baselines {
   readonly rps: Ewma;
@@ -36,7 +38,10 @@ export class Baselines {
   readonly shape = new CountMin(CM_WIDTH, CM_DEPTH);
   private readonly halfLifeS: number;
   private sinceHalve = 0;
+  /** Seconds with traffic learned (the warm-up counts these: idle seconds teach no shares). */
   learned = 0;
+  /** Requests behind the learned shares, halved with the sketches (a decayed count). */
+  shareRequests = 0;
 
   constructor(halfLifeMs: number) {
     this.halfLifeS = Math.max(10, Math.round(halfLifeMs / 1000));
@@ -63,6 +68,7 @@ export class Baselines {
   /** Folds one calm second (its sample and its key counts) into every baseline. */
   learn(s: SecondSample, keys: PendingKeys): void {
     const n = s.requests;
+    this.shareRequests += n;
     this.rps.update(n);
     this.sources.update(s.sources);
     this.newSources.update(s.newSources);
@@ -95,8 +101,21 @@ export class Baselines {
       this.fp.halve();
       this.path.halve();
       this.shape.halve();
+      this.shareRequests /= 2;
     }
-    this.learned++;
+    // An idle second (a demo waiting for its drill, a site at night between
+    // visits) says the site can be quiet, but nothing about what its traffic
+    // looks like: it does not count toward the warm-up.
+    if (n > 0) this.learned++;
+  }
+
+  /**
+   * Whether route-class and fingerprint shares rest on enough learned requests
+   * to judge a lift against them: a baseline of a few requests (idle seconds,
+   * the first visitors) makes any first real traffic look "over-represented".
+   */
+  sharesSupported(): boolean {
+    return this.shareRequests >= SHARE_SUPPORT;
   }
 
   /**

@@ -5,7 +5,8 @@
 // Plain JSON-safe data; built once per second at most (never per request).
 import type { Ban, Enforcement, Mitigation, Mode } from '../core/model.js';
 
-export const VECTORS = ['single_source_flood', 'distributed_flood', 'cache_busting', 'login_stuffing', 'enumeration', 'slow_connections', 'pulse_wave', 'low_and_slow'] as const;
+/** `login_stuffing`: a flood of the login class (credential stuffing); `form_flood`: of the donate class (a donation-form flood). */
+export const VECTORS = ['single_source_flood', 'distributed_flood', 'cache_busting', 'login_stuffing', 'form_flood', 'enumeration', 'slow_connections', 'pulse_wave', 'low_and_slow'] as const;
 export type Vector = (typeof VECTORS)[number];
 
 /** The route classes the detector keeps separate series for; anything else counts as `other`. */
