@@ -163,7 +163,12 @@ export function assess(s: SecondSample, w: SecondWindow, b: Baselines, history: 
     }
   }
   const composition = compositionOf(s, w, b, sig, heavyShare, cfg);
-  const shifted = Object.keys(composition).length > 0;
+  const keys = Object.keys(composition);
+  // A route class's surge at an ordinary total rate, with nothing else changed (no tool
+  // fingerprint, no errors, no heavy or fast sources), is people doing something else —
+  // following a donation appeal, a form's first rush — not a flood: it needs corroboration.
+  const classOnly = fast < 1 && slow < 1 && keys.length === 1 && keys[0] === 'routeClassLift';
+  const shifted = keys.length > 0 && !classOnly;
   const slowConns = s.slowConnections >= cfg.slowConnections;
   const volume = Math.max(fast, slow, cls);
   // A single source far above ban_min_rps is a flood even before the baseline is warm.

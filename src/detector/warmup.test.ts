@@ -74,6 +74,27 @@ test('after idle seconds and a short warm-up, a botnet flood is still detected i
   assert.ok(d.state.mitigations().some((m) => m.match.fingerprints.includes(BOT.fp)));
 });
 
+test('warm and well supported: returning visitors all on the donate form at an ordinary total rate are not an attack', () => {
+  // The drill's first sessions reach GET/POST /donate together; a donation appeal does the same.
+  const rush = (r: () => number): Observed[] => {
+    const out: Observed[] = [];
+    for (let i = 0; i < 26; i++) out.push(fact(0x0a000000 + Math.floor(r() * 3000) * 7, '/donate', { routeClass: 'donate' }));
+    return legitSecond(r, 3, out);
+  };
+  const d = drive(140, (sec, r) => (sec >= 120 && sec < 126 ? rush(r) : legitSecond(r, 25)));
+  assert.equal(d.start, undefined, `attack started at ${d.startSecond}: ${d.start?.vectors.map((v) => v.reason).join('; ')}`);
+});
+
+test('a donate flood from a tool is still a form_flood at an ordinary total rate', () => {
+  const d = drive(130, (sec, r) => {
+    const out = legitSecond(r, 25);
+    if (sec >= 120) spread(40, 60, (src) => fact(src, '/donate', { routeClass: 'donate', fp: BOT.fp, ua: BOT.ua }), out);
+    return out;
+  });
+  assert.equal(d.startSecond, 120);
+  assert.ok(d.start!.vectors.some((v) => v.vector === 'form_flood'), d.start!.vectors.map((v) => v.vector).join());
+});
+
 test('a quiet night then the morning rush of ordinary visitors is not an attack', () => {
   // One visitor every few seconds all night, then 30 page views/s.
   const d = drive(900, (sec, r) => (sec < 600 ? (r() < 0.3 ? legitSecond(r, 1) : []) : legitSecond(r, 30)));
