@@ -9,7 +9,8 @@ import type { Ban, Enforcement, Mitigation, Mode, RequestContext, Verdict } from
 import type { PolicyConfig } from '../config/schema/policy.js';
 import type { TokenBuckets } from '../core/token-bucket.js';
 import { compileLimits, type Limits, type LimitStats, type LimitTables } from './limits.js';
-import { createMitigationSet, matches, type MitigationSet } from './mitigations.js';
+import { KnownClients } from './known-clients.js';
+import { compileMitigation, createMitigationSet, matches, type MitigationSet } from './mitigations.js';
 import { compileRoutes, type RouteClassifier } from './routes.js';
 import { createBanVerdicts, PV } from './verdicts.js';
 
@@ -57,8 +58,14 @@ export function compilePolicy(config: PolicyConfig, opts: PolicyOptions = {}): P
   const mitigations: MitigationSet = createMitigationSet(Math.max(1024, config.rateLimits.tracked >>> 2), prev?.mitigations() ?? null);
   const verified = opts.verified ?? null;
 
+  const known = new KnownClients();
+
   function mitigate(ctx: RequestContext, view: PolicyView, now: number, cls: string): Verdict | null {
     const list = mitigations.current(view.version(), view);
+    if (list.length === 0) {
+      known.mark(ctx.clientKey, now);
+      return null;
+    }
     let challenge: Verdict | null = null;
     for (let i = 0; i < list.length; i++) {
       const c = list[i];
@@ -80,6 +87,11 @@ export function compilePolicy(config: PolicyConfig, opts: PolicyOptions = {}): P
       }
       const v = c.action === 'deny' ? c.verdict : mitigations.limit(c, ctx.clientKey, now);
       if (v !== null) return v;
+    }
+    // A person mid-donation or mid-login cannot pass a challenge with a form POST (its body
+    // would be lost): a client seen browsing before the mitigation is rate-limited instead.
+    if (challenge !== null && FORM_CLASSES.has(cls) && UNSAFE.has(ctx.method) && known.known(ctx.clientKey) && (verified === null || !verified(ctx))) {
+      return mitigations.limit(KNOWN_FORM, ctx.clientKey, now);
     }
     return challenge;
   }
@@ -110,6 +122,12 @@ export function compilePolicy(config: PolicyConfig, opts: PolicyOptions = {}): P
     tables: { limits: limits === null ? null : limits.tables, mitigations: () => mitigations.buckets() },
   };
 }
+
+/** Route classes whose form posts are spared a challenge mitigation for clients seen before it (built-in class names). */
+const FORM_CLASSES = new Set(['login', 'donate']);
+const UNSAFE = new Set(['POST', 'PUT', 'PATCH']);
+/** One form post per 2 s per known client (burst 1): a person submits once; a flood from known addresses stays small. */
+const KNOWN_FORM = compileMitigation({ id: 'known-form', action: 'limit', rule: 'mitigate/known-form-limit', match: { prefixKeys: [], fingerprints: [], routeClasses: [], paths: [], unverifiedOnly: true }, rate: 0.5, createdAt: 0, until: Infinity, reason: 'form posts of clients seen before a challenge mitigation', figures: {} });
 
 // A limit/deny mitigation for unverified clients, without a way to check passes: challenge instead.
 const asChallenge = new WeakMap<Verdict, Verdict>();
