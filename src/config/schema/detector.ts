@@ -21,7 +21,7 @@ export const detectorSchema = z
     enabled: z.boolean().default(true),
     // observe = shadow mode: detect, record what would have been done, touch no request.
     enforcement: z.enum(['enforce', 'observe'], { message: 'enforcement is enforce or observe (hint: observe records actions without applying them)' }).default('enforce'),
-    /** Seconds of traffic learned before anomaly tests may start an attack. */
+    /** Seconds of traffic learned before anomaly tests may start an attack (idle seconds do not count). */
     warmup: seconds(1_000, 3_600_000, 'warmup').default(60_000),
     /** Below this total request rate nothing is called an attack (idle sites are noisy in ratio). */
     min_rps: num('20').min(1, 'min_rps is at least 1 (hint: 20)').default(20),
