@@ -7,8 +7,8 @@ import { createCoarseClock, type Clock } from '../core/clock.js';
 import { StartupError } from '../core/errors.js';
 import type { Observer, Req, Res } from '../core/model.js';
 import type { Config, HostPort } from '../config/schema.js';
-import { createConnectionGuard } from '../guard/connections.js';
-import { applyLimits, createHttpListener, createTlsListener, type AnyServer, type ListenerHooks } from '../proxy/listeners.js';
+import { createConnectionGuard, followBans } from '../guard/connections.js';
+import { createAdaptiveDeadlines, createHttpListener, createTlsListener, type AnyServer, type ListenerHooks } from '../proxy/listeners.js';
 import { rawRefusal } from '../proxy/refusals.js';
 import { V } from '../proxy/verdicts.js';
 import { normalizeIp } from '../core/ip.js';
@@ -106,6 +106,7 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
       { name: 'cache', counters: ['hits', 'misses', 'staleServed', 'coalesced', 'bypassed', 'stored', 'uncacheable', 'passed', 'evictions'], read: () => graph.cache?.stats() ?? null },
       { name: 'admission', counters: ['admitted', 'abandoned', 'staleInsteadOfShed', 'circuitRefused', 'circuitOpened', 'shed', 'expired'], read: () => graph.admission?.stats() ?? null },
       { name: 'policy', counters: ['refused', 'wouldRefuse', 'challenged', 'allowListed', 'evictions'], read: () => graph.policy.stats() },
+      { name: 'guard', counters: ['refused', 'banned', 'closedOnBan'], read: () => guard.stats() },
     ],
     reload: opts.reloader ?? (opts.configFile ? async () => (await reload(loadConfigFile(opts.configFile!)), { file: opts.configFile! }) : null),
     inFlight: () => inflight,
@@ -126,7 +127,10 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
     // Bans and the deny list refused at accept, before any HTTP parsing (the current graph's policy).
     refuse: (ip) => graph.policy.refusesAtAccept(ip),
     bannedRefusal: rawRefusal(ACCEPT_VERDICT),
+    now: clock.now,
   });
+  // A new ban closes the connections its address already holds (slowloris sockets, keep-alives).
+  const unfollowBans = followBans(guard, state);
   const hooks: ListenerHooks = {
     handle(req: Req, res: Res) {
       inflight++;
@@ -142,6 +146,8 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
   let http: HttpServer | null = null;
   let tls: AnyServer | null = null;
   let tick: NodeJS.Timeout | null = null;
+  // Shorter header/idle deadlines while the mode is elevated/under_attack or slow heads pile up.
+  const deadlines = createAdaptiveDeadlines(() => [http, tls], initial.limits, { mode: () => state.mode(), stalledHeads: guard.sweep, observe: () => state.enforcement() === 'observe' }, (tight, why) => log.warn({ tight, why }, tight ? 'connection deadlines tightened' : 'connection deadlines back to the configured values'));
 
   async function start(): Promise<void> {
     const c = graph.config;
@@ -175,6 +181,7 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
       graph.bodyWatch.sweep(now, detector?.noteSlowConnection); // slow POSTs reach the detector like slowloris closes
       detector?.tick(now);
       ids.tick(now);
+      deadlines.tick(now);
       evidence?.tick(now); // after the detector: this second's events are in; one store transaction
       traffic.tick(now);
     }, 1000);
@@ -184,6 +191,7 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
 
   async function stop(): Promise<void> {
     if (tick) clearInterval(tick);
+    unfollowBans();
     await control.stop();
     const servers = [http, tls].filter((s): s is AnyServer => s !== null);
     const closed = Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
@@ -207,7 +215,7 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
     }
     graph = fresh;
     guard.setMaxPerIp(next.limits.maxConnectionsPerIp);
-    for (const s of [http, tls]) if (s) applyLimits(s, next.limits);
+    deadlines.setLimits(next.limits);
     control.reconfigure(controlSettings(next));
     log.info({ origin: next.origin }, 'configuration reloaded');
     await old.close();

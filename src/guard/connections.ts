@@ -1,19 +1,39 @@
-// Connection guard at accept time: refusal of banned (or deny-listed)
-// addresses before any HTTP parsing, and a per-address cap on concurrent
-// connections. The ban check is a function the app hands in (the guard never
-// imports policy or state). Memory: one Map entry per address with an open
-// connection (bounded by max_connections). Per accept: one ban lookup.
+// Connection guard: refusal of banned (or deny-listed) addresses at accept,
+// before any HTTP parsing; a per-address cap on concurrent connections; a
+// registry of live sockets per address so a new ban closes the connections
+// its address already holds; a once-a-second count of stalled request heads
+// (slowloris pressure). Never imports policy or state: the app hands in the
+// ban check and the ban list. Memory: one small entry per open connection
+// (bounded by max_connections). Per accept: one ban lookup; per request: nothing.
 import type { Socket } from 'node:net';
-import { clientKeyOf, normalizeIp } from '../core/ip.js';
+import { clientKeyOf, normalizeIp, parseIPv4 } from '../core/ip.js';
+import { checkCidr, compileCidrSet } from '../core/cidr-set.js';
+
+/** A head unfinished this long after the connection opened counts as stalled (a real client sends it in one round trip). */
+export const STALLED_HEAD_MS = 1000;
 
 export interface ConnectionGuardOptions {
   maxPerIp: number;
-  /** Accept-time filter (bans, deny list); true means refuse. */
+  /** Accept-time filter (bans, deny list); true means refuse. Also the last word before a ban closes open connections. */
   refuse?: ((ip: string) => boolean) | null;
   /** Bytes written before closing a plain-HTTP socket over the per-address cap (TLS sockets are just closed). */
   plainRefusal?: Buffer | null;
   /** Bytes written before closing a refused (banned) plain-HTTP socket; defaults to plainRefusal. */
   bannedRefusal?: Buffer | null;
+  /** The app's coarse clock (ms); stamps each connection's accept time. Default Date.now. */
+  now?: () => number;
+}
+
+export interface GuardStats {
+  open: number;
+  /** Sockets refused at accept since creation (bans and the per-address cap). */
+  refused: number;
+  /** Of those, refused by the `refuse` filter (bans, deny list). */
+  banned: number;
+  /** Open connections closed because their address was banned after they were accepted. */
+  closedOnBan: number;
+  /** Plain-HTTP connections holding an unfinished request head ≥ STALLED_HEAD_MS at the last sweep. */
+  stalledHeads: number;
 }
 
 export interface ConnectionGuard {
@@ -24,9 +44,28 @@ export interface ConnectionGuard {
   refused(): number;
   /** Of those, refused by the `refuse` filter (bans, deny list). */
   banned(): number;
+  /**
+   * Closes the open connections of addresses matched by `targets` (addresses
+   * or CIDRs of new bans) that `refuse` confirms (allow list, observe mode and
+   * expiry have the last word). O(1) per IPv4 address target; one pass over
+   * the open connections when a target is a CIDR or IPv6. Returns how many.
+   */
+  closeBanned(targets: readonly string[]): number;
+  /** Counts plain connections whose request head is unfinished ≥ STALLED_HEAD_MS; O(open connections), once a second. */
+  sweep(now: number): number;
+  stats(): GuardStats;
   setRefuse(fn: ((ip: string) => boolean) | null): void;
   setMaxPerIp(n: number): void;
 }
+
+interface Held {
+  readonly socket: Socket;
+  readonly ip: string;
+  readonly at: number;
+  readonly plain: boolean;
+}
+
+type HttpSocket = Socket & { _httpMessage?: unknown };
 
 /**
  * Closes a refused socket: the refusal bytes, then FIN (end, not destroy:
@@ -45,8 +84,15 @@ function close(socket: Socket, bytes: Buffer | null): void {
   socket.setTimeout(2000, () => socket.destroy());
 }
 
+/** True while the connection waits for (part of) a request head: bytes came in, no response ever went out, none in flight. */
+function headPending(h: Held): boolean {
+  const s = h.socket as HttpSocket;
+  return h.plain && s.bytesRead > 0 && s.bytesWritten === 0 && !s._httpMessage;
+}
+
 export function createConnectionGuard(opts: ConnectionGuardOptions): ConnectionGuard {
-  const perIp = new Map<number, number>();
+  const byKey = new Map<number, Held[]>();
+  const now = opts.now ?? Date.now;
   let maxPerIp = opts.maxPerIp;
   let refuse = opts.refuse ?? null;
   const capBytes = opts.plainRefusal ?? null;
@@ -54,12 +100,31 @@ export function createConnectionGuard(opts: ConnectionGuardOptions): ConnectionG
   let open = 0;
   let refused = 0;
   let banned = 0;
+  let closedOnBan = 0;
+  let stalled = 0;
 
-  function release(key: number): void {
+  function release(key: number, h: Held): void {
     open--;
-    const n = (perIp.get(key) ?? 1) - 1;
-    if (n <= 0) perIp.delete(key);
-    else perIp.set(key, n);
+    const list = byKey.get(key);
+    if (list === undefined) return;
+    const i = list.indexOf(h);
+    if (i >= 0) list.splice(i, 1);
+    if (list.length === 0) byKey.delete(key);
+  }
+
+  /** Closes every connection in `list` whose address `match` accepts and `refuse` confirms. */
+  function closeIn(list: readonly Held[], match: (ip: string) => boolean, verdicts: Map<string, boolean>): number {
+    let n = 0;
+    for (const h of list.slice()) {
+      if (h.socket.destroyed || !match(h.ip)) continue;
+      let yes = verdicts.get(h.ip);
+      if (yes === undefined) verdicts.set(h.ip, (yes = refuse !== null && refuse(h.ip)));
+      if (!yes) continue;
+      // A response in flight cannot take refusal bytes: cut it. Otherwise the 403, then FIN.
+      close(h.socket, h.plain && !(h.socket as HttpSocket)._httpMessage ? banBytes : null);
+      n++;
+    }
+    return n;
   }
 
   return {
@@ -72,20 +137,49 @@ export function createConnectionGuard(opts: ConnectionGuardOptions): ConnectionG
         return false;
       }
       const key = clientKeyOf(ip);
-      const n = perIp.get(key) ?? 0;
-      if (n >= maxPerIp) {
+      let list = byKey.get(key);
+      if (list !== undefined && list.length >= maxPerIp) {
         refused++;
         close(socket, plain ? capBytes : null);
         return false;
       }
-      perIp.set(key, n + 1);
+      if (list === undefined) byKey.set(key, (list = []));
+      const h: Held = { socket, ip, at: now(), plain };
+      list.push(h);
       open++;
-      socket.once('close', () => release(key));
+      socket.once('close', () => release(key, h));
       return true;
     },
     open: () => open,
     refused: () => refused,
     banned: () => banned,
+    closeBanned(targets) {
+      if (refuse === null || open === 0) return 0;
+      const verdicts = new Map<string, boolean>(); // one refuse() call per address
+      const wide: string[] = [];
+      let n = 0;
+      for (const t of targets) {
+        if (parseIPv4(t) >= 0) {
+          const list = byKey.get(clientKeyOf(t));
+          if (list !== undefined) n += closeIn(list, (ip) => ip === t, verdicts);
+        } else if (checkCidr(t) === null) wide.push(t);
+      }
+      if (wide.length > 0) {
+        const set = compileCidrSet(wide);
+        for (const list of [...byKey.values()]) n += closeIn(list, (ip) => set.has(ip), verdicts);
+      }
+      closedOnBan += n;
+      return n;
+    },
+    sweep(at) {
+      let n = 0;
+      for (const list of byKey.values()) {
+        for (let i = 0; i < list.length; i++) if (at - list[i].at >= STALLED_HEAD_MS && headPending(list[i])) n++;
+      }
+      stalled = n;
+      return n;
+    },
+    stats: () => ({ open, refused, banned, closedOnBan, stalledHeads: stalled }),
     setRefuse(fn) {
       refuse = fn;
     },
@@ -93,4 +187,37 @@ export function createConnectionGuard(opts: ConnectionGuardOptions): ConnectionG
       maxPerIp = n;
     },
   };
+}
+
+/** What followBans reads of the shared state (declared here: the guard does not import state). */
+export interface BanSource {
+  bans(): readonly { readonly target: string }[];
+  onChange(fn: () => void): () => void;
+}
+
+/**
+ * Closes the open connections of newly banned addresses: on a change of the
+ * state it diffs the ban targets against those already seen (O(bans), once
+ * per burst of changes: coalesced to one pass per event-loop turn) and hands
+ * the new ones to guard.closeBanned. Returns the unsubscribe function.
+ */
+export function followBans(guard: ConnectionGuard, source: BanSource): () => void {
+  let known = new Set<string>();
+  let queued = false;
+  const run = (): void => {
+    queued = false;
+    const next = new Set<string>();
+    const fresh: string[] = [];
+    for (const b of source.bans()) {
+      next.add(b.target);
+      if (!known.has(b.target)) fresh.push(b.target);
+    }
+    known = next;
+    if (fresh.length > 0) guard.closeBanned(fresh);
+  };
+  return source.onChange(() => {
+    if (queued) return;
+    queued = true;
+    setImmediate(run);
+  });
 }

@@ -1,14 +1,16 @@
 // Listeners: HTTP/1.1 (node:http, llhttp strict), and TLS with HTTP/2 and
 // HTTP/1.1 (ALPN) when cert/key are configured. Each listener wires the
 // connection guard at accept, parse errors to pre-built 4xx bytes, upgrades
-// to the pipeline, and refuses CONNECT (never an open proxy).
+// to the pipeline, and refuses CONNECT (never an open proxy). Deadlines are
+// Node's own (its one-second connections check): adaptive ones only change
+// the server's values, once a second at most; no per-request timers.
 import { createServer as createHttpServer, ServerResponse, type Server as HttpServer, type IncomingMessage } from 'node:http';
 import { createSecureServer, type Http2SecureServer, type ServerHttp2Session } from 'node:http2';
 import { createServer as createHttpsServer } from 'node:https';
 import { readFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { Req, Res } from '../core/model.js';
+import type { Mode, Req, Res } from '../core/model.js';
 import type { ConnectionGuard } from '../guard/connections.js';
 import { rawRefusal } from './refusals.js';
 import { V } from './verdicts.js';
@@ -19,6 +21,12 @@ export interface ListenerLimits {
   idleTimeout: number;
   sendTimeout: number;
   maxConnections: number;
+  /** Header deadline while deadlines are tight (mode elevated/under_attack, or slow-head pressure); never above headerTimeout. */
+  headerTimeoutUnderAttack: number;
+  /** Idle keep-alive deadline while tight; never above idleTimeout. */
+  idleTimeoutUnderAttack: number;
+  /** Connections holding an unfinished request head ≥ 1 s that tighten deadlines without waiting for the detector; 0: off. */
+  slowHeadsTrigger: number;
 }
 
 export interface ListenerHooks {
@@ -112,12 +120,18 @@ function wire(server: AnyServer, hooks: ListenerHooks, limits: ListenerLimits, p
   applyLimits(server, limits);
 }
 
-/** Timeouts that can change on reload without rebinding. */
-export function applyLimits(server: AnyServer, limits: ListenerLimits): void {
+/**
+ * Timeouts that can change on reload (and with the attack mode) without
+ * rebinding. Node reads headersTimeout at each connections check, so a new
+ * value applies at once to every connection still sending its first head
+ * (a slowloris socket opened before the change included); keepAliveTimeout
+ * applies from each connection's next idle period.
+ */
+export function applyLimits(server: AnyServer, limits: ListenerLimits, tight = false): void {
   const s = server as HttpServer;
-  s.headersTimeout = limits.headerTimeout;
+  s.headersTimeout = tight ? Math.min(limits.headerTimeout, limits.headerTimeoutUnderAttack) : limits.headerTimeout;
   s.requestTimeout = 0; // the body guard enforces a minimum rate instead of a total
-  s.keepAliveTimeout = limits.idleTimeout;
+  s.keepAliveTimeout = tight ? Math.min(limits.idleTimeout, limits.idleTimeoutUnderAttack) : limits.idleTimeout;
   s.maxConnections = limits.maxConnections;
   s.setTimeout(limits.sendTimeout);
 }
@@ -161,4 +175,66 @@ export function createTlsListener(hooks: ListenerHooks, limits: ListenerLimits, 
   });
   wire(server, hooks, limits, false);
   return server;
+}
+
+/** How long (ms) deadlines stay tight after the last second with slow-head pressure (no flapping at the threshold). */
+export const TIGHT_HOLD_MS = 10_000;
+
+export interface DeadlineSignals {
+  /** The attack mode (operator override wins over the detector). */
+  mode(): Mode;
+  /** Connections holding an unfinished request head (the guard's once-a-second sweep). */
+  stalledHeads(now: number): number;
+  /** Shadow mode (enforcement observe): deadlines stay as configured; the switch is only reported. */
+  observe(): boolean;
+}
+
+export interface AdaptiveDeadlines {
+  /** Once a second: tighten while the mode is elevated/under_attack or slow heads pile up; relax after. */
+  tick(now: number): void;
+  /** A reload's limits, applied at the current tightness. */
+  setLimits(limits: ListenerLimits): void;
+  tight(): boolean;
+}
+
+/**
+ * Adaptive header and idle deadlines (Cloudflare's "under attack", HAProxy's
+ * short `timeout http-request`): the listeners' configured values in normal
+ * and recovering mode, the `_under_attack` values while the mode is elevated
+ * or under_attack — or while `slowHeadsTrigger` connections hold unfinished
+ * heads, which a slowloris shows seconds before the first deadline close
+ * could tell the detector. Cost: one compare per tick, servers touched only
+ * when the tightness changes.
+ */
+export function createAdaptiveDeadlines(servers: () => readonly (AnyServer | null)[], initial: ListenerLimits, signals: DeadlineSignals, onSwitch?: (tight: boolean, why: string) => void): AdaptiveDeadlines {
+  let limits = initial;
+  let tight = false; // what the signals ask for
+  let applied = false; // what the servers run (never tight in observe mode)
+  let pressureUntil = 0;
+  const apply = (): void => {
+    for (const s of servers()) if (s !== null) applyLimits(s, limits, applied);
+  };
+  return {
+    tick(now) {
+      const stalled = limits.slowHeadsTrigger > 0 ? signals.stalledHeads(now) : 0;
+      if (limits.slowHeadsTrigger > 0 && stalled >= limits.slowHeadsTrigger) pressureUntil = now + TIGHT_HOLD_MS;
+      const mode = signals.mode();
+      const byMode = mode === 'elevated' || mode === 'under_attack';
+      const want = byMode || now < pressureUntil;
+      const observe = signals.observe();
+      if (applied !== (want && !observe)) {
+        applied = want && !observe;
+        apply();
+      }
+      if (want === tight) return;
+      tight = want;
+      const why = !tight ? `mode ${mode}, no slow-head pressure for ${TIGHT_HOLD_MS / 1000} s` : byMode ? `mode ${mode}` : `${stalled} connections hold unfinished request heads (trigger ${limits.slowHeadsTrigger})`;
+      onSwitch?.(tight, observe ? `${why} (observe mode: deadlines left as configured)` : why);
+    },
+    setLimits(next) {
+      limits = next;
+      apply();
+    },
+    tight: () => applied,
+  };
 }

@@ -45,6 +45,12 @@ export const limitsSchema = z
     max_header_bytes: size().default(16 * 1024),
     max_body_bytes: size().default(10 * 1024 * 1024),
     header_timeout: duration().default(10_000),
+    /** Header deadline while the mode is elevated/under_attack or slow heads pile up (never above header_timeout). */
+    header_timeout_under_attack: duration().refine((ms) => ms >= 500, 'header_timeout_under_attack must be at least 500ms (hint: 3s; 0 would turn the header deadline off)').default(3_000),
+    /** Idle keep-alive deadline in the same conditions (never above idle_timeout). */
+    idle_timeout_under_attack: duration().refine((ms) => ms >= 500, 'idle_timeout_under_attack must be at least 500ms (hint: 2s; 0 would turn the idle deadline off)').default(2_000),
+    /** Connections holding an unfinished request head ≥ 1 s that tighten deadlines at once; 0 waits for the mode. */
+    slow_heads_trigger: z.number().int().min(0, 'slow_heads_trigger is a number of connections, 0 to turn it off (hint: 50)').default(50),
     body_min_rate: size().default(1024),
     body_grace: duration().default(5_000),
     idle_timeout: duration().default(5_000),
