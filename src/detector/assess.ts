@@ -26,6 +26,8 @@ export interface Assessment {
   heavy: SignatureItem[];
   /** Route classes that are over-represented or volume-anomalous. */
   attackedClasses: string[];
+  /** No second of the slow window under half its mean (a steady rate, not a burst's tail). */
+  steady: boolean;
 }
 
 const r2 = (x: number) => Math.round(x * 100) / 100;
@@ -139,7 +141,7 @@ function compositionOf(s: SecondSample, w: SecondWindow, b: Baselines, sig: Sign
   return c;
 }
 
-export function assess(s: SecondSample, w: SecondWindow, b: Baselines, history: { requestsMean(n: number): number; count: number }, cfg: DetectorConfig, warm: boolean): Assessment {
+export function assess(s: SecondSample, w: SecondWindow, b: Baselines, history: { requestsMean(n: number): number; requestsMin(n: number): number; count: number }, cfg: DetectorConfig, warm: boolean): Assessment {
   const n = s.requests;
   const sig = signatureOf(w, b, cfg.minLift);
   const heavy = sig.sources.filter((x) => x.count >= cfg.banMinRps);
@@ -148,6 +150,9 @@ export function assess(s: SecondSample, w: SecondWindow, b: Baselines, history: 
   const fast = n / threshold(exp, b.rps.std, cfg.minRps, cfg.minRatio, cfg.sensitivity);
   const win = Math.round(cfg.slowWindow / 1000);
   const slow = history.count >= win ? history.requestsMean(win) / threshold(exp, b.rps.std / Math.sqrt(win), cfg.minRps, cfg.slowRatio, cfg.sensitivity) : 0;
+  // Low-and-slow is steady: no second of the window under half its mean. A pulse's gap, or the
+  // stragglers after a burst, lift the window's mean with seconds far above the rest.
+  const steady = history.count >= win && history.requestsMin(win) >= 0.5 * history.requestsMean(win);
   let cls = 0;
   let clsIdx = -1;
   // A route class's own volume test compares with its learned share: only on a supported baseline.
@@ -178,7 +183,7 @@ export function assess(s: SecondSample, w: SecondWindow, b: Baselines, history: 
   const distress = (s.forwarded > 0 && b.originMs.n > 0 && s.originMs > Math.max(3 * b.originMs.mean, b.originMs.mean + 500)) || (n > 0 && s.status.s5xx / n >= 0.2);
   const attackedClasses = sig.routeClasses.filter((c) => c.name !== 'static' && c.share >= 0.2 && c.lift >= cfg.minLift && c.share * n >= cfg.minRps / 2).map((c) => c.name);
   if (clsIdx > 0 && cls >= 1 && !attackedClasses.includes(ROUTE_CLASSES[clsIdx])) attackedClasses.push(ROUTE_CLASSES[clsIdx]);
-  const a: Assessment = { anomalous, distress, score: r2(anomalous ? Math.max(volume, 1) : Math.min(volume, shifted ? volume : 0.99)), volume: { fast: r2(fast), slow: r2(slow), cls: r2(cls), classIndex: clsIdx }, composition, signature: sig, vectors: [], heavy, attackedClasses };
+  const a: Assessment = { anomalous, distress, score: r2(anomalous ? Math.max(volume, 1) : Math.min(volume, shifted ? volume : 0.99)), volume: { fast: r2(fast), slow: r2(slow), cls: r2(cls), classIndex: clsIdx }, composition, signature: sig, vectors: [], heavy, attackedClasses, steady };
   if (anomalous) a.vectors = classify(s, w, b, a, heavyShare, cfg, exp);
   return a;
 }
@@ -203,7 +208,7 @@ function classify(s: SecondSample, w: SecondWindow, b: Baselines, a: Assessment,
     add(vector, `${name} route: ${cnt} requests/s against a baseline of ${r2(b.classCount[idx].mean)}/s (${Math.round(fig.share * 100)}% of traffic)`, fig);
   }
   if (s.slowConnections >= cfg.slowConnections) add('slow_connections', `${s.slowConnections} connections/s closed by header/body deadlines`, { perSecond: s.slowConnections, sources: w.topSlow.size });
-  if (a.volume.slow >= 1 && a.volume.fast < 1 && heavyShare < 0.2) {
+  if (a.volume.slow >= 1 && a.volume.fast < 1 && a.steady && heavyShare < 0.2) {
     const win = Math.round(cfg.slowWindow / 1000);
     add('low_and_slow', `sustained ${r2(a.volume.slow)}× the low-and-slow threshold over ${win}s from ${s.sources} sources at ${r2(n / Math.max(1, s.sources))} requests/s each`, { slowScore: a.volume.slow, baselineRps: r2(exp), sources: s.sources, perSourceRps: r2(n / Math.max(1, s.sources)), windowSeconds: win });
   }

@@ -48,7 +48,15 @@ export function createDetector(cfg: DetectorConfig, deps: DetectorDeps = {}): De
   const base = new Baselines(cfg.baselineHalfLife);
   const histLen = Math.round(cfg.history / 1000);
   const series = Object.fromEntries(SERIES.map((k) => [k, new RingSeries(histLen)])) as Record<(typeof SERIES)[number], RingSeries>;
-  const history = { requestsMean: (n: number) => series.requests.mean(n), get count() { return series.requests.count; } };
+  const history = {
+    requestsMean: (n: number) => series.requests.mean(n),
+    requestsMin: (n: number) => {
+      let m = Infinity;
+      for (let i = 0; i < n && i < series.requests.count; i++) m = Math.min(m, series.requests.at(i));
+      return m;
+    },
+    get count() { return series.requests.count; },
+  };
   const listeners: ((e: DetectorEvent) => void)[] = [];
   const recent: MitigationAction[] = [];
   const warmupS = Math.round(cfg.warmup / 1000);
