@@ -6,7 +6,7 @@ import { startDemoOrigin } from '../demo/origin.js';
 import { parse } from './args.js';
 import { serveUntilSignal } from './start.js';
 
-export const help = `Usage: rampart demo [--listen HOST:PORT] [--origin-port N]
+export const help = `Usage: rampart demo [--listen HOST:PORT] [--admin HOST:PORT] [--origin-port N]
 
 Runs a small campaign website (home, donate, login, search, donor API) as
 the origin and Rampart in front of it, with the embedded default settings.
@@ -15,11 +15,12 @@ use 'rampart start' for workers on all cores.
 
 Options:
       --listen H:P      where Rampart listens (default 127.0.0.1:8080)
+      --admin H:P       where the dashboard and admin API listen (default 127.0.0.1:9090)
       --origin-port N   where the demo origin listens (default: a free port)
   -h, --help            show this help`;
 
 export async function run(argv: string[], out: (s: string) => void): Promise<number> {
-  const { values } = parse('demo', argv, { listen: { type: 'string' }, 'origin-port': { type: 'string' } });
+  const { values } = parse('demo', argv, { listen: { type: 'string' }, admin: { type: 'string' }, 'origin-port': { type: 'string' } });
   if (values.help) return out(help), 0;
   const origin = await startDemoOrigin({ host: '127.0.0.1', port: Number(values['origin-port'] ?? 0), maxConcurrency: 32 });
   const config = loadConfigObject(
@@ -28,6 +29,7 @@ export async function run(argv: string[], out: (s: string) => void): Promise<num
       origin: origin.url,
       hosts: ['localhost', '127.0.0.1', '[::1]'],
       data_dir: './data',
+      admin: { listen: values.admin ?? '127.0.0.1:9090' },
       // The donor API holds personal records: the data-exposure watch reports on it.
       policy: { routes: [{ name: 'donors', class: 'sensitive', prefix: '/api/donors/' }] },
       // A demo is rehearsed seconds after it starts: the warm-up counts only

@@ -9,7 +9,7 @@ import { workerCount } from '../app/cluster.js';
 import { runClusterUntilSignal } from '../app/cluster-run.js';
 import { parse } from './args.js';
 
-export const help = `Usage: rampart start [-c FILE] [--origin URL] [--listen HOST:PORT] [--host NAME]
+export const help = `Usage: rampart start [-c FILE] [--origin URL] [--listen HOST:PORT] [--host NAME] [--admin HOST:PORT]
 
 Starts the shield in front of an origin.
 
@@ -18,6 +18,7 @@ Options:
       --origin URL     origin to protect (overrides the file)
       --listen H:P     address to listen on (overrides the file)
       --host NAME      a host name to serve (repeatable; default: the listen host and localhost)
+      --admin H:P      admin API and dashboard address (overrides admin.listen; default 127.0.0.1:9090)
   -h, --help           show this help
 
 With workers other than 1 in the file (default auto: one per core) a primary
@@ -27,7 +28,7 @@ Signals: SIGHUP reloads the file; SIGTERM or SIGINT drains and exits.`;
 
 /** Flags that override keys of the file (or stand in for it). */
 function overrides(values: Record<string, unknown>): boolean {
-  return Boolean(values.origin || values.listen || (values.host as string[] | undefined)?.length);
+  return Boolean(values.origin || values.listen || values.admin || (values.host as string[] | undefined)?.length);
 }
 
 export function configFromFlags(values: Record<string, unknown>): Config {
@@ -36,6 +37,7 @@ export function configFromFlags(values: Record<string, unknown>): Config {
   const raw: Record<string, unknown> = values.config ? readConfigObject(String(values.config)) : {};
   if (values.origin) raw.origin = values.origin;
   if (values.listen) raw.listen = values.listen;
+  if (values.admin) raw.admin = { ...(raw.admin as Record<string, unknown> | undefined), listen: values.admin };
   const hosts = values.host as string[] | undefined;
   if (hosts?.length) raw.hosts = hosts;
   if (!raw.hosts) raw.hosts = ['localhost', '127.0.0.1', String(raw.listen ?? '127.0.0.1:8080').replace(/:\d+$/, '').replace(/^\[|\]$/g, '') || 'localhost'];
@@ -48,6 +50,7 @@ export async function run(argv: string[], out: (s: string) => void): Promise<num
     origin: { type: 'string' },
     listen: { type: 'string' },
     host: { type: 'string', multiple: true },
+    admin: { type: 'string' },
   });
   if (values.help) return out(help), 0;
   const config = configFromFlags(values);

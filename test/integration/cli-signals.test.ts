@@ -107,7 +107,7 @@ test('SIGHUP with flags given at start: the flags keep overriding the re-read fi
 
 test('SIGTERM drains the request in flight, then the process exits 0', async () => {
   const o = await namedOrigin('drain');
-  const { child, base } = await startRampart(['--origin', o.url, '--listen', '127.0.0.1:0']);
+  const { child, base } = await startRampart(['--origin', o.url, '--listen', '127.0.0.1:0', '--admin', '127.0.0.1:0']);
   const pending = get(`${base}/slow/1500`);
   while (!o.hits.includes('/slow/1500')) await new Promise((r) => setTimeout(r, 20));
   child.proc.kill('SIGTERM');

@@ -105,7 +105,7 @@ test('rampart start on a port in use: one clear error, exit 1', async () => {
   await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
   const port = (blocker.address() as AddressInfo).port;
   try {
-    const r = await runRampart(['start', '--origin', 'http://127.0.0.1:9', '--listen', `127.0.0.1:${port}`]);
+    const r = await runRampart(['start', '--origin', 'http://127.0.0.1:9', '--listen', `127.0.0.1:${port}`, '--admin', '127.0.0.1:0']);
     assert.equal(r.code, 1);
     assert.match(r.stderr, new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port}: the port is in use`));
     assert.match(r.stderr, /hint: /);

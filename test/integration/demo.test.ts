@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { spawnRampart } from './cli-child.js';
 
 const cwd = mkdtempSync(join(tmpdir(), 'rampart-demo-'));
-const child = spawnRampart(['demo', '--listen', '127.0.0.1:0'], { cwd });
+const child = spawnRampart(['demo', '--listen', '127.0.0.1:0', '--admin', '127.0.0.1:0'], { cwd });
 after(async () => {
   await child.stop();
   rmSync(cwd, { recursive: true, force: true });
