@@ -9,6 +9,7 @@ import { createSecureServer, type Http2SecureServer, type ServerHttp2Session } f
 import { createServer as createHttpsServer } from 'node:https';
 import { readFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
+import { Server as TlsServer } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import type { Mode, Req, Res } from '../core/model.js';
 import type { ConnectionGuard } from '../guard/connections.js';
@@ -96,8 +97,10 @@ function track(set: Set<Duplex>, socket: Duplex): void {
 
 function wire(server: AnyServer, hooks: ListenerHooks, limits: ListenerLimits, plain: boolean): void {
   const extra = trackForShutdown(server, plain);
+  // The guard sees the raw TCP socket: under TLS (https/1.1 too) refusal bytes would be plaintext garbage.
+  const writable = plain && !(server instanceof TlsServer);
   server.on('connection', (socket: Socket) => {
-    hooks.guard.admit(socket, plain);
+    hooks.guard.admit(socket, writable);
     if (!plain) track(extra, socket);
   });
   server.on('request', hooks.handle as never);

@@ -7,6 +7,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Ban } from '../../src/core/model.js';
 import { adminRequest } from '../../src/control/admin-client.js';
 import { startEchoOrigin } from '../helpers/echo-origin.js';
@@ -109,3 +112,37 @@ test('an allow-listed address keeps its connections when a CIDR around it is ban
     await origin.close();
   }
 });
+
+const TLS_DIR = join(import.meta.dirname, '../fixtures/tls');
+
+for (const http2 of [false, true]) {
+  test(`TLS listener (http2: ${http2}): a ban closes the address's TLS connections without writing plaintext into them`, async () => {
+    const origin = await startEchoOrigin();
+    const app = await startShield(origin.url, { limits: { header_timeout: '60s', slow_heads_trigger: 0 }, tls: { listen: '127.0.0.1:0', cert: join(TLS_DIR, 'cert.pem'), key: join(TLS_DIR, 'key.pem'), http2 } });
+    const sockets: Socket[] = [];
+    try {
+      const port = app.address('tls')!.port;
+      const errors: string[] = [];
+      const closed = new Set<string>();
+      for (const ip of ['127.4.3.1', '127.4.3.2']) {
+        const s = tlsConnect({ host: '127.0.0.1', port, localAddress: ip, ca: readFileSync(join(TLS_DIR, 'cert.pem')), servername: 'localhost', ALPNProtocols: ['http/1.1'] });
+        sockets.push(s);
+        s.on('error', (e: NodeJS.ErrnoException) => errors.push(`${ip}: ${e.code ?? e.message}`));
+        s.on('close', () => closed.add(ip));
+        await new Promise<void>((resolve, reject) => {
+          s.once('secureConnect', () => resolve());
+          s.once('error', reject);
+        });
+        s.write(SLOW_HEAD);
+      }
+      app.state.addBan(ban('127.4.3.1'));
+      await waitFor('the banned TLS connection to close', () => closed.has('127.4.3.1'), 5000);
+      assert.ok(!closed.has('127.4.3.2'), 'the other address keeps its TLS connection');
+      assert.deepEqual(errors.filter((e) => /SSL|TLS|PROTOCOL|record/i.test(e)), [], 'no TLS protocol error: nothing was written in clear');
+    } finally {
+      for (const s of sockets) s.destroy();
+      await app.stop();
+      await origin.close();
+    }
+  });
+}
