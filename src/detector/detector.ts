@@ -243,7 +243,11 @@ export function createDetector(cfg: DetectorConfig, deps: DetectorDeps = {}): De
       series.score.push(a.score);
       step(now, s, a);
       // Learn a second only once the next one was calm too: the ramp of an attack never enters the baseline.
-      const calm = mode === 'normal' && !a.anomalous;
+      // Nor a second whose mix shifted while its volume was up (at half a flood threshold): a young
+      // baseline averages few seconds, and a low-and-slow attack learned second by second would
+      // become the new normal before its window test fires.
+      const suspect = Object.keys(a.composition).length > 0 && Math.max(a.volume.fast, a.volume.slow) >= 0.5;
+      const calm = mode === 'normal' && !a.anomalous && !suspect;
       if (calm && lagged.sample !== null && lagged.calm) base.learn(lagged.sample, lagged.keys);
       const keys = w.pend;
       w.pend = lagged.keys;

@@ -100,3 +100,19 @@ test('a quiet night then the morning rush of ordinary visitors is not an attack'
   const d = drive(900, (sec, r) => (sec < 600 ? (r() < 0.3 ? legitSecond(r, 1) : []) : legitSecond(r, 30)));
   assert.equal(d.start, undefined, `attack started at ${d.startSecond}: ${d.start?.vectors.map((v) => v.reason).join('; ')}`);
 });
+
+test('seconds whose mix shifted while the volume was up are not learned (a trickle never becomes the norm)', () => {
+  // Three seconds of +70 % python requests: the fingerprint test fires, the volume is up, under any flood threshold.
+  const run = (until: number) =>
+    drive(until, (sec, r) => {
+      const out = legitSecond(r, 25);
+      if (sec >= 60 && sec < 63) spread(40, 3000, (src) => fact(src + sec * 977, '/search', { query: 'q=1', fp: BOT.fp, ua: BOT.ua }), out);
+      return out;
+    });
+  const before = run(60);
+  const after = run(66);
+  assert.equal(after.start, undefined, 'not an attack');
+  // Of the 6 seconds 59..64 that could be learned by then, the shifted 60..62 (and 59, learned only if 60 was calm) are not.
+  const learned = after.detector.snapshot().baseline.learnedSeconds - before.detector.snapshot().baseline.learnedSeconds;
+  assert.ok(learned <= 2, `${learned} seconds learned: shifted ones among them`);
+});
