@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
-import { connect as tlsConnect } from 'node:tls';
+import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Ban } from '../../src/core/model.js';
@@ -125,7 +125,9 @@ for (const http2 of [false, true]) {
       const errors: string[] = [];
       const closed = new Set<string>();
       for (const ip of ['127.4.3.1', '127.4.3.2']) {
-        const s = tlsConnect({ host: '127.0.0.1', port, localAddress: ip, ca: readFileSync(join(TLS_DIR, 'cert.pem')), servername: 'localhost', ALPNProtocols: ['http/1.1'] });
+        // localAddress reaches net.connect at run time; tls' ConnectionOptions type does not list it.
+        const opts: ConnectionOptions & { localAddress: string } = { host: '127.0.0.1', port, localAddress: ip, ca: readFileSync(join(TLS_DIR, 'cert.pem')), servername: 'localhost', ALPNProtocols: ['http/1.1'] };
+        const s = tlsConnect(opts);
         sockets.push(s);
         s.on('error', (e: NodeJS.ErrnoException) => errors.push(`${ip}: ${e.code ?? e.message}`));
         s.on('close', () => closed.add(ip));
