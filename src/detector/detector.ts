@@ -245,8 +245,10 @@ export function createDetector(cfg: DetectorConfig, deps: DetectorDeps = {}): De
       // Learn a second only once the next one was calm too: the ramp of an attack never enters the baseline.
       // Nor a second whose mix shifted while its volume was up (at half a flood threshold): a young
       // baseline averages few seconds, and a low-and-slow attack learned second by second would
-      // become the new normal before its window test fires.
-      const suspect = Object.keys(a.composition).length > 0 && Math.max(a.volume.fast, a.volume.slow) >= 0.5;
+      // become the new normal before its window test fires. Only once a few seconds are learned:
+      // against an empty baseline every composition test fires, and a shield that refused to
+      // learn its first seconds would never become warm.
+      const suspect = base.learned >= Math.min(warmupS, 5) && Object.keys(a.composition).length > 0 && Math.max(a.volume.fast, a.volume.slow) >= 0.5;
       const calm = mode === 'normal' && !a.anomalous && !suspect;
       if (calm && lagged.sample !== null && lagged.calm) base.learn(lagged.sample, lagged.keys);
       const keys = w.pend;
