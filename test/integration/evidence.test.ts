@@ -54,7 +54,7 @@ test('botnet drill from DE/BR/RU: vector, scale, attribution within 2 points, re
   const sources = 200;
   try {
     // A few people browse before and during the attack: the detector learns its baseline only from seconds with traffic.
-    await runDrill({ target: parseTarget(`http://127.0.0.1:${shield.port}`), scenario: 'botnet', users: 8, rate: 400, sources, warmupMs: 4000, durationMs: 8000, thinkMs: [200, 500], xff: plan });
+    await runDrill({ target: parseTarget(`http://127.0.0.1:${shield.port}`), scenario: 'botnet', users: 8, rate: 400, sources, warmupMs: 6000, durationMs: 8000, thinkMs: [200, 500], xff: plan });
     const store = shield.evidence!.store;
     const row = await waitFor('the incident to close', () => store.list().find((r) => r.status === 'closed'), 20_000, () => JSON.stringify({ incidents: store.list(), mode: shield.detector!.snapshot().mode }));
     const rec = store.get(row.id)!;
@@ -154,7 +154,7 @@ test('enumeration of the donor API: exposure section counts records, flags scrap
   // The demo's donor records, declared sensitive (built-in sensitive defaults are admin paths).
   const shield = await startShield(origin.url, { trusted_proxies: ['127.0.0.0/8'], data_dir: dataDir, detector: DETECTOR, policy: { routes: [{ name: 'donors', class: 'sensitive', prefix: '/api/donors/' }] } });
   try {
-    await runDrill({ target: parseTarget(`http://127.0.0.1:${shield.port}`), scenario: 'enumeration', users: 8, rate: 300, sources: 20, warmupMs: 4000, durationMs: 8000, thinkMs: [200, 500] });
+    await runDrill({ target: parseTarget(`http://127.0.0.1:${shield.port}`), scenario: 'enumeration', users: 8, rate: 300, sources: 20, warmupMs: 6000, durationMs: 8000, thinkMs: [200, 500] });
     const store = shield.evidence!.store;
     const row = await waitFor('the incident to close', () => store.list().find((r) => r.status === 'closed'), 20_000, () => JSON.stringify({ incidents: store.list(), mode: shield.detector!.snapshot().mode }));
     const rec = store.get(row.id)!;
