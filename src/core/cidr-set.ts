@@ -19,16 +19,18 @@ interface Parsed {
   key: string | number;
 }
 
-function maskV4(ip: number, bits: number): number {
+/** The network of `ip` at prefix length `bits` (IPv4 as uint32). */
+export function maskV4(ip: number, bits: number): number {
   return bits === 0 ? 0 : (ip & (0xffffffff << (32 - bits))) >>> 0;
 }
 
-function keyV6(w: Uint32Array, bits: number): string {
+/** The network of an IPv6 address (four uint32 words) at prefix length `bits`, as "w0:w1:w2:w3" in hex words. */
+export function keyV6(w: Uint32Array, bits: number): string {
   let out = '';
   for (let i = 0; i < 4; i++) {
     const keep = Math.max(0, Math.min(32, bits - i * 32));
     const m = keep === 0 ? 0 : keep === 32 ? w[i] : (w[i] & (0xffffffff << (32 - keep))) >>> 0;
-    out += m.toString(16) + ':';
+    out += (i ? ':' : '') + m.toString(16);
   }
   return out;
 }

@@ -4,6 +4,7 @@
 // no allocation for IPv4. Memory: one Map entry per ban; the cap lives in ban-table.ts.
 import type { Ban } from '../core/model.js';
 import { formatIPv4, normalizeIp, parseIPv4, parseIPv6 } from '../core/ip.js';
+import { keyV6, maskV4 } from '../core/cidr-set.js';
 
 /** A parsed ban target: `id` is canonical, so "10.0.0.1" and "10.0.0.1/32" are one ban. */
 export interface BanTarget {
@@ -12,20 +13,6 @@ export interface BanTarget {
   readonly bits: number;
   /** Masked network: uint32 for IPv4, canonical words string for IPv6. */
   readonly key: number | string;
-}
-
-function maskV4(ip: number, bits: number): number {
-  return bits === 0 ? 0 : (ip & (0xffffffff << (32 - bits))) >>> 0;
-}
-
-function keyV6(w: Uint32Array, bits: number): string {
-  let out = '';
-  for (let i = 0; i < 4; i++) {
-    const keep = Math.max(0, Math.min(32, bits - i * 32));
-    const m = keep === 0 ? 0 : keep === 32 ? w[i] : (w[i] & (0xffffffff << (32 - keep))) >>> 0;
-    out += (i ? ':' : '') + m.toString(16);
-  }
-  return out;
 }
 
 /** Parses "203.0.113.7", "203.0.113.0/24", "2001:db8::/32"; null when it is none of these. */
