@@ -3,7 +3,7 @@
 // sweeps expired bans/mitigations and rotates signing keys when due.
 // Not shared between processes: see redis.ts for several nodes.
 import type { Ban, Enforcement, Mitigation, Mode } from '../core/model.js';
-import { LocalView } from './local-view.js';
+import { LocalView, localReads } from './local-view.js';
 import { createIncidentSlot } from './incident-slot.js';
 import type { SharedState, StateHealth } from './types.js';
 
@@ -54,14 +54,7 @@ export function createMemoryState(opts: MemoryStateOptions = {}): MemoryState {
   }
 
   return {
-    view,
-    mode: () => view.mode(),
-    enforcement: () => view.enforcement(),
-    isBanned: (ip, t) => view.isBanned(ip, t),
-    bans: () => view.bans(),
-    mitigations: () => view.mitigations(),
-    keys: () => view.keys(),
-    version: () => view.version(),
+    ...localReads(view),
     setMode: (m: Mode) => void view.setMode(m),
     overrideMode: (m: Mode | null) => void view.overrideMode(m),
     setEnforcement: (e: Enforcement) => void view.setEnforcement(e),
@@ -70,14 +63,12 @@ export function createMemoryState(opts: MemoryStateOptions = {}): MemoryState {
     putMitigation: (m: Mitigation) => void view.putMitigation(m),
     removeMitigation: (id: string) => view.removeMitigation(id),
     addCounts: (second, counts) => void view.counters.add(second, counts),
-    globalCounts: (second) => view.counters.get(second),
     async nextId(name: string): Promise<number> {
       const n = (sequences.get(name) ?? 0) + 1;
       sequences.set(name, n);
       return n;
     },
     joinIncident: async (at, ttlMs) => slot(at, ttlMs),
-    modeOverride: () => view.overriddenMode(),
     onChange: (fn) => view.onChange(fn),
     health: (): StateHealth => ({ backend: 'memory', connected: true, lastSyncAt: startedAt ? now() : 0, error: '' }),
     async start(): Promise<void> {

@@ -10,7 +10,7 @@ import type { Ban, Enforcement, Mitigation, Mode } from '../core/model.js';
 import { RampartError } from '../core/errors.js';
 import { parseBanTarget } from './ban-index.js';
 import { checkBan } from './ban-table.js';
-import { checkEnforcement, checkMode, LocalView } from './local-view.js';
+import { checkEnforcement, checkMode, LocalView, localReads } from './local-view.js';
 import { DEFAULT_KEY_ROTATION, type MemoryStateOptions } from './memory.js';
 import { checkMitigation } from './mitigation-table.js';
 import { Outbox, type OutboxOp } from './outbox.js';
@@ -200,14 +200,7 @@ export function createRedisState(opts: RedisStateOptions = {}): RedisState {
   }
 
   return {
-    view,
-    mode: () => view.mode(),
-    enforcement: () => view.enforcement(),
-    isBanned: (ip, t) => view.isBanned(ip, t),
-    bans: () => view.bans(),
-    mitigations: () => view.mitigations(),
-    keys: () => view.keys(),
-    version: () => view.version(),
+    ...localReads(view),
     setMode(m: Mode) {
       if (view.setMode(m)) setModeField('detector', m);
     },
@@ -243,7 +236,6 @@ export function createRedisState(opts: RedisStateOptions = {}): RedisState {
       pending.add(second, counts);
       if (second > latestSecond) latestSecond = second;
     },
-    globalCounts: (second) => view.counters.get(second),
     async nextId(name: string): Promise<number> {
       if (!ready()) throw new RampartError('E_STATE_DOWN', 'shared state (redis) is unreachable: no id can be handed out', 'internal', 'retry later; check state.redis.url');
       return Number(await cmd!.incr(K.seq(name)));
@@ -253,7 +245,6 @@ export function createRedisState(opts: RedisStateOptions = {}): RedisState {
       const [id, started] = await cmd!.rampartIncident(K.incident, K.seq('incident'), at, Math.max(0, Math.round(ttlMs)), incidentStamp(at));
       return { id: String(id), startedAt: Number(started) };
     },
-    modeOverride: () => view.overriddenMode(),
     onChange: (fn) => view.onChange(fn),
     health: (): StateHealth => ({ backend: 'redis', connected: ready() && passOk, lastSyncAt, error: lastError, outbox: outbox.size }),
     stats: () => ({ outbox: outbox.size, outboxDropped: outbox.dropped, reconciles, pendingSeconds: pending.size }),

@@ -6,7 +6,7 @@ import type { Ban, Enforcement, Mitigation, Mode } from '../core/model.js';
 import { RampartError } from '../core/errors.js';
 import { checkBan } from './ban-table.js';
 import { fromWire, isStateMessage, type Port, type ToPrimary, type ToWorker, type WriteOp } from './ipc.js';
-import { LocalView } from './local-view.js';
+import { LocalView, localReads } from './local-view.js';
 import { checkMitigation } from './mitigation-table.js';
 import type { SharedState, StateHealth } from './types.js';
 import type { SharedIncident } from './incident-slot.js';
@@ -89,14 +89,7 @@ export function createWorkerState(opts: WorkerStateOptions): SharedState & { rea
   }
 
   return {
-    view,
-    mode: () => view.mode(),
-    enforcement: () => view.enforcement(),
-    isBanned: (ip, t) => view.isBanned(ip, t),
-    bans: () => view.bans(),
-    mitigations: () => view.mitigations(),
-    keys: () => view.keys(),
-    version: () => view.version(),
+    ...localReads(view),
     setMode: (m) => void (view.setMode(m) && write({ k: 'mode', field: 'detector', value: m })),
     overrideMode: (m) => void (view.overrideMode(m) && write({ k: 'mode', field: 'override', value: m ?? '' })),
     setEnforcement: (e) => void (view.setEnforcement(e) && write({ k: 'mode', field: 'enforcement', value: e })),
@@ -121,7 +114,6 @@ export function createWorkerState(opts: WorkerStateOptions): SharedState & { rea
     addCounts(second, counts) {
       if (view.counters.add(second, counts)) send({ rampart: tag, op: 'counts', second, counts });
     },
-    globalCounts: (second) => view.counters.get(second),
     nextId(name: string): Promise<number> {
       const id = ++seq;
       return new Promise((resolve, reject) => {
@@ -136,7 +128,6 @@ export function createWorkerState(opts: WorkerStateOptions): SharedState & { rea
         send({ rampart: tag, op: 'incident', id, at, ttl });
       });
     },
-    modeOverride: () => view.overriddenMode(),
     onChange: (fn) => view.onChange(fn),
     health(): StateHealth {
       const fresh = lastHeard > 0 && Date.now() - lastHeard < 5000;
