@@ -6,7 +6,7 @@
 // close them within the test's bounded waits. No timing assertions.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,58 +14,26 @@ import type { Ban } from '../../src/core/model.js';
 import { adminRequest } from '../../src/control/admin-client.js';
 import { startEchoOrigin } from '../helpers/echo-origin.js';
 import { startShield } from '../helpers/shield.js';
+import { FULL, openHeld, SLOW_HEAD, waitFor, type Conn } from '../helpers/held-conn.js';
 
 const TOKEN = 'guard-slow-ban-token-0123456789';
-
-interface Conn {
-  socket: Socket;
-  reply: () => string;
-  closed: () => boolean;
-}
-
-function open(port: number, localAddress: string, payload: string): Promise<Conn> {
-  return new Promise((resolve, reject) => {
-    const socket = connect({ host: '127.0.0.1', port, localAddress });
-    let text = '';
-    let closed = false;
-    socket.on('data', (d) => (text += d.toString('latin1')));
-    socket.on('close', () => (closed = true));
-    socket.once('error', reject);
-    socket.once('connect', () => {
-      socket.on('error', () => {});
-      if (payload) socket.write(payload);
-      resolve({ socket, reply: () => text, closed: () => closed });
-    });
-  });
-}
-
-async function waitFor(what: string, cond: () => boolean, maxMs: number): Promise<void> {
-  const until = Date.now() + maxMs;
-  while (!cond()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 function ban(target: string): Ban {
   const now = Date.now();
   return { target, rule: 'ban/manual', createdAt: now, until: now + 60_000, reason: 'test', source: 'manual' };
 }
 
-const SLOW_HEAD = 'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ';
-const FULL = 'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n';
-
 test('a new ban closes the open connections of the banned address (and of a banned CIDR); other addresses keep theirs', async () => {
   const origin = await startEchoOrigin();
   const app = await startShield(origin.url, { limits: { header_timeout: '60s', idle_timeout: '60s', slow_heads_trigger: 0 }, admin: { listen: '127.0.0.1:0', token: TOKEN } });
   const conns: Conn[] = [];
   try {
-    const slow = await open(app.port, '127.4.0.1', SLOW_HEAD);
-    const silent = await open(app.port, '127.4.0.1', '');
-    const keepAlive = await open(app.port, '127.4.0.1', FULL);
-    const other = await open(app.port, '127.4.0.2', SLOW_HEAD);
-    const otherKeepAlive = await open(app.port, '127.4.0.2', FULL);
-    const inCidr = await open(app.port, '127.4.1.7', SLOW_HEAD);
+    const slow = await openHeld(app.port, '127.4.0.1', SLOW_HEAD);
+    const silent = await openHeld(app.port, '127.4.0.1', '');
+    const keepAlive = await openHeld(app.port, '127.4.0.1', FULL);
+    const other = await openHeld(app.port, '127.4.0.2', SLOW_HEAD);
+    const otherKeepAlive = await openHeld(app.port, '127.4.0.2', FULL);
+    const inCidr = await openHeld(app.port, '127.4.1.7', SLOW_HEAD);
     conns.push(slow, silent, keepAlive, other, otherKeepAlive, inCidr);
     await waitFor('the keep-alive responses', () => /^HTTP\/1\.1 200/.test(keepAlive.reply()) && /^HTTP\/1\.1 200/.test(otherKeepAlive.reply()), 5000);
     assert.ok(conns.every((c) => !c.closed()), 'all open before the ban');
@@ -100,8 +68,8 @@ test('an allow-listed address keeps its connections when a CIDR around it is ban
   const app = await startShield(origin.url, { limits: { header_timeout: '60s', slow_heads_trigger: 0 }, policy: { allow: ['127.4.2.9'] } });
   const conns: Conn[] = [];
   try {
-    const allowed = await open(app.port, '127.4.2.9', SLOW_HEAD);
-    const banned = await open(app.port, '127.4.2.10', SLOW_HEAD);
+    const allowed = await openHeld(app.port, '127.4.2.9', SLOW_HEAD);
+    const banned = await openHeld(app.port, '127.4.2.10', SLOW_HEAD);
     conns.push(allowed, banned);
     app.state.addBan(ban('127.4.2.0/24'));
     await waitFor('the banned neighbour to be closed', () => banned.closed(), 5000);

@@ -7,44 +7,12 @@
 // Bounded polls and generous margins; no timing assertions.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect, type Socket } from 'node:net';
 import { startEchoOrigin } from '../helpers/echo-origin.js';
 import { startShield } from '../helpers/shield.js';
-
-interface Conn {
-  socket: Socket;
-  reply: () => string;
-  closed: () => boolean;
-}
-
-function open(port: number, localAddress: string, payload: string): Promise<Conn> {
-  return new Promise((resolve, reject) => {
-    const socket = connect({ host: '127.0.0.1', port, localAddress });
-    let text = '';
-    let closed = false;
-    socket.on('data', (d) => (text += d.toString('latin1')));
-    socket.on('close', () => (closed = true));
-    socket.once('error', reject);
-    socket.once('connect', () => {
-      socket.on('error', () => {});
-      socket.write(payload);
-      resolve({ socket, reply: () => text, closed: () => closed });
-    });
-  });
-}
+import { FULL, openHeld, SLOW_HEAD, waitFor, type Conn } from '../helpers/held-conn.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function waitFor(what: string, cond: () => boolean, maxMs: number): Promise<void> {
-  const until = Date.now() + maxMs;
-  while (!cond()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
-
-const SLOW_HEAD = 'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ';
-const FULL = 'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n';
 const LIMITS = { header_timeout: '30s', header_timeout_under_attack: '1s', idle_timeout: '30s', idle_timeout_under_attack: '1s' };
 /** Longer than the 1 s attack deadline plus Node's 1 s connections check plus the app's 1 s tick, far under 30 s. */
 const SURVIVES_MS = 3500;
@@ -54,7 +22,7 @@ test('under_attack closes unfinished heads at the shorter deadline (including on
   const app = await startShield(origin.url, { limits: { ...LIMITS, slow_heads_trigger: 0 }, detector: { enabled: false } });
   const conns: Conn[] = [];
   try {
-    const early = await open(app.port, '127.5.0.1', SLOW_HEAD);
+    const early = await openHeld(app.port, '127.5.0.1', SLOW_HEAD);
     conns.push(early);
     await sleep(SURVIVES_MS);
     assert.ok(!early.closed(), 'normal mode: the 30 s header timeout holds');
@@ -63,13 +31,13 @@ test('under_attack closes unfinished heads at the shorter deadline (including on
     await waitFor('the early head to be closed by the attack deadline', () => early.closed(), 10_000);
     assert.match(early.reply(), /^HTTP\/1\.1 408/);
     assert.match(early.reply(), /\r\nrampart-verdict: guard\/header-timeout\r\n/i);
-    const late = await open(app.port, '127.5.0.2', SLOW_HEAD);
+    const late = await openHeld(app.port, '127.5.0.2', SLOW_HEAD);
     conns.push(late);
     await waitFor('a head opened under attack to be closed', () => late.closed(), 10_000);
 
     app.state.overrideMode(null);
     await sleep(1500); // the next tick relaxes the deadlines
-    const calm = await open(app.port, '127.5.0.3', SLOW_HEAD);
+    const calm = await openHeld(app.port, '127.5.0.3', SLOW_HEAD);
     conns.push(calm);
     await sleep(SURVIVES_MS);
     assert.ok(!calm.closed(), 'back to normal: the configured deadline again');
@@ -85,12 +53,12 @@ test('under_attack shortens the idle keep-alive deadline', async () => {
   const app = await startShield(origin.url, { limits: { ...LIMITS, slow_heads_trigger: 0 }, detector: { enabled: false } });
   const conns: Conn[] = [];
   try {
-    const normal = await open(app.port, '127.5.1.1', FULL);
+    const normal = await openHeld(app.port, '127.5.1.1', FULL);
     conns.push(normal);
     await waitFor('the response', () => /^HTTP\/1\.1 200/.test(normal.reply()), 5000);
     app.state.overrideMode('under_attack');
     await sleep(1500); // the tick applies the attack deadlines
-    const idle = await open(app.port, '127.5.1.2', FULL);
+    const idle = await openHeld(app.port, '127.5.1.2', FULL);
     conns.push(idle);
     // Under attack the answer is the challenge page (403 challenge/required), on a kept-alive connection.
     await waitFor('the response under attack', () => /^HTTP\/1\.1 \d{3} [^]*\r\n\r\n/.test(idle.reply()), 5000);
@@ -110,13 +78,13 @@ test('slow-head pressure tightens the header deadline without a mode change', as
   const conns: Conn[] = [];
   try {
     const few: Conn[] = [];
-    for (let i = 1; i <= 4; i++) few.push(await open(app.port, `127.5.2.${i}`, SLOW_HEAD));
+    for (let i = 1; i <= 4; i++) few.push(await openHeld(app.port, `127.5.2.${i}`, SLOW_HEAD));
     conns.push(...few);
     await sleep(SURVIVES_MS);
     assert.ok(few.every((c) => !c.closed()), 'under the trigger: nothing tightens');
 
     const more: Conn[] = [];
-    for (let i = 1; i <= 4; i++) more.push(await open(app.port, `127.5.3.${i}`, SLOW_HEAD));
+    for (let i = 1; i <= 4; i++) more.push(await openHeld(app.port, `127.5.3.${i}`, SLOW_HEAD));
     conns.push(...more);
     await waitFor('every unfinished head to be closed', () => few.every((c) => c.closed()) && more.every((c) => c.closed()), 10_000);
     assert.ok(few.every((c) => /^HTTP\/1\.1 408/.test(c.reply())));
@@ -136,7 +104,7 @@ test('observe (shadow) mode: under_attack does not shorten deadlines', async () 
     app.state.setEnforcement('observe');
     app.state.overrideMode('under_attack');
     await sleep(1500);
-    const head = await open(app.port, '127.5.4.1', SLOW_HEAD);
+    const head = await openHeld(app.port, '127.5.4.1', SLOW_HEAD);
     conns.push(head);
     await sleep(SURVIVES_MS);
     assert.ok(!head.closed(), 'observe mode touches no connection');
