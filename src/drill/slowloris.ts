@@ -7,20 +7,10 @@
 import { connect, type Socket } from 'node:net';
 import { loopbackSource } from './addresses.js';
 import { sleepUntil } from './legit.js';
-import type { Recorder } from './recorder.js';
-import type { Scenario } from './scenarios.js';
-import type { Target } from './target.js';
+import type { AttackOptions } from './attack.js';
 
-export interface SlowlorisOptions {
-  scenario: Scenario;
-  target: Target;
-  rate: number;
-  sources: number;
-  recorder: Recorder;
-  start: number;
-  until: number;
-  xffOf?: (i: number) => string;
-}
+/** The attack's options, less the in-flight cap (a slowloris connection never completes). */
+export type SlowlorisOptions = Omit<AttackOptions, 'maxInFlight'>;
 
 const TRICKLE_MS = 2000;
 export const HOLD_MS = 5000;
