@@ -28,6 +28,7 @@ import { createGeo, type Geo } from '../identity/geo.js';
 import { createAttribution } from '../detector/attribution.js';
 import { createEvidence, type Evidence } from '../control/incidents.js';
 import { createIncidentIds } from '../control/incidents-ids.js';
+import type { Peers } from './peers.js';
 
 export interface AppOptions {
   log?: Logger;
@@ -46,6 +47,8 @@ export interface AppOptions {
   reloader?: () => Promise<{ file: string }>;
   /** GET /metrics of the whole cluster (a worker asks its primary, which gathers every worker's samples). */
   clusterMetrics?: () => Promise<string>;
+  /** Set in a cluster worker: messages to the other workers, relayed by the primary (src/app/peers.ts). */
+  peers?: Peers | null;
 }
 
 export interface App {

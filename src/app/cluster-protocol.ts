@@ -21,6 +21,8 @@ export type ToWorkerApp =
   /** The primary gathers every worker's metric samples (prom-client JSON) for one GET /metrics. */
   | { rampart: 'app'; op: 'metrics-collect'; id: number }
   | { rampart: 'app'; op: 'metrics'; id: number; text?: string; error?: string }
+  /** Relayed from the worker in slot `from` (src/app/peers.ts). */
+  | { rampart: 'app'; op: 'peer'; from: number; topic: string; data: unknown }
   | ReloadReply;
 
 /** `boot`: the worker's module has loaded and listens for messages ('online' comes too early: messages sent then are lost). */
@@ -30,7 +32,11 @@ export type ToPrimaryApp =
   | { rampart: 'app'; op: 'error'; message: string; pid: number }
   | { rampart: 'app'; op: 'reload-request'; id: number }
   | { rampart: 'app'; op: 'metrics-request'; id: number }
-  | { rampart: 'app'; op: 'metrics-part'; id: number; json: object[] };
+  | { rampart: 'app'; op: 'metrics-part'; id: number; json: object[] }
+  /** For the other live workers, or for the recorder slot (1) alone; the primary relays it as is. */
+  | { rampart: 'app'; op: 'peer'; to: PeerTarget; topic: string; data: unknown };
+
+export type PeerTarget = 'others' | 'recorder';
 
 export function isAppMessage(m: unknown): m is { rampart: 'app'; op: string } {
   return m !== null && typeof m === 'object' && (m as { rampart?: unknown }).rampart === 'app';

@@ -10,6 +10,7 @@ import { createApp, type App } from './app.js';
 import { workerCount } from './cluster.js';
 import { isAppMessage, type ReloadReply, type ToWorkerApp, type WorkerRole } from './cluster-protocol.js';
 import { createLogger } from './logger.js';
+import { createWorkerPeers } from './peers.js';
 
 let app: App | null = null;
 let stopping = false;
@@ -54,7 +55,8 @@ async function start(config: Config, role: WorkerRole): Promise<void> {
     maxBans: config.state.maxBans,
     maxMitigations: config.state.maxMitigations,
   });
-  app = createApp(config, { log, state, originShares: workerCount(config), worker: { ...role, pid: process.pid }, reloader: askPrimaryToReload, clusterMetrics: askPrimaryForMetrics });
+  const peers = createWorkerPeers(role, send, (fn) => (process.on('message', fn), () => process.off('message', fn)));
+  app = createApp(config, { log, state, peers, originShares: workerCount(config), worker: { ...role, pid: process.pid }, reloader: askPrimaryToReload, clusterMetrics: askPrimaryForMetrics });
   try {
     await app.start();
     send({ rampart: 'app', op: 'ready', url: app.url(), pid: process.pid });

@@ -120,6 +120,7 @@ export async function startCluster(config: Config, opts: ClusterOptions = {}): P
       else if (msg.op === 'reload-request') port.send(reloadFor(msg.id));
       else if (msg.op === 'metrics-request') void gatherMetrics(msg.id, port);
       else if (msg.op === 'metrics-part') gathers.get(msg.id)?.(msg.json);
+      else if (msg.op === 'peer') relay(w, index, msg);
       else if (msg.op === 'ready') {
         live.get(w)!.ready = true;
         url ||= msg.url;
@@ -139,6 +140,16 @@ export async function startCluster(config: Config, opts: ClusterOptions = {}): P
       log.warn({ pid: was.pid, code, signal, replacingInMs: delay }, 'worker died; starting a replacement');
       setTimeout(() => !stopping && fork(was.index), delay).unref();
     });
+  }
+
+  /** A worker's peer message (src/app/peers.ts) to the other live workers, or to the recorder slot. */
+  function relay(from: Worker, index: number, msg: Extract<ToPrimaryApp, { op: 'peer' }>): void {
+    const out = { rampart: 'app', op: 'peer', from: index, topic: msg.topic, data: msg.data } satisfies ToWorkerApp;
+    for (const [w, x] of live) {
+      if (w === from || !x.ready || !w.isConnected()) continue;
+      if (msg.to === 'recorder' && x.index !== 1) continue;
+      w.send(out as never);
+    }
   }
 
   async function stop(): Promise<void> {

@@ -1,0 +1,62 @@
+// Messages between cluster workers, relayed by the primary: a worker sends a
+// topic's data to the other workers or to the recorder slot (1); the primary
+// forwards it untouched (cluster.ts). For once-a-tick exchanges (rate-limit
+// usage, evidence parts), never per request. Data crosses node:cluster IPC
+// with advanced serialization: plain objects and typed arrays, no functions.
+import type { PeerTarget, ToPrimaryApp, ToWorkerApp } from './cluster-protocol.js';
+import { isAppMessage } from './cluster-protocol.js';
+
+export type { PeerTarget } from './cluster-protocol.js';
+
+export interface Peers {
+  /** This worker's slot (1…count; a replacement keeps its slot) and the worker count. */
+  readonly index: number;
+  readonly count: number;
+  /** True in the slot that records incidents (1). */
+  readonly recorder: boolean;
+  /** Sends to the other live workers (default) or to the recorder; dropped when the primary is gone. Never echoed to the sender. */
+  send(topic: string, data: unknown, to?: PeerTarget): void;
+  /** Calls fn(data, fromSlot) for each message of `topic`; returns the unsubscribe function. */
+  on(topic: string, fn: (data: unknown, from: number) => void): () => void;
+}
+
+/** The worker side: `send` posts to the primary, `listen` subscribes to the primary's messages. */
+export function createWorkerPeers(role: { index: number; count: number; recorder: boolean }, send: (m: ToPrimaryApp) => void, listen: (fn: (m: unknown) => void) => () => void): Peers & { close(): void } {
+  const subs = new Map<string, ((data: unknown, from: number) => void)[]>();
+  const off = listen((raw) => {
+    if (!isAppMessage(raw) || raw.op !== 'peer') return;
+    const m = raw as Extract<ToWorkerApp, { op: 'peer' }>;
+    const fns = subs.get(m.topic);
+    if (!fns) return;
+    for (const fn of fns.slice()) {
+      try {
+        fn(m.data, m.from);
+      } catch {
+        // a listener's bug must not take the worker's message loop down
+      }
+    }
+  });
+  return {
+    index: role.index,
+    count: role.count,
+    recorder: role.recorder,
+    send(topic, data, to = 'others') {
+      if (to === 'recorder' && role.recorder) return;
+      try {
+        send({ rampart: 'app', op: 'peer', to, topic, data });
+      } catch {
+        // the primary is gone; the worker is about to drain
+      }
+    },
+    on(topic, fn) {
+      const fns = subs.get(topic) ?? [];
+      fns.push(fn);
+      subs.set(topic, fns);
+      return () => {
+        const i = fns.indexOf(fn);
+        if (i >= 0) fns.splice(i, 1);
+      };
+    },
+    close: off,
+  };
+}
