@@ -29,6 +29,8 @@ import { createAttribution } from '../detector/attribution.js';
 import { createEvidence, type Evidence } from '../control/incidents.js';
 import { createIncidentIds } from '../control/incidents-ids.js';
 import type { Peers } from './peers.js';
+import { createLimitPeers, type PeerSync } from './limits-peers.js';
+import { createEvidencePeers } from './evidence-peers.js';
 
 export interface AppOptions {
   log?: Logger;
@@ -132,6 +134,12 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
     bannedRefusal: rawRefusal(ACCEPT_VERDICT),
     now: clock.now,
   });
+  // Cluster workers: rate-limit usage shared with the other workers, evidence parts sent to the recorder.
+  const peerSyncs: PeerSync[] = [];
+  if (opts.peers) {
+    peerSyncs.push(createLimitPeers({ peers: opts.peers, now: clock.now, log, policy: () => graph.policy }));
+    if (evidence) peerSyncs.push(createEvidencePeers({ peers: opts.peers, now: clock.now, log, evidence }));
+  }
   // A new ban closes the connections its address already holds (slowloris sockets, keep-alives).
   const unfollowBans = followBans(guard, state);
   const hooks: ListenerHooks = {
@@ -187,6 +195,7 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
       deadlines.tick(now);
       evidence?.tick(now); // after the detector: this second's events are in; one store transaction
       traffic.tick(now);
+      for (let i = 0; i < peerSyncs.length; i++) peerSyncs[i].tick(now);
     }, 1000);
     tick.unref();
     checkOrigin(c.origin, log);
@@ -194,6 +203,7 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
 
   async function stop(): Promise<void> {
     if (tick) clearInterval(tick);
+    for (const p of peerSyncs) p.close();
     unfollowBans();
     await control.stop();
     const servers = [http, tls].filter((s): s is AnyServer => s !== null);
