@@ -73,3 +73,46 @@ test('bad rates are refused', () => {
   assert.throws(() => createTokenBuckets({ capacity: 1, rate: 0, burst: 1 }), /rate/);
   assert.throws(() => createTokenBuckets({ capacity: 1, rate: 1, burst: 0.5 }), /burst/);
 });
+
+test('debit: charges like a take but never refuses, creates the key, stops one second past empty', () => {
+  const b = createTokenBuckets({ capacity: 16, rate: 10, burst: 20 });
+  const t = 1_000_000;
+  assert.equal(b.debit(3, t, 5, 10, 20), 5, 'an unknown key is created and charged');
+  assert.equal(b.size(), 1);
+  assert.equal(b.remaining(3, t, 10, 20), 15);
+  assert.equal(b.debit(3, t, 15, 10, 20), 15, 'down to empty');
+  assert.ok(b.takeWith(3, t, 1, 10, 20) > 0, 'an empty bucket refuses the next take');
+  assert.equal(b.debit(3, t, 100, 10, 20), 10, 'only one second of refill (10 tokens) past empty');
+  assert.equal(b.remaining(3, t, 10, 20), -10);
+  assert.equal(b.debit(3, t, 1, 10, 20), 0, 'at the cap nothing more is charged');
+  assert.equal(b.takeWith(3, t, 1, 10, 20), 1100, 'the next token in 1.1 s: one second of debt + one interval');
+  assert.equal(b.takeWith(3, t + 1100, 1, 10, 20), 0, 'refills at the rate after the debt');
+});
+
+test('debit: a refilled bucket is charged from full; a custom debt bound; debits are not reported as heavy takes', () => {
+  const b = createTokenBuckets({ capacity: 16, rate: 1, burst: 4 });
+  const notes: number[][] = [];
+  b.watch({ note: (key, cost, rate, burst) => notes.push([key, cost, rate, burst]) });
+  b.debit(8, 0, 4, 1, 4, 0);
+  assert.equal(b.debit(8, 0, 1, 1, 4, 0), 0, 'maxDebtMs 0: never past empty');
+  assert.equal(b.remaining(8, 10_000, 1, 4), 4, 'refilled after 10 s, not more than the burst');
+  assert.equal(b.debit(8, 10_000, 2, 1, 4, 0), 2);
+  assert.deepEqual(notes, [], 'debits are other workers’ usage, never re-reported');
+});
+
+test('watch: only takes that leave the bucket past half its burst are reported', () => {
+  const b = createTokenBuckets({ capacity: 16, rate: 1, burst: 10 });
+  const notes: number[][] = [];
+  b.watch({ note: (key, cost, rate, burst) => notes.push([key, cost, rate, burst]) });
+  for (let i = 0; i < 5; i++) b.take(0xfffffff0, 0); // half the burst: not yet
+  assert.deepEqual(notes, []);
+  b.take(0xfffffff0, 0);
+  b.takeWith(0xfffffff0, 0, 2, 1, 10);
+  assert.deepEqual(notes, [[0xfffffff0, 1, 1, 10], [0xfffffff0, 2, 1, 10]]);
+  for (let i = 0; i < 5; i++) b.take(1, 0);
+  b.take(0xfffffff0, 0, 5); // refused: nothing taken, nothing reported
+  assert.equal(notes.length, 2);
+  b.watch(null);
+  b.take(0xfffffff0, 0);
+  assert.equal(notes.length, 2, 'unwatched');
+});

@@ -3,7 +3,9 @@
 // the bucket is full again. An entry past its tat equals a full bucket, so it
 // expires then by itself: idle clients cost nothing after `burst / rate` s.
 // Memory ceiling: lruBytes(capacity) (≤ 40 B per tracked key). Hot path:
-// O(1), no allocation. Not a sliding-window counter; not shared across nodes.
+// O(1), no allocation. Not a sliding-window counter; not shared across nodes
+// by itself: cluster workers exchange their heavy takes (watch) once a second
+// and charge each other's with debit() (policy/limits-usage.ts).
 //
 // Trade-off of the bound: when more keys are active than `capacity`, the
 // least recently seen one is evicted and its bucket forgotten; if it comes
@@ -23,6 +25,24 @@ export interface TokenBucketOptions {
   burst: number;
 }
 
+/**
+ * Told of the takes that leave a bucket past half its burst: the keys that
+ * consume notably (a person's bucket never gets there). Called on the hot
+ * path, so it must be O(1) and allocate nothing.
+ */
+export interface HeavyTakeSink {
+  note(key: number, cost: number, rate: number, burst: number): void;
+}
+
+/**
+ * How far past empty debit() may push a bucket: one second of refill. Capping
+ * at empty would not do: a flood keeps each worker's bucket at empty by
+ * itself, so every debit would be lost and each worker would still refill at
+ * `rate` (N workers, N× the limit). With one second of debt the others' usage
+ * of the last tick always fits, and a client is refused at most 1 s longer.
+ */
+export const DEBIT_MAX_DEBT_MS = 1000;
+
 export interface TokenBuckets {
   readonly capacity: number;
   /** Ceiling of this table's memory in bytes. */
@@ -31,7 +51,16 @@ export interface TokenBuckets {
   take(key: number, nowMs: number, cost?: number): number;
   /** Same with a rate/burst of the caller's (several limits can share one table). */
   takeWith(key: number, nowMs: number, cost: number, rate: number, burst: number): number;
-  /** Tokens left for `key` now under rate/burst (a full bucket when unknown). */
+  /**
+   * Charges `cost` tokens used elsewhere (another worker): advances the tat
+   * like a take but never refuses, creates the key if absent, and never
+   * pushes the bucket more than `maxDebtMs` of refill past empty
+   * (tat ≤ now + burst/rate s + maxDebtMs). Returns the tokens charged.
+   */
+  debit(key: number, nowMs: number, cost: number, rate: number, burst: number, maxDebtMs?: number): number;
+  /** Sets (or with null removes) the sink told of heavy takes (takes leaving the bucket past half its burst). */
+  watch(sink: HeavyTakeSink | null): void;
+  /** Tokens left for `key` now under rate/burst (a full bucket when unknown; below 0 while a debit's debt lasts). */
   remaining(key: number, nowMs: number, rate?: number, burst?: number): number;
   size(): number;
   evictions(): number;
@@ -44,6 +73,7 @@ export function createTokenBuckets(opts: TokenBucketOptions): TokenBuckets {
 
   const vals = lru.values;
   const exps = lru.expiries;
+  let sink: HeavyTakeSink | null = null;
 
   function takeWith(key: number, now: number, cost: number, rate: number, burst: number): number {
     const interval = 1000 / rate;
@@ -56,7 +86,23 @@ export function createTokenBuckets(opts: TokenBucketOptions): TokenBuckets {
     if (s === 0) s = lru.acquire(key, now, next);
     vals[s] = next;
     exps[s] = next;
+    // Past half its burst: this key consumes notably (one compare for everyone else).
+    if (sink !== null && next - now > burst * interval * 0.5) sink.note(key, cost, rate, burst);
     return 0;
+  }
+
+  function debit(key: number, now: number, cost: number, rate: number, burst: number, maxDebtMs = DEBIT_MAX_DEBT_MS): number {
+    const interval = 1000 / rate;
+    let s = lru.find(key, now);
+    let tat = s === 0 ? now : vals[s];
+    if (tat < now) tat = now;
+    const cap = now + burst * interval + maxDebtMs;
+    const next = Math.min(tat + cost * interval, cap);
+    if (!(next > tat)) return 0;
+    if (s === 0) s = lru.acquire(key, now, next);
+    vals[s] = next;
+    exps[s] = next;
+    return (next - tat) / interval;
   }
 
   return {
@@ -64,6 +110,10 @@ export function createTokenBuckets(opts: TokenBucketOptions): TokenBuckets {
     bytes: lruBytes(opts.capacity),
     take: (key, now, cost = 1) => takeWith(key, now, cost, opts.rate, opts.burst),
     takeWith,
+    debit,
+    watch(s) {
+      sink = s;
+    },
     remaining(key, now, rate = opts.rate, burst = opts.burst) {
       const tat = lru.get(key, now, now);
       return burst - Math.max(0, tat - now) * (rate / 1000);
