@@ -4,6 +4,8 @@
 // start afresh with each incident (newEpoch). Not a judgement on whether the
 // origin was right to answer: only what passed through the shield.
 // Memory ceiling: 2 × clients × ~120 B (+ labels) + 4 KiB HLL; observe() O(1).
+// part() exports the top rows with their ID bitmaps and the HLL registers so
+// that cluster workers' watches merge into one (control/evidence-merge.ts).
 import { mix32 } from '../core/hash.js';
 import { HyperLogLog } from '../core/hyperloglog.js';
 import { createLru, type Lru } from '../core/lru.js';
@@ -49,6 +51,22 @@ export interface ExposureSnapshot {
 }
 
 const BITMAP_WORDS = 16; // 512 bits per key: linear counting up to a few thousand IDs
+
+/** A snapshot that merges with other workers': each row's ID bitmap (BITMAP_WORDS words, OR-able) and the total's HLL registers. */
+export interface ExposurePart {
+  snapshot: ExposureSnapshot;
+  clientBits: Uint32Array[];
+  prefixBits: Uint32Array[];
+  ids: Uint8Array;
+}
+
+/** Distinct IDs estimated from a row's 512-bit bitmap (linear counting). */
+export function distinctOfBits(bits: Uint32Array, offset = 0): number {
+  let zeros = 0;
+  for (let w = 0; w < BITMAP_WORDS; w++) zeros += 32 - popcount(bits[offset + w]);
+  if (zeros === 0) return 512 * Math.log(512);
+  return Math.round(-512 * Math.log(zeros / 512));
+}
 
 class Table {
   readonly lru: Lru;
@@ -101,10 +119,10 @@ class Table {
     this.bits[s * BITMAP_WORDS + (b >>> 5)] |= 1 << (b & 31);
   }
   distinct(s: number): number {
-    let zeros = 0;
-    for (let w = 0; w < BITMAP_WORDS; w++) zeros += 32 - popcount(this.bits[s * BITMAP_WORDS + w]);
-    if (zeros === 0) return 512 * Math.log(512);
-    return Math.round(-512 * Math.log(zeros / 512));
+    return distinctOfBits(this.bits, s * BITMAP_WORDS);
+  }
+  bitsOf(s: number): Uint32Array {
+    return this.bits.slice(s * BITMAP_WORDS, (s + 1) * BITMAP_WORDS);
   }
   reset(): void {
     this.lru.clear();
@@ -138,6 +156,8 @@ export interface Exposure {
   observe(ctx: ExposureObserved): void;
   newEpoch(): void;
   snapshot(limit?: number): ExposureSnapshot;
+  /** The snapshot with what a merge needs (ID bitmaps per row, HLL registers); once a tick in a cluster worker. */
+  part(limit?: number): ExposurePart;
 }
 
 export function createExposure(o: { clients: number; enumerationIds: number; now(): number }): Exposure {
@@ -147,8 +167,8 @@ export function createExposure(o: { clients: number; enumerationIds: number; now
   let t = { requests: 0, ok: 0, verified: 0, verifiedOk: 0, bytes: 0, okBytes: 0 };
   let evictBase = 0;
 
-  function rows(tb: Table, limit: number): ExposureRow[] {
-    const out: ExposureRow[] = [];
+  function rows(tb: Table, limit: number, bits?: Uint32Array[]): ExposureRow[] {
+    const out: (ExposureRow & { slot: number })[] = [];
     for (let s = 1; s < tb.req.length; s++) {
       if (tb.req[s] === 0) continue;
       const distinct = tb.distinct(s);
@@ -160,10 +180,31 @@ export function createExposure(o: { clients: number; enumerationIds: number; now
       const othersOk = t.ok - tb.ok[s];
       const othersMean = othersOk > 0 ? (t.okBytes - tb.bytes[s]) / othersOk : 0;
       if (othersMean > 0 && tb.req[s] >= 5 && mb > 3 * othersMean) flags.push('unusual response size');
-      out.push({ who: tb.labels[s], requests: tb.req[s], ok: tb.ok[s], s4xx: tb.s4[s], s5xx: tb.s5[s], verified: tb.ver[s], distinctIds: distinct, longestWalk: tb.best[s] + (tb.best[s] > 0 ? 1 : 0), meanBytes: Math.round(mb), flags });
+      out.push({ slot: s, who: tb.labels[s], requests: tb.req[s], ok: tb.ok[s], s4xx: tb.s4[s], s5xx: tb.s5[s], verified: tb.ver[s], distinctIds: distinct, longestWalk: tb.best[s] + (tb.best[s] > 0 ? 1 : 0), meanBytes: Math.round(mb), flags });
     }
     out.sort((a, b) => b.distinctIds - a.distinctIds || b.requests - a.requests);
-    return out.slice(0, limit);
+    const top = out.slice(0, limit);
+    if (bits) for (const r of top) bits.push(tb.bitsOf(r.slot));
+    return top.map(({ slot: _, ...r }) => r);
+  }
+
+  function snapshot(limit: number, clientBits?: Uint32Array[], prefixBits?: Uint32Array[]): ExposureSnapshot {
+    const meanBytes = t.ok > 0 ? t.okBytes / t.ok : 0;
+    const prefixRows = rows(prefixes, Math.ceil(limit / 2), prefixBits).map((r) => ({ ...r, who: prefixOf(r.who) }));
+    return {
+      requests: t.requests,
+      ok: t.ok,
+      verifiedRequests: t.verified,
+      verifiedOk: t.verifiedOk,
+      unverifiedOk: t.ok - t.verifiedOk,
+      distinctIds: t.ok === 0 ? 0 : Math.max(1, Math.round(ids.count())),
+      meanBytes: Math.round(meanBytes),
+      clients: rows(clients, limit, clientBits),
+      prefixes: prefixRows,
+      tracked: clients.lru.size(),
+      dropped: clients.lru.evictions() - evictBase,
+      enumerationThreshold: o.enumerationIds,
+    };
   }
 
   return {
@@ -195,23 +236,12 @@ export function createExposure(o: { clients: number; enumerationIds: number; now
       t = { requests: 0, ok: 0, verified: 0, verifiedOk: 0, bytes: 0, okBytes: 0 };
       evictBase = clients.lru.evictions();
     },
-    snapshot(limit = 100) {
-      const meanBytes = t.ok > 0 ? t.okBytes / t.ok : 0;
-      const prefixRows = rows(prefixes, Math.ceil(limit / 2)).map((r) => ({ ...r, who: prefixOf(r.who) }));
-      return {
-        requests: t.requests,
-        ok: t.ok,
-        verifiedRequests: t.verified,
-        verifiedOk: t.verifiedOk,
-        unverifiedOk: t.ok - t.verifiedOk,
-        distinctIds: t.ok === 0 ? 0 : Math.max(1, Math.round(ids.count())),
-        meanBytes: Math.round(meanBytes),
-        clients: rows(clients, limit),
-        prefixes: prefixRows,
-        tracked: clients.lru.size(),
-        dropped: clients.lru.evictions() - evictBase,
-        enumerationThreshold: o.enumerationIds,
-      };
+    snapshot: (limit = 100) => snapshot(limit),
+    part(limit = 100) {
+      const clientBits: Uint32Array[] = [];
+      const prefixBits: Uint32Array[] = [];
+      const snap = snapshot(limit, clientBits, prefixBits);
+      return { snapshot: snap, clientBits, prefixBits, ids: ids.registers() };
     },
   };
 }

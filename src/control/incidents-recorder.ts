@@ -2,6 +2,8 @@
 // writes them with their per-second samples once per tick, in one transaction.
 // Also resumes an incident left open by a restart (or closes it at its last
 // second when the attack does not come back within resume_window).
+// Cluster: merges the other workers' evidence parts (evidence-parts.ts) into
+// the record; in the other workers, part() is what they send the recorder.
 // Bounded: one open record (≤ 1000 mitigations, top lists of 20), a 60 s ring.
 import { hostname } from 'node:os';
 import type { DetectorEvent, Signature, SignatureItem } from '../detector/events.js';
@@ -12,12 +14,16 @@ import type { Exposure } from './exposure.js';
 import type { IncidentStore } from './incidents-store.js';
 import type { AttributionRecord, ImpactTotals, IncidentRecord, Sample } from './incidents-types.js';
 import { createGlobalFigures } from './incidents-global.js';
+import { addImpact, mergeAttribution, mergeBefore, mergeExposure, MERGED_NOTE, type AttributionPart, type EvidencePart } from './evidence-merge.js';
+import type { EvidenceParts } from './evidence-parts.js';
+import type { ExposurePart } from './exposure.js';
 
 export interface AttributionView {
   newEpoch(): void;
   endEpoch(): void;
   snapshot(limit?: number): AttributionSnapshot;
   closeSecond(): ImpactSecond;
+  sourceSketch?(): Uint8Array;
 }
 
 export interface RecorderOptions {
@@ -37,9 +43,15 @@ export interface RecorderOptions {
   global?: ((second: number) => Record<string, number> | null) | null;
   /** false: keep records in memory (status, dashboard) but never write them: another worker records for this data_dir. */
   write?: boolean;
+  /** Cluster recorder: the other workers' latest evidence parts, merged into the record. */
+  peers?: EvidenceParts | null;
 }
 
 const BEFORE_S = 60;
+/** After attack_end: the record is figured again with parts that come late (another worker's last second, its own end later). */
+const LATE_MS = 10_000;
+/** After attack_end a worker still sends its (frozen) part this long: its last second reaches the recorder. */
+const SEND_AFTER_END_MS = 2000;
 const MAX_MITIGATIONS = 1000;
 const zero = (): ImpactTotals => ({ requests: 0, served: 0, originMsSum: 0, originCount: 0 });
 const addTo = (a: ImpactTotals, b: ImpactTotals) => ((a.requests += b.requests), (a.served += b.served), (a.originMsSum += b.originMsSum), (a.originCount += b.originCount));
@@ -64,6 +76,8 @@ export interface Recorder {
   active(): IncidentRecord | null;
   /** Writes what is pending; `final` (stop()) also writes samples still waiting for global sums. */
   flush(now: number, final?: boolean): void;
+  /** This worker's evidence part of the open (or just ended) incident, for the recorder; null when there is none. */
+  part(now: number): EvidencePart | null;
 }
 
 export function createRecorder(o: RecorderOptions): Recorder {
@@ -85,6 +99,11 @@ export function createRecorder(o: RecorderOptions): Recorder {
     if (globals) globals.setTotals(r, local);
     else r.totals = { ...local, distinctSources: Math.max(r.totals.distinctSources, local.distinctSources) };
   };
+  /** The incident that just ended: own figures frozen at its end, merged again with parts that come late. */
+  let recent: { r: IncidentRecord; id: string; endedAt: number; att: AttributionPart | null; exp: ExposurePart | null } | null = null;
+  /** This worker's minute before the incident; null for a resumed record (its stored figures already hold the merge). */
+  let ownBefore: IncidentRecord['impact']['before'] | null = null;
+  const ownAttribution = (): AttributionPart | null => (o.attribution ? { snapshot: o.attribution.snapshot(50), sketch: o.attribution.sourceSketch?.() ?? null } : null);
   const settle = (now: number, all: boolean) => globals?.settle(now, all, (r, s) => (dirty.add(r), samples.push({ id: r.id, s })));
 
   /** A closed incident of this store that the shared slot names again: the attack came back to this node within the slot's ttl. */
@@ -132,6 +151,9 @@ export function createRecorder(o: RecorderOptions): Recorder {
     cur.enforcement = e.enforcement;
     cur.licences = o.licences;
     challengeAtStart = o.challenge();
+    ownBefore = resumable ? null : structuredClone(cur.impact.before);
+    recent = null;
+    o.peers?.keepOnly(e.incidentId);
     o.attribution?.newEpoch();
     o.exposure?.newEpoch();
     dirty.add(cur);
@@ -141,13 +163,35 @@ export function createRecorder(o: RecorderOptions): Recorder {
     return cur !== null && alias !== null && e.incidentId === alias.from ? cur : null;
   }
 
-  function finishFigures(r: IncidentRecord): void {
-    if (o.attribution) r.attribution = merge(priorAttribution, o.attribution.snapshot(50), o.asnName);
-    if (o.exposure) r.exposure = o.exposure.snapshot(100);
+  /** Attribution, exposure and the minute before: this worker's figures merged with the other workers' parts. */
+  function mergeFigures(r: IncidentRecord, own: { att: AttributionPart | null; exp: ExposurePart | null }, id: string): void {
+    const parts = o.peers?.parts(id) ?? [];
+    if (own.att) r.attribution = merge(priorAttribution, parts.length ? mergeAttribution([own.att, ...parts.flatMap((p) => (p.attribution ? [p.attribution] : []))], 50) : own.att.snapshot, o.asnName);
+    const exps = parts.flatMap((p) => (p.exposure ? [p.exposure] : []));
+    if (own.exp) r.exposure = exps.length ? mergeExposure([own.exp, ...exps], 100) : own.exp.snapshot;
+    if (parts.length) {
+      if (ownBefore) r.impact.before = mergeBefore(ownBefore, parts);
+      if (!r.notes.includes(MERGED_NOTE)) r.notes.push(MERGED_NOTE);
+    }
+  }
+
+  function finishFigures(r: IncidentRecord, own = { att: ownAttribution(), exp: o.exposure?.part(100) ?? null }): void {
+    mergeFigures(r, own, alias?.from ?? r.id);
     const c = o.challenge();
     r.indicators.challengesSolved = Math.max(0, c.solved - challengeAtStart.solved);
     r.indicators.challengesIssued = Math.max(0, c.issued - challengeAtStart.issued);
     r.classification = classifyRecord(r);
+  }
+
+  /** Parts of the ended incident that came after its end: folded and merged again, for LATE_MS. */
+  function figureLate(x: NonNullable<typeof recent>, now: number): void {
+    if (now - x.endedAt > LATE_MS) return void (recent = null);
+    const imp = o.peers!.takeImpact(x.id);
+    if (imp) (addTo(x.r.impact.during.verified, imp.verified), addTo(x.r.impact.during.others, imp.others), (x.r.indicators.browserLike += imp.browserLike), (x.r.indicators.unverified += imp.others.requests));
+    const had = JSON.stringify([x.r.attribution, x.r.exposure, x.r.impact]);
+    mergeFigures(x.r, x, x.id);
+    x.r.classification = classifyRecord(x.r);
+    if (JSON.stringify([x.r.attribution, x.r.exposure, x.r.impact]) !== had) dirty.add(x.r);
   }
 
   return {
@@ -189,15 +233,20 @@ export function createRecorder(o: RecorderOptions): Recorder {
         setTotals(r, e.totals);
         if (tops.empty) r.top = topsOf(e.signature);
         r.status = 'closed';
-        finishFigures(r);
+        recent = { r, id: e.incidentId, endedAt: r.endedAt, att: ownAttribution(), exp: o.exposure?.part(100) ?? null };
+        finishFigures(r, recent);
         o.attribution?.endEpoch();
         cur = null;
         alias = null;
       }
     },
     tick(now) {
-      const imp = o.attribution ? o.attribution.closeSecond() : null;
+      const own = o.attribution ? o.attribution.closeSecond() : null;
       const r = cur;
+      // Other workers' impact seconds since the last tick fold into this one (a late part: the next one).
+      const peerImp = o.peers && alias && r !== null ? o.peers.takeImpact(alias.from) : null;
+      const imp = own && peerImp ? addImpact(structuredClone(own), peerImp) : own;
+      if (recent && o.peers && cur === null) figureLate(recent, now);
       if (r !== null && r.status === 'open') {
         if (imp) {
           addTo(r.impact.during.verified, imp.verified);
@@ -211,8 +260,8 @@ export function createRecorder(o: RecorderOptions): Recorder {
         else samples.push({ id: r.id, s: sample });
         if (r.totals.seconds % 5 === 0) finishFigures(r); // figures of an open incident stay current in the store
         dirty.add(r);
-      } else if (imp) {
-        before.push(imp);
+      } else if (own) {
+        before.push(own);
         if (before.length > BEFORE_S) before.shift();
       }
       pendingSample = null;
@@ -228,6 +277,22 @@ export function createRecorder(o: RecorderOptions): Recorder {
       suspended = suspended.filter((s) => s.status === 'open');
       settle(now, false);
       this.flush(now);
+    },
+    part(now) {
+      const live = cur !== null && alias !== null;
+      const late = !live && recent !== null && now - recent.endedAt <= SEND_AFTER_END_MS;
+      if (!live && !late) return null;
+      const r = live ? cur! : recent!.r;
+      const exp = live ? (o.exposure?.part(100) ?? null) : recent!.exp;
+      const d = r.impact.during;
+      return {
+        incident: live ? alias!.from : recent!.id,
+        pid: process.pid,
+        attribution: live ? ownAttribution() : recent!.att,
+        exposure: exp && exp.snapshot.requests > 0 ? exp : null,
+        during: { verified: { ...d.verified }, others: { ...d.others }, browserLike: r.indicators.browserLike },
+        before: r.impact.before,
+      };
     },
     flush(now, final = false) {
       if (final) settle(now, true);

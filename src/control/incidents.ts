@@ -12,6 +12,8 @@ import { ApiError } from './admin-errors.js';
 import type { AdminRoute } from './admin-types.js';
 import { createExposure, type Exposure } from './exposure.js';
 import { createRecorder, type AttributionView, type Recorder } from './incidents-recorder.js';
+import { createEvidenceParts } from './evidence-parts.js';
+import type { EvidencePart } from './evidence-merge.js';
 import { openIncidentStore, type IncidentStore } from './incidents-store.js';
 import { checkFormat, CONTENT_TYPES, findReport, render, ReportError } from './report-render.js';
 
@@ -39,6 +41,10 @@ export interface Evidence {
   onEvent(e: DetectorEvent): void;
   tick(now: number): void;
   active(): { id: string; startedAt: number; verdict: string } | null;
+  /** Cluster worker that does not write: its part of the open incident's evidence, for the recorder (null: none). */
+  part(now: number): EvidencePart | null;
+  /** Cluster recorder: another worker's part (from its slot), merged into the record; ignored where this process does not write. */
+  absorb(slot: number, part: EvidencePart, now: number): void;
   close(): void;
 }
 
@@ -54,7 +60,8 @@ export function createEvidence(o: EvidenceOptions): Evidence {
     if (names === null) names = o.asnNamesFile && existsSync(o.asnNamesFile) ? (JSON.parse(readFileSync(o.asnNamesFile, 'utf8')) as Record<string, string>) : {};
     return names[asn] ?? '';
   };
-  const recorder: Recorder = createRecorder({ store, attribution: o.attribution, exposure, resumeWindowMs: c.resumeWindow, licences: o.licences, challenge: o.challenge, asnName, onError: (err) => o.log.error({ err }, 'incident store write failed'), global: o.global ?? null, write: writer });
+  const parts = writer ? createEvidenceParts() : null;
+  const recorder: Recorder = createRecorder({ peers: parts, store, attribution: o.attribution, exposure, resumeWindowMs: c.resumeWindow, licences: o.licences, challenge: o.challenge, asnName, onError: (err) => o.log.error({ err }, 'incident store write failed'), global: o.global ?? null, write: writer });
   let lastPrune = o.now();
   const report = (id: string, format: string | null) => {
     try {
@@ -93,6 +100,8 @@ export function createEvidence(o: EvidenceOptions): Evidence {
       const r = recorder.active();
       return r ? { id: r.id, startedAt: r.startedAt, verdict: r.classification?.verdict ?? '' } : null;
     },
+    part: (now) => recorder.part(now),
+    absorb: (slot, part, now) => parts?.put(slot, part, now),
     close() {
       recorder.flush(o.now(), true);
       store.close();

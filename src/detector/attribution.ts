@@ -4,9 +4,11 @@
 // one per incident), plus per-second impact figures split into verified or
 // known clients (a pass, token or session; or an address seen ≥ 3–6 s before
 // the incident, in generations that freeze while one runs) and all others.
-// Memory ceiling: ~1.3 MiB (seen-set 512 KiB, known generations 3 × 256 KiB, tables ~40 KiB).
+// Memory ceiling: ~1.3 MiB (seen-set 512 KiB, known generations 3 × 256 KiB, tables ~40 KiB,
+// a 4 KiB HyperLogLog of the epoch's sources that cluster workers merge: control/evidence-merge.ts).
 // observe(): O(1) plus an O(log 256) heap step; no allocation.
 import { mix32 } from '../core/hash.js';
+import { HyperLogLog } from '../core/hyperloglog.js';
 import { SpaceSaving } from '../core/space-saving.js';
 
 /** The request fields read (RequestContext fits). */
@@ -67,6 +69,8 @@ export interface Attribution {
   snapshot(limit?: number): AttributionSnapshot;
   /** The impact figures of the second just closed; resets them. Called once per tick. */
   closeSecond(): ImpactSecond;
+  /** HyperLogLog registers (p=12) of the epoch's distinct sources: merged with other workers' for a union count. */
+  sourceSketch(): Uint8Array;
 }
 
 const COUNTRY_SLOTS = 677;
@@ -99,6 +103,7 @@ export function createAttribution(): Attribution {
   let noAsnReq = 0;
   let noAsnSrc = 0;
   let sec = zeroImpact();
+  const sketch = new HyperLogLog(12);
 
   return {
     observe(ctx) {
@@ -107,11 +112,13 @@ export function createAttribution(): Attribution {
       creq[ci]++;
       if (ctx.asn > 0) asnReq.offer(ctx.asn, 1);
       else noAsnReq++;
-      const h = mix32(ctx.clientKey) & (SEEN_BITS - 1);
+      const mixed = mix32(ctx.clientKey);
+      const h = mixed & (SEEN_BITS - 1);
       const bit = 1 << (h & 7);
       if ((seen[h >>> 3] & bit) === 0) {
         seen[h >>> 3] |= bit;
         sources++;
+        sketch.add(mixed);
         csrc[ci]++;
         if (ctx.asn > 0) asnSrc.offer(ctx.asn, 1);
         else noAsnSrc++;
@@ -138,6 +145,7 @@ export function createAttribution(): Attribution {
       seen.fill(0);
       asnReq.clear();
       asnSrc.clear();
+      sketch.clear();
       requests = sources = noAsnReq = noAsnSrc = 0;
       learning = false;
       fresh.fill(0); // addresses of the attack's first seconds never become known
@@ -160,6 +168,7 @@ export function createAttribution(): Attribution {
       sec = zeroImpact();
       return s;
     },
+    sourceSketch: () => sketch.registers(),
     snapshot(limit = 50) {
       const countries: ShareRow[] = [];
       for (let i = 1; i < COUNTRY_SLOTS; i++) if (creq[i] > 0) countries.push({ key: codeOf(i), requests: creq[i], sources: csrc[i] });
