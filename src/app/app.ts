@@ -20,6 +20,9 @@ import type { CacheStats } from '../cache/stage.js';
 import type { AdmissionStats } from '../proxy/admission.js';
 import { createLogger, type Logger } from './logger.js';
 import { createDetector, type Detector } from '../detector/detector.js';
+import { createRemoteDetector } from '../detector/remote.js';
+import type { DetectorEvent, DetectorSnapshot } from '../detector/events.js';
+import type { WindowPart } from '../detector/window-part.js';
 import { createControl, type Control, type ControlSettings } from '../control/control.js';
 import { loadConfigFile } from '../config/load.js';
 import { rampartVersion } from '../control/version.js';
@@ -51,6 +54,14 @@ export interface AppOptions {
   clusterMetrics?: () => Promise<string>;
   /** Set in a cluster worker: messages to the other workers, relayed by the primary (src/app/peers.ts). */
   peers?: Peers | null;
+  /** Set in a cluster worker: the detector runs in the primary; this process sends its seconds and gets events back. */
+  detectorLink?: DetectorLink | null;
+}
+
+export interface DetectorLink {
+  send(part: WindowPart): void;
+  /** Subscribes to the primary's detector output; returns the unsubscribe function. */
+  listen(deliver: (events: DetectorEvent[], snapshot: DetectorSnapshot) => void): () => void;
 }
 
 export interface App {
@@ -87,7 +98,15 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
   let inflight = 0;
   const observers: Observer[] = [() => inflight--, ...(opts.observers ?? [])];
   const state = opts.state ?? createState(initial, clock.now, log);
-  const detector = initial.detector.enabled ? createDetector(initial.detector, { state, onListenerError: (err) => log.error({ err }, 'detector event listener failed') }) : null;
+  const onListenerError = (err: unknown) => log.error({ err }, 'detector event listener failed');
+  let unlinkDetector = () => {};
+  let detector: Detector | null = null;
+  if (initial.detector.enabled && opts.detectorLink) {
+    // Cluster worker: the primary runs the one detector over every worker's seconds.
+    const remote = createRemoteDetector({ send: opts.detectorLink.send, onListenerError });
+    unlinkDetector = opts.detectorLink.listen(remote.deliver);
+    detector = remote;
+  } else if (initial.detector.enabled) detector = createDetector(initial.detector, { state, onListenerError });
   if (detector) observers.push(detector.observe);
   // Shared state (cluster workers, redis nodes): one incident id and global headline figures; one writer per data_dir.
   const shared = opts.worker !== undefined || initial.state.backend === 'redis';
@@ -204,6 +223,7 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
   async function stop(): Promise<void> {
     if (tick) clearInterval(tick);
     for (const p of peerSyncs) p.close();
+    unlinkDetector();
     unfollowBans();
     await control.stop();
     const servers = [http, tls].filter((s): s is AnyServer => s !== null);

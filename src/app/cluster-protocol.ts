@@ -2,6 +2,8 @@
 // (cluster-worker.ts) about the app itself; state messages are separate
 // (src/state/ipc.ts). Sent with node:cluster's advanced serialization.
 import type { Config } from '../config/schema.js';
+import type { DetectorEvent, DetectorSnapshot } from '../detector/events.js';
+import type { WindowPart } from '../detector/window-part.js';
 
 /** Who a worker is: its slot (1…count, kept by a replacement), the worker count, and whether it writes the incident store. */
 export interface WorkerRole {
@@ -21,6 +23,8 @@ export type ToWorkerApp =
   /** The primary gathers every worker's metric samples (prom-client JSON) for one GET /metrics. */
   | { rampart: 'app'; op: 'metrics-collect'; id: number }
   | { rampart: 'app'; op: 'metrics'; id: number; text?: string; error?: string }
+  /** The primary's detector after each tick: its events in order, then its snapshot (src/app/cluster-detector.ts). */
+  | { rampart: 'app'; op: 'detector'; events: DetectorEvent[]; snapshot: DetectorSnapshot }
   /** Relayed from the worker in slot `from` (src/app/peers.ts). */
   | { rampart: 'app'; op: 'peer'; from: number; topic: string; data: unknown }
   | ReloadReply;
@@ -33,6 +37,8 @@ export type ToPrimaryApp =
   | { rampart: 'app'; op: 'reload-request'; id: number }
   | { rampart: 'app'; op: 'metrics-request'; id: number }
   | { rampart: 'app'; op: 'metrics-part'; id: number; json: object[] }
+  /** This worker's closed second, for the primary's detector. */
+  | { rampart: 'app'; op: 'detector-part'; part: WindowPart }
   /** For the other live workers, or for the recorder slot (1) alone; the primary relays it as is. */
   | { rampart: 'app'; op: 'peer'; to: PeerTarget; topic: string; data: unknown };
 

@@ -8,7 +8,9 @@ import type { Config } from '../config/schema.js';
 import { createWorkerState } from '../state/index.js';
 import { createApp, type App } from './app.js';
 import { workerCount } from './cluster.js';
-import { isAppMessage, type ReloadReply, type ToWorkerApp, type WorkerRole } from './cluster-protocol.js';
+import { isAppMessage, type ReloadReply, type ToPrimaryApp, type ToWorkerApp, type WorkerRole } from './cluster-protocol.js';
+import type { DetectorEvent, DetectorSnapshot } from '../detector/events.js';
+import type { WindowPart } from '../detector/window-part.js';
 import { createLogger } from './logger.js';
 import { createWorkerPeers } from './peers.js';
 
@@ -56,7 +58,17 @@ async function start(config: Config, role: WorkerRole): Promise<void> {
     maxMitigations: config.state.maxMitigations,
   });
   const peers = createWorkerPeers(role, send, (fn) => (process.on('message', fn), () => process.off('message', fn)));
-  app = createApp(config, { log, state, peers, originShares: workerCount(config), worker: { ...role, pid: process.pid }, reloader: askPrimaryToReload, clusterMetrics: askPrimaryForMetrics });
+  const detectorLink = {
+    send: (part: WindowPart) => send({ rampart: 'app', op: 'detector-part', part } satisfies ToPrimaryApp),
+    listen(deliver: (events: DetectorEvent[], snapshot: DetectorSnapshot) => void) {
+      const fn = (raw: unknown) => {
+        if (isAppMessage(raw) && raw.op === 'detector') deliver((raw as Extract<ToWorkerApp, { op: 'detector' }>).events, (raw as Extract<ToWorkerApp, { op: 'detector' }>).snapshot);
+      };
+      process.on('message', fn);
+      return () => void process.off('message', fn);
+    },
+  };
+  app = createApp(config, { log, state, peers, detectorLink, originShares: workerCount(config), worker: { ...role, pid: process.pid }, reloader: askPrimaryToReload, clusterMetrics: askPrimaryForMetrics });
   try {
     await app.start();
     send({ rampart: 'app', op: 'ready', url: app.url(), pid: process.pid });

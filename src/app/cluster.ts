@@ -15,6 +15,8 @@ import type { Config } from '../config/schema.js';
 import { createStateFromConfig, createStateHub, type HubState, type StateHub } from '../state/index.js';
 import { isAppMessage, type ReloadReply, type ToPrimaryApp, type ToWorkerApp } from './cluster-protocol.js';
 import { createLogger, type Logger } from './logger.js';
+import { createClusterDetector, type ClusterDetectorStats } from './cluster-detector.js';
+import type { Detector } from '../detector/detector.js';
 
 export interface ClusterHandle {
   /** http://host:port the workers share. */
@@ -26,6 +28,10 @@ export interface ClusterHandle {
   /** Per live worker: the newest second it reported traffic counts for (0: none yet). */
   reports(): number[];
   readonly state: HubState;
+  /** The cluster's one detector (every worker's traffic); null when detector.enabled is false. */
+  readonly detector: Detector | null;
+  /** Worker seconds folded into the detector since start (and parts refused as malformed). */
+  detectorParts(): ClusterDetectorStats;
   /** Sends a validated configuration to every worker; throws E_RELOAD_LISTEN when listen addresses or TLS files change. */
   reload(config: Config): void;
   stop(): Promise<void>;
@@ -94,6 +100,18 @@ export async function startCluster(config: Config, opts: ClusterOptions = {}): P
   const state = createStateFromConfig(config.state, { now: Date.now, log }) as HubState;
   await state.start();
   const hub: StateHub = createStateHub(state);
+  // One detector for all workers (created once, like a single process's: reloads keep it and its baselines).
+  const cd = config.detector.enabled
+    ? createClusterDetector({
+        config: config.detector,
+        state,
+        log,
+        broadcast(events, snapshot) {
+          const msg = { rampart: 'app', op: 'detector', events, snapshot } satisfies ToWorkerApp;
+          for (const [w, x] of live) if (x.ready && w.isConnected()) w.send(msg as never);
+        },
+      })
+    : null;
   cluster.setupPrimary({
     exec: fileURLToPath(new URL('./cluster-worker.ts', import.meta.url)),
     execArgv: ['--import', import.meta.resolve('tsx')],
@@ -121,6 +139,7 @@ export async function startCluster(config: Config, opts: ClusterOptions = {}): P
       else if (msg.op === 'metrics-request') void gatherMetrics(msg.id, port);
       else if (msg.op === 'metrics-part') gathers.get(msg.id)?.(msg.json);
       else if (msg.op === 'peer') relay(w, index, msg);
+      else if (msg.op === 'detector-part') cd?.absorb(msg.part, index);
       else if (msg.op === 'ready') {
         live.get(w)!.ready = true;
         url ||= msg.url;
@@ -162,6 +181,7 @@ export async function startCluster(config: Config, opts: ClusterOptions = {}): P
     }, current.limits.drainTimeout + 5000);
     await Promise.all(exits);
     clearTimeout(kill);
+    cd?.stop();
     hub.stop();
     await state.close();
     active = false;
@@ -238,6 +258,8 @@ export async function startCluster(config: Config, opts: ClusterOptions = {}): P
     restarts: () => restarts,
     reports: () => hub.reports(),
     state,
+    detector: cd?.detector ?? null,
+    detectorParts: () => cd?.stats() ?? { parts: 0, refused: 0, bySlot: {} },
     reload,
     stop,
   };

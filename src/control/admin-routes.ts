@@ -56,8 +56,8 @@ export function coreRoutes(d: CoreRouteDeps): AdminRoute[] {
             mode: d.state?.mode() ?? 'normal',
             modeOverride: d.state?.modeOverride?.() ?? null,
             enforcement: d.state?.enforcement() ?? 'enforce',
-            // Rates, series, top lists and in-flight are this worker's own in cluster mode; bans, mode and incidents are shared.
-            worker: d.worker ? { index: d.worker.index, count: d.worker.count, pid: d.worker.pid, scope: 'rates, series, top lists and in-flight are this worker\'s own' } : null,
+            // Cluster mode: `rates` and in-flight are this worker's own; the detector (series, top lists, incident), bans and mode are the cluster's.
+            worker: d.worker ? { index: d.worker.index, count: d.worker.count, pid: d.worker.pid, scope: 'rates and in-flight are this worker\'s own; detector, bans, mode and incidents are the whole cluster\'s' } : null,
             classification: snap?.incident?.vectors?.map((v) => v.vector) ?? null,
             rates: { rps: sum / last.total.length, refusedPerSecond: refused / last.total.length, lastSecond: last.total[last.total.length - 1] ?? 0, sources: last.sources[last.sources.length - 1] ?? 0 },
             inFlight: d.inFlight(),

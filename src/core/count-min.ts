@@ -78,6 +78,19 @@ export class CountMin {
     this.total += other.total;
   }
 
+  /** A copy of the cells and the total (to send to another process: mergeCells() there). */
+  exportCells(): { cells: Uint32Array; total: number } {
+    return { cells: this.cells.slice(), total: this.total };
+  }
+
+  /** Adds cells exported by exportCells() of a sketch of the same shape. */
+  mergeCells(cells: Uint32Array, total: number): void {
+    const a = this.cells;
+    if (cells.length !== a.length) throw new RangeError('count-min merge needs the same width and depth');
+    for (let i = 0; i < a.length; i++) a[i] = Math.min(a[i] + cells[i], 0xffffffff);
+    this.total += total;
+  }
+
   clear(): void {
     this.cells.fill(0);
     this.total = 0;

@@ -60,6 +60,18 @@ export class HyperLogLog {
     for (let i = 0; i < a.length; i++) if (b[i] > a[i]) a[i] = b[i];
   }
 
+  /** A copy of the registers (to send to another process: mergeRegisters() there). */
+  registers(): Uint8Array {
+    return this.regs.slice();
+  }
+
+  /** Folds registers exported by registers() of a sketch of the same precision. */
+  mergeRegisters(b: Uint8Array): void {
+    const a = this.regs;
+    if (b.length !== a.length) throw new RangeError(`cannot merge ${b.length} hyperloglog registers into ${a.length}`);
+    for (let i = 0; i < a.length; i++) if (b[i] > a[i]) a[i] = b[i];
+  }
+
   clear(): void {
     this.regs.fill(0);
   }

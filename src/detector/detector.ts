@@ -16,6 +16,7 @@ import { Incident } from './incident.js';
 import { Mitigator, type DetectorState } from './mitigate.js';
 import { SeenSources } from './seen-sources.js';
 import { entropyOf, PendingKeys, SecondWindow, type Observed } from './window.js';
+import { mergePart, type WindowPart } from './window-part.js';
 
 export type { DetectorState } from './mitigate.js';
 export type { Observed } from './window.js';
@@ -32,6 +33,8 @@ export interface Detector {
   /** A connection was closed by a header/body deadline (slowloris, slow POST). */
   noteSlowConnection(ip: string): void;
   tick(nowMs: number): void;
+  /** Folds another process's closed second (a cluster worker's part) into the open second: one detector for all workers. */
+  absorb(part: WindowPart): void;
   onEvent(fn: (e: DetectorEvent) => void): () => void;
   snapshot(): DetectorSnapshot;
   mode(): Mode;
@@ -233,6 +236,9 @@ export function createDetector(cfg: DetectorConfig, deps: DetectorDeps = {}): De
     noteSlowConnection(ip) {
       w.slow++;
       w.topSlow.offer(clientKeyOf(ip), 1, ip);
+    },
+    absorb(part) {
+      mergePart(w, part);
     },
     tick(now) {
       const s = closeSecond(now);

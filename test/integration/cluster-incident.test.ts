@@ -1,7 +1,7 @@
 // One incident per attack in cluster mode (this test process is the primary,
 // two real workers, one data_dir): a flood spread over both workers by the
-// shared listener is written as ONE incident row (worker slot 1 writes the
-// store; both join the shared id through the primary), its headline counts
+// shared listener is written as ONE incident row (the primary's one detector
+// sees both workers; worker slot 1 writes the store), its headline counts
 // the sum of both workers' traffic ≈ what the test sent; the webhook gets one
 // attack_start alert (slot 1 alerts), under the stored id.
 import { after, before, test } from 'node:test';
@@ -82,7 +82,7 @@ test('cluster incident: one attack over two workers is one incident row with the
       await new Promise((r) => setTimeout(r, 60));
     }
   })();
-  await new Promise((r) => setTimeout(r, 5000)); // both workers' detectors learn (warmup 2 s)
+  await new Promise((r) => setTimeout(r, 5000)); // the cluster's detector learns (warmup 2 s)
   let sent = 0;
   const until = Date.now() + 6000;
   let n = 0;
@@ -118,7 +118,8 @@ test('cluster incident: one attack over two workers is one incident row with the
     const starts = alerts.filter((a) => a.phase === 'attack_start');
     assert.equal(starts.length, 1, `one attack_start alert for the cluster, got ${JSON.stringify(starts)}`);
     assert.equal(starts[0].incidentId, rec.id, 'the alert names the stored incident');
-    assert.ok(rec.scope.local.requests < 0.8 * rec.totals.requests, `the recording worker's own share ${rec.scope.local.requests} is under the whole ${rec.totals.requests}`);
+    // The node's detector (in the primary) counted both workers: its own figures are about the whole, not one worker's half.
+    assert.ok(rec.scope.local.requests >= 0.7 * rec.totals.requests, `the node's detector counted ${rec.scope.local.requests} of the whole ${rec.totals.requests}`);
   } finally {
     s.close();
   }

@@ -1,6 +1,6 @@
 // Cluster mode for real: this test process is the node:cluster primary, two
 // worker processes serve a real origin. Counts of every worker reach the
-// primary; a ban made on the primary refuses in every worker; a killed worker
+// primary and its one detector; a ban made on the primary refuses in every worker; a killed worker
 // is replaced while connections held by the other worker keep working.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -42,6 +42,15 @@ test('cluster: two workers serve, and counts from all of them reach the primary'
     for (let s = now - 30; s <= now; s++) sum += c.state.globalCounts(s)?.requests ?? 0;
     return sum >= 40;
   }, 10_000);
+  // The same requests reach the cluster's one detector (in the primary), from both workers.
+  await eventually('the detector folded in both workers\' seconds', () => {
+    const by = c.detectorParts().bySlot;
+    return Object.keys(by).length === 2 && by['1'].requests + by['2'].requests >= 40;
+  }, 10_000);
+  const by = c.detectorParts().bySlot;
+  assert.ok(by['1'].requests >= 8 && by['2'].requests >= 8, `each worker's share reached the detector: ${JSON.stringify(by)}`);
+  await eventually('the detector\'s per-second series counts them all (at its next tick)', () => c.detector!.snapshot().series.requests.reduce((a, b) => a + b, 0) >= 40, 5000);
+  assert.equal(c.detectorParts().refused, 0);
 });
 
 test('cluster: a ban made on the primary refuses in every worker', async () => {

@@ -1,0 +1,88 @@
+// The detector of a cluster worker: observe() fills this worker's open second
+// exactly as the full detector does (O(1), no allocation), tick() sends it as
+// a part to the one detector that runs in the primary and clears it; the
+// primary's events and snapshot come back through deliver(), so status,
+// dashboard, alerts and evidence in every worker see the same detector.
+// Memory: one SecondWindow (~290 KiB) and the seen-set (512 KiB), fixed.
+import { clientKeyOf } from '../core/ip.js';
+import type { Mode } from '../core/model.js';
+import type { Detector } from './detector.js';
+import type { DetectorEvent, DetectorSnapshot } from './events.js';
+import { SeenSources } from './seen-sources.js';
+import { SecondWindow } from './window.js';
+import { exportPart, type WindowPart } from './window-part.js';
+
+export interface RemoteDetector extends Detector {
+  /** The primary's events of its last tick, in order, and its snapshot after that tick. */
+  deliver(events: readonly DetectorEvent[], snapshot: DetectorSnapshot): void;
+}
+
+export interface RemoteDetectorOptions {
+  /** Sends this worker's closed second to the primary's detector. */
+  send(part: WindowPart): void;
+  onListenerError?(err: unknown): void;
+}
+
+/** What status shows before the primary's first snapshot arrives (about a second after start). */
+export function emptySnapshot(): DetectorSnapshot {
+  return {
+    at: 0,
+    mode: 'normal',
+    enforcement: 'enforce',
+    warm: false,
+    score: 0,
+    baseline: { rps: 0, rpsStd: 0, sources: 0, forwarded: 0, originMs: 0, learnedSeconds: 0, warm: false },
+    series: { t: [], requests: [], forwarded: [], refused: [], sources: [], newSources: [], originMs: [], score: [] },
+    top: { prefixes: [], fingerprints: [], paths: [], sources: [] },
+    incident: null,
+    recentActions: [],
+  };
+}
+
+export function createRemoteDetector(o: RemoteDetectorOptions): RemoteDetector {
+  const seen = new SeenSources();
+  const w = new SecondWindow(seen);
+  const listeners: ((e: DetectorEvent) => void)[] = [];
+  let snap = emptySnapshot();
+
+  return {
+    observe(ctx) {
+      w.observe(ctx);
+    },
+    noteSlowConnection(ip) {
+      w.slow++;
+      w.topSlow.offer(clientKeyOf(ip), 1, ip);
+    },
+    absorb() {
+      throw new RangeError('a cluster worker\'s detector sends its seconds to the primary; it does not absorb parts');
+    },
+    tick(now) {
+      const part = exportPart(w);
+      if (part !== null) o.send(part);
+      w.clear();
+      w.topSlow.clear();
+      seen.tick(now);
+    },
+    deliver(events, snapshot) {
+      snap = snapshot;
+      for (const e of events) {
+        for (let i = 0; i < listeners.length; i++) {
+          try {
+            listeners[i](e);
+          } catch (err) {
+            o.onListenerError?.(err);
+          }
+        }
+      }
+    },
+    onEvent(fn) {
+      listeners.push(fn);
+      return () => {
+        const i = listeners.indexOf(fn);
+        if (i >= 0) listeners.splice(i, 1);
+      };
+    },
+    snapshot: () => snap,
+    mode: (): Mode => snap.mode,
+  };
+}

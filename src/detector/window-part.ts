@@ -1,0 +1,83 @@
+// One process's closed second in a form another process can fold in: cluster
+// workers export their SecondWindow at each tick and the primary's detector
+// merges the parts into its open second, so one detector scores every
+// worker's traffic. Counters add, HyperLogLogs take register maxima, count-min
+// cells add, heavy-hitter tables are re-offered (keys, counts, labels).
+// Size: ~150 KiB per part (mostly the four baseline sketches); one part per
+// worker per second, never per request. Not a wire format for the network.
+import { HIST, type SecondWindow } from './window.js';
+import type { SpaceSaving } from '../core/space-saving.js';
+
+export interface TopPart {
+  keys: Uint32Array;
+  counts: Float64Array;
+  labels: string[];
+}
+
+export interface WindowPart {
+  /** requests, forwarded, refused, newSources, withQuery, s2xx, s3xx, s4xx, s5xx, originSum, originMax, slow */
+  n: Float64Array;
+  classes: Float64Array;
+  families: Float64Array;
+  /** histPath, histQuery, histUa, histFp, HIST each, end to end. */
+  hist: Uint32Array;
+  sources: Uint8Array;
+  queries: Uint8Array;
+  paths: Uint8Array;
+  /** topSources, topPrefixes, topFps, topPaths, topShapes, topSlow. */
+  tops: TopPart[];
+  /** The sampled baseline sketches (prefix, fp, path, shape); null when the second sampled nothing. */
+  pend: { cells: Uint32Array; total: number }[] | null;
+}
+
+const tables = (w: SecondWindow): SpaceSaving[] => [w.topSources, w.topPrefixes, w.topFps, w.topPaths, w.topShapes, w.topSlow];
+const hists = (w: SecondWindow): Uint32Array[] => [w.histPath, w.histQuery, w.histUa, w.histFp];
+
+/** The window's second as a part; null when nothing was observed (no request, no slow connection). */
+export function exportPart(w: SecondWindow): WindowPart | null {
+  if (w.requests === 0 && w.slow === 0) return null;
+  const n = Float64Array.of(w.requests, w.forwarded, w.refused, w.newSources, w.withQuery, w.s2xx, w.s3xx, w.s4xx, w.s5xx, w.originSum, w.originMax, w.slow);
+  const hist = new Uint32Array(HIST * 4);
+  hists(w).forEach((h, i) => hist.set(h, i * HIST));
+  const tops = tables(w).map((t) => {
+    const top = t.top();
+    return { keys: Uint32Array.from(top, (h) => h.key), counts: Float64Array.from(top, (h) => h.count), labels: top.map((h) => h.label) };
+  });
+  const sketches = [w.pend.prefix, w.pend.fp, w.pend.path, w.pend.shape];
+  const pend = sketches[0].total > 0 ? sketches.map((s) => s.exportCells()) : null;
+  return { n, classes: w.classes.slice(), families: w.families.slice(), hist, sources: w.sources.registers(), queries: w.queries.registers(), paths: w.paths.registers(), tops, pend };
+}
+
+/** Folds a part into the window's open second. Throws RangeError on a part of another shape (a different version). */
+export function mergePart(w: SecondWindow, p: WindowPart): void {
+  if (p.n.length !== 12 || p.hist.length !== HIST * 4 || p.classes.length !== w.classes.length || p.families.length !== w.families.length || p.tops.length !== 6) throw new RangeError('window part of another shape');
+  const n = p.n;
+  w.requests += n[0];
+  w.forwarded += n[1];
+  w.refused += n[2];
+  w.newSources += n[3];
+  w.withQuery += n[4];
+  w.s2xx += n[5];
+  w.s3xx += n[6];
+  w.s4xx += n[7];
+  w.s5xx += n[8];
+  w.originSum += n[9];
+  if (n[10] > w.originMax) w.originMax = n[10];
+  w.slow += n[11];
+  for (let i = 0; i < p.classes.length; i++) w.classes[i] += p.classes[i];
+  for (let i = 0; i < p.families.length; i++) w.families[i] += p.families[i];
+  hists(w).forEach((h, i) => {
+    for (let j = 0; j < HIST; j++) h[j] += p.hist[i * HIST + j];
+  });
+  w.sources.mergeRegisters(p.sources);
+  w.queries.mergeRegisters(p.queries);
+  w.paths.mergeRegisters(p.paths);
+  tables(w).forEach((t, i) => {
+    const top = p.tops[i];
+    for (let j = 0; j < top.keys.length; j++) t.offer(top.keys[j], top.counts[j], top.labels[j] ?? '');
+  });
+  if (p.pend !== null) {
+    const sketches = [w.pend.prefix, w.pend.fp, w.pend.path, w.pend.shape];
+    for (let i = 0; i < sketches.length && i < p.pend.length; i++) sketches[i].mergeCells(p.pend[i].cells, p.pend[i].total);
+  }
+}
