@@ -8,6 +8,9 @@ import { camelize } from '../../src/config/camelize.js';
 import { detectorSchema } from '../../src/config/schema/detector.js';
 import { createDetector } from '../../src/detector/detector.js';
 import { BOT, fact, legitSecond, rng } from '../../src/detector/trace.js';
+import { SeenSources } from '../../src/detector/seen-sources.js';
+import { SecondWindow } from '../../src/detector/window.js';
+import { exportPart, mergePart } from '../../src/detector/window-part.js';
 
 const cfg = camelize(detectorSchema.parse({ warmup: '10s' }));
 const T0 = Date.UTC(2026, 0, 5, 12);
@@ -48,7 +51,22 @@ bench('tick: close a second of 2,000 flood requests + score + mitigate', () => {
   dt.tick((t += 1000));
 });
 bench('snapshot() (dashboard feed)', () => do_not_optimize(dt.snapshot()));
+
+// Cluster mode: a worker's closed second of 2,000 flood requests exported as a part, and the
+// primary folding it in (once per worker per second), against the tick it feeds.
+const worker = new SecondWindow(new SeenSources());
+const into = new SecondWindow(new SeenSources());
+for (let k = 0; k < 2000; k++) worker.observe(flood[k]);
+const part = exportPart(worker)!;
+bench('cluster: exportPart (a worker\'s second of 2,000 flood requests)', () => do_not_optimize(exportPart(worker)));
+bench('cluster: mergePart into the primary\'s open second', () => {
+  mergePart(into, part);
+  into.clear();
+});
+bench('cluster: structuredClone of the part (the IPC copy)', () => do_not_optimize(structuredClone(part)));
 await run();
+const bytes = part.n.byteLength + part.classes.byteLength + part.families.byteLength + part.hist.byteLength + part.sources.byteLength + part.queries.byteLength + part.paths.byteLength + (part.pend ?? []).reduce((a, p) => a + p.cells.byteLength, 0) + part.tops.reduce((a, t) => a + t.keys.byteLength + t.counts.byteLength + t.labels.reduce((b, l) => b + l.length, 0), 0);
+console.log(`window part of a 2,000-request second: ${(bytes / 1024).toFixed(1)} KiB`);
 
 const gc = globalThis.gc;
 if (typeof gc === 'function') {
