@@ -1,8 +1,22 @@
-// Cluster workers share their rate-limit usage (placeholder: filled in by the
-// global-limits work; until then limits stay per worker).
+// Rate limits that hold across cluster workers. node:cluster balances
+// connections, not requests, so with per-worker bucket tables a client that
+// reaches N workers would get N× its limit. Each worker records the tokens its
+// tables hand out (every take past half a burst exactly, the others sampled:
+// policy/limits-usage.ts), sends that list to the other workers once a tick,
+// and debits the lists it receives into its own tables (TokenBuckets.debit).
+// Bound, for one key over a window of T seconds starting with full buckets
+// (rate r, burst b, N workers, ticks of 1 s): allowed ≤ r·T + b + (N−1)·(b + r·1 s)
+// in expectation (the sampled share is unbiased, ± b/16 per sample): one
+// bucket, plus each other worker's own burst once (its bucket starts full)
+// and one tick of its usage still in flight. A per-worker table allowed
+// N·(r·T + b). Not shared between nodes (Redis): that stays per node.
+// Memory: 4 recorders of 1024 keys (≈ 150 KB); one message a tick, none when idle.
 import type { Logger } from './logger.js';
 import type { Peers } from './peers.js';
 import type { PolicyStage } from '../policy/stage.js';
+import type { TokenBuckets } from '../core/token-bucket.js';
+import { KEY_TYPES, type KeyType } from '../policy/limits.js';
+import { applyUsage, createUsageRecorder, isUsageList, type UsageList, type UsageRecorder } from '../policy/limits-usage.js';
 
 export interface LimitPeersDeps {
   peers: Peers;
@@ -10,6 +24,8 @@ export interface LimitPeersDeps {
   log: Logger;
   /** The current graph's policy stage (a reload swaps it). */
   policy: () => PolicyStage;
+  /** Keys recorded per table and tick (default 1024). */
+  capacity?: number;
 }
 
 export interface PeerSync {
@@ -18,6 +34,69 @@ export interface PeerSync {
   close(): void;
 }
 
-export function createLimitPeers(_deps: LimitPeersDeps): PeerSync {
-  return { tick() {}, close() {} };
+/** The peer topic; its data is a UsageMessage. */
+export const LIMITS_TOPIC = 'limits/usage';
+
+/** One tick's usage of a worker: a list per key type that had any. */
+export type UsageMessage = Partial<Record<KeyType, UsageList>>;
+
+export function createLimitPeers(deps: LimitPeersDeps): PeerSync {
+  const recorders = {} as Record<KeyType, UsageRecorder>;
+  const watched = {} as Record<KeyType, TokenBuckets | null>;
+  for (const t of KEY_TYPES) {
+    recorders[t] = createUsageRecorder(deps.capacity ?? 1024);
+    watched[t] = null;
+  }
+  let warnedDropped = 0;
+
+  /** Watches the current graph's tables (a reload may have built new ones, or turned limits off). */
+  function follow(): Readonly<Record<KeyType, TokenBuckets | null>> | null {
+    const tables = deps.policy().policy.tables.limits;
+    for (const t of KEY_TYPES) {
+      const table = tables?.[t] ?? null;
+      if (table === watched[t]) continue;
+      watched[t]?.watch(null);
+      table?.watch(recorders[t]);
+      watched[t] = table;
+    }
+    return tables;
+  }
+
+  const off = deps.peers.on(LIMITS_TOPIC, (data) => {
+    const tables = follow();
+    if (tables === null || typeof data !== 'object' || data === null) return;
+    const now = deps.now();
+    for (const t of KEY_TYPES) {
+      const list = (data as Record<string, unknown>)[t];
+      const table = tables[t];
+      if (table !== null && isUsageList(list)) applyUsage(table, list, now);
+    }
+  });
+  follow();
+
+  return {
+    tick() {
+      follow();
+      let msg: UsageMessage | null = null;
+      let dropped = 0;
+      for (const t of KEY_TYPES) {
+        const list = recorders[t].drain();
+        if (list !== null) (msg ??= {})[t] = list;
+        dropped += recorders[t].dropped();
+      }
+      if (msg !== null) deps.peers.send(LIMITS_TOPIC, msg);
+      // Once per growth of ten times: a spray wider than the recorders stays per worker for its excess.
+      if (dropped > warnedDropped * 10 && dropped >= 100) {
+        warnedDropped = dropped;
+        deps.log.warn({ dropped }, 'rate-limit usage: more keys consumed in a tick than the cluster share records; their excess is limited per worker');
+      }
+    },
+    close() {
+      off();
+      for (const t of KEY_TYPES) {
+        watched[t]?.watch(null);
+        watched[t] = null;
+      }
+    },
+  };
 }

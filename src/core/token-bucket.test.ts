@@ -100,19 +100,42 @@ test('debit: a refilled bucket is charged from full; a custom debt bound; debits
   assert.deepEqual(notes, [], 'debits are other workers’ usage, never re-reported');
 });
 
-test('watch: only takes that leave the bucket past half its burst are reported', () => {
-  const b = createTokenBuckets({ capacity: 16, rate: 1, burst: 10 });
-  const notes: number[][] = [];
-  b.watch({ note: (key, cost, rate, burst) => notes.push([key, cost, rate, burst]) });
-  for (let i = 0; i < 5; i++) b.take(0xfffffff0, 0); // half the burst: not yet
-  assert.deepEqual(notes, []);
+test('watch: takes leaving the bucket past half its burst are reported exactly, others sampled at 1/16 of the burst', () => {
+  const b = createTokenBuckets({ capacity: 1 << 16, rate: 1, burst: 80 });
+  let heavy: number[][] = [];
+  let sampled = 0;
+  let samples = 0;
+  b.watch({
+    note(key, cost, rate, burst) {
+      if (key === 0xfffffff0) heavy.push([cost, rate, burst]);
+      else {
+        assert.equal(cost, 5, 'a sample weighs burst/16');
+        sampled += cost;
+        samples++;
+      }
+    },
+  });
+  for (let i = 0; i < 40; i++) b.take(0xfffffff0, 0); // up to half the burst: sampled only
+  heavy = []; // the first 40 may have been sampled
   b.take(0xfffffff0, 0);
-  b.takeWith(0xfffffff0, 0, 2, 1, 10);
-  assert.deepEqual(notes, [[0xfffffff0, 1, 1, 10], [0xfffffff0, 2, 1, 10]]);
-  for (let i = 0; i < 5; i++) b.take(1, 0);
-  b.take(0xfffffff0, 0, 5); // refused: nothing taken, nothing reported
-  assert.equal(notes.length, 2);
+  b.takeWith(0xfffffff0, 0, 2, 1, 80);
+  assert.deepEqual(heavy, [[1, 1, 80], [2, 1, 80]], 'past half: every take, with its cost');
+  // 20,000 people, two requests each: nobody gets near half, about 1 in 5 takes is sampled at weight 5.
+  for (let i = 0; i < 40_000; i++) b.take(1 + (i >> 1), 0);
+  assert.ok(samples > 6000 && samples < 10_000, `${samples} samples of 40000 light takes (expect ~8000)`);
+  assert.ok(Math.abs(sampled - 40_000) < 8000, `sampled weight ${sampled} ≈ the 40000 tokens taken`);
+  b.take(0xfffffff0, 0, 100); // refused: nothing taken, nothing reported
+  assert.equal(heavy.length, 2);
   b.watch(null);
   b.take(0xfffffff0, 0);
-  assert.equal(notes.length, 2, 'unwatched');
+  assert.equal(heavy.length, 2, 'unwatched');
+});
+
+test('watch: a rule with a burst under 16 is reported take by take', () => {
+  const b = createTokenBuckets({ capacity: 16, rate: 1, burst: 15 });
+  const notes: number[] = [];
+  b.watch({ note: (key, cost) => notes.push(cost) });
+  b.take(1, 0);
+  b.take(2, 0, 2);
+  assert.deepEqual(notes, [1, 2]);
 });

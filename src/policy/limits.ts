@@ -9,8 +9,8 @@ import type { RequestContext, Verdict } from '../core/model.js';
 import { createTokenBuckets, type TokenBuckets } from '../core/token-bucket.js';
 import { limitVerdicts, type LimitVerdicts } from './verdicts.js';
 
-type KeyType = 'address' | 'prefix' | 'fingerprint' | 'route';
-const KEY_TYPES: readonly KeyType[] = ['address', 'prefix', 'fingerprint', 'route'];
+export type KeyType = 'address' | 'prefix' | 'fingerprint' | 'route';
+export const KEY_TYPES: readonly KeyType[] = ['address', 'prefix', 'fingerprint', 'route'];
 
 interface Rule {
   rate: number;
