@@ -3,7 +3,8 @@
 // last), plus the last part of a slot that went silent (> 10 s) or whose
 // process was replaced, kept as it is part of the incident's evidence. Impact
 // is folded once: per entry, what its cumulative figures added since the last
-// fold. Memory: ≤ MAX_SLOTS live + MAX_SLOTS retired parts (~40 KiB each).
+// fold. Memory: ≤ MAX_SLOTS live + MAX_SLOTS retired parts (≤ ~50 KiB each;
+// in practice worker count × 2 at most).
 import { addImpact, impactDelta, zeroImpact, type EvidencePart } from './evidence-merge.js';
 import type { ImpactSecond } from '../detector/attribution.js';
 
