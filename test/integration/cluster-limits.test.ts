@@ -1,0 +1,86 @@
+// Rate limits hold across cluster workers (this test process is the primary,
+// two real workers): one client address opening a fresh connection per
+// request reaches both workers (the primary's round robin), and is allowed
+// about what ONE bucket allows over the window — rate·T + burst, plus for the
+// other worker its burst once and one second of its usage (app/limits-peers.ts)
+// — clearly below the 2 × (rate·T + burst) that per-worker tables would allow.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Agent, request as httpRequest } from 'node:http';
+import { startCluster, type ClusterHandle } from '../../src/app/cluster.js';
+import { createLogger } from '../../src/app/logger.js';
+import { loadConfigObject } from '../../src/config/load.js';
+import { startEchoOrigin, type EchoOrigin } from '../helpers/echo-origin.js';
+
+const RATE = 20;
+const BURST = 20;
+const WORKERS = 2;
+const CLIENT = '127.0.0.7';
+let origin: EchoOrigin;
+let c: ClusterHandle;
+let port = 0;
+
+before(async () => {
+  origin = await startEchoOrigin();
+  const cfg = {
+    listen: '127.0.0.1:0',
+    origin: origin.url,
+    hosts: ['127.0.0.1'],
+    admin: { listen: '127.0.0.1:0', token: 'cluster-limits-token-0123456789abc' },
+    workers: WORKERS,
+    detector: { enabled: false },
+    limits: { max_connections_per_ip: 1000 },
+    policy: { rate_limits: { default: { address: { rate: `${RATE}/s`, burst: BURST }, prefix: 'off' } } },
+    log: { level: process.env.RAMPART_TEST_LOG ?? 'silent' },
+  };
+  c = await startCluster(loadConfigObject(cfg), { log: createLogger('silent') });
+  port = Number(new URL(c.url).port);
+});
+
+after(async () => {
+  await c?.stop();
+  await origin?.close();
+});
+
+/** One GET on a new connection from `ip` (connection: close), so the primary hands each to the next worker. */
+function get(ip: string, path: string): Promise<number> {
+  return new Promise((resolve) => {
+    const agent = new Agent({ localAddress: ip } as ConstructorParameters<typeof Agent>[0]);
+    const req = httpRequest({ host: '127.0.0.1', port, path, agent, headers: { host: '127.0.0.1', connection: 'close', 'user-agent': 'cluster-limits-test' } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+      res.on('error', () => resolve(0));
+    });
+    req.on('error', () => resolve(0));
+    req.end();
+  });
+}
+
+test('cluster limits: a client spread over two workers gets about one bucket, not one per worker', { timeout: 60_000 }, async (t) => {
+  const counts = new Map<number, number>();
+  let n = 0;
+  const t0 = Date.now();
+  const until = t0 + 6000; // a few seconds: one second of slack per worker is small beside rate·T on a noisy machine
+  // Four loops with a short pause: several times what per-worker tables would allow, without hogging a shared machine.
+  await Promise.all(Array.from({ length: 4 }, async () => {
+    while (Date.now() < until) {
+      const status = await get(CLIENT, `/news/${n++}`);
+      counts.set(status, (counts.get(status) ?? 0) + 1);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }));
+  const seconds = (Date.now() - t0) / 1000;
+  const allowed = counts.get(200) ?? 0;
+  const limited = counts.get(429) ?? 0;
+  const sent = [...counts.values()].reduce((a, b) => a + b, 0);
+  const detail = `allowed ${allowed}, limited ${limited}, sent ${sent} in ${seconds.toFixed(1)} s: ${JSON.stringify(Object.fromEntries(counts))}`;
+  t.diagnostic(detail);
+  assert.equal(allowed + limited, sent, `only 200 and 429 answers: ${detail}`);
+  const oneBucket = RATE * seconds + BURST;
+  // + the other worker's burst once and one tick of its usage in flight, + half a second for the coarse clocks.
+  const bound = oneBucket + (WORKERS - 1) * (BURST + RATE * 1) + RATE * 0.5;
+  const perWorker = WORKERS * oneBucket;
+  assert.ok(sent > perWorker * 1.2, `the client sent more than per-worker tables would allow (${perWorker.toFixed(0)}), else the test proves nothing: ${detail}`);
+  assert.ok(allowed <= bound, `allowed ${allowed} ≤ ${bound.toFixed(0)} (one bucket ${oneBucket.toFixed(0)}; per-worker tables would allow ${perWorker.toFixed(0)}): ${detail}`);
+  assert.ok(allowed >= 0.7 * oneBucket, `the client still got about its limit (${oneBucket.toFixed(0)}): ${detail}`);
+});
