@@ -1,0 +1,123 @@
+// Limit peers between two in-process workers (their Peers linked directly,
+// as the primary relays them): a tick sends the heavy usage, the other side
+// debits it; nothing is sent when idle; a reload that builds new tables is
+// followed; limits turned off send and apply nothing; close() stops both.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { camelize } from '../config/camelize.js';
+import { policySchema } from '../config/schema/policy.js';
+import { RequestContext, type Req, type Res, type Verdict } from '../core/model.js';
+import { compilePolicy } from '../policy/decide.js';
+import { createPolicyStage, EMPTY_VIEW, type PolicyStage } from '../policy/stage.js';
+import { createLogger } from './logger.js';
+import { createLimitPeers, LIMITS_TOPIC } from './limits-peers.js';
+import type { Peers } from './peers.js';
+
+const NOW = 1_000_000;
+
+function stage(policy: object, previous: PolicyStage | null = null): PolicyStage {
+  const config = camelize(policySchema.parse(policy));
+  return createPolicyStage(compilePolicy(config, { previous: previous?.policy ?? null }), EMPTY_VIEW, () => NOW);
+}
+
+/** Two Peers whose send() delivers to the other's listeners; `sent` counts messages. */
+function linkedPeers(): [Peers & { sent: number }, Peers & { sent: number }] {
+  const make = (index: number) => {
+    const subs = new Map<string, ((data: unknown, from: number) => void)[]>();
+    const p = {
+      index,
+      count: 2,
+      recorder: index === 1,
+      sent: 0,
+      other: null as unknown as { deliver(topic: string, data: unknown, from: number): void },
+      send(topic: string, data: unknown) {
+        p.sent++;
+        p.other.deliver(topic, structuredClone(data), index);
+      },
+      on(topic: string, fn: (data: unknown, from: number) => void) {
+        subs.set(topic, [...(subs.get(topic) ?? []), fn]);
+        return () => subs.set(topic, (subs.get(topic) ?? []).filter((f) => f !== fn));
+      },
+      deliver(topic: string, data: unknown, from: number) {
+        for (const fn of subs.get(topic) ?? []) fn(data, from);
+      },
+    };
+    return p;
+  };
+  const a = make(1);
+  const b = make(2);
+  a.other = b;
+  b.other = a;
+  return [a, b];
+}
+
+function request(ip: number): RequestContext {
+  const ctx = new RequestContext({ method: 'GET', url: '/news', headers: {} } as unknown as Req, {} as Res);
+  ctx.method = 'GET';
+  ctx.path = '/news';
+  ctx.clientIp = `127.0.0.${ip & 255}`;
+  ctx.clientKey = ip;
+  ctx.prefixKey = ip & 0xffffff00;
+  return ctx;
+}
+
+/** The rule of the stage's verdict for ctx, or null when it lets the request on (policy's run is synchronous). */
+const ruleOf = (s: PolicyStage, ctx: RequestContext): string | null => (s.run(ctx) as Verdict | null)?.rule ?? null;
+
+const LIMITS = { rate_limits: { default: { address: { rate: 1, burst: 10 }, prefix: 'off' } } };
+
+test('limit peers: a tick sends usage to the other worker, which debits it; idle ticks send nothing', () => {
+  const [pa, pb] = linkedPeers();
+  const log = createLogger('silent');
+  let sa = stage(LIMITS);
+  const sb = stage(LIMITS);
+  const a = createLimitPeers({ peers: pa, now: () => NOW, log, policy: () => sa });
+  const b = createLimitPeers({ peers: pb, now: () => NOW, log, policy: () => sb });
+  a.tick(NOW);
+  assert.equal(pa.sent, 0, 'nothing used, nothing sent');
+  const ctx = request(0x7f000007);
+  for (let i = 0; i < 10; i++) assert.equal(sa.run(ctx), null, `request ${i} allowed on worker 1`);
+  a.tick(NOW);
+  assert.equal(pa.sent, 1);
+  assert.equal(ruleOf(sb, ctx), 'limit/address', 'worker 2 refuses: the client used its burst on worker 1');
+  assert.equal(sb.run(request(0x7f000008)), null, 'another client is untouched');
+  let back: unknown = null;
+  pa.on(LIMITS_TOPIC, (d) => (back = d));
+  b.tick(NOW);
+  // A burst under 16 is reported take by take: worker 2's one allowed request goes back, not the refused one nor the debit.
+  assert.deepEqual([...(back as { address: { keys: Int32Array } }).address.keys], [0x7f000008]);
+
+  // A reload with another table size builds new tables: they are followed at the next tick.
+  sa = stage({ rate_limits: { ...LIMITS.rate_limits, tracked: 4096 } }, sa);
+  assert.equal(sa.run(ctx), null, 'fresh table, full bucket');
+  for (let i = 0; i < 9; i++) sa.run(ctx);
+  a.tick(NOW); // follows the new tables (the takes before it went unrecorded): nothing to send
+  for (let i = 0; i < 3; i++) sa.run(request(0x7f000009));
+  for (let i = 0; i < 8; i++) sa.run(request(0x7f000009)); // 11 takes: past half from the 6th, refused at the 11th
+  a.tick(NOW);
+  assert.equal(pa.sent, 2);
+  assert.equal(ruleOf(sb, request(0x7f000009)), 'limit/address', 'usage from the reloaded tables reached worker 2');
+
+  a.close();
+  b.close();
+  for (let i = 0; i < 20; i++) sa.run(request(0x7f00000a));
+  a.tick(NOW);
+  assert.equal(pa.sent, 2, 'closed: nothing recorded or sent');
+});
+
+test('limit peers: limits off send and apply nothing; malformed messages are ignored', () => {
+  const [pa, pb] = linkedPeers();
+  const log = createLogger('silent');
+  const sa = stage({ rate_limits: { enabled: false } });
+  const sb = stage(LIMITS);
+  const a = createLimitPeers({ peers: pa, now: () => NOW, log, policy: () => sa });
+  const b = createLimitPeers({ peers: pb, now: () => NOW, log, policy: () => sb });
+  for (let i = 0; i < 50; i++) assert.equal(sa.run(request(0x7f000007)), null);
+  a.tick(NOW);
+  assert.equal(pa.sent, 0);
+  pa.send(LIMITS_TOPIC, { address: { keys: [0x7f000007], cost: [100], rate: [1], burst: [10] } });
+  pa.send(LIMITS_TOPIC, 'nonsense');
+  assert.equal(sb.run(request(0x7f000007)), null, 'malformed usage charged nothing');
+  a.close();
+  b.close();
+});
