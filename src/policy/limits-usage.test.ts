@@ -130,7 +130,7 @@ test('N workers sharing usage hold a spread client to about one bucket, not N', 
     }
     assert.ok(got <= bound, `${JSON.stringify(c)}: allowed ${got} ≤ ${bound} (one bucket ${one}, per worker ${perWorker})`);
     // Sampling noise charges a little more than used when a bucket is near full (a full bucket cannot bank an under-charge).
-    assert.ok(got >= 0.85 * one, `${JSON.stringify(c)}: allowed ${got} is about one bucket ${one}`);
+    assert.ok(got >= 0.8 * one, `${JSON.stringify(c)}: allowed ${got} is about one bucket ${one}`);
     assert.ok(got < one + 0.5 * (perWorker - one), `${JSON.stringify(c)}: allowed ${got} well under per-worker ${perWorker}`);
   }
 });
