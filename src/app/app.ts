@@ -34,6 +34,7 @@ import { createIncidentIds } from '../control/incidents-ids.js';
 import type { Peers } from './peers.js';
 import { createLimitPeers, type PeerSync } from './limits-peers.js';
 import { createEvidencePeers } from './evidence-peers.js';
+import { createNodeParts } from './node-parts.js';
 
 export interface AppOptions {
   log?: Logger;
@@ -108,6 +109,8 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
     detector = remote;
   } else if (initial.detector.enabled) detector = createDetector(initial.detector, { state, onListenerError });
   if (detector) observers.push(detector.observe);
+  // Several nodes on Redis: this node's detector also scores the other nodes' seconds (src/app/node-parts.ts).
+  const nodeParts = detector && !opts.detectorLink && initial.state.backend === 'redis' ? createNodeParts({ detector, state, log }) : null;
   // Shared state (cluster workers, redis nodes): one incident id and global headline figures; one writer per data_dir.
   const shared = opts.worker !== undefined || initial.state.backend === 'redis';
   // Sums are global only while the shared store answers (else they hold this node's counts alone).
@@ -209,6 +212,7 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
     tick = setInterval(() => {
       const now = clock.now(); // one clock read per tick, shared by every ticking module
       graph.bodyWatch.sweep(now, detector?.noteSlowConnection); // slow POSTs reach the detector like slowloris closes
+      nodeParts?.beforeTick();
       detector?.tick(now);
       ids.tick(now);
       deadlines.tick(now);
@@ -224,6 +228,7 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
     if (tick) clearInterval(tick);
     for (const p of peerSyncs) p.close();
     unlinkDetector();
+    nodeParts?.close();
     unfollowBans();
     await control.stop();
     const servers = [http, tls].filter((s): s is AnyServer => s !== null);

@@ -11,6 +11,7 @@ import type { WindowPart } from '../detector/window-part.js';
 import type { Config } from '../config/schema.js';
 import type { SharedState } from '../state/index.js';
 import type { Logger } from './logger.js';
+import { createNodeParts } from './node-parts.js';
 
 export interface ClusterDetector {
   readonly detector: Detector;
@@ -35,6 +36,8 @@ export interface ClusterDetectorOptions {
   /** Sends one tick's events and the snapshot after it to every live worker. */
   broadcast(events: DetectorEvent[], snapshot: DetectorSnapshot): void;
   now?: () => number;
+  /** Several nodes share the state (redis): exchange open seconds with them (src/app/node-parts.ts). */
+  nodes?: boolean;
   /** Tick period, ms (tests). Default 1000. */
   interval?: number;
 }
@@ -42,6 +45,7 @@ export interface ClusterDetectorOptions {
 export function createClusterDetector(o: ClusterDetectorOptions): ClusterDetector {
   const now = o.now ?? Date.now;
   const detector = createDetector(o.config, { state: o.state, onListenerError: (err) => o.log.error({ err }, 'detector event listener failed') });
+  const nodeParts = o.nodes ? createNodeParts({ detector, state: o.state, log: o.log }) : null;
   let batch: DetectorEvent[] = [];
   detector.onEvent((e) => void batch.push(e));
   let parts = 0;
@@ -49,6 +53,7 @@ export function createClusterDetector(o: ClusterDetectorOptions): ClusterDetecto
   const bySlot: Record<string, { parts: number; requests: number }> = {};
   const timer = setInterval(() => {
     try {
+      nodeParts?.beforeTick();
       detector.tick(now());
     } catch (err) {
       o.log.error({ err }, 'detector tick failed');
@@ -72,6 +77,9 @@ export function createClusterDetector(o: ClusterDetectorOptions): ClusterDetecto
       }
     },
     stats: () => ({ parts, refused, bySlot: structuredClone(bySlot) }),
-    stop: () => clearInterval(timer),
+    stop() {
+      clearInterval(timer);
+      nodeParts?.close();
+    },
   };
 }

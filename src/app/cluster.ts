@@ -106,6 +106,7 @@ export async function startCluster(config: Config, opts: ClusterOptions = {}): P
         config: config.detector,
         state,
         log,
+        nodes: config.state.backend === 'redis',
         broadcast(events, snapshot) {
           const msg = { rampart: 'app', op: 'detector', events, snapshot } satisfies ToWorkerApp;
           for (const [w, x] of live) if (x.ready && w.isConnected()) w.send(msg as never);

@@ -8,7 +8,7 @@ import type { IncidentRecord, Sample } from './incidents-types.js';
 /** Global sums of a second are complete about a sync interval after it ends: samples wait this long for them. */
 const GLOBAL_LAG_MS = 3000;
 const PARTIAL_NOTE = 'Global figures incomplete: ';
-const GLOBAL_NOTE = "Requests, refused, forwarded and the peak rate are summed over every node and worker sharing state (global per-second counts); distinct sources, top lists, attribution, impact, the baseline and its multiple are this node's own view of its share of the traffic.";
+const GLOBAL_NOTE = "Requests, refused, forwarded and the peak rate are summed over every node and worker sharing state (global per-second counts). Distinct sources, top lists and the peak multiple come from this node's detector, which also folds in the other nodes' seconds (about a second late); the baseline's key shares, attribution, impact and exposure are this node's own view of its share of the traffic.";
 
 export interface GlobalFigures {
   /** A sample of `r` to be written once its second's global sums are known. */

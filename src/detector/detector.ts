@@ -16,7 +16,7 @@ import { Incident } from './incident.js';
 import { Mitigator, type DetectorState } from './mitigate.js';
 import { SeenSources } from './seen-sources.js';
 import { entropyOf, PendingKeys, SecondWindow, type Observed } from './window.js';
-import { mergePart, type WindowPart } from './window-part.js';
+import { exportPart, mergePart, type WindowPart } from './window-part.js';
 
 export type { DetectorState } from './mitigate.js';
 export type { Observed } from './window.js';
@@ -35,6 +35,8 @@ export interface Detector {
   tick(nowMs: number): void;
   /** Folds another process's closed second (a cluster worker's part) into the open second: one detector for all workers. */
   absorb(part: WindowPart): void;
+  /** The open second so far as a part without the baseline sketches (for other nodes: call before absorbing theirs). */
+  openPart(): WindowPart | null;
   onEvent(fn: (e: DetectorEvent) => void): () => void;
   snapshot(): DetectorSnapshot;
   mode(): Mode;
@@ -240,6 +242,7 @@ export function createDetector(cfg: DetectorConfig, deps: DetectorDeps = {}): De
     absorb(part) {
       mergePart(w, part);
     },
+    openPart: () => exportPart(w, false),
     tick(now) {
       const s = closeSecond(now);
       for (const k of SERIES) if (k !== 'score') series[k].push(k === 't' ? s.t : (s[k] as number));

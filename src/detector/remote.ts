@@ -56,6 +56,7 @@ export function createRemoteDetector(o: RemoteDetectorOptions): RemoteDetector {
     absorb() {
       throw new RangeError('a cluster worker\'s detector sends its seconds to the primary; it does not absorb parts');
     },
+    openPart: () => exportPart(w, false),
     tick(now) {
       const part = exportPart(w);
       if (part !== null) o.send(part);

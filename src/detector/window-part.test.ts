@@ -14,7 +14,8 @@ import { createRemoteDetector } from './remote.js';
 import { BOT, fact, legitSecond, rng, spread } from './trace.js';
 import { SeenSources } from './seen-sources.js';
 import { SecondWindow, type Observed } from './window.js';
-import { exportPart, mergePart, type WindowPart } from './window-part.js';
+import { exportPart, isWindowPart, mergePart, type WindowPart } from './window-part.js';
+import { deserialize, serialize } from 'node:v8';
 
 const T0 = Date.UTC(2026, 0, 5, 12, 0, 0);
 const WARM = 120;
@@ -118,4 +119,19 @@ test('deliver: the primary\'s events reach the worker\'s listeners in order, its
   assert.equal(w.snapshot().at, T0);
   assert.equal(errors.length, 2, 'a throwing listener is reported, not thrown');
   assert.throws(() => w.absorb(exportPart(new SecondWindow(new SeenSources())) as never), RangeError);
+});
+
+test('parts between nodes: v8 round trip keeps the shape, no baseline sketches; garbage is recognised', () => {
+  const w = new SecondWindow(new SeenSources());
+  for (let i = 0; i < 400; i++) w.observe(fact(0xc6336400 + (i % 50), '/p', { query: `q=${i}` }));
+  const part = exportPart(w, false)!;
+  assert.equal(part.pend, null, 'no baseline sketches between nodes');
+  const back = deserialize(serialize(part));
+  assert.ok(isWindowPart(back));
+  const into = new SecondWindow(new SeenSources());
+  mergePart(into, back);
+  assert.equal(into.requests, 400);
+  assert.equal(into.withQuery, 400);
+  assert.ok(serialize(part).length < 40_000, `a node part is small: ${serialize(part).length} B`);
+  for (const bad of [null, 7, 'x', {}, { ...part, n: [1, 2] }, { ...part, tops: [{ keys: new Uint32Array(2000), counts: new Float64Array(2000), labels: Array(2000).fill('') }] }, { ...part, pend: [{ cells: 'no', total: 1 }] }]) assert.equal(isWindowPart(bad), false);
 });

@@ -33,8 +33,13 @@ export interface WindowPart {
 const tables = (w: SecondWindow): SpaceSaving[] => [w.topSources, w.topPrefixes, w.topFps, w.topPaths, w.topShapes, w.topSlow];
 const hists = (w: SecondWindow): Uint32Array[] => [w.histPath, w.histQuery, w.histUa, w.histFp];
 
-/** The window's second as a part; null when nothing was observed (no request, no slow connection). */
-export function exportPart(w: SecondWindow): WindowPart | null {
+/**
+ * The window's second as a part; null when nothing was observed (no request,
+ * no slow connection). `sketches: false` leaves out the baseline sketches
+ * (128 KiB of the ~150): parts sent between nodes, where each node learns its
+ * key shares from its own traffic (~20 KiB a part).
+ */
+export function exportPart(w: SecondWindow, withPend = true): WindowPart | null {
   if (w.requests === 0 && w.slow === 0) return null;
   const n = Float64Array.of(w.requests, w.forwarded, w.refused, w.newSources, w.withQuery, w.s2xx, w.s3xx, w.s4xx, w.s5xx, w.originSum, w.originMax, w.slow);
   const hist = new Uint32Array(HIST * 4);
@@ -43,9 +48,20 @@ export function exportPart(w: SecondWindow): WindowPart | null {
     const top = t.top();
     return { keys: Uint32Array.from(top, (h) => h.key), counts: Float64Array.from(top, (h) => h.count), labels: top.map((h) => h.label) };
   });
-  const sketches = [w.pend.prefix, w.pend.fp, w.pend.path, w.pend.shape];
-  const pend = sketches[0].total > 0 ? sketches.map((s) => s.exportCells()) : null;
+  const pendKeys = [w.pend.prefix, w.pend.fp, w.pend.path, w.pend.shape];
+  const pend = withPend && pendKeys[0].total > 0 ? pendKeys.map((s) => s.exportCells()) : null;
   return { n, classes: w.classes.slice(), families: w.families.slice(), hist, sources: w.sources.registers(), queries: w.queries.registers(), paths: w.paths.registers(), tops, pend };
+}
+
+/** True when `x` has a part's shape and types (a part from another node, decoded from bytes). */
+export function isWindowPart(x: unknown): x is WindowPart {
+  if (x === null || typeof x !== 'object') return false;
+  const p = x as Record<string, unknown>;
+  const tops = p.tops;
+  return p.n instanceof Float64Array && p.classes instanceof Float64Array && p.families instanceof Float64Array && p.hist instanceof Uint32Array
+    && p.sources instanceof Uint8Array && p.queries instanceof Uint8Array && p.paths instanceof Uint8Array
+    && Array.isArray(tops) && tops.every((t: { keys?: unknown; counts?: unknown; labels?: unknown }) => t !== null && typeof t === 'object' && t.keys instanceof Uint32Array && t.keys.length <= 1024 && t.counts instanceof Float64Array && Array.isArray(t.labels) && t.labels.length === t.keys.length && t.counts.length === t.keys.length && t.labels.every((l) => typeof l === 'string'))
+    && (p.pend === null || (Array.isArray(p.pend) && p.pend.every((c: { cells?: unknown; total?: unknown }) => c !== null && typeof c === 'object' && c.cells instanceof Uint32Array && typeof c.total === 'number')));
 }
 
 /** Folds a part into the window's open second. Throws RangeError on a part of another shape (a different version). */

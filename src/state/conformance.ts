@@ -11,6 +11,8 @@ export interface Harness {
   a: SharedState;
   /** A second node on the same store, or null for single-process backends. */
   b: SharedState | null;
+  /** false when `b` is a second cluster worker of the same node, not another node (sendToNodes does not reach it). */
+  nodeMessages?: boolean;
   /** Moves the clock both nodes read (ms). */
   advance(ms: number): void;
   now(): number;
@@ -202,6 +204,31 @@ export function runConformance(name: string, make: HarnessFactory): void {
         await eventually('sum across nodes on a', () => a.globalCounts(s)?.requests === 115);
         await eventually('sum across nodes on b', () => b.globalCounts(s)?.requests === 115);
       }
+    }));
+
+  test(`${name}: node messages reach the other nodes, never the sender`, () =>
+    withHarness(async (h) => {
+      const a = h.a;
+      const b = h.nodeMessages === false ? null : h.b;
+      const gotA: Buffer[] = [];
+      const gotB: Buffer[] = [];
+      const offA = a.onNodeMessage((p) => gotA.push(Buffer.from(p)));
+      const offB = b?.onNodeMessage((p) => gotB.push(Buffer.from(p)));
+      const big = Buffer.alloc(200_000, 7); // a window part is ~150 KiB: binary, intact
+      big[0] = 1;
+      a.sendToNodes(big);
+      if (b) {
+        b.sendToNodes(Buffer.from('from b'));
+        await eventually('b hears a, a hears b', () => gotB.length >= 1 && gotA.length >= 1);
+      }
+      await new Promise((r) => setTimeout(r, 150));
+      if (b) {
+        assert.equal(gotB.length, 1);
+        assert.ok(gotB[0].equals(big), 'the payload arrives byte for byte');
+        assert.deepEqual(gotA.map(String), ['from b'], 'a hears b, never itself');
+      } else assert.equal(gotA.length, 0, 'one process: nobody to hear');
+      offA();
+      offB?.();
     }));
 
   test(`${name}: sequence ids are increasing and unique`, () =>

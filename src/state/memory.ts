@@ -69,6 +69,9 @@ export function createMemoryState(opts: MemoryStateOptions = {}): MemoryState {
       return n;
     },
     joinIncident: async (at, ttlMs) => slot(at, ttlMs),
+    // One process: no other node to talk to.
+    sendToNodes: () => {},
+    onNodeMessage: () => () => {},
     onChange: (fn) => view.onChange(fn),
     health: (): StateHealth => ({ backend: 'memory', connected: true, lastSyncAt: startedAt ? now() : 0, error: '' }),
     async start(): Promise<void> {

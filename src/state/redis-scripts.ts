@@ -15,6 +15,8 @@ export interface RedisKeys {
   keys: string;
   version: string;
   channel: string;
+  /** Pub/sub channel of node-to-node payloads (binary: 36-byte node id, then the payload). */
+  nodes: string;
   counts(second: number): string;
   seq(name: string): string;
   /** The shared incident slot (incident-slot.ts). */
@@ -34,6 +36,7 @@ export function redisKeys(prefix: string): RedisKeys {
     keys: `${p}keys`,
     version: `${p}version`,
     channel: `${p}changes`,
+    nodes: `${p}nodes`,
     counts: (s) => `${p}counts:${s}`,
     seq: (name) => `${p}seq:${name}`,
     incident: `${p}incident`,

@@ -100,8 +100,25 @@ export function createRedisState(opts: RedisStateOptions = {}): RedisState {
     send({ key: `mode:${field}`, kind: 'mode', data: { field, value }, until: Infinity });
   }
 
+  // ---- node-to-node payloads (the detectors' window parts): fire and forget ----
+  const nodeTag = Buffer.from(node); // 36 bytes: a payload's sender, so a node ignores its own
+  const nodeListeners: ((payload: Buffer) => void)[] = [];
+  function onNodeBuffer(channel: Buffer, msg: Buffer): void {
+    if (nodeListeners.length === 0 || msg.length < nodeTag.length || channel.toString() !== K.nodes) return;
+    if (msg.subarray(0, nodeTag.length).equals(nodeTag)) return;
+    const payload = msg.subarray(nodeTag.length);
+    for (const fn of nodeListeners.slice()) {
+      try {
+        fn(payload);
+      } catch {
+        // a listener's bug must not break the subscription
+      }
+    }
+  }
+
   // ---- other nodes' changes ----
-  function onMessage(_channel: string, raw: string): void {
+  function onMessage(channel: string, raw: string): void {
+    if (channel !== K.channel) return;
     const m = decodeMessage(raw);
     if (!m || m.version <= lastVersion) return;
     if (m.version !== lastVersion + 1) needReconcile = true;
@@ -245,6 +262,17 @@ export function createRedisState(opts: RedisStateOptions = {}): RedisState {
       const [id, started] = await cmd!.rampartIncident(K.incident, K.seq('incident'), at, Math.max(0, Math.round(ttlMs)), incidentStamp(at));
       return { id: String(id), startedAt: Number(started) };
     },
+    sendToNodes(payload: Buffer): void {
+      if (!ready()) return; // dropped: the next second's payload replaces it anyway
+      cmd!.publish(K.nodes, Buffer.concat([nodeTag, payload])).catch(fail);
+    },
+    onNodeMessage(fn) {
+      nodeListeners.push(fn);
+      return () => {
+        const i = nodeListeners.indexOf(fn);
+        if (i >= 0) nodeListeners.splice(i, 1);
+      };
+    },
     onChange: (fn) => view.onChange(fn),
     health: (): StateHealth => ({ backend: 'redis', connected: ready() && passOk, lastSyncAt, error: lastError, outbox: outbox.size }),
     stats: () => ({ outbox: outbox.size, outboxDropped: outbox.dropped, reconciles, pendingSeconds: pending.size }),
@@ -264,7 +292,8 @@ export function createRedisState(opts: RedisStateOptions = {}): RedisState {
         void runPass();
       });
       sub.on('message', onMessage);
-      void sub.subscribe(K.channel).catch(fail);
+      sub.on('messageBuffer', onNodeBuffer);
+      void sub.subscribe(K.channel, K.nodes).catch(fail);
       const limit = opts.startTimeout ?? 3000;
       if (await whenReady(cmd, limit)) {
         await whenReady(sub, limit);

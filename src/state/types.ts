@@ -56,6 +56,14 @@ export interface SharedState {
   joinIncident(at: number, ttlMs: number): Promise<SharedIncident>;
   /** The operator's forced mode, or null when the detector decides. */
   modeOverride(): Mode | null;
+  /**
+   * Sends an opaque payload to every OTHER node sharing the store (fire and
+   * forget: dropped while the store is unreachable; never on the request
+   * path). Memory and cluster-worker states have no other node: a no-op.
+   */
+  sendToNodes(payload: Buffer): void;
+  /** Calls fn with each payload another node sent (never this node's own); returns the unsubscribe function. */
+  onNodeMessage(fn: (payload: Buffer) => void): () => void;
   /** Called after every change that bumps version(); returns the unsubscribe function. */
   onChange(fn: () => void): () => void;
   health(): StateHealth;

@@ -128,6 +128,9 @@ export function createWorkerState(opts: WorkerStateOptions): SharedState & { rea
         send({ rampart: tag, op: 'incident', id, at, ttl });
       });
     },
+    // Node-to-node messages are the primary's business (it runs the node's detector).
+    sendToNodes: () => {},
+    onNodeMessage: () => () => {},
     onChange: (fn) => view.onChange(fn),
     health(): StateHealth {
       const fresh = lastHeard > 0 && Date.now() - lastHeard < 5000;

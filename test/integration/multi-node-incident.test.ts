@@ -1,8 +1,9 @@
 // One attack, two Rampart nodes, one real redis-server: a flood from many
 // loopback sources whose halves hit different nodes is recorded on each node
 // under ONE incident id (the shared slot in Redis), with headline counts from
-// the global per-second sums ≈ what both halves sent, each node's own figures
-// kept beside them, while each node still refuses part of its half.
+// the global per-second sums ≈ what both halves sent, each node's detector
+// figures (its half plus the other node's seconds) kept beside them, while
+// each node refuses part of its half.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -117,7 +118,8 @@ else {
       assert.ok(sc && sc.globalSeconds > 0, `node ${k} has global figures`);
       // The incident window misses the ramp (the first anomalous second) and includes legit traffic.
       assert.ok(r.totals.requests >= 0.6 * sent && r.totals.requests <= 1.15 * (sent + legitSent), `node ${k}: global requests ${r.totals.requests} vs sent ${sent} (+ ${legitSent} legit)`);
-      assert.ok(sc.local.requests < 0.75 * r.totals.requests, `node ${k}: its own share ${sc.local.requests} is well under the global ${r.totals.requests}`);
+      // Each node's detector folds in the other node's seconds (node parts): its own figures cover both halves.
+      assert.ok(sc.local.requests >= 0.7 * r.totals.requests, `node ${k}: its detector saw ${sc.local.requests} of the global ${r.totals.requests}`);
       assert.ok(r.totals.refused > 0 && r.totals.refused <= r.totals.requests);
       assert.ok(r.notes.some((x) => /summed over every node/.test(x)));
     }
@@ -128,7 +130,8 @@ else {
     const ro = openIncidentStore(nodes[1].evidence!.store.file, { readonly: true });
     try {
       assert.equal(ro.get(ra.id)?.totals.requests, rb.totals.requests);
-      assert.ok(ro.samples(ra.id).some((s) => (s.localRequests ?? 0) < s.requests), 'samples keep the node’s own figures beside the global ones');
+      const samples = ro.samples(ra.id);
+      assert.ok(samples.length > 0 && samples.every((s) => typeof s.localRequests === 'number'), 'samples keep the node’s detector figures beside the global ones');
     } finally {
       ro.close();
     }
