@@ -14,6 +14,7 @@ import { Baselines } from './baseline.js';
 import { FAMILIES, ROUTE_CLASSES, type DetectorEvent, type DetectorSnapshot, type MitigationAction, type SecondSample, type SignatureItem } from './events.js';
 import { Incident } from './incident.js';
 import { Mitigator, type DetectorState } from './mitigate.js';
+import { createListeners } from './listeners.js';
 import { SeenSources } from './seen-sources.js';
 import { entropyOf, PendingKeys, SecondWindow, type Observed } from './window.js';
 import { exportPart, mergePart, type WindowPart } from './window-part.js';
@@ -62,7 +63,8 @@ export function createDetector(cfg: DetectorConfig, deps: DetectorDeps = {}): De
     },
     get count() { return series.requests.count; },
   };
-  const listeners: ((e: DetectorEvent) => void)[] = [];
+  const listeners = createListeners(deps.onListenerError);
+  const emit = listeners.emit;
   const recent: MitigationAction[] = [];
   const warmupS = Math.round(cfg.warmup / 1000);
   const startAfter = Math.round(cfg.startAfter / 1000);
@@ -81,16 +83,6 @@ export function createDetector(cfg: DetectorConfig, deps: DetectorDeps = {}): De
   let last: { at: number; score: number; top: ReturnType<typeof signatureOf> } = { at: 0, score: 0, top: { sources: [], prefixes: [], fingerprints: [], paths: [], queryShapes: [], routeClasses: [] } };
 
   const enforcement = (): Enforcement => (cfg.enforcement === 'observe' || (state !== null && state.enforcement() === 'observe') ? 'observe' : 'enforce');
-
-  function emit(e: DetectorEvent): void {
-    for (let i = 0; i < listeners.length; i++) {
-      try {
-        listeners[i](e);
-      } catch (err) {
-        deps.onListenerError?.(err);
-      }
-    }
-  }
 
   function closeSecond(now: number): SecondSample {
     const n = w.requests;
@@ -274,13 +266,7 @@ export function createDetector(cfg: DetectorConfig, deps: DetectorDeps = {}): De
       seen.tick(now);
       openedAt = now;
     },
-    onEvent(fn) {
-      listeners.push(fn);
-      return () => {
-        const i = listeners.indexOf(fn);
-        if (i >= 0) listeners.splice(i, 1);
-      };
-    },
+    onEvent: listeners.on,
     mode: () => mode,
     snapshot() {
       const sr = {} as DetectorSnapshot['series'];

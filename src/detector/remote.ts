@@ -8,6 +8,7 @@ import { clientKeyOf } from '../core/ip.js';
 import type { Mode } from '../core/model.js';
 import type { Detector } from './detector.js';
 import type { DetectorEvent, DetectorSnapshot } from './events.js';
+import { createListeners } from './listeners.js';
 import { SeenSources } from './seen-sources.js';
 import { SecondWindow } from './window.js';
 import { exportPart, type WindowPart } from './window-part.js';
@@ -42,7 +43,7 @@ export function emptySnapshot(): DetectorSnapshot {
 export function createRemoteDetector(o: RemoteDetectorOptions): RemoteDetector {
   const seen = new SeenSources();
   const w = new SecondWindow(seen);
-  const listeners: ((e: DetectorEvent) => void)[] = [];
+  const listeners = createListeners(o.onListenerError);
   let snap = emptySnapshot();
 
   return {
@@ -66,23 +67,9 @@ export function createRemoteDetector(o: RemoteDetectorOptions): RemoteDetector {
     },
     deliver(events, snapshot) {
       snap = snapshot;
-      for (const e of events) {
-        for (let i = 0; i < listeners.length; i++) {
-          try {
-            listeners[i](e);
-          } catch (err) {
-            o.onListenerError?.(err);
-          }
-        }
-      }
+      for (const e of events) listeners.emit(e);
     },
-    onEvent(fn) {
-      listeners.push(fn);
-      return () => {
-        const i = listeners.indexOf(fn);
-        if (i >= 0) listeners.splice(i, 1);
-      };
-    },
+    onEvent: listeners.on,
     snapshot: () => snap,
     mode: (): Mode => snap.mode,
   };
