@@ -1,13 +1,15 @@
 // Limit peers between two in-process workers (their Peers linked directly,
 // as the primary relays them): a tick sends the heavy usage, the other side
 // debits it; nothing is sent when idle; a reload that builds new tables is
-// followed; limits turned off send and apply nothing; close() stops both.
+// followed; limits turned off send and apply nothing; close() stops both; a
+// limit mitigation's per-client buckets are shared too, once they appear.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { camelize } from '../config/camelize.js';
 import { policySchema } from '../config/schema/policy.js';
-import { RequestContext, type Req, type Res, type Verdict } from '../core/model.js';
+import { RequestContext, type Mitigation, type Req, type Res, type Verdict } from '../core/model.js';
 import { compilePolicy } from '../policy/decide.js';
+import type { PolicyView } from '../policy/decide.js';
 import { createPolicyStage, EMPTY_VIEW, type PolicyStage } from '../policy/stage.js';
 import { createLogger } from './logger.js';
 import { createLimitPeers, LIMITS_TOPIC } from './limits-peers.js';
@@ -15,9 +17,9 @@ import type { Peers } from './peers.js';
 
 const NOW = 1_000_000;
 
-function stage(policy: object, previous: PolicyStage | null = null): PolicyStage {
+function stage(policy: object, previous: PolicyStage | null = null, view: PolicyView = EMPTY_VIEW): PolicyStage {
   const config = camelize(policySchema.parse(policy));
-  return createPolicyStage(compilePolicy(config, { previous: previous?.policy ?? null }), EMPTY_VIEW, () => NOW);
+  return createPolicyStage(compilePolicy(config, { previous: previous?.policy ?? null }), view, () => NOW);
 }
 
 /** Two Peers whose send() delivers to the other's listeners; `sent` counts messages. */
@@ -118,6 +120,66 @@ test('limit peers: limits off send and apply nothing; malformed messages are ign
   pa.send(LIMITS_TOPIC, { address: { keys: [0x7f000007], cost: [100], rate: [1], burst: [10] } });
   pa.send(LIMITS_TOPIC, 'nonsense');
   assert.equal(sb.run(request(0x7f000007)), null, 'malformed usage charged nothing');
+  a.close();
+  b.close();
+});
+
+/** The detector's limit mitigation on /news: 5 requests/s per client, burst 5 (reported take by take: under 16). */
+const SURGE: Mitigation = {
+  id: 'surge-news',
+  action: 'limit',
+  rule: 'mitigate/limit-route',
+  match: { prefixKeys: [], fingerprints: [], routeClasses: [], paths: ['/news'], unverifiedOnly: false },
+  rate: 5,
+  createdAt: NOW - 1000,
+  until: NOW + 60_000,
+  reason: 'test',
+  figures: {},
+};
+const WITH_SURGE: PolicyView = { ...EMPTY_VIEW, mitigations: () => [SURGE], version: () => 1 };
+
+test('limit peers: a limit mitigation used on one worker is debited in the other worker\'s mitigation buckets', () => {
+  const [pa, pb] = linkedPeers();
+  const log = createLogger('silent');
+  // Rate limits off: the mitigation's buckets are shared on their own.
+  const OFF = { rate_limits: { enabled: false } };
+  let sa = stage(OFF, null, WITH_SURGE);
+  const sb = stage(OFF, null, WITH_SURGE);
+  const a = createLimitPeers({ peers: pa, now: () => NOW, log, policy: () => sa });
+  const b = createLimitPeers({ peers: pb, now: () => NOW, log, policy: () => sb });
+  assert.equal(sa.policy.tables.mitigations(), null, 'no limit mitigation used yet: no table');
+  assert.equal(sa.run(request(0x7f000001)), null, 'a first request creates worker 1\'s mitigation table (unrecorded until followed)');
+  a.tick(NOW);
+  assert.equal(pa.sent, 0, 'the table is followed from this tick; nothing recorded before it');
+  assert.equal(sb.run(request(0x7f000002)), null, 'worker 2 uses the mitigation for another client: its table exists');
+  b.tick(NOW);
+  pb.sent = 0;
+  const ctx = request(0x7f000007);
+  for (let i = 0; i < 5; i++) assert.equal(sa.run(ctx), null, `request ${i + 1} allowed on worker 1`);
+  assert.equal(ruleOf(sa, ctx), 'mitigate/limit-route', 'burst of 5 used on worker 1');
+  a.tick(NOW);
+  assert.equal(pa.sent, 1);
+  assert.equal(ruleOf(sb, ctx), 'mitigate/limit-route', 'worker 2 refuses: the client used its burst on worker 1');
+  assert.equal(sb.run(request(0x7f000009)), null, 'another client is untouched on worker 2');
+
+  // A reload that resizes the tables starts a new mitigation table: followed when it appears.
+  sa = stage({ rate_limits: { enabled: false, tracked: 4096 } }, sa, WITH_SURGE);
+  assert.equal(sa.policy.tables.mitigations(), null, 'new size: the old table is not kept');
+  a.tick(NOW);
+  assert.equal(sa.run(request(0x7f000003)), null, 'the reloaded policy creates its table at first use');
+  a.tick(NOW); // follows it: the take before went unrecorded
+  assert.equal(pa.sent, 1);
+  const c2 = request(0x7f00000a);
+  for (let i = 0; i < 5; i++) assert.equal(sa.run(c2), null);
+  a.tick(NOW);
+  assert.equal(pa.sent, 2);
+  assert.equal(ruleOf(sb, c2), 'mitigate/limit-route', 'usage from the reloaded mitigation table reached worker 2');
+
+  // And back: worker 2's usage is debited into worker 1's reloaded table.
+  const c3 = request(0x7f00000b);
+  for (let i = 0; i < 5; i++) assert.equal(sb.run(c3), null);
+  b.tick(NOW);
+  assert.equal(ruleOf(sa, c3), 'mitigate/limit-route', 'worker 1 refuses a client that used its burst on worker 2');
   a.close();
   b.close();
 });

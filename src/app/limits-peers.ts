@@ -10,7 +10,10 @@
 // bucket, plus each other worker's own burst once (its bucket starts full)
 // and one tick of its usage still in flight. A per-worker table allowed
 // N·(r·T + b). Not shared between nodes (Redis): that stays per node.
-// Memory: 4 recorders of 1024 keys (≈ 150 KB); one message a tick, none when idle.
+// The detector's `limit` mitigations (per-client buckets, rate m.rate, burst
+// 1 s of it) are shared the same way, as a fifth table that appears at its
+// first use: takes before the next tick or message follows it stay per worker.
+// Memory: 5 recorders of 1024 keys (≈ 180 KB); one message a tick, none when idle.
 import type { Logger } from './logger.js';
 import type { Peers } from './peers.js';
 import type { PolicyStage } from '../policy/stage.js';
@@ -37,38 +40,46 @@ export interface PeerSync {
 /** The peer topic; its data is a UsageMessage. */
 export const LIMITS_TOPIC = 'limits/usage';
 
-/** One tick's usage of a worker: a list per key type that had any. */
-export type UsageMessage = Partial<Record<KeyType, UsageList>>;
+/** The shared tables: the four limit key types, and `mitigation`, the per-client buckets of the detector's limit mitigations. */
+export type TableName = KeyType | 'mitigation';
+export const TABLES: readonly TableName[] = [...KEY_TYPES, 'mitigation'];
+
+/** One tick's usage of a worker: a list per table that had any. */
+export type UsageMessage = Partial<Record<TableName, UsageList>>;
 
 export function createLimitPeers(deps: LimitPeersDeps): PeerSync {
-  const recorders = {} as Record<KeyType, UsageRecorder>;
-  const watched = {} as Record<KeyType, TokenBuckets | null>;
-  for (const t of KEY_TYPES) {
+  const recorders = {} as Record<TableName, UsageRecorder>;
+  const watched = {} as Record<TableName, TokenBuckets | null>;
+  for (const t of TABLES) {
     recorders[t] = createUsageRecorder(deps.capacity ?? 1024);
     watched[t] = null;
   }
   let warnedDropped = 0;
 
-  /** Watches the current graph's tables (a reload may have built new ones, or turned limits off). */
-  function follow(): Readonly<Record<KeyType, TokenBuckets | null>> | null {
-    const tables = deps.policy().policy.tables.limits;
-    for (const t of KEY_TYPES) {
-      const table = tables?.[t] ?? null;
+  /**
+   * Watches the current graph's tables: a reload may have built new ones or
+   * turned limits off, and the mitigation table is null until a limit
+   * mitigation was first used (a reload keeps it when its size is unchanged).
+   */
+  function follow(): void {
+    const tables = deps.policy().policy.tables;
+    for (const t of TABLES) {
+      const table = t === 'mitigation' ? tables.mitigations() : (tables.limits?.[t] ?? null);
       if (table === watched[t]) continue;
       watched[t]?.watch(null);
       table?.watch(recorders[t]);
       watched[t] = table;
     }
-    return tables;
   }
 
   const off = deps.peers.on(LIMITS_TOPIC, (data) => {
-    const tables = follow();
-    if (tables === null || typeof data !== 'object' || data === null) return;
+    follow();
+    if (typeof data !== 'object' || data === null) return;
     const now = deps.now();
-    for (const t of KEY_TYPES) {
+    for (const t of TABLES) {
       const list = (data as Record<string, unknown>)[t];
-      const table = tables[t];
+      const table = watched[t];
+      // No table here yet (mitigation not used on this worker): its buckets would start full anyway, as the bound counts.
       if (table !== null && isUsageList(list)) applyUsage(table, list, now);
     }
   });
@@ -79,7 +90,7 @@ export function createLimitPeers(deps: LimitPeersDeps): PeerSync {
       follow();
       let msg: UsageMessage | null = null;
       let dropped = 0;
-      for (const t of KEY_TYPES) {
+      for (const t of TABLES) {
         const list = recorders[t].drain();
         if (list !== null) (msg ??= {})[t] = list;
         dropped += recorders[t].dropped();
@@ -93,7 +104,7 @@ export function createLimitPeers(deps: LimitPeersDeps): PeerSync {
     },
     close() {
       off();
-      for (const t of KEY_TYPES) {
+      for (const t of TABLES) {
         watched[t]?.watch(null);
         watched[t] = null;
       }
