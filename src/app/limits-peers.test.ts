@@ -148,13 +148,11 @@ test('limit peers: a limit mitigation used on one worker is debited in the other
   const a = createLimitPeers({ peers: pa, now: () => NOW, log, policy: () => sa });
   const b = createLimitPeers({ peers: pb, now: () => NOW, log, policy: () => sb });
   assert.equal(sa.policy.tables.mitigations(), null, 'no limit mitigation used yet: no table');
-  assert.equal(sa.run(request(0x7f000001)), null, 'a first request creates worker 1\'s mitigation table (unrecorded until followed)');
-  a.tick(NOW);
-  assert.equal(pa.sent, 0, 'the table is followed from this tick; nothing recorded before it');
   assert.equal(sb.run(request(0x7f000002)), null, 'worker 2 uses the mitigation for another client: its table exists');
   b.tick(NOW);
   pb.sent = 0;
   const ctx = request(0x7f000007);
+  // Worker 1's table is created by the first of these, already watched: every take is recorded.
   for (let i = 0; i < 5; i++) assert.equal(sa.run(ctx), null, `request ${i + 1} allowed on worker 1`);
   assert.equal(ruleOf(sa, ctx), 'mitigate/limit-route', 'burst of 5 used on worker 1');
   a.tick(NOW);
@@ -162,17 +160,23 @@ test('limit peers: a limit mitigation used on one worker is debited in the other
   assert.equal(ruleOf(sb, ctx), 'mitigate/limit-route', 'worker 2 refuses: the client used its burst on worker 1');
   assert.equal(sb.run(request(0x7f000009)), null, 'another client is untouched on worker 2');
 
-  // A reload that resizes the tables starts a new mitigation table: followed when it appears.
+  // A reload of the same size keeps the table, and it stays watched.
+  sa = stage(OFF, sa, WITH_SURGE);
+  a.tick(NOW);
+  const c1 = request(0x7f000003);
+  for (let i = 0; i < 5; i++) assert.equal(sa.run(c1), null);
+  a.tick(NOW);
+  assert.equal(pa.sent, 2);
+  assert.equal(ruleOf(sb, c1), 'mitigate/limit-route', 'usage after a same-size reload reached worker 2');
+
+  // A reload that resizes the tables: the new table, created at first use, is watched from its first take.
   sa = stage({ rate_limits: { enabled: false, tracked: 4096 } }, sa, WITH_SURGE);
   assert.equal(sa.policy.tables.mitigations(), null, 'new size: the old table is not kept');
   a.tick(NOW);
-  assert.equal(sa.run(request(0x7f000003)), null, 'the reloaded policy creates its table at first use');
-  a.tick(NOW); // follows it: the take before went unrecorded
-  assert.equal(pa.sent, 1);
   const c2 = request(0x7f00000a);
   for (let i = 0; i < 5; i++) assert.equal(sa.run(c2), null);
   a.tick(NOW);
-  assert.equal(pa.sent, 2);
+  assert.equal(pa.sent, 3);
   assert.equal(ruleOf(sb, c2), 'mitigate/limit-route', 'usage from the reloaded mitigation table reached worker 2');
 
   // And back: worker 2's usage is debited into worker 1's reloaded table.
@@ -180,6 +184,10 @@ test('limit peers: a limit mitigation used on one worker is debited in the other
   for (let i = 0; i < 5; i++) assert.equal(sb.run(c3), null);
   b.tick(NOW);
   assert.equal(ruleOf(sa, c3), 'mitigate/limit-route', 'worker 1 refuses a client that used its burst on worker 2');
+
   a.close();
   b.close();
+  for (let i = 0; i < 5; i++) sa.run(request(0x7f00000c));
+  a.tick(NOW);
+  assert.equal(pa.sent, 3, 'closed: the mitigation table is no longer recorded');
 });

@@ -11,11 +11,13 @@
 // and one tick of its usage still in flight. A per-worker table allowed
 // N·(r·T + b). Not shared between nodes (Redis): that stays per node.
 // The detector's `limit` mitigations (per-client buckets, rate m.rate, burst
-// 1 s of it) are shared the same way, as a fifth table that appears at its
-// first use: takes before the next tick or message follows it stay per worker.
+// 1 s of it) are shared the same way, as a fifth table; it is created at a
+// mitigation's first use, with this recorder already attached by the policy
+// (polling for it at the tick left each worker's first second unshared).
 // Memory: 5 recorders of 1024 keys (≈ 180 KB); one message a tick, none when idle.
 import type { Logger } from './logger.js';
 import type { Peers } from './peers.js';
+import type { Policy } from '../policy/decide.js';
 import type { PolicyStage } from '../policy/stage.js';
 import type { TokenBuckets } from '../core/token-bucket.js';
 import { KEY_TYPES, type KeyType } from '../policy/limits.js';
@@ -49,27 +51,32 @@ export type UsageMessage = Partial<Record<TableName, UsageList>>;
 
 export function createLimitPeers(deps: LimitPeersDeps): PeerSync {
   const recorders = {} as Record<TableName, UsageRecorder>;
-  const watched = {} as Record<TableName, TokenBuckets | null>;
-  for (const t of TABLES) {
-    recorders[t] = createUsageRecorder(deps.capacity ?? 1024);
-    watched[t] = null;
-  }
+  const watched = {} as Record<KeyType, TokenBuckets | null>;
+  for (const t of TABLES) recorders[t] = createUsageRecorder(deps.capacity ?? 1024);
+  for (const t of KEY_TYPES) watched[t] = null;
+  let policy: Policy | null = null;
   let warnedDropped = 0;
 
   /**
    * Watches the current graph's tables: a reload may have built new ones or
-   * turned limits off, and the mitigation table is null until a limit
-   * mitigation was first used (a reload keeps it when its size is unchanged).
+   * turned limits off. The mitigation table is null until a limit mitigation
+   * is first used, so the policy is handed the recorder for it (a reload keeps
+   * the table when its size is unchanged: unwatch the old policy first).
    */
   function follow(): void {
-    const tables = deps.policy().policy.tables;
-    for (const t of TABLES) {
-      const table = t === 'mitigation' ? tables.mitigations() : (tables.limits?.[t] ?? null);
+    const current = deps.policy().policy;
+    const limits = current.tables.limits;
+    for (const t of KEY_TYPES) {
+      const table = limits?.[t] ?? null;
       if (table === watched[t]) continue;
       watched[t]?.watch(null);
       table?.watch(recorders[t]);
       watched[t] = table;
     }
+    if (current === policy) return;
+    policy?.tables.watchMitigations(null);
+    current.tables.watchMitigations(recorders.mitigation);
+    policy = current;
   }
 
   const off = deps.peers.on(LIMITS_TOPIC, (data) => {
@@ -78,8 +85,8 @@ export function createLimitPeers(deps: LimitPeersDeps): PeerSync {
     const now = deps.now();
     for (const t of TABLES) {
       const list = (data as Record<string, unknown>)[t];
-      const table = watched[t];
-      // No table here yet (mitigation not used on this worker): its buckets would start full anyway, as the bound counts.
+      // No mitigation table here yet (none used on this worker): its buckets start full, as the bound counts.
+      const table = t === 'mitigation' ? policy!.tables.mitigations() : watched[t];
       if (table !== null && isUsageList(list)) applyUsage(table, list, now);
     }
   });
@@ -104,10 +111,12 @@ export function createLimitPeers(deps: LimitPeersDeps): PeerSync {
     },
     close() {
       off();
-      for (const t of TABLES) {
+      for (const t of KEY_TYPES) {
         watched[t]?.watch(null);
         watched[t] = null;
       }
+      policy?.tables.watchMitigations(null);
+      policy = null;
     },
   };
 }

@@ -7,7 +7,7 @@
 import { compileCidrSet, type CidrSet } from '../core/cidr-set.js';
 import type { Ban, Enforcement, Mitigation, Mode, RequestContext, Verdict } from '../core/model.js';
 import type { PolicyConfig } from '../config/schema/policy.js';
-import type { TokenBuckets } from '../core/token-bucket.js';
+import type { TakeSink, TokenBuckets } from '../core/token-bucket.js';
 import { compileLimits, type Limits, type LimitStats, type LimitTables } from './limits.js';
 import { KnownClients } from './known-clients.js';
 import { compileMitigation, createMitigationSet, matches, type MitigationSet } from './mitigations.js';
@@ -44,7 +44,7 @@ export interface Policy {
   refusesAtAccept(ip: string, view: PolicyView, now: number): boolean;
   limitStats(): LimitStats | null;
   /** Bucket tables handed to the next policy on reload. */
-  readonly tables: { limits: LimitTables | null; mitigations(): TokenBuckets | null };
+  readonly tables: { limits: LimitTables | null; mitigations(): TokenBuckets | null; watchMitigations(sink: TakeSink | null): void };
 }
 
 export function compilePolicy(config: PolicyConfig, opts: PolicyOptions = {}): Policy {
@@ -119,7 +119,7 @@ export function compilePolicy(config: PolicyConfig, opts: PolicyOptions = {}): P
       return view.isBanned(ip, now) !== null;
     },
     limitStats: () => (limits === null ? null : limits.stats()),
-    tables: { limits: limits === null ? null : limits.tables, mitigations: () => mitigations.buckets() },
+    tables: { limits: limits === null ? null : limits.tables, mitigations: () => mitigations.buckets(), watchMitigations: (s) => mitigations.watch(s) },
   };
 }
 

@@ -6,7 +6,7 @@
 // Hot path: per live mitigation ≤ 4 Set/startsWith checks, no allocation.
 import type { Mitigation, RequestContext, Verdict } from '../core/model.js';
 import { verdict } from '../core/model.js';
-import { createTokenBuckets, type TokenBuckets } from '../core/token-bucket.js';
+import { createTokenBuckets, type TakeSink, type TokenBuckets } from '../core/token-bucket.js';
 import { mixKey } from './limits.js';
 import { limitVerdicts, safeRule, type LimitVerdicts } from './verdicts.js';
 
@@ -79,12 +79,15 @@ export interface MitigationSet {
   size(): number;
   /** The per-client buckets of limit mitigations (null until one was used); a reload keeps them. */
   buckets(): TokenBuckets | null;
+  /** Sets (null: removes) the buckets' take sink, now and when they are created at first use (cluster workers share the takes). */
+  watch(sink: TakeSink | null): void;
 }
 
 export function createMitigationSet(capacity: number, keep: TokenBuckets | null = null): MitigationSet {
   let version = -1;
   let list: CompiledMitigation[] = [];
   let buckets: TokenBuckets | null = keep !== null && keep.capacity === capacity ? keep : null;
+  let sink: TakeSink | null = null;
   return {
     current(v, source) {
       if (v !== version) {
@@ -97,11 +100,18 @@ export function createMitigationSet(capacity: number, keep: TokenBuckets | null 
       return list;
     },
     limit(c, clientKey, now) {
-      if (buckets === null) buckets = createTokenBuckets({ capacity, rate: 1, burst: 1 });
+      if (buckets === null) {
+        buckets = createTokenBuckets({ capacity, rate: 1, burst: 1 });
+        buckets.watch(sink);
+      }
       const wait = buckets.takeWith(mixKey(clientKey, c.ns), now, 1, c.rate, c.burst);
       return wait === 0 ? null : c.limits!.forWait(wait);
     },
     size: () => list.length,
     buckets: () => buckets,
+    watch(s) {
+      sink = s;
+      buckets?.watch(s);
+    },
   };
 }

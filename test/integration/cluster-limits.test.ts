@@ -4,6 +4,7 @@
 // about what ONE bucket allows over the window — rate·T + burst, plus for the
 // other worker its burst once and one second of its usage (app/limits-peers.ts)
 // — clearly below the 2 × (rate·T + burst) that per-worker tables would allow.
+// The same holds for the per-client buckets of a detector `limit` mitigation.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Agent, request as httpRequest } from 'node:http';
@@ -43,10 +44,12 @@ after(async () => {
 });
 
 /** One GET on a new connection from `ip` (connection: close), so the primary hands each to the next worker. */
-function get(ip: string, path: string): Promise<number> {
+function get(ip: string, path: string, verdicts: Map<string, number> | null = null): Promise<number> {
   return new Promise((resolve) => {
     const agent = new Agent({ localAddress: ip } as ConstructorParameters<typeof Agent>[0]);
     const req = httpRequest({ host: '127.0.0.1', port, path, agent, headers: { host: '127.0.0.1', connection: 'close', 'user-agent': 'cluster-limits-test' } }, (res) => {
+      const rule = String(res.headers['rampart-verdict'] ?? 'none');
+      verdicts?.set(rule, (verdicts.get(rule) ?? 0) + 1);
       res.resume();
       res.on('end', () => resolve(res.statusCode ?? 0));
       res.on('error', () => resolve(0));
@@ -83,4 +86,51 @@ test('cluster limits: a client spread over two workers gets about one bucket, no
   assert.ok(sent > perWorker * 1.2, `the client sent more than per-worker tables would allow (${perWorker.toFixed(0)}), else the test proves nothing: ${detail}`);
   assert.ok(allowed <= bound, `allowed ${allowed} ≤ ${bound.toFixed(0)} (one bucket ${oneBucket.toFixed(0)}; per-worker tables would allow ${perWorker.toFixed(0)}): ${detail}`);
   assert.ok(allowed >= 0.7 * oneBucket, `the client still got about its limit (${oneBucket.toFixed(0)}): ${detail}`);
+});
+
+test('cluster limits: a detector limit mitigation holds across the two workers too', { timeout: 60_000 }, async (t) => {
+  // Below the address limit (RATE), so the mitigation is what binds; burst 1 s of it (policy/mitigations.ts).
+  const M_RATE = 8;
+  const M_BURST = Math.ceil(M_RATE);
+  const client = '127.0.0.9'; // not the first test's client: its address buckets are untouched
+  const now = Date.now();
+  c.state.putMitigation({
+    id: 'cluster-surge',
+    action: 'limit',
+    rule: 'mitigate/limit-surge',
+    match: { prefixKeys: [], fingerprints: [], routeClasses: [], paths: ['/surge/'], unverifiedOnly: false },
+    rate: M_RATE,
+    createdAt: now,
+    until: now + 120_000,
+    reason: 'cluster-limits test',
+    figures: {},
+  });
+  // The primary relays the write to both workers over IPC before any request of ours gets there; a late one would only allow more.
+  await new Promise((r) => setTimeout(r, 100));
+  const counts = new Map<number, number>();
+  const verdicts = new Map<string, number>();
+  let n = 0;
+  const t0 = Date.now();
+  const until = t0 + 6000;
+  await Promise.all(Array.from({ length: 4 }, async () => {
+    while (Date.now() < until) {
+      const status = await get(client, `/surge/${n++}`, verdicts);
+      counts.set(status, (counts.get(status) ?? 0) + 1);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }));
+  const seconds = (Date.now() - t0) / 1000;
+  const allowed = counts.get(200) ?? 0;
+  const limited = counts.get(429) ?? 0;
+  const sent = [...counts.values()].reduce((a, b) => a + b, 0);
+  const detail = `allowed ${allowed}, limited ${limited}, sent ${sent} in ${seconds.toFixed(1)} s: ${JSON.stringify(Object.fromEntries(counts))} ${JSON.stringify(Object.fromEntries(verdicts))}`;
+  t.diagnostic(detail);
+  assert.equal(allowed + limited, sent, `only 200 and 429 answers: ${detail}`);
+  assert.equal(verdicts.get('mitigate/limit-surge'), limited, `every refusal is the mitigation's: ${detail}`);
+  const oneBucket = M_RATE * seconds + M_BURST;
+  const bound = oneBucket + (WORKERS - 1) * (M_BURST + M_RATE * 1) + M_RATE * 0.5;
+  const perWorker = WORKERS * oneBucket;
+  assert.ok(sent > perWorker * 1.2, `the client sent more than per-worker buckets would allow (${perWorker.toFixed(0)}): ${detail}`);
+  assert.ok(allowed <= bound, `allowed ${allowed} ≤ ${bound.toFixed(0)} (one bucket ${oneBucket.toFixed(0)}; per-worker buckets would allow ${perWorker.toFixed(0)}): ${detail}`);
+  assert.ok(allowed >= 0.7 * oneBucket, `the client still got about the mitigation's rate (${oneBucket.toFixed(0)}): ${detail}`);
 });
