@@ -6,7 +6,6 @@
 // tests drive tick() second by second. Memory: ~1 MiB fixed (window, seen-set,
 // baselines, history) plus one bounded incident.
 import type { DetectorConfig } from '../config/schema/detector.js';
-import { clientKeyOf } from '../core/ip.js';
 import type { Enforcement, Mode } from '../core/model.js';
 import { RingSeries } from '../core/ring-series.js';
 import { assess, signatureOf, type Assessment } from './assess.js';
@@ -224,13 +223,8 @@ export function createDetector(cfg: DetectorConfig, deps: DetectorDeps = {}): De
   }
 
   return {
-    observe(ctx) {
-      w.observe(ctx);
-    },
-    noteSlowConnection(ip) {
-      w.slow++;
-      w.topSlow.offer(clientKeyOf(ip), 1, ip);
-    },
+    observe: (ctx) => w.observe(ctx),
+    noteSlowConnection: (ip) => w.noteSlow(ip),
     absorb(part) {
       mergePart(w, part);
     },

@@ -4,7 +4,6 @@
 // primary's events and snapshot come back through deliver(), so status,
 // dashboard, alerts and evidence in every worker see the same detector.
 // Memory: one SecondWindow (~290 KiB) and the seen-set (512 KiB), fixed.
-import { clientKeyOf } from '../core/ip.js';
 import type { Mode } from '../core/model.js';
 import type { Detector } from './detector.js';
 import type { DetectorEvent, DetectorSnapshot } from './events.js';
@@ -47,13 +46,8 @@ export function createRemoteDetector(o: RemoteDetectorOptions): RemoteDetector {
   let snap = emptySnapshot();
 
   return {
-    observe(ctx) {
-      w.observe(ctx);
-    },
-    noteSlowConnection(ip) {
-      w.slow++;
-      w.topSlow.offer(clientKeyOf(ip), 1, ip);
-    },
+    observe: (ctx) => w.observe(ctx),
+    noteSlowConnection: (ip) => w.noteSlow(ip),
     absorb() {
       throw new RangeError('a cluster worker\'s detector sends its seconds to the primary; it does not absorb parts');
     },

@@ -7,6 +7,7 @@
 import { CountMin } from '../core/count-min.js';
 import { FNV_OFFSET, fnv1a, mix32, queryShapeHash } from '../core/hash.js';
 import { HyperLogLog } from '../core/hyperloglog.js';
+import { clientKeyOf } from '../core/ip.js';
 import { SpaceSaving } from '../core/space-saving.js';
 import { FAMILIES } from './events.js';
 import type { SeenSources } from './seen-sources.js';
@@ -169,6 +170,12 @@ export class SecondWindow {
       this.originSum += c.originMs;
       if (c.originMs > this.originMax) this.originMax = c.originMs;
     }
+  }
+
+  /** A connection from `ip` closed by a header/body deadline (slowloris, slow POST). */
+  noteSlow(ip: string): void {
+    this.slow++;
+    this.topSlow.offer(clientKeyOf(ip), 1, ip);
   }
 
   clear(): void {

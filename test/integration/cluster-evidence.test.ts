@@ -15,9 +15,9 @@ import { startCluster, type ClusterHandle } from '../../src/app/cluster.js';
 import { createLogger } from '../../src/app/logger.js';
 import { loadConfigObject } from '../../src/config/load.js';
 import { openIncidentStore } from '../../src/control/incidents-store.js';
-import { eventually } from '../../src/state/conformance.js';
 import { parseCountryPlan } from '../../src/drill/addresses-geo.js';
 import { startEchoOrigin, type EchoOrigin } from '../helpers/echo-origin.js';
+import { allClosed, waitForRows } from '../helpers/incident-rows.js';
 
 const DETECTOR = { warmup: '2s', min_rps: 10, ban_min_rps: 30, end_after: '2s', recover_hold: '2s', mitigation_ttl: '6s', ban_duration: '20s', widen_after: '3s' };
 const ENUMERATION_IDS = 100;
@@ -85,30 +85,15 @@ test('cluster evidence: attribution, sources and a record scan count both worker
       await get(`127.22.0.${1 + k}`, `/news/${i % 20}`, plan.addressOf(1_000_000 + (i % sources)));
     }
   }));
-  await eventually('the incident is open in the store', () => {
-    const s = store();
-    try {
-      return s.list(5).some((r) => r.status === 'open');
-    } finally {
-      s.close();
-    }
-  }, 20_000);
-  await sleep(2000); // the other worker's detector has started its incident too (today each worker runs its own)
+  await waitForRows(dir, 'the incident is open in the store', (rows) => rows.some((r) => r.status === 'open'), 20_000, 5);
+  await sleep(2000); // the other worker has the primary's attack_start too and sends its parts
   // A sequential scan of records, each over a fresh connection: each worker sees about half of the IDs.
   const ids = 160;
   for (let id = 1; id <= ids; id++) await get('127.23.0.1', `/api/donors/${id}`, '203.0.113.7');
   await sleep(2000);
   flooding = false;
   await flood;
-  await eventually('the incident was closed', () => {
-    const s = store();
-    try {
-      const rows = s.list(5);
-      return rows.length > 0 && rows.every((r) => r.status === 'closed');
-    } finally {
-      s.close();
-    }
-  }, 25_000);
+  await waitForRows(dir, 'the incident was closed', allClosed, 25_000, 5);
   on = false;
   await browse;
   await sleep(4000); // late parts are merged within seconds of the end (LATE_MS); the last samples wait for their global sums

@@ -15,8 +15,8 @@ import { startCluster, type ClusterHandle } from '../../src/app/cluster.js';
 import { createLogger } from '../../src/app/logger.js';
 import { loadConfigObject } from '../../src/config/load.js';
 import { openIncidentStore } from '../../src/control/incidents-store.js';
-import { eventually } from '../../src/state/conformance.js';
 import { startEchoOrigin, type EchoOrigin } from '../helpers/echo-origin.js';
+import { allClosed, waitForRows } from '../helpers/incident-rows.js';
 
 const DETECTOR = { warmup: '2s', min_rps: 10, ban_min_rps: 5, end_after: '2s', recover_hold: '2s', mitigation_ttl: '6s', ban_duration: '20s', widen_after: '3s' };
 const dir = mkdtempSync(join(tmpdir(), 'rampart-cluster-incident-'));
@@ -95,15 +95,7 @@ test('cluster incident: one attack over two workers is one incident row with the
     }
   }));
   const store = () => openIncidentStore(join(dir, 'incidents.sqlite'), { readonly: true });
-  await eventually('an incident was written and closed', () => {
-    const s = store();
-    try {
-      const rows = s.list(10);
-      return rows.length > 0 && rows.every((r) => r.status === 'closed');
-    } finally {
-      s.close();
-    }
-  }, 25_000);
+  await waitForRows(dir, 'an incident was written and closed', allClosed, 25_000);
   on = false;
   await browse;
   await new Promise((r) => setTimeout(r, 3500)); // the last samples wait for their global sums
