@@ -35,6 +35,7 @@ import type { Peers } from './peers.js';
 import { createLimitPeers, type PeerSync } from './limits-peers.js';
 import { createEvidencePeers } from './evidence-peers.js';
 import { createNodeParts } from './node-parts.js';
+import { createNodeBus, nodePeers } from './node-bus.js';
 
 export interface AppOptions {
   log?: Logger;
@@ -109,8 +110,10 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
     detector = remote;
   } else if (initial.detector.enabled) detector = createDetector(initial.detector, { state, onListenerError });
   if (detector) observers.push(detector.observe);
-  // Several nodes on Redis: this node's detector also scores the other nodes' seconds (src/app/node-parts.ts).
-  const nodeParts = detector && !opts.detectorLink && initial.state.backend === 'redis' ? createNodeParts({ detector, state, log }) : null;
+  // Several nodes on Redis (a single-process node; a cluster's primary does this for its workers): the
+  // detector also scores the other nodes' seconds, the rate limits are charged the other nodes' usage.
+  const bus = !opts.worker && initial.state.backend === 'redis' ? createNodeBus(state, log) : null;
+  const nodeParts = detector && bus ? createNodeParts({ detector, bus, log }) : null;
   // Shared state (cluster workers, redis nodes): one incident id and global headline figures; one writer per data_dir.
   const shared = opts.worker !== undefined || initial.state.backend === 'redis';
   // Sums are global only while the shared store answers (else they hold this node's counts alone).
@@ -161,7 +164,7 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
   if (opts.peers) {
     peerSyncs.push(createLimitPeers({ peers: opts.peers, now: clock.now, log, policy: () => graph.policy }));
     if (evidence) peerSyncs.push(createEvidencePeers({ peers: opts.peers, now: clock.now, log, evidence }));
-  }
+  } else if (bus) peerSyncs.push(createLimitPeers({ peers: nodePeers(bus), now: clock.now, log, policy: () => graph.policy }));
   // A new ban closes the connections its address already holds (slowloris sockets, keep-alives).
   const unfollowBans = followBans(guard, state);
   const hooks: ListenerHooks = {
@@ -229,6 +232,7 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
     for (const p of peerSyncs) p.close();
     unlinkDetector();
     nodeParts?.close();
+    bus?.close();
     unfollowBans();
     await control.stop();
     const servers = [http, tls].filter((s): s is AnyServer => s !== null);

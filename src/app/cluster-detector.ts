@@ -12,6 +12,7 @@ import type { Config } from '../config/schema.js';
 import type { SharedState } from '../state/index.js';
 import type { Logger } from './logger.js';
 import { createNodeParts } from './node-parts.js';
+import type { NodeBus } from './node-bus.js';
 
 export interface ClusterDetector {
   readonly detector: Detector;
@@ -37,7 +38,7 @@ export interface ClusterDetectorOptions {
   broadcast(events: DetectorEvent[], snapshot: DetectorSnapshot): void;
   now?: () => number;
   /** Several nodes share the state (redis): exchange open seconds with them (src/app/node-parts.ts). */
-  nodes?: boolean;
+  bus?: NodeBus | null;
   /** Tick period, ms (tests). Default 1000. */
   interval?: number;
 }
@@ -45,7 +46,7 @@ export interface ClusterDetectorOptions {
 export function createClusterDetector(o: ClusterDetectorOptions): ClusterDetector {
   const now = o.now ?? Date.now;
   const detector = createDetector(o.config, { state: o.state, onListenerError: (err) => o.log.error({ err }, 'detector event listener failed') });
-  const nodeParts = o.nodes ? createNodeParts({ detector, state: o.state, log: o.log }) : null;
+  const nodeParts = o.bus ? createNodeParts({ detector, bus: o.bus, log: o.log }) : null;
   let batch: DetectorEvent[] = [];
   detector.onEvent((e) => void batch.push(e));
   let parts = 0;

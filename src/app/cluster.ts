@@ -16,6 +16,8 @@ import { createStateFromConfig, createStateHub, type HubState, type StateHub } f
 import { isAppMessage, type ReloadReply, type ToPrimaryApp, type ToWorkerApp } from './cluster-protocol.js';
 import { createLogger, type Logger } from './logger.js';
 import { createClusterDetector, type ClusterDetectorStats } from './cluster-detector.js';
+import { createNodeBus } from './node-bus.js';
+import { LIMITS_TOPIC } from './limits-peers.js';
 import type { Detector } from '../detector/detector.js';
 
 export interface ClusterHandle {
@@ -100,13 +102,20 @@ export async function startCluster(config: Config, opts: ClusterOptions = {}): P
   const state = createStateFromConfig(config.state, { now: Date.now, log }) as HubState;
   await state.start();
   const hub: StateHub = createStateHub(state);
+  // Several nodes (redis): detector parts and rate-limit usage go to the other nodes (src/app/node-bus.ts).
+  const bus = config.state.backend === 'redis' ? createNodeBus(state, log) : null;
+  // Other nodes' rate-limit usage reaches every worker as a peer message from slot 0.
+  bus?.on(LIMITS_TOPIC, (data) => {
+    const out = { rampart: 'app', op: 'peer', from: 0, topic: LIMITS_TOPIC, data } satisfies ToWorkerApp;
+    for (const [w, x] of live) if (x.ready && w.isConnected()) w.send(out as never);
+  });
   // One detector for all workers (created once, like a single process's: reloads keep it and its baselines).
   const cd = config.detector.enabled
     ? createClusterDetector({
         config: config.detector,
         state,
         log,
-        nodes: config.state.backend === 'redis',
+        bus,
         broadcast(events, snapshot) {
           const msg = { rampart: 'app', op: 'detector', events, snapshot } satisfies ToWorkerApp;
           for (const [w, x] of live) if (x.ready && w.isConnected()) w.send(msg as never);
@@ -165,6 +174,8 @@ export async function startCluster(config: Config, opts: ClusterOptions = {}): P
   /** A worker's peer message (src/app/peers.ts) to the other live workers, or to the recorder slot. */
   function relay(from: Worker, index: number, msg: Extract<ToPrimaryApp, { op: 'peer' }>): void {
     const out = { rampart: 'app', op: 'peer', from: index, topic: msg.topic, data: msg.data } satisfies ToWorkerApp;
+    // A worker's rate-limit usage also goes to the other nodes' workers (their primaries relay it).
+    if (msg.topic === LIMITS_TOPIC && msg.to === 'others') bus?.send(LIMITS_TOPIC, msg.data);
     for (const [w, x] of live) {
       if (w === from || !x.ready || !w.isConnected()) continue;
       if (msg.to === 'recorder' && x.index !== 1) continue;
@@ -183,6 +194,7 @@ export async function startCluster(config: Config, opts: ClusterOptions = {}): P
     await Promise.all(exits);
     clearTimeout(kill);
     cd?.stop();
+    bus?.close();
     hub.stop();
     await state.close();
     active = false;

@@ -9,7 +9,9 @@
 // in expectation (the sampled share is unbiased, ± b/16 per sample): one
 // bucket, plus each other worker's own burst once (its bucket starts full)
 // and one tick of its usage still in flight. A per-worker table allowed
-// N·(r·T + b). Not shared between nodes (Redis): that stays per node.
+// N·(r·T + b). Between nodes the same messages cross the node bus
+// (node-bus.ts: sent by a single-process node, or forwarded by a cluster's
+// primary), about a tick later.
 // The detector's `limit` mitigations (per-client buckets, rate m.rate, burst
 // 1 s of it) are shared the same way, as a fifth table; it is created at a
 // mitigation's first use, with this recorder already attached by the policy

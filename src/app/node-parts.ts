@@ -2,15 +2,17 @@
 // attack, not only its share. Just before each tick a node sends its open
 // second (its own traffic, its workers' included; other nodes' not yet) to
 // the other nodes as a window part without the baseline sketches (~20 KiB,
-// v8-serialized), then folds in the parts the others sent during the second.
+// on the node bus), then folds in the parts the others sent during the second.
 // Another node's second therefore counts about one second late; totals are
 // whole. Each node still learns its key shares from its own traffic. Memory:
 // at most MAX_QUEUED parts waiting (one per node per second).
-import { deserialize, serialize } from 'node:v8';
 import type { Detector } from '../detector/detector.js';
 import { isWindowPart, type WindowPart } from '../detector/window-part.js';
-import type { SharedState } from '../state/index.js';
 import type { Logger } from './logger.js';
+import type { NodeBus } from './node-bus.js';
+
+/** The bus topic of detector parts. */
+export const PARTS_TOPIC = 'detector/part';
 
 /** Parts waiting for the next tick; more nodes than this in one second: the excess is dropped and counted. */
 const MAX_QUEUED = 64;
@@ -22,21 +24,15 @@ export interface NodeParts {
   close(): void;
 }
 
-export function createNodeParts(o: { detector: Detector; state: SharedState; log: Logger }): NodeParts {
+export function createNodeParts(o: { detector: Detector; bus: NodeBus; log: Logger }): NodeParts {
   let queue: WindowPart[] = [];
   let sent = 0;
   let received = 0;
   let dropped = 0;
   let malformed = 0;
-  const off = o.state.onNodeMessage((payload) => {
-    let part: unknown;
-    try {
-      part = deserialize(payload);
-    } catch {
-      part = null;
-    }
+  const off = o.bus.on(PARTS_TOPIC, (part) => {
     if (!isWindowPart(part)) {
-      if (malformed++ === 0) o.log.warn({ bytes: payload.length }, 'another node sent a detector part this version cannot read (mixed versions?); ignored');
+      if (malformed++ === 0) o.log.warn('another node sent a detector part this version cannot read (mixed versions?); ignored');
       return;
     }
     if (queue.length >= MAX_QUEUED) return void dropped++;
@@ -47,7 +43,7 @@ export function createNodeParts(o: { detector: Detector; state: SharedState; log
     beforeTick() {
       const own = o.detector.openPart();
       if (own !== null) {
-        o.state.sendToNodes(serialize(own));
+        o.bus.send(PARTS_TOPIC, own);
         sent++;
       }
       const parts = queue;
