@@ -8,6 +8,7 @@ import { deserialize, serialize } from 'node:v8';
 import type { SharedState } from '../state/index.js';
 import type { Logger } from './logger.js';
 import type { Peers } from './peers.js';
+import { createTopics } from './topics.js';
 
 export interface NodeBus {
   /** To every other node (dropped while the store is unreachable). */
@@ -20,7 +21,7 @@ export interface NodeBus {
 }
 
 export function createNodeBus(state: SharedState, log: Logger): NodeBus {
-  const subs = new Map<string, ((data: unknown) => void)[]>();
+  const topics = createTopics<[data: unknown]>((err, topic) => log.error({ err, topic }, 'a node message listener failed'));
   let malformed = 0;
   const off = state.onNodeMessage((payload) => {
     let m: unknown;
@@ -34,27 +35,13 @@ export function createNodeBus(state: SharedState, log: Logger): NodeBus {
       if (malformed++ === 0) log.warn({ bytes: payload.length }, 'another node sent a message this version cannot read (mixed versions?); ignored');
       return;
     }
-    for (const fn of (subs.get(topic) ?? []).slice()) {
-      try {
-        fn((m as { d: unknown }).d);
-      } catch (err) {
-        log.error({ err, topic }, 'a node message listener failed');
-      }
-    }
+    topics.dispatch(topic, (m as { d: unknown }).d);
   });
   return {
     send(topic, data) {
       state.sendToNodes(serialize({ t: topic, d: data }));
     },
-    on(topic, fn) {
-      const fns = subs.get(topic) ?? [];
-      fns.push(fn);
-      subs.set(topic, fns);
-      return () => {
-        const i = fns.indexOf(fn);
-        if (i >= 0) fns.splice(i, 1);
-      };
-    },
+    on: topics.on,
     malformed: () => malformed,
     close: off,
   };

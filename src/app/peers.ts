@@ -5,6 +5,7 @@
 // with advanced serialization: plain objects and typed arrays, no functions.
 import type { PeerTarget, ToPrimaryApp, ToWorkerApp } from './cluster-protocol.js';
 import { isAppMessage } from './cluster-protocol.js';
+import { createTopics } from './topics.js';
 
 export type { PeerTarget } from './cluster-protocol.js';
 
@@ -22,19 +23,12 @@ export interface Peers {
 
 /** The worker side: `send` posts to the primary, `listen` subscribes to the primary's messages. */
 export function createWorkerPeers(role: { index: number; count: number; recorder: boolean }, send: (m: ToPrimaryApp) => void, listen: (fn: (m: unknown) => void) => () => void): Peers & { close(): void } {
-  const subs = new Map<string, ((data: unknown, from: number) => void)[]>();
+  // A listener's bug must not take the worker's message loop down: createTopics catches it.
+  const topics = createTopics<[data: unknown, from: number]>();
   const off = listen((raw) => {
     if (!isAppMessage(raw) || raw.op !== 'peer') return;
     const m = raw as Extract<ToWorkerApp, { op: 'peer' }>;
-    const fns = subs.get(m.topic);
-    if (!fns) return;
-    for (const fn of fns.slice()) {
-      try {
-        fn(m.data, m.from);
-      } catch {
-        // a listener's bug must not take the worker's message loop down
-      }
-    }
+    topics.dispatch(m.topic, m.data, m.from);
   });
   return {
     index: role.index,
@@ -48,15 +42,7 @@ export function createWorkerPeers(role: { index: number; count: number; recorder
         // the primary is gone; the worker is about to drain
       }
     },
-    on(topic, fn) {
-      const fns = subs.get(topic) ?? [];
-      fns.push(fn);
-      subs.set(topic, fns);
-      return () => {
-        const i = fns.indexOf(fn);
-        if (i >= 0) fns.splice(i, 1);
-      };
-    },
+    on: topics.on,
     close: off,
   };
 }
