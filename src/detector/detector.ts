@@ -70,6 +70,7 @@ export function createDetector(cfg: DetectorConfig, deps: DetectorDeps = {}): De
   const endAfter = Math.round(cfg.endAfter / 1000);
   let mode: Mode = 'normal';
   let openedAt = -1;
+  let lastSecond = -1;
   let streak = 0;
   let calm = 0;
   let recoverUntil = 0;
@@ -83,6 +84,21 @@ export function createDetector(cfg: DetectorConfig, deps: DetectorDeps = {}): De
 
   const enforcement = (): Enforcement => (cfg.enforcement === 'observe' || (state !== null && state.enforcement() === 'observe') ? 'observe' : 'enforce');
 
+  /**
+   * The second a closed window stands for: when it opened; in a cluster
+   * primary, the newest second of the workers' parts in it (the second their
+   * traffic counts are keyed by, so a sample meets its own global sums: a
+   * primary's window holds traffic about one second older than its opening).
+   * Never the same second twice: two samples of one second would count its
+   * global sums twice.
+   */
+  function sampleTime(now: number): number {
+    let t = w.partSecond > 0 ? w.partSecond * 1000 : openedAt < 0 ? now - 1000 : openedAt;
+    if (Math.floor(t / 1000) <= lastSecond) t = (lastSecond + 1) * 1000;
+    lastSecond = Math.floor(t / 1000);
+    return t;
+  }
+
   function closeSecond(now: number): SecondSample {
     const n = w.requests;
     const classes: Record<string, number> = {};
@@ -91,7 +107,7 @@ export function createDetector(cfg: DetectorConfig, deps: DetectorDeps = {}): De
     for (let i = 0; i < FAMILIES.length; i++) families[FAMILIES[i]] = w.families[i];
     const r3 = (x: number) => Math.round(x * 1000) / 1000;
     return {
-      t: openedAt < 0 ? now - 1000 : openedAt,
+      t: sampleTime(now),
       requests: n,
       forwarded: w.forwarded,
       refused: w.refused,

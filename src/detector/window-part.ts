@@ -15,6 +15,12 @@ export interface TopPart {
 }
 
 export interface WindowPart {
+  /**
+   * The epoch second a cluster worker closed (the one its traffic counts are
+   * keyed by, state.addCounts), so the primary labels its sample with the
+   * same second as the global sums; 0 for parts between nodes.
+   */
+  second: number;
   /** requests, forwarded, refused, newSources, withQuery, s2xx, s3xx, s4xx, s5xx, originSum, originMax, slow */
   n: Float64Array;
   classes: Float64Array;
@@ -39,7 +45,7 @@ const hists = (w: SecondWindow): Uint32Array[] => [w.histPath, w.histQuery, w.hi
  * (128 KiB of the ~150): parts sent between nodes, where each node learns its
  * key shares from its own traffic (~20 KiB a part).
  */
-export function exportPart(w: SecondWindow, withPend = true): WindowPart | null {
+export function exportPart(w: SecondWindow, withPend = true, second = 0): WindowPart | null {
   if (w.requests === 0 && w.slow === 0) return null;
   const n = Float64Array.of(w.requests, w.forwarded, w.refused, w.newSources, w.withQuery, w.s2xx, w.s3xx, w.s4xx, w.s5xx, w.originSum, w.originMax, w.slow);
   const hist = new Uint32Array(HIST * 4);
@@ -50,7 +56,7 @@ export function exportPart(w: SecondWindow, withPend = true): WindowPart | null 
   });
   const pendKeys = [w.pend.prefix, w.pend.fp, w.pend.path, w.pend.shape];
   const pend = withPend && pendKeys[0].total > 0 ? pendKeys.map((s) => s.exportCells()) : null;
-  return { n, classes: w.classes.slice(), families: w.families.slice(), hist, sources: w.sources.registers(), queries: w.queries.registers(), paths: w.paths.registers(), tops, pend };
+  return { second, n, classes: w.classes.slice(), families: w.families.slice(), hist, sources: w.sources.registers(), queries: w.queries.registers(), paths: w.paths.registers(), tops, pend };
 }
 
 /** True when `x` has a part's shape and types (a part from another node, decoded from bytes). */
@@ -58,7 +64,7 @@ export function isWindowPart(x: unknown): x is WindowPart {
   if (x === null || typeof x !== 'object') return false;
   const p = x as Record<string, unknown>;
   const tops = p.tops;
-  return p.n instanceof Float64Array && p.classes instanceof Float64Array && p.families instanceof Float64Array && p.hist instanceof Uint32Array
+  return typeof p.second === 'number' && p.n instanceof Float64Array && p.classes instanceof Float64Array && p.families instanceof Float64Array && p.hist instanceof Uint32Array
     && p.sources instanceof Uint8Array && p.queries instanceof Uint8Array && p.paths instanceof Uint8Array
     && Array.isArray(tops) && tops.every((t: { keys?: unknown; counts?: unknown; labels?: unknown }) => t !== null && typeof t === 'object' && t.keys instanceof Uint32Array && t.keys.length <= 1024 && t.counts instanceof Float64Array && Array.isArray(t.labels) && t.labels.length === t.keys.length && t.counts.length === t.keys.length && t.labels.every((l) => typeof l === 'string'))
     && (p.pend === null || (Array.isArray(p.pend) && p.pend.every((c: { cells?: unknown; total?: unknown }) => c !== null && typeof c === 'object' && c.cells instanceof Uint32Array && typeof c.total === 'number')));
@@ -68,6 +74,7 @@ export function isWindowPart(x: unknown): x is WindowPart {
 export function mergePart(w: SecondWindow, p: WindowPart): void {
   if (p.n.length !== 12 || p.hist.length !== HIST * 4 || p.classes.length !== w.classes.length || p.families.length !== w.families.length || p.tops.length !== 6) throw new RangeError('window part of another shape');
   const n = p.n;
+  if (p.second > w.partSecond) w.partSecond = p.second;
   w.requests += n[0];
   w.forwarded += n[1];
   w.refused += n[2];

@@ -86,6 +86,8 @@ export class SecondWindow {
   originSum = 0;
   originMax = 0;
   slow = 0;
+  /** Cluster primary: the newest second (epoch s) of the workers' parts folded in, 0 when none (see window-part.ts). */
+  partSecond = 0;
   /** xorshift32 state for sampling the baseline sketches. */
   private rnd = 0x2545f491;
   readonly classes = new Float64Array(7);
@@ -181,7 +183,7 @@ export class SecondWindow {
   clear(): void {
     this.requests = this.forwarded = this.refused = this.newSources = this.withQuery = 0;
     this.s2xx = this.s3xx = this.s4xx = this.s5xx = 0;
-    this.originSum = this.originMax = this.slow = 0;
+    this.originSum = this.originMax = this.slow = this.partSecond = 0;
     this.classes.fill(0);
     this.families.fill(0);
     this.histPath.fill(0);
