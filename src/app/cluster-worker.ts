@@ -68,13 +68,16 @@ async function start(config: Config, role: WorkerRole): Promise<void> {
       return () => void process.off('message', fn);
     },
   };
-  app = createApp(config, { log, state, peers, detectorLink, originShares: workerCount(config), worker: { ...role, pid: process.pid }, reloader: askPrimaryToReload, clusterMetrics: askPrimaryForMetrics });
+  // createApp can throw too (an incident store that cannot be opened): reported like a failed start, never an unhandled rejection.
   try {
+    app = createApp(config, { log, state, peers, detectorLink, originShares: workerCount(config), worker: { ...role, pid: process.pid }, reloader: askPrimaryToReload, clusterMetrics: askPrimaryForMetrics });
     await app.start();
     send({ rampart: 'app', op: 'ready', url: app.url(), pid: process.pid });
   } catch (e) {
-    send({ rampart: 'app', op: 'error', message: e instanceof Error ? e.message : String(e), pid: process.pid });
-    process.exit(1);
+    // Exit once the message is out: exiting at once could reach the primary before it (an error without its reason).
+    const msg = { rampart: 'app', op: 'error', message: e instanceof Error ? e.message : String(e), pid: process.pid } satisfies ToPrimaryApp;
+    if (process.connected) process.send!(msg, () => process.exit(1));
+    else process.exit(1);
   }
 }
 

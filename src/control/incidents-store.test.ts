@@ -5,6 +5,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DetectorEvent, SecondSample } from '../detector/events.js';
@@ -208,4 +209,18 @@ test('shared state: headline figures are the global sums, the node’s own kept 
   assert.equal(scaledBaseline(r), 80 * (1000 / 480));
   const statement = buildReport(r, samples).statement.join(' ');
   assert.match(statement, /received up to 1,000 requests per second \(the node that recorded this saw up to 480, about 6 times its usual rate of 80\)/);
+});
+
+test('two processes opening one new store at once (cluster workers): the second waits for the first, neither fails', async () => {
+  const file = join(dir, 'busy', 'incidents.sqlite');
+  // Another process creates the file and holds it exclusively for 400 ms, as a worker setting it up would.
+  const holder = spawn(process.execPath, ['-e', `
+    const D = require('better-sqlite3'); require('node:fs').mkdirSync(${JSON.stringify(join(dir, 'busy'))}, { recursive: true });
+    const db = new D(${JSON.stringify(file)}); db.exec('BEGIN EXCLUSIVE'); process.stdout.write('locked\\n');
+    setTimeout(() => { db.exec('COMMIT'); db.close(); }, 400);`], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((r) => holder.stdout!.once('data', () => r()));
+  const store = openIncidentStore(file);
+  assert.deepEqual(store.list(5), []);
+  await new Promise((r) => holder.once('exit', r));
+  assert.equal(holder.exitCode, 0);
 });
