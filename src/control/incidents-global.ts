@@ -32,11 +32,12 @@ export function createGlobalFigures(global: (second: number) => Record<string, n
     s.localRefused = s.refused;
     const sc = scopeOf(r);
     sc.seconds++;
-    // The sums of the sample's second, complete GLOBAL_LAG_MS after it. They may be below the sample's
-    // own figure: a cluster primary's window holds its workers' seconds as they arrive, up to a second
-    // older than its label, so it straddles two seconds of the sums; keeping the local figure there
-    // would count that traffic twice. Only sums under half the own figure are taken as not arrived.
-    if (g && (g.requests ?? 0) >= 0.5 * s.requests) {
+    // The sums of the sample's second, complete GLOBAL_LAG_MS after it, are taken whenever they exist,
+    // even below the sample's own figure: a cluster primary's window holds its workers' seconds as they
+    // arrive, up to a second older than its label, so it straddles two seconds of the sums, and keeping
+    // the local figure would count that traffic twice. The incident's seconds are distinct, so the
+    // headline is the sum of the sums over them. No sums (the store unreachable): the local figure.
+    if (g && (g.requests ?? 0) > 0) {
       s.requests = g.requests ?? 0;
       s.forwarded = g.forwarded ?? 0;
       s.refused = g.refused ?? 0;
