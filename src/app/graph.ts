@@ -75,7 +75,9 @@ export function buildGraph(config: Config, deps: GraphDeps): Graph {
   // Policy runs before the challenge stage; unverifiedOnly mitigations ask it whether a pass is valid.
   const policy = createPolicyStage(compilePolicy(config.policy, { verified: challenge === null ? undefined : challenge.verifies, previous: deps.previous?.policy.policy ?? null }), st, deps.now);
   const op = config.originProtection;
-  const cache = op.cache.enabled ? compileCache(op.cache, { now: deps.now, mode: st ? () => st.mode() : () => 'normal', extraIgnoredCookies: [config.challenge.cookieName] }, deps.previous?.cache ?? null) : null;
+  // Stored copies survive a reload, but never a change of origin: they are the old origin's pages.
+  const sameOrigin = deps.previous?.config.origin === config.origin;
+  const cache = op.cache.enabled ? compileCache(op.cache, { now: deps.now, mode: st ? () => st.mode() : () => 'normal', extraIgnoredCookies: [config.challenge.cookieName] }, sameOrigin ? (deps.previous?.cache ?? null) : null) : null;
   const admission = op.admission.enabled || op.circuit.enabled ? compileAdmission(op.admission, op.circuit, { now: deps.now, shares: deps.originShares, previous: deps.previous?.admission ?? null }) : null;
   const pipeline = createPipeline({
     slots: {
