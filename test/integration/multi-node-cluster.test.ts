@@ -4,41 +4,28 @@
 // primary → IPC → workers); counts from A's workers and from B add up in both.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { request } from 'undici';
-import { startCluster, type ClusterHandle } from '../../src/app/cluster.js';
-import { createLogger } from '../../src/app/logger.js';
-import { loadConfigObject } from '../../src/config/load.js';
+import type { ClusterHandle } from '../../src/app/cluster.js';
 import { eventually } from '../../src/state/conformance.js';
-import { startEchoOrigin, type EchoOrigin } from '../helpers/echo-origin.js';
-import { redisSkipReason, startRedis, type RedisServer } from '../helpers/redis-server.js';
+import { redisSkipReason } from '../helpers/redis-server.js';
 import { sendRaw } from '../helpers/raw.js';
-import { startShield } from '../helpers/shield.js';
+import { startClusterAndShield, type Shield } from '../helpers/redis-nodes.js';
 
 const skip = redisSkipReason();
 const TOKEN = 'multi-node-cluster-token-0123456789abcdef';
-let redis: RedisServer;
-let origin: EchoOrigin;
+let nodes: Awaited<ReturnType<typeof startClusterAndShield>>;
 let a: ClusterHandle;
 let aPort = 0;
-let b: Awaited<ReturnType<typeof startShield>>;
+let b: Shield;
 
 before(async () => {
   if (skip) return;
-  redis = await startRedis();
-  origin = await startEchoOrigin();
-  const state = { backend: 'redis', redis: { url: redis.url, key_prefix: `mnc-${randomUUID()}`, sync_interval: '200ms' } };
-  const level = process.env.RAMPART_TEST_LOG ?? 'silent';
-  a = await startCluster(loadConfigObject({ listen: '127.0.0.1:0', origin: origin.url, hosts: ['127.0.0.1'], admin: { listen: '127.0.0.1:0', token: TOKEN }, workers: 2, state, log: { level } }), { log: createLogger('silent') });
-  aPort = Number(new URL(a.url).port);
-  b = await startShield(origin.url, { state, admin: { listen: '127.0.0.1:0', token: TOKEN } });
+  nodes = await startClusterAndShield({ admin: { listen: '127.0.0.1:0', token: TOKEN } });
+  ({ a, aPort, b } = nodes);
 });
 
 after(async () => {
-  await a?.stop();
-  await b?.stop();
-  await origin?.close();
-  await redis?.stop();
+  await nodes?.stop();
 });
 
 const get = (port: number, from = '127.0.0.1') => sendRaw(port, 'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n', { localAddress: from, quietMs: 2000 });

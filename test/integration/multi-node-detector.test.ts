@@ -5,38 +5,28 @@
 // and refused by both nodes.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { eventually } from '../../src/state/conformance.js';
-import { startEchoOrigin, type EchoOrigin } from '../helpers/echo-origin.js';
-import { redisSkipReason, startRedis, type RedisServer } from '../helpers/redis-server.js';
+import { redisSkipReason } from '../helpers/redis-server.js';
 import { sendRaw } from '../helpers/raw.js';
-import { startShield } from '../helpers/shield.js';
+import { startTwoShields, type Shield } from '../helpers/redis-nodes.js';
 
-type Node = Awaited<ReturnType<typeof startShield>>;
+type Node = Shield;
 const skip = redisSkipReason();
 const RATE = 20;
 const DETECTOR = { min_rps: 10, ban_min_rps: 14, end_after: '2s', recover_hold: '2s', ban_duration: '30s' };
 const ATTACKER = '127.0.0.78';
-let redis: RedisServer;
-let origin: EchoOrigin;
+let nodes: Awaited<ReturnType<typeof startTwoShields>>;
 let a: Node;
 let b: Node;
 
 before(async () => {
   if (skip) return;
-  redis = await startRedis();
-  origin = await startEchoOrigin();
-  const state = { backend: 'redis', redis: { key_prefix: `mnd-${randomUUID()}`, url: redis.url, sync_interval: '200ms' } };
-  const opts = { state, detector: DETECTOR, evidence: { enabled: false }, limits: { max_connections_per_ip: 1000 } };
-  a = await startShield(origin.url, opts);
-  b = await startShield(origin.url, opts);
+  nodes = await startTwoShields({ detector: DETECTOR, evidence: { enabled: false }, limits: { max_connections_per_ip: 1000 } });
+  ({ a, b } = nodes);
 });
 
 after(async () => {
-  await a?.stop();
-  await b?.stop();
-  await origin?.close();
-  await redis?.stop();
+  await nodes?.stop();
 });
 
 const get = (node: Node, path: string) => sendRaw(node.port, `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: curl/8.5.0\r\nConnection: close\r\n\r\n`, { localAddress: ATTACKER, quietMs: 2000 });

@@ -5,52 +5,34 @@
 // spreading fresh connections over A's two workers and B gets about one bucket,
 // not the three that unshared tables allow.
 import { after, before, test } from 'node:test';
-import { randomUUID } from 'node:crypto';
-import { startCluster, type ClusterHandle } from '../../src/app/cluster.js';
-import { createLogger } from '../../src/app/logger.js';
-import { loadConfigObject } from '../../src/config/load.js';
-import { startEchoOrigin, type EchoOrigin } from '../helpers/echo-origin.js';
 import { checkOneBucket, hammer } from '../helpers/hammer.js';
-import { redisSkipReason, startRedis, type RedisServer } from '../helpers/redis-server.js';
+import { redisSkipReason } from '../helpers/redis-server.js';
 import { sendRaw } from '../helpers/raw.js';
-import { startShield } from '../helpers/shield.js';
+import { startClusterAndShield } from '../helpers/redis-nodes.js';
 
 const skip = redisSkipReason();
 const RATE = 20;
 const BURST = 20;
 const CLIENT = '127.0.0.11';
-let redis: RedisServer;
-let origin: EchoOrigin;
-let a: ClusterHandle;
-let aPort = 0;
-let b: Awaited<ReturnType<typeof startShield>>;
+let nodes: Awaited<ReturnType<typeof startClusterAndShield>>;
 
 before(async () => {
   if (skip) return;
-  redis = await startRedis();
-  origin = await startEchoOrigin();
-  const common = {
-    state: { backend: 'redis', redis: { url: redis.url, key_prefix: `mnl-${randomUUID()}`, sync_interval: '200ms' } },
+  nodes = await startClusterAndShield({
+    admin: { listen: '127.0.0.1:0', token: 'multi-node-limits-token-0123456789' },
     detector: { enabled: false },
     limits: { max_connections_per_ip: 1000 },
     policy: { rate_limits: { default: { address: { rate: `${RATE}/s`, burst: BURST }, prefix: 'off' } } },
-  };
-  const level = process.env.RAMPART_TEST_LOG ?? 'silent';
-  a = await startCluster(loadConfigObject({ listen: '127.0.0.1:0', origin: origin.url, hosts: ['127.0.0.1'], admin: { listen: '127.0.0.1:0', token: 'multi-node-limits-token-0123456789' }, workers: 2, log: { level }, ...common }), { log: createLogger('silent') });
-  aPort = Number(new URL(a.url).port);
-  b = await startShield(origin.url, common);
+  });
 });
 
 after(async () => {
-  await a?.stop();
-  await b?.stop();
-  await origin?.close();
-  await redis?.stop();
+  await nodes?.stop();
 });
 
 /** Two of three requests to node A (its primary alternates its workers), one to node B; each on a fresh connection. */
 async function get(n: number): Promise<number> {
-  const port = n % 3 === 2 ? b.port : aPort;
+  const port = n % 3 === 2 ? nodes.b.port : nodes.aPort;
   return (await sendRaw(port, `GET /news/${n} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`, { localAddress: CLIENT, quietMs: 2000 })).status;
 }
 
