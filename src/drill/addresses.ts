@@ -7,7 +7,7 @@ import { UsageError } from '../core/errors.js';
 import { formatIPv4, parseIPv4 } from '../core/ip.js';
 
 /** Address pools inside 127.0.0.0/8 (second octet), kept apart so roles never share an address. */
-export const POOLS = { legit: 10, attack: 100, control: 9 } as const;
+export const POOLS = { legit: 10, attack: 100, control: 9, shared: 8 } as const;
 export type Pool = keyof typeof POOLS;
 
 /**
@@ -22,6 +22,15 @@ export function loopbackSource(pool: Pool, i: number): string {
   const fourth = 2 + (Math.floor(i / 256) % 250);
   const second = POOLS[pool] + Math.floor(i / (256 * 250));
   return `127.${second}.${third}.${fourth}`;
+}
+
+/**
+ * People behind one campus or carrier NAT: `127.8.0.(2 + k)`, all in one /24
+ * (k < 250). Used for newsletter readers who share a prefix.
+ */
+export function sharedPrefixSource(k: number): string {
+  if (!Number.isInteger(k) || k < 0 || k >= 250) throw new RangeError(`shared-prefix index out of range: ${k}`);
+  return `127.${POOLS.shared}.0.${2 + k}`;
 }
 
 /** One weighted range of public addresses (IPv4). */

@@ -33,7 +33,8 @@ export interface Source {
   readonly address: string;
   send(o: SendOptions): Promise<Reply>;
   inFlight(): number;
-  close(): Promise<void>;
+  /** Closes the connections; `graceful` lets requests in flight finish first (else they are aborted). */
+  close(graceful?: boolean): Promise<void>;
 }
 
 export interface SourceOptions {
@@ -54,7 +55,7 @@ export function createSource(target: Target, localAddress: string, opts: SourceO
     pipelining: 1,
   });
   let inflight = 0;
-  let closed = false;
+  let closed: 'no' | 'closing' | 'destroyed' = 'no';
   return {
     address: localAddress,
     inFlight: () => inflight,
@@ -81,10 +82,10 @@ export function createSource(target: Target, localAddress: string, opts: SourceO
         inflight--;
       }
     },
-    async close() {
-      if (closed) return;
-      closed = true;
-      await pool.destroy().catch(() => {});
+    async close(graceful = false) {
+      if (closed === 'destroyed' || (graceful && closed === 'closing')) return;
+      closed = graceful ? 'closing' : 'destroyed';
+      await (graceful ? pool.close() : pool.destroy()).catch(() => {});
     },
   };
 }

@@ -1,0 +1,100 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { CampaignRecorder } from './campaign-recorder.js';
+import { campaignMarkdown, buildReport, distribution, worstCase } from './campaign-report.js';
+import { reachedPerSecond } from './campaign-run.js';
+import { downSeconds, phasesOf, scoreAttack, type AttackResult } from './campaign-score.js';
+import { familyPlan, TIMINGS } from './families.js';
+
+const T = 1_000_000;
+
+test('down seconds: only seconds the shield was down for entirely', () => {
+  assert.deepEqual(downSeconds([[T - 1200, T + 3400]], T, 6), [true, true, true, false, false, false]);
+  assert.deepEqual(downSeconds([[T + 2200, T + 4700]], T, 6), [false, false, false, true, false, false]);
+  assert.deepEqual(downSeconds([[T + 4500, Infinity]], T, 6), [false, false, false, false, false, true]);
+  assert.deepEqual(downSeconds([], T, 3), [false, false, false]);
+});
+
+test('phases: time to mitigation from each moment the shield listened; quiet phases are not scored', () => {
+  const sent = [100, 100, 100, 100, 100, 100, 100, 100];
+  const reached = [0, 0, 0, 90, 50, 2, 0, 0];
+  const down = [true, true, true, false, false, false, false, false];
+  assert.deepEqual(phasesOf(sent, reached, down), [{ fromS: 3, toS: 8, ttmS: 2 }]);
+  const restart = [false, false, false, true, true, false, false, false];
+  assert.deepEqual(phasesOf(sent, [80, 1, 0, 0, 0, 100, 3, 0], restart), [{ fromS: 0, toS: 3, ttmS: 1 }, { fromS: 5, toS: 8, ttmS: 1 }]);
+  assert.deepEqual(phasesOf([0, 0, 100], [0, 0, 100], [false, true, false]), [{ fromS: 0, toS: 1, ttmS: undefined }, { fromS: 2, toS: 3, ttmS: null }]);
+});
+
+test('origin snapshots to per-second arrivals: gaps take the previous reading, leading gaps the first', () => {
+  const s = (attack: number) => ({ total: attack, attack, legit: 0 });
+  assert.deepEqual(reachedPerSecond([s(10), s(30), s(35)], s(40)), [20, 5, 5]);
+  assert.deepEqual(reachedPerSecond([null, null, s(5), null, s(9)], s(12)), [0, 0, 0, 4, 3]);
+  assert.equal(reachedPerSecond([null, null], null), null);
+});
+
+function result(family: 'botnet' | 'newsletter', fill: (r: CampaignRecorder) => void, reached: number[] | null): AttackResult {
+  const plan = { ...familyPlan(family, { timing: TIMINGS[3], legitRate: 20, durationS: 6 }), restartAtS: 2 };
+  const rec = new CampaignRecorder(6);
+  rec.attackStart = T;
+  fill(rec);
+  return scoreAttack({ plan, recorder: rec, startedAt: T - 10_000, originReached: reached, chromium: { users: 2, note: null }, loopDelayP99Ms: 12, sources: { peakOpen: 10, evicted: 0 } });
+}
+
+test('an attack scored: legit apart and together, down time not scored, people counted once, targets', () => {
+  const r = result('botnet', (rec) => {
+    rec.attack.sent.splice(0, 6, 100, 100, 100, 100, 100, 100);
+    rec.markDown(T + 2500);
+    rec.markUp(T + 4100);
+    for (let k = 0; k < 98; k++) rec.nav('nojs', k % 10, T + 100, 'served', 50 + k, '', false);
+    rec.nav('nojs', 3, T + 200, 'limited', 5, 'limit/address', false);
+    rec.nav('nojs', 3, T + 300, 'limited', 5, 'limit/address', false);
+    rec.nav('nojs', 4, T + 400, 'served', 80, '', true);
+    rec.nav('nojs', 5, T + 3000, 'failed', 1, 'error/ECONNREFUSED', false);
+    rec.nav('chromium', 0, T + 500, 'served', 900, '', false, true);
+    rec.nav('chromium', 1, T - 500, 'served', 700, '', false);
+  }, [90, 3, 0, 0, 60, 1]);
+  const a = r.attack!;
+  assert.deepEqual(a.perSecond.down, [false, false, false, true, false, false]);
+  assert.deepEqual(a.phases, [{ fromS: 0, toS: 3, ttmS: 1 }, { fromS: 4, toS: 6, ttmS: 1 }]);
+  assert.equal(a.ttmS, 1);
+  assert.equal(a.reachedPct, 30.8); // 154 of 500 sent while up
+  assert.equal(r.legit.nojs.requests, 101);
+  assert.equal(r.legit.nojs.served, 99);
+  assert.equal(r.legit.nojs.downRequests, 1);
+  assert.equal(r.legit.nojs.checked, 1);
+  assert.deepEqual(r.legit.nojs.people, { total: 10, checked: 1, challenged: 0, limited: 1 });
+  assert.equal(r.legit.chromium!.requests, 1, 'before the attack is not "during"');
+  assert.equal(r.legit.chromium!.solved, 1);
+  assert.equal(r.legit.chromium!.people.challenged, 1, 'passing the proof of work is still being challenged');
+  assert.equal(r.legit.all.requests, 102);
+  assert.equal(r.legit.all.p99, 147);
+  assert.equal(r.legit.chromium!.p99, 900, 'the Chromium figure apart');
+  assert.equal(r.targets.legitServed.ok, false);
+  assert.equal(r.targets.timeToMitigation.ok, true);
+  assert.equal(r.targets.attackReached.ok, false);
+  assert.deepEqual(r.shieldDown, [{ fromS: 2.5, toS: 4.1 }]);
+});
+
+test('worst case and distribution over a campaign; "never" is the worst time to mitigation', () => {
+  const good = result('botnet', (rec) => {
+    rec.attack.sent.fill(100);
+    for (let k = 0; k < 200; k++) rec.nav('nojs', k, T + 100, 'served', 20, '', false);
+  }, [0, 0, 0, 0, 0, 0]);
+  const never = result('botnet', (rec) => {
+    rec.attack.sent.fill(100);
+    for (let k = 0; k < 10; k++) rec.nav('nojs', k, T + 100, k < 9 ? 'served' : 'challenged', 20, 'challenge/required', false);
+  }, [100, 100, 100, 100, 100, 100]);
+  const news = result('newsletter', (rec) => rec.nav('nojs', 1, T + 100, 'served', 30, '', true), null);
+  never.plan = { ...never.plan, id: 'never' };
+  const w = worstCase([good, never, news]);
+  assert.deepEqual(w.ttmS, { value: 'never', id: 'never' });
+  assert.deepEqual(w.legitServedPct, { value: 90, id: 'never' });
+  assert.deepEqual(w.peopleChecked, { value: 1, id: news.plan.id });
+  const d = distribution([good, never, news]);
+  assert.deepEqual(d.ttmS, { n: 1, min: 0, median: 0, max: 0, never: 1 });
+  assert.deepEqual(d.legitServedPct, { n: 3, min: 90, median: 100, max: 100, never: 0 });
+  assert.equal(news.attack, null);
+  assert.deepEqual(Object.keys(news.targets), ['legitServed', 'legitP99', 'noPeopleChallenged', 'noPeopleLimited']);
+  const md = campaignMarkdown(buildReport('test', new Date(T), { seeds: '1' }, [good, never, news], [{ id: 's1-2', label: 'x', reason: 'needs --shield-config' }]), { grid: true });
+  for (const s of ['## Worst case', '## Distribution', '## Skipped', 's1-2', '| never', 'newsletter']) assert.ok(md.includes(s), s);
+});

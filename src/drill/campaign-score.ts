@@ -1,0 +1,211 @@
+// Scores one campaign attack (docs/drills.md, "Campaigns"): legit served %
+// and p99 during the attack for people without JavaScript and for Chromium,
+// apart and together; who was checked, challenged or limited; attack requests
+// that reached the origin (its own counters); time to mitigation with
+// scorecard.ts's rule, measured from each moment the shield was listening
+// (after it started mid-attack, after a restart). Seconds in which the shield
+// was down, and legit requests sent then, are reported apart, never scored.
+import { build, type Histogram } from 'hdr-histogram-js';
+import { timingOf, type AttackPlan } from './campaign.js';
+import type { CampaignRecorder, ClientKind, Tally } from './campaign-recorder.js';
+import { timeToMitigation } from './scorecard.js';
+
+export interface LegitFigures extends Tally {
+  servedPct: number | null;
+  p50: number | null;
+  p99: number | null;
+  people: { total: number; checked: number; challenged: number; limited: number };
+  /** Requests sent while the shield was down (not scored). */
+  downRequests: number;
+}
+
+export interface Phase {
+  /** Attack seconds [fromS, toS) during which the shield was listening. */
+  fromS: number;
+  toS: number;
+  /** Seconds from fromS to mitigation; null: never; undefined when no attack was sent in it. */
+  ttmS: number | null | undefined;
+}
+
+export interface AttackFigures {
+  sent: number;
+  skipped: number;
+  errors: number;
+  followUps: number;
+  reached: number;
+  reachedSource: 'origin-counters' | 'client-side';
+  /** Of the attack requests sent while the shield listened, the share the origin counted. */
+  reachedPct: number | null;
+  reachedAfterMitigationPct: number | null;
+  /** The worst phase's time to mitigation (null: some phase never mitigated). */
+  ttmS: number | null;
+  phases: Phase[];
+  perSecond: { sent: number[]; reached: number[]; down: boolean[] };
+  byRule: Record<string, number>;
+  peakOpenSources: number;
+  evictedSources: number;
+  slowloris?: { peakOpen: number; closedByTarget: number };
+}
+
+export interface Target {
+  ok: boolean;
+  value: string;
+  goal: string;
+}
+
+export interface AttackResult {
+  plan: AttackPlan;
+  timing: string;
+  startedAt: string;
+  legit: { nojs: LegitFigures; chromium: LegitFigures | null; all: LegitFigures; beforeServedPct: number | null; chromiumNote: string | null };
+  attack: AttackFigures | null;
+  /** Shield down intervals, in seconds since the attack started (negative: before it). */
+  shieldDown: { fromS: number; toS: number }[];
+  drill: { loopDelayP99Ms: number | null };
+  targets: Record<string, Target>;
+  /** What went wrong around the drill (the shield did not start, …), and the plan's own notes. */
+  notes: string[];
+}
+
+export interface ScoreCampaignInput {
+  plan: AttackPlan;
+  recorder: CampaignRecorder;
+  startedAt: number;
+  /** Attack requests the origin counted per attack second, or null (then read client-side). */
+  originReached: number[] | null;
+  chromium: { users: number; note: string | null };
+  loopDelayP99Ms: number | null;
+  sources: { peakOpen: number; evicted: number };
+  notes?: string[];
+}
+
+export const pct = (a: number, b: number): number | null => (b > 0 ? Math.round((10_000 * a) / b) / 100 : null);
+const q = (h: Histogram, p: number): number | null => (h.totalCount > 0 ? h.getValueAtPercentile(p) : null);
+const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
+export const P99_GOAL_MS = 1500;
+
+function addTally(a: Tally, b: Tally): Tally {
+  const byRule = { ...a.byRule };
+  for (const [k, v] of Object.entries(b.byRule)) byRule[k] = (byRule[k] ?? 0) + v;
+  return { requests: a.requests + b.requests, served: a.served + b.served, challenged: a.challenged + b.challenged, limited: a.limited + b.limited, failed: a.failed + b.failed, checked: a.checked + b.checked, solved: a.solved + b.solved, byRule };
+}
+
+function legitOf(r: CampaignRecorder, kinds: ClientKind[]): LegitFigures {
+  const h = build({ lowestDiscernibleValue: 1, highestTrackableValue: 120_000, numberOfSignificantValueDigits: 3 });
+  let t: Tally = { requests: 0, served: 0, challenged: 0, limited: 0, failed: 0, checked: 0, solved: 0, byRule: {} };
+  const people = { total: 0, checked: 0, challenged: 0, limited: 0 };
+  let down = 0;
+  for (const k of kinds) {
+    t = addTally(t, r.tallies[k].during);
+    h.add(r.duringMs[k]);
+    const p = r.people[k];
+    people.total += p.seen.size;
+    people.checked += p.checked.size;
+    people.challenged += p.challenged.size;
+    people.limited += p.limited.size;
+    down += r.tallies[k].down.requests;
+  }
+  return { ...t, servedPct: pct(t.served, t.requests), p50: q(h, 50), p99: q(h, 99), people, downRequests: down };
+}
+
+/** Per attack second: true when the shield was down for the whole second. */
+export function downSeconds(downs: readonly [number, number][], attackStart: number, seconds: number): boolean[] {
+  const out = new Array<boolean>(seconds).fill(false);
+  for (const [a, b] of downs) {
+    for (let k = Math.max(0, Math.ceil((a - attackStart) / 1000)); k < seconds && attackStart + (k + 1) * 1000 <= b; k++) out[k] = true;
+  }
+  return out;
+}
+
+/** Time to mitigation per run of seconds the shield listened, each from its own start. */
+export function phasesOf(sent: readonly number[], reached: readonly number[], down: readonly boolean[]): Phase[] {
+  const phases: Phase[] = [];
+  for (let k = 0; k < sent.length; ) {
+    if (down[k]) {
+      k++;
+      continue;
+    }
+    let e = k;
+    while (e < sent.length && !down[e]) e++;
+    const s = sent.slice(k, e);
+    phases.push({ fromS: k, toS: e, ttmS: sum(s) > 0 ? timeToMitigation(s, reached.slice(k, e)) : undefined });
+    k = e;
+  }
+  return phases;
+}
+
+function attackOf(i: ScoreCampaignInput): AttackFigures {
+  const r = i.recorder;
+  const a = r.attack;
+  const slow = i.plan.kind === 'slowloris';
+  const useOrigin = i.originReached !== null && !slow;
+  const reachedSeries = useOrigin ? i.originReached! : a.reachedByClient;
+  const down = downSeconds(r.downs, r.attackStart, r.seconds);
+  const phases = phasesOf(a.sent, reachedSeries, down);
+  const scored = phases.filter((p) => p.ttmS !== undefined);
+  const ttmS = scored.length === 0 ? null : scored.some((p) => p.ttmS === null) ? null : Math.max(...scored.map((p) => p.ttmS as number));
+  let upSent = 0;
+  let upReached = 0;
+  let tailSent = 0;
+  let tailReached = 0;
+  for (const p of phases) {
+    for (let k = p.fromS; k < p.toS; k++) {
+      upSent += a.sent[k];
+      upReached += reachedSeries[k];
+      if (typeof p.ttmS === 'number' && k >= p.fromS + p.ttmS) (tailSent += a.sent[k]), (tailReached += reachedSeries[k]);
+    }
+  }
+  return {
+    sent: slow ? r.slowOpened : sum(a.sent),
+    skipped: a.skipped,
+    errors: a.errors,
+    followUps: r.followUps,
+    reached: slow ? 0 : sum(reachedSeries),
+    reachedSource: useOrigin ? 'origin-counters' : 'client-side',
+    // Slowloris: of the connection-seconds it held open, the share held ≥ 5 s (slowloris.ts).
+    reachedPct: pct(upReached, upSent),
+    reachedAfterMitigationPct: ttmS === null ? null : pct(tailReached, tailSent),
+    ttmS,
+    phases,
+    perSecond: { sent: [...a.sent], reached: [...reachedSeries], down },
+    byRule: { ...a.byRule },
+    peakOpenSources: i.sources.peakOpen,
+    evictedSources: i.sources.evicted,
+    ...(slow ? { slowloris: { peakOpen: r.slowPeak, closedByTarget: r.slowClosedByTarget } } : {}),
+  };
+}
+
+export function scoreAttack(i: ScoreCampaignInput): AttackResult {
+  const r = i.recorder;
+  const chromium = i.chromium.users > 0 && i.chromium.note === null;
+  const before = addTally(r.tallies.nojs.before, r.tallies.chromium.before);
+  const res: AttackResult = {
+    plan: i.plan,
+    timing: timingOf(i.plan),
+    startedAt: new Date(i.startedAt).toISOString(),
+    legit: { nojs: legitOf(r, ['nojs']), chromium: chromium ? legitOf(r, ['chromium']) : null, all: legitOf(r, ['nojs', 'chromium']), beforeServedPct: pct(before.served, before.requests), chromiumNote: i.chromium.note },
+    attack: i.plan.kind === 'none' ? null : attackOf(i),
+    shieldDown: r.downs.map(([a, b]) => ({ fromS: Math.round((a - r.attackStart) / 100) / 10, toS: Math.round(((b === Infinity ? r.attackStart + r.seconds * 1000 : b) - r.attackStart) / 100) / 10 })),
+    drill: { loopDelayP99Ms: i.loopDelayP99Ms },
+    targets: {},
+    notes: [...i.plan.notes, ...(i.notes ?? [])],
+  };
+  res.targets = targetsOf(res);
+  return res;
+}
+
+function targetsOf(r: AttackResult): Record<string, Target> {
+  const t: Record<string, Target> = {};
+  const all = r.legit.all;
+  t.legitServed = { ok: all.servedPct !== null && all.servedPct >= 99, value: all.servedPct === null ? 'n/a' : `${all.servedPct}%`, goal: '≥ 99%' };
+  t.legitP99 = { ok: all.p99 !== null && all.p99 <= P99_GOAL_MS, value: all.p99 === null ? 'n/a' : `${all.p99} ms`, goal: `≤ ${P99_GOAL_MS} ms` };
+  if (r.attack === null) {
+    t.noPeopleChallenged = { ok: all.people.challenged === 0, value: String(all.people.challenged), goal: '0 people' };
+    t.noPeopleLimited = { ok: all.people.limited === 0, value: String(all.people.limited), goal: '0 people' };
+    return t;
+  }
+  const a = r.attack;
+  t.attackReached = { ok: a.reachedPct !== null && a.reachedPct <= 5, value: a.reachedPct === null ? 'n/a' : `${a.reachedPct}%`, goal: '≤ 5%' };
+  t.timeToMitigation = { ok: a.ttmS !== null && a.ttmS <= r.plan.ttmGoalS, value: a.ttmS === null ? 'never' : `${a.ttmS} s`, goal: `≤ ${r.plan.ttmGoalS} s` };
+  return t;
+}

@@ -1,0 +1,128 @@
+// A few real Chromium users (playwright-core, JavaScript on) browsing the
+// same site as the people without JavaScript: home, materials, a search, the
+// donate form filled and submitted, with think time. They pass Rampart's
+// interstitial as a person's browser does (its script solves, posts, follows
+// the 303). Each navigation is recorded apart ('chromium'), its time from the
+// click to the final page's load, proof of work included. Chromium connects
+// from 127.0.0.1 (it cannot bind a chosen source). playwright-core is a
+// devDependency and is imported only here, on demand: without it, or without
+// the browser binary, the campaign says so and runs without these users.
+import { existsSync } from 'node:fs';
+import type { Browser, Page, Response } from 'playwright-core';
+import type { CampaignRecorder } from './campaign-recorder.js';
+import { sleepUntil } from './legit.js';
+import { navOutcome, type NavOutcome } from './nojs-client.js';
+import type { Target } from './target.js';
+
+export const CHROMIUM_PATH = process.env.RAMPART_CHROMIUM ?? '/usr/bin/chromium';
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const NAV_TIMEOUT = 20_000;
+const SOLVE_TIMEOUT = 30_000;
+const TOPICS = ['water', 'schools', 'buses', 'housing', 'parks'];
+
+export interface ChromiumHandle {
+  browser: Browser;
+  close(): Promise<void>;
+}
+
+/** Launches Chromium headless with a fresh profile, or says why it cannot. */
+export async function launchChromium(): Promise<ChromiumHandle | { unavailable: string }> {
+  if (!existsSync(CHROMIUM_PATH)) return { unavailable: `${CHROMIUM_PATH} not found (apt-get install chromium, or set RAMPART_CHROMIUM)` };
+  let pw: typeof import('playwright-core');
+  try {
+    pw = await import('playwright-core');
+  } catch {
+    return { unavailable: 'playwright-core is not installed (it is a devDependency: npm install --include=dev)' };
+  }
+  try {
+    // launch() gives each run a fresh temporary profile (its own --user-data-dir).
+    const browser = await pw.chromium.launch({ executablePath: CHROMIUM_PATH, args: ARGS, timeout: 30_000 });
+    return { browser, close: () => browser.close().catch(() => {}) };
+  } catch (e) {
+    return { unavailable: `chromium did not start: ${(e as Error).message.split('\n')[0]}` };
+  }
+}
+
+export interface ChromiumUsersOptions {
+  browser: Browser;
+  target: Target;
+  users: number;
+  recorder: CampaignRecorder;
+  until: number;
+  thinkMs: readonly [number, number];
+}
+
+export async function runChromiumUsers(o: ChromiumUsersOptions): Promise<void> {
+  await Promise.all(Array.from({ length: o.users }, (_, i) => user(o, i)));
+}
+
+async function user(o: ChromiumUsersOptions, i: number): Promise<void> {
+  const ctx = await o.browser.newContext({ extraHTTPHeaders: { 'x-drill-role': 'legit' }, viewport: { width: 1280, height: 800 } });
+  const page = await ctx.newPage();
+  const think = async () => {
+    await sleepUntil(Math.min(o.until, Date.now() + o.thinkMs[0] + Math.random() * (o.thinkMs[1] - o.thinkMs[0])));
+    return Date.now() < o.until;
+  };
+  try {
+    await sleepUntil(Math.min(o.until, Date.now() + Math.random() * 2000));
+    for (let s = 0; Date.now() < o.until; s++) {
+      const q = TOPICS[(i + s) % TOPICS.length];
+      for (const path of ['/', '/materials', `/search?q=${q}`]) {
+        await visit(o, page, i, () => page.goto(`${o.target.origin}${path}`, { waitUntil: 'load', timeout: NAV_TIMEOUT }));
+        if (!(await think())) return;
+      }
+      const form = await visit(o, page, i, () => page.goto(`${o.target.origin}/donate`, { waitUntil: 'load', timeout: NAV_TIMEOUT }));
+      if (!(await think())) return;
+      if (form === 'served' && (await page.$('#amount')) !== null) {
+        await page.fill('#name', `Chromium ${i}`).catch(() => {});
+        await page.fill('#amount', '20').catch(() => {});
+        await visit(o, page, i, () => Promise.all([page.waitForNavigation({ waitUntil: 'load', timeout: NAV_TIMEOUT }), page.click('button[type=submit]', { timeout: NAV_TIMEOUT })]).then(([r]) => r));
+        if (!(await think())) return;
+      }
+    }
+  } catch {
+    // The deadline closed the browser under us: nothing to record.
+  } finally {
+    await ctx.close().catch(() => {});
+  }
+}
+
+const isInterstitial = (r: Response | null) => r !== null && r.headers()['rampart-verdict'] === 'challenge/required' && r.request().method() === 'GET';
+
+/** One navigation: if served the interstitial, waits for the page's script to solve and land on the page. */
+async function visit(o: ChromiumUsersOptions, page: Page, i: number, go: () => Promise<Response | null>): Promise<NavOutcome> {
+  if (Date.now() >= o.until) return 'failed';
+  const sentAt = Date.now();
+  const t0 = performance.now();
+  let resp: Response | null = null;
+  let error = '';
+  let solved = false;
+  let checked = false;
+  try {
+    resp = await go();
+    checked = await passedCheck(resp);
+    if (isInterstitial(resp)) {
+      const back = await page.waitForResponse((r) => r.request().isNavigationRequest() && r.request().frame() === page.mainFrame() && r.request().method() === 'GET' && r.status() < 300, { timeout: SOLVE_TIMEOUT });
+      await page.waitForLoadState('load', { timeout: NAV_TIMEOUT }).catch(() => {});
+      solved = !isInterstitial(back);
+      resp = back;
+    }
+  } catch (e) {
+    error = /ERR_CONNECTION_REFUSED/.test(String(e)) ? 'ECONNREFUSED' : /Timeout/i.test(String(e)) ? 'timeout' : 'navigation-error';
+  }
+  const status = resp?.status() ?? 0;
+  const verdict = resp?.headers()['rampart-verdict'] ?? '';
+  const body = isInterstitial(resp) ? 'id="rampart-challenge"' : '';
+  const r = navOutcome({ reply: { status, verdict, body, setCookie: [], location: '', ms: 0, error: resp ? '' : error || 'no-response' }, ms: 0, hops: 0, checked: false, loop: false, path: '' });
+  o.recorder.nav('chromium', i, sentAt, r.outcome, performance.now() - t0, r.rule, checked, solved && r.outcome === 'served');
+  return r.outcome;
+}
+
+/** True when the navigation went through a redirect the shield answered with a `challenge/` verdict (a check). */
+async function passedCheck(resp: Response | null): Promise<boolean> {
+  for (let req = resp?.request().redirectedFrom() ?? null; req !== null; req = req.redirectedFrom()) {
+    const r = await req.response();
+    if (r && r.status() >= 300 && r.status() < 400 && (r.headers()['rampart-verdict'] ?? '').startsWith('challenge/')) return true;
+  }
+  return false;
+}

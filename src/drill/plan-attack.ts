@@ -1,0 +1,150 @@
+// Sends a campaign plan's attack open-loop: a 10 ms scheduler releases
+// rate × shape(t) requests per second, round-robin over the sources, tagged
+// `x-drill-role: attack`, whatever the answers. Browser-like plans spend part
+// of that budget on follow-ups: a redirect followed with the source's cookie
+// jar, the site's assets after its first page. Bounded: sources' pools in an
+// LRU (source-lru.ts), ≤ maxInFlight requests in flight (beyond: skipped),
+// ≤ 10,000 queued follow-ups, one cookie jar per source only in jar mode.
+// A refused connection (target not listening yet) is an error, never a throw.
+import { loopbackSource } from './addresses.js';
+import type { AttackPlan } from './campaign.js';
+import { createSource } from './client.js';
+import { CookieJar } from './cookie-jar.js';
+import { sleepUntil } from './legit.js';
+import { MAX_REDIRECTS, redirectNext, sameOriginPath } from './nojs-client.js';
+import { plannedHeaders, plannedRequest, shapeAt, SITE_ASSETS, type PlannedRequest } from './plan-requests.js';
+import { cameFromOrigin } from './recorder.js';
+import type { Scenario } from './scenarios.js';
+import { runSlowloris } from './slowloris.js';
+import { createSourceLru } from './source-lru.js';
+import type { CampaignRecorder } from './campaign-recorder.js';
+import type { Target } from './target.js';
+
+export interface PlanAttackOptions {
+  plan: AttackPlan;
+  target: Target;
+  recorder: CampaignRecorder;
+  /** ms since the epoch. */
+  start: number;
+  until: number;
+  maxInFlight?: number;
+  /** Sources with an open pool at once (default 3000). */
+  maxOpenSources?: number;
+  xffOf?: (i: number) => string;
+}
+
+export interface PlanAttackStats {
+  peakOpenSources: number;
+  evictedSources: number;
+}
+
+interface FollowUp extends PlannedRequest {
+  source: number;
+  seq: number;
+  referer: string;
+  hops: number;
+}
+
+const TICK_MS = 10;
+const MAX_QUEUE = 10_000;
+
+export async function runPlanAttack(o: PlanAttackOptions): Promise<PlanAttackStats> {
+  const { plan, target } = o;
+  if (plan.kind === 'none') return { peakOpenSources: 0, evictedSources: 0 };
+  if (plan.kind === 'slowloris') {
+    await runSlowloris({ scenario: slowScenario(plan), target, rate: plan.rate, sources: plan.sources, recorder: o.recorder, start: o.start, until: o.until, xffOf: o.xffOf });
+    return { peakOpenSources: o.recorder.slowPeak, evictedSources: 0 };
+  }
+  const rec = o.recorder;
+  const lru = createSourceLru(o.maxOpenSources ?? 3000, (i) => createSource(target, loopbackSource('attack', i), { connections: plan.connectionsPerSource, timeoutMs: 5000 }));
+  const cap = o.maxInFlight ?? Math.min(4096, Math.max(256, Math.ceil(plan.rate * 2)));
+  const jars = plan.cookies === 'jar' ? new Map<number, CookieJar>() : null;
+  const loaded = plan.assets === 'assets' ? new Uint8Array(plan.sources) : null;
+  const queue: FollowUp[] = [];
+  let qHead = 0;
+  const pending = new Set<Promise<void>>();
+  let seq = 0;
+
+  const enqueue = (f: FollowUp): void => {
+    if (queue.length - qHead >= MAX_QUEUE) return void rec.followUpsDropped++;
+    queue.push(f);
+  };
+
+  const answered = (f: FollowUp, status: number, location: string, setCookie: string[]): void => {
+    const jar = jars?.get(f.source);
+    if (jar) {
+      jar.store(setCookie);
+      const next = location !== '' && f.hops < MAX_REDIRECTS ? redirectNext(status, f.method, f.body) : null;
+      const to = next ? sameOriginPath(target, location, f.path) : null;
+      if (next && to !== null) {
+        const kind = next.method !== f.method && f.kind === 'form' ? 'page' : f.kind;
+        return enqueue({ ...f, method: next.method, body: next.body, path: to, kind, referer: f.path, hops: f.hops + 1 });
+      }
+    }
+    if (loaded && f.kind === 'page' && status >= 200 && status < 300 && loaded[f.source] === 0) {
+      loaded[f.source] = 1;
+      for (const a of SITE_ASSETS) enqueue({ method: 'GET', path: a, kind: 'asset', source: f.source, seq: f.seq, referer: f.path, hops: 0 });
+    }
+  };
+
+  const fire = (f: FollowUp): void => {
+    const h = plannedHeaders(plan, f.source, f.seq, f.kind);
+    if (f.referer) h.push('referer', `http://${target.host}${f.referer}`);
+    if (jars) {
+      let jar = jars.get(f.source);
+      if (jar === undefined) jars.set(f.source, (jar = new CookieJar()));
+      const c = jar.header();
+      if (c) h.push('cookie', c);
+    }
+    h.push('x-drill-role', 'attack');
+    if (o.xffOf) h.push('x-forwarded-for', o.xffOf(f.source));
+    const sentAt = Date.now();
+    rec.attackSent(sentAt);
+    const p = lru.get(f.source).send({ method: f.method, path: f.path, body: f.body, headers: h }).then((r) => {
+      rec.attackResult(sentAt, cameFromOrigin(r.status, r.verdict, r.error), r.verdict || (r.error ? `error/${r.error}` : `status/${r.status}`), r.error !== '');
+      if (r.error === '') answered(f, r.status, r.location, r.setCookie);
+      pending.delete(p);
+    });
+    pending.add(p);
+  };
+
+  const next = (): FollowUp => {
+    if (qHead < queue.length) {
+      rec.followUps++;
+      const f = queue[qHead++];
+      if (qHead > 4096 && qHead * 2 > queue.length) queue.splice(0, qHead), (qHead = 0);
+      return f;
+    }
+    const s = seq++;
+    return { ...plannedRequest(plan.path, plan.seed, s), source: s % plan.sources, seq: s, referer: '', hops: 0 };
+  };
+
+  await sleepUntil(o.start);
+  let credit = 0;
+  let last = o.start;
+  while (Date.now() < o.until) {
+    const now = Date.now();
+    // A stall (GC, busy CPU) may release at most 50 ms of backlog.
+    credit = Math.min(credit + ((now - last) / 1000) * plan.rate * shapeAt(plan.shape, now - o.start), plan.rate * 0.05 + 1);
+    last = now;
+    while (credit >= 1) {
+      credit--;
+      if (pending.size >= cap) rec.attack.skipped++;
+      else fire(next());
+    }
+    await new Promise((r) => setTimeout(r, TICK_MS));
+  }
+  // Let the last answers arrive (bounded by the 5 s deadlines), then close every pool.
+  await Promise.race([Promise.all(pending), new Promise((r) => setTimeout(r, 6000).unref())]);
+  const st = lru.stats();
+  await lru.closeAll();
+  return { peakOpenSources: st.peakOpen, evictedSources: st.evicted };
+}
+
+/** The slowloris sender's view of a plan. */
+function slowScenario(plan: AttackPlan): Scenario {
+  return {
+    name: 'slowloris', description: plan.label, kind: 'slowloris', rate: plan.rate, sources: plan.sources, connectionsPerSource: plan.connectionsPerSource,
+    headers: (i) => plannedHeaders(plan, i, i, 'page'), shape: () => 1, request: () => ({ method: 'GET', path: '/' }),
+  };
+}
