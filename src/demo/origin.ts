@@ -1,6 +1,7 @@
 // The demo origin: a small campaign site (home with CSS/JS/images, donate
 // and login forms, a CPU-costly search, a sensitive donor API, materials) with
-// a fixed capacity, like a real small server. Beyond `maxConcurrency` requests
+// a fixed capacity, like a real small server; templated API routes by
+// number, hex id and UUID for id-walking drills. Beyond `maxConcurrency` requests
 // wait in a short queue; beyond that it answers 503 "closed for maintenance".
 // It counts what reached it (by route, and drill-tagged attack vs legit
 // requests via the `x-drill-role` header) so drills and benchmarks can score
@@ -111,17 +112,38 @@ function routes(searchCpuMs: number): Map<string, Handler> {
   return r;
 }
 
-function donorRoute(req: IncomingMessage, res: ServerResponse, path: string): boolean {
-  if (req.method !== 'GET' || !path.startsWith('/api/donors/')) return false;
-  const id = Number(path.slice(12));
-  if (!Number.isInteger(id) || id < 1 || id > 5000) send(res, 404, JSON_T, '{"error":"no such donor"}');
-  else send(res, 200, JSON_T, JSON.stringify(site.donor(id)));
-  return true;
+const HEX_ID = /^[0-9a-f]{8,32}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** The templated API routes drills walk: donors by number, receipts by hex id, volunteers by UUID. */
+function idRoute(req: IncomingMessage, res: ServerResponse, path: string): boolean {
+  if (req.method !== 'GET') return false;
+  if (path.startsWith('/api/donors/')) {
+    const id = Number(path.slice(12));
+    if (!Number.isInteger(id) || id < 1 || id > 5000) send(res, 404, JSON_T, '{"error":"no such donor"}');
+    else send(res, 200, JSON_T, JSON.stringify(site.donor(id)));
+    return true;
+  }
+  if (path.startsWith('/api/receipts/')) {
+    const id = path.slice(14).toLowerCase();
+    if (!HEX_ID.test(id)) send(res, 404, JSON_T, '{"error":"no such receipt"}');
+    else send(res, 200, JSON_T, JSON.stringify(site.receipt(id)));
+    return true;
+  }
+  if (path.startsWith('/api/volunteers/')) {
+    const id = path.slice(16).toLowerCase();
+    if (!UUID.test(id)) send(res, 404, JSON_T, '{"error":"no such volunteer"}');
+    else send(res, 200, JSON_T, JSON.stringify(site.volunteer(id)));
+    return true;
+  }
+  return false;
 }
 
 function routeName(path: string): string {
   if (path.startsWith('/static/')) return 'static';
   if (path.startsWith('/api/donors/')) return 'donors';
+  if (path.startsWith('/api/receipts/')) return 'receipts';
+  if (path.startsWith('/api/volunteers/')) return 'volunteers';
   const slash = path.indexOf('/', 1);
   return slash < 0 ? path : path.slice(0, slash);
 }
@@ -140,7 +162,7 @@ export async function startDemoOrigin(opts: DemoOriginOptions = {}): Promise<Dem
     const url = new URL(req.url ?? '/', 'http://origin.invalid');
     const h = table.get(`${req.method} ${url.pathname}`);
     if (h) h(req, res, url);
-    else if (!donorRoute(req, res, url.pathname)) send(res, 404, HTML, site.NOT_FOUND);
+    else if (!idRoute(req, res, url.pathname)) send(res, 404, HTML, site.NOT_FOUND);
   }
 
   function run(req: IncomingMessage, res: ServerResponse): void {

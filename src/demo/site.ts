@@ -80,3 +80,15 @@ export function donor(id: number): { id: number; name: string; email: string; am
   const last = LAST[(id * 7) % LAST.length];
   return { id, name: `${first} ${last}`, email: `${first}.${last}${id}@example.org`.toLowerCase(), amount: 5 + ((id * 37) % 200), city: 'Riverton' };
 }
+
+/** A donation receipt by hex id: any well-formed id has one, deterministic from it. */
+export function receipt(id: string): { id: string; donor: number; amount: number; date: string } {
+  const n = parseInt(id.slice(-6), 16);
+  return { id, donor: 1 + (n % 5000), amount: 5 + (n % 200), date: `2026-${String(1 + (n % 12)).padStart(2, '0')}-${String(1 + (n % 28)).padStart(2, '0')}` };
+}
+
+/** A volunteer by UUID, deterministic from it. */
+export function volunteer(id: string): { id: string; name: string; district: string } {
+  const n = parseInt(id.slice(-6), 16);
+  return { id, name: `${FIRST[n % FIRST.length]} ${LAST[(n >> 4) % LAST.length]}`, district: ['north', 'south', 'east', 'west'][n % 4] };
+}
