@@ -11,9 +11,13 @@ import { runDrill } from '../drill/run.js';
 import { isScenarioName, scenario, SCENARIOS, type ScenarioName } from '../drill/scenarios.js';
 import type { Scorecard } from '../drill/scorecard.js';
 import { parseTarget } from '../drill/target.js';
+import { FAMILIES, NEWSLETTERS, TIMINGS } from '../drill/families.js';
 import { parse } from './args.js';
+import { runCampaignCommand, targetFromConfig } from './drill-campaign.js';
 
 export const help = `Usage: rampart drill --target URL [options]
+       rampart drill --target URL --campaign N [--seed S] [--shield-config FILE] [options]
+       rampart drill --target URL --family NAME[,NAME] [--timing T] [--shield-config FILE] [options]
 
 Rehearses an attack: simulated people browse the site (pages, assets, search,
 donate and login forms, think time, cookies; they solve Rampart's challenge
@@ -43,6 +47,30 @@ Options:
                            e.g. DE:40,BR:30,RU:30 (weights); exact shares, for attribution tests
       --asns LIST          like --countries, by network, e.g. AS3320:50,AS16509:50
   -h, --help               show this help
+
+Campaigns (docs/drills.md, "Campaigns"):
+      --campaign N         N attacks with random parameters: sources 20-20,000, 0.1-50 req/s
+                           each (total capped by --max-rate), paths (hot page, random queries
+                           or paths, people's page mix, id walking on numeric/hex/UUID routes,
+                           login or donate posts), headers (flood tool, one browser exactly,
+                           a browser per source, rotating browsers), cookie jar and redirects,
+                           assets, steady/pulse/ramp, warm-up 0/10/120 s, start mode
+      --seed S             the campaign's seed (default 1): same seed, same attacks
+      --family LIST        run the fixed attack families instead: ${[...FAMILIES, ...NEWSLETTERS].join(', ')}
+      --timing T           for --family: ${TIMINGS.map((t) => t.name).join(', ')} (default cold10)
+      --shield-config FILE the drill starts 'rampart start -c FILE' itself, fresh for each
+                           attack (so it can start it mid-attack or restart it); without it
+                           running-at-start and restart attacks are skipped and listed;
+                           --target defaults to the file's listen address
+      --chromium N         real Chromium users beside the people without JavaScript (default 2;
+                           0 for none; needs /usr/bin/chromium and playwright-core)
+      --max-rate N         ceiling on an attack's total rate, requests/s (default 2500)
+      --markdown FILE      also write the campaign table as markdown (--json: the report)
+  Start modes: normal (shield up before anything), running-at-start (people and the
+  attack start first, the shield a few seconds later), restart (stopped and started
+  mid-attack). People without JavaScript keep cookies and follow redirects; a shield
+  redirect they follow (rampart-verdict challenge/...) counts as "checked", an
+  interstitial or other challenge refusal as "challenged", any other refusal as "limited".
 
 Scenarios:
 ${SCENARIOS.map((s) => `  ${s.padEnd(14)} ${scenario(s).description}`).join('\n')}`;
@@ -97,13 +125,33 @@ export async function run(argv: string[], out: (s: string) => void): Promise<num
     xff: { type: 'string' },
     countries: { type: 'string' },
     asns: { type: 'string' },
+    campaign: { type: 'string' },
+    seed: { type: 'string' },
+    family: { type: 'string' },
+    timing: { type: 'string' },
+    'shield-config': { type: 'string' },
+    chromium: { type: 'string' },
+    'max-rate': { type: 'string' },
+    markdown: { type: 'string' },
   });
   const values = parsed.values as Record<string, string | undefined> & { help?: boolean };
   if (values.help) return out(help), 0;
-  const target = parseTarget(values.target);
+  const campaign = values.campaign !== undefined || values.family !== undefined;
+  const target = campaign && values.target === undefined && values['shield-config'] !== undefined ? targetFromConfig(values['shield-config']) : parseTarget(values.target);
+  if (values['origin-stats'] !== undefined) parseTarget(values['origin-stats'], '--origin-stats');
+  if (campaign) {
+    const plain = ['scenario', 'attack-rate', 'sources', 'cooldown', 'xff', 'countries', 'asns', 'warmup'].filter((k) => values[k] !== undefined);
+    if (plain.length > 0) throw new UsageError(`drill: --${plain[0]} does not apply to campaigns`, 'a campaign plan sets its own attack, sources and warm-up');
+    return runCampaignCommand({
+      target, campaign: values.campaign, seed: values.seed, family: values.family, timing: values.timing, shieldConfig: values['shield-config'], originStats: values['origin-stats'],
+      duration: values.duration === undefined ? undefined : duration('duration', values.duration, 30_000, 5000, 600_000),
+      users: count('users', values.users, 0, 5000) ?? 50, chromium: values.chromium, maxRate: values['max-rate'], thinkMs: think(values.think), json: values.json, markdown: values.markdown,
+    }, out);
+  }
+  const campaignOnly = ['seed', 'timing', 'shield-config', 'chromium', 'max-rate', 'markdown'].filter((k) => values[k] !== undefined);
+  if (campaignOnly.length > 0) throw new UsageError(`drill: --${campaignOnly[0]} needs --campaign N or --family NAME`, "see 'rampart drill --help'");
   const name = values.scenario ?? 'botnet';
   if (name !== 'all' && !isScenarioName(name)) throw new UsageError(`drill: unknown scenario ${JSON.stringify(name)}`, `one of: ${SCENARIOS.join(', ')}, all`);
-  if (values['origin-stats'] !== undefined) parseTarget(values['origin-stats'], '--origin-stats');
   const opts = {
     target,
     durationMs: duration('duration', values.duration, 30_000, 1000, 3_600_000),

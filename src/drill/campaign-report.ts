@@ -104,17 +104,17 @@ export function buildReport(title: string, startedAt: Date, setup: CampaignRepor
 const n = (v: number | null | undefined, unit = ''): string => (v === null || v === undefined ? '—' : `${v}${unit}`);
 const pair = (l: LegitFigures, c: LegitFigures | null, key: 'servedPct' | 'p99', unit: string) => `${n(l[key], unit)} / ${c ? n(c[key], unit) : '—'}`;
 
-export const ROW_HEAD = ['attack', 'timing', 'plan', 'sources', 'rate/src', 'total/s', 'served all (no JS / Chromium)', 'p99 all (no JS / Chromium)', 'people chk/chal/lim', 'attack reached', 'after mitigation', 'time to mitigation', 'targets'];
+export const ROW_HEAD = ['attack', 'timing', 'plan', 'sources', 'rate/src', 'total/s (sent)', 'served all (no JS / Chromium)', 'p99 all (no JS / Chromium)', 'people chk/chal/lim', 'attack reached', 'after mitigation', 'time to mitigation', 'targets'];
 
 export function resultRow(r: AttackResult): string[] {
   const p = r.plan;
   const a = r.attack;
   const l = r.legit;
-  const ttm = a === null ? '—' : a.ttmS === null ? 'never' : `${a.ttmS} s${a.phases.length > 1 ? ` (${a.phases.map((x) => (x.ttmS === undefined ? '–' : x.ttmS === null ? 'never' : x.ttmS)).join(', ')})` : ''}`;
+  const ttm = a === null || !a.phases.some((x) => x.ttmS !== undefined) ? '—' : a.ttmS === null ? 'never' : `${a.ttmS} s${a.phases.length > 1 ? ` (${a.phases.map((x) => (x.ttmS === undefined ? '–' : x.ttmS === null ? 'never' : x.ttmS)).join(', ')})` : ''}`;
   const missed = Object.entries(r.targets).filter(([, t]) => !t.ok).map(([k]) => k);
   return [
     p.id, r.timing, p.kind === 'requests' ? `${describePath(p.path)} · ${p.headers} · ${p.cookies}${p.assets === 'assets' ? '+assets' : ''} · ${describeShape(p.shape)}` : p.label,
-    String(p.sources), p.kind === 'requests' ? String(p.perSourceRate) : '—', p.kind === 'none' ? '—' : String(p.rate),
+    String(p.sources), p.kind === 'requests' ? String(p.perSourceRate) : '—', p.kind === 'none' ? '—' : a?.achievedRate != null ? `${p.rate} (${a.achievedRate})` : String(p.rate),
     `${n(l.all.servedPct, '%')} (${pair(l.nojs, l.chromium, 'servedPct', '%')})`, `${n(l.all.p99, ' ms')} (${pair(l.nojs, l.chromium, 'p99', ' ms')})`,
     `${l.all.people.checked}/${l.all.people.challenged}/${l.all.people.limited}`,
     a === null ? '—' : n(a.reachedPct, '%'), a === null ? '—' : n(a.reachedAfterMitigationPct, '%'), ttm,
@@ -134,7 +134,7 @@ function details(r: AttackResult): string {
   if (l.downRequests > 0 || r.shieldDown.length > 0) lines.push(`  shield down ${r.shieldDown.map((d) => `${d.fromS}–${d.toS} s`).join(', ')} (attack time); ${l.downRequests} legit requests sent then, not scored`);
   if (r.attack) {
     const a = r.attack;
-    lines.push(`  attack: ${a.sent} sent${a.skipped ? ` (+${a.skipped} skipped by the drill's in-flight cap)` : ''}, ${a.reached} reached (${a.reachedSource}), ${a.errors} errors, ${a.followUps} follow-ups; answered by: ${rules(a.byRule) || '—'}`);
+    lines.push(`  attack: ${a.sent} sent${a.achievedRate !== null ? ` (${a.achievedRate}/s while sending, planned ${r.plan.rate}/s)` : ''}${a.skipped ? ` (+${a.skipped} skipped by the drill's in-flight cap)` : ''}, ${a.reached} reached (${a.reachedSource}), ${a.errors} errors, ${a.followUps} follow-ups; answered by: ${rules(a.byRule) || '—'}`);
   }
   for (const note of [...r.notes, ...(r.legit.chromiumNote ? [r.legit.chromiumNote] : [])]) lines.push(`  note: ${note}`);
   return lines.join('\n');

@@ -43,7 +43,6 @@ export async function runPlan(o: PlanRunOptions): Promise<AttackResult> {
   const why = cannotRun(plan, shield);
   if (why) throw new Error(why);
   const rec = new CampaignRecorder(plan.durationS);
-  const notes: string[] = [];
   const stats = createOriginStats(o.originStats ?? `${target.origin}/__demo/stats`);
   const chrome = o.chromium > 0 ? await launchChromium() : null;
   const chromeNote = chrome && 'unavailable' in chrome ? `no Chromium users: ${chrome.unavailable}` : null;
@@ -61,7 +60,8 @@ export async function runPlan(o: PlanRunOptions): Promise<AttackResult> {
     if (chrome && !('unavailable' in chrome)) work.push(sleepUntil(startedAt).then(() => runChromiumUsers({ browser: chrome.browser, target, users: o.chromium, recorder: rec, until, thinkMs: o.thinkMs })));
     if (plan.newsletter) work.push(readers(o, rec, until));
     const attack = runPlanAttack({ plan, target, recorder: rec, start: rec.attackStart, until, maxOpenSources: o.maxOpenSources });
-    work.push(attack, choreography(plan, shield, rec, notes));
+    const shieldFailed = choreography(plan, shield, rec);
+    work.push(attack, shieldFailed);
     const snaps = secondSnapshots(stats, rec.attackStart, plan.durationS);
     const progress = o.progress ? ticker(o.progress, rec, until) : Promise.resolve();
     const loop = monitorEventLoopDelay({ resolution: 10 });
@@ -69,12 +69,15 @@ export async function runPlan(o: PlanRunOptions): Promise<AttackResult> {
     await Promise.all(work);
     loop.disable();
     await progress;
+    // A shield that would not start measures nothing about the defence: the attack is an error, not a result.
+    const failed = await shieldFailed;
+    if (failed !== null) throw new Error(failed);
     const series = await snaps;
     const final = await stats.read();
     const sources: PlanAttackStats = await attack;
     return scoreAttack({
       plan, recorder: rec, startedAt, originReached: reachedPerSecond(series, final), chromium: { users: o.chromium, note: chromeNote },
-      loopDelayP99Ms: loop.count > 0 ? Math.round(loop.percentile(99) / 1e6) : null, sources: { peakOpen: sources.peakOpenSources, evicted: sources.evictedSources }, notes,
+      loopDelayP99Ms: loop.count > 0 ? Math.round(loop.percentile(99) / 1e6) : null, sources: { peakOpen: sources.peakOpenSources, evicted: sources.evictedSources },
     });
   } finally {
     if (chrome && !('unavailable' in chrome)) await chrome.close();
@@ -94,9 +97,9 @@ async function readers(o: PlanRunOptions, rec: CampaignRecorder, until: number):
   ]);
 }
 
-/** The shield's part: started mid-attack, or restarted mid-attack. Failures become notes, not crashes. */
-async function choreography(plan: AttackPlan, shield: ShieldControl | null, rec: CampaignRecorder, notes: string[]): Promise<void> {
-  if (shield === null || plan.startMode === 'normal') return;
+/** The shield's part: started mid-attack, or restarted mid-attack. Resolves with what went wrong, or null. */
+async function choreography(plan: AttackPlan, shield: ShieldControl | null, rec: CampaignRecorder): Promise<string | null> {
+  if (shield === null || plan.startMode === 'normal') return null;
   try {
     if (plan.startMode === 'running-at-start') {
       await sleepUntil(rec.attackStart + plan.shieldStartAfterS * 1000);
@@ -107,8 +110,9 @@ async function choreography(plan: AttackPlan, shield: ShieldControl | null, rec:
     }
     await shield.start();
     rec.markUp(Date.now());
+    return null;
   } catch (e) {
-    notes.push(`shield: ${(e as Error).message}`);
+    return `shield did not come back up: ${(e as Error).message}`;
   }
 }
 

@@ -32,6 +32,8 @@ export interface AttackFigures {
   skipped: number;
   errors: number;
   followUps: number;
+  /** Requests per second actually sent in the seconds it sent any (slowloris: null); below plan.rate when the drill could not keep up. */
+  achievedRate: number | null;
   reached: number;
   reachedSource: 'origin-counters' | 'client-side';
   /** Of the attack requests sent while the shield listened, the share the origin counted. */
@@ -160,6 +162,7 @@ function attackOf(i: ScoreCampaignInput): AttackFigures {
     skipped: a.skipped,
     errors: a.errors,
     followUps: r.followUps,
+    achievedRate: slow ? null : Math.round(sum(a.sent) / Math.max(1, a.sent.filter((x) => x > 0).length)),
     reached: slow ? 0 : sum(reachedSeries),
     reachedSource: useOrigin ? 'origin-counters' : 'client-side',
     // Slowloris: of the connection-seconds it held open, the share held ≥ 5 s (slowloris.ts).
@@ -191,7 +194,18 @@ export function scoreAttack(i: ScoreCampaignInput): AttackResult {
     notes: [...i.plan.notes, ...(i.notes ?? [])],
   };
   res.targets = targetsOf(res);
+  const odd = unclassified([r.tallies.nojs.during.byRule, r.tallies.nojs.before.byRule, r.tallies.chromium.during.byRule, r.tallies.chromium.before.byRule, r.attack.byRule]);
+  if (odd.length > 0) res.notes.push(`answers the drill does not know how to read (counted by status): ${odd.join(', ')}`);
   return res;
+}
+
+/** Verdict families the drill knows (docs/drills.md); the rest are listed in the result's notes. */
+const KNOWN = /^(default|allow|cache|challenge|limit|ban|deny|mitigate|origin|guard|parse|internal|mode|status|error|loop|drill)\/|^closed-by-target$/;
+
+export function unclassified(maps: readonly Record<string, number>[]): string[] {
+  const seen = new Set<string>();
+  for (const m of maps) for (const k of Object.keys(m)) if (!KNOWN.test(k)) seen.add(k);
+  return [...seen].sort();
 }
 
 function targetsOf(r: AttackResult): Record<string, Target> {

@@ -161,10 +161,7 @@ export function planOne(seed: number, k: number, opts: CampaignOptions = {}): At
   const durationS = intBetween(r, dLo, dHi);
   const shieldStartAfterS = startMode === 'running-at-start' ? intBetween(r, 2, 5) : 0;
   const restartAtS = startMode === 'restart' ? intBetween(r, Math.round(durationS * 0.3), Math.round(durationS * 0.6)) : 0;
-  if (startMode === 'running-at-start' && warmupS !== 0) {
-    notes.push(`warm-up ${warmupS} s not used: the attack runs before the shield starts`);
-    warmupS = 0;
-  }
+  if (startMode === 'running-at-start') warmupS = 0; // the attack runs before the shield starts
   let base: Pick<AttackPlan, 'kind' | 'sources' | 'connectionsPerSource' | 'perSourceRate' | 'rate' | 'requestedRate'>;
   if (slow) {
     const maxConn = opts.maxConnections ?? 3000;

@@ -46,6 +46,9 @@ test('outcomes for a person without JavaScript: served, challenged (interstitial
   assert.deepEqual(navOutcome(nav(reply(403, 'challenge/required', '<form id="rampart-challenge">'))), { outcome: 'challenged', rule: 'challenge/required' });
   assert.deepEqual(navOutcome(nav(reply(429, 'challenge/required'))), { outcome: 'challenged', rule: 'challenge/required' });
   assert.deepEqual(navOutcome(nav(reply(403, 'mitigate/challenge-all'))), { outcome: 'challenged', rule: 'mitigate/challenge-all' });
+  assert.deepEqual(navOutcome(nav(reply(429, 'challenge/cookie'))), { outcome: 'challenged', rule: 'challenge/cookie' });
+  assert.deepEqual(navOutcome(nav(reply(403, 'challenge/cookie-missing'))), { outcome: 'challenged', rule: 'challenge/cookie-missing' });
+  assert.deepEqual(navOutcome(nav(reply(200, 'challenge/asset'))), { outcome: 'served', rule: '' });
   assert.deepEqual(navOutcome(nav(reply(429, 'limit/address'))), { outcome: 'limited', rule: 'limit/address' });
   assert.deepEqual(navOutcome(nav(reply(403, 'ban/auto-flood'))), { outcome: 'limited', rule: 'ban/auto-flood' });
   assert.deepEqual(navOutcome(nav(reply(0, '', '', 'ECONNREFUSED'))), { outcome: 'failed', rule: 'error/ECONNREFUSED' });

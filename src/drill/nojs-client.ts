@@ -51,10 +51,15 @@ export function sameOriginPath(target: Target, location: string, from: string): 
   return u.pathname + u.search;
 }
 
-/** True when an answer is Rampart's proof-of-work interstitial (or a challenge refusal). */
+/**
+ * True when an answer is a challenge the person did not get past: Rampart's
+ * proof-of-work interstitial, or any other refusal by the challenge stage
+ * (`challenge/…` with an error status: a form post without the check's
+ * cookie, a client that keeps dropping it) or by a challenge mitigation.
+ */
 export function isChallenge(r: Reply): boolean {
   const v = r.verdict;
-  if (v === 'challenge/required' || v.startsWith('mitigate/challenge') || v === 'challenge/failed' || v === 'challenge/expired' || v === 'challenge/replayed') return true;
+  if ((v.startsWith('challenge/') && r.status >= 400) || v.startsWith('mitigate/challenge')) return true;
   return r.body.includes('id="rampart-challenge"');
 }
 
