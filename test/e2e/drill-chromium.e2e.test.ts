@@ -1,0 +1,60 @@
+// The campaign's Chromium users (src/drill/chromium-users.ts) against a real
+// Rampart that challenges everyone: the browser is served the interstitial,
+// its script solves it, and the navigation is recorded as served after a
+// solve (and the person as challenged); the donate form goes through. A
+// person without JavaScript on the same shield is refused at the
+// interstitial. ~15 s.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { startDemoOrigin, type DemoOrigin } from '../../src/demo/origin.js';
+import { CampaignRecorder } from '../../src/drill/campaign-recorder.js';
+import { launchChromium, runChromiumUsers, CHROMIUM_PATH, type ChromiumHandle } from '../../src/drill/chromium-users.js';
+import { navOutcome, NoJsClient } from '../../src/drill/nojs-client.js';
+import { browserProfile } from '../../src/drill/profiles.js';
+import { parseTarget } from '../../src/drill/target.js';
+import { startShield } from '../helpers/shield.js';
+
+const skip = !existsSync(CHROMIUM_PATH) && !process.env.CI ? `${CHROMIUM_PATH} not installed (set CI=1 to fail instead)` : false;
+const CHALLENGE = { require: 'always', difficulty: { elevated: 10, under_attack: 10, manual: 10 } };
+
+describe('campaign Chromium users', { skip, timeout: 90_000 }, () => {
+  let origin: DemoOrigin;
+  let shield: Awaited<ReturnType<typeof startShield>>;
+  let chrome: ChromiumHandle;
+
+  before(async () => {
+    origin = await startDemoOrigin();
+    shield = await startShield(origin.url, { challenge: CHALLENGE });
+    const c = await launchChromium();
+    if ('unavailable' in c) throw new Error(c.unavailable);
+    chrome = c;
+  });
+
+  after(async () => {
+    await chrome?.close();
+    await shield?.stop();
+    await origin?.close();
+  });
+
+  test('pass the interstitial like a person’s browser; recorded apart, as solved and challenged', async () => {
+    const target = parseTarget(`http://127.0.0.1:${shield.port}`);
+    const rec = new CampaignRecorder(12);
+    rec.attackStart = Date.now();
+    await runChromiumUsers({ browser: chrome.browser, target, users: 1, recorder: rec, until: Date.now() + 12_000, thinkMs: [200, 400] });
+    const t = rec.tallies.chromium.during;
+    assert.ok(t.requests >= 3, JSON.stringify(t));
+    assert.equal(t.served, t.requests, JSON.stringify(t));
+    assert.ok(t.solved >= 1, 'the first navigation was challenged and solved');
+    assert.equal(rec.people.chromium.challenged.size, 1);
+    assert.ok(origin.stats().byRoute['/donate'] >= 1, 'pages reached the origin after the solve');
+    assert.equal(rec.tallies.nojs.during.requests, 0);
+
+    const nojs = new NoJsClient(target, '127.10.77.9', browserProfile(1));
+    try {
+      assert.equal(navOutcome(await nojs.navigate('page', 'GET', '/materials')).outcome, 'challenged');
+    } finally {
+      await nojs.close();
+    }
+  });
+});
