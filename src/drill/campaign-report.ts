@@ -34,7 +34,8 @@ export const FIGURES: readonly Figure[] = [
   { key: 'attackReachedPct', label: 'attack reached the origin', worse: 'max', unit: '%', get: (r) => r.attack?.reachedPct ?? null },
   { key: 'reachedAfterMitigationPct', label: 'reached after mitigation', worse: 'max', unit: '%', get: (r) => r.attack?.reachedAfterMitigationPct ?? null },
   { key: 'ttmS', label: 'time to mitigation', worse: 'max', unit: ' s', get: (r) => r.attack?.ttmS ?? null, nullIsWorst: (r) => r.attack !== null && r.attack.phases.some((p) => p.ttmS !== undefined) },
-  { key: 'drillLoopP99Ms', label: "drill's own loop delay p99", worse: 'max', unit: ' ms', get: (r) => r.drill.loopDelayP99Ms },
+  { key: 'drillLoopP99Ms', label: "drill's people loop delay p99", worse: 'max', unit: ' ms', get: (r) => r.drill.loopDelayP99Ms },
+  { key: 'attackLoopP99Ms', label: "drill's attack loop delay p99", worse: 'max', unit: ' ms', get: (r) => r.drill.attackLoopDelayP99Ms },
 ];
 
 export interface Worst {
@@ -104,7 +105,7 @@ export function buildReport(title: string, startedAt: Date, setup: CampaignRepor
 const n = (v: number | null | undefined, unit = ''): string => (v === null || v === undefined ? '—' : `${v}${unit}`);
 const pair = (l: LegitFigures, c: LegitFigures | null, key: 'servedPct' | 'p99', unit: string) => `${n(l[key], unit)} / ${c ? n(c[key], unit) : '—'}`;
 
-export const ROW_HEAD = ['attack', 'timing', 'plan', 'sources', 'rate/src', 'total/s (sent)', 'served all (no JS / Chromium)', 'p99 all (no JS / Chromium)', 'people chk/chal/lim', 'attack reached', 'after mitigation', 'time to mitigation', 'targets'];
+export const ROW_HEAD = ['attack', 'timing', 'plan', 'sources', 'rate/src', 'total/s (% sent)', 'served all (no JS / Chromium)', 'p99 all (no JS / Chromium)', 'people chk/chal/lim', 'attack reached', 'after mitigation', 'time to mitigation', 'targets'];
 
 export function resultRow(r: AttackResult): string[] {
   const p = r.plan;
@@ -114,7 +115,7 @@ export function resultRow(r: AttackResult): string[] {
   const missed = Object.entries(r.targets).filter(([, t]) => !t.ok).map(([k]) => k);
   return [
     p.id, r.timing, p.kind === 'requests' ? `${describePath(p.path)} · ${p.headers} · ${p.cookies}${p.assets === 'assets' ? '+assets' : ''} · ${describeShape(p.shape)}` : p.label,
-    String(p.sources), p.kind === 'requests' ? String(p.perSourceRate) : '—', p.kind === 'none' ? '—' : a?.achievedRate != null ? `${p.rate} (${a.achievedRate})` : String(p.rate),
+    String(p.sources), p.kind === 'requests' ? String(p.perSourceRate) : '—', p.kind === 'none' ? '—' : a?.sentOfPlanPct != null ? `${p.rate} (${Math.round(a.sentOfPlanPct)}%)` : String(p.rate),
     `${n(l.all.servedPct, '%')} (${pair(l.nojs, l.chromium, 'servedPct', '%')})`, `${n(l.all.p99, ' ms')} (${pair(l.nojs, l.chromium, 'p99', ' ms')})`,
     `${l.all.people.checked}/${l.all.people.challenged}/${l.all.people.limited}`,
     a === null ? '—' : n(a.reachedPct, '%'), a === null ? '—' : n(a.reachedAfterMitigationPct, '%'), ttm,
@@ -134,7 +135,7 @@ function details(r: AttackResult): string {
   if (l.downRequests > 0 || r.shieldDown.length > 0) lines.push(`  shield down ${r.shieldDown.map((d) => `${d.fromS}–${d.toS} s`).join(', ')} (attack time); ${l.downRequests} legit requests sent then, not scored`);
   if (r.attack) {
     const a = r.attack;
-    lines.push(`  attack: ${a.sent} sent${a.achievedRate !== null ? ` (${a.achievedRate}/s while sending, planned ${r.plan.rate}/s)` : ''}${a.skipped ? ` (+${a.skipped} skipped by the drill's in-flight cap)` : ''}, ${a.reached} reached (${a.reachedSource}), ${a.errors} errors, ${a.followUps} follow-ups; answered by: ${rules(a.byRule) || '—'}`);
+    lines.push(`  attack: ${a.sent} sent${a.planned !== null ? ` of ${a.planned} planned (${a.sentOfPlanPct}%)` : ''}${a.skipped ? ` (+${a.skipped} skipped by the drill's in-flight cap)` : ''}, ${a.reached} reached (${a.reachedSource}), ${a.errors} errors, ${a.followUps} follow-ups; answered by: ${rules(a.byRule) || '—'}`);
   }
   for (const note of [...r.notes, ...(r.legit.chromiumNote ? [r.legit.chromiumNote] : [])]) lines.push(`  note: ${note}`);
   return lines.join('\n');

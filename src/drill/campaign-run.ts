@@ -10,6 +10,7 @@ import { sharedPrefixSource } from './addresses.js';
 import type { AttackPlan } from './campaign.js';
 import { CampaignRecorder } from './campaign-recorder.js';
 import { scoreAttack, type AttackResult } from './campaign-score.js';
+import { spawnAttack, type AttackChild } from './attack-child.js';
 import { launchChromium, runChromiumUsers } from './chromium-users.js';
 import { sleepUntil } from './legit.js';
 import { runNoJsUsers } from './nojs-users.js';
@@ -29,6 +30,8 @@ export interface PlanRunOptions {
   chromium: number;
   thinkMs: readonly [number, number];
   maxOpenSources?: number;
+  /** Send the attack from its own process (default true), so people's latencies never wait behind it. */
+  attackProcess?: boolean;
   progress?: (line: string) => void;
 }
 
@@ -46,7 +49,9 @@ export async function runPlan(o: PlanRunOptions): Promise<AttackResult> {
   const stats = createOriginStats(o.originStats ?? `${target.origin}/__demo/stats`);
   const chrome = o.chromium > 0 ? await launchChromium() : null;
   const chromeNote = chrome && 'unavailable' in chrome ? `no Chromium users: ${chrome.unavailable}` : null;
+  let child: AttackChild | null = null;
   try {
+    if (plan.kind !== 'none' && o.attackProcess !== false) child = await spawnAttack();
     if (plan.startMode === 'running-at-start') await shield!.stop();
     else if (shield && !shield.running()) await shield.start();
     const startedAt = Date.now() + 200;
@@ -59,11 +64,12 @@ export async function runPlan(o: PlanRunOptions): Promise<AttackResult> {
     ];
     if (chrome && !('unavailable' in chrome)) work.push(sleepUntil(startedAt).then(() => runChromiumUsers({ browser: chrome.browser, target, users: o.chromium, recorder: rec, until, thinkMs: o.thinkMs })));
     if (plan.newsletter) work.push(readers(o, rec, until));
-    const attack = runPlanAttack({ plan, target, recorder: rec, start: rec.attackStart, until, maxOpenSources: o.maxOpenSources });
+    const job = { plan, target, seconds: plan.durationS, start: rec.attackStart, until, maxOpenSources: o.maxOpenSources };
+    const attack = child ? child.run(job, rec) : runPlanAttack({ ...job, recorder: rec }).then((stats) => ({ stats, loopDelayP99Ms: null }));
     const shieldFailed = choreography(plan, shield, rec);
     work.push(attack, shieldFailed);
     const snaps = secondSnapshots(stats, rec.attackStart, plan.durationS);
-    const progress = o.progress ? ticker(o.progress, rec, until) : Promise.resolve();
+    const progress = o.progress ? ticker(o.progress, rec, until, () => child?.sent() ?? rec.attack.sent.reduce((a, b) => a + b, 0)) : Promise.resolve();
     const loop = monitorEventLoopDelay({ resolution: 10 });
     void sleepUntil(rec.attackStart).then(() => loop.enable());
     await Promise.all(work);
@@ -74,12 +80,14 @@ export async function runPlan(o: PlanRunOptions): Promise<AttackResult> {
     if (failed !== null) throw new Error(failed);
     const series = await snaps;
     const final = await stats.read();
-    const sources: PlanAttackStats = await attack;
+    const sent: { stats: PlanAttackStats; loopDelayP99Ms: number | null } = await attack;
     return scoreAttack({
       plan, recorder: rec, startedAt, originReached: reachedPerSecond(series, final), chromium: { users: o.chromium, note: chromeNote },
-      loopDelayP99Ms: loop.count > 0 ? Math.round(loop.percentile(99) / 1e6) : null, sources: { peakOpen: sources.peakOpenSources, evicted: sources.evictedSources },
+      loopDelayP99Ms: loop.count > 0 ? Math.round(loop.percentile(99) / 1e6) : null, attackLoopDelayP99Ms: sent.loopDelayP99Ms,
+      sources: { peakOpen: sent.stats.peakOpenSources, evicted: sent.stats.evictedSources },
     });
   } finally {
+    child?.kill();
     if (chrome && !('unavailable' in chrome)) await chrome.close();
     await stats.close();
   }
@@ -142,13 +150,13 @@ export function reachedPerSecond(snaps: readonly (OriginCounts | null)[], final:
   return snaps.map((_, k) => Math.max(0, at[k + 1] - at[k]));
 }
 
-async function ticker(progress: (line: string) => void, rec: CampaignRecorder, until: number): Promise<void> {
+async function ticker(progress: (line: string) => void, rec: CampaignRecorder, until: number, attackSent: () => number): Promise<void> {
   for (let next = Date.now() + 1000; next < until; next += 1000) {
     await sleepUntil(next);
     const k = Math.floor((next - rec.attackStart) / 1000);
     const t = rec.tallies.nojs[k < 0 ? 'before' : 'during'];
     const served = t.requests > 0 ? ((100 * t.served) / t.requests).toFixed(1) : '—';
-    const sent = rec.attack.sent.reduce((a, b) => a + b, 0);
+    const sent = attackSent();
     progress(`${k < 0 ? `warm-up ${-k}s` : `attack ${k}/${rec.seconds}s`}  legit ${t.requests} req, ${served}% served  attack sent ${sent}${rec.isDown(next) ? '  shield down' : ''}`);
   }
 }

@@ -8,6 +8,7 @@
 import { build, type Histogram } from 'hdr-histogram-js';
 import { timingOf, type AttackPlan } from './campaign.js';
 import type { CampaignRecorder, ClientKind, Tally } from './campaign-recorder.js';
+import { shapeAt } from './plan-requests.js';
 import { timeToMitigation } from './scorecard.js';
 
 export interface LegitFigures extends Tally {
@@ -32,8 +33,10 @@ export interface AttackFigures {
   skipped: number;
   errors: number;
   followUps: number;
-  /** Requests per second actually sent in the seconds it sent any (slowloris: null); below plan.rate when the drill could not keep up. */
-  achievedRate: number | null;
+  /** Requests the plan meant to send (rate × its time shape; slowloris: null). */
+  planned: number | null;
+  /** sent + skipped as a share of planned: under 100 when the drill could not keep up (its cores are shared). */
+  sentOfPlanPct: number | null;
   reached: number;
   reachedSource: 'origin-counters' | 'client-side';
   /** Of the attack requests sent while the shield listened, the share the origin counted. */
@@ -63,7 +66,8 @@ export interface AttackResult {
   attack: AttackFigures | null;
   /** Shield down intervals, in seconds since the attack started (negative: before it). */
   shieldDown: { fromS: number; toS: number }[];
-  drill: { loopDelayP99Ms: number | null };
+  /** p99 event-loop delay (ms) of the drill's people process and of its attack process. */
+  drill: { loopDelayP99Ms: number | null; attackLoopDelayP99Ms: number | null };
   targets: Record<string, Target>;
   /** What went wrong around the drill (the shield did not start, …), and the plan's own notes. */
   notes: string[];
@@ -77,6 +81,7 @@ export interface ScoreCampaignInput {
   originReached: number[] | null;
   chromium: { users: number; note: string | null };
   loopDelayP99Ms: number | null;
+  attackLoopDelayP99Ms?: number | null;
   sources: { peakOpen: number; evicted: number };
   notes?: string[];
 }
@@ -162,7 +167,8 @@ function attackOf(i: ScoreCampaignInput): AttackFigures {
     skipped: a.skipped,
     errors: a.errors,
     followUps: r.followUps,
-    achievedRate: slow ? null : Math.round(sum(a.sent) / Math.max(1, a.sent.filter((x) => x > 0).length)),
+    planned: slow ? null : plannedRequests(i.plan),
+    sentOfPlanPct: slow ? null : pct(sum(a.sent), plannedRequests(i.plan)),
     reached: slow ? 0 : sum(reachedSeries),
     reachedSource: useOrigin ? 'origin-counters' : 'client-side',
     // Slowloris: of the connection-seconds it held open, the share held ≥ 5 s (slowloris.ts).
@@ -178,6 +184,13 @@ function attackOf(i: ScoreCampaignInput): AttackFigures {
   };
 }
 
+/** Requests a plan sends over its duration at its rate and time shape (10 ms steps, as the sender). */
+export function plannedRequests(p: AttackPlan): number {
+  let n = 0;
+  for (let t = 0; t < p.durationS * 1000; t += 10) n += shapeAt(p.shape, t);
+  return Math.round((n * p.rate) / 100);
+}
+
 export function scoreAttack(i: ScoreCampaignInput): AttackResult {
   const r = i.recorder;
   const chromium = i.chromium.users > 0 && i.chromium.note === null;
@@ -189,7 +202,7 @@ export function scoreAttack(i: ScoreCampaignInput): AttackResult {
     legit: { nojs: legitOf(r, ['nojs']), chromium: chromium ? legitOf(r, ['chromium']) : null, all: legitOf(r, ['nojs', 'chromium']), beforeServedPct: pct(before.served, before.requests), chromiumNote: i.chromium.note },
     attack: i.plan.kind === 'none' ? null : attackOf(i),
     shieldDown: r.downs.map(([a, b]) => ({ fromS: Math.round((a - r.attackStart) / 100) / 10, toS: Math.round(((b === Infinity ? r.attackStart + r.seconds * 1000 : b) - r.attackStart) / 100) / 10 })),
-    drill: { loopDelayP99Ms: i.loopDelayP99Ms },
+    drill: { loopDelayP99Ms: i.loopDelayP99Ms, attackLoopDelayP99Ms: i.attackLoopDelayP99Ms ?? null },
     targets: {},
     notes: [...i.plan.notes, ...(i.notes ?? [])],
   };

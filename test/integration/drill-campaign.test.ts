@@ -75,14 +75,14 @@ test('restart mid-attack: two scored phases, the down seconds between them not s
   const origin = await startDemoOrigin({ maxConcurrency: 32 });
   const port = await freePort();
   const starts: number[] = [];
-  const shield = control(origin, port, starts, 1600);
+  const shield = control(origin, port, starts, 2600);
   try {
     const plan = small(familyPlan('login', { timing: TIMINGS.find((t) => t.name === 'restart')!, legitRate: 2 }));
     const r = await runPlan({ ...quick, plan: { ...plan, warmupS: 1, restartAtS: 2, durationS: 7 }, target: parseTarget(`http://127.0.0.1:${port}`), shield, originStats: `${origin.url}/__demo/stats` });
     assert.equal(starts.length, 2, 'started before the attack and again after the stop');
     assert.equal(r.shieldDown.length, 1);
     const a = r.attack!;
-    assert.equal(a.phases.length, 2, JSON.stringify(a.phases));
+    assert.equal(a.phases.length, 2, JSON.stringify({ phases: a.phases, down: r.shieldDown, sent: a.perSecond.sent }));
     assert.deepEqual([a.phases[0].fromS, a.phases[1].toS], [0, 7]);
     assert.ok(a.perSecond.down.some(Boolean));
     assert.equal(a.reached, origin.stats().attack);
