@@ -1,9 +1,11 @@
 // One simulated browser: its own loopback source, user agent and cookie jar.
 // `fetch` does what Chromium does for one navigation or subresource: sends
-// the cookies, stores Set-Cookie, and when Rampart answers with the proof-of-
+// the cookies, stores Set-Cookie, follows redirects (fetch's rules, same
+// origin, at most 10), and when Rampart answers with the proof-of-
 // work interstitial, loads the solver script, solves, posts the form, takes
 // the pass cookie and follows the 303 back. Not a general HTTP client.
 import { createSource, type Reply, type Source } from './client.js';
+import { MAX_REDIRECTS, redirectNext, sameOriginPath } from './nojs-client.js';
 import { parseChallenge, type Solver } from './solver.js';
 import type { Target } from './target.js';
 
@@ -74,9 +76,20 @@ export class Browser {
   }
 
   private async raw(kind: Kind, method: string, path: string, body: string | undefined, referer: string): Promise<Reply> {
-    const r = await this.source.send({ method, path, headers: this.headers(kind, referer, body !== undefined), body, read: kind !== 'asset' });
-    this.keep(r.setCookie);
-    return r;
+    // Redirects are followed as fetch does (a shield's cookie check is one), at most MAX_REDIRECTS.
+    for (let hops = 0; ; hops++) {
+      const r = await this.source.send({ method, path, headers: this.headers(kind, referer, body !== undefined), body, read: kind !== 'asset' });
+      this.keep(r.setCookie);
+      const next = r.error === '' && r.location !== '' ? redirectNext(r.status, method, body) : null;
+      const to = next ? sameOriginPath(this.target, r.location, path) : null;
+      // The challenge endpoints' 303s are followed by fetch() itself (it counts the round trip).
+      if (next === null || to === null || path.startsWith('/.rampart/challenge/')) return r;
+      if (hops >= MAX_REDIRECTS) return { ...r, error: 'too-many-redirects' };
+      if (next.method !== method && kind === 'form') kind = 'page';
+      referer = path;
+      ({ method, body } = next);
+      path = to;
+    }
   }
 
   /** One navigation, subresource or form post, following a challenge when served one. */
