@@ -14,14 +14,14 @@ import { camelize } from '../../src/config/camelize.js';
 import { challengeSchema } from '../../src/config/schema/challenge.js';
 import { RequestContext, type Req, type Res } from '../../src/core/model.js';
 import { judge } from '../../src/challenge/judge.js';
-import { createMacRing } from '../../src/challenge/mac.js';
+import { createMacRing } from '../../src/core/mac.js';
 import { createNoncePool } from '../../src/challenge/nonce-pool.js';
 import { createNonceStore } from '../../src/challenge/nonce-store.js';
 import { cookieValue, createPasses } from '../../src/challenge/pass.js';
 import { solve } from '../../src/challenge/pow.js';
 import { compileChallenge } from '../../src/challenge/stage.js';
 import { createTokens } from '../../src/challenge/token.js';
-import { clientTagOf } from '../../src/challenge/client-tag.js';
+import { clientTagOf } from '../../src/core/client-tag.js';
 
 const NOW = 1_900_000_000_000;
 const UA = 'Mozilla/5.0 (Linux; Android 14; Pixel 7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Mobile Safari/537.36';

@@ -5,7 +5,7 @@
 import type { RequestContext, StageResult, Verdict } from '../core/model.js';
 import type { Assets } from './assets.js';
 import { parseFields, readSmallBody } from './body.js';
-import { clientTagOf } from './client-tag.js';
+import { clientTagOf } from '../core/client-tag.js';
 import { judge, type Judgement } from './judge.js';
 import type { StatsRecorder } from './metrics.js';
 import type { NonceStore } from './nonce-store.js';

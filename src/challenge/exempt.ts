@@ -6,7 +6,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { RequestContext } from '../core/model.js';
 import type { ChallengeConfig } from '../config/schema/challenge.js';
-import { cookieValue } from './pass.js';
+import { cookieValue } from '../core/cookie.js';
 
 export interface Exemptions {
   /** The path needs no challenge (it is still served to anyone, unverified). */

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { judge } from './judge.js';
-import { createMacRing } from './mac.js';
+import { createMacRing } from '../core/mac.js';
 import { createNoncePool } from './nonce-pool.js';
 import { createNonceStore } from './nonce-store.js';
 import { checkSolution, leadingZeroBits, solve } from './pow.js';

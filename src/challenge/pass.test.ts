@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { createMacRing } from './mac.js';
+import { createMacRing } from '../core/mac.js';
 import { cookieValue, createPasses } from './pass.js';
 
 const NOW = 1_900_000_000; // seconds

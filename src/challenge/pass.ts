@@ -3,28 +3,11 @@
 // value = "<expiry seconds>.<HMAC(prefix|tag|expiry) as 22 base64url chars>".
 // Stateless (any node with the keys verifies it); ~1 µs per check: no parsing
 // of other cookies, no decoding, one HMAC per key tried. Not the challenge (token.ts).
-import { MAC_CHARS, type MacRing } from './mac.js';
+import { MAC_CHARS, type MacRing } from '../core/mac.js';
+
+export { cookieValue } from '../core/cookie.js';
 
 const EXPIRY_DIGITS = 10; // seconds since the epoch, until 2286
-
-/**
- * The value of cookie `name` in a Cookie header, or '' when absent. Scans the
- * header string instead of parsing every cookie into an object (hot path).
- */
-export function cookieValue(header: string, name: string): string {
-  let from = 0;
-  for (;;) {
-    const i = header.indexOf(name, from);
-    if (i < 0) return '';
-    const end = i + name.length;
-    const before = i === 0 ? 59 : header.charCodeAt(i - 1);
-    if ((before === 59 || before === 32) && header.charCodeAt(end) === 61 /* = */) {
-      const semi = header.indexOf(';', end + 1);
-      return header.slice(end + 1, semi < 0 ? header.length : semi).trim();
-    }
-    from = end;
-  }
-}
 
 export interface Passes {
   /** Cookie value for a pass that expires at `expirySec` (seconds since epoch). */

@@ -3,7 +3,7 @@
 // difficulty, the route class and issue/expiry times. Nothing is stored until
 // it comes back solved. "<base64url body, 47 chars>.<MAC of the body, 22 chars>", body:
 // ver u8 | prefix u32 | tag u32 | nonce 12 | bits u8 | route u8 | issued u48 ms | expires u48 ms.
-import { MAC_CHARS, type MacRing } from './mac.js';
+import { MAC_CHARS, type MacRing } from '../core/mac.js';
 import { NONCE_BYTES, type NoncePool } from './nonce-pool.js';
 
 const VERSION = 1;

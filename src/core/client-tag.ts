@@ -3,7 +3,7 @@
 // that hashes header order and the Accept shape, which differ in one Chrome
 // between a navigation, a reload, a form POST, an image and a fetch(), so a
 // pass bound to it would re-challenge on every reload. O(length of the UA).
-import type { Req } from '../core/model.js';
+import type { Req } from './model.js';
 
 export function clientTagOf(req: Req): number {
   const ua = req.headers['user-agent'];

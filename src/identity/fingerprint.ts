@@ -3,32 +3,13 @@
 // rotate addresses usually keep one fingerprint; browsers of one family share
 // a few. Not an identity of a person. O(headers), no allocation beyond lowercasing.
 import type { Req } from '../core/model.js';
+import { uaFamily } from '../core/ua-family.js';
 
 const FNV_OFFSET = 0x811c9dc5;
 
 function fnv(h: number, s: string): number {
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ (s.charCodeAt(i) | 0x20), 0x01000193);
   return Math.imul(h ^ 0x2c, 0x01000193); // separator
-}
-
-const FAMILIES: [RegExp, string][] = [
-  [/curl\//i, 'curl'],
-  [/wget\//i, 'wget'],
-  [/python-requests|python-urllib|aiohttp|httpx/i, 'python'],
-  [/go-http-client/i, 'go'],
-  [/node-fetch|undici|axios|node\.js/i, 'node'],
-  [/bot|crawler|spider|slurp/i, 'bot'],
-  [/edg\//i, 'edge'],
-  [/firefox\//i, 'firefox'],
-  [/chrome\/|chromium\//i, 'chrome'],
-  [/safari\//i, 'safari'],
-];
-
-/** Coarse user-agent family: 'chrome', 'firefox', 'curl', 'python', … or 'other'/'none'. */
-export function uaFamily(ua: string | undefined): string {
-  if (!ua) return 'none';
-  for (let i = 0; i < FAMILIES.length; i++) if (FAMILIES[i][0].test(ua)) return FAMILIES[i][1];
-  return 'other';
 }
 
 /** Shape of a header value: which of its characters classes and how many items, not its content. */
@@ -45,7 +26,8 @@ function shape(v: string | string[] | undefined): string {
   return `${items}.${q}`;
 }
 
-export function fingerprintOf(req: Req): number {
+/** `family`: the User-Agent's family when the caller already has it (identity computes it once per request). */
+export function fingerprintOf(req: Req, family = uaFamily(req.headers['user-agent'])): number {
   let h = FNV_OFFSET;
   const raw = req.rawHeaders;
   for (let i = 0; i < raw.length; i += 2) {
@@ -54,7 +36,7 @@ export function fingerprintOf(req: Req): number {
     h = fnv(h, name);
   }
   const hd = req.headers;
-  h = fnv(h, uaFamily(hd['user-agent']));
+  h = fnv(h, family);
   h = fnv(h, shape(hd.accept));
   h = fnv(h, shape(hd['accept-language']));
   h = fnv(h, shape(hd['accept-encoding']));

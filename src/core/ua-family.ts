@@ -1,0 +1,29 @@
+// The coarse family of a User-Agent: a tool (curl, wget, python, go, node, a
+// declared bot or a headless browser) or a browser (edge, firefox, chrome,
+// safari). One table for identity's request fingerprint and the detector's
+// judgement of a fingerprint (a tool over-represented is blamed sooner than a
+// browser). Regex tests in order: called per request by the fingerprint and a
+// few times a second by the detector. No allocation.
+
+const FAMILIES: readonly (readonly [RegExp, string])[] = [
+  [/curl\//i, 'curl'],
+  [/wget\//i, 'wget'],
+  [/python-requests|python-urllib|aiohttp|httpx/i, 'python'],
+  [/go-http-client/i, 'go'],
+  [/node-fetch|undici|axios|node\.js/i, 'node'],
+  [/bot|crawler|spider|slurp|headless/i, 'bot'],
+  [/edg\//i, 'edge'],
+  [/firefox\//i, 'firefox'],
+  [/chrome\/|chromium\//i, 'chrome'],
+  [/safari\//i, 'safari'],
+];
+
+/** Families a person's browser reports. */
+export const BROWSER_FAMILIES: ReadonlySet<string> = new Set(['edge', 'firefox', 'chrome', 'safari']);
+
+/** 'chrome', 'firefox', 'curl', 'python', … ; 'none' without a User-Agent, 'other' when unrecognised. */
+export function uaFamily(ua: string | undefined): string {
+  if (!ua) return 'none';
+  for (let i = 0; i < FAMILIES.length; i++) if (FAMILIES[i][0].test(ua)) return FAMILIES[i][1];
+  return 'other';
+}
