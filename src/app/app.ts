@@ -28,6 +28,7 @@ import { loadConfigFile } from '../config/load.js';
 import { rampartVersion } from '../control/version.js';
 import { join } from 'node:path';
 import { createGeo, type Geo } from '../identity/geo.js';
+import { ClientBook } from '../identity/client-book.js';
 import { createAttribution } from '../detector/attribution.js';
 import { createEvidence, type Evidence } from '../control/incidents.js';
 import { createIncidentIds } from '../control/incidents-ids.js';
@@ -149,7 +150,8 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
   // Cluster: worker slot 1 alerts (as it records); every worker would send the same alert under the shared id.
   if (opts.worker?.recorder ?? true) ids.subscribe((e) => control.onDetectorEvent(e));
   if (evidence) ids.subscribe((e) => evidence.onEvent(e));
-  const deps = { now: clock.now, log, observers, state, geo, originShares: opts.originShares };
+  const book = new ClientBook(initial.identity.clients);
+  const deps = { now: clock.now, log, observers, state, geo, originShares: opts.originShares, book };
   let graph: Graph = buildGraph(initial, deps);
   const guard = createConnectionGuard({
     maxPerIp: initial.limits.maxConnectionsPerIp,

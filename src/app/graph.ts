@@ -8,6 +8,9 @@ import { compileCache, type Cache } from '../cache/stage.js';
 import { compileAdmission, type Admission } from '../proxy/admission.js';
 import { BodyWatch } from '../guard/body-guard.js';
 import { compileIdentity, type Identity } from '../identity/stage.js';
+import type { ClientBook } from '../identity/client-book.js';
+import { createSeenCookie } from '../identity/seen-cookie.js';
+import { createMacRing } from '../core/mac.js';
 import type { Geo } from '../identity/geo.js';
 import { compilePolicy } from '../policy/decide.js';
 import { createPolicyStage, type PolicyStage } from '../policy/stage.js';
@@ -46,11 +49,15 @@ export interface GraphDeps {
   previous?: Graph | null;
   /** Processes sharing the origin (cluster workers): each admits origin_protection's limit / this. Default 1. */
   originShares?: number;
+  /** The process's client book (created once per app: reloads keep who was seen when); null: none. */
+  book?: ClientBook | null;
 }
 
 export function buildGraph(config: Config, deps: GraphDeps): Graph {
   const limits = config.limits;
-  const identity = compileIdentity({ trustedProxies: config.trustedProxies, geo: deps.geo ?? null });
+  const sc = config.identity.seenCookie;
+  const seen = sc.enabled ? createSeenCookie(createMacRing(() => deps.state.keys()), sc.name, Math.floor(sc.maxAge / 1000)) : null;
+  const identity = compileIdentity({ trustedProxies: config.trustedProxies, geo: deps.geo ?? null, book: deps.book ?? null, seen });
   const bodyWatch = new BodyWatch();
   const origin = new URL(config.origin);
   const forwarder = createForwarder({
@@ -77,8 +84,8 @@ export function buildGraph(config: Config, deps: GraphDeps): Graph {
   const op = config.originProtection;
   // Stored copies survive a reload, but never a change of origin: they are the old origin's pages.
   const sameOrigin = deps.previous?.config.origin === config.origin;
-  const cache = op.cache.enabled ? compileCache(op.cache, { now: deps.now, mode: st ? () => st.mode() : () => 'normal', extraIgnoredCookies: [config.challenge.cookieName] }, sameOrigin ? (deps.previous?.cache ?? null) : null) : null;
-  const admission = op.admission.enabled || op.circuit.enabled ? compileAdmission(op.admission, op.circuit, { now: deps.now, shares: deps.originShares, previous: deps.previous?.admission ?? null }) : null;
+  const cache = op.cache.enabled ? compileCache(op.cache, { now: deps.now, mode: st ? () => st.mode() : () => 'normal', extraIgnoredCookies: [config.challenge.cookieName, sc.name] }, sameOrigin ? (deps.previous?.cache ?? null) : null) : null;
+  const admission = op.admission.enabled || op.circuit.enabled ? compileAdmission(op.admission, op.circuit, { now: deps.now, shares: deps.originShares, previous: deps.previous?.admission ?? null, surgeSince: () => policy.policy.surgeSince(st, deps.now()) }) : null;
   const pipeline = createPipeline({
     slots: {
       parse: compileHygiene(compileHosts(config.hosts), limits.maxBodyBytes),

@@ -79,6 +79,7 @@ export function compileCache(config: CacheConfig, deps: CacheDeps, previous: Cac
     const age = Math.max(0, Math.floor((now - e.storedAt + e.ageAtStore) / 1000));
     const h = e.headers.slice();
     h.push('age', String(age), 'rampart-verdict', v.rule);
+    if (ctx.offerSeen && ctx.issueSeen !== null) h.push('set-cookie', ctx.issueSeen(ctx));
     ctx.status = e.status;
     ctx.bytesOut = ctx.method === 'HEAD' ? 0 : e.body.length;
     res.writeHead(e.status, h);

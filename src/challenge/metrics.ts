@@ -47,6 +47,14 @@ export interface ChallengeStats {
   passesRejected: number;
   /** Observe (shadow) mode: challenges that would have been served. */
   wouldChallenge: number;
+  /** Cookie checks answered (the redirect that sets the seen cookie). */
+  cookieChecks: number;
+  /** Requests that came back with the cookie while a check was asked: passed. */
+  cookieChecksPassed: number;
+  /** Clients refused after coming back without the cookie several times in a row (they drop cookies). */
+  cookieRefused: number;
+  /** Observe (shadow) mode: cookie checks that would have been answered. */
+  wouldCheck: number;
   byRouteClass: Record<string, RouteStats>;
   nonceStoreSize: number;
   nonceEvictedLive: number;
@@ -57,7 +65,7 @@ export interface ChallengeStats {
 export type Outcome = 'solved' | 'failed' | 'replayed' | 'expired';
 
 export class StatsRecorder {
-  readonly counts = { issued: 0, solved: 0, solvedNoJs: 0, failed: 0, replayed: 0, expired: 0, passesAccepted: 0, passesRejected: 0, wouldChallenge: 0 };
+  readonly counts = { issued: 0, solved: 0, solvedNoJs: 0, failed: 0, replayed: 0, expired: 0, passesAccepted: 0, passesRejected: 0, wouldChallenge: 0, cookieChecks: 0, cookieChecksPassed: 0, cookieRefused: 0, wouldCheck: 0 };
   private readonly via = { subtle: 0, js: 0, main: 0 };
   private readonly ring = new Float64Array(RING);
   private ringN = 0;

@@ -16,6 +16,12 @@ export const CV = {
   asset: verdict('challenge/asset', 'serve', 200),
   notFound: verdict('challenge/not-found', 'serve', 404),
   badRequest: verdict('challenge/bad-request', 'serve', 400),
+  /** The cookie check: a redirect to the same URL that sets the seen cookie. */
+  cookie: verdict('challenge/cookie', 'serve', 307),
+  /** A form post (or other unsafe method) without the cookie while the check is asked. */
+  cookieUnsafe: verdict('challenge/cookie', 'serve', 429, 2),
+  /** Came back without the cookie several times in a row: it drops cookies. */
+  cookieMissing: verdict('challenge/cookie-missing', 'serve', 403),
 };
 
 // The page runs only our own script and posts only to our own origin; the
@@ -75,6 +81,34 @@ export function sendJson(ctx: RequestContext, v: Verdict, obj: object, setCookie
   const headers = ['content-type', 'application/json', 'content-length', String(Buffer.byteLength(body)), 'cache-control', 'no-store', 'rampart-verdict', v.rule];
   if (setCookie !== '') headers.push('set-cookie', setCookie);
   return end(ctx, v, headers, body);
+}
+
+const COOKIE_MESSAGE =
+  'This site is checking visitors while it is under heavy load, and your browser did not keep the small cookie it was given. ' +
+  'Please allow cookies for this site (it sets one, holding no personal data), then load the page again.';
+const COOKIE_TEXT = fixed('text/plain; charset=utf-8', `${COOKIE_MESSAGE}\n`, CV.cookieMissing);
+const COOKIE_UNSAFE = fixed('text/plain; charset=utf-8', `${COOKIE_MESSAGE}\n`, CV.cookieUnsafe);
+
+/**
+ * The cookie check (no JavaScript): GET/HEAD get a 307 back to the same URL
+ * with the seen cookie set, which a browser follows without anyone noticing;
+ * other methods a 429 with the cookie, so a retry goes through; a client that
+ * came back without the cookie `missLimit` times in a row a 403 saying why.
+ */
+export function sendCookieCheck(ctx: RequestContext, setCookie: string, missLimit: number): Verdict {
+  const safe = ctx.method === 'GET' || ctx.method === 'HEAD';
+  if (ctx.cookieMisses >= missLimit) {
+    if (!safe) ctx.res.shouldKeepAlive = false;
+    return end(ctx, CV.cookieMissing, [...COOKIE_TEXT.headers, 'set-cookie', setCookie], COOKIE_TEXT.body);
+  }
+  if (!safe) {
+    // The body the client sent is left unread: close so it is not parsed as a next request.
+    ctx.res.shouldKeepAlive = false;
+    return end(ctx, CV.cookieUnsafe, [...COOKIE_UNSAFE.headers, 'set-cookie', setCookie], COOKIE_UNSAFE.body);
+  }
+  const t = ctx.target;
+  const location = t.charCodeAt(0) === 47 /* / */ && t.charCodeAt(1) !== 47 && t.charCodeAt(1) !== 92 ? t : '/';
+  return end(ctx, CV.cookie, ['location', location, 'content-length', '0', 'cache-control', 'no-store', 'set-cookie', setCookie, 'rampart-verdict', CV.cookie.rule], undefined);
 }
 
 export function sendAsset(ctx: RequestContext, a: Asset): Verdict {

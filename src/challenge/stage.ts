@@ -10,17 +10,18 @@
 import type { RequestContext, Stage, StageResult } from '../core/model.js';
 import type { ChallengeConfig } from '../config/schema/challenge.js';
 import { loadAssets } from './assets.js';
-import { clientTagOf } from './client-tag.js';
+import { clientTagOf } from '../core/client-tag.js';
 import { compileCrawlers, type Crawlers, type Resolver } from './crawlers.js';
 import { compileEndpoints } from './endpoints.js';
 import { appealPaths, compileExemptions } from './exempt.js';
-import { createMacRing } from './mac.js';
+import { createMacRing } from '../core/mac.js';
 import { StatsRecorder, type ChallengeStats } from './metrics.js';
 import { createNoncePool } from './nonce-pool.js';
 import { createNonceStore } from './nonce-store.js';
 import { CHALLENGE_PREFIX, compileChallengePage, compileFailurePage } from './page.js';
 import { cookieValue, createPasses } from './pass.js';
-import { CV, sendHtml, sendUnsafe } from './respond.js';
+import { CV, sendCookieCheck, sendHtml, sendUnsafe } from './respond.js';
+import { CLIENT_COOKIE } from '../core/model.js';
 import { compileLanguages, mergeTexts } from './text.js';
 import { createTokens } from './token.js';
 
@@ -73,6 +74,9 @@ function compileParts(config: ChallengeConfig, deps: ChallengeDeps) {
   return { passes, tokens, store, stats, pages, exempt, endpoints, crawlers };
 }
 
+/** Requests in a row without the cookie, after it was given, before the check answers 403 instead of redirecting again. */
+const COOKIE_MISS_LIMIT = 3;
+
 export function compileChallenge(config: ChallengeConfig, deps: ChallengeDeps): Challenge {
   const { passes, tokens, store, stats, pages, exempt, endpoints, crawlers } = compileParts(config, deps);
   const cookieName = config.cookieName;
@@ -107,17 +111,35 @@ export function compileChallenge(config: ChallengeConfig, deps: ChallengeDeps): 
     return ctx.verified;
   }
 
+  /** Only the cookie check was asked: a request with the seen cookie passes; others get the check. */
+  function cookieCheck(ctx: RequestContext): StageResult {
+    if (ctx.clientState === CLIENT_COOKIE) {
+      stats.counts.cookieChecksPassed++;
+      return null;
+    }
+    const issue = ctx.issueSeen;
+    if (issue === null) return null; // the seen cookie is off: nothing to check with
+    if (observing() === 'observe') {
+      stats.counts.wouldCheck++;
+      return null;
+    }
+    if (ctx.cookieMisses >= COOKIE_MISS_LIMIT) stats.counts.cookieRefused++;
+    else stats.counts.cookieChecks++;
+    return sendCookieCheck(ctx, issue(ctx), COOKIE_MISS_LIMIT);
+  }
+
   const stage: Stage = {
     name: 'challenge',
     run(ctx) {
       if (ctx.path.startsWith(CHALLENGE_PREFIX)) return endpoints(ctx);
       if (verifies(ctx)) return null;
       if (!ctx.challengeRequired) {
-        if (!requiredByConfig()) return null;
-        ctx.challengeRequired = true; // later stages and observers see why the request stopped
+        if (requiredByConfig()) ctx.challengeRequired = true; // later stages and observers see why the request stopped
+        else if (!ctx.cookieCheck) return null;
       }
       if (exempt.path(ctx.path)) return null;
       if (crawlers !== null && crawlers.allowed(ctx.req.headers['user-agent'], ctx.clientIp)) return null;
+      if (!ctx.challengeRequired) return cookieCheck(ctx);
       if (observing() === 'observe') {
         stats.counts.wouldChallenge++;
         return null;

@@ -12,9 +12,11 @@ import { adminSchema } from './schema/admin.js';
 import { alertsSchema } from './schema/alerts.js';
 import { evidenceSchema } from './schema/evidence.js';
 import { geoSchema } from './schema/geo.js';
+import { identitySchema } from './schema/identity.js';
 
 export const configSchema = z.strictObject({
   ...coreShape,
+  identity: identitySchema,
   challenge: challengeSchema,
   policy: policySchema,
   detector: detectorSchema,

@@ -31,6 +31,15 @@ export function verdict(rule: string, action: Action, status: number, retryAfter
 
 export const ALLOW: Verdict = verdict('default/allow', 'allow', 200);
 
+/** The request carried a valid seen cookie (src/identity/seen-cookie.ts). */
+export const CLIENT_COOKIE = 0;
+/** No cookie, and the first request from this address this process knows of. */
+export const CLIENT_FRESH = 1;
+/** No cookie, though it was sent to this address at least 2 s before: the client drops cookies. */
+export const CLIENT_IGNORED = 2;
+/** No cookie, seen before (the cookie not sent yet, just sent, or cookies off). */
+export const CLIENT_OTHER = 3;
+
 /** Route classes known to every module; config may add custom names. */
 export type RouteClass = 'static' | 'page' | 'api' | 'login' | 'donate' | 'sensitive' | (string & {});
 
@@ -63,6 +72,8 @@ export class RequestContext {
   prefixKey = 0;
   /** 32-bit request fingerprint (header names/order, UA family, Accept-* shape). */
   fingerprint = 0;
+  /** The User-Agent claims a browser (chrome, firefox, safari, edge): what a browser does (keep cookies) is expected of it. */
+  browser = false;
   /** ISO country code or '' when unknown. */
   country = '';
   /** Autonomous system number or 0 when unknown. */
@@ -73,8 +84,22 @@ export class RequestContext {
   httpVersion = '1.1';
   /** The client carries a valid pass (challenge solved) or an origin session. */
   verified = false;
+  /** When this client was first seen (ms since epoch): its seen cookie or this process's client book; this request's time for a newcomer. */
+  seenAt = 0;
+  /** The request against the seen cookie: CLIENT_COOKIE, CLIENT_FRESH, CLIENT_IGNORED or CLIENT_OTHER. */
+  clientState = 3;
+  /** The client book slot identity found for this client (-1: none); the response notes a cookie sent there. */
+  clientSlot = -1;
+  /** Requests in a row this address sent without the cookie it was given (identity's client book). */
+  cookieMisses = 0;
+  /** Set by identity for a request without a valid seen cookie: returns a Set-Cookie value for it (and notes that it was sent). */
+  issueSeen: ((ctx: RequestContext) => string) | null = null;
+  /** A served response (origin or cache) should carry the seen cookie (identity: not sent to this client in the last minute). */
+  offerSeen = false;
   /** Policy or mode asks the challenge stage to require a pass. */
   challengeRequired = false;
+  /** Policy asks the challenge stage for the no-JavaScript cookie check (weaker than challengeRequired, which wins). */
+  cookieCheck = false;
   /** Observe (shadow) mode: the rule policy would have applied, '' when none. Nothing was refused. */
   shadowRule = '';
   /** Final verdict; `default/allow` unless a stage refused or served. */
@@ -156,7 +181,12 @@ export interface Ban {
  */
 export interface Mitigation {
   readonly id: string;
-  readonly action: 'limit' | 'challenge' | 'deny';
+  /**
+   * `check`: the no-JavaScript cookie check (a redirect that sets the seen
+   * cookie; a browser follows it unnoticed, a client that drops cookies never
+   * gets past it); `challenge`: the proof-of-work interstitial.
+   */
+  readonly action: 'limit' | 'challenge' | 'deny' | 'check';
   /** Verdict rule, e.g. `mitigate/limit-signature`, `mitigate/challenge-route`. */
   readonly rule: string;
   readonly match: {
@@ -167,9 +197,15 @@ export interface Mitigation {
     readonly paths: readonly string[];
     /** Only clients without a pass or origin session (ctx.verified false). */
     readonly unverifiedOnly: boolean;
+    /** Only clients first seen at or after this time (ms since the epoch; ctx.seenAt): the ones who arrived with the surge. 0 or absent: any. */
+    readonly newSince?: number;
+    /** Only requests without a valid seen cookie. */
+    readonly cookieless?: boolean;
   };
   /** For `limit`: requests per second allowed per client address. */
   readonly rate: number;
+  /** For `limit`: requests allowed at once (default: one second's worth). */
+  readonly burst?: number;
   readonly createdAt: number;
   readonly until: number;
   readonly reason: string;

@@ -27,6 +27,10 @@ export class Baselines {
   readonly queryShare: Ewma;
   readonly share4xx: Ewma;
   readonly share5xx: Ewma;
+  /** Shares of requests without the seen cookie: first requests (fresh), from browser-claiming clients that drop it (ignored), all without it. */
+  readonly freshShare: Ewma;
+  readonly ignoredShare: Ewma;
+  readonly noCookieShare: Ewma;
   readonly classCount: Ewma[];
   readonly classShare: Ewma[];
   private readonly hourly: Ewma[];
@@ -58,6 +62,9 @@ export class Baselines {
     this.queryShare = mk();
     this.share4xx = mk();
     this.share5xx = mk();
+    this.freshShare = mk();
+    this.ignoredShare = mk();
+    this.noCookieShare = mk();
     this.classCount = Array.from({ length: 7 }, mk);
     this.classShare = Array.from({ length: 7 }, mk);
     // The hourly profile moves slowly: one update per calm second of that hour, day after day.
@@ -79,6 +86,9 @@ export class Baselines {
       this.queryShare.update(s.withQuery / n);
       this.share4xx.update(s.status.s4xx / n);
       this.share5xx.update(s.status.s5xx / n);
+      this.freshShare.update(s.clients.fresh / n);
+      this.ignoredShare.update(s.clients.browserIgnored / n);
+      this.noCookieShare.update((s.clients.fresh + s.clients.ignored) / n);
       for (let i = 0; i < 7; i++) this.classShare[i].update(s.classes[ROUTE_CLASSES[i]] / n);
     }
     if (s.withQuery >= 8) this.queryUniq.update(s.queryUniqueness);

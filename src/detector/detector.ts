@@ -8,14 +8,14 @@
 import type { DetectorConfig } from '../config/schema/detector.js';
 import type { Enforcement, Mode } from '../core/model.js';
 import { RingSeries } from '../core/ring-series.js';
-import { assess, signatureOf, type Assessment } from './assess.js';
+import { assess, MIN_VOLUME_SECONDS, signatureOf, type Assessment } from './assess.js';
 import { Baselines } from './baseline.js';
 import { FAMILIES, ROUTE_CLASSES, type DetectorEvent, type DetectorSnapshot, type MitigationAction, type SecondSample, type SignatureItem } from './events.js';
 import { Incident } from './incident.js';
-import { Mitigator, type DetectorState } from './mitigate.js';
+import { Mitigator, TOP_LEVEL, type DetectorState, type Surge } from './mitigate.js';
 import { createListeners } from './listeners.js';
 import { SeenSources } from './seen-sources.js';
-import { entropyOf, PendingKeys, SecondWindow, type Observed } from './window.js';
+import { AGE_BUCKETS, entropyOf, PendingKeys, SecondWindow, type Observed } from './window.js';
 import { exportPart, mergePart, type WindowPart } from './window-part.js';
 
 export type { DetectorState } from './mitigate.js';
@@ -26,6 +26,8 @@ export interface DetectorDeps {
   state?: DetectorState | null;
   /** Called when an event listener throws (a bug in the listener). */
   onListenerError?(err: unknown): void;
+  /** The clock at creation (ms since the epoch); default Date.now. Ticks carry their own time. */
+  now?: () => number;
 }
 
 export interface Detector {
@@ -46,10 +48,22 @@ const SERIES = ['t', 'requests', 'forwarded', 'refused', 'sources', 'newSources'
 const SLOW_RESET_S = 10;
 const MAX_RECENT = 100;
 
+/** Requests whose client was first seen at most `maxAge` seconds before the window's second. */
+function sumAges(ages: Float64Array, maxAge: number): number {
+  let n = 0;
+  // Bucket 16 holds 16–63 s; the last (a minute and more) is never "recent".
+  const last = Math.min(maxAge >= 16 ? 16 : maxAge, AGE_BUCKETS - 2);
+  for (let i = 0; i <= last; i++) n += ages[i];
+  return n;
+}
+
 export function createDetector(cfg: DetectorConfig, deps: DetectorDeps = {}): Detector {
   const state = deps.state ?? null;
   const seen = new SeenSources();
   const w = new SecondWindow(seen);
+  /** When this detector began to watch (a second before its first tick): no client can have been seen by it earlier. */
+  let bornAt = -1;
+  w.epochS = Math.floor((deps.now ?? Date.now)() / 1000);
   const base = new Baselines(cfg.baselineHalfLife);
   const histLen = Math.round(cfg.history / 1000);
   const series = Object.fromEntries(SERIES.map((k) => [k, new RingSeries(histLen)])) as Record<(typeof SERIES)[number], RingSeries>;
@@ -79,6 +93,8 @@ export function createDetector(cfg: DetectorConfig, deps: DetectorDeps = {}): De
   let incident: Incident | null = null;
   let seq = 0;
   let slowAge = 0;
+  /** Seconds in a row whose a-priori cookie tests fired (assess.ts COOKIE_STREAK). */
+  let cookieStreak = 0;
   const lagged: { sample: SecondSample | null; keys: PendingKeys; calm: boolean } = { sample: null, keys: new PendingKeys(), calm: false };
   let last: { at: number; score: number; top: ReturnType<typeof signatureOf> } = { at: 0, score: 0, top: { sources: [], prefixes: [], fingerprints: [], paths: [], queryShapes: [], routeClasses: [] } };
 
@@ -123,6 +139,7 @@ export function createDetector(cfg: DetectorConfig, deps: DetectorDeps = {}): De
       withQuery: w.withQuery,
       queryUniqueness: w.withQuery > 0 ? r3(Math.min(1, w.queries.count() / w.withQuery)) : 0,
       slowConnections: w.slow,
+      clients: { cookie: w.cookied, fresh: w.fresh, ignored: w.ignored, browserFresh: w.browserFresh, browserIgnored: w.browserIgnored, recent: sumAges(w.ages, 15) },
       score: 0,
     };
   }
@@ -156,9 +173,29 @@ export function createDetector(cfg: DetectorConfig, deps: DetectorDeps = {}): De
     emit({ type: 'escalation', incidentId: incident?.id ?? '', at: now, from, to, reason, figures, applied: act });
   }
 
+  /**
+   * When the surge began: the first second of the rise before this one (the
+   * volume above 1.5× its baseline, looking back up to 15 s), or, without a
+   * learned volume, as far back as the cookie evidence goes — never before
+   * this detector started (a shield started into an attack knows no one).
+   * One second of margin: a source of the ramp's first second is not "known".
+   */
+  function surgeOf(s: SecondSample, a: Assessment): Surge {
+    let back = 0;
+    if (base.learned >= MIN_VOLUME_SECONDS) {
+      const e = base.expectedRps(s.t);
+      const rise = Math.max(cfg.minRps / 2, 1.5 * e, e + 3 * base.rps.std);
+      while (back < 15 && back + 1 < series.requests.count && series.requests.at(back + 1) > rise) back++;
+    } else back = cookieStreak + 1;
+    const since = Math.max(Math.floor(bornAt / 1000) * 1000, s.t - (back + 1) * 1000);
+    const ageLimit = Math.floor((w.epochS * 1000 - since) / 1000);
+    const recent = sumAges(w.ages, ageLimit);
+    return { since, newShare: s.requests > 0 ? Math.min(1, recent / s.requests) : 0 };
+  }
+
   function start(now: number, s: SecondSample, a: Assessment): void {
     const id = `inc-${new Date(s.t).toISOString().replace(/[-:]/g, '').slice(0, 15)}z-${(++seq).toString(36)}`;
-    incident = new Incident(id, s.t, new Mitigator(cfg, id));
+    incident = new Incident(id, s.t, new Mitigator(cfg, id, surgeOf(s, a)));
     incident.add(s, a.signature, w.sources, a.vectors);
     emit({ type: 'attack_start', incidentId: id, at: now, mode: 'elevated', enforcement: enforcement(), vectors: a.vectors, signature: a.signature, sample: s, baseline: base.figures(base.learned >= warmupS) });
     setMode('elevated', now, a.vectors.map((v) => v.reason).join('; '), { score: a.score, rps: s.requests, baselineRps: Math.round(base.rps.mean * 10) / 10 });
@@ -207,17 +244,36 @@ export function createDetector(cfg: DetectorConfig, deps: DetectorDeps = {}): De
       } else if (now >= recoverUntil) return end(now);
     } else if (calm >= endAfter) {
       cooling = true;
-      recoverUntil = now + cfg.recoverHold;
+      recoverUntil = now + holdOf(inc);
       // The challenge stage treats `recovering` like `under_attack`: only step down to it from there.
       if (mode === 'under_attack') setMode('recovering', now, `no anomaly for ${calm}s`, { calmSeconds: calm, rps: s.requests, baselineRps: Math.round(base.rps.mean * 10) / 10 });
     }
     inc.distressSeconds = a.anomalous && a.distress ? inc.distressSeconds + 1 : 0;
     if (!cooling) mitigate(now, s, a, inc);
+    else renew(now, inc); // armed through the quiet phase: a pulse's next burst meets them from its first second
     // under_attack challenges every unverified client (challenge.require default): only once the
-    // narrow actions failed (widened to level 3) or the origin stays in distress despite them.
-    if (mode === 'elevated' && a.anomalous && (inc.mitigator.level >= 3 || inc.distressSeconds * 1000 >= cfg.widenAfter)) {
-      setMode('under_attack', now, inc.mitigator.level >= 3 ? 'narrow mitigations did not bring the origin load back' : `origin in distress for ${inc.distressSeconds}s`, { score: a.score, rps: s.requests, forwarded: s.forwarded, originMs: s.originMs, level: inc.mitigator.level });
+    // narrow actions failed (widened to the top level), or the origin stays in distress after the
+    // surge's new clients were challenged.
+    const top = inc.mitigator.level >= TOP_LEVEL;
+    if (mode === 'elevated' && a.anomalous && (top || (inc.distressSeconds * 1000 >= cfg.widenAfter && inc.mitigator.level >= 3))) {
+      setMode('under_attack', now, top ? 'narrow mitigations did not bring the origin load back' : `origin in distress for ${inc.distressSeconds}s`, { score: a.score, rps: s.requests, forwarded: s.forwarded, originMs: s.originMs, level: inc.mitigator.level });
     }
+  }
+
+  function renew(now: number, inc: Incident): void {
+    const renewed = inc.mitigator.renew(now);
+    if (renewed.length > 0 && enforcement() === 'enforce' && state !== null) for (const m of renewed) state.putMitigation(m);
+  }
+
+  /**
+   * How long an incident stays armed once calm: recover_hold, or 2.5 pulse
+   * periods once bursts have repeated (the signature's mitigations then meet
+   * the next burst in its first second).
+   */
+  function holdOf(inc: Incident): number {
+    const st = inc.burstStarts;
+    const period = st.length >= 2 ? (st[st.length - 1] - st[0]) / (st.length - 1) : 0;
+    return Math.max(cfg.recoverHold, Math.round(2.5 * period));
   }
 
   function pulse(inc: Incident, a: Assessment): void {
@@ -233,8 +289,7 @@ export function createDetector(cfg: DetectorConfig, deps: DetectorDeps = {}): De
       const slow = w.topSlow.top(cfg.maxBansPerSecond).map((h) => ({ key: h.key, label: h.label, count: h.count, share: 0, baselineShare: 0, lift: 0 }) as SignatureItem);
       for (const act of inc.mitigator.step(now, a, s, base, slow, state)) apply(act, inc, now);
     }
-    const renewed = inc.mitigator.renew(now);
-    if (renewed.length > 0 && enforcement() === 'enforce' && state !== null) for (const m of renewed) state.putMitigation(m);
+    renew(now, inc);
     emit({ type: 'attack_update', incidentId: inc.id, at: now, mode, vectors: a.vectors, signature: a.signature, sample: s, totals: { ...inc.totals } });
   }
 
@@ -246,10 +301,11 @@ export function createDetector(cfg: DetectorConfig, deps: DetectorDeps = {}): De
     },
     openPart: () => exportPart(w, false),
     tick(now) {
+      if (bornAt < 0) bornAt = openedAt < 0 ? now - 1000 : openedAt;
       const s = closeSecond(now);
       for (const k of SERIES) if (k !== 'score') series[k].push(k === 't' ? s.t : (s[k] as number));
-      const warm = base.learned >= warmupS;
-      const a = assess(s, w, base, history, cfg, warm);
+      const a = assess(s, w, base, { history, cfg, cookieStreak, enumeration: null });
+      cookieStreak = a.cookies ? cookieStreak + 1 : 0;
       s.score = a.score;
       series.score.push(a.score);
       step(now, s, a);
@@ -259,7 +315,9 @@ export function createDetector(cfg: DetectorConfig, deps: DetectorDeps = {}): De
       // become the new normal before its window test fires. Only once a few seconds are learned:
       // against an empty baseline every composition test fires, and a shield that refused to
       // learn its first seconds would never become warm.
-      const suspect = base.learned >= Math.min(warmupS, 5) && Object.keys(a.composition).length > 0 && Math.max(a.volume.fast, a.volume.slow) >= 0.5;
+      // Nor a second of browsers dropping their cookies, or with the origin in distress: a shield
+      // started while an attack is on must not learn the attack as its normal.
+      const suspect = a.cookies || a.distress || (base.learned >= Math.min(warmupS, 5) && Object.keys(a.composition).length > 0 && Math.max(a.volume.fast, a.volume.slow) >= 0.5);
       const calm = mode === 'normal' && !a.anomalous && !suspect;
       if (calm && lagged.sample !== null && lagged.calm) base.learn(lagged.sample, lagged.keys);
       const keys = w.pend;
@@ -273,6 +331,7 @@ export function createDetector(cfg: DetectorConfig, deps: DetectorDeps = {}): De
         w.topSlow.clear();
       }
       w.clear();
+      w.epochS = Math.floor(now / 1000);
       seen.tick(now);
       openedAt = now;
     },

@@ -45,6 +45,14 @@ export interface SecondSample {
   queryUniqueness: number;
   /** Connections closed by header/body deadlines this second. */
   slowConnections: number;
+  /**
+   * Requests against the seen cookie (docs/detector.md): `cookie` returned it,
+   * `fresh` were a client's first request, `ignored` came from clients that
+   * were given it and dropped it (`browser…`: of those, the ones whose
+   * User-Agent claims a browser); `recent` came from clients first seen in
+   * the last 15 s.
+   */
+  clients: { cookie: number; fresh: number; ignored: number; browserFresh: number; browserIgnored: number; recent: number };
   /** Anomaly score: ≥ 1 means anomalous (volume and composition); see docs/detector.md. */
   score: number;
 }

@@ -1,10 +1,14 @@
-// Automatic mitigation for one incident: the narrowest action that can work
-// first (ban heavy hitters; limit or challenge the signature), widened one
-// level at a time only when the origin load stays above baseline for
-// `widen_after` (2: challenge unverified clients on the attacked route
-// classes; 3: challenge every unverified client), renewed while the attack
-// lasts and removed after it. Every action carries its reason and figures.
-// In observe enforcement nothing is written. Runs once a second; bounded sets.
+// Automatic mitigation for one incident, narrowest first. At the start: bans
+// of heavy sources, the cookie check for clients first seen since the surge
+// began (a browser follows it unnoticed; tools that drop cookies never pass),
+// the signature (fingerprint or path: a limit or a challenge), and a
+// per-client limit at human pace on the surge's new clients when they bring
+// the excess. Widened one level at a time only while the origin load stays
+// above baseline for `widen_after`: (2) challenge the attacked route classes,
+// (3) challenge the surge's new clients, (4) challenge every unverified
+// client. Known clients — first seen before the surge — pass levels 1–3.
+// Renewed while the attack lasts, removed after it. Every action carries its
+// reason and figures. Runs once a second; bounded sets.
 import type { DetectorConfig } from '../config/schema/detector.js';
 import type { Ban, Enforcement, Mitigation, Mode } from '../core/model.js';
 import type { Assessment } from './assess.js';
@@ -21,7 +25,24 @@ export interface DetectorState {
   removeMitigation(id: string): boolean;
 }
 
+/** The surge this incident answers: when it began, and how much of its traffic came from clients first seen since. */
+export interface Surge {
+  since: number;
+  /** Share of the first anomalous second's requests from clients first seen since `since`. */
+  newShare: number;
+}
+
 const MAX_TRACKED_BANS = 20_000;
+/** The highest level: every unverified client is challenged (the mode goes to under_attack). */
+export const TOP_LEVEL = 4;
+/** New clients bringing at least this share of an attack second make "new clients" a signature of its own. */
+export const NEW_SHARE = 0.5;
+/** A person's pace: a page with its assets at once, then a page every few seconds. */
+const NEW_CLIENT_RATE = 2;
+const NEW_CLIENT_BURST = 40;
+type Match = Mitigation['match'];
+
+const r1 = (x: number) => Math.round(x * 10) / 10;
 
 export class Mitigator {
   level = 0;
@@ -30,16 +51,23 @@ export class Mitigator {
   private readonly active = new Map<string, Mitigation>();
   private readonly cfg: DetectorConfig;
   private readonly incidentId: string;
+  readonly surge: Surge;
   bans = 0;
   private seq = 0;
 
-  constructor(cfg: DetectorConfig, incidentId: string) {
+  constructor(cfg: DetectorConfig, incidentId: string, surge: Surge) {
     this.cfg = cfg;
     this.incidentId = incidentId;
+    this.surge = surge;
   }
 
   activeMitigations(): Mitigation[] {
     return [...this.active.values()];
+  }
+
+  /** New clients bring the excess: they are a signature of their own. */
+  private get newClients(): boolean {
+    return this.surge.newShare >= NEW_SHARE;
   }
 
   /** One second of an active attack: returns the new actions (the caller applies and records them). */
@@ -50,10 +78,10 @@ export class Mitigator {
       this.banHeavy(now, slowSources.filter((x) => x.count >= 3), s, 'ban/auto-slow', (h) => `${h.count} connections closed by header/body deadlines in 10s during incident ${this.incidentId}`, state, out);
     }
     const onlyBans = a.vectors.every((v) => v.vector === 'single_source_flood' || v.vector === 'slow_connections');
-    if (this.level === 0 && !onlyBans) this.widen(now, a, s, b, out, 'attack started');
-    else if (this.level >= 1 && this.level < 3 && !onlyBans && this.newSignature(now, a, s, b, out)) return out;
-    else if (this.level > 0 && this.level < 3 && now - this.changedAt >= this.cfg.widenAfter && originLoaded(s, b)) {
-      this.widen(now, a, s, b, out, `origin still loaded ${Math.round((this.cfg.widenAfter) / 1000)}s after the last action: ${s.forwarded} forwarded/s against a baseline of ${Math.round(b.forwarded.mean * 10) / 10}/s`);
+    if (this.level === 0 && !onlyBans) this.open(now, a, s, b, out);
+    else if (this.level >= 1 && this.level < TOP_LEVEL && !onlyBans && this.newSignature(now, a, s, b, out)) return out;
+    else if (this.level > 0 && this.level < TOP_LEVEL && now - this.changedAt >= this.cfg.widenAfter && originLoaded(s, b)) {
+      this.widen(now, a, s, b, out, `origin still loaded ${Math.round(this.cfg.widenAfter / 1000)}s after the last action: ${s.forwarded} forwarded/s against a baseline of ${r1(b.forwarded.mean)}/s`);
     }
     return out;
   }
@@ -72,6 +100,54 @@ export class Mitigator {
     }
   }
 
+  /** Bans the sources the template watch caught walking identifiers (src/detector/templates.ts). */
+  banWalkers(now: number, walkers: readonly { ip: string; ids: number; template: string }[], state: DetectorState | null, out: MitigationAction[]): void {
+    const items = walkers.map((w) => ({ key: 0, label: w.ip, count: w.ids, share: 0, baselineShare: 0, lift: 0, template: w.template }));
+    this.banHeavy(now, items, { requests: 0 } as SecondSample, 'ban/auto-enumeration', (h) => `${h.count} distinct identifiers under ${(h as (typeof items)[number]).template} in a short window during incident ${this.incidentId} (a person reads a few)`, state, out);
+  }
+
+  /** The first actions: the cookie check, the signature, and a limit on the surge's new clients when they bring the excess. */
+  private open(now: number, a: Assessment, s: SecondSample, b: Baselines, out: MitigationAction[]): void {
+    const since = this.surge.since;
+    this.add(out, 1, now, {
+      action: 'check',
+      rule: 'mitigate/check-cookie',
+      match: match({ cookieless: true, newSince: since }),
+      rate: 0,
+      reason: `attack started: cookie check for clients first seen since ${new Date(since).toISOString()} that do not return the seen cookie (${pctOf(s.clients.fresh + s.clients.ignored, s.requests)} of ${s.requests}/s came without it)`,
+      figures: this.figures(a, s, b, 1),
+    });
+    if (this.newClients) {
+      this.add(out, 1, now, {
+        action: 'limit',
+        rule: 'mitigate/limit-new',
+        match: match({ newSince: since }),
+        rate: NEW_CLIENT_RATE,
+        burst: NEW_CLIENT_BURST,
+        reason: `attack started: ${Math.round(this.surge.newShare * 100)}% of ${s.requests}/s from clients first seen since the surge began; each limited to a person's pace (${NEW_CLIENT_RATE}/s, bursts of ${NEW_CLIENT_BURST})`,
+        figures: { ...this.figures(a, s, b, 1), newShare: Math.round(this.surge.newShare * 100) / 100 },
+      });
+    }
+    const sig = this.build(1, now, a, s, b, 'attack started');
+    if (sig !== null) this.put(out, 1, sig);
+    this.level = 1;
+    this.changedAt = now;
+  }
+
+  private add(out: MitigationAction[], level: number, now: number, m: Omit<Mitigation, 'id' | 'createdAt' | 'until'>): void {
+    const id = `${this.incidentId}-${m.rule.slice(m.rule.indexOf('/') + 1)}`;
+    this.put(out, level, { ...m, id, createdAt: now, until: now + this.cfg.mitigationTtl });
+  }
+
+  private put(out: MitigationAction[], level: number, m: Mitigation): void {
+    this.active.set(m.id, m);
+    out.push({ kind: 'mitigation', rule: m.rule, level, ban: null, mitigation: m, reason: m.reason, figures: { ...m.figures }, applied: false });
+  }
+
+  private figures(a: Assessment, s: SecondSample, b: Baselines, level: number): Record<string, number> {
+    return { rps: s.requests, baselineRps: r1(b.rps.mean), sources: s.sources, forwarded: s.forwarded, score: a.score, level };
+  }
+
   /**
    * The attack changed its signature (a new fingerprint or path with ≥ 20 % of
    * the traffic that no active mitigation covers): scope a new level-1
@@ -80,46 +156,45 @@ export class Mitigator {
   private newSignature(now: number, a: Assessment, s: SecondSample, b: Baselines, out: MitigationAction[]): boolean {
     const covered = new Set<string>();
     for (const m of this.active.values()) {
+      if (m.action === 'check' || m.rule === 'mitigate/limit-new') continue;
       for (const f of m.match.fingerprints) covered.add(`f${f}`);
       for (const p of m.match.paths) covered.add(`p${p}`);
       if (m.match.fingerprints.length === 0 && m.match.paths.length === 0) return false; // a wide one covers all
     }
     const fresh = a.signature.fingerprints.some((f) => f.suspicious === true && f.share >= 0.1 && !covered.has(`f${f.key}`)) || (a.signature.fingerprints.length === 0 && a.signature.paths.some((p) => p.share >= 0.2 && p.label !== '/' && !p.label.startsWith('/.rampart/') && !covered.has(`p${p.label}`)));
-    if (!fresh || this.active.size >= 8) return false;
+    if (!fresh || this.active.size >= 10) return false;
     const m = this.build(1, now, a, s, b, 'the attack changed its signature');
     if (m === null) return false;
-    const id = `${m.id}-${++this.seq}`;
-    const mm = { ...m, id };
-    this.active.set(id, mm);
+    this.put(out, 1, { ...m, id: `${m.id}-${++this.seq}` });
     this.changedAt = now;
-    out.push({ kind: 'mitigation', rule: mm.rule, level: 1, ban: null, mitigation: mm, reason: mm.reason, figures: { ...mm.figures }, applied: false });
     return true;
   }
 
-  /** Adds the next level's mitigation (signature → route classes → everyone unverified). */
+  /** Adds the next level's mitigation (route classes → the surge's new clients → everyone unverified). */
   private widen(now: number, a: Assessment, s: SecondSample, b: Baselines, out: MitigationAction[], why: string): void {
-    for (let next = this.level + 1; next <= 3; next++) {
+    for (let next = this.level + 1; next <= TOP_LEVEL; next++) {
       const m = this.build(next, now, a, s, b, why);
       if (m === null) continue;
       this.level = next;
       this.changedAt = now;
-      this.active.set(m.id, m);
-      out.push({ kind: 'mitigation', rule: m.rule, level: next, ban: null, mitigation: m, reason: m.reason, figures: { ...m.figures }, applied: false });
+      this.put(out, next, m);
       return;
     }
   }
 
   private build(level: number, now: number, a: Assessment, s: SecondSample, b: Baselines, why: string): Mitigation | null {
     const sig = a.signature;
-    // Every over-represented fingerprint (the signature already requires min_lift): floods often rotate a few user agents.
-    const fps = sig.fingerprints.filter((x) => x.suspicious === true && x.share >= 0.05);
-    // Mitigation paths are prefixes: "/" would match every path, so it never narrows anything.
-    // Never the challenge's own endpoints (/.rampart/…): challenging them would lock everyone out.
-    const paths = sig.paths.filter((x) => x.share >= 0.2 && x.label !== '/' && x.label !== '' && !x.label.startsWith('/.rampart/'));
-    const figures: Record<string, number> = { rps: s.requests, baselineRps: Math.round(b.rps.mean * 10) / 10, sources: s.sources, forwarded: s.forwarded, score: a.score, level };
+    const figures = this.figures(a, s, b, level);
     const base = { createdAt: now, until: now + this.cfg.mitigationTtl, id: `${this.incidentId}-l${level}` };
-    const empty = { prefixKeys: [] as number[], fingerprints: [] as number[], routeClasses: [] as string[], paths: [] as string[], unverifiedOnly: true };
+    // Past the signature, the surge's new clients are challenged before anyone known is.
+    const since = level >= 2 && level < TOP_LEVEL && this.newClients ? this.surge.since : 0;
+    const who = since > 0 ? 'unverified clients first seen since the surge began' : 'unverified clients';
     if (level === 1) {
+      // Every over-represented fingerprint (the signature already requires min_lift): floods often rotate a few user agents.
+      const fps = sig.fingerprints.filter((x) => x.suspicious === true && x.share >= 0.05);
+      // Mitigation paths are prefixes: "/" would match every path, so it never narrows anything.
+      // Never the challenge's own endpoints (/.rampart/…): challenging them would lock everyone out.
+      const paths = sig.paths.filter((x) => x.share >= 0.2 && x.label !== '/' && x.label !== '' && !x.label.startsWith('/.rampart/'));
       if (fps.length === 0 && paths.length === 0) return null;
       const covered = fps.length > 0 ? fps.reduce((x, f) => x + f.count, 0) : paths.reduce((x, p) => x + p.count, 0);
       const perSource = covered / Math.max(1, s.sources);
@@ -131,14 +206,18 @@ export class Mitigator {
       const rule = limit ? 'mitigate/limit-signature' : 'mitigate/challenge-signature';
       const what = [fps.length ? `fingerprint ${fps.map((f) => f.label).join(', ')} (${fps.map((f) => `${Math.round(f.share * 100)}% vs ${Math.round(f.baselineShare * 1000) / 10}% normally`).join(', ')})` : '', paths.length ? `path ${paths.map((p) => `${p.label} (${Math.round(p.share * 100)}%, ×${p.lift})`).join(', ')}` : ''].filter(Boolean).join(' and ');
       const reason = `${why}: ${limit ? `limit to ${this.cfg.signatureRate}/s per client` : 'challenge unverified clients'} matching ${what}`;
-      return { ...base, action: limit ? 'limit' : 'challenge', rule, match: { ...empty, fingerprints: fps.map((f) => f.key), paths: paths.map((p) => p.label) }, rate: limit ? this.cfg.signatureRate : 0, reason, figures };
+      return { ...base, action: limit ? 'limit' : 'challenge', rule, match: match({ fingerprints: fps.map((f) => f.key), paths: paths.map((p) => p.label) }), rate: limit ? this.cfg.signatureRate : 0, reason, figures };
     }
     if (level === 2) {
       if (a.attackedClasses.length === 0) return null;
       for (const c of sig.routeClasses) if (a.attackedClasses.includes(c.name)) figures[`${c.name}Share`] = c.share;
-      return { ...base, action: 'challenge', rule: 'mitigate/challenge-route', match: { ...empty, routeClasses: [...a.attackedClasses] }, rate: 0, reason: `${why}: challenge unverified clients on route class ${a.attackedClasses.join(', ')}`, figures };
+      return { ...base, action: 'challenge', rule: 'mitigate/challenge-route', match: match({ routeClasses: [...a.attackedClasses], newSince: since }), rate: 0, reason: `${why}: challenge ${who} on route class ${a.attackedClasses.join(', ')}`, figures };
     }
-    return { ...base, action: 'challenge', rule: 'mitigate/challenge-all', match: { ...empty }, rate: 0, reason: `${why}: challenge every unverified client`, figures };
+    if (level === 3) {
+      if (since === 0) return null;
+      return { ...base, action: 'challenge', rule: 'mitigate/challenge-new', match: match({ newSince: since }), rate: 0, reason: `${why}: challenge ${who}`, figures };
+    }
+    return { ...base, action: 'challenge', rule: 'mitigate/challenge-all', match: match({}), rate: 0, reason: `${why}: challenge every unverified client`, figures };
   }
 
   /** Extends mitigations past half their lifetime while the attack is on; returns them to re-put. */
@@ -162,6 +241,15 @@ export class Mitigator {
     return out;
   }
 }
+
+function match(m: Partial<Match>): Match {
+  const out: { -readonly [K in keyof Match]: Match[K] } = { prefixKeys: m.prefixKeys ?? [], fingerprints: m.fingerprints ?? [], routeClasses: m.routeClasses ?? [], paths: m.paths ?? [], unverifiedOnly: true };
+  if (m.newSince !== undefined && m.newSince > 0) out.newSince = m.newSince;
+  if (m.cookieless) out.cookieless = true;
+  return out;
+}
+
+const pctOf = (x: number, n: number) => `${Math.round((100 * x) / Math.max(1, n))}%`;
 
 function originLoaded(s: SecondSample, b: Baselines): boolean {
   const f = b.forwarded;

@@ -42,6 +42,7 @@ export function emptySnapshot(): DetectorSnapshot {
 export function createRemoteDetector(o: RemoteDetectorOptions): RemoteDetector {
   const seen = new SeenSources();
   const w = new SecondWindow(seen);
+  w.epochS = Math.floor(Date.now() / 1000);
   const listeners = createListeners(o.onListenerError);
   let snap = emptySnapshot();
 
@@ -57,6 +58,7 @@ export function createRemoteDetector(o: RemoteDetectorOptions): RemoteDetector {
       const part = exportPart(w, true, Math.floor(now / 1000) - 1);
       if (part !== null) o.send(part);
       w.clear();
+      w.epochS = Math.floor(now / 1000);
       w.topSlow.clear();
       seen.tick(now);
     },

@@ -3,6 +3,7 @@
 // browsing (pages with their assets, a few logins and donations, browser
 // fingerprints), a newsletter burst, and each attack vector. Not a load
 // generator (src/drill sends real requests); nothing here touches a socket.
+import { BROWSER_FAMILIES, uaFamily } from '../core/ua-family.js';
 import type { Observed } from './window.js';
 
 export function rng(seed: number): () => number {
@@ -30,7 +31,7 @@ export function ipOf(n: number): { key: number; ip: string } {
 }
 
 /** One request's facts; `req.headers` carries only the user agent. */
-export function fact(srcKey: number, path: string, o: Partial<{ query: string; routeClass: string; fp: number; ua: string; status: number; originMs: number; verdict: { rule: string; action: string } }> = {}): Observed {
+export function fact(srcKey: number, path: string, o: Partial<{ query: string; routeClass: string; fp: number; ua: string; status: number; originMs: number; verdict: { rule: string; action: string }; clientState: number; seenAt: number }> = {}): Observed {
   const { key, ip } = ipOf(srcKey);
   return {
     clientKey: key,
@@ -43,6 +44,9 @@ export function fact(srcKey: number, path: string, o: Partial<{ query: string; r
     status: o.status ?? 200,
     originMs: o.originMs ?? 20,
     verified: false,
+    clientState: o.clientState ?? 3,
+    seenAt: o.seenAt ?? 0,
+    browser: BROWSER_FAMILIES.has(uaFamily(o.ua ?? BROWSERS[0].ua)),
     verdict: o.verdict ?? ALLOW,
     req: { headers: { 'user-agent': o.ua ?? BROWSERS[0].ua } },
   };

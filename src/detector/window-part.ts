@@ -21,8 +21,10 @@ export interface WindowPart {
    * same second as the global sums; 0 for parts between nodes.
    */
   second: number;
-  /** requests, forwarded, refused, newSources, withQuery, s2xx, s3xx, s4xx, s5xx, originSum, originMax, slow */
+  /** requests, forwarded, refused, newSources, withQuery, s2xx, s3xx, s4xx, s5xx, originSum, originMax, slow, cookied, fresh, ignored, browserFresh, browserIgnored */
   n: Float64Array;
+  /** Requests by first-seen age of their client (window.ts AGE_BUCKETS), counted from the part's own second. */
+  ages: Float64Array;
   classes: Float64Array;
   families: Float64Array;
   /** histPath, histQuery, histUa, histFp, HIST each, end to end. */
@@ -36,6 +38,7 @@ export interface WindowPart {
   pend: { cells: Uint32Array; total: number }[] | null;
 }
 
+const N_FIELDS = 17;
 const tables = (w: SecondWindow): SpaceSaving[] => [w.topSources, w.topPrefixes, w.topFps, w.topPaths, w.topShapes, w.topSlow];
 const hists = (w: SecondWindow): Uint32Array[] => [w.histPath, w.histQuery, w.histUa, w.histFp];
 
@@ -47,7 +50,7 @@ const hists = (w: SecondWindow): Uint32Array[] => [w.histPath, w.histQuery, w.hi
  */
 export function exportPart(w: SecondWindow, withPend = true, second = 0): WindowPart | null {
   if (w.requests === 0 && w.slow === 0) return null;
-  const n = Float64Array.of(w.requests, w.forwarded, w.refused, w.newSources, w.withQuery, w.s2xx, w.s3xx, w.s4xx, w.s5xx, w.originSum, w.originMax, w.slow);
+  const n = Float64Array.of(w.requests, w.forwarded, w.refused, w.newSources, w.withQuery, w.s2xx, w.s3xx, w.s4xx, w.s5xx, w.originSum, w.originMax, w.slow, w.cookied, w.fresh, w.ignored, w.browserFresh, w.browserIgnored);
   const hist = new Uint32Array(HIST * 4);
   hists(w).forEach((h, i) => hist.set(h, i * HIST));
   const tops = tables(w).map((t) => {
@@ -56,7 +59,7 @@ export function exportPart(w: SecondWindow, withPend = true, second = 0): Window
   });
   const pendKeys = [w.pend.prefix, w.pend.fp, w.pend.path, w.pend.shape];
   const pend = withPend && pendKeys[0].total > 0 ? pendKeys.map((s) => s.exportCells()) : null;
-  return { second, n, classes: w.classes.slice(), families: w.families.slice(), hist, sources: w.sources.registers(), queries: w.queries.registers(), paths: w.paths.registers(), tops, pend };
+  return { second, n, ages: w.ages.slice(), classes: w.classes.slice(), families: w.families.slice(), hist, sources: w.sources.registers(), queries: w.queries.registers(), paths: w.paths.registers(), tops, pend };
 }
 
 /** True when `x` has a part's shape and types (a part from another node, decoded from bytes). */
@@ -64,7 +67,7 @@ export function isWindowPart(x: unknown): x is WindowPart {
   if (x === null || typeof x !== 'object') return false;
   const p = x as Record<string, unknown>;
   const tops = p.tops;
-  return typeof p.second === 'number' && p.n instanceof Float64Array && p.classes instanceof Float64Array && p.families instanceof Float64Array && p.hist instanceof Uint32Array
+  return typeof p.second === 'number' && p.n instanceof Float64Array && p.ages instanceof Float64Array && p.classes instanceof Float64Array && p.families instanceof Float64Array && p.hist instanceof Uint32Array
     && p.sources instanceof Uint8Array && p.queries instanceof Uint8Array && p.paths instanceof Uint8Array
     && Array.isArray(tops) && tops.every((t: { keys?: unknown; counts?: unknown; labels?: unknown }) => t !== null && typeof t === 'object' && t.keys instanceof Uint32Array && t.keys.length <= 1024 && t.counts instanceof Float64Array && Array.isArray(t.labels) && t.labels.length === t.keys.length && t.counts.length === t.keys.length && t.labels.every((l) => typeof l === 'string'))
     && (p.pend === null || (Array.isArray(p.pend) && p.pend.every((c: { cells?: unknown; total?: unknown }) => c !== null && typeof c === 'object' && c.cells instanceof Uint32Array && typeof c.total === 'number')));
@@ -72,7 +75,7 @@ export function isWindowPart(x: unknown): x is WindowPart {
 
 /** Folds a part into the window's open second. Throws RangeError on a part of another shape (a different version). */
 export function mergePart(w: SecondWindow, p: WindowPart): void {
-  if (p.n.length !== 12 || p.hist.length !== HIST * 4 || p.classes.length !== w.classes.length || p.families.length !== w.families.length || p.tops.length !== 6) throw new RangeError('window part of another shape');
+  if (p.n.length !== N_FIELDS || p.ages.length !== w.ages.length || p.hist.length !== HIST * 4 || p.classes.length !== w.classes.length || p.families.length !== w.families.length || p.tops.length !== 6) throw new RangeError('window part of another shape');
   const n = p.n;
   if (p.second > w.partSecond) w.partSecond = p.second;
   w.requests += n[0];
@@ -87,6 +90,12 @@ export function mergePart(w: SecondWindow, p: WindowPart): void {
   w.originSum += n[9];
   if (n[10] > w.originMax) w.originMax = n[10];
   w.slow += n[11];
+  w.cookied += n[12];
+  w.fresh += n[13];
+  w.ignored += n[14];
+  w.browserFresh += n[15];
+  w.browserIgnored += n[16];
+  for (let i = 0; i < p.ages.length; i++) w.ages[i] += p.ages[i];
   for (let i = 0; i < p.classes.length; i++) w.classes[i] += p.classes[i];
   for (let i = 0; i < p.families.length; i++) w.families[i] += p.families[i];
   hists(w).forEach((h, i) => {

@@ -24,11 +24,28 @@ export interface Observed {
   status: number;
   originMs: number;
   verified: boolean;
+  /** Against the seen cookie: 0 returned it, 1 first request (fresh), 2 the client drops it, 3 other (core/model CLIENT_*). */
+  clientState: number;
+  /** When the client was first seen, ms since the epoch (identity: the seen cookie or the client book). */
+  seenAt: number;
+  /** The User-Agent claims a browser. */
+  browser: boolean;
   verdict: { readonly rule: string; readonly action: string };
   req: { headers: { 'user-agent'?: string | undefined } };
 }
 
 export const HIST = 256;
+/**
+ * Requests by how long before the open second their client was first seen:
+ * buckets 0..15 are that many seconds, 16 is 16–63 s, 17 is a minute or more.
+ * "How much of this second comes from clients first seen since the surge
+ * began" is a sum over the first buckets.
+ */
+export const AGE_BUCKETS = 18;
+
+function ageBucket(ageS: number): number {
+  return ageS < 16 ? (ageS < 0 ? 0 : ageS) : ageS < 64 ? 16 : 17;
+}
 /** Width of the per-key baseline sketches (window's pending copies and the learned ones). */
 export const CM_WIDTH = 2048;
 export const CM_DEPTH = 4;
@@ -86,6 +103,17 @@ export class SecondWindow {
   originSum = 0;
   originMax = 0;
   slow = 0;
+  /** Requests that returned the seen cookie, first requests of their client, requests from clients that drop it. */
+  cookied = 0;
+  fresh = 0;
+  ignored = 0;
+  /** Of those without the cookie, the ones whose User-Agent claims a browser (a browser keeps cookies). */
+  browserFresh = 0;
+  browserIgnored = 0;
+  /** The open second, seconds since the epoch (set by the owner when it opens one): ages are counted from it. */
+  epochS = 0;
+  /** Requests by first-seen age of their client (AGE_BUCKETS). */
+  readonly ages = new Float64Array(AGE_BUCKETS);
   /** Cluster primary: the newest second (epoch s) of the workers' parts folded in, 0 when none (see window-part.ts). */
   partSecond = 0;
   /** xorshift32 state for sampling the baseline sketches. */
@@ -156,6 +184,17 @@ export class SecondWindow {
     // The tail of a user agent carries the versions; its length tells most of the rest apart.
     this.histUa[(ua === undefined ? 0 : mix32(fnv1a(ua, FNV_OFFSET ^ ua.length, ua.length > 48 ? ua.length - 48 : 0))) & (HIST - 1)]++;
 
+    const cs = c.clientState;
+    if (cs === 0) this.cookied++;
+    else if (cs === 1) {
+      this.fresh++;
+      if (c.browser) this.browserFresh++;
+    } else if (cs === 2) {
+      this.ignored++;
+      if (c.browser) this.browserIgnored++;
+    }
+    this.ages[ageBucket(this.epochS - Math.floor(c.seenAt / 1000))]++;
+
     this.classes[classIndex(c.routeClass)]++;
     const v = c.verdict;
     const fam = familyIndex(v.rule);
@@ -184,6 +223,8 @@ export class SecondWindow {
     this.requests = this.forwarded = this.refused = this.newSources = this.withQuery = 0;
     this.s2xx = this.s3xx = this.s4xx = this.s5xx = 0;
     this.originSum = this.originMax = this.slow = this.partSecond = 0;
+    this.cookied = this.fresh = this.ignored = this.browserFresh = this.browserIgnored = 0;
+    this.ages.fill(0);
     this.classes.fill(0);
     this.families.fill(0);
     this.histPath.fill(0);

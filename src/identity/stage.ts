@@ -1,18 +1,30 @@
 // The identity stage: client address (trusted-proxy aware), its 32-bit keys,
-// the request fingerprint, the forwarded protocol and, with geo, country/ASN.
+// the request fingerprint, the forwarded protocol, with geo country/ASN, and
+// with the client book what Rampart knows of this client: when it was first
+// seen (the seen cookie, else the book) and whether this request returned the
+// cookie, is the client's first, or comes from a client that drops cookies.
 // Synchronous, O(headers); geo adds one LRU probe (~20 ns), and a database
-// lookup (~1 µs) only the first time a client key is seen (src/identity/geo.ts).
+// lookup (~1 µs) only the first time a client key is seen (src/identity/geo.ts);
+// the book two slot probes, the seen cookie one HMAC when present or issued.
 import { compileCidrSet, type CidrSet } from '../core/cidr-set.js';
+import { clientTagOf } from '../core/client-tag.js';
+import { BROWSER_FAMILIES, uaFamily } from '../core/ua-family.js';
 import { clientKeyOf, prefixKeyOf } from '../core/ip.js';
-import type { RequestContext, Stage } from '../core/model.js';
+import { CLIENT_COOKIE, CLIENT_FRESH, CLIENT_IGNORED, CLIENT_OTHER, type RequestContext, type Stage } from '../core/model.js';
+import type { ClientBook } from './client-book.js';
 import { clientIpOf } from './client-ip.js';
 import { fingerprintOf } from './fingerprint.js';
 import type { Geo } from './geo.js';
+import type { SeenCookie } from './seen-cookie.js';
 
 export interface IdentityOptions {
   trustedProxies: readonly string[];
   /** Country/ASN lookup (src/identity/geo.ts); null or absent: ctx.country and ctx.asn stay empty. */
   geo?: Geo | null;
+  /** The process's client book (survives reloads); null or absent: ctx.seenAt is this request's time, clientState CLIENT_OTHER. */
+  book?: ClientBook | null;
+  /** The seen cookie; null: none is read or set (the book still tells first requests from repeats). */
+  seen?: SeenCookie | null;
 }
 
 export interface Identity extends Stage {
@@ -25,6 +37,44 @@ export function compileIdentity(opts: IdentityOptions): Identity {
   const trusted = compileCidrSet(opts.trustedProxies);
   const peerTrusted = (ctx: RequestContext) => trusted.size > 0 && trusted.has(ctx.peerIp);
   const geo = opts.geo ?? null;
+  const book = opts.book ?? null;
+  const seen = opts.seen ?? null;
+
+  /** ctx.issueSeen: the Set-Cookie value, computed only when a response actually carries it. */
+  function issueSeen(ctx: RequestContext): string {
+    const nowS = Math.floor(ctx.startedAt / 1000);
+    if (book !== null) book.issued(ctx.clientSlot, nowS);
+    return seen!.issue(ctx.prefixKey, clientTagOf(ctx.req), Math.floor(ctx.seenAt / 1000), ctx.proto === 'https');
+  }
+
+  function know(ctx: RequestContext): void {
+    const nowS = Math.floor(ctx.startedAt / 1000);
+    if (book === null) {
+      ctx.seenAt = ctx.startedAt;
+      ctx.clientState = CLIENT_OTHER;
+      return;
+    }
+    const e = book.visit(ctx.clientKey, nowS);
+    const slot = e.slot;
+    ctx.clientSlot = slot;
+    let first = e.first;
+    const stamp = seen === null ? 0 : seen.read(ctx.req.headers.cookie, ctx.prefixKey, clientTagOf(ctx.req), nowS);
+    if (stamp > 0) {
+      book.returned(slot, stamp);
+      if (stamp < first) first = stamp;
+      ctx.clientState = CLIENT_COOKIE;
+    } else {
+      const misses = e.fresh ? 0 : book.missed(slot, nowS);
+      ctx.clientState = e.fresh ? CLIENT_FRESH : misses > 0 ? CLIENT_IGNORED : CLIENT_OTHER;
+      ctx.cookieMisses = misses;
+      if (seen !== null) {
+        ctx.issueSeen = issueSeen;
+        ctx.offerSeen = book.shouldIssue(slot, nowS);
+      }
+    }
+    ctx.seenAt = first * 1000;
+  }
+
   return {
     name: 'identity',
     trusted,
@@ -35,12 +85,15 @@ export function compileIdentity(opts: IdentityOptions): Identity {
       ctx.clientIp = ip;
       ctx.clientKey = clientKeyOf(ip);
       ctx.prefixKey = prefixKeyOf(ip);
-      ctx.fingerprint = fingerprintOf(ctx.req);
+      const family = uaFamily(hd['user-agent']);
+      ctx.browser = BROWSER_FAMILIES.has(family);
+      ctx.fingerprint = fingerprintOf(ctx.req, family);
       if (geo !== null) geo.fill(ctx);
       if (ip !== ctx.peerIp) {
         const p = hd['x-forwarded-proto'];
         if (p === 'https' || p === 'http') ctx.proto = p;
       }
+      know(ctx);
       return null;
     },
   };

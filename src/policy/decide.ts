@@ -9,7 +9,6 @@ import type { Ban, Enforcement, Mitigation, Mode, RequestContext, Verdict } from
 import type { PolicyConfig } from '../config/schema/policy.js';
 import type { TakeSink, TokenBuckets } from '../core/token-bucket.js';
 import { compileLimits, type Limits, type LimitStats, type LimitTables } from './limits.js';
-import { KnownClients } from './known-clients.js';
 import { compileMitigation, createMitigationSet, matches, type MitigationSet } from './mitigations.js';
 import { compileRoutes, type RouteClassifier } from './routes.js';
 import { createBanVerdicts, PV } from './verdicts.js';
@@ -43,6 +42,8 @@ export interface Policy {
   /** Accept-time check (guard): true when `ip` is denied or banned and not allow-listed. */
   refusesAtAccept(ip: string, view: PolicyView, now: number): boolean;
   limitStats(): LimitStats | null;
+  /** When the surge the live mitigations answer began (ms), 0 when none says: clients first seen before it are "known" (admission). */
+  surgeSince(view: PolicyView, now: number): number;
   /** Bucket tables handed to the next policy on reload. */
   readonly tables: { limits: LimitTables | null; mitigations(): TokenBuckets | null; watchMitigations(sink: TakeSink | null): void };
 }
@@ -58,20 +59,24 @@ export function compilePolicy(config: PolicyConfig, opts: PolicyOptions = {}): P
   const mitigations: MitigationSet = createMitigationSet(Math.max(1024, config.rateLimits.tracked >>> 2), prev?.mitigations() ?? null);
   const verified = opts.verified ?? null;
 
-  const known = new KnownClients();
-
   function mitigate(ctx: RequestContext, view: PolicyView, now: number, cls: string): Verdict | null {
     const list = mitigations.current(view.version(), view);
-    if (list.length === 0) {
-      known.mark(ctx.clientKey, now);
-      return null;
-    }
+    if (list.length === 0) return null;
     let challenge: Verdict | null = null;
+    let check: Verdict | null = null;
+    let since = 0;
     for (let i = 0; i < list.length; i++) {
       const c = list[i];
       if (now >= c.until || !matches(c, ctx, cls)) continue;
+      if (c.action === 'check') {
+        if (check === null) check = c.verdict;
+        continue;
+      }
       if (c.action === 'challenge') {
-        if (challenge === null) challenge = c.verdict;
+        if (challenge === null) {
+          challenge = c.verdict;
+          since = c.newSince > 0 ? c.newSince : c.createdAt - KNOWN_BEFORE_MS;
+        }
         continue;
       }
       if (c.unverifiedOnly) {
@@ -89,11 +94,12 @@ export function compilePolicy(config: PolicyConfig, opts: PolicyOptions = {}): P
       if (v !== null) return v;
     }
     // A person mid-donation or mid-login cannot pass a challenge with a form POST (its body
-    // would be lost): a client seen browsing before the mitigation is rate-limited instead.
-    if (challenge !== null && FORM_CLASSES.has(cls) && UNSAFE.has(ctx.method) && known.known(ctx.clientKey) && (verified === null || !verified(ctx))) {
+    // would be lost): a client first seen before the surge (or 5 s before the mitigation) is
+    // rate-limited instead.
+    if (challenge !== null && FORM_CLASSES.has(cls) && UNSAFE.has(ctx.method) && ctx.seenAt > 0 && ctx.seenAt < since && (verified === null || !verified(ctx))) {
       return mitigations.limit(KNOWN_FORM, ctx.clientKey, now);
     }
-    return challenge;
+    return challenge ?? check;
   }
 
   return {
@@ -119,6 +125,7 @@ export function compilePolicy(config: PolicyConfig, opts: PolicyOptions = {}): P
       return view.isBanned(ip, now) !== null;
     },
     limitStats: () => (limits === null ? null : limits.stats()),
+    surgeSince: (view, now) => mitigations.surgeSince(view.version(), view, now),
     tables: { limits: limits === null ? null : limits.tables, mitigations: () => mitigations.buckets(), watchMitigations: (s) => mitigations.watch(s) },
   };
 }
@@ -126,6 +133,8 @@ export function compilePolicy(config: PolicyConfig, opts: PolicyOptions = {}): P
 /** Route classes whose form posts are spared a challenge mitigation for clients seen before it (built-in class names). */
 const FORM_CLASSES = new Set(['login', 'donate']);
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH']);
+/** Clients first seen this long before a challenge mitigation (without a surge time) count as browsing before it. */
+const KNOWN_BEFORE_MS = 5_000;
 /** One form post per 2 s per known client (burst 1): a person submits once; a flood from known addresses stays small. */
 const KNOWN_FORM = compileMitigation({ id: 'known-form', action: 'limit', rule: 'mitigate/known-form-limit', match: { prefixKeys: [], fingerprints: [], routeClasses: [], paths: [], unverifiedOnly: true }, rate: 0.5, createdAt: 0, until: Infinity, reason: 'form posts of clients seen before a challenge mitigation', figures: {} });
 

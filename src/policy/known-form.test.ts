@@ -2,6 +2,7 @@
 // mitigation keeps their donation or login (rate-limited, not challenged: a
 // POST body cannot survive the interstitial); a client first seen just before
 // or during the mitigation — a POST flood's sources — is still challenged.
+// "Seen" is what identity sets (ctx.seenAt); this harness plays identity.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RequestContext, type Mitigation, type Req, type Res } from '../core/model.js';
@@ -11,8 +12,9 @@ import { compilePolicy, type PolicyView } from './decide.js';
 
 const T0 = 1_900_000_000_000;
 
-function req(ip: string, method: string, path: string): RequestContext {
+function req(ip: string, method: string, path: string, seenAt: number): RequestContext {
   const c = new RequestContext({ headers: {} } as Req, {} as Res);
+  c.seenAt = seenAt;
   c.method = method;
   c.path = path;
   c.clientIp = ip;
@@ -32,7 +34,12 @@ function setup() {
     list = [{ id: 'inc-1-l2', action: 'challenge', rule: 'mitigate/challenge-route', match: { prefixKeys: [], fingerprints: [], routeClasses: ['donate', 'login', 'page'], paths: [], unverifiedOnly: true }, rate: 0, createdAt: at, until: at + 120_000, reason: 'test', figures: {} }];
     v++;
   };
-  const decide = (ip: string, method: string, path: string, at: number) => p.decide(req(ip, method, path), view, at);
+  // What identity tells policy: when each client was first seen (its seen cookie or the client book).
+  const firstSeen = new Map<string, number>();
+  const decide = (ip: string, method: string, path: string, at: number) => {
+    if (!firstSeen.has(ip)) firstSeen.set(ip, at);
+    return p.decide(req(ip, method, path, firstSeen.get(ip)!), view, at);
+  };
   return { decide, challengeDonate };
 }
 

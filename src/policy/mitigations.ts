@@ -4,7 +4,7 @@
 // mitigation is a per-address token bucket at m.rate (1 s of burst).
 // Memory: one table of tracked/4 buckets (lruBytes); matchers ∝ mitigations.
 // Hot path: per live mitigation ≤ 4 Set/startsWith checks, no allocation.
-import type { Mitigation, RequestContext, Verdict } from '../core/model.js';
+import { CLIENT_COOKIE, type Mitigation, type RequestContext, type Verdict } from '../core/model.js';
 import { verdict } from '../core/model.js';
 import { createTokenBuckets, type TakeSink, type TokenBuckets } from '../core/token-bucket.js';
 import { mixKey } from './limits.js';
@@ -19,11 +19,16 @@ export interface CompiledMitigation {
   readonly classes: Set<string> | null;
   readonly paths: readonly string[];
   readonly unverifiedOnly: boolean;
+  /** Only clients first seen at or after this time (ms), 0 any. */
+  readonly newSince: number;
+  /** Only requests without a valid seen cookie. */
+  readonly cookieless: boolean;
+  readonly createdAt: number;
   readonly rate: number;
   readonly burst: number;
   /** Namespace of this mitigation's buckets (hash of its id). */
   readonly ns: number;
-  /** deny and challenge verdicts; limits use `limits`. */
+  /** deny, challenge and check verdicts (a check is a `challenge` verdict with status 307); limits use `limits`. */
   readonly verdict: Verdict;
   readonly limits: LimitVerdicts | null;
 }
@@ -38,7 +43,10 @@ function hashId(id: string): number {
   return (h >>> 0) | 1;
 }
 
-const FALLBACK = { limit: 'mitigate/limit', deny: 'mitigate/deny', challenge: 'mitigate/challenge' } as const;
+const FALLBACK = { limit: 'mitigate/limit', deny: 'mitigate/deny', challenge: 'mitigate/challenge', check: 'mitigate/check' } as const;
+
+/** The status that marks a `challenge` verdict as the cookie check (it is also the check's redirect status). */
+export const CHECK_STATUS = 307;
 
 export function compileMitigation(m: Mitigation): CompiledMitigation {
   const rule = safeRule(m.rule, FALLBACK[m.action] ?? 'mitigate/other');
@@ -52,16 +60,21 @@ export function compileMitigation(m: Mitigation): CompiledMitigation {
     classes: setOf(m.match.routeClasses),
     paths: m.match.paths,
     unverifiedOnly: m.match.unverifiedOnly,
+    newSince: typeof m.match.newSince === 'number' && m.match.newSince > 0 ? m.match.newSince : 0,
+    cookieless: m.match.cookieless === true,
+    createdAt: m.createdAt,
     rate,
-    burst: Math.max(1, Math.ceil(rate)),
+    burst: typeof m.burst === 'number' && m.burst >= 1 && Number.isFinite(m.burst) ? Math.ceil(m.burst) : Math.max(1, Math.ceil(rate)),
     ns: hashId(m.id),
-    verdict: m.action === 'deny' ? verdict(rule, 'deny', 403) : verdict(rule, 'challenge', 403),
+    verdict: m.action === 'deny' ? verdict(rule, 'deny', 403) : verdict(rule, 'challenge', m.action === 'check' ? CHECK_STATUS : 403),
     limits: m.action === 'limit' ? limitVerdicts(rule) : null,
   };
 }
 
 /** Does the request fall in the mitigation's signature (all non-empty lists match)? */
 export function matches(c: CompiledMitigation, ctx: RequestContext, routeClass: string): boolean {
+  if (c.newSince > 0 && ctx.seenAt < c.newSince) return false;
+  if (c.cookieless && ctx.clientState === CLIENT_COOKIE) return false;
   if (c.prefixes !== null && !c.prefixes.has(ctx.prefixKey)) return false;
   if (c.fingerprints !== null && !c.fingerprints.has(ctx.fingerprint)) return false;
   if (c.classes !== null && !c.classes.has(routeClass)) return false;
@@ -74,6 +87,8 @@ export function matches(c: CompiledMitigation, ctx: RequestContext, routeClass: 
 export interface MitigationSet {
   /** The compiled list for this state version (recompiles when it changed). */
   current(version: number, source: { mitigations(): readonly Mitigation[] }): readonly CompiledMitigation[];
+  /** When the surge of the live mitigations began (the earliest `newSince` among those not expired at `now`), 0 when none names one. */
+  surgeSince(version: number, source: { mitigations(): readonly Mitigation[] }, now: number): number;
   /** A limit mitigation's bucket for this client: the verdict or null. */
   limit(c: CompiledMitigation, clientKey: number, now: number): Verdict | null;
   size(): number;
@@ -93,11 +108,17 @@ export function createMitigationSet(capacity: number, keep: TokenBuckets | null 
       if (v !== version) {
         version = v;
         list = source.mitigations().map(compileMitigation);
-        // deny first, then limit, then challenge: the strongest matching action wins.
-        const order = { deny: 0, limit: 1, challenge: 2 };
+        // deny first, then limit, then challenge, then the cookie check: the strongest matching action wins.
+        const order = { deny: 0, limit: 1, challenge: 2, check: 3 };
         list.sort((a, b) => order[a.action] - order[b.action]);
       }
       return list;
+    },
+    surgeSince(v, source, now) {
+      const l = this.current(v, source);
+      let t = 0;
+      for (let i = 0; i < l.length; i++) if (l[i].newSince > 0 && l[i].until > now && (t === 0 || l[i].newSince < t)) t = l[i].newSince;
+      return t;
     },
     limit(c, clientKey, now) {
       if (buckets === null) {

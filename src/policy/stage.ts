@@ -1,12 +1,14 @@
 // The policy stage for the pipeline's policy slot: runs decide(), then
 // enforces or — in observe (shadow) mode — only records what it would have
 // done (ctx.shadowRule and a counter per rule). A challenge verdict sets
-// ctx.challengeRequired; the challenge stage does the rest.
+// ctx.challengeRequired (or ctx.cookieCheck for the cookie check); the
+// challenge stage does the rest.
 // Hot path: decide() plus a few compares; counters are touched only on refusals.
 import type { RequestContext, Stage, StageResult } from '../core/model.js';
 import type { Policy, PolicyView } from './decide.js';
 import type { LimitStats } from './limits.js';
 import { PV } from './verdicts.js';
+import { CHECK_STATUS } from './mitigations.js';
 
 export interface PolicyStats {
   /** Requests refused per rule (enforce mode). */
@@ -75,7 +77,8 @@ export function createPolicyStage(policy: Policy, view: PolicyView, now: () => n
         return null;
       }
       if (v.action === 'challenge') {
-        ctx.challengeRequired = true;
+        if (v.status === CHECK_STATUS) ctx.cookieCheck = true;
+        else ctx.challengeRequired = true;
         bump(challenged, v.rule);
         return null;
       }

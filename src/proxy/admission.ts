@@ -1,14 +1,14 @@
 // The admission stage: keeps the origin within its capacity. The circuit
 // breaker decides first (open: stale copy or `origin/circuit-open`); then a
 // concurrency limit (fixed or adaptive) admits at once or queues by priority
-// — priority route classes, verified clients, known clients, new clients —
+// — priority route classes, verified clients, known clients (first seen before
+// the surge, or known_after ago), new clients —
 // with deadlines; the lowest priority is shed first (503 + Retry-After, or a
 // stale copy when the cache has one: `origin/shed`, `cache/stale`). Each
 // admitted request is released exactly once, from ctx.onDone. Not the cache.
 // Per request: one ticket object; queue operations O(1); one sweep timer.
-import { verdict, type RequestContext, type Stage, type StageResult, type Verdict } from '../core/model.js';
+import { CLIENT_FRESH, verdict, type RequestContext, type Stage, type StageResult, type Verdict } from '../core/model.js';
 import type { AdmissionConfig, CircuitConfig } from '../config/schema/origin-protection.js';
-import { KnownClients } from './admission-known.js';
 import { fixedLimit, GradientLimit, type Limit } from './admission-limit.js';
 import { PriorityQueue, type Waiter } from './admission-queue.js';
 import { Circuit, type CircuitSnapshot, type Outcome } from './circuit.js';
@@ -53,6 +53,12 @@ export interface AdmissionDeps {
   shares?: number;
   /** The admission of the graph a reload replaces: its requests still at the origin count against this limit. */
   previous?: Admission | null;
+  /**
+   * When the surge the detector is answering began (ms since the epoch; 0 when
+   * none): clients first seen before it are known at once. Without one, a
+   * client is known `known_after` after it was first seen.
+   */
+  surgeSince?: () => number;
 }
 
 class Ticket implements Waiter {
@@ -99,7 +105,8 @@ export function compileAdmission(a: AdmissionConfig, c: CircuitConfig, deps: Adm
       ? new GradientLimit({ initial: share(Math.min(a.maxConcurrency, Math.max(a.minConcurrency, 20))), min: share(a.minConcurrency), max: share(a.maxConcurrency), tolerance: a.latencyTolerance })
       : fixedLimit(share(a.concurrency));
   const queue = new PriorityQueue<Ticket>(PRIORITIES.map((p) => a.queue[p]), enabled ? a.queueSize : 0);
-  const known = new KnownClients(a.knownClients, a.knownAfter);
+  const knownAfter = a.knownAfter;
+  const surgeSince = deps.surgeSince ?? (() => 0);
   const priorityClasses = new Set(a.priorityClasses);
   const circuit = c.enabled ? new Circuit({ failures: c.failures, failureRatio: c.failureRatio, minRequests: c.minRequests, windowMs: c.window, openFor: c.openFor, maxOpenFor: c.maxOpenFor, probes: c.probes }) : null;
   const SHED = verdict('origin/shed', 'limit', 503, Math.ceil(a.retryAfter / 1000));
@@ -193,7 +200,6 @@ export function compileAdmission(a: AdmissionConfig, c: CircuitConfig, deps: Adm
         limit.sample(rtt, outcome === 'fail', t.inFlightAtAdmit, at);
       }
       if (circuit !== null) circuit.record(at, outcome, t.probe);
-      if (outcome === 'ok' && ctx.clientKey !== 0 && ctx.status < 400) known.seen(ctx.clientKey, at);
     }
     t.state = FINISHED;
     drain(at);
@@ -202,7 +208,13 @@ export function compileAdmission(a: AdmissionConfig, c: CircuitConfig, deps: Adm
   function priorityOf(ctx: RequestContext, at: number): number {
     if (priorityClasses.has(ctx.routeClass)) return 0;
     if (ctx.verified) return 1;
-    if (ctx.clientKey !== 0 && known.isKnown(ctx.clientKey, at)) return 2;
+    // Known: seen before this request (its seen cookie, or the client book) and before the surge
+    // began, or known_after ago when no surge time is set. A client's first request is never known.
+    const seen = ctx.seenAt;
+    if (seen > 0 && ctx.clientState !== CLIENT_FRESH) {
+      const surge = surgeSince();
+      if (surge > 0 ? seen < surge : at - seen >= knownAfter) return 2;
+    }
     return 3;
   }
 

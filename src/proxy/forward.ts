@@ -110,7 +110,9 @@ class ResponseRelay implements Dispatcher.DispatchHandler {
       return;
     }
     if (sink !== null && !sink.start(status, headers)) ctx.cacheSink = null;
-    ctx.res.writeHead(status, message || undefined, downstreamResponseHeaders(headers, ctx.verdict.rule));
+    const out = downstreamResponseHeaders(headers, ctx.verdict.rule);
+    if (ctx.offerSeen && ctx.issueSeen !== null) out.push('set-cookie', ctx.issueSeen(ctx));
+    ctx.res.writeHead(status, message || undefined, out);
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {

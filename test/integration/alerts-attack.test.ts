@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { startEchoOrigin } from '../helpers/echo-origin.js';
 import { startShield } from '../helpers/shield.js';
+import { CookieJars } from '../helpers/cookie-jar.js';
 import { adminRequest } from '../../src/control/admin-client.js';
 
 const TOKEN = 'alerts-attack-token-0123456789';
@@ -49,9 +50,12 @@ test('a real flood produces one alert per phase and shows in status and metrics'
     alerts: { webhooks: [{ url: `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook` }], backoff: '100ms' },
   });
   const agent = new Agent({ keepAlive: true, maxSockets: 16 });
+  const jars = new CookieJars(); // the browsers keep cookies, as browsers do
   const get = (path: string, localAddress: string, headers: Record<string, string>) =>
     new Promise<number>((resolve) => {
-      const req = request({ host: '127.0.0.1', port: app.port, path, localAddress, agent, headers: { host: '127.0.0.1', ...headers } }, (res) => {
+      const browser = headers === BROWSER;
+      const req = request({ host: '127.0.0.1', port: app.port, path, localAddress, agent, headers: { host: '127.0.0.1', ...(browser ? jars.with(localAddress, headers) : headers) } }, (res) => {
+        if (browser) jars.keep(localAddress, res.headers);
         res.resume();
         res.on('end', () => resolve(res.statusCode ?? 0));
       });

@@ -95,7 +95,7 @@ test('cluster incident: one attack over two workers is one incident row with the
     }
   }));
   const store = () => openIncidentStore(join(dir, 'incidents.sqlite'), { readonly: true });
-  await waitForRows(dir, 'an incident was written and closed', allClosed, 25_000);
+  await waitForRows(dir, 'an incident was written and closed', allClosed, 25_000).catch((e) => { throw new Error(`${e.message}: ${JSON.stringify(c.detector?.snapshot().incident?.actions.map((a) => a.rule))} mode ${c.detector?.mode()} series ${JSON.stringify(c.detector?.snapshot().series.requests.slice(-30))} score ${JSON.stringify(c.detector?.snapshot().series.score.slice(-30))}`); });
   on = false;
   await browse;
   await new Promise((r) => setTimeout(r, 3500)); // the last samples wait for their global sums

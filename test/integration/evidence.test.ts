@@ -151,8 +151,10 @@ test('botnet drill from DE/BR/RU: vector, scale, attribution within 2 points, re
 test('enumeration of the donor API: exposure section counts records, flags scrapers, says what it cannot know', async () => {
   const dataDir = join(dir, 'enum');
   const origin = await startDemoOrigin({ maxConcurrency: 64 });
-  // The demo's donor records, declared sensitive (built-in sensitive defaults are admin paths).
-  const shield = await startShield(origin.url, { trusted_proxies: ['127.0.0.0/8'], data_dir: dataDir, detector: DETECTOR, policy: { routes: [{ name: 'donors', class: 'sensitive', prefix: '/api/donors/' }] } });
+  // The demo's donor records, declared sensitive (built-in sensitive defaults are admin paths). Observe
+  // enforcement: the scrapers drop cookies, so the incident's cookie check would refuse every one of
+  // their requests from its first second; here the subject is what the watch records of what got through.
+  const shield = await startShield(origin.url, { trusted_proxies: ['127.0.0.0/8'], data_dir: dataDir, detector: { ...DETECTOR, enforcement: 'observe' }, policy: { routes: [{ name: 'donors', class: 'sensitive', prefix: '/api/donors/' }] } });
   try {
     await runDrill({ target: parseTarget(`http://127.0.0.1:${shield.port}`), scenario: 'enumeration', users: 8, rate: 300, sources: 20, warmupMs: 6000, durationMs: 8000, thinkMs: [200, 500] });
     const store = shield.evidence!.store;

@@ -34,13 +34,15 @@ function client(addr: string) {
 
 test('under contention the origin serves donate, then verified, then known, then new clients', async (t) => {
   const origin = await startTestOrigin();
-  const app = await startProtected(origin.url, fixed(1, { known_after: '0s' }), createManualClock(1_800_000_000_000), {
+  const clock = createManualClock(1_800_000_000_000);
+  const app = await startProtected(origin.url, fixed(1, { known_after: '30s' }), clock, {
     challenge: { enabled: true, require: 'off', exempt: { session_cookie: 'sid' } },
   });
   const known = client('127.0.0.3');
   const fresh = client('127.0.0.4');
   t.after(async () => { await app.stop(); await origin.close(); await known.close(); await fresh.close(); });
   assert.equal((await known.get(app.base, '/hello')).status, 200, 'the known client visited before');
+  clock.advance(31_000); // first seen known_after ago: known (no surge time is set, so known_after decides)
   origin.hold();
   const first = get(app.base, '/first');
   await until(() => origin.held() === 1, 'first request at the origin');

@@ -80,10 +80,8 @@ export const admissionSchema = z
         new: queueSchema(256, 1_000),
       })
       .prefault({}),
-    /** A client first served this long ago is "known" (ranks above new clients). */
+    /** Without a surge time from the detector, a client first seen this long ago is "known" (ranks above new clients). */
     known_after: duration().default(60_000),
-    /** Clients remembered as known (fixed table; memory = 8 bytes each). */
-    known_clients: z.number().int().min(1024).max(1 << 24).default(65_536),
     retry_after: duration().default(10_000),
   })
   .superRefine((v, ctx) => {

@@ -1,0 +1,92 @@
+// Composition tests: what changed in the mix of one second, beyond its volume.
+// Some compare with a learned share (a route class over-represented, the
+// static-asset share collapsing, more first requests than usual); others have
+// a normal value known in advance (Wang, Zhang & Shin's change-point idea):
+// a browser returns the cookie it was given, a person does not send 20
+// requests a second, a flood tool is not a browser. Those `apriori` tests
+// work from the first second — before any baseline, after a restart, with an
+// attack already under way — and keep such seconds out of the baseline.
+// Pure; once a second.
+import type { DetectorConfig } from '../config/schema/detector.js';
+import type { Baselines } from './baseline.js';
+import type { SecondSample, Signature } from './events.js';
+import { r2 } from './signature.js';
+import type { SecondWindow } from './window.js';
+
+export interface Composition {
+  /** Names of the tests that fired, with their figures. */
+  tests: Record<string, number>;
+  /** Of those, the ones judged against values known in advance (no baseline needed). */
+  apriori: string[];
+  /**
+   * Clients that claim to be browsers dropping the cookie they were given, or
+   * almost nothing but their first requests: never a browser site's normal
+   * (an API's clients ignore cookies too, but they do not claim to be browsers).
+   */
+  cookies: boolean;
+}
+
+/** A second whose requests mostly come from clients that drop the cookie they were given. */
+export const IGNORED_SHARE = 0.4;
+/** A second almost entirely of first requests (no client came back with its cookie). */
+export const FRESH_FLOOD_SHARE = 0.85;
+
+const learnedMean = (e: { n: number; mean: number }, prior: number) => (e.n > 0 ? e.mean : prior);
+
+export function compositionOf(s: SecondSample, w: SecondWindow, b: Baselines, sig: Signature, heavyShare: number, cfg: DetectorConfig): Composition {
+  const c: Record<string, number> = {};
+  const apriori: string[] = [];
+  const fire = (name: string, value: number, known: boolean) => {
+    c[name] = r2(value);
+    if (known) apriori.push(name);
+  };
+  const n = s.requests;
+  if (n === 0) return { tests: c, apriori, cookies: false };
+  if (heavyShare >= 0.2) fire('heavySourceShare', heavyShare, true);
+  // Absolute floors as well as shares: at a few requests per second a handful of
+  // synchronised visitors (one fingerprint, one form) swing every share.
+  const floor = cfg.minRps / 2;
+  // Lifts need a baseline with enough requests behind its shares (not idle seconds or the
+  // first few visitors); without one only a tool's fingerprint counts (signature.ts).
+  const supported = b.sharesSupported();
+  const fp = sig.fingerprints.find((f) => f.suspicious);
+  if (fp && fp.share >= 0.3 && fp.count >= floor) fire('fingerprintLift', fp.lift, fp.family !== undefined && !['edge', 'firefox', 'chrome', 'safari'].includes(fp.family));
+  // Static assets never count: new visitors (a newsletter) load them, returning ones have them cached, and a cache answers them.
+  const cls = sig.routeClasses.find((x) => x.name !== 'static');
+  if (supported && cls && cls.share >= 0.25 && cls.lift >= cfg.minLift && cls.share * n >= cfg.minRps) fire('routeClassLift', cls.lift, false);
+  const qShare = w.withQuery / n;
+  const baseUniq = learnedMean(b.queryUniq, 0);
+  if (qShare >= 0.3 && w.withQuery >= 10 && s.queryUniqueness >= 0.8 && s.queryUniqueness - baseUniq >= 0.3) fire('queryUniqueness', s.queryUniqueness, false);
+  const perSource = n / Math.max(1, s.sources);
+  // A page view with its assets is a burst of 5–30 requests from one browser: only well above that counts.
+  if (b.perSource.n > 0 ? perSource >= 10 && perSource >= 3 * b.perSource.mean : perSource >= 20 && n >= cfg.minRps) fire('perSourceRate', perSource, b.perSource.n === 0);
+  if (n >= 20 && s.pathUniqueness >= 0.7 && s.pathUniqueness - learnedMean(b.pathUniq, 0) >= 0.25) fire('pathUniqueness', s.pathUniqueness, false);
+  // Floods ask for pages, not the assets that come with them: the static share collapses (a newsletter's readers keep it).
+  const baseStatic = learnedMean(b.classShare[0], 0);
+  const staticShare = w.classes[0] / n;
+  if (n >= 2 * cfg.minRps && baseStatic >= 0.2 && staticShare <= 0.65 * baseStatic) fire('staticShareDrop', staticShare / baseStatic, false);
+  const s4 = s.status.s4xx / n;
+  if (s4 >= 0.3 && s4 - learnedMean(b.share4xx, 0) >= 0.2) fire('share4xx', s4, b.share4xx.n === 0);
+  cookieTests(s, b, floor, fire);
+  return { tests: c, apriori, cookies: c.ignoredShare !== undefined || c.freshFlood !== undefined };
+}
+
+/**
+ * The seen cookie (src/identity/seen-cookie.ts): a browser sends it back from
+ * its second request on. Clients that claim to be browsers and keep coming
+ * without it drop cookies, as flood tools do; a second of almost nothing but
+ * browsers' first requests is a crowd that never comes back with it (a
+ * newsletter's readers load the page's assets with it a moment later). Both
+ * are judged a priori, on browser-claiming requests only: an API's or a feed
+ * reader's clients ignore cookies as a matter of course. Against the learned
+ * share, every client counts: many more requests without the cookie than usual.
+ */
+function cookieTests(s: SecondSample, b: Baselines, floor: number, fire: (name: string, value: number, known: boolean) => void): void {
+  const n = s.requests;
+  const { fresh, ignored, browserFresh, browserIgnored } = s.clients;
+  const ign = browserIgnored / n;
+  if (ign >= IGNORED_SHARE && browserIgnored >= floor && ign - learnedMean(b.ignoredShare, 0) >= 0.3) fire('ignoredShare', ign, true);
+  if (browserFresh / n >= FRESH_FLOOD_SHARE && browserFresh >= 2 * floor) fire('freshFlood', browserFresh / n, true);
+  const noCookie = (fresh + ignored) / n;
+  if (b.noCookieShare.n >= 5 && noCookie >= 0.6 && noCookie - b.noCookieShare.mean >= 0.3 && fresh + ignored >= floor) fire('noCookieShare', noCookie, false);
+}
