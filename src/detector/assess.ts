@@ -14,6 +14,7 @@ import { ROUTE_CLASSES, type SecondSample, type Signature, type SignatureItem, t
 import { r2, signatureOf } from './signature.js';
 import { classify } from './vectors.js';
 import type { SecondWindow } from './window.js';
+import { templateLabel, type Walker } from './templates.js';
 
 export { signatureOf } from './signature.js';
 
@@ -39,8 +40,16 @@ export interface Assessment {
   attackedClasses: string[];
   /** No second of the slow window under half its mean (a steady rate, not a burst's tail). */
   steady: boolean;
-  /** Template enumeration found this second (src/detector/templates.ts), or null. */
-  enumeration: { reason: string; figures: Record<string, number> } | null;
+  /** Identifier walks found this second (src/detector/templates.ts), or null. */
+  enumeration: Enumeration | null;
+}
+
+export interface Enumeration {
+  reason: string;
+  figures: Record<string, number>;
+  /** The templates walked, e.g. `/api/donors/{id}`. */
+  templates: string[];
+  walkers: Walker[];
 }
 
 export interface History {
@@ -63,6 +72,24 @@ export interface AssessContext {
 export const MIN_VOLUME_SECONDS = 1;
 /** Seconds in a row of cookie-dropping traffic that are an attack without any baseline. */
 export const COOKIE_STREAK = 3;
+
+/** The walks of one second as evidence: the templates, how many sources, how many identifiers. */
+export function enumerationOf(walkers: readonly Walker[]): Enumeration | null {
+  if (walkers.length === 0) return null;
+  const byTemplate = new Map<number, { label: string; sources: number; ids: number; run: number }>();
+  for (const w of walkers) {
+    const t = byTemplate.get(w.template);
+    if (t) {
+      t.sources++;
+      t.ids += w.ids;
+      t.run = Math.max(t.run, w.run);
+    } else byTemplate.set(w.template, { label: templateLabel(w.path), sources: 1, ids: w.ids, run: w.run });
+  }
+  const ts = [...byTemplate.values()].sort((a, b) => b.ids - a.ids);
+  const top = ts[0];
+  const reason = `${walkers.length} source(s) walked the identifiers of ${ts.map((t) => t.label).join(', ')}: ${top.ids} distinct identifiers of ${top.label} within 30 s${top.run >= 10 ? `, runs of up to ${top.run} in sequence` : ''} (a person reads a few)`;
+  return { reason, figures: { sources: walkers.length, ids: top.ids, longestRun: top.run, templates: ts.length }, templates: ts.map((t) => t.label), walkers: walkers.slice() };
+}
 
 function threshold(mean: number, std: number, floor: number, ratio: number, sigmas: number): number {
   return Math.max(floor, mean * ratio, mean + sigmas * std);

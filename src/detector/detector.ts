@@ -8,7 +8,7 @@
 import type { DetectorConfig } from '../config/schema/detector.js';
 import type { Enforcement, Mode } from '../core/model.js';
 import { RingSeries } from '../core/ring-series.js';
-import { assess, MIN_VOLUME_SECONDS, signatureOf, type Assessment } from './assess.js';
+import { assess, enumerationOf, MIN_VOLUME_SECONDS, signatureOf, type Assessment } from './assess.js';
 import { Baselines } from './baseline.js';
 import { FAMILIES, ROUTE_CLASSES, type DetectorEvent, type DetectorSnapshot, type MitigationAction, type SecondSample, type SignatureItem } from './events.js';
 import { Incident } from './incident.js';
@@ -304,7 +304,8 @@ export function createDetector(cfg: DetectorConfig, deps: DetectorDeps = {}): De
       if (bornAt < 0) bornAt = openedAt < 0 ? now - 1000 : openedAt;
       const s = closeSecond(now);
       for (const k of SERIES) if (k !== 'score') series[k].push(k === 't' ? s.t : (s[k] as number));
-      const a = assess(s, w, base, { history, cfg, cookieStreak, enumeration: null });
+      for (const x of w.walks.drain()) if (w.walkers.length < 256) w.walkers.push(x);
+      const a = assess(s, w, base, { history, cfg, cookieStreak, enumeration: enumerationOf(w.walkers) });
       cookieStreak = a.cookies ? cookieStreak + 1 : 0;
       s.score = a.score;
       series.score.push(a.score);

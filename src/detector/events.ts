@@ -98,6 +98,8 @@ export interface VectorFinding {
   vector: Vector;
   reason: string;
   figures: Record<string, number>;
+  /** `enumeration` found by the template watch: the path templates walked (e.g. `/api/donors/{id}`). */
+  templates?: string[];
 }
 
 /** An action taken (or, in observe enforcement, that would have been taken). */

@@ -14,6 +14,7 @@ import type { Ban, Enforcement, Mitigation, Mode } from '../core/model.js';
 import type { Assessment } from './assess.js';
 import type { Baselines } from './baseline.js';
 import type { MitigationAction, SecondSample, SignatureItem } from './events.js';
+import { templateLabel, type Walker } from './templates.js';
 
 /** The writes and reads of shared state the detector needs (src/state SharedState fits). */
 export interface DetectorState {
@@ -74,10 +75,12 @@ export class Mitigator {
   step(now: number, a: Assessment, s: SecondSample, b: Baselines, slowSources: SignatureItem[], state: DetectorState | null): MitigationAction[] {
     const out: MitigationAction[] = [];
     this.banHeavy(now, a.heavy, s, 'ban/auto-flood', (h) => `${h.count} requests/s (${Math.round(h.share * 100)}% of ${s.requests}/s) during incident ${this.incidentId}; ban_min_rps is ${this.cfg.banMinRps}`, state, out);
+    if (a.enumeration !== null) this.banWalkers(now, a.enumeration.walkers, state, out);
     if (a.vectors.some((v) => v.vector === 'slow_connections')) {
       this.banHeavy(now, slowSources.filter((x) => x.count >= 3), s, 'ban/auto-slow', (h) => `${h.count} connections closed by header/body deadlines in 10s during incident ${this.incidentId}`, state, out);
     }
-    const onlyBans = a.vectors.every((v) => v.vector === 'single_source_flood' || v.vector === 'slow_connections');
+    // Heavy sources, slow connections and identifier walks found by the template watch are answered by bans alone.
+    const onlyBans = a.vectors.every((v) => v.vector === 'single_source_flood' || v.vector === 'slow_connections' || (v.vector === 'enumeration' && v.templates !== undefined));
     if (this.level === 0 && !onlyBans) this.open(now, a, s, b, out);
     else if (this.level >= 1 && this.level < TOP_LEVEL && !onlyBans && this.newSignature(now, a, s, b, out)) return out;
     else if (this.level > 0 && this.level < TOP_LEVEL && now - this.changedAt >= this.cfg.widenAfter && originLoaded(s, b)) {
@@ -101,9 +104,18 @@ export class Mitigator {
   }
 
   /** Bans the sources the template watch caught walking identifiers (src/detector/templates.ts). */
-  banWalkers(now: number, walkers: readonly { ip: string; ids: number; template: string }[], state: DetectorState | null, out: MitigationAction[]): void {
-    const items = walkers.map((w) => ({ key: 0, label: w.ip, count: w.ids, share: 0, baselineShare: 0, lift: 0, template: w.template }));
-    this.banHeavy(now, items, { requests: 0 } as SecondSample, 'ban/auto-enumeration', (h) => `${h.count} distinct identifiers under ${(h as (typeof items)[number]).template} in a short window during incident ${this.incidentId} (a person reads a few)`, state, out);
+  private banWalkers(now: number, walkers: readonly Walker[], state: DetectorState | null, out: MitigationAction[]): void {
+    let n = 0;
+    for (const w of walkers) {
+      if (n >= this.cfg.maxBansPerSecond) break;
+      if (!w.ip || this.banned.has(w.ip) || (state !== null && state.isBanned(w.ip, now) !== null)) continue;
+      if (this.banned.size < MAX_TRACKED_BANS) this.banned.add(w.ip);
+      const reason = `${w.ids} distinct identifiers of ${templateLabel(w.path)} within 30 s${w.run >= 10 ? ` (${w.run} in sequence)` : ''} during incident ${this.incidentId}: a person reads a few`;
+      const ban: Ban = { target: w.ip, rule: 'ban/auto-enumeration', createdAt: now, until: now + this.cfg.banDuration, reason, source: 'auto' };
+      out.push({ kind: 'ban', rule: ban.rule, level: 1, ban, mitigation: null, reason, figures: { ids: w.ids, run: w.run }, applied: false });
+      this.bans++;
+      n++;
+    }
   }
 
   /** The first actions: the cookie check, the signature, and a limit on the surge's new clients when they bring the excess. */

@@ -30,7 +30,7 @@ export function classify(s: SecondSample, w: SecondWindow, b: Baselines, a: Asse
     const fig = { rps: cnt, baselineRps: r2(b.classCount[idx].mean), share: r2(cnt / Math.max(1, n)), share4xx: r2(s.status.s4xx / Math.max(1, n)), pathEntropy: s.entropy.path, sources: s.sources };
     add(vector, `${name} route: ${cnt} requests/s against a baseline of ${r2(b.classCount[idx].mean)}/s (${pct(fig.share)}% of traffic)`, fig);
   }
-  if (a.enumeration !== null) add('enumeration', a.enumeration.reason, a.enumeration.figures);
+  if (a.enumeration !== null) out.push({ vector: 'enumeration', reason: a.enumeration.reason, figures: a.enumeration.figures, templates: a.enumeration.templates });
   if (s.slowConnections >= cfg.slowConnections) add('slow_connections', `${s.slowConnections} connections/s closed by header/body deadlines`, { perSecond: s.slowConnections, sources: w.topSlow.size });
   if (a.volume.slow >= 1 && a.volume.fast < 1 && a.steady && heavyShare < 0.2) {
     const win = Math.round(cfg.slowWindow / 1000);

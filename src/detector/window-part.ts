@@ -7,6 +7,7 @@
 // worker per second, never per request. Not a wire format for the network.
 import { HIST, type SecondWindow } from './window.js';
 import type { SpaceSaving } from '../core/space-saving.js';
+import type { Walker } from './templates.js';
 
 export interface TopPart {
   keys: Uint32Array;
@@ -34,6 +35,8 @@ export interface WindowPart {
   paths: Uint8Array;
   /** topSources, topPrefixes, topFps, topPaths, topShapes, topSlow. */
   tops: TopPart[];
+  /** Identifier walks this process found this second (templates.ts), at most 64. */
+  walkers: Walker[];
   /** The sampled baseline sketches (prefix, fp, path, shape); null when the second sampled nothing. */
   pend: { cells: Uint32Array; total: number }[] | null;
 }
@@ -49,7 +52,8 @@ const hists = (w: SecondWindow): Uint32Array[] => [w.histPath, w.histQuery, w.hi
  * key shares from its own traffic (~20 KiB a part).
  */
 export function exportPart(w: SecondWindow, withPend = true, second = 0): WindowPart | null {
-  if (w.requests === 0 && w.slow === 0) return null;
+  const walkers = withPend ? w.walks.drain() : [];
+  if (w.requests === 0 && w.slow === 0 && walkers.length === 0) return null;
   const n = Float64Array.of(w.requests, w.forwarded, w.refused, w.newSources, w.withQuery, w.s2xx, w.s3xx, w.s4xx, w.s5xx, w.originSum, w.originMax, w.slow, w.cookied, w.fresh, w.ignored, w.browserFresh, w.browserIgnored);
   const hist = new Uint32Array(HIST * 4);
   hists(w).forEach((h, i) => hist.set(h, i * HIST));
@@ -59,7 +63,7 @@ export function exportPart(w: SecondWindow, withPend = true, second = 0): Window
   });
   const pendKeys = [w.pend.prefix, w.pend.fp, w.pend.path, w.pend.shape];
   const pend = withPend && pendKeys[0].total > 0 ? pendKeys.map((s) => s.exportCells()) : null;
-  return { second, n, ages: w.ages.slice(), classes: w.classes.slice(), families: w.families.slice(), hist, sources: w.sources.registers(), queries: w.queries.registers(), paths: w.paths.registers(), tops, pend };
+  return { second, n, walkers, ages: w.ages.slice(), classes: w.classes.slice(), families: w.families.slice(), hist, sources: w.sources.registers(), queries: w.queries.registers(), paths: w.paths.registers(), tops, pend };
 }
 
 /** True when `x` has a part's shape and types (a part from another node, decoded from bytes). */
@@ -70,7 +74,13 @@ export function isWindowPart(x: unknown): x is WindowPart {
   return typeof p.second === 'number' && p.n instanceof Float64Array && p.ages instanceof Float64Array && p.classes instanceof Float64Array && p.families instanceof Float64Array && p.hist instanceof Uint32Array
     && p.sources instanceof Uint8Array && p.queries instanceof Uint8Array && p.paths instanceof Uint8Array
     && Array.isArray(tops) && tops.every((t: { keys?: unknown; counts?: unknown; labels?: unknown }) => t !== null && typeof t === 'object' && t.keys instanceof Uint32Array && t.keys.length <= 1024 && t.counts instanceof Float64Array && Array.isArray(t.labels) && t.labels.length === t.keys.length && t.counts.length === t.keys.length && t.labels.every((l) => typeof l === 'string'))
+    && Array.isArray(p.walkers) && p.walkers.length <= 64 && p.walkers.every(isWalker)
     && (p.pend === null || (Array.isArray(p.pend) && p.pend.every((c: { cells?: unknown; total?: unknown }) => c !== null && typeof c === 'object' && c.cells instanceof Uint32Array && typeof c.total === 'number')));
+}
+
+function isWalker(x: unknown): boolean {
+  const w = x as Walker;
+  return w !== null && typeof w === 'object' && typeof w.ip === 'string' && typeof w.path === 'string' && w.path.length <= 2048 && typeof w.ids === 'number' && typeof w.run === 'number' && typeof w.template === 'number' && typeof w.clientKey === 'number';
 }
 
 /** Folds a part into the window's open second. Throws RangeError on a part of another shape (a different version). */
@@ -96,6 +106,7 @@ export function mergePart(w: SecondWindow, p: WindowPart): void {
   w.browserFresh += n[15];
   w.browserIgnored += n[16];
   for (let i = 0; i < p.ages.length; i++) w.ages[i] += p.ages[i];
+  for (let i = 0; i < p.walkers.length && w.walkers.length < 256; i++) w.walkers.push(p.walkers[i]);
   for (let i = 0; i < p.classes.length; i++) w.classes[i] += p.classes[i];
   for (let i = 0; i < p.families.length; i++) w.families[i] += p.families[i];
   hists(w).forEach((h, i) => {

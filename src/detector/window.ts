@@ -11,6 +11,7 @@ import { clientKeyOf } from '../core/ip.js';
 import { SpaceSaving } from '../core/space-saving.js';
 import { FAMILIES } from './events.js';
 import type { SeenSources } from './seen-sources.js';
+import { IdWalks, type Walker } from './templates.js';
 
 /** The request fields the detector reads (RequestContext fits; tests build plain objects). */
 export interface Observed {
@@ -114,6 +115,10 @@ export class SecondWindow {
   epochS = 0;
   /** Requests by first-seen age of their client (AGE_BUCKETS). */
   readonly ages = new Float64Array(AGE_BUCKETS);
+  /** Identifier walks per client and path template (templates.ts): kept across seconds, drained into `walkers` at tick. */
+  readonly walks = new IdWalks();
+  /** Walks reported this second (this process's, and the ones in parts folded in). */
+  walkers: Walker[] = [];
   /** Cluster primary: the newest second (epoch s) of the workers' parts folded in, 0 when none (see window-part.ts). */
   partSecond = 0;
   /** xorshift32 state for sampling the baseline sketches. */
@@ -184,6 +189,7 @@ export class SecondWindow {
     // The tail of a user agent carries the versions; its length tells most of the rest apart.
     this.histUa[(ua === undefined ? 0 : mix32(fnv1a(ua, FNV_OFFSET ^ ua.length, ua.length > 48 ? ua.length - 48 : 0))) & (HIST - 1)]++;
 
+    this.walks.observe(c.clientKey, c.clientIp, c.path, this.epochS);
     const cs = c.clientState;
     if (cs === 0) this.cookied++;
     else if (cs === 1) {
@@ -224,6 +230,7 @@ export class SecondWindow {
     this.s2xx = this.s3xx = this.s4xx = this.s5xx = 0;
     this.originSum = this.originMax = this.slow = this.partSecond = 0;
     this.cookied = this.fresh = this.ignored = this.browserFresh = this.browserIgnored = 0;
+    this.walkers = [];
     this.ages.fill(0);
     this.classes.fill(0);
     this.families.fill(0);
