@@ -174,7 +174,7 @@ export function assess(s: SecondSample, w: SecondWindow, b: Baselines, history: 
   // following a donation appeal, a form's first rush — not a flood: it needs corroboration.
   const classOnly = fast < 1 && slow < 1 && keys.length === 1 && keys[0] === 'routeClassLift';
   const shifted = keys.length > 0 && !classOnly;
-  const slowConns = s.slowConnections >= cfg.slowConnections;
+  const slowConns = s.slowConnections >= cfg.slowConnections || s.h2Abuse >= cfg.h2Abuse;
   const volume = Math.max(fast, slow, cls);
   // A single source far above ban_min_rps is a flood even before the baseline is warm.
   const heavyAlone = heavyShare >= 0.5 && n >= cfg.minRps;
@@ -208,6 +208,7 @@ function classify(s: SecondSample, w: SecondWindow, b: Baselines, a: Assessment,
     add(vector, `${name} route: ${cnt} requests/s against a baseline of ${r2(b.classCount[idx].mean)}/s (${Math.round(fig.share * 100)}% of traffic)`, fig);
   }
   if (s.slowConnections >= cfg.slowConnections) add('slow_connections', `${s.slowConnections} connections/s closed by header/body deadlines`, { perSecond: s.slowConnections, sources: w.topSlow.size });
+  if (s.h2Abuse >= cfg.h2Abuse) add('h2_abuse', `${s.h2Abuse} HTTP/2 session(s)/s closed with GOAWAY for abuse (${w.h2Glitches} glitches: resets before a response, protocol errors, control-frame floods)`, { sessions: s.h2Abuse, glitches: w.h2Glitches, sources: w.topH2.size });
   if (a.volume.slow >= 1 && a.volume.fast < 1 && a.steady && heavyShare < 0.2) {
     const win = Math.round(cfg.slowWindow / 1000);
     add('low_and_slow', `sustained ${r2(a.volume.slow)}× the low-and-slow threshold over ${win}s from ${s.sources} sources at ${r2(n / Math.max(1, s.sources))} requests/s each`, { slowScore: a.volume.slow, baselineRps: r2(exp), sources: s.sources, perSourceRps: r2(n / Math.max(1, s.sources)), windowSeconds: win });

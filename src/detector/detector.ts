@@ -32,6 +32,8 @@ export interface Detector {
   observe(ctx: Observed): void;
   /** A connection was closed by a header/body deadline (slowloris, slow POST). */
   noteSlowConnection(ip: string): void;
+  /** An HTTP/2 session from `ip` was closed for abuse after `glitches` glitches (src/guard/h2-guard.ts). */
+  noteH2Abuse(ip: string, glitches: number): void;
   tick(nowMs: number): void;
   /** Folds another process's closed second (a cluster worker's part) into the open second: one detector for all workers. */
   absorb(part: WindowPart): void;
@@ -123,6 +125,7 @@ export function createDetector(cfg: DetectorConfig, deps: DetectorDeps = {}): De
       withQuery: w.withQuery,
       queryUniqueness: w.withQuery > 0 ? r3(Math.min(1, w.queries.count() / w.withQuery)) : 0,
       slowConnections: w.slow,
+      h2Abuse: w.h2,
       score: 0,
     };
   }
@@ -231,7 +234,8 @@ export function createDetector(cfg: DetectorConfig, deps: DetectorDeps = {}): De
   function mitigate(now: number, s: SecondSample, a: Assessment, inc: Incident): void {
     if (a.anomalous) {
       const slow = w.topSlow.top(cfg.maxBansPerSecond).map((h) => ({ key: h.key, label: h.label, count: h.count, share: 0, baselineShare: 0, lift: 0 }) as SignatureItem);
-      for (const act of inc.mitigator.step(now, a, s, base, slow, state)) apply(act, inc, now);
+      const h2 = w.topH2.top(cfg.maxBansPerSecond).map((h) => ({ key: h.key, label: h.label, count: h.count, share: 0, baselineShare: 0, lift: 0 }) as SignatureItem);
+      for (const act of inc.mitigator.step(now, a, s, base, slow, state, h2)) apply(act, inc, now);
     }
     const renewed = inc.mitigator.renew(now);
     if (renewed.length > 0 && enforcement() === 'enforce' && state !== null) for (const m of renewed) state.putMitigation(m);
@@ -241,6 +245,7 @@ export function createDetector(cfg: DetectorConfig, deps: DetectorDeps = {}): De
   return {
     observe: (ctx) => w.observe(ctx),
     noteSlowConnection: (ip) => w.noteSlow(ip),
+    noteH2Abuse: (ip, glitches) => w.noteH2(ip, glitches),
     absorb(part) {
       mergePart(w, part);
     },
@@ -271,6 +276,7 @@ export function createDetector(cfg: DetectorConfig, deps: DetectorDeps = {}): De
       if (++slowAge >= SLOW_RESET_S) {
         slowAge = 0;
         w.topSlow.clear();
+        w.topH2.clear();
       }
       w.clear();
       seen.tick(now);

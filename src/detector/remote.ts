@@ -48,6 +48,7 @@ export function createRemoteDetector(o: RemoteDetectorOptions): RemoteDetector {
   return {
     observe: (ctx) => w.observe(ctx),
     noteSlowConnection: (ip) => w.noteSlow(ip),
+    noteH2Abuse: (ip, glitches) => w.noteH2(ip, glitches),
     absorb() {
       throw new RangeError('a cluster worker\'s detector sends its seconds to the primary; it does not absorb parts');
     },
@@ -58,6 +59,7 @@ export function createRemoteDetector(o: RemoteDetectorOptions): RemoteDetector {
       if (part !== null) o.send(part);
       w.clear();
       w.topSlow.clear();
+      w.topH2.clear();
       seen.tick(now);
     },
     deliver(events, snapshot) {

@@ -21,7 +21,7 @@ export interface WindowPart {
    * same second as the global sums; 0 for parts between nodes.
    */
   second: number;
-  /** requests, forwarded, refused, newSources, withQuery, s2xx, s3xx, s4xx, s5xx, originSum, originMax, slow */
+  /** requests, forwarded, refused, newSources, withQuery, s2xx, s3xx, s4xx, s5xx, originSum, originMax, slow, h2, h2Glitches */
   n: Float64Array;
   classes: Float64Array;
   families: Float64Array;
@@ -30,24 +30,24 @@ export interface WindowPart {
   sources: Uint8Array;
   queries: Uint8Array;
   paths: Uint8Array;
-  /** topSources, topPrefixes, topFps, topPaths, topShapes, topSlow. */
+  /** topSources, topPrefixes, topFps, topPaths, topShapes, topSlow, topH2. */
   tops: TopPart[];
   /** The sampled baseline sketches (prefix, fp, path, shape); null when the second sampled nothing. */
   pend: { cells: Uint32Array; total: number }[] | null;
 }
 
-const tables = (w: SecondWindow): SpaceSaving[] => [w.topSources, w.topPrefixes, w.topFps, w.topPaths, w.topShapes, w.topSlow];
+const tables = (w: SecondWindow): SpaceSaving[] => [w.topSources, w.topPrefixes, w.topFps, w.topPaths, w.topShapes, w.topSlow, w.topH2];
 const hists = (w: SecondWindow): Uint32Array[] => [w.histPath, w.histQuery, w.histUa, w.histFp];
 
 /**
  * The window's second as a part; null when nothing was observed (no request,
- * no slow connection). `sketches: false` leaves out the baseline sketches
+ * no slow connection, no abusive HTTP/2 session). `sketches: false` leaves out the baseline sketches
  * (128 KiB of the ~150): parts sent between nodes, where each node learns its
  * key shares from its own traffic (~20 KiB a part).
  */
 export function exportPart(w: SecondWindow, withPend = true, second = 0): WindowPart | null {
-  if (w.requests === 0 && w.slow === 0) return null;
-  const n = Float64Array.of(w.requests, w.forwarded, w.refused, w.newSources, w.withQuery, w.s2xx, w.s3xx, w.s4xx, w.s5xx, w.originSum, w.originMax, w.slow);
+  if (w.requests === 0 && w.slow === 0 && w.h2 === 0) return null;
+  const n = Float64Array.of(w.requests, w.forwarded, w.refused, w.newSources, w.withQuery, w.s2xx, w.s3xx, w.s4xx, w.s5xx, w.originSum, w.originMax, w.slow, w.h2, w.h2Glitches);
   const hist = new Uint32Array(HIST * 4);
   hists(w).forEach((h, i) => hist.set(h, i * HIST));
   const tops = tables(w).map((t) => {
@@ -72,7 +72,7 @@ export function isWindowPart(x: unknown): x is WindowPart {
 
 /** Folds a part into the window's open second. Throws RangeError on a part of another shape (a different version). */
 export function mergePart(w: SecondWindow, p: WindowPart): void {
-  if (p.n.length !== 12 || p.hist.length !== HIST * 4 || p.classes.length !== w.classes.length || p.families.length !== w.families.length || p.tops.length !== 6) throw new RangeError('window part of another shape');
+  if (p.n.length !== 14 || p.hist.length !== HIST * 4 || p.classes.length !== w.classes.length || p.families.length !== w.families.length || p.tops.length !== 7) throw new RangeError('window part of another shape');
   const n = p.n;
   if (p.second > w.partSecond) w.partSecond = p.second;
   w.requests += n[0];
@@ -87,6 +87,8 @@ export function mergePart(w: SecondWindow, p: WindowPart): void {
   w.originSum += n[9];
   if (n[10] > w.originMax) w.originMax = n[10];
   w.slow += n[11];
+  w.h2 += n[12];
+  w.h2Glitches += n[13];
   for (let i = 0; i < p.classes.length; i++) w.classes[i] += p.classes[i];
   for (let i = 0; i < p.families.length; i++) w.families[i] += p.families[i];
   hists(w).forEach((h, i) => {

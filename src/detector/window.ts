@@ -86,6 +86,9 @@ export class SecondWindow {
   originSum = 0;
   originMax = 0;
   slow = 0;
+  /** HTTP/2 sessions closed for abuse, and their glitches (src/guard/h2-guard.ts). */
+  h2 = 0;
+  h2Glitches = 0;
   /** Cluster primary: the newest second (epoch s) of the workers' parts folded in, 0 when none (see window-part.ts). */
   partSecond = 0;
   /** xorshift32 state for sampling the baseline sketches. */
@@ -107,6 +110,8 @@ export class SecondWindow {
   readonly topShapes = new SpaceSaving(32);
   /** Sources of connections closed by deadlines (slowloris); cleared by the detector on its own cadence. */
   readonly topSlow = new SpaceSaving(64);
+  /** Sources of HTTP/2 sessions closed for abuse; cleared with topSlow. */
+  readonly topH2 = new SpaceSaving(64);
   /** This second's keys, folded into the learned baseline at tick when the second was calm. */
   /** This second's keys; the detector swaps it out at tick and folds it into the baseline one second later if both seconds were calm. */
   pend = new PendingKeys();
@@ -180,10 +185,17 @@ export class SecondWindow {
     this.topSlow.offer(clientKeyOf(ip), 1, ip);
   }
 
+  /** An HTTP/2 session from `ip` closed for abuse after `glitches` glitches. */
+  noteH2(ip: string, glitches: number): void {
+    this.h2++;
+    this.h2Glitches += glitches;
+    this.topH2.offer(clientKeyOf(ip), 1, ip);
+  }
+
   clear(): void {
     this.requests = this.forwarded = this.refused = this.newSources = this.withQuery = 0;
     this.s2xx = this.s3xx = this.s4xx = this.s5xx = 0;
-    this.originSum = this.originMax = this.slow = this.partSecond = 0;
+    this.originSum = this.originMax = this.slow = this.partSecond = this.h2 = this.h2Glitches = 0;
     this.classes.fill(0);
     this.families.fill(0);
     this.histPath.fill(0);
