@@ -36,6 +36,7 @@ import { createLimitPeers, type PeerSync } from './limits-peers.js';
 import { createEvidencePeers } from './evidence-peers.js';
 import { createNodeParts } from './node-parts.js';
 import { createNodeBus, nodePeers } from './node-bus.js';
+import { createEdge } from './edge.js';
 
 export interface AppOptions {
   log?: Logger;
@@ -137,6 +138,7 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
       { name: 'admission', counters: ['admitted', 'abandoned', 'staleInsteadOfShed', 'circuitRefused', 'circuitOpened', 'shed', 'expired'], read: () => graph.admission?.stats() ?? null },
       { name: 'policy', counters: ['refused', 'wouldRefuse', 'challenged', 'allowListed', 'evictions'], read: () => graph.policy.stats() },
       { name: 'guard', counters: ['refused', 'banned', 'closedOnBan'], read: () => guard.stats() },
+      { name: 'h2', counters: ['sessions', 'streams', 'prematureResets', 'protocolErrors', 'controlFrames', 'glitches', 'abusiveSessions', 'recycledSessions'], read: () => edge.h2?.stats() ?? null },
     ],
     reload: opts.reloader ?? (opts.configFile ? async () => (await reload(loadConfigFile(opts.configFile!)), { file: opts.configFile! }) : null),
     inFlight: () => inflight,
@@ -149,6 +151,8 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
   // Cluster: worker slot 1 alerts (as it records); every worker would send the same alert under the shared id.
   if (opts.worker?.recorder ?? true) ids.subscribe((e) => control.onDetectorEvent(e));
   if (evidence) ids.subscribe((e) => evidence.onEvent(e));
+  // HTTP/2 abuse counters (and the kernel ban set): src/app/edge.ts.
+  const edge = createEdge(initial, { now: clock.now, log, noteH2Abuse: detector ? detector.noteH2Abuse : null });
   const deps = { now: clock.now, log, observers, state, geo, originShares: opts.originShares };
   let graph: Graph = buildGraph(initial, deps);
   const guard = createConnectionGuard({
@@ -177,6 +181,7 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
       graph.pipeline.handle(req, res, head);
     },
     guard,
+    h2: edge.h2,
     onParseError: () => {},
   };
   let http: HttpServer | null = null;
@@ -208,7 +213,7 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
     if (detector) noteDeadlines(http, detector);
     await listen(http, c.listen).catch(unwind);
     if (c.tls.cert && c.tls.listen) {
-      tls = createTlsListener(hooks, c.limits, c.tls);
+      tls = createTlsListener(hooks, c.limits, c.tls, c.http2);
       if (detector) noteDeadlines(tls, detector);
       await listen(tls, c.tls.listen).catch(unwind);
     }
@@ -219,6 +224,7 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
       detector?.tick(now);
       ids.tick(now);
       deadlines.tick(now);
+      edge.tick(now);
       evidence?.tick(now); // after the detector: this second's events are in; one store transaction
       traffic.tick(now);
       for (let i = 0; i < peerSyncs.length; i++) peerSyncs[i].tick(now);
@@ -234,6 +240,7 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
     nodeParts?.close();
     bus?.close();
     unfollowBans();
+    await edge.close();
     await control.stop();
     const servers = [http, tls].filter((s): s is AnyServer => s !== null);
     const closed = Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
@@ -258,6 +265,7 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
     graph = fresh;
     guard.setMaxPerIp(next.limits.maxConnectionsPerIp);
     deadlines.setLimits(next.limits);
+    edge.reload(next);
     control.reconfigure(controlSettings(next));
     log.info({ origin: next.origin }, 'configuration reloaded');
     await old.close();

@@ -12,6 +12,7 @@ import { adminSchema } from './schema/admin.js';
 import { alertsSchema } from './schema/alerts.js';
 import { evidenceSchema } from './schema/evidence.js';
 import { geoSchema } from './schema/geo.js';
+import { firewallSchema, fingerprintsSchema, http2Schema } from './schema/edge.js';
 
 export const configSchema = z.strictObject({
   ...coreShape,
@@ -25,6 +26,9 @@ export const configSchema = z.strictObject({
   alerts: alertsSchema,
   evidence: evidenceSchema,
   geo: geoSchema,
+  http2: http2Schema,
+  fingerprints: fingerprintsSchema,
+  firewall: firewallSchema,
 });
 
 export type RawConfig = z.output<typeof configSchema>;

@@ -13,6 +13,8 @@ import { Server as TlsServer } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import type { Mode, Req, Res } from '../core/model.js';
 import type { ConnectionGuard } from '../guard/connections.js';
+import type { H2Guard } from '../guard/h2-guard.js';
+import type { Http2Config } from '../config/schema/edge.js';
 import { rawRefusal } from './refusals.js';
 import { V } from './verdicts.js';
 
@@ -34,6 +36,8 @@ export interface ListenerHooks {
   handle(req: Req, res: Res): void;
   upgrade(req: Req, res: Res, head: Buffer): void;
   guard: ConnectionGuard;
+  /** HTTP/2 session abuse counters (TLS listener with http2); null: not counted. */
+  h2?: H2Guard | null;
   /** Counts parse-level refusals (metrics); must not throw. */
   onParseError(rule: string): void;
 }
@@ -160,7 +164,25 @@ export interface TlsFiles {
   http2: boolean;
 }
 
-export function createTlsListener(hooks: ListenerHooks, limits: ListenerLimits, tls: TlsFiles): AnyServer {
+/**
+ * Node's own http2 limits, set on purpose (docs/edge.md): nghttp2 refuses
+ * streams over max_concurrent_streams, Node closes a session after
+ * max_session_invalid_frames invalid frames (its default, 1000, is lax) or
+ * max_session_rejected_streams refused streams, and refuses new streams of a
+ * session over max_session_memory (MB in Node's units).
+ */
+export function http2Options(h: Http2Config, maxHeaderBytes: number) {
+  return {
+    maxSessionMemory: Math.max(1, Math.round(h.maxSessionMemory / (1024 * 1024))),
+    maxHeaderListPairs: h.maxHeaderListPairs,
+    maxSessionInvalidFrames: h.maxSessionInvalidFrames,
+    maxSessionRejectedStreams: h.maxSessionRejectedStreams,
+    maxOutstandingPings: h.maxOutstandingPings,
+    settings: { maxConcurrentStreams: h.maxConcurrentStreams, maxHeaderListSize: maxHeaderBytes },
+  };
+}
+
+export function createTlsListener(hooks: ListenerHooks, limits: ListenerLimits, tls: TlsFiles, h2: Http2Config): AnyServer {
   const cert = readFileSync(tls.cert);
   const key = readFileSync(tls.key);
   if (!tls.http2) {
@@ -173,9 +195,10 @@ export function createTlsListener(hooks: ListenerHooks, limits: ListenerLimits, 
     key,
     allowHTTP1: true,
     handshakeTimeout: limits.headerTimeout,
-    maxSessionMemory: 10,
-    settings: { maxConcurrentStreams: 100, maxHeaderListSize: limits.maxHeaderBytes },
+    ...http2Options(h2, limits.maxHeaderBytes),
   });
+  const guard = hooks.h2 ?? null;
+  if (guard !== null) server.on('session', (session: ServerHttp2Session) => guard.watch(session));
   wire(server, hooks, limits, false);
   return server;
 }
