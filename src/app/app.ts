@@ -137,7 +137,8 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
       { name: 'cache', counters: ['hits', 'misses', 'staleServed', 'coalesced', 'bypassed', 'stored', 'uncacheable', 'passed', 'evictions'], read: () => graph.cache?.stats() ?? null },
       { name: 'admission', counters: ['admitted', 'abandoned', 'staleInsteadOfShed', 'circuitRefused', 'circuitOpened', 'shed', 'expired'], read: () => graph.admission?.stats() ?? null },
       { name: 'policy', counters: ['refused', 'wouldRefuse', 'challenged', 'allowListed', 'evictions'], read: () => graph.policy.stats() },
-      { name: 'guard', counters: ['refused', 'banned', 'closedOnBan'], read: () => guard.stats() },
+      { name: 'guard', counters: ['accepted', 'refused', 'banned', 'closedOnBan'], read: () => guard.stats() },
+      { name: 'firewall', counters: ['syncs', 'deltas', 'failures'], read: () => edge.firewall?.stats() ?? null },
       { name: 'h2', counters: ['sessions', 'streams', 'prematureResets', 'protocolErrors', 'controlFrames', 'glitches', 'abusiveSessions', 'recycledSessions'], read: () => edge.h2?.stats() ?? null },
     ],
     reload: opts.reloader ?? (opts.configFile ? async () => (await reload(loadConfigFile(opts.configFile!)), { file: opts.configFile! }) : null),
@@ -152,7 +153,7 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
   if (opts.worker?.recorder ?? true) ids.subscribe((e) => control.onDetectorEvent(e));
   if (evidence) ids.subscribe((e) => evidence.onEvent(e));
   // HTTP/2 abuse counters (and the kernel ban set): src/app/edge.ts.
-  const edge = createEdge(initial, { now: clock.now, log, noteH2Abuse: detector ? detector.noteH2Abuse : null });
+  const edge = createEdge(initial, { now: clock.now, log, noteH2Abuse: detector ? detector.noteH2Abuse : null, state, config: () => graph.config, firewallWriter: opts.worker?.recorder ?? true });
   const deps = { now: clock.now, log, observers, state, geo, originShares: opts.originShares };
   let graph: Graph = buildGraph(initial, deps);
   const guard = createConnectionGuard({
