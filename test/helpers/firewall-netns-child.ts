@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startEchoOrigin } from './echo-origin.js';
 import { startShield } from './shield.js';
+import { redisAvailable, startRedis } from './redis-server.js';
 
 const BIN = fileURLToPath(new URL('../../bin/rampart.js', import.meta.url));
 const TOKEN = 'firewall-netns-token-0123456789';
@@ -68,6 +69,7 @@ function startHelper() {
 }
 
 let admin = '';
+let stopped = false;
 execFileSync('ip', ['link', 'set', 'lo', 'up']);
 let helper = await startHelper();
 const origin = await startEchoOrigin();
@@ -132,11 +134,31 @@ try {
   out.flushed = !inSet('127.7.0.4');
   helper = await startHelper();
   out.restoredAfterMs = await until('the reconcile to restore the set', () => inSet('127.7.0.4'), 8000);
+
+  // 7. Two nodes on one Redis: a ban made on node A (no firewall) lands in node B's set.
+  await app.stop();
+  stopped = true;
+  if (redisAvailable()) {
+    const redis = await startRedis();
+    const state = { backend: 'redis', redis: { url: redis.url } };
+    const a = await startShield(origin.url, { admin: { listen: '127.0.0.1:0', token: TOKEN }, state });
+    const b = await startShield(origin.url, { admin: { listen: '127.0.0.1:0', token: TOKEN }, state, firewall: { backend: 'nftables', socket: sock, reconcile_interval: '2s' } });
+    try {
+      admin = a.control.url();
+      await cli('ban', 'add', '127.8.0.1', '--for', '1h', '--reason', 'made on node A');
+      out.otherNodeBanInSetAfterMs = await until('node A\'s ban in node B\'s set', () => inSet('127.8.0.1'), 8000);
+      out.otherNodeDropped = await probe(b.port, '127.8.0.1');
+    } finally {
+      await b.stop();
+      await a.stop();
+      await redis.stop();
+    }
+  } else out.otherNodeBanInSetAfterMs = 'redis-server missing';
   out.ok = true;
 } catch (e) {
   out.error = (e as Error).message;
 } finally {
-  await app.stop();
+  if (!stopped) await app.stop();
   await origin.close();
   helper.kill('SIGTERM');
   nft('delete', 'table', 'inet', 'rampart');
