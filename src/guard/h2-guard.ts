@@ -86,6 +86,8 @@ interface Rec {
 }
 
 type Watched = ServerHttp2Session & { [kRec]?: Rec };
+const kSession = Symbol('rampart.h2.session');
+type StreamOf = ServerHttp2Stream & { [kSession]?: Watched };
 
 /** nghttp2/Node errors that mean the peer broke the protocol (not a network failure). */
 const PROTOCOL_ERRORS = new Set(['ERR_HTTP2_ERROR', 'ERR_HTTP2_TOO_MANY_INVALID_FRAMES', 'ERR_HTTP2_SESSION_ERROR', 'ERR_HTTP2_STREAM_ERROR', 'ERR_HTTP2_INVALID_SETTING_VALUE', 'ERR_HTTP2_TOO_MANY_CUSTOM_SETTINGS']);
@@ -138,9 +140,13 @@ export function createH2Guard(o: H2GuardOptions): H2Guard {
     }
   }
 
-  /** 'aborted': the client reset the stream before its response ended (`this` is the stream). */
-  function onAborted(this: ServerHttp2Stream): void {
-    const s = this.session as Watched | undefined;
+  /**
+   * 'close' of a stream (`this`): premature when the client aborted it before any response header went
+   * out. Read at close: the 'aborted' event is not emitted for a session over a JS stream (src/proxy/transport.ts).
+   */
+  function onStreamClose(this: ServerHttp2Stream): void {
+    if (!this.aborted || this.headersSent) return;
+    const s = (this as StreamOf)[kSession]; // this.session is already gone at 'close'
     const r = s?.[kRec];
     if (s === undefined || r === undefined) return;
     r.premature++;
@@ -154,7 +160,8 @@ export function createH2Guard(o: H2GuardOptions): H2Guard {
     if (r === undefined) return;
     r.streams++;
     st.streams++;
-    stream.on('aborted', onAborted);
+    (stream as StreamOf)[kSession] = this;
+    stream.on('close', onStreamClose);
     if (limits.maxStreamsPerSession > 0 && r.streams === limits.maxStreamsPerSession && !r.closed) {
       st.recycledSessions++;
       this.close(); // graceful GOAWAY: the streams in flight finish, the client opens a new session
