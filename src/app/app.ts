@@ -214,7 +214,7 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
     if (detector) noteDeadlines(http, detector);
     await listen(http, c.listen).catch(unwind);
     if (c.tls.cert && c.tls.listen) {
-      tls = createTlsListener(hooks, c.limits, c.tls, c.http2);
+      tls = createTlsListener(hooks, c.limits, c.tls, c.http2, c.fingerprints);
       if (detector) noteDeadlines(tls, detector);
       await listen(tls, c.tls.listen).catch(unwind);
     }

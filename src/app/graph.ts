@@ -50,7 +50,7 @@ export interface GraphDeps {
 
 export function buildGraph(config: Config, deps: GraphDeps): Graph {
   const limits = config.limits;
-  const identity = compileIdentity({ trustedProxies: config.trustedProxies, geo: deps.geo ?? null });
+  const identity = compileIdentity({ trustedProxies: config.trustedProxies, geo: deps.geo ?? null, checkClaims: config.fingerprints.checkBrowserClaims });
   const bodyWatch = new BodyWatch();
   const origin = new URL(config.origin);
   const forwarder = createForwarder({

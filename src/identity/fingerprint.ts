@@ -45,7 +45,8 @@ function shape(v: string | string[] | undefined): string {
   return `${items}.${q}`;
 }
 
-export function fingerprintOf(req: Req): number {
+/** `family`: the user-agent family after the browser check (a `spoofed` claim gets a fingerprint of its own). */
+export function fingerprintOf(req: Req, family?: string): number {
   let h = FNV_OFFSET;
   const raw = req.rawHeaders;
   for (let i = 0; i < raw.length; i += 2) {
@@ -54,7 +55,7 @@ export function fingerprintOf(req: Req): number {
     h = fnv(h, name);
   }
   const hd = req.headers;
-  h = fnv(h, uaFamily(hd['user-agent']));
+  h = fnv(h, family ?? uaFamily(hd['user-agent']));
   h = fnv(h, shape(hd.accept));
   h = fnv(h, shape(hd['accept-language']));
   h = fnv(h, shape(hd['accept-encoding']));

@@ -16,6 +16,7 @@ import type { ConnectionGuard } from '../guard/connections.js';
 import type { H2Guard } from '../guard/h2-guard.js';
 import type { Http2Config } from '../config/schema/edge.js';
 import { rawRefusal } from './refusals.js';
+import { readClientHellos, readH2Fingerprints, type FingerprintSwitches } from './transport.js';
 import { V } from './verdicts.js';
 
 export interface ListenerLimits {
@@ -99,14 +100,17 @@ function track(set: Set<Duplex>, socket: Duplex): void {
   socket.once('close', () => set.delete(socket));
 }
 
-function wire(server: AnyServer, hooks: ListenerHooks, limits: ListenerLimits, plain: boolean): void {
+/** Wires the hooks; returns the accept-time admission (the caller runs it itself when `ownAccept`: TLS reading ClientHellos). */
+function wire(server: AnyServer, hooks: ListenerHooks, limits: ListenerLimits, plain: boolean, ownAccept = false): (socket: Socket) => boolean {
   const extra = trackForShutdown(server, plain);
   // The guard sees the raw TCP socket: under TLS (https/1.1 too) refusal bytes would be plaintext garbage.
   const writable = plain && !(server instanceof TlsServer);
-  server.on('connection', (socket: Socket) => {
-    hooks.guard.admit(socket, writable);
+  const admit = (socket: Socket): boolean => {
+    const ok = hooks.guard.admit(socket, writable);
     if (!plain) track(extra, socket);
-  });
+    return ok;
+  };
+  if (!ownAccept) server.on('connection', admit);
   server.on('request', hooks.handle as never);
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     track(extra, socket);
@@ -125,6 +129,7 @@ function wire(server: AnyServer, hooks: ListenerHooks, limits: ListenerLimits, p
   });
   if (plain) server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => onClientError(hooks, err, socket));
   applyLimits(server, limits);
+  return admit;
 }
 
 /**
@@ -182,12 +187,13 @@ export function http2Options(h: Http2Config, maxHeaderBytes: number) {
   };
 }
 
-export function createTlsListener(hooks: ListenerHooks, limits: ListenerLimits, tls: TlsFiles, h2: Http2Config): AnyServer {
+export function createTlsListener(hooks: ListenerHooks, limits: ListenerLimits, tls: TlsFiles, h2: Http2Config, fp: FingerprintSwitches = { tls: false, http2: false }): AnyServer {
   const cert = readFileSync(tls.cert);
   const key = readFileSync(tls.key);
   if (!tls.http2) {
     const server = createHttpsServer({ cert, key, maxHeaderSize: limits.maxHeaderBytes, handshakeTimeout: limits.headerTimeout, requireHostHeader: false, noDelay: true, connectionsCheckingInterval: 1000 });
-    wire(server, hooks, limits, true);
+    // The guard at accept, then the ClientHello (JA4), then Node's TLS handshake.
+    readClientHellos(server, wire(server, hooks, limits, true, true), limits.headerTimeout, fp);
     return server;
   }
   const server = createSecureServer({
@@ -199,7 +205,8 @@ export function createTlsListener(hooks: ListenerHooks, limits: ListenerLimits, 
   });
   const guard = hooks.h2 ?? null;
   if (guard !== null) server.on('session', (session: ServerHttp2Session) => guard.watch(session));
-  wire(server, hooks, limits, false);
+  readClientHellos(server, wire(server, hooks, limits, false, true), limits.headerTimeout, fp);
+  if (fp.http2) readH2Fingerprints(server);
   return server;
 }
 
