@@ -82,7 +82,7 @@ export function createDetector(cfg: DetectorConfig, deps: DetectorDeps = {}): De
   let seq = 0;
   let slowAge = 0;
   const lagged: { sample: SecondSample | null; keys: PendingKeys; calm: boolean } = { sample: null, keys: new PendingKeys(), calm: false };
-  let last: { at: number; score: number; top: ReturnType<typeof signatureOf> } = { at: 0, score: 0, top: { sources: [], prefixes: [], fingerprints: [], paths: [], queryShapes: [], routeClasses: [] } };
+  let last: { at: number; score: number; top: ReturnType<typeof signatureOf> } = { at: 0, score: 0, top: { sources: [], prefixes: [], fingerprints: [], paths: [], queryShapes: [], clients: [], routeClasses: [] } };
 
   const enforcement = (): Enforcement => (cfg.enforcement === 'observe' || (state !== null && state.enforcement() === 'observe') ? 'observe' : 'enforce');
 

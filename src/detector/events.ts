@@ -84,6 +84,8 @@ export interface Signature {
   fingerprints: SignatureItem[];
   paths: SignatureItem[];
   queryShapes: SignatureItem[];
+  /** Connections' TLS/HTTP2 fingerprints (JA4 and the HTTP/2 fingerprint) over-represented this second; no baseline. */
+  clients?: SignatureItem[];
   routeClasses: ClassShare[];
 }
 

@@ -30,13 +30,13 @@ export interface WindowPart {
   sources: Uint8Array;
   queries: Uint8Array;
   paths: Uint8Array;
-  /** topSources, topPrefixes, topFps, topPaths, topShapes, topSlow, topH2. */
+  /** topSources, topPrefixes, topFps, topPaths, topShapes, topSlow, topH2, topClients. */
   tops: TopPart[];
   /** The sampled baseline sketches (prefix, fp, path, shape); null when the second sampled nothing. */
   pend: { cells: Uint32Array; total: number }[] | null;
 }
 
-const tables = (w: SecondWindow): SpaceSaving[] => [w.topSources, w.topPrefixes, w.topFps, w.topPaths, w.topShapes, w.topSlow, w.topH2];
+const tables = (w: SecondWindow): SpaceSaving[] => [w.topSources, w.topPrefixes, w.topFps, w.topPaths, w.topShapes, w.topSlow, w.topH2, w.topClients];
 const hists = (w: SecondWindow): Uint32Array[] => [w.histPath, w.histQuery, w.histUa, w.histFp];
 
 /**
@@ -72,7 +72,7 @@ export function isWindowPart(x: unknown): x is WindowPart {
 
 /** Folds a part into the window's open second. Throws RangeError on a part of another shape (a different version). */
 export function mergePart(w: SecondWindow, p: WindowPart): void {
-  if (p.n.length !== 14 || p.hist.length !== HIST * 4 || p.classes.length !== w.classes.length || p.families.length !== w.families.length || p.tops.length !== 7) throw new RangeError('window part of another shape');
+  if (p.n.length !== 14 || p.hist.length !== HIST * 4 || p.classes.length !== w.classes.length || p.families.length !== w.families.length || p.tops.length !== 8) throw new RangeError('window part of another shape');
   const n = p.n;
   if (p.second > w.partSecond) w.partSecond = p.second;
   w.requests += n[0];

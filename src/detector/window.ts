@@ -26,7 +26,15 @@ export interface Observed {
   verified: boolean;
   verdict: { readonly rule: string; readonly action: string };
   req: { headers: { 'user-agent'?: string | undefined } };
+  /** User-agent family after the browser check; `spoofed` when the TLS/HTTP2 stack contradicts a browser claim. */
+  agent?: string;
+  /** The connection's TLS/HTTP2 fingerprint key (0: none) and its label. */
+  clientFp?: number;
+  transport?: { readonly label: string } | null;
 }
+
+/** The example label of a fingerprint whose requests claim a browser their TLS/HTTP2 stack contradicts (assess.ts reads it as family `spoofed`). */
+export const SPOOFED_LABEL = '[spoofed] browser user agent over a non-browser TLS/HTTP2 stack';
 
 export const HIST = 256;
 /** Width of the per-key baseline sketches (window's pending copies and the learned ones). */
@@ -110,6 +118,8 @@ export class SecondWindow {
   readonly topShapes = new SpaceSaving(32);
   /** Sources of connections closed by deadlines (slowloris); cleared by the detector on its own cadence. */
   readonly topSlow = new SpaceSaving(64);
+  /** TLS/HTTP2 fingerprints of the connections (JA4 + HTTP/2), for the signature. */
+  readonly topClients = new SpaceSaving(32);
   /** Sources of HTTP/2 sessions closed for abuse; cleared with topSlow. */
   readonly topH2 = new SpaceSaving(64);
   /** This second's keys, folded into the learned baseline at tick when the second was calm. */
@@ -129,7 +139,9 @@ export class SecondWindow {
     this.topSources.offer(key, 1, c.clientIp);
     this.topPrefixes.offer(c.prefixKey, 1, c.clientIp);
     const ua = c.req.headers['user-agent'];
-    this.topFps.offer(c.fingerprint, 1, ua ?? ''); // an example user agent per tracked fingerprint, classified at tick
+    this.topFps.offer(c.fingerprint, 1, c.agent === 'spoofed' ? SPOOFED_LABEL : (ua ?? '')); // an example user agent per tracked fingerprint, classified at tick
+    const cf = c.clientFp ?? 0;
+    if (cf !== 0) this.topClients.offer(cf, 1, c.transport?.label ?? '');
     // Baseline key shares only need proportions: one request in four (random, weight 4) is enough.
     let x = this.rnd;
     x ^= x << 13;
@@ -210,6 +222,7 @@ export class SecondWindow {
     this.topFps.clear();
     this.topPaths.clear();
     this.topShapes.clear();
+    this.topClients.clear();
     this.pend.clear();
   }
 }
