@@ -17,7 +17,8 @@ export interface LegitResult {
   statuses: Record<string, number>;
 }
 
-export async function runLegitH2(port: number, addresses: readonly string[], until: number, path = '/'): Promise<LegitResult> {
+/** `countFrom`: only requests started at or after this time (ms since the epoch) are counted (a drill's warm-up is not). */
+export async function runLegitH2(port: number, addresses: readonly string[], until: number, path = '/', thinkMs = 20, countFrom = 0): Promise<LegitResult> {
   const r: LegitResult = { sent: 0, ok: 0, failed: 0, latencies: [], statuses: {} };
   const one = async (ip: string) => {
     let session: ClientHttp2Session | null = null;
@@ -27,7 +28,8 @@ export async function runLegitH2(port: number, addresses: readonly string[], unt
         session.on('error', () => {});
       }
       const t0 = Date.now();
-      r.sent++;
+      const counted = t0 >= countFrom;
+      if (counted) r.sent++;
       const status = await new Promise<number>((resolve) => {
         const req = session!.request({ ':path': path });
         let st = 0;
@@ -44,14 +46,16 @@ export async function runLegitH2(port: number, addresses: readonly string[], unt
         req.resume();
         req.end();
       });
-      if (status === 200) {
+      if (!counted) {
+        // warm-up
+      } else if (status === 200) {
         r.ok++;
         r.latencies.push(Date.now() - t0);
       } else {
         r.failed++;
         r.statuses[status] = (r.statuses[status] ?? 0) + 1;
       }
-      await new Promise((res) => setTimeout(res, 20));
+      await new Promise((res) => setTimeout(res, thinkMs));
     }
     session?.close();
   };
