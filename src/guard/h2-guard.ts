@@ -207,9 +207,9 @@ export function createH2Guard(o: H2GuardOptions): H2Guard {
         const r = s[kRec]!;
         r.control = 0;
         if (r.closed || s.destroyed || limits.stallSeconds <= 0) continue;
-        const state = s.state;
-        // Responses queued while the client keeps the connection window at zero (HTTP/2 slow read).
-        if (state.remoteWindowSize === 0 && (state.outboundQueueSize ?? 0) > 0) {
+        // The client keeps the connection window at zero (it stopped reading our DATA: HTTP/2 slow read).
+        // A reading client reopens it as it consumes; pings keep Node's idle timeout from seeing the stall.
+        if (s.state.remoteWindowSize === 0) {
           if (++r.stalled >= limits.stallSeconds) glitch(s, r, 1, 'zero-window');
         } else r.stalled = 0;
       }
