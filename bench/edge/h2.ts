@@ -96,7 +96,7 @@ interface Shield {
 }
 
 /** `cost`: the CPU phases (h2load must not be banned as a flood); `guard`: the HTTP/2 caps on or off. */
-async function startShield(originPort: number, guard: boolean, cost = true): Promise<Shield> {
+async function startShield(originPort: number, guard: boolean, cost = true, h2fp: 'settings' | 'frames' = 'settings'): Promise<Shield> {
   const [tlsPort, adminPort, httpPort] = [await freePort(), await freePort(), await freePort()];
   const dir = join(tmp, `shield-${tlsPort}`);
   mkdirSync(dir);
@@ -110,7 +110,8 @@ async function startShield(originPort: number, guard: boolean, cost = true): Pro
       // requests/s is neither limited nor banned as a flood (ban/auto-h2 does not use ban_min_rps).
       'origin_protection: { cache: { enabled: false } }\n' +
       (cost ? `policy: { rate_limits: { enabled: false } }\ndetector: { ban_min_rps: 1000000000${guard ? '' : ', enforcement: observe'} }\n` : `detector: { warmup: ${WARMUP_S}s }\n`) +
-      off,
+      off +
+      `fingerprints: { http2: ${h2fp} }\n`,
   );
   const c = await start(process.execPath, [join(ROOT, 'bin/rampart.js'), 'start', '-c', join(dir, 'rampart.yaml')], /shielding/);
   return { pid: c.pid!, tlsPort, admin: `http://127.0.0.1:${adminPort}`, stop: () => c.kill('SIGTERM') };
@@ -169,6 +170,12 @@ async function costs(originPort: number, out: string[]): Promise<void> {
   const load = h2load(guarded.tlsPort);
   const legitUs = ((cpuMs(guarded.pid) - c0) * 1000) / REQUESTS;
   log(`h2load: ${load.rps} req/s, ${load.ok} 2xx, ${legitUs.toFixed(1)} µs CPU per request`);
+  const plain = await startShield(originPort, true, true, 'frames');
+  const p0 = cpuMs(plain.pid);
+  const plainLoad = h2load(plain.tlsPort);
+  const plainUs = ((cpuMs(plain.pid) - p0) * 1000) / REQUESTS;
+  plain.stop();
+  log(`h2load with fingerprints.http2 frames: ${plainLoad.rps} req/s, ${plainUs.toFixed(1)} µs CPU per request`);
   const withGuard = await attackCost(guarded, 'guard on (defaults: GOAWAY at 100 glitches, ban/auto-h2)');
   log(JSON.stringify(withGuard));
   guarded.stop();
@@ -178,7 +185,8 @@ async function costs(originPort: number, out: string[]): Promise<void> {
   bare.stop();
 
   out.push('## Shield CPU per stream', '', 'Streams sent: what the client wrote. Processed: streams that reached a session (rampart_h2_streams_total). Sessions: TLS handshakes the attacker completed; refused: its connections closed at accept once banned.', '', '| load | streams sent | processed | sessions | GOAWAYs | refused connections | shield CPU | µs per stream sent |', '|---|---|---|---|---|---|---|---|');
-  out.push(`| h2load legit (${load.rps} req/s, ${load.ok} 2xx) | ${REQUESTS} | ${REQUESTS} | 10 | 0 | 0 | ${Math.round((legitUs * REQUESTS) / 1000)} ms | ${legitUs.toFixed(1)} |`);
+  out.push(`| h2load legit, defaults (fingerprints.http2: settings; ${load.rps} req/s, ${load.ok} 2xx) | ${REQUESTS} | ${REQUESTS} | 10 | 0 | 0 | ${Math.round((legitUs * REQUESTS) / 1000)} ms | ${legitUs.toFixed(1)} |`);
+  out.push(`| h2load legit, fingerprints.http2: frames (${plainLoad.rps} req/s, ${plainLoad.ok} 2xx) | ${REQUESTS} | ${REQUESTS} | 10 | 0 | 0 | ${Math.round((plainUs * REQUESTS) / 1000)} ms | ${plainUs.toFixed(1)} |`);
   for (const r of [withGuard, withoutGuard]) out.push(`| rapid reset, ${r.config} | ${r.streamsSent} | ${r.streamsProcessed} | ${r.sessions} | ${r.goaways} | ${r.refusedConnections} | ${r.shieldCpuMs} ms | ${r.usPerStreamSent} |`);
   out.push('', `Per abusive stream sent, the guarded shield spends ${((withGuard.usPerStreamSent as number) / legitUs).toFixed(3)}× the CPU of a legit h2load request; unguarded, ${((withoutGuard.usPerStreamSent as number) / legitUs).toFixed(3)}×.`, '');
 

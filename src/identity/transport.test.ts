@@ -83,12 +83,16 @@ test('pseudo-header order: indexed, literal with indexed name, a dynamic table s
   assert.equal(pseudoOrder(Buffer.from([0x90 /* static 16: accept-encoding */, 0x82])), '');
 });
 
-const t = (o: Partial<Transport>): Transport => ({ ja4: 't13d1517h2_x_y', grease: true, alpn: 'h2', h2: '', key: 1, family: '', label: '', ...o });
+const t = (o: Partial<Transport>): Transport => ({ ja4: 't13d1517h2_x_y', grease: true, alpn: 'h2', h2: '', key: 1, family: '', label: '', h2Pending: false, ...o });
 
 test('stack families: Chromium, Firefox, Safari, tools; HTTP/1.1 judged on TLS alone', () => {
   const rows: [Partial<Transport>, string][] = [
     [{ h2: 'S|W|0|m,a,s,p' }, 'chromium'],
-    [{ h2: '' }, 'chromium'],
+    [{ h2: '' }, 'chromium-or-safari'], // HTTP/1.1: GREASE, no pseudo-header order
+    [{ grease: false, h2: '' }, 'firefox'],
+    [{ ja4: '', grease: false, alpn: '', h2: '1:65536|15663105|-|m,a,s,p' }, 'chromium'], // TLS not read: HTTP/2 alone
+    [{ ja4: '', grease: false, alpn: '', h2: '3:100|00|-|m,p,s,a' }, 'other'],
+    [{ ja4: '', h2: '' }, 'other'],
     [{ grease: false, h2: 'S|W|0|m,p,a,s' }, 'firefox'],
     [{ h2: 'S|W|0|m,s,p,a' }, 'safari'],
     [{ h2: 'S|W|0|m,s,a,p' }, 'safari'],
@@ -110,4 +114,8 @@ test('browser claims: believed on their own stack, spoofed on another; tools and
   assert.equal(checkedFamily('curl', curl), 'curl');
   assert.equal(checkedFamily('chrome', null), 'chrome', 'no TLS: nothing to check against');
   assert.equal(checkedFamily('none', curl), 'none');
+  const h1 = t({ family: 'chromium-or-safari' });
+  assert.equal(checkedFamily('safari', h1), 'safari', 'over HTTP/1.1 Chromium and Safari cannot be told apart');
+  assert.equal(checkedFamily('chrome', h1), 'chrome');
+  assert.equal(checkedFamily('firefox', h1), 'spoofed');
 });

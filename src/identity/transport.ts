@@ -19,10 +19,12 @@ export interface Transport {
   h2: string;
   /** 32-bit key of ja4 and h2 (limit and signature key); 0 when none. */
   key: number;
-  /** The browser stack it looks like: 'chromium', 'firefox', 'safari', or 'other'. */
+  /** The browser stack it looks like: 'chromium', 'firefox', 'safari', 'chromium-or-safari' (HTTP/1.1), or 'other'. */
   family: string;
   /** "ja4 h2", for signatures and evidence (built once per connection). */
   label: string;
+  /** The HTTP/2 fingerprint is still to be taken from the session at its first request (fingerprints.http2: settings). */
+  h2Pending: boolean;
 }
 
 const pseudoOf = (h2: string): string => {
@@ -30,21 +32,27 @@ const pseudoOf = (h2: string): string => {
   return i < 0 ? '' : h2.slice(i + 1);
 };
 
-/** The browser stack a connection's fingerprints look like. */
-export function transportFamily(t: Transport): string {
-  if (t.ja4 === '' && t.h2 === '') return 'other';
+/**
+ * The browser stack a connection's fingerprints look like: 'chromium', 'safari', 'firefox',
+ * 'chromium-or-safari' (GREASE over HTTP/1.1: no pseudo-header order to tell them apart), or 'other'.
+ * Each side is judged only when it was read (TLS off: the HTTP/2 side alone).
+ */
+export function transportFamily(t: Pick<Transport, 'ja4' | 'grease' | 'alpn' | 'h2'>): string {
+  const tlsKnown = t.ja4 !== '';
+  const h2Known = t.h2 !== '';
+  if (!tlsKnown && !h2Known) return 'other';
+  if (tlsKnown && t.alpn !== 'h2') return 'other'; // every browser offers h2 first
   const pseudo = pseudoOf(t.h2);
-  // An HTTP/1.1 connection (no h2 fingerprint) is judged on TLS alone; a browser still offered h2 first.
-  const h2ok = (orders: readonly string[]) => t.h2 === '' || orders.includes(pseudo);
-  if (t.ja4 !== '' && t.alpn !== 'h2') return 'other';
-  if (t.grease && h2ok(['m,a,s,p'])) return 'chromium';
-  if (t.grease && h2ok(['m,s,p,a', 'm,s,a,p'])) return 'safari';
-  if (!t.grease && t.ja4 !== '' && h2ok(['m,p,a,s'])) return 'firefox';
+  const fits = (grease: boolean, orders: readonly string[]) => (!tlsKnown || t.grease === grease) && (!h2Known || orders.includes(pseudo));
+  if (!h2Known && t.grease) return 'chromium-or-safari';
+  if (fits(true, ['m,a,s,p'])) return 'chromium';
+  if (fits(true, ['m,s,p,a', 'm,s,a,p'])) return 'safari';
+  if (fits(false, ['m,p,a,s'])) return 'firefox';
   return 'other';
 }
 
-/** The stack each browser family of the User-Agent must sit on. */
-const STACK: Record<string, string> = { chrome: 'chromium', edge: 'chromium', firefox: 'firefox', safari: 'safari' };
+/** The stacks each browser family of the User-Agent may sit on. */
+const STACKS: Record<string, readonly string[]> = { chrome: ['chromium', 'chromium-or-safari'], edge: ['chromium', 'chromium-or-safari'], firefox: ['firefox'], safari: ['safari', 'chromium-or-safari'] };
 
 /**
  * The user-agent family a request is treated as: the claimed one, or
@@ -52,7 +60,7 @@ const STACK: Record<string, string> = { chrome: 'chromium', edge: 'chromium', fi
  * contradict. No transport (plain HTTP, fingerprints off): the claim stands.
  */
 export function checkedFamily(claimed: string, t: Pick<Transport, 'ja4' | 'h2' | 'family'> | null): string {
-  const want = STACK[claimed];
-  if (want === undefined || t === null || (t.ja4 === '' && t.h2 === '')) return claimed;
-  return t.family === want ? claimed : 'spoofed';
+  const ok = STACKS[claimed];
+  if (ok === undefined || t === null || (t.ja4 === '' && t.h2 === '')) return claimed;
+  return ok.includes(t.family) ? claimed : 'spoofed';
 }

@@ -187,7 +187,7 @@ export function http2Options(h: Http2Config, maxHeaderBytes: number) {
   };
 }
 
-export function createTlsListener(hooks: ListenerHooks, limits: ListenerLimits, tls: TlsFiles, h2: Http2Config, fp: FingerprintSwitches = { tls: false, http2: false }): AnyServer {
+export function createTlsListener(hooks: ListenerHooks, limits: ListenerLimits, tls: TlsFiles, h2: Http2Config, fp: FingerprintSwitches = { tls: false, http2: 'off' }): AnyServer {
   const cert = readFileSync(tls.cert);
   const key = readFileSync(tls.key);
   if (!tls.http2) {
@@ -206,7 +206,7 @@ export function createTlsListener(hooks: ListenerHooks, limits: ListenerLimits, 
   const guard = hooks.h2 ?? null;
   if (guard !== null) server.on('session', (session: ServerHttp2Session) => guard.watch(session));
   readClientHellos(server, wire(server, hooks, limits, false, true), limits.headerTimeout, fp);
-  if (fp.http2) readH2Fingerprints(server);
+  if (fp.http2 === 'frames') readH2Fingerprints(server);
   return server;
 }
 

@@ -14,7 +14,7 @@ import { isThenable, RequestContext, type Observer, type Req, type Res, type Sta
 import { sendRefusal } from './refusals.js';
 import { splitTarget } from './hygiene.js';
 import { V } from './verdicts.js';
-import { transportOf } from './transport.js';
+import { requestTransport } from './transport.js';
 
 /** The stage slots in lifecycle order; null slots are skipped. */
 export interface StageSlots {
@@ -122,9 +122,8 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
       ctx.host = (req.headers.host ?? (req.headers[':authority'] as string | undefined) ?? '').trim();
       ctx.peerIp = peerOf(req);
       ctx.clientIp = ctx.peerIp;
-      const sock = req.socket;
-      ctx.proto = (sock as { encrypted?: boolean }).encrypted ? 'https' : 'http';
-      ctx.transport = transportOf(sock); // passive TLS/HTTP2 fingerprints of the connection (src/proxy/transport.ts)
+      ctx.proto = (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http';
+      ctx.transport = requestTransport(req); // passive TLS/HTTP2 fingerprints of the connection (src/proxy/transport.ts)
       (res as ResWithCtx)[kCtx] = ctx;
       res.once('close', onClose);
       run(ctx, 0);

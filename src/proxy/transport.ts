@@ -27,6 +27,59 @@ export function transportOf(socket: unknown): Transport | null {
   return s[kTransport] ?? s.stream?.[kTransport] ?? null;
 }
 
+/** RFC 9113 defaults: a SETTINGS value equal to its default says nothing (Node merges the unsent ones in). */
+const SETTINGS: readonly [number, string, number][] = [
+  [1, 'headerTableSize', 4096],
+  [2, 'enablePush', 1],
+  [3, 'maxConcurrentStreams', 0xffffffff],
+  [4, 'initialWindowSize', 65535],
+  [5, 'maxFrameSize', 16384],
+  [6, 'maxHeaderListSize', 0xffffffff],
+  [8, 'enableConnectProtocol', 0],
+];
+const LETTER: Record<string, string> = { ':method': 'm', ':authority': 'a', ':scheme': 's', ':path': 'p' };
+
+interface H2Req {
+  rawHeaders: string[];
+  stream?: { session?: { remoteSettings?: Record<string, number | boolean>; state?: { remoteWindowSize?: number } } };
+}
+
+/**
+ * fingerprints.http2 `settings`: the HTTP/2 fingerprint from what Node exposes, taken at the session's
+ * first request — SETTINGS values that differ from the defaults in id order (the order sent and values
+ * sent equal to a default are not visible), the connection WINDOW_UPDATE (the window before any DATA of
+ * ours, less 65535), `-` for PRIORITY (not visible), the pseudo-header order of the request.
+ */
+export function settingsFingerprint(t: Transport, req: H2Req): void {
+  const session = req.stream?.session;
+  const rs = session?.remoteSettings;
+  if (rs === undefined) return;
+  const parts: string[] = [];
+  for (const [id, name, def] of SETTINGS) {
+    const v = Number(rs[name]);
+    if (Number.isFinite(v) && v !== def) parts.push(`${id}:${v}`);
+  }
+  const win = (session?.state?.remoteWindowSize ?? 65535) - 65535;
+  const raw = req.rawHeaders;
+  const order: string[] = [];
+  for (let i = 0; i < raw.length && i < 16; i += 2) {
+    const l = LETTER[raw[i]];
+    if (l !== undefined) order.push(l);
+  }
+  t.h2 = `${parts.join(';')}|${win > 0 ? win : '00'}|-|${order.join(',')}`;
+  finishTransport(t);
+}
+
+/** The connection's record for a request, its HTTP/2 fingerprint taken at the session's first request when pending. */
+export function requestTransport(req: { socket: unknown; httpVersionMajor: number }): Transport | null {
+  const t = transportOf(req.socket);
+  if (t !== null && t.h2Pending && req.httpVersionMajor === 2) {
+    t.h2Pending = false;
+    settingsFingerprint(t, req as unknown as H2Req);
+  }
+  return t;
+}
+
 function fnv32(s: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
@@ -41,7 +94,8 @@ export function finishTransport(t: Transport): void {
 
 export interface FingerprintSwitches {
   tls: boolean;
-  http2: boolean;
+  /** 'settings': from the session's remote settings at its first request; 'frames': the first frames, read through H2Tee. */
+  http2: 'settings' | 'frames' | 'off';
 }
 
 /**
@@ -58,14 +112,18 @@ export function readClientHellos(server: TlsServer, admit: (socket: Socket) => b
     raw.setTimeout(0);
     if (!raw.destroyed) tlsListener.call(server, raw);
   };
+  const settings = on.http2 === 'settings';
   server.on('connection', (raw: Socket & Carrier) => {
     if (!admit(raw)) return;
-    if (!on.tls) return void tlsListener.call(server, raw);
+    if (!on.tls) {
+      if (settings) raw[kTransport] = { ja4: '', grease: false, alpn: '', h2: '', key: 0, family: 'other', label: '', h2Pending: true };
+      return void tlsListener.call(server, raw);
+    }
     raw.setTimeout(helloTimeoutMs, () => raw.destroy());
     readTlsClientHello(raw).then(
       (hello) => {
         const f = tlsFingerprintOf(hello);
-        const t: Transport = { ja4: f.ja4, grease: f.grease, alpn: f.alpn, h2: '', key: 0, family: '', label: '' };
+        const t: Transport = { ja4: f.ja4, grease: f.grease, alpn: f.alpn, h2: '', key: 0, family: '', label: '', h2Pending: settings };
         finishTransport(t);
         raw[kTransport] = t;
         proceed(raw);
@@ -106,7 +164,7 @@ export function readH2Fingerprints(server: TlsServer): void {
     // Node sets no-delay on a session's native socket; over a JS stream it cannot: without it, Nagle and
     // delayed ACKs add ~40 ms to each response.
     tls.setNoDelay(true);
-    const t = tls[kTransport] ?? { ja4: '', grease: false, alpn: 'h2', h2: '', key: 0, family: '', label: '' };
+    const t = tls[kTransport] ?? { ja4: '', grease: false, alpn: 'h2', h2: '', key: 0, family: '', label: '', h2Pending: false };
     tls[kTransport] = t;
     h2Listener.call(server, new H2Tee(tls, t));
   });

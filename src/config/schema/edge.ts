@@ -44,8 +44,13 @@ export const fingerprintsSchema = z
   .strictObject({
     /** Read each TLS ClientHello before the handshake and compute its JA4. */
     tls: z.boolean().default(true),
-    /** Read each HTTP/2 session's first frames (SETTINGS, WINDOW_UPDATE, PRIORITY) and pseudo-header order. */
-    http2: z.boolean().default(true),
+    /**
+     * The HTTP/2 fingerprint: `settings` (from what Node exposes — SETTINGS values that differ from the
+     * protocol's defaults, in id order, the connection WINDOW_UPDATE, the pseudo-header order — at no cost
+     * per request), `frames` (the exact first frames, PRIORITY and SETTINGS order included, read through a
+     * JS stream between TLS and the session: ~1.5× the CPU per request, bench/edge), or `off`.
+     */
+    http2: z.enum(['settings', 'frames', 'off'], { message: 'http2 is settings, frames or off (hint: settings costs nothing per request; frames reads the exact first frames at a CPU cost)' }).default('settings'),
     /** A User-Agent naming a browser over a TLS/HTTP2 stack that is not that browser's counts as a tool (`spoofed`). */
     check_browser_claims: z.boolean().default(true),
   })
