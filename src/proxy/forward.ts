@@ -118,7 +118,8 @@ class ResponseRelay implements Dispatcher.DispatchHandler {
       return;
     }
     if (sink !== null && !sink.start(status, headers)) ctx.cacheSink = null;
-    ctx.res.writeHead(status, message || undefined, downstreamResponseHeaders(headers, ctx.verdict.rule));
+    // HTTP/2 has no reason phrase (Node warns when given one).
+    ctx.res.writeHead(status, ctx.httpVersion === '2.0' ? undefined : message || undefined, downstreamResponseHeaders(headers, ctx.verdict.rule));
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
