@@ -37,6 +37,7 @@ import { createLimitPeers, type PeerSync } from './limits-peers.js';
 import { createEvidencePeers } from './evidence-peers.js';
 import { createNodeParts } from './node-parts.js';
 import { createNodeBus, nodePeers } from './node-bus.js';
+import { createEdge } from './edge.js';
 
 export interface AppOptions {
   log?: Logger;
@@ -137,7 +138,9 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
       { name: 'cache', counters: ['hits', 'misses', 'staleServed', 'coalesced', 'bypassed', 'stored', 'uncacheable', 'passed', 'evictions'], read: () => graph.cache?.stats() ?? null },
       { name: 'admission', counters: ['admitted', 'abandoned', 'staleInsteadOfShed', 'circuitRefused', 'circuitOpened', 'shed', 'expired'], read: () => graph.admission?.stats() ?? null },
       { name: 'policy', counters: ['refused', 'wouldRefuse', 'challenged', 'allowListed', 'evictions'], read: () => graph.policy.stats() },
-      { name: 'guard', counters: ['refused', 'banned', 'closedOnBan'], read: () => guard.stats() },
+      { name: 'guard', counters: ['accepted', 'refused', 'banned', 'closedOnBan'], read: () => guard.stats() },
+      { name: 'firewall', counters: ['syncs', 'deltas', 'failures'], read: () => edge.firewall?.stats() ?? null },
+      { name: 'h2', counters: ['sessions', 'streams', 'prematureResets', 'protocolErrors', 'controlFrames', 'glitches', 'abusiveSessions', 'recycledSessions'], read: () => edge.h2?.stats() ?? null },
     ],
     reload: opts.reloader ?? (opts.configFile ? async () => (await reload(loadConfigFile(opts.configFile!)), { file: opts.configFile! }) : null),
     inFlight: () => inflight,
@@ -151,6 +154,8 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
   if (opts.worker?.recorder ?? true) ids.subscribe((e) => control.onDetectorEvent(e));
   if (evidence) ids.subscribe((e) => evidence.onEvent(e));
   const book = new ClientBook(initial.identity.clients);
+  // HTTP/2 abuse counters (and the kernel ban set): src/app/edge.ts.
+  const edge = createEdge(initial, { now: clock.now, log, noteH2Abuse: detector ? detector.noteH2Abuse : null, state, config: () => graph.config, firewallWriter: opts.worker?.recorder ?? true });
   const deps = { now: clock.now, log, observers, state, geo, originShares: opts.originShares, book };
   let graph: Graph = buildGraph(initial, deps);
   const guard = createConnectionGuard({
@@ -179,6 +184,7 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
       graph.pipeline.handle(req, res, head);
     },
     guard,
+    h2: edge.h2,
     onParseError: () => {},
   };
   let http: HttpServer | null = null;
@@ -210,7 +216,7 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
     if (detector) noteDeadlines(http, detector);
     await listen(http, c.listen).catch(unwind);
     if (c.tls.cert && c.tls.listen) {
-      tls = createTlsListener(hooks, c.limits, c.tls);
+      tls = createTlsListener(hooks, c.limits, c.tls, c.http2, c.fingerprints);
       if (detector) noteDeadlines(tls, detector);
       await listen(tls, c.tls.listen).catch(unwind);
     }
@@ -221,6 +227,7 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
       detector?.tick(now);
       ids.tick(now);
       deadlines.tick(now);
+      edge.tick(now);
       evidence?.tick(now); // after the detector: this second's events are in; one store transaction
       traffic.tick(now);
       for (let i = 0; i < peerSyncs.length; i++) peerSyncs[i].tick(now);
@@ -236,6 +243,7 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
     nodeParts?.close();
     bus?.close();
     unfollowBans();
+    await edge.close();
     await control.stop();
     const servers = [http, tls].filter((s): s is AnyServer => s !== null);
     const closed = Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
@@ -260,6 +268,7 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
     graph = fresh;
     guard.setMaxPerIp(next.limits.maxConnectionsPerIp);
     deadlines.setLimits(next.limits);
+    edge.reload(next);
     control.reconfigure(controlSettings(next));
     log.info({ origin: next.origin }, 'configuration reloaded');
     await old.close();

@@ -57,7 +57,7 @@ export function buildGraph(config: Config, deps: GraphDeps): Graph {
   const limits = config.limits;
   const sc = config.identity.seenCookie;
   const seen = sc.enabled ? createSeenCookie(createMacRing(() => deps.state.keys()), sc.name, Math.floor(sc.maxAge / 1000)) : null;
-  const identity = compileIdentity({ trustedProxies: config.trustedProxies, geo: deps.geo ?? null, book: deps.book ?? null, seen });
+  const identity = compileIdentity({ trustedProxies: config.trustedProxies, geo: deps.geo ?? null, book: deps.book ?? null, seen, checkClaims: config.fingerprints.checkBrowserClaims });
   const bodyWatch = new BodyWatch();
   const origin = new URL(config.origin);
   const forwarder = createForwarder({

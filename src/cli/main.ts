@@ -15,6 +15,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   ban: () => import('./ban.js'),
   mode: () => import('./mode.js'),
   report: () => import('./report.js'),
+  'firewall-helper': () => import('./firewall-helper.js'),
 };
 
 const USAGE = `Usage: rampart <command> [options]
@@ -28,6 +29,7 @@ Commands:
   ban       add, remove or list bans: ban add|rm|ls (admin API)
   mode      force normal / under-attack / observe, or back to auto (admin API)
   report    write an incident's evidence report (md, html, json) from the store
+  firewall-helper   (as root) write bans into the kernel's nftables set for Rampart
 
 Options:
   --version   print the version

@@ -13,6 +13,7 @@ import { alertsSchema } from './schema/alerts.js';
 import { evidenceSchema } from './schema/evidence.js';
 import { geoSchema } from './schema/geo.js';
 import { identitySchema } from './schema/identity.js';
+import { firewallSchema, fingerprintsSchema, http2Schema } from './schema/edge.js';
 
 export const configSchema = z.strictObject({
   ...coreShape,
@@ -27,6 +28,9 @@ export const configSchema = z.strictObject({
   alerts: alertsSchema,
   evidence: evidenceSchema,
   geo: geoSchema,
+  http2: http2Schema,
+  fingerprints: fingerprintsSchema,
+  firewall: firewallSchema,
 });
 
 export type RawConfig = z.output<typeof configSchema>;

@@ -74,6 +74,12 @@ export class RequestContext {
   fingerprint = 0;
   /** The User-Agent claims a browser (chrome, firefox, safari, edge): what a browser does (keep cookies) is expected of it. */
   browser = false;
+  /** The connection's passive TLS/HTTP2 fingerprints (src/identity/transport.ts); null for plain HTTP or when off. */
+  transport: TransportFacts | null = null;
+  /** 32-bit key of the connection's TLS/HTTP2 fingerprints (a limit and signature key); 0 when none. */
+  clientFp = 0;
+  /** User-agent family after the browser check: 'chrome', 'curl', … or 'spoofed' (a browser claim its TLS/HTTP2 stack contradicts). */
+  agent = '';
   /** ISO country code or '' when unknown. */
   country = '';
   /** Autonomous system number or 0 when unknown. */
@@ -122,6 +128,16 @@ export class RequestContext {
     this.req = req;
     this.res = res;
   }
+}
+
+/** A connection's passive fingerprints as the data plane reads them (src/identity/transport.ts Transport fits). */
+export interface TransportFacts {
+  readonly ja4: string;
+  readonly h2: string;
+  readonly key: number;
+  readonly family: string;
+  /** "ja4 h2" (signatures, evidence). */
+  readonly label: string;
 }
 
 /** Receives a forwarded origin response (the cache fills itself from it). */

@@ -6,6 +6,9 @@
 // few times a second by the detector. No allocation.
 
 const FAMILIES: readonly (readonly [RegExp, string])[] = [
+  // The detector labels a fingerprint whose browser claim the TLS/HTTP2 stack contradicts
+  // with this prefix (detector/window.ts SPOOFED_LABEL): never the browser it claims.
+  [/^\[spoofed\]/, 'spoofed'],
   [/curl\//i, 'curl'],
   [/wget\//i, 'wget'],
   [/python-requests|python-urllib|aiohttp|httpx/i, 'python'],

@@ -162,7 +162,7 @@ function evidenceOf(s: SecondSample, cfg: DetectorConfig, g: Signals): Assessmen
   if (g.volume >= 1 && g.shifted && n >= cfg.minRps) return 'volume';
   // A single source far above ban_min_rps is a flood before any baseline.
   if (g.heavyShare >= 0.5 && n >= cfg.minRps) return 'heavy';
-  if (s.slowConnections >= cfg.slowConnections) return 'slow';
+  if (s.slowConnections >= cfg.slowConnections || s.h2Abuse >= cfg.h2Abuse) return 'slow';
   if (g.enumeration) return 'enumeration';
   if (n < cfg.minRps) return 'none';
   // No baseline needed: several seconds of traffic that drops its cookie (or never comes back with it)…

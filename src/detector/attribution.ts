@@ -21,6 +21,8 @@ export interface AttributionObserved {
   originMs: number;
   verdict: { readonly action: string };
   req: { headers: { 'user-agent'?: string; 'accept-language'?: string; 'sec-fetch-mode'?: string | string[] } };
+  /** `spoofed`: a browser claim the TLS/HTTP2 stack contradicts (never counted browser-like). */
+  agent?: string;
 }
 
 export interface ShareRow {
@@ -136,7 +138,7 @@ export function createAttribution(): Attribution {
       if (!ctx.verified) {
         const hd = ctx.req.headers;
         const ua = hd['user-agent'];
-        if (ua !== undefined && ua.startsWith('Mozilla/') && hd['accept-language'] !== undefined && hd['sec-fetch-mode'] !== undefined) sec.browserLike++;
+        if (ua !== undefined && ua.startsWith('Mozilla/') && hd['accept-language'] !== undefined && hd['sec-fetch-mode'] !== undefined && ctx.agent !== 'spoofed') sec.browserLike++;
       }
     },
     newEpoch() {

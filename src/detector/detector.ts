@@ -34,6 +34,8 @@ export interface Detector {
   observe(ctx: Observed): void;
   /** A connection was closed by a header/body deadline (slowloris, slow POST). */
   noteSlowConnection(ip: string): void;
+  /** An HTTP/2 session from `ip` was closed for abuse after `glitches` glitches (src/guard/h2-guard.ts). */
+  noteH2Abuse(ip: string, glitches: number): void;
   tick(nowMs: number): void;
   /** Folds another process's closed second (a cluster worker's part) into the open second: one detector for all workers. */
   absorb(part: WindowPart): void;
@@ -96,7 +98,7 @@ export function createDetector(cfg: DetectorConfig, deps: DetectorDeps = {}): De
   /** Seconds in a row whose a-priori cookie tests fired (assess.ts COOKIE_STREAK). */
   let cookieStreak = 0;
   const lagged: { sample: SecondSample | null; keys: PendingKeys; calm: boolean } = { sample: null, keys: new PendingKeys(), calm: false };
-  let last: { at: number; score: number; top: ReturnType<typeof signatureOf> } = { at: 0, score: 0, top: { sources: [], prefixes: [], fingerprints: [], paths: [], queryShapes: [], routeClasses: [] } };
+  let last: { at: number; score: number; top: ReturnType<typeof signatureOf> } = { at: 0, score: 0, top: { sources: [], prefixes: [], fingerprints: [], paths: [], queryShapes: [], clients: [], routeClasses: [] } };
 
   const enforcement = (): Enforcement => (cfg.enforcement === 'observe' || (state !== null && state.enforcement() === 'observe') ? 'observe' : 'enforce');
 
@@ -140,6 +142,7 @@ export function createDetector(cfg: DetectorConfig, deps: DetectorDeps = {}): De
       queryUniqueness: w.withQuery > 0 ? r3(Math.min(1, w.queries.count() / w.withQuery)) : 0,
       slowConnections: w.slow,
       clients: { cookie: w.cookied, fresh: w.fresh, ignored: w.ignored, browserFresh: w.browserFresh, browserIgnored: w.browserIgnored, recent: sumAges(w.ages, 15) },
+      h2Abuse: w.h2,
       score: 0,
     };
   }
@@ -287,7 +290,8 @@ export function createDetector(cfg: DetectorConfig, deps: DetectorDeps = {}): De
   function mitigate(now: number, s: SecondSample, a: Assessment, inc: Incident): void {
     if (a.anomalous) {
       const slow = w.topSlow.top(cfg.maxBansPerSecond).map((h) => ({ key: h.key, label: h.label, count: h.count, share: 0, baselineShare: 0, lift: 0 }) as SignatureItem);
-      for (const act of inc.mitigator.step(now, a, s, base, slow, state)) apply(act, inc, now);
+      const h2 = w.topH2.top(cfg.maxBansPerSecond).map((h) => ({ key: h.key, label: h.label, count: h.count, share: 0, baselineShare: 0, lift: 0 }) as SignatureItem);
+      for (const act of inc.mitigator.step(now, a, s, base, slow, state, h2)) apply(act, inc, now);
     }
     renew(now, inc);
     emit({ type: 'attack_update', incidentId: inc.id, at: now, mode, vectors: a.vectors, signature: a.signature, sample: s, totals: { ...inc.totals } });
@@ -296,6 +300,7 @@ export function createDetector(cfg: DetectorConfig, deps: DetectorDeps = {}): De
   return {
     observe: (ctx) => w.observe(ctx),
     noteSlowConnection: (ip) => w.noteSlow(ip),
+    noteH2Abuse: (ip, glitches) => w.noteH2(ip, glitches),
     absorb(part) {
       mergePart(w, part);
     },
@@ -330,6 +335,7 @@ export function createDetector(cfg: DetectorConfig, deps: DetectorDeps = {}): De
       if (++slowAge >= SLOW_RESET_S) {
         slowAge = 0;
         w.topSlow.clear();
+        w.topH2.clear();
       }
       w.clear();
       w.epochS = Math.floor(now / 1000);

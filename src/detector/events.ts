@@ -6,7 +6,7 @@
 import type { Ban, Enforcement, Mitigation, Mode } from '../core/model.js';
 
 /** `login_stuffing`: a flood of the login class (credential stuffing); `form_flood`: of the donate class (a donation-form flood). */
-export const VECTORS = ['single_source_flood', 'distributed_flood', 'cache_busting', 'login_stuffing', 'form_flood', 'enumeration', 'slow_connections', 'pulse_wave', 'low_and_slow'] as const;
+export const VECTORS = ['single_source_flood', 'distributed_flood', 'cache_busting', 'login_stuffing', 'form_flood', 'enumeration', 'slow_connections', 'pulse_wave', 'low_and_slow', 'h2_abuse'] as const;
 export type Vector = (typeof VECTORS)[number];
 
 /** The route classes the detector keeps separate series for; anything else counts as `other`. */
@@ -53,6 +53,8 @@ export interface SecondSample {
    * the last 15 s.
    */
   clients: { cookie: number; fresh: number; ignored: number; browserFresh: number; browserIgnored: number; recent: number };
+  /** HTTP/2 sessions closed with GOAWAY for abuse this second (rapid reset, CONTINUATION floods, glitches: src/guard/h2-guard.ts). */
+  h2Abuse: number;
   /** Anomaly score: ≥ 1 means anomalous (volume and composition); see docs/detector.md. */
   score: number;
 }
@@ -90,6 +92,8 @@ export interface Signature {
   fingerprints: SignatureItem[];
   paths: SignatureItem[];
   queryShapes: SignatureItem[];
+  /** Connections' TLS/HTTP2 fingerprints (JA4 and the HTTP/2 fingerprint) over-represented this second; no baseline. */
+  clients?: SignatureItem[];
   routeClasses: ClassShare[];
 }
 

@@ -11,8 +11,8 @@ import type { Mitigator } from './mitigate.js';
 
 const KEEP = 200;
 const MAX_ACTIONS = 1000;
-type Dim = 'sources' | 'prefixes' | 'fingerprints' | 'paths' | 'queryShapes';
-const DIMS: Dim[] = ['sources', 'prefixes', 'fingerprints', 'paths', 'queryShapes'];
+type Dim = 'sources' | 'prefixes' | 'fingerprints' | 'paths' | 'queryShapes' | 'clients';
+const DIMS: Dim[] = ['sources', 'prefixes', 'fingerprints', 'paths', 'queryShapes', 'clients'];
 
 export class Incident {
   readonly id: string;
@@ -30,7 +30,7 @@ export class Incident {
   readonly actions: MitigationAction[] = [];
   readonly mitigator: Mitigator;
   lastSignature: Signature | null = null;
-  private readonly agg: Record<Dim, Map<number, { label: string; count: number }>> = { sources: new Map(), prefixes: new Map(), fingerprints: new Map(), paths: new Map(), queryShapes: new Map() };
+  private readonly agg: Record<Dim, Map<number, { label: string; count: number }>> = { sources: new Map(), prefixes: new Map(), fingerprints: new Map(), paths: new Map(), queryShapes: new Map(), clients: new Map() };
 
   constructor(id: string, startedAt: number, mitigator: Mitigator) {
     this.id = id;
@@ -53,7 +53,7 @@ export class Incident {
     t.distinctSources = this.sourcesHll.count();
     for (const v of vectors) this.vectors.set(v.vector, v);
     this.lastSignature = sig;
-    for (const d of DIMS) this.fold(this.agg[d], sig[d]);
+    for (const d of DIMS) this.fold(this.agg[d], sig[d] ?? []);
   }
 
   private fold(m: Map<number, { label: string; count: number }>, items: SignatureItem[]): void {
@@ -78,7 +78,7 @@ export class Incident {
   /** Top keys over the whole incident, with shares of its requests and baseline lifts. */
   signature(b: Baselines): Signature {
     const total = Math.max(1, this.totals.requests);
-    const cms = { sources: null, prefixes: b.prefix, fingerprints: b.fp, paths: b.path, queryShapes: b.shape } as const;
+    const cms = { sources: null, prefixes: b.prefix, fingerprints: b.fp, paths: b.path, queryShapes: b.shape, clients: null } as const;
     const out = { routeClasses: this.lastSignature?.routeClasses ?? [] } as Signature;
     for (const d of DIMS) {
       const cm = cms[d];

@@ -72,15 +72,20 @@ export class Mitigator {
   }
 
   /** One second of an active attack: returns the new actions (the caller applies and records them). */
-  step(now: number, a: Assessment, s: SecondSample, b: Baselines, slowSources: SignatureItem[], state: DetectorState | null): MitigationAction[] {
+  step(now: number, a: Assessment, s: SecondSample, b: Baselines, slowSources: SignatureItem[], state: DetectorState | null, h2Sources: SignatureItem[] = []): MitigationAction[] {
     const out: MitigationAction[] = [];
+    // First: the HTTP/2 abuser's requests (rapid reset) also make it a heavy hitter; its ban names the cause.
+    if (a.vectors.some((v) => v.vector === 'h2_abuse')) {
+      // One session closed at the glitch cap is already far past anything a browser does.
+      this.banHeavy(now, h2Sources, s, 'ban/auto-h2', (h) => `${h.count} HTTP/2 session(s) closed with GOAWAY for abuse in 10s during incident ${this.incidentId}`, state, out);
+    }
     this.banHeavy(now, a.heavy, s, 'ban/auto-flood', (h) => `${h.count} requests/s (${Math.round(h.share * 100)}% of ${s.requests}/s) during incident ${this.incidentId}; ban_min_rps is ${this.cfg.banMinRps}`, state, out);
     if (a.enumeration !== null) this.banWalkers(now, a.enumeration.walkers, state, out);
     if (a.vectors.some((v) => v.vector === 'slow_connections')) {
       this.banHeavy(now, slowSources.filter((x) => x.count >= 3), s, 'ban/auto-slow', (h) => `${h.count} connections closed by header/body deadlines in 10s during incident ${this.incidentId}`, state, out);
     }
-    // Heavy sources, slow connections and identifier walks found by the template watch are answered by bans alone.
-    const onlyBans = a.vectors.every((v) => v.vector === 'single_source_flood' || v.vector === 'slow_connections' || (v.vector === 'enumeration' && v.templates !== undefined));
+    // Heavy sources, slow connections, HTTP/2 abuse and identifier walks found by the template watch are answered by bans alone.
+    const onlyBans = a.vectors.every((v) => v.vector === 'single_source_flood' || v.vector === 'slow_connections' || v.vector === 'h2_abuse' || (v.vector === 'enumeration' && v.templates !== undefined));
     if (this.level === 0 && !onlyBans) this.open(now, a, s, b, out);
     else if (this.level >= 1 && this.level < TOP_LEVEL && !onlyBans && this.newSignature(now, a, s, b, out)) return out;
     else if (this.level > 0 && this.level < TOP_LEVEL && now - this.changedAt >= this.cfg.widenAfter && originLoaded(s, b)) {

@@ -49,6 +49,7 @@ export function createRemoteDetector(o: RemoteDetectorOptions): RemoteDetector {
   return {
     observe: (ctx) => w.observe(ctx),
     noteSlowConnection: (ip) => w.noteSlow(ip),
+    noteH2Abuse: (ip, glitches) => w.noteH2(ip, glitches),
     absorb() {
       throw new RangeError('a cluster worker\'s detector sends its seconds to the primary; it does not absorb parts');
     },
@@ -60,6 +61,7 @@ export function createRemoteDetector(o: RemoteDetectorOptions): RemoteDetector {
       w.clear();
       w.epochS = Math.floor(now / 1000);
       w.topSlow.clear();
+      w.topH2.clear();
       seen.tick(now);
     },
     deliver(events, snapshot) {

@@ -61,6 +61,7 @@ export function signatureOf(w: SecondWindow, b: Baselines, minLift: number): Sig
     fingerprints: itemsOf(w.topFps, n, b.fp, (k) => hex(k), 0.05, minLift, 5).map((f) => fingerprintItem(f, w, minLift, supported)),
     paths: itemsOf(w.topPaths, n, b.path, (_k, l) => l.slice(0, 200), 0.05, minLift, 10),
     queryShapes: itemsOf(w.topShapes, w.withQuery, b.shape, (_k, l) => l.slice(0, 80), 0.05, minLift, 5),
+    clients: itemsOf(w.topClients, n, null, (_k, l) => l.slice(0, 200), 0.05, 0, 5),
     routeClasses: classes,
   };
 }

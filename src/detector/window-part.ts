@@ -22,7 +22,7 @@ export interface WindowPart {
    * same second as the global sums; 0 for parts between nodes.
    */
   second: number;
-  /** requests, forwarded, refused, newSources, withQuery, s2xx, s3xx, s4xx, s5xx, originSum, originMax, slow, cookied, fresh, ignored, browserFresh, browserIgnored */
+  /** requests, forwarded, refused, newSources, withQuery, s2xx, s3xx, s4xx, s5xx, originSum, originMax, slow, h2, h2Glitches, cookied, fresh, ignored, browserFresh, browserIgnored */
   n: Float64Array;
   /** Requests by first-seen age of their client (window.ts AGE_BUCKETS), counted from the part's own second. */
   ages: Float64Array;
@@ -33,7 +33,7 @@ export interface WindowPart {
   sources: Uint8Array;
   queries: Uint8Array;
   paths: Uint8Array;
-  /** topSources, topPrefixes, topFps, topPaths, topShapes, topSlow. */
+  /** topSources, topPrefixes, topFps, topPaths, topShapes, topSlow, topH2, topClients. */
   tops: TopPart[];
   /** Identifier walks this process found this second (templates.ts), at most 64. */
   walkers: Walker[];
@@ -41,20 +41,21 @@ export interface WindowPart {
   pend: { cells: Uint32Array; total: number }[] | null;
 }
 
-const N_FIELDS = 17;
-const tables = (w: SecondWindow): SpaceSaving[] => [w.topSources, w.topPrefixes, w.topFps, w.topPaths, w.topShapes, w.topSlow];
+const N_FIELDS = 19;
+const TOPS = 8;
+const tables = (w: SecondWindow): SpaceSaving[] => [w.topSources, w.topPrefixes, w.topFps, w.topPaths, w.topShapes, w.topSlow, w.topH2, w.topClients];
 const hists = (w: SecondWindow): Uint32Array[] => [w.histPath, w.histQuery, w.histUa, w.histFp];
 
 /**
  * The window's second as a part; null when nothing was observed (no request,
- * no slow connection). `sketches: false` leaves out the baseline sketches
+ * no slow connection, no abusive HTTP/2 session). `sketches: false` leaves out the baseline sketches
  * (128 KiB of the ~150): parts sent between nodes, where each node learns its
  * key shares from its own traffic (~20 KiB a part).
  */
 export function exportPart(w: SecondWindow, withPend = true, second = 0): WindowPart | null {
   const walkers = withPend ? w.walks.drain() : [];
-  if (w.requests === 0 && w.slow === 0 && walkers.length === 0) return null;
-  const n = Float64Array.of(w.requests, w.forwarded, w.refused, w.newSources, w.withQuery, w.s2xx, w.s3xx, w.s4xx, w.s5xx, w.originSum, w.originMax, w.slow, w.cookied, w.fresh, w.ignored, w.browserFresh, w.browserIgnored);
+  if (w.requests === 0 && w.slow === 0 && w.h2 === 0 && walkers.length === 0) return null;
+  const n = Float64Array.of(w.requests, w.forwarded, w.refused, w.newSources, w.withQuery, w.s2xx, w.s3xx, w.s4xx, w.s5xx, w.originSum, w.originMax, w.slow, w.h2, w.h2Glitches, w.cookied, w.fresh, w.ignored, w.browserFresh, w.browserIgnored);
   const hist = new Uint32Array(HIST * 4);
   hists(w).forEach((h, i) => hist.set(h, i * HIST));
   const tops = tables(w).map((t) => {
@@ -85,7 +86,7 @@ function isWalker(x: unknown): boolean {
 
 /** Folds a part into the window's open second. Throws RangeError on a part of another shape (a different version). */
 export function mergePart(w: SecondWindow, p: WindowPart): void {
-  if (p.n.length !== N_FIELDS || p.ages.length !== w.ages.length || p.hist.length !== HIST * 4 || p.classes.length !== w.classes.length || p.families.length !== w.families.length || p.tops.length !== 6) throw new RangeError('window part of another shape');
+  if (p.n.length !== N_FIELDS || p.ages.length !== w.ages.length || p.hist.length !== HIST * 4 || p.classes.length !== w.classes.length || p.families.length !== w.families.length || p.tops.length !== TOPS) throw new RangeError('window part of another shape');
   const n = p.n;
   if (p.second > w.partSecond) w.partSecond = p.second;
   w.requests += n[0];
@@ -100,11 +101,13 @@ export function mergePart(w: SecondWindow, p: WindowPart): void {
   w.originSum += n[9];
   if (n[10] > w.originMax) w.originMax = n[10];
   w.slow += n[11];
-  w.cookied += n[12];
-  w.fresh += n[13];
-  w.ignored += n[14];
-  w.browserFresh += n[15];
-  w.browserIgnored += n[16];
+  w.h2 += n[12];
+  w.h2Glitches += n[13];
+  w.cookied += n[14];
+  w.fresh += n[15];
+  w.ignored += n[16];
+  w.browserFresh += n[17];
+  w.browserIgnored += n[18];
   for (let i = 0; i < p.ages.length; i++) w.ages[i] += p.ages[i];
   for (let i = 0; i < p.walkers.length && w.walkers.length < 256; i++) w.walkers.push(p.walkers[i]);
   for (let i = 0; i < p.classes.length; i++) w.classes[i] += p.classes[i];

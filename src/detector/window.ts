@@ -33,7 +33,15 @@ export interface Observed {
   browser: boolean;
   verdict: { readonly rule: string; readonly action: string };
   req: { headers: { 'user-agent'?: string | undefined } };
+  /** User-agent family after the browser check; `spoofed` when the TLS/HTTP2 stack contradicts a browser claim. */
+  agent?: string;
+  /** The connection's TLS/HTTP2 fingerprint key (0: none) and its label. */
+  clientFp?: number;
+  transport?: { readonly label: string } | null;
 }
+
+/** The example label of a fingerprint whose requests claim a browser their TLS/HTTP2 stack contradicts (assess.ts reads it as family `spoofed`). */
+export const SPOOFED_LABEL = '[spoofed] browser user agent over a non-browser TLS/HTTP2 stack';
 
 export const HIST = 256;
 /**
@@ -119,6 +127,9 @@ export class SecondWindow {
   readonly walks = new IdWalks();
   /** Walks reported this second (this process's, and the ones in parts folded in). */
   walkers: Walker[] = [];
+  /** HTTP/2 sessions closed for abuse, and their glitches (src/guard/h2-guard.ts). */
+  h2 = 0;
+  h2Glitches = 0;
   /** Cluster primary: the newest second (epoch s) of the workers' parts folded in, 0 when none (see window-part.ts). */
   partSecond = 0;
   /** xorshift32 state for sampling the baseline sketches. */
@@ -140,6 +151,10 @@ export class SecondWindow {
   readonly topShapes = new SpaceSaving(32);
   /** Sources of connections closed by deadlines (slowloris); cleared by the detector on its own cadence. */
   readonly topSlow = new SpaceSaving(64);
+  /** TLS/HTTP2 fingerprints of the connections (JA4 + HTTP/2), for the signature. */
+  readonly topClients = new SpaceSaving(32);
+  /** Sources of HTTP/2 sessions closed for abuse; cleared with topSlow. */
+  readonly topH2 = new SpaceSaving(64);
   /** This second's keys, folded into the learned baseline at tick when the second was calm. */
   /** This second's keys; the detector swaps it out at tick and folds it into the baseline one second later if both seconds were calm. */
   pend = new PendingKeys();
@@ -157,7 +172,9 @@ export class SecondWindow {
     this.topSources.offer(key, 1, c.clientIp);
     this.topPrefixes.offer(c.prefixKey, 1, c.clientIp);
     const ua = c.req.headers['user-agent'];
-    this.topFps.offer(c.fingerprint, 1, ua ?? ''); // an example user agent per tracked fingerprint, classified at tick
+    this.topFps.offer(c.fingerprint, 1, c.agent === 'spoofed' ? SPOOFED_LABEL : (ua ?? '')); // an example user agent per tracked fingerprint, classified at tick
+    const cf = c.clientFp ?? 0;
+    if (cf !== 0) this.topClients.offer(cf, 1, c.transport?.label ?? '');
     // Baseline key shares only need proportions: one request in four (random, weight 4) is enough.
     let x = this.rnd;
     x ^= x << 13;
@@ -225,10 +242,17 @@ export class SecondWindow {
     this.topSlow.offer(clientKeyOf(ip), 1, ip);
   }
 
+  /** An HTTP/2 session from `ip` closed for abuse after `glitches` glitches. */
+  noteH2(ip: string, glitches: number): void {
+    this.h2++;
+    this.h2Glitches += glitches;
+    this.topH2.offer(clientKeyOf(ip), 1, ip);
+  }
+
   clear(): void {
     this.requests = this.forwarded = this.refused = this.newSources = this.withQuery = 0;
     this.s2xx = this.s3xx = this.s4xx = this.s5xx = 0;
-    this.originSum = this.originMax = this.slow = this.partSecond = 0;
+    this.originSum = this.originMax = this.slow = this.partSecond = this.h2 = this.h2Glitches = 0;
     this.cookied = this.fresh = this.ignored = this.browserFresh = this.browserIgnored = 0;
     this.walkers = [];
     this.ages.fill(0);
@@ -246,6 +270,7 @@ export class SecondWindow {
     this.topFps.clear();
     this.topPaths.clear();
     this.topShapes.clear();
+    this.topClients.clear();
     this.pend.clear();
   }
 }

@@ -26,6 +26,8 @@ export interface ConnectionGuardOptions {
 
 export interface GuardStats {
   open: number;
+  /** Connections accepted by the kernel and seen by Rampart since creation (refused ones included). */
+  accepted: number;
   /** Sockets refused at accept since creation (bans and the per-address cap). */
   refused: number;
   /** Of those, refused by the `refuse` filter (bans, deny list). */
@@ -98,6 +100,7 @@ export function createConnectionGuard(opts: ConnectionGuardOptions): ConnectionG
   const capBytes = opts.plainRefusal ?? null;
   const banBytes = opts.bannedRefusal ?? capBytes;
   let open = 0;
+  let accepted = 0;
   let refused = 0;
   let banned = 0;
   let closedOnBan = 0;
@@ -129,6 +132,7 @@ export function createConnectionGuard(opts: ConnectionGuardOptions): ConnectionG
 
   return {
     admit(socket, plain) {
+      accepted++;
       const ip = normalizeIp(socket.remoteAddress ?? '');
       if (refuse !== null && refuse(ip)) {
         refused++;
@@ -179,7 +183,7 @@ export function createConnectionGuard(opts: ConnectionGuardOptions): ConnectionG
       stalled = n;
       return n;
     },
-    stats: () => ({ open, refused, banned, closedOnBan, stalledHeads: stalled }),
+    stats: () => ({ open, accepted, refused, banned, closedOnBan, stalledHeads: stalled }),
     setRefuse(fn) {
       refuse = fn;
     },

@@ -1,7 +1,9 @@
 // The identity stage: client address (trusted-proxy aware), its 32-bit keys,
-// the request fingerprint, the forwarded protocol, with geo country/ASN, and
-// with the client book what Rampart knows of this client: when it was first
-// seen (the seen cookie, else the book) and whether this request returned the
+// the request fingerprint, the forwarded protocol, with geo country/ASN; the
+// user-agent family after the browser check against the connection's
+// TLS/HTTP2 fingerprints (src/identity/transport.ts) and their key; and with
+// the client book what Rampart knows of this client: when it was first seen
+// (the seen cookie, else the book) and whether this request returned the
 // cookie, is the client's first, or comes from a client that drops cookies.
 // Synchronous, O(headers); geo adds one LRU probe (~20 ns), and a database
 // lookup (~1 µs) only the first time a client key is seen (src/identity/geo.ts);
@@ -14,6 +16,7 @@ import { CLIENT_COOKIE, CLIENT_FRESH, CLIENT_IGNORED, CLIENT_OTHER, type Request
 import type { ClientBook } from './client-book.js';
 import { clientIpOf } from './client-ip.js';
 import { fingerprintOf } from './fingerprint.js';
+import { checkedFamily } from './transport.js';
 import type { Geo } from './geo.js';
 import type { SeenCookie } from './seen-cookie.js';
 
@@ -25,6 +28,8 @@ export interface IdentityOptions {
   book?: ClientBook | null;
   /** The seen cookie; null: none is read or set (the book still tells first requests from repeats). */
   seen?: SeenCookie | null;
+  /** Check browser claims against the connection's TLS/HTTP2 fingerprints (fingerprints.check_browser_claims). Default true. */
+  checkClaims?: boolean;
 }
 
 export interface Identity extends Stage {
@@ -37,6 +42,7 @@ export function compileIdentity(opts: IdentityOptions): Identity {
   const trusted = compileCidrSet(opts.trustedProxies);
   const peerTrusted = (ctx: RequestContext) => trusted.size > 0 && trusted.has(ctx.peerIp);
   const geo = opts.geo ?? null;
+  const checkClaims = opts.checkClaims ?? true;
   const book = opts.book ?? null;
   const seen = opts.seen ?? null;
 
@@ -85,9 +91,13 @@ export function compileIdentity(opts: IdentityOptions): Identity {
       ctx.clientIp = ip;
       ctx.clientKey = clientKeyOf(ip);
       ctx.prefixKey = prefixKeyOf(ip);
-      const family = uaFamily(hd['user-agent']);
-      ctx.browser = BROWSER_FAMILIES.has(family);
-      ctx.fingerprint = fingerprintOf(ctx.req, family);
+      const claimed = uaFamily(hd['user-agent']);
+      const t = ctx.transport;
+      ctx.agent = checkClaims ? checkedFamily(claimed, t) : claimed;
+      // The claim is what matters for "behaves unlike a browser" (keeps no cookies): spoofed or not.
+      ctx.browser = BROWSER_FAMILIES.has(claimed);
+      ctx.clientFp = t === null ? 0 : t.key;
+      ctx.fingerprint = fingerprintOf(ctx.req, ctx.agent);
       if (geo !== null) geo.fill(ctx);
       if (ip !== ctx.peerIp) {
         const p = hd['x-forwarded-proto'];

@@ -1,5 +1,5 @@
 // Per-key rate limits: token buckets by client address, /24 prefix,
-// fingerprint and route class, each with a rate/burst per route class. A
+// fingerprint, TLS/HTTP2 client fingerprint and route class, each with a rate/burst per route class. A
 // class that inherits a key type's default shares one bucket with all other
 // inheriting classes; a class with its own limit gets its own bucket.
 // Memory ceiling: lruBytes of tracked + tracked/4 + tracked/16 + 64 keys
@@ -9,8 +9,9 @@ import type { RequestContext, Verdict } from '../core/model.js';
 import { createTokenBuckets, type TokenBuckets } from '../core/token-bucket.js';
 import { limitVerdicts, type LimitVerdicts } from './verdicts.js';
 
-export type KeyType = 'address' | 'prefix' | 'fingerprint' | 'route';
-export const KEY_TYPES: readonly KeyType[] = ['address', 'prefix', 'fingerprint', 'route'];
+export type KeyType = 'address' | 'prefix' | 'fingerprint' | 'route' | 'client';
+/** `client`: the connection's TLS/HTTP2 fingerprint (ctx.clientFp; requests without one are not counted). */
+export const KEY_TYPES: readonly KeyType[] = ['address', 'prefix', 'fingerprint', 'route', 'client'];
 
 interface Rule {
   rate: number;
@@ -90,11 +91,12 @@ export function compileLimits(config: PolicyConfig['rateLimits'], names: readonl
   const byPrefix = table('prefix', Math.max(1024, tracked >>> 2));
   const byFp = table('fingerprint', Math.max(1024, tracked >>> 4));
   const byRoute = table('route', 64);
-  const [ra, rp, rf, rr] = [rules.address, rules.prefix, rules.fingerprint, rules.route];
-  const tables = [byAddress, byPrefix, byFp, byRoute].filter((t): t is TokenBuckets => t !== null);
+  const byClient = table('client', Math.max(1024, tracked >>> 4));
+  const [ra, rp, rf, rr, rc] = [rules.address, rules.prefix, rules.fingerprint, rules.route, rules.client];
+  const tables = [byAddress, byPrefix, byFp, byRoute, byClient].filter((t): t is TokenBuckets => t !== null);
 
   return {
-    tables: { address: byAddress, prefix: byPrefix, fingerprint: byFp, route: byRoute },
+    tables: { address: byAddress, prefix: byPrefix, fingerprint: byFp, route: byRoute, client: byClient },
     check(ctx, cls, now) {
       let v: Verdict | null = null;
       let r = ra[cls];
@@ -103,6 +105,8 @@ export function compileLimits(config: PolicyConfig['rateLimits'], names: readonl
       if (r !== null && byPrefix !== null && (v = take(byPrefix, r, ctx.prefixKey, now)) !== null) return v;
       r = rf[cls];
       if (r !== null && byFp !== null && (v = take(byFp, r, ctx.fingerprint, now)) !== null) return v;
+      r = rc[cls];
+      if (r !== null && byClient !== null && ctx.clientFp !== 0 && (v = take(byClient, r, ctx.clientFp, now)) !== null) return v;
       r = rr[cls];
       if (r !== null && byRoute !== null && (v = take(byRoute, r, cls, now)) !== null) return v;
       return null;

@@ -74,6 +74,8 @@ function guardBody(ctx: RequestContext, opts: ForwardOptions): GuardedBody {
 /** Relays one origin response to the client, pausing the origin when the client is slow. */
 class ResponseRelay implements Dispatcher.DispatchHandler {
   private controller: Dispatcher.DispatchController | null = null;
+  /** The client went away. Tracked here: an HTTP/2 compat response has no `destroyed`, so res.destroyed is undefined there. */
+  private gone = false;
   private readonly ctx: RequestContext;
   private readonly now: () => number;
 
@@ -84,7 +86,11 @@ class ResponseRelay implements Dispatcher.DispatchHandler {
   }
 
   private readonly onClientClose = (): void => {
-    if (!this.ctx.res.writableFinished) this.controller?.abort(new Error('client closed'));
+    // writableEnded, not writableFinished: an HTTP/2 stream the client reset reports writableFinished (its writable
+    // side is gone) though no response was sent; the origin request would then hang, paused, holding its connection.
+    if (this.ctx.res.writableEnded) return;
+    this.gone = true;
+    this.controller?.abort(new Error('client closed'));
   };
 
   private readonly onDrain = (): void => {
@@ -93,11 +99,13 @@ class ResponseRelay implements Dispatcher.DispatchHandler {
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.controller = controller;
-    if (this.ctx.res.destroyed) controller.abort(new Error('client closed'));
+    // A stream reset before the origin was reached (HTTP/2 rapid reset): never let its request go out.
+    if (this.gone || this.ctx.res.destroyed) controller.abort(new Error('client closed'));
   }
 
   onResponseStart(_c: Dispatcher.DispatchController, status: number, headers: Record<string, string | string[] | undefined>, message?: string): void {
     const ctx = this.ctx;
+    if (this.gone) return void _c.abort(new Error('client closed'));
     if (status < 200) return; // 1xx informational: Node answers Expect itself
     ctx.originMs = this.now() - ctx.startedAt;
     ctx.status = status;
@@ -112,12 +120,13 @@ class ResponseRelay implements Dispatcher.DispatchHandler {
     if (sink !== null && !sink.start(status, headers)) ctx.cacheSink = null;
     const out = downstreamResponseHeaders(headers, ctx.verdict.rule);
     if (ctx.offerSeen && ctx.issueSeen !== null) out.push('set-cookie', ctx.issueSeen(ctx));
-    ctx.res.writeHead(status, message || undefined, out);
+    // HTTP/2 has no reason phrase (Node warns when given one).
+    ctx.res.writeHead(status, ctx.httpVersion === '2.0' ? undefined : message || undefined, out);
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     const ctx = this.ctx;
-    if (ctx.res.writableEnded) return; // answered from the cache instead
+    if (ctx.res.writableEnded || this.gone) return; // answered from the cache instead, or nobody to send it to
     ctx.bytesOut += chunk.length;
     if (ctx.cacheSink !== null) ctx.cacheSink.data(chunk);
     if (!ctx.res.write(chunk)) {
@@ -128,7 +137,7 @@ class ResponseRelay implements Dispatcher.DispatchHandler {
 
   onResponseEnd(): void {
     if (this.ctx.cacheSink !== null) this.ctx.cacheSink.end();
-    this.ctx.res.end();
+    if (!this.gone) this.ctx.res.end();
   }
 
   onResponseError(_c: Dispatcher.DispatchController, err: Error): void {
@@ -138,7 +147,7 @@ class ResponseRelay implements Dispatcher.DispatchHandler {
       sink.abort();
       ctx.cacheSink = null;
     }
-    if (ctx.res.destroyed || ctx.res.writableEnded) return;
+    if (this.gone || ctx.res.destroyed || ctx.res.writableEnded) return;
     if (ctx.res.headersSent) {
       ctx.res.destroy(err); // mid-body failure: the client must see a truncated response, not a clean end
       return;

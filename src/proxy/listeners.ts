@@ -13,7 +13,10 @@ import { Server as TlsServer } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import type { Mode, Req, Res } from '../core/model.js';
 import type { ConnectionGuard } from '../guard/connections.js';
+import type { H2Guard } from '../guard/h2-guard.js';
+import type { Http2Config } from '../config/schema/edge.js';
 import { rawRefusal } from './refusals.js';
+import { readClientHellos, readH2Fingerprints, type FingerprintSwitches } from './transport.js';
 import { V } from './verdicts.js';
 
 export interface ListenerLimits {
@@ -34,6 +37,8 @@ export interface ListenerHooks {
   handle(req: Req, res: Res): void;
   upgrade(req: Req, res: Res, head: Buffer): void;
   guard: ConnectionGuard;
+  /** HTTP/2 session abuse counters (TLS listener with http2); null: not counted. */
+  h2?: H2Guard | null;
   /** Counts parse-level refusals (metrics); must not throw. */
   onParseError(rule: string): void;
 }
@@ -95,14 +100,17 @@ function track(set: Set<Duplex>, socket: Duplex): void {
   socket.once('close', () => set.delete(socket));
 }
 
-function wire(server: AnyServer, hooks: ListenerHooks, limits: ListenerLimits, plain: boolean): void {
+/** Wires the hooks; returns the accept-time admission (the caller runs it itself when `ownAccept`: TLS reading ClientHellos). */
+function wire(server: AnyServer, hooks: ListenerHooks, limits: ListenerLimits, plain: boolean, ownAccept = false): (socket: Socket) => boolean {
   const extra = trackForShutdown(server, plain);
   // The guard sees the raw TCP socket: under TLS (https/1.1 too) refusal bytes would be plaintext garbage.
   const writable = plain && !(server instanceof TlsServer);
-  server.on('connection', (socket: Socket) => {
-    hooks.guard.admit(socket, writable);
+  const admit = (socket: Socket): boolean => {
+    const ok = hooks.guard.admit(socket, writable);
     if (!plain) track(extra, socket);
-  });
+    return ok;
+  };
+  if (!ownAccept) server.on('connection', admit);
   server.on('request', hooks.handle as never);
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     track(extra, socket);
@@ -121,6 +129,7 @@ function wire(server: AnyServer, hooks: ListenerHooks, limits: ListenerLimits, p
   });
   if (plain) server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => onClientError(hooks, err, socket));
   applyLimits(server, limits);
+  return admit;
 }
 
 /**
@@ -160,12 +169,31 @@ export interface TlsFiles {
   http2: boolean;
 }
 
-export function createTlsListener(hooks: ListenerHooks, limits: ListenerLimits, tls: TlsFiles): AnyServer {
+/**
+ * Node's own http2 limits, set on purpose (docs/edge.md): nghttp2 refuses
+ * streams over max_concurrent_streams, Node closes a session after
+ * max_session_invalid_frames invalid frames (its default, 1000, is lax) or
+ * max_session_rejected_streams refused streams, and refuses new streams of a
+ * session over max_session_memory (MB in Node's units).
+ */
+export function http2Options(h: Http2Config, maxHeaderBytes: number) {
+  return {
+    maxSessionMemory: Math.max(1, Math.round(h.maxSessionMemory / (1024 * 1024))),
+    maxHeaderListPairs: h.maxHeaderListPairs,
+    maxSessionInvalidFrames: h.maxSessionInvalidFrames,
+    maxSessionRejectedStreams: h.maxSessionRejectedStreams,
+    maxOutstandingPings: h.maxOutstandingPings,
+    settings: { maxConcurrentStreams: h.maxConcurrentStreams, maxHeaderListSize: maxHeaderBytes },
+  };
+}
+
+export function createTlsListener(hooks: ListenerHooks, limits: ListenerLimits, tls: TlsFiles, h2: Http2Config, fp: FingerprintSwitches = { tls: false, http2: 'off' }): AnyServer {
   const cert = readFileSync(tls.cert);
   const key = readFileSync(tls.key);
   if (!tls.http2) {
     const server = createHttpsServer({ cert, key, maxHeaderSize: limits.maxHeaderBytes, handshakeTimeout: limits.headerTimeout, requireHostHeader: false, noDelay: true, connectionsCheckingInterval: 1000 });
-    wire(server, hooks, limits, true);
+    // The guard at accept, then the ClientHello (JA4), then Node's TLS handshake.
+    readClientHellos(server, wire(server, hooks, limits, true, true), limits.headerTimeout, fp);
     return server;
   }
   const server = createSecureServer({
@@ -173,10 +201,12 @@ export function createTlsListener(hooks: ListenerHooks, limits: ListenerLimits, 
     key,
     allowHTTP1: true,
     handshakeTimeout: limits.headerTimeout,
-    maxSessionMemory: 10,
-    settings: { maxConcurrentStreams: 100, maxHeaderListSize: limits.maxHeaderBytes },
+    ...http2Options(h2, limits.maxHeaderBytes),
   });
-  wire(server, hooks, limits, false);
+  const guard = hooks.h2 ?? null;
+  if (guard !== null) server.on('session', (session: ServerHttp2Session) => guard.watch(session));
+  readClientHellos(server, wire(server, hooks, limits, false, true), limits.headerTimeout, fp);
+  if (fp.http2 === 'frames') readH2Fingerprints(server);
   return server;
 }
 

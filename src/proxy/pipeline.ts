@@ -14,6 +14,7 @@ import { isThenable, RequestContext, type Observer, type Req, type Res, type Sta
 import { sendRefusal } from './refusals.js';
 import { splitTarget } from './hygiene.js';
 import { V } from './verdicts.js';
+import { requestTransport } from './transport.js';
 
 /** The stage slots in lifecycle order; null slots are skipped. */
 export interface StageSlots {
@@ -122,6 +123,7 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
       ctx.peerIp = peerOf(req);
       ctx.clientIp = ctx.peerIp;
       ctx.proto = (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http';
+      ctx.transport = requestTransport(req); // passive TLS/HTTP2 fingerprints of the connection (src/proxy/transport.ts)
       (res as ResWithCtx)[kCtx] = ctx;
       res.once('close', onClose);
       run(ctx, 0);

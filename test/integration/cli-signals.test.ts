@@ -81,7 +81,13 @@ test('SIGHUP: a good file is applied; a bad file is refused and the old config k
   writeFileSync(file, yaml(b.url));
   child.proc.kill('SIGHUP');
   await child.waitFor(/configuration reloaded/);
-  assert.equal((await get(`${base}/`)).body, 'origin B');
+  // Every worker reloads on its own (the first log line may come before the others have): poll, bounded.
+  let body = '';
+  for (let i = 0; i < 50 && body !== 'origin B'; i++) {
+    body = (await get(`${base}/`)).body;
+    if (body !== 'origin B') await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(body, 'origin B');
 
   writeFileSync(file, yaml(a.url).replace('log:\n', 'limits:\n  idle_timeout: forever\nlog:\n'));
   child.proc.kill('SIGHUP');

@@ -53,6 +53,8 @@ export const detectorSchema = z
     widen_after: seconds(1_000, 300_000, 'widen_after').default(3_000),
     /** Connections closed by header/body deadlines per second that count as a slow-connection attack. */
     slow_connections: num('20').int().min(1, 'at least 1 (hint: 20)').default(20),
+    /** HTTP/2 sessions closed for abuse per second (src/guard/h2-guard.ts) that count as an attack; their sources are banned (`ban/auto-h2`). */
+    h2_abuse: num('1').int().min(1, 'at least 1 (hint: 1: one session closed at the glitch cap is already abuse)').default(1),
     /** Seconds of per-second history kept for the dashboard and incidents. */
     history: seconds(10_000, 3_600_000, 'history').default(300_000),
   })

@@ -12,7 +12,7 @@ test('rates: per second, minute, hour; bare numbers are per second; zero and jun
 
 test('limit shorthands: "off", a rate (burst = 10 s worth), or { rate, burst }', () => {
   const c = policySchema.parse({ rate_limits: { default: { address: '5/s', prefix: 'off', fingerprint: { rate: '1/m' }, route: { rate: 100, burst: 7 } } } });
-  assert.deepEqual(c.rate_limits.default, { address: { rate: 5, burst: 50 }, prefix: null, fingerprint: { rate: 1 / 60, burst: 1 }, route: { rate: 100, burst: 7 } });
+  assert.deepEqual(c.rate_limits.default, { address: { rate: 5, burst: 50 }, prefix: null, fingerprint: { rate: 1 / 60, burst: 1 }, route: { rate: 100, burst: 7 }, client: null });
 });
 
 test('class defaults stay unless the class names the key itself', () => {

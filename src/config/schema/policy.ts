@@ -54,6 +54,8 @@ const limitSet = z.strictObject({
   fingerprint: limit.optional(),
   /** All clients of the route class together. */
   route: limit.optional(),
+  /** Per TLS/HTTP2 client fingerprint (JA4 and HTTP/2 fingerprint; TLS only): every visitor with the same browser build shares one. */
+  client: limit.optional(),
 });
 
 const className = z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'a route class name is lower case letters, digits and "-" (hint: e.g. search, export-api)');
@@ -98,6 +100,7 @@ const DEFAULTS = {
   // Every visitor with the same browser shares a fingerprint: off unless set.
   fingerprint: null,
   route: null,
+  client: null,
 };
 
 const CLASS_DEFAULTS: Record<string, z.output<typeof limitSet>> = {
@@ -122,6 +125,7 @@ export const rateLimitsSchema = z
       prefix: v.prefix === undefined ? DEFAULTS.prefix : v.prefix,
       fingerprint: v.fingerprint === undefined ? DEFAULTS.fingerprint : v.fingerprint,
       route: v.route === undefined ? DEFAULTS.route : v.route,
+      client: v.client === undefined ? DEFAULTS.client : v.client,
     })),
     /** Per route class; a key left out inherits `default` (and shares its bucket). */
     classes: z
