@@ -1,7 +1,8 @@
-// Runs Rampart on all cores from a configuration file: `node --import tsx
-// src/app/cluster-run.ts rampart.yaml`. Prints one JSON line {url, pids} when
-// the workers are ready; SIGHUP reloads the file, SIGTERM/SIGINT drain and exit.
-// `rampart start` hands over to runClusterUntilSignal() when workers ≠ 1.
+// Runs Rampart on all cores from a configuration file: `node
+// dist/app/cluster-run.js rampart.yaml` (src/app/cluster-run.ts under tsx in
+// tests). Prints one JSON line {url, pids} when the workers are ready; SIGHUP
+// reloads the file, SIGTERM/SIGINT drain and exit. `rampart start` hands over
+// to runClusterUntilSignal() when workers ≠ 1.
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfigFile } from '../config/load.js';
@@ -46,7 +47,7 @@ export async function runClusterUntilSignal(config: Config, source: string | (()
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const file = process.argv[2];
   if (!file) {
-    console.error('usage: node --import tsx src/app/cluster-run.ts CONFIG.yaml');
+    console.error('usage: node dist/app/cluster-run.js CONFIG.yaml');
     process.exit(2);
   }
   try {

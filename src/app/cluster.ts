@@ -8,9 +8,9 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { AggregatorRegistry } from 'prom-client';
-import { fileURLToPath } from 'node:url';
 import { ConfigError, RampartError, StartupError } from '../core/errors.js';
 import { deepFreeze } from '../config/camelize.js';
+import { siblingEntry } from '../core/entry.js';
 import type { Config } from '../config/schema.js';
 import { createStateFromConfig, createStateHub, type HubState, type StateHub } from '../state/index.js';
 import { isAppMessage, type ReloadReply, type ToPrimaryApp, type ToWorkerApp } from './cluster-protocol.js';
@@ -122,9 +122,11 @@ export async function startCluster(config: Config, opts: ClusterOptions = {}): P
         },
       })
     : null;
+  // Compiled: the workers run dist/app/cluster-worker.js as plain JavaScript (src/ under tsx in tests).
+  const worker = siblingEntry(import.meta.url, 'cluster-worker');
   cluster.setupPrimary({
-    exec: fileURLToPath(new URL('./cluster-worker.ts', import.meta.url)),
-    execArgv: ['--import', import.meta.resolve('tsx')],
+    exec: worker.file,
+    execArgv: worker.execArgv,
     args: [],
     serialization: 'advanced',
   });

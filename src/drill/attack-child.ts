@@ -4,7 +4,7 @@
 // killed if the parent gives up. One child per attack, one IPC message each
 // way plus a sent count once a second.
 import { fork, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { siblingEntry } from '../core/entry.js';
 import type { AttackPlan } from './campaign.js';
 import type { CampaignRecorder } from './campaign-recorder.js';
 import type { PlanAttackStats } from './plan-attack.js';
@@ -38,11 +38,11 @@ export interface AttackChild {
   kill(): void;
 }
 
-const PROC = fileURLToPath(new URL('./attack-proc.ts', import.meta.url));
+/** dist/drill/attack-proc.js when compiled; src/…/attack-proc.ts under tsx in tests. */
+const PROC = siblingEntry(import.meta.url, 'attack-proc');
 
 export async function spawnAttack(): Promise<AttackChild> {
-  // An absolute loader URL: the drill may run from any directory.
-  const child: ChildProcess = fork(PROC, [], { execArgv: ['--import', import.meta.resolve('tsx')], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child: ChildProcess = fork(PROC.file, [], { execArgv: PROC.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   let sent = 0;
   await new Promise<void>((resolve, reject) => {
     const t = setTimeout(() => reject(new Error('attack process not ready within 30 s')), 30_000);

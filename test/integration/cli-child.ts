@@ -20,8 +20,9 @@ export interface Child {
   stop(): Promise<void>;
 }
 
-export function spawnRampart(args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): Child {
-  const proc = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd ?? ROOT, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/** `opts.bin`: another copy's bin/rampart.js (an installed package); default this checkout's. */
+export function spawnRampart(args: string[], opts: { cwd?: string; env?: Record<string, string>; bin?: string; nodeArgs?: string[] } = {}): Child {
+  const proc = spawn(process.execPath, [...(opts.nodeArgs ?? []), opts.bin ?? BIN, ...args], { cwd: opts.cwd ?? ROOT, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   const waiters: Array<() => void> = [];
