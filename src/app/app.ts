@@ -24,7 +24,6 @@ import { createRemoteDetector } from '../detector/remote.js';
 import type { DetectorEvent, DetectorSnapshot } from '../detector/events.js';
 import type { WindowPart } from '../detector/window-part.js';
 import { createControl, type Control, type ControlSettings } from '../control/control.js';
-import { loadConfigFile } from '../config/load.js';
 import { rampartVersion } from '../control/version.js';
 import { join } from 'node:path';
 import { createGeo, type Geo } from '../identity/geo.js';
@@ -142,7 +141,8 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
       { name: 'firewall', counters: ['syncs', 'deltas', 'failures'], read: () => edge.firewall?.stats() ?? null },
       { name: 'h2', counters: ['sessions', 'streams', 'prematureResets', 'protocolErrors', 'controlFrames', 'glitches', 'abusiveSessions', 'recycledSessions'], read: () => edge.h2?.stats() ?? null },
     ],
-    reload: opts.reloader ?? (opts.configFile ? async () => (await reload(loadConfigFile(opts.configFile!)), { file: opts.configFile! }) : null),
+    // The loader (zod, yaml) is imported when a reload asks for it: a cluster worker gets its configuration parsed.
+    reload: opts.reloader ?? (opts.configFile ? async () => (await reload((await import('../config/load.js')).loadConfigFile(opts.configFile!)), { file: opts.configFile! }) : null),
     inFlight: () => inflight,
     worker: opts.worker ?? null,
     clusterMetrics: opts.clusterMetrics ?? null,

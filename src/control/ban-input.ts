@@ -4,7 +4,7 @@
 // Returns the Ban to store or throws ApiError with a code and a hint.
 import { checkCidr } from '../core/cidr-set.js';
 import type { Ban } from '../core/model.js';
-import { parseDuration } from '../config/units.js';
+import { parseDuration } from '../config/values.js';
 import { badRequest } from './admin-errors.js';
 
 export const MAX_BAN_MS = 30 * 86_400_000;

@@ -8,7 +8,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Observer } from '../core/model.js';
 import type { AlertsConfig } from '../config/schema/alerts.js';
-import { isLoopbackHost } from '../config/schema/admin.js';
+import { isLoopbackHost } from '../config/values.js';
 import { createAccessLog } from './access-log.js';
 import { coreRoutes } from './admin-routes.js';
 import { createAdminServer, type AdminServer } from './admin-server.js';

@@ -5,7 +5,8 @@
 // CLI) may open the same file read-only while Rampart runs.
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import { createRequire } from 'node:module';
+import type Database from 'better-sqlite3';
 import { StartupError } from '../core/errors.js';
 import type { IncidentRecord, Sample } from './incidents-types.js';
 
@@ -32,6 +33,10 @@ export interface IncidentStore {
   close(): void;
 }
 
+// better-sqlite3 is loaded when a store opens: only the worker that records incidents (and reports) pays for it.
+const require = createRequire(import.meta.url);
+const openSqlite = (): typeof Database => require('better-sqlite3') as typeof Database;
+
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS incidents (id TEXT PRIMARY KEY, started_at INTEGER NOT NULL, ended_at INTEGER, status TEXT NOT NULL, verdict TEXT NOT NULL DEFAULT '', vectors TEXT NOT NULL DEFAULT '[]', updated_at INTEGER NOT NULL, record TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS incidents_started ON incidents(started_at);
@@ -44,7 +49,7 @@ export function openIncidentStore(file: string, opts: { readonly?: boolean } = {
   let db: Database.Database;
   try {
     if (!opts.readonly) mkdirSync(dirname(file), { recursive: true });
-    db = new Database(file, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });
+    db = new (openSqlite())(file, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });
     if (!opts.readonly) {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');

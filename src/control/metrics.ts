@@ -3,7 +3,8 @@
 // traffic recorder; mode and bans from shared state; everything else from the
 // modules' stats() through MetricsSource (numeric leaves become gauges, named
 // counters become counters), so control never knows a module's internals.
-import client from 'prom-client';
+import { createRequire } from 'node:module';
+import type { Metric, Registry } from 'prom-client';
 import type { DetectorView, ControlState, MetricsSource, WorkerInfo } from './admin-types.js';
 import { LATENCY_BOUNDS_MS, MAX_ROUTE_CLASSES, type Traffic } from './traffic.js';
 
@@ -29,22 +30,38 @@ export interface MetricsExporter {
   json(): Promise<object[]>;
 }
 
+// prom-client (~5 MB of heap and code) is loaded at the first scrape, not at
+// start: a shield nobody scrapes never pays for it. Its process metrics (event
+// loop lag included) are sampled from that first scrape on.
+const require = createRequire(import.meta.url);
+let prom: typeof import('prom-client') | null = null;
+const promClient = (): typeof import('prom-client') => (prom ??= require('prom-client') as typeof import('prom-client'));
+/** prom-client's Registry.PROMETHEUS_CONTENT_TYPE, known without loading it. */
+export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+
 const MAX_KEYS = 64;
 const snake = (s: string): string => s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/[^a-zA-Z0-9_]/g, '_').toLowerCase();
 const MODES = ['normal', 'elevated', 'under_attack', 'recovering'];
 
 export function createMetrics(d: MetricsDeps): MetricsExporter {
-  const registry = new client.Registry();
-  if (d.worker) registry.setDefaultLabels({ worker: String(d.worker.index) });
-  client.collectDefaultMetrics({ register: registry, prefix: 'rampart_process_' });
+  let made: Registry | null = null;
+  function reg(): Registry {
+    if (made !== null) return made;
+    const client = promClient();
+    const registry = new client.Registry();
+    if (d.worker) registry.setDefaultLabels({ worker: String(d.worker.index) });
+    client.collectDefaultMetrics({ register: registry, prefix: 'rampart_process_' });
+    return (made = registry);
+  }
   const now = d.now ?? Date.now;
   let current = new Map<string, Family>();
 
   function ensure(name: string, f: Family): void {
     current.set(name, f);
+    const registry = reg();
     if (registry.getSingleMetric(name)) return;
     const metric = { name, help: f.help, type: f.type, aggregator: 'sum', get: async () => ({ name, help: f.help, type: current.get(name)?.type ?? f.type, aggregator: 'sum', values: current.get(name)?.values ?? [] }), reset() {} };
-    registry.registerMetric(metric as unknown as client.Metric<string>);
+    registry.registerMetric(metric as unknown as Metric<string>);
   }
 
   function histogram(name: string, help: string, buckets: Float64Array, sum: number, count: number): void {
@@ -136,15 +153,15 @@ export function createMetrics(d: MetricsDeps): MetricsExporter {
   }
 
   return {
-    contentType: registry.contentType,
+    contentType: METRICS_CONTENT_TYPE,
     async scrape() {
       refresh();
       // Families seen at an earlier scrape but absent now export no samples.
-      return registry.metrics();
+      return reg().metrics();
     },
     async json() {
       refresh();
-      return (await registry.getMetricsAsJSON()) as object[];
+      return (await reg().getMetricsAsJSON()) as object[];
     },
   };
 }

@@ -104,7 +104,8 @@ export function loadAsnBin(binFile: string): AsnTable {
   if (buf.length < 8 || buf.readUInt32LE(0) !== MAGIC) throw new Error(`${binFile} is not a compiled ASN table`);
   const n = buf.readUInt32LE(4);
   if (buf.length !== 8 + n * 12) throw new Error(`${binFile} is truncated`);
-  const copy = (off: number) => new Uint32Array(buf.buffer.slice(buf.byteOffset + off, buf.byteOffset + off + n * 4));
+  // Views on the file's own bytes (one allocation, no copy) when aligned, as a fresh read is.
+  const copy = (off: number) => ((buf.byteOffset + off) % 4 === 0 ? new Uint32Array(buf.buffer, buf.byteOffset + off, n) : new Uint32Array(buf.buffer.slice(buf.byteOffset + off, buf.byteOffset + off + n * 4)));
   return tableOf(copy(8), copy(8 + n * 4), copy(8 + n * 8));
 }
 

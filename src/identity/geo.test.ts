@@ -59,3 +59,32 @@ test('operator files: a custom ASN CSV is used; a missing file is a clear startu
   writeFileSync(join(dir, 'bad.mmdb'), 'not a database');
   assert.throws(() => createGeo({ countryDb: join(dir, 'bad.mmdb'), asnDb: '', cacheSize: 256, cacheDir: dir }), /cannot read/);
 });
+
+test('compiled country table: the same country as the mmdb for sampled IPv4 addresses, and the cached table reloads alike', async () => {
+  const { readFileSync } = await import('node:fs');
+  const { Reader } = await import('maxmind');
+  const { bundledCountryDb } = await import('./geo.js');
+  const { compileCountryRanges, countryTableOf, openCountryTable } = await import('./geo-country.js');
+  const db = readFileSync(bundledCountryDb());
+  const mmdb = new Reader(db) as unknown as { get(ip: string): { country_code?: string } | null };
+  const { starts, codes } = compileCountryRanges(db, countryIndex);
+  const table = countryTableOf(starts, codes);
+  for (let i = 1; i < starts.length; i++) assert.ok(starts[i] > starts[i - 1], 'ranges sorted, no duplicates');
+  let seed = 12345;
+  let differ = 0;
+  let named = 0;
+  for (let i = 0; i < 20_000; i++) {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    const ip = `${seed >>> 24}.${(seed >>> 16) & 255}.${(seed >>> 8) & 255}.${seed & 255}`;
+    const want = (mmdb.get(ip)?.country_code ?? '').toUpperCase();
+    if (want !== '') named++;
+    if (countryCode(table.lookup(seed)) !== want) differ++;
+  }
+  assert.equal(differ, 0);
+  assert.ok(named > 10_000, `most public addresses have a country (${named})`);
+  const bin = join(dir, 'country.bin');
+  openCountryTable(bundledCountryDb(), bin, countryIndex);
+  const again = openCountryTable(bundledCountryDb(), bin, countryIndex);
+  assert.equal(again.ranges, table.ranges);
+  assert.equal(countryCode(again.lookup(0x08080808)), 'US');
+});

@@ -1,16 +1,20 @@
 // Country and ASN of client addresses from offline databases, loaded once at
-// start (country: MaxMind-format mmdb, ASN: compiled IPv4 range table). The
-// identity stage calls fill(ctx): at most one database lookup per client key,
+// start as compiled IPv4 range tables (country from a MaxMind-format mmdb,
+// ~1.4 MB; ASN ~4.7 MB); the mmdb itself (7.5 MB) is read only when the first
+// IPv6 client needs it. The identity stage calls fill(ctx): at most one
+// database lookup per client key,
 // then a bounded LRU (cache_size × ~40 B; country and ASN packed in one double).
 // Not attribution of an attack: where an address sits is not who sent it.
 import { createRequire } from 'node:module';
 import { accessSync, constants, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { createHash } from 'node:crypto';
 import { Reader } from 'maxmind';
 import { StartupError } from '../core/errors.js';
 import { parseIPv4 } from '../core/ip.js';
 import { createLru, lruBytes } from '../core/lru.js';
 import { namesFileOf, openAsnTable, type AsnTable } from './geo-asn.js';
+import { openCountryTable, type CountryTable } from './geo-country.js';
 
 export interface GeoOptions {
   countryDb: string;
@@ -90,15 +94,30 @@ export function createGeo(o: GeoOptions): Geo {
   for (const [k, f] of [['country_db', countryDb], ['asn_db', asnDb]]) {
     if (!existsSync(f)) throw new StartupError('E_GEO_DB', `geo.${k}: ${f} does not exist`, 'point it at a readable file, leave it empty for the bundled data, or set geo.enabled: false');
   }
-  let reader: { get(ip: string): { country_code?: string; country?: { iso_code?: string } } | null };
-  let countryBytes = 0;
+  type MmdbReader = { get(ip: string): { country_code?: string; country?: { iso_code?: string } } | null };
+  let table: CountryTable;
   try {
-    const buf = readFileSync(countryDb);
-    countryBytes = buf.length;
-    reader = new Reader(buf) as unknown as typeof reader;
+    // The bundled database compiles once per install (beside the ASN table); an operator's, once per file and version.
+    const cacheBin = o.countryDb === '' ? join(dirname(bundledAsnCache(o.cacheDir)), 'country-ipv4.bin') : join(o.cacheDir, `country-ipv4-${createHash('sha1').update(countryDb).digest('hex').slice(0, 12)}.bin`);
+    table = openCountryTable(countryDb, cacheBin, countryIndex);
   } catch (err) {
     throw new StartupError('E_GEO_DB', `geo.country_db: cannot read ${countryDb}: ${(err as Error).message}`, 'a MaxMind-format (.mmdb) country database', { cause: err });
   }
+  // IPv6 clients only: the whole mmdb, read at the first one (null until then; false if it became unreadable).
+  let reader: MmdbReader | null | false = null;
+  let mmdbBytes = 0;
+  const ipv6Reader = (): MmdbReader | null => {
+    if (reader === null) {
+      try {
+        const buf = readFileSync(countryDb);
+        mmdbBytes = buf.length;
+        reader = new Reader(buf) as unknown as MmdbReader;
+      } catch {
+        reader = false;
+      }
+    }
+    return reader === false ? null : reader;
+  };
   let asns: AsnTable;
   let bin = '';
   try {
@@ -110,8 +129,10 @@ export function createGeo(o: GeoOptions): Geo {
   }
   const lru = createLru(o.cacheSize);
   const country = (ip: string): string => {
+    const n = parseIPv4(ip);
+    if (n >= 0) return CODES[table.lookup(n)];
     try {
-      const r = reader.get(ip);
+      const r = ipv6Reader()?.get(ip);
       return (r?.country_code ?? r?.country?.iso_code ?? '').toUpperCase();
     } catch {
       return '';
@@ -142,7 +163,7 @@ export function createGeo(o: GeoOptions): Geo {
       asnDb,
       asnRanges: asns.ranges,
       asnNamesFile: existsSync(namesFileOf(bin)) ? namesFileOf(bin) : '',
-      bytes: { country: countryBytes, asn: asns.bytes, cache: lruBytes(o.cacheSize) },
+      bytes: { country: table.bytes + mmdbBytes, asn: asns.bytes, cache: lruBytes(o.cacheSize) },
       licences: custom ? ['Operator-supplied geo databases: see their own licences.', ...(o.countryDb ? [] : [BUNDLED_LICENCES[0]]), ...(o.asnDb ? [] : [BUNDLED_LICENCES[1]])] : BUNDLED_LICENCES,
     }),
   };

@@ -3,7 +3,8 @@
 // donate, sensitive, page). Compiled once; classify() returns a class index.
 // Not limits (limits.ts). Hot path: a few startsWith and one regex test, no allocation.
 import type { RequestContext } from '../core/model.js';
-import { BUILTIN_CLASSES, type PolicyConfig } from '../config/schema/policy.js';
+import type { PolicyConfig } from '../config/schema/policy.js';
+import { BUILTIN_CLASSES } from '../config/values.js';
 
 export const STATIC = 0;
 export const PAGE = 1;

@@ -11,7 +11,14 @@ import { Duplex } from 'node:stream';
 import type { Socket } from 'node:net';
 import type { Server as TlsServer, TLSSocket } from 'node:tls';
 import type { ServerHttp2Session } from 'node:http2';
-import { readTlsClientHello } from 'read-tls-client-hello';
+import { createRequire } from 'node:module';
+import type { readTlsClientHello as ReadHello } from 'read-tls-client-hello';
+
+// read-tls-client-hello (and its parser) is loaded by the first TLS listener
+// that fingerprints: a plain-HTTP shield never pays its ~2 MB of code.
+const require = createRequire(import.meta.url);
+let readHelloFn: typeof ReadHello | null = null;
+const helloReader = (): typeof ReadHello => (readHelloFn ??= (require('read-tls-client-hello') as { readTlsClientHello: typeof ReadHello }).readTlsClientHello);
 import { tlsFingerprintOf } from '../identity/ja4.js';
 import { H2FingerprintReader } from '../identity/h2-fingerprint.js';
 import { transportFamily, type Transport } from '../identity/transport.js';
@@ -113,9 +120,10 @@ export function readClientHellos(server: TlsServer, admit: (socket: Socket) => b
     if (!raw.destroyed) tlsListener.call(server, raw);
   };
   const settings = on.http2 === 'settings';
+  const readTlsClientHello = on.tls ? helloReader() : null;
   server.on('connection', (raw: Socket & Carrier) => {
     if (!admit(raw)) return;
-    if (!on.tls) {
+    if (readTlsClientHello === null) {
       if (settings) raw[kTransport] = { ja4: '', grease: false, alpn: '', h2: '', key: 0, family: 'other', label: '', h2Pending: true };
       return void tlsListener.call(server, raw);
     }

@@ -2,7 +2,12 @@
 // for pub/sub. Standalone (redis:// or rediss:// URL), Sentinel or Cluster by
 // ioredis' own support. Commands fail fast while disconnected (no offline
 // queue, short timeout): the node keeps defending on its local view instead.
-import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import { createRequire } from 'node:module';
+import type { Cluster, Redis, RedisOptions } from 'ioredis';
+
+// ioredis is loaded when a redis backend opens, not by every process that imports the state module.
+const require = createRequire(import.meta.url);
+const ioredis = (): typeof import('ioredis') => require('ioredis') as typeof import('ioredis');
 
 export interface HostPortAddr {
   host: string;
@@ -54,16 +59,16 @@ export function openRedis(o: RedisConnectOptions, subscriber: boolean): RedisCli
   const base = baseOptions(o, subscriber);
   if (o.cluster && o.cluster.length > 0) {
     const creds = urlOptions(o.url);
-    return new Cluster(o.cluster.map((n) => ({ host: n.host, port: n.port })), {
+    return new (ioredis().Cluster)(o.cluster.map((n) => ({ host: n.host, port: n.port })), {
       redisOptions: { ...base, ...creds, db: undefined },
       enableOfflineQueue: base.enableOfflineQueue,
       clusterRetryStrategy: retry,
     });
   }
   if (o.sentinels && o.sentinels.length > 0) {
-    return new Redis({ ...base, ...urlOptions(o.url), sentinels: o.sentinels.map((s) => ({ host: s.host, port: s.port })), name: o.sentinelName || 'mymaster' });
+    return new (ioredis().Redis)({ ...base, ...urlOptions(o.url), sentinels: o.sentinels.map((s) => ({ host: s.host, port: s.port })), name: o.sentinelName || 'mymaster' });
   }
-  return new Redis(o.url, base);
+  return new (ioredis().Redis)(o.url, base);
 }
 
 /** Resolves true once `client` is ready, false after `ms` (it keeps retrying in the background). */

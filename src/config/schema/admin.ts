@@ -3,15 +3,12 @@
 // can ban addresses and switch modes, so it is never open to a network.
 // Replaces the bare admin keys of core.ts (joined after coreShape in schema.ts).
 import { z } from 'zod';
-import { isIPv4 } from 'node:net';
 import type { Camelize } from '../camelize.js';
 import { hostPort } from './core.js';
 
-/** True for 127.0.0.0/8, ::1 and localhost: only this machine can connect. */
-export function isLoopbackHost(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
-  return h === 'localhost' || h === '::1' || h === '::ffff:127.0.0.1' || (isIPv4(h) && h.startsWith('127.'));
-}
+import { isLoopbackHost } from '../values.js';
+
+export { isLoopbackHost };
 
 export const adminSchema = z
   .strictObject({

@@ -8,7 +8,9 @@ import type { Camelize } from '../camelize.js';
 import { checkCidr } from '../../core/cidr-set.js';
 
 /** Built-in route classes, known without any configuration. */
-export const BUILTIN_CLASSES = ['static', 'page', 'api', 'login', 'donate', 'sensitive'] as const;
+import { BUILTIN_CLASSES } from '../values.js';
+
+export { BUILTIN_CLASSES };
 
 const RATE_RE = /^(\d+(?:\.\d+)?)\s*\/\s*(s|sec|second|m|min|minute|h|hour)$/;
 const PER: Record<string, number> = { s: 1, sec: 1, second: 1, m: 60, min: 60, minute: 60, h: 3600, hour: 3600 };
