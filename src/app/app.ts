@@ -17,6 +17,7 @@ import { createStateFromConfig, createTrafficCounts, type SharedState } from '..
 import { buildGraph, type Graph } from './graph.js';
 import type { ChallengeStats } from '../challenge/metrics.js';
 import type { CacheStats } from '../cache/stage.js';
+import type { Store } from '../cache/store.js';
 import type { AdmissionStats } from '../proxy/admission.js';
 import { createLogger, type Logger } from './logger.js';
 import { createDetector, type Detector } from '../detector/detector.js';
@@ -49,6 +50,8 @@ export interface AppOptions {
   configFile?: string;
   /** Processes sharing the origin (cluster workers): each admits 1/n of origin_protection's limit. Default 1. */
   originShares?: number;
+  /** Set in a cluster worker: opens the machine's shared response store (src/cache/shared-store.ts). Default: this process's memory. */
+  cacheStore?: ((maxBytes: number) => Store) | null;
   /** Set in a cluster worker: its slot, the worker count, its pid, and whether it writes the incident store. */
   worker?: { index: number; count: number; pid: number; recorder: boolean };
   /** POST /api/reload handler (a cluster worker asks its primary); default: re-read configFile. */
@@ -156,7 +159,7 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
   const book = new ClientBook(initial.identity.clients);
   // HTTP/2 abuse counters (and the kernel ban set): src/app/edge.ts.
   const edge = createEdge(initial, { now: clock.now, log, noteH2Abuse: detector ? detector.noteH2Abuse : null, state, config: () => graph.config, firewallWriter: opts.worker?.recorder ?? true });
-  const deps = { now: clock.now, log, observers, state, geo, originShares: opts.originShares, book };
+  const deps = { now: clock.now, log, observers, state, geo, originShares: opts.originShares, book, cacheStore: opts.cacheStore ?? null };
   let graph: Graph = buildGraph(initial, deps);
   const guard = createConnectionGuard({
     maxPerIp: initial.limits.maxConnectionsPerIp,

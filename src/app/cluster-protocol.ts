@@ -11,6 +11,8 @@ export interface WorkerRole {
   count: number;
   /** Exactly one live worker records incidents in data_dir (docs/evidence.md). */
   recorder: boolean;
+  /** The machine's shared response store (src/cache/shared-store.ts), made by the primary; '' for none. */
+  cacheFile: string;
 }
 
 /** The outcome of a reload a worker asked for (POST /api/reload): the file, or the error in plain data. */

@@ -11,7 +11,9 @@ import { workerCount } from './cluster.js';
 import { isAppMessage, type ReloadReply, type ToPrimaryApp, type ToWorkerApp, type WorkerRole } from './cluster-protocol.js';
 import type { DetectorEvent, DetectorSnapshot } from '../detector/events.js';
 import type { WindowPart } from '../detector/window-part.js';
-import { createLogger } from './logger.js';
+import { createLogger, type Logger } from './logger.js';
+import { createSharedStores } from '../cache/shared-store.js';
+import { ByteStore, type Store } from '../cache/store.js';
 import { createWorkerPeers } from './peers.js';
 
 let app: App | null = null;
@@ -46,6 +48,20 @@ function askPrimaryToReload(): Promise<{ file: string }> {
   });
 }
 
+/** The machine's one response store; null (this worker's own memory) when there is none or it cannot be opened. */
+function sharedCache(file: string, log: Logger): ((maxBytes: number) => Store) | null {
+  if (file === '') return null;
+  const open = createSharedStores(file);
+  return (maxBytes) => {
+    try {
+      return open(maxBytes);
+    } catch (e) {
+      log.warn({ err: e instanceof Error ? e.message : String(e), file }, 'the shared cache cannot be opened: this worker keeps its own');
+      return new ByteStore(maxBytes);
+    }
+  };
+}
+
 async function start(config: Config, role: WorkerRole): Promise<void> {
   const log = createLogger(config.log.level).child({ worker: process.pid });
   const state = createWorkerState({
@@ -70,7 +86,7 @@ async function start(config: Config, role: WorkerRole): Promise<void> {
   };
   // createApp can throw too (an incident store that cannot be opened): reported like a failed start, never an unhandled rejection.
   try {
-    app = createApp(config, { log, state, peers, detectorLink, originShares: workerCount(config), worker: { ...role, pid: process.pid }, reloader: askPrimaryToReload, clusterMetrics: askPrimaryForMetrics });
+    app = createApp(config, { log, state, peers, detectorLink, cacheStore: sharedCache(role.cacheFile, log), originShares: workerCount(config), worker: { ...role, pid: process.pid }, reloader: askPrimaryToReload, clusterMetrics: askPrimaryForMetrics });
     await app.start();
     send({ rampart: 'app', op: 'ready', url: app.url(), pid: process.pid });
   } catch (e) {

@@ -17,6 +17,7 @@ import { isAppMessage, type ReloadReply, type ToPrimaryApp, type ToWorkerApp } f
 import { createLogger, type Logger } from './logger.js';
 import { createClusterDetector, type ClusterDetectorStats } from './cluster-detector.js';
 import { createNodeBus } from './node-bus.js';
+import { removeSharedStore, sharedStorePath } from '../cache/shared-store.js';
 import { LIMITS_TOPIC } from './limits-peers.js';
 import type { Detector } from '../detector/detector.js';
 
@@ -140,6 +141,13 @@ export async function startCluster(config: Config, opts: ClusterOptions = {}): P
     args: [],
     serialization: 'advanced',
   });
+  // One response store for the machine: every worker opens this file (created by the first one).
+  let cacheFile = '';
+  try {
+    cacheFile = sharedStorePath(config.originProtection.cache.maxBytes, config.dataDir);
+  } catch (e) {
+    log.warn({ err: e instanceof Error ? e.message : String(e) }, 'no place for the shared cache: each worker keeps its own');
+  }
   const live = new Map<Worker, { pid: number; ready: boolean; index: number }>();
   const deaths: number[] = [];
   let restarts = 0;
@@ -156,7 +164,7 @@ export async function startCluster(config: Config, opts: ClusterOptions = {}): P
       if (!isAppMessage(m)) return receive(m);
       const msg = m as ToPrimaryApp;
       // Slot 1 records incidents (one writer per data_dir); its replacement inherits the slot.
-      if (msg.op === 'boot') w.send({ rampart: 'app', op: 'config', config: current, role: { index, count: n, recorder: index === 1 } } satisfies ToWorkerApp as never);
+      if (msg.op === 'boot') w.send({ rampart: 'app', op: 'config', config: current, role: { index, count: n, recorder: index === 1, cacheFile } } satisfies ToWorkerApp as never);
       else if (msg.op === 'reload-request') port.send(reloadFor(msg.id));
       else if (msg.op === 'metrics-request') void gatherMetrics(msg.id, port);
       else if (msg.op === 'metrics-part') gathers.get(msg.id)?.(msg.json);
@@ -208,6 +216,7 @@ export async function startCluster(config: Config, opts: ClusterOptions = {}): P
     cd?.stop();
     bus?.close();
     hub.stop();
+    if (cacheFile !== '') removeSharedStore(cacheFile);
     await state.close();
     active = false;
   }

@@ -5,6 +5,7 @@ import type { Config } from '../config/schema.js';
 import type { Observer, RequestContext } from '../core/model.js';
 import { compileChallenge, type Challenge } from '../challenge/stage.js';
 import { compileCache, type Cache } from '../cache/stage.js';
+import type { Store } from '../cache/store.js';
 import { compileAdmission, type Admission } from '../proxy/admission.js';
 import { BodyWatch } from '../guard/body-guard.js';
 import { compileIdentity, type Identity } from '../identity/stage.js';
@@ -51,6 +52,8 @@ export interface GraphDeps {
   originShares?: number;
   /** The process's client book (created once per app: reloads keep who was seen when); null: none. */
   book?: ClientBook | null;
+  /** Opens the response store (cluster workers: the machine's shared one); null: this process's memory. */
+  cacheStore?: ((maxBytes: number) => Store) | null;
 }
 
 export function buildGraph(config: Config, deps: GraphDeps): Graph {
@@ -84,7 +87,8 @@ export function buildGraph(config: Config, deps: GraphDeps): Graph {
   const op = config.originProtection;
   // Stored copies survive a reload, but never a change of origin: they are the old origin's pages.
   const sameOrigin = deps.previous?.config.origin === config.origin;
-  const cache = op.cache.enabled ? compileCache(op.cache, { now: deps.now, mode: st ? () => st.mode() : () => 'normal', extraIgnoredCookies: [config.challenge.cookieName, sc.name] }, sameOrigin ? (deps.previous?.cache ?? null) : null) : null;
+  const cacheDeps = { now: deps.now, mode: st ? () => st.mode() : () => 'normal' as const, extraIgnoredCookies: [config.challenge.cookieName, sc.name], openStore: deps.cacheStore ?? null, forget: deps.previous != null && !sameOrigin };
+  const cache = op.cache.enabled ? compileCache(op.cache, cacheDeps, sameOrigin ? (deps.previous?.cache ?? null) : null) : null;
   const admission = op.admission.enabled || op.circuit.enabled ? compileAdmission(op.admission, op.circuit, { now: deps.now, shares: deps.originShares, previous: deps.previous?.admission ?? null, surgeSince: () => policy.policy.surgeSince(st, deps.now()) }) : null;
   const pipeline = createPipeline({
     slots: {

@@ -5,13 +5,13 @@
 import type { CacheSink, RequestContext } from '../core/model.js';
 import { freshnessMs, parseCacheControl } from './cache-control.js';
 import type { RouteRule } from './rules.js';
-import { entrySize, headerText, type ByteStore, type Entry } from './store.js';
+import { entrySize, headerText, type Entry, type Store } from './store.js';
 
 type Headers = Record<string, string | string[] | undefined>;
 
 /** What a fill needs from the cache around it. */
 export interface FillHost {
-  readonly store: ByteStore;
+  readonly store: Store;
   readonly maxEntryBytes: number;
   readonly maxStaleMs: number;
   now(): number;

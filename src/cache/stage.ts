@@ -10,7 +10,7 @@ import { Fill, type FillHost } from './fill.js';
 import { cacheKey, compileCookieFilter, normaliseQuery } from './key.js';
 import { PassMarks } from './pass-marks.js';
 import { compileRules, type RouteRule } from './rules.js';
-import { ByteStore, freshUntil, usableUntil, type Entry } from './store.js';
+import { ByteStore, freshUntil, usableUntil, type Entry, type Store } from './store.js';
 
 export const HIT: Verdict = verdict('cache/hit', 'serve', 200);
 export const STALE: Verdict = verdict('cache/stale', 'serve', 200);
@@ -20,6 +20,10 @@ export interface CacheDeps {
   mode(): Mode;
   /** Cookies never counted as credentials besides the configured ones (the challenge's pass cookie). */
   extraIgnoredCookies?: readonly string[];
+  /** Opens the store (cluster workers: the machine's shared one); default: this process's memory. */
+  openStore?: ((maxBytes: number) => Store) | null;
+  /** The stored copies may not be reused (a reload changed the origin): the store is emptied. */
+  forget?: boolean;
 }
 
 export interface CacheStats {
@@ -45,7 +49,7 @@ export interface Cache {
   readonly stage: Stage;
   stats(): CacheStats;
   /** The stored responses, handed to the next graph on a reload (same max_bytes). */
-  readonly store: ByteStore;
+  readonly store: Store;
 }
 
 /** For non-leaders: no filling, only the stale fallback. */
@@ -64,7 +68,8 @@ class StaleSink implements CacheSink {
 
 /** `previous`: the cache of the graph a reload replaces; its stored copies are kept when max_bytes is unchanged. */
 export function compileCache(config: CacheConfig, deps: CacheDeps, previous: Cache | null = null): Cache {
-  const store = previous !== null && previous.store.maxBytes === config.maxBytes ? previous.store : new ByteStore(config.maxBytes);
+  const store = previous !== null && previous.store.maxBytes === config.maxBytes ? previous.store : deps.openStore ? deps.openStore(config.maxBytes) : new ByteStore(config.maxBytes);
+  if (deps.forget === true) store.clear();
   const rules = compileRules(config.routes);
   const hasCredentialCookie = compileCookieFilter([...config.ignoreCookies, ...(deps.extraIgnoredCookies ?? [])]);
   const pending = new Map<string, Fill>();

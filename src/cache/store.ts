@@ -54,7 +54,26 @@ export function headerText(v: string | string[] | undefined): string {
   return (Array.isArray(v) ? v.join(',') : v).trim();
 }
 
-export class ByteStore {
+/**
+ * Where stored responses live: one process's memory (ByteStore) or the
+ * machine's shared store (shared-store.ts, cluster workers). `bytes()` never
+ * exceeds maxBytes; `reserve` holds room for a fill still streaming.
+ */
+export interface Store {
+  readonly maxBytes: number;
+  readonly entries: number;
+  readonly evictions: number;
+  bytes(): number;
+  /** The variant matching the request, or null. */
+  find(key: string, headers: RequestHeaders, now: number): Entry | null;
+  reserve(n: number): boolean;
+  release(n: number): void;
+  /** Stores an entry whose bytes were reserved (`reservedBytes`), replacing the same variant. */
+  put(e: Entry, reservedBytes: number): boolean;
+  clear(): void;
+}
+
+export class ByteStore implements Store {
   readonly maxBytes: number;
   private readonly map = new Map<string, Entry[]>();
   private stored = 0;
