@@ -71,6 +71,17 @@ function guardBody(ctx: RequestContext, opts: ForwardOptions): GuardedBody {
   return body;
 }
 
+const kRelay = Symbol('rampart.relay');
+type RelayedRes = RequestContext['res'] & { [kRelay]?: ResponseRelay };
+
+/** The client's response closed (shared by every relay: no closure per request). */
+function onClientClose(this: RelayedRes): void {
+  const relay = this[kRelay];
+  if (relay === undefined) return;
+  this[kRelay] = undefined;
+  relay.clientClosed();
+}
+
 /** Relays one origin response to the client, pausing the origin when the client is slow. */
 class ResponseRelay implements Dispatcher.DispatchHandler {
   private controller: Dispatcher.DispatchController | null = null;
@@ -79,23 +90,24 @@ class ResponseRelay implements Dispatcher.DispatchHandler {
   private readonly ctx: RequestContext;
   private readonly now: () => number;
 
+  /** Made at the first backpressure only (most responses never wait for the client). */
+  private onDrain: (() => void) | null = null;
+
   constructor(ctx: RequestContext, now: () => number) {
     this.ctx = ctx;
     this.now = now;
-    ctx.res.once('close', this.onClientClose);
+    // 'close' fires once per response; `on` spares the per-request once-wrapper, and the relay rides along as `this`.
+    (ctx.res as RelayedRes)[kRelay] = this;
+    ctx.res.on('close', onClientClose);
   }
 
-  private readonly onClientClose = (): void => {
+  clientClosed(): void {
     // writableEnded, not writableFinished: an HTTP/2 stream the client reset reports writableFinished (its writable
     // side is gone) though no response was sent; the origin request would then hang, paused, holding its connection.
     if (this.ctx.res.writableEnded) return;
     this.gone = true;
     this.controller?.abort(new Error('client closed'));
-  };
-
-  private readonly onDrain = (): void => {
-    this.controller?.resume();
-  };
+  }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.controller = controller;
@@ -131,7 +143,7 @@ class ResponseRelay implements Dispatcher.DispatchHandler {
     if (ctx.cacheSink !== null) ctx.cacheSink.data(chunk);
     if (!ctx.res.write(chunk)) {
       controller.pause();
-      ctx.res.once('drain', this.onDrain);
+      ctx.res.once('drain', (this.onDrain ??= () => this.controller?.resume()));
     }
   }
 

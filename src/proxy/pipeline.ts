@@ -125,7 +125,8 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
       ctx.proto = (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http';
       ctx.transport = requestTransport(req); // passive TLS/HTTP2 fingerprints of the connection (src/proxy/transport.ts)
       (res as ResWithCtx)[kCtx] = ctx;
-      res.once('close', onClose);
+      // 'close' fires once per response: `on` spares the once-wrapper closure `once` makes per request.
+      res.on('close', onClose);
       run(ctx, 0);
     },
   };
