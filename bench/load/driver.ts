@@ -1,10 +1,13 @@
-// The end-to-end load benchmark (bench/load/run.sh runs it). In ONE run it
-// measures a trivial origin direct, Rampart in front of it, and nginx as a
-// reverse proxy when installed, with wrk pinned to core 0 and every server
-// pinned to core 1; keep-alive and `Connection: close`; then a paced client
-// at half of Rampart's keep-alive maximum for the added p99. Every number is
-// also given as a ratio to the direct origin measured in the same run, since
-// absolute numbers on a shared 2-core machine mean little.
+// The end-to-end load benchmark (bench/load/run.sh runs it). In ONE run, for a
+// 13-byte and a 1 KB page, it measures a trivial origin direct, Rampart (one
+// process) in front of it, and nginx as a reverse proxy when installed, with
+// wrk pinned to core 0 and every server pinned to core 1; keep-alive and
+// `Connection: close`; then a paced client at half of Rampart's keep-alive
+// maximum for the added p99; then resident memory per process (memory.ts:
+// `rampart demo` and `rampart start` on the defaults, idle and after 1,000,000
+// distinct sources). Every number is also given as a ratio to the direct origin
+// measured in the same run, since absolute numbers on a shared 2-core machine
+// mean little.
 // Not a test: nothing here asserts; targets are printed next to the numbers.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
@@ -13,19 +16,30 @@ import { tmpdir, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseWrk, type WrkResult } from './wrk.js';
-import { renderReport, type Row, type PacedRow } from './report.js';
+import { renderReport, type Row, type PacedRow, type ProcessMemory } from './report.js';
+import { measureMemory } from './memory.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string]));
 const DURATION = Number(args.get('duration') ?? 5);
-const CONNS = Number(args.get('connections') ?? 50);
+const CONNS = Number(args.get('connections') ?? 64);
+/** Page sizes served by the origin: 13 bytes (hello, world) and a 1 KB HTML page. */
+const PAGES = (args.get('pages') ?? '13,1024').split(',').map(Number);
+/** keep-alive, close, or both (default). */
+const MODES = (args.get('modes') ?? 'keep-alive,close').split(',').map((m) => m === 'close');
+/** Distinct sources sent through `rampart start` (defaults, all cores) for the memory figures; 0 skips. */
+const SOURCES = Number(args.get('sources') ?? 1_000_000);
+/** Only the memory phase (idle and after SOURCES distinct sources), no throughput runs. */
+const MEMORY_ONLY = args.has('memory-only');
+/** How Rampart is started: as docs/deployment.md advises (a 2 MB young generation; workers get it by themselves). */
+const RAMPART_NODE_FLAGS = ['--max-semi-space-size=2'];
 const PACED_S = Number(args.get('paced') ?? 10);
 /** Rounds run interleaved (every target once per round); each figure is the median over rounds. */
 const ROUNDS = Number(args.get('rounds') ?? 3);
 const CLIENT_CORE = args.get('client-core') ?? '0';
 const SERVER_CORE = args.get('server-core') ?? '1';
 const tmp = mkdtempSync(join(tmpdir(), 'rampart-load-'));
-const children: ChildProcess[] = [];
+export const children: ChildProcess[] = [];
 
 function log(s: string): void {
   process.stderr.write(`[bench] ${s}\n`);
@@ -77,8 +91,10 @@ async function waitPort(port: number, what: string): Promise<void> {
   throw new Error(`${what} is not listening on ${port}`);
 }
 
+const pageName = (bytes: number) => (bytes >= 1024 ? `${bytes / 1024} KB` : `${bytes} B`);
+
 /** Resident memory (VmRSS now, VmHWM peak) of a process, in MiB. */
-function rss(pid: number): { now: number; peak: number } {
+export function rss(pid: number): { now: number; peak: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(status)?.[1] ?? NaN);
   return { now: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
@@ -103,7 +119,7 @@ function wrk(url: string, seconds: number, close: boolean): WrkResult {
   return parseWrk(out);
 }
 
-function paced(url: string, rate: number): { p50: number; p99: number; achieved: number; errors: number; non2xx: number } {
+function pacedRun(url: string, rate: number): { p50: number; p99: number; achieved: number; errors: number; non2xx: number } {
   const out = execFileSync('taskset', ['-c', CLIENT_CORE, process.execPath, '--import', 'tsx', join(ROOT, 'bench/load/paced.ts'), url, String(rate), String(PACED_S), '32', '2'], { cwd: ROOT, encoding: 'utf8' });
   return JSON.parse(out.trim().split('\n').pop()!);
 }
@@ -117,7 +133,7 @@ const median = (xs: number[]) => {
 function medianRow(rs: Row[]): Row {
   const m = (k: 'rps' | 'p50' | 'p99' | 'rssMiB' | 'cpuUs') => median(rs.map((r) => r[k]));
   const sum = (k: 'requests' | 'errors' | 'non2xx') => rs.reduce((a, r) => a + r[k], 0);
-  return { target: rs[0].target, mode: rs[0].mode, rps: m('rps'), p50: m('p50'), p99: m('p99'), rssMiB: m('rssMiB'), cpuUs: m('cpuUs'), requests: sum('requests'), errors: sum('errors'), non2xx: sum('non2xx'), spread: [Math.min(...rs.map((r) => r.rps)), Math.max(...rs.map((r) => r.rps))] };
+  return { page: rs[0].page, target: rs[0].target, mode: rs[0].mode, rps: m('rps'), p50: m('p50'), p99: m('p99'), rssMiB: m('rssMiB'), cpuUs: m('cpuUs'), requests: sum('requests'), errors: sum('errors'), non2xx: sum('non2xx'), spread: [Math.min(...rs.map((r) => r.rps)), Math.max(...rs.map((r) => r.rps))] };
 }
 
 function nginxConf(dir: string, listen: number, originPort: number): string {
@@ -154,10 +170,12 @@ http {
 
 function rampartConf(listen: number, originPort: number): string {
   // The default chain (parse, identity, policy, challenge, cache, admission,
-  // observers) with the two things that would refuse a benchmark from one
-  // address turned to counting only: per-address rate limits and detector
-  // enforcement (observe mode still runs the detector's per-request work).
+  // observers) in one process (workers: 1, as the origin and nginx), with the
+  // two things that would refuse a benchmark from one address turned to
+  // counting only: per-address rate limits and detector enforcement (observe
+  // mode still runs the detector's per-request work).
   return `listen: 127.0.0.1:${listen}
+workers: 1
 origin: http://127.0.0.1:${originPort}
 hosts: [127.0.0.1, localhost]
 data_dir: ${tmp}/data
@@ -173,50 +191,50 @@ detector:
 `;
 }
 
-async function main(): Promise<void> {
-  const started = new Date().toISOString();
-  const load0 = loadavg()[0];
+/** One page size: its origin, Rampart (one process) and nginx in front of it, measured interleaved. */
+async function measurePage(bytes: number): Promise<{ rows: Row[]; paced: PacedRow[]; memory: ProcessMemory[] }> {
+  const page = pageName(bytes);
   const originPort = await freePort();
-  const origin = pinned(SERVER_CORE, process.execPath, [join(ROOT, 'bench/load/hello-origin.mjs'), String(originPort)]);
+  const origin = pinned(SERVER_CORE, process.execPath, [join(ROOT, 'bench/load/hello-origin.mjs'), String(originPort), String(bytes)]);
   await waitOutput(origin, /listening/, 'origin');
+  const own: ChildProcess[] = [origin];
 
   const originPid = pidOf(origin);
   const targets: Array<{ name: string; url: string; pid: number }> = [{ name: 'direct origin', url: `http://127.0.0.1:${originPort}/`, pid: originPid }];
 
   const rampartPort = await freePort();
-  const cfg = join(tmp, 'rampart.yaml');
+  const cfg = join(tmp, `rampart-${bytes}.yaml`);
   writeFileSync(cfg, rampartConf(rampartPort, originPort));
-  const rampart = pinned(SERVER_CORE, process.execPath, [join(ROOT, 'bin/rampart.js'), 'start', '-c', cfg]);
+  const rampart = pinned(SERVER_CORE, process.execPath, [...RAMPART_NODE_FLAGS, join(ROOT, 'bin/rampart.js'), 'start', '-c', cfg]);
+  own.push(rampart);
   await waitOutput(rampart, /shielding/, 'rampart');
   targets.push({ name: 'rampart', url: `http://127.0.0.1:${rampartPort}/`, pid: pidOf(rampart) });
+  await new Promise((r) => setTimeout(r, 3000));
+  const memory: ProcessMemory[] = [{ phase: `idle (bench config, ${page} page)`, process: 'rampart (one process)', ...rss(pidOf(rampart)) }];
 
-  let nginxVersion = '';
-  try {
-    nginxVersion = execFileSync('sh', ['-c', 'command -v nginx >/dev/null && nginx -v 2>&1'], { encoding: 'utf8' }).trim();
-  } catch {
-    log('nginx is not installed (apt-get install -y nginx): measuring without it');
-  }
   if (nginxVersion) {
-    const dir = join(tmp, 'nginx');
+    const dir = join(tmp, `nginx-${bytes}`);
     mkdirSync(dir, { recursive: true });
     const nginxPort = await freePort();
     writeFileSync(join(dir, 'nginx.conf'), nginxConf(dir, nginxPort, originPort));
     const nginx = pinned(SERVER_CORE, 'nginx', ['-p', dir, '-c', join(dir, 'nginx.conf')]);
+    own.push(nginx);
     await waitPort(nginxPort, 'nginx');
     targets.push({ name: 'nginx', url: `http://127.0.0.1:${nginxPort}/`, pid: pidOf(nginx) });
   }
 
   const rows: Row[] = [];
-  for (const close of [false, true]) {
+  let loadRss = 0;
+  for (const close of MODES) {
     const runs = new Map<string, Row[]>();
     for (let round = 1; round <= ROUNDS; round++) {
       for (const t of targets) {
         const mode = close ? 'close' : 'keep-alive';
         if (round === 1) {
-          log(`${t.name} ${mode}: warm-up`);
+          log(`${page} ${t.name} ${mode}: warm-up`);
           wrk(t.url, 2, close);
         }
-        log(`${t.name} ${mode}: round ${round}/${ROUNDS}, ${DURATION}s`);
+        log(`${page} ${t.name} ${mode}: round ${round}/${ROUNDS}, ${DURATION}s`);
         // CPU used by the servers on the path (origin, plus the proxy if any) per
         // request: unlike req/s it barely moves when other programs share the cores.
         const pids = t.pid === originPid ? [originPid] : [originPid, t.pid];
@@ -225,20 +243,49 @@ async function main(): Promise<void> {
         const cpuUs = ((pids.reduce((a, p) => a + cpuMs(p), 0) - cpu0) * 1000) / Math.max(1, r.requests);
         // RSS right after the target's own run: the origin also serves the proxies'
         // runs, so its peak over the whole benchmark would not be its own.
-        const row: Row = { target: t.name, mode, ...r, rssMiB: rss(t.pid).now, cpuUs };
+        const row: Row = { page, target: t.name, mode, ...r, rssMiB: rss(t.pid).now, cpuUs };
+        if (t.name === 'rampart') loadRss = Math.max(loadRss, row.rssMiB);
         runs.set(t.name, [...(runs.get(t.name) ?? []), row]);
       }
     }
     for (const t of targets) rows.push(medianRow(runs.get(t.name)!));
   }
+  memory.push({ phase: `after load (${page} page, highest after a run)`, process: 'rampart (one process)', now: loadRss, peak: rss(pidOf(rampart)).peak });
 
-  const ramKa = rows.find((r) => r.target === 'rampart' && r.mode === 'keep-alive')!;
+  const ramKa = rows.find((r) => r.target === 'rampart' && r.mode === 'keep-alive') ?? rows.find((r) => r.target === 'rampart')!;
   const rate = Math.max(100, Math.round(ramKa.rps / 2));
-  const pacedRows: PacedRow[] = [];
-  for (const t of targets) {
-    log(`${t.name}: paced ${rate} req/s for ${PACED_S}s`);
-    pacedRows.push({ target: t.name, rate, ...paced(t.url, rate) });
+  const paced: PacedRow[] = [];
+  if (PACED_S > 0) {
+    for (const t of targets) {
+      log(`${page} ${t.name}: paced ${rate} req/s for ${PACED_S}s`);
+      paced.push({ page, target: t.name, rate, ...pacedRun(t.url, rate) });
+    }
   }
+  for (const c of own) c.kill('SIGTERM');
+  await Promise.all(own.map((c) => (c.exitCode === null && c.signalCode === null ? new Promise((r) => c.once('exit', r)) : null)));
+  return { rows, paced, memory };
+}
+
+let nginxVersion = '';
+
+async function main(): Promise<void> {
+  const started = new Date().toISOString();
+  const load0 = loadavg()[0];
+  try {
+    nginxVersion = execFileSync('sh', ['-c', 'command -v nginx >/dev/null && nginx -v 2>&1'], { encoding: 'utf8' }).trim();
+  } catch {
+    log('nginx is not installed (apt-get install -y nginx): measuring without it');
+  }
+  const rows: Row[] = [];
+  const paced: PacedRow[] = [];
+  const memory: ProcessMemory[] = [];
+  for (const bytes of MEMORY_ONLY ? [] : PAGES) {
+    const m = await measurePage(bytes);
+    rows.push(...m.rows);
+    paced.push(...m.paced);
+    memory.push(...m.memory);
+  }
+  if (SOURCES > 0 || MEMORY_ONLY) memory.push(...(await measureMemory({ root: ROOT, tmp, sources: SOURCES, clientCore: CLIENT_CORE, nodeFlags: RAMPART_NODE_FLAGS, log, children })));
 
   const md = renderReport({
     started,
@@ -252,7 +299,9 @@ async function main(): Promise<void> {
     rounds: ROUNDS,
     connections: CONNS,
     rows,
-    paced: pacedRows,
+    paced,
+    memory,
+    sources: SOURCES,
   });
   process.stdout.write(md);
   const outDir = join(ROOT, 'bench/results');

@@ -5,7 +5,6 @@
 // to runClusterUntilSignal() when workers ≠ 1.
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadConfigFile } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { RampartError } from '../core/errors.js';
 import { startCluster, type ClusterHandle } from './cluster.js';
@@ -16,9 +15,9 @@ import { createLogger } from './logger.js';
  * SIGHUP and POST /api/reload (or a loader that re-applies command-line flags
  * to it; null: no reload). `json` prints the ready line as JSON (for scripts).
  */
-export async function runClusterUntilSignal(config: Config, source: string | (() => Config) | null, out: (s: string) => void, opts: { json?: boolean; file?: string } = {}): Promise<void> {
+export async function runClusterUntilSignal(config: Config, source: string | (() => Config | Promise<Config>) | null, out: (s: string) => void, opts: { json?: boolean; file?: string } = {}): Promise<void> {
   const log = createLogger(config.log.level);
-  const load = typeof source === 'string' ? () => loadConfigFile(source) : source;
+  const load = typeof source === 'string' ? () => loadFile(source) : source;
   const file = typeof source === 'string' ? source : (opts.file ?? null);
   const handle: ClusterHandle = await startCluster(config, { log, load, file: file ?? undefined });
   const pids = handle.pids();
@@ -26,12 +25,13 @@ export async function runClusterUntilSignal(config: Config, source: string | (()
   await new Promise<void>((resolve) => {
     const onHup = () => {
       if (!load) return void out('rampart: SIGHUP ignored (no config file)');
-      try {
-        handle.reload(load());
-        log.info({ file }, 'configuration sent to the workers');
-      } catch (e) {
-        log.error({ err: e instanceof RampartError ? e.message : String(e) }, 'reload refused: the old configuration keeps running');
-      }
+      Promise.resolve()
+        .then(load)
+        .then((next) => {
+          handle.reload(next);
+          log.info({ file }, 'configuration sent to the workers');
+        })
+        .catch((e: unknown) => log.error({ err: e instanceof RampartError ? e.message : String(e) }, 'reload refused: the old configuration keeps running'));
     };
     const onStop = (sig: string) => {
       out(`rampart: ${sig}, draining the workers`);
@@ -44,6 +44,12 @@ export async function runClusterUntilSignal(config: Config, source: string | (()
   });
 }
 
+/** The file, parsed in a short-lived process (the primary never holds the schema library: cli/config-thread.ts). */
+async function loadFile(file: string): Promise<Config> {
+  const { loadConfig } = await import('../cli/config-thread.js');
+  return loadConfig({ kind: 'flags', values: { config: file } });
+}
+
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const file = process.argv[2];
   if (!file) {
@@ -51,7 +57,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     process.exit(2);
   }
   try {
-    await runClusterUntilSignal(loadConfigFile(file), file, (s) => console.log(s), { json: true });
+    await runClusterUntilSignal(await loadFile(file), file, (s) => console.log(s), { json: true });
     process.exit(0);
   } catch (e) {
     console.error(e instanceof RampartError ? `rampart: ${e.message}${e.hint ? `\n  hint: ${e.hint}` : ''}` : e);

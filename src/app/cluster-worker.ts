@@ -13,7 +13,7 @@ import type { DetectorEvent, DetectorSnapshot } from '../detector/events.js';
 import type { WindowPart } from '../detector/window-part.js';
 import { createLogger, type Logger } from './logger.js';
 import { createSharedStores } from '../cache/shared-store.js';
-import { ByteStore, type Store } from '../cache/store.js';
+import type { Store } from '../cache/store.js';
 import { createWorkerPeers } from './peers.js';
 
 let app: App | null = null;
@@ -48,18 +48,10 @@ function askPrimaryToReload(): Promise<{ file: string }> {
   });
 }
 
-/** The machine's one response store; null (this worker's own memory) when there is none or it cannot be opened. */
+/** The machine's one response store (this worker's own memory when there is none, or it cannot be opened). */
 function sharedCache(file: string, log: Logger): ((maxBytes: number) => Store) | null {
   if (file === '') return null;
-  const open = createSharedStores(file);
-  return (maxBytes) => {
-    try {
-      return open(maxBytes);
-    } catch (e) {
-      log.warn({ err: e instanceof Error ? e.message : String(e), file }, 'the shared cache cannot be opened: this worker keeps its own');
-      return new ByteStore(maxBytes);
-    }
-  };
+  return createSharedStores(file, (e) => log.warn({ err: e instanceof Error ? e.message : String(e), file }, 'the shared cache cannot be opened: this worker keeps its own'));
 }
 
 async function start(config: Config, role: WorkerRole): Promise<void> {

@@ -79,6 +79,15 @@ const require = createRequire(import.meta.url);
  */
 export const WORKER_FLAGS: readonly string[] = ['--max-semi-space-size=2'];
 
+/**
+ * glibc malloc settings of every worker (ignored by other C libraries): blocks
+ * from 128 KiB are mapped and unmapped on their own (glibc otherwise raises
+ * that threshold as big blocks are freed and keeps them), free memory at the
+ * top of the heap is given back from 128 KiB, and two arenas serve the
+ * process's threads instead of one per thread. ~3 MB less resident per worker.
+ */
+export const WORKER_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '131072', MALLOC_TRIM_THRESHOLD_: '131072' };
+
 /** Deaths within this window beyond MAX_DEATHS slow replacements down (a crash loop must not fork-bomb). */
 const DEATH_WINDOW = 60_000;
 const MAX_DEATHS = 10;
@@ -90,7 +99,7 @@ export interface ClusterOptions {
   log?: Logger;
   startTimeout?: number;
   /** Re-reads the configuration (file plus flags) for POST /api/reload on any worker; absent: 409 as without a file. */
-  load?: (() => Config) | null;
+  load?: (() => Config | Promise<Config>) | null;
   /** The file `load` reads, named in the reload reply. */
   file?: string;
 }
@@ -137,7 +146,7 @@ export async function startCluster(config: Config, opts: ClusterOptions = {}): P
   const worker = siblingEntry(import.meta.url, 'cluster-worker');
   cluster.setupPrimary({
     exec: worker.file,
-    execArgv: [...WORKER_FLAGS, ...worker.execArgv],
+    execArgv: [...WORKER_FLAGS, ...worker.execArgv.filter((a) => !WORKER_FLAGS.some((f) => a.startsWith(f.split('=')[0])))],
     args: [],
     serialization: 'advanced',
   });
@@ -156,7 +165,7 @@ export async function startCluster(config: Config, opts: ClusterOptions = {}): P
   let failStart: ((e: Error) => void) | null = null;
 
   function fork(index: number): void {
-    const w = cluster.fork();
+    const w = cluster.fork(WORKER_ENV);
     const port = { send: (m: unknown) => void (w.isConnected() && w.send(m as never)) };
     const receive = hub.attach(port);
     live.set(w, { pid: w.process.pid ?? 0, ready: false, index });
@@ -165,7 +174,7 @@ export async function startCluster(config: Config, opts: ClusterOptions = {}): P
       const msg = m as ToPrimaryApp;
       // Slot 1 records incidents (one writer per data_dir); its replacement inherits the slot.
       if (msg.op === 'boot') w.send({ rampart: 'app', op: 'config', config: current, role: { index, count: n, recorder: index === 1, cacheFile } } satisfies ToWorkerApp as never);
-      else if (msg.op === 'reload-request') port.send(reloadFor(msg.id));
+      else if (msg.op === 'reload-request') void reloadFor(msg.id).then((r) => port.send(r));
       else if (msg.op === 'metrics-request') void gatherMetrics(msg.id, port);
       else if (msg.op === 'metrics-part') gathers.get(msg.id)?.(msg.json);
       else if (msg.op === 'peer') relay(w, index, msg);
@@ -249,11 +258,11 @@ export async function startCluster(config: Config, opts: ClusterOptions = {}): P
   }
 
   /** POST /api/reload on a worker: the primary re-reads the file and sends it to every worker. */
-  function reloadFor(id: number): ReloadReply {
+  async function reloadFor(id: number): Promise<ReloadReply> {
     const reply: ReloadReply = { rampart: 'app', op: 'reloaded', id };
     if (!opts.load) return { ...reply, error: { code: 'E_NO_CONFIG_FILE', message: 'this process was started without a configuration file', hint: "start with 'rampart start -c FILE' to reload from it" } };
     try {
-      reload(opts.load());
+      reload(await opts.load());
       log.info({ file: opts.file }, 'configuration sent to the workers (admin API)');
       return { ...reply, file: opts.file ?? '' };
     } catch (e) {

@@ -16,7 +16,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync, statfsSync } from 'node:fs'
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
-import { MAX_VARIANTS, headerText, usableUntil, type Entry, type RequestHeaders, type Store } from './store.js';
+import { ByteStore, MAX_VARIANTS, headerText, usableUntil, type Entry, type RequestHeaders, type Store } from './store.js';
 
 const require = createRequire(import.meta.url);
 const BUSY_MS = 20;
@@ -108,9 +108,22 @@ export function removeSharedStore(file: string): void {
  * graph that caches; closed with the process). `open(maxBytes)` gives each
  * graph its view with its own cap and its own fills in progress.
  */
-export function createSharedStores(file: string): (maxBytes: number) => Store {
-  let db: SharedDb | null = null;
-  return (maxBytes) => new SharedStore((db ??= new SharedDb(file)), maxBytes);
+export function createSharedStores(file: string, onFail: (err: unknown) => void = () => {}): (maxBytes: number) => Store {
+  let db: SharedDb | null | false = null;
+  // Opened at the first lookup or store, not at start: a worker that has served no cacheable request holds no SQLite.
+  // If it cannot be opened, each view keeps this process's own memory store instead (onFail says so once).
+  const connect = (): SharedDb | null => {
+    if (db === null) {
+      try {
+        db = new SharedDb(file);
+      } catch (err) {
+        db = false;
+        onFail(err);
+      }
+    }
+    return db === false ? null : db;
+  };
+  return (maxBytes) => new SharedStore(connect, maxBytes);
 }
 
 class SharedDb {
@@ -212,55 +225,78 @@ class SharedDb {
 /** One graph's view of the machine's store: the machine's bytes, this view's cap, this process's fills. */
 export class SharedStore implements Store {
   readonly maxBytes: number;
-  private readonly db: SharedDb;
+  private readonly connect: () => SharedDb | null;
+  private conn: SharedDb | null = null;
+  /** This process's own store, when the shared one could not be opened. */
+  private local: ByteStore | null = null;
   private reserved = 0;
   /** Stores this process skipped because another held the write lock past BUSY_MS. */
   busySkips = 0;
 
-  constructor(db: SharedDb, maxBytes: number) {
-    this.db = db;
+  constructor(connect: () => SharedDb | null, maxBytes: number) {
+    this.connect = connect;
     this.maxBytes = maxBytes;
+  }
+
+  /** The shared database, or null with `local` set when it cannot be opened. */
+  private open(): SharedDb | null {
+    if (this.conn !== null || this.local !== null) return this.conn;
+    this.conn = this.connect();
+    if (this.conn === null) this.local = new ByteStore(this.maxBytes);
+    return this.conn;
+  }
+
+  /** The machine's totals; zeros while this process has not opened the store (it has not cached anything yet). */
+  private totals(): { bytes: number; entries: number; evictions: number } {
+    if (this.local !== null) return { bytes: this.local.bytes(), entries: this.local.entries, evictions: this.local.evictions };
+    return this.conn === null ? { bytes: 0, entries: 0, evictions: 0 } : this.conn.readTotals.get()!;
   }
 
   /** Stored bytes of the machine (≤ maxBytes); this process's fills in progress are held apart (≤ maxBytes too). */
   bytes(): number {
-    return this.db.readTotals.get()!.bytes;
+    return this.totals().bytes;
   }
 
   get entries(): number {
-    return this.db.readTotals.get()!.entries;
+    return this.totals().entries;
   }
 
   get evictions(): number {
-    return this.db.readTotals.get()!.evictions;
+    return this.totals().evictions;
   }
 
   find(key: string, headers: RequestHeaders, now: number): Entry | null {
-    const rows = this.db.byKey.all(key);
+    const db = this.open();
+    if (db === null) return this.local!.find(key, headers, now);
+    const rows = db.byKey.all(key);
     for (let i = 0; i < rows.length; i++) {
       const e = toEntry(key, rows[i]);
       if (usableUntil(e) < now || !matches(e, headers)) continue; // dead rows go with the next store
-      this.db.noteHit(rows[i].id, now);
+      db.noteHit(rows[i].id, now);
       return e;
     }
     return null;
   }
 
   reserve(n: number): boolean {
+    if (this.open() === null) return this.local!.reserve(n);
     if (this.reserved + n > this.maxBytes) return false;
     this.reserved += n;
     return true;
   }
 
   release(n: number): void {
+    if (this.local !== null) return this.local.release(n);
     this.reserved -= n;
   }
 
   put(e: Entry, reservedBytes: number): boolean {
+    const db = this.open();
+    if (db === null) return this.local!.put(e, reservedBytes);
     this.reserved -= reservedBytes;
     if (e.size > this.maxBytes) return false;
     try {
-      return this.db.store.immediate(e, this.maxBytes);
+      return db.store.immediate(e, this.maxBytes);
     } catch (err) {
       if ((err as { code?: string }).code === 'SQLITE_BUSY') {
         this.busySkips++;
@@ -271,7 +307,9 @@ export class SharedStore implements Store {
   }
 
   clear(): void {
-    this.db.clear();
+    const db = this.open();
+    if (db === null) this.local!.clear();
+    else db.clear();
   }
 }
 

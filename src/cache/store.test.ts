@@ -101,3 +101,14 @@ test('shared: two workers\' connections see one set of entries under one cap', (
   assert.ok(a.evictions > 0);
   assert.ok(b.find('h /k39', none, 60) !== null && a.find('h /k38', none, 60) !== null, 'the newest of either survive');
 });
+
+test('shared: a store that cannot be opened falls back to this process\'s memory, said once', () => {
+  const fails: unknown[] = [];
+  const open = createSharedStores(join(dir, 'no-such-dir', 'x.sqlite'), (e) => fails.push(e));
+  const a = open(100_000);
+  assert.equal(a.find('h /a', none, 1), null);
+  assert.equal(a.put(entry('h /a', 100, { storedAt: 1 }), 0), true);
+  assert.equal(a.find('h /a', none, 2)?.body.length, 100);
+  open(100_000).find('h /b', none, 2);
+  assert.equal(fails.length, 1);
+});

@@ -20,3 +20,8 @@ export function parse(command: string, argv: string[], options: Options, positio
     throw new UsageError(`${command}: ${msg.split('\n')[0]}`, `see 'rampart ${command} --help'`);
   }
 }
+
+/** `rampart start` flags that override keys of the file (or stand in for it). */
+export function overrides(values: Record<string, unknown>): boolean {
+  return Boolean(values.origin || values.listen || values.admin || (values.host as string[] | undefined)?.length);
+}

@@ -1,7 +1,7 @@
 // `rampart demo` (what `npm start` runs): the built-in campaign site as the
 // origin, with Rampart in front of it on the embedded defaults.
-import { loadConfigObject } from '../config/load.js';
 import { createApp } from '../app/app.js';
+import { loadConfig } from './config-thread.js';
 import { startDemoOrigin } from '../demo/origin.js';
 import { parse } from './args.js';
 import { serveUntilSignal } from './start.js';
@@ -23,8 +23,10 @@ export async function run(argv: string[], out: (s: string) => void): Promise<num
   const { values } = parse('demo', argv, { listen: { type: 'string' }, admin: { type: 'string' }, 'origin-port': { type: 'string' } });
   if (values.help) return out(help), 0;
   const origin = await startDemoOrigin({ host: '127.0.0.1', port: Number(values['origin-port'] ?? 0), maxConcurrency: 32 });
-  const config = loadConfigObject(
-    {
+  // Parsed on a short-lived thread: the demo process never holds the schema library (config-thread.ts).
+  const config = await loadConfig({
+    kind: 'object',
+    input: {
       listen: values.listen ?? '127.0.0.1:8080',
       origin: origin.url,
       hosts: ['localhost', '127.0.0.1', '[::1]'],
@@ -38,8 +40,8 @@ export async function run(argv: string[], out: (s: string) => void): Promise<num
       // site keeps the 60 s default or more).
       detector: { warmup: '5s' },
     },
-    'demo defaults',
-  );
+    name: 'demo defaults',
+  });
   const app = createApp(config);
   try {
     await app.start();

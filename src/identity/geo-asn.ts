@@ -6,6 +6,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseIPv4 } from '../core/ip.js';
+import { binRows, lazyTable } from './geo-country.js';
 
 const MAGIC = 0x4e534152; // "RASN"
 
@@ -110,11 +111,12 @@ export function loadAsnBin(binFile: string): AsnTable {
 }
 
 /** Loads `.bin` directly; for a CSV, compiles it into `cacheBin` first unless that is newer than the CSV. */
-export function openAsnTable(file: string, cacheBin: string): { table: AsnTable; bin: string } {
-  if (file.endsWith('.bin')) return { table: loadAsnBin(file), bin: file };
+export function openAsnTable(file: string, cacheBin: string, lazy = false): { table: AsnTable; bin: string } {
+  const open = (bin: string): AsnTable => (lazy ? lazyTable(binRows(bin, MAGIC, 12), () => loadAsnBin(bin)) : loadAsnBin(bin));
+  if (file.endsWith('.bin')) return { table: open(file), bin: file };
   if (existsSync(cacheBin) && statSync(cacheBin).mtimeMs >= statSync(file).mtimeMs) {
     try {
-      return { table: loadAsnBin(cacheBin), bin: cacheBin };
+      return { table: open(cacheBin), bin: cacheBin };
     } catch {
       // a damaged cache is rebuilt below
     }

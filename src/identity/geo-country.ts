@@ -1,13 +1,15 @@
 // The country of IPv4 addresses as a compact range table, compiled once from
 // the IPv4 part of a MaxMind-format (mmdb) database: sorted range starts
 // (uint32) and a country index per range (uint16, 0 = none; gaps are rows of
-// their own), 6 bytes a range, ~1.4 MB for the bundled data instead of the
+// their own), 6 bytes a range, ~2 MB for the bundled data instead of the
 // whole 7.5 MB database in every process. One binary search per lookup, no
 // allocation. IPv6 addresses still need the mmdb itself (geo.ts opens it on
 // the first IPv6 client only). Cached beside the compiled ASN table.
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { Reader } from 'maxmind';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
 
 const MAGIC = 0x4e434352; // "RCCN"
 
@@ -50,6 +52,7 @@ interface TreeReader {
  * turns a country code into the table's index.
  */
 export function compileCountryRanges(db: Buffer, index: (cc: string) => number): { starts: Uint32Array; codes: Uint16Array } {
+  const { Reader } = require('maxmind') as typeof import('maxmind');
   const r = new Reader(db) as unknown as TreeReader;
   const { nodeCount, nodeByteSize, ipVersion } = r.metadata;
   const byPointer = new Map<number, number>();
@@ -108,11 +111,44 @@ export function loadCountryBin(binFile: string): CountryTable {
   return countryTableOf(starts, codes);
 }
 
-/** The compiled table of `mmdbFile`, from `cacheBin` when it is newer than the mmdb, else compiled (and cached when writable). */
-export function openCountryTable(mmdbFile: string, cacheBin: string, index: (cc: string) => number): CountryTable {
+/** Rows of a compiled table file, from its header alone; throws when the header or the size is wrong. */
+export function binRows(binFile: string, magic: number, rowBytes: number): number {
+  const fd = openSync(binFile, 'r');
+  try {
+    const head = Buffer.alloc(8);
+    if (readSync(fd, head, 0, 8, 0) !== 8 || head.readUInt32LE(0) !== magic) throw new Error(`${binFile} is not a compiled table`);
+    const n = head.readUInt32LE(4);
+    if (fstatSync(fd).size !== 8 + n * rowBytes) throw new Error(`${binFile} is truncated`);
+    return n;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * A table checked now (header and size) and read at its first lookup:
+ * memory that follows use. `bytes` is what is resident (0 until then).
+ */
+export function lazyTable<T extends { lookup(ip: number): number; readonly bytes: number }>(rows: number, load: () => T): { readonly ranges: number; readonly bytes: number; lookup(ip: number): number } {
+  let t: T | null = null;
+  return {
+    ranges: rows,
+    get bytes() {
+      return t === null ? 0 : t.bytes;
+    },
+    lookup: (ip) => (t ??= load()).lookup(ip),
+  };
+}
+
+/**
+ * The compiled table of `mmdbFile`, from `cacheBin` when it is newer than the
+ * mmdb (read at the first lookup when `lazy`), else compiled now (and cached
+ * when writable).
+ */
+export function openCountryTable(mmdbFile: string, cacheBin: string, index: (cc: string) => number, lazy = false): CountryTable {
   if (existsSync(cacheBin) && statSync(cacheBin).mtimeMs >= statSync(mmdbFile).mtimeMs) {
     try {
-      return loadCountryBin(cacheBin);
+      return lazy ? lazyTable(binRows(cacheBin, MAGIC, 6), () => loadCountryBin(cacheBin)) : loadCountryBin(cacheBin);
     } catch {
       // a damaged cache is rebuilt below
     }

@@ -88,3 +88,14 @@ test('compiled country table: the same country as the mmdb for sampled IPv4 addr
   assert.equal(again.ranges, table.ranges);
   assert.equal(countryCode(again.lookup(0x08080808)), 'US');
 });
+
+test('geo tables are checked at start and read at the first lookup (an idle process holds neither)', () => {
+  const geo = createGeo({ countryDb: '', asnDb: '', cacheSize: 256, cacheDir: join(dir, 'lazy') });
+  geo.country('8.8.8.8'); // compiles the caches if this install has none yet
+  const again = createGeo({ countryDb: '', asnDb: '', cacheSize: 256, cacheDir: join(dir, 'lazy') });
+  assert.deepEqual([again.info().bytes.country, again.info().bytes.asn], [0, 0]);
+  assert.ok(again.info().asnRanges > 100_000, 'the ASN table\'s size is known from its header');
+  assert.equal(again.asn('8.8.8.8'), 15169);
+  assert.equal(again.country('8.8.8.8'), 'US');
+  assert.ok(again.info().bytes.country > 1_000_000 && again.info().bytes.asn > 1_000_000);
+});

@@ -1,7 +1,8 @@
 // Country and ASN of client addresses from offline databases, loaded once at
 // start as compiled IPv4 range tables (country from a MaxMind-format mmdb,
-// ~1.4 MB; ASN ~4.7 MB); the mmdb itself (7.5 MB) is read only when the first
-// IPv6 client needs it. The identity stage calls fill(ctx): at most one
+// ~2 MB; ASN ~4.7 MB), checked at start and read at the first lookup (an
+// idle process holds neither); the mmdb itself (7.5 MB) is read only when the
+// first IPv6 client needs it. The identity stage calls fill(ctx): at most one
 // database lookup per client key,
 // then a bounded LRU (cache_size × ~40 B; country and ASN packed in one double).
 // Not attribution of an attack: where an address sits is not who sent it.
@@ -9,7 +10,6 @@ import { createRequire } from 'node:module';
 import { accessSync, constants, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createHash } from 'node:crypto';
-import { Reader } from 'maxmind';
 import { StartupError } from '../core/errors.js';
 import { parseIPv4 } from '../core/ip.js';
 import { createLru, lruBytes } from '../core/lru.js';
@@ -99,7 +99,7 @@ export function createGeo(o: GeoOptions): Geo {
   try {
     // The bundled database compiles once per install (beside the ASN table); an operator's, once per file and version.
     const cacheBin = o.countryDb === '' ? join(dirname(bundledAsnCache(o.cacheDir)), 'country-ipv4.bin') : join(o.cacheDir, `country-ipv4-${createHash('sha1').update(countryDb).digest('hex').slice(0, 12)}.bin`);
-    table = openCountryTable(countryDb, cacheBin, countryIndex);
+    table = openCountryTable(countryDb, cacheBin, countryIndex, true);
   } catch (err) {
     throw new StartupError('E_GEO_DB', `geo.country_db: cannot read ${countryDb}: ${(err as Error).message}`, 'a MaxMind-format (.mmdb) country database', { cause: err });
   }
@@ -111,6 +111,8 @@ export function createGeo(o: GeoOptions): Geo {
       try {
         const buf = readFileSync(countryDb);
         mmdbBytes = buf.length;
+        // maxmind is loaded here (and when a table is compiled), not by every process that imports geo.
+        const { Reader } = require('maxmind') as typeof import('maxmind');
         reader = new Reader(buf) as unknown as MmdbReader;
       } catch {
         reader = false;
@@ -121,7 +123,7 @@ export function createGeo(o: GeoOptions): Geo {
   let asns: AsnTable;
   let bin = '';
   try {
-    const t = openAsnTable(asnDb, o.asnDb === '' ? bundledAsnCache(o.cacheDir) : join(o.cacheDir, 'asn-ipv4.bin'));
+    const t = openAsnTable(asnDb, o.asnDb === '' ? bundledAsnCache(o.cacheDir) : join(o.cacheDir, 'asn-ipv4.bin'), true);
     asns = t.table;
     bin = t.bin;
   } catch (err) {

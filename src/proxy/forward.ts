@@ -2,8 +2,10 @@
 // here as about 2x Pool.request+pipeline). Bodies stream both ways with
 // backpressure and are never buffered whole. Origin faults become 502/504.
 // Per request: one handler object, no timers (undici owns the timeouts).
-import { Pool } from 'undici';
-import type { Dispatcher } from 'undici';
+// undici and the pool are loaded at the first request: an idle shield (and a
+// cluster worker that has not served yet) holds neither.
+import { createRequire } from 'node:module';
+import type { Dispatcher, Pool } from 'undici';
 import type { RequestContext } from '../core/model.js';
 import { sendRefusal } from './refusals.js';
 import { V } from './verdicts.js';
@@ -24,24 +26,39 @@ export interface ForwardOptions {
 
 export interface Forwarder {
   forward(ctx: RequestContext, trusted: boolean): void;
-  readonly pool: Pool;
+  /** The origin pool, made at the first request (null until then). */
+  readonly pool: Pool | null;
   close(): Promise<void>;
 }
+
+const require = createRequire(import.meta.url);
 
 const NO_BODY = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'DELETE']);
 
 export function createForwarder(opts: ForwardOptions): Forwarder {
-  const pool = new Pool(opts.origin, {
-    connections: opts.connections,
-    pipelining: 1,
-    keepAliveTimeout: 4_000,
-    headersTimeout: opts.headersTimeout,
-    bodyTimeout: opts.bodyTimeout,
-    connectTimeout: opts.connectTimeout,
-  });
+  let pool: Pool | null = null;
+  let closed = false;
+  const open = (): Pool => {
+    const { Pool: UndiciPool } = require('undici') as typeof import('undici');
+    return new UndiciPool(opts.origin, {
+      connections: opts.connections,
+      pipelining: 1,
+      keepAliveTimeout: 4_000,
+      headersTimeout: opts.headersTimeout,
+      bodyTimeout: opts.bodyTimeout,
+      connectTimeout: opts.connectTimeout,
+    });
+  };
   return {
-    pool,
+    get pool() {
+      return pool;
+    },
     forward(ctx, trusted) {
+      if (pool === null) {
+        // Closed before it ever forwarded (a reload swapped it out): what a closed pool answers.
+        if (closed) return refuseClosed(ctx);
+        pool = open();
+      }
       const req = ctx.req;
       const hasBody = !NO_BODY.has(ctx.method) || req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined;
       const handler = new ResponseRelay(ctx, opts.now);
@@ -57,8 +74,17 @@ export function createForwarder(opts: ForwardOptions): Forwarder {
         handler,
       );
     },
-    close: () => pool.close(),
+    close: () => {
+      closed = true;
+      return pool === null ? Promise.resolve() : pool.close();
+    },
   };
+}
+
+function refuseClosed(ctx: RequestContext): void {
+  ctx.verdict = V.originUnavailable;
+  ctx.status = V.originUnavailable.status;
+  sendRefusal(ctx.res, V.originUnavailable, ctx.method === 'HEAD', false);
 }
 
 /** Puts the size cap and the minimum-rate watch between the client and the origin. */
