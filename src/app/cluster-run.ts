@@ -44,9 +44,9 @@ export async function runClusterUntilSignal(config: Config, source: string | (()
   });
 }
 
-/** The file, parsed in a short-lived process (the primary never holds the schema library: cli/config-thread.ts). */
+/** The file, parsed in a short-lived process (the primary never holds the schema library: cli/config-child.ts). */
 async function loadFile(file: string): Promise<Config> {
-  const { loadConfig } = await import('../cli/config-thread.js');
+  const { loadConfig } = await import('../cli/config-child.js');
   return loadConfig({ kind: 'flags', values: { config: file } });
 }
 

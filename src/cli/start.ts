@@ -3,7 +3,7 @@
 // drains in-flight requests on SIGTERM/SIGINT.
 import type { Config } from '../config/schema.js';
 import { RampartError } from '../core/errors.js';
-import { loadConfig } from './config-thread.js';
+import { loadConfig } from './config-child.js';
 
 import type { App } from '../app/app.js';
 import { workerCount } from '../app/cluster.js';
@@ -36,7 +36,7 @@ export async function run(argv: string[], out: (s: string) => void): Promise<num
     admin: { type: 'string' },
   });
   if (values.help) return out(help), 0;
-  // Parsed on a short-lived thread: this process never holds the schema library (config-thread.ts).
+  // Parsed on a short-lived thread: this process never holds the schema library (config-child.ts).
   const load = () => loadConfig({ kind: 'flags', values });
   const config = await load();
   if (workerCount(config) > 1) {
