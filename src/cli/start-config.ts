@@ -1,6 +1,6 @@
 // The configuration `rampart start` runs: the file, or command-line flags
 // alone, or the file with flags overriding its keys. Kept apart from start.ts
-// so that config-child.ts can run it on a short-lived thread.
+// so that config-child.ts can run it on a short-lived child process.
 import { loadConfigFile, loadConfigObject, readConfigObject } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { UsageError } from '../core/errors.js';

@@ -36,7 +36,7 @@ export async function run(argv: string[], out: (s: string) => void): Promise<num
     admin: { type: 'string' },
   });
   if (values.help) return out(help), 0;
-  // Parsed on a short-lived thread: this process never holds the schema library (config-child.ts).
+  // Parsed on a short-lived child process: this process never holds the schema library (config-child.ts).
   const load = () => loadConfig({ kind: 'flags', values });
   const config = await load();
   if (workerCount(config) > 1) {
