@@ -56,6 +56,18 @@ export interface GraphDeps {
   cacheStore?: ((maxBytes: number) => Store) | null;
 }
 
+/**
+ * `rate_limits.tracked` is the machine's: with N workers each tracks 1/N of it
+ * (connections spread over the workers, so each sees about 1/N of the
+ * distinct clients; a heavy client stays recent in every worker it uses), and
+ * the limit tables' memory is the same whatever the number of cores.
+ */
+function machineShare(policy: Config['policy'], shares: number): Config['policy'] {
+  if (shares <= 1) return policy;
+  const rl = policy.rateLimits;
+  return { ...policy, rateLimits: { ...rl, tracked: Math.max(1024, Math.ceil(rl.tracked / shares)) } };
+}
+
 export function buildGraph(config: Config, deps: GraphDeps): Graph {
   const limits = config.limits;
   const sc = config.identity.seenCookie;
@@ -83,7 +95,7 @@ export function buildGraph(config: Config, deps: GraphDeps): Graph {
     ? compileChallenge(config.challenge, { now: deps.now, keys: () => st.keys(), mode: () => st.mode(), enforcement: () => st.enforcement() })
     : null;
   // Policy runs before the challenge stage; unverifiedOnly mitigations ask it whether a pass is valid.
-  const policy = createPolicyStage(compilePolicy(config.policy, { verified: challenge === null ? undefined : challenge.verifies, previous: deps.previous?.policy.policy ?? null }), st, deps.now);
+  const policy = createPolicyStage(compilePolicy(machineShare(config.policy, deps.originShares ?? 1), { verified: challenge === null ? undefined : challenge.verifies, previous: deps.previous?.policy.policy ?? null }), st, deps.now);
   const op = config.originProtection;
   // Stored copies survive a reload, but never a change of origin: they are the old origin's pages.
   const sameOrigin = deps.previous?.config.origin === config.origin;
