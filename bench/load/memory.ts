@@ -132,8 +132,12 @@ export async function measureMemory(o: MemoryOptions): Promise<ProcessMemory[]> 
       sent += n;
       o.log(`memory: ${sent} distinct sources sent (${Math.round((sent * 1000) / (Date.now() - t0))}/s)`);
     }
-    await sleep(5000); // a few ticks: the seconds close, the detector folds them in
-    pids.forEach((p, i) => out.push({ phase: `after ${sent.toLocaleString('en')} distinct sources: rampart start, defaults`, process: label(p, i), ...rssOf(p) }));
+    // 5 s: a few ticks (the seconds close, the detector folds them in); 30 s: V8's memory reducer has
+    // run (it shrinks the heap grown under load once allocation slows down, after ~8 s and more).
+    await sleep(5000);
+    pids.forEach((p, i) => out.push({ phase: `5 s after ${sent.toLocaleString('en')} distinct sources: rampart start, defaults`, process: label(p, i), ...rssOf(p) }));
+    await sleep(25_000);
+    pids.forEach((p, i) => out.push({ phase: `30 s after ${sent.toLocaleString('en')} distinct sources: rampart start, defaults`, process: label(p, i), ...rssOf(p) }));
   }
   await stop(start);
   await stop(origin);
