@@ -44,10 +44,13 @@ export async function runClusterUntilSignal(config: Config, source: string | (()
   });
 }
 
-/** The file, parsed in a short-lived process (the primary never holds the schema library: cli/config-child.ts). */
+/**
+ * The file, parsed in this process (loaded when first needed). `rampart start`
+ * passes a loader of its own instead, which parses in a short-lived child
+ * process so that the primary never holds the schema library (cli/config-child.ts).
+ */
 async function loadFile(file: string): Promise<Config> {
-  const { loadConfig } = await import('../cli/config-child.js');
-  return loadConfig({ kind: 'flags', values: { config: file } });
+  return (await import('../config/load.js')).loadConfigFile(file);
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
