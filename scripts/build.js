@@ -17,7 +17,8 @@ try {
   tsc = require.resolve('typescript/bin/tsc');
 } catch {
   console.error('build: typescript is missing (a development dependency): run `npm install` in the repository');
-  process.exit(1);
+  // As `prepare` of an install without development dependencies, leave it there: bin/rampart.js says what to do.
+  process.exit(process.env.npm_lifecycle_event === 'prepare' ? 0 : 1);
 }
 rmSync(join(root, 'dist'), { recursive: true, force: true });
 const r = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { cwd: root, stdio: 'inherit' });
