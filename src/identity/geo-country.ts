@@ -13,6 +13,15 @@ const require = createRequire(import.meta.url);
 
 const MAGIC = 0x4e434352; // "RCCN"
 
+/** 'DE' → 1..676, '' → 0. */
+export function countryIndex(cc: string): number {
+  if (cc.length !== 2) return 0;
+  const a = cc.charCodeAt(0) - 65;
+  const b = cc.charCodeAt(1) - 65;
+  return a >= 0 && a < 26 && b >= 0 && b < 26 ? a * 26 + b + 1 : 0;
+}
+
+
 export interface CountryTable {
   readonly ranges: number;
   readonly bytes: number;

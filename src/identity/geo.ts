@@ -14,7 +14,8 @@ import { StartupError } from '../core/errors.js';
 import { parseIPv4 } from '../core/ip.js';
 import { createLru, lruBytes } from '../core/lru.js';
 import { namesFileOf, openAsnTable, type AsnTable } from './geo-asn.js';
-import { openCountryTable, type CountryTable } from './geo-country.js';
+import { countryIndex, openCountryTable, type CountryTable } from './geo-country.js';
+import { compileOutside } from './geo-compile.js';
 
 export interface GeoOptions {
   countryDb: string;
@@ -74,13 +75,7 @@ export function bundledAsnCache(fallbackDir: string): string {
   }
 }
 
-/** 'DE' → 1..676, '' → 0. */
-export function countryIndex(cc: string): number {
-  if (cc.length !== 2) return 0;
-  const a = cc.charCodeAt(0) - 65;
-  const b = cc.charCodeAt(1) - 65;
-  return a >= 0 && a < 26 && b >= 0 && b < 26 ? a * 26 + b + 1 : 0;
-}
+export { countryIndex };
 
 const CODES: string[] = [''];
 for (let a = 0; a < 26; a++) for (let b = 0; b < 26; b++) CODES.push(String.fromCharCode(65 + a, 65 + b));
@@ -99,6 +94,7 @@ export function createGeo(o: GeoOptions): Geo {
   try {
     // The bundled database compiles once per install (beside the ASN table); an operator's, once per file and version.
     const cacheBin = o.countryDb === '' ? join(dirname(bundledAsnCache(o.cacheDir)), 'country-ipv4.bin') : join(o.cacheDir, `country-ipv4-${createHash('sha1').update(countryDb).digest('hex').slice(0, 12)}.bin`);
+    compileOutside('country', countryDb, cacheBin);
     table = openCountryTable(countryDb, cacheBin, countryIndex, true);
   } catch (err) {
     throw new StartupError('E_GEO_DB', `geo.country_db: cannot read ${countryDb}: ${(err as Error).message}`, 'a MaxMind-format (.mmdb) country database', { cause: err });
@@ -123,7 +119,9 @@ export function createGeo(o: GeoOptions): Geo {
   let asns: AsnTable;
   let bin = '';
   try {
-    const t = openAsnTable(asnDb, o.asnDb === '' ? bundledAsnCache(o.cacheDir) : join(o.cacheDir, 'asn-ipv4.bin'), true);
+    const asnBin = o.asnDb === '' ? bundledAsnCache(o.cacheDir) : join(o.cacheDir, 'asn-ipv4.bin');
+    if (!asnDb.endsWith('.bin')) compileOutside('asn', asnDb, asnBin);
+    const t = openAsnTable(asnDb, asnBin, true);
     asns = t.table;
     bin = t.bin;
   } catch (err) {

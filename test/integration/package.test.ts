@@ -28,6 +28,26 @@ function nodedir(): string | undefined {
   return undefined;
 }
 
+/** Resident memory of a process, MiB (VmRSS). */
+function rssMiB(pid: number): number {
+  return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
+}
+
+/** Pids of a process's children (the cluster's workers). */
+function childPids(pid: number): number[] {
+  const out: number[] = [];
+  for (const p of readdirSync('/proc')) {
+    if (!/^\d+$/.test(p)) continue;
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) out.push(Number(p));
+    } catch {
+      // the process left meanwhile
+    }
+  }
+  return out;
+}
+
 /** The command line of a process and of its children (the cluster's workers). */
 function cmdlines(pid: number): string[] {
   const out = [readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ')];
@@ -81,6 +101,9 @@ test('rampart demo from the installed package serves the campaign site through t
   const lines = cmdlines(c.proc.pid!);
   assert.equal(lines.length, 1, 'the demo is one process');
   for (const l of lines) assert.doesNotMatch(l, /tsx|--import|--loader/, `no TypeScript loader: ${l}`);
+  // A generous ceiling (measured ~70 MiB; ~170 MiB when it ran through tsx): docs/deployment.md has the budget.
+  const rss = rssMiB(c.proc.pid!);
+  assert.ok(rss < 120, `the demo holds ${rss.toFixed(1)} MiB resident after one page`);
   c.proc.kill('SIGTERM');
   assert.equal(await c.exited, 0);
 });
@@ -98,6 +121,9 @@ test('rampart start with two workers from the installed package forwards to the 
   assert.equal(lines.length, 3, `a primary and two workers:\n${lines.join('\n')}`);
   for (const l of lines) assert.doesNotMatch(l, /tsx|--import|--loader|\.ts\b/, `no TypeScript loader: ${l}`);
   assert.ok(lines.slice(1).every((l) => l.includes(join('dist', 'app', 'cluster-worker.js'))), 'the workers run the compiled worker');
+  // A generous ceiling for the three processes (measured ~190 MiB idle; ~450 MiB through tsx).
+  const total = [c.proc.pid!, ...childPids(c.proc.pid!)].reduce((a, p) => a + rssMiB(p), 0);
+  assert.ok(total < 300, `primary and workers hold ${total.toFixed(1)} MiB resident`);
   c.proc.kill('SIGTERM');
   assert.equal(await c.exited, 0);
 });
