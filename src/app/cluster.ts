@@ -17,6 +17,7 @@ import { isAppMessage, type ReloadReply, type ToPrimaryApp, type ToWorkerApp } f
 import { createLogger, type Logger } from './logger.js';
 import { createClusterDetector, type ClusterDetectorStats } from './cluster-detector.js';
 import { createNodeBus } from './node-bus.js';
+import { createPersistence } from './persist.js';
 import { LIMITS_TOPIC } from './limits-peers.js';
 import type { Detector } from '../detector/detector.js';
 
@@ -122,6 +123,12 @@ export async function startCluster(config: Config, opts: ClusterOptions = {}): P
         },
       })
     : null;
+  // The primary keeps what the cluster's one detector learned and, with the memory backend, the state
+  // (bans, mitigations, mode, keys) across restarts; restored before any worker listens.
+  const persist = createPersistence({ dataDir: config.dataDir, log, now: Date.now, detector: cd?.detector ?? null, view: config.state.backend === 'memory' ? state.view : null, book: null, shared: config.state.backend === 'redis' ? state : null });
+  await persist.restore();
+  const persistTimer = setInterval(() => persist.tick(Date.now()), 5000);
+  persistTimer.unref();
   cluster.setupPrimary({
     exec: fileURLToPath(new URL('./cluster-worker.ts', import.meta.url)),
     execArgv: ['--import', import.meta.resolve('tsx')],
@@ -193,7 +200,9 @@ export async function startCluster(config: Config, opts: ClusterOptions = {}): P
     }, current.limits.drainTimeout + 5000);
     await Promise.all(exits);
     clearTimeout(kill);
+    clearInterval(persistTimer);
     cd?.stop();
+    persist.close();
     bus?.close();
     hub.stop();
     await state.close();

@@ -17,6 +17,7 @@ import { createListeners } from './listeners.js';
 import { SeenSources } from './seen-sources.js';
 import { AGE_BUCKETS, entropyOf, PendingKeys, SecondWindow, type Observed } from './window.js';
 import { exportPart, mergePart, type WindowPart } from './window-part.js';
+import { sameAttack, type AttackMemory, type LearnedState } from './learned.js';
 
 export type { DetectorState } from './mitigate.js';
 export type { Observed } from './window.js';
@@ -44,6 +45,22 @@ export interface Detector {
   onEvent(fn: (e: DetectorEvent) => void): () => void;
   snapshot(): DetectorSnapshot;
   mode(): Mode;
+  /** What it learned and the attack in progress, to persist (src/detector/learned.ts); null for a cluster worker's façade. */
+  learned(now: number): LearnedState | null;
+  /**
+   * Takes back what an earlier run learned (before the first tick). An attack
+   * in progress at most end_after + recover_hold ago is held open: the first
+   * anomalous second says whether it is the same attack (same id, its
+   * mitigations kept) or another (the old one ends, a new one starts).
+   */
+  restore(st: LearnedState, now: number): RestoreReport;
+}
+
+export interface RestoreReport {
+  learnedSeconds: number;
+  ageMs: number;
+  /** The attack held open, or null. */
+  attack: string | null;
 }
 
 const SERIES = ['t', 'requests', 'forwarded', 'refused', 'sources', 'newSources', 'originMs', 'score'] as const;
@@ -204,9 +221,9 @@ export function createDetector(cfg: DetectorConfig, deps: DetectorDeps = {}): De
     setMode('elevated', now, a.vectors.map((v) => v.reason).join('; '), { score: a.score, rps: s.requests, baselineRps: Math.round(base.rps.mean * 10) / 10 });
   }
 
-  function end(now: number): void {
+  function end(now: number, why = `incident ${incident!.id} ended; recovering held for ${cfg.recoverHold / 1000}s`): void {
     const inc = incident!;
-    for (const r of inc.mitigator.relax(`incident ${inc.id} ended; recovering held for ${cfg.recoverHold / 1000}s`)) apply(r, inc, now);
+    for (const r of inc.mitigator.relax(why)) apply(r, inc, now);
     emit({ type: 'attack_end', incidentId: inc.id, at: now, startedAt: inc.startedAt, durationMs: inc.lastAnomalousAt + 1000 - inc.startedAt, vectors: [...inc.vectors.keys()], totals: { ...inc.totals }, signature: inc.signature(base) });
     setMode('normal', now, `no anomaly for ${Math.round((now - inc.lastAnomalousAt) / 1000)}s`, {});
     incident = null;
@@ -229,7 +246,21 @@ export function createDetector(cfg: DetectorConfig, deps: DetectorDeps = {}): De
       }
       return;
     }
-    const inc = incident!;
+    let inc = incident!;
+    if (inc.restored !== null && a.anomalous) {
+      // The first attack second after a restart: the same attack goes on under its id; another one does not.
+      const was = inc.restored;
+      inc.restored = null;
+      if (!sameAttack(was, a.vectors.map((v) => v.vector), keysOf(a))) {
+        end(now, `a different attack (${a.vectors.map((v) => v.vector).join(', ')}) after a restart`);
+        start(now, s, a);
+        mitigate(now, s, a, incident!);
+        return;
+      }
+      cooling = false;
+      emit({ type: 'attack_start', incidentId: inc.id, at: now, mode, enforcement: enforcement(), vectors: a.vectors, signature: a.signature, sample: s, baseline: base.figures(base.learned >= warmupS), resumed: true });
+      inc = incident!;
+    }
     inc.add(s, a.signature, w.sources, a.vectors);
     if (a.anomalous) {
       inc.lastAnomalousAt = s.t;
@@ -243,7 +274,7 @@ export function createDetector(cfg: DetectorConfig, deps: DetectorDeps = {}): De
     if (cooling) {
       if (streak >= startAfter) {
         cooling = false;
-        setMode(inc.mitigator.level >= 3 ? 'under_attack' : 'elevated', now, `attack resumed (burst ${inc.bursts})`, { score: a.score, rps: s.requests, bursts: inc.bursts });
+        setMode(inc.mitigator.level >= TOP_LEVEL ? 'under_attack' : 'elevated', now, `attack resumed (burst ${inc.bursts})`, { score: a.score, rps: s.requests, bursts: inc.bursts });
       } else if (now >= recoverUntil) return end(now);
     } else if (calm >= endAfter) {
       cooling = true;
@@ -297,7 +328,47 @@ export function createDetector(cfg: DetectorConfig, deps: DetectorDeps = {}): De
     emit({ type: 'attack_update', incidentId: inc.id, at: now, mode, vectors: a.vectors, signature: a.signature, sample: s, totals: { ...inc.totals } });
   }
 
+  function memoryOf(inc: Incident): AttackMemory {
+    const sig = inc.signature(base);
+    const a = inc.mitigator;
+    const templates = [...inc.vectors.values()].flatMap((v) => v.templates ?? []);
+    return {
+      id: inc.id, startedAt: inc.startedAt, lastAnomalousAt: inc.lastAnomalousAt, mode, surge: { ...a.surge }, vectors: [...inc.vectors.keys()],
+      keys: { fingerprints: sig.fingerprints.slice(0, 5).map((f) => f.key), paths: sig.paths.slice(0, 5).map((p) => p.label), prefixes: sig.prefixes.slice(0, 10).map((p) => p.key), templates },
+      level: a.level, mitigations: a.activeMitigations(), bursts: inc.bursts, burstStarts: inc.burstStarts.slice(-10), totals: { ...inc.totals },
+    };
+  }
+
+  function restoreAttack(m: AttackMemory, now: number): boolean {
+    if (now - m.lastAnomalousAt > cfg.endAfter + cfg.recoverHold) return false;
+    const mit = new Mitigator(cfg, m.id, m.surge);
+    mit.adopt(m.level, m.mitigations, now);
+    const inc = new Incident(m.id, m.startedAt, mit);
+    inc.lastAnomalousAt = m.lastAnomalousAt;
+    inc.bursts = m.bursts;
+    inc.burstStarts = m.burstStarts.slice();
+    Object.assign(inc.totals, m.totals);
+    for (const v of m.vectors) inc.vectors.set(v, { vector: v, reason: 'seen before the restart', figures: {} });
+    inc.restored = m;
+    incident = inc;
+    mode = m.mode === 'normal' ? 'elevated' : m.mode;
+    // Held open as if calm since its last attack second: it ends by itself if the attack does not come back.
+    cooling = true;
+    calm = Math.max(endAfter, Math.round((now - m.lastAnomalousAt) / 1000));
+    recoverUntil = m.lastAnomalousAt + cfg.endAfter + Math.max(cfg.recoverHold, holdOf(inc));
+    return true;
+  }
+
   return {
+    learned: (now) => ({ savedAt: now, baselines: base.exportState(), seen: seen.exportState(), attack: incident === null ? null : incident.restored ?? memoryOf(incident) }),
+    restore(st, now) {
+      const age = Math.max(0, now - st.savedAt);
+      // A baseline a day old is right about the site's shape but less sure of its volume: it counts for half a warm-up.
+      base.importState(st.baselines, Math.pow(0.5, age / 86_400_000));
+      seen.importState(st.seen);
+      const held = st.attack !== null && incident === null && restoreAttack(st.attack, now);
+      return { learnedSeconds: base.learned, ageMs: age, attack: held ? st.attack!.id : null };
+    },
     observe: (ctx) => w.observe(ctx),
     noteSlowConnection: (ip) => w.noteSlow(ip),
     noteH2Abuse: (ip, glitches) => w.noteH2(ip, glitches),
@@ -360,5 +431,16 @@ export function createDetector(cfg: DetectorConfig, deps: DetectorDeps = {}): De
         recentActions: recent.slice(),
       };
     },
+  };
+}
+
+/** The signature keys of an anomalous second, to compare with an attack remembered from before a restart. */
+function keysOf(a: Assessment): AttackMemory['keys'] {
+  const sig = a.signature;
+  return {
+    fingerprints: sig.fingerprints.filter((f) => f.suspicious === true).map((f) => f.key),
+    paths: sig.paths.filter((p) => p.share >= 0.05).map((p) => p.label),
+    prefixes: sig.prefixes.map((p) => p.key),
+    templates: a.enumeration?.templates ?? [],
   };
 }

@@ -129,6 +129,8 @@ interface EventBase {
 
 export interface AttackStartEvent extends EventBase {
   type: 'attack_start';
+  /** The same attack as before a restart, going on under its id (its earlier seconds are already recorded). */
+  resumed?: boolean;
   mode: Mode;
   enforcement: Enforcement;
   vectors: VectorFinding[];

@@ -66,6 +66,13 @@ export class Mitigator {
     return [...this.active.values()];
   }
 
+  /** Takes over the level and mitigations of this incident from before a restart (they are in shared state already). */
+  adopt(level: number, mitigations: readonly Mitigation[], now: number): void {
+    this.level = Math.max(0, Math.min(TOP_LEVEL, Math.round(level)));
+    for (const m of mitigations) if (m.until > now) this.active.set(m.id, m);
+    this.changedAt = now;
+  }
+
   /** New clients bring the excess: they are a signature of their own. */
   private get newClients(): boolean {
     return this.surge.newShare >= NEW_SHARE;
