@@ -170,6 +170,7 @@ export function createRecorder(o: RecorderOptions): Recorder {
     o.peers?.keepOnly(e.incidentId);
     o.attribution?.newEpoch();
     o.exposure?.newEpoch();
+    for (const v of e.vectors) if (v.templates !== undefined) o.exposure?.watchTemplates(v.templates);
     dirty.add(cur);
   }
 
@@ -225,6 +226,8 @@ export function createRecorder(o: RecorderOptions): Recorder {
       dirty.add(r);
       if (e.type === 'attack_update') {
         r.vectors = mergeVectors(r.vectors, e.vectors);
+        // Identifier walks on a route nobody declared sensitive: the exposure watch takes it on by itself.
+        for (const v of e.vectors) if (v.templates !== undefined) o.exposure?.watchTemplates(v.templates);
         setTotals(r, e.totals);
         // The incident's top lists: the sum over its anomalous seconds (each signature holds one second).
         if (e.sample.score >= 1) {
