@@ -30,6 +30,10 @@ export interface Composition {
 export const IGNORED_SHARE = 0.4;
 /** A second almost entirely of first requests (no client came back with its cookie). */
 export const FRESH_FLOOD_SHARE = 0.85;
+/** A second where this share of the requests came back to the cookie check without its cookie. */
+export const CHECK_IGNORED_SHARE = 0.2;
+/** Learned seconds with traffic before a second of first requests means anything (at a first start every client is new). */
+export const FRESH_FLOOD_AFTER_S = 60;
 
 const learnedMean = (e: { n: number; mean: number }, prior: number) => (e.n > 0 ? e.mean : prior);
 
@@ -68,7 +72,7 @@ export function compositionOf(s: SecondSample, w: SecondWindow, b: Baselines, si
   const s4 = s.status.s4xx / n;
   if (s4 >= 0.3 && s4 - learnedMean(b.share4xx, 0) >= 0.2) fire('share4xx', s4, b.share4xx.n === 0);
   cookieTests(s, b, floor, fire);
-  return { tests: c, apriori, cookies: c.ignoredShare !== undefined || c.freshFlood !== undefined };
+  return { tests: c, apriori, cookies: c.ignoredShare !== undefined || c.freshFlood !== undefined || c.checkIgnored !== undefined };
 }
 
 /**
@@ -86,7 +90,13 @@ function cookieTests(s: SecondSample, b: Baselines, floor: number, fire: (name: 
   const { fresh, ignored, browserFresh, browserIgnored } = s.clients;
   const ign = browserIgnored / n;
   if (ign >= IGNORED_SHARE && browserIgnored >= floor && ign - learnedMean(b.ignoredShare, 0) >= 0.3) fire('ignoredShare', ign, true);
-  if (browserFresh / n >= FRESH_FLOOD_SHARE && browserFresh >= 2 * floor) fire('freshFlood', browserFresh / n, true);
+  // Right after a first start every client is new: only a detector that has watched the site for a
+  // while (learned seconds, kept across restarts) can tell a crowd that never comes back.
+  if (b.learned >= FRESH_FLOOD_AFTER_S && browserFresh / n >= FRESH_FLOOD_SHARE && browserFresh >= 2 * floor) fire('freshFlood', browserFresh / n, true);
+  // Clients the cookie check answered, coming back again and again without the cookie it gave them:
+  // a site's clients never meet the check unless a crowd of new ones tripped it, and people pass it.
+  const { checkIgnored } = s.clients;
+  if (checkIgnored >= floor && checkIgnored / n >= CHECK_IGNORED_SHARE) fire('checkIgnored', checkIgnored / n, true);
   const noCookie = (fresh + ignored) / n;
   if (b.noCookieShare.n >= 5 && noCookie >= 0.6 && noCookie - b.noCookieShare.mean >= 0.3 && fresh + ignored >= floor) fire('noCookieShare', noCookie, false);
 }

@@ -158,7 +158,7 @@ export function createDetector(cfg: DetectorConfig, deps: DetectorDeps = {}): De
       withQuery: w.withQuery,
       queryUniqueness: w.withQuery > 0 ? r3(Math.min(1, w.queries.count() / w.withQuery)) : 0,
       slowConnections: w.slow,
-      clients: { cookie: w.cookied, fresh: w.fresh, ignored: w.ignored, browserFresh: w.browserFresh, browserIgnored: w.browserIgnored, recent: sumAges(w.ages, 15) },
+      clients: { cookie: w.cookied, fresh: w.fresh, ignored: w.ignored, browserFresh: w.browserFresh, browserIgnored: w.browserIgnored, checkIgnored: w.checkIgnored, recent: sumAges(w.ages, 15) },
       h2Abuse: w.h2,
       score: 0,
     };

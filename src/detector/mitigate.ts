@@ -95,7 +95,7 @@ export class Mitigator {
     const onlyBans = a.vectors.every((v) => v.vector === 'single_source_flood' || v.vector === 'slow_connections' || v.vector === 'h2_abuse' || (v.vector === 'enumeration' && v.templates !== undefined));
     if (this.level === 0 && !onlyBans) this.open(now, a, s, b, out);
     else if (this.level >= 1 && this.level < TOP_LEVEL && !onlyBans && this.newSignature(now, a, s, b, out)) return out;
-    else if (this.level > 0 && this.level < TOP_LEVEL && now - this.changedAt >= this.cfg.widenAfter && originLoaded(s, b)) {
+    else if (this.level > 0 && this.level < TOP_LEVEL && now - this.changedAt >= this.cfg.widenAfter && originLoaded(s, b, a)) {
       this.widen(now, a, s, b, out, `origin still loaded ${Math.round(this.cfg.widenAfter / 1000)}s after the last action: ${s.forwarded} forwarded/s against a baseline of ${r1(b.forwarded.mean)}/s`);
     }
     return out;
@@ -275,7 +275,16 @@ function match(m: Partial<Match>): Match {
 
 const pctOf = (x: number, n: number) => `${Math.round((100 * x) / Math.max(1, n))}%`;
 
-function originLoaded(s: SecondSample, b: Baselines): boolean {
+/**
+ * The origin still gets more than it should: more forwarded requests than its
+ * learned rate allows. Without a learned rate (a shield started into an
+ * attack) nothing says what "more" is: only an origin in distress widens.
+ */
+function originLoaded(s: SecondSample, b: Baselines, a: Assessment): boolean {
   const f = b.forwarded;
+  if (f.n < MIN_LEARNED_FORWARDED) return a.distress;
   return s.forwarded > Math.max(f.mean * 1.5, f.mean + 3 * f.std, 5);
 }
+
+/** Seconds of forwarded rate learned before "more than usual" means anything. */
+const MIN_LEARNED_FORWARDED = 5;

@@ -47,6 +47,7 @@ export function fact(srcKey: number, path: string, o: Partial<{ query: string; r
     clientState: o.clientState ?? 3,
     seenAt: o.seenAt ?? 0,
     browser: BROWSER_FAMILIES.has(uaFamily(o.ua ?? BROWSERS[0].ua)),
+    cookieMisses: 0,
     verdict: o.verdict ?? ALLOW,
     req: { headers: { 'user-agent': o.ua ?? BROWSERS[0].ua } },
   };

@@ -31,6 +31,8 @@ export interface Observed {
   seenAt: number;
   /** The User-Agent claims a browser. */
   browser: boolean;
+  /** Requests in a row this client sent without the cookie it was given (identity's client book). */
+  cookieMisses: number;
   verdict: { readonly rule: string; readonly action: string };
   req: { headers: { 'user-agent'?: string | undefined } };
   /** User-agent family after the browser check; `spoofed` when the TLS/HTTP2 stack contradicts a browser claim. */
@@ -119,6 +121,8 @@ export class SecondWindow {
   /** Of those without the cookie, the ones whose User-Agent claims a browser (a browser keeps cookies). */
   browserFresh = 0;
   browserIgnored = 0;
+  /** Requests the cookie check answered again for a client that came back without the cookie it gave it. */
+  checkIgnored = 0;
   /** The open second, seconds since the epoch (set by the owner when it opens one): ages are counted from it. */
   epochS = 0;
   /** Requests by first-seen age of their client (AGE_BUCKETS). */
@@ -221,6 +225,7 @@ export class SecondWindow {
     this.classes[classIndex(c.routeClass)]++;
     const v = c.verdict;
     const fam = familyIndex(v.rule);
+    if (c.cookieMisses > 0 && v.rule.startsWith('challenge/cookie')) this.checkIgnored++;
     this.families[fam]++;
     // Refused: anything but a forward or a cache answer (a challenge page is `serve` but still a refusal).
     if (v.action !== 'allow' && fam !== CACHE_FAMILY) this.refused++;
@@ -253,7 +258,7 @@ export class SecondWindow {
     this.requests = this.forwarded = this.refused = this.newSources = this.withQuery = 0;
     this.s2xx = this.s3xx = this.s4xx = this.s5xx = 0;
     this.originSum = this.originMax = this.slow = this.partSecond = this.h2 = this.h2Glitches = 0;
-    this.cookied = this.fresh = this.ignored = this.browserFresh = this.browserIgnored = 0;
+    this.cookied = this.fresh = this.ignored = this.browserFresh = this.browserIgnored = this.checkIgnored = 0;
     this.walkers = [];
     this.ages.fill(0);
     this.classes.fill(0);

@@ -137,8 +137,11 @@ export class ClientBook {
     return at === 0 || nowS - at >= 60;
   }
 
+  /** The cookie was sent. The first sending within a minute stays the reference: a client answered with it again and again (the cookie check) still counts its misses from the first. */
   issued(slot: number, nowS: number): void {
-    if (slot >= 0) this.issuedAt[slot] = nowS >>> 0;
+    if (slot < 0) return;
+    const at = this.issuedAt[slot];
+    if (at === 0 || nowS - at >= 60) this.issuedAt[slot] = nowS >>> 0;
   }
 
   /** Misses in a row (0 for an untracked client). */
