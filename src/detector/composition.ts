@@ -19,17 +19,21 @@ export interface Composition {
   /** Of those, the ones judged against values known in advance (no baseline needed). */
   apriori: string[];
   /**
-   * Clients that claim to be browsers dropping the cookie they were given, or
-   * almost nothing but their first requests: never a browser site's normal
-   * (an API's clients ignore cookies too, but they do not claim to be browsers).
+   * Clients behaving unlike people, never a site's normal: browser-claiming
+   * clients dropping the cookie they were given, almost nothing but their
+   * first requests, coming back to the cookie check without its cookie, or
+   * posting a form as their very first request (an API's clients ignore
+   * cookies too, but they do not claim to be browsers or post forms).
    */
-  cookies: boolean;
+  unlike: boolean;
 }
 
 /** A second whose requests mostly come from clients that drop the cookie they were given. */
 export const IGNORED_SHARE = 0.4;
 /** A second almost entirely of first requests (no client came back with its cookie). */
 export const FRESH_FLOOD_SHARE = 0.85;
+/** A second where this share of the requests are form posts sent as their client's first request. */
+export const FORM_FIRST_SHARE = 0.2;
 /** A second where this share of the requests came back to the cookie check without its cookie. */
 export const CHECK_IGNORED_SHARE = 0.2;
 /** Learned seconds with traffic before a second of first requests means anything (at a first start every client is new). */
@@ -45,7 +49,7 @@ export function compositionOf(s: SecondSample, w: SecondWindow, b: Baselines, si
     if (known) apriori.push(name);
   };
   const n = s.requests;
-  if (n === 0) return { tests: c, apriori, cookies: false };
+  if (n === 0) return { tests: c, apriori, unlike: false };
   if (heavyShare >= 0.2) fire('heavySourceShare', heavyShare, true);
   // Absolute floors as well as shares: at a few requests per second a handful of
   // synchronised visitors (one fingerprint, one form) swing every share.
@@ -72,7 +76,7 @@ export function compositionOf(s: SecondSample, w: SecondWindow, b: Baselines, si
   const s4 = s.status.s4xx / n;
   if (s4 >= 0.3 && s4 - learnedMean(b.share4xx, 0) >= 0.2) fire('share4xx', s4, b.share4xx.n === 0);
   cookieTests(s, b, floor, fire);
-  return { tests: c, apriori, cookies: c.ignoredShare !== undefined || c.freshFlood !== undefined || c.checkIgnored !== undefined };
+  return { tests: c, apriori, unlike: c.ignoredShare !== undefined || c.freshFlood !== undefined || c.checkIgnored !== undefined || c.formFirst !== undefined };
 }
 
 /**
@@ -97,6 +101,9 @@ function cookieTests(s: SecondSample, b: Baselines, floor: number, fire: (name: 
   // a site's clients never meet the check unless a crowd of new ones tripped it, and people pass it.
   const { checkIgnored } = s.clients;
   if (checkIgnored >= floor && checkIgnored / n >= CHECK_IGNORED_SHARE) fire('checkIgnored', checkIgnored / n, true);
+  // Form posts as a client's very first request: a person loads the form before sending it.
+  const { formFresh } = s.clients;
+  if (formFresh >= floor && formFresh / n >= FORM_FIRST_SHARE) fire('formFirst', formFresh / n, true);
   const noCookie = (fresh + ignored) / n;
   if (b.noCookieShare.n >= 5 && noCookie >= 0.6 && noCookie - b.noCookieShare.mean >= 0.3 && fresh + ignored >= floor) fire('noCookieShare', noCookie, false);
 }

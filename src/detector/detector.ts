@@ -63,6 +63,11 @@ export interface RestoreReport {
   attack: string | null;
 }
 
+/** Without a volume rise to date a surge by, the clients first seen this long before it count as having come with it. */
+const NO_RISE_LOOKBACK_MS = 60_000;
+/** A detector this young, first started, cannot tell people from a crowd by first requests: such seconds are not learned. */
+const YOUNG_MS = 120_000;
+
 const SERIES = ['t', 'requests', 'forwarded', 'refused', 'sources', 'newSources', 'originMs', 'score'] as const;
 const SLOW_RESET_S = 10;
 const MAX_RECENT = 100;
@@ -112,7 +117,7 @@ export function createDetector(cfg: DetectorConfig, deps: DetectorDeps = {}): De
   let incident: Incident | null = null;
   let seq = 0;
   let slowAge = 0;
-  /** Seconds in a row whose a-priori cookie tests fired (assess.ts COOKIE_STREAK). */
+  /** Seconds in a row of clients behaving unlike people (assess.ts COOKIE_STREAK). */
   let cookieStreak = 0;
   const lagged: { sample: SecondSample | null; keys: PendingKeys; calm: boolean } = { sample: null, keys: new PendingKeys(), calm: false };
   let last: { at: number; score: number; top: ReturnType<typeof signatureOf> } = { at: 0, score: 0, top: { sources: [], prefixes: [], fingerprints: [], paths: [], queryShapes: [], clients: [], routeClasses: [] } };
@@ -158,7 +163,7 @@ export function createDetector(cfg: DetectorConfig, deps: DetectorDeps = {}): De
       withQuery: w.withQuery,
       queryUniqueness: w.withQuery > 0 ? r3(Math.min(1, w.queries.count() / w.withQuery)) : 0,
       slowConnections: w.slow,
-      clients: { cookie: w.cookied, fresh: w.fresh, ignored: w.ignored, browserFresh: w.browserFresh, browserIgnored: w.browserIgnored, checkIgnored: w.checkIgnored, recent: sumAges(w.ages, 15) },
+      clients: { cookie: w.cookied, fresh: w.fresh, ignored: w.ignored, browserFresh: w.browserFresh, browserIgnored: w.browserIgnored, checkIgnored: w.checkIgnored, formFresh: w.formFresh, recent: sumAges(w.ages, 15) },
       h2Abuse: w.h2,
       score: 0,
     };
@@ -194,20 +199,23 @@ export function createDetector(cfg: DetectorConfig, deps: DetectorDeps = {}): De
   }
 
   /**
-   * When the surge began: the first second of the rise before this one (the
-   * volume above 1.5× its baseline, looking back up to 15 s), or, without a
-   * learned volume, as far back as the cookie evidence goes — never before
-   * this detector started (a shield started into an attack knows no one).
-   * One second of margin: a source of the ramp's first second is not "known".
+   * When the surge began. A volume rise: its first second before this one
+   * (volume above 1.5× its baseline, looking back up to 15 s). Other evidence
+   * (cookies dropped, the origin in distress) has no rise to date it, and a
+   * low-and-slow crowd may have been coming for a while: the last minute.
+   * Never before this detector started (a shield started into an attack
+   * knows no one); one second of margin.
    */
   function surgeOf(s: SecondSample, a: Assessment): Surge {
-    let back = 0;
-    if (base.learned >= MIN_VOLUME_SECONDS) {
+    let since = s.t - NO_RISE_LOOKBACK_MS;
+    if (a.evidence === 'volume' && base.learned >= MIN_VOLUME_SECONDS) {
       const e = base.expectedRps(s.t);
       const rise = Math.max(cfg.minRps / 2, 1.5 * e, e + 3 * base.rps.std);
+      let back = 0;
       while (back < 15 && back + 1 < series.requests.count && series.requests.at(back + 1) > rise) back++;
-    } else back = cookieStreak + 1;
-    const since = Math.max(Math.floor(bornAt / 1000) * 1000, s.t - (back + 1) * 1000);
+      since = s.t - (back + 1) * 1000;
+    }
+    since = Math.max(Math.floor(bornAt / 1000) * 1000, since);
     const ageLimit = Math.floor((w.epochS * 1000 - since) / 1000);
     const recent = sumAges(w.ages, ageLimit);
     return { since, newShare: s.requests > 0 ? Math.min(1, recent / s.requests) : 0 };
@@ -382,7 +390,7 @@ export function createDetector(cfg: DetectorConfig, deps: DetectorDeps = {}): De
       for (const k of SERIES) if (k !== 'score') series[k].push(k === 't' ? s.t : (s[k] as number));
       for (const x of w.walks.drain()) if (w.walkers.length < 256) w.walkers.push(x);
       const a = assess(s, w, base, { history, cfg, cookieStreak, enumeration: enumerationOf(w.walkers) });
-      cookieStreak = a.cookies ? cookieStreak + 1 : 0;
+      cookieStreak = a.unlike ? cookieStreak + 1 : 0;
       s.score = a.score;
       series.score.push(a.score);
       step(now, s, a);
@@ -394,7 +402,10 @@ export function createDetector(cfg: DetectorConfig, deps: DetectorDeps = {}): De
       // learn its first seconds would never become warm.
       // Nor a second of browsers dropping their cookies, or with the origin in distress: a shield
       // started while an attack is on must not learn the attack as its normal.
-      const suspect = a.cookies || a.distress || (base.learned >= Math.min(warmupS, 5) && Object.keys(a.composition).length > 0 && Math.max(a.volume.fast, a.volume.slow) >= 0.5);
+      // And in its first two minutes, nor a second mostly of first requests: a crowd already coming when
+      // the shield started (low-and-slow sources come once in a while, each time "new") is not its normal.
+      const youngCrowd = now - bornAt < YOUNG_MS && s.requests > 0 && s.clients.fresh / s.requests >= 0.5;
+      const suspect = a.unlike || a.distress || youngCrowd || (base.learned >= Math.min(warmupS, 5) && Object.keys(a.composition).length > 0 && Math.max(a.volume.fast, a.volume.slow) >= 0.5);
       const calm = mode === 'normal' && !a.anomalous && !suspect;
       if (calm && lagged.sample !== null && lagged.calm) base.learn(lagged.sample, lagged.keys);
       const keys = w.pend;

@@ -157,3 +157,26 @@ test('identifier walk on a route of the default class: named by its template, th
   assert.deepEqual(bans.sort(), ['198.51.100.0', '198.51.100.1', '198.51.100.2']);
   assert.ok(d.actions.every((a) => a.action.kind === 'ban'), 'bans alone: no challenge for the site\'s readers');
 });
+
+test('already running at start: a login form stuffed by clients whose first request is the post is an attack within three seconds', () => {
+  const d = run(10, (sec, r, out) => {
+    people(r, sec, out);
+    for (let i = 0; i < 300; i++) out.push(fact(0xac200000 + sec * 300 + i, '/login', { routeClass: 'login', method: 'POST', contentType: 'application/x-www-form-urlencoded', ua: 'python-requests/2.31', status: 401, clientState: CLIENT_FRESH, seenAt: T0 + sec * 1000 }));
+  });
+  assert.ok(d.startSecond >= 0 && d.startSecond <= 3, `start ${d.startSecond}`);
+  assert.ok(d.start!.vectors.some((v) => v.vector === 'login_stuffing'), JSON.stringify(d.start!.vectors));
+  assert.ok(d.events.some((e) => e.type === 'attack_update' && e.signature.routeClasses.some((c) => c.name === 'login')), 'named on the login route');
+  assert.equal(d.detector.snapshot().baseline.learnedSeconds, 0, 'none of it learned as normal');
+});
+
+test('a young detector does not learn a crowd of first requests: a low-and-slow crowd already coming at the start is not its normal', () => {
+  const d = run(30, (sec, r, out) => {
+    people(r, sec, out);
+    // 3,000 sources each coming once every 15 s: every request a first one for 15 s.
+    for (let i = 0; i < 200; i++) out.push(fact(0xac300000 + ((sec * 200 + i) % 3000), '/search', { ua: CHROME, query: `q=${i % 7}`, clientState: sec < 15 ? CLIENT_FRESH : CLIENT_IGNORED, seenAt: T0 + (sec % 15) * 1000 }));
+  });
+  assert.ok(d.start, 'an attack once its sources come back without the cookie');
+  assert.ok(d.detector.snapshot().baseline.rps < 100, `the crowd's rate was not learned: baseline ${d.detector.snapshot().baseline.rps}`);
+  const check = d.actions.find((a) => a.action.rule === 'mitigate/check-cookie')!;
+  assert.ok(check.action.mitigation!.match.newSince! <= T0 + 1000, 'the crowd of the last minute is "new": the check covers it');
+});

@@ -22,7 +22,7 @@ export interface WindowPart {
    * same second as the global sums; 0 for parts between nodes.
    */
   second: number;
-  /** requests, forwarded, refused, newSources, withQuery, s2xx, s3xx, s4xx, s5xx, originSum, originMax, slow, h2, h2Glitches, cookied, fresh, ignored, browserFresh, browserIgnored, checkIgnored */
+  /** requests, forwarded, refused, newSources, withQuery, s2xx, s3xx, s4xx, s5xx, originSum, originMax, slow, h2, h2Glitches, cookied, fresh, ignored, browserFresh, browserIgnored, checkIgnored, formFresh */
   n: Float64Array;
   /** Requests by first-seen age of their client (window.ts AGE_BUCKETS), counted from the part's own second. */
   ages: Float64Array;
@@ -41,7 +41,7 @@ export interface WindowPart {
   pend: { cells: Uint32Array; total: number }[] | null;
 }
 
-const N_FIELDS = 20;
+const N_FIELDS = 21;
 const TOPS = 8;
 const tables = (w: SecondWindow): SpaceSaving[] => [w.topSources, w.topPrefixes, w.topFps, w.topPaths, w.topShapes, w.topSlow, w.topH2, w.topClients];
 const hists = (w: SecondWindow): Uint32Array[] => [w.histPath, w.histQuery, w.histUa, w.histFp];
@@ -55,7 +55,7 @@ const hists = (w: SecondWindow): Uint32Array[] => [w.histPath, w.histQuery, w.hi
 export function exportPart(w: SecondWindow, withPend = true, second = 0): WindowPart | null {
   const walkers = withPend ? w.walks.drain() : [];
   if (w.requests === 0 && w.slow === 0 && w.h2 === 0 && walkers.length === 0) return null;
-  const n = Float64Array.of(w.requests, w.forwarded, w.refused, w.newSources, w.withQuery, w.s2xx, w.s3xx, w.s4xx, w.s5xx, w.originSum, w.originMax, w.slow, w.h2, w.h2Glitches, w.cookied, w.fresh, w.ignored, w.browserFresh, w.browserIgnored, w.checkIgnored);
+  const n = Float64Array.of(w.requests, w.forwarded, w.refused, w.newSources, w.withQuery, w.s2xx, w.s3xx, w.s4xx, w.s5xx, w.originSum, w.originMax, w.slow, w.h2, w.h2Glitches, w.cookied, w.fresh, w.ignored, w.browserFresh, w.browserIgnored, w.checkIgnored, w.formFresh);
   const hist = new Uint32Array(HIST * 4);
   hists(w).forEach((h, i) => hist.set(h, i * HIST));
   const tops = tables(w).map((t) => {
@@ -109,6 +109,7 @@ export function mergePart(w: SecondWindow, p: WindowPart): void {
   w.browserFresh += n[17];
   w.browserIgnored += n[18];
   w.checkIgnored += n[19];
+  w.formFresh += n[20];
   for (let i = 0; i < p.ages.length; i++) w.ages[i] += p.ages[i];
   for (let i = 0; i < p.walkers.length && w.walkers.length < 256; i++) w.walkers.push(p.walkers[i]);
   for (let i = 0; i < p.classes.length; i++) w.classes[i] += p.classes[i];

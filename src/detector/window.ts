@@ -33,8 +33,9 @@ export interface Observed {
   browser: boolean;
   /** Requests in a row this client sent without the cookie it was given (identity's client book). */
   cookieMisses: number;
+  method: string;
   verdict: { readonly rule: string; readonly action: string };
-  req: { headers: { 'user-agent'?: string | undefined } };
+  req: { headers: { 'user-agent'?: string | undefined; 'content-type'?: string | undefined } };
   /** User-agent family after the browser check; `spoofed` when the TLS/HTTP2 stack contradicts a browser claim. */
   agent?: string;
   /** The connection's TLS/HTTP2 fingerprint key (0: none) and its label. */
@@ -123,6 +124,8 @@ export class SecondWindow {
   browserIgnored = 0;
   /** Requests the cookie check answered again for a client that came back without the cookie it gave it. */
   checkIgnored = 0;
+  /** Form posts (urlencoded or multipart) sent as their client's first request. */
+  formFresh = 0;
   /** The open second, seconds since the epoch (set by the owner when it opens one): ages are counted from it. */
   epochS = 0;
   /** Requests by first-seen age of their client (AGE_BUCKETS). */
@@ -216,6 +219,7 @@ export class SecondWindow {
     else if (cs === 1) {
       this.fresh++;
       if (c.browser) this.browserFresh++;
+      if (c.method === 'POST' && isFormPost(c.req.headers['content-type'])) this.formFresh++;
     } else if (cs === 2) {
       this.ignored++;
       if (c.browser) this.browserIgnored++;
@@ -258,7 +262,7 @@ export class SecondWindow {
     this.requests = this.forwarded = this.refused = this.newSources = this.withQuery = 0;
     this.s2xx = this.s3xx = this.s4xx = this.s5xx = 0;
     this.originSum = this.originMax = this.slow = this.partSecond = this.h2 = this.h2Glitches = 0;
-    this.cookied = this.fresh = this.ignored = this.browserFresh = this.browserIgnored = this.checkIgnored = 0;
+    this.cookied = this.fresh = this.ignored = this.browserFresh = this.browserIgnored = this.checkIgnored = this.formFresh = 0;
     this.walkers = [];
     this.ages.fill(0);
     this.classes.fill(0);
@@ -278,6 +282,11 @@ export class SecondWindow {
     this.topClients.clear();
     this.pend.clear();
   }
+}
+
+/** A browser's form post: urlencoded or multipart (an API's JSON posts are not forms). */
+function isFormPost(type: string | undefined): boolean {
+  return type !== undefined && (type.startsWith('application/x-www-form-urlencoded') || type.startsWith('multipart/form-data'));
 }
 
 /** Shannon entropy of a bucket histogram, normalised to 0..1 by log2(min(buckets, n)); 0 below 8 samples. */

@@ -23,6 +23,7 @@ function ctxOf(ip: string, at: number, cookie?: string): RequestContext {
   const c = new RequestContext(req, {} as Res);
   c.peerIp = ip;
   c.startedAt = at;
+  c.method = 'GET';
   return c;
 }
 

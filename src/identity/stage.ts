@@ -85,8 +85,10 @@ export function compileIdentity(opts: IdentityOptions): Identity {
     ctx.seenAt = first * 1000;
     if (surge !== null) {
       if (ctx.clientState === CLIENT_FRESH) surge.fresh(ctx.startedAt);
-      // A crowd of new clients is arriving: the ones without the cookie that came with it get the cookie check.
-      if (ctx.clientState !== CLIENT_COOKIE && surge.active(ctx.startedAt) && ctx.seenAt >= surge.since - 1000) ctx.cookieCheck = true;
+      // A crowd of new clients is arriving: the ones without the cookie that came with it get the cookie check
+      // on what they read (a form post is left to the detector: a person may have loaded the form before).
+      const read = ctx.method === 'GET' || ctx.method === 'HEAD';
+      if (read && ctx.clientState !== CLIENT_COOKIE && surge.active(ctx.startedAt) && ctx.seenAt >= surge.since - 1000) ctx.cookieCheck = true;
     }
   }
 
