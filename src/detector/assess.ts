@@ -133,7 +133,7 @@ export function assess(s: SecondSample, w: SecondWindow, b: Baselines, x: Assess
   const volume = Math.max(fast, slow, cls);
   const distress = distressOf(s, b);
   const unlike = comp.unlike;
-  const evidence = evidenceOf(s, cfg, { volume, shifted, heavyShare, unlike, distress, streak: x.cookieStreak, enumeration: x.enumeration !== null, apriori: comp.apriori.length > 0 });
+  const evidence = evidenceOf(s, cfg, { volume, shifted, heavyShare, unlike, strong: comp.strong, distress, streak: x.cookieStreak, enumeration: x.enumeration !== null, apriori: comp.apriori.length > 0 });
   const anomalous = evidence !== 'none';
   const attackedClasses = sig.routeClasses.filter((c) => c.name !== 'static' && c.share >= 0.2 && c.lift >= cfg.minLift && c.share * n >= cfg.minRps / 2).map((c) => c.name);
   if (clsIdx > 0 && cls >= 1 && !attackedClasses.includes(ROUTE_CLASSES[clsIdx])) attackedClasses.push(ROUTE_CLASSES[clsIdx]);
@@ -149,6 +149,8 @@ interface Signals {
   heavyShare: number;
   /** Clients behaved unlike people this second (composition.ts). */
   unlike: boolean;
+  /** …strongly enough to need no streak. */
+  strong: boolean;
   distress: boolean;
   streak: number;
   enumeration: boolean;
@@ -167,7 +169,7 @@ function evidenceOf(s: SecondSample, cfg: DetectorConfig, g: Signals): Assessmen
   if (g.enumeration) return 'enumeration';
   if (n < cfg.minRps) return 'none';
   // No baseline needed: several seconds of traffic that drops its cookie (or never comes back with it)…
-  if (g.unlike && g.streak + 1 >= COOKIE_STREAK) return 'behaviour';
+  if (g.unlike && (g.strong || g.streak + 1 >= COOKIE_STREAK)) return 'behaviour';
   // …or the origin hurting while such traffic, or another a-priori shift, is there.
   if (g.distress && (g.unlike || g.apriori)) return 'distress';
   return 'none';

@@ -26,6 +26,8 @@ export interface Composition {
    * cookies too, but they do not claim to be browsers or post forms).
    */
   unlike: boolean;
+  /** Unlike people strongly enough in one second to need no streak (a crowd posting forms it never loaded). */
+  strong: boolean;
 }
 
 /** A second whose requests mostly come from clients that drop the cookie they were given. */
@@ -49,7 +51,7 @@ export function compositionOf(s: SecondSample, w: SecondWindow, b: Baselines, si
     if (known) apriori.push(name);
   };
   const n = s.requests;
-  if (n === 0) return { tests: c, apriori, unlike: false };
+  if (n === 0) return { tests: c, apriori, unlike: false, strong: false };
   if (heavyShare >= 0.2) fire('heavySourceShare', heavyShare, true);
   // Absolute floors as well as shares: at a few requests per second a handful of
   // synchronised visitors (one fingerprint, one form) swing every share.
@@ -75,8 +77,8 @@ export function compositionOf(s: SecondSample, w: SecondWindow, b: Baselines, si
   if (n >= 2 * cfg.minRps && baseStatic >= 0.2 && staticShare <= 0.65 * baseStatic) fire('staticShareDrop', staticShare / baseStatic, false);
   const s4 = s.status.s4xx / n;
   if (s4 >= 0.3 && s4 - learnedMean(b.share4xx, 0) >= 0.2) fire('share4xx', s4, b.share4xx.n === 0);
-  cookieTests(s, b, floor, fire);
-  return { tests: c, apriori, unlike: c.ignoredShare !== undefined || c.freshFlood !== undefined || c.checkIgnored !== undefined || c.formFirst !== undefined };
+  const strong = cookieTests(s, b, floor, fire);
+  return { tests: c, apriori, strong, unlike: c.ignoredShare !== undefined || c.freshFlood !== undefined || c.checkIgnored !== undefined || c.formFirst !== undefined };
 }
 
 /**
@@ -89,7 +91,8 @@ export function compositionOf(s: SecondSample, w: SecondWindow, b: Baselines, si
  * reader's clients ignore cookies as a matter of course. Against the learned
  * share, every client counts: many more requests without the cookie than usual.
  */
-function cookieTests(s: SecondSample, b: Baselines, floor: number, fire: (name: string, value: number, known: boolean) => void): void {
+function cookieTests(s: SecondSample, b: Baselines, floor: number, fire: (name: string, value: number, known: boolean) => void): boolean {
+  let strong = false;
   const n = s.requests;
   const { fresh, ignored, browserFresh, browserIgnored } = s.clients;
   const ign = browserIgnored / n;
@@ -104,6 +107,10 @@ function cookieTests(s: SecondSample, b: Baselines, floor: number, fire: (name: 
   // Form posts as a client's very first request: a person loads the form before sending it.
   const { formFresh } = s.clients;
   if (formFresh >= floor && formFresh / n >= FORM_FIRST_SHARE) fire('formFirst', formFresh / n, true);
+  // A crowd's first requests come once: at min_rps of them in one second no streak is needed (a cold
+  // start's people mid-session post a few forms a second, not dozens).
+  if (formFresh >= 2 * floor && formFresh / n >= FORM_FIRST_SHARE) strong = true;
   const noCookie = (fresh + ignored) / n;
   if (b.noCookieShare.n >= 5 && noCookie >= 0.6 && noCookie - b.noCookieShare.mean >= 0.3 && fresh + ignored >= floor) fire('noCookieShare', noCookie, false);
+  return strong;
 }

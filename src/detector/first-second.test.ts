@@ -180,3 +180,19 @@ test('a young detector does not learn a crowd of first requests: a low-and-slow 
   const check = d.actions.find((a) => a.action.rule === 'mitigate/check-cookie')!;
   assert.ok(check.action.mitigation!.match.newSince! <= T0 + 1000, 'the crowd of the last minute is "new": the check covers it');
 });
+
+test('a surge whose new clients keep their cookies: past the cookie check, they are challenged at once, the clients known before it are not', () => {
+  const d = run(70, (sec, r, out) => {
+    people(r, sec, out);
+    if (sec >= 60) {
+      // 1,500 sources that keep cookies: their first request is fresh, every later one carries the cookie.
+      for (let i = 0; i < 1500; i++) out.push(fact(0xac400000 + i * 13, '/', { ua: CHROME, clientState: sec === 60 ? CLIENT_FRESH : CLIENT_COOKIE, seenAt: T0 + 60_000 }));
+    }
+  });
+  const rules = d.actions.filter((a) => a.action.kind === 'mitigation').map((a) => `${a.action.rule}@${(a.at - T0) / 1000}`);
+  const fast = d.actions.find((a) => a.action.rule === 'mitigate/challenge-new')!;
+  assert.ok(fast, rules.join(' '));
+  assert.ok(fast.at - T0 <= 63_000, `challenged within two seconds of the start: ${rules.join(' ')}`);
+  assert.match(fast.action.reason, /keep their cookies/);
+  assert.ok(fast.action.mitigation!.match.newSince! > T0 && fast.action.mitigation!.match.newSince! <= T0 + 60_000, 'the people first seen before the surge are not challenged');
+});

@@ -95,7 +95,10 @@ export class Mitigator {
     const onlyBans = a.vectors.every((v) => v.vector === 'single_source_flood' || v.vector === 'slow_connections' || v.vector === 'h2_abuse' || (v.vector === 'enumeration' && v.templates !== undefined));
     if (this.level === 0 && !onlyBans) this.open(now, a, s, b, out);
     else if (this.level >= 1 && this.level < TOP_LEVEL && !onlyBans && this.newSignature(now, a, s, b, out)) return out;
-    else if (this.level > 0 && this.level < TOP_LEVEL && now - this.changedAt >= this.cfg.widenAfter && originLoaded(s, b, a)) {
+    else if (this.level > 0 && this.level < 3 && this.newClients && a.anomalous && keepsCookies(s) && originLoaded(s, b, a)) {
+      // The cookie check does not stop a surge whose new clients keep their cookies: challenge them at once.
+      this.widenTo(3, now, a, s, b, out, `the surge's new clients keep their cookies (${pctOf(s.clients.cookie, s.requests)} of ${s.requests}/s came with it): the cookie check does not stop them`);
+    } else if (this.level > 0 && this.level < TOP_LEVEL && now - this.changedAt >= this.cfg.widenAfter && originLoaded(s, b, a)) {
       this.widen(now, a, s, b, out, `origin still loaded ${Math.round(this.cfg.widenAfter / 1000)}s after the last action: ${s.forwarded} forwarded/s against a baseline of ${r1(b.forwarded.mean)}/s`);
     }
     return out;
@@ -196,7 +199,12 @@ export class Mitigator {
 
   /** Adds the next level's mitigation (route classes → the surge's new clients → everyone unverified). */
   private widen(now: number, a: Assessment, s: SecondSample, b: Baselines, out: MitigationAction[], why: string): void {
-    for (let next = this.level + 1; next <= TOP_LEVEL; next++) {
+    this.widenTo(this.level + 1, now, a, s, b, out, why);
+  }
+
+  /** Adds the first buildable level from `from` on. */
+  private widenTo(from: number, now: number, a: Assessment, s: SecondSample, b: Baselines, out: MitigationAction[], why: string): void {
+    for (let next = from; next <= TOP_LEVEL; next++) {
       const m = this.build(next, now, a, s, b, why);
       if (m === null) continue;
       this.level = next;
@@ -227,10 +235,15 @@ export class Mitigator {
       figures.perSourceRps = Math.round(perSource * 100) / 100;
       // A per-client limit only helps when each client sends more than it allows.
       const limit = perSource > 2 * this.cfg.signatureRate;
+      // A path alone is visited by people too: not the proof of work at once (the cookie check and the
+      // limit on new clients come first; widening challenges if the origin stays loaded).
+      if (fps.length === 0 && !limit) return null;
       const rule = limit ? 'mitigate/limit-signature' : 'mitigate/challenge-signature';
       const what = [fps.length ? `fingerprint ${fps.map((f) => f.label).join(', ')} (${fps.map((f) => `${Math.round(f.share * 100)}% vs ${Math.round(f.baselineShare * 1000) / 10}% normally`).join(', ')})` : '', paths.length ? `path ${paths.map((p) => `${p.label} (${Math.round(p.share * 100)}%, ×${p.lift})`).join(', ')}` : ''].filter(Boolean).join(' and ');
       const reason = `${why}: ${limit ? `limit to ${this.cfg.signatureRate}/s per client` : 'challenge unverified clients'} matching ${what}`;
-      return { ...base, action: limit ? 'limit' : 'challenge', rule, match: match({ fingerprints: fps.map((f) => f.key), paths: paths.map((p) => p.label) }), rate: limit ? this.cfg.signatureRate : 0, reason, figures };
+      // A path-only signature spares the clients known before the surge when the surge's new ones bring it.
+      const newSince = fps.length === 0 && this.newClients ? this.surge.since : 0;
+      return { ...base, action: limit ? 'limit' : 'challenge', rule, match: match({ fingerprints: fps.map((f) => f.key), paths: paths.map((p) => p.label), newSince }), rate: limit ? this.cfg.signatureRate : 0, reason, figures };
     }
     if (level === 2) {
       if (a.attackedClasses.length === 0) return null;
@@ -264,6 +277,17 @@ export class Mitigator {
     this.level = 0;
     return out;
   }
+}
+
+/**
+ * The second's new clients (first seen in the last 15 s) mostly came with the
+ * seen cookie: at least half of them, counting every old client's request as
+ * one with the cookie (a lower bound for the new ones).
+ */
+function keepsCookies(s: SecondSample): boolean {
+  const n = s.requests;
+  const recent = s.clients.recent;
+  return recent >= 0.5 * n && s.clients.cookie - (n - recent) >= 0.5 * recent;
 }
 
 function match(m: Partial<Match>): Match {
