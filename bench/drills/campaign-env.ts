@@ -29,7 +29,9 @@ export async function rampartDefaults(): Promise<CampaignEnv> {
       async close() {
         await shield.stop();
         await origin.stop();
-        rmSync(dir, { recursive: true, force: true });
+        // RAMPART_DRILL_KEEP=1 keeps the shield's data_dir (its incident store: `rampart report latest --data-dir DIR`).
+        if (process.env.RAMPART_DRILL_KEEP) process.stderr.write(`  kept the shield's data_dir: ${dir}/data\n`);
+        else rmSync(dir, { recursive: true, force: true });
       },
     };
   } catch (e) {
