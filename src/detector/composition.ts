@@ -96,7 +96,11 @@ function cookieTests(s: SecondSample, b: Baselines, floor: number, fire: (name: 
   const n = s.requests;
   const { fresh, ignored, browserFresh, browserIgnored } = s.clients;
   const ign = browserIgnored / n;
-  if (ign >= IGNORED_SHARE && browserIgnored >= floor && ign - learnedMean(b.ignoredShare, 0) >= 0.3) fire('ignoredShare', ign, true);
+  if (ign >= IGNORED_SHARE && browserIgnored >= floor && ign - learnedMean(b.ignoredShare, 0) >= 0.3) {
+    fire('ignoredShare', ign, true);
+    // Most of a second from browsers dropping their cookie, at twice min_rps: no streak needed.
+    if (ign >= 0.5 && browserIgnored >= 4 * floor) strong = true;
+  }
   // Right after a first start every client is new: only a detector that has watched the site for a
   // while (learned seconds, kept across restarts) can tell a crowd that never comes back.
   if (b.learned >= FRESH_FLOOD_AFTER_S && browserFresh / n >= FRESH_FLOOD_SHARE && browserFresh >= 2 * floor) fire('freshFlood', browserFresh / n, true);
