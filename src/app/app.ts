@@ -149,7 +149,9 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
     clusterMetrics: opts.clusterMetrics ?? null,
   });
   observers.push(...control.observers);
-  const ids = createIncidentIds({ state: shared ? state : null, onFallback: (id, why) => log.warn({ incident: id, why }, 'incident recorded under this node\'s own id') });
+  // Several nodes (redis): one incident id for an attack seen by all of them, from the shared slot. One node
+  // (its cluster workers included) has one detector, whose own ids are the node's — and survive a restart.
+  const ids = createIncidentIds({ state: initial.state.backend === 'redis' ? state : null, onFallback: (id, why) => log.warn({ incident: id, why }, 'incident recorded under this node\'s own id') });
   detector?.onEvent(ids.onEvent);
   // Cluster: worker slot 1 alerts (as it records); every worker would send the same alert under the shared id.
   if (opts.worker?.recorder ?? true) ids.subscribe((e) => control.onDetectorEvent(e));

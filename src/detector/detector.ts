@@ -222,7 +222,7 @@ export function createDetector(cfg: DetectorConfig, deps: DetectorDeps = {}): De
   }
 
   function start(now: number, s: SecondSample, a: Assessment): void {
-    const id = `inc-${new Date(s.t).toISOString().replace(/[-:]/g, '').slice(0, 15)}z-${(++seq).toString(36)}`;
+    const id = `inc-${new Date(s.t).toISOString().replace(/[-:]/g, '').slice(0, 15)}z-${++seq}`;
     incident = new Incident(id, s.t, new Mitigator(cfg, id, surgeOf(s, a)));
     incident.add(s, a.signature, w.sources, a.vectors);
     emit({ type: 'attack_start', incidentId: id, at: now, mode: 'elevated', enforcement: enforcement(), vectors: a.vectors, signature: a.signature, sample: s, baseline: base.figures(base.learned >= warmupS) });

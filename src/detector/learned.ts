@@ -85,13 +85,15 @@ const FAMILY: Record<Vector, string> = {
 /**
  * Is the attack seen now the one remembered from before a restart? The same
  * kind of attack (a vector family in common) and, when both have signature
- * keys of a dimension, at least one key in common in one of them.
+ * keys of a dimension (fingerprints, paths, path templates), at least one key
+ * in common in one of them.
  */
 export function sameAttack(was: AttackMemory, vectors: readonly Vector[], keys: AttackMemory['keys']): boolean {
   const fams = new Set(was.vectors.map((v) => FAMILY[v]));
   if (!vectors.some((v) => fams.has(FAMILY[v]))) return false;
   let compared = false;
-  for (const dim of ['fingerprints', 'paths', 'prefixes', 'templates'] as const) {
+  // Not the /24 prefixes: a botnet's seconds each show a different handful of its thousands.
+  for (const dim of ['fingerprints', 'paths', 'templates'] as const) {
     const a = was.keys[dim] as readonly (number | string)[];
     const b = keys[dim] as readonly (number | string)[];
     if (a.length === 0 || b.length === 0) continue;
