@@ -93,7 +93,11 @@ export class Mitigator {
     }
     // Heavy sources, slow connections, HTTP/2 abuse and identifier walks found by the template watch are answered by bans alone.
     const onlyBans = a.vectors.every((v) => v.vector === 'single_source_flood' || v.vector === 'slow_connections' || v.vector === 'h2_abuse' || (v.vector === 'enumeration' && v.templates !== undefined));
-    if (this.level === 0 && !onlyBans) this.open(now, a, s, b, out);
+    if (this.level === 0 && !onlyBans) {
+      this.open(now, a, s, b, out);
+      // Its new clients already come back with their cookies: the check will not stop them.
+      if (this.newClients && keepsCookies(s) && originLoaded(s, b, a)) this.widenTo(3, now, a, s, b, out, `the surge's new clients keep their cookies (${pctOf(s.clients.cookie, s.requests)} of ${s.requests}/s came with it): the cookie check does not stop them`);
+    }
     else if (this.level >= 1 && this.level < TOP_LEVEL && !onlyBans && this.newSignature(now, a, s, b, out)) return out;
     else if (this.level > 0 && this.level < 3 && this.newClients && a.anomalous && keepsCookies(s) && originLoaded(s, b, a)) {
       // The cookie check does not stop a surge whose new clients keep their cookies: challenge them at once.
@@ -280,15 +284,19 @@ export class Mitigator {
 }
 
 /**
- * The second's new clients (first seen in the last 15 s) mostly came with the
- * seen cookie: at least half of them, counting every old client's request as
- * one with the cookie (a lower bound for the new ones).
+ * The second's new clients (first seen in the last 15 s) came back with the
+ * seen cookie: at least 30 % of their requests carry it, counting every old
+ * client's request as one with the cookie (a lower bound for the new ones).
+ * A client that follows the cookie check sends one request without it and
+ * one with it; one that drops cookies never sends it.
  */
 function keepsCookies(s: SecondSample): boolean {
   const n = s.requests;
   const recent = s.clients.recent;
-  return recent >= 0.5 * n && s.clients.cookie - (n - recent) >= 0.5 * recent;
+  return recent >= 0.5 * n && s.clients.cookie - (n - recent) >= KEEPS_COOKIES * recent;
 }
+
+const KEEPS_COOKIES = 0.3;
 
 function match(m: Partial<Match>): Match {
   const out: { -readonly [K in keyof Match]: Match[K] } = { prefixKeys: m.prefixKeys ?? [], fingerprints: m.fingerprints ?? [], routeClasses: m.routeClasses ?? [], paths: m.paths ?? [], unverifiedOnly: true };
