@@ -15,6 +15,7 @@ import type { Assessment } from './assess.js';
 import type { Baselines } from './baseline.js';
 import type { MitigationAction, SecondSample, SignatureItem } from './events.js';
 import { templateLabel, type Walker } from './templates.js';
+import { BROWSER_FAMILIES } from '../core/ua-family.js';
 
 /** The writes and reads of shared state the detector needs (src/state SharedState fits). */
 export interface DetectorState {
@@ -93,16 +94,22 @@ export class Mitigator {
     }
     // Heavy sources, slow connections, HTTP/2 abuse and identifier walks found by the template watch are answered by bans alone.
     const onlyBans = a.vectors.every((v) => v.vector === 'single_source_flood' || v.vector === 'slow_connections' || v.vector === 'h2_abuse' || (v.vector === 'enumeration' && v.templates !== undefined));
-    if (this.level === 0 && !onlyBans) {
+    if (onlyBans) return out;
+    const keeps = this.newClients && keepsCookies(s) && originLoaded(s, b, a);
+    const why = `the surge's new clients keep their cookies (${pctOf(s.clients.cookie, s.requests)} of ${s.requests}/s came with it): the cookie check does not stop them`;
+    if (this.level === 0) {
       this.open(now, a, s, b, out);
       // Its new clients already come back with their cookies: the check will not stop them.
-      if (this.newClients && keepsCookies(s) && originLoaded(s, b, a)) this.widenTo(3, now, a, s, b, out, `the surge's new clients keep their cookies (${pctOf(s.clients.cookie, s.requests)} of ${s.requests}/s came with it): the cookie check does not stop them`);
+      if (keeps) this.widenTo(3, now, a, s, b, out, why);
+      return out;
     }
-    else if (this.level >= 1 && this.level < TOP_LEVEL && !onlyBans && this.newSignature(now, a, s, b, out)) return out;
-    else if (this.level > 0 && this.level < 3 && this.newClients && a.anomalous && keepsCookies(s) && originLoaded(s, b, a)) {
-      // The cookie check does not stop a surge whose new clients keep their cookies: challenge them at once.
-      this.widenTo(3, now, a, s, b, out, `the surge's new clients keep their cookies (${pctOf(s.clients.cookie, s.requests)} of ${s.requests}/s came with it): the cookie check does not stop them`);
-    } else if (this.level > 0 && this.level < TOP_LEVEL && now - this.changedAt >= this.cfg.widenAfter && originLoaded(s, b, a)) {
+    if (this.level >= TOP_LEVEL) return out;
+    // The cookie check does not stop a surge whose new clients keep their cookies: challenge them at once.
+    if (this.level < 3 && a.anomalous && keeps) return this.widenTo(3, now, a, s, b, out, why), out;
+    // A new fingerprint or path: a signature mitigation of its own (the widening clock is not reset: an
+    // attack that keeps changing its signature is widened all the same).
+    this.newSignature(now, a, s, b, out);
+    if (now - this.changedAt >= this.cfg.widenAfter && originLoaded(s, b, a)) {
       this.widen(now, a, s, b, out, `origin still loaded ${Math.round(this.cfg.widenAfter / 1000)}s after the last action: ${s.forwarded} forwarded/s against a baseline of ${r1(b.forwarded.mean)}/s`);
     }
     return out;
@@ -197,7 +204,6 @@ export class Mitigator {
     const m = this.build(1, now, a, s, b, 'the attack changed its signature');
     if (m === null) return false;
     this.put(out, 1, { ...m, id: `${m.id}-${++this.seq}` });
-    this.changedAt = now;
     return true;
   }
 
@@ -245,8 +251,10 @@ export class Mitigator {
       const rule = limit ? 'mitigate/limit-signature' : 'mitigate/challenge-signature';
       const what = [fps.length ? `fingerprint ${fps.map((f) => f.label).join(', ')} (${fps.map((f) => `${Math.round(f.share * 100)}% vs ${Math.round(f.baselineShare * 1000) / 10}% normally`).join(', ')})` : '', paths.length ? `path ${paths.map((p) => `${p.label} (${Math.round(p.share * 100)}%, ×${p.lift})`).join(', ')}` : ''].filter(Boolean).join(' and ');
       const reason = `${why}: ${limit ? `limit to ${this.cfg.signatureRate}/s per client` : 'challenge unverified clients'} matching ${what}`;
-      // A path-only signature spares the clients known before the surge when the surge's new ones bring it.
-      const newSince = fps.length === 0 && this.newClients ? this.surge.since : 0;
+      // A path, or a browser's fingerprint, is shared with people: such a signature spares the clients
+      // known before the surge when the surge's new ones bring it (a tool's fingerprint is nobody's browser).
+      const people = fps.length === 0 || fps.some((f) => BROWSER_FAMILIES.has(f.family ?? ''));
+      const newSince = people && this.newClients ? this.surge.since : 0;
       return { ...base, action: limit ? 'limit' : 'challenge', rule, match: match({ fingerprints: fps.map((f) => f.key), paths: paths.map((p) => p.label), newSince }), rate: limit ? this.cfg.signatureRate : 0, reason, figures };
     }
     if (level === 2) {
