@@ -388,7 +388,7 @@ export function createDetector(cfg: DetectorConfig, deps: DetectorDeps = {}): De
       if (bornAt < 0) bornAt = openedAt < 0 ? now - 1000 : openedAt;
       const s = closeSecond(now);
       for (const k of SERIES) if (k !== 'score') series[k].push(k === 't' ? s.t : (s[k] as number));
-      for (const x of w.walks.drain()) if (w.walkers.length < 256) w.walkers.push(x);
+      for (const x of w.walks.drain()) if (w.walkers.length < 512) w.walkers.push(x);
       const a = assess(s, w, base, { history, cfg, cookieStreak, enumeration: enumerationOf(w.walkers) });
       cookieStreak = a.unlike ? cookieStreak + 1 : 0;
       s.score = a.score;

@@ -35,7 +35,7 @@ export interface WindowPart {
   paths: Uint8Array;
   /** topSources, topPrefixes, topFps, topPaths, topShapes, topSlow, topH2, topClients. */
   tops: TopPart[];
-  /** Identifier walks this process found this second (templates.ts), at most 64. */
+  /** Identifier walks this process found this second (templates.ts), at most 256. */
   walkers: Walker[];
   /** The sampled baseline sketches (prefix, fp, path, shape); null when the second sampled nothing. */
   pend: { cells: Uint32Array; total: number }[] | null;
@@ -75,7 +75,7 @@ export function isWindowPart(x: unknown): x is WindowPart {
   return typeof p.second === 'number' && p.n instanceof Float64Array && p.ages instanceof Float64Array && p.classes instanceof Float64Array && p.families instanceof Float64Array && p.hist instanceof Uint32Array
     && p.sources instanceof Uint8Array && p.queries instanceof Uint8Array && p.paths instanceof Uint8Array
     && Array.isArray(tops) && tops.every((t: { keys?: unknown; counts?: unknown; labels?: unknown }) => t !== null && typeof t === 'object' && t.keys instanceof Uint32Array && t.keys.length <= 1024 && t.counts instanceof Float64Array && Array.isArray(t.labels) && t.labels.length === t.keys.length && t.counts.length === t.keys.length && t.labels.every((l) => typeof l === 'string'))
-    && Array.isArray(p.walkers) && p.walkers.length <= 64 && p.walkers.every(isWalker)
+    && Array.isArray(p.walkers) && p.walkers.length <= 256 && p.walkers.every(isWalker)
     && (p.pend === null || (Array.isArray(p.pend) && p.pend.every((c: { cells?: unknown; total?: unknown }) => c !== null && typeof c === 'object' && c.cells instanceof Uint32Array && typeof c.total === 'number')));
 }
 
@@ -111,7 +111,7 @@ export function mergePart(w: SecondWindow, p: WindowPart): void {
   w.checkIgnored += n[19];
   w.formFresh += n[20];
   for (let i = 0; i < p.ages.length; i++) w.ages[i] += p.ages[i];
-  for (let i = 0; i < p.walkers.length && w.walkers.length < 256; i++) w.walkers.push(p.walkers[i]);
+  for (let i = 0; i < p.walkers.length && w.walkers.length < 512; i++) w.walkers.push(p.walkers[i]);
   for (let i = 0; i < p.classes.length; i++) w.classes[i] += p.classes[i];
   for (let i = 0; i < p.families.length; i++) w.families[i] += p.families[i];
   hists(w).forEach((h, i) => {

@@ -75,6 +75,7 @@ export function classIndex(c: string): number {
 }
 
 const CACHE_FAMILY = FAMILIES.indexOf('cache');
+const CHALLENGE_FAMILY = FAMILIES.indexOf('challenge');
 const familyCache = new Map<string, number>();
 function familyIndex(rule: string): number {
   let i = familyCache.get(rule);
@@ -178,6 +179,46 @@ export class SecondWindow {
     if (this.seen.visit(key)) this.newSources++;
     this.topSources.offer(key, 1, c.clientIp);
     this.topPrefixes.offer(c.prefixKey, 1, c.clientIp);
+    this.clientFacts(c);
+    const v = c.verdict;
+    const fam = familyIndex(v.rule);
+    if (c.cookieMisses > 0 && v.rule.startsWith('challenge/cookie')) this.checkIgnored++;
+    this.families[fam]++;
+    // Refused: anything but a forward or a cache answer (a challenge page is `serve` but still a refusal).
+    if (v.action !== 'allow' && fam !== CACHE_FAMILY) this.refused++;
+    const st = c.status;
+    if (st >= 500) this.s5xx++;
+    else if (st >= 400) this.s4xx++;
+    else if (st >= 300) this.s3xx++;
+    else if (st >= 200) this.s2xx++;
+    if (c.originMs >= 0) {
+      this.forwarded++;
+      this.originSum += c.originMs;
+      if (c.originMs > this.originMax) this.originMax = c.originMs;
+    }
+    // A cookie check's redirect is the same request again a moment later (with the cookie, from a
+    // browser): counting its path, query and fingerprint twice would halve every uniqueness.
+    if (st === 307 && fam === CHALLENGE_FAMILY) return;
+    this.mix(c);
+  }
+
+  /** The request against the seen cookie, and how long ago its client was first seen. */
+  private clientFacts(c: Observed): void {
+    const cs = c.clientState;
+    if (cs === 0) this.cookied++;
+    else if (cs === 1) {
+      this.fresh++;
+      if (c.browser) this.browserFresh++;
+      if (c.method === 'POST' && isFormPost(c.req.headers['content-type'])) this.formFresh++;
+    } else if (cs === 2) {
+      this.ignored++;
+      if (c.browser) this.browserIgnored++;
+    }
+    this.ages[ageBucket(this.epochS - Math.floor(c.seenAt / 1000))]++;
+  }
+
+  /** What the request adds to the mix: fingerprint, path, query, user agent, route class, identifier walks. */
+  private mix(c: Observed): void {
     const ua = c.req.headers['user-agent'];
     this.topFps.offer(c.fingerprint, 1, c.agent === 'spoofed' ? SPOOFED_LABEL : (ua ?? '')); // an example user agent per tracked fingerprint, classified at tick
     const cf = c.clientFp ?? 0;
@@ -212,37 +253,8 @@ export class SecondWindow {
     }
     // The tail of a user agent carries the versions; its length tells most of the rest apart.
     this.histUa[(ua === undefined ? 0 : mix32(fnv1a(ua, FNV_OFFSET ^ ua.length, ua.length > 48 ? ua.length - 48 : 0))) & (HIST - 1)]++;
-
     this.walks.observe(c.clientKey, c.clientIp, c.path, this.epochS);
-    const cs = c.clientState;
-    if (cs === 0) this.cookied++;
-    else if (cs === 1) {
-      this.fresh++;
-      if (c.browser) this.browserFresh++;
-      if (c.method === 'POST' && isFormPost(c.req.headers['content-type'])) this.formFresh++;
-    } else if (cs === 2) {
-      this.ignored++;
-      if (c.browser) this.browserIgnored++;
-    }
-    this.ages[ageBucket(this.epochS - Math.floor(c.seenAt / 1000))]++;
-
     this.classes[classIndex(c.routeClass)]++;
-    const v = c.verdict;
-    const fam = familyIndex(v.rule);
-    if (c.cookieMisses > 0 && v.rule.startsWith('challenge/cookie')) this.checkIgnored++;
-    this.families[fam]++;
-    // Refused: anything but a forward or a cache answer (a challenge page is `serve` but still a refusal).
-    if (v.action !== 'allow' && fam !== CACHE_FAMILY) this.refused++;
-    const st = c.status;
-    if (st >= 500) this.s5xx++;
-    else if (st >= 400) this.s4xx++;
-    else if (st >= 300) this.s3xx++;
-    else if (st >= 200) this.s2xx++;
-    if (c.originMs >= 0) {
-      this.forwarded++;
-      this.originSum += c.originMs;
-      if (c.originMs > this.originMax) this.originMax = c.originMs;
-    }
   }
 
   /** A connection from `ip` closed by a header/body deadline (slowloris, slow POST). */
