@@ -19,7 +19,7 @@ export async function rampartDefaults(): Promise<CampaignEnv> {
   try {
     const port = await freePort();
     const file = join(dir, 'rampart.yaml');
-    writeFileSync(file, `listen: 127.0.0.1:${port}\norigin: ${origin.url}\nhosts: [127.0.0.1, localhost]\nadmin:\n  listen: 127.0.0.1:0\ndata_dir: ${dir}/data\nlog:\n  level: error\n`);
+    writeFileSync(file, `listen: 127.0.0.1:${port}\norigin: ${origin.url}\nhosts: [127.0.0.1, localhost]\nadmin:\n  listen: 127.0.0.1:0\ndata_dir: ${dir}/data\nlog:\n  level: ${process.env.RAMPART_DRILL_SHIELD_LEVEL ?? 'error'}\n`);
     const target = parseTarget(`http://127.0.0.1:${port}`);
     const shield = spawnShield({ configFile: file, target, cwd: dir, onStderr: (line) => process.stderr.write(`  shield: ${line}\n`) });
     return {
@@ -29,7 +29,9 @@ export async function rampartDefaults(): Promise<CampaignEnv> {
       async close() {
         await shield.stop();
         await origin.stop();
-        rmSync(dir, { recursive: true, force: true });
+        // RAMPART_DRILL_KEEP=1 keeps the shield's data_dir (its incident store: `rampart report latest --data-dir DIR`).
+        if (process.env.RAMPART_DRILL_KEEP) process.stderr.write(`  kept the shield's data_dir: ${dir}/data\n`);
+        else rmSync(dir, { recursive: true, force: true });
       },
     };
   } catch (e) {

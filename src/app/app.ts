@@ -13,7 +13,8 @@ import { rawRefusal } from '../proxy/refusals.js';
 import { V } from '../proxy/verdicts.js';
 import { normalizeIp } from '../core/ip.js';
 import { ACCEPT_VERDICT, type PolicyStats } from '../policy/stage.js';
-import { createStateFromConfig, createTrafficCounts, type SharedState } from '../state/index.js';
+import { createStateFromConfig, createTrafficCounts, type MemoryState, type SharedState } from '../state/index.js';
+import { createPersistence } from './persist.js';
 import { buildGraph, type Graph } from './graph.js';
 import type { ChallengeStats } from '../challenge/metrics.js';
 import type { CacheStats } from '../cache/stage.js';
@@ -151,7 +152,9 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
     clusterMetrics: opts.clusterMetrics ?? null,
   });
   observers.push(...control.observers);
-  const ids = createIncidentIds({ state: shared ? state : null, onFallback: (id, why) => log.warn({ incident: id, why }, 'incident recorded under this node\'s own id') });
+  // Several nodes (redis): one incident id for an attack seen by all of them, from the shared slot. One node
+  // (its cluster workers included) has one detector, whose own ids are the node's — and survive a restart.
+  const ids = createIncidentIds({ state: initial.state.backend === 'redis' ? state : null, onFallback: (id, why) => log.warn({ incident: id, why }, 'incident recorded under this node\'s own id') });
   detector?.onEvent(ids.onEvent);
   // Cluster: worker slot 1 alerts (as it records); every worker would send the same alert under the shared id.
   if (opts.worker?.recorder ?? true) ids.subscribe((e) => control.onDetectorEvent(e));
@@ -160,6 +163,18 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
   // HTTP/2 abuse counters (and the kernel ban set): src/app/edge.ts.
   const edge = createEdge(initial, { now: clock.now, log, noteH2Abuse: detector ? detector.noteH2Abuse : null, state, config: () => graph.config, firewallWriter: opts.worker?.recorder ?? true });
   const deps = { now: clock.now, log, observers, state, geo, originShares: opts.originShares, book, cacheStore: opts.cacheStore ?? null };
+  // What this process learned, kept across restarts in data_dir (src/app/persist.ts): the detector where it
+  // runs here, the memory backend's view when this process owns it, the client book always.
+  const persist = createPersistence({
+    dataDir: initial.dataDir,
+    log,
+    now: clock.now,
+    detector: detector !== null && !opts.detectorLink ? detector : null,
+    view: !opts.worker && !opts.state && 'view' in state && initial.state.backend === 'memory' ? (state as MemoryState).view : null,
+    book,
+    bookName: opts.worker ? `clients:${opts.worker.index}` : 'clients',
+    shared: !opts.worker && initial.state.backend === 'redis' ? state : null,
+  });
   let graph: Graph = buildGraph(initial, deps);
   const guard = createConnectionGuard({
     maxPerIp: initial.limits.maxConnectionsPerIp,
@@ -199,6 +214,7 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
   async function start(): Promise<void> {
     const c = graph.config;
     await state.start();
+    await persist.restore(); // before listening: bans, keys and baselines of the last run are in force from the first request
     const sh = state.health();
     if (!sh.connected) log.warn({ backend: sh.backend, error: sh.error }, 'shared state not reachable at start: defending on this node\'s own view until it is');
     // The admin listener first: if its port is taken nothing else is left open (the process can exit).
@@ -234,6 +250,7 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
       evidence?.tick(now); // after the detector: this second's events are in; one store transaction
       traffic.tick(now);
       for (let i = 0; i < peerSyncs.length; i++) peerSyncs[i].tick(now);
+      persist.tick(now);
     }, 1000);
     tick.unref();
     checkOrigin(c.origin, log);
@@ -256,6 +273,7 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
     for (const s of servers) (s as HttpServer).closeAllConnections?.();
     await closed;
     await graph.close();
+    persist.close();
     evidence?.close();
     if (!opts.state) await state.close();
     if (!opts.clock) clock.stop();

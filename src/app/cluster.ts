@@ -18,6 +18,7 @@ import { createLogger, type Logger } from './logger.js';
 import { createClusterDetector, type ClusterDetectorStats } from './cluster-detector.js';
 import { createNodeBus } from './node-bus.js';
 import { removeSharedStore, sharedStorePath } from '../cache/shared-store.js';
+import { createPersistence } from './persist.js';
 import { LIMITS_TOPIC } from './limits-peers.js';
 import type { Detector } from '../detector/detector.js';
 
@@ -144,6 +145,12 @@ export async function startCluster(config: Config, opts: ClusterOptions = {}): P
     : null;
   // Compiled: the workers run dist/app/cluster-worker.js as plain JavaScript (src/ under tsx in tests).
   const worker = siblingEntry(import.meta.url, 'cluster-worker');
+  // The primary keeps what the cluster's one detector learned and, with the memory backend, the state
+  // (bans, mitigations, mode, keys) across restarts; restored before any worker listens.
+  const persist = createPersistence({ dataDir: config.dataDir, log, now: Date.now, detector: cd?.detector ?? null, view: config.state.backend === 'memory' ? state.view : null, book: null, shared: config.state.backend === 'redis' ? state : null });
+  await persist.restore();
+  const persistTimer = setInterval(() => persist.tick(Date.now()), 5000);
+  persistTimer.unref();
   cluster.setupPrimary({
     exec: worker.file,
     execArgv: [...WORKER_FLAGS, ...worker.execArgv.filter((a) => !WORKER_FLAGS.some((f) => a.startsWith(f.split('=')[0])))],
@@ -222,7 +229,9 @@ export async function startCluster(config: Config, opts: ClusterOptions = {}): P
     }, current.limits.drainTimeout + 5000);
     await Promise.all(exits);
     clearTimeout(kill);
+    clearInterval(persistTimer);
     cd?.stop();
+    persist.close();
     bus?.close();
     hub.stop();
     if (cacheFile !== '') removeSharedStore(cacheFile);

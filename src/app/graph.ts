@@ -11,6 +11,7 @@ import { BodyWatch } from '../guard/body-guard.js';
 import { compileIdentity, type Identity } from '../identity/stage.js';
 import type { ClientBook } from '../identity/client-book.js';
 import { createSeenCookie } from '../identity/seen-cookie.js';
+import { SurgeGuard } from '../identity/surge-guard.js';
 import { createMacRing } from '../core/mac.js';
 import type { Geo } from '../identity/geo.js';
 import { compilePolicy } from '../policy/decide.js';
@@ -72,7 +73,10 @@ export function buildGraph(config: Config, deps: GraphDeps): Graph {
   const limits = config.limits;
   const sc = config.identity.seenCookie;
   const seen = sc.enabled ? createSeenCookie(createMacRing(() => deps.state.keys()), sc.name, Math.floor(sc.maxAge / 1000)) : null;
-  const identity = compileIdentity({ trustedProxies: config.trustedProxies, geo: deps.geo ?? null, book: deps.book ?? null, seen, checkClaims: config.fingerprints.checkBrowserClaims });
+  const sg = config.identity.surgeGuard;
+  // Per process: a cluster's workers each see their share of a crowd.
+  const surge = sg.enabled && seen !== null && config.challenge.enabled ? new SurgeGuard(sg.newClients / Math.max(1, deps.originShares ?? 1), (count, usual) => deps.log.warn({ newClients: count, usual: Math.round(usual * 10) / 10, slotMs: 250 }, 'surge guard: a crowd of new clients; the ones without the seen cookie get the cookie check for 10 s')) : null;
+  const identity = compileIdentity({ trustedProxies: config.trustedProxies, geo: deps.geo ?? null, book: deps.book ?? null, seen, surge, checkClaims: config.fingerprints.checkBrowserClaims });
   const bodyWatch = new BodyWatch();
   const origin = new URL(config.origin);
   const forwarder = createForwarder({

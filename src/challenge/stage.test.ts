@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { challengeSchema } from '../config/schema/challenge.js';
 import { camelize } from '../config/camelize.js';
-import { isThenable, type Verdict } from '../core/model.js';
+import { CLIENT_COOKIE, CLIENT_FRESH, CLIENT_IGNORED, isThenable, type Verdict } from '../core/model.js';
 import { solve } from './pow.js';
 import { compileChallenge, type Mode } from './stage.js';
 import { fakeCtx, pageParams, type FakeOptions } from './testing.js';
@@ -246,4 +246,61 @@ test('branding: the site name (escaped) above the heading and in the title, the 
   const plain = (await setup().run({ target: '/' })).out.body;
   assert.doesNotMatch(plain, /class="site"|--acc:#0b6e4f/);
   assert.equal(challengeSchema.safeParse({ brand: { accent_color: 'red;}body{display:none' } }).success, false, 'no CSS injection through the colour');
+});
+
+/** A request that only asks for the cookie check (policy's `check` mitigation or identity's surge guard). */
+function checkOnly(state: number, misses = 0, extra: FakeOptions = {}) {
+  const o: FakeOptions = { required: false, ...extra };
+  const { ctx, out } = fakeCtx(o);
+  ctx.cookieCheck = true;
+  ctx.clientState = state;
+  ctx.cookieMisses = misses;
+  ctx.issueSeen = () => 'rampart_seen=1900000000.' + 'a'.repeat(22) + '; Path=/; HttpOnly';
+  return { ctx, out };
+}
+
+test('cookie check: a GET without the seen cookie gets a 307 back to the same URL setting it; with the cookie it passes', async () => {
+  const { c } = setup({}, 'normal');
+  const a = checkOnly(CLIENT_FRESH, 0, { target: '/news/7?ref=mail' });
+  const v = c.stage.run(a.ctx) as Verdict;
+  assert.equal(v.rule, 'challenge/cookie');
+  assert.equal(a.out.status, 307);
+  assert.equal(a.out.headers.location, '/news/7?ref=mail');
+  assert.match(a.out.headers['set-cookie'], /^rampart_seen=/);
+  assert.equal(a.out.headers['cache-control'], 'no-store');
+  const b = checkOnly(CLIENT_COOKIE);
+  assert.equal(c.stage.run(b.ctx), null, 'a browser back with the cookie passes');
+  assert.equal(c.stats().cookieChecks, 1);
+  assert.equal(c.stats().cookieChecksPassed, 1);
+});
+
+test('cookie check: a form post without the cookie gets 429 with the cookie (a retry goes through); a client missing it again and again gets 403 saying why', async () => {
+  const { c } = setup({}, 'normal');
+  const post = checkOnly(CLIENT_FRESH, 0, { method: 'POST', target: '/login', body: 'user=a' });
+  assert.equal((c.stage.run(post.ctx) as Verdict).rule, 'challenge/cookie');
+  assert.equal(post.out.status, 429);
+  assert.equal(post.out.headers['retry-after'], '2');
+  assert.match(post.out.headers['set-cookie'], /^rampart_seen=/);
+  const loop = checkOnly(CLIENT_IGNORED, 3, { target: '//evil.example/x' });
+  assert.equal((c.stage.run(loop.ctx) as Verdict).rule, 'challenge/cookie-missing');
+  assert.equal(loop.out.status, 403);
+  assert.match(loop.out.body, /allow cookies/);
+  const open = checkOnly(CLIENT_FRESH, 0, { target: '//evil.example/x' });
+  c.stage.run(open.ctx);
+  assert.equal(open.out.headers.location, '/', 'never an open redirect');
+  assert.equal(c.stats().cookieRefused, 1);
+});
+
+test('cookie check: a pass holder, an exempt path and observe enforcement are never redirected', async () => {
+  const { c } = setup({ exempt: { paths: ['/feed.xml'] } }, 'normal');
+  const feed = checkOnly(CLIENT_FRESH, 0, { target: '/feed.xml' });
+  assert.equal(c.stage.run(feed.ctx), null);
+  const keys = [randomBytes(32)];
+  const shadow = compileChallenge(camelize(challengeSchema.parse({})), { now: () => T0, keys: () => keys, mode: () => 'normal', enforcement: () => 'observe' });
+  const o = checkOnly(CLIENT_FRESH);
+  assert.equal(shadow.stage.run(o.ctx), null);
+  assert.equal(shadow.stats().wouldCheck, 1);
+  const off = checkOnly(CLIENT_FRESH);
+  off.ctx.issueSeen = null; // the seen cookie turned off: nothing to check with
+  assert.equal(c.stage.run(off.ctx), null);
 });

@@ -128,6 +128,7 @@ export function mergeExposure(parts: readonly ExposurePart[], limit = 100): Expo
     meanBytes: ok > 0 ? Math.round(sum((s) => s.meanBytes * s.ok) / ok) : 0,
     clients: mergeRows(parts.map((p) => ({ rows: p.snapshot.clients, bits: p.clientBits })), limit, threshold),
     prefixes: mergeRows(parts.map((p) => ({ rows: p.snapshot.prefixes, bits: p.prefixBits })), Math.ceil(limit / 2), threshold),
+    templates: [...new Set(snaps.flatMap((s) => s.templates ?? []))],
     tracked: sum((s) => s.tracked),
     dropped: sum((s) => s.dropped),
     enumerationThreshold: threshold,

@@ -51,3 +51,22 @@ test('bounded: beyond the tracked clients the least recent are dropped and said 
   assert.equal(x.snapshot().requests, 0);
   assert.equal(x.snapshot().clients.length, 0);
 });
+
+test('a walked template the detector names is watched by itself until the next epoch, with its identifiers counted', () => {
+  const x = createExposure({ clients: 64, enumerationIds: 50, now: () => 0 });
+  const receipt = (id: string) => hit('203.0.113.8', 0xcb007108, `/r/${id}/pdf`, { routeClass: 'page' });
+  x.observe(receipt('0f3a9c21'));
+  assert.equal(x.snapshot().requests, 0, 'not sensitive, not named yet');
+  x.watchTemplates(['/r/{id}/pdf']);
+  for (let i = 0; i < 80; i++) x.observe(receipt((0x10000000 + i * 7919).toString(16)));
+  x.observe(hit('203.0.113.8', 0xcb007108, '/about', { routeClass: 'page' }));
+  const s = x.snapshot();
+  assert.equal(s.requests, 80);
+  assert.deepEqual(s.templates, ['/r/{id}/pdf']);
+  assert.ok(s.distinctIds >= 70, `identifiers in the middle of the path counted apart: ${s.distinctIds}`);
+  assert.ok(s.clients[0].flags.includes('enumeration'));
+  x.newEpoch();
+  x.observe(receipt('0f3a9c22'));
+  assert.equal(x.snapshot().requests, 0, 'a new incident starts without it');
+  assert.deepEqual(x.snapshot().templates, []);
+});

@@ -1,5 +1,6 @@
 // Data-exposure watch: every request to a `sensitive` route (e.g. donor
-// records) counted per client and per /24 (requests, 2xx/4xx/5xx, distinct
+// records) — and to any path template whose identifiers the detector saw
+// walked (watchTemplates: no configuration needed) — counted per client and per /24 (requests, 2xx/4xx/5xx, distinct
 // record IDs, longest sequential walk, bytes), to flag enumeration. Counts
 // start afresh with each incident (newEpoch). Not a judgement on whether the
 // origin was right to answer: only what passed through the shield.
@@ -9,6 +10,7 @@
 import { mix32 } from '../core/hash.js';
 import { HyperLogLog } from '../core/hyperloglog.js';
 import { createLru, type Lru } from '../core/lru.js';
+import { scanTemplate } from '../detector/templates.js';
 
 export interface ExposureObserved {
   routeClass: string;
@@ -48,6 +50,8 @@ export interface ExposureSnapshot {
   tracked: number;
   dropped: number;
   enumerationThreshold: number;
+  /** Path templates the watch took on by itself when the detector saw their identifiers walked (e.g. `/api/donors/{id}`), beside the `sensitive` routes (absent in records made before). */
+  templates?: string[];
 }
 
 const BITMAP_WORDS = 16; // 512 bits per key: linear counting up to a few thousand IDs
@@ -135,26 +139,22 @@ function popcount(x: number): number {
   return (Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24);
 }
 
-/** The record ID of a path: its last segment (a number when it is one). */
-function idOf(path: string): { id: number; hash: number } {
+/** The record ID of a path: its identifier segments (numbers, hex, UUIDs: templates.ts), else its last segment. */
+function idOf(path: string, scan: { template: number; id: number; num: number }): { id: number; hash: number } {
+  if (scanTemplate(path, scan)) return { id: scan.num, hash: scan.id };
   let end = path.length;
   while (end > 0 && path.charCodeAt(end - 1) === 47) end--;
   const start = path.lastIndexOf('/', end - 1) + 1;
-  let n = 0;
-  let numeric = end > start && end - start <= 12;
   let h = 0x811c9dc5;
-  for (let i = start; i < end; i++) {
-    const c = path.charCodeAt(i);
-    if (c < 48 || c > 57) numeric = false;
-    else n = n * 10 + c - 48;
-    h = Math.imul(h ^ c, 0x01000193);
-  }
-  return { id: numeric ? n : -1, hash: mix32(h >>> 0) };
+  for (let i = start; i < end; i++) h = Math.imul(h ^ path.charCodeAt(i), 0x01000193);
+  return { id: -1, hash: mix32(h >>> 0) };
 }
 
 export interface Exposure {
   observe(ctx: ExposureObserved): void;
   newEpoch(): void;
+  /** Also watch these path templates (identifier walks the detector found: `/r/{id}/pdf`) until the next epoch. */
+  watchTemplates(labels: readonly string[]): void;
   snapshot(limit?: number): ExposureSnapshot;
   /** The snapshot with what a merge needs (ID bitmaps per row, HLL registers); once a tick in a cluster worker. */
   part(limit?: number): ExposurePart;
@@ -166,6 +166,10 @@ export function createExposure(o: { clients: number; enumerationIds: number; now
   const ids = new HyperLogLog(12);
   let t = { requests: 0, ok: 0, verified: 0, verifiedOk: 0, bytes: 0, okBytes: 0 };
   let evictBase = 0;
+  // Templates watched by themselves (labels and hashes), bounded: a handful per incident.
+  const watched = new Map<number, string>();
+  const scan = { template: 0, id: 0, num: -1 };
+  const covers = (path: string) => watched.size > 0 && scanTemplate(path, scan) && watched.has(scan.template);
 
   function rows(tb: Table, limit: number, bits?: Uint32Array[]): ExposureRow[] {
     const out: (ExposureRow & { slot: number })[] = [];
@@ -204,14 +208,15 @@ export function createExposure(o: { clients: number; enumerationIds: number; now
       tracked: clients.lru.size(),
       dropped: clients.lru.evictions() - evictBase,
       enumerationThreshold: o.enumerationIds,
+      templates: [...watched.values()],
     };
   }
 
   return {
     observe(ctx) {
-      if (ctx.routeClass !== 'sensitive') return;
+      if (ctx.routeClass !== 'sensitive' && !covers(ctx.path)) return;
       const now = o.now();
-      const { id, hash } = idOf(ctx.path);
+      const { id, hash } = idOf(ctx.path, scan);
       t.requests++;
       t.bytes += ctx.bytesOut;
       const ok = ctx.status >= 200 && ctx.status < 300;
@@ -227,7 +232,14 @@ export function createExposure(o: { clients: number; enumerationIds: number; now
       clients.add(ctx.clientKey, ctx.clientIp, ctx, id, hash, now);
       prefixes.add(ctx.prefixKey, ctx.clientIp, ctx, id, hash, now);
     },
+    watchTemplates(labels) {
+      for (const l of labels) {
+        if (watched.size >= 16 || [...watched.values()].includes(l)) continue;
+        if (scanTemplate(l.replaceAll('{id}', '0'), scan)) watched.set(scan.template, l);
+      }
+    },
     newEpoch() {
+      watched.clear();
       clients.reset();
       prefixes.reset();
       clients.req.fill(0);

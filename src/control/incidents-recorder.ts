@@ -1,7 +1,9 @@
 // Builds IncidentRecords from detector events (in memory, at event time) and
 // writes them with their per-second samples once per tick, in one transaction.
-// Also resumes an incident left open by a restart (or closes it at its last
-// second when the attack does not come back within resume_window).
+// Also resumes an incident left open by a restart when the detector goes on
+// with it under its id (the same signature), and closes it at its last second
+// when another attack begins, when the detector's hold ends without it, or
+// when nothing comes back within resume_window.
 // Cluster: merges the other workers' evidence parts (evidence-parts.ts) into
 // the record; in the other workers, part() is what they send the recorder.
 // Bounded: one open record (≤ 1000 mitigations, top lists of 20), a 60 s ring.
@@ -120,18 +122,30 @@ export function createRecorder(o: RecorderOptions): Recorder {
     return r;
   }
 
+  /** A record left open by a restart is over: it ends at its last recorded second. */
+  function closeSuspended(r: IncidentRecord, why: string): void {
+    r.status = 'closed';
+    r.endedAt = r.lastSeenAt + 1000;
+    r.notes.push(why);
+    r.classification = classifyRecord(r);
+    dirty.add(r);
+  }
+
   function start(e: Extract<DetectorEvent, { type: 'attack_start' }>): void {
     // The shared id names an incident this store already holds (this node left the attack and came back, or restarted): go on with it.
+    // The detector decides whether an attack after a restart is the one left open (same signature: same
+    // id) or another: a record is resumed only under its own id, and the others left open are over.
     const same = suspended.find((r) => r.id === e.incidentId) ?? reopen(e.incidentId);
-    const resumable = same ?? suspended.filter((r) => e.at - r.lastSeenAt <= o.resumeWindowMs).sort((a, b) => b.lastSeenAt - a.lastSeenAt)[0];
+    const resumable = same;
+    for (const r of suspended) if (r !== same) closeSuspended(r, `closed at its last recorded second: after a restart of the shield a different attack began (${e.vectors.map((v) => v.vector).join(', ') || 'another signature'}), recorded as ${e.incidentId}`);
+    suspended = suspended.filter((r) => r.status === 'open' && r !== resumable);
     if (resumable) {
       cur = resumable;
-      suspended = suspended.filter((r) => r !== resumable);
       const gap = Math.round((e.at - cur.lastSeenAt) / 1000);
       cur.notes.push(
-        same
+        !e.resumed
           ? `this node saw the shared incident again at ${new Date(e.at).toISOString()} (gap ${gap}s) and went on recording it; distinct-source counts of both stretches are added, so a source seen in both counts twice`
-          : `resumed at ${new Date(e.at).toISOString()} after a restart of the shield (gap ${gap}s); distinct-source counts before and after the restart are added, so a source seen on both sides counts twice`,
+          : `resumed at ${new Date(e.at).toISOString()} after a restart of the shield (gap ${gap}s): the same signature; distinct-source counts before and after the restart are added, so a source seen on both sides counts twice`,
       );
       priorAttribution = cur.attribution;
     } else {
@@ -156,6 +170,7 @@ export function createRecorder(o: RecorderOptions): Recorder {
     o.peers?.keepOnly(e.incidentId);
     o.attribution?.newEpoch();
     o.exposure?.newEpoch();
+    for (const v of e.vectors) if (v.templates !== undefined) o.exposure?.watchTemplates(v.templates);
     dirty.add(cur);
   }
 
@@ -199,10 +214,20 @@ export function createRecorder(o: RecorderOptions): Recorder {
     onEvent(e) {
       if (e.type === 'attack_start') return start(e);
       const r = mine(e);
-      if (r === null) return;
+      if (r === null) {
+        // An attack held open across a restart that did not come back: its record ends at its last second.
+        const held = e.type === 'attack_end' ? suspended.find((x) => x.id === e.incidentId) : undefined;
+        if (held) {
+          closeSuspended(held, `closed at its last recorded second: the shield restarted and the attack did not come back within its hold`);
+          suspended = suspended.filter((x) => x !== held);
+        }
+        return;
+      }
       dirty.add(r);
       if (e.type === 'attack_update') {
         r.vectors = mergeVectors(r.vectors, e.vectors);
+        // Identifier walks on a route nobody declared sensitive: the exposure watch takes it on by itself.
+        for (const v of e.vectors) if (v.templates !== undefined) o.exposure?.watchTemplates(v.templates);
         setTotals(r, e.totals);
         // The incident's top lists: the sum over its anomalous seconds (each signature holds one second).
         if (e.sample.score >= 1) {
@@ -265,15 +290,7 @@ export function createRecorder(o: RecorderOptions): Recorder {
         if (before.length > BEFORE_S) before.shift();
       }
       pendingSample = null;
-      for (const s of suspended) {
-        if (now - s.lastSeenAt > o.resumeWindowMs) {
-          s.status = 'closed';
-          s.endedAt = s.lastSeenAt + 1000;
-          s.notes.push(`closed at its last recorded second: the shield restarted and the attack was not seen again within ${Math.round(o.resumeWindowMs / 1000)}s`);
-          s.classification = classifyRecord(s);
-          dirty.add(s);
-        }
-      }
+      for (const s of suspended) if (now - s.lastSeenAt > o.resumeWindowMs) closeSuspended(s, `closed at its last recorded second: the shield restarted and the attack was not seen again within ${Math.round(o.resumeWindowMs / 1000)}s`);
       suspended = suspended.filter((s) => s.status === 'open');
       settle(now, false);
       this.flush(now);

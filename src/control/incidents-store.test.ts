@@ -26,8 +26,8 @@ function sample(t: number, requests: number): SecondSample {
 const totals = (seconds: number) => ({ seconds, requests: seconds * 480, refused: seconds * 400, forwarded: seconds * 80, peakRps: 480, peakSources: 212, distinctSources: 212, bans: 0, mitigations: 1 });
 const vec = [{ vector: 'distributed_flood' as const, reason: '212 sources', figures: { sources: 212 } }];
 
-function startEv(id: string, at: number): DetectorEvent {
-  return { type: 'attack_start', incidentId: id, at, mode: 'elevated', enforcement: 'enforce', vectors: vec, signature: sig, sample: sample(at - 1000, 480), baseline: { rps: 80, rpsStd: 5, sources: 20, forwarded: 80, originMs: 10, learnedSeconds: 600, warm: true } };
+function startEv(id: string, at: number, resumed = false): DetectorEvent {
+  return { type: 'attack_start', resumed, incidentId: id, at, mode: 'elevated', enforcement: 'enforce', vectors: vec, signature: sig, sample: sample(at - 1000, 480), baseline: { rps: 80, rpsStd: 5, sources: 20, forwarded: 80, originMs: 10, learnedSeconds: 600, warm: true } };
 }
 function updateEv(id: string, at: number, n: number): DetectorEvent {
   return { type: 'attack_update', incidentId: id, at, mode: 'elevated', vectors: vec, signature: sig, sample: sample(at - 1000, 480), totals: totals(n) };
@@ -67,7 +67,7 @@ test('a closed incident survives closing and reopening the store; verdict and sa
   }
 });
 
-test('an open incident is resumed under its stored id when the attack returns within resume_window', () => {
+test('after a restart an open incident is resumed when the detector goes on with it under its id (the same attack)', () => {
   const file = join(dir, 'resume.sqlite');
   const first = recorder(file);
   first.rec.onEvent(startEv('inc-b', T0));
@@ -75,17 +75,55 @@ test('an open incident is resumed under its stored id when the attack returns wi
   first.store.close(); // the process dies mid-attack
 
   const second = recorder(file);
-  second.rec.onEvent(startEv('inc-new', T0 + 30_000)); // a fresh detector, a new id
-  second.rec.onEvent(updateEv('inc-new', T0 + 30_000, 1));
+  // The restored detector found the same signature: it resumes its own incident id.
+  second.rec.onEvent(startEv('inc-b', T0 + 30_000, true));
+  second.rec.onEvent(updateEv('inc-b', T0 + 30_000, 1));
   second.rec.tick(T0 + 30_000);
   assert.equal(second.rec.active()!.id, 'inc-b');
-  second.rec.onEvent({ type: 'attack_end', incidentId: 'inc-new', at: T0 + 35_000, startedAt: T0 + 29_000, durationMs: 3000, vectors: ['distributed_flood'], totals: totals(4), signature: sig });
+  second.rec.onEvent({ type: 'attack_end', incidentId: 'inc-b', at: T0 + 35_000, startedAt: T0, durationMs: 33_000, vectors: ['distributed_flood'], totals: totals(4), signature: sig });
   second.rec.tick(T0 + 35_000);
   const r = second.store.get('inc-b')!;
   assert.equal(r.status, 'closed');
-  assert.match(r.notes.join(' '), /resumed .* after a restart/);
-  assert.equal(second.store.get('inc-new'), null);
+  assert.match(r.notes.join(' '), /resumed .* after a restart .*same signature/);
   assert.equal(second.store.samples('inc-b').length, 4);
+  assert.equal(second.store.list().length, 1);
+  second.store.close();
+});
+
+test('after a restart another attack does not continue the open incident: it is closed at its last second and the new one recorded apart', () => {
+  const file = join(dir, 'separate.sqlite');
+  const first = recorder(file);
+  first.rec.onEvent(startEv('inc-d', T0));
+  for (let i = 0; i < 3; i++) (first.rec.onEvent(updateEv('inc-d', T0 + i * 1000, i + 1)), first.rec.tick(T0 + i * 1000));
+  first.store.close();
+
+  const second = recorder(file);
+  second.rec.onEvent(startEv('inc-other', T0 + 30_000)); // the detector found a different attack: a new id
+  second.rec.onEvent(updateEv('inc-other', T0 + 30_000, 1));
+  second.rec.tick(T0 + 30_000);
+  assert.equal(second.rec.active()!.id, 'inc-other');
+  const old = second.store.get('inc-d')!;
+  assert.equal(old.status, 'closed');
+  assert.equal(old.endedAt, T0 + 2000, 'closed at its last recorded second');
+  assert.match(old.notes.join(' '), /a different attack began .*inc-other/);
+  assert.equal(second.store.samples('inc-d').length, 3, 'nothing of the new attack in the old record');
+  assert.equal(second.store.get('inc-other')!.status, 'open');
+  second.store.close();
+});
+
+test('after a restart an attack held open that does not come back ends with the detector\'s hold', () => {
+  const file = join(dir, 'held.sqlite');
+  const first = recorder(file);
+  first.rec.onEvent(startEv('inc-e', T0));
+  first.rec.onEvent(updateEv('inc-e', T0 + 1000, 1));
+  first.rec.tick(T0 + 1000);
+  first.store.close();
+  const second = recorder(file);
+  second.rec.onEvent({ type: 'attack_end', incidentId: 'inc-e', at: T0 + 40_000, startedAt: T0, durationMs: 2000, vectors: ['distributed_flood'], totals: totals(1), signature: sig });
+  second.rec.tick(T0 + 40_000);
+  const r = second.store.get('inc-e')!;
+  assert.equal(r.status, 'closed');
+  assert.match(r.notes.join(' '), /did not come back within its hold/);
   second.store.close();
 });
 

@@ -37,6 +37,7 @@ export function exposureSection(x: ExposureSnapshot | null): ExposureSection {
       ? `${suspects.length} client address${suspects.length === 1 ? '' : 'es'} showed signs of enumeration (≥ ${x.enumerationThreshold} distinct records, sequential walks or unusual response sizes); they are listed below.`
       : `No client read ${x.enumerationThreshold} or more distinct records, walked IDs in sequence or drew unusual response sizes.`,
   ];
+  if (x.templates !== undefined && x.templates.length > 0) seen.push(`Besides the routes classed as sensitive, the watch covered ${x.templates.join(', ')} by itself from the second the detector saw its identifiers walked (no configuration named ${x.templates.length === 1 ? 'it' : 'them'}); requests before that second are not counted.`);
   if (x.dropped > 0) seen.push(`The watch tracked ${x.tracked} clients at a time; ${x.dropped} less recent ones were dropped, so per-client rows may be incomplete (the totals above are not).`);
   const statement = x.ok === 0
     ? `${x.requests.toLocaleString('en-US')} requests reached routes classed as sensitive during the incident and none was answered with success.`

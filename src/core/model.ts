@@ -35,7 +35,7 @@ export const ALLOW: Verdict = verdict('default/allow', 'allow', 200);
 export const CLIENT_COOKIE = 0;
 /** No cookie, and the first request from this address this process knows of. */
 export const CLIENT_FRESH = 1;
-/** No cookie, though it was sent to this address at least 2 s before: the client drops cookies. */
+/** No cookie, though it was sent to this address in an earlier second: the client drops cookies. */
 export const CLIENT_IGNORED = 2;
 /** No cookie, seen before (the cookie not sent yet, just sent, or cookies off). */
 export const CLIENT_OTHER = 3;

@@ -4,8 +4,9 @@
 // distress, the signature (signature.ts) and the vectors (vectors.ts).
 // An attack needs more AND different traffic; from the first second, before
 // any baseline, it can also be: one source over ban_min_rps, slow
-// connections, a few seconds in a row of traffic that drops the cookie it
-// was given, or an origin in distress under traffic that does. Pure: reads,
+// connections, a few seconds in a row of clients behaving unlike people
+// (dropping the cookie they were given, posting forms they never loaded), or
+// an origin in distress under such traffic. Pure: reads,
 // never writes. Runs once a second; allocates small arrays.
 import type { DetectorConfig } from '../config/schema/detector.js';
 import type { Baselines } from './baseline.js';
@@ -21,7 +22,7 @@ export { signatureOf } from './signature.js';
 export interface Assessment {
   anomalous: boolean;
   /** What made the second anomalous: a volume test with a changed mix, one heavy source, slow connections, traffic that drops cookies (no baseline needed), or the origin in distress. */
-  evidence: 'volume' | 'heavy' | 'slow' | 'cookies' | 'distress' | 'enumeration' | 'none';
+  evidence: 'volume' | 'heavy' | 'slow' | 'behaviour' | 'distress' | 'enumeration' | 'none';
   /** The origin is hurting: latency far above baseline (or over 2 s before one exists), ≥ 20 % 5xx, or ≥ 5 % of requests shed. */
   distress: boolean;
   score: number;
@@ -30,8 +31,8 @@ export interface Assessment {
   composition: Record<string, number>;
   /** The composition tests judged against values known in advance. */
   apriori: string[];
-  /** Browser-claiming clients dropping cookies (composition.ts): never a site's normal; such a second is not learned. */
-  cookies: boolean;
+  /** Clients behaving unlike people (composition.ts `unlike`): never a site's normal; such a second is not learned. */
+  unlike: boolean;
   signature: Signature;
   vectors: VectorFinding[];
   /** Sources at or above ban_min_rps this second. */
@@ -62,7 +63,7 @@ export interface History {
 export interface AssessContext {
   history: History;
   cfg: DetectorConfig;
-  /** Seconds in a row (before this one) whose a-priori cookie tests fired. */
+  /** Seconds in a row (before this one) of clients behaving unlike people. */
   cookieStreak: number;
   /** Enumeration found by the template watch this second, or null. */
   enumeration: Assessment['enumeration'];
@@ -70,7 +71,7 @@ export interface AssessContext {
 
 /** Seconds with traffic learned before a volume test is made at all. */
 export const MIN_VOLUME_SECONDS = 1;
-/** Seconds in a row of cookie-dropping traffic that are an attack without any baseline. */
+/** Seconds in a row of clients behaving unlike people that are an attack without any baseline. */
 export const COOKIE_STREAK = 3;
 
 /** The walks of one second as evidence: the templates, how many sources, how many identifiers. */
@@ -131,13 +132,13 @@ export function assess(s: SecondSample, w: SecondWindow, b: Baselines, x: Assess
   const shifted = keys.length > 0 && !classOnly;
   const volume = Math.max(fast, slow, cls);
   const distress = distressOf(s, b);
-  const cookies = comp.cookies;
-  const evidence = evidenceOf(s, cfg, { volume, shifted, heavyShare, cookies, distress, streak: x.cookieStreak, enumeration: x.enumeration !== null, apriori: comp.apriori.length > 0 });
+  const unlike = comp.unlike;
+  const evidence = evidenceOf(s, cfg, { volume, shifted, heavyShare, unlike, strong: comp.strong, distress, streak: x.cookieStreak, enumeration: x.enumeration !== null, apriori: comp.apriori.length > 0 });
   const anomalous = evidence !== 'none';
   const attackedClasses = sig.routeClasses.filter((c) => c.name !== 'static' && c.share >= 0.2 && c.lift >= cfg.minLift && c.share * n >= cfg.minRps / 2).map((c) => c.name);
   if (clsIdx > 0 && cls >= 1 && !attackedClasses.includes(ROUTE_CLASSES[clsIdx])) attackedClasses.push(ROUTE_CLASSES[clsIdx]);
   const score = r2(anomalous ? Math.max(volume, 1) : Math.min(volume, shifted ? volume : 0.99));
-  const a: Assessment = { anomalous, evidence, distress, score, volume: { fast: r2(fast), slow: r2(slow), cls: r2(cls), classIndex: clsIdx }, composition: comp.tests, apriori: comp.apriori, cookies, signature: sig, vectors: [], heavy, attackedClasses, steady, enumeration: x.enumeration };
+  const a: Assessment = { anomalous, evidence, distress, score, volume: { fast: r2(fast), slow: r2(slow), cls: r2(cls), classIndex: clsIdx }, composition: comp.tests, apriori: comp.apriori, unlike, signature: sig, vectors: [], heavy, attackedClasses, steady, enumeration: x.enumeration };
   if (anomalous) a.vectors = classify(s, w, b, a, heavyShare, cfg, exp);
   return a;
 }
@@ -146,8 +147,10 @@ interface Signals {
   volume: number;
   shifted: boolean;
   heavyShare: number;
-  /** An a-priori cookie test fired this second. */
-  cookies: boolean;
+  /** Clients behaved unlike people this second (composition.ts). */
+  unlike: boolean;
+  /** …strongly enough to need no streak. */
+  strong: boolean;
   distress: boolean;
   streak: number;
   enumeration: boolean;
@@ -166,9 +169,9 @@ function evidenceOf(s: SecondSample, cfg: DetectorConfig, g: Signals): Assessmen
   if (g.enumeration) return 'enumeration';
   if (n < cfg.minRps) return 'none';
   // No baseline needed: several seconds of traffic that drops its cookie (or never comes back with it)…
-  if (g.cookies && g.streak + 1 >= COOKIE_STREAK) return 'cookies';
+  if (g.unlike && (g.strong || g.streak + 1 >= COOKIE_STREAK)) return 'behaviour';
   // …or the origin hurting while such traffic, or another a-priori shift, is there.
-  if (g.distress && (g.cookies || g.apriori)) return 'distress';
+  if (g.distress && (g.unlike || g.apriori)) return 'distress';
   return 'none';
 }
 

@@ -15,6 +15,17 @@ const HOUR = 3_600_000;
 /** Learned requests (decayed) below which share lifts are not judged (±5 % on a 10 % share). */
 export const SHARE_SUPPORT = 200;
 
+/** A baseline as plain data: EWMAs as [mean, variance, n] by name, the hour-of-day bookkeeping, the key sketches. */
+export interface BaselineState {
+  ewmas: Record<string, [number, number, number]>;
+  hourDays: Uint16Array;
+  hourLastDay: Float64Array;
+  sketches: { cells: Uint32Array; total: number }[];
+  sinceHalve: number;
+  learned: number;
+  shareRequests: number;
+}
+
 export class Baselines {
   readonly rps: Ewma;
   readonly sources: Ewma;
@@ -137,6 +148,51 @@ export class Baselines {
     const hour = Math.floor((t % DAY) / HOUR);
     const hourly = this.hourDays[hour] >= 2 && this.hourly[hour].n >= 600 ? this.hourly[hour].mean : 0;
     return Math.max(this.rps.mean, hourly);
+  }
+
+  /** Every EWMA by a stable name (what a snapshot stores; a field missing from one is left as it is). */
+  private ewmas(): Record<string, Ewma> {
+    const m: Record<string, Ewma> = { rps: this.rps, sources: this.sources, newSources: this.newSources, forwarded: this.forwarded, originMs: this.originMs, perSource: this.perSource, queryUniq: this.queryUniq, pathUniq: this.pathUniq, queryShare: this.queryShare, share4xx: this.share4xx, share5xx: this.share5xx, freshShare: this.freshShare, ignoredShare: this.ignoredShare, noCookieShare: this.noCookieShare };
+    for (let i = 0; i < 7; i++) {
+      m[`classCount${i}`] = this.classCount[i];
+      m[`classShare${i}`] = this.classShare[i];
+    }
+    for (let h = 0; h < 24; h++) m[`hourly${h}`] = this.hourly[h];
+    return m;
+  }
+
+  /** What was learned, as plain data (persisted by the app: src/detector/learned.ts). */
+  exportState(): BaselineState {
+    const ewmas: Record<string, [number, number, number]> = {};
+    for (const [k, e] of Object.entries(this.ewmas())) ewmas[k] = [e.mean, e.variance, e.n];
+    const sk = (c: CountMin) => c.exportCells();
+    return { ewmas, hourDays: this.hourDays.slice(), hourLastDay: this.hourLastDay.slice(), sketches: [sk(this.prefix), sk(this.fp), sk(this.path), sk(this.shape)], sinceHalve: this.sinceHalve, learned: this.learned, shareRequests: this.shareRequests };
+  }
+
+  /**
+   * Takes back what an earlier run learned. `confidence` (0..1) scales how
+   * much of the warm-up it counts for: a baseline from hours ago is right
+   * about the site's shape but less sure of today's volume.
+   */
+  importState(st: BaselineState, confidence: number): void {
+    const own = this.ewmas();
+    for (const [k, v] of Object.entries(st.ewmas)) {
+      const e = own[k];
+      if (e === undefined || !Array.isArray(v) || v.length !== 3 || !v.every(Number.isFinite)) continue;
+      e.mean = v[0];
+      e.variance = Math.max(0, v[1]);
+      e.n = Math.max(0, Math.round(v[2]));
+    }
+    if (st.hourDays.length === 24) this.hourDays.set(st.hourDays);
+    if (st.hourLastDay.length === 24) this.hourLastDay.set(st.hourLastDay);
+    const mine = [this.prefix, this.fp, this.path, this.shape];
+    st.sketches.forEach((c, i) => {
+      mine[i].clear();
+      mine[i].mergeCells(c.cells, c.total);
+    });
+    this.sinceHalve = st.sinceHalve;
+    this.learned = Math.round(st.learned * Math.min(1, Math.max(0, confidence)));
+    this.shareRequests = st.shareRequests;
   }
 
   /** Baseline share (0..1) of a key in one of the per-key sketches. */

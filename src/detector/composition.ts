@@ -19,17 +19,27 @@ export interface Composition {
   /** Of those, the ones judged against values known in advance (no baseline needed). */
   apriori: string[];
   /**
-   * Clients that claim to be browsers dropping the cookie they were given, or
-   * almost nothing but their first requests: never a browser site's normal
-   * (an API's clients ignore cookies too, but they do not claim to be browsers).
+   * Clients behaving unlike people, never a site's normal: browser-claiming
+   * clients dropping the cookie they were given, almost nothing but their
+   * first requests, coming back to the cookie check without its cookie, or
+   * posting a form as their very first request (an API's clients ignore
+   * cookies too, but they do not claim to be browsers or post forms).
    */
-  cookies: boolean;
+  unlike: boolean;
+  /** Unlike people strongly enough in one second to need no streak (a crowd posting forms it never loaded). */
+  strong: boolean;
 }
 
 /** A second whose requests mostly come from clients that drop the cookie they were given. */
 export const IGNORED_SHARE = 0.4;
 /** A second almost entirely of first requests (no client came back with its cookie). */
 export const FRESH_FLOOD_SHARE = 0.85;
+/** A second where this share of the requests are form posts sent as their client's first request. */
+export const FORM_FIRST_SHARE = 0.2;
+/** A second where this share of the requests came back to the cookie check without its cookie. */
+export const CHECK_IGNORED_SHARE = 0.2;
+/** Learned seconds with traffic before a second of first requests means anything (at a first start every client is new). */
+export const FRESH_FLOOD_AFTER_S = 60;
 
 const learnedMean = (e: { n: number; mean: number }, prior: number) => (e.n > 0 ? e.mean : prior);
 
@@ -41,7 +51,7 @@ export function compositionOf(s: SecondSample, w: SecondWindow, b: Baselines, si
     if (known) apriori.push(name);
   };
   const n = s.requests;
-  if (n === 0) return { tests: c, apriori, cookies: false };
+  if (n === 0) return { tests: c, apriori, unlike: false, strong: false };
   if (heavyShare >= 0.2) fire('heavySourceShare', heavyShare, true);
   // Absolute floors as well as shares: at a few requests per second a handful of
   // synchronised visitors (one fingerprint, one form) swing every share.
@@ -67,8 +77,8 @@ export function compositionOf(s: SecondSample, w: SecondWindow, b: Baselines, si
   if (n >= 2 * cfg.minRps && baseStatic >= 0.2 && staticShare <= 0.65 * baseStatic) fire('staticShareDrop', staticShare / baseStatic, false);
   const s4 = s.status.s4xx / n;
   if (s4 >= 0.3 && s4 - learnedMean(b.share4xx, 0) >= 0.2) fire('share4xx', s4, b.share4xx.n === 0);
-  cookieTests(s, b, floor, fire);
-  return { tests: c, apriori, cookies: c.ignoredShare !== undefined || c.freshFlood !== undefined };
+  const strong = cookieTests(s, b, floor, fire);
+  return { tests: c, apriori, strong, unlike: c.ignoredShare !== undefined || c.freshFlood !== undefined || c.checkIgnored !== undefined || c.formFirst !== undefined };
 }
 
 /**
@@ -81,12 +91,30 @@ export function compositionOf(s: SecondSample, w: SecondWindow, b: Baselines, si
  * reader's clients ignore cookies as a matter of course. Against the learned
  * share, every client counts: many more requests without the cookie than usual.
  */
-function cookieTests(s: SecondSample, b: Baselines, floor: number, fire: (name: string, value: number, known: boolean) => void): void {
+function cookieTests(s: SecondSample, b: Baselines, floor: number, fire: (name: string, value: number, known: boolean) => void): boolean {
+  let strong = false;
   const n = s.requests;
   const { fresh, ignored, browserFresh, browserIgnored } = s.clients;
   const ign = browserIgnored / n;
-  if (ign >= IGNORED_SHARE && browserIgnored >= floor && ign - learnedMean(b.ignoredShare, 0) >= 0.3) fire('ignoredShare', ign, true);
-  if (browserFresh / n >= FRESH_FLOOD_SHARE && browserFresh >= 2 * floor) fire('freshFlood', browserFresh / n, true);
+  if (ign >= IGNORED_SHARE && browserIgnored >= floor && ign - learnedMean(b.ignoredShare, 0) >= 0.3) {
+    fire('ignoredShare', ign, true);
+    // Most of a second from browsers dropping their cookie, at twice min_rps: no streak needed.
+    if (ign >= 0.5 && browserIgnored >= 4 * floor) strong = true;
+  }
+  // Right after a first start every client is new: only a detector that has watched the site for a
+  // while (learned seconds, kept across restarts) can tell a crowd that never comes back.
+  if (b.learned >= FRESH_FLOOD_AFTER_S && browserFresh / n >= FRESH_FLOOD_SHARE && browserFresh >= 2 * floor) fire('freshFlood', browserFresh / n, true);
+  // Clients the cookie check answered, coming back again and again without the cookie it gave them:
+  // a site's clients never meet the check unless a crowd of new ones tripped it, and people pass it.
+  const { checkIgnored } = s.clients;
+  if (checkIgnored >= floor && checkIgnored / n >= CHECK_IGNORED_SHARE) fire('checkIgnored', checkIgnored / n, true);
+  // Form posts as a client's very first request: a person loads the form before sending it.
+  const { formFresh } = s.clients;
+  if (formFresh >= floor && formFresh / n >= FORM_FIRST_SHARE) fire('formFirst', formFresh / n, true);
+  // A crowd's first requests come once: at min_rps of them in one second no streak is needed (a cold
+  // start's people mid-session post a few forms a second, not dozens).
+  if (formFresh >= 2 * floor && formFresh / n >= FORM_FIRST_SHARE) strong = true;
   const noCookie = (fresh + ignored) / n;
   if (b.noCookieShare.n >= 5 && noCookie >= 0.6 && noCookie - b.noCookieShare.mean >= 0.3 && fresh + ignored >= floor) fire('noCookieShare', noCookie, false);
+  return strong;
 }

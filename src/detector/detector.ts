@@ -17,6 +17,7 @@ import { createListeners } from './listeners.js';
 import { SeenSources } from './seen-sources.js';
 import { AGE_BUCKETS, entropyOf, PendingKeys, SecondWindow, type Observed } from './window.js';
 import { exportPart, mergePart, type WindowPart } from './window-part.js';
+import { sameAttack, type AttackMemory, type LearnedState } from './learned.js';
 
 export type { DetectorState } from './mitigate.js';
 export type { Observed } from './window.js';
@@ -44,7 +45,28 @@ export interface Detector {
   onEvent(fn: (e: DetectorEvent) => void): () => void;
   snapshot(): DetectorSnapshot;
   mode(): Mode;
+  /** What it learned and the attack in progress, to persist (src/detector/learned.ts); null for a cluster worker's façade. */
+  learned(now: number): LearnedState | null;
+  /**
+   * Takes back what an earlier run learned (before the first tick). An attack
+   * in progress at most end_after + recover_hold ago is held open: the first
+   * anomalous second says whether it is the same attack (same id, its
+   * mitigations kept) or another (the old one ends, a new one starts).
+   */
+  restore(st: LearnedState, now: number): RestoreReport;
 }
+
+export interface RestoreReport {
+  learnedSeconds: number;
+  ageMs: number;
+  /** The attack held open, or null. */
+  attack: string | null;
+}
+
+/** Without a volume rise to date a surge by, the clients first seen this long before it count as having come with it. */
+const NO_RISE_LOOKBACK_MS = 60_000;
+/** A detector this young, first started, cannot tell people from a crowd by first requests: such seconds are not learned. */
+const YOUNG_MS = 120_000;
 
 const SERIES = ['t', 'requests', 'forwarded', 'refused', 'sources', 'newSources', 'originMs', 'score'] as const;
 const SLOW_RESET_S = 10;
@@ -95,7 +117,7 @@ export function createDetector(cfg: DetectorConfig, deps: DetectorDeps = {}): De
   let incident: Incident | null = null;
   let seq = 0;
   let slowAge = 0;
-  /** Seconds in a row whose a-priori cookie tests fired (assess.ts COOKIE_STREAK). */
+  /** Seconds in a row of clients behaving unlike people (assess.ts COOKIE_STREAK). */
   let cookieStreak = 0;
   const lagged: { sample: SecondSample | null; keys: PendingKeys; calm: boolean } = { sample: null, keys: new PendingKeys(), calm: false };
   let last: { at: number; score: number; top: ReturnType<typeof signatureOf> } = { at: 0, score: 0, top: { sources: [], prefixes: [], fingerprints: [], paths: [], queryShapes: [], clients: [], routeClasses: [] } };
@@ -141,7 +163,7 @@ export function createDetector(cfg: DetectorConfig, deps: DetectorDeps = {}): De
       withQuery: w.withQuery,
       queryUniqueness: w.withQuery > 0 ? r3(Math.min(1, w.queries.count() / w.withQuery)) : 0,
       slowConnections: w.slow,
-      clients: { cookie: w.cookied, fresh: w.fresh, ignored: w.ignored, browserFresh: w.browserFresh, browserIgnored: w.browserIgnored, recent: sumAges(w.ages, 15) },
+      clients: { cookie: w.cookied, fresh: w.fresh, ignored: w.ignored, browserFresh: w.browserFresh, browserIgnored: w.browserIgnored, checkIgnored: w.checkIgnored, formFresh: w.formFresh, recent: sumAges(w.ages, 15) },
       h2Abuse: w.h2,
       score: 0,
     };
@@ -177,36 +199,39 @@ export function createDetector(cfg: DetectorConfig, deps: DetectorDeps = {}): De
   }
 
   /**
-   * When the surge began: the first second of the rise before this one (the
-   * volume above 1.5× its baseline, looking back up to 15 s), or, without a
-   * learned volume, as far back as the cookie evidence goes — never before
-   * this detector started (a shield started into an attack knows no one).
-   * One second of margin: a source of the ramp's first second is not "known".
+   * When the surge began. A volume rise: its first second before this one
+   * (volume above 1.5× its baseline, looking back up to 15 s). Other evidence
+   * (cookies dropped, the origin in distress) has no rise to date it, and a
+   * low-and-slow crowd may have been coming for a while: the last minute.
+   * Never before this detector started (a shield started into an attack
+   * knows no one); one second of margin.
    */
   function surgeOf(s: SecondSample, a: Assessment): Surge {
-    let back = 0;
-    if (base.learned >= MIN_VOLUME_SECONDS) {
+    let since = s.t - NO_RISE_LOOKBACK_MS;
+    if (a.evidence === 'volume' && base.learned >= MIN_VOLUME_SECONDS) {
       const e = base.expectedRps(s.t);
       const rise = Math.max(cfg.minRps / 2, 1.5 * e, e + 3 * base.rps.std);
+      let back = 0;
       while (back < 15 && back + 1 < series.requests.count && series.requests.at(back + 1) > rise) back++;
-    } else back = cookieStreak + 1;
-    const since = Math.max(Math.floor(bornAt / 1000) * 1000, s.t - (back + 1) * 1000);
+      since = s.t - (back + 1) * 1000;
+    }
+    since = Math.max(Math.floor(bornAt / 1000) * 1000, since);
     const ageLimit = Math.floor((w.epochS * 1000 - since) / 1000);
     const recent = sumAges(w.ages, ageLimit);
     return { since, newShare: s.requests > 0 ? Math.min(1, recent / s.requests) : 0 };
   }
 
   function start(now: number, s: SecondSample, a: Assessment): void {
-    const id = `inc-${new Date(s.t).toISOString().replace(/[-:]/g, '').slice(0, 15)}z-${(++seq).toString(36)}`;
+    const id = `inc-${new Date(s.t).toISOString().replace(/[-:]/g, '').slice(0, 15)}z-${++seq}`;
     incident = new Incident(id, s.t, new Mitigator(cfg, id, surgeOf(s, a)));
     incident.add(s, a.signature, w.sources, a.vectors);
     emit({ type: 'attack_start', incidentId: id, at: now, mode: 'elevated', enforcement: enforcement(), vectors: a.vectors, signature: a.signature, sample: s, baseline: base.figures(base.learned >= warmupS) });
     setMode('elevated', now, a.vectors.map((v) => v.reason).join('; '), { score: a.score, rps: s.requests, baselineRps: Math.round(base.rps.mean * 10) / 10 });
   }
 
-  function end(now: number): void {
+  function end(now: number, why = `incident ${incident!.id} ended; recovering held for ${cfg.recoverHold / 1000}s`): void {
     const inc = incident!;
-    for (const r of inc.mitigator.relax(`incident ${inc.id} ended; recovering held for ${cfg.recoverHold / 1000}s`)) apply(r, inc, now);
+    for (const r of inc.mitigator.relax(why)) apply(r, inc, now);
     emit({ type: 'attack_end', incidentId: inc.id, at: now, startedAt: inc.startedAt, durationMs: inc.lastAnomalousAt + 1000 - inc.startedAt, vectors: [...inc.vectors.keys()], totals: { ...inc.totals }, signature: inc.signature(base) });
     setMode('normal', now, `no anomaly for ${Math.round((now - inc.lastAnomalousAt) / 1000)}s`, {});
     incident = null;
@@ -229,7 +254,21 @@ export function createDetector(cfg: DetectorConfig, deps: DetectorDeps = {}): De
       }
       return;
     }
-    const inc = incident!;
+    let inc = incident!;
+    if (inc.restored !== null && a.anomalous) {
+      // The first attack second after a restart: the same attack goes on under its id; another one does not.
+      const was = inc.restored;
+      inc.restored = null;
+      if (!sameAttack(was, a.vectors.map((v) => v.vector), keysOf(a))) {
+        end(now, `a different attack (${a.vectors.map((v) => v.vector).join(', ')}) after a restart`);
+        start(now, s, a);
+        mitigate(now, s, a, incident!);
+        return;
+      }
+      cooling = false;
+      emit({ type: 'attack_start', incidentId: inc.id, at: now, mode, enforcement: enforcement(), vectors: a.vectors, signature: a.signature, sample: s, baseline: base.figures(base.learned >= warmupS), resumed: true });
+      inc = incident!;
+    }
     inc.add(s, a.signature, w.sources, a.vectors);
     if (a.anomalous) {
       inc.lastAnomalousAt = s.t;
@@ -243,7 +282,7 @@ export function createDetector(cfg: DetectorConfig, deps: DetectorDeps = {}): De
     if (cooling) {
       if (streak >= startAfter) {
         cooling = false;
-        setMode(inc.mitigator.level >= 3 ? 'under_attack' : 'elevated', now, `attack resumed (burst ${inc.bursts})`, { score: a.score, rps: s.requests, bursts: inc.bursts });
+        setMode(inc.mitigator.level >= TOP_LEVEL ? 'under_attack' : 'elevated', now, `attack resumed (burst ${inc.bursts})`, { score: a.score, rps: s.requests, bursts: inc.bursts });
       } else if (now >= recoverUntil) return end(now);
     } else if (calm >= endAfter) {
       cooling = true;
@@ -297,7 +336,47 @@ export function createDetector(cfg: DetectorConfig, deps: DetectorDeps = {}): De
     emit({ type: 'attack_update', incidentId: inc.id, at: now, mode, vectors: a.vectors, signature: a.signature, sample: s, totals: { ...inc.totals } });
   }
 
+  function memoryOf(inc: Incident): AttackMemory {
+    const sig = inc.signature(base);
+    const a = inc.mitigator;
+    const templates = [...inc.vectors.values()].flatMap((v) => v.templates ?? []);
+    return {
+      id: inc.id, startedAt: inc.startedAt, lastAnomalousAt: inc.lastAnomalousAt, mode, surge: { ...a.surge }, vectors: [...inc.vectors.keys()],
+      keys: { fingerprints: sig.fingerprints.slice(0, 5).map((f) => f.key), paths: sig.paths.slice(0, 5).map((p) => p.label), prefixes: sig.prefixes.slice(0, 10).map((p) => p.key), templates },
+      level: a.level, mitigations: a.activeMitigations(), bursts: inc.bursts, burstStarts: inc.burstStarts.slice(-10), totals: { ...inc.totals },
+    };
+  }
+
+  function restoreAttack(m: AttackMemory, now: number): boolean {
+    if (now - m.lastAnomalousAt > cfg.endAfter + cfg.recoverHold) return false;
+    const mit = new Mitigator(cfg, m.id, m.surge);
+    mit.adopt(m.level, m.mitigations, now);
+    const inc = new Incident(m.id, m.startedAt, mit);
+    inc.lastAnomalousAt = m.lastAnomalousAt;
+    inc.bursts = m.bursts;
+    inc.burstStarts = m.burstStarts.slice();
+    Object.assign(inc.totals, m.totals);
+    for (const v of m.vectors) inc.vectors.set(v, { vector: v, reason: 'seen before the restart', figures: {} });
+    inc.restored = m;
+    incident = inc;
+    mode = m.mode === 'normal' ? 'elevated' : m.mode;
+    // Held open as if calm since its last attack second: it ends by itself if the attack does not come back.
+    cooling = true;
+    calm = Math.max(endAfter, Math.round((now - m.lastAnomalousAt) / 1000));
+    recoverUntil = m.lastAnomalousAt + cfg.endAfter + Math.max(cfg.recoverHold, holdOf(inc));
+    return true;
+  }
+
   return {
+    learned: (now) => ({ savedAt: now, baselines: base.exportState(), seen: seen.exportState(), attack: incident === null ? null : incident.restored ?? memoryOf(incident) }),
+    restore(st, now) {
+      const age = Math.max(0, now - st.savedAt);
+      // A baseline a day old is right about the site's shape but less sure of its volume: it counts for half a warm-up.
+      base.importState(st.baselines, Math.pow(0.5, age / 86_400_000));
+      seen.importState(st.seen);
+      const held = st.attack !== null && incident === null && restoreAttack(st.attack, now);
+      return { learnedSeconds: base.learned, ageMs: age, attack: held ? st.attack!.id : null };
+    },
     observe: (ctx) => w.observe(ctx),
     noteSlowConnection: (ip) => w.noteSlow(ip),
     noteH2Abuse: (ip, glitches) => w.noteH2(ip, glitches),
@@ -309,9 +388,9 @@ export function createDetector(cfg: DetectorConfig, deps: DetectorDeps = {}): De
       if (bornAt < 0) bornAt = openedAt < 0 ? now - 1000 : openedAt;
       const s = closeSecond(now);
       for (const k of SERIES) if (k !== 'score') series[k].push(k === 't' ? s.t : (s[k] as number));
-      for (const x of w.walks.drain()) if (w.walkers.length < 256) w.walkers.push(x);
+      for (const x of w.walks.drain()) if (w.walkers.length < 512) w.walkers.push(x);
       const a = assess(s, w, base, { history, cfg, cookieStreak, enumeration: enumerationOf(w.walkers) });
-      cookieStreak = a.cookies ? cookieStreak + 1 : 0;
+      cookieStreak = a.unlike ? cookieStreak + 1 : 0;
       s.score = a.score;
       series.score.push(a.score);
       step(now, s, a);
@@ -323,7 +402,10 @@ export function createDetector(cfg: DetectorConfig, deps: DetectorDeps = {}): De
       // learn its first seconds would never become warm.
       // Nor a second of browsers dropping their cookies, or with the origin in distress: a shield
       // started while an attack is on must not learn the attack as its normal.
-      const suspect = a.cookies || a.distress || (base.learned >= Math.min(warmupS, 5) && Object.keys(a.composition).length > 0 && Math.max(a.volume.fast, a.volume.slow) >= 0.5);
+      // And in its first two minutes, nor a second mostly of first requests: a crowd already coming when
+      // the shield started (low-and-slow sources come once in a while, each time "new") is not its normal.
+      const youngCrowd = now - bornAt < YOUNG_MS && s.requests > 0 && s.clients.fresh / s.requests >= 0.5;
+      const suspect = a.unlike || a.distress || youngCrowd || (base.learned >= Math.min(warmupS, 5) && Object.keys(a.composition).length > 0 && Math.max(a.volume.fast, a.volume.slow) >= 0.5);
       const calm = mode === 'normal' && !a.anomalous && !suspect;
       if (calm && lagged.sample !== null && lagged.calm) base.learn(lagged.sample, lagged.keys);
       const keys = w.pend;
@@ -360,5 +442,16 @@ export function createDetector(cfg: DetectorConfig, deps: DetectorDeps = {}): De
         recentActions: recent.slice(),
       };
     },
+  };
+}
+
+/** The signature keys of an anomalous second, to compare with an attack remembered from before a restart. */
+function keysOf(a: Assessment): AttackMemory['keys'] {
+  const sig = a.signature;
+  return {
+    fingerprints: sig.fingerprints.filter((f) => f.suspicious === true).map((f) => f.key),
+    paths: sig.paths.filter((p) => p.share >= 0.05).map((p) => p.label),
+    prefixes: sig.prefixes.map((p) => p.key),
+    templates: a.enumeration?.templates ?? [],
   };
 }

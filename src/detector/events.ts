@@ -49,10 +49,12 @@ export interface SecondSample {
    * Requests against the seen cookie (docs/detector.md): `cookie` returned it,
    * `fresh` were a client's first request, `ignored` came from clients that
    * were given it and dropped it (`browser…`: of those, the ones whose
-   * User-Agent claims a browser); `recent` came from clients first seen in
-   * the last 15 s.
+   * User-Agent claims a browser); `checkIgnored` were answered by the cookie
+   * check again, for clients that came back without the cookie it gave them;
+   * `formFresh` are form posts sent as their client's first request;
+   * `recent` came from clients first seen in the last 15 s.
    */
-  clients: { cookie: number; fresh: number; ignored: number; browserFresh: number; browserIgnored: number; recent: number };
+  clients: { cookie: number; fresh: number; ignored: number; browserFresh: number; browserIgnored: number; checkIgnored: number; formFresh: number; recent: number };
   /** HTTP/2 sessions closed with GOAWAY for abuse this second (rapid reset, CONTINUATION floods, glitches: src/guard/h2-guard.ts). */
   h2Abuse: number;
   /** Anomaly score: ≥ 1 means anomalous (volume and composition); see docs/detector.md. */
@@ -129,6 +131,8 @@ interface EventBase {
 
 export interface AttackStartEvent extends EventBase {
   type: 'attack_start';
+  /** The same attack as before a restart, going on under its id (its earlier seconds are already recorded). */
+  resumed?: boolean;
   mode: Mode;
   enforcement: Enforcement;
   vectors: VectorFinding[];

@@ -8,6 +8,7 @@ import type { Mode } from '../core/model.js';
 import type { Baselines } from './baseline.js';
 import type { IncidentSummary, IncidentTotals, MitigationAction, SecondSample, Signature, SignatureItem, Vector, VectorFinding } from './events.js';
 import type { Mitigator } from './mitigate.js';
+import type { AttackMemory } from './learned.js';
 
 const KEEP = 200;
 const MAX_ACTIONS = 1000;
@@ -30,6 +31,8 @@ export class Incident {
   readonly actions: MitigationAction[] = [];
   readonly mitigator: Mitigator;
   lastSignature: Signature | null = null;
+  /** Restored after a restart and not yet seen again: the first anomalous second says whether it is the same attack. */
+  restored: AttackMemory | null = null;
   private readonly agg: Record<Dim, Map<number, { label: string; count: number }>> = { sources: new Map(), prefixes: new Map(), fingerprints: new Map(), paths: new Map(), queryShapes: new Map(), clients: new Map() };
 
   constructor(id: string, startedAt: number, mitigator: Mitigator) {

@@ -15,6 +15,7 @@ import type { Assessment } from './assess.js';
 import type { Baselines } from './baseline.js';
 import type { MitigationAction, SecondSample, SignatureItem } from './events.js';
 import { templateLabel, type Walker } from './templates.js';
+import { BROWSER_FAMILIES } from '../core/ua-family.js';
 
 /** The writes and reads of shared state the detector needs (src/state SharedState fits). */
 export interface DetectorState {
@@ -66,6 +67,13 @@ export class Mitigator {
     return [...this.active.values()];
   }
 
+  /** Takes over the level and mitigations of this incident from before a restart (they are in shared state already). */
+  adopt(level: number, mitigations: readonly Mitigation[], now: number): void {
+    this.level = Math.max(0, Math.min(TOP_LEVEL, Math.round(level)));
+    for (const m of mitigations) if (m.until > now) this.active.set(m.id, m);
+    this.changedAt = now;
+  }
+
   /** New clients bring the excess: they are a signature of their own. */
   private get newClients(): boolean {
     return this.surge.newShare >= NEW_SHARE;
@@ -86,9 +94,22 @@ export class Mitigator {
     }
     // Heavy sources, slow connections, HTTP/2 abuse and identifier walks found by the template watch are answered by bans alone.
     const onlyBans = a.vectors.every((v) => v.vector === 'single_source_flood' || v.vector === 'slow_connections' || v.vector === 'h2_abuse' || (v.vector === 'enumeration' && v.templates !== undefined));
-    if (this.level === 0 && !onlyBans) this.open(now, a, s, b, out);
-    else if (this.level >= 1 && this.level < TOP_LEVEL && !onlyBans && this.newSignature(now, a, s, b, out)) return out;
-    else if (this.level > 0 && this.level < TOP_LEVEL && now - this.changedAt >= this.cfg.widenAfter && originLoaded(s, b)) {
+    if (onlyBans) return out;
+    const keeps = this.newClients && keepsCookies(s) && originLoaded(s, b, a);
+    const why = `the surge's new clients keep their cookies (${pctOf(s.clients.cookie, s.requests)} of ${s.requests}/s came with it): the cookie check does not stop them`;
+    if (this.level === 0) {
+      this.open(now, a, s, b, out);
+      // Its new clients already come back with their cookies: the check will not stop them.
+      if (keeps) this.widenTo(3, now, a, s, b, out, why);
+      return out;
+    }
+    if (this.level >= TOP_LEVEL) return out;
+    // The cookie check does not stop a surge whose new clients keep their cookies: challenge them at once.
+    if (this.level < 3 && a.anomalous && keeps) return this.widenTo(3, now, a, s, b, out, why), out;
+    // A new fingerprint or path: a signature mitigation of its own (the widening clock is not reset: an
+    // attack that keeps changing its signature is widened all the same).
+    this.newSignature(now, a, s, b, out);
+    if (now - this.changedAt >= this.cfg.widenAfter && originLoaded(s, b, a)) {
       this.widen(now, a, s, b, out, `origin still loaded ${Math.round(this.cfg.widenAfter / 1000)}s after the last action: ${s.forwarded} forwarded/s against a baseline of ${r1(b.forwarded.mean)}/s`);
     }
     return out;
@@ -183,13 +204,17 @@ export class Mitigator {
     const m = this.build(1, now, a, s, b, 'the attack changed its signature');
     if (m === null) return false;
     this.put(out, 1, { ...m, id: `${m.id}-${++this.seq}` });
-    this.changedAt = now;
     return true;
   }
 
   /** Adds the next level's mitigation (route classes → the surge's new clients → everyone unverified). */
   private widen(now: number, a: Assessment, s: SecondSample, b: Baselines, out: MitigationAction[], why: string): void {
-    for (let next = this.level + 1; next <= TOP_LEVEL; next++) {
+    this.widenTo(this.level + 1, now, a, s, b, out, why);
+  }
+
+  /** Adds the first buildable level from `from` on. */
+  private widenTo(from: number, now: number, a: Assessment, s: SecondSample, b: Baselines, out: MitigationAction[], why: string): void {
+    for (let next = from; next <= TOP_LEVEL; next++) {
       const m = this.build(next, now, a, s, b, why);
       if (m === null) continue;
       this.level = next;
@@ -220,10 +245,17 @@ export class Mitigator {
       figures.perSourceRps = Math.round(perSource * 100) / 100;
       // A per-client limit only helps when each client sends more than it allows.
       const limit = perSource > 2 * this.cfg.signatureRate;
+      // A path alone is visited by people too: not the proof of work at once (the cookie check and the
+      // limit on new clients come first; widening challenges if the origin stays loaded).
+      if (fps.length === 0 && !limit) return null;
       const rule = limit ? 'mitigate/limit-signature' : 'mitigate/challenge-signature';
       const what = [fps.length ? `fingerprint ${fps.map((f) => f.label).join(', ')} (${fps.map((f) => `${Math.round(f.share * 100)}% vs ${Math.round(f.baselineShare * 1000) / 10}% normally`).join(', ')})` : '', paths.length ? `path ${paths.map((p) => `${p.label} (${Math.round(p.share * 100)}%, ×${p.lift})`).join(', ')}` : ''].filter(Boolean).join(' and ');
       const reason = `${why}: ${limit ? `limit to ${this.cfg.signatureRate}/s per client` : 'challenge unverified clients'} matching ${what}`;
-      return { ...base, action: limit ? 'limit' : 'challenge', rule, match: match({ fingerprints: fps.map((f) => f.key), paths: paths.map((p) => p.label) }), rate: limit ? this.cfg.signatureRate : 0, reason, figures };
+      // A path, or a browser's fingerprint, is shared with people: such a signature spares the clients
+      // known before the surge when the surge's new ones bring it (a tool's fingerprint is nobody's browser).
+      const people = fps.length === 0 || fps.some((f) => BROWSER_FAMILIES.has(f.family ?? ''));
+      const newSince = people && this.newClients ? this.surge.since : 0;
+      return { ...base, action: limit ? 'limit' : 'challenge', rule, match: match({ fingerprints: fps.map((f) => f.key), paths: paths.map((p) => p.label), newSince }), rate: limit ? this.cfg.signatureRate : 0, reason, figures };
     }
     if (level === 2) {
       if (a.attackedClasses.length === 0) return null;
@@ -259,6 +291,21 @@ export class Mitigator {
   }
 }
 
+/**
+ * The second's new clients (first seen in the last 15 s) came back with the
+ * seen cookie: at least 30 % of their requests carry it, counting every old
+ * client's request as one with the cookie (a lower bound for the new ones).
+ * A client that follows the cookie check sends one request without it and
+ * one with it; one that drops cookies never sends it.
+ */
+function keepsCookies(s: SecondSample): boolean {
+  const n = s.requests;
+  const recent = s.clients.recent;
+  return recent >= 0.5 * n && s.clients.cookie - (n - recent) >= KEEPS_COOKIES * recent;
+}
+
+const KEEPS_COOKIES = 0.3;
+
 function match(m: Partial<Match>): Match {
   const out: { -readonly [K in keyof Match]: Match[K] } = { prefixKeys: m.prefixKeys ?? [], fingerprints: m.fingerprints ?? [], routeClasses: m.routeClasses ?? [], paths: m.paths ?? [], unverifiedOnly: true };
   if (m.newSince !== undefined && m.newSince > 0) out.newSince = m.newSince;
@@ -268,7 +315,16 @@ function match(m: Partial<Match>): Match {
 
 const pctOf = (x: number, n: number) => `${Math.round((100 * x) / Math.max(1, n))}%`;
 
-function originLoaded(s: SecondSample, b: Baselines): boolean {
+/**
+ * The origin still gets more than it should: more forwarded requests than its
+ * learned rate allows. Without a learned rate (a shield started into an
+ * attack) nothing says what "more" is: only an origin in distress widens.
+ */
+function originLoaded(s: SecondSample, b: Baselines, a: Assessment): boolean {
   const f = b.forwarded;
+  if (f.n < MIN_LEARNED_FORWARDED) return a.distress;
   return s.forwarded > Math.max(f.mean * 1.5, f.mean + 3 * f.std, 5);
 }
+
+/** Seconds of forwarded rate learned before "more than usual" means anything. */
+const MIN_LEARNED_FORWARDED = 5;

@@ -69,6 +69,9 @@ export function createRemoteDetector(o: RemoteDetectorOptions): RemoteDetector {
       for (const e of events) listeners.emit(e);
     },
     onEvent: listeners.on,
+    // The primary's detector learns and is persisted there.
+    learned: () => null,
+    restore: () => ({ learnedSeconds: 0, ageMs: 0, attack: null }),
     snapshot: () => snap,
     mode: (): Mode => snap.mode,
   };

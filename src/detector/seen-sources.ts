@@ -33,6 +33,20 @@ export class SeenSources {
     return (this.prev[w] & bit) === 0;
   }
 
+  /** Both generations and when the current one began (persisted with the detector's learned state). */
+  exportState(): { cur: Uint32Array; prev: Uint32Array; rotatedAt: number } {
+    return { cur: this.cur.slice(), prev: this.prev.slice(), rotatedAt: this.rotatedAt };
+  }
+
+  /** Takes back exported generations; ones of another size are ignored. */
+  importState(st: { cur: Uint32Array; prev: Uint32Array; rotatedAt: number }): boolean {
+    if (st.cur.length !== WORDS || st.prev.length !== WORDS) return false;
+    this.cur.set(st.cur);
+    this.prev.set(st.prev);
+    this.rotatedAt = st.rotatedAt;
+    return true;
+  }
+
   /** Called once a second: starts a new generation when the current one is old. */
   tick(now: number): void {
     if (this.rotatedAt < 0) this.rotatedAt = now;

@@ -6,7 +6,7 @@
 // reads a few records of a template a minute; a client that asked for 30
 // different ones within 30 s, in at least two different seconds (a page
 // that loads 20 items at once is one second), is walking them. Candidates
-// are kept for the tick (at most 64 a second), with the client's address
+// are kept for the tick (at most 256 a second), with the client's address
 // and an example path.
 // Memory: fixed table of `slots` × 36 bytes (4,096 slots ≈ 144 KiB).
 // Per request: one pass over the path and one slot probe; no allocation
@@ -17,7 +17,7 @@ export const WALK_WINDOW_S = 30;
 /** Distinct identifiers of one template from one client within the window that make a walk. */
 export const WALK_IDS = 30;
 const BITS = 128;
-const MAX_CANDIDATES = 64;
+const MAX_CANDIDATES = 256;
 
 /** One client walking one template's identifiers (reported once per window). */
 export interface Walker {

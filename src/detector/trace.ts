@@ -31,7 +31,7 @@ export function ipOf(n: number): { key: number; ip: string } {
 }
 
 /** One request's facts; `req.headers` carries only the user agent. */
-export function fact(srcKey: number, path: string, o: Partial<{ query: string; routeClass: string; fp: number; ua: string; status: number; originMs: number; verdict: { rule: string; action: string }; clientState: number; seenAt: number }> = {}): Observed {
+export function fact(srcKey: number, path: string, o: Partial<{ query: string; routeClass: string; fp: number; ua: string; status: number; originMs: number; verdict: { rule: string; action: string }; clientState: number; seenAt: number; method: string; contentType: string }> = {}): Observed {
   const { key, ip } = ipOf(srcKey);
   return {
     clientKey: key,
@@ -47,8 +47,10 @@ export function fact(srcKey: number, path: string, o: Partial<{ query: string; r
     clientState: o.clientState ?? 3,
     seenAt: o.seenAt ?? 0,
     browser: BROWSER_FAMILIES.has(uaFamily(o.ua ?? BROWSERS[0].ua)),
+    cookieMisses: 0,
+    method: o.method ?? 'GET',
     verdict: o.verdict ?? ALLOW,
-    req: { headers: { 'user-agent': o.ua ?? BROWSERS[0].ua } },
+    req: { headers: { 'user-agent': o.ua ?? BROWSERS[0].ua, 'content-type': o.contentType } },
   };
 }
 

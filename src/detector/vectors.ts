@@ -38,7 +38,7 @@ export function classify(s: SecondSample, w: SecondWindow, b: Baselines, a: Asse
     add('low_and_slow', `sustained ${r2(a.volume.slow)}× the low-and-slow threshold over ${win}s from ${s.sources} sources at ${r2(n / Math.max(1, s.sources))} requests/s each`, { slowScore: a.volume.slow, baselineRps: r2(exp), sources: s.sources, perSourceRps: r2(n / Math.max(1, s.sources)), windowSeconds: win });
   }
   if (out.length === 0 || (out.length === 1 && out[0].vector === 'enumeration' && a.volume.fast < 1 && a.volume.slow < 1 && a.evidence !== 'volume')) {
-    if (a.evidence === 'cookies' || a.evidence === 'distress') add('distributed_flood', cookieReason(s, a), { rps: n, sources: s.sources, noCookieShare: r2((s.clients.fresh + s.clients.ignored) / Math.max(1, n)), ignoredShare: r2(s.clients.ignored / Math.max(1, n)), freshShare: r2(s.clients.fresh / Math.max(1, n)), originMs: s.originMs, share5xx: r2(s.status.s5xx / Math.max(1, n)) });
+    if (a.evidence === 'behaviour' || a.evidence === 'distress') add('distributed_flood', cookieReason(s, a), { rps: n, sources: s.sources, noCookieShare: r2((s.clients.fresh + s.clients.ignored) / Math.max(1, n)), ignoredShare: r2(s.clients.ignored / Math.max(1, n)), checkIgnored: s.clients.checkIgnored, formFresh: s.clients.formFresh, freshShare: r2(s.clients.fresh / Math.max(1, n)), originMs: s.originMs, share5xx: r2(s.status.s5xx / Math.max(1, n)) });
     else if (out.length === 0) add('distributed_flood', `traffic ${r2(Math.max(a.volume.fast, a.volume.cls))}× the flood threshold with a changed mix`, { rps: n, baselineRps: r2(exp), sources: s.sources, ratio: r2(n / Math.max(exp, 1)) });
   }
   return out;
@@ -50,6 +50,8 @@ function cookieReason(s: SecondSample, a: Assessment): string {
   const parts = [`${s.requests} requests/s from ${s.sources} sources`];
   if (s.clients.ignored > 0) parts.push(`${pct(s.clients.ignored / n)}% from clients that drop the cookie they were given`);
   if (s.clients.fresh > 0) parts.push(`${pct(s.clients.fresh / n)}% first requests of new clients`);
+  if (s.clients.checkIgnored > 0) parts.push(`${s.clients.checkIgnored}/s back at the cookie check without the cookie it gave them`);
+  if (s.clients.formFresh > 0) parts.push(`${s.clients.formFresh}/s form posts sent as their client's first request`);
   if (a.evidence === 'distress') parts.push(`while the origin is in distress (${s.originMs} ms, ${pct(s.status.s5xx / n)}% 5xx, ${s.families.origin ?? 0} shed)`);
   return parts.join(', ');
 }

@@ -22,7 +22,7 @@ export interface WindowPart {
    * same second as the global sums; 0 for parts between nodes.
    */
   second: number;
-  /** requests, forwarded, refused, newSources, withQuery, s2xx, s3xx, s4xx, s5xx, originSum, originMax, slow, h2, h2Glitches, cookied, fresh, ignored, browserFresh, browserIgnored */
+  /** requests, forwarded, refused, newSources, withQuery, s2xx, s3xx, s4xx, s5xx, originSum, originMax, slow, h2, h2Glitches, cookied, fresh, ignored, browserFresh, browserIgnored, checkIgnored, formFresh */
   n: Float64Array;
   /** Requests by first-seen age of their client (window.ts AGE_BUCKETS), counted from the part's own second. */
   ages: Float64Array;
@@ -35,13 +35,13 @@ export interface WindowPart {
   paths: Uint8Array;
   /** topSources, topPrefixes, topFps, topPaths, topShapes, topSlow, topH2, topClients. */
   tops: TopPart[];
-  /** Identifier walks this process found this second (templates.ts), at most 64. */
+  /** Identifier walks this process found this second (templates.ts), at most 256. */
   walkers: Walker[];
   /** The sampled baseline sketches (prefix, fp, path, shape); null when the second sampled nothing. */
   pend: { cells: Uint32Array; total: number }[] | null;
 }
 
-const N_FIELDS = 19;
+const N_FIELDS = 21;
 const TOPS = 8;
 const tables = (w: SecondWindow): SpaceSaving[] => [w.topSources, w.topPrefixes, w.topFps, w.topPaths, w.topShapes, w.topSlow, w.topH2, w.topClients];
 const hists = (w: SecondWindow): Uint32Array[] => [w.histPath, w.histQuery, w.histUa, w.histFp];
@@ -55,7 +55,7 @@ const hists = (w: SecondWindow): Uint32Array[] => [w.histPath, w.histQuery, w.hi
 export function exportPart(w: SecondWindow, withPend = true, second = 0): WindowPart | null {
   const walkers = withPend ? w.walks.drain() : [];
   if (w.requests === 0 && w.slow === 0 && w.h2 === 0 && walkers.length === 0) return null;
-  const n = Float64Array.of(w.requests, w.forwarded, w.refused, w.newSources, w.withQuery, w.s2xx, w.s3xx, w.s4xx, w.s5xx, w.originSum, w.originMax, w.slow, w.h2, w.h2Glitches, w.cookied, w.fresh, w.ignored, w.browserFresh, w.browserIgnored);
+  const n = Float64Array.of(w.requests, w.forwarded, w.refused, w.newSources, w.withQuery, w.s2xx, w.s3xx, w.s4xx, w.s5xx, w.originSum, w.originMax, w.slow, w.h2, w.h2Glitches, w.cookied, w.fresh, w.ignored, w.browserFresh, w.browserIgnored, w.checkIgnored, w.formFresh);
   const hist = new Uint32Array(HIST * 4);
   hists(w).forEach((h, i) => hist.set(h, i * HIST));
   const tops = tables(w).map((t) => {
@@ -75,7 +75,7 @@ export function isWindowPart(x: unknown): x is WindowPart {
   return typeof p.second === 'number' && p.n instanceof Float64Array && p.ages instanceof Float64Array && p.classes instanceof Float64Array && p.families instanceof Float64Array && p.hist instanceof Uint32Array
     && p.sources instanceof Uint8Array && p.queries instanceof Uint8Array && p.paths instanceof Uint8Array
     && Array.isArray(tops) && tops.every((t: { keys?: unknown; counts?: unknown; labels?: unknown }) => t !== null && typeof t === 'object' && t.keys instanceof Uint32Array && t.keys.length <= 1024 && t.counts instanceof Float64Array && Array.isArray(t.labels) && t.labels.length === t.keys.length && t.counts.length === t.keys.length && t.labels.every((l) => typeof l === 'string'))
-    && Array.isArray(p.walkers) && p.walkers.length <= 64 && p.walkers.every(isWalker)
+    && Array.isArray(p.walkers) && p.walkers.length <= 256 && p.walkers.every(isWalker)
     && (p.pend === null || (Array.isArray(p.pend) && p.pend.every((c: { cells?: unknown; total?: unknown }) => c !== null && typeof c === 'object' && c.cells instanceof Uint32Array && typeof c.total === 'number')));
 }
 
@@ -108,8 +108,10 @@ export function mergePart(w: SecondWindow, p: WindowPart): void {
   w.ignored += n[16];
   w.browserFresh += n[17];
   w.browserIgnored += n[18];
+  w.checkIgnored += n[19];
+  w.formFresh += n[20];
   for (let i = 0; i < p.ages.length; i++) w.ages[i] += p.ages[i];
-  for (let i = 0; i < p.walkers.length && w.walkers.length < 256; i++) w.walkers.push(p.walkers[i]);
+  for (let i = 0; i < p.walkers.length && w.walkers.length < 512; i++) w.walkers.push(p.walkers[i]);
   for (let i = 0; i < p.classes.length; i++) w.classes[i] += p.classes[i];
   for (let i = 0; i < p.families.length; i++) w.families[i] += p.families[i];
   hists(w).forEach((h, i) => {

@@ -31,8 +31,11 @@ export interface Observed {
   seenAt: number;
   /** The User-Agent claims a browser. */
   browser: boolean;
+  /** Requests in a row this client sent without the cookie it was given (identity's client book). */
+  cookieMisses: number;
+  method: string;
   verdict: { readonly rule: string; readonly action: string };
-  req: { headers: { 'user-agent'?: string | undefined } };
+  req: { headers: { 'user-agent'?: string | undefined; 'content-type'?: string | undefined } };
   /** User-agent family after the browser check; `spoofed` when the TLS/HTTP2 stack contradicts a browser claim. */
   agent?: string;
   /** The connection's TLS/HTTP2 fingerprint key (0: none) and its label. */
@@ -72,6 +75,7 @@ export function classIndex(c: string): number {
 }
 
 const CACHE_FAMILY = FAMILIES.indexOf('cache');
+const CHALLENGE_FAMILY = FAMILIES.indexOf('challenge');
 const familyCache = new Map<string, number>();
 function familyIndex(rule: string): number {
   let i = familyCache.get(rule);
@@ -119,6 +123,10 @@ export class SecondWindow {
   /** Of those without the cookie, the ones whose User-Agent claims a browser (a browser keeps cookies). */
   browserFresh = 0;
   browserIgnored = 0;
+  /** Requests the cookie check answered again for a client that came back without the cookie it gave it. */
+  checkIgnored = 0;
+  /** Form posts (urlencoded or multipart) sent as their client's first request. */
+  formFresh = 0;
   /** The open second, seconds since the epoch (set by the owner when it opens one): ages are counted from it. */
   epochS = 0;
   /** Requests by first-seen age of their client (AGE_BUCKETS). */
@@ -171,6 +179,46 @@ export class SecondWindow {
     if (this.seen.visit(key)) this.newSources++;
     this.topSources.offer(key, 1, c.clientIp);
     this.topPrefixes.offer(c.prefixKey, 1, c.clientIp);
+    this.clientFacts(c);
+    const v = c.verdict;
+    const fam = familyIndex(v.rule);
+    if (c.cookieMisses > 0 && v.rule.startsWith('challenge/cookie')) this.checkIgnored++;
+    this.families[fam]++;
+    // Refused: anything but a forward or a cache answer (a challenge page is `serve` but still a refusal).
+    if (v.action !== 'allow' && fam !== CACHE_FAMILY) this.refused++;
+    const st = c.status;
+    if (st >= 500) this.s5xx++;
+    else if (st >= 400) this.s4xx++;
+    else if (st >= 300) this.s3xx++;
+    else if (st >= 200) this.s2xx++;
+    if (c.originMs >= 0) {
+      this.forwarded++;
+      this.originSum += c.originMs;
+      if (c.originMs > this.originMax) this.originMax = c.originMs;
+    }
+    // A cookie check's redirect is the same request again a moment later (with the cookie, from a
+    // browser): counting its path, query and fingerprint twice would halve every uniqueness.
+    if (st === 307 && fam === CHALLENGE_FAMILY) return;
+    this.mix(c);
+  }
+
+  /** The request against the seen cookie, and how long ago its client was first seen. */
+  private clientFacts(c: Observed): void {
+    const cs = c.clientState;
+    if (cs === 0) this.cookied++;
+    else if (cs === 1) {
+      this.fresh++;
+      if (c.browser) this.browserFresh++;
+      if (c.method === 'POST' && isFormPost(c.req.headers['content-type'])) this.formFresh++;
+    } else if (cs === 2) {
+      this.ignored++;
+      if (c.browser) this.browserIgnored++;
+    }
+    this.ages[ageBucket(this.epochS - Math.floor(c.seenAt / 1000))]++;
+  }
+
+  /** What the request adds to the mix: fingerprint, path, query, user agent, route class, identifier walks. */
+  private mix(c: Observed): void {
     const ua = c.req.headers['user-agent'];
     this.topFps.offer(c.fingerprint, 1, c.agent === 'spoofed' ? SPOOFED_LABEL : (ua ?? '')); // an example user agent per tracked fingerprint, classified at tick
     const cf = c.clientFp ?? 0;
@@ -205,35 +253,8 @@ export class SecondWindow {
     }
     // The tail of a user agent carries the versions; its length tells most of the rest apart.
     this.histUa[(ua === undefined ? 0 : mix32(fnv1a(ua, FNV_OFFSET ^ ua.length, ua.length > 48 ? ua.length - 48 : 0))) & (HIST - 1)]++;
-
     this.walks.observe(c.clientKey, c.clientIp, c.path, this.epochS);
-    const cs = c.clientState;
-    if (cs === 0) this.cookied++;
-    else if (cs === 1) {
-      this.fresh++;
-      if (c.browser) this.browserFresh++;
-    } else if (cs === 2) {
-      this.ignored++;
-      if (c.browser) this.browserIgnored++;
-    }
-    this.ages[ageBucket(this.epochS - Math.floor(c.seenAt / 1000))]++;
-
     this.classes[classIndex(c.routeClass)]++;
-    const v = c.verdict;
-    const fam = familyIndex(v.rule);
-    this.families[fam]++;
-    // Refused: anything but a forward or a cache answer (a challenge page is `serve` but still a refusal).
-    if (v.action !== 'allow' && fam !== CACHE_FAMILY) this.refused++;
-    const st = c.status;
-    if (st >= 500) this.s5xx++;
-    else if (st >= 400) this.s4xx++;
-    else if (st >= 300) this.s3xx++;
-    else if (st >= 200) this.s2xx++;
-    if (c.originMs >= 0) {
-      this.forwarded++;
-      this.originSum += c.originMs;
-      if (c.originMs > this.originMax) this.originMax = c.originMs;
-    }
   }
 
   /** A connection from `ip` closed by a header/body deadline (slowloris, slow POST). */
@@ -253,7 +274,7 @@ export class SecondWindow {
     this.requests = this.forwarded = this.refused = this.newSources = this.withQuery = 0;
     this.s2xx = this.s3xx = this.s4xx = this.s5xx = 0;
     this.originSum = this.originMax = this.slow = this.partSecond = this.h2 = this.h2Glitches = 0;
-    this.cookied = this.fresh = this.ignored = this.browserFresh = this.browserIgnored = 0;
+    this.cookied = this.fresh = this.ignored = this.browserFresh = this.browserIgnored = this.checkIgnored = this.formFresh = 0;
     this.walkers = [];
     this.ages.fill(0);
     this.classes.fill(0);
@@ -273,6 +294,11 @@ export class SecondWindow {
     this.topClients.clear();
     this.pend.clear();
   }
+}
+
+/** A browser's form post: urlencoded or multipart (an API's JSON posts are not forms). */
+function isFormPost(type: string | undefined): boolean {
+  return type !== undefined && (type.startsWith('application/x-www-form-urlencoded') || type.startsWith('multipart/form-data'));
 }
 
 /** Shannon entropy of a bucket histogram, normalised to 0..1 by log2(min(buckets, n)); 0 below 8 samples. */

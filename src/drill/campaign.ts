@@ -94,9 +94,21 @@ export interface CampaignOptions {
 export const WARMUPS = [0, 10, 120] as const;
 export const DEFAULT_MAX_RATE = 2500;
 
-/** Keeps sources × perSource ≤ maxRate by scaling the per-source rate down, and says so. */
+/**
+ * The smallest total a random attack is given: the detector's documented
+ * floor (detector.min_rps, 20 req/s: below it nothing is called a flood —
+ * twenty visitors acting in step are not an attack). Smaller draws are
+ * scaled up to it, and the plan says so.
+ */
+export const MIN_ATTACK_RATE = 20;
+
+/** Keeps MIN_ATTACK_RATE ≤ sources × perSource ≤ maxRate by scaling the per-source rate, and says so. */
 export function capRate(sources: number, perSource: number, maxRate: number): { perSourceRate: number; rate: number; note: string | null } {
   const requested = sources * perSource;
+  if (requested < MIN_ATTACK_RATE && sources > 0) {
+    const up = sig(MIN_ATTACK_RATE / sources, 3);
+    return { perSourceRate: up, rate: sig(sources * up, 4), note: `per-source rate scaled from ${perSource}/s to ${up}/s: ${sig(requested, 4)}/s in total is under the ${MIN_ATTACK_RATE}/s floor below which nothing is a flood (detector.min_rps)` };
+  }
   if (requested <= maxRate) return { perSourceRate: perSource, rate: sig(requested, 4), note: null };
   const scaled = sig(maxRate / sources, 3);
   return { perSourceRate: scaled, rate: maxRate, note: `per-source rate scaled from ${perSource}/s to ${scaled}/s: ${sig(requested, 4)}/s in total is over the ${maxRate}/s cap` };

@@ -5,6 +5,7 @@
 // (the shield drains), SIGKILL to the group after 10 s. Talks to the shield
 // only through the process and its socket, like the rest of src/drill.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
 import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { Target } from './target.js';
@@ -51,7 +52,11 @@ export function spawnShield(o: SpawnShieldOptions): ShieldControl {
     if (child && !exited(child)) return;
     if (await listening(o.target, 300)) throw new Error(`shield: something already listens on ${o.target.origin}; stop it first (or run without --shield-config)`);
     tail = [];
-    const c = spawn(process.execPath, [BIN, 'start', '-c', o.configFile], { cwd: o.cwd, stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+    // RAMPART_DRILL_SHIELD_LOG=FILE appends the shield's own log (stdout) there, to see what it decided and when.
+    const logFile = process.env.RAMPART_DRILL_SHIELD_LOG;
+    const out = logFile ? openSync(logFile, 'a') : 'ignore';
+    const c = spawn(process.execPath, [BIN, 'start', '-c', o.configFile], { cwd: o.cwd, stdio: ['ignore', out, 'pipe'], detached: true });
+    if (typeof out === 'number') closeSync(out);
     child = c;
     c.stderr!.setEncoding('utf8').on('data', (d: string) => {
       for (const line of d.split('\n')) {

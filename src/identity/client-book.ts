@@ -121,11 +121,16 @@ export class ClientBook {
     if (stampS > 0 && stampS < this.first[slot]) this.first[slot] = stampS;
   }
 
-  /** A request without the cookie: counts a miss when the cookie was sent at least 2 s before. Returns the misses in a row. */
+  /**
+   * A request without the cookie: counts a miss when the cookie was sent in
+   * an earlier second (a browser sends it from the request after the response
+   * that set it; only requests already under way then come without it).
+   * Returns the misses in a row.
+   */
   missed(slot: number, nowS: number): number {
     if (slot < 0) return 0;
     const at = this.issuedAt[slot];
-    if (at === 0 || nowS - at < 2) return 0;
+    if (at === 0 || nowS - at < 1) return 0;
     if (this.misses[slot] < 255) this.misses[slot]++;
     return this.misses[slot];
   }
@@ -137,8 +142,11 @@ export class ClientBook {
     return at === 0 || nowS - at >= 60;
   }
 
+  /** The cookie was sent. The first sending within a minute stays the reference: a client answered with it again and again (the cookie check) still counts its misses from the first. */
   issued(slot: number, nowS: number): void {
-    if (slot >= 0) this.issuedAt[slot] = nowS >>> 0;
+    if (slot < 0) return;
+    const at = this.issuedAt[slot];
+    if (at === 0 || nowS - at >= 60) this.issuedAt[slot] = nowS >>> 0;
   }
 
   /** Misses in a row (0 for an untracked client). */

@@ -19,6 +19,7 @@ import { fingerprintOf } from './fingerprint.js';
 import { checkedFamily } from './transport.js';
 import type { Geo } from './geo.js';
 import type { SeenCookie } from './seen-cookie.js';
+import type { SurgeGuard } from './surge-guard.js';
 
 export interface IdentityOptions {
   trustedProxies: readonly string[];
@@ -28,6 +29,8 @@ export interface IdentityOptions {
   book?: ClientBook | null;
   /** The seen cookie; null: none is read or set (the book still tells first requests from repeats). */
   seen?: SeenCookie | null;
+  /** The surge guard (surge-guard.ts): new clients without the cookie get the cookie check while a crowd of them arrives; null: off. */
+  surge?: SurgeGuard | null;
   /** Check browser claims against the connection's TLS/HTTP2 fingerprints (fingerprints.check_browser_claims). Default true. */
   checkClaims?: boolean;
 }
@@ -45,6 +48,7 @@ export function compileIdentity(opts: IdentityOptions): Identity {
   const checkClaims = opts.checkClaims ?? true;
   const book = opts.book ?? null;
   const seen = opts.seen ?? null;
+  const surge = opts.surge ?? null;
 
   /** ctx.issueSeen: the Set-Cookie value, computed only when a response actually carries it. */
   function issueSeen(ctx: RequestContext): string {
@@ -79,6 +83,13 @@ export function compileIdentity(opts: IdentityOptions): Identity {
       }
     }
     ctx.seenAt = first * 1000;
+    if (surge !== null) {
+      if (ctx.clientState === CLIENT_FRESH) surge.fresh(ctx.startedAt);
+      // A crowd of new clients is arriving: the ones without the cookie that came with it get the cookie check
+      // on what they read (a form post is left to the detector: a person may have loaded the form before).
+      const read = ctx.method === 'GET' || ctx.method === 'HEAD';
+      if (read && ctx.clientState !== CLIENT_COOKIE && surge.active(ctx.startedAt) && ctx.seenAt >= surge.since - 1000) ctx.cookieCheck = true;
+    }
   }
 
   return {

@@ -3,7 +3,7 @@
 // mitigations (version-driven recompile, expiry, unverifiedOnly), observe mode.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RequestContext, type Ban, type Mitigation, type Req, type Res, type Enforcement } from '../core/model.js';
+import { CLIENT_COOKIE, CLIENT_IGNORED, RequestContext, type Ban, type Mitigation, type Req, type Res, type Enforcement } from '../core/model.js';
 import { policySchema } from '../config/schema/policy.js';
 import { camelize } from '../config/camelize.js';
 import { compilePolicy, type PolicyView, type PolicyOptions } from './decide.js';
@@ -61,6 +61,24 @@ test('newsletter burst: 250 people behind one NAT /24, 40 requests each at once,
   let refused = 0;
   for (let host = 1; host <= 250; host++) for (let r = 0; r < 40; r++) if (p.decide(req(`203.0.113.${host}`, r === 0 ? '/news' : `/static/${r}.js`), view, T0 + host) !== null) refused++;
   assert.equal(refused, 0);
+});
+
+test('a campus NAT /24 reading a newsletter for half a minute: people returning their seen cookie pass, anonymous traffic at the same rate is limited', () => {
+  // 250 readers behind one /24, each reading pages and their assets over 30 s: 500 requests/s from the prefix.
+  const run = (state: number) => {
+    const p = policyOf({});
+    const view = new View();
+    let refused = 0;
+    for (let ms = 0; ms < 30_000; ms += 10) {
+      for (let k = 0; k < 5; k++) {
+        const host = 1 + ((ms / 10) * 5 + k) % 250;
+        if (p.decide(req(`203.0.113.${host}`, `/news/${ms % 7}`, { clientState: state }), view, T0 + ms) !== null) refused++;
+      }
+    }
+    return refused;
+  };
+  assert.equal(run(CLIENT_COOKIE), 0, 'people (their seen cookie returned) are never limited');
+  assert.ok(run(CLIENT_IGNORED) > 2000, 'the same rate of anonymous requests from one /24 meets the prefix limit (300/s, burst 3000)');
 });
 
 test('one office NAT address: 100 people open a newsletter within 10 s, and log in within 5 min, under the defaults', () => {

@@ -5,7 +5,7 @@
 // Memory ceiling: lruBytes of tracked + tracked/4 + tracked/16 + 64 keys
 // (≈ 48 MB for 1,000,000 tracked addresses, touched pages only). Hot path: ≤ 4 bucket takes.
 import type { PolicyConfig } from '../config/schema/policy.js';
-import type { RequestContext, Verdict } from '../core/model.js';
+import { CLIENT_COOKIE, type RequestContext, type Verdict } from '../core/model.js';
 import { createTokenBuckets, type TokenBuckets } from '../core/token-bucket.js';
 import { limitVerdicts, type LimitVerdicts } from './verdicts.js';
 
@@ -66,8 +66,11 @@ function compileRules(config: PolicyConfig['rateLimits'], names: readonly string
   });
 }
 
-function take(t: TokenBuckets, r: Rule, key: number, now: number): Verdict | null {
-  const wait = t.takeWith(r.ns === 0 ? key : mixKey(key, r.ns), now, 1, r.rate, r.burst);
+/** What a request carrying a valid seen cookie costs the prefix bucket (a quarter: 4× the prefix budget for people). */
+export const PREFIX_COOKIE_COST = 0.25;
+
+function take(t: TokenBuckets, r: Rule, key: number, now: number, cost = 1): Verdict | null {
+  const wait = t.takeWith(r.ns === 0 ? key : mixKey(key, r.ns), now, cost, r.rate, r.burst);
   return wait === 0 ? null : r.verdicts.forWait(wait);
 }
 
@@ -102,7 +105,9 @@ export function compileLimits(config: PolicyConfig['rateLimits'], names: readonl
       let r = ra[cls];
       if (r !== null && byAddress !== null && (v = take(byAddress, r, ctx.clientKey, now)) !== null) return v;
       r = rp[cls];
-      if (r !== null && byPrefix !== null && (v = take(byPrefix, r, ctx.prefixKey, now)) !== null) return v;
+      // A /24 is many people behind a campus or carrier NAT: a request that returns its seen cookie is one
+      // person's (also limited by its own address), charged a quarter; anonymous traffic is charged in full.
+      if (r !== null && byPrefix !== null && (v = take(byPrefix, r, ctx.prefixKey, now, ctx.clientState === CLIENT_COOKIE ? PREFIX_COOKIE_COST : 1)) !== null) return v;
       r = rf[cls];
       if (r !== null && byFp !== null && (v = take(byFp, r, ctx.fingerprint, now)) !== null) return v;
       r = rc[cls];

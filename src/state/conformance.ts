@@ -231,6 +231,22 @@ export function runConformance(name: string, make: HarnessFactory): void {
       offB?.();
     }));
 
+  test(`${name}: learned state saved by one node is what a new node seeds from`, () =>
+    withHarness(async (h) => {
+      const blob = Buffer.alloc(300_000, 3); // a detector's learned state is ~0.7 MB: binary, intact
+      blob[1] = 9;
+      h.a.putLearned('detector', blob, T0 + 5000);
+      if (h.b === null || h.nodeMessages === false) {
+        assert.equal(await h.a.getLearned('detector'), null, 'nothing shared to seed from');
+        return;
+      }
+      let got: { savedAt: number; data: Buffer } | null = null;
+      await eventually('b reads what a saved', async () => (got = await h.b!.getLearned('detector')) !== null);
+      assert.equal(got!.savedAt, T0 + 5000);
+      assert.ok(got!.data.equals(blob), 'byte for byte');
+      assert.equal(await h.b!.getLearned('other'), null);
+    }));
+
   test(`${name}: sequence ids are increasing and unique`, () =>
     withHarness(async ({ a, b }) => {
       const ids = [await a.nextId('incident'), await a.nextId('incident')];

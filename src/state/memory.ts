@@ -72,6 +72,9 @@ export function createMemoryState(opts: MemoryStateOptions = {}): MemoryState {
     // One process: no other node to talk to.
     sendToNodes: () => {},
     onNodeMessage: () => () => {},
+    // Nothing shared to seed from: one process (its learned state is in data_dir), or a worker (its primary keeps it).
+    putLearned: () => {},
+    getLearned: async () => null,
     onChange: (fn) => view.onChange(fn),
     health: (): StateHealth => ({ backend: 'memory', connected: true, lastSyncAt: startedAt ? now() : 0, error: '' }),
     async start(): Promise<void> {

@@ -21,6 +21,8 @@ export interface RedisKeys {
   seq(name: string): string;
   /** The shared incident slot (incident-slot.ts). */
   incident: string;
+  /** A blob of learned state (SharedState.putLearned). */
+  learned(name: string): string;
 }
 
 export function redisKeys(prefix: string): RedisKeys {
@@ -40,6 +42,7 @@ export function redisKeys(prefix: string): RedisKeys {
     counts: (s) => `${p}counts:${s}`,
     seq: (name) => `${p}seq:${name}`,
     incident: `${p}incident`,
+    learned: (name) => `${p}learned:${name}`,
   };
 }
 

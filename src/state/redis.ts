@@ -46,6 +46,9 @@ export interface RedisState extends SharedState {
 }
 
 
+/** Learned-state blobs outlive a week without any node: older is no guide. */
+const LEARNED_TTL_MS = 7 * 86_400_000;
+
 export function createRedisState(opts: RedisStateOptions = {}): RedisState {
   const now = opts.now ?? Date.now;
   const node = randomUUID();
@@ -272,6 +275,18 @@ export function createRedisState(opts: RedisStateOptions = {}): RedisState {
         const i = nodeListeners.indexOf(fn);
         if (i >= 0) nodeListeners.splice(i, 1);
       };
+    },
+    putLearned(name, data, at) {
+      if (!ready()) return; // the next save (a few times a minute) tries again
+      const head = Buffer.alloc(8);
+      head.writeDoubleBE(at, 0);
+      cmd!.set(K.learned(name), Buffer.concat([head, Buffer.from(data.buffer, data.byteOffset, data.byteLength)]), 'PX', LEARNED_TTL_MS).catch(fail);
+    },
+    async getLearned(name) {
+      if (!ready()) return null;
+      const v = await cmd!.getBuffer(K.learned(name)).catch(() => null);
+      if (v === null || v.length < 8) return null;
+      return { savedAt: v.readDoubleBE(0), data: v.subarray(8) };
     },
     onChange: (fn) => view.onChange(fn),
     health: (): StateHealth => ({ backend: 'redis', connected: ready() && passOk, lastSyncAt, error: lastError, outbox: outbox.size }),

@@ -64,6 +64,14 @@ export interface SharedState {
   sendToNodes(payload: Buffer): void;
   /** Calls fn with each payload another node sent (never this node's own); returns the unsubscribe function. */
   onNodeMessage(fn: (payload: Buffer) => void): () => void;
+  /**
+   * Keeps a blob of what this node learned where a new node can seed from it
+   * (redis: one key per name, kept 7 days; last writer wins). Fire and forget,
+   * never on the request path. Memory and cluster-worker states: a no-op.
+   */
+  putLearned(name: string, data: Uint8Array, at: number): void;
+  /** The blob saved under `name` by any node sharing the store, with its time; null when none (or unreachable). */
+  getLearned(name: string): Promise<{ savedAt: number; data: Buffer } | null>;
   /** Called after every change that bumps version(); returns the unsubscribe function. */
   onChange(fn: () => void): () => void;
   health(): StateHealth;

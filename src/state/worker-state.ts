@@ -131,6 +131,9 @@ export function createWorkerState(opts: WorkerStateOptions): SharedState & { rea
     // Node-to-node messages are the primary's business (it runs the node's detector).
     sendToNodes: () => {},
     onNodeMessage: () => () => {},
+    // Nothing shared to seed from: one process (its learned state is in data_dir), or a worker (its primary keeps it).
+    putLearned: () => {},
+    getLearned: async () => null,
     onChange: (fn) => view.onChange(fn),
     health(): StateHealth {
       const fresh = lastHeard > 0 && Date.now() - lastHeard < 5000;

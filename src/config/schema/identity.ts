@@ -22,6 +22,14 @@ export const identitySchema = z
           .default(30 * 86_400_000),
       })
       .prefault({}),
+    surge_guard: z
+      .strictObject({
+        /** While a crowd of new clients arrives, send the ones without the seen cookie through the cookie check at once (no JavaScript, one redirect). */
+        enabled: z.boolean().default(true),
+        /** New clients per second (over all workers) below which nothing is a crowd; it must also be 8× the usual number. */
+        new_clients: z.number().int().min(10, 'at least 10 new clients/s (hint: 100)').max(1_000_000).default(100),
+      })
+      .prefault({}),
     /** Client addresses remembered per process (18 bytes each, fixed): first seen, cookie sent and returned. */
     clients: z.number().int().min(1024, 'at least 1024 (hint: 65536)').max(1 << 24, 'at most 16777216 (hint: 65536 ≈ 1.2 MB)').default(65_536),
   })

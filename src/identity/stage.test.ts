@@ -1,0 +1,78 @@
+// The identity stage with the client book and the seen cookie: a client's
+// first request is fresh and is offered the cookie, a browser returning it is
+// known by its stamp, a client that drops it is counted as ignoring it, and
+// while the surge guard holds, new clients without it are sent to the cookie
+// check — known ones are not. Fake requests, manual time.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { createMacRing } from '../core/mac.js';
+import { CLIENT_COOKIE, CLIENT_FRESH, CLIENT_IGNORED, CLIENT_OTHER, RequestContext, type Req, type Res } from '../core/model.js';
+import { ClientBook } from './client-book.js';
+import { createSeenCookie } from './seen-cookie.js';
+import { compileIdentity } from './stage.js';
+import { SurgeGuard } from './surge-guard.js';
+
+const T = 1_800_000_000_000;
+const UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36';
+
+function ctxOf(ip: string, at: number, cookie?: string): RequestContext {
+  const headers: Record<string, string> = { host: 'site.test', 'user-agent': UA };
+  if (cookie) headers.cookie = cookie;
+  const req = { headers, rawHeaders: Object.entries(headers).flat(), socket: {} } as unknown as Req;
+  const c = new RequestContext(req, {} as Res);
+  c.peerIp = ip;
+  c.startedAt = at;
+  c.method = 'GET';
+  return c;
+}
+
+function setup(surge: SurgeGuard | null = null) {
+  const keys = [randomBytes(32)];
+  const seen = createSeenCookie(createMacRing(() => keys), 'rampart_seen', 30 * 86400);
+  const book = new ClientBook(4096);
+  const id = compileIdentity({ trustedProxies: [], book, seen, surge });
+  return (ip: string, at: number, cookie?: string) => {
+    const c = ctxOf(ip, at, cookie);
+    id.run(c);
+    return c;
+  };
+}
+
+test('identity: fresh, then known by the seen cookie it returns; a client that drops it is counted as ignoring it', () => {
+  const see = setup();
+  const first = see('198.51.100.7', T);
+  assert.equal(first.clientState, CLIENT_FRESH);
+  assert.equal(first.seenAt, T);
+  assert.equal(first.offerSeen, true);
+  assert.equal(first.browser, true);
+  const setCookie = first.issueSeen!(first);
+  const cookie = setCookie.split(';')[0];
+  const back = see('198.51.100.7', T + 5000, cookie);
+  assert.equal(back.clientState, CLIENT_COOKIE);
+  assert.equal(back.seenAt, T);
+  assert.equal(back.issueSeen, null, 'nothing to offer: it has one');
+  const soon = see('198.51.100.7', T + 300);
+  assert.equal(soon.clientState, CLIENT_OTHER, 'in the second the cookie was sent: not yet a miss');
+  assert.equal(soon.offerSeen, false, 'offered once a minute, not on every response');
+  const dropped = see('198.51.100.7', T + 3000);
+  assert.equal(dropped.clientState, CLIENT_IGNORED);
+  assert.equal(dropped.cookieMisses, 1);
+  // The same cookie from another /24 is not valid there.
+  assert.equal(see('203.0.113.9', T + 6000, cookie).clientState, CLIENT_FRESH);
+});
+
+test('identity: while the surge guard holds, new clients without the cookie get the cookie check; clients seen before the surge do not', () => {
+  const guard = new SurgeGuard(40);
+  const see = setup(guard);
+  const regular = see('198.51.100.20', T - 60_000);
+  assert.equal(regular.cookieCheck, false);
+  let checked = 0;
+  for (let i = 0; i < 40; i++) if (see(`203.0.113.${i}`, T + i).cookieCheck) checked++;
+  assert.ok(guard.active(T + 100), 'forty new clients in a quarter second trip it');
+  assert.ok(checked >= 25, `the crowd's clients are checked from the trip on: ${checked}`);
+  assert.equal(see('198.51.100.20', T + 200).cookieCheck, false, 'first seen a minute before the surge: known, not checked');
+  const withCookie = see('198.51.100.30', T + 300);
+  const c = withCookie.issueSeen!(withCookie).split(';')[0];
+  assert.equal(see('198.51.100.30', T + 400, c).cookieCheck, false, 'a new client back with its cookie passes');
+});
