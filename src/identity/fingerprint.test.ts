@@ -1,5 +1,5 @@
 // The request fingerprint: what makes two requests the same software, and
-// what does not (a client's state: its cookie, the page it came from).
+// what does not (a tool's state: its cookie, the page it came from).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Req } from '../core/model.js';
@@ -21,12 +21,14 @@ const browser: [string, string][] = [
   ['Accept-Encoding', 'gzip, deflate, br'],
 ];
 
-test('a client keeps its fingerprint when it starts sending its cookie and a referer', () => {
-  const first = fingerprintOf(req(browser));
-  const later = fingerprintOf(req([...browser.slice(0, 3), ['Referer', 'https://example.org/'], ...browser.slice(3), ['Cookie', 'rampart_seen=abc']]));
-  const lower = fingerprintOf(req([...browser, ['cookie', 'a=1'], ['referer', 'https://example.org/x']]));
-  assert.equal(later, first);
-  assert.equal(lower, first);
+test('a tool keeps its fingerprint when it starts sending its cookie and a referer; a browser that returns the cookie is apart from one that drops it', () => {
+  const curl: [string, string][] = [['Host', 'example.org'], ['User-Agent', 'curl/8.5.0'], ['Accept', '*/*']];
+  const first = fingerprintOf(req(curl));
+  assert.equal(fingerprintOf(req([...curl, ['Referer', 'https://example.org/'], ['Cookie', 'rampart_seen=abc']])), first);
+  assert.equal(fingerprintOf(req([...curl, ['cookie', 'a=1']])), first);
+  // People send the seen cookie back from their second request; a browser-identical flood never does.
+  const person = fingerprintOf(req([...browser, ['Cookie', 'rampart_seen=abc']]));
+  assert.notEqual(person, fingerprintOf(req(browser)));
 });
 
 test('other software is another fingerprint: header order, family, the shape of Accept', () => {

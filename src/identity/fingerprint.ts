@@ -1,10 +1,10 @@
-// Request fingerprint: a 32-bit hash of the header-name order (Cookie and Referer
-// left out: they follow the client's state, not its software), the user-agent
+// Request fingerprint: a 32-bit hash of the header-name order (a tool's Cookie and
+// Referer left out: they follow its state, not its software), the user-agent
 // family and the shape of Accept/Accept-Language/Accept-Encoding. Bots that
 // rotate addresses usually keep one fingerprint; browsers of one family share
 // a few. Not an identity of a person. O(headers), no allocation beyond lowercasing.
 import type { Req } from '../core/model.js';
-import { uaFamily } from '../core/ua-family.js';
+import { BROWSER_FAMILIES, uaFamily } from '../core/ua-family.js';
 
 const FNV_OFFSET = 0x811c9dc5;
 
@@ -35,14 +35,16 @@ function isStateHeader(name: string): boolean {
 /** `family`: the User-Agent's family when the caller already has it (identity computes it once per request). */
 export function fingerprintOf(req: Req, family = uaFamily(req.headers['user-agent'])): number {
   let h = FNV_OFFSET;
+  const tool = !BROWSER_FAMILIES.has(family);
   const raw = req.rawHeaders;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i];
     if (name.charCodeAt(0) === 58) continue; // h2 pseudo-headers
-    // Cookie and Referer come and go with a client's state (its first request has neither), not
-    // with its software: counted, they would give every client two fingerprints, and a signature
-    // taken from an attack's first requests would miss the same tool's next ones.
-    if ((name.length === 6 || name.length === 7) && isStateHeader(name)) continue;
+    // A tool's Cookie and Referer come and go with its state (its first request has neither), not
+    // with its software: counted, they would give a cookie-keeping tool two fingerprints, and a
+    // signature taken from an attack's first requests would miss its next ones. A browser's are
+    // kept: people return the cookie, and a browser-identical flood that drops it stays apart.
+    if (tool && (name.length === 6 || name.length === 7) && isStateHeader(name)) continue;
     h = fnv(h, name);
   }
   const hd = req.headers;
