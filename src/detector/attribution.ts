@@ -58,6 +58,16 @@ const KNOWN_BITS = 1 << 21;
 const GENERATION_S = 3; // > the detector's start_after (default 1 s): attack addresses never age into known
 const ASN_TRACKED = 256;
 
+/**
+ * Served: answered without a shield refusal (deny, limit, shed, drop), a 5xx or
+ * a timeout (status 0: no answer). The origin's own 4xx (a 404, a 401 to a
+ * wrong password) is an answer, not harm done by an attack; a challenge page
+ * is an answer the client can pass. Impact is the change of this share.
+ */
+export function answered(status: number, action: string): boolean {
+  return status > 0 && status < 500 && action !== 'deny' && action !== 'limit' && action !== 'drop' && action !== 'error';
+}
+
 function zeroImpact(): ImpactSecond {
   return { verified: { requests: 0, served: 0, originMsSum: 0, originCount: 0 }, others: { requests: 0, served: 0, originMsSum: 0, originCount: 0 }, browserLike: 0 };
 }
@@ -130,7 +140,7 @@ export function createAttribution(): Attribution {
       if (learning) fresh[k >>> 3] |= kb;
       const side = ctx.verified || (known[k >>> 3] & kb) !== 0 ? sec.verified : sec.others;
       side.requests++;
-      if (ctx.status >= 200 && ctx.status < 400 && ctx.verdict.action !== 'deny' && ctx.verdict.action !== 'limit') side.served++;
+      if (answered(ctx.status, ctx.verdict.action)) side.served++;
       if (ctx.originMs >= 0) {
         side.originMsSum += ctx.originMs;
         side.originCount++;
