@@ -26,6 +26,7 @@ export interface AttributionView {
   snapshot(limit?: number): AttributionSnapshot;
   closeSecond(): ImpactSecond;
   sourceSketch?(): Uint8Array;
+  sourceSample?(): Uint32Array;
 }
 
 export interface RecorderOptions {
@@ -105,7 +106,7 @@ export function createRecorder(o: RecorderOptions): Recorder {
   let recent: { r: IncidentRecord; id: string; endedAt: number; att: AttributionPart | null; exp: ExposurePart | null } | null = null;
   /** This worker's minute before the incident; null for a resumed record (its stored figures already hold the merge). */
   let ownBefore: IncidentRecord['impact']['before'] | null = null;
-  const ownAttribution = (): AttributionPart | null => (o.attribution ? { snapshot: o.attribution.snapshot(50), sketch: o.attribution.sourceSketch?.() ?? null } : null);
+  const ownAttribution = (): AttributionPart | null => (o.attribution ? { snapshot: o.attribution.snapshot(50), sketch: o.attribution.sourceSketch?.() ?? null, sample: o.attribution.sourceSample?.() ?? null } : null);
   const settle = (now: number, all: boolean) => globals?.settle(now, all, (r, s) => (dirty.add(r), samples.push({ id: r.id, s })));
 
   /** A closed incident of this store that the shared slot names again: the attack came back to this node within the slot's ttl. */

@@ -55,6 +55,10 @@ export interface AttributionRecord {
   countries: ShareRowLike[];
   asns: ShareRowLike[];
   asnError: number;
+  /** 0: sources counted; else the relative standard error of the total (a merged sample). */
+  sourceError?: number;
+  /** Per-key sources summed over workers (no samples to merge): upper bounds. */
+  sourcesUpperBound?: boolean;
 }
 
 export interface TopItem {

@@ -61,7 +61,7 @@ ${table(['path', 'requests', 'share'], topRows(m.top.paths, 10), 'Top paths')}
 ${table(['route class', 'requests', 'share'], m.routeClasses.map((r) => [r.name, r.requests, `${r.share}%`]), 'Route classes hit')}
 <h2>Attribution</h2>
 <p class="caveat" id="caveat">${esc(m.caveat)}</p>
-${a ? `${table(['country', ...SHARE_HEAD.slice(1)], shareRows(a.countries), 'By country')}${table(['ASN', ...SHARE_HEAD.slice(1)], shareRows(a.asns), 'By network (ASN)')}<p>Unknown country: ${num(a.unknownCountry.requests)} requests / ${num(a.unknownCountry.sources)} sources; unknown ASN: ${num(a.unknownAsn.requests)} / ${num(a.unknownAsn.sources)}.</p>` : '<p class="none">Attribution was not enabled (geo databases off).</p>'}
+${a ? `${table(['country', ...SHARE_HEAD.slice(1)], shareRows(a.countries), 'By country')}${table(['ASN', ...SHARE_HEAD.slice(1)], shareRows(a.asns), 'By network (ASN)')}<p>Unknown country: ${num(a.unknownCountry.requests)} requests / ${num(a.unknownCountry.sources)} sources; unknown ASN: ${num(a.unknownAsn.requests)} / ${num(a.unknownAsn.sources)}. ${esc(a.sourceNote)}</p>` : '<p class="none">Attribution was not enabled (geo databases off).</p>'}
 ${m.licences.length ? `<p><small>Data: ${esc(m.licences.join(' '))}</small></p>` : ''}
 <h2>Mitigations and their effect</h2>
 ${table(['time (UTC)', 'rule', 'target', 'applied', 'reason', 'forwarded/s 10 s before → after'], m.mitigations.map((x) => [new Date(x.at).toISOString().slice(11, 19), x.rule, x.target, x.applied ? 'yes' : 'no (observe)', x.reason, `${num(x.forwardedBefore)} → ${num(x.forwardedAfter)}`]))}

@@ -48,7 +48,7 @@ export function renderMarkdown(m: ReportModel, chartFile?: string): string {
   if (m.attribution) {
     o.push(table(['country', ...SHARE_HEAD.slice(1)], shareRows(m.attribution.countries)));
     o.push(table(['ASN', ...SHARE_HEAD.slice(1)], shareRows(m.attribution.asns)));
-    o.push(`Unknown country: ${num(m.attribution.unknownCountry.requests)} requests / ${num(m.attribution.unknownCountry.sources)} sources; unknown ASN: ${num(m.attribution.unknownAsn.requests)} / ${num(m.attribution.unknownAsn.sources)}.${m.attribution.asnError > 0 ? ` ASN counts may over-estimate by up to ${num(m.attribution.asnError)}.` : ''}`, '');
+    o.push(`Unknown country: ${num(m.attribution.unknownCountry.requests)} requests / ${num(m.attribution.unknownCountry.sources)} sources; unknown ASN: ${num(m.attribution.unknownAsn.requests)} / ${num(m.attribution.unknownAsn.sources)}.${m.attribution.asnError > 0 ? ` ASN counts may over-estimate by up to ${num(m.attribution.asnError)}.` : ''} ${m.attribution.sourceNote}`, '');
   } else o.push('Attribution was not enabled (geo databases off).', '');
   if (m.licences.length) o.push(`Data: ${m.licences.join(' ')}`, '');
   o.push('## Mitigations and their effect', '');

@@ -43,6 +43,9 @@ test('markdown: every section, verdict with figures, caveat, effect of mitigatio
   assert.ok(md.includes(`> ${ATTRIBUTION_CAVEAT}`));
   assert.match(md, /\| DE \| 17,280 \| 40% \| 85 \| 40.1% \|/);
   assert.match(md, /AS3320 Deutsche Telekom AG/);
+  assert.match(md, /Sources are counted: each distinct address once/);
+  const est = buildReport(record({ attribution: { ...record().attribution!, sourceError: 0.016 } }), samples);
+  assert.match(est.attribution!.sourceNote, /estimates from a uniform sample .* ±1\.6% for the whole/);
   assert.match(md, /mitigate\/limit-signature .* 400 → 40/);
   assert.match(md, /150 were answered with success \(2xx\): 10 to verified clients, 140 to unverified clients/);
   assert.match(md, /1 client address showed signs of enumeration/);

@@ -39,7 +39,7 @@ export interface ReportModel {
   timeline: { t: number[]; requests: number[]; forwarded: number[]; refused: number[]; verifiedServedPct: (number | null)[] };
   top: IncidentRecord['top'];
   routeClasses: { name: string; requests: number; share: number }[];
-  attribution: { countries: ShareTableRow[]; asns: ShareTableRow[]; unknownCountry: { requests: number; sources: number }; unknownAsn: { requests: number; sources: number }; requests: number; sources: number; asnError: number } | null;
+  attribution: { countries: ShareTableRow[]; asns: ShareTableRow[]; unknownCountry: { requests: number; sources: number }; unknownAsn: { requests: number; sources: number }; requests: number; sources: number; asnError: number; sourceError: number; sourcesUpperBound: boolean; sourceNote: string } | null;
   caveat: string;
   licences: string[];
   mitigations: (MitigationEntry & { forwardedBefore: number | null; forwardedAfter: number | null })[];
@@ -109,7 +109,7 @@ export function buildReport(r: IncidentRecord, samples: readonly Sample[], now =
     timeline: tl,
     top: r.top,
     routeClasses: Object.entries(r.routeClasses).filter(([, v]) => v > 0).sort((x, y) => y[1] - x[1]).map(([name, requests]) => ({ name, requests, share: classTotal > 0 ? pct1(requests / classTotal) : 0 })),
-    attribution: a ? { countries: shares(a.countries, a.requests, a.sources), asns: shares(a.asns, a.requests, a.sources), unknownCountry: a.unknownCountry, unknownAsn: a.unknownAsn, requests: a.requests, sources: a.sources, asnError: a.asnError } : null,
+    attribution: a ? { countries: shares(a.countries, a.requests, a.sources), asns: shares(a.asns, a.requests, a.sources), unknownCountry: a.unknownCountry, unknownAsn: a.unknownAsn, requests: a.requests, sources: a.sources, asnError: a.asnError, sourceError: a.sourceError ?? 0, sourcesUpperBound: a.sourcesUpperBound === true, sourceNote: sourceNote(a) } : null,
     caveat: ATTRIBUTION_CAVEAT,
     licences: r.licences,
     mitigations: r.mitigations.map((m) => ({ ...m, forwardedBefore: meanOver(samples, m.at - 10_000, m.at, (s) => s.forwarded), forwardedAfter: meanOver(samples, m.at + 1000, m.at + 11_000, (s) => s.forwarded) })),
@@ -121,6 +121,14 @@ export function buildReport(r: IncidentRecord, samples: readonly Sample[], now =
   };
   model.statement = statementOf(model);
   return model;
+}
+
+/** Where the attribution's source figures are estimates, and their error. */
+export function sourceNote(a: IncidentRecord['attribution'] & object): string {
+  const e = a.sourceError ?? 0;
+  if (a.sourcesUpperBound) return `Sources per country and ASN are sums over the workers that recorded them (an address seen by two counts twice there): upper bounds, capped at the ${a.sources.toLocaleString('en-US')} distinct sources of the whole (a HyperLogLog estimate, ±${pct1(e)}%).`;
+  if (e <= 0) return 'Sources are counted: each distinct address once, in the whole and in its country and ASN, over every worker.';
+  return `Sources are estimates from a uniform sample of the incident's distinct addresses merged over every worker (each counted once): ±${pct1(e)}% for the whole (one standard error), more for small rows (±${pct1(Math.min(1, e / Math.sqrt(0.1)))}% for a row of 10 %).`;
 }
 
 /** A draft factual statement: each sentence rests on a figure in the report. */
