@@ -1,6 +1,6 @@
 // The report as Markdown (for tickets, mail, a CERT's form). Pure.
 import type { ExposureRow } from './exposure.js';
-import type { ReportModel, ShareTableRow } from './report.js';
+import { accountingText, type ReportModel, type ShareTableRow } from './report.js';
 
 const num = (x: number | null | undefined) => (x === null || x === undefined ? '—' : x.toLocaleString('en-US'));
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
@@ -28,7 +28,7 @@ export function renderMarkdown(m: ReportModel, chartFile?: string): string {
   o.push(`**Verdict:** ${m.verdict}`, '');
   o.push(`- Window: ${m.start} → ${m.end ?? 'ongoing'} (${m.durationS}s)${m.status === 'open' ? ' — still open' : ''}`);
   o.push(`- Peak: ${num(m.totals.peakRps)} req/s; baseline ${m.baseline.warm ? `${num(Math.round(m.baseline.rps))} req/s ± ${num(Math.round(m.baseline.rpsStd))}` : 'not learned yet'}`);
-  o.push(`- Requests: ${num(m.totals.requests)} (${num(m.totals.refused)} refused, ${num(m.totals.forwarded)} forwarded); distinct sources ${num(m.totals.distinctSources)} (peak ${num(m.totals.peakSources)} in one second)`);
+  o.push(`- Requests: ${accountingText(m.accounting)}; distinct sources ${num(m.totals.distinctSources)} (peak ${num(m.totals.peakSources)} in one second)`);
   o.push(`- Enforcement: ${m.enforcement}`, `- Report generated ${m.generatedAt}`, '');
   if (chartFile) o.push(`![timeline](${chartFile})`, '');
   if (m.classification) {

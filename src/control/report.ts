@@ -6,6 +6,8 @@ import type { Classification } from './classify.js';
 import { durationText } from './classify.js';
 import type { IncidentRecord, MitigationEntry, Sample, ShareRowLike } from './incidents-types.js';
 import { exposureSection, type ExposureSection } from './report-exposure.js';
+import { outcomeSum, refusedOf } from './accounting.js';
+import { REFUSED_FAMILIES } from '../core/outcome.js';
 
 export const REPORT_FORMATS = ['md', 'html', 'json'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
@@ -36,7 +38,10 @@ export interface ReportModel {
   scope: IncidentRecord['scope'] | null;
   enforcement: string;
   vectors: IncidentRecord['vectors'];
-  timeline: { t: number[]; requests: number[]; forwarded: number[]; refused: number[]; verifiedServedPct: (number | null)[] };
+  /** Per second: received, and what became of it (forwarded + cache + challenged + refused + shed + unaccounted = received). */
+  timeline: { t: number[]; requests: number[]; forwarded: number[]; cache: number[]; challenged: number[]; refused: number[]; shed: number[]; unaccounted: number[]; verifiedServedPct: (number | null)[] };
+  /** Every request of the stored samples accounted for (the headline's figures). */
+  accounting: AccountingRow;
   top: IncidentRecord['top'];
   routeClasses: { name: string; requests: number; share: number }[];
   attribution: { countries: ShareTableRow[]; asns: ShareTableRow[]; unknownCountry: { requests: number; sources: number }; unknownAsn: { requests: number; sources: number }; requests: number; sources: number; asnError: number; sourceError: number; sourcesUpperBound: boolean; sourceNote: string } | null;
@@ -48,6 +53,20 @@ export interface ReportModel {
   exposure: ExposureSection;
   statement: string[];
   notes: string[];
+}
+
+export interface AccountingRow {
+  received: number;
+  forwarded: number;
+  cache: number;
+  challenged: number;
+  shed: number;
+  refused: number;
+  /** Refused requests per rule family (ban, limit, mitigate, mode, origin, other, unanswered), non-zero ones. */
+  refusedBy: Record<string, number>;
+  /** Requests of seconds stored without outcomes (older versions): never spread over the others. */
+  unaccounted: number;
+  seconds: number;
 }
 
 export interface ImpactRow {
@@ -75,14 +94,29 @@ function meanOver(samples: readonly Sample[], from: number, to: number, f: (s: S
 export function buildReport(r: IncidentRecord, samples: readonly Sample[], now = Date.now()): ReportModel {
   const end = r.endedAt ?? r.lastSeenAt + 1000;
   const durationS = Math.max(1, Math.round((end - r.startedAt) / 1000));
-  const tl = { t: [] as number[], requests: [] as number[], forwarded: [] as number[], refused: [] as number[], verifiedServedPct: [] as (number | null)[] };
+  const tl: ReportModel['timeline'] = { t: [], requests: [], forwarded: [], cache: [], challenged: [], refused: [], shed: [], unaccounted: [], verifiedServedPct: [] };
+  const acc: AccountingRow = { received: 0, forwarded: 0, cache: 0, challenged: 0, shed: 0, refused: 0, refusedBy: {}, unaccounted: 0, seconds: 0 };
   for (const s of samples) {
     const k = s.seconds || 1;
+    const o = s.outcomes ?? {};
+    const un = Math.max(0, s.requests - outcomeSum(s.outcomes));
     tl.t.push(s.t);
-    tl.requests.push(Math.round(s.requests / k));
-    tl.forwarded.push(Math.round(s.forwarded / k));
-    tl.refused.push(Math.round(s.refused / k));
+    tl.requests.push(s.requests / k);
+    tl.forwarded.push((o.forwarded ?? 0) / k);
+    tl.cache.push((o.cache ?? 0) / k);
+    tl.challenged.push((o.challenged ?? 0) / k);
+    tl.refused.push(refusedOf(o) / k);
+    tl.shed.push((o.shed ?? 0) / k);
+    tl.unaccounted.push(un / k);
     tl.verifiedServedPct.push(s.verifiedReq > 0 ? pct1(s.verifiedServed / s.verifiedReq) : null);
+    acc.received += s.requests;
+    acc.forwarded += o.forwarded ?? 0;
+    acc.cache += o.cache ?? 0;
+    acc.challenged += o.challenged ?? 0;
+    acc.shed += o.shed ?? 0;
+    acc.unaccounted += un;
+    acc.seconds += k;
+    for (const f of REFUSED_FAMILIES) if (o[f]) ((acc.refusedBy[f] = (acc.refusedBy[f] ?? 0) + o[f]), (acc.refused += o[f]));
   }
   const classTotal = Object.values(r.routeClasses).reduce((a, b) => a + b, 0);
   const a = r.attribution;
@@ -107,6 +141,7 @@ export function buildReport(r: IncidentRecord, samples: readonly Sample[], now =
     enforcement: r.enforcement,
     vectors: r.vectors,
     timeline: tl,
+    accounting: acc,
     top: r.top,
     routeClasses: Object.entries(r.routeClasses).filter(([, v]) => v > 0).sort((x, y) => y[1] - x[1]).map(([name, requests]) => ({ name, requests, share: classTotal > 0 ? pct1(requests / classTotal) : 0 })),
     attribution: a ? { countries: shares(a.countries, a.requests, a.sources), asns: shares(a.asns, a.requests, a.sources), unknownCountry: a.unknownCountry, unknownAsn: a.unknownAsn, requests: a.requests, sources: a.sources, asnError: a.asnError, sourceError: a.sourceError ?? 0, sourcesUpperBound: a.sourcesUpperBound === true, sourceNote: sourceNote(a) } : null,
@@ -121,6 +156,15 @@ export function buildReport(r: IncidentRecord, samples: readonly Sample[], now =
   };
   model.statement = statementOf(model);
   return model;
+}
+
+/** The headline's account of every request: received = forwarded + cache + challenged + refused (by family) + shed. */
+export function accountingText(a: AccountingRow): string {
+  const n = (x: number) => x.toLocaleString('en-US');
+  const fam = Object.entries(a.refusedBy).map(([k, v]) => `${k} ${n(v)}`).join(', ');
+  const parts = [`${n(a.forwarded)} forwarded to the origin`, `${n(a.cache)} served from cache`, `${n(a.challenged)} answered with a challenge`, `${n(a.refused)} refused${fam ? ` (${fam})` : ''}`, `${n(a.shed)} shed`];
+  if (a.unaccounted > 0) parts.push(`${n(a.unaccounted)} not accounted for (seconds recorded without outcomes)`);
+  return `${n(a.received)} requests received: ${parts.join(', ')}`;
 }
 
 /** Where the attribution's source figures are estimates, and their error. */
@@ -146,6 +190,7 @@ export function statementOf(m: ReportModel): string[] {
       ? ` (the node that recorded this saw up to ${local.toLocaleString('en-US')}, about ${Math.round(local / m.baseline.rps)} times its usual rate of ${Math.round(m.baseline.rps)})`
       : `, about ${Math.round(m.totals.peakRps / m.baseline.rps)} times its usual rate of ${Math.round(m.baseline.rps)}`;
   out.push(`On ${day} between ${from} and ${to} UTC (${durationText(m.durationS)}), the site behind Rampart received up to ${m.totals.peakRps.toLocaleString('en-US')} requests per second${mult}, from about ${m.totals.distinctSources.toLocaleString('en-US')} distinct network addresses.`);
+  if (m.accounting.received > 0) out.push(`${accountingText(m.accounting)}.`);
   const c = m.classification;
   if (c) out.push(`Against Rampart's published rubric (docs/classification.md) this is a ${c.scale} incident of ${c.sophistication} sophistication, with ${c.confidence} confidence; the figures behind that: ${c.criteria.map((x) => x.text).join('; ')}.`);
   const v = m.impact.verified;
