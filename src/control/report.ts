@@ -8,6 +8,9 @@ import type { IncidentRecord, MitigationEntry, Sample, ShareRowLike } from './in
 import { exposureSection, type ExposureSection } from './report-exposure.js';
 import { outcomeSum, refusedOf } from './accounting.js';
 import { REFUSED_FAMILIES } from '../core/outcome.js';
+import { RampartError } from '../core/errors.js';
+import { classifyRecord } from './incidents-recorder.js';
+import { checkReport } from './report-check.js';
 
 export const REPORT_FORMATS = ['md', 'html', 'json'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
@@ -91,7 +94,8 @@ function meanOver(samples: readonly Sample[], from: number, to: number, f: (s: S
   return secs > 0 ? Math.round(sum / secs) : null;
 }
 
-export function buildReport(r: IncidentRecord, samples: readonly Sample[], now = Date.now()): ReportModel {
+/** `check` (default: in tests, RAMPART_TEST=1): throw when the report fails its checks (report-check.ts). */
+export function buildReport(r: IncidentRecord, samples: readonly Sample[], now = Date.now(), opts: { check?: boolean } = {}): ReportModel {
   const end = r.endedAt ?? r.lastSeenAt + 1000;
   const durationS = Math.max(1, Math.round((end - r.startedAt) / 1000));
   const tl: ReportModel['timeline'] = { t: [], requests: [], forwarded: [], cache: [], challenged: [], refused: [], shed: [], unaccounted: [], verifiedServedPct: [] };
@@ -126,6 +130,8 @@ export function buildReport(r: IncidentRecord, samples: readonly Sample[], now =
     const d = ir(r.impact.during[k]);
     return { servedBeforePct: b.served, servedDuringPct: d.served, latencyBeforeMs: b.ms, latencyDuringMs: d.ms, requestsDuring: r.impact.during[k].requests };
   };
+  // The grade is figured from the record as it is now (the stored one may predate its last samples).
+  const classification = r.classification ? classifyRecord(r) : null;
   const model: ReportModel = {
     id: r.id,
     generatedAt: iso(now),
@@ -133,8 +139,8 @@ export function buildReport(r: IncidentRecord, samples: readonly Sample[], now =
     start: iso(r.startedAt),
     end: r.endedAt === null ? null : iso(r.endedAt),
     durationS,
-    verdict: r.classification?.verdict ?? 'not classified yet',
-    classification: r.classification,
+    verdict: classification?.verdict ?? 'not classified yet',
+    classification,
     baseline: r.baseline,
     totals: r.totals,
     scope: r.scope ?? null,
@@ -155,6 +161,11 @@ export function buildReport(r: IncidentRecord, samples: readonly Sample[], now =
     notes: r.notes,
   };
   model.statement = statementOf(model);
+  // In tests every report made is checked (docs/evidence.md, "Checking a report").
+  if (opts.check ?? process.env.RAMPART_TEST === '1') {
+    const problems = checkReport(r, samples, model);
+    if (problems.length > 0) throw new RampartError('E_REPORT_INVALID', `report of ${r.id} fails its checks: ${problems.join('; ')}`, 'internal', 'a figure of the report does not add up: see src/control/report-check.ts');
+  }
   return model;
 }
 
