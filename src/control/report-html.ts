@@ -2,7 +2,7 @@
 // inline SVG, no script, no external resource (opens offline, prints well).
 // Pure; every value from the model is escaped.
 import { accountingText, type ReportModel } from './report.js';
-import { EXPOSURE_HEAD, exposureRows, shareRows, SHARE_HEAD } from './report-md.js';
+import { DISTINCT_NOTE, EXPOSURE_HEAD, exposureRows, shareRows, SHARE_HEAD } from './report-md.js';
 import { escapeXml as esc, timelineSvg } from './svg.js';
 
 const num = (x: number | null | undefined) => (x === null || x === undefined ? '—' : x.toLocaleString('en-US'));
@@ -49,7 +49,7 @@ export function renderHtml(m: ReportModel): string {
 <ul>
 <li>Window: ${esc(m.start)} → ${esc(m.end ?? 'ongoing')} (${num(m.durationS)} s)${m.status === 'open' ? ' — still open' : ''}</li>
 <li>Peak ${num(m.totals.peakRps)} req/s; baseline ${m.baseline.warm ? `${num(Math.round(m.baseline.rps))} req/s ± ${num(Math.round(m.baseline.rpsStd))}` : 'not learned yet'}</li>
-<li>${esc(accountingText(m.accounting))}; ${num(m.totals.distinctSources)} distinct sources</li>
+<li>${esc(accountingText(m.accounting))}; ${num(m.totals.distinctSources)} distinct sources (${DISTINCT_NOTE})</li>
 <li>Enforcement: ${esc(m.enforcement)}; generated ${esc(m.generatedAt)}</li>
 </ul>
 <h2>Timeline</h2>
