@@ -133,7 +133,9 @@ export function assess(s: SecondSample, w: SecondWindow, b: Baselines, x: Assess
   const volume = Math.max(fast, slow, cls);
   const distress = distressOf(s, b);
   const unlike = comp.unlike;
-  const evidence = evidenceOf(s, cfg, { volume, shifted, heavyShare, unlike, strong: comp.strong, distress, streak: x.cookieStreak, enumeration: x.enumeration !== null, apriori: comp.apriori.length > 0 });
+  // A rise carried by tools the site does not usually see: over slow_ratio × the expected rate in this one second.
+  const tools = comp.tests.toolShare !== undefined && learned && n >= cfg.slowRatio * y * Math.max(exp, 1);
+  const evidence = evidenceOf(s, cfg, { volume, shifted, tools, heavyShare, unlike, strong: comp.strong, distress, streak: x.cookieStreak, enumeration: x.enumeration !== null, apriori: comp.apriori.length > 0 });
   const anomalous = evidence !== 'none';
   const attackedClasses = sig.routeClasses.filter((c) => c.name !== 'static' && c.share >= 0.2 && c.lift >= cfg.minLift && c.share * n >= cfg.minRps / 2).map((c) => c.name);
   if (clsIdx > 0 && cls >= 1 && !attackedClasses.includes(ROUTE_CLASSES[clsIdx])) attackedClasses.push(ROUTE_CLASSES[clsIdx]);
@@ -146,6 +148,8 @@ export function assess(s: SecondSample, w: SecondWindow, b: Baselines, x: Assess
 interface Signals {
   volume: number;
   shifted: boolean;
+  /** Tools the site does not usually see send a third of the second or more (composition.ts toolShare), over slow_ratio × the expected rate. */
+  tools: boolean;
   heavyShare: number;
   /** Clients behaved unlike people this second (composition.ts). */
   unlike: boolean;
@@ -163,6 +167,10 @@ function evidenceOf(s: SecondSample, cfg: DetectorConfig, g: Signals): Assessmen
   const n = s.requests;
   // Below min_rps in total nothing is a flood (small sites: a few synchronised visitors swing every ratio).
   if (g.volume >= 1 && g.shifted && n >= cfg.minRps) return 'volume';
+  // A rise carried by tools the site does not usually see is an attack well before the volume test
+  // alone would say so (its margins are for crowds of browsers: a newsletter, an appeal, and a std
+  // learned from bursty page views).
+  if (g.tools && n >= cfg.minRps) return 'volume';
   // A single source far above ban_min_rps is a flood before any baseline.
   if (g.heavyShare >= 0.5 && n >= cfg.minRps) return 'heavy';
   if (s.slowConnections >= cfg.slowConnections || s.h2Abuse >= cfg.h2Abuse) return 'slow';

@@ -8,6 +8,7 @@
 // attack already under way — and keep such seconds out of the baseline.
 // Pure; once a second.
 import type { DetectorConfig } from '../config/schema/detector.js';
+import { BROWSER_FAMILIES } from '../core/ua-family.js';
 import type { Baselines } from './baseline.js';
 import type { SecondSample, Signature } from './events.js';
 import { r2 } from './signature.js';
@@ -38,6 +39,8 @@ export const FRESH_FLOOD_SHARE = 0.85;
 export const FORM_FIRST_SHARE = 0.2;
 /** A second where this share of the requests came back to the cookie check without its cookie. */
 export const CHECK_IGNORED_SHARE = 0.2;
+/** A second where this share of the requests comes from tools the site does not usually see. */
+export const TOOL_SHARE = 0.3;
 /** Learned seconds with traffic before a second of first requests means anything (at a first start every client is new). */
 export const FRESH_FLOOD_AFTER_S = 60;
 
@@ -60,7 +63,19 @@ export function compositionOf(s: SecondSample, w: SecondWindow, b: Baselines, si
   // first few visitors); without one only a tool's fingerprint counts (signature.ts).
   const supported = b.sharesSupported();
   const fp = sig.fingerprints.find((f) => f.suspicious);
-  if (fp && fp.share >= 0.3 && fp.count >= floor) fire('fingerprintLift', fp.lift, fp.family !== undefined && !['edge', 'firefox', 'chrome', 'safari'].includes(fp.family));
+  if (fp && fp.share >= 0.3 && fp.count >= floor) fire('fingerprintLift', fp.lift, fp.family !== undefined && !BROWSER_FAMILIES.has(fp.family));
+  // Tools taken together: a flood tool rotating its User-Agent (curl, python, go…) splits its share
+  // among fingerprints none of which is a third of the second. Only tools this site does not usually
+  // see count (each over min_lift against its learned share: an API's regular clients are learned).
+  let toolShare = 0;
+  let toolCount = 0;
+  for (const f of sig.fingerprints) {
+    if (f.suspicious && f.family !== undefined && !BROWSER_FAMILIES.has(f.family)) {
+      toolShare += f.share;
+      toolCount += f.count;
+    }
+  }
+  if (toolShare >= TOOL_SHARE && toolCount >= floor) fire('toolShare', toolShare, true);
   // Static assets never count: new visitors (a newsletter) load them, returning ones have them cached, and a cache answers them.
   const cls = sig.routeClasses.find((x) => x.name !== 'static');
   if (supported && cls && cls.share >= 0.25 && cls.lift >= cfg.minLift && cls.share * n >= cfg.minRps) fire('routeClassLift', cls.lift, false);

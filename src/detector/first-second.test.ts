@@ -196,3 +196,39 @@ test('a surge whose new clients keep their cookies: past the cookie check, they 
   assert.match(fast.action.reason, /keep their cookies/);
   assert.ok(fast.action.mitigation!.match.newSince! > T0 && fast.action.mitigation!.match.newSince! <= T0 + 60_000, 'the people first seen before the surge are not challenged');
 });
+
+/** 40 clients that keep their cookies and read like people (pages and assets), each ~1.35 requests a second, from `at` on. */
+function crowd(sec: number, at: number, r: () => number, out: Observed[], agents: readonly { fp: number; ua: string }[]): void {
+  for (let i = 0; i < 40; i++) {
+    const a = agents[i % agents.length];
+    const src = 0xac500000 + i * 13;
+    const o = { ua: a.ua, fp: a.fp, clientState: sec === at ? CLIENT_FRESH : CLIENT_COOKIE, seenAt: T0 + at * 1000 };
+    if (r() < 0.45) {
+      out.push(fact(src, `/news/${i % 9}`, o));
+      out.push(fact(src, '/static/site.css', { ...o, routeClass: 'static' }), fact(src, '/static/app.js', { ...o, routeClass: 'static' }));
+    }
+  }
+}
+
+test('tools the site never sees, rotating their User-Agent, that double the traffic while reading like people: an attack in its first seconds; browsers doing the same are not', () => {
+  const TOOLS = [
+    { fp: 0x7001, ua: 'curl/8.5.0' },
+    { fp: 0x7002, ua: 'python-requests/2.31.0' },
+    { fp: 0x7003, ua: 'Go-http-client/1.1' },
+    { fp: 0x7004, ua: 'Wget/1.21.4' },
+  ];
+  const tools = run(140, (sec, r, out) => {
+    people(r, sec, out);
+    if (sec >= 130) crowd(sec, 130, r, out, TOOLS);
+  });
+  assert.ok(tools.start, 'an attack');
+  assert.ok(tools.startSecond >= 130 && tools.startSecond <= 132, `started at ${tools.startSecond}`);
+  const blamed = tools.start!.signature.fingerprints.filter((f) => f.suspicious).map((f) => f.family);
+  assert.ok(blamed.length >= 3, `the tools are its signature: ${blamed.join(' ')}`);
+  assert.ok(!blamed.includes('chrome'), `the people's browser is not: ${blamed.join(' ')}`);
+  const browsers = run(140, (sec, r, out) => {
+    people(r, sec, out);
+    if (sec >= 130) crowd(sec, 130, r, out, [{ fp: 0x1a2b3c01, ua: CHROME }]);
+  });
+  assert.equal(browsers.startSecond, -1, 'people who double the traffic are no attack');
+});

@@ -33,7 +33,10 @@ export function classify(s: SecondSample, w: SecondWindow, b: Baselines, a: Asse
   if (a.enumeration !== null) out.push({ vector: 'enumeration', reason: a.enumeration.reason, figures: a.enumeration.figures, templates: a.enumeration.templates });
   if (s.slowConnections >= cfg.slowConnections) add('slow_connections', `${s.slowConnections} connections/s closed by header/body deadlines`, { perSecond: s.slowConnections, sources: w.topSlow.size });
   if (s.h2Abuse >= cfg.h2Abuse) add('h2_abuse', `${s.h2Abuse} HTTP/2 session(s)/s closed with GOAWAY for abuse (${w.h2Glitches} glitches: resets before a response, protocol errors, control-frame floods)`, { sessions: s.h2Abuse, glitches: w.h2Glitches, sources: w.topH2.size });
-  if (a.volume.slow >= 1 && a.volume.fast < 1 && a.steady && heavyShare < 0.2) {
+  // A rise under the flood threshold carried by tools the site does not usually see (assess.ts, evidence 'volume'): low-and-slow by its rate.
+  const tools = a.evidence === 'volume' && c.toolShare !== undefined && a.volume.fast < 1 && a.volume.slow < 1 && a.volume.cls < 1 && heavyShare < 0.2;
+  if (tools) add('low_and_slow', `${n} requests/s, ${r2(n / Math.max(exp, 1))}× the expected ${r2(exp)}/s, ${pct(c.toolShare)}% of them from tools this site does not usually see, ${s.sources} sources at ${r2(n / Math.max(1, s.sources))} requests/s each`, { rps: n, baselineRps: r2(exp), toolShare: c.toolShare, sources: s.sources, perSourceRps: r2(n / Math.max(1, s.sources)) });
+  else if (a.volume.slow >= 1 && a.volume.fast < 1 && a.steady && heavyShare < 0.2) {
     const win = Math.round(cfg.slowWindow / 1000);
     add('low_and_slow', `sustained ${r2(a.volume.slow)}× the low-and-slow threshold over ${win}s from ${s.sources} sources at ${r2(n / Math.max(1, s.sources))} requests/s each`, { slowScore: a.volume.slow, baselineRps: r2(exp), sources: s.sources, perSourceRps: r2(n / Math.max(1, s.sources)), windowSeconds: win });
   }

@@ -102,11 +102,13 @@ test('a quiet night then the morning rush of ordinary visitors is not an attack'
 });
 
 test('seconds whose mix shifted while the volume was up are not learned (a trickle never becomes the norm)', () => {
-  // Three seconds of +70 % python requests: the fingerprint test fires, the volume is up, under any flood threshold.
+  // Three seconds of +70 % requests from a browser build never seen before: the fingerprint test fires, the
+  // volume is up, under any flood threshold (tools the site never sees would be an attack at +50 %).
+  const NEW_BROWSER = { fp: 0x1a2b3cff, ua: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/127.0 Safari/537.36' };
   const run = (until: number) =>
     drive(until, (sec, r) => {
       const out = legitSecond(r, 25);
-      if (sec >= 60 && sec < 63) spread(40, 3000, (src) => fact(src + sec * 977, '/search', { query: 'q=1', fp: BOT.fp, ua: BOT.ua }), out);
+      if (sec >= 60 && sec < 63) spread(40, 3000, (src) => fact(src + sec * 977, '/search', { query: 'q=1', ...NEW_BROWSER }), out);
       return out;
     });
   const before = run(60);

@@ -1,4 +1,5 @@
-// Request fingerprint: a 32-bit hash of the header-name order, the user-agent
+// Request fingerprint: a 32-bit hash of the header-name order (Cookie and Referer
+// left out: they follow the client's state, not its software), the user-agent
 // family and the shape of Accept/Accept-Language/Accept-Encoding. Bots that
 // rotate addresses usually keep one fingerprint; browsers of one family share
 // a few. Not an identity of a person. O(headers), no allocation beyond lowercasing.
@@ -26,6 +27,11 @@ function shape(v: string | string[] | undefined): string {
   return `${items}.${q}`;
 }
 
+function isStateHeader(name: string): boolean {
+  const n = name.toLowerCase();
+  return n === 'cookie' || n === 'referer';
+}
+
 /** `family`: the User-Agent's family when the caller already has it (identity computes it once per request). */
 export function fingerprintOf(req: Req, family = uaFamily(req.headers['user-agent'])): number {
   let h = FNV_OFFSET;
@@ -33,6 +39,10 @@ export function fingerprintOf(req: Req, family = uaFamily(req.headers['user-agen
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i];
     if (name.charCodeAt(0) === 58) continue; // h2 pseudo-headers
+    // Cookie and Referer come and go with a client's state (its first request has neither), not
+    // with its software: counted, they would give every client two fingerprints, and a signature
+    // taken from an attack's first requests would miss the same tool's next ones.
+    if ((name.length === 6 || name.length === 7) && isStateHeader(name)) continue;
     h = fnv(h, name);
   }
   const hd = req.headers;
