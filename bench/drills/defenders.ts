@@ -13,6 +13,8 @@ export type DefenderName = 'rampart' | 'nginx' | 'haproxy';
 export interface Running {
   url: string;
   stop(): Promise<void>;
+  /** Rampart's admin listener: its incident report is compared with the drill's ground truth. */
+  admin?: { url: string; token: string };
 }
 
 const ROOT = new URL('../..', import.meta.url).pathname;
@@ -77,9 +79,11 @@ export async function startDefender(name: DefenderName, originUrl: string): Prom
   const port = await freePort();
   const origin = new URL(originUrl);
   let child: ChildProcess;
+  let adminPort = 0;
   if (name === 'rampart') {
-    // Rampart's defaults: only what a config must name (listen, origin, hosts) plus a free admin port.
-    writeFileSync(join(dir, 'rampart.yaml'), `listen: 127.0.0.1:${port}\norigin: ${originUrl}\nhosts: [127.0.0.1, localhost]\nadmin:\n  listen: 127.0.0.1:0\ndata_dir: ${dir}/data\nlog:\n  level: error\n`);
+    // Rampart's defaults: only what a config must name (listen, origin, hosts) plus a free admin port (its report is compared with the drill).
+    adminPort = await freePort();
+    writeFileSync(join(dir, 'rampart.yaml'), `listen: 127.0.0.1:${port}\norigin: ${originUrl}\nhosts: [127.0.0.1, localhost]\nadmin:\n  listen: 127.0.0.1:${adminPort}\n  token: ${ADMIN_TOKEN}\ndata_dir: ${dir}/data\nlog:\n  level: error\n`);
     child = spawn(process.execPath, [join(ROOT, 'bin/rampart.js'), 'start', '-c', join(dir, 'rampart.yaml')], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
   } else if (name === 'nginx') {
     writeFileSync(join(dir, 'nginx.conf'), nginxConf(port, origin.host, dir));
@@ -92,8 +96,10 @@ export async function startDefender(name: DefenderName, originUrl: string): Prom
     await stopper(child, dir)();
     throw e;
   });
-  return { url: `http://127.0.0.1:${port}`, stop: stopper(child, dir) };
+  return { url: `http://127.0.0.1:${port}`, stop: stopper(child, dir), admin: adminPort ? { url: `http://127.0.0.1:${adminPort}`, token: ADMIN_TOKEN } : undefined };
 }
+
+const ADMIN_TOKEN = 'drill-bench-admin-token-0123456789';
 
 // Per-address limits as an operator would set them for this site: 10 r/s with
 // a burst of 40 (a page with its assets is ~5 requests at once), 20 connections.

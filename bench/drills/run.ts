@@ -16,6 +16,7 @@ import { runDrill } from '../../src/drill/run.js';
 import { isScenarioName, SCENARIOS, type ScenarioName } from '../../src/drill/scenarios.js';
 import type { Scorecard } from '../../src/drill/scorecard.js';
 import { parseTarget } from '../../src/drill/target.js';
+import { compareReport, fetchReport, formatDifferences, truthOf } from '../../src/drill/report-compare.js';
 import { installed, startDefender, startOrigin, type DefenderName } from './defenders.js';
 
 const { values } = parseArgs({
@@ -63,6 +64,12 @@ for (const scenario of scenarios) {
       cards.push({ defender, card });
       rows.push(summaryRow(defender, card));
       console.log(`## ${defender}\n${formatScorecard(card)}\n`);
+      if (shield.admin) {
+        // Rampart's own account of the attack against what the drill sent (vector, sources, impact, requests accounted for).
+        const rep = await fetchReport(shield.admin.url, shield.admin.token, Date.parse(card.startedAt) + card.warmupS * 1000 - 5000, 40_000).catch(() => null);
+        if (rep) console.log(`${formatDifferences(rep.id, rep.verdict, compareReport(truthOf(card, undefined), rep))}\n`);
+        else console.log(scenario === 'newsletter' ? 'report: no incident recorded (people, no attack)\n' : 'report: no incident recorded for this attack\n');
+      }
     } finally {
       await shield.stop();
       await origin.stop();

@@ -1,7 +1,7 @@
 // Cluster workers' evidence as one: once a tick while an incident is open (and
 // shortly after it ends), each worker that does not record sends the recorder
 // slot its evidence part (attribution rows and sketch, impact, exposure rows
-// with their ID bitmaps: ~10–40 KiB); the recorder keeps the latest per slot
+// with their ID bitmaps, a 48 KiB sample of sources: ~60–90 KiB); the recorder keeps the latest per slot
 // and merges them into the record (control/evidence-parts.ts, evidence-merge.ts).
 // Never per request; nothing is sent while no incident is open.
 import type { Logger } from './logger.js';

@@ -11,6 +11,7 @@ import { runDrill } from '../drill/run.js';
 import { isScenarioName, scenario, SCENARIOS, type ScenarioName } from '../drill/scenarios.js';
 import type { Scorecard } from '../drill/scorecard.js';
 import { parseTarget } from '../drill/target.js';
+import { compareReport, fetchReport, formatDifferences, truthOf } from '../drill/report-compare.js';
 import { FAMILIES, NEWSLETTERS, TIMINGS } from '../drill/families.js';
 import { parse } from './args.js';
 import { runCampaignCommand, targetFromConfig } from './drill-campaign.js';
@@ -46,6 +47,11 @@ Options:
       --countries LIST     like --xff, with addresses in these countries (offline geo data),
                            e.g. DE:40,BR:30,RU:30 (weights); exact shares, for attribution tests
       --asns LIST          like --countries, by network, e.g. AS3320:50,AS16509:50
+      --report URL         the shield's admin listener: after the attack, fetch the report of
+                           the incident it caused and print it beside the drill's ground truth
+                           (vector, sources, shares by country/ASN, impact on people, requests
+                           accounted for), with the differences; a difference fails the drill
+      --admin-token T      the admin token for --report (default: RAMPART_ADMIN_TOKEN)
   -h, --help               show this help
 
 Campaigns (docs/drills.md, "Campaigns"):
@@ -133,6 +139,8 @@ export async function run(argv: string[], out: (s: string) => void): Promise<num
     chromium: { type: 'string' },
     'max-rate': { type: 'string' },
     markdown: { type: 'string' },
+    report: { type: 'string' },
+    'admin-token': { type: 'string' },
   });
   const values = parsed.values as Record<string, string | undefined> & { help?: boolean };
   if (values.help) return out(help), 0;
@@ -148,6 +156,9 @@ export async function run(argv: string[], out: (s: string) => void): Promise<num
       users: count('users', values.users, 0, 5000) ?? 50, chromium: values.chromium, maxRate: values['max-rate'], thinkMs: think(values.think), json: values.json, markdown: values.markdown,
     }, out);
   }
+  if (values.report !== undefined) parseTarget(values.report, '--report');
+  const token = values['admin-token'] ?? process.env.RAMPART_ADMIN_TOKEN;
+  if (values.report !== undefined && !token) throw new UsageError('drill: --report needs the admin token', 'give --admin-token T or set RAMPART_ADMIN_TOKEN');
   const campaignOnly = ['seed', 'timing', 'shield-config', 'chromium', 'max-rate', 'markdown'].filter((k) => values[k] !== undefined);
   if (campaignOnly.length > 0) throw new UsageError(`drill: --${campaignOnly[0]} needs --campaign N or --family NAME`, "see 'rampart drill --help'");
   const name = values.scenario ?? 'botnet';
@@ -173,9 +184,25 @@ export async function run(argv: string[], out: (s: string) => void): Promise<num
     const card = await runDrill({ ...opts, scenario: names[i], progress });
     if (tty) process.stdout.write('\r\x1b[K');
     out(formatScorecard(card));
+    if (values.report !== undefined) await compareWithReport(card, values.report, token!, opts.xff as { groupOf?(i: number): string } | undefined, out);
     cards.push(card);
   }
   if (cards.length > 1) out(`\n${table(SUMMARY_HEAD, cards.map((c) => summaryRow('target', c)))}`);
   if (values.json) writeFileSync(values.json, `${JSON.stringify(cards.length === 1 ? cards[0] : cards, null, 2)}\n`);
   return cards.every((c) => Object.values(c.targets).every((t) => t.ok)) ? 0 : 2;
+}
+
+/** The report of the incident the drill caused beside its ground truth; differences become a failed target. */
+async function compareWithReport(card: Scorecard, admin: string, token: string, plan: { groupOf?(i: number): string } | undefined, out: (s: string) => void): Promise<void> {
+  const attackAt = Date.parse(card.startedAt) + card.warmupS * 1000;
+  const rep = await fetchReport(admin, token, attackAt - 5000).catch((e: Error) => (out(`report: ${e.message}`), null));
+  if (rep === null) {
+    card.targets.reportMatchesTruth = { ok: card.scenario === 'newsletter', value: 'no incident recorded', goal: 'the report agrees with the drill' };
+    return out('report: no incident was recorded for this attack');
+  }
+  const diffs = compareReport(truthOf(card, plan), rep);
+  out(formatDifferences(rep.id, rep.verdict, diffs));
+  const bad = diffs.filter((d) => !d.ok);
+  card.targets.reportMatchesTruth = { ok: bad.length === 0, value: bad.length === 0 ? 'no differences' : bad.map((d) => d.figure).join(', '), goal: 'the report agrees with the drill' };
+  (card as Scorecard & { report?: unknown }).report = { incident: rep.id, verdict: rep.verdict, differences: diffs };
 }

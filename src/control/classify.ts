@@ -74,15 +74,30 @@ export const THRESHOLDS = {
 const n = (x: number) => Math.round(x).toLocaleString('en-US');
 const pct = (x: number) => `${(Math.round(x * 1000) / 10).toString()}%`;
 
-/** Impact on real users: 1 none … 4 most could not be served. */
-export function impactLevel(f: ClassifyFacts): { level: number; text: string } {
-  if (f.servedDuring === null) return { level: 1, text: 'no verified or known clients seen during the attack (impact unknown)' };
+/** A latency rise counts only when it is also this many ms over the minute before (2 → 8 ms is not harm). */
+export const LATENCY_FLOOR_MS = 100;
+/** Points of served share lost against the minute before: [level 2, 3, 4]. */
+export const LOST_THRESHOLDS = [0.01, 0.05, 0.2] as const;
+
+/**
+ * Impact on real users: what the attack changed for verified or known clients,
+ * 1 none … 4 most of them lost. The drop of their served share (docs: answered
+ * without a refusal, 5xx or timeout; the origin's own 4xx are answers) against
+ * the minute before, and the rise of their origin latency against it, the
+ * before figure quoted beside. Without a minute before, against 100 %.
+ */
+export function impactLevel(f: ClassifyFacts): { level: number; text: string; lost: number; slow: number } {
+  if (f.servedDuring === null) return { level: 1, text: 'no verified or known clients seen during the attack (impact unknown)', lost: 0, slow: 1 };
   const lost = Math.max(0, (f.servedBefore ?? 1) - f.servedDuring);
-  const slow = f.latencyBeforeMs && f.latencyDuringMs ? f.latencyDuringMs / Math.max(1, f.latencyBeforeMs) : 1;
-  const level = f.servedDuring < 0.8 ? 4 : f.servedDuring < 0.95 || slow >= 10 ? 3 : f.servedDuring < 0.99 || slow >= 3 ? 2 : 1;
-  const lat = f.latencyBeforeMs !== null && f.latencyDuringMs !== null ? `, origin latency ${n(f.latencyBeforeMs)} → ${n(f.latencyDuringMs)} ms` : '';
-  if (level === 1) return { level, text: `no user impact (${pct(f.servedDuring)} of known clients served${lat})` };
-  return { level, text: `${pct(f.servedDuring)} of known clients served (${pct(lost)} fewer than before${lat})` };
+  const lb = f.latencyBeforeMs;
+  const ld = f.latencyDuringMs;
+  const rise = lb !== null && ld !== null && ld - lb >= LATENCY_FLOOR_MS ? ld / Math.max(1, lb) : 1;
+  const level = lost >= LOST_THRESHOLDS[2] ? 4 : lost >= LOST_THRESHOLDS[1] || rise >= 10 ? 3 : lost >= LOST_THRESHOLDS[0] || rise >= 3 ? 2 : 1;
+  const before = f.servedBefore === null ? 'no minute before to compare with' : `${pct(f.servedBefore)} before`;
+  const lat = lb !== null && ld !== null ? `, origin latency ${n(ld)} ms (${n(lb)} ms before)` : '';
+  const served = `${pct(f.servedDuring)} of known clients' requests served (${before})`;
+  if (level === 1) return { level, text: `no user impact: ${served}${lat}`, lost, slow: rise };
+  return { level, text: `${served}, ${pct(lost)} fewer${lat}`, lost, slow: rise };
 }
 
 export function classify(f: ClassifyFacts): Classification {

@@ -15,7 +15,7 @@ function dealt(workers: number, n: number, gen: (i: number) => AttributionObserv
   const ws = Array.from({ length: workers }, () => createAttribution());
   const one = createAttribution();
   for (let i = 0; i < n; i++) (ws[i % workers].observe(gen(i)), one.observe(gen(i)));
-  return { parts: ws.map((w) => ({ snapshot: w.snapshot(50), sketch: w.sourceSketch() })), whole: one.snapshot(50) };
+  return { parts: ws.map((w) => ({ snapshot: w.snapshot(50), sketch: w.sourceSketch(), sample: w.sourceSample() })), whole: one.snapshot(50) };
 }
 
 test('attribution of two or three workers merges into what one process seeing everything counts', () => {
@@ -28,20 +28,44 @@ test('attribution of two or three workers merges into what one process seeing ev
     const { parts, whole } = dealt(c.workers, c.n, c.gen);
     const m = mergeAttribution(parts, 50);
     assert.equal(m.requests, whole.requests, c.name);
-    assert.ok(Math.abs(m.sources - whole.sources) <= 0.05 * whole.sources + 2, `${c.name}: union of sketches ${m.sources} vs ${whole.sources}`);
+    assert.equal(m.sources, whole.sources, `${c.name}: union of samples`);
+    assert.equal(m.sourceError, 0, 'under the sample size: exact');
     assert.deepEqual(m.countries.map((r) => [r.key, r.requests]), whole.countries.map((r) => [r.key, r.requests]), c.name);
     assert.deepEqual(m.asns.map((r) => [r.key, r.requests]), whole.asns.map((r) => [r.key, r.requests]), c.name);
     assert.equal(m.unknownAsn.requests, whole.unknownAsn.requests, c.name);
-    // An upper bound (an address on both workers counts twice), capped at the sketch's total: so within its error of the truth.
-    for (const r of m.countries) assert.ok(r.sources >= 0.95 * whole.countries.find((w) => w.key === r.key)!.sources && r.sources <= m.sources, `${c.name}: ${r.key} sources ${r.sources} vs ${whole.countries.find((w) => w.key === r.key)!.sources}, total ${m.sources}`);
+    // Unions, not sums: an address on both workers counts once in its country and ASN.
+    assert.deepEqual(m.countries.map((r) => [r.key, r.sources]), whole.countries.map((r) => [r.key, r.sources]), c.name);
+    assert.deepEqual(m.asns.map((r) => [r.key, r.sources]), whole.asns.map((r) => [r.key, r.sources]), c.name);
+    assert.deepEqual(m.unknownCountry, whole.unknownCountry, c.name);
   }
+});
+
+test("the issue's two workers: 2,000 sources 40/30/30 through both, source shares sum to 100%, not 199%", () => {
+  const cc = (i: number) => (i % 10 < 4 ? 'DE' : i % 10 < 7 ? 'BR' : 'RU');
+  const { parts } = dealt(2, 30_000, (i) => req(0x5b000000 + (i % 2000), cc(i % 2000), 1));
+  const m = mergeAttribution(parts, 50);
+  assert.equal(m.sources, 2000);
+  assert.deepEqual(m.countries.map((r) => [r.key, r.sources]), [['DE', 800], ['BR', 600], ['RU', 600]]);
+});
+
+test('past the sample size per-country sources are estimates within their error, never above the total', () => {
+  const cc = (i: number) => (i % 10 < 4 ? 'DE' : 'BR');
+  const { parts, whole } = dealt(3, 60_000, (i) => req(0x0a000000 + (i % 20_000), cc(i % 20_000), 1));
+  const m = mergeAttribution(parts, 50);
+  assert.ok(m.sourceError! > 0 && m.sourceError! < 0.02, String(m.sourceError));
+  assert.ok(Math.abs(m.sources - whole.sources) <= 5 * m.sourceError! * whole.sources, `${m.sources} vs ${whole.sources}`);
+  const de = m.countries.find((r) => r.key === 'DE')!.sources;
+  assert.ok(Math.abs(de - 8000) <= 0.08 * 8000, `DE ${de} vs 8000`);
+  assert.ok(m.countries.reduce((n, r) => n + r.sources, 0) <= m.sources + 2, 'rows add up to no more than the whole');
 });
 
 test('attribution without sketches: sources are summed; one part merges to itself', () => {
   const { parts } = dealt(2, 200, (i) => req(i % 50, 'DE', 3320));
   const bare = parts.map((p) => ({ snapshot: p.snapshot, sketch: null }));
   assert.equal(mergeAttribution(bare).sources, parts[0].snapshot.sources + parts[1].snapshot.sources);
+  assert.equal(mergeAttribution(bare).sourcesUpperBound, true);
   assert.deepEqual(mergeAttribution([parts[0]]).countries, parts[0].snapshot.countries);
+  assert.equal(mergeAttribution([{ ...parts[0], sample: null }]).sources, parts[0].snapshot.sources);
   assert.equal(unionCount([]), null);
 });
 

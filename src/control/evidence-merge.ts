@@ -3,8 +3,9 @@
 // (app/evidence-peers.ts) nor the per-slot table (evidence-parts.ts). Every
 // function is O(total rows) over at most a few hundred rows per worker;
 // sketches are merged register-wise (HyperLogLog) or bit-wise (ID bitmaps).
+import { mergeSamples, bottomKError } from '../core/bottom-k.js';
 import { HyperLogLog } from '../core/hyperloglog.js';
-import type { AttributionSnapshot, ImpactSecond, ShareRow } from '../detector/attribution.js';
+import { countryOfSlot, SOURCE_SAMPLE_K, type AttributionSnapshot, type ImpactSecond, type ShareRow } from '../detector/attribution.js';
 import { distinctOfBits, type ExposurePart, type ExposureRow, type ExposureSnapshot } from './exposure.js';
 import type { ImpactTotals } from './incidents-types.js';
 
@@ -12,6 +13,8 @@ import type { ImpactTotals } from './incidents-types.js';
 export interface AttributionPart {
   snapshot: AttributionSnapshot;
   sketch: Uint8Array | null;
+  /** Bottom-k sample of its distinct sources, [hash, country slot, asn] triples (absent from older workers). */
+  sample?: Uint32Array | null;
 }
 
 /** What a cluster worker sends the recorder once a tick while an incident is open (cumulative since its epoch began). */
@@ -73,31 +76,71 @@ function sumRows(lists: readonly (readonly ShareRow[])[], limit: number, cap: nu
 }
 
 /**
- * Attribution of every worker as one. Requests are sums (exact). Total
- * distinct sources: the union of the HyperLogLog sketches (±1.6 %; an address
- * served by two workers counts once); without sketches, the sum. Sources per
- * country, ASN and unknown: sums, so an address seen by two workers counts
- * twice there (an upper bound, capped at the total). An ASN outside a worker's
- * top list is missing from its part: the summed ASN counts may fall short by
+ * Attribution of every worker as one. Requests are sums (exact). Sources are
+ * unions: the workers' bottom-k samples of their distinct sources, labelled
+ * with country and ASN, merged (core/bottom-k.ts): an address served by two
+ * workers counts once in the total and once in its country and ASN. Exact
+ * while the union holds fewer than SOURCE_SAMPLE_K sources; beyond, estimates
+ * (`sourceError`), each row kept between the largest worker's count (a union
+ * is at least that) and the summed counts. Without samples (older workers):
+ * the total from the HyperLogLog union, per-key sources summed (an upper
+ * bound, capped at the total, `sourcesUpperBound`). An ASN outside a worker's
+ * top list is missing from its part: the summed ASN requests may fall short by
  * up to the summed `asnError`, which the merge reports.
  */
 export function mergeAttribution(parts: readonly AttributionPart[], limit = 50): AttributionSnapshot {
   const snaps = parts.map((p) => p.snapshot);
+  const samples = parts.map((p) => p.sample ?? null);
+  const req = (k: 'unknownCountry' | 'unknownAsn') => snaps.reduce((n, s) => n + s[k].requests, 0);
+  const base = { requests: snaps.reduce((n, s) => n + s.requests, 0), asnError: snaps.reduce((n, s) => n + s.asnError, 0) };
+  if (samples.every((x): x is Uint32Array => x !== null)) {
+    const m = mergeSamples(samples, SOURCE_SAMPLE_K);
+    const bounded = (est: number, of: (s: AttributionSnapshot) => number) => {
+      if (!m.saturated) return est;
+      let lo = 0;
+      let hi = 0;
+      for (const s of snaps) (lo = Math.max(lo, of(s)), hi += of(s));
+      return Math.min(m.distinct, hi, Math.max(lo, est));
+    };
+    const row = (rows: readonly ShareRow[], key: string) => rows.find((r) => r.key === key)?.sources ?? 0;
+    const countries = sumRows(snaps.map((s) => s.countries), limit, m.distinct);
+    for (const r of countries) r.sources = bounded(m.byA.get(slotOf(r.key)) ?? 0, (s) => row(s.countries, r.key));
+    const asns = sumRows(snaps.map((s) => s.asns), limit, m.distinct);
+    for (const r of asns) r.sources = bounded(m.byB.get(Number(r.key.slice(2))) ?? 0, (s) => row(s.asns, r.key));
+    const unknownCountry = { requests: req('unknownCountry'), sources: bounded(m.byA.get(0) ?? 0, (s) => s.unknownCountry.sources) };
+    const unknownAsn = { requests: req('unknownAsn'), sources: bounded(m.byB.get(0) ?? 0, (s) => s.unknownAsn.sources) };
+    // Rows raised to a worker's own count (a union is at least that) may add up past the sample's estimate: the whole is at least its parts.
+    const sum = (rows: readonly ShareRow[], u: { sources: number }) => rows.reduce((n, r) => n + r.sources, u.sources);
+    const sources = Math.max(m.distinct, ...snaps.map((s) => s.sources), sum(countries, unknownCountry), sum(asns, unknownAsn));
+    return {
+      ...base,
+      sources,
+      unknownCountry,
+      unknownAsn,
+      countries,
+      asns,
+      sourceError: m.saturated ? bottomKError(SOURCE_SAMPLE_K) : 0,
+    };
+  }
   const summed = snaps.reduce((n, s) => n + s.sources, 0);
   const sources = unionCount(parts.map((p) => p.sketch)) ?? summed;
-  const unknown = (k: 'unknownCountry' | 'unknownAsn') => {
-    const requests = snaps.reduce((n, s) => n + s[k].requests, 0);
-    return { requests, sources: Math.min(sources, snaps.reduce((n, s) => n + s[k].sources, 0)) };
-  };
+  const unknown = (k: 'unknownCountry' | 'unknownAsn') => ({ requests: req(k), sources: Math.min(sources, snaps.reduce((n, s) => n + s[k].sources, 0)) });
   return {
-    requests: snaps.reduce((n, s) => n + s.requests, 0),
+    ...base,
     sources,
     unknownCountry: unknown('unknownCountry'),
     unknownAsn: unknown('unknownAsn'),
     countries: sumRows(snaps.map((s) => s.countries), limit, sources),
     asns: sumRows(snaps.map((s) => s.asns), limit, sources),
-    asnError: snaps.reduce((n, s) => n + s.asnError, 0),
+    sourceError: parts.length > 1 ? 1.04 / Math.sqrt(4096) : 0, // the HyperLogLog union (p=12)
+    sourcesUpperBound: parts.length > 1,
   };
+}
+
+/** The fixed country table's slot of a code ('' → 0). */
+function slotOf(cc: string): number {
+  for (let i = 1; i < 677; i++) if (countryOfSlot(i) === cc) return i;
+  return 0;
 }
 
 const BITMAP_WORDS = 16;
@@ -187,4 +230,4 @@ export function mergeBefore(own: Before, parts: readonly EvidencePart[]): Before
 
 /** The record's note when other workers' parts are merged into it. */
 export const MERGED_NOTE =
-  "On this node, attribution, impact and the data-exposure watch merge every cluster worker's share (evidence parts sent to the recording worker once a second): total distinct sources and record IDs are sketch unions (an address or record seen by two workers counts once); sources per country/ASN are sums (an address seen by two workers counts twice there); a sequential walk split between workers shows as its longest fragment; another worker's impact second is folded into the recorder's next second (boundaries approximate by < 1 s).";
+  "On this node, attribution, impact and the data-exposure watch merge every cluster worker's share (evidence parts sent to the recording worker once a second): distinct sources (in all, per country and per ASN) and record IDs are sketch unions (an address or record seen by two workers counts once); a sequential walk split between workers shows as its longest fragment; another worker's impact second is folded into the recorder's next second (boundaries approximate by < 1 s).";

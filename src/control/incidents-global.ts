@@ -3,6 +3,7 @@
 // sums of its second (state.globalCounts), then its requests/forwarded/refused
 // become the sums, this node's own figures kept beside (sample.local*,
 // record.scope.local). Not the recorder itself; memory: ≤ a few waiting samples.
+import { outcomesOfCounts } from './accounting.js';
 import type { IncidentRecord, Sample } from './incidents-types.js';
 
 /** Global sums of a second are complete about a sync interval after it ends: samples wait this long for them. */
@@ -30,6 +31,7 @@ export function createGlobalFigures(global: (second: number) => Record<string, n
     s.localRequests = s.requests;
     s.localForwarded = s.forwarded;
     s.localRefused = s.refused;
+    s.localOutcomes = s.outcomes;
     const sc = scopeOf(r);
     sc.seconds++;
     // The sums of the sample's second, complete GLOBAL_LAG_MS after it, are taken whenever they exist,
@@ -41,6 +43,7 @@ export function createGlobalFigures(global: (second: number) => Record<string, n
       s.requests = g.requests ?? 0;
       s.forwarded = g.forwarded ?? 0;
       s.refused = g.refused ?? 0;
+      s.outcomes = outcomesOfCounts(g);
       sc.globalSeconds++;
     }
     const partial = r.notes.findIndex((n) => n.startsWith(PARTIAL_NOTE));

@@ -16,6 +16,7 @@ import type { Exposure } from './exposure.js';
 import type { IncidentStore } from './incidents-store.js';
 import type { AttributionRecord, ImpactTotals, IncidentRecord, Sample } from './incidents-types.js';
 import { createGlobalFigures } from './incidents-global.js';
+import { account, applyAccounting } from './accounting.js';
 import { addImpact, mergeAttribution, mergeBefore, mergeExposure, MERGED_NOTE, type AttributionPart, type EvidencePart } from './evidence-merge.js';
 import type { EvidenceParts } from './evidence-parts.js';
 import type { ExposurePart } from './exposure.js';
@@ -26,6 +27,7 @@ export interface AttributionView {
   snapshot(limit?: number): AttributionSnapshot;
   closeSecond(): ImpactSecond;
   sourceSketch?(): Uint8Array;
+  sourceSample?(): Uint32Array;
 }
 
 export interface RecorderOptions {
@@ -90,7 +92,8 @@ export function createRecorder(o: RecorderOptions): Recorder {
   let alias: { from: string; to: string } | null = null;
   const me = { pid: process.pid, host: hostname() };
   let suspended: IncidentRecord[] = o.store.open().filter((r) => !heldByAnother(r, me));
-  let pendingSample: Partial<Sample> | null = null;
+  /** The detector's seconds since the last tick (usually one; two when one came late). */
+  let pendingSamples: Partial<Sample>[] = [];
   let challengeAtStart = { issued: 0, solved: 0 };
   let priorAttribution: AttributionRecord | null = null;
   const dirty = new Set<IncidentRecord>();
@@ -100,13 +103,16 @@ export function createRecorder(o: RecorderOptions): Recorder {
   const setTotals = (r: IncidentRecord, local: IncidentRecord['totals']) => {
     if (globals) globals.setTotals(r, local);
     else r.totals = { ...local, distinctSources: Math.max(r.totals.distinctSources, local.distinctSources) };
+    applyAccounting(r); // requests, forwarded, refused and peak: the sums of the stored samples
   };
+  /** A sample final: stored, and accounted for in its record. */
+  const keep = (r: IncidentRecord, s: Sample) => (account(r, s), samples.push({ id: r.id, s }));
   /** The incident that just ended: own figures frozen at its end, merged again with parts that come late. */
   let recent: { r: IncidentRecord; id: string; endedAt: number; att: AttributionPart | null; exp: ExposurePart | null } | null = null;
   /** This worker's minute before the incident; null for a resumed record (its stored figures already hold the merge). */
   let ownBefore: IncidentRecord['impact']['before'] | null = null;
-  const ownAttribution = (): AttributionPart | null => (o.attribution ? { snapshot: o.attribution.snapshot(50), sketch: o.attribution.sourceSketch?.() ?? null } : null);
-  const settle = (now: number, all: boolean) => globals?.settle(now, all, (r, s) => (dirty.add(r), samples.push({ id: r.id, s })));
+  const ownAttribution = (): AttributionPart | null => (o.attribution ? { snapshot: o.attribution.snapshot(50), sketch: o.attribution.sourceSketch?.() ?? null, sample: o.attribution.sourceSample?.() ?? null } : null);
+  const settle = (now: number, all: boolean) => globals?.settle(now, all, (r, s) => (dirty.add(r), keep(r, s)));
 
   /** A closed incident of this store that the shared slot names again: the attack came back to this node within the slot's ttl. */
   function reopen(id: string): IncidentRecord | null {
@@ -160,6 +166,7 @@ export function createRecorder(o: RecorderOptions): Recorder {
     if (resumable) tops.seed(cur.top, cur.totals.requests);
     tops.add(e.signature, e.sample.requests);
     cur.top = tops.result();
+    pendingSamples = []; // the first second comes with the update that follows at once
     alias = { from: e.incidentId, to: cur.id };
     cur.owner = me;
     cur.enforcement = e.enforcement;
@@ -246,7 +253,7 @@ export function createRecorder(o: RecorderOptions): Recorder {
         // Adaptation: ≥ 3 s after the first applied mitigation, the attack is still at half its peak and mostly gets through.
         const firstApplied = r.mitigations.find((x) => x.applied);
         if (firstApplied && s.t >= firstApplied.at + 3000 && s.score >= 1 && s.requests >= 0.5 * r.totals.peakRps && s.refused < 0.5 * s.requests) ind.resurgedSeconds++;
-        pendingSample = { t: s.t, mode: e.mode, requests: s.requests, forwarded: s.forwarded, refused: s.refused, sources: s.sources, originMs: s.originMs };
+        pendingSamples.push(sampleOf(s, e.mode));
         r.lastSeenAt = s.t;
       } else if (e.type === 'mitigation') {
         const a = e.action;
@@ -279,17 +286,20 @@ export function createRecorder(o: RecorderOptions): Recorder {
           r.indicators.browserLike += imp.browserLike;
           r.indicators.unverified += imp.others.requests;
         }
-        const p = pendingSample ?? { t: now - 1000, mode: 'elevated', requests: imp ? imp.verified.requests + imp.others.requests : 0, forwarded: 0, refused: 0, sources: 0, originMs: 0 };
-        const sample: Sample = { ...(p as Sample), seconds: 1, ...impactFields(imp) };
-        if (globals) globals.hold(r, sample);
-        else samples.push({ id: r.id, s: sample });
+        // No second from the detector this tick (it came late): the impact figures alone; its traffic comes with the next one.
+        const ps = pendingSamples.length > 0 ? pendingSamples : [{ t: now - 1000, mode: 'elevated', requests: 0, forwarded: 0, refused: 0, sources: 0, originMs: 0, outcomes: {} }];
+        for (let i = 0; i < ps.length; i++) {
+          const sample: Sample = { ...(ps[i] as Sample), seconds: 1, ...impactFields(i === ps.length - 1 ? imp : null) };
+          if (globals) globals.hold(r, sample);
+          else keep(r, sample);
+        }
         if (r.totals.seconds % 5 === 0) finishFigures(r); // figures of an open incident stay current in the store
         dirty.add(r);
       } else if (own) {
         before.push(own);
         if (before.length > BEFORE_S) before.shift();
       }
-      pendingSample = null;
+      pendingSamples = [];
       for (const s of suspended) if (now - s.lastSeenAt > o.resumeWindowMs) closeSuspended(s, `closed at its last recorded second: the shield restarted and the attack was not seen again within ${Math.round(o.resumeWindowMs / 1000)}s`);
       suspended = suspended.filter((s) => s.status === 'open');
       settle(now, false);
@@ -341,6 +351,10 @@ function heldByAnother(r: IncidentRecord, me: { pid: number; host: string }): bo
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+function sampleOf(s: { t: number; requests: number; forwarded: number; refused: number; sources: number; originMs: number; outcomes?: Record<string, number> }, mode: string): Partial<Sample> {
+  return { t: s.t, mode, requests: s.requests, forwarded: s.forwarded, refused: s.refused, sources: s.sources, originMs: s.originMs, outcomes: s.outcomes ? { ...s.outcomes } : undefined };
 }
 
 function impactFields(imp: ImpactSecond | null): Pick<Sample, 'verifiedReq' | 'verifiedServed' | 'verifiedMs' | 'othersReq' | 'othersServed' | 'othersMs'> {

@@ -18,7 +18,7 @@ import type { Sample } from './incidents-types.js';
 const dir = mkdtempSync(join(tmpdir(), 'rampart-store-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
-const sig = { sources: [], prefixes: [{ key: 1, label: '203.0.113.0/24', count: 900, share: 0.9, baselineShare: 0, lift: 900 }], fingerprints: [], paths: [], queryShapes: [], routeClasses: [] };
+const sig = { sources: [], prefixes: [{ key: 1, label: '203.0.113.0/24', count: 432, share: 0.9, baselineShare: 0, lift: 900 }], fingerprints: [], paths: [], queryShapes: [], routeClasses: [] };
 
 function sample(t: number, requests: number): SecondSample {
   return { t, requests, forwarded: Math.round(requests / 10), refused: requests - Math.round(requests / 10), sources: 212, newSources: 0, status: { s2xx: 1, s3xx: 0, s4xx: 0, s5xx: 0 }, originMs: 12, originMaxMs: 40, classes: { page: requests }, families: {}, entropy: { path: 0.1, query: 0, ua: 0.2, fingerprint: 0.1 }, queryUniqueness: 0, slowConnections: 0, score: 3 } as unknown as SecondSample; // fields the recorder does not read are left out

@@ -126,7 +126,7 @@ export function downsample(rows: readonly Sample[], ms: number): Sample[] {
     const t = Math.floor(s.t / ms) * ms;
     if (!cur || cur.t !== t) {
       if (cur) out.push(finish(cur));
-      cur = { ...s, t, sources: s.sources, seconds: 0 };
+      cur = { ...s, t, sources: s.sources, seconds: 0, outcomes: s.outcomes ? { ...s.outcomes } : undefined, localOutcomes: undefined };
       cur.verifiedMs *= s.verifiedReq;
       cur.othersMs *= s.othersReq;
       cur.originMs *= s.forwarded;
@@ -136,6 +136,9 @@ export function downsample(rows: readonly Sample[], ms: number): Sample[] {
     cur.requests += s.requests;
     cur.forwarded += s.forwarded;
     cur.refused += s.refused;
+    // Outcomes add up per second: their bucket sums add up to the bucket's requests (a second without them leaves the bucket without).
+    if (cur.outcomes && s.outcomes) for (const k in s.outcomes) cur.outcomes[k] = (cur.outcomes[k] ?? 0) + s.outcomes[k];
+    else cur.outcomes = undefined;
     cur.sources = Math.max(cur.sources, s.sources);
     cur.verifiedReq += s.verifiedReq;
     cur.verifiedServed += s.verifiedServed;

@@ -24,6 +24,24 @@ export interface Sample {
   localRequests?: number;
   localForwarded?: number;
   localRefused?: number;
+  /**
+   * What became of the second's requests (core/outcome.ts): forwarded, cache,
+   * challenged, shed and refused by family, adding up to `requests` (the
+   * global sums when those are, this node's own in `localOutcomes`). Absent:
+   * not known (an older version, or a second the detector's figures missed).
+   */
+  outcomes?: Record<string, number>;
+  localOutcomes?: Record<string, number>;
+}
+
+/** Every request of the incident's stored samples accounted for: received = the sum of the outcomes + unaccounted. */
+export interface Accounting {
+  seconds: number;
+  received: number;
+  outcomes: Record<string, number>;
+  /** Requests of samples that carry no outcomes (shown as such, never spread over the others). */
+  unaccounted: number;
+  peakRps: number;
 }
 
 export interface ScopeTotals {
@@ -55,6 +73,10 @@ export interface AttributionRecord {
   countries: ShareRowLike[];
   asns: ShareRowLike[];
   asnError: number;
+  /** 0: sources counted; else the relative standard error of the total (a merged sample). */
+  sourceError?: number;
+  /** Per-key sources summed over workers (no samples to merge): upper bounds. */
+  sourcesUpperBound?: boolean;
 }
 
 export interface TopItem {
@@ -104,6 +126,8 @@ export interface IncidentRecord {
    * of them known); `local` keeps this node's own detector figures.
    */
   scope?: { seconds: number; globalSeconds: number; global: ScopeTotals; local: ScopeTotals };
+  /** Sums of the stored samples: the headline's requests, forwarded, refused and peak come from here. */
+  accounting?: Accounting;
   /** The process recording it: another live process's open incident is never resumed or closed by this one. */
   owner?: { pid: number; host: string };
 }

@@ -1,8 +1,8 @@
 // The report as one self-contained HTML file: inline CSS, the timeline as
 // inline SVG, no script, no external resource (opens offline, prints well).
 // Pure; every value from the model is escaped.
-import type { ReportModel } from './report.js';
-import { EXPOSURE_HEAD, exposureRows, shareRows, SHARE_HEAD } from './report-md.js';
+import { accountingText, type ReportModel } from './report.js';
+import { DISTINCT_NOTE, EXPOSURE_HEAD, exposureRows, shareRows, SHARE_HEAD } from './report-md.js';
 import { escapeXml as esc, timelineSvg } from './svg.js';
 
 const num = (x: number | null | undefined) => (x === null || x === undefined ? '—' : x.toLocaleString('en-US'));
@@ -31,7 +31,10 @@ export function renderHtml(m: ReportModel): string {
     series: [
       { name: 'received', color: '#1d4ed8', values: m.timeline.requests },
       { name: 'forwarded to origin', color: '#059669', values: m.timeline.forwarded },
+      { name: 'from cache', color: '#0891b2', values: m.timeline.cache },
+      { name: 'challenged', color: '#7c3aed', values: m.timeline.challenged },
       { name: 'refused', color: '#dc2626', values: m.timeline.refused },
+      { name: 'shed', color: '#ea580c', values: m.timeline.shed },
     ],
     markers: m.mitigations.map((x) => ({ t: x.at, label: `${x.rule}: ${x.reason}` })),
   });
@@ -46,7 +49,7 @@ export function renderHtml(m: ReportModel): string {
 <ul>
 <li>Window: ${esc(m.start)} → ${esc(m.end ?? 'ongoing')} (${num(m.durationS)} s)${m.status === 'open' ? ' — still open' : ''}</li>
 <li>Peak ${num(m.totals.peakRps)} req/s; baseline ${m.baseline.warm ? `${num(Math.round(m.baseline.rps))} req/s ± ${num(Math.round(m.baseline.rpsStd))}` : 'not learned yet'}</li>
-<li>${num(m.totals.requests)} requests (${num(m.totals.refused)} refused, ${num(m.totals.forwarded)} forwarded); ${num(m.totals.distinctSources)} distinct sources</li>
+<li>${esc(accountingText(m.accounting))}; ${num(m.totals.distinctSources)} distinct sources (${DISTINCT_NOTE})</li>
 <li>Enforcement: ${esc(m.enforcement)}; generated ${esc(m.generatedAt)}</li>
 </ul>
 <h2>Timeline</h2>
@@ -61,7 +64,7 @@ ${table(['path', 'requests', 'share'], topRows(m.top.paths, 10), 'Top paths')}
 ${table(['route class', 'requests', 'share'], m.routeClasses.map((r) => [r.name, r.requests, `${r.share}%`]), 'Route classes hit')}
 <h2>Attribution</h2>
 <p class="caveat" id="caveat">${esc(m.caveat)}</p>
-${a ? `${table(['country', ...SHARE_HEAD.slice(1)], shareRows(a.countries), 'By country')}${table(['ASN', ...SHARE_HEAD.slice(1)], shareRows(a.asns), 'By network (ASN)')}<p>Unknown country: ${num(a.unknownCountry.requests)} requests / ${num(a.unknownCountry.sources)} sources; unknown ASN: ${num(a.unknownAsn.requests)} / ${num(a.unknownAsn.sources)}.</p>` : '<p class="none">Attribution was not enabled (geo databases off).</p>'}
+${a ? `${table(['country', ...SHARE_HEAD.slice(1)], shareRows(a.countries), 'By country')}${table(['ASN', ...SHARE_HEAD.slice(1)], shareRows(a.asns), 'By network (ASN)')}<p>Unknown country: ${num(a.unknownCountry.requests)} requests / ${num(a.unknownCountry.sources)} sources; unknown ASN: ${num(a.unknownAsn.requests)} / ${num(a.unknownAsn.sources)}. ${esc(a.sourceNote)}</p>` : '<p class="none">Attribution was not enabled (geo databases off).</p>'}
 ${m.licences.length ? `<p><small>Data: ${esc(m.licences.join(' '))}</small></p>` : ''}
 <h2>Mitigations and their effect</h2>
 ${table(['time (UTC)', 'rule', 'target', 'applied', 'reason', 'forwarded/s 10 s before → after'], m.mitigations.map((x) => [new Date(x.at).toISOString().slice(11, 19), x.rule, x.target, x.applied ? 'yes' : 'no (observe)', x.reason, `${num(x.forwardedBefore)} → ${num(x.forwardedAfter)}`]))}

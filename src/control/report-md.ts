@@ -1,6 +1,6 @@
 // The report as Markdown (for tickets, mail, a CERT's form). Pure.
 import type { ExposureRow } from './exposure.js';
-import type { ReportModel, ShareTableRow } from './report.js';
+import { accountingText, type ReportModel, type ShareTableRow } from './report.js';
 
 const num = (x: number | null | undefined) => (x === null || x === undefined ? '—' : x.toLocaleString('en-US'));
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
@@ -19,6 +19,9 @@ export function exposureRows(rows: readonly ExposureRow[]): (string | number)[][
   return rows.slice(0, 30).map((r) => [r.who, r.requests, r.ok, r.s4xx, r.s5xx, r.verified, r.distinctIds, r.longestWalk, r.meanBytes, r.flags.join(', ') || '—']);
 }
 
+/** The headline's distinct sources: the detector's HyperLogLog (p=12) over the incident. */
+export const DISTINCT_NOTE = 'a HyperLogLog estimate, ±1.6%';
+
 export const EXPOSURE_HEAD = ['client', 'requests', '2xx', '4xx', '5xx', 'verified', 'distinct IDs', 'longest walk', 'mean bytes', 'flags'];
 export const SHARE_HEAD = ['', 'requests', 'share of requests', 'sources', 'share of sources'];
 
@@ -28,7 +31,7 @@ export function renderMarkdown(m: ReportModel, chartFile?: string): string {
   o.push(`**Verdict:** ${m.verdict}`, '');
   o.push(`- Window: ${m.start} → ${m.end ?? 'ongoing'} (${m.durationS}s)${m.status === 'open' ? ' — still open' : ''}`);
   o.push(`- Peak: ${num(m.totals.peakRps)} req/s; baseline ${m.baseline.warm ? `${num(Math.round(m.baseline.rps))} req/s ± ${num(Math.round(m.baseline.rpsStd))}` : 'not learned yet'}`);
-  o.push(`- Requests: ${num(m.totals.requests)} (${num(m.totals.refused)} refused, ${num(m.totals.forwarded)} forwarded); distinct sources ${num(m.totals.distinctSources)} (peak ${num(m.totals.peakSources)} in one second)`);
+  o.push(`- Requests: ${accountingText(m.accounting)}; distinct sources ${num(m.totals.distinctSources)} (${DISTINCT_NOTE}; peak ${num(m.totals.peakSources)} in one second)`);
   o.push(`- Enforcement: ${m.enforcement}`, `- Report generated ${m.generatedAt}`, '');
   if (chartFile) o.push(`![timeline](${chartFile})`, '');
   if (m.classification) {
@@ -48,7 +51,7 @@ export function renderMarkdown(m: ReportModel, chartFile?: string): string {
   if (m.attribution) {
     o.push(table(['country', ...SHARE_HEAD.slice(1)], shareRows(m.attribution.countries)));
     o.push(table(['ASN', ...SHARE_HEAD.slice(1)], shareRows(m.attribution.asns)));
-    o.push(`Unknown country: ${num(m.attribution.unknownCountry.requests)} requests / ${num(m.attribution.unknownCountry.sources)} sources; unknown ASN: ${num(m.attribution.unknownAsn.requests)} / ${num(m.attribution.unknownAsn.sources)}.${m.attribution.asnError > 0 ? ` ASN counts may over-estimate by up to ${num(m.attribution.asnError)}.` : ''}`, '');
+    o.push(`Unknown country: ${num(m.attribution.unknownCountry.requests)} requests / ${num(m.attribution.unknownCountry.sources)} sources; unknown ASN: ${num(m.attribution.unknownAsn.requests)} / ${num(m.attribution.unknownAsn.sources)}.${m.attribution.asnError > 0 ? ` ASN counts may over-estimate by up to ${num(m.attribution.asnError)}.` : ''} ${m.attribution.sourceNote}`, '');
   } else o.push('Attribution was not enabled (geo databases off).', '');
   if (m.licences.length) o.push(`Data: ${m.licences.join(' ')}`, '');
   o.push('## Mitigations and their effect', '');

@@ -3,6 +3,8 @@
 // bad ids and formats with the same words.
 import { RampartError } from '../core/errors.js';
 import type { IncidentStore } from './incidents-store.js';
+import type { IncidentRecord, Sample } from './incidents-types.js';
+import { checkReport } from './report-check.js';
 import { buildReport, REPORT_FORMATS, renderJson, type ReportFormat, type ReportModel } from './report.js';
 import { renderHtml } from './report-html.js';
 import { renderMarkdown } from './report-md.js';
@@ -24,6 +26,18 @@ export function checkFormat(f: string | undefined | null): ReportFormat {
 const ID_RE = /^[A-Za-z0-9._:-]{1,80}$/;
 
 export function findReport(store: IncidentStore, idOrLatest: string): ReportModel {
+  const { rec, samples } = findIncident(store, idOrLatest);
+  return buildReport(rec, samples);
+}
+
+/** The report of an incident and the problems its checks find (none: it adds up). For `rampart report --check`. */
+export function checkStored(store: IncidentStore, idOrLatest: string): { model: ReportModel; problems: string[] } {
+  const { rec, samples } = findIncident(store, idOrLatest);
+  const model = buildReport(rec, samples, Date.now(), { check: false });
+  return { model, problems: checkReport(rec, samples, model) };
+}
+
+function findIncident(store: IncidentStore, idOrLatest: string): { rec: IncidentRecord; samples: Sample[] } {
   let id = idOrLatest;
   if (id === 'latest') {
     const l = store.latestId();
@@ -34,7 +48,7 @@ export function findReport(store: IncidentStore, idOrLatest: string): ReportMode
   }
   const rec = store.get(id);
   if (rec === null) throw new ReportError(404, 'E_NO_INCIDENT', `no incident ${JSON.stringify(id)} in ${store.file}`, "list them with GET /api/incidents, or use 'latest'");
-  return buildReport(rec, store.samples(id));
+  return { rec, samples: store.samples(id) };
 }
 
 export const CONTENT_TYPES: Record<ReportFormat, string> = { md: 'text/markdown; charset=utf-8', html: 'text/html; charset=utf-8', json: 'application/json; charset=utf-8' };

@@ -17,7 +17,7 @@ function record(over: Partial<IncidentRecord> = {}): IncidentRecord {
     id: 'inc-20260503T093000z-1', status: 'closed', startedAt: T0, endedAt: T0 + 90_000, lastSeenAt: T0 + 89_000, enforcement: 'enforce',
     vectors: [{ vector: 'distributed_flood', reason: '212 sources <b>', figures: { sources: 212 } }],
     baseline: { rps: 80, rpsStd: 6, sources: 30, originMs: 15, warm: true, learnedSeconds: 3600 },
-    totals: { seconds: 90, requests: 43_200, refused: 36_000, forwarded: 7_200, peakRps: 480, peakSources: 212, distinctSources: 212, bans: 0, mitigations: 1 },
+    totals: { seconds: 90, requests: 43_200, refused: 1_800, forwarded: 7_200, peakRps: 480, peakSources: 212, distinctSources: 212, bans: 0, mitigations: 1 },
     top: { sources: [{ label: '203.0.113.7', count: 500, share: 0.012 }], prefixes: [{ label: '203.0.113.0/24', count: 9000, share: 0.21 }], fingerprints: [], paths: [{ label: '/search', count: 20000, share: 0.46 }] },
     routeClasses: { page: 30000, sensitive: 200 },
     mitigations: [{ at: T0 + 10_000, kind: 'mitigation', rule: 'mitigate/limit-signature', level: 1, target: '1 prefixes', until: T0 + 70_000, reason: 'signature covers 93%', figures: { share: 0.93 }, applied: true }],
@@ -33,7 +33,7 @@ function record(over: Partial<IncidentRecord> = {}): IncidentRecord {
   return r;
 }
 
-const samples: Sample[] = Array.from({ length: 90 }, (_, i) => ({ t: T0 + i * 1000, seconds: 1, mode: 'elevated', requests: 480, forwarded: i < 10 ? 400 : 40, refused: i < 10 ? 80 : 440, sources: 212, originMs: 15, verifiedReq: 2, verifiedServed: 2, verifiedMs: 18, othersReq: 478, othersServed: 40, othersMs: 15 }));
+const samples: Sample[] = Array.from({ length: 90 }, (_, i) => ({ t: T0 + i * 1000, seconds: 1, mode: 'elevated', requests: 480, forwarded: i < 10 ? 400 : 40, refused: i < 10 ? 80 : 440, sources: 212, originMs: 15, verifiedReq: 2, verifiedServed: 2, verifiedMs: 18, othersReq: 478, othersServed: 40, othersMs: 15, outcomes: i < 10 ? { forwarded: 400, challenged: 60, ban: 20 } : { forwarded: 40, challenged: 420, ban: 20 } }));
 
 test('markdown: every section, verdict with figures, caveat, effect of mitigations', () => {
   const m = buildReport(record(), samples, T0 + 100_000);
@@ -42,7 +42,13 @@ test('markdown: every section, verdict with figures, caveat, effect of mitigatio
   assert.match(md, /\*\*Verdict:\*\* low-level: one vector \(distributed_flood\), 212 sources, peak 6x baseline, no user impact/);
   assert.ok(md.includes(`> ${ATTRIBUTION_CAVEAT}`));
   assert.match(md, /\| DE \| 17,280 \| 40% \| 85 \| 40.1% \|/);
+  assert.match(md, /Requests: 43,200 requests received: 7,200 forwarded to the origin, 0 served from cache, 34,200 answered with a challenge, 1,800 refused \(ban 1,800\), 0 shed;/);
+  assert.deepEqual(m.accounting, { received: 43_200, forwarded: 7_200, cache: 0, challenged: 34_200, shed: 0, refused: 1_800, refusedBy: { ban: 1_800 }, unaccounted: 0, seconds: 90 });
+  assert.equal(m.timeline.challenged[50], 420);
   assert.match(md, /AS3320 Deutsche Telekom AG/);
+  assert.match(md, /Sources are counted: each distinct address once/);
+  const est = buildReport(record({ attribution: { ...record().attribution!, sourceError: 0.016 } }), samples);
+  assert.match(est.attribution!.sourceNote, /estimates from a uniform sample .* ±1\.6% for the whole/);
   assert.match(md, /mitigate\/limit-signature .* 400 → 40/);
   assert.match(md, /150 were answered with success \(2xx\): 10 to verified clients, 140 to unverified clients/);
   assert.match(md, /1 client address showed signs of enumeration/);

@@ -6,6 +6,11 @@ import type { Classification } from './classify.js';
 import { durationText } from './classify.js';
 import type { IncidentRecord, MitigationEntry, Sample, ShareRowLike } from './incidents-types.js';
 import { exposureSection, type ExposureSection } from './report-exposure.js';
+import { outcomeSum, refusedOf } from './accounting.js';
+import { REFUSED_FAMILIES } from '../core/outcome.js';
+import { RampartError } from '../core/errors.js';
+import { classifyRecord } from './incidents-recorder.js';
+import { checkReport } from './report-check.js';
 
 export const REPORT_FORMATS = ['md', 'html', 'json'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
@@ -36,10 +41,13 @@ export interface ReportModel {
   scope: IncidentRecord['scope'] | null;
   enforcement: string;
   vectors: IncidentRecord['vectors'];
-  timeline: { t: number[]; requests: number[]; forwarded: number[]; refused: number[]; verifiedServedPct: (number | null)[] };
+  /** Per second: received, and what became of it (forwarded + cache + challenged + refused + shed + unaccounted = received). */
+  timeline: { t: number[]; requests: number[]; forwarded: number[]; cache: number[]; challenged: number[]; refused: number[]; shed: number[]; unaccounted: number[]; verifiedServedPct: (number | null)[] };
+  /** Every request of the stored samples accounted for (the headline's figures). */
+  accounting: AccountingRow;
   top: IncidentRecord['top'];
   routeClasses: { name: string; requests: number; share: number }[];
-  attribution: { countries: ShareTableRow[]; asns: ShareTableRow[]; unknownCountry: { requests: number; sources: number }; unknownAsn: { requests: number; sources: number }; requests: number; sources: number; asnError: number } | null;
+  attribution: { countries: ShareTableRow[]; asns: ShareTableRow[]; unknownCountry: { requests: number; sources: number }; unknownAsn: { requests: number; sources: number }; requests: number; sources: number; asnError: number; sourceError: number; sourcesUpperBound: boolean; sourceNote: string } | null;
   caveat: string;
   licences: string[];
   mitigations: (MitigationEntry & { forwardedBefore: number | null; forwardedAfter: number | null })[];
@@ -48,6 +56,20 @@ export interface ReportModel {
   exposure: ExposureSection;
   statement: string[];
   notes: string[];
+}
+
+export interface AccountingRow {
+  received: number;
+  forwarded: number;
+  cache: number;
+  challenged: number;
+  shed: number;
+  refused: number;
+  /** Refused requests per rule family (ban, limit, mitigate, mode, origin, other, unanswered), non-zero ones. */
+  refusedBy: Record<string, number>;
+  /** Requests of seconds stored without outcomes (older versions): never spread over the others. */
+  unaccounted: number;
+  seconds: number;
 }
 
 export interface ImpactRow {
@@ -72,17 +94,33 @@ function meanOver(samples: readonly Sample[], from: number, to: number, f: (s: S
   return secs > 0 ? Math.round(sum / secs) : null;
 }
 
-export function buildReport(r: IncidentRecord, samples: readonly Sample[], now = Date.now()): ReportModel {
+/** `check` (default: in tests, RAMPART_TEST=1): throw when the report fails its checks (report-check.ts). */
+export function buildReport(r: IncidentRecord, samples: readonly Sample[], now = Date.now(), opts: { check?: boolean } = {}): ReportModel {
   const end = r.endedAt ?? r.lastSeenAt + 1000;
   const durationS = Math.max(1, Math.round((end - r.startedAt) / 1000));
-  const tl = { t: [] as number[], requests: [] as number[], forwarded: [] as number[], refused: [] as number[], verifiedServedPct: [] as (number | null)[] };
+  const tl: ReportModel['timeline'] = { t: [], requests: [], forwarded: [], cache: [], challenged: [], refused: [], shed: [], unaccounted: [], verifiedServedPct: [] };
+  const acc: AccountingRow = { received: 0, forwarded: 0, cache: 0, challenged: 0, shed: 0, refused: 0, refusedBy: {}, unaccounted: 0, seconds: 0 };
   for (const s of samples) {
     const k = s.seconds || 1;
+    const o = s.outcomes ?? {};
+    const un = Math.max(0, s.requests - outcomeSum(s.outcomes));
     tl.t.push(s.t);
-    tl.requests.push(Math.round(s.requests / k));
-    tl.forwarded.push(Math.round(s.forwarded / k));
-    tl.refused.push(Math.round(s.refused / k));
+    tl.requests.push(s.requests / k);
+    tl.forwarded.push((o.forwarded ?? 0) / k);
+    tl.cache.push((o.cache ?? 0) / k);
+    tl.challenged.push((o.challenged ?? 0) / k);
+    tl.refused.push(refusedOf(o) / k);
+    tl.shed.push((o.shed ?? 0) / k);
+    tl.unaccounted.push(un / k);
     tl.verifiedServedPct.push(s.verifiedReq > 0 ? pct1(s.verifiedServed / s.verifiedReq) : null);
+    acc.received += s.requests;
+    acc.forwarded += o.forwarded ?? 0;
+    acc.cache += o.cache ?? 0;
+    acc.challenged += o.challenged ?? 0;
+    acc.shed += o.shed ?? 0;
+    acc.unaccounted += un;
+    acc.seconds += k;
+    for (const f of REFUSED_FAMILIES) if (o[f]) ((acc.refusedBy[f] = (acc.refusedBy[f] ?? 0) + o[f]), (acc.refused += o[f]));
   }
   const classTotal = Object.values(r.routeClasses).reduce((a, b) => a + b, 0);
   const a = r.attribution;
@@ -92,6 +130,8 @@ export function buildReport(r: IncidentRecord, samples: readonly Sample[], now =
     const d = ir(r.impact.during[k]);
     return { servedBeforePct: b.served, servedDuringPct: d.served, latencyBeforeMs: b.ms, latencyDuringMs: d.ms, requestsDuring: r.impact.during[k].requests };
   };
+  // The grade is figured from the record as it is now (the stored one may predate its last samples).
+  const classification = r.classification ? classifyRecord(r) : null;
   const model: ReportModel = {
     id: r.id,
     generatedAt: iso(now),
@@ -99,17 +139,18 @@ export function buildReport(r: IncidentRecord, samples: readonly Sample[], now =
     start: iso(r.startedAt),
     end: r.endedAt === null ? null : iso(r.endedAt),
     durationS,
-    verdict: r.classification?.verdict ?? 'not classified yet',
-    classification: r.classification,
+    verdict: classification?.verdict ?? 'not classified yet',
+    classification,
     baseline: r.baseline,
     totals: r.totals,
     scope: r.scope ?? null,
     enforcement: r.enforcement,
     vectors: r.vectors,
     timeline: tl,
+    accounting: acc,
     top: r.top,
     routeClasses: Object.entries(r.routeClasses).filter(([, v]) => v > 0).sort((x, y) => y[1] - x[1]).map(([name, requests]) => ({ name, requests, share: classTotal > 0 ? pct1(requests / classTotal) : 0 })),
-    attribution: a ? { countries: shares(a.countries, a.requests, a.sources), asns: shares(a.asns, a.requests, a.sources), unknownCountry: a.unknownCountry, unknownAsn: a.unknownAsn, requests: a.requests, sources: a.sources, asnError: a.asnError } : null,
+    attribution: a ? { countries: shares(a.countries, a.requests, a.sources), asns: shares(a.asns, a.requests, a.sources), unknownCountry: a.unknownCountry, unknownAsn: a.unknownAsn, requests: a.requests, sources: a.sources, asnError: a.asnError, sourceError: a.sourceError ?? 0, sourcesUpperBound: a.sourcesUpperBound === true, sourceNote: sourceNote(a) } : null,
     caveat: ATTRIBUTION_CAVEAT,
     licences: r.licences,
     mitigations: r.mitigations.map((m) => ({ ...m, forwardedBefore: meanOver(samples, m.at - 10_000, m.at, (s) => s.forwarded), forwardedAfter: meanOver(samples, m.at + 1000, m.at + 11_000, (s) => s.forwarded) })),
@@ -120,7 +161,29 @@ export function buildReport(r: IncidentRecord, samples: readonly Sample[], now =
     notes: r.notes,
   };
   model.statement = statementOf(model);
+  // In tests every report made is checked (docs/evidence.md, "Checking a report").
+  if (opts.check ?? process.env.RAMPART_TEST === '1') {
+    const problems = checkReport(r, samples, model);
+    if (problems.length > 0) throw new RampartError('E_REPORT_INVALID', `report of ${r.id} fails its checks: ${problems.join('; ')}`, 'internal', 'a figure of the report does not add up: see src/control/report-check.ts');
+  }
   return model;
+}
+
+/** The headline's account of every request: received = forwarded + cache + challenged + refused (by family) + shed. */
+export function accountingText(a: AccountingRow): string {
+  const n = (x: number) => x.toLocaleString('en-US');
+  const fam = Object.entries(a.refusedBy).map(([k, v]) => `${k} ${n(v)}`).join(', ');
+  const parts = [`${n(a.forwarded)} forwarded to the origin`, `${n(a.cache)} served from cache`, `${n(a.challenged)} answered with a challenge`, `${n(a.refused)} refused${fam ? ` (${fam})` : ''}`, `${n(a.shed)} shed`];
+  if (a.unaccounted > 0) parts.push(`${n(a.unaccounted)} not accounted for (seconds recorded without outcomes)`);
+  return `${n(a.received)} requests received: ${parts.join(', ')}`;
+}
+
+/** Where the attribution's source figures are estimates, and their error. */
+export function sourceNote(a: IncidentRecord['attribution'] & object): string {
+  const e = a.sourceError ?? 0;
+  if (a.sourcesUpperBound) return `Sources per country and ASN are sums over the workers that recorded them (an address seen by two counts twice there): upper bounds, capped at the ${a.sources.toLocaleString('en-US')} distinct sources of the whole (a HyperLogLog estimate, ±${pct1(e)}%).`;
+  if (e <= 0) return 'Sources are counted: each distinct address once, in the whole and in its country and ASN, over every worker.';
+  return `Sources are estimates from a uniform sample of the incident's distinct addresses merged over every worker (each counted once): ±${pct1(e)}% for the whole (one standard error), more for small rows (±${pct1(Math.min(1, e / Math.sqrt(0.1)))}% for a row of 10 %).`;
 }
 
 /** A draft factual statement: each sentence rests on a figure in the report. */
@@ -138,6 +201,7 @@ export function statementOf(m: ReportModel): string[] {
       ? ` (the node that recorded this saw up to ${local.toLocaleString('en-US')}, about ${Math.round(local / m.baseline.rps)} times its usual rate of ${Math.round(m.baseline.rps)})`
       : `, about ${Math.round(m.totals.peakRps / m.baseline.rps)} times its usual rate of ${Math.round(m.baseline.rps)}`;
   out.push(`On ${day} between ${from} and ${to} UTC (${durationText(m.durationS)}), the site behind Rampart received up to ${m.totals.peakRps.toLocaleString('en-US')} requests per second${mult}, from about ${m.totals.distinctSources.toLocaleString('en-US')} distinct network addresses.`);
+  if (m.accounting.received > 0) out.push(`${accountingText(m.accounting)}.`);
   const c = m.classification;
   if (c) out.push(`Against Rampart's published rubric (docs/classification.md) this is a ${c.scale} incident of ${c.sophistication} sophistication, with ${c.confidence} confidence; the figures behind that: ${c.criteria.map((x) => x.text).join('; ')}.`);
   const v = m.impact.verified;

@@ -35,6 +35,21 @@ test('impact seconds split verified and others; browser-like headers counted amo
   assert.equal(a.closeSecond().others.requests, 0, 'reset after reading');
 });
 
+test("served: the origin's own 4xx and a challenge page are answers; refusals, sheds, 5xx and timeouts are not", () => {
+  const a = createAttribution();
+  a.observe(req(1, 'DE', 1, { verified: true, status: 404 }));
+  a.observe(req(1, 'DE', 1, { verified: true, status: 401 }));
+  a.observe(req(1, 'DE', 1, { verified: true, status: 403, verdict: { action: 'serve' }, originMs: -1 }));
+  a.observe(req(1, 'DE', 1, { verified: true, status: 503, verdict: { action: 'limit' }, originMs: -1 }));
+  a.observe(req(1, 'DE', 1, { verified: true, status: 403, verdict: { action: 'deny' }, originMs: -1 }));
+  a.observe(req(1, 'DE', 1, { verified: true, status: 502 }));
+  a.observe(req(1, 'DE', 1, { verified: true, status: 504, verdict: { action: 'error' } }));
+  a.observe(req(1, 'DE', 1, { verified: true, status: 0, originMs: -1 }));
+  const s = a.closeSecond();
+  assert.equal(s.verified.requests, 8);
+  assert.equal(s.verified.served, 3);
+});
+
 test('ASN table stays bounded under many networks', () => {
   const a = createAttribution();
   for (let i = 0; i < 5000; i++) a.observe(req(i, 'US', 1 + i));

@@ -5,9 +5,11 @@
 // known clients (a pass, token or session; or an address seen ≥ 3–6 s before
 // the incident, in generations that freeze while one runs) and all others.
 // Memory ceiling: ~1.3 MiB (seen-set 512 KiB, known generations 3 × 256 KiB, tables ~40 KiB,
-// a 4 KiB HyperLogLog of the epoch's sources that cluster workers merge: control/evidence-merge.ts).
+// a 4 KiB HyperLogLog of the epoch's sources and a 48 KiB bottom-k sample of them labelled with
+// country and ASN, both merged across cluster workers: control/evidence-merge.ts).
 // observe(): O(1) plus an O(log 256) heap step; no allocation.
 import { mix32 } from '../core/hash.js';
+import { BottomK } from '../core/bottom-k.js';
 import { HyperLogLog } from '../core/hyperloglog.js';
 import { SpaceSaving } from '../core/space-saving.js';
 
@@ -41,7 +43,18 @@ export interface AttributionSnapshot {
   /** Top ASNs (space-saving: counts may over-estimate by at most `asnError`). */
   asns: ShareRow[];
   asnError: number;
+  /**
+   * How exact the source figures are: 0 when counted (one process: a seen-set;
+   * merged: a union of samples holding every source), else the relative
+   * standard error of the total (the report gives each row's own).
+   */
+  sourceError?: number;
+  /** Per-key sources of a merge without samples (older workers): sums over workers, an upper bound. */
+  sourcesUpperBound?: boolean;
 }
+
+/** Size of the bottom-k sample of sources: exact below this many, ±1.6 % (whole) above. */
+export const SOURCE_SAMPLE_K = 4096;
 
 /** One closed second of impact figures. */
 export interface ImpactSecond {
@@ -58,6 +71,16 @@ const KNOWN_BITS = 1 << 21;
 const GENERATION_S = 3; // > the detector's start_after (default 1 s): attack addresses never age into known
 const ASN_TRACKED = 256;
 
+/**
+ * Served: answered without a shield refusal (deny, limit, shed, drop), a 5xx or
+ * a timeout (status 0: no answer). The origin's own 4xx (a 404, a 401 to a
+ * wrong password) is an answer, not harm done by an attack; a challenge page
+ * is an answer the client can pass. Impact is the change of this share.
+ */
+export function answered(status: number, action: string): boolean {
+  return status > 0 && status < 500 && action !== 'deny' && action !== 'limit' && action !== 'drop' && action !== 'error';
+}
+
 function zeroImpact(): ImpactSecond {
   return { verified: { requests: 0, served: 0, originMsSum: 0, originCount: 0 }, others: { requests: 0, served: 0, originMsSum: 0, originCount: 0 }, browserLike: 0 };
 }
@@ -73,6 +96,13 @@ export interface Attribution {
   closeSecond(): ImpactSecond;
   /** HyperLogLog registers (p=12) of the epoch's distinct sources: merged with other workers' for a union count. */
   sourceSketch(): Uint8Array;
+  /** The bottom-k sample of the epoch's distinct sources as [hash, country slot, asn] triples (core/bottom-k.ts): merged with other workers' for per-country and per-ASN unions. */
+  sourceSample(): Uint32Array;
+}
+
+/** Country code of a slot of the fixed table (0: unknown). */
+export function countryOfSlot(i: number): string {
+  return i <= 0 || i >= COUNTRY_SLOTS ? '' : codeOf(i);
 }
 
 const COUNTRY_SLOTS = 677;
@@ -106,6 +136,7 @@ export function createAttribution(): Attribution {
   let noAsnSrc = 0;
   let sec = zeroImpact();
   const sketch = new HyperLogLog(12);
+  const sample = new BottomK(SOURCE_SAMPLE_K);
 
   return {
     observe(ctx) {
@@ -121,6 +152,7 @@ export function createAttribution(): Attribution {
         seen[h >>> 3] |= bit;
         sources++;
         sketch.add(mixed);
+        sample.add(mixed, ci, ctx.asn);
         csrc[ci]++;
         if (ctx.asn > 0) asnSrc.offer(ctx.asn, 1);
         else noAsnSrc++;
@@ -130,7 +162,7 @@ export function createAttribution(): Attribution {
       if (learning) fresh[k >>> 3] |= kb;
       const side = ctx.verified || (known[k >>> 3] & kb) !== 0 ? sec.verified : sec.others;
       side.requests++;
-      if (ctx.status >= 200 && ctx.status < 400 && ctx.verdict.action !== 'deny' && ctx.verdict.action !== 'limit') side.served++;
+      if (answered(ctx.status, ctx.verdict.action)) side.served++;
       if (ctx.originMs >= 0) {
         side.originMsSum += ctx.originMs;
         side.originCount++;
@@ -148,6 +180,7 @@ export function createAttribution(): Attribution {
       asnReq.clear();
       asnSrc.clear();
       sketch.clear();
+      sample.clear();
       requests = sources = noAsnReq = noAsnSrc = 0;
       learning = false;
       fresh.fill(0); // addresses of the attack's first seconds never become known
@@ -171,6 +204,7 @@ export function createAttribution(): Attribution {
       return s;
     },
     sourceSketch: () => sketch.registers(),
+    sourceSample: () => sample.export(),
     snapshot(limit = 50) {
       const countries: ShareRow[] = [];
       for (let i = 1; i < COUNTRY_SLOTS; i++) if (creq[i] > 0) countries.push({ key: codeOf(i), requests: creq[i], sources: csrc[i] });
@@ -184,6 +218,7 @@ export function createAttribution(): Attribution {
         countries: countries.slice(0, limit),
         asns,
         asnError: asnReq.size < ASN_TRACKED ? 0 : asnReq.minCount(),
+        sourceError: 0,
       };
     },
   };

@@ -5,6 +5,7 @@
 // runs the incident's mitigation and emits typed events. Time is injected:
 // tests drive tick() second by second. Memory: ~1 MiB fixed (window, seen-set,
 // baselines, history) plus one bounded incident.
+import { outcomeRecord } from '../core/outcome.js';
 import type { DetectorConfig } from '../config/schema/detector.js';
 import type { Enforcement, Mode } from '../core/model.js';
 import { RingSeries } from '../core/ring-series.js';
@@ -158,6 +159,7 @@ export function createDetector(cfg: DetectorConfig, deps: DetectorDeps = {}): De
       originMaxMs: w.originMax,
       classes,
       families,
+      outcomes: outcomeRecord(w.outcomes),
       entropy: { path: r3(entropyOf(w.histPath)), query: r3(entropyOf(w.histQuery)), ua: r3(entropyOf(w.histUa)), fingerprint: r3(entropyOf(w.histFp)) },
       pathUniqueness: n > 0 ? r3(Math.min(1, w.paths.count() / n)) : 0,
       withQuery: w.withQuery,

@@ -35,6 +35,8 @@ export interface SecondSample {
   classes: Record<string, number>;
   /** Requests per verdict family (FAMILIES). */
   families: Record<string, number>;
+  /** Requests per outcome (core/outcome.ts: forwarded, cache, challenged, shed, refused by family), non-zero ones: they add up to `requests`. */
+  outcomes: Record<string, number>;
   /** Normalised Shannon entropy (0..1) of paths, query strings, user agents, fingerprints. */
   entropy: { path: number; query: number; ua: number; fingerprint: number };
   /** Distinct paths / requests (1 = every path unique: random paths, enumeration). */

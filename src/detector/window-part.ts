@@ -28,6 +28,8 @@ export interface WindowPart {
   ages: Float64Array;
   classes: Float64Array;
   families: Float64Array;
+  /** Requests per outcome (core/outcome.ts); absent from older versions. */
+  outcomes?: Float64Array;
   /** histPath, histQuery, histUa, histFp, HIST each, end to end. */
   hist: Uint32Array;
   sources: Uint8Array;
@@ -64,7 +66,7 @@ export function exportPart(w: SecondWindow, withPend = true, second = 0): Window
   });
   const pendKeys = [w.pend.prefix, w.pend.fp, w.pend.path, w.pend.shape];
   const pend = withPend && pendKeys[0].total > 0 ? pendKeys.map((s) => s.exportCells()) : null;
-  return { second, n, walkers, ages: w.ages.slice(), classes: w.classes.slice(), families: w.families.slice(), hist, sources: w.sources.registers(), queries: w.queries.registers(), paths: w.paths.registers(), tops, pend };
+  return { second, n, walkers, ages: w.ages.slice(), classes: w.classes.slice(), families: w.families.slice(), outcomes: w.outcomes.slice(), hist, sources: w.sources.registers(), queries: w.queries.registers(), paths: w.paths.registers(), tops, pend };
 }
 
 /** True when `x` has a part's shape and types (a part from another node, decoded from bytes). */
@@ -72,7 +74,7 @@ export function isWindowPart(x: unknown): x is WindowPart {
   if (x === null || typeof x !== 'object') return false;
   const p = x as Record<string, unknown>;
   const tops = p.tops;
-  return typeof p.second === 'number' && p.n instanceof Float64Array && p.ages instanceof Float64Array && p.classes instanceof Float64Array && p.families instanceof Float64Array && p.hist instanceof Uint32Array
+  return typeof p.second === 'number' && p.n instanceof Float64Array && p.ages instanceof Float64Array && p.classes instanceof Float64Array && p.families instanceof Float64Array && (p.outcomes === undefined || p.outcomes instanceof Float64Array) && p.hist instanceof Uint32Array
     && p.sources instanceof Uint8Array && p.queries instanceof Uint8Array && p.paths instanceof Uint8Array
     && Array.isArray(tops) && tops.every((t: { keys?: unknown; counts?: unknown; labels?: unknown }) => t !== null && typeof t === 'object' && t.keys instanceof Uint32Array && t.keys.length <= 1024 && t.counts instanceof Float64Array && Array.isArray(t.labels) && t.labels.length === t.keys.length && t.counts.length === t.keys.length && t.labels.every((l) => typeof l === 'string'))
     && Array.isArray(p.walkers) && p.walkers.length <= 256 && p.walkers.every(isWalker)
@@ -114,6 +116,8 @@ export function mergePart(w: SecondWindow, p: WindowPart): void {
   for (let i = 0; i < p.walkers.length && w.walkers.length < 512; i++) w.walkers.push(p.walkers[i]);
   for (let i = 0; i < p.classes.length; i++) w.classes[i] += p.classes[i];
   for (let i = 0; i < p.families.length; i++) w.families[i] += p.families[i];
+  // A part without outcomes (an older version): its requests are left out of the outcome counts, which then fall short of `requests`.
+  if (p.outcomes && p.outcomes.length === w.outcomes.length) for (let i = 0; i < p.outcomes.length; i++) w.outcomes[i] += p.outcomes[i];
   hists(w).forEach((h, i) => {
     for (let j = 0; j < HIST; j++) h[j] += p.hist[i * HIST + j];
   });

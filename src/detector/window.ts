@@ -4,6 +4,7 @@
 // Memory ceiling: ~290 KiB (histograms 4 KiB, HLLs 6 KiB, heavy-hitter tables
 // ~20 KiB, pending baseline sketches 4 × 32 KiB, twice). observe(): O(path+query+UA
 // length + log 256), zero allocation (labels are strings the request already holds).
+import { OUTCOMES, outcomeOf } from '../core/outcome.js';
 import { CountMin } from '../core/count-min.js';
 import { FNV_OFFSET, fnv1a, mix32, queryShapeHash } from '../core/hash.js';
 import { HyperLogLog } from '../core/hyperloglog.js';
@@ -145,6 +146,8 @@ export class SecondWindow {
   readonly classes = new Float64Array(7);
   /** Requests per class that were refused (for "is the mitigation holding"). */
   readonly families = new Float64Array(FAMILIES.length);
+  /** Requests per outcome (core/outcome.ts OUTCOMES): they add up to `requests`. */
+  readonly outcomes = new Float64Array(OUTCOMES.length);
   readonly histPath = new Uint32Array(HIST);
   readonly histQuery = new Uint32Array(HIST);
   readonly histUa = new Uint32Array(HIST);
@@ -184,6 +187,7 @@ export class SecondWindow {
     const fam = familyIndex(v.rule);
     if (c.cookieMisses > 0 && v.rule.startsWith('challenge/cookie')) this.checkIgnored++;
     this.families[fam]++;
+    this.outcomes[outcomeOf(v, c.originMs)]++;
     // Refused: anything but a forward or a cache answer (a challenge page is `serve` but still a refusal).
     if (v.action !== 'allow' && fam !== CACHE_FAMILY) this.refused++;
     const st = c.status;
@@ -279,6 +283,7 @@ export class SecondWindow {
     this.ages.fill(0);
     this.classes.fill(0);
     this.families.fill(0);
+    this.outcomes.fill(0);
     this.histPath.fill(0);
     this.histQuery.fill(0);
     this.histUa.fill(0);

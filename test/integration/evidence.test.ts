@@ -115,7 +115,7 @@ test('botnet drill from DE/BR/RU: vector, scale, attribution within 2 points, re
       page.on('pageerror', (e) => void errors.push(e.message));
       page.on('request', (r) => void (r.url().startsWith('file:') || requests.push(r.url())));
       await page.goto(`file://${file}`);
-      assert.equal(await page.locator('svg path').count(), 3);
+      assert.equal(await page.locator('svg path').count(), 6, 'received, forwarded, from cache, challenged, refused, shed');
       assert.match((await page.locator('#caveat').textContent()) ?? '', /compromised devices or proxies/);
       assert.deepEqual(errors, []);
       assert.deepEqual(requests, []);
@@ -133,6 +133,9 @@ test('botnet drill from DE/BR/RU: vector, scale, attribution within 2 points, re
     const ok = await cli(['report', 'latest', '--format', 'md', '-o', out, '--data-dir', dataDir]);
     assert.equal(ok.code, 0, ok.err);
     assert.match(readFileSync(out, 'utf8'), new RegExp(`# Incident ${row.id}`));
+    const chk = await cli(['report', 'latest', '--check', '--data-dir', dataDir]);
+    assert.equal(chk.code, 0, chk.out + chk.err);
+    assert.match(chk.out, new RegExp(`report ${row.id}: every check passed \\([\\d,]+ requests accounted for`));
     const badId = await cli(['report', 'inc-does-not-exist', '--data-dir', dataDir]);
     assert.equal(badId.code, 1);
     assert.match(badId.err, /no incident "inc-does-not-exist"/);
