@@ -2,6 +2,7 @@
 // and 32-bit keys for per-client structures (IPv6 clients are keyed by /64,
 // since one host usually owns a whole /64). Pure, no allocation for IPv4.
 import { isIPv4, isIPv6 } from 'node:net';
+import { FNV_OFFSET, fnvWord } from './hash.js';
 
 /** Strips the IPv4-mapped IPv6 prefix that dual-stack sockets report. */
 export function normalizeIp(addr: string): string {
@@ -70,10 +71,7 @@ export function isIp(s: string): boolean {
 
 /** FNV-1a over two uint32 words, for IPv6 /64 and /48 keys. */
 function mix2(a: number, b: number): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < 4; i++) h = Math.imul(h ^ ((a >>> (i * 8)) & 255), 0x01000193);
-  for (let i = 0; i < 4; i++) h = Math.imul(h ^ ((b >>> (i * 8)) & 255), 0x01000193);
-  return (h | 0x80000000) >>> 0; // high bit set: never collides with small IPv4 keys' space by accident
+  return (fnvWord(fnvWord(FNV_OFFSET, a), b) | 0x80000000) >>> 0; // high bit set: never collides with small IPv4 keys' space by accident
 }
 
 /** 32-bit key of a client: IPv4 address itself, IPv6 hashed /64. */
