@@ -4,12 +4,20 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import { FNV_OFFSET, fnvWord } from './hash.js';
 
-/** Strips the IPv4-mapped IPv6 prefix that dual-stack sockets report. */
+// ::ffff:a.b.c.d in any case, with :: or five zero groups; the tail must be dotted only.
+const MAPPED = /^(?:::|(?:0{1,4}:){5})ffff:(?=[\d.]+$)/i;
+
+/**
+ * An IPv4-mapped IPv6 address (what dual-stack sockets report, and what a
+ * forwarded header may carry in any spelling) as its IPv4 address; any other
+ * text unchanged. IPv4 text costs one char check.
+ */
 export function normalizeIp(addr: string): string {
-  if (addr.length > 7 && addr.charCodeAt(0) === 58 /* : */ && addr.startsWith('::ffff:') && addr.indexOf('.') > 0) {
-    return addr.slice(7);
-  }
-  return addr;
+  const c = addr.charCodeAt(0);
+  if ((c !== 58 /* : */ && c !== 48) /* 0 */ || addr.length < 9 || addr.indexOf('.') < 0) return addr;
+  if (addr.startsWith('::ffff:') && addr.indexOf(':', 7) < 0) return addr.slice(7);
+  const m = MAPPED.exec(addr);
+  return m === null ? addr : addr.slice(m[0].length);
 }
 
 /** Parses dotted IPv4 into a uint32, or -1 when it is not one. */
