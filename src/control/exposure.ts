@@ -7,7 +7,7 @@
 // Memory ceiling: 2 × clients × ~120 B (+ labels) + 4 KiB HLL; observe() O(1).
 // part() exports the top rows with their ID bitmaps and the HLL registers so
 // that cluster workers' watches merge into one (control/evidence-merge.ts).
-import { mix32 } from '../core/hash.js';
+import { FNV_OFFSET, fnv1a, mix32 } from '../core/hash.js';
 import { HyperLogLog } from '../core/hyperloglog.js';
 import { createLru, type Lru } from '../core/lru.js';
 import { scanTemplate } from '../detector/templates.js';
@@ -145,9 +145,7 @@ function idOf(path: string, scan: { template: number; id: number; num: number })
   let end = path.length;
   while (end > 0 && path.charCodeAt(end - 1) === 47) end--;
   const start = path.lastIndexOf('/', end - 1) + 1;
-  let h = 0x811c9dc5;
-  for (let i = start; i < end; i++) h = Math.imul(h ^ path.charCodeAt(i), 0x01000193);
-  return { id: -1, hash: mix32(h >>> 0) };
+  return { id: -1, hash: mix32(fnv1a(path, FNV_OFFSET, start, end)) };
 }
 
 export interface Exposure {

@@ -1,14 +1,41 @@
-// 32-bit hashes for sketches: FNV-1a over a string (no allocation, charCodeAt
-// loop) and the murmur3 finalizer to spread uint32 keys (IPv4 addresses are
-// far from uniform). Not cryptographic: an attacker can craft collisions, so
+// 32-bit hashes for sketches and keys: FNV-1a over a string, a range, a char
+// code or a uint32 (the one FNV-1a in src/: modules fold with these helpers),
+// and the murmur3 finalizer to spread uint32 keys (IPv4 addresses are far
+// from uniform). Not cryptographic: an attacker can craft collisions, so
 // sketches built on these only ever over-count (never hide) a colliding key.
 // Cost: O(length of the string); zero allocation.
 
 export const FNV_OFFSET = 0x811c9dc5;
+export const FNV_PRIME = 0x01000193;
+
+/**
+ * One FNV-1a step: `c` (a char code or a byte) folded into `h`. Returns a
+ * signed int32; fold further or finish with `>>> 0` (XOR and imul read both
+ * forms alike, so `h` may be signed or unsigned).
+ */
+export function fnvStep(h: number, c: number): number {
+  return Math.imul(h ^ c, FNV_PRIME);
+}
 
 /** FNV-1a of `s[from, to)` folded into `h` (start with FNV_OFFSET). */
 export function fnv1a(s: string, h = FNV_OFFSET, from = 0, to = s.length): number {
-  for (let i = from; i < to; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  for (let i = from; i < to; i++) h = Math.imul(h ^ s.charCodeAt(i), FNV_PRIME);
+  return h >>> 0;
+}
+
+/**
+ * FNV-1a of `s` with 0x20 OR-ed into each char code, folded into `h`: ASCII
+ * letters hash alike in either case (so do a few other pairs, '@' and '`',
+ * '_' and DEL: fine for header names). Unsigned result.
+ */
+export function fnv1aCaseless(s: string, h = FNV_OFFSET): number {
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ (s.charCodeAt(i) | 0x20), FNV_PRIME);
+  return h >>> 0;
+}
+
+/** FNV-1a of the 4 bytes of a uint32, least significant first, folded into `h`. Unsigned result. */
+export function fnvWord(h: number, w: number): number {
+  for (let i = 0; i < 32; i += 8) h = Math.imul(h ^ ((w >>> i) & 255), FNV_PRIME);
   return h >>> 0;
 }
 
@@ -36,8 +63,8 @@ export function queryShapeHash(q: string): number {
   for (let i = 0; i <= q.length; i++) {
     const c = i < q.length ? q.charCodeAt(i) : 38; /* & */
     if (c === 38) {
-      if (inValue) h = Math.imul(h ^ (cls * 8 + (len > 32 ? 7 : 32 - Math.clz32(len))), 0x01000193);
-      h = Math.imul(h ^ 38, 0x01000193);
+      if (inValue) h = fnvStep(h, cls * 8 + (len > 32 ? 7 : 32 - Math.clz32(len)));
+      h = fnvStep(h, 38);
       inValue = false;
       len = 0;
       cls = 0;
@@ -46,7 +73,7 @@ export function queryShapeHash(q: string): number {
       const d = c >= 48 && c <= 57 ? 1 : (c >= 97 && c <= 102) || (c >= 65 && c <= 70) ? 2 : 4;
       cls |= d;
     } else if (c === 61 /* = */) inValue = true;
-    else h = Math.imul(h ^ c, 0x01000193);
+    else h = fnvStep(h, c);
   }
   return h >>> 0;
 }

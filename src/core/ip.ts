@@ -2,13 +2,22 @@
 // and 32-bit keys for per-client structures (IPv6 clients are keyed by /64,
 // since one host usually owns a whole /64). Pure, no allocation for IPv4.
 import { isIPv4, isIPv6 } from 'node:net';
+import { FNV_OFFSET, fnvWord } from './hash.js';
 
-/** Strips the IPv4-mapped IPv6 prefix that dual-stack sockets report. */
+// ::ffff:a.b.c.d in any case, with :: or five zero groups; the tail must be dotted only.
+const MAPPED = /^(?:::|(?:0{1,4}:){5})ffff:(?=[\d.]+$)/i;
+
+/**
+ * An IPv4-mapped IPv6 address (what dual-stack sockets report, and what a
+ * forwarded header may carry in any spelling) as its IPv4 address; any other
+ * text unchanged. IPv4 text costs one char check.
+ */
 export function normalizeIp(addr: string): string {
-  if (addr.length > 7 && addr.charCodeAt(0) === 58 /* : */ && addr.startsWith('::ffff:') && addr.indexOf('.') > 0) {
-    return addr.slice(7);
-  }
-  return addr;
+  const c = addr.charCodeAt(0);
+  if ((c !== 58 /* : */ && c !== 48) /* 0 */ || addr.length < 9 || addr.indexOf('.') < 0) return addr;
+  if (addr.startsWith('::ffff:') && addr.indexOf(':', 7) < 0) return addr.slice(7);
+  const m = MAPPED.exec(addr);
+  return m === null ? addr : addr.slice(m[0].length);
 }
 
 /** Parses dotted IPv4 into a uint32, or -1 when it is not one. */
@@ -70,10 +79,7 @@ export function isIp(s: string): boolean {
 
 /** FNV-1a over two uint32 words, for IPv6 /64 and /48 keys. */
 function mix2(a: number, b: number): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < 4; i++) h = Math.imul(h ^ ((a >>> (i * 8)) & 255), 0x01000193);
-  for (let i = 0; i < 4; i++) h = Math.imul(h ^ ((b >>> (i * 8)) & 255), 0x01000193);
-  return (h | 0x80000000) >>> 0; // high bit set: never collides with small IPv4 keys' space by accident
+  return (fnvWord(fnvWord(FNV_OFFSET, a), b) | 0x80000000) >>> 0; // high bit set: never collides with small IPv4 keys' space by accident
 }
 
 /** 32-bit key of a client: IPv4 address itself, IPv6 hashed /64. */

@@ -11,7 +11,7 @@
 // Memory: fixed table of `slots` × 36 bytes (4,096 slots ≈ 144 KiB).
 // Per request: one pass over the path and one slot probe; no allocation
 // unless the path has an identifier and the client crosses the threshold.
-import { FNV_OFFSET, mix32 } from '../core/hash.js';
+import { FNV_OFFSET, fnv1a, fnvStep, mix32 } from '../core/hash.js';
 
 export const WALK_WINDOW_S = 30;
 /** Distinct identifiers of one template from one client within the window that make a walk. */
@@ -65,12 +65,11 @@ export function scanTemplate(path: string, out: { template: number; id: number; 
     const hexId = len >= 8 && hex === len && digits > 0;
     if (numeric || uuid || hexId) {
       found = true;
-      t = Math.imul(t ^ 0x7b, 0x01000193); // '{' stands for the identifier
-      for (let k = i; k < j; k++) id = Math.imul(id ^ path.charCodeAt(k), 0x01000193);
-      id = Math.imul(id ^ 47, 0x01000193);
+      t = fnvStep(t, 0x7b); // '{' stands for the identifier
+      id = fnvStep(fnv1a(path, id, i, j), 47);
       if (numeric) num = Number(path.slice(i, j));
-    } else for (let k = i; k < j; k++) t = Math.imul(t ^ path.charCodeAt(k), 0x01000193);
-    if (j < n) t = Math.imul(t ^ 47, 0x01000193);
+    } else t = fnv1a(path, t, i, j);
+    if (j < n) t = fnvStep(t, 47);
     i = j + 1;
   }
   out.template = t >>> 0;

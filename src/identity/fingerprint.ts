@@ -4,13 +4,12 @@
 // rotate addresses usually keep one fingerprint; browsers of one family share
 // a few. Not an identity of a person. O(headers), no allocation beyond lowercasing.
 import type { Req } from '../core/model.js';
+import { FNV_OFFSET, fnv1aCaseless, fnvStep } from '../core/hash.js';
 import { BROWSER_FAMILIES, uaFamily } from '../core/ua-family.js';
 
-const FNV_OFFSET = 0x811c9dc5;
-
+/** `s` folded into `h` regardless of letter case, then a ',' separator. */
 function fnv(h: number, s: string): number {
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ (s.charCodeAt(i) | 0x20), 0x01000193);
-  return Math.imul(h ^ 0x2c, 0x01000193); // separator
+  return fnvStep(fnv1aCaseless(s, h), 0x2c);
 }
 
 /** Shape of a header value: which of its characters classes and how many items, not its content. */

@@ -4,6 +4,7 @@
 // mitigation is a per-address token bucket at m.rate (1 s of burst).
 // Memory: one table of tracked/4 buckets (lruBytes); matchers ∝ mitigations.
 // Hot path: per live mitigation ≤ 4 Set/startsWith checks, no allocation.
+import { fnv1a } from '../core/hash.js';
 import { CLIENT_COOKIE, type Mitigation, type RequestContext, type Verdict } from '../core/model.js';
 import { verdict } from '../core/model.js';
 import { createTokenBuckets, type TakeSink, type TokenBuckets } from '../core/token-bucket.js';
@@ -38,9 +39,7 @@ function setOf<T>(list: readonly T[]): Set<T> | null {
 }
 
 function hashId(id: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193);
-  return (h >>> 0) | 1;
+  return fnv1a(id) | 1;
 }
 
 const FALLBACK = { limit: 'mitigate/limit', deny: 'mitigate/deny', challenge: 'mitigate/challenge', check: 'mitigate/check' } as const;

@@ -65,8 +65,8 @@ export function compileHygiene(hosts: HostMatcher, maxBodyBytes: number): Stage 
       if (n === 0 && ctx.host === '') return V.missingHost;
       if (hd['transfer-encoding'] !== undefined && (ctx.httpVersion === '1.0' || hd['content-length'] !== undefined)) return V.badFraming;
     }
-    if (ctx.target.charCodeAt(0) !== 47 /* / */) {
-      if (ctx.target === '*' && ctx.method === 'OPTIONS') return null;
+    // `OPTIONS *` is origin-form's only exception; it still faces the host and size checks below.
+    if (ctx.target.charCodeAt(0) !== 47 /* / */ && (ctx.target !== '*' || ctx.method !== 'OPTIONS')) {
       const abs = fromAbsolute(ctx.target);
       if (abs === null || !hosts.has(abs.host)) return V.absoluteForm;
       ctx.host = abs.host;

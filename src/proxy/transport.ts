@@ -19,6 +19,7 @@ import type { readTlsClientHello as ReadHello } from 'read-tls-client-hello';
 const require = createRequire(import.meta.url);
 let readHelloFn: typeof ReadHello | null = null;
 const helloReader = (): typeof ReadHello => (readHelloFn ??= (require('read-tls-client-hello') as { readTlsClientHello: typeof ReadHello }).readTlsClientHello);
+import { fnv1a } from '../core/hash.js';
 import { tlsFingerprintOf } from '../identity/ja4.js';
 import { H2FingerprintReader } from '../identity/h2-fingerprint.js';
 import { transportFamily, type Transport } from '../identity/transport.js';
@@ -88,9 +89,7 @@ export function requestTransport(req: { socket: unknown; httpVersionMajor: numbe
 }
 
 function fnv32(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-  return (h >>> 0) || 1; // never 0: 0 means "no transport fingerprint"
+  return fnv1a(s) || 1; // never 0: 0 means "no transport fingerprint"
 }
 
 export function finishTransport(t: Transport): void {
