@@ -19,7 +19,7 @@ export async function rampartDefaults(): Promise<CampaignEnv> {
   try {
     const port = await freePort();
     const file = join(dir, 'rampart.yaml');
-    writeFileSync(file, `listen: 127.0.0.1:${port}\norigin: ${origin.url}\nhosts: [127.0.0.1, localhost]\nadmin:\n  listen: 127.0.0.1:0\ndata_dir: ${dir}/data\nlog:\n  level: ${process.env.RAMPART_DRILL_SHIELD_LEVEL ?? 'error'}\n`);
+    writeFileSync(file, `listen: 127.0.0.1:${port}\norigin: ${origin.url}\nhosts: [127.0.0.1, localhost]\nadmin:\n  listen: 127.0.0.1:${process.env.RAMPART_DRILL_ADMIN_PORT ?? 0}\n${process.env.RAMPART_DRILL_ADMIN_PORT ? '  token: drill-admin-token-0123456789abcdef0123\n' : ''}data_dir: ${dir}/data\nlog:\n  level: ${process.env.RAMPART_DRILL_SHIELD_LEVEL ?? 'error'}\n`);
     const target = parseTarget(`http://127.0.0.1:${port}`);
     const shield = spawnShield({ configFile: file, target, cwd: dir, onStderr: (line) => process.stderr.write(`  shield: ${line}\n`) });
     return {
