@@ -5,10 +5,10 @@
 // CLI) may open the same file read-only while Rampart runs.
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { createRequire } from 'node:module';
 import type Database from 'better-sqlite3';
 import { StartupError } from '../core/errors.js';
 import type { IncidentRecord, Sample } from './incidents-types.js';
+import { openSqliteFile } from '../core/sqlite.js';
 
 export interface IncidentRow {
   id: string;
@@ -33,9 +33,6 @@ export interface IncidentStore {
   close(): void;
 }
 
-// better-sqlite3 is loaded when a store opens: only the worker that records incidents (and reports) pays for it.
-const require = createRequire(import.meta.url);
-const openSqlite = (): typeof Database => require('better-sqlite3') as typeof Database;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS incidents (id TEXT PRIMARY KEY, started_at INTEGER NOT NULL, ended_at INTEGER, status TEXT NOT NULL, verdict TEXT NOT NULL DEFAULT '', vectors TEXT NOT NULL DEFAULT '[]', updated_at INTEGER NOT NULL, record TEXT NOT NULL);
@@ -49,12 +46,12 @@ export function openIncidentStore(file: string, opts: { readonly?: boolean } = {
   let db: Database.Database;
   try {
     if (!opts.readonly) mkdirSync(dirname(file), { recursive: true });
-    db = new (openSqlite())(file, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });
-    if (!opts.readonly) {
-      db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = NORMAL');
-      db.exec(SCHEMA);
-    }
+    db = openSqliteFile(file, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false }, (d) => {
+      if (opts.readonly) return;
+      d.pragma('journal_mode = WAL');
+      d.pragma('synchronous = NORMAL');
+      d.exec(SCHEMA);
+    });
   } catch (err) {
     const hint = opts.readonly ? 'run Rampart once with evidence enabled, or pass --data-dir DIR of the running shield' : 'check that data_dir is writable';
     throw new StartupError('E_INCIDENT_STORE', `cannot open the incident store ${file}: ${(err as Error).message}`, hint, { cause: err });

@@ -8,12 +8,8 @@
 // its owner encodes and checks it (snapshot-codec.ts).
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { createRequire } from 'node:module';
 import type Database from 'better-sqlite3';
-
-const require = createRequire(import.meta.url);
-// better-sqlite3 is loaded when the file opens (src/control/incidents-store.ts does the same).
-const openSqlite = (): typeof Database => require('better-sqlite3') as typeof Database;
+import { openSqliteFile } from '../core/sqlite.js';
 
 export interface Snapshot {
   name: string;
@@ -40,12 +36,12 @@ CREATE TABLE IF NOT EXISTS snapshots (name TEXT PRIMARY KEY, saved_at INTEGER NO
 export function openSnapshots(dataDir: string): Snapshots {
   mkdirSync(dataDir, { recursive: true });
   const file = join(dataDir, 'learned.sqlite');
-  const Sqlite = openSqlite();
-  const db = new Sqlite(file);
-  db.pragma('busy_timeout = 2000'); // a cluster's processes write the same file
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.exec(SCHEMA);
+  // A cluster's processes open and write the same file (core/sqlite.ts retries the set-up while one holds it).
+  const db = openSqliteFile(file, { timeout: 2000 }, (d) => {
+    d.pragma('journal_mode = WAL');
+    d.pragma('synchronous = NORMAL');
+    d.exec(SCHEMA);
+  });
   const get = db.prepare('SELECT name, saved_at AS savedAt, data FROM snapshots WHERE name = ?');
   const all = db.prepare("SELECT name, saved_at AS savedAt, data FROM snapshots WHERE name LIKE ? ESCAPE '\\' ORDER BY name");
   const put = db.prepare('INSERT INTO snapshots (name, saved_at, data) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET saved_at = excluded.saved_at, data = excluded.data');
