@@ -135,6 +135,23 @@ test('distributed flood: 2,000 sources detected at once, challenge scoped to the
   assert.ok(r.events.filter((e) => e.type === 'attack_update').length >= 10, 'one update per second');
 });
 
+test('widening to the clients known before the surge needs the origin hurting or a flood still forwarded: twice the usual forwarded rate alone does not', () => {
+  const CHALLENGED = { rule: 'mitigate/challenge-signature', action: 'challenge' } as const;
+  const phase = (sec: number) => (sec < WARM ? 'calm' : sec < WARM + 12 ? 'healthy' : 'hurting');
+  const r = run(WARM + 20, (sec, _r, out) => {
+    if (phase(sec) === 'calm') return;
+    // The signature's challenge refuses the flood; what still reaches the origin is about its usual rate
+    // again (twice it in all): people and their reloads. Then the origin slows down (3 s a request).
+    const slow = phase(sec) === 'hurting';
+    spread(2000, 2000, (src) => fact(src, '/', { fp: BOT.fp, ua: BOT.ua, verdict: CHALLENGED, originMs: -1 }), out);
+    spread(60, 60, (src) => fact(src + 0x100000, '/news/1', { originMs: slow ? 3000 : 20 }), out);
+  });
+  assert.equal(r.startSecond, WARM);
+  const wide = scoped(r).filter((a) => !(a.action.mitigation?.match.newSince! > 0) && a.action.level >= 2);
+  assert.ok(wide.length > 0, scoped(r).map((a) => `${a.action.rule}@${(a.at - T0) / 1000}`).join(' '));
+  assert.ok(wide[0].at >= T0 + (WARM + 12) * 1000, `widened to known clients at ${(wide[0].at - T0) / 1000}s, before the origin hurt (${WARM + 12}s)`);
+});
+
 test('cache-busting: random query strings on one path are named with the query shape', () => {
   const r = run(WARM + 5, (sec, rand, out) => {
     if (sec >= WARM) spread(400, 300, (src) => fact(src, '/news/1', { query: `${Math.floor(rand() * 1e9).toString(36)}=1` }), out);

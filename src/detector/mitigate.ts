@@ -6,7 +6,10 @@
 // the excess. Widened one level at a time only while the origin load stays
 // above baseline for `widen_after`: (2) challenge the attacked route classes,
 // (3) challenge the surge's new clients, (4) challenge every unverified
-// client. Known clients — first seen before the surge — pass levels 1–3.
+// client. Known clients — first seen before the surge — pass levels 1–3; a
+// level that would reach them (no surge to date "new" by, or everyone) is
+// taken only while the origin is in distress or min_ratio × its usual
+// forwarded rate still reaches it.
 // Renewed while the attack lasts, removed after it. Every action carries its
 // reason and figures. Runs once a second; bounded sets.
 import type { DetectorConfig } from '../config/schema/detector.js';
@@ -217,6 +220,10 @@ export class Mitigator {
     for (let next = from; next <= TOP_LEVEL; next++) {
       const m = this.build(next, now, a, s, b, why);
       if (m === null) continue;
+      // A widening that reaches the clients known before the surge (a route class or everyone, with no
+      // "new since") needs the origin hurting, or a flood's worth still forwarded (min_ratio × its usual
+      // rate): 1.5× alone (a cache emptied by a restart, people's retries after it) does not refuse people.
+      if (!(m.match.newSince !== undefined && m.match.newSince > 0) && !a.distress && !(s.forwarded > this.cfg.minRatio * Math.max(b.forwarded.mean, 5))) continue;
       this.level = next;
       this.changedAt = now;
       this.put(out, next, m);
