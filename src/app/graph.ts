@@ -96,7 +96,7 @@ export function buildGraph(config: Config, deps: GraphDeps): Graph {
   };
   const st = deps.state;
   const challenge = config.challenge.enabled
-    ? compileChallenge(config.challenge, { now: deps.now, keys: () => st.keys(), mode: () => st.mode(), enforcement: () => st.enforcement() })
+    ? compileChallenge(config.challenge, { now: deps.now, keys: () => st.keys(), mode: () => st.mode(), enforcement: () => st.enforcement(), surgeSince: () => policy.policy.surgeSince(st, deps.now()) })
     : null;
   // Policy runs before the challenge stage; unverifiedOnly mitigations ask it whether a pass is valid.
   const policy = createPolicyStage(compilePolicy(machineShare(config.policy, deps.originShares ?? 1), { verified: challenge === null ? undefined : challenge.verifies, previous: deps.previous?.policy.policy ?? null }), st, deps.now);

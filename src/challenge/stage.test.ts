@@ -248,6 +248,26 @@ test('branding: the site name (escaped) above the heading and in the title, the 
   assert.equal(challengeSchema.safeParse({ brand: { accent_color: 'red;}body{display:none' } }).success, false, 'no CSS injection through the colour');
 });
 
+test('challenge.require in under_attack spares the clients known before the detector\'s surge (seen before it, returning the seen cookie); new ones and fresh ones are challenged', () => {
+  const config = camelize(challengeSchema.parse({ require: 'under_attack' }));
+  const keys = [randomBytes(32)];
+  let surge = T0 - 60_000;
+  const c = compileChallenge(config, { now: () => T0, keys: () => keys, mode: () => 'under_attack', surgeSince: () => surge });
+  const req = (state: number, seenAt: number) => {
+    const { ctx } = fakeCtx({ target: '/news/1', required: false });
+    ctx.clientState = state;
+    ctx.seenAt = seenAt;
+    const v = c.stage.run(ctx) as Verdict | null;
+    return v?.rule ?? null;
+  };
+  assert.equal(req(CLIENT_COOKIE, T0 - 600_000), null, 'a reader from before the surge');
+  assert.equal(req(CLIENT_COOKIE, T0 - 30_000), 'challenge/required', 'first seen during the surge, even keeping its cookie');
+  assert.equal(req(CLIENT_FRESH, T0 - 600_000), 'challenge/required', 'a first request is nobody known');
+  assert.equal(req(CLIENT_IGNORED, T0 - 600_000), 'challenge/required', 'dropping the cookie');
+  surge = 0;
+  assert.equal(req(CLIENT_COOKIE, T0 - 600_000), 'challenge/required', 'no surge to date: every unverified client, as the mode says');
+});
+
 /** A request that only asks for the cookie check (policy's `check` mitigation or identity's surge guard). */
 function checkOnly(state: number, misses = 0, extra: FakeOptions = {}) {
   const o: FakeOptions = { required: false, ...extra };

@@ -1,7 +1,8 @@
 // The challenge stage: serves /.rampart/challenge/*, marks requests with a
 // valid pass (or an API token / origin session) as verified, and — only when
-// policy set ctx.challengeRequired or `challenge.require` matches the mode —
-// answers unverified, non-exempt requests with the proof-of-work page
+// policy set ctx.challengeRequired or `challenge.require` matches the mode
+// (sparing the clients known before the detector's surge, as admission and the
+// mitigations do) — answers unverified, non-exempt requests with the proof-of-work page
 // (GET/HEAD) or a 429 (others). Observe enforcement counts instead of serving.
 // Exempt: configured paths, API tokens, the origin session cookie, and (opt-in)
 // crawlers verified by reverse DNS in the background (crawlers.ts).
@@ -38,6 +39,11 @@ export interface ChallengeDeps {
   enforcement?(): Enforcement;
   /** DNS for the optional crawler verification; node:dns when absent. */
   resolver?: Resolver;
+  /**
+   * When the detector's surge began (ms; 0 none): `challenge.require` spares the clients known before
+   * it (seen before the surge, returning the seen cookie), as admission and the mitigations do.
+   */
+  surgeSince?(): number;
 }
 
 export interface Challenge {
@@ -104,6 +110,13 @@ export function compileChallenge(config: ChallengeConfig, deps: ChallengeDeps): 
     return sendHtml(ctx, CV.required, page.render(issued.token, issued.seed, bits, ctx.target));
   }
 
+  /** A client seen before the surge began that returns its seen cookie (a flood's new clients are not). */
+  function knownBeforeSurge(ctx: RequestContext): boolean {
+    if (deps.surgeSince === undefined || ctx.clientState !== CLIENT_COOKIE || ctx.seenAt <= 0) return false;
+    const since = deps.surgeSince();
+    return since > 0 && ctx.seenAt < since;
+  }
+
   function verifies(ctx: RequestContext): boolean {
     if (ctx.verified) return true;
     const cookie = ctx.req.headers.cookie;
@@ -134,7 +147,7 @@ export function compileChallenge(config: ChallengeConfig, deps: ChallengeDeps): 
       if (ctx.path.startsWith(CHALLENGE_PREFIX)) return endpoints(ctx);
       if (verifies(ctx)) return null;
       if (!ctx.challengeRequired) {
-        if (requiredByConfig()) ctx.challengeRequired = true; // later stages and observers see why the request stopped
+        if (requiredByConfig() && !knownBeforeSurge(ctx)) ctx.challengeRequired = true; // later stages and observers see why the request stopped
         else if (!ctx.cookieCheck) return null;
       }
       if (exempt.path(ctx.path)) return null;
