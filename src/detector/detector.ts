@@ -218,9 +218,14 @@ export function createDetector(cfg: DetectorConfig, deps: DetectorDeps = {}): De
       since = s.t - (back + 1) * 1000;
     }
     since = Math.max(Math.floor(bornAt / 1000) * 1000, since);
+    // For what reaches clients that return the seen cookie (limits and challenges of new clients): a young
+    // detector (a first start) has seen everyone for less than the minute, so without a rise the run of
+    // seconds whose clients behaved unlike people dates the surge, or the people browsing since the start
+    // would all count as new. The cookie check (cookieless clients only) keeps the wider minute.
+    const peopleSince = a.evidence !== 'volume' && s.t + 1000 - bornAt < NO_RISE_LOOKBACK_MS ? Math.max(since, s.t - (cookieStreak + 1) * 1000) : since;
     const ageLimit = Math.floor((w.epochS * 1000 - since) / 1000);
     const recent = sumAges(w.ages, ageLimit);
-    return { since, newShare: s.requests > 0 ? Math.min(1, recent / s.requests) : 0 };
+    return { since, peopleSince, newShare: s.requests > 0 ? Math.min(1, recent / s.requests) : 0 };
   }
 
   function start(now: number, s: SecondSample, a: Assessment): void {

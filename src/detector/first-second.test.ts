@@ -232,3 +232,18 @@ test('tools the site never sees, rotating their User-Agent, that double the traf
   });
   assert.equal(browsers.startSecond, -1, 'people who double the traffic are no attack');
 });
+
+test('ten seconds after a first start, a crowd dropping its cookies: what reaches cookie-returning clients spares the people browsing since the start; the cookie check covers the minute', () => {
+  const d = run(25, (sec, r, out) => {
+    people(r, sec, out);
+    if (sec >= 10) flood(sec, 10, out, 60, 60);
+  });
+  assert.ok(d.start, 'an attack');
+  const withSince = d.actions.filter((a) => (a.action.mitigation?.match.newSince ?? 0) > 0);
+  const at = (a: (typeof withSince)[number]) => `${a.action.rule} new since ${(a.action.mitigation!.match.newSince! - T0) / 1000}s`;
+  const check = withSince.find((a) => a.action.rule === 'mitigate/check-cookie');
+  assert.ok(check && check.action.mitigation!.match.newSince! <= T0 + 1000, `the check (cookieless clients only) covers everyone since the start: ${withSince.map(at).join('; ')}`);
+  const reaching = withSince.filter((a) => a.action.rule !== 'mitigate/check-cookie');
+  assert.ok(reaching.length > 0, d.actions.map((a) => a.action.rule).join(' '));
+  for (const a of reaching) assert.ok(a.action.mitigation!.match.newSince! >= T0 + 9000, `${at(a)}: the people first seen from 0 s on are known`);
+});

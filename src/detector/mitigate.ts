@@ -32,7 +32,10 @@ export interface DetectorState {
 
 /** The surge this incident answers: when it began, and how much of its traffic came from clients first seen since. */
 export interface Surge {
+  /** When the surge began, for the cookie check (cookieless clients). */
   since: number;
+  /** …for what reaches clients returning the seen cookie (limits, challenges of new clients); `since` when absent. */
+  peopleSince?: number;
   /** Share of the first anomalous second's requests from clients first seen since `since`. */
   newShare: number;
 }
@@ -162,7 +165,7 @@ export class Mitigator {
       this.add(out, 1, now, {
         action: 'limit',
         rule: 'mitigate/limit-new',
-        match: match({ newSince: since }),
+        match: match({ newSince: this.surge.peopleSince ?? since }),
         rate: NEW_CLIENT_RATE,
         burst: NEW_CLIENT_BURST,
         reason: `attack started: ${Math.round(this.surge.newShare * 100)}% of ${s.requests}/s from clients first seen since the surge began; each limited to a person's pace (${NEW_CLIENT_RATE}/s, bursts of ${NEW_CLIENT_BURST})`,
@@ -236,7 +239,7 @@ export class Mitigator {
     const figures = this.figures(a, s, b, level);
     const base = { createdAt: now, until: now + this.cfg.mitigationTtl, id: `${this.incidentId}-l${level}` };
     // Past the signature, the surge's new clients are challenged before anyone known is.
-    const since = level >= 2 && level < TOP_LEVEL && this.newClients ? this.surge.since : 0;
+    const since = level >= 2 && level < TOP_LEVEL && this.newClients ? (this.surge.peopleSince ?? this.surge.since) : 0;
     const who = since > 0 ? 'unverified clients first seen since the surge began' : 'unverified clients';
     if (level === 1) {
       // Every over-represented fingerprint (the signature already requires min_lift): floods often rotate a few user agents.
@@ -261,7 +264,7 @@ export class Mitigator {
       // A path, or a browser's fingerprint, is shared with people: such a signature spares the clients
       // known before the surge when the surge's new ones bring it (a tool's fingerprint is nobody's browser).
       const people = fps.length === 0 || fps.some((f) => BROWSER_FAMILIES.has(f.family ?? ''));
-      const newSince = people && this.newClients ? this.surge.since : 0;
+      const newSince = people && this.newClients ? (this.surge.peopleSince ?? this.surge.since) : 0;
       return { ...base, action: limit ? 'limit' : 'challenge', rule, match: match({ fingerprints: fps.map((f) => f.key), paths: paths.map((p) => p.label), newSince }), rate: limit ? this.cfg.signatureRate : 0, reason, figures };
     }
     if (level === 2) {

@@ -116,7 +116,8 @@ export function createMitigationSet(capacity: number, keep: TokenBuckets | null 
     surgeSince(v, source, now) {
       const l = this.current(v, source);
       let t = 0;
-      for (let i = 0; i < l.length; i++) if (l[i].newSince > 0 && l[i].until > now && (t === 0 || l[i].newSince < t)) t = l[i].newSince;
+      // The cookie check's own "new since" may reach further back (it only ever asks cookieless clients).
+      for (let i = 0; i < l.length; i++) if (l[i].action !== 'check' && l[i].newSince > 0 && l[i].until > now && (t === 0 || l[i].newSince < t)) t = l[i].newSince;
       return t;
     },
     limit(c, clientKey, now) {
