@@ -9,6 +9,7 @@ import { loadConfigObject } from '../../src/config/load.js';
 import { startEchoOrigin, type EchoOrigin } from './echo-origin.js';
 import { startRedis, type RedisServer } from './redis-server.js';
 import { startShield } from './shield.js';
+import { tempDataDir } from './temp-data-dir.js';
 
 export type Shield = Awaited<ReturnType<typeof startShield>>;
 
@@ -37,7 +38,7 @@ export async function startTwoShields(overrides: Record<string, unknown> = {}): 
 export async function startClusterAndShield(overrides: Record<string, unknown> = {}): Promise<Rig & { a: ClusterHandle; aPort: number; b: Shield; stop(): Promise<void> }> {
   const r = await rig();
   const level = process.env.RAMPART_TEST_LOG ?? 'silent';
-  const a = await startCluster(loadConfigObject({ listen: '127.0.0.1:0', origin: r.origin.url, hosts: ['127.0.0.1'], admin: { listen: '127.0.0.1:0' }, workers: 2, log: { level }, state: r.state, ...overrides }), { log: createLogger('silent') });
+  const a = await startCluster(loadConfigObject({ listen: '127.0.0.1:0', origin: r.origin.url, hosts: ['127.0.0.1'], admin: { listen: '127.0.0.1:0' }, workers: 2, data_dir: tempDataDir(), log: { level }, state: r.state, ...overrides }), { log: createLogger('silent') });
   const b = await startShield(r.origin.url, { state: r.state, ...overrides });
   return { ...r, a, aPort: Number(new URL(a.url).port), b, stop: async () => (await a.stop(), await b.stop(), await r.origin.close(), await r.redis.stop()) };
 }

@@ -12,6 +12,7 @@ import { startCluster, type ClusterHandle } from '../../src/app/cluster.js';
 import { createLogger } from '../../src/app/logger.js';
 import { loadConfigObject } from '../../src/config/load.js';
 import { sendRaw } from '../helpers/raw.js';
+import { tempDataDir } from '../helpers/temp-data-dir.js';
 
 let origin: Server;
 const sockets = new Set<Socket>();
@@ -39,7 +40,7 @@ before(async () => {
   origin.on('connection', (s) => (sockets.add(s), s.on('close', () => sockets.delete(s))));
   await new Promise<void>((r) => origin.listen(0, '127.0.0.1', r));
   const originUrl = `http://127.0.0.1:${(origin.address() as AddressInfo).port}`;
-  const config = { listen: '127.0.0.1:0', origin: originUrl, hosts: ['127.0.0.1'], admin: { listen: `127.0.0.1:${(admin = await freePort())}` }, workers: 2, log: { level: process.env.RAMPART_TEST_LOG ?? 'silent' } };
+  const config = { listen: '127.0.0.1:0', origin: originUrl, hosts: ['127.0.0.1'], admin: { listen: `127.0.0.1:${(admin = await freePort())}` }, workers: 2, data_dir: tempDataDir(), log: { level: process.env.RAMPART_TEST_LOG ?? 'silent' } };
   c = await startCluster(loadConfigObject(config), { log: createLogger('silent') });
   port = Number(new URL(c.url).port);
 });

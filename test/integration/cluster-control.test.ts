@@ -11,6 +11,7 @@ import { loadConfigObject } from '../../src/config/load.js';
 import { eventually } from '../../src/state/conformance.js';
 import { startEchoOrigin, type EchoOrigin } from '../helpers/echo-origin.js';
 import { freePort } from './cli-child.js';
+import { tempDataDir } from '../helpers/temp-data-dir.js';
 
 const TOKEN = 'cluster-control-token-0123456789abcdef';
 let origin: EchoOrigin;
@@ -21,7 +22,7 @@ before(async () => {
   origin = await startEchoOrigin();
   const adminPort = await freePort();
   admin = `http://127.0.0.1:${adminPort}`;
-  c = await startCluster(loadConfigObject({ listen: '127.0.0.1:0', origin: origin.url, hosts: ['127.0.0.1'], admin: { listen: `127.0.0.1:${adminPort}`, token: TOKEN }, workers: 2, log: { level: process.env.RAMPART_TEST_LOG ?? 'silent' } }), { log: createLogger('silent') });
+  c = await startCluster(loadConfigObject({ listen: '127.0.0.1:0', origin: origin.url, hosts: ['127.0.0.1'], admin: { listen: `127.0.0.1:${adminPort}`, token: TOKEN }, workers: 2, data_dir: tempDataDir(), log: { level: process.env.RAMPART_TEST_LOG ?? 'silent' } }), { log: createLogger('silent') });
 });
 
 after(async () => {

@@ -12,6 +12,7 @@ import { loadConfigObject } from '../../src/config/load.js';
 import { eventually } from '../../src/state/conformance.js';
 import { startEchoOrigin, type EchoOrigin } from '../helpers/echo-origin.js';
 import { freePort } from './cli-child.js';
+import { tempDataDir } from '../helpers/temp-data-dir.js';
 
 // 20 requests/s from one address: ~10 per worker, under ban_min_rps 14; the sum is over it.
 const RATE = 20;
@@ -27,7 +28,7 @@ before(async () => {
   origin = await startEchoOrigin();
   const adminPort = await freePort();
   admin = `http://127.0.0.1:${adminPort}`;
-  const cfg = { listen: '127.0.0.1:0', origin: origin.url, hosts: ['127.0.0.1'], admin: { listen: `127.0.0.1:${adminPort}`, token: TOKEN }, workers: 2, detector: DETECTOR, limits: { max_connections_per_ip: 1000 }, evidence: { enabled: false }, log: { level: process.env.RAMPART_TEST_LOG ?? 'silent' } };
+  const cfg = { listen: '127.0.0.1:0', origin: origin.url, hosts: ['127.0.0.1'], admin: { listen: `127.0.0.1:${adminPort}`, token: TOKEN }, workers: 2, data_dir: tempDataDir(), detector: DETECTOR, limits: { max_connections_per_ip: 1000 }, evidence: { enabled: false }, log: { level: process.env.RAMPART_TEST_LOG ?? 'silent' } };
   c = await startCluster(loadConfigObject(cfg), { log: createLogger('silent') });
   port = Number(new URL(c.url).port);
 });

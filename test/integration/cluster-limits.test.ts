@@ -13,6 +13,7 @@ import { createLogger } from '../../src/app/logger.js';
 import { loadConfigObject } from '../../src/config/load.js';
 import { startEchoOrigin, type EchoOrigin } from '../helpers/echo-origin.js';
 import { checkOneBucket, hammer } from '../helpers/hammer.js';
+import { tempDataDir } from '../helpers/temp-data-dir.js';
 
 const RATE = 20;
 const BURST = 20;
@@ -30,6 +31,7 @@ before(async () => {
     hosts: ['127.0.0.1'],
     admin: { listen: '127.0.0.1:0', token: 'cluster-limits-token-0123456789abc' },
     workers: WORKERS,
+    data_dir: tempDataDir(),
     detector: { enabled: false },
     limits: { max_connections_per_ip: 1000 },
     policy: { rate_limits: { default: { address: { rate: `${RATE}/s`, burst: BURST }, prefix: 'off' } } },

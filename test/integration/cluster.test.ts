@@ -11,11 +11,12 @@ import { loadConfigObject } from '../../src/config/load.js';
 import { eventually } from '../../src/state/conformance.js';
 import { startEchoOrigin, type EchoOrigin } from '../helpers/echo-origin.js';
 import { sendRaw } from '../helpers/raw.js';
+import { tempDataDir } from '../helpers/temp-data-dir.js';
 
 let origin: EchoOrigin;
 let c: ClusterHandle;
 let port = 0;
-const base = () => ({ listen: '127.0.0.1:0', origin: origin.url, hosts: ['127.0.0.1'], admin: { listen: '127.0.0.1:0' }, workers: 2, log: { level: process.env.RAMPART_TEST_LOG ?? 'silent' } });
+const base = () => ({ listen: '127.0.0.1:0', origin: origin.url, hosts: ['127.0.0.1'], admin: { listen: '127.0.0.1:0' }, workers: 2, data_dir: tempDataDir(), log: { level: process.env.RAMPART_TEST_LOG ?? 'silent' } });
 
 before(async () => {
   origin = await startEchoOrigin();
