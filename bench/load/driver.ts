@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { parseWrk, type WrkResult } from './wrk.js';
 import { renderReport, type Row, type PacedRow, type ProcessMemory } from './report.js';
 import { measureMemory } from './memory.js';
+import { rssOf as rss, waitOutput } from '../../test/helpers/proc.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string]));
@@ -59,25 +60,6 @@ function pinned(core: string, cmd: string, argv: string[], opts: { cwd?: string 
   return c;
 }
 
-function waitOutput(c: ChildProcess, re: RegExp, what: string, ms = 30_000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let text = '';
-    const t = setTimeout(() => reject(new Error(`${what} did not start:\n${text}`)), ms);
-    const on = (d: Buffer) => {
-      text += d.toString();
-      if (re.test(text)) {
-        clearTimeout(t);
-        resolve();
-      }
-    };
-    c.stdout!.on('data', on);
-    c.stderr!.on('data', on);
-    c.once('exit', (code) => {
-      clearTimeout(t);
-      reject(new Error(`${what} exited ${code}:\n${text}`));
-    });
-  });
-}
 
 async function waitPort(port: number, what: string): Promise<void> {
   for (let i = 0; i < 100; i++) {
@@ -94,11 +76,6 @@ async function waitPort(port: number, what: string): Promise<void> {
 const pageName = (bytes: number) => (bytes >= 1024 ? `${bytes / 1024} KB` : `${bytes} B`);
 
 /** Resident memory (VmRSS now, VmHWM peak) of a process, in MiB. */
-export function rss(pid: number): { now: number; peak: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(status)?.[1] ?? NaN);
-  return { now: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
-}
 
 const TICK_MS = 1000 / Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim() || 100);
 

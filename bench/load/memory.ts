@@ -7,10 +7,11 @@
 // goes the whole way (the worst case for memory: nothing is refused early).
 // Not a test: figures are printed beside the issue's budget, nothing asserts.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { ProcessMemory } from './report.js';
+import { childPids, rssOf, waitOutput } from '../../test/helpers/proc.js';
 
 export interface MemoryOptions {
   root: string;
@@ -22,27 +23,7 @@ export interface MemoryOptions {
   children: ChildProcess[];
 }
 
-/** RSS now and at its peak (VmHWM), in MiB. */
-function rssOf(pid: number): { now: number; peak: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(status)?.[1] ?? NaN);
-  return { now: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
-}
 
-/** The direct children of pid (the cluster's workers). */
-function childrenOf(pid: number): number[] {
-  const out: number[] = [];
-  for (const p of readdirSync('/proc')) {
-    if (!/^\d+$/.test(p)) continue;
-    try {
-      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) out.push(Number(p));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return out.sort((a, b) => a - b);
-}
 
 async function freePort(): Promise<number> {
   const s = createServer();
@@ -52,19 +33,6 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-function waitFor(c: ChildProcess, re: RegExp, what: string, ms = 60_000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let text = '';
-    const t = setTimeout(() => reject(new Error(`${what} did not start:\n${text}`)), ms);
-    const on = (d: Buffer) => {
-      text += d.toString();
-      if (re.test(text)) (clearTimeout(t), resolve());
-    };
-    c.stdout!.on('data', on);
-    c.stderr!.on('data', on);
-    c.once('exit', (code) => (clearTimeout(t), reject(new Error(`${what} exited ${code}:\n${text}`))));
-  });
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -99,7 +67,7 @@ export async function measureMemory(o: MemoryOptions): Promise<ProcessMemory[]> 
   // rampart demo: one process (shield, demo site, dashboard).
   o.log('memory: rampart demo, idle');
   const demo = spawnTracked(process.execPath, [...o.nodeFlags, bin, 'demo', '--listen', `127.0.0.1:${await freePort()}`, '--admin', `127.0.0.1:${await freePort()}`]);
-  await waitFor(demo, /Press Ctrl\+C/, 'rampart demo');
+  await waitOutput(demo, /Press Ctrl\+C/, 'rampart demo', 60_000);
   await sleep(5000);
   out.push({ phase: 'idle: rampart demo', process: 'demo (one process)', ...rssOf(demo.pid!) });
   await stop(demo);
@@ -107,15 +75,15 @@ export async function measureMemory(o: MemoryOptions): Promise<ProcessMemory[]> 
   // rampart start on the defaults: a primary and one worker per core.
   const originPort = await freePort();
   const origin = spawnTracked(process.execPath, [join(o.root, 'bench/load/hello-origin.mjs'), String(originPort)]);
-  await waitFor(origin, /listening/, 'origin');
+  await waitOutput(origin, /listening/, 'origin', 60_000);
   const port = await freePort();
   const cfg = join(o.tmp, 'rampart-defaults.yaml');
   writeFileSync(cfg, `listen: 127.0.0.1:${port}\norigin: http://127.0.0.1:${originPort}\nhosts: [127.0.0.1]\ndata_dir: ${o.tmp}/data-defaults\nadmin:\n  listen: 127.0.0.1:0\ntrusted_proxies: [127.0.0.1/32]\nlog:\n  level: warn\ndetector:\n  enforcement: observe\n`);
   o.log('memory: rampart start (defaults), idle');
   const start = spawnTracked(process.execPath, [...o.nodeFlags, bin, 'start', '-c', cfg]);
-  await waitFor(start, /shielding/, 'rampart start');
+  await waitOutput(start, /shielding/, 'rampart start', 60_000);
   await sleep(5000);
-  const pids = [start.pid!, ...childrenOf(start.pid!)];
+  const pids = [start.pid!, ...childPids(start.pid!)];
   const label = (p: number, i: number) => (i === 0 ? 'start: primary' : `start: worker ${i}`);
   pids.forEach((p, i) => out.push({ phase: 'idle: rampart start, defaults', process: label(p, i), ...rssOf(p) }));
 

@@ -7,12 +7,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ROOT, spawnRampart, type Child } from './cli-child.js';
+import { childPids, rssOf } from '../helpers/proc.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rampart-pack-'));
 const installed = join(dir, 'node_modules', 'rampart');
@@ -28,39 +29,16 @@ function nodedir(): string | undefined {
   return undefined;
 }
 
-/** Resident memory of a process, MiB (VmRSS). */
-function rssMiB(pid: number): number {
-  return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
-}
-
-/** Pids of a process's children (the cluster's workers). */
-function childPids(pid: number): number[] {
-  const out: number[] = [];
-  for (const p of readdirSync('/proc')) {
-    if (!/^\d+$/.test(p)) continue;
-    try {
-      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) out.push(Number(p));
-    } catch {
-      // the process left meanwhile
-    }
-  }
-  return out;
-}
-
 /** The command line of a process and of its children (the cluster's workers). */
 function cmdlines(pid: number): string[] {
-  const out = [readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ')];
-  for (const p of readdirSync('/proc')) {
-    if (!/^\d+$/.test(p)) continue;
+  const line = (p: number) => {
     try {
-      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) out.push(readFileSync(`/proc/${p}/cmdline`, 'utf8').replace(/\0/g, ' '));
+      return readFileSync(`/proc/${p}/cmdline`, 'utf8').replace(/\0/g, ' ');
     } catch {
-      // the process left meanwhile
+      return ''; // the process left meanwhile
     }
-  }
-  return out;
+  };
+  return [pid, ...childPids(pid)].map(line).filter((l) => l !== '');
 }
 
 before(async () => {
@@ -102,7 +80,7 @@ test('rampart demo from the installed package serves the campaign site through t
   assert.equal(lines.length, 1, 'the demo is one process');
   for (const l of lines) assert.doesNotMatch(l, /tsx|--import|--loader/, `no TypeScript loader: ${l}`);
   // A generous ceiling (measured ~70 MiB; ~170 MiB when it ran through tsx): docs/deployment.md has the budget.
-  const rss = rssMiB(c.proc.pid!);
+  const rss = rssOf(c.proc.pid!).now;
   assert.ok(rss < 120, `the demo holds ${rss.toFixed(1)} MiB resident after one page`);
   c.proc.kill('SIGTERM');
   assert.equal(await c.exited, 0);
@@ -122,7 +100,7 @@ test('rampart start with two workers from the installed package forwards to the 
   for (const l of lines) assert.doesNotMatch(l, /tsx|--import|--loader|\.ts\b/, `no TypeScript loader: ${l}`);
   assert.ok(lines.slice(1).every((l) => l.includes(join('dist', 'app', 'cluster-worker.js'))), 'the workers run the compiled worker');
   // A generous ceiling for the three processes (measured ~190 MiB idle; ~450 MiB through tsx).
-  const total = [c.proc.pid!, ...childPids(c.proc.pid!)].reduce((a, p) => a + rssMiB(p), 0);
+  const total = [c.proc.pid!, ...childPids(c.proc.pid!)].reduce((a, p) => a + rssOf(p).now, 0);
   assert.ok(total < 300, `primary and workers hold ${total.toFixed(1)} MiB resident`);
   c.proc.kill('SIGTERM');
   assert.equal(await c.exited, 0);
