@@ -27,4 +27,4 @@ for (const dir of ['challenge/assets', 'control/dashboard']) {
   mkdirSync(join(root, 'dist', dir), { recursive: true });
   cpSync(join(root, 'src', dir), join(root, 'dist', dir), { recursive: true });
 }
-writeFileSync(join(root, 'dist', '.build-stamp'), new Date().toISOString() + '\n');
+writeFileSync(join(root, 'dist', '.build-stamp'), `${new Date().toISOString()}\n`);

@@ -44,9 +44,13 @@ if (chosen.length === 0) {
   console.error('no test files matched');
   process.exit(1);
 }
-const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=120000', ...chosen], {
-  cwd: root,
-  stdio: 'inherit',
-  env: { ...process.env, RAMPART_TEST: '1' },
-});
+const r = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=120000', ...chosen],
+  {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, RAMPART_TEST: '1' },
+  },
+);
 process.exit(r.status ?? 1);

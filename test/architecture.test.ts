@@ -44,7 +44,9 @@ test('imports point the way DESIGN.md says', () => {
   for (const file of files(SRC)) {
     const from = moduleOf(file);
     const text = readFileSync(file, 'utf8');
-    for (const m of text.matchAll(/(?:import|export)\s[^'"]*?from\s+['"](\.[^'"]+)['"]|import\(\s*['"](\.[^'"]+)['"]\s*\)/g)) {
+    for (const m of text.matchAll(
+      /(?:import|export)\s[^'"]*?from\s+['"](\.[^'"]+)['"]|import\(\s*['"](\.[^'"]+)['"]\s*\)/g,
+    )) {
       const spec = m[1] ?? m[2];
       const target = moduleOf(resolve(dirname(file), spec));
       if (target === from) continue;
@@ -56,7 +58,11 @@ test('imports point the way DESIGN.md says', () => {
 
 test('core does no I/O', () => {
   // Type-only imports and node:net's pure address checks are fine.
-  const io = /^import\s+(?!type\b)(?!\{\s*(?:isIP(?:v4|v6)?\s*,?\s*)+\})[^;]*from\s+['"]node:(fs|net|http|https|http2|tls|child_process|dgram)['"]/m;
+  const io =
+    /^import\s+(?!type\b)(?!\{\s*(?:isIP(?:v4|v6)?\s*,?\s*)+\})[^;]*from\s+['"]node:(fs|net|http|https|http2|tls|child_process|dgram)['"]/m;
   const bad = files(join(SRC, 'core')).filter((f) => io.test(readFileSync(f, 'utf8')));
-  assert.deepEqual(bad.map((f) => relative(SRC, f)), []);
+  assert.deepEqual(
+    bad.map((f) => relative(SRC, f)),
+    [],
+  );
 });

@@ -19,9 +19,17 @@ export async function rampartDefaults(): Promise<CampaignEnv> {
   try {
     const port = await freePort();
     const file = join(dir, 'rampart.yaml');
-    writeFileSync(file, `listen: 127.0.0.1:${port}\norigin: ${origin.url}\nhosts: [127.0.0.1, localhost]\nadmin:\n  listen: 127.0.0.1:${process.env.RAMPART_DRILL_ADMIN_PORT ?? 0}\n${process.env.RAMPART_DRILL_ADMIN_PORT ? '  token: drill-admin-token-0123456789abcdef0123\n' : ''}data_dir: ${dir}/data\nlog:\n  level: ${process.env.RAMPART_DRILL_SHIELD_LEVEL ?? 'error'}\n`);
+    writeFileSync(
+      file,
+      `listen: 127.0.0.1:${port}\norigin: ${origin.url}\nhosts: [127.0.0.1, localhost]\nadmin:\n  listen: 127.0.0.1:${process.env.RAMPART_DRILL_ADMIN_PORT ?? 0}\n${process.env.RAMPART_DRILL_ADMIN_PORT ? '  token: drill-admin-token-0123456789abcdef0123\n' : ''}data_dir: ${dir}/data\nlog:\n  level: ${process.env.RAMPART_DRILL_SHIELD_LEVEL ?? 'error'}\n`,
+    );
     const target = parseTarget(`http://127.0.0.1:${port}`);
-    const shield = spawnShield({ configFile: file, target, cwd: dir, onStderr: (line) => process.stderr.write(`  shield: ${line}\n`) });
+    const shield = spawnShield({
+      configFile: file,
+      target,
+      cwd: dir,
+      onStderr: (line) => process.stderr.write(`  shield: ${line}\n`),
+    });
     return {
       target,
       shield,
@@ -56,7 +64,14 @@ export function parseSeeds(spec: string): number[] {
 
 /** Comma list filter: null when absent or "all". */
 export function listFilter(v: string | undefined): Set<string> | null {
-  return v === undefined || v === 'all' ? null : new Set(v.split(',').map((s) => s.trim()).filter(Boolean));
+  return v === undefined || v === 'all'
+    ? null
+    : new Set(
+        v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      );
 }
 
 /** Writes `<name>-<stamp>.md` and `.json` into `dir`; returns the markdown. */
@@ -69,4 +84,5 @@ export function writeReport(dir: string, name: string, rep: CampaignReport, grid
   return md;
 }
 
-export const hms = (ms: number): string => `${Math.floor(ms / 3_600_000)}h${String(Math.floor(ms / 60_000) % 60).padStart(2, '0')}m${String(Math.floor(ms / 1000) % 60).padStart(2, '0')}s`;
+export const hms = (ms: number): string =>
+  `${Math.floor(ms / 3_600_000)}h${String(Math.floor(ms / 60_000) % 60).padStart(2, '0')}m${String(Math.floor(ms / 1000) % 60).padStart(2, '0')}s`;

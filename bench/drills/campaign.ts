@@ -41,20 +41,52 @@ const chromium = Number(values.chromium);
 const maxRate = Number(values['max-rate']);
 /** A random plan's "family" for --families: its path strategy, or slowloris. */
 const familyOf = (p: AttackPlan) => (p.kind === 'slowloris' ? 'slowloris' : p.path.kind);
-const plans = seeds.flatMap((s) => planCampaign(s, attacks, { maxRate })).filter((p) => (!families || families.has(familyOf(p))) && (!timings || timings.has(timingOf(p))) && (!only || only.has(p.id)));
-const expectS = plans.reduce((s, p) => s + p.warmupS + p.durationS + (p.startMode === 'running-at-start' ? 1 : 0) + 15, 0);
-console.error(`# campaign: ${plans.length} attacks (seeds ${values.seeds}, ${attacks} each${families || timings || only ? ', filtered' : ''}); about ${hms(expectS * 1000)}`);
+const plans = seeds
+  .flatMap((s) => planCampaign(s, attacks, { maxRate }))
+  .filter(
+    (p) =>
+      (!families || families.has(familyOf(p))) && (!timings || timings.has(timingOf(p))) && (!only || only.has(p.id)),
+  );
+const expectS = plans.reduce(
+  (s, p) => s + p.warmupS + p.durationS + (p.startMode === 'running-at-start' ? 1 : 0) + 15,
+  0,
+);
+console.error(
+  `# campaign: ${plans.length} attacks (seeds ${values.seeds}, ${attacks} each${families || timings || only ? ', filtered' : ''}); about ${hms(expectS * 1000)}`,
+);
 if (values['dry-run']) {
-  for (const p of plans) console.log(`${p.id}\t${timingOf(p)}\t${p.durationS}s\t${p.label}${p.notes.length ? `\t(${p.notes.join('; ')})` : ''}`);
+  for (const p of plans)
+    console.log(
+      `${p.id}\t${timingOf(p)}\t${p.durationS}s\t${p.label}${p.notes.length ? `\t(${p.notes.join('; ')})` : ''}`,
+    );
   process.exit(0);
 }
 
 const started = new Date();
 const t0 = Date.now();
 const { results, skipped } = await runCampaign({
-  plans, users, chromium, thinkMs: [1000, 4000], controlsShield: true, prepare: () => rampartDefaults(),
+  plans,
+  users,
+  chromium,
+  thinkMs: [1000, 4000],
+  controlsShield: true,
+  prepare: () => rampartDefaults(),
   log: (l) => console.error(l),
   onResult: (r) => console.error(`${table(ROW_HEAD, [resultRow(r)])}\n# ${hms(Date.now() - t0)} elapsed`),
 });
-const rep = buildReport(`Drill campaign, seeds ${values.seeds}, ${attacks} attacks each`, started, { target: 'rampart start (defaults) → demo origin (own process, 32 concurrent, 4 ms CPU per search)', seeds: values.seeds!, attacksPerSeed: attacks, users, chromiumUsers: chromium, maxRate, wallTime: hms(Date.now() - t0) }, results, skipped);
+const rep = buildReport(
+  `Drill campaign, seeds ${values.seeds}, ${attacks} attacks each`,
+  started,
+  {
+    target: 'rampart start (defaults) → demo origin (own process, 32 concurrent, 4 ms CPU per search)',
+    seeds: values.seeds!,
+    attacksPerSeed: attacks,
+    users,
+    chromiumUsers: chromium,
+    maxRate,
+    wallTime: hms(Date.now() - t0),
+  },
+  results,
+  skipped,
+);
 console.log(writeReport(values.out!, 'campaign', rep));

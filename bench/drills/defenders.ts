@@ -61,7 +61,10 @@ function stopper(child: ChildProcess, dir: string | null): () => Promise<void> {
 }
 
 export async function startOrigin(): Promise<Running> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/drills/origin-proc.ts')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/drills/origin-proc.ts')], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const url = await new Promise<string>((resolve, reject) => {
     let buf = '';
     child.stdout!.on('data', (d) => {
@@ -83,11 +86,19 @@ export async function startDefender(name: DefenderName, originUrl: string): Prom
   if (name === 'rampart') {
     // Rampart's defaults: only what a config must name (listen, origin, hosts) plus a free admin port (its report is compared with the drill).
     adminPort = await freePort();
-    writeFileSync(join(dir, 'rampart.yaml'), `listen: 127.0.0.1:${port}\norigin: ${originUrl}\nhosts: [127.0.0.1, localhost]\nadmin:\n  listen: 127.0.0.1:${adminPort}\n  token: ${ADMIN_TOKEN}\ndata_dir: ${dir}/data\nlog:\n  level: error\n`);
-    child = spawn(process.execPath, [join(ROOT, 'bin/rampart.js'), 'start', '-c', join(dir, 'rampart.yaml')], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
+    writeFileSync(
+      join(dir, 'rampart.yaml'),
+      `listen: 127.0.0.1:${port}\norigin: ${originUrl}\nhosts: [127.0.0.1, localhost]\nadmin:\n  listen: 127.0.0.1:${adminPort}\n  token: ${ADMIN_TOKEN}\ndata_dir: ${dir}/data\nlog:\n  level: error\n`,
+    );
+    child = spawn(process.execPath, [join(ROOT, 'bin/rampart.js'), 'start', '-c', join(dir, 'rampart.yaml')], {
+      cwd: dir,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
   } else if (name === 'nginx') {
     writeFileSync(join(dir, 'nginx.conf'), nginxConf(port, origin.host, dir));
-    child = spawn('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf'), '-g', 'daemon off;'], { stdio: ['ignore', 'ignore', 'inherit'] });
+    child = spawn('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf'), '-g', 'daemon off;'], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
   } else {
     writeFileSync(join(dir, 'haproxy.cfg'), haproxyCfg(port, origin.host));
     child = spawn('haproxy', ['-f', join(dir, 'haproxy.cfg'), '-db'], { stdio: ['ignore', 'ignore', 'inherit'] });
@@ -96,7 +107,11 @@ export async function startDefender(name: DefenderName, originUrl: string): Prom
     await stopper(child, dir)();
     throw e;
   });
-  return { url: `http://127.0.0.1:${port}`, stop: stopper(child, dir), admin: adminPort ? { url: `http://127.0.0.1:${adminPort}`, token: ADMIN_TOKEN } : undefined };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    stop: stopper(child, dir),
+    admin: adminPort ? { url: `http://127.0.0.1:${adminPort}`, token: ADMIN_TOKEN } : undefined,
+  };
 }
 
 const ADMIN_TOKEN = 'drill-bench-admin-token-0123456789';

@@ -7,11 +7,20 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { startDemoOrigin } from '../../src/demo/origin.js';
 
-const list = (v: string | undefined) => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+const list = (v: string | undefined) =>
+  (v ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 const notFound = new Set(list(process.env.ORIGIN_NOT_FOUND));
 const unauthorized = new Set(list(process.env.ORIGIN_UNAUTHORIZED));
 
-const o = await startDemoOrigin({ host: '127.0.0.1', port: 0, maxConcurrency: Number(process.env.ORIGIN_CONCURRENCY ?? 32), searchCpuMs: Number(process.env.ORIGIN_SEARCH_MS ?? 4) });
+const o = await startDemoOrigin({
+  host: '127.0.0.1',
+  port: 0,
+  maxConcurrency: Number(process.env.ORIGIN_CONCURRENCY ?? 32),
+  searchCpuMs: Number(process.env.ORIGIN_SEARCH_MS ?? 4),
+});
 const [demo] = o.server.listeners('request') as ((req: IncomingMessage, res: ServerResponse) => void)[];
 o.server.removeAllListeners('request');
 o.server.on('request', (req: IncomingMessage, res: ServerResponse) => {
@@ -20,7 +29,11 @@ o.server.on('request', (req: IncomingMessage, res: ServerResponse) => {
   if (status === 0) return demo.call(o.server, req, res);
   req.resume();
   const body = status === 404 ? 'not found' : 'wrong user or password';
-  res.writeHead(status, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
+  res.writeHead(status, {
+    'content-type': 'text/plain',
+    'content-length': Buffer.byteLength(body),
+    'cache-control': 'no-store',
+  });
   res.end(body);
 });
 process.stdout.write(`${o.url}\n`);

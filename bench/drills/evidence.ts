@@ -19,10 +19,23 @@ import { freePort } from './defenders.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const BIN = join(ROOT, 'bin/rampart.js');
-const { values } = parseArgs({ options: { warmup: { type: 'string', default: '70s' }, duration: { type: 'string', default: '20s' }, countries: { type: 'string', default: 'DE:40,BR:30,RU:30' }, clean: { type: 'boolean', default: false }, keep: { type: 'boolean', default: false }, users: { type: 'string', default: '50' } } });
+const { values } = parseArgs({
+  options: {
+    warmup: { type: 'string', default: '70s' },
+    duration: { type: 'string', default: '20s' },
+    countries: { type: 'string', default: 'DE:40,BR:30,RU:30' },
+    clean: { type: 'boolean', default: false },
+    keep: { type: 'boolean', default: false },
+    users: { type: 'string', default: '50' },
+  },
+});
 
 async function startOrigin(env: Record<string, string>): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/drills/evidence-origin.ts')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/drills/evidence-origin.ts')], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, ...env },
+  });
   const url = await new Promise<string>((resolve, reject) => {
     let buf = '';
     child.stdout!.on('data', (d) => ((buf += d), buf.includes('\n') && resolve(buf.split('\n')[0].trim())));
@@ -39,26 +52,66 @@ function stop(child: ChildProcess): Promise<void> {
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'rampart-evidence-drill-'));
-const originEnv: Record<string, string> = values.clean ? {} : { ORIGIN_NOT_FOUND: '/materials,/static/hero.svg', ORIGIN_UNAUTHORIZED: '/login' };
+const originEnv: Record<string, string> = values.clean
+  ? {}
+  : { ORIGIN_NOT_FOUND: '/materials,/static/hero.svg', ORIGIN_UNAUTHORIZED: '/login' };
 const origin = await startOrigin(originEnv);
 const port = await freePort();
 const adminPort = await freePort();
 const token = 'evidence-drill-token-0123456789';
 const file = join(dir, 'rampart.yaml');
-writeFileSync(file, `listen: 127.0.0.1:${port}\norigin: ${origin.url}\nhosts: [127.0.0.1, localhost]\ntrusted_proxies: [127.0.0.0/8]\nadmin:\n  listen: 127.0.0.1:${adminPort}\n  token: ${token}\ndata_dir: ${dir}/data\nlog:\n  level: error\n`);
+writeFileSync(
+  file,
+  `listen: 127.0.0.1:${port}\norigin: ${origin.url}\nhosts: [127.0.0.1, localhost]\ntrusted_proxies: [127.0.0.0/8]\nadmin:\n  listen: 127.0.0.1:${adminPort}\n  token: ${token}\ndata_dir: ${dir}/data\nlog:\n  level: error\n`,
+);
 const target = parseTarget(`http://127.0.0.1:${port}`);
-const shield = spawnShield({ configFile: file, target, cwd: dir, onStderr: (l) => process.stderr.write(`  shield: ${l}\n`) });
+const shield = spawnShield({
+  configFile: file,
+  target,
+  cwd: dir,
+  onStderr: (l) => process.stderr.write(`  shield: ${l}\n`),
+});
 const report = (): { status: number; json: Record<string, unknown> | null; err: string } => {
-  const r = spawnSync(process.execPath, [BIN, 'report', 'latest', '--format', 'json', '--data-dir', join(dir, 'data')], { encoding: 'utf8' });
-  return { status: r.status ?? 1, json: r.status === 0 ? (JSON.parse(r.stdout) as Record<string, unknown>) : null, err: r.stderr };
+  const r = spawnSync(
+    process.execPath,
+    [BIN, 'report', 'latest', '--format', 'json', '--data-dir', join(dir, 'data')],
+    { encoding: 'utf8' },
+  );
+  return {
+    status: r.status ?? 1,
+    json: r.status === 0 ? (JSON.parse(r.stdout) as Record<string, unknown>) : null,
+    err: r.stderr,
+  };
 };
 try {
   await shield.start();
-  process.stderr.write(`origin ${origin.url}${values.clean ? '' : ' (404: /materials, /static/hero.svg; 401: POST /login)'}; shield ${target.origin} (data ${dir}/data)\n`);
+  process.stderr.write(
+    `origin ${origin.url}${values.clean ? '' : ' (404: /materials, /static/hero.svg; 401: POST /login)'}; shield ${target.origin} (data ${dir}/data)\n`,
+  );
   const drillJson = join(dir, 'drill.json');
-  const args = [BIN, 'drill', '--target', target.origin, '--scenario', 'botnet', '--countries', values.countries!, '--warmup', values.warmup!, '--duration', values.duration!, '--users', values.users!, '--origin-stats', `${origin.url}/__demo/stats`, '--json', drillJson];
+  const args = [
+    BIN,
+    'drill',
+    '--target',
+    target.origin,
+    '--scenario',
+    'botnet',
+    '--countries',
+    values.countries!,
+    '--warmup',
+    values.warmup!,
+    '--duration',
+    values.duration!,
+    '--users',
+    values.users!,
+    '--origin-stats',
+    `${origin.url}/__demo/stats`,
+    '--json',
+    drillJson,
+  ];
   // The drill compares the shield's report with what it sent when it can read it (the admin API).
-  if (spawnSync(process.execPath, [BIN, 'drill', '--help'], { encoding: 'utf8' }).stdout.includes('--report')) args.push('--report', `http://127.0.0.1:${adminPort}`, '--admin-token', token);
+  if (spawnSync(process.execPath, [BIN, 'drill', '--help'], { encoding: 'utf8' }).stdout.includes('--report'))
+    args.push('--report', `http://127.0.0.1:${adminPort}`, '--admin-token', token);
   const d = spawnSync(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'], env: process.env });
   if (d.status !== 0) process.stderr.write(`drill exited with ${d.status}\n`);
   // The incident closes a few seconds after the attack (end_after), then late parts settle.
@@ -71,7 +124,9 @@ try {
   rep = report();
   if (!rep.json) throw new Error(`no report: ${rep.err}`);
   writeFileSync(join(dir, 'report.json'), JSON.stringify(rep.json, null, 2));
-  const chk = spawnSync(process.execPath, [BIN, 'report', 'latest', '--check', '--data-dir', join(dir, 'data')], { encoding: 'utf8' });
+  const chk = spawnSync(process.execPath, [BIN, 'report', 'latest', '--check', '--data-dir', join(dir, 'data')], {
+    encoding: 'utf8',
+  });
   summary(rep.json, chk.stdout + chk.stderr, chk.status);
 } finally {
   await shield.stop();
@@ -81,7 +136,17 @@ try {
 }
 
 function summary(j: Record<string, unknown>, check: string, checkStatus: number | null): void {
-  const m = j as { verdict: string; totals: Record<string, number>; accounting?: Record<string, unknown>; attribution: { sources: number; requests: number; countries: { key: string; requests: number; requestShare: number; sources: number; sourceShare: number }[] } | null; classification: { scale: string; criteria: { name: string; level: number; text: string }[] } | null };
+  const m = j as {
+    verdict: string;
+    totals: Record<string, number>;
+    accounting?: Record<string, unknown>;
+    attribution: {
+      sources: number;
+      requests: number;
+      countries: { key: string; requests: number; requestShare: number; sources: number; sourceShare: number }[];
+    } | null;
+    classification: { scale: string; criteria: { name: string; level: number; text: string }[] } | null;
+  };
   const out: string[] = [];
   out.push(`verdict: ${m.verdict}`);
   out.push(`totals: ${JSON.stringify(m.totals)}`);
@@ -100,5 +165,5 @@ function summary(j: Record<string, unknown>, check: string, checkStatus: number 
     out.push(`  sum of shares: requests ${reqSum.toFixed(1)}%, sources ${srcSum.toFixed(1)}%`);
   }
   out.push(`rampart report --check (exit ${checkStatus}): ${check.trim() || '(no output)'}`);
-  process.stdout.write(out.join('\n') + '\n');
+  process.stdout.write(`${out.join('\n')}\n`);
 }

@@ -9,10 +9,20 @@
 //     [--timings cold10,cold120,running,restart] [--seeds 1] [--duration 30]
 //     [--users 50] [--chromium 2] [--readers 600] [--max-rate 2500] [--out bench/drills/results]
 import { parseArgs } from 'node:util';
-import { type AttackPlan } from '../../src/drill/campaign.js';
+import type { AttackPlan } from '../../src/drill/campaign.js';
 import { buildReport, resultRow, ROW_HEAD } from '../../src/drill/campaign-report.js';
 import { runCampaign } from '../../src/drill/campaign-run.js';
-import { FAMILIES, familyPlan, isFamilyName, legitRateEstimate, NEWSLETTER_TIMINGS, NEWSLETTERS, TIMINGS, timingNamed, type FamilyName } from '../../src/drill/families.js';
+import {
+  FAMILIES,
+  familyPlan,
+  isFamilyName,
+  legitRateEstimate,
+  NEWSLETTER_TIMINGS,
+  NEWSLETTERS,
+  TIMINGS,
+  timingNamed,
+  type FamilyName,
+} from '../../src/drill/families.js';
 import { table } from '../../src/drill/format.js';
 import { hms, listFilter, parseSeeds, rampartDefaults, writeReport } from './campaign-env.js';
 
@@ -33,8 +43,10 @@ const { values } = parseArgs({
 
 const fams = listFilter(values.families);
 const tims = listFilter(values.timings);
-for (const f of fams ?? []) if (!isFamilyName(f)) throw new Error(`unknown family ${f}; one of ${[...FAMILIES, ...NEWSLETTERS].join(', ')}`);
-for (const t of tims ?? []) if (!timingNamed(t)) throw new Error(`unknown timing ${t}; one of ${TIMINGS.map((x) => x.name).join(', ')}`);
+for (const f of fams ?? [])
+  if (!isFamilyName(f)) throw new Error(`unknown family ${f}; one of ${[...FAMILIES, ...NEWSLETTERS].join(', ')}`);
+for (const t of tims ?? [])
+  if (!timingNamed(t)) throw new Error(`unknown timing ${t}; one of ${TIMINGS.map((x) => x.name).join(', ')}`);
 const seeds = parseSeeds(values.seeds!);
 const users = Number(values.users);
 const chromium = Number(values.chromium);
@@ -49,7 +61,14 @@ for (const seed of seeds) {
     const isNews = (NEWSLETTERS as readonly string[]).includes(name);
     const names = tims ? [...tims] : isNews ? [...NEWSLETTER_TIMINGS] : TIMINGS.map((t) => t.name);
     for (const t of names) {
-      const p = familyPlan(name, { timing: timingNamed(t)!, durationS: Number(values.duration), maxRate, legitRate, readers: Number(values.readers), seed });
+      const p = familyPlan(name, {
+        timing: timingNamed(t)!,
+        durationS: Number(values.duration),
+        maxRate,
+        legitRate,
+        readers: Number(values.readers),
+        seed,
+      });
       plans.push(seeds.length > 1 ? { ...p, id: `${p.id}#${seed}` } : p);
     }
   }
@@ -64,9 +83,29 @@ if (values['dry-run']) {
 const started = new Date();
 const t0 = Date.now();
 const { results, skipped } = await runCampaign({
-  plans, users, chromium, thinkMs, controlsShield: true, prepare: () => rampartDefaults(),
+  plans,
+  users,
+  chromium,
+  thinkMs,
+  controlsShield: true,
+  prepare: () => rampartDefaults(),
   log: (l) => console.error(l),
   onResult: (r) => console.error(`${table(ROW_HEAD, [resultRow(r)])}\n# ${hms(Date.now() - t0)} elapsed`),
 });
-const rep = buildReport('Drill matrix: attack families × timings, newsletter bursts', started, { target: 'rampart start (defaults) → demo origin (own process, 32 concurrent, 4 ms CPU per search)', seeds: values.seeds!, users, chromiumUsers: chromium, legitRatePerS: Math.round(legitRate), maxRate, attackS: Number(values.duration), wallTime: hms(Date.now() - t0) }, results, skipped);
+const rep = buildReport(
+  'Drill matrix: attack families × timings, newsletter bursts',
+  started,
+  {
+    target: 'rampart start (defaults) → demo origin (own process, 32 concurrent, 4 ms CPU per search)',
+    seeds: values.seeds!,
+    users,
+    chromiumUsers: chromium,
+    legitRatePerS: Math.round(legitRate),
+    maxRate,
+    attackS: Number(values.duration),
+    wallTime: hms(Date.now() - t0),
+  },
+  results,
+  skipped,
+);
 console.log(writeReport(values.out!, 'matrix', rep, true));

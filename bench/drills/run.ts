@@ -32,10 +32,13 @@ const { values } = parseArgs({
   },
 });
 
-const scenarios: ScenarioName[] = values.scenarios === 'all' ? [...SCENARIOS] : values.scenarios!.split(',').map((s) => {
-  if (!isScenarioName(s)) throw new Error(`unknown scenario ${s}; one of ${SCENARIOS.join(', ')}`);
-  return s;
-});
+const scenarios: ScenarioName[] =
+  values.scenarios === 'all'
+    ? [...SCENARIOS]
+    : values.scenarios!.split(',').map((s) => {
+        if (!isScenarioName(s)) throw new Error(`unknown scenario ${s}; one of ${SCENARIOS.join(', ')}`);
+        return s;
+      });
 const defenders = values.defenders!.split(',').filter((d): d is DefenderName => {
   if (d !== 'rampart' && d !== 'nginx' && d !== 'haproxy') throw new Error(`unknown defender ${d}`);
   if (!installed(d)) console.error(`# ${d} is not installed: skipped (apt-get install -y ${d})`);
@@ -60,15 +63,33 @@ for (const scenario of scenarios) {
     }
     try {
       const warmupMs = parseDuration(defender === 'rampart' ? values.warmup! : values['other-warmup']!);
-      const card = await runDrill({ target: parseTarget(shield.url), scenario, durationMs, warmupMs, users, originStats: `${origin.url}/__demo/stats` });
+      const card = await runDrill({
+        target: parseTarget(shield.url),
+        scenario,
+        durationMs,
+        warmupMs,
+        users,
+        originStats: `${origin.url}/__demo/stats`,
+      });
       cards.push({ defender, card });
       rows.push(summaryRow(defender, card));
       console.log(`## ${defender}\n${formatScorecard(card)}\n`);
       if (shield.admin) {
         // Rampart's own account of the attack against what the drill sent (vector, sources, impact, requests accounted for).
-        const rep = await fetchReport(shield.admin.url, shield.admin.token, Date.parse(card.startedAt) + card.warmupS * 1000 - 5000, 40_000).catch(() => null);
-        if (rep) console.log(`${formatDifferences(rep.id, rep.verdict, compareReport(truthOf(card, undefined), rep))}\n`);
-        else console.log(scenario === 'newsletter' ? 'report: no incident recorded (people, no attack)\n' : 'report: no incident recorded for this attack\n');
+        const rep = await fetchReport(
+          shield.admin.url,
+          shield.admin.token,
+          Date.parse(card.startedAt) + card.warmupS * 1000 - 5000,
+          40_000,
+        ).catch(() => null);
+        if (rep)
+          console.log(`${formatDifferences(rep.id, rep.verdict, compareReport(truthOf(card, undefined), rep))}\n`);
+        else
+          console.log(
+            scenario === 'newsletter'
+              ? 'report: no incident recorded (people, no attack)\n'
+              : 'report: no incident recorded for this attack\n',
+          );
       }
     } finally {
       await shield.stop();

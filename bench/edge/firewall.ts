@@ -23,7 +23,10 @@ const BANNED = '127.50.0.1';
 
 if (process.env.RAMPART_BENCH_NETNS !== '1') {
   // Re-run in a fresh network namespace.
-  const r = spawnSync('unshare', ['-n', process.execPath, '--import', 'tsx', SELF, ...process.argv.slice(2)], { stdio: 'inherit', env: { ...process.env, RAMPART_BENCH_NETNS: '1' } });
+  const r = spawnSync('unshare', ['-n', process.execPath, '--import', 'tsx', SELF, ...process.argv.slice(2)], {
+    stdio: 'inherit',
+    env: { ...process.env, RAMPART_BENCH_NETNS: '1' },
+  });
   process.exit(r.status ?? 1);
 }
 
@@ -99,9 +102,17 @@ async function run(originPort: number, firewall: boolean, sock: string): Promise
       `admin: { listen: 127.0.0.1:${adminPort}, token: ${TOKEN} }\n` +
       (firewall ? `firewall: { backend: nftables, socket: ${sock} }\n` : ''),
   );
-  const shield = await start(process.execPath, [join(ROOT, 'bin/rampart.js'), 'start', '-c', join(dir, 'rampart.yaml')], /shielding/);
+  const shield = await start(
+    process.execPath,
+    [join(ROOT, 'bin/rampart.js'), 'start', '-c', join(dir, 'rampart.yaml')],
+    /shielding/,
+  );
   const admin = `http://127.0.0.1:${adminPort}`;
-  const res = await fetch(`${admin}/api/bans`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ target: BANNED, duration: '1h', reason: 'bench' }) });
+  const res = await fetch(`${admin}/api/bans`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ target: BANNED, duration: '1h', reason: 'bench' }),
+  });
   if (!res.ok) throw new Error(`ban: ${res.status} ${await res.text()}`);
   await new Promise((r) => setTimeout(r, 1000)); // the ban reaches the set (well within this)
   const a0 = await metric(admin, 'rampart_guard_accepted_total');
@@ -111,7 +122,13 @@ async function run(originPort: number, firewall: boolean, sock: string): Promise
   const accepted = (await metric(admin, 'rampart_guard_accepted_total')) - a0;
   shield.kill('SIGTERM');
   await new Promise((r) => shield.once('exit', r));
-  return { firewall: firewall ? 'nftables' : 'off', attempts: f.attempts, answered: f.answered, accepted, cpuMs: Math.round(cpu) };
+  return {
+    firewall: firewall ? 'nftables' : 'off',
+    attempts: f.attempts,
+    answered: f.answered,
+    accepted,
+    cpuMs: Math.round(cpu),
+  };
 }
 
 async function main(): Promise<void> {

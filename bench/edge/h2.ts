@@ -66,7 +66,7 @@ function cpuMs(pid: number): number {
     grew = false;
     for (const d of all) {
       try {
-        if (!tree.has(d) && tree.has(stat(d)[1])) (tree.add(d), (grew = true));
+        if (!tree.has(d) && tree.has(stat(d)[1])) tree.add(d), (grew = true);
       } catch {
         // gone
       }
@@ -96,7 +96,12 @@ interface Shield {
 }
 
 /** `cost`: the CPU phases (h2load must not be banned as a flood); `guard`: the HTTP/2 caps on or off. */
-async function startShield(originPort: number, guard: boolean, cost = true, h2fp: 'settings' | 'frames' = 'settings'): Promise<Shield> {
+async function startShield(
+  originPort: number,
+  guard: boolean,
+  cost = true,
+  h2fp: 'settings' | 'frames' = 'settings',
+): Promise<Shield> {
   const [tlsPort, adminPort, httpPort] = [await freePort(), await freePort(), await freePort()];
   const dir = join(tmp, `shield-${tlsPort}`);
   mkdirSync(dir);
@@ -109,16 +114,24 @@ async function startShield(originPort: number, guard: boolean, cost = true, h2fp
       // The origin's micro-cache off: every request crosses. CPU phases: h2load's one address at thousands of
       // requests/s is neither limited nor banned as a flood (ban/auto-h2 does not use ban_min_rps).
       'origin_protection: { cache: { enabled: false } }\n' +
-      (cost ? `policy: { rate_limits: { enabled: false } }\ndetector: { ban_min_rps: 1000000000${guard ? '' : ', enforcement: observe'} }\n` : `detector: { warmup: ${WARMUP_S}s }\n`) +
+      (cost
+        ? `policy: { rate_limits: { enabled: false } }\ndetector: { ban_min_rps: 1000000000${guard ? '' : ', enforcement: observe'} }\n`
+        : `detector: { warmup: ${WARMUP_S}s }\n`) +
       off +
       `fingerprints: { http2: ${h2fp} }\n`,
   );
-  const c = await start(process.execPath, [join(ROOT, 'bin/rampart.js'), 'start', '-c', join(dir, 'rampart.yaml')], /shielding/);
+  const c = await start(
+    process.execPath,
+    [join(ROOT, 'bin/rampart.js'), 'start', '-c', join(dir, 'rampart.yaml')],
+    /shielding/,
+  );
   return { pid: c.pid!, tlsPort, admin: `http://127.0.0.1:${adminPort}`, stop: () => c.kill('SIGTERM') };
 }
 
 function h2load(port: number): { rps: number; ok: number } {
-  const out = execFileSync('h2load', ['-n', String(REQUESTS), '-c', '10', '-m', '10', `https://127.0.0.1:${port}/`], { encoding: 'utf8' });
+  const out = execFileSync('h2load', ['-n', String(REQUESTS), '-c', '10', '-m', '10', `https://127.0.0.1:${port}/`], {
+    encoding: 'utf8',
+  });
   const rps = Number(/finished in [\d.]+m?s, ([\d.]+) req\/s/.exec(out)?.[1] ?? 0);
   const ok = Number(/status codes: (\d+) 2xx/.exec(out)?.[1] ?? 0);
   return { rps, ok };
@@ -127,10 +140,25 @@ function h2load(port: number): { rps: number; ok: number } {
 async function attackCost(sh: Shield, label: string): Promise<Record<string, number | string>> {
   const s0 = await metric(sh.admin, 'rampart_h2_streams_total');
   const c0 = cpuMs(sh.pid);
-  const r = await spawnH2Attacker({ host: '127.0.0.1', port: sh.tlsPort, localAddress: '127.41.0.1', kind: 'rapid-reset', until: Date.now() + SECONDS * 1000 });
+  const r = await spawnH2Attacker({
+    host: '127.0.0.1',
+    port: sh.tlsPort,
+    localAddress: '127.41.0.1',
+    kind: 'rapid-reset',
+    until: Date.now() + SECONDS * 1000,
+  });
   const cpu = cpuMs(sh.pid) - c0;
   const processed = (await metric(sh.admin, 'rampart_h2_streams_total')) - s0;
-  return { config: label, streamsSent: r.streams, streamsProcessed: processed, sessions: r.sessions, goaways: r.goaways, refusedConnections: r.refused, shieldCpuMs: Math.round(cpu), usPerStreamSent: Math.round(((cpu * 1000) / Math.max(1, r.streams)) * 100) / 100 };
+  return {
+    config: label,
+    streamsSent: r.streams,
+    streamsProcessed: processed,
+    sessions: r.sessions,
+    goaways: r.goaways,
+    refusedConnections: r.refused,
+    shieldCpuMs: Math.round(cpu),
+    usPerStreamSent: Math.round(((cpu * 1000) / Math.max(1, r.streams)) * 100) / 100,
+  };
 }
 
 async function drill(sh: Shield, kind: H2AbuseKind, attacker: string): Promise<Record<string, number | string>> {
@@ -142,23 +170,57 @@ async function drill(sh: Shield, kind: H2AbuseKind, attacker: string): Promise<R
   const legit = runLegitH2(sh.tlsPort, legitIps, attackAt + (SECONDS + 2) * 1000, '/', 100, attackAt);
   await new Promise((r) => setTimeout(r, attackAt - Date.now()));
   const startAt = Date.now();
-  const a: H2AbuseResult = await spawnH2Attacker({ host: '127.0.0.1', port: sh.tlsPort, localAddress: attacker, kind, until: startAt + SECONDS * 1000 });
+  const a: H2AbuseResult = await spawnH2Attacker({
+    host: '127.0.0.1',
+    port: sh.tlsPort,
+    localAddress: attacker,
+    kind,
+    until: startAt + SECONDS * 1000,
+  });
   const l = await legit;
-  return { attack: kind, legitRequests: l.sent, legitServedPct: Math.round((l.ok / Math.max(1, l.sent)) * 10000) / 100, legitP99Ms: percentile(l.latencies, 99), legitP50Ms: percentile(l.latencies, 50), failed: JSON.stringify(l.statuses), refusedAfterMs: a.firstRefusedAt > 0 ? a.firstRefusedAt - a.startedAt : -1, attackerSessions: a.sessions, attackerGoaways: a.goaways, attackerRefused: a.refused };
+  return {
+    attack: kind,
+    legitRequests: l.sent,
+    legitServedPct: Math.round((l.ok / Math.max(1, l.sent)) * 10000) / 100,
+    legitP99Ms: percentile(l.latencies, 99),
+    legitP50Ms: percentile(l.latencies, 50),
+    failed: JSON.stringify(l.statuses),
+    refusedAfterMs: a.firstRefusedAt > 0 ? a.firstRefusedAt - a.startedAt : -1,
+    attackerSessions: a.sessions,
+    attackerGoaways: a.goaways,
+    attackerRefused: a.refused,
+  };
 }
 
 async function main(): Promise<void> {
   const originPort = await freePort();
   await start(process.execPath, [join(ROOT, 'bench/load/hello-origin.mjs'), String(originPort)], /listening/);
-  const out: string[] = [`# HTTP/2 abuse (bench/edge/h2.ts), ${new Date().toISOString()}`, '', `Node ${process.version}, ${SECONDS} s attacks, h2load -n ${REQUESTS} -c 10 -m 10; one machine (2 cores, shared).`, ''];
+  const out: string[] = [
+    `# HTTP/2 abuse (bench/edge/h2.ts), ${new Date().toISOString()}`,
+    '',
+    `Node ${process.version}, ${SECONDS} s attacks, h2load -n ${REQUESTS} -c 10 -m 10; one machine (2 cores, shared).`,
+    '',
+  ];
 
   if (!args.has('drill-only')) await costs(originPort, out);
-  out.push('## Drill: legit HTTP/2 clients during the attack', '', '| attack | legit requests | served | p50 | p99 | abusing address refused after | attacker sessions | GOAWAYs | refused connections |', '|---|---|---|---|---|---|---|---|---|');
-  for (const [kind, ip] of (process.env.ONLY ? [[process.env.ONLY, '127.43.0.2']] : [['rapid-reset', '127.43.0.1'], ['continuation', '127.43.0.2']]) as [H2AbuseKind, string][]) {
+  out.push(
+    '## Drill: legit HTTP/2 clients during the attack',
+    '',
+    '| attack | legit requests | served | p50 | p99 | abusing address refused after | attacker sessions | GOAWAYs | refused connections |',
+    '|---|---|---|---|---|---|---|---|---|',
+  );
+  for (const [kind, ip] of (process.env.ONLY
+    ? [[process.env.ONLY, '127.43.0.2']]
+    : [
+        ['rapid-reset', '127.43.0.1'],
+        ['continuation', '127.43.0.2'],
+      ]) as [H2AbuseKind, string][]) {
     const sh = await startShield(originPort, true, false); // the drill: default configuration
     const d = await drill(sh, kind, ip);
     log(JSON.stringify(d));
-    out.push(`| ${kind} | ${d.legitRequests} | ${d.legitServedPct}% | ${d.legitP50Ms} ms | ${d.legitP99Ms} ms | ${d.refusedAfterMs} ms | ${d.attackerSessions} | ${d.attackerGoaways} | ${d.attackerRefused} |`);
+    out.push(
+      `| ${kind} | ${d.legitRequests} | ${d.legitServedPct}% | ${d.legitP50Ms} ms | ${d.legitP99Ms} ms | ${d.refusedAfterMs} ms | ${d.attackerSessions} | ${d.attackerGoaways} | ${d.attackerRefused} |`,
+    );
     sh.stop();
   }
   process.stdout.write(`${out.join('\n')}\n`);
@@ -184,12 +246,29 @@ async function costs(originPort: number, out: string[]): Promise<void> {
   log(JSON.stringify(withoutGuard));
   bare.stop();
 
-  out.push('## Shield CPU per stream', '', 'Streams sent: what the client wrote. Processed: streams that reached a session (rampart_h2_streams_total). Sessions: TLS handshakes the attacker completed; refused: its connections closed at accept once banned.', '', '| load | streams sent | processed | sessions | GOAWAYs | refused connections | shield CPU | µs per stream sent |', '|---|---|---|---|---|---|---|---|');
-  out.push(`| h2load legit, defaults (fingerprints.http2: settings; ${load.rps} req/s, ${load.ok} 2xx) | ${REQUESTS} | ${REQUESTS} | 10 | 0 | 0 | ${Math.round((legitUs * REQUESTS) / 1000)} ms | ${legitUs.toFixed(1)} |`);
-  out.push(`| h2load legit, fingerprints.http2: frames (${plainLoad.rps} req/s, ${plainLoad.ok} 2xx) | ${REQUESTS} | ${REQUESTS} | 10 | 0 | 0 | ${Math.round((plainUs * REQUESTS) / 1000)} ms | ${plainUs.toFixed(1)} |`);
-  for (const r of [withGuard, withoutGuard]) out.push(`| rapid reset, ${r.config} | ${r.streamsSent} | ${r.streamsProcessed} | ${r.sessions} | ${r.goaways} | ${r.refusedConnections} | ${r.shieldCpuMs} ms | ${r.usPerStreamSent} |`);
-  out.push('', `Per abusive stream sent, the guarded shield spends ${((withGuard.usPerStreamSent as number) / legitUs).toFixed(3)}× the CPU of a legit h2load request; unguarded, ${((withoutGuard.usPerStreamSent as number) / legitUs).toFixed(3)}×.`, '');
-
+  out.push(
+    '## Shield CPU per stream',
+    '',
+    'Streams sent: what the client wrote. Processed: streams that reached a session (rampart_h2_streams_total). Sessions: TLS handshakes the attacker completed; refused: its connections closed at accept once banned.',
+    '',
+    '| load | streams sent | processed | sessions | GOAWAYs | refused connections | shield CPU | µs per stream sent |',
+    '|---|---|---|---|---|---|---|---|',
+  );
+  out.push(
+    `| h2load legit, defaults (fingerprints.http2: settings; ${load.rps} req/s, ${load.ok} 2xx) | ${REQUESTS} | ${REQUESTS} | 10 | 0 | 0 | ${Math.round((legitUs * REQUESTS) / 1000)} ms | ${legitUs.toFixed(1)} |`,
+  );
+  out.push(
+    `| h2load legit, fingerprints.http2: frames (${plainLoad.rps} req/s, ${plainLoad.ok} 2xx) | ${REQUESTS} | ${REQUESTS} | 10 | 0 | 0 | ${Math.round((plainUs * REQUESTS) / 1000)} ms | ${plainUs.toFixed(1)} |`,
+  );
+  for (const r of [withGuard, withoutGuard])
+    out.push(
+      `| rapid reset, ${r.config} | ${r.streamsSent} | ${r.streamsProcessed} | ${r.sessions} | ${r.goaways} | ${r.refusedConnections} | ${r.shieldCpuMs} ms | ${r.usPerStreamSent} |`,
+    );
+  out.push(
+    '',
+    `Per abusive stream sent, the guarded shield spends ${((withGuard.usPerStreamSent as number) / legitUs).toFixed(3)}× the CPU of a legit h2load request; unguarded, ${((withoutGuard.usPerStreamSent as number) / legitUs).toFixed(3)}×.`,
+    '',
+  );
 }
 
 main()

@@ -60,7 +60,6 @@ function pinned(core: string, cmd: string, argv: string[], opts: { cwd?: string 
   return c;
 }
 
-
 async function waitPort(port: number, what: string): Promise<void> {
   for (let i = 0; i < 100; i++) {
     const ok = await new Promise<boolean>((r) => {
@@ -96,8 +95,27 @@ function wrk(url: string, seconds: number, close: boolean): WrkResult {
   return parseWrk(out);
 }
 
-function pacedRun(url: string, rate: number): { p50: number; p99: number; achieved: number; errors: number; non2xx: number } {
-  const out = execFileSync('taskset', ['-c', CLIENT_CORE, process.execPath, '--import', 'tsx', join(ROOT, 'bench/load/paced.ts'), url, String(rate), String(PACED_S), '32', '2'], { cwd: ROOT, encoding: 'utf8' });
+function pacedRun(
+  url: string,
+  rate: number,
+): { p50: number; p99: number; achieved: number; errors: number; non2xx: number } {
+  const out = execFileSync(
+    'taskset',
+    [
+      '-c',
+      CLIENT_CORE,
+      process.execPath,
+      '--import',
+      'tsx',
+      join(ROOT, 'bench/load/paced.ts'),
+      url,
+      String(rate),
+      String(PACED_S),
+      '32',
+      '2',
+    ],
+    { cwd: ROOT, encoding: 'utf8' },
+  );
   return JSON.parse(out.trim().split('\n').pop()!);
 }
 
@@ -110,7 +128,20 @@ const median = (xs: number[]) => {
 function medianRow(rs: Row[]): Row {
   const m = (k: 'rps' | 'p50' | 'p99' | 'rssMiB' | 'cpuUs') => median(rs.map((r) => r[k]));
   const sum = (k: 'requests' | 'errors' | 'non2xx') => rs.reduce((a, r) => a + r[k], 0);
-  return { page: rs[0].page, target: rs[0].target, mode: rs[0].mode, rps: m('rps'), p50: m('p50'), p99: m('p99'), rssMiB: m('rssMiB'), cpuUs: m('cpuUs'), requests: sum('requests'), errors: sum('errors'), non2xx: sum('non2xx'), spread: [Math.min(...rs.map((r) => r.rps)), Math.max(...rs.map((r) => r.rps))] };
+  return {
+    page: rs[0].page,
+    target: rs[0].target,
+    mode: rs[0].mode,
+    rps: m('rps'),
+    p50: m('p50'),
+    p99: m('p99'),
+    rssMiB: m('rssMiB'),
+    cpuUs: m('cpuUs'),
+    requests: sum('requests'),
+    errors: sum('errors'),
+    non2xx: sum('non2xx'),
+    spread: [Math.min(...rs.map((r) => r.rps)), Math.max(...rs.map((r) => r.rps))],
+  };
 }
 
 function nginxConf(dir: string, listen: number, originPort: number): string {
@@ -172,22 +203,36 @@ detector:
 async function measurePage(bytes: number): Promise<{ rows: Row[]; paced: PacedRow[]; memory: ProcessMemory[] }> {
   const page = pageName(bytes);
   const originPort = await freePort();
-  const origin = pinned(SERVER_CORE, process.execPath, [join(ROOT, 'bench/load/hello-origin.mjs'), String(originPort), String(bytes)]);
+  const origin = pinned(SERVER_CORE, process.execPath, [
+    join(ROOT, 'bench/load/hello-origin.mjs'),
+    String(originPort),
+    String(bytes),
+  ]);
   await waitOutput(origin, /listening/, 'origin');
   const own: ChildProcess[] = [origin];
 
   const originPid = pidOf(origin);
-  const targets: Array<{ name: string; url: string; pid: number }> = [{ name: 'direct origin', url: `http://127.0.0.1:${originPort}/`, pid: originPid }];
+  const targets: Array<{ name: string; url: string; pid: number }> = [
+    { name: 'direct origin', url: `http://127.0.0.1:${originPort}/`, pid: originPid },
+  ];
 
   const rampartPort = await freePort();
   const cfg = join(tmp, `rampart-${bytes}.yaml`);
   writeFileSync(cfg, rampartConf(rampartPort, originPort));
-  const rampart = pinned(SERVER_CORE, process.execPath, [...RAMPART_NODE_FLAGS, join(ROOT, 'bin/rampart.js'), 'start', '-c', cfg]);
+  const rampart = pinned(SERVER_CORE, process.execPath, [
+    ...RAMPART_NODE_FLAGS,
+    join(ROOT, 'bin/rampart.js'),
+    'start',
+    '-c',
+    cfg,
+  ]);
   own.push(rampart);
   await waitOutput(rampart, /shielding/, 'rampart');
   targets.push({ name: 'rampart', url: `http://127.0.0.1:${rampartPort}/`, pid: pidOf(rampart) });
   await new Promise((r) => setTimeout(r, 3000));
-  const memory: ProcessMemory[] = [{ phase: `idle (bench config, ${page} page)`, process: 'rampart (one process)', ...rss(pidOf(rampart)) }];
+  const memory: ProcessMemory[] = [
+    { phase: `idle (bench config, ${page} page)`, process: 'rampart (one process)', ...rss(pidOf(rampart)) },
+  ];
 
   if (nginxVersion) {
     const dir = join(tmp, `nginx-${bytes}`);
@@ -227,9 +272,15 @@ async function measurePage(bytes: number): Promise<{ rows: Row[]; paced: PacedRo
     }
     for (const t of targets) rows.push(medianRow(runs.get(t.name)!));
   }
-  memory.push({ phase: `after load (${page} page, highest after a run)`, process: 'rampart (one process)', now: loadRss, peak: rss(pidOf(rampart)).peak });
+  memory.push({
+    phase: `after load (${page} page, highest after a run)`,
+    process: 'rampart (one process)',
+    now: loadRss,
+    peak: rss(pidOf(rampart)).peak,
+  });
 
-  const ramKa = rows.find((r) => r.target === 'rampart' && r.mode === 'keep-alive') ?? rows.find((r) => r.target === 'rampart')!;
+  const ramKa =
+    rows.find((r) => r.target === 'rampart' && r.mode === 'keep-alive') ?? rows.find((r) => r.target === 'rampart')!;
   const rate = Math.max(100, Math.round(ramKa.rps / 2));
   const paced: PacedRow[] = [];
   if (PACED_S > 0) {
@@ -239,7 +290,9 @@ async function measurePage(bytes: number): Promise<{ rows: Row[]; paced: PacedRo
     }
   }
   for (const c of own) c.kill('SIGTERM');
-  await Promise.all(own.map((c) => (c.exitCode === null && c.signalCode === null ? new Promise((r) => c.once('exit', r)) : null)));
+  await Promise.all(
+    own.map((c) => (c.exitCode === null && c.signalCode === null ? new Promise((r) => c.once('exit', r)) : null)),
+  );
   return { rows, paced, memory };
 }
 
@@ -249,7 +302,9 @@ async function main(): Promise<void> {
   const started = new Date().toISOString();
   const load0 = loadavg()[0];
   try {
-    nginxVersion = execFileSync('sh', ['-c', 'command -v nginx >/dev/null && nginx -v 2>&1'], { encoding: 'utf8' }).trim();
+    nginxVersion = execFileSync('sh', ['-c', 'command -v nginx >/dev/null && nginx -v 2>&1'], {
+      encoding: 'utf8',
+    }).trim();
   } catch {
     log('nginx is not installed (apt-get install -y nginx): measuring without it');
   }
@@ -262,7 +317,18 @@ async function main(): Promise<void> {
     paced.push(...m.paced);
     memory.push(...m.memory);
   }
-  if (SOURCES > 0 || MEMORY_ONLY) memory.push(...(await measureMemory({ root: ROOT, tmp, sources: SOURCES, clientCore: CLIENT_CORE, nodeFlags: RAMPART_NODE_FLAGS, log, children })));
+  if (SOURCES > 0 || MEMORY_ONLY)
+    memory.push(
+      ...(await measureMemory({
+        root: ROOT,
+        tmp,
+        sources: SOURCES,
+        clientCore: CLIENT_CORE,
+        nodeFlags: RAMPART_NODE_FLAGS,
+        log,
+        children,
+      })),
+    );
 
   const md = renderReport({
     started,

@@ -23,8 +23,6 @@ export interface MemoryOptions {
   children: ChildProcess[];
 }
 
-
-
 async function freePort(): Promise<number> {
   const s = createServer();
   await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
@@ -32,7 +30,6 @@ async function freePort(): Promise<number> {
   await new Promise((r) => s.close(r));
   return port;
 }
-
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -66,7 +63,15 @@ export async function measureMemory(o: MemoryOptions): Promise<ProcessMemory[]> 
 
   // rampart demo: one process (shield, demo site, dashboard).
   o.log('memory: rampart demo, idle');
-  const demo = spawnTracked(process.execPath, [...o.nodeFlags, bin, 'demo', '--listen', `127.0.0.1:${await freePort()}`, '--admin', `127.0.0.1:${await freePort()}`]);
+  const demo = spawnTracked(process.execPath, [
+    ...o.nodeFlags,
+    bin,
+    'demo',
+    '--listen',
+    `127.0.0.1:${await freePort()}`,
+    '--admin',
+    `127.0.0.1:${await freePort()}`,
+  ]);
   await waitOutput(demo, /Press Ctrl\+C/, 'rampart demo', 60_000);
   await sleep(5000);
   out.push({ phase: 'idle: rampart demo', process: 'demo (one process)', ...rssOf(demo.pid!) });
@@ -78,7 +83,10 @@ export async function measureMemory(o: MemoryOptions): Promise<ProcessMemory[]> 
   await waitOutput(origin, /listening/, 'origin', 60_000);
   const port = await freePort();
   const cfg = join(o.tmp, 'rampart-defaults.yaml');
-  writeFileSync(cfg, `listen: 127.0.0.1:${port}\norigin: http://127.0.0.1:${originPort}\nhosts: [127.0.0.1]\ndata_dir: ${o.tmp}/data-defaults\nadmin:\n  listen: 127.0.0.1:0\ntrusted_proxies: [127.0.0.1/32]\nlog:\n  level: warn\ndetector:\n  enforcement: observe\n`);
+  writeFileSync(
+    cfg,
+    `listen: 127.0.0.1:${port}\norigin: http://127.0.0.1:${originPort}\nhosts: [127.0.0.1]\ndata_dir: ${o.tmp}/data-defaults\nadmin:\n  listen: 127.0.0.1:0\ntrusted_proxies: [127.0.0.1/32]\nlog:\n  level: warn\ndetector:\n  enforcement: observe\n`,
+  );
   o.log('memory: rampart start (defaults), idle');
   const start = spawnTracked(process.execPath, [...o.nodeFlags, bin, 'start', '-c', cfg]);
   await waitOutput(start, /shielding/, 'rampart start', 60_000);
@@ -94,7 +102,23 @@ export async function measureMemory(o: MemoryOptions): Promise<ProcessMemory[]> 
     const t0 = Date.now();
     while (sent < o.sources) {
       const seconds = 15;
-      const text = execFileSync('taskset', ['-c', o.clientCore, 'wrk', '-t1', '-c64', `-d${seconds}s`, '-s', lua, `http://127.0.0.1:${port}/`, '--', String(sent)], { encoding: 'utf8' });
+      const text = execFileSync(
+        'taskset',
+        [
+          '-c',
+          o.clientCore,
+          'wrk',
+          '-t1',
+          '-c64',
+          `-d${seconds}s`,
+          '-s',
+          lua,
+          `http://127.0.0.1:${port}/`,
+          '--',
+          String(sent),
+        ],
+        { encoding: 'utf8' },
+      );
       const n = Number(/(\d+) requests in/.exec(text)?.[1] ?? 0);
       if (n === 0) throw new Error(`wrk sent nothing:\n${text}`);
       sent += n;
@@ -103,9 +127,21 @@ export async function measureMemory(o: MemoryOptions): Promise<ProcessMemory[]> 
     // 5 s: a few ticks (the seconds close, the detector folds them in); 30 s: V8's memory reducer has
     // run (it shrinks the heap grown under load once allocation slows down, after ~8 s and more).
     await sleep(5000);
-    pids.forEach((p, i) => out.push({ phase: `5 s after ${sent.toLocaleString('en')} distinct sources: rampart start, defaults`, process: label(p, i), ...rssOf(p) }));
+    pids.forEach((p, i) =>
+      out.push({
+        phase: `5 s after ${sent.toLocaleString('en')} distinct sources: rampart start, defaults`,
+        process: label(p, i),
+        ...rssOf(p),
+      }),
+    );
     await sleep(25_000);
-    pids.forEach((p, i) => out.push({ phase: `30 s after ${sent.toLocaleString('en')} distinct sources: rampart start, defaults`, process: label(p, i), ...rssOf(p) }));
+    pids.forEach((p, i) =>
+      out.push({
+        phase: `30 s after ${sent.toLocaleString('en')} distinct sources: rampart start, defaults`,
+        process: label(p, i),
+        ...rssOf(p),
+      }),
+    );
   }
   await stop(start);
   await stop(origin);

@@ -15,7 +15,11 @@ const warmupMs = Number(warmArg ?? 2) * 1000;
 const durationMs = Number(durArg) * 1000 + warmupMs;
 const u = new URL(url);
 const pool = new Pool(u.origin, { connections: Number(connArg ?? 32), pipelining: 1, keepAliveTimeout: 60_000 });
-const hist = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
+const hist = hdr.build({
+  lowestDiscernibleValue: 1,
+  highestTrackableValue: 60_000_000,
+  numberOfSignificantValueDigits: 3,
+});
 let sent = 0;
 let done = 0;
 let errors = 0;
@@ -28,7 +32,8 @@ function fire(scheduledAt: number): void {
     async (r) => {
       if (r.statusCode < 200 || r.statusCode > 299) non2xx++;
       await r.body.dump();
-      if (scheduledAt - start >= warmupMs) hist.recordValue(Math.max(1, Math.round((performance.now() - scheduledAt) * 1000)));
+      if (scheduledAt - start >= warmupMs)
+        hist.recordValue(Math.max(1, Math.round((performance.now() - scheduledAt) * 1000)));
       done++;
     },
     () => {
@@ -51,7 +56,22 @@ function tick(): void {
     if (done < sent && performance.now() - start < durationMs + 10_000) return;
     clearInterval(wait);
     const ms = (p: number) => hist.getValueAtPercentile(p) / 1000;
-    console.log(JSON.stringify({ rate, sent, done, errors, non2xx, achieved: done / (durationMs / 1000), recorded: hist.totalCount, p50: ms(50), p90: ms(90), p99: ms(99), p999: ms(99.9), max: hist.maxValue / 1000 }));
+    console.log(
+      JSON.stringify({
+        rate,
+        sent,
+        done,
+        errors,
+        non2xx,
+        achieved: done / (durationMs / 1000),
+        recorded: hist.totalCount,
+        p50: ms(50),
+        p90: ms(90),
+        p99: ms(99),
+        p999: ms(99.9),
+        max: hist.maxValue / 1000,
+      }),
+    );
     void pool.close();
   }, 50);
 }

@@ -18,9 +18,31 @@ const stores: Array<[string, Store]> = [
 ];
 
 function entry(key: string, bytes: number, storedAt: number): Entry {
-  const headers = ['content-type', 'text/html; charset=utf-8', 'cache-control', 'public, max-age=60', 'etag', '"abc123"', 'content-length', String(bytes)];
+  const headers = [
+    'content-type',
+    'text/html; charset=utf-8',
+    'cache-control',
+    'public, max-age=60',
+    'etag',
+    '"abc123"',
+    'content-length',
+    String(bytes),
+  ];
   const body = Buffer.alloc(bytes, 120);
-  return { key, varyNames: null, varyValues: [], status: 200, headers, body, storedAt, ageAtStore: 0, freshMs: 3_600_000, swrMs: 0, staleMs: 3_600_000, size: entrySize(key, headers, body) };
+  return {
+    key,
+    varyNames: null,
+    varyValues: [],
+    status: 200,
+    headers,
+    body,
+    storedAt,
+    ageAtStore: 0,
+    freshMs: 3_600_000,
+    swrMs: 0,
+    staleMs: 3_600_000,
+    size: entrySize(key, headers, body),
+  };
 }
 
 const now = Date.now();
@@ -39,7 +61,9 @@ summary(() => {
 });
 let n = 0;
 const shared = stores[1][1];
-bench('shared: store a 1 KB page (one write transaction)', () => do_not_optimize(shared.put(entry(`GET http://www.example.org/p${n++ % 1000}`, 1024, now), 0)));
+bench('shared: store a 1 KB page (one write transaction)', () =>
+  do_not_optimize(shared.put(entry(`GET http://www.example.org/p${n++ % 1000}`, 1024, now), 0)),
+);
 
 await run();
 rmSync(dir, { recursive: true, force: true });

@@ -24,7 +24,8 @@ import { createTokens } from '../../src/challenge/token.js';
 import { clientTagOf } from '../../src/core/client-tag.js';
 
 const NOW = 1_900_000_000_000;
-const UA = 'Mozilla/5.0 (Linux; Android 14; Pixel 7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Mobile Safari/537.36';
+const UA =
+  'Mozilla/5.0 (Linux; Android 14; Pixel 7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Mobile Safari/537.36';
 const keys = [randomBytes(32), randomBytes(32)];
 const config = camelize(challengeSchema.parse({}));
 const challenge = compileChallenge(config, { now: () => NOW, keys: () => keys, mode: () => 'under_attack' });
@@ -34,16 +35,29 @@ const tokens = createTokens(ring, createNoncePool());
 
 /** A reusable context whose response discards what is written. */
 function context(headers: Record<string, string>, target = '/news/story?id=7'): RequestContext {
-  const req = { method: 'GET', url: target, headers: { 'user-agent': UA, 'accept-language': 'en-GB,en;q=0.9', ...headers } } as unknown as Req;
+  const req = {
+    method: 'GET',
+    url: target,
+    headers: { 'user-agent': UA, 'accept-language': 'en-GB,en;q=0.9', ...headers },
+  } as unknown as Req;
   const res = { writeHead() {}, end() {}, shouldKeepAlive: true } as unknown as Res;
   const ctx = new RequestContext(req, res);
-  Object.assign(ctx, { method: 'GET', target, path: target.split('?')[0], prefixKey: 0xcb007100, challengeRequired: true });
+  Object.assign(ctx, {
+    method: 'GET',
+    target,
+    path: target.split('?')[0],
+    prefixKey: 0xcb007100,
+    challengeRequired: true,
+  });
   return ctx;
 }
 
 const tag = clientTagOf(context({}).req);
 const pass = passes.issue(0xcb007100, tag, NOW / 1000 + 3600);
-const oldPass = createPasses(createMacRing(() => [keys[1]]), 3600).issue(0xcb007100, tag, NOW / 1000 + 3600);
+const oldPass = createPasses(
+  createMacRing(() => [keys[1]]),
+  3600,
+).issue(0xcb007100, tag, NOW / 1000 + 3600);
 const cookieHeader = `_ga=GA1.2.12345.67890; theme=dark; rampart_pass=${pass}; consent=yes`;
 const withPass = context({ cookie: cookieHeader });
 const without = context({});
@@ -56,21 +70,38 @@ plain.challengeRequired = false;
 const store = createNonceStore(1 << 20);
 const subs = Array.from({ length: 2000 }, () => {
   const t = tokens.issue(0xcb007100, tag, 8, 0, NOW, 300_000);
-  return { token: t.token, counter: String(solve(t.seed, 8)), prefixKey: 0xcb007100, tag, now: NOW + 1000, minWaitMs: 0 };
+  return {
+    token: t.token,
+    counter: String(solve(t.seed, 8)),
+    prefixKey: 0xcb007100,
+    tag,
+    now: NOW + 1000,
+    minWaitMs: 0,
+  };
 });
 let si = 0;
 
 summary(() => {
-  bench('pass verify: find cookie + HMAC check', () => do_not_optimize(passes.verify(cookieValue(cookieHeader, 'rampart_pass'), 0xcb007100, tag, NOW / 1000)));
-  bench('pass verify: signed by the previous key (2 HMACs)', () => do_not_optimize(passes.verify(oldPass, 0xcb007100, tag, NOW / 1000)));
+  bench('pass verify: find cookie + HMAC check', () =>
+    do_not_optimize(passes.verify(cookieValue(cookieHeader, 'rampart_pass'), 0xcb007100, tag, NOW / 1000)),
+  );
+  bench('pass verify: signed by the previous key (2 HMACs)', () =>
+    do_not_optimize(passes.verify(oldPass, 0xcb007100, tag, NOW / 1000)),
+  );
   bench('stage.run: request with a valid pass (UA tag + verify)', () => do_not_optimize(challenge.stage.run(withPass)));
   bench('stage.run: no cookie, nothing required (normal mode)', () => do_not_optimize(idle.stage.run(plain)));
 });
 summary(() => {
-  bench('issue: token only (nonce pool + HMAC)', () => do_not_optimize(tokens.issue(0xcb007100, tag, 20, 0, NOW, 300_000)));
-  bench('issue: stage.run GET → interstitial rendered and written', () => do_not_optimize(challenge.stage.run(without)));
+  bench('issue: token only (nonce pool + HMAC)', () =>
+    do_not_optimize(tokens.issue(0xcb007100, tag, 20, 0, NOW, 300_000)),
+  );
+  bench('issue: stage.run GET → interstitial rendered and written', () =>
+    do_not_optimize(challenge.stage.run(without)),
+  );
 });
-bench('verify solution: open token + SHA-256 + single-use claim', () => do_not_optimize(judge(tokens, store, subs[si++ % subs.length])));
+bench('verify solution: open token + SHA-256 + single-use claim', () =>
+  do_not_optimize(judge(tokens, store, subs[si++ % subs.length])),
+);
 
 await run();
 
@@ -94,11 +125,15 @@ const browser = runInNewContext(`(function(){${source}\nreturn { rampartJsState,
 const st = browser.rampartJsState(seed, 64, 0, 1);
 const jsRate = ratePerSecond(() => browser.rampartStepJs(st, 100), 100);
 
-console.log(`\nSHA-256 rate on this machine: node:crypto hash() ${(nodeRate / 1e6).toFixed(2)} M/s, the page's pure JS in V8 ${(jsRate / 1e6).toFixed(2)} M/s (one core)`);
+console.log(
+  `\nSHA-256 rate on this machine: node:crypto hash() ${(nodeRate / 1e6).toFixed(2)} M/s, the page's pure JS in V8 ${(jsRate / 1e6).toFixed(2)} M/s (one core)`,
+);
 console.log('mode          bits  expected attempts  bot CPU per pass (node:crypto, 1 core)  browser (pure JS, 1 core)');
 for (const [mode, bits] of Object.entries(config.difficulty)) {
   const n = 2 ** bits;
-  console.log(`${mode.padEnd(13)} ${String(bits).padStart(4)}  ${String(n).padStart(17)}  ${(n / nodeRate).toFixed(3).padStart(10)} s${' '.repeat(28)}${(n / jsRate).toFixed(3)} s`);
+  console.log(
+    `${mode.padEnd(13)} ${String(bits).padStart(4)}  ${String(n).padStart(17)}  ${(n / nodeRate).toFixed(3).padStart(10)} s${' '.repeat(28)}${(n / jsRate).toFixed(3)} s`,
+  );
 }
 
 if (typeof globalThis.gc === 'function') {
@@ -108,7 +143,9 @@ if (typeof globalThis.gc === 'function') {
   for (let i = 0; i < 65_536; i++) s.claim(i * 7919 + 1e12, NOW + 300_000, NOW);
   globalThis.gc();
   const per = (process.memoryUsage().heapUsed - before) / s.size; // s is still live here
-  console.log(`nonce store: ${per.toFixed(0)} B per entry → ${((per * 65_536) / 2 ** 20).toFixed(1)} MiB at the 65,536-entry ceiling`);
+  console.log(
+    `nonce store: ${per.toFixed(0)} B per entry → ${((per * 65_536) / 2 ** 20).toFixed(1)} MiB at the 65,536-entry ceiling`,
+  );
 }
 
 if (process.argv.includes('--browser')) await browserSolveTimes(Number(process.env.RUNS ?? 8));
@@ -120,10 +157,24 @@ async function browserSolveTimes(runs: number): Promise<void> {
   const { startShield } = await import('../../test/helpers/shield.js');
   const origin = await startDemoOrigin();
   const shield = await startShield(origin.url, { challenge: { require: 'always' } });
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
   try {
     const cores = await (await browser.newPage()).evaluate(() => navigator.hardwareConcurrency);
-    console.log(`\nChromium (navigator.hardwareConcurrency = ${cores}, the page runs min(4, that) Workers), ${runs} runs per mode, through the full app:`);
+    console.log(
+      `\nChromium (navigator.hardwareConcurrency = ${cores}, the page runs min(4, that) Workers), ${runs} runs per mode, through the full app:`,
+    );
     for (const mode of ['elevated', 'normal', 'under_attack'] as const) {
       shield.state.overrideMode(mode);
       const ms: number[] = [];
@@ -138,8 +189,15 @@ async function browserSolveTimes(runs: number): Promise<void> {
         await context.close();
       }
       ms.sort((x, y) => x - y);
-      const bits = mode === 'elevated' ? config.difficulty.elevated : mode === 'normal' ? config.difficulty.manual : config.difficulty.underAttack;
-      console.log(`${(mode === 'normal' ? 'manual' : mode).padEnd(13)} ${bits} bits: median ${ms[ms.length >> 1].toFixed(0)} ms, p90 ${ms[Math.min(ms.length - 1, Math.floor(ms.length * 0.9))].toFixed(0)} ms, min ${ms[0].toFixed(0)} ms, max ${ms[ms.length - 1].toFixed(0)} ms`);
+      const bits =
+        mode === 'elevated'
+          ? config.difficulty.elevated
+          : mode === 'normal'
+            ? config.difficulty.manual
+            : config.difficulty.underAttack;
+      console.log(
+        `${(mode === 'normal' ? 'manual' : mode).padEnd(13)} ${bits} bits: median ${ms[ms.length >> 1].toFixed(0)} ms, p90 ${ms[Math.min(ms.length - 1, Math.floor(ms.length * 0.9))].toFixed(0)} ms, min ${ms[0].toFixed(0)} ms, max ${ms[ms.length - 1].toFixed(0)} ms`,
+      );
     }
     shield.state.overrideMode(null);
   } finally {

@@ -16,7 +16,9 @@ const cfg = camelize(detectorSchema.parse({ warmup: '10s' }));
 const T0 = Date.UTC(2026, 0, 5, 12);
 const r = rng(1);
 const legit = legitSecond(r, 4000); // ~10k requests of ordinary browsing
-const flood = Array.from({ length: 10_000 }, (_, i) => fact(0xac100000 + i * 13, `/news/${i % 3}`, { fp: BOT.fp, ua: BOT.ua }));
+const flood = Array.from({ length: 10_000 }, (_, i) =>
+  fact(0xac100000 + i * 13, `/news/${i % 3}`, { fp: BOT.fp, ua: BOT.ua }),
+);
 
 function warmDetector() {
   const d = createDetector(cfg);
@@ -58,14 +60,26 @@ const worker = new SecondWindow(new SeenSources());
 const into = new SecondWindow(new SeenSources());
 for (let k = 0; k < 2000; k++) worker.observe(flood[k]);
 const part = exportPart(worker)!;
-bench('cluster: exportPart (a worker\'s second of 2,000 flood requests)', () => do_not_optimize(exportPart(worker)));
-bench('cluster: mergePart into the primary\'s open second', () => {
+bench("cluster: exportPart (a worker's second of 2,000 flood requests)", () => do_not_optimize(exportPart(worker)));
+bench("cluster: mergePart into the primary's open second", () => {
   mergePart(into, part);
   into.clear();
 });
 bench('cluster: structuredClone of the part (the IPC copy)', () => do_not_optimize(structuredClone(part)));
 await run();
-const bytes = part.n.byteLength + part.classes.byteLength + part.families.byteLength + part.hist.byteLength + part.sources.byteLength + part.queries.byteLength + part.paths.byteLength + (part.pend ?? []).reduce((a, p) => a + p.cells.byteLength, 0) + part.tops.reduce((a, t) => a + t.keys.byteLength + t.counts.byteLength + t.labels.reduce((b, l) => b + l.length, 0), 0);
+const bytes =
+  part.n.byteLength +
+  part.classes.byteLength +
+  part.families.byteLength +
+  part.hist.byteLength +
+  part.sources.byteLength +
+  part.queries.byteLength +
+  part.paths.byteLength +
+  (part.pend ?? []).reduce((a, p) => a + p.cells.byteLength, 0) +
+  part.tops.reduce(
+    (a, t) => a + t.keys.byteLength + t.counts.byteLength + t.labels.reduce((b, l) => b + l.length, 0),
+    0,
+  );
 console.log(`window part of a 2,000-request second: ${(bytes / 1024).toFixed(1)} KiB`);
 
 const gc = globalThis.gc;
@@ -83,5 +97,7 @@ if (typeof gc === 'function') {
   gc();
   const after = process.memoryUsage();
   const mb = (x: number) => (x / 2 ** 20).toFixed(2);
-  console.log(`\n1,000,000 distinct sources through one detector (100 s at 10k/s): heap ${mb(before.heapUsed)} → ${mb(after.heapUsed)} MiB, array buffers ${mb(before.arrayBuffers)} → ${mb(after.arrayBuffers)} MiB, RSS ${mb(after.rss)} MiB; mode ${dm.mode()}`);
+  console.log(
+    `\n1,000,000 distinct sources through one detector (100 s at 10k/s): heap ${mb(before.heapUsed)} → ${mb(after.heapUsed)} MiB, array buffers ${mb(before.arrayBuffers)} → ${mb(after.arrayBuffers)} MiB, RSS ${mb(after.rss)} MiB; mode ${dm.mode()}`,
+  );
 }

@@ -29,7 +29,7 @@ function classicMap() {
       if (b === undefined) m.set(key, (b = { tokens: burst, last: now }));
       b.tokens = Math.min(burst, b.tokens + ((now - b.last) * rate) / 1000);
       b.last = now;
-      if (b.tokens >= 1) return (b.tokens -= 1), 0;
+      if (b.tokens >= 1) return ((b.tokens -= 1), 0);
       return ((1 - b.tokens) * 1000) / rate;
     },
   };
@@ -50,7 +50,7 @@ function mapLru(capacity: number) {
       m.set(key, b);
       b.tokens = Math.min(burst, b.tokens + ((now - b.last) * rate) / 1000);
       b.last = now;
-      if (b.tokens >= 1) return (b.tokens -= 1), 0;
+      if (b.tokens >= 1) return ((b.tokens -= 1), 0);
       return ((1 - b.tokens) * 1000) / rate;
     },
   };
@@ -70,10 +70,42 @@ function context(ip: number, path: string): RequestContext {
 
 function realisticState() {
   const state = createMemoryState({ now: () => NOW, sweepInterval: 3_600_000 });
-  for (let i = 0; i < 10_000; i++) state.addBan({ target: formatIPv4((0xc6330000 + i) >>> 0), rule: 'ban/auto-flood', createdAt: NOW, until: NOW + 3_600_000, reason: 'bench', source: 'auto' });
-  for (let i = 0; i < 20; i++) state.addBan({ target: `10.${i}.0.0/16`, rule: 'ban/manual', createdAt: NOW, until: NOW + 3_600_000, reason: 'bench', source: 'manual' });
+  for (let i = 0; i < 10_000; i++)
+    state.addBan({
+      target: formatIPv4((0xc6330000 + i) >>> 0),
+      rule: 'ban/auto-flood',
+      createdAt: NOW,
+      until: NOW + 3_600_000,
+      reason: 'bench',
+      source: 'auto',
+    });
+  for (let i = 0; i < 20; i++)
+    state.addBan({
+      target: `10.${i}.0.0/16`,
+      rule: 'ban/manual',
+      createdAt: NOW,
+      until: NOW + 3_600_000,
+      reason: 'bench',
+      source: 'manual',
+    });
   for (let i = 0; i < 8; i++) {
-    const m: Mitigation = { id: `m${i}`, action: i % 2 ? 'limit' : 'challenge', rule: 'mitigate/limit-signature', rate: 5, createdAt: NOW, until: NOW + 3_600_000, reason: 'bench', figures: {}, match: { prefixKeys: [0x0b000000 + i * 256], fingerprints: [7 + i], routeClasses: ['login'], paths: [], unverifiedOnly: i % 2 === 0 } };
+    const m: Mitigation = {
+      id: `m${i}`,
+      action: i % 2 ? 'limit' : 'challenge',
+      rule: 'mitigate/limit-signature',
+      rate: 5,
+      createdAt: NOW,
+      until: NOW + 3_600_000,
+      reason: 'bench',
+      figures: {},
+      match: {
+        prefixKeys: [0x0b000000 + i * 256],
+        fingerprints: [7 + i],
+        routeClasses: ['login'],
+        paths: [],
+        unverifiedOnly: i % 2 === 0,
+      },
+    };
     state.putMitigation(m);
   }
   return state;
@@ -86,7 +118,9 @@ async function timing(): Promise<void> {
   const bare = compilePolicy(camelize(policySchema.parse({})));
   const noState = createMemoryState({ now: () => NOW, sweepInterval: 3_600_000 });
   // 4096 clients cycling: buckets stay warm, nobody is refused (default limits).
-  const ctxs = Array.from({ length: 4096 }, (_, i) => context((0x64400000 + i * 97) >>> 0, i % 4 ? '/news/story' : '/static/app.css'));
+  const ctxs = Array.from({ length: 4096 }, (_, i) =>
+    context((0x64400000 + i * 97) >>> 0, i % 4 ? '/news/story' : '/static/app.css'),
+  );
   let i = 0;
   let t = NOW;
   // Time moves 10 µs per request, so the 4096 clients stay under their limits (the allow path).
@@ -97,14 +131,24 @@ async function timing(): Promise<void> {
   const capped = mapLru(N);
   let k = 0;
   summary(() => {
-    bench('decide: default config, no bans/mitigations (allow path)', () => do_not_optimize(bare.decide(next(), noState, (t += 0.01))));
-    bench('decide: 10k bans + 20 CIDR bans, 8 mitigations, deny list (allow path)', () => do_not_optimize(policy.decide(next(), state, (t += 0.01))));
+    bench('decide: default config, no bans/mitigations (allow path)', () =>
+      do_not_optimize(bare.decide(next(), noState, (t += 0.01))),
+    );
+    bench('decide: 10k bans + 20 CIDR bans, 8 mitigations, deny list (allow path)', () =>
+      do_not_optimize(policy.decide(next(), state, (t += 0.01))),
+    );
     bench('stage.run: same, with enforcement check', () => do_not_optimize(stage.run(next())));
   });
   summary(() => {
-    bench('bucket take: GCRA on typed-array LRU (ours), 64k live keys', () => do_not_optimize(buckets.takeWith((k++ & 65535) * 2654435761, (t += 0.01), 1, 30, 300)));
-    bench('bucket take: classic {tokens,last} in an uncapped Map', () => do_not_optimize(classic.take((k++ & 65535) * 2654435761, (t += 0.01), 30, 300)));
-    bench('bucket take: classic in a Map-LRU (delete+set)', () => do_not_optimize(capped.take((k++ & 65535) * 2654435761, (t += 0.01), 30, 300)));
+    bench('bucket take: GCRA on typed-array LRU (ours), 64k live keys', () =>
+      do_not_optimize(buckets.takeWith((k++ & 65535) * 2654435761, (t += 0.01), 1, 30, 300)),
+    );
+    bench('bucket take: classic {tokens,last} in an uncapped Map', () =>
+      do_not_optimize(classic.take((k++ & 65535) * 2654435761, (t += 0.01), 30, 300)),
+    );
+    bench('bucket take: classic in a Map-LRU (delete+set)', () =>
+      do_not_optimize(capped.take((k++ & 65535) * 2654435761, (t += 0.01), 30, 300)),
+    );
   });
   await run();
   // Best of 7 runs of 200k calls: on a shared, noisy machine the best run is
@@ -123,7 +167,9 @@ async function timing(): Promise<void> {
   const s1 = best(() => stage.run(next()));
   const refusals = JSON.stringify(stage.stats().refused);
   console.log(`\nrefusals during the stage runs (expect none): ${refusals}`);
-  console.log(`best of 7 × 200k: decide (defaults) ${d0.toFixed(0)} ns, decide (10k bans, 8 mitigations, lists) ${d1.toFixed(0)} ns, stage.run ${s1.toFixed(0)} ns per request (target ≤ 2000 ns)`);
+  console.log(
+    `best of 7 × 200k: decide (defaults) ${d0.toFixed(0)} ns, decide (10k bans, 8 mitigations, lists) ${d1.toFixed(0)} ns, stage.run ${s1.toFixed(0)} ns per request (target ≤ 2000 ns)`,
+  );
 }
 
 /** One child run: fill a structure with N distinct keys, print bytes per key (RSS and heap+external deltas). */
@@ -164,7 +210,15 @@ function memoryChild(kind: string): void {
   gc();
   const m1 = process.memoryUsage();
   const heap = m1.heapUsed + m1.external - (m0.heapUsed + m0.external);
-  console.log(JSON.stringify({ kind, rssMB: m1.rss / 2 ** 20, perKeyRss: (m1.rss - m0.rss) / N, perKeyHeapExt: heap / N, extra: kind === 'decide' ? keep : undefined }));
+  console.log(
+    JSON.stringify({
+      kind,
+      rssMB: m1.rss / 2 ** 20,
+      perKeyRss: (m1.rss - m0.rss) / N,
+      perKeyHeapExt: heap / N,
+      extra: kind === 'decide' ? keep : undefined,
+    }),
+  );
 }
 
 if (process.argv[2] === '--child') memoryChild(process.argv[3]);
@@ -172,12 +226,20 @@ else {
   await timing();
   console.log('\nMemory, each in a fresh process with 1,000,000 distinct keys:');
   for (const kind of ['gcra', 'map', 'map-lru', 'decide']) {
-    const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', import.meta.filename, '--child', kind], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', import.meta.filename, '--child', kind], {
+      encoding: 'utf8',
+    });
     const line = r.stdout.trim().split('\n').at(-1) ?? '';
     try {
       const j = JSON.parse(line);
-      if (kind === 'decide') console.log(`  decide() over 1,000,000 distinct sources: process RSS ${j.rssMB.toFixed(0)} MB (target ≤ 300 MB); tracked ${JSON.stringify(j.extra.stats.tracked)}, evictions ${j.extra.stats.evictions}, refused ${j.extra.refused}`);
-      else console.log(`  ${kind.padEnd(8)} ${j.perKeyRss.toFixed(1).padStart(6)} B/key RSS, ${j.perKeyHeapExt.toFixed(1).padStart(6)} B/key heap+external`);
+      if (kind === 'decide')
+        console.log(
+          `  decide() over 1,000,000 distinct sources: process RSS ${j.rssMB.toFixed(0)} MB (target ≤ 300 MB); tracked ${JSON.stringify(j.extra.stats.tracked)}, evictions ${j.extra.stats.evictions}, refused ${j.extra.refused}`,
+        );
+      else
+        console.log(
+          `  ${kind.padEnd(8)} ${j.perKeyRss.toFixed(1).padStart(6)} B/key RSS, ${j.perKeyHeapExt.toFixed(1).padStart(6)} B/key heap+external`,
+        );
     } catch {
       console.log(`  ${kind}: failed: ${r.stderr.slice(0, 400)}`);
     }

@@ -11,26 +11,46 @@ import { compileHosts, compileHygiene, splitTarget } from '../../src/proxy/hygie
 
 // A Chrome navigation as llhttp hands it over (rawHeaders) plus a Connection-named header.
 const RAW = [
-  'Host', 'www.example.org',
-  'Connection', 'keep-alive, X-Trace',
-  'X-Trace', 'abc',
-  'sec-ch-ua', '"Chromium";v="126", "Not.A/Brand";v="24"',
-  'sec-ch-ua-mobile', '?0',
-  'Upgrade-Insecure-Requests', '1',
-  'User-Agent', 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36',
-  'Accept', 'text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8',
-  'Sec-Fetch-Site', 'none',
-  'Sec-Fetch-Mode', 'navigate',
-  'Accept-Encoding', 'gzip, deflate, br',
-  'Accept-Language', 'en-GB,en;q=0.9',
-  'Cookie', 'session=abc123; theme=dark',
-  'X-Forwarded-For', '198.51.100.7',
+  'Host',
+  'www.example.org',
+  'Connection',
+  'keep-alive, X-Trace',
+  'X-Trace',
+  'abc',
+  'sec-ch-ua',
+  '"Chromium";v="126", "Not.A/Brand";v="24"',
+  'sec-ch-ua-mobile',
+  '?0',
+  'Upgrade-Insecure-Requests',
+  '1',
+  'User-Agent',
+  'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36',
+  'Accept',
+  'text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8',
+  'Sec-Fetch-Site',
+  'none',
+  'Sec-Fetch-Mode',
+  'navigate',
+  'Accept-Encoding',
+  'gzip, deflate, br',
+  'Accept-Language',
+  'en-GB,en;q=0.9',
+  'Cookie',
+  'session=abc123; theme=dark',
+  'X-Forwarded-For',
+  '198.51.100.7',
 ];
 const headers: Record<string, string> = {};
 for (let i = 0; i < RAW.length; i += 2) headers[RAW[i].toLowerCase()] = RAW[i + 1];
 
 function context(): RequestContext {
-  const req = { method: 'GET', url: '/news/story?id=7', httpVersion: '1.1', rawHeaders: RAW, headers } as unknown as Req;
+  const req = {
+    method: 'GET',
+    url: '/news/story?id=7',
+    httpVersion: '1.1',
+    rawHeaders: RAW,
+    headers,
+  } as unknown as Req;
   const ctx = new RequestContext(req, {} as Res);
   ctx.method = 'GET';
   ctx.target = '/news/story?id=7';
@@ -59,10 +79,16 @@ const wild = compileHosts(['example.org', '*.example.org', '*.example.net', '*.e
 const parse = compileHygiene(exact, 10 * 1024 * 1024);
 
 summary(() => {
-  bench('upstreamRequestHeaders, untrusted peer (14 headers)', () => do_not_optimize(upstreamRequestHeaders(ctx, false, false)));
-  bench('upstreamRequestHeaders, trusted proxy (XFF kept)', () => do_not_optimize(upstreamRequestHeaders(ctx, true, false)));
+  bench('upstreamRequestHeaders, untrusted peer (14 headers)', () =>
+    do_not_optimize(upstreamRequestHeaders(ctx, false, false)),
+  );
+  bench('upstreamRequestHeaders, trusted proxy (XFF kept)', () =>
+    do_not_optimize(upstreamRequestHeaders(ctx, true, false)),
+  );
 });
-bench('downstreamResponseHeaders (9 headers, 2 cookies)', () => do_not_optimize(downstreamResponseHeaders(ORIGIN_RESPONSE, 'default/allow')));
+bench('downstreamResponseHeaders (9 headers, 2 cookies)', () =>
+  do_not_optimize(downstreamResponseHeaders(ORIGIN_RESPONSE, 'default/allow')),
+);
 bench('parse stage: clean request', () => do_not_optimize(parse.run(ctx)));
 summary(() => {
   bench('hosts.has: exact list', () => do_not_optimize(exact.has('www.example.org:8080')));

@@ -16,7 +16,7 @@ function zipf(n: number, keys: number, seed: number): Uint32Array {
   const r = rng(seed);
   const cum = new Float64Array(keys);
   let acc = 0;
-  for (let i = 0; i < keys; i++) cum[i] = acc += 1 / Math.pow(i + 1, 1.1);
+  for (let i = 0; i < keys; i++) cum[i] = acc += 1 / (i + 1) ** 1.1;
   const out = new Uint32Array(n);
   for (let i = 0; i < n; i++) {
     const u = r() * acc;
@@ -57,14 +57,18 @@ for (const [k, c] of exact) {
   cmErr += e;
   if (e <= (Math.E * N) / cm.width) cmWithin++;
 }
-const trueTop = [...exact.entries()].sort((a, b) => b[1] - a[1]).slice(0, 10).map(([k]) => k);
+const trueTop = [...exact.entries()]
+  .sort((a, b) => b[1] - a[1])
+  .slice(0, 10)
+  .map(([k]) => k);
 /** Top-10 recall, and the worst over-count (count − exact) / exact among the true top 10 it reports. */
 function spaceSaving(k: number): { ss: SpaceSaving; recall: number; worst: number } {
   const ss = new SpaceSaving(k);
   for (const x of stream) ss.offer(x);
   const top = ss.top(10).map((h) => h.key);
   let worst = 0;
-  for (const h of ss.top(10)) if (trueTop.includes(h.key)) worst = Math.max(worst, (h.count - exact.get(h.key)!) / exact.get(h.key)!);
+  for (const h of ss.top(10))
+    if (trueTop.includes(h.key)) worst = Math.max(worst, (h.count - exact.get(h.key)!) / exact.get(h.key)!);
   return { ss, recall: top.filter((x) => trueTop.includes(x)).length / 10, worst };
 }
 const ssRuns = [64, 256, 1024].map((k) => ({ k, ...spaceSaving(k) }));
@@ -80,10 +84,22 @@ const mapMem = heapOf(() => {
 const setMem = heapOf(() => new Set(stream));
 console.log(`stream: ${N.toLocaleString()} updates over ${exact.size.toLocaleString()} distinct keys (Zipf 1.1)`);
 console.log('structure                         bytes          per distinct key   error vs exact');
-const row = (name: string, bytes: number, err: string) => console.log(`${name.padEnd(33)} ${String(Math.round(bytes)).padStart(10)}   ${(bytes / exact.size).toFixed(2).padStart(12)} B      ${err}`);
+const row = (name: string, bytes: number, err: string) =>
+  console.log(
+    `${name.padEnd(33)} ${String(Math.round(bytes)).padStart(10)}   ${(bytes / exact.size).toFixed(2).padStart(12)} B      ${err}`,
+  );
 row('Map<number, number> (exact)', mapMem.bytes, '0');
-row('count-min 2048×4 conservative', cm.bytes, `mean over-count ${(cmErr / exact.size).toFixed(1)}; ${((cmWithin / exact.size) * 100).toFixed(1)}% within e·N/w = ${Math.round((Math.E * N) / cm.width)}`);
-for (const r of ssRuns) row(`space-saving k=${r.k} (top-k only)`, r.ss.bytes, `top-10 recall ${(r.recall * 100).toFixed(0)}%, worst over-count in the top 10 ${(r.worst * 100).toFixed(1)}%`);
+row(
+  'count-min 2048×4 conservative',
+  cm.bytes,
+  `mean over-count ${(cmErr / exact.size).toFixed(1)}; ${((cmWithin / exact.size) * 100).toFixed(1)}% within e·N/w = ${Math.round((Math.E * N) / cm.width)}`,
+);
+for (const r of ssRuns)
+  row(
+    `space-saving k=${r.k} (top-k only)`,
+    r.ss.bytes,
+    `top-10 recall ${(r.recall * 100).toFixed(0)}%, worst over-count in the top 10 ${(r.worst * 100).toFixed(1)}%`,
+  );
 row('Set<number> (exact distinct)', setMem.bytes, '0');
 row('HyperLogLog p=12', hll.bytes, `${(hllErr * 100).toFixed(2)}% (expected ±1.6%)`);
 void mapMem.keep;

@@ -24,7 +24,12 @@ const DONORS = 4;
 const AUTO = process.argv.includes('--auto');
 const RESERVE = arg('reserve', 0.25);
 
-interface Tally { ok: number; fail: number; lat: number[]; statuses: Record<string, number> }
+interface Tally {
+  ok: number;
+  fail: number;
+  lat: number[];
+  statuses: Record<string, number>;
+}
 const tally = (): Tally => ({ ok: 0, fail: 0, lat: [], statuses: {} });
 const pct = (xs: number[], p: number) => {
   if (xs.length === 0) return NaN;
@@ -34,7 +39,12 @@ const pct = (xs: number[], p: number) => {
 
 async function call(pool: Pool, method: string, path: string, body?: string) {
   const t0 = performance.now();
-  const r = await pool.request({ method, path, body, headers: body ? { 'content-type': 'application/x-www-form-urlencoded', host: '127.0.0.1' } : { host: '127.0.0.1' } });
+  const r = await pool.request({
+    method,
+    path,
+    body,
+    headers: body ? { 'content-type': 'application/x-www-form-urlencoded', host: '127.0.0.1' } : { host: '127.0.0.1' },
+  });
   await r.body.text();
   return { status: r.statusCode, verdict: String(r.headers['rampart-verdict'] ?? ''), ms: performance.now() - t0 };
 }
@@ -69,7 +79,11 @@ const donate = (pool: Pool) => async (i: number) => {
 
 /** The demo origin in a child process, driven over IPC. */
 async function startOriginChild() {
-  const child: ChildProcess = fork(new URL('./origin-child.ts', import.meta.url).pathname, [String(CAPACITY), String(DELAY)], { execArgv: ['--import', 'tsx'] });
+  const child: ChildProcess = fork(
+    new URL('./origin-child.ts', import.meta.url).pathname,
+    [String(CAPACITY), String(DELAY)],
+    { execArgv: ['--import', 'tsx'] },
+  );
   const next = <T>() => new Promise<T>((r) => child.once('message', (m) => r(m as T)));
   const { url } = await next<{ url: string }>();
   const ask = async (cmd: string) => {
@@ -100,7 +114,11 @@ async function main() {
     detector: { enabled: false },
     policy: { rate_limits: { enabled: false } },
     limits: { max_connections_per_ip: 100_000 },
-    origin_protection: { admission: AUTO ? { concurrency: 'auto', min_concurrency: 2, max_concurrency: CAPACITY, reserved_share: RESERVE } : { concurrency: CAPACITY, reserved_share: RESERVE } },
+    origin_protection: {
+      admission: AUTO
+        ? { concurrency: 'auto', min_concurrency: 2, max_concurrency: CAPACITY, reserved_share: RESERVE }
+        : { concurrency: CAPACITY, reserved_share: RESERVE },
+    },
   });
   const app = createApp(config, { log: createLogger('silent') });
   await app.start();
@@ -120,11 +138,16 @@ async function main() {
   const end = performance.now() + ms;
   await Promise.all([
     loops(DONORS, end, donate(shield), under),
-    loops(ATTACKERS, end, async () => {
-      const r = await call(shield, 'GET', `/search?q=${Math.random().toString(36).slice(2)}`);
-      attack.statuses[`${r.status} ${r.verdict}`] = (attack.statuses[`${r.status} ${r.verdict}`] ?? 0) + 1;
-      return r.status === 200;
-    }, attack),
+    loops(
+      ATTACKERS,
+      end,
+      async () => {
+        const r = await call(shield, 'GET', `/search?q=${Math.random().toString(36).slice(2)}`);
+        attack.statuses[`${r.status} ${r.verdict}`] = (attack.statuses[`${r.status} ${r.verdict}`] ?? 0) + 1;
+        return r.status === 200;
+      },
+      attack,
+    ),
   ]);
   const attackStats = await origin.stats();
   const adm = app.admissionStats()!;
@@ -143,45 +166,120 @@ async function main() {
   // 4. The origin stopped: cached pages keep being served, the rest gets the branded page quickly.
   await origin.close();
   await bare.close();
-  const down: Record<string, Tally> = { '/': tally(), '/materials': tally(), '/donate': tally(), '/search?q=water': tally() };
+  const down: Record<string, Tally> = {
+    '/': tally(),
+    '/materials': tally(),
+    '/donate': tally(),
+    '/search?q=water': tally(),
+  };
   const verdicts: Record<string, Record<string, number>> = {};
-  await loops(8, performance.now() + ms / 2, async (i) => {
-    const path = Object.keys(down)[i % 4];
-    const r = await call(shield, 'GET', path);
-    const v = (verdicts[path] ??= {});
-    v[`${r.status} ${r.verdict}`] = (v[`${r.status} ${r.verdict}`] ?? 0) + 1;
-    const branded = (r.status === 502 || r.status === 503) && r.verdict.startsWith('origin/');
-    down[path].lat.push(r.ms);
-    return i % 4 < 2 ? r.status === 200 : branded;
-  }, null);
+  await loops(
+    8,
+    performance.now() + ms / 2,
+    async (i) => {
+      const path = Object.keys(down)[i % 4];
+      const r = await call(shield, 'GET', path);
+      const v = (verdicts[path] ??= {});
+      v[`${r.status} ${r.verdict}`] = (v[`${r.status} ${r.verdict}`] ?? 0) + 1;
+      const branded = (r.status === 502 || r.status === 503) && r.verdict.startsWith('origin/');
+      down[path].lat.push(r.ms);
+      return i % 4 < 2 ? r.status === 200 : branded;
+    },
+    null,
+  );
   for (const [p, t] of Object.entries(down)) {
     const v = verdicts[p] ?? {};
-    t.ok = Object.entries(v).filter(([k]) => (p === '/' || p === '/materials' ? k.startsWith('200') : /^50[23] origin\//.test(k))).reduce((a, [, n]) => a + n, 0);
+    t.ok = Object.entries(v)
+      .filter(([k]) => (p === '/' || p === '/materials' ? k.startsWith('200') : /^50[23] origin\//.test(k)))
+      .reduce((a, [, n]) => a + n, 0);
     t.fail = Object.values(v).reduce((a, n) => a + n, 0) - t.ok;
   }
 
   const rate = (t: Tally) => (100 * t.ok) / Math.max(1, t.ok + t.fail);
   const qp99 = pct(quiet.lat, 99);
   const up99 = pct(under.lat, 99);
-  rows.push(['origin peak in flight under attack (running + queued at the origin)', `${attackStats.peakInFlight}`, `≤ ${CAPACITY}`, attackStats.peakInFlight <= CAPACITY ? 'met' : 'MISSED']);
-  rows.push(['donate flow success under attack', `${rate(under).toFixed(2)}% (${under.ok}/${under.ok + under.fail})`, '≥ 99%', rate(under) >= 99 ? 'met' : 'MISSED']);
-  rows.push(['donate flow p99 quiet → under attack (ms)', `${qp99.toFixed(1)} → ${up99.toFixed(1)} (${(up99 / qp99).toFixed(2)}x)`, '≤ 3x', up99 <= 3 * qp99 ? 'met' : 'MISSED']);
-  rows.push(['cached home page: Rampart vs origin alone (req/s)', `${cachedRps.toFixed(0)} vs ${directRps.toFixed(0)} (${(cachedRps / directRps).toFixed(2)}x)`, '≥ 3x', cachedRps >= 3 * directRps ? 'met' : 'MISSED']);
-  const cachedDown = rate({ ...down['/'], ok: down['/'].ok + down['/materials'].ok, fail: down['/'].fail + down['/materials'].fail });
-  const brandedDown = rate({ ...down['/donate'], ok: down['/donate'].ok + down['/search?q=water'].ok, fail: down['/donate'].fail + down['/search?q=water'].fail });
+  rows.push([
+    'origin peak in flight under attack (running + queued at the origin)',
+    `${attackStats.peakInFlight}`,
+    `≤ ${CAPACITY}`,
+    attackStats.peakInFlight <= CAPACITY ? 'met' : 'MISSED',
+  ]);
+  rows.push([
+    'donate flow success under attack',
+    `${rate(under).toFixed(2)}% (${under.ok}/${under.ok + under.fail})`,
+    '≥ 99%',
+    rate(under) >= 99 ? 'met' : 'MISSED',
+  ]);
+  rows.push([
+    'donate flow p99 quiet → under attack (ms)',
+    `${qp99.toFixed(1)} → ${up99.toFixed(1)} (${(up99 / qp99).toFixed(2)}x)`,
+    '≤ 3x',
+    up99 <= 3 * qp99 ? 'met' : 'MISSED',
+  ]);
+  rows.push([
+    'cached home page: Rampart vs origin alone (req/s)',
+    `${cachedRps.toFixed(0)} vs ${directRps.toFixed(0)} (${(cachedRps / directRps).toFixed(2)}x)`,
+    '≥ 3x',
+    cachedRps >= 3 * directRps ? 'met' : 'MISSED',
+  ]);
+  const cachedDown = rate({
+    ...down['/'],
+    ok: down['/'].ok + down['/materials'].ok,
+    fail: down['/'].fail + down['/materials'].fail,
+  });
+  const brandedDown = rate({
+    ...down['/donate'],
+    ok: down['/donate'].ok + down['/search?q=water'].ok,
+    fail: down['/donate'].fail + down['/search?q=water'].fail,
+  });
   const maxDown = Math.max(...down['/donate'].lat, ...down['/search?q=water'].lat);
-  rows.push(['origin stopped: cached pages served', `${cachedDown.toFixed(2)}%`, '100%', cachedDown === 100 ? 'met' : 'MISSED']);
-  rows.push(['origin stopped: others get the branded 502/503 page; slowest (ms)', `${brandedDown.toFixed(2)}%; ${maxDown.toFixed(1)}`, `100%; < ${config.limits.originConnectTimeout}`, brandedDown === 100 && maxDown < config.limits.originConnectTimeout ? 'met' : 'MISSED']);
+  rows.push([
+    'origin stopped: cached pages served',
+    `${cachedDown.toFixed(2)}%`,
+    '100%',
+    cachedDown === 100 ? 'met' : 'MISSED',
+  ]);
+  rows.push([
+    'origin stopped: others get the branded 502/503 page; slowest (ms)',
+    `${brandedDown.toFixed(2)}%; ${maxDown.toFixed(1)}`,
+    `100%; < ${config.limits.originConnectTimeout}`,
+    brandedDown === 100 && maxDown < config.limits.originConnectTimeout ? 'met' : 'MISSED',
+  ]);
 
-  console.log(`\nOrigin protection bench: demo origin capacity ${CAPACITY} (+${DELAY} ms a request, /search 4 ms CPU), admission ${AUTO ? `auto (max ${CAPACITY})` : `fixed ${CAPACITY}`}, reserved_share ${RESERVE}, ${ATTACKERS} attack loops on /search, ${DONORS} donor loops, ${SECONDS}s phases, Node ${process.version}, load average ${(await import('node:os')).loadavg()[0].toFixed(1)}\n`);
+  console.log(
+    `\nOrigin protection bench: demo origin capacity ${CAPACITY} (+${DELAY} ms a request, /search 4 ms CPU), admission ${AUTO ? `auto (max ${CAPACITY})` : `fixed ${CAPACITY}`}, reserved_share ${RESERVE}, ${ATTACKERS} attack loops on /search, ${DONORS} donor loops, ${SECONDS}s phases, Node ${process.version}, load average ${(await import('node:os')).loadavg()[0].toFixed(1)}\n`,
+  );
   console.log('| measure | result | target | |');
   console.log('|---|---|---|---|');
   for (const r of rows) console.log(`| ${r.join(' | ')} |`);
   console.log('\nattack responses:', JSON.stringify(attack.statuses));
-  console.log('attack requests that reached the origin:', attackStats.byRoute['/search'] ?? 0, 'of', attack.ok + attack.fail, '; origin rejected (its own 503):', attackStats.rejected);
-  console.log('admission:', JSON.stringify({ shed: adm.shed, expired: adm.expired, admitted: adm.admitted, limit: adm.limit, originMs: adm.originMs }));
+  console.log(
+    'attack requests that reached the origin:',
+    attackStats.byRoute['/search'] ?? 0,
+    'of',
+    attack.ok + attack.fail,
+    '; origin rejected (its own 503):',
+    attackStats.rejected,
+  );
+  console.log(
+    'admission:',
+    JSON.stringify({
+      shed: adm.shed,
+      expired: adm.expired,
+      admitted: adm.admitted,
+      limit: adm.limit,
+      originMs: adm.originMs,
+    }),
+  );
   console.log('origin stopped, by path:', JSON.stringify(verdicts));
-  console.log('quiet donate p50/p99 ms:', pct(quiet.lat, 50).toFixed(1), qp99.toFixed(1), '; under attack:', pct(under.lat, 50).toFixed(1), up99.toFixed(1));
+  console.log(
+    'quiet donate p50/p99 ms:',
+    pct(quiet.lat, 50).toFixed(1),
+    qp99.toFixed(1),
+    '; under attack:',
+    pct(under.lat, 50).toFixed(1),
+    up99.toFixed(1),
+  );
   await shield.close();
   await app.stop();
 }

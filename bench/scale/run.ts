@@ -78,7 +78,10 @@ detector:
 }
 
 function wrk(url: string, seconds: number): WrkResult {
-  const out = execFileSync('wrk', ['-t1', `-c${CONNS}`, `-d${seconds}s`, '--latency', '--timeout', '5s', url], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  const out = execFileSync('wrk', ['-t1', `-c${CONNS}`, `-d${seconds}s`, '--latency', '--timeout', '5s', url], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 20,
+  });
   return parseWrk(out);
 }
 
@@ -92,11 +95,19 @@ async function main(): Promise<void> {
   const targets: { name: string; url: string }[] = [{ name: 'bare origin', url: `http://127.0.0.1:${originPort}/` }];
 
   const p1 = await freePort();
-  await start([join(ROOT, 'bin/rampart.js'), 'start', '-c', config(p1, originPort, 1)], /shielding/, 'rampart in-process');
+  await start(
+    [join(ROOT, 'bin/rampart.js'), 'start', '-c', config(p1, originPort, 1)],
+    /shielding/,
+    'rampart in-process',
+  );
   targets.push({ name: 'rampart in-process (workers: 1)', url: `http://127.0.0.1:${p1}/` });
   for (const w of [1, N]) {
     const p = await freePort();
-    await start(['--import', 'tsx', join(ROOT, 'src/app/cluster-run.ts'), config(p, originPort, w)], /"url"/, `cluster ${w}`);
+    await start(
+      ['--import', 'tsx', join(ROOT, 'src/app/cluster-run.ts'), config(p, originPort, w)],
+      /"url"/,
+      `cluster ${w}`,
+    );
     targets.push({ name: `rampart cluster, ${w} worker${w > 1 ? 's' : ''}`, url: `http://127.0.0.1:${p}/` });
   }
 
@@ -111,7 +122,13 @@ async function main(): Promise<void> {
 
   const rows = targets.map((t) => {
     const rs = runs.get(t.name)!;
-    return { name: t.name, rps: median(rs.map((x) => x.rps)), p99: median(rs.map((x) => x.p99)), errors: rs.reduce((a, x) => a + x.errors + x.non2xx, 0), all: rs.map((x) => Math.round(x.rps)) };
+    return {
+      name: t.name,
+      rps: median(rs.map((x) => x.rps)),
+      p99: median(rs.map((x) => x.p99)),
+      errors: rs.reduce((a, x) => a + x.errors + x.non2xx, 0),
+      all: rs.map((x) => Math.round(x.rps)),
+    };
   });
   const by = (prefix: string) => rows.find((x) => x.name.startsWith(prefix))!;
   const one = by('rampart cluster, 1 worker');
@@ -125,11 +142,13 @@ async function main(): Promise<void> {
     '',
     '| target | req/s (median) | runs | p99 ms | errors + non-2xx |',
     '|---|---:|---|---:|---:|',
-    ...rows.map((x) => `| ${x.name} | ${Math.round(x.rps)} | ${x.all.join(', ')} | ${x.p99.toFixed(2)} | ${x.errors} |`),
+    ...rows.map(
+      (x) => `| ${x.name} | ${Math.round(x.rps)} | ${x.all.join(', ')} | ${x.p99.toFixed(2)} | ${x.errors} |`,
+    ),
     '',
     `**Ratio ${N} workers / 1 worker: ${(many.rps / one.rps).toFixed(2)}×** (cluster, same load). ${N} workers / in-process: ${(many.rps / inproc.rps).toFixed(2)}×. In-process / bare origin: ${(inproc.rps / rows[0].rps).toFixed(2)}.`,
   ];
-  const text = lines.join('\n') + '\n';
+  const text = `${lines.join('\n')}\n`;
   process.stdout.write(text);
   mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
   writeFileSync(join(ROOT, 'bench/results', `scale-${new Date().toISOString().replace(/[:.]/g, '-')}.md`), text);

@@ -8,7 +8,13 @@ import { StartupError } from '../core/errors.js';
 import type { Observer, Req, Res } from '../core/model.js';
 import type { Config, HostPort } from '../config/schema.js';
 import { createConnectionGuard, followBans } from '../guard/connections.js';
-import { createAdaptiveDeadlines, createHttpListener, createTlsListener, type AnyServer, type ListenerHooks } from '../proxy/listeners.js';
+import {
+  createAdaptiveDeadlines,
+  createHttpListener,
+  createTlsListener,
+  type AnyServer,
+  type ListenerHooks,
+} from '../proxy/listeners.js';
 import { rawRefusal } from '../proxy/refusals.js';
 import { V } from '../proxy/verdicts.js';
 import { normalizeIp } from '../core/ip.js';
@@ -122,8 +128,19 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
   // Shared state (cluster workers, redis nodes): one incident id and global headline figures; one writer per data_dir.
   const shared = opts.worker !== undefined || initial.state.backend === 'redis';
   // Sums are global only while the shared store answers (else they hold this node's counts alone).
-  const share = { global: shared ? (s: number) => (state.health().connected ? state.globalCounts(s) : null) : null, write: opts.worker?.recorder ?? true };
-  const { geo, evidence } = createEvidenceParts(initial, clock.now, log, observers, detector !== null, () => graph.challenge?.stats() ?? { issued: 0, solved: 0 }, share);
+  const share = {
+    global: shared ? (s: number) => (state.health().connected ? state.globalCounts(s) : null) : null,
+    write: opts.worker?.recorder ?? true,
+  };
+  const { geo, evidence } = createEvidenceParts(
+    initial,
+    clock.now,
+    log,
+    observers,
+    detector !== null,
+    () => graph.challenge?.stats() ?? { issued: 0, solved: 0 },
+    share,
+  );
   const traffic = createTrafficCounts(state); // per-second figures summed over workers/nodes by the state
   observers.push(traffic.observe);
   const control = createControl({
@@ -137,16 +154,72 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
     incidents: evidence,
     routes: evidence?.routes ?? [],
     sources: [
-      { name: 'challenge', counters: ['issued', 'solved', 'solvedNoJs', 'failed', 'replayed', 'expired', 'passesAccepted', 'passesRejected'], labels: { byRouteClass: 'route_class', solvedVia: 'via' }, read: () => graph.challenge?.stats() ?? null },
-      { name: 'cache', counters: ['hits', 'misses', 'staleServed', 'coalesced', 'bypassed', 'stored', 'uncacheable', 'passed', 'evictions'], read: () => graph.cache?.stats() ?? null },
-      { name: 'admission', counters: ['admitted', 'abandoned', 'staleInsteadOfShed', 'circuitRefused', 'circuitOpened', 'shed', 'expired'], read: () => graph.admission?.stats() ?? null },
-      { name: 'policy', counters: ['refused', 'wouldRefuse', 'challenged', 'allowListed', 'evictions'], read: () => graph.policy.stats() },
+      {
+        name: 'challenge',
+        counters: [
+          'issued',
+          'solved',
+          'solvedNoJs',
+          'failed',
+          'replayed',
+          'expired',
+          'passesAccepted',
+          'passesRejected',
+        ],
+        labels: { byRouteClass: 'route_class', solvedVia: 'via' },
+        read: () => graph.challenge?.stats() ?? null,
+      },
+      {
+        name: 'cache',
+        counters: [
+          'hits',
+          'misses',
+          'staleServed',
+          'coalesced',
+          'bypassed',
+          'stored',
+          'uncacheable',
+          'passed',
+          'evictions',
+        ],
+        read: () => graph.cache?.stats() ?? null,
+      },
+      {
+        name: 'admission',
+        counters: ['admitted', 'abandoned', 'staleInsteadOfShed', 'circuitRefused', 'circuitOpened', 'shed', 'expired'],
+        read: () => graph.admission?.stats() ?? null,
+      },
+      {
+        name: 'policy',
+        counters: ['refused', 'wouldRefuse', 'challenged', 'allowListed', 'evictions'],
+        read: () => graph.policy.stats(),
+      },
       { name: 'guard', counters: ['accepted', 'refused', 'banned', 'closedOnBan'], read: () => guard.stats() },
       { name: 'firewall', counters: ['syncs', 'deltas', 'failures'], read: () => edge.firewall?.stats() ?? null },
-      { name: 'h2', counters: ['sessions', 'streams', 'prematureResets', 'protocolErrors', 'controlFrames', 'glitches', 'abusiveSessions', 'recycledSessions'], read: () => edge.h2?.stats() ?? null },
+      {
+        name: 'h2',
+        counters: [
+          'sessions',
+          'streams',
+          'prematureResets',
+          'protocolErrors',
+          'controlFrames',
+          'glitches',
+          'abusiveSessions',
+          'recycledSessions',
+        ],
+        read: () => edge.h2?.stats() ?? null,
+      },
     ],
     // The loader (zod, yaml) is imported when a reload asks for it: a cluster worker gets its configuration parsed.
-    reload: opts.reloader ?? (opts.configFile ? async () => (await reload((await import('../config/load.js')).loadConfigFile(opts.configFile!)), { file: opts.configFile! }) : null),
+    reload:
+      opts.reloader ??
+      (opts.configFile
+        ? async () => (
+            await reload((await import('../config/load.js')).loadConfigFile(opts.configFile!)),
+            { file: opts.configFile! }
+          )
+        : null),
     inFlight: () => inflight,
     worker: opts.worker ?? null,
     clusterMetrics: opts.clusterMetrics ?? null,
@@ -154,15 +227,34 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
   observers.push(...control.observers);
   // Several nodes (redis): one incident id for an attack seen by all of them, from the shared slot. One node
   // (its cluster workers included) has one detector, whose own ids are the node's — and survive a restart.
-  const ids = createIncidentIds({ state: initial.state.backend === 'redis' ? state : null, onFallback: (id, why) => log.warn({ incident: id, why }, 'incident recorded under this node\'s own id') });
+  const ids = createIncidentIds({
+    state: initial.state.backend === 'redis' ? state : null,
+    onFallback: (id, why) => log.warn({ incident: id, why }, "incident recorded under this node's own id"),
+  });
   detector?.onEvent(ids.onEvent);
   // Cluster: worker slot 1 alerts (as it records); every worker would send the same alert under the shared id.
   if (opts.worker?.recorder ?? true) ids.subscribe((e) => control.onDetectorEvent(e));
   if (evidence) ids.subscribe((e) => evidence.onEvent(e));
   const book = new ClientBook(initial.identity.clients);
   // HTTP/2 abuse counters (and the kernel ban set): src/app/edge.ts.
-  const edge = createEdge(initial, { now: clock.now, log, noteH2Abuse: detector ? detector.noteH2Abuse : null, state, config: () => graph.config, firewallWriter: opts.worker?.recorder ?? true });
-  const deps = { now: clock.now, log, observers, state, geo, originShares: opts.originShares, book, cacheStore: opts.cacheStore ?? null };
+  const edge = createEdge(initial, {
+    now: clock.now,
+    log,
+    noteH2Abuse: detector ? detector.noteH2Abuse : null,
+    state,
+    config: () => graph.config,
+    firewallWriter: opts.worker?.recorder ?? true,
+  });
+  const deps = {
+    now: clock.now,
+    log,
+    observers,
+    state,
+    geo,
+    originShares: opts.originShares,
+    book,
+    cacheStore: opts.cacheStore ?? null,
+  };
   // What this process learned, kept across restarts in data_dir (src/app/persist.ts): the detector where it
   // runs here, the memory backend's view when this process owns it, the client book always.
   const persist = createPersistence({
@@ -170,7 +262,10 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
     log,
     now: clock.now,
     detector: detector !== null && !opts.detectorLink ? detector : null,
-    view: !opts.worker && !opts.state && 'view' in state && initial.state.backend === 'memory' ? (state as MemoryState).view : null,
+    view:
+      !opts.worker && !opts.state && 'view' in state && initial.state.backend === 'memory'
+        ? (state as MemoryState).view
+        : null,
     book,
     bookName: opts.worker ? `clients:${opts.worker.index}` : 'clients',
     shared: !opts.worker && initial.state.backend === 'redis' ? state : null,
@@ -189,7 +284,8 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
   if (opts.peers) {
     peerSyncs.push(createLimitPeers({ peers: opts.peers, now: clock.now, log, policy: () => graph.policy }));
     if (evidence) peerSyncs.push(createEvidencePeers({ peers: opts.peers, now: clock.now, log, evidence }));
-  } else if (bus) peerSyncs.push(createLimitPeers({ peers: nodePeers(bus), now: clock.now, log, policy: () => graph.policy }));
+  } else if (bus)
+    peerSyncs.push(createLimitPeers({ peers: nodePeers(bus), now: clock.now, log, policy: () => graph.policy }));
   // A new ban closes the connections its address already holds (slowloris sockets, keep-alives).
   const unfollowBans = followBans(guard, state);
   const hooks: ListenerHooks = {
@@ -209,14 +305,27 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
   let tls: AnyServer | null = null;
   let tick: NodeJS.Timeout | null = null;
   // Shorter header/idle deadlines while the mode is elevated/under_attack or slow heads pile up.
-  const deadlines = createAdaptiveDeadlines(() => [http, tls], initial.limits, { mode: () => state.mode(), stalledHeads: guard.sweep, observe: () => state.enforcement() === 'observe' }, (tight, why) => log.warn({ tight, why }, tight ? 'connection deadlines tightened' : 'connection deadlines back to the configured values'));
+  const deadlines = createAdaptiveDeadlines(
+    () => [http, tls],
+    initial.limits,
+    { mode: () => state.mode(), stalledHeads: guard.sweep, observe: () => state.enforcement() === 'observe' },
+    (tight, why) =>
+      log.warn(
+        { tight, why },
+        tight ? 'connection deadlines tightened' : 'connection deadlines back to the configured values',
+      ),
+  );
 
   async function start(): Promise<void> {
     const c = graph.config;
     await state.start();
     await persist.restore(); // before listening: bans, keys and baselines of the last run are in force from the first request
     const sh = state.health();
-    if (!sh.connected) log.warn({ backend: sh.backend, error: sh.error }, 'shared state not reachable at start: defending on this node\'s own view until it is');
+    if (!sh.connected)
+      log.warn(
+        { backend: sh.backend, error: sh.error },
+        "shared state not reachable at start: defending on this node's own view until it is",
+      );
     // The admin listener first: if its port is taken nothing else is left open (the process can exit).
     try {
       await control.start();
@@ -282,9 +391,17 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
   async function reload(next: Config): Promise<void> {
     const old = graph;
     const fresh = buildGraph(next, { ...deps, previous: old });
-    if (!sameAddress(old.config.listen, next.listen) || old.config.tls.cert !== next.tls.cert || old.config.tls.key !== next.tls.key) {
+    if (
+      !sameAddress(old.config.listen, next.listen) ||
+      old.config.tls.cert !== next.tls.cert ||
+      old.config.tls.key !== next.tls.key
+    ) {
       await fresh.close();
-      throw new StartupError('E_RELOAD_LISTEN', 'listen addresses and TLS files cannot change on reload', 'restart Rampart to change listeners');
+      throw new StartupError(
+        'E_RELOAD_LISTEN',
+        'listen addresses and TLS files cannot change on reload',
+        'restart Rampart to change listeners',
+      );
     }
     graph = fresh;
     guard.setMaxPerIp(next.limits.maxConnectionsPerIp);
@@ -330,13 +447,38 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
 }
 
 /** Geo databases, attribution counters and the incident store (docs/evidence.md), created once per app. */
-function createEvidenceParts(c: Config, now: () => number, log: Logger, observers: Observer[], hasDetector: boolean, challenge: () => { issued: number; solved: number }, share: { global: ((s: number) => Record<string, number> | null) | null; write: boolean }): { geo: Geo | null; evidence: Evidence | null } {
-  const geo = c.geo.enabled ? createGeo({ countryDb: c.geo.countryDb, asnDb: c.geo.asnDb, cacheSize: c.geo.cacheSize, cacheDir: join(c.dataDir, 'geo') }) : null;
+function createEvidenceParts(
+  c: Config,
+  now: () => number,
+  log: Logger,
+  observers: Observer[],
+  hasDetector: boolean,
+  challenge: () => { issued: number; solved: number },
+  share: { global: ((s: number) => Record<string, number> | null) | null; write: boolean },
+): { geo: Geo | null; evidence: Evidence | null } {
+  const geo = c.geo.enabled
+    ? createGeo({
+        countryDb: c.geo.countryDb,
+        asnDb: c.geo.asnDb,
+        cacheSize: c.geo.cacheSize,
+        cacheDir: join(c.dataDir, 'geo'),
+      })
+    : null;
   if (!c.evidence.enabled || !hasDetector) return { geo, evidence: null };
   const attribution = createAttribution();
   observers.push(attribution.observe);
   const info = geo?.info();
-  const evidence = createEvidence({ config: c.evidence, dataDir: c.dataDir, now, attribution, licences: info?.licences ?? [], asnNamesFile: info?.asnNamesFile || undefined, challenge, log, ...share });
+  const evidence = createEvidence({
+    config: c.evidence,
+    dataDir: c.dataDir,
+    now,
+    attribution,
+    licences: info?.licences ?? [],
+    asnNamesFile: info?.asnNamesFile || undefined,
+    challenge,
+    log,
+    ...share,
+  });
   observers.push(...evidence.observers);
   return { geo, evidence };
 }
@@ -364,9 +506,26 @@ function sameAddress(a: HostPort, b: HostPort): boolean {
 function listen(server: AnyServer, at: HostPort): Promise<void> {
   return new Promise((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException) => {
-      if (err.code === 'EADDRINUSE') reject(new StartupError('E_PORT_IN_USE', `cannot listen on ${at.host}:${at.port}: the port is in use`, 'stop the other program or choose another port with --listen'));
-      else if (err.code === 'EACCES') reject(new StartupError('E_PORT_DENIED', `cannot listen on ${at.host}:${at.port}: permission denied`, 'ports below 1024 need privileges; use e.g. 8080'));
-      else reject(new StartupError('E_LISTEN', `cannot listen on ${at.host}:${at.port}: ${err.message}`, '', { cause: err }));
+      if (err.code === 'EADDRINUSE')
+        reject(
+          new StartupError(
+            'E_PORT_IN_USE',
+            `cannot listen on ${at.host}:${at.port}: the port is in use`,
+            'stop the other program or choose another port with --listen',
+          ),
+        );
+      else if (err.code === 'EACCES')
+        reject(
+          new StartupError(
+            'E_PORT_DENIED',
+            `cannot listen on ${at.host}:${at.port}: permission denied`,
+            'ports below 1024 need privileges; use e.g. 8080',
+          ),
+        );
+      else
+        reject(
+          new StartupError('E_LISTEN', `cannot listen on ${at.host}:${at.port}: ${err.message}`, '', { cause: err }),
+        );
     };
     server.once('error', onError);
     server.listen(at.port, at.host, () => {
@@ -384,5 +543,7 @@ function checkOrigin(origin: string, log: Logger): void {
   const s = connect({ host: u.hostname.replace(/^\[|\]$/g, ''), port });
   s.setTimeout(3000, () => s.destroy(new Error('timeout')));
   s.once('connect', () => s.destroy());
-  s.once('error', (err) => log.warn({ origin, err: err.message }, 'origin unreachable at start; serving 502 until it answers'));
+  s.once('error', (err) =>
+    log.warn({ origin, err: err.message }, 'origin unreachable at start; serving 502 until it answers'),
+  );
 }

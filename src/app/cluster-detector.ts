@@ -45,7 +45,10 @@ export interface ClusterDetectorOptions {
 
 export function createClusterDetector(o: ClusterDetectorOptions): ClusterDetector {
   const now = o.now ?? Date.now;
-  const detector = createDetector(o.config, { state: o.state, onListenerError: (err) => o.log.error({ err }, 'detector event listener failed') });
+  const detector = createDetector(o.config, {
+    state: o.state,
+    onListenerError: (err) => o.log.error({ err }, 'detector event listener failed'),
+  });
   const nodeParts = o.bus ? createNodeParts({ detector, bus: o.bus, log: o.log }) : null;
   let batch: DetectorEvent[] = [];
   detector.onEvent((e) => void batch.push(e));
@@ -74,7 +77,8 @@ export function createClusterDetector(o: ClusterDetectorOptions): ClusterDetecto
         s.parts++;
         s.requests += part.n[0];
       } catch (err) {
-        if (refused++ === 0) o.log.error({ err }, 'a worker sent a detector part of another shape (mixed versions?); dropped');
+        if (refused++ === 0)
+          o.log.error({ err }, 'a worker sent a detector part of another shape (mixed versions?); dropped');
       }
     },
     stats: () => ({ parts, refused, bySlot: structuredClone(bySlot) }),

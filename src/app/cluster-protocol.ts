@@ -16,7 +16,13 @@ export interface WorkerRole {
 }
 
 /** The outcome of a reload a worker asked for (POST /api/reload): the file, or the error in plain data. */
-export type ReloadReply = { rampart: 'app'; op: 'reloaded'; id: number; file?: string; error?: { code: string; message: string; hint: string; issues?: unknown[] } };
+export type ReloadReply = {
+  rampart: 'app';
+  op: 'reloaded';
+  id: number;
+  file?: string;
+  error?: { code: string; message: string; hint: string; issues?: unknown[] };
+};
 
 export type ToWorkerApp =
   | { rampart: 'app'; op: 'config'; config: Config; role: WorkerRole }

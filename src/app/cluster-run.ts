@@ -15,13 +15,22 @@ import { createLogger } from './logger.js';
  * SIGHUP and POST /api/reload (or a loader that re-applies command-line flags
  * to it; null: no reload). `json` prints the ready line as JSON (for scripts).
  */
-export async function runClusterUntilSignal(config: Config, source: string | (() => Config | Promise<Config>) | null, out: (s: string) => void, opts: { json?: boolean; file?: string } = {}): Promise<void> {
+export async function runClusterUntilSignal(
+  config: Config,
+  source: string | (() => Config | Promise<Config>) | null,
+  out: (s: string) => void,
+  opts: { json?: boolean; file?: string } = {},
+): Promise<void> {
   const log = createLogger(config.log.level);
   const load = typeof source === 'string' ? () => loadFile(source) : source;
   const file = typeof source === 'string' ? source : (opts.file ?? null);
   const handle: ClusterHandle = await startCluster(config, { log, load, file: file ?? undefined });
   const pids = handle.pids();
-  out(opts.json ? JSON.stringify({ url: handle.url, pids }) : `rampart: shielding ${config.origin} at ${handle.url} with ${pids.length} workers`);
+  out(
+    opts.json
+      ? JSON.stringify({ url: handle.url, pids })
+      : `rampart: shielding ${config.origin} at ${handle.url} with ${pids.length} workers`,
+  );
   await new Promise<void>((resolve) => {
     const onHup = () => {
       if (!load) return void out('rampart: SIGHUP ignored (no config file)');
@@ -31,7 +40,12 @@ export async function runClusterUntilSignal(config: Config, source: string | (()
           handle.reload(next);
           log.info({ file }, 'configuration sent to the workers');
         })
-        .catch((e: unknown) => log.error({ err: e instanceof RampartError ? e.message : String(e) }, 'reload refused: the old configuration keeps running'));
+        .catch((e: unknown) =>
+          log.error(
+            { err: e instanceof RampartError ? e.message : String(e) },
+            'reload refused: the old configuration keeps running',
+          ),
+        );
     };
     const onStop = (sig: string) => {
       out(`rampart: ${sig}, draining the workers`);

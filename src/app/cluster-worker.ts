@@ -8,7 +8,13 @@ import type { Config } from '../config/schema.js';
 import { createWorkerState } from '../state/index.js';
 import { createApp, type App } from './app.js';
 import { workerCount } from './cluster.js';
-import { isAppMessage, type ReloadReply, type ToPrimaryApp, type ToWorkerApp, type WorkerRole } from './cluster-protocol.js';
+import {
+  isAppMessage,
+  type ReloadReply,
+  type ToPrimaryApp,
+  type ToWorkerApp,
+  type WorkerRole,
+} from './cluster-protocol.js';
 import type { DetectorEvent, DetectorSnapshot } from '../detector/events.js';
 import type { WindowPart } from '../detector/window-part.js';
 import { createLogger, type Logger } from './logger.js';
@@ -42,7 +48,11 @@ function askPrimaryToReload(): Promise<{ file: string }> {
     reloads.set(id, (r) => {
       if (!r.error) return resolve({ file: r.file ?? '' });
       const e = r.error;
-      reject(e.issues ? new ConfigError(e.issues as ConstructorParameters<typeof ConfigError>[0]) : new RampartError(e.code, e.message, 'config', e.hint));
+      reject(
+        e.issues
+          ? new ConfigError(e.issues as ConstructorParameters<typeof ConfigError>[0])
+          : new RampartError(e.code, e.message, 'config', e.hint),
+      );
     });
     send({ rampart: 'app', op: 'reload-request', id });
   });
@@ -51,7 +61,12 @@ function askPrimaryToReload(): Promise<{ file: string }> {
 /** The machine's one response store (this worker's own memory when there is none, or it cannot be opened). */
 function sharedCache(file: string, log: Logger): ((maxBytes: number) => Store) | null {
   if (file === '') return null;
-  return createSharedStores(file, (e) => log.warn({ err: e instanceof Error ? e.message : String(e), file }, 'the shared cache cannot be opened: this worker keeps its own'));
+  return createSharedStores(file, (e) =>
+    log.warn(
+      { err: e instanceof Error ? e.message : String(e), file },
+      'the shared cache cannot be opened: this worker keeps its own',
+    ),
+  );
 }
 
 async function start(config: Config, role: WorkerRole): Promise<void> {
@@ -70,7 +85,11 @@ async function start(config: Config, role: WorkerRole): Promise<void> {
     send: (part: WindowPart) => send({ rampart: 'app', op: 'detector-part', part } satisfies ToPrimaryApp),
     listen(deliver: (events: DetectorEvent[], snapshot: DetectorSnapshot) => void) {
       const fn = (raw: unknown) => {
-        if (isAppMessage(raw) && raw.op === 'detector') deliver((raw as Extract<ToWorkerApp, { op: 'detector' }>).events, (raw as Extract<ToWorkerApp, { op: 'detector' }>).snapshot);
+        if (isAppMessage(raw) && raw.op === 'detector')
+          deliver(
+            (raw as Extract<ToWorkerApp, { op: 'detector' }>).events,
+            (raw as Extract<ToWorkerApp, { op: 'detector' }>).snapshot,
+          );
       };
       process.on('message', fn);
       return () => void process.off('message', fn);
@@ -78,12 +97,27 @@ async function start(config: Config, role: WorkerRole): Promise<void> {
   };
   // createApp can throw too (an incident store that cannot be opened): reported like a failed start, never an unhandled rejection.
   try {
-    app = createApp(config, { log, state, peers, detectorLink, cacheStore: sharedCache(role.cacheFile, log), originShares: workerCount(config), worker: { ...role, pid: process.pid }, reloader: askPrimaryToReload, clusterMetrics: askPrimaryForMetrics });
+    app = createApp(config, {
+      log,
+      state,
+      peers,
+      detectorLink,
+      cacheStore: sharedCache(role.cacheFile, log),
+      originShares: workerCount(config),
+      worker: { ...role, pid: process.pid },
+      reloader: askPrimaryToReload,
+      clusterMetrics: askPrimaryForMetrics,
+    });
     await app.start();
     send({ rampart: 'app', op: 'ready', url: app.url(), pid: process.pid });
   } catch (e) {
     // Exit once the message is out: exiting at once could reach the primary before it (an error without its reason).
-    const msg = { rampart: 'app', op: 'error', message: e instanceof Error ? e.message : String(e), pid: process.pid } satisfies ToPrimaryApp;
+    const msg = {
+      rampart: 'app',
+      op: 'error',
+      message: e instanceof Error ? e.message : String(e),
+      pid: process.pid,
+    } satisfies ToPrimaryApp;
     if (process.connected) process.send!(msg, () => process.exit(1));
     else process.exit(1);
   }
@@ -116,8 +150,8 @@ process.on('message', (raw: unknown) => {
   } else if (m.op === 'reloaded') {
     reloads.get(m.id)?.(m);
     reloads.delete(m.id);
-  }
-  else if (m.op === 'reload' && app) app.reload(deepFreeze(m.config)).catch((e: unknown) => app?.log.error({ err: e }, 'reload refused'));
+  } else if (m.op === 'reload' && app)
+    app.reload(deepFreeze(m.config)).catch((e: unknown) => app?.log.error({ err: e }, 'reload refused'));
   else if (m.op === 'stop') void stop(0);
 });
 send({ rampart: 'app', op: 'boot' });

@@ -61,12 +61,15 @@ function withSharedToken(c: Config, log: Logger): Config {
   if (existsSync(c.dataDir)) {
     try {
       file = join(c.dataDir, 'admin.token');
-      writeFileSync(file, token + '\n', { mode: 0o600 });
+      writeFileSync(file, `${token}\n`, { mode: 0o600 });
     } catch {
       file = '';
     }
   }
-  log.warn({ tokenFile: file || undefined, token }, 'admin.token is not set: generated one for this run, shared by all workers (set admin.token to keep it across restarts)');
+  log.warn(
+    { tokenFile: file || undefined, token },
+    'admin.token is not set: generated one for this run, shared by all workers (set admin.token to keep it across restarts)',
+  );
   return withToken(c, token);
 }
 
@@ -87,7 +90,11 @@ export const WORKER_FLAGS: readonly string[] = ['--max-semi-space-size=2'];
  * top of the heap is given back from 128 KiB, and two arenas serve the
  * process's threads instead of one per thread. ~3 MB less resident per worker.
  */
-export const WORKER_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '131072', MALLOC_TRIM_THRESHOLD_: '131072' };
+export const WORKER_ENV: Readonly<Record<string, string>> = {
+  MALLOC_ARENA_MAX: '2',
+  MALLOC_MMAP_THRESHOLD_: '131072',
+  MALLOC_TRIM_THRESHOLD_: '131072',
+};
 
 /** Deaths within this window beyond MAX_DEATHS slow replacements down (a crash loop must not fork-bomb). */
 const DEATH_WINDOW = 60_000;
@@ -108,14 +115,29 @@ export interface ClusterOptions {
 /** Listen addresses and TLS files are bound by the primary's shared sockets: a reload cannot change them. */
 function checkListeners(a: Config, b: Config): void {
   const same = a.listen.host === b.listen.host && (a.listen.port === b.listen.port || b.listen.port === 0);
-  if (!same || a.tls.cert !== b.tls.cert || a.tls.key !== b.tls.key || a.admin.listen.host !== b.admin.listen.host || (a.admin.listen.port !== b.admin.listen.port && b.admin.listen.port !== 0)) {
-    throw new StartupError('E_RELOAD_LISTEN', 'listen addresses and TLS files cannot change on reload', 'restart Rampart to change listeners');
+  if (
+    !same ||
+    a.tls.cert !== b.tls.cert ||
+    a.tls.key !== b.tls.key ||
+    a.admin.listen.host !== b.admin.listen.host ||
+    (a.admin.listen.port !== b.admin.listen.port && b.admin.listen.port !== 0)
+  ) {
+    throw new StartupError(
+      'E_RELOAD_LISTEN',
+      'listen addresses and TLS files cannot change on reload',
+      'restart Rampart to change listeners',
+    );
   }
 }
 
 export async function startCluster(config: Config, opts: ClusterOptions = {}): Promise<ClusterHandle> {
   if (!cluster.isPrimary) throw new StartupError('E_CLUSTER', 'startCluster must run in the primary process');
-  if (active) throw new StartupError('E_CLUSTER', 'a cluster is already running in this process', 'node:cluster shares listeners per process: run one cluster per process');
+  if (active)
+    throw new StartupError(
+      'E_CLUSTER',
+      'a cluster is already running in this process',
+      'node:cluster shares listeners per process: run one cluster per process',
+    );
   active = true;
   const log = opts.log ?? createLogger(config.log.level);
   const n = workerCount(config);
@@ -147,13 +169,24 @@ export async function startCluster(config: Config, opts: ClusterOptions = {}): P
   const worker = siblingEntry(import.meta.url, 'cluster-worker');
   // The primary keeps what the cluster's one detector learned and, with the memory backend, the state
   // (bans, mitigations, mode, keys) across restarts; restored before any worker listens.
-  const persist = createPersistence({ dataDir: config.dataDir, log, now: Date.now, detector: cd?.detector ?? null, view: config.state.backend === 'memory' ? state.view : null, book: null, shared: config.state.backend === 'redis' ? state : null });
+  const persist = createPersistence({
+    dataDir: config.dataDir,
+    log,
+    now: Date.now,
+    detector: cd?.detector ?? null,
+    view: config.state.backend === 'memory' ? state.view : null,
+    book: null,
+    shared: config.state.backend === 'redis' ? state : null,
+  });
   await persist.restore();
   const persistTimer = setInterval(() => persist.tick(Date.now()), 5000);
   persistTimer.unref();
   cluster.setupPrimary({
     exec: worker.file,
-    execArgv: [...WORKER_FLAGS, ...worker.execArgv.filter((a) => !WORKER_FLAGS.some((f) => a.startsWith(f.split('=')[0])))],
+    execArgv: [
+      ...WORKER_FLAGS,
+      ...worker.execArgv.filter((a) => !WORKER_FLAGS.some((f) => a.startsWith(f.split('=')[0]))),
+    ],
     args: [],
     serialization: 'advanced',
   });
@@ -162,7 +195,10 @@ export async function startCluster(config: Config, opts: ClusterOptions = {}): P
   try {
     cacheFile = sharedStorePath(config.originProtection.cache.maxBytes, config.dataDir);
   } catch (e) {
-    log.warn({ err: e instanceof Error ? e.message : String(e) }, 'no place for the shared cache: each worker keeps its own');
+    log.warn(
+      { err: e instanceof Error ? e.message : String(e) },
+      'no place for the shared cache: each worker keeps its own',
+    );
   }
   const live = new Map<Worker, { pid: number; ready: boolean; index: number }>();
   const deaths: number[] = [];
@@ -180,7 +216,13 @@ export async function startCluster(config: Config, opts: ClusterOptions = {}): P
       if (!isAppMessage(m)) return receive(m);
       const msg = m as ToPrimaryApp;
       // Slot 1 records incidents (one writer per data_dir); its replacement inherits the slot.
-      if (msg.op === 'boot') w.send({ rampart: 'app', op: 'config', config: current, role: { index, count: n, recorder: index === 1, cacheFile } } satisfies ToWorkerApp as never);
+      if (msg.op === 'boot')
+        w.send({
+          rampart: 'app',
+          op: 'config',
+          config: current,
+          role: { index, count: n, recorder: index === 1, cacheFile },
+        } satisfies ToWorkerApp as never);
       else if (msg.op === 'reload-request') void reloadFor(msg.id).then((r) => port.send(r));
       else if (msg.op === 'metrics-request') void gatherMetrics(msg.id, port);
       else if (msg.op === 'metrics-part') gathers.get(msg.id)?.(msg.json);
@@ -189,13 +231,27 @@ export async function startCluster(config: Config, opts: ClusterOptions = {}): P
       else if (msg.op === 'ready') {
         live.get(w)!.ready = true;
         url ||= msg.url;
-      } else if (msg.op === 'error') failStart?.(new StartupError('E_WORKER_START', `a worker could not start: ${msg.message}`, 'see the message; the port may be in use'));
+      } else if (msg.op === 'error')
+        failStart?.(
+          new StartupError(
+            'E_WORKER_START',
+            `a worker could not start: ${msg.message}`,
+            'see the message; the port may be in use',
+          ),
+        );
     });
     w.once('exit', (code, signal) => {
       hub.detach(port);
       const was = live.get(w);
       live.delete(w);
-      if (!stopping && !was?.ready) failStart?.(new StartupError('E_WORKER_START', `a worker exited during start (code ${code}, signal ${signal})`, 'run with workers: 1 to see the error in-process'));
+      if (!stopping && !was?.ready)
+        failStart?.(
+          new StartupError(
+            'E_WORKER_START',
+            `a worker exited during start (code ${code}, signal ${signal})`,
+            'run with workers: 1 to see the error in-process',
+          ),
+        );
       if (stopping || !was?.ready) return;
       restarts++;
       const t = Date.now();
@@ -223,7 +279,8 @@ export async function startCluster(config: Config, opts: ClusterOptions = {}): P
     if (stopping) return;
     stopping = true;
     const exits = [...live.keys()].map((w) => new Promise<void>((r) => (w.isDead() ? r() : w.once('exit', () => r()))));
-    for (const w of live.keys()) if (w.isConnected()) w.send({ rampart: 'app', op: 'stop' } satisfies ToWorkerApp as never);
+    for (const w of live.keys())
+      if (w.isConnected()) w.send({ rampart: 'app', op: 'stop' } satisfies ToWorkerApp as never);
     const kill = setTimeout(() => {
       for (const w of live.keys()) w.process.kill('SIGKILL');
     }, current.limits.drainTimeout + 5000);
@@ -251,9 +308,10 @@ export async function startCluster(config: Config, opts: ClusterOptions = {}): P
       const timer = setTimeout(done, 2000);
       gathers.set(cid, (json) => {
         parts.push(json);
-        if (parts.length >= targets.length) (clearTimeout(timer), done());
+        if (parts.length >= targets.length) clearTimeout(timer), done();
       });
-      for (const w of targets) w.send({ rampart: 'app', op: 'metrics-collect', id: cid } satisfies ToWorkerApp as never);
+      for (const w of targets)
+        w.send({ rampart: 'app', op: 'metrics-collect', id: cid } satisfies ToWorkerApp as never);
     });
     gathers.delete(cid);
     try {
@@ -262,35 +320,67 @@ export async function startCluster(config: Config, opts: ClusterOptions = {}): P
       const text = await AggregatorRegistry.aggregate(parts as never).metrics();
       to.send({ rampart: 'app', op: 'metrics', id, text } satisfies ToWorkerApp);
     } catch (e) {
-      to.send({ rampart: 'app', op: 'metrics', id, error: e instanceof Error ? e.message : String(e) } satisfies ToWorkerApp);
+      to.send({
+        rampart: 'app',
+        op: 'metrics',
+        id,
+        error: e instanceof Error ? e.message : String(e),
+      } satisfies ToWorkerApp);
     }
   }
 
   /** POST /api/reload on a worker: the primary re-reads the file and sends it to every worker. */
   async function reloadFor(id: number): Promise<ReloadReply> {
     const reply: ReloadReply = { rampart: 'app', op: 'reloaded', id };
-    if (!opts.load) return { ...reply, error: { code: 'E_NO_CONFIG_FILE', message: 'this process was started without a configuration file', hint: "start with 'rampart start -c FILE' to reload from it" } };
+    if (!opts.load)
+      return {
+        ...reply,
+        error: {
+          code: 'E_NO_CONFIG_FILE',
+          message: 'this process was started without a configuration file',
+          hint: "start with 'rampart start -c FILE' to reload from it",
+        },
+      };
     try {
       reload(await opts.load());
       log.info({ file: opts.file }, 'configuration sent to the workers (admin API)');
       return { ...reply, file: opts.file ?? '' };
     } catch (e) {
       const r = e instanceof RampartError ? e : new StartupError('E_RELOAD', String(e));
-      return { ...reply, error: { code: r.code, message: r.message, hint: r.hint, issues: r instanceof ConfigError ? [...r.issues] : undefined } };
+      return {
+        ...reply,
+        error: {
+          code: r.code,
+          message: r.message,
+          hint: r.hint,
+          issues: r instanceof ConfigError ? [...r.issues] : undefined,
+        },
+      };
     }
   }
 
   function reload(next: Config): void {
     checkListeners(current, next);
     current = next.admin.token ? next : withToken(next, current.admin.token);
-    for (const w of live.keys()) if (w.isConnected()) w.send({ rampart: 'app', op: 'reload', config: current } satisfies ToWorkerApp as never);
+    for (const w of live.keys())
+      if (w.isConnected()) w.send({ rampart: 'app', op: 'reload', config: current } satisfies ToWorkerApp as never);
   }
 
   for (let i = 1; i <= n; i++) fork(i);
   try {
     await new Promise<void>((resolve, reject) => {
       failStart = reject;
-      const timer = setTimeout(() => reject(new StartupError('E_CLUSTER_START', `workers not ready within ${(opts.startTimeout ?? 30_000) / 1000} s`, 'run with workers: 1 to see the error in-process')), opts.startTimeout ?? 30_000);
+      const timer = setTimeout(
+        () =>
+          reject(
+            new StartupError(
+              'E_CLUSTER_START',
+              `workers not ready within ${(opts.startTimeout ?? 30_000) / 1000} s`,
+              'run with workers: 1 to see the error in-process',
+            ),
+          ),
+        opts.startTimeout ?? 30_000,
+      );
       const check = setInterval(() => {
         if ([...live.values()].filter((x) => x.ready).length >= n) {
           clearInterval(check);

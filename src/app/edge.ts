@@ -98,6 +98,12 @@ function createFirewall(c: Config, deps: EdgeDeps): FirewallSync {
     },
     allow: () => deps.config().policy.allow,
     onChange: (fn) => state.onChange(fn),
-    onHealth: (ok, why) => (ok ? log.info({ socket: c.firewall.socket }, why) : log.error({ socket: c.firewall.socket, why }, 'firewall helper unreachable or refusing: bans are enforced in Rampart only until it answers')),
+    onHealth: (ok, why) =>
+      ok
+        ? log.info({ socket: c.firewall.socket }, why)
+        : log.error(
+            { socket: c.firewall.socket, why },
+            'firewall helper unreachable or refusing: bans are enforced in Rampart only until it answers',
+          ),
   });
 }

@@ -22,7 +22,16 @@ const TOPIC = 'evidence-part';
 /** The shape check of a part from another process (the primary relays what workers send, untouched). */
 export function isEvidencePart(d: unknown): d is EvidencePart {
   const p = d as EvidencePart | null;
-  return typeof p === 'object' && p !== null && typeof p.incident === 'string' && typeof p.pid === 'number' && typeof p.during === 'object' && p.during !== null && typeof p.during.verified === 'object' && typeof p.during.others === 'object';
+  return (
+    typeof p === 'object' &&
+    p !== null &&
+    typeof p.incident === 'string' &&
+    typeof p.pid === 'number' &&
+    typeof p.during === 'object' &&
+    p.during !== null &&
+    typeof p.during.verified === 'object' &&
+    typeof p.during.others === 'object'
+  );
 }
 
 export function createEvidencePeers(d: EvidencePeersDeps): PeerSync {

@@ -72,11 +72,32 @@ function machineShare(policy: Config['policy'], shares: number): Config['policy'
 export function buildGraph(config: Config, deps: GraphDeps): Graph {
   const limits = config.limits;
   const sc = config.identity.seenCookie;
-  const seen = sc.enabled ? createSeenCookie(createMacRing(() => deps.state.keys()), sc.name, Math.floor(sc.maxAge / 1000)) : null;
+  const seen = sc.enabled
+    ? createSeenCookie(
+        createMacRing(() => deps.state.keys()),
+        sc.name,
+        Math.floor(sc.maxAge / 1000),
+      )
+    : null;
   const sg = config.identity.surgeGuard;
   // Per process: a cluster's workers each see their share of a crowd.
-  const surge = sg.enabled && seen !== null && config.challenge.enabled ? new SurgeGuard(sg.newClients / Math.max(1, deps.originShares ?? 1), (count, usual) => deps.log.warn({ newClients: count, usual: Math.round(usual * 10) / 10, slotMs: 250 }, 'surge guard: a crowd of new clients; the ones without the seen cookie get the cookie check for 10 s')) : null;
-  const identity = compileIdentity({ trustedProxies: config.trustedProxies, geo: deps.geo ?? null, book: deps.book ?? null, seen, surge, checkClaims: config.fingerprints.checkBrowserClaims });
+  const surge =
+    sg.enabled && seen !== null && config.challenge.enabled
+      ? new SurgeGuard(sg.newClients / Math.max(1, deps.originShares ?? 1), (count, usual) =>
+          deps.log.warn(
+            { newClients: count, usual: Math.round(usual * 10) / 10, slotMs: 250 },
+            'surge guard: a crowd of new clients; the ones without the seen cookie get the cookie check for 10 s',
+          ),
+        )
+      : null;
+  const identity = compileIdentity({
+    trustedProxies: config.trustedProxies,
+    geo: deps.geo ?? null,
+    book: deps.book ?? null,
+    seen,
+    surge,
+    checkClaims: config.fingerprints.checkBrowserClaims,
+  });
   const bodyWatch = new BodyWatch();
   const origin = new URL(config.origin);
   const forwarder = createForwarder({
@@ -96,16 +117,45 @@ export function buildGraph(config: Config, deps: GraphDeps): Graph {
   };
   const st = deps.state;
   const challenge = config.challenge.enabled
-    ? compileChallenge(config.challenge, { now: deps.now, keys: () => st.keys(), mode: () => st.mode(), enforcement: () => st.enforcement(), surgeSince: () => policy.policy.surgeSince(st, deps.now()) })
+    ? compileChallenge(config.challenge, {
+        now: deps.now,
+        keys: () => st.keys(),
+        mode: () => st.mode(),
+        enforcement: () => st.enforcement(),
+        surgeSince: () => policy.policy.surgeSince(st, deps.now()),
+      })
     : null;
   // Policy runs before the challenge stage; unverifiedOnly mitigations ask it whether a pass is valid.
-  const policy = createPolicyStage(compilePolicy(machineShare(config.policy, deps.originShares ?? 1), { verified: challenge === null ? undefined : challenge.verifies, previous: deps.previous?.policy.policy ?? null }), st, deps.now);
+  const policy = createPolicyStage(
+    compilePolicy(machineShare(config.policy, deps.originShares ?? 1), {
+      verified: challenge === null ? undefined : challenge.verifies,
+      previous: deps.previous?.policy.policy ?? null,
+    }),
+    st,
+    deps.now,
+  );
   const op = config.originProtection;
   // Stored copies survive a reload, but never a change of origin: they are the old origin's pages.
   const sameOrigin = deps.previous?.config.origin === config.origin;
-  const cacheDeps = { now: deps.now, mode: st ? () => st.mode() : () => 'normal' as const, extraIgnoredCookies: [config.challenge.cookieName, sc.name], openStore: deps.cacheStore ?? null, forget: deps.previous != null && !sameOrigin };
-  const cache = op.cache.enabled ? compileCache(op.cache, cacheDeps, sameOrigin ? (deps.previous?.cache ?? null) : null) : null;
-  const admission = op.admission.enabled || op.circuit.enabled ? compileAdmission(op.admission, op.circuit, { now: deps.now, shares: deps.originShares, previous: deps.previous?.admission ?? null, surgeSince: () => policy.policy.surgeSince(st, deps.now()) }) : null;
+  const cacheDeps = {
+    now: deps.now,
+    mode: st ? () => st.mode() : () => 'normal' as const,
+    extraIgnoredCookies: [config.challenge.cookieName, sc.name],
+    openStore: deps.cacheStore ?? null,
+    forget: deps.previous != null && !sameOrigin,
+  };
+  const cache = op.cache.enabled
+    ? compileCache(op.cache, cacheDeps, sameOrigin ? (deps.previous?.cache ?? null) : null)
+    : null;
+  const admission =
+    op.admission.enabled || op.circuit.enabled
+      ? compileAdmission(op.admission, op.circuit, {
+          now: deps.now,
+          shares: deps.originShares,
+          previous: deps.previous?.admission ?? null,
+          surgeSince: () => policy.policy.surgeSince(st, deps.now()),
+        })
+      : null;
   const pipeline = createPipeline({
     slots: {
       parse: compileHygiene(compileHosts(config.hosts), limits.maxBodyBytes),
@@ -118,7 +168,8 @@ export function buildGraph(config: Config, deps: GraphDeps): Graph {
     forward,
     observers: deps.observers,
     now: deps.now,
-    onInternalError: (err, ctx) => deps.log.error({ err, path: ctx.path, method: ctx.method }, 'internal error in pipeline'),
+    onInternalError: (err, ctx) =>
+      deps.log.error({ err, path: ctx.path, method: ctx.method }, 'internal error in pipeline'),
   });
   return {
     config,

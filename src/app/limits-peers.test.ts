@@ -38,7 +38,11 @@ function linkedPeers(): [Peers & { sent: number }, Peers & { sent: number }] {
       },
       on(topic: string, fn: (data: unknown, from: number) => void) {
         subs.set(topic, [...(subs.get(topic) ?? []), fn]);
-        return () => subs.set(topic, (subs.get(topic) ?? []).filter((f) => f !== fn));
+        return () =>
+          subs.set(
+            topic,
+            (subs.get(topic) ?? []).filter((f) => f !== fn),
+          );
       },
       deliver(topic: string, data: unknown, from: number) {
         for (const fn of subs.get(topic) ?? []) fn(data, from);
@@ -138,7 +142,7 @@ const SURGE: Mitigation = {
 };
 const WITH_SURGE: PolicyView = { ...EMPTY_VIEW, mitigations: () => [SURGE], version: () => 1 };
 
-test('limit peers: a limit mitigation used on one worker is debited in the other worker\'s mitigation buckets', () => {
+test("limit peers: a limit mitigation used on one worker is debited in the other worker's mitigation buckets", () => {
   const [pa, pb] = linkedPeers();
   const log = createLogger('silent');
   // Rate limits off: the mitigation's buckets are shared on their own.

@@ -23,7 +23,13 @@ import type { Policy } from '../policy/decide.js';
 import type { PolicyStage } from '../policy/stage.js';
 import type { TokenBuckets } from '../core/token-bucket.js';
 import { KEY_TYPES, type KeyType } from '../policy/limits.js';
-import { applyUsage, createUsageRecorder, isUsageList, type UsageList, type UsageRecorder } from '../policy/limits-usage.js';
+import {
+  applyUsage,
+  createUsageRecorder,
+  isUsageList,
+  type UsageList,
+  type UsageRecorder,
+} from '../policy/limits-usage.js';
 
 export interface LimitPeersDeps {
   peers: Peers;
@@ -108,7 +114,10 @@ export function createLimitPeers(deps: LimitPeersDeps): PeerSync {
       // Once per growth of ten times: a spray wider than the recorders stays per worker for its excess.
       if (dropped > warnedDropped * 10 && dropped >= 100) {
         warnedDropped = dropped;
-        deps.log.warn({ dropped }, 'rate-limit usage: more keys consumed in a tick than the cluster share records; their excess is limited per worker');
+        deps.log.warn(
+          { dropped },
+          'rate-limit usage: more keys consumed in a tick than the cluster share records; their excess is limited per worker',
+        );
       }
     },
     close() {

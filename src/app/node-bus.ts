@@ -21,7 +21,9 @@ export interface NodeBus {
 }
 
 export function createNodeBus(state: SharedState, log: Logger): NodeBus {
-  const topics = createTopics<[data: unknown]>((err, topic) => log.error({ err, topic }, 'a node message listener failed'));
+  const topics = createTopics<[data: unknown]>((err, topic) =>
+    log.error({ err, topic }, 'a node message listener failed'),
+  );
   let malformed = 0;
   const off = state.onNodeMessage((payload) => {
     let m: unknown;
@@ -32,7 +34,11 @@ export function createNodeBus(state: SharedState, log: Logger): NodeBus {
     }
     const topic = m !== null && typeof m === 'object' ? (m as { t?: unknown }).t : undefined;
     if (typeof topic !== 'string') {
-      if (malformed++ === 0) log.warn({ bytes: payload.length }, 'another node sent a message this version cannot read (mixed versions?); ignored');
+      if (malformed++ === 0)
+        log.warn(
+          { bytes: payload.length },
+          'another node sent a message this version cannot read (mixed versions?); ignored',
+        );
       return;
     }
     topics.dispatch(topic, (m as { d: unknown }).d);

@@ -32,7 +32,8 @@ export function createNodeParts(o: { detector: Detector; bus: NodeBus; log: Logg
   let malformed = 0;
   const off = o.bus.on(PARTS_TOPIC, (part) => {
     if (!isWindowPart(part)) {
-      if (malformed++ === 0) o.log.warn('another node sent a detector part this version cannot read (mixed versions?); ignored');
+      if (malformed++ === 0)
+        o.log.warn('another node sent a detector part this version cannot read (mixed versions?); ignored');
       return;
     }
     if (queue.length >= MAX_QUEUED) return void dropped++;

@@ -22,7 +22,11 @@ export interface Peers {
 }
 
 /** The worker side: `send` posts to the primary, `listen` subscribes to the primary's messages. */
-export function createWorkerPeers(role: { index: number; count: number; recorder: boolean }, send: (m: ToPrimaryApp) => void, listen: (fn: (m: unknown) => void) => () => void): Peers & { close(): void } {
+export function createWorkerPeers(
+  role: { index: number; count: number; recorder: boolean },
+  send: (m: ToPrimaryApp) => void,
+  listen: (fn: (m: unknown) => void) => () => void,
+): Peers & { close(): void } {
   // A listener's bug must not take the worker's message loop down: createTopics catches it.
   const topics = createTopics<[data: unknown, from: number]>();
   const off = listen((raw) => {

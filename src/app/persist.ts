@@ -50,7 +50,10 @@ export function createPersistence(o: PersistOptions): Persistence {
   try {
     store = openSnapshots(o.dataDir);
   } catch (err) {
-    o.log.warn({ err: (err as Error).message, dataDir: o.dataDir }, 'learned state cannot be kept across restarts: data_dir is not writable');
+    o.log.warn(
+      { err: (err as Error).message, dataDir: o.dataDir },
+      'learned state cannot be kept across restarts: data_dir is not writable',
+    );
   }
   const every = o.every ?? 15_000;
   const bookName = o.bookName ?? 'clients';
@@ -78,7 +81,12 @@ export function createPersistence(o: PersistOptions): Persistence {
     if (d === null || store === null) return null;
     const local = store.load('detector');
     const remote = o.shared ? await o.shared.getLearned('detector').catch(() => null) : null;
-    const pick = remote !== null && (local === null || remote.savedAt > local.savedAt) ? { data: remote.data, from: 'another node (shared state)' } : local !== null ? { data: local.data, from: 'data_dir' } : null;
+    const pick =
+      remote !== null && (local === null || remote.savedAt > local.savedAt)
+        ? { data: remote.data, from: 'another node (shared state)' }
+        : local !== null
+          ? { data: local.data, from: 'data_dir' }
+          : null;
     if (pick === null) return null;
     const st = decodeLearned(pick.data);
     if (st === null) {
@@ -86,7 +94,10 @@ export function createPersistence(o: PersistOptions): Persistence {
       return null;
     }
     const r = d.restore(st, now);
-    o.log.info({ from: pick.from, learnedSeconds: r.learnedSeconds, ageS: Math.round(r.ageMs / 1000), attack: r.attack }, r.attack ? 'detector restored; an attack in progress before the restart is held open' : 'detector restored');
+    o.log.info(
+      { from: pick.from, learnedSeconds: r.learnedSeconds, ageS: Math.round(r.ageMs / 1000), attack: r.attack },
+      r.attack ? 'detector restored; an attack in progress before the restart is held open' : 'detector restored',
+    );
     return r.attack;
   }
 
@@ -106,9 +117,22 @@ export function createPersistence(o: PersistOptions): Persistence {
           const v = store.load('view');
           const snap = v === null ? null : decodeView(v.data);
           if (snap !== null) {
-            const r = o.view.load({ ...snap, bans: snap.bans.filter((b) => b.until > now), mitigations: snap.mitigations.filter((m) => m.until > now) });
-            o.log.info({ bans: o.view.bans().length, mitigations: o.view.mitigations().length, mode: o.view.mode(), skipped: r.skipped }, 'bans, mitigations, mode and signing keys restored');
-          } else if (v !== null) o.log.warn('the saved state view is of another format or damaged: starting without it');
+            const r = o.view.load({
+              ...snap,
+              bans: snap.bans.filter((b) => b.until > now),
+              mitigations: snap.mitigations.filter((m) => m.until > now),
+            });
+            o.log.info(
+              {
+                bans: o.view.bans().length,
+                mitigations: o.view.mitigations().length,
+                mode: o.view.mode(),
+                skipped: r.skipped,
+              },
+              'bans, mitigations, mode and signing keys restored',
+            );
+          } else if (v !== null)
+            o.log.warn('the saved state view is of another format or damaged: starting without it');
         }
         const held = await restoreDetector(now);
         if (o.view !== null && o.detector !== null && held === null) settleView(o.view);
@@ -141,9 +165,28 @@ function encodeView(s: ViewSnapshot): Uint8Array {
 function decodeView(bytes: Uint8Array): ViewSnapshot | null {
   try {
     const x = deserialize(bytes) as Record<string, unknown>;
-    if (x === null || typeof x !== 'object' || x.format !== VIEW_FORMAT || !Array.isArray(x.bans) || !Array.isArray(x.mitigations) || !Array.isArray(x.keys) || typeof x.keysRotatedAt !== 'number') return null;
-    const keys = (x.keys as unknown[]).filter((k): k is string => typeof k === 'string').map((k) => Buffer.from(k, 'base64'));
-    return { detectorMode: x.detectorMode, overrideMode: x.overrideMode, enforcement: x.enforcement, bans: x.bans, mitigations: x.mitigations, keys, keysRotatedAt: x.keysRotatedAt } as ViewSnapshot;
+    if (
+      x === null ||
+      typeof x !== 'object' ||
+      x.format !== VIEW_FORMAT ||
+      !Array.isArray(x.bans) ||
+      !Array.isArray(x.mitigations) ||
+      !Array.isArray(x.keys) ||
+      typeof x.keysRotatedAt !== 'number'
+    )
+      return null;
+    const keys = (x.keys as unknown[])
+      .filter((k): k is string => typeof k === 'string')
+      .map((k) => Buffer.from(k, 'base64'));
+    return {
+      detectorMode: x.detectorMode,
+      overrideMode: x.overrideMode,
+      enforcement: x.enforcement,
+      bans: x.bans,
+      mitigations: x.mitigations,
+      keys,
+      keysRotatedAt: x.keysRotatedAt,
+    } as ViewSnapshot;
   } catch {
     return null;
   }

@@ -7,7 +7,9 @@ export interface Topics<A extends unknown[]> {
   dispatch(topic: string, ...args: A): void;
 }
 
-export function createTopics<A extends unknown[]>(onError: (err: unknown, topic: string) => void = () => {}): Topics<A> {
+export function createTopics<A extends unknown[]>(
+  onError: (err: unknown, topic: string) => void = () => {},
+): Topics<A> {
   const subs = new Map<string, ((...args: A) => void)[]>();
   return {
     on(topic, fn) {

@@ -26,7 +26,17 @@ function seconds(v: string): number {
 
 /** Parses one or more Cache-Control values (a repeated header is joined by commas). */
 export function parseCacheControl(value: string | string[] | undefined): CacheControl {
-  const cc: CacheControl = { noStore: false, private: false, noCache: false, public: false, maxAge: -1, sMaxAge: -1, staleWhileRevalidate: -1, staleIfError: -1, mustRevalidate: false };
+  const cc: CacheControl = {
+    noStore: false,
+    private: false,
+    noCache: false,
+    public: false,
+    maxAge: -1,
+    sMaxAge: -1,
+    staleWhileRevalidate: -1,
+    staleIfError: -1,
+    mustRevalidate: false,
+  };
   if (value === undefined) return cc;
   const text = Array.isArray(value) ? value.join(',') : value;
   for (const part of text.split(',')) {
@@ -34,15 +44,34 @@ export function parseCacheControl(value: string | string[] | undefined): CacheCo
     const name = (eq < 0 ? part : part.slice(0, eq)).trim().toLowerCase();
     const arg = eq < 0 ? '' : part.slice(eq + 1).trim();
     switch (name) {
-      case 'no-store': cc.noStore = true; break;
-      case 'private': cc.private = true; break;
-      case 'no-cache': cc.noCache = true; break;
-      case 'public': cc.public = true; break;
-      case 'must-revalidate': case 'proxy-revalidate': cc.mustRevalidate = true; break;
-      case 'max-age': cc.maxAge = seconds(arg); break;
-      case 's-maxage': cc.sMaxAge = seconds(arg); break;
-      case 'stale-while-revalidate': cc.staleWhileRevalidate = Math.max(-1, seconds(arg)); break;
-      case 'stale-if-error': cc.staleIfError = Math.max(-1, seconds(arg)); break;
+      case 'no-store':
+        cc.noStore = true;
+        break;
+      case 'private':
+        cc.private = true;
+        break;
+      case 'no-cache':
+        cc.noCache = true;
+        break;
+      case 'public':
+        cc.public = true;
+        break;
+      case 'must-revalidate':
+      case 'proxy-revalidate':
+        cc.mustRevalidate = true;
+        break;
+      case 'max-age':
+        cc.maxAge = seconds(arg);
+        break;
+      case 's-maxage':
+        cc.sMaxAge = seconds(arg);
+        break;
+      case 'stale-while-revalidate':
+        cc.staleWhileRevalidate = Math.max(-1, seconds(arg));
+        break;
+      case 'stale-if-error':
+        cc.staleIfError = Math.max(-1, seconds(arg));
+        break;
     }
   }
   return cc;

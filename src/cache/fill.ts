@@ -25,7 +25,19 @@ export interface FillHost {
 
 // Hop-by-hop and per-response headers never stored (the proxy strips the same
 // hop-by-hop set; the cache cannot import it: module direction).
-const NOT_STORED = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-authenticate', 'content-length', 'age', 'rampart-verdict']);
+const NOT_STORED = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'proxy-authenticate',
+  'content-length',
+  'age',
+  'rampart-verdict',
+]);
 const CACHEABLE_STATUS = new Set([200, 203, 204, 300, 301, 308, 404, 410]);
 
 export class Fill implements CacheSink {
@@ -73,7 +85,10 @@ export class Fill implements CacheSink {
     const vary = headers.vary;
     const varyText = Array.isArray(vary) ? vary.join(',') : vary;
     if (varyText !== undefined && varyText.trim() !== '') {
-      const names = varyText.split(',').map((s) => s.trim().toLowerCase()).filter((s) => s !== '');
+      const names = varyText
+        .split(',')
+        .map((s) => s.trim().toLowerCase())
+        .filter((s) => s !== '');
       if (names.includes('*')) return false;
       this.varyNames = names;
     }
@@ -85,7 +100,9 @@ export class Fill implements CacheSink {
     this.status = status;
     this.freshMs = fresh;
     this.swrMs = cc.staleWhileRevalidate > 0 && !cc.mustRevalidate ? cc.staleWhileRevalidate * 1000 : 0;
-    this.staleMs = cc.mustRevalidate ? 0 : Math.max(this.host.maxStaleMs, cc.staleIfError > 0 ? cc.staleIfError * 1000 : 0);
+    this.staleMs = cc.mustRevalidate
+      ? 0
+      : Math.max(this.host.maxStaleMs, cc.staleIfError > 0 ? cc.staleIfError * 1000 : 0);
     const age = Number(headers.age);
     this.ageMs = Number.isFinite(age) && age > 0 ? age * 1000 : 0;
     for (const name in headers) {

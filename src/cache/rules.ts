@@ -13,7 +13,13 @@ export interface RouteRule {
   readonly queryAllowlist: ReadonlySet<string> | null;
 }
 
-const rule = (store: boolean, stale: boolean): RouteRule => ({ store, public: false, stale, defaultTtl: 0, queryAllowlist: null });
+const rule = (store: boolean, stale: boolean): RouteRule => ({
+  store,
+  public: false,
+  stale,
+  defaultTtl: 0,
+  queryAllowlist: null,
+});
 
 /** Donations, logins and sensitive routes are never stored unless the operator says so. */
 export const BUILTIN_RULES: Readonly<Record<string, RouteRule>> = {
@@ -41,7 +47,12 @@ export function compileRules(routes: Readonly<Record<string, RouteRuleConfig>>):
       public: r.public ?? base.public,
       stale: r.stale ?? base.stale,
       defaultTtl: r.defaultTtl ?? base.defaultTtl,
-      queryAllowlist: r.queryAllowlist === undefined ? base.queryAllowlist : r.queryAllowlist === null ? null : new Set(r.queryAllowlist),
+      queryAllowlist:
+        r.queryAllowlist === undefined
+          ? base.queryAllowlist
+          : r.queryAllowlist === null
+            ? null
+            : new Set(r.queryAllowlist),
     });
   }
   return { get: (c) => map.get(c) ?? CUSTOM_DEFAULT };

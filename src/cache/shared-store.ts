@@ -18,7 +18,15 @@ import { existsSync, mkdirSync, readdirSync, rmSync, statfsSync } from 'node:fs'
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
-import { ByteStore, MAX_VARIANTS, headerText, usableUntil, type Entry, type RequestHeaders, type Store } from './store.js';
+import {
+  ByteStore,
+  MAX_VARIANTS,
+  headerText,
+  usableUntil,
+  type Entry,
+  type RequestHeaders,
+  type Store,
+} from './store.js';
 
 const require = createRequire(import.meta.url);
 const BUSY_MS = 20;
@@ -90,7 +98,8 @@ function pidAlive(pid: number): boolean {
 
 /** Removes the store's files (the primary, at stop). */
 export function removeSharedStore(file: string): void {
-  for (const f of [file, `${file}-wal`, `${file}-shm`, `${file}-journal`]) if (existsSync(f)) rmSync(f, { force: true });
+  for (const f of [file, `${file}-wal`, `${file}-shm`, `${file}-journal`])
+    if (existsSync(f)) rmSync(f, { force: true });
 }
 
 /**
@@ -98,7 +107,10 @@ export function removeSharedStore(file: string): void {
  * graph that caches; closed with the process). `open(maxBytes)` gives each
  * graph its view with its own cap and its own fills in progress.
  */
-export function createSharedStores(file: string, onFail: (err: unknown) => void = () => {}): (maxBytes: number) => Store {
+export function createSharedStores(
+  file: string,
+  onFail: (err: unknown) => void = () => {},
+): (maxBytes: number) => Store {
   let db: SharedDb | null | false = null;
   // Opened at the first lookup or store, not at start: a worker that has served no cacheable request holds no SQLite.
   // If it cannot be opened, each view keeps this process's own memory store instead (onFail says so once).
@@ -121,7 +133,10 @@ class SharedDb {
   readonly byKey: BetterSqlite3.Statement<[string, number], RawRow>;
   readonly readTotals: BetterSqlite3.Statement<[], { bytes: number; entries: number; evictions: number }>;
   private readonly db: BetterSqlite3.Database;
-  private readonly variants: BetterSqlite3.Statement<[string], { id: number; vary_names: string | null; vary_values: string }>;
+  private readonly variants: BetterSqlite3.Statement<
+    [string],
+    { id: number; vary_names: string | null; vary_values: string }
+  >;
   private readonly insert: BetterSqlite3.Statement<unknown[]>;
   private readonly remove: BetterSqlite3.Statement<[number]>;
   private readonly removeDead: BetterSqlite3.Statement<[number]>;
@@ -141,9 +156,15 @@ class SharedDb {
     db.pragma('cache_size = -1024'); // 1 MiB of page cache per process: the file is in memory already
     db.exec(`BEGIN IMMEDIATE; ${SCHEMA} COMMIT;`);
     db.pragma(`busy_timeout = ${BUSY_MS}`);
-    this.byKey = db.prepare<[string, number], RawRow>('SELECT id, vary_names, vary_values, status, headers, body, stored_at, age_at_store, fresh_ms, swr_ms, stale_ms, size FROM entries WHERE key = ? AND dead_at >= ? ORDER BY id DESC').raw(true);
+    this.byKey = db
+      .prepare<[string, number], RawRow>(
+        'SELECT id, vary_names, vary_values, status, headers, body, stored_at, age_at_store, fresh_ms, swr_ms, stale_ms, size FROM entries WHERE key = ? AND dead_at >= ? ORDER BY id DESC',
+      )
+      .raw(true);
     this.variants = db.prepare('SELECT id, vary_names, vary_values FROM entries WHERE key = ? ORDER BY id');
-    this.insert = db.prepare('INSERT INTO entries (key, vary_names, vary_values, status, headers, body, stored_at, age_at_store, fresh_ms, swr_ms, stale_ms, size, dead_at, used) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+    this.insert = db.prepare(
+      'INSERT INTO entries (key, vary_names, vary_values, status, headers, body, stored_at, age_at_store, fresh_ms, swr_ms, stale_ms, size, dead_at, used) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    );
     this.remove = db.prepare('DELETE FROM entries WHERE id = ?');
     this.removeDead = db.prepare('DELETE FROM entries WHERE dead_at < ?');
     this.oldest = db.prepare('SELECT id FROM entries ORDER BY used LIMIT ?');
@@ -176,7 +197,24 @@ class SharedDb {
       kept--;
     }
     const varyNames = e.varyNames === null ? null : JSON.stringify(e.varyNames);
-    const id = Number(this.insert.run(e.key, varyNames, JSON.stringify(e.varyValues), e.status, JSON.stringify(e.headers), e.body, e.storedAt, e.ageAtStore, e.freshMs, e.swrMs, e.staleMs, e.size, usableUntil(e), now).lastInsertRowid);
+    const id = Number(
+      this.insert.run(
+        e.key,
+        varyNames,
+        JSON.stringify(e.varyValues),
+        e.status,
+        JSON.stringify(e.headers),
+        e.body,
+        e.storedAt,
+        e.ageAtStore,
+        e.freshMs,
+        e.swrMs,
+        e.staleMs,
+        e.size,
+        usableUntil(e),
+        now,
+      ).lastInsertRowid,
+    );
     let evicted = 0;
     while (this.readTotals.get()!.bytes > maxBytes) {
       const victims = this.oldest.all(16);
@@ -239,7 +277,8 @@ export class SharedStore implements Store {
 
   /** The machine's totals; zeros while this process has not opened the store (it has not cached anything yet). */
   private totals(): { bytes: number; entries: number; evictions: number } {
-    if (this.local !== null) return { bytes: this.local.bytes(), entries: this.local.entries, evictions: this.local.evictions };
+    if (this.local !== null)
+      return { bytes: this.local.bytes(), entries: this.local.entries, evictions: this.local.evictions };
     return this.conn === null ? { bytes: 0, entries: 0, evictions: 0 } : this.conn.readTotals.get()!;
   }
 
@@ -266,7 +305,20 @@ export class SharedStore implements Store {
       const values = names === null ? NO_VALUES : (JSON.parse(r[2]) as string[]);
       if (!matches(names, values, headers)) continue;
       db.noteHit(r[0], now);
-      return { key, varyNames: names, varyValues: values, status: r[3], headers: JSON.parse(r[4]) as string[], body: r[5], storedAt: r[6], ageAtStore: r[7], freshMs: r[8], swrMs: r[9], staleMs: r[10], size: r[11] };
+      return {
+        key,
+        varyNames: names,
+        varyValues: values,
+        status: r[3],
+        headers: JSON.parse(r[4]) as string[],
+        body: r[5],
+        storedAt: r[6],
+        ageAtStore: r[7],
+        freshMs: r[8],
+        swrMs: r[9],
+        staleMs: r[10],
+        size: r[11],
+      };
     }
     return null;
   }

@@ -4,7 +4,15 @@
 // identical misses behind one origin fetch, and hands the forwarder a sink
 // that fills the store and can serve stale if the origin fails. Not admission.
 // Per request: one key string, one Map lookup; waiters cost a closure each.
-import { verdict, type CacheSink, type Mode, type RequestContext, type Stage, type StageResult, type Verdict } from '../core/model.js';
+import {
+  verdict,
+  type CacheSink,
+  type Mode,
+  type RequestContext,
+  type Stage,
+  type StageResult,
+  type Verdict,
+} from '../core/model.js';
 import type { CacheConfig } from '../config/schema/origin-protection.js';
 import { Fill, type FillHost } from './fill.js';
 import { cacheKey, compileCookieFilter, normaliseQuery } from './key.js';
@@ -54,7 +62,10 @@ export interface Cache {
 
 /** For non-leaders: no filling, only the stale fallback. */
 class StaleSink implements CacheSink {
-  constructor(private readonly host: FillHost, private readonly e: Entry) {}
+  constructor(
+    private readonly host: FillHost,
+    private readonly e: Entry,
+  ) {}
   start(): boolean {
     return false;
   }
@@ -68,13 +79,28 @@ class StaleSink implements CacheSink {
 
 /** `previous`: the cache of the graph a reload replaces; its stored copies are kept when max_bytes is unchanged. */
 export function compileCache(config: CacheConfig, deps: CacheDeps, previous: Cache | null = null): Cache {
-  const store = previous !== null && previous.store.maxBytes === config.maxBytes ? previous.store : deps.openStore ? deps.openStore(config.maxBytes) : new ByteStore(config.maxBytes);
+  const store =
+    previous !== null && previous.store.maxBytes === config.maxBytes
+      ? previous.store
+      : deps.openStore
+        ? deps.openStore(config.maxBytes)
+        : new ByteStore(config.maxBytes);
   if (deps.forget === true) store.clear();
   const rules = compileRules(config.routes);
   const hasCredentialCookie = compileCookieFilter([...config.ignoreCookies, ...(deps.extraIgnoredCookies ?? [])]);
   const pending = new Map<string, Fill>();
   const marks = new PassMarks();
-  const s = { hits: 0, misses: 0, staleServed: 0, coalesced: 0, bypassed: 0, stored: 0, uncacheable: 0, passed: 0, waiting: 0 };
+  const s = {
+    hits: 0,
+    misses: 0,
+    staleServed: 0,
+    coalesced: 0,
+    bypassed: 0,
+    stored: 0,
+    uncacheable: 0,
+    passed: 0,
+    waiting: 0,
+  };
   const maxPending = 4096;
 
   function write(ctx: RequestContext, e: Entry, v: Verdict, now: number): void {
@@ -129,7 +155,13 @@ export function compileCache(config: CacheConfig, deps: CacheDeps, previous: Cac
     pending.set(key, fill);
     ctx.cacheSink = fill;
     const prev = ctx.onDone;
-    ctx.onDone = prev === null ? fill.done : (c) => { fill.done(); prev(c); };
+    ctx.onDone =
+      prev === null
+        ? fill.done
+        : (c) => {
+            fill.done();
+            prev(c);
+          };
     return null;
   }
 
@@ -198,6 +230,13 @@ export function compileCache(config: CacheConfig, deps: CacheDeps, previous: Cac
   return {
     stage,
     store,
-    stats: () => ({ ...s, bytes: store.bytes(), maxBytes: store.maxBytes, entries: store.entries, evictions: store.evictions, pendingFills: pending.size }),
+    stats: () => ({
+      ...s,
+      bytes: store.bytes(),
+      maxBytes: store.maxBytes,
+      entries: store.entries,
+      evictions: store.evictions,
+      pendingFills: pending.size,
+    }),
   };
 }

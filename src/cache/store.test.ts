@@ -20,7 +20,21 @@ const STORES: Array<{ name: string; make: (cap: number) => Store; dropsOnLookup:
 function entry(key: string, bodyBytes: number, over: Partial<Entry> = {}): Entry {
   const headers = ['content-type', 'text/plain', 'content-length', String(bodyBytes)];
   const body = Buffer.alloc(bodyBytes, 120);
-  return { key, varyNames: null, varyValues: [], status: 200, headers, body, storedAt: 0, ageAtStore: 0, freshMs: 10_000, swrMs: 0, staleMs: 60_000, size: entrySize(key, headers, body), ...over };
+  return {
+    key,
+    varyNames: null,
+    varyValues: [],
+    status: 200,
+    headers,
+    body,
+    storedAt: 0,
+    ageAtStore: 0,
+    freshMs: 10_000,
+    swrMs: 0,
+    staleMs: 60_000,
+    size: entrySize(key, headers, body),
+    ...over,
+  };
 }
 const none = {};
 
@@ -29,7 +43,7 @@ for (const { name, make, dropsOnLookup } of STORES) {
     const cap = 200_000;
     const store = make(cap);
     let seed = 7;
-    const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+    const rnd = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
     let accepted = 0;
     for (let i = 0; i < 5000; i++) {
       const e = entry(`h /k${Math.floor(rnd() * 800)}`, Math.floor(rnd() * 30_000));
@@ -88,7 +102,7 @@ for (const { name, make, dropsOnLookup } of STORES) {
   });
 }
 
-test('shared: two workers\' connections see one set of entries under one cap', () => {
+test("shared: two workers' connections see one set of entries under one cap", () => {
   const file = join(dir, 'two.sqlite');
   const a = createSharedStores(file)(30_000);
   const b = createSharedStores(file)(30_000);
@@ -102,7 +116,7 @@ test('shared: two workers\' connections see one set of entries under one cap', (
   assert.ok(b.find('h /k39', none, 60) !== null && a.find('h /k38', none, 60) !== null, 'the newest of either survive');
 });
 
-test('shared: a store that cannot be opened falls back to this process\'s memory, said once', () => {
+test("shared: a store that cannot be opened falls back to this process's memory, said once", () => {
   const fails: unknown[] = [];
   const open = createSharedStores(join(dir, 'no-such-dir', 'x.sqlite'), (e) => fails.push(e));
   const a = open(100_000);

@@ -181,6 +181,7 @@ function matches(e: Entry, headers: RequestHeaders): boolean {
 function sameVariant(a: Entry, b: Entry): boolean {
   if (a.varyNames === null || b.varyNames === null) return a.varyNames === b.varyNames;
   if (a.varyNames.length !== b.varyNames.length) return false;
-  for (let i = 0; i < a.varyNames.length; i++) if (a.varyNames[i] !== b.varyNames[i] || a.varyValues[i] !== b.varyValues[i]) return false;
+  for (let i = 0; i < a.varyNames.length; i++)
+    if (a.varyNames[i] !== b.varyNames[i] || a.varyValues[i] !== b.varyValues[i]) return false;
   return true;
 }

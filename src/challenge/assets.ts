@@ -25,11 +25,16 @@ export interface Asset {
 function bundle(parts: string[]): Asset {
   const body = Buffer.from(`(function(){'use strict';\n${parts.map(read).join('\n')}\n})();\n`);
   const headers = [
-    'content-type', 'text/javascript; charset=utf-8',
-    'content-length', String(body.length),
-    'cache-control', 'public, max-age=3600',
-    'x-content-type-options', 'nosniff',
-    'rampart-verdict', 'challenge/asset',
+    'content-type',
+    'text/javascript; charset=utf-8',
+    'content-length',
+    String(body.length),
+    'cache-control',
+    'public, max-age=3600',
+    'x-content-type-options',
+    'nosniff',
+    'rampart-verdict',
+    'challenge/asset',
   ];
   return { body, headers };
 }

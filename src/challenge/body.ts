@@ -44,7 +44,7 @@ export interface VerifyFields {
 /** Form (application/x-www-form-urlencoded) or JSON fields; missing ones are ''. */
 export function parseFields(body: string, contentType: string | undefined): VerifyFields {
   let get: (k: string) => unknown;
-  if (contentType !== undefined && contentType.includes('json')) {
+  if (contentType?.includes('json')) {
     let obj: unknown;
     try {
       obj = JSON.parse(body);

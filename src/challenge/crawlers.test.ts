@@ -15,15 +15,26 @@ function table(ptr: Record<string, string[]>, a: Record<string, string[]>): Reso
 }
 
 test('disabled (the default) compiles to null: the stage pays nothing', () => {
-  assert.equal(compileCrawlers({ enabled: false, known: GOOGLE }, () => 0), null);
+  assert.equal(
+    compileCrawlers({ enabled: false, known: GOOGLE }, () => 0),
+    null,
+  );
   assert.equal(crawlersSchema.parse({}).enabled, false);
   assert.ok(crawlersSchema.parse({}).known.some((k) => k.agent === 'Googlebot'));
 });
 
-test('only forward-confirmed PTR names in the crawler\'s domains pass, after the background lookup', async () => {
+test("only forward-confirmed PTR names in the crawler's domains pass, after the background lookup", async () => {
   const dns = table(
-    { '66.249.66.1': ['crawl-66-249-66-1.googlebot.com'], '203.0.113.5': ['crawl.evilgooglebot.com'], '203.0.113.6': ['crawl-1.googlebot.com'] },
-    { 'crawl-66-249-66-1.googlebot.com': ['66.249.66.1'], 'crawl.evilgooglebot.com': ['203.0.113.5'], 'crawl-1.googlebot.com': ['66.249.66.9'] },
+    {
+      '66.249.66.1': ['crawl-66-249-66-1.googlebot.com'],
+      '203.0.113.5': ['crawl.evilgooglebot.com'],
+      '203.0.113.6': ['crawl-1.googlebot.com'],
+    },
+    {
+      'crawl-66-249-66-1.googlebot.com': ['66.249.66.1'],
+      'crawl.evilgooglebot.com': ['203.0.113.5'],
+      'crawl-1.googlebot.com': ['66.249.66.9'],
+    },
   );
   let t = 1000;
   const c = compileCrawlers({ enabled: true, known: GOOGLE }, () => t, dns)!;
@@ -36,7 +47,11 @@ test('only forward-confirmed PTR names in the crawler\'s domains pass, after the
   for (const [ip, ua] of cases) assert.equal(c.allowed(ua, ip), false, `${ip}: nothing is known on the first request`);
   await c.settled();
   for (const [ip, ua, ok] of cases) assert.equal(c.allowed(ua, ip), ok, ip);
-  assert.equal(c.allowed('Mozilla/5.0 Firefox/128', '66.249.66.1'), false, 'a browser from a crawler address is no crawler');
+  assert.equal(
+    c.allowed('Mozilla/5.0 Firefox/128', '66.249.66.1'),
+    false,
+    'a browser from a crawler address is no crawler',
+  );
   assert.equal(c.allowed(undefined, '66.249.66.1'), false);
   assert.deepEqual(c.stats, { verified: 1, refused: 3, lookups: 4, skipped: 0 });
   t += 3_600_001;
@@ -47,7 +62,10 @@ test('only forward-confirmed PTR names in the crawler\'s domains pass, after the
 
 test('lookups in flight are capped: a flood of fake Googlebots from many addresses cannot queue DNS work', async () => {
   let calls = 0;
-  const slow: Resolver = { reverse: () => (calls++, new Promise((r) => setTimeout(() => r([]), 20))), forward: async () => [] };
+  const slow: Resolver = {
+    reverse: () => (calls++, new Promise((r) => setTimeout(() => r([]), 20))),
+    forward: async () => [],
+  };
   const c = compileCrawlers({ enabled: true, known: GOOGLE }, () => 0, slow)!;
   for (let i = 0; i < 100; i++) c.allowed(UA, `203.0.113.${i}`);
   assert.equal(calls, 8);

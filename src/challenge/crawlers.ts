@@ -52,7 +52,11 @@ const inDomain = (name: string, domains: readonly string[]) => {
 const sameIp = (a: string, b: string) => a.replace(/^::ffff:/, '') === b.replace(/^::ffff:/, '');
 
 /** null when disabled: the stage then pays nothing. */
-export function compileCrawlers(cfg: ChallengeConfig['exempt']['crawlers'], now: () => number, resolver: Resolver = systemResolver): Crawlers | null {
+export function compileCrawlers(
+  cfg: ChallengeConfig['exempt']['crawlers'],
+  now: () => number,
+  resolver: Resolver = systemResolver,
+): Crawlers | null {
   if (!cfg.enabled || cfg.known.length === 0) return null;
   const known: Known = cfg.known.map((k) => ({ agent: k.agent, domains: k.domains.map((d) => d.toLowerCase()) }));
   const agentRe = new RegExp(known.map((k) => k.agent.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'i');

@@ -40,7 +40,8 @@ function passCookie(d: EndpointDeps, ctx: RequestContext, now: number): string {
 function conclude(d: EndpointDeps, ctx: RequestContext, j: Judgement, ret: string, how: string, now: number): Verdict {
   const c = j.claims;
   d.stats.outcome(j.outcome, c === null ? 0 : c.route, c === null ? 0 : now - c.issuedAt, how);
-  if (j.outcome === 'solved') return sendRedirect(ctx, how === 'nojs' ? CV.solvedNoJs : CV.solved, ret, passCookie(d, ctx, now));
+  if (j.outcome === 'solved')
+    return sendRedirect(ctx, how === 'nojs' ? CV.solvedNoJs : CV.solved, ret, passCookie(d, ctx, now));
   if (j.outcome === 'expired') return sendRedirect(ctx, CV.expired, ret, '');
   const v = j.outcome === 'replayed' ? CV.replayed : CV.failed;
   if (wantsJson(ctx)) return sendJson(ctx, v, { error: `challenge_${j.outcome}`, verdict: v.rule, retry: ret }, '');
@@ -53,14 +54,28 @@ export function compileEndpoints(d: EndpointDeps): (ctx: RequestContext) => Stag
     if (body === null) return sendPlain(ctx, CV.badRequest, 'The verification request was too large or too slow.');
     const f = parseFields(body, ctx.req.headers['content-type']);
     const now = d.now();
-    const j = judge(d.tokens, d.store, { token: f.challenge, counter: f.solution, prefixKey: ctx.prefixKey, tag: clientTagOf(ctx.req), now, minWaitMs: 0 });
+    const j = judge(d.tokens, d.store, {
+      token: f.challenge,
+      counter: f.solution,
+      prefixKey: ctx.prefixKey,
+      tag: clientTagOf(ctx.req),
+      now,
+      minWaitMs: 0,
+    });
     return conclude(d, ctx, j, safeReturn(f.return), VIA.has(f.via) ? f.via : 'js', now);
   }
 
   function refresh(ctx: RequestContext): Verdict {
     const q = new URLSearchParams(ctx.query);
     const now = d.now();
-    const j = judge(d.tokens, d.store, { token: q.get('challenge') ?? '', counter: '', prefixKey: ctx.prefixKey, tag: clientTagOf(ctx.req), now, minWaitMs: REFRESH_SECONDS * 1000 });
+    const j = judge(d.tokens, d.store, {
+      token: q.get('challenge') ?? '',
+      counter: '',
+      prefixKey: ctx.prefixKey,
+      tag: clientTagOf(ctx.req),
+      now,
+      minWaitMs: REFRESH_SECONDS * 1000,
+    });
     return conclude(d, ctx, j, safeReturn(q.get('return')), 'nojs', now);
   }
 

@@ -13,7 +13,10 @@ const TTL = 300_000;
 const key = randomBytes(32);
 
 function setup() {
-  const tokens = createTokens(createMacRing(() => [key]), createNoncePool());
+  const tokens = createTokens(
+    createMacRing(() => [key]),
+    createNoncePool(),
+  );
   return { tokens, store: createNonceStore(16) };
 }
 
@@ -52,11 +55,34 @@ test('expired, forged, mismatched and wrong solutions are refused', () => {
 
 test('a token signed with a rotated-out key is refused; with the old key still in the ring it is accepted', () => {
   const older = randomBytes(32);
-  const oldTokens = createTokens(createMacRing(() => [older]), createNoncePool());
+  const oldTokens = createTokens(
+    createMacRing(() => [older]),
+    createNoncePool(),
+  );
   const { token, seed } = oldTokens.issue(1, 1, 4, 0, T0, TTL);
   const sub = { token, counter: String(solve(seed, 4)), prefixKey: 1, tag: 1, now: T0, minWaitMs: 0 };
-  assert.equal(judge(createTokens(createMacRing(() => [key]), createNoncePool()), createNonceStore(), sub).outcome, 'failed');
-  assert.equal(judge(createTokens(createMacRing(() => [key, older]), createNoncePool()), createNonceStore(), sub).outcome, 'solved');
+  assert.equal(
+    judge(
+      createTokens(
+        createMacRing(() => [key]),
+        createNoncePool(),
+      ),
+      createNonceStore(),
+      sub,
+    ).outcome,
+    'failed',
+  );
+  assert.equal(
+    judge(
+      createTokens(
+        createMacRing(() => [key, older]),
+        createNoncePool(),
+      ),
+      createNonceStore(),
+      sub,
+    ).outcome,
+    'solved',
+  );
 });
 
 test('no-JS check: passes after the minimum wait without work, once', () => {
@@ -69,7 +95,13 @@ test('no-JS check: passes after the minimum wait without work, once', () => {
 });
 
 test('leading zero bits are counted across bytes', () => {
-  const rows: [number[], number][] = [[[0x80], 0], [[0x01], 7], [[0, 0x40], 9], [[0, 0, 0xff], 16], [[0, 0], 16]];
+  const rows: [number[], number][] = [
+    [[0x80], 0],
+    [[0x01], 7],
+    [[0, 0x40], 9],
+    [[0, 0, 0xff], 16],
+    [[0, 0], 16],
+  ];
   for (const [bytes, want] of rows) assert.equal(leadingZeroBits(Uint8Array.from(bytes)), want, String(bytes));
 });
 

@@ -29,8 +29,12 @@ export function judge(tokens: Tokens, store: NonceStore, sub: Submission): Judge
   if (claims === null) return { outcome: 'failed', claims };
   if (claims.prefixKey !== sub.prefixKey >>> 0 || claims.tag !== sub.tag >>> 0) return { outcome: 'failed', claims };
   if (sub.now >= claims.expiresAt) return { outcome: 'expired', claims };
-  const ok = sub.minWaitMs > 0 ? sub.now - claims.issuedAt >= sub.minWaitMs : checkSolution(claims.seed, sub.counter, claims.bits);
+  const ok =
+    sub.minWaitMs > 0
+      ? sub.now - claims.issuedAt >= sub.minWaitMs
+      : checkSolution(claims.seed, sub.counter, claims.bits);
   if (!ok) return { outcome: 'failed', claims };
-  if (!store.claim(nonceKey(claims.raw, NONCE_OFFSET), claims.expiresAt, sub.now)) return { outcome: 'replayed', claims };
+  if (!store.claim(nonceKey(claims.raw, NONCE_OFFSET), claims.expiresAt, sub.now))
+    return { outcome: 'replayed', claims };
   return { outcome: 'solved', claims };
 }

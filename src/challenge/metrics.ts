@@ -65,7 +65,21 @@ export interface ChallengeStats {
 export type Outcome = 'solved' | 'failed' | 'replayed' | 'expired';
 
 export class StatsRecorder {
-  readonly counts = { issued: 0, solved: 0, solvedNoJs: 0, failed: 0, replayed: 0, expired: 0, passesAccepted: 0, passesRejected: 0, wouldChallenge: 0, cookieChecks: 0, cookieChecksPassed: 0, cookieRefused: 0, wouldCheck: 0 };
+  readonly counts = {
+    issued: 0,
+    solved: 0,
+    solvedNoJs: 0,
+    failed: 0,
+    replayed: 0,
+    expired: 0,
+    passesAccepted: 0,
+    passesRejected: 0,
+    wouldChallenge: 0,
+    cookieChecks: 0,
+    cookieChecksPassed: 0,
+    cookieRefused: 0,
+    wouldCheck: 0,
+  };
   private readonly via = { subtle: 0, js: 0, main: 0 };
   private readonly ring = new Float64Array(RING);
   private ringN = 0;
@@ -122,7 +136,13 @@ export class StatsRecorder {
 }
 
 function routeSnapshot(r: RouteCounts): RouteStats {
-  return { issued: r.issued, solved: r.solved, failed: r.failed, abandoned: Math.max(0, r.issued - r.solved - r.failed), medianSolveMs: median(r.ring.subarray(0, Math.min(r.n, ROUTE_RING))) };
+  return {
+    issued: r.issued,
+    solved: r.solved,
+    failed: r.failed,
+    abandoned: Math.max(0, r.issued - r.solved - r.failed),
+    medianSolveMs: median(r.ring.subarray(0, Math.min(r.n, ROUTE_RING))),
+  };
 }
 
 function median(xs: Float64Array): number {

@@ -8,7 +8,11 @@ const NOW = 1_900_000_000; // seconds
 const TTL = 3600;
 const keyA = randomBytes(32);
 const keyB = randomBytes(32);
-const passesWith = (...keys: Buffer[]) => createPasses(createMacRing(() => keys), TTL);
+const passesWith = (...keys: Buffer[]) =>
+  createPasses(
+    createMacRing(() => keys),
+    TTL,
+  );
 
 test('a pass verifies for its prefix and tag until it expires', () => {
   const p = passesWith(keyA);

@@ -32,7 +32,8 @@ export function createPasses(ring: MacRing, maxTtlSec: number): Passes {
     },
     verify(value, prefixKey, tag, nowSec) {
       const dot = value.length - MAC_CHARS - 1;
-      if (dot < 1 || dot > EXPIRY_DIGITS || value.charCodeAt(dot) !== 46 /* . */ || value.charCodeAt(0) === 48) return false;
+      if (dot < 1 || dot > EXPIRY_DIGITS || value.charCodeAt(dot) !== 46 /* . */ || value.charCodeAt(0) === 48)
+        return false;
       let expirySec = 0;
       for (let i = 0; i < dot; i++) {
         const d = value.charCodeAt(i) - 48;

@@ -20,7 +20,9 @@ export function leadingZeroBits(d: Uint8Array): number {
 }
 
 function sha256(s: string): Buffer {
-  return typeof oneShotHash === 'function' ? oneShotHash('sha256', s, 'buffer') : createHash('sha256').update(s).digest();
+  return typeof oneShotHash === 'function'
+    ? oneShotHash('sha256', s, 'buffer')
+    : createHash('sha256').update(s).digest();
 }
 
 /** True when `counter` is a well-formed solution of `seed` at `bits`. */

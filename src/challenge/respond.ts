@@ -26,8 +26,20 @@ export const CV = {
 
 // The page runs only our own script and posts only to our own origin; the
 // requested URL is spliced into it (escaped), so a strict CSP is cheap insurance.
-const CSP = "default-src 'none'; script-src 'self'; worker-src 'self'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
-const HTML_HEADERS = ['content-type', 'text/html; charset=utf-8', 'cache-control', 'no-store', 'content-security-policy', CSP, 'referrer-policy', 'same-origin', 'x-content-type-options', 'nosniff'];
+const CSP =
+  "default-src 'none'; script-src 'self'; worker-src 'self'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+const HTML_HEADERS = [
+  'content-type',
+  'text/html; charset=utf-8',
+  'cache-control',
+  'no-store',
+  'content-security-policy',
+  CSP,
+  'referrer-policy',
+  'same-origin',
+  'x-content-type-options',
+  'nosniff',
+];
 
 const UNSAFE_MESSAGE =
   'This site is checking visitors while it is under heavy load, and this request carries no pass. ' +
@@ -36,16 +48,31 @@ const UNSAFE_MESSAGE =
 
 function fixed(type: string, text: string, v: Verdict): { headers: string[]; body: Buffer } {
   const body = Buffer.from(text);
-  const headers = ['content-type', type, 'content-length', String(body.length), 'cache-control', 'no-store', 'retry-after', String(v.retryAfter), 'rampart-verdict', v.rule];
+  const headers = [
+    'content-type',
+    type,
+    'content-length',
+    String(body.length),
+    'cache-control',
+    'no-store',
+    'retry-after',
+    String(v.retryAfter),
+    'rampart-verdict',
+    v.rule,
+  ];
   return { headers, body };
 }
 
-const UNSAFE_JSON = fixed('application/json', `${JSON.stringify({ error: 'challenge_required', verdict: CV.requiredUnsafe.rule, message: UNSAFE_MESSAGE })}\n`, CV.requiredUnsafe);
+const UNSAFE_JSON = fixed(
+  'application/json',
+  `${JSON.stringify({ error: 'challenge_required', verdict: CV.requiredUnsafe.rule, message: UNSAFE_MESSAGE })}\n`,
+  CV.requiredUnsafe,
+);
 const UNSAFE_TEXT = fixed('text/plain; charset=utf-8', `${UNSAFE_MESSAGE}\n`, CV.requiredUnsafe);
 
 export function wantsJson(ctx: RequestContext): boolean {
   const h = ctx.req.headers;
-  return (h.accept !== undefined && h.accept.includes('json')) || (h['content-type'] !== undefined && h['content-type'].includes('json'));
+  return h.accept?.includes('json') === true || h['content-type']?.includes('json') === true;
 }
 
 function end(ctx: RequestContext, v: Verdict, headers: string[], body: Buffer | string | undefined): Verdict {
@@ -57,7 +84,12 @@ function end(ctx: RequestContext, v: Verdict, headers: string[], body: Buffer | 
 
 /** An HTML page (interstitial or failure) with its verdict. */
 export function sendHtml(ctx: RequestContext, v: Verdict, html: string): Verdict {
-  return end(ctx, v, [...HTML_HEADERS, 'content-length', String(Buffer.byteLength(html)), 'rampart-verdict', v.rule], html);
+  return end(
+    ctx,
+    v,
+    [...HTML_HEADERS, 'content-length', String(Buffer.byteLength(html)), 'rampart-verdict', v.rule],
+    html,
+  );
 }
 
 /** Unsafe method without a pass: 429 with Retry-After; the body explains how to get through. */
@@ -78,7 +110,16 @@ export function sendRedirect(ctx: RequestContext, v: Verdict, location: string, 
 /** JSON outcome for programmatic verify calls (fetch with a JSON body). */
 export function sendJson(ctx: RequestContext, v: Verdict, obj: object, setCookie: string): Verdict {
   const body = `${JSON.stringify(obj)}\n`;
-  const headers = ['content-type', 'application/json', 'content-length', String(Buffer.byteLength(body)), 'cache-control', 'no-store', 'rampart-verdict', v.rule];
+  const headers = [
+    'content-type',
+    'application/json',
+    'content-length',
+    String(Buffer.byteLength(body)),
+    'cache-control',
+    'no-store',
+    'rampart-verdict',
+    v.rule,
+  ];
   if (setCookie !== '') headers.push('set-cookie', setCookie);
   return end(ctx, v, headers, body);
 }
@@ -108,7 +149,23 @@ export function sendCookieCheck(ctx: RequestContext, setCookie: string, missLimi
   }
   const t = ctx.target;
   const location = t.charCodeAt(0) === 47 /* / */ && t.charCodeAt(1) !== 47 && t.charCodeAt(1) !== 92 ? t : '/';
-  return end(ctx, CV.cookie, ['location', location, 'content-length', '0', 'cache-control', 'no-store', 'set-cookie', setCookie, 'rampart-verdict', CV.cookie.rule], undefined);
+  return end(
+    ctx,
+    CV.cookie,
+    [
+      'location',
+      location,
+      'content-length',
+      '0',
+      'cache-control',
+      'no-store',
+      'set-cookie',
+      setCookie,
+      'rampart-verdict',
+      CV.cookie.rule,
+    ],
+    undefined,
+  );
 }
 
 export function sendAsset(ctx: RequestContext, a: Asset): Verdict {
@@ -117,5 +174,19 @@ export function sendAsset(ctx: RequestContext, a: Asset): Verdict {
 
 export function sendPlain(ctx: RequestContext, v: Verdict, text: string): Verdict {
   const body = `${text}\n`;
-  return end(ctx, v, ['content-type', 'text/plain; charset=utf-8', 'content-length', String(Buffer.byteLength(body)), 'cache-control', 'no-store', 'rampart-verdict', v.rule], body);
+  return end(
+    ctx,
+    v,
+    [
+      'content-type',
+      'text/plain; charset=utf-8',
+      'content-length',
+      String(Buffer.byteLength(body)),
+      'cache-control',
+      'no-store',
+      'rampart-verdict',
+      v.rule,
+    ],
+    body,
+  );
 }

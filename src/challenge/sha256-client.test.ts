@@ -16,7 +16,15 @@ interface Browser {
   rampartStepJs(state: unknown, budget: number): number;
   rampartHasSubtle(g: object): boolean;
   rampartStepSubtle(g: object, state: unknown, size: number): Promise<number>;
-  rampartSolve(g: object, seed: string, bits: number, start: number, step: number, report: (n: number) => void, yieldEvery: boolean): Promise<{ counter: number; via: string }>;
+  rampartSolve(
+    g: object,
+    seed: string,
+    bits: number,
+    start: number,
+    step: number,
+    report: (n: number) => void,
+    yieldEvery: boolean,
+  ): Promise<{ counter: number; via: string }>;
 }
 
 function load(): Browser {
@@ -29,8 +37,16 @@ test('pure-JS SHA-256 matches node:crypto on a table of inputs', () => {
   const { rampartSha256 } = load();
   const enc = new TextEncoder();
   const inputs: Uint8Array[] = [
-    ...['', 'abc', 'abcdbcdecdefdefgefghfghighijhijkijkljklmjklmnklmnlmnomnopnopq', 'Ünïcødé ✓ 🛡', 'AAAAAAAAAAAAAAAA123456789'].map((s) => enc.encode(s)),
-    ...[1, 55, 56, 57, 63, 64, 65, 119, 120, 127, 128, 129, 1000, 4096].map((n) => Uint8Array.from({ length: n }, (_, i) => (i * 131 + n) & 255)),
+    ...[
+      '',
+      'abc',
+      'abcdbcdecdefdefgefghfghighijhijkijkljklmjklmnklmnlmnomnopnopq',
+      'Ünïcødé ✓ 🛡',
+      'AAAAAAAAAAAAAAAA123456789',
+    ].map((s) => enc.encode(s)),
+    ...[1, 55, 56, 57, 63, 64, 65, 119, 120, 127, 128, 129, 1000, 4096].map((n) =>
+      Uint8Array.from({ length: n }, (_, i) => (i * 131 + n) & 255),
+    ),
   ];
   const out = new Uint8Array(32);
   for (const m of inputs) {
@@ -39,12 +55,18 @@ test('pure-JS SHA-256 matches node:crypto on a table of inputs', () => {
   }
   // A prefix of a longer buffer: the solver hashes buf[0..len) of a reused 64-byte buffer.
   const big = enc.encode('seedseedseedseed1234567890');
-  assert.equal(Buffer.from(rampartSha256(big, 16, out)).toString('hex'), createHash('sha256').update(big.subarray(0, 16)).digest('hex'));
+  assert.equal(
+    Buffer.from(rampartSha256(big, 16, out)).toString('hex'),
+    createHash('sha256').update(big.subarray(0, 16)).digest('hex'),
+  );
 });
 
 test("the browser's search finds counters the server accepts, in its share of the counters", () => {
   const b = load();
-  for (const [seed, start, step] of [['AAAAAAAAAAAAAAAA', 0, 1], ['q-_Zx09aBcDeFgHi', 2, 3]] as const) {
+  for (const [seed, start, step] of [
+    ['AAAAAAAAAAAAAAAA', 0, 1],
+    ['q-_Zx09aBcDeFgHi', 2, 3],
+  ] as const) {
     const state = b.rampartJsState(seed, 10, start, step);
     let counter = -1;
     while (counter < 0) counter = b.rampartStepJs(state, 5000);

@@ -29,9 +29,20 @@ function setup(yaml: Record<string, unknown> = {}, mode: Mode = 'elevated') {
 async function solveFlow(s: ReturnType<typeof setup>, target: string, extra: FakeOptions = {}) {
   const page = await s.run({ target, ...extra });
   const p = pageParams(page.out.body);
-  const body = new URLSearchParams({ challenge: p.token, solution: String(solve(p.seed, p.bits)), return: target, via: 'subtle' }).toString();
+  const body = new URLSearchParams({
+    challenge: p.token,
+    solution: String(solve(p.seed, p.bits)),
+    return: target,
+    via: 'subtle',
+  }).toString();
   s.clock.t += 1200;
-  const verify = await s.run({ ...extra, method: 'POST', target: '/.rampart/challenge/verify', body, headers: { ...extra.headers, 'content-type': 'application/x-www-form-urlencoded' } });
+  const verify = await s.run({
+    ...extra,
+    method: 'POST',
+    target: '/.rampart/challenge/verify',
+    body,
+    headers: { ...extra.headers, 'content-type': 'application/x-www-form-urlencoded' },
+  });
   return { page, verify, body };
 }
 
@@ -44,7 +55,16 @@ test('GET without a pass gets the interstitial: 403, no-store, verdict header, a
   assert.equal(out.headers['rampart-verdict'], 'challenge/required');
   const html = out.body;
   assert.ok(Buffer.byteLength(html) < 10 * 1024, `${Buffer.byteLength(html)} bytes`);
-  for (const part of ['<html lang="en">', '<h1>', 'role="status"', 'aria-live="polite"', '<progress', '<noscript>', 'prefers-reduced-motion', 'src="/.rampart/challenge/solver.js"']) {
+  for (const part of [
+    '<html lang="en">',
+    '<h1>',
+    'role="status"',
+    'aria-live="polite"',
+    '<progress',
+    '<noscript>',
+    'prefers-reduced-motion',
+    'src="/.rampart/challenge/solver.js"',
+  ]) {
     assert.ok(html.includes(part), part);
   }
   assert.doesNotMatch(html, /https?:\/\//, 'no external resources');
@@ -54,7 +74,12 @@ test('GET without a pass gets the interstitial: 403, no-store, verdict header, a
 
 test('unsafe methods without a pass get 429 + Retry-After, JSON or text, never the HTML page', async () => {
   const { run } = setup();
-  const json = await run({ method: 'POST', target: '/donate', body: '{"amount":5}', headers: { accept: 'application/json', 'content-type': 'application/json' } });
+  const json = await run({
+    method: 'POST',
+    target: '/donate',
+    body: '{"amount":5}',
+    headers: { accept: 'application/json', 'content-type': 'application/json' },
+  });
   assert.equal(json.out.status, 429);
   assert.equal(json.out.headers['retry-after'], '30');
   assert.equal(json.out.headers['content-type'], 'application/json');
@@ -91,7 +116,13 @@ test('over https the cookie is Secure; a replayed solution gets the failure page
   const s = setup();
   const { verify, body } = await solveFlow(s, '/', { proto: 'https' });
   assert.match(verify.out.headers['set-cookie'], /; Secure$/);
-  const again = await s.run({ method: 'POST', target: '/.rampart/challenge/verify', body, proto: 'https', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' } });
+  const again = await s.run({
+    method: 'POST',
+    target: '/.rampart/challenge/verify',
+    body,
+    proto: 'https',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
+  });
   assert.equal(again.out.status, 403);
   assert.equal(again.out.headers['rampart-verdict'], 'challenge/replayed');
   assert.match(again.out.body, /<a href="\/">Try again<\/a>/);
@@ -104,7 +135,12 @@ test('an expired challenge sends the browser back for a fresh one; a hostile ret
   const p = pageParams(page.out.body);
   s.clock.t += 300_000;
   const body = JSON.stringify({ challenge: p.token, solution: solve(p.seed, p.bits), return: '//evil.example' });
-  const r = await s.run({ method: 'POST', target: '/.rampart/challenge/verify', body, headers: { 'content-type': 'application/json' } });
+  const r = await s.run({
+    method: 'POST',
+    target: '/.rampart/challenge/verify',
+    body,
+    headers: { 'content-type': 'application/json' },
+  });
   assert.equal(r.out.status, 303);
   assert.equal(r.out.headers.location, '/');
   assert.equal(r.out.headers['set-cookie'], undefined);
@@ -112,7 +148,10 @@ test('an expired challenge sends the browser back for a fresh one; a hostile ret
 });
 
 test('exemptions: paths, API tokens (exact), origin session cookie; and no challenge unless required', async () => {
-  const s = setup({ exempt: { api_token_header: 'x-rampart-token', api_tokens: [TOKEN], session_cookie: 'wp_session' }, text: { appeal_url: '/contact' } });
+  const s = setup({
+    exempt: { api_token_header: 'x-rampart-token', api_tokens: [TOKEN], session_cookie: 'wp_session' },
+    text: { appeal_url: '/contact' },
+  });
   const rows: [string, FakeOptions, boolean][] = [
     ['feed path', { target: '/feed/' }, false],
     ['well-known', { target: '/.well-known/security.txt' }, false],
@@ -135,8 +174,16 @@ test('exemptions: paths, API tokens (exact), origin session cookie; and no chall
 });
 
 test('difficulty follows the mode; the language follows Accept-Language', async () => {
-  const s = setup({ translations: [{ lang: 'de', title: 'Browser wird geprüft', heading: 'Einen Moment bitte' }] }, 'normal');
-  const rows: [Mode, number][] = [['normal', 9], ['elevated', 8], ['under_attack', 10], ['recovering', 10]];
+  const s = setup(
+    { translations: [{ lang: 'de', title: 'Browser wird geprüft', heading: 'Einen Moment bitte' }] },
+    'normal',
+  );
+  const rows: [Mode, number][] = [
+    ['normal', 9],
+    ['elevated', 8],
+    ['under_attack', 10],
+    ['recovering', 10],
+  ];
   for (const [mode, bits] of rows) {
     s.clock.mode = mode;
     assert.equal(pageParams((await s.run({})).out.body).bits, bits, mode);
@@ -178,7 +225,12 @@ test('forged verify submissions count as failed; stats derive abandoned', async 
   const s = setup();
   await s.run({});
   await s.run({});
-  const r = await s.run({ method: 'POST', target: '/.rampart/challenge/verify', body: 'challenge=abc&solution=1', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' } });
+  const r = await s.run({
+    method: 'POST',
+    target: '/.rampart/challenge/verify',
+    body: 'challenge=abc&solution=1',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+  });
   assert.equal(r.out.status, 403);
   assert.equal(JSON.parse(r.out.body).error, 'challenge_failed');
   const st = s.c.stats();
@@ -205,12 +257,21 @@ test('challenge.require asks for a challenge by itself, following the mode; poli
     assert.equal(exempt.v, null, 'exempt paths stay open');
   }
   const off = setup({ require: 'off' }, 'normal');
-  assert.equal((await off.run({ target: '/page', required: true })).v?.rule, 'challenge/required', 'policy asking is enough');
+  assert.equal(
+    (await off.run({ target: '/page', required: true })).v?.rule,
+    'challenge/required',
+    'policy asking is enough',
+  );
 });
 
 test('observe enforcement counts the challenge it would serve and lets the request through', async () => {
   const config = camelize(challengeSchema.parse({ require: 'always', difficulty: { manual: 8 } }));
-  const c = compileChallenge(config, { now: () => T0, keys: () => [randomBytes(32)], mode: () => 'normal', enforcement: () => 'observe' });
+  const c = compileChallenge(config, {
+    now: () => T0,
+    keys: () => [randomBytes(32)],
+    mode: () => 'normal',
+    enforcement: () => 'observe',
+  });
   const { ctx, out } = fakeCtx({ target: '/page', required: false });
   assert.equal(c.stage.run(ctx), null);
   assert.equal(out.ended, false);
@@ -230,7 +291,12 @@ test('stats by route class: issued, solved, failed (genuine token, wrong answer)
   const page = await s.run({ target: '/login', routeClass: 'login' });
   const p = pageParams(page.out.body);
   const wrong = new URLSearchParams({ challenge: p.token, solution: 'x', return: '/login' }).toString();
-  await s.run({ method: 'POST', target: '/.rampart/challenge/verify', body: wrong, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+  await s.run({
+    method: 'POST',
+    target: '/.rampart/challenge/verify',
+    body: wrong,
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  });
   await s.run({ target: '/', routeClass: 'page' });
   const st = s.c.stats().byRouteClass;
   assert.deepEqual(st.login, { issued: 2, solved: 1, failed: 1, abandoned: 0, medianSolveMs: 1200 });
@@ -245,14 +311,23 @@ test('branding: the site name (escaped) above the heading and in the title, the 
   assert.match(html, /@media \(prefers-color-scheme:light\)\{:root\{--acc:#0b6e4f\}\}/);
   const plain = (await setup().run({ target: '/' })).out.body;
   assert.doesNotMatch(plain, /class="site"|--acc:#0b6e4f/);
-  assert.equal(challengeSchema.safeParse({ brand: { accent_color: 'red;}body{display:none' } }).success, false, 'no CSS injection through the colour');
+  assert.equal(
+    challengeSchema.safeParse({ brand: { accent_color: 'red;}body{display:none' } }).success,
+    false,
+    'no CSS injection through the colour',
+  );
 });
 
-test('challenge.require in under_attack spares the clients known before the detector\'s surge (seen before it, returning the seen cookie); new ones and fresh ones are challenged', () => {
+test("challenge.require in under_attack spares the clients known before the detector's surge (seen before it, returning the seen cookie); new ones and fresh ones are challenged", () => {
   const config = camelize(challengeSchema.parse({ require: 'under_attack' }));
   const keys = [randomBytes(32)];
   let surge = T0 - 60_000;
-  const c = compileChallenge(config, { now: () => T0, keys: () => keys, mode: () => 'under_attack', surgeSince: () => surge });
+  const c = compileChallenge(config, {
+    now: () => T0,
+    keys: () => keys,
+    mode: () => 'under_attack',
+    surgeSince: () => surge,
+  });
   const req = (state: number, seenAt: number) => {
     const { ctx } = fakeCtx({ target: '/news/1', required: false });
     ctx.clientState = state;
@@ -261,11 +336,19 @@ test('challenge.require in under_attack spares the clients known before the dete
     return v?.rule ?? null;
   };
   assert.equal(req(CLIENT_COOKIE, T0 - 600_000), null, 'a reader from before the surge');
-  assert.equal(req(CLIENT_COOKIE, T0 - 30_000), 'challenge/required', 'first seen during the surge, even keeping its cookie');
+  assert.equal(
+    req(CLIENT_COOKIE, T0 - 30_000),
+    'challenge/required',
+    'first seen during the surge, even keeping its cookie',
+  );
   assert.equal(req(CLIENT_FRESH, T0 - 600_000), 'challenge/required', 'a first request is nobody known');
   assert.equal(req(CLIENT_IGNORED, T0 - 600_000), 'challenge/required', 'dropping the cookie');
   surge = 0;
-  assert.equal(req(CLIENT_COOKIE, T0 - 600_000), 'challenge/required', 'no surge to date: every unverified client, as the mode says');
+  assert.equal(
+    req(CLIENT_COOKIE, T0 - 600_000),
+    'challenge/required',
+    'no surge to date: every unverified client, as the mode says',
+  );
 });
 
 /** A request that only asks for the cookie check (policy's `check` mitigation or identity's surge guard). */
@@ -275,7 +358,7 @@ function checkOnly(state: number, misses = 0, extra: FakeOptions = {}) {
   ctx.cookieCheck = true;
   ctx.clientState = state;
   ctx.cookieMisses = misses;
-  ctx.issueSeen = () => 'rampart_seen=1900000000.' + 'a'.repeat(22) + '; Path=/; HttpOnly';
+  ctx.issueSeen = () => `rampart_seen=1900000000.${'a'.repeat(22)}; Path=/; HttpOnly`;
   return { ctx, out };
 }
 
@@ -316,7 +399,12 @@ test('cookie check: a pass holder, an exempt path and observe enforcement are ne
   const feed = checkOnly(CLIENT_FRESH, 0, { target: '/feed.xml' });
   assert.equal(c.stage.run(feed.ctx), null);
   const keys = [randomBytes(32)];
-  const shadow = compileChallenge(camelize(challengeSchema.parse({})), { now: () => T0, keys: () => keys, mode: () => 'normal', enforcement: () => 'observe' });
+  const shadow = compileChallenge(camelize(challengeSchema.parse({})), {
+    now: () => T0,
+    keys: () => keys,
+    mode: () => 'normal',
+    enforcement: () => 'observe',
+  });
   const o = checkOnly(CLIENT_FRESH);
   assert.equal(shadow.stage.run(o.ctx), null);
   assert.equal(shadow.stats().wouldCheck, 1);

@@ -69,11 +69,22 @@ function compileParts(config: ChallengeConfig, deps: ChallengeDeps) {
   const texts = mergeTexts(config);
   const pages = compileLanguages(
     texts.map((t) => t.lang),
-    texts.map((t) => ({ challenge: compileChallengePage(t, config.metaRefresh, config.brand), failure: compileFailurePage(t, config.brand) })),
+    texts.map((t) => ({
+      challenge: compileChallengePage(t, config.metaRefresh, config.brand),
+      failure: compileFailurePage(t, config.brand),
+    })),
   );
   const exempt = compileExemptions(config.exempt, appealPaths(texts.map((t) => t.appealUrl)));
   const endpoints = compileEndpoints({
-    tokens, passes, store, stats, assets: loadAssets(), now: deps.now, cookieName: config.cookieName, passTtlMs: config.passTtl, metaRefresh: config.metaRefresh,
+    tokens,
+    passes,
+    store,
+    stats,
+    assets: loadAssets(),
+    now: deps.now,
+    cookieName: config.cookieName,
+    passTtlMs: config.passTtl,
+    metaRefresh: config.metaRefresh,
     failurePage: (ctx) => pages.pick(ctx.req.headers['accept-language']).failure,
   });
   const crawlers = compileCrawlers(config.exempt.crawlers, deps.now, deps.resolver);
@@ -147,11 +158,12 @@ export function compileChallenge(config: ChallengeConfig, deps: ChallengeDeps): 
       if (ctx.path.startsWith(CHALLENGE_PREFIX)) return endpoints(ctx);
       if (verifies(ctx)) return null;
       if (!ctx.challengeRequired) {
-        if (requiredByConfig() && !knownBeforeSurge(ctx)) ctx.challengeRequired = true; // later stages and observers see why the request stopped
+        if (requiredByConfig() && !knownBeforeSurge(ctx))
+          ctx.challengeRequired = true; // later stages and observers see why the request stopped
         else if (!ctx.cookieCheck) return null;
       }
       if (exempt.path(ctx.path)) return null;
-      if (crawlers !== null && crawlers.allowed(ctx.req.headers['user-agent'], ctx.clientIp)) return null;
+      if (crawlers?.allowed(ctx.req.headers['user-agent'], ctx.clientIp)) return null;
       if (!ctx.challengeRequired) return cookieCheck(ctx);
       if (observing() === 'observe') {
         stats.counts.wouldChallenge++;

@@ -26,7 +26,12 @@ export interface FakeOptions {
 export function fakeCtx(o: FakeOptions = {}): { ctx: RequestContext; out: Written } {
   const req = Readable.from(o.body === undefined ? [] : [Buffer.from(o.body)]) as unknown as Req;
   const headers: Record<string, string> = { 'user-agent': 'Mozilla/5.0 test', ...o.headers };
-  Object.assign(req, { method: o.method ?? 'GET', url: o.target ?? '/', headers, rawHeaders: Object.entries(headers).flat() });
+  Object.assign(req, {
+    method: o.method ?? 'GET',
+    url: o.target ?? '/',
+    headers,
+    rawHeaders: Object.entries(headers).flat(),
+  });
   const out: Written = { status: 0, headers: {}, body: '', ended: false };
   const res = {
     headersSent: false,

@@ -57,7 +57,10 @@ export function createTokens(ring: MacRing, pool: NoncePool): Tokens {
       b[O_ROUTE] = route;
       b.writeUIntBE(now, O_ISSUED, 6);
       b.writeUIntBE(now + ttlMs, O_EXPIRES, 6);
-      return { token: `${b.toString('base64url')}.${ring.sign(b)}`, seed: b.toString('base64url', O_NONCE, O_NONCE + NONCE_BYTES) };
+      return {
+        token: `${b.toString('base64url')}.${ring.sign(b)}`,
+        seed: b.toString('base64url', O_NONCE, O_NONCE + NONCE_BYTES),
+      };
     },
     open(token) {
       if (token.length !== TOKEN_CHARS || token.charCodeAt(BODY_CHARS) !== 46 /* . */) return null;

@@ -15,7 +15,10 @@ export function parse(command: string, argv: string[], options: Options, positio
     const m = /Unknown option '(-{1,2}[^']+)'/.exec(msg);
     if (m) {
       const near = suggest(m[1].replace(/^-+/, ''), Object.keys(all));
-      throw new UsageError(`${command}: unknown flag ${m[1]}`, near ? `did you mean --${near}? see 'rampart ${command} --help'` : `see 'rampart ${command} --help'`);
+      throw new UsageError(
+        `${command}: unknown flag ${m[1]}`,
+        near ? `did you mean --${near}? see 'rampart ${command} --help'` : `see 'rampart ${command} --help'`,
+      );
     }
     throw new UsageError(`${command}: ${msg.split('\n')[0]}`, `see 'rampart ${command} --help'`);
   }

@@ -19,32 +19,53 @@ Options:
 ${TARGET_HELP}`;
 
 export async function run(argv: string[], out: (s: string) => void): Promise<number> {
-  const { values, positionals } = parse('ban', argv, { ...TARGET_FLAGS, for: { type: 'string' }, reason: { type: 'string' }, json: { type: 'boolean' } }, true);
-  if (values.help) return out(help), 0;
+  const { values, positionals } = parse(
+    'ban',
+    argv,
+    { ...TARGET_FLAGS, for: { type: 'string' }, reason: { type: 'string' }, json: { type: 'boolean' } },
+    true,
+  );
+  if (values.help) return (out(help), 0);
   const [sub, target, ...extra] = positionals;
-  if (!sub) throw new UsageError('ban: missing subcommand', "use 'rampart ban add TARGET', 'rampart ban rm TARGET' or 'rampart ban ls'");
-  if (!['add', 'rm', 'ls'].includes(sub)) throw new UsageError(`ban: unknown subcommand '${sub}'`, 'subcommands are add, rm, ls');
-  if (sub !== 'ls' && !target) throw new UsageError(`ban ${sub}: missing TARGET`, `e.g. 'rampart ban ${sub} 203.0.113.7'`);
-  if (extra.length > 0 || (sub === 'ls' && target)) throw new UsageError(`ban ${sub}: unexpected argument '${extra[0] ?? target}'`, "quote a reason with spaces: --reason 'credential stuffing'");
-  if (sub !== 'add' && (values.for || values.reason)) throw new UsageError(`ban ${sub}: --for and --reason only go with 'ban add'`);
+  if (!sub)
+    throw new UsageError(
+      'ban: missing subcommand',
+      "use 'rampart ban add TARGET', 'rampart ban rm TARGET' or 'rampart ban ls'",
+    );
+  if (!['add', 'rm', 'ls'].includes(sub))
+    throw new UsageError(`ban: unknown subcommand '${sub}'`, 'subcommands are add, rm, ls');
+  if (sub !== 'ls' && !target)
+    throw new UsageError(`ban ${sub}: missing TARGET`, `e.g. 'rampart ban ${sub} 203.0.113.7'`);
+  if (extra.length > 0 || (sub === 'ls' && target))
+    throw new UsageError(
+      `ban ${sub}: unexpected argument '${extra[0] ?? target}'`,
+      "quote a reason with spaces: --reason 'credential stuffing'",
+    );
+  if (sub !== 'add' && (values.for || values.reason))
+    throw new UsageError(`ban ${sub}: --for and --reason only go with 'ban add'`);
   const admin = resolveAdmin(values);
   if (sub === 'ls') {
-    const { bans } = (await adminCall(admin.url, 'GET', '/api/bans', { token: admin.token })) as { bans: { target: string; rule: string; until: number; reason: string }[] };
-    if (values.json) return out(JSON.stringify(bans, null, 2)), 0;
-    if (bans.length === 0) return out('no active bans'), 0;
-    for (const b of bans) out(`${b.target.padEnd(24)} ${b.rule.padEnd(18)} until ${new Date(b.until).toISOString()}  ${b.reason}`);
+    const { bans } = (await adminCall(admin.url, 'GET', '/api/bans', { token: admin.token })) as {
+      bans: { target: string; rule: string; until: number; reason: string }[];
+    };
+    if (values.json) return (out(JSON.stringify(bans, null, 2)), 0);
+    if (bans.length === 0) return (out('no active bans'), 0);
+    for (const b of bans)
+      out(`${b.target.padEnd(24)} ${b.rule.padEnd(18)} until ${new Date(b.until).toISOString()}  ${b.reason}`);
     return 0;
   }
   const t = checkBanTarget(target);
   if (sub === 'rm') {
     await adminCall(admin.url, 'DELETE', `/api/bans/${encodeURIComponent(t)}`, { token: admin.token });
-    return out(`removed the ban on ${t}`), 0;
+    return (out(`removed the ban on ${t}`), 0);
   }
   const body: Record<string, string> = { target: t };
   if (values.for) body.duration = String(values.for);
   if (values.reason) body.reason = String(values.reason);
-  const { ban } = (await adminCall(admin.url, 'POST', '/api/bans', { token: admin.token, body })) as { ban: { target: string; until: number } };
-  if (values.json) return out(JSON.stringify(ban, null, 2)), 0;
+  const { ban } = (await adminCall(admin.url, 'POST', '/api/bans', { token: admin.token, body })) as {
+    ban: { target: string; until: number };
+  };
+  if (values.json) return (out(JSON.stringify(ban, null, 2)), 0);
   out(`banned ${ban.target} until ${new Date(ban.until).toISOString()}`);
   return 0;
 }

@@ -42,7 +42,11 @@ const CHILD_FLAG = '--rampart-config-child';
 export function loadConfig(req: ConfigRequest): Promise<Config> {
   if (import.meta.url.endsWith('.ts')) return loadHere(req);
   return new Promise((resolve, reject) => {
-    const child = fork(fileURLToPath(import.meta.url), [CHILD_FLAG], { serialization: 'advanced', execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(fileURLToPath(import.meta.url), [CHILD_FLAG], {
+      serialization: 'advanced',
+      execArgv: [],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     let reply: Reply | null = null;
     child.once('message', (m: Reply) => (reply = m));
     child.once('error', reject);

@@ -20,9 +20,17 @@ Options:
   -h, --help            show this help`;
 
 export async function run(argv: string[], out: (s: string) => void): Promise<number> {
-  const { values } = parse('demo', argv, { listen: { type: 'string' }, admin: { type: 'string' }, 'origin-port': { type: 'string' } });
-  if (values.help) return out(help), 0;
-  const origin = await startDemoOrigin({ host: '127.0.0.1', port: Number(values['origin-port'] ?? 0), maxConcurrency: 32 });
+  const { values } = parse('demo', argv, {
+    listen: { type: 'string' },
+    admin: { type: 'string' },
+    'origin-port': { type: 'string' },
+  });
+  if (values.help) return (out(help), 0);
+  const origin = await startDemoOrigin({
+    host: '127.0.0.1',
+    port: Number(values['origin-port'] ?? 0),
+    maxConcurrency: 32,
+  });
   // Parsed on a short-lived child process: the demo process never holds the schema library (config-child.ts).
   const config = await loadConfig({
     kind: 'object',

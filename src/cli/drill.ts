@@ -84,15 +84,18 @@ ${SCENARIOS.map((s) => `  ${s.padEnd(14)} ${scenario(s).description}`).join('\n'
 function duration(flag: string, v: string | undefined, dflt: number, min: number, max: number): number {
   if (v === undefined) return dflt;
   const ms = parseDuration(v);
-  if (Number.isNaN(ms)) throw new UsageError(`drill: --${flag} is not a duration: ${JSON.stringify(v)}`, 'write e.g. 500ms, 10s, 2m');
-  if (ms < min || ms > max) throw new UsageError(`drill: --${flag} must be between ${min / 1000}s and ${max / 1000}s`, `got ${v}`);
+  if (Number.isNaN(ms))
+    throw new UsageError(`drill: --${flag} is not a duration: ${JSON.stringify(v)}`, 'write e.g. 500ms, 10s, 2m');
+  if (ms < min || ms > max)
+    throw new UsageError(`drill: --${flag} must be between ${min / 1000}s and ${max / 1000}s`, `got ${v}`);
   return ms;
 }
 
 function count(flag: string, v: string | undefined, min: number, max: number): number | undefined {
   if (v === undefined) return undefined;
   const x = Number(v);
-  if (!Number.isInteger(x) || x < min || x > max) throw new UsageError(`drill: --${flag} must be a whole number from ${min} to ${max}`, `got ${JSON.stringify(v)}`);
+  if (!Number.isInteger(x) || x < min || x > max)
+    throw new UsageError(`drill: --${flag} must be a whole number from ${min} to ${max}`, `got ${JSON.stringify(v)}`);
   return x;
 }
 
@@ -101,14 +104,22 @@ function think(v: string | undefined): [number, number] {
   const [a, b = a] = v.split('-');
   const lo = parseDuration(a.trim());
   const hi = parseDuration(b.trim());
-  if (Number.isNaN(lo) || Number.isNaN(hi) || hi < lo || hi > 60_000) throw new UsageError(`drill: --think must be a range like 1s-4s, got ${JSON.stringify(v)}`, 'both ends are durations; at most 60s');
+  if (Number.isNaN(lo) || Number.isNaN(hi) || hi < lo || hi > 60_000)
+    throw new UsageError(
+      `drill: --think must be a range like 1s-4s, got ${JSON.stringify(v)}`,
+      'both ends are durations; at most 60s',
+    );
   return [lo, hi];
 }
 
 /** At most one of --xff, --countries, --asns. */
 function publicPlan(v: Record<string, string | undefined>) {
   const given = ['xff', 'countries', 'asns'].filter((k) => v[k] !== undefined);
-  if (given.length > 1) throw new UsageError(`drill: --${given.join(' and --')} cannot be combined`, 'choose one way to present public addresses');
+  if (given.length > 1)
+    throw new UsageError(
+      `drill: --${given.join(' and --')} cannot be combined`,
+      'choose one way to present public addresses',
+    );
   if (v.xff !== undefined) return parsePublicPlan(v.xff);
   if (v.countries !== undefined) return parseCountryPlan(v.countries);
   if (v.asns !== undefined) return parseAsnPlan(v.asns);
@@ -143,26 +154,58 @@ export async function run(argv: string[], out: (s: string) => void): Promise<num
     'admin-token': { type: 'string' },
   });
   const values = parsed.values as Record<string, string | undefined> & { help?: boolean };
-  if (values.help) return out(help), 0;
+  if (values.help) return (out(help), 0);
   const campaign = values.campaign !== undefined || values.family !== undefined;
-  const target = campaign && values.target === undefined && values['shield-config'] !== undefined ? targetFromConfig(values['shield-config']) : parseTarget(values.target);
+  const target =
+    campaign && values.target === undefined && values['shield-config'] !== undefined
+      ? targetFromConfig(values['shield-config'])
+      : parseTarget(values.target);
   if (values['origin-stats'] !== undefined) parseTarget(values['origin-stats'], '--origin-stats');
   if (campaign) {
-    const plain = ['scenario', 'attack-rate', 'sources', 'cooldown', 'xff', 'countries', 'asns', 'warmup'].filter((k) => values[k] !== undefined);
-    if (plain.length > 0) throw new UsageError(`drill: --${plain[0]} does not apply to campaigns`, 'a campaign plan sets its own attack, sources and warm-up');
-    return runCampaignCommand({
-      target, campaign: values.campaign, seed: values.seed, family: values.family, timing: values.timing, shieldConfig: values['shield-config'], originStats: values['origin-stats'],
-      duration: values.duration === undefined ? undefined : duration('duration', values.duration, 30_000, 5000, 600_000),
-      users: count('users', values.users, 0, 5000) ?? 50, chromium: values.chromium, maxRate: values['max-rate'], thinkMs: think(values.think), json: values.json, markdown: values.markdown,
-    }, out);
+    const plain = ['scenario', 'attack-rate', 'sources', 'cooldown', 'xff', 'countries', 'asns', 'warmup'].filter(
+      (k) => values[k] !== undefined,
+    );
+    if (plain.length > 0)
+      throw new UsageError(
+        `drill: --${plain[0]} does not apply to campaigns`,
+        'a campaign plan sets its own attack, sources and warm-up',
+      );
+    return runCampaignCommand(
+      {
+        target,
+        campaign: values.campaign,
+        seed: values.seed,
+        family: values.family,
+        timing: values.timing,
+        shieldConfig: values['shield-config'],
+        originStats: values['origin-stats'],
+        duration:
+          values.duration === undefined ? undefined : duration('duration', values.duration, 30_000, 5000, 600_000),
+        users: count('users', values.users, 0, 5000) ?? 50,
+        chromium: values.chromium,
+        maxRate: values['max-rate'],
+        thinkMs: think(values.think),
+        json: values.json,
+        markdown: values.markdown,
+      },
+      out,
+    );
   }
   if (values.report !== undefined) parseTarget(values.report, '--report');
   const token = values['admin-token'] ?? process.env.RAMPART_ADMIN_TOKEN;
-  if (values.report !== undefined && !token) throw new UsageError('drill: --report needs the admin token', 'give --admin-token T or set RAMPART_ADMIN_TOKEN');
-  const campaignOnly = ['seed', 'timing', 'shield-config', 'chromium', 'max-rate', 'markdown'].filter((k) => values[k] !== undefined);
-  if (campaignOnly.length > 0) throw new UsageError(`drill: --${campaignOnly[0]} needs --campaign N or --family NAME`, "see 'rampart drill --help'");
+  if (values.report !== undefined && !token)
+    throw new UsageError('drill: --report needs the admin token', 'give --admin-token T or set RAMPART_ADMIN_TOKEN');
+  const campaignOnly = ['seed', 'timing', 'shield-config', 'chromium', 'max-rate', 'markdown'].filter(
+    (k) => values[k] !== undefined,
+  );
+  if (campaignOnly.length > 0)
+    throw new UsageError(
+      `drill: --${campaignOnly[0]} needs --campaign N or --family NAME`,
+      "see 'rampart drill --help'",
+    );
   const name = values.scenario ?? 'botnet';
-  if (name !== 'all' && !isScenarioName(name)) throw new UsageError(`drill: unknown scenario ${JSON.stringify(name)}`, `one of: ${SCENARIOS.join(', ')}, all`);
+  if (name !== 'all' && !isScenarioName(name))
+    throw new UsageError(`drill: unknown scenario ${JSON.stringify(name)}`, `one of: ${SCENARIOS.join(', ')}, all`);
   const opts = {
     target,
     durationMs: duration('duration', values.duration, 30_000, 1000, 3_600_000),
@@ -184,25 +227,52 @@ export async function run(argv: string[], out: (s: string) => void): Promise<num
     const card = await runDrill({ ...opts, scenario: names[i], progress });
     if (tty) process.stdout.write('\r\x1b[K');
     out(formatScorecard(card));
-    if (values.report !== undefined) await compareWithReport(card, values.report, token!, opts.xff as { groupOf?(i: number): string } | undefined, out);
+    if (values.report !== undefined)
+      await compareWithReport(
+        card,
+        values.report,
+        token!,
+        opts.xff as { groupOf?(i: number): string } | undefined,
+        out,
+      );
     cards.push(card);
   }
-  if (cards.length > 1) out(`\n${table(SUMMARY_HEAD, cards.map((c) => summaryRow('target', c)))}`);
+  if (cards.length > 1)
+    out(
+      `\n${table(
+        SUMMARY_HEAD,
+        cards.map((c) => summaryRow('target', c)),
+      )}`,
+    );
   if (values.json) writeFileSync(values.json, `${JSON.stringify(cards.length === 1 ? cards[0] : cards, null, 2)}\n`);
   return cards.every((c) => Object.values(c.targets).every((t) => t.ok)) ? 0 : 2;
 }
 
 /** The report of the incident the drill caused beside its ground truth; differences become a failed target. */
-async function compareWithReport(card: Scorecard, admin: string, token: string, plan: { groupOf?(i: number): string } | undefined, out: (s: string) => void): Promise<void> {
+async function compareWithReport(
+  card: Scorecard,
+  admin: string,
+  token: string,
+  plan: { groupOf?(i: number): string } | undefined,
+  out: (s: string) => void,
+): Promise<void> {
   const attackAt = Date.parse(card.startedAt) + card.warmupS * 1000;
   const rep = await fetchReport(admin, token, attackAt - 5000).catch((e: Error) => (out(`report: ${e.message}`), null));
   if (rep === null) {
-    card.targets.reportMatchesTruth = { ok: card.scenario === 'newsletter', value: 'no incident recorded', goal: 'the report agrees with the drill' };
+    card.targets.reportMatchesTruth = {
+      ok: card.scenario === 'newsletter',
+      value: 'no incident recorded',
+      goal: 'the report agrees with the drill',
+    };
     return out('report: no incident was recorded for this attack');
   }
   const diffs = compareReport(truthOf(card, plan), rep);
   out(formatDifferences(rep.id, rep.verdict, diffs));
   const bad = diffs.filter((d) => !d.ok);
-  card.targets.reportMatchesTruth = { ok: bad.length === 0, value: bad.length === 0 ? 'no differences' : bad.map((d) => d.figure).join(', '), goal: 'the report agrees with the drill' };
+  card.targets.reportMatchesTruth = {
+    ok: bad.length === 0,
+    value: bad.length === 0 ? 'no differences' : bad.map((d) => d.figure).join(', '),
+    goal: 'the report agrees with the drill',
+  };
   (card as Scorecard & { report?: unknown }).report = { incident: rep.id, verdict: rep.verdict, differences: diffs };
 }

@@ -28,8 +28,12 @@ function gid(name: string): number {
 }
 
 export async function run(argv: string[], out: (s: string) => void): Promise<number> {
-  const { values } = parse('firewall-helper', argv, { socket: { type: 'string' }, table: { type: 'string' }, group: { type: 'string' } });
-  if (values.help) return out(help), 0;
+  const { values } = parse('firewall-helper', argv, {
+    socket: { type: 'string' },
+    table: { type: 'string' },
+    group: { type: 'string' },
+  });
+  if (values.help) return (out(help), 0);
   const helper = await startFirewallHelper({
     socket: String(values.socket ?? '/run/rampart/firewall.sock'),
     table: values.table === undefined ? undefined : String(values.table),

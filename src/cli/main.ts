@@ -40,10 +40,14 @@ export function version(): string {
   return pkg.version;
 }
 
-export async function main(argv: string[], out = (s: string) => console.log(s), err = (s: string) => console.error(s)): Promise<number> {
+export async function main(
+  argv: string[],
+  out = (s: string) => console.log(s),
+  err = (s: string) => console.error(s),
+): Promise<number> {
   const [name, ...rest] = argv;
-  if (name === '--version' || name === '-v') return out(`rampart ${version()}`), 0;
-  if (!name || name === '--help' || name === '-h' || name === 'help') return out(USAGE), name ? 0 : 1;
+  if (name === '--version' || name === '-v') return (out(`rampart ${version()}`), 0);
+  if (!name || name === '--help' || name === '-h' || name === 'help') return (out(USAGE), name ? 0 : 1);
   const load = COMMANDS[name];
   if (!load) {
     const near = suggest(name, Object.keys(COMMANDS));

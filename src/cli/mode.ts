@@ -27,12 +27,23 @@ const BODIES: Record<string, Record<string, string>> = {
 
 export async function run(argv: string[], out: (s: string) => void): Promise<number> {
   const { values, positionals } = parse('mode', argv, { ...TARGET_FLAGS }, true);
-  if (values.help) return out(help), 0;
-  if (positionals.length !== 1) throw new UsageError(positionals.length ? 'mode: give exactly one mode' : 'mode: missing the mode', 'one of normal, under-attack, observe, enforce, auto');
+  if (values.help) return (out(help), 0);
+  if (positionals.length !== 1)
+    throw new UsageError(
+      positionals.length ? 'mode: give exactly one mode' : 'mode: missing the mode',
+      'one of normal, under-attack, observe, enforce, auto',
+    );
   const body = BODIES[positionals[0]];
-  if (!body) throw new UsageError(`mode: unknown mode '${positionals[0]}'`, 'one of normal, under-attack, observe, enforce, auto');
+  if (!body)
+    throw new UsageError(
+      `mode: unknown mode '${positionals[0]}'`,
+      'one of normal, under-attack, observe, enforce, auto',
+    );
   const admin = resolveAdmin(values);
-  const r = (await adminCall(admin.url, 'POST', '/api/mode', { token: admin.token, body })) as { mode: string; enforcement: string };
+  const r = (await adminCall(admin.url, 'POST', '/api/mode', { token: admin.token, body })) as {
+    mode: string;
+    enforcement: string;
+  };
   out(`mode ${r.mode}, enforcement ${r.enforcement}${positionals[0] === 'auto' ? ' (the detector decides)' : ''}`);
   return 0;
 }

@@ -29,9 +29,26 @@ Options:
   -h, --help          show this help`;
 
 export async function run(argv: string[], out: (s: string) => void): Promise<number> {
-  const { values, positionals } = parse('report', argv, { format: { type: 'string' }, check: { type: 'boolean' }, output: { type: 'string', short: 'o' }, 'data-dir': { type: 'string' }, config: { type: 'string', short: 'c' } }, true);
-  if (values.help) return out(help), 0;
-  if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'report: which incident? give an id or latest' : `report: one incident at a time, got ${positionals.length}`, "e.g. rampart report latest --format html -o incident.html");
+  const { values, positionals } = parse(
+    'report',
+    argv,
+    {
+      format: { type: 'string' },
+      check: { type: 'boolean' },
+      output: { type: 'string', short: 'o' },
+      'data-dir': { type: 'string' },
+      config: { type: 'string', short: 'c' },
+    },
+    true,
+  );
+  if (values.help) return (out(help), 0);
+  if (positionals.length !== 1)
+    throw new UsageError(
+      positionals.length === 0
+        ? 'report: which incident? give an id or latest'
+        : `report: one incident at a time, got ${positionals.length}`,
+      'e.g. rampart report latest --format html -o incident.html',
+    );
   const format = checkFormat(values.format as string | undefined);
   let dataDir = (values['data-dir'] as string | undefined) ?? './data';
   let file = 'incidents.sqlite';
@@ -44,8 +61,16 @@ export async function run(argv: string[], out: (s: string) => void): Promise<num
   try {
     if (values.check) {
       const { model, problems } = checkStored(store, positionals[0]);
-      if (problems.length === 0) return out(`report ${model.id}: every check passed (${model.accounting.received.toLocaleString('en-US')} requests accounted for over ${model.timeline.t.length} stored samples; ${model.verdict})`), 0;
-      out(`report ${model.id}: ${problems.length} check${problems.length === 1 ? '' : 's'} failed:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+      if (problems.length === 0)
+        return (
+          out(
+            `report ${model.id}: every check passed (${model.accounting.received.toLocaleString('en-US')} requests accounted for over ${model.timeline.t.length} stored samples; ${model.verdict})`,
+          ),
+          0
+        );
+      out(
+        `report ${model.id}: ${problems.length} check${problems.length === 1 ? '' : 's'} failed:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+      );
       return 1;
     }
     const body = render(findReport(store, positionals[0]), format);

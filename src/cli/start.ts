@@ -26,7 +26,6 @@ process forks that many workers sharing the listeners (docs/deployment.md).
 
 Signals: SIGHUP reloads the file; SIGTERM or SIGINT drains and exits.`;
 
-
 export async function run(argv: string[], out: (s: string) => void): Promise<number> {
   const { values } = parse('start', argv, {
     config: { type: 'string', short: 'c' },
@@ -35,7 +34,7 @@ export async function run(argv: string[], out: (s: string) => void): Promise<num
     host: { type: 'string', multiple: true },
     admin: { type: 'string' },
   });
-  if (values.help) return out(help), 0;
+  if (values.help) return (out(help), 0);
   // Parsed on a short-lived child process: this process never holds the schema library (config-child.ts).
   const load = () => loadConfig({ kind: 'flags', values });
   const config = await load();
@@ -43,11 +42,15 @@ export async function run(argv: string[], out: (s: string) => void): Promise<num
     // A reload re-reads the file and re-applies the flags, as in one process.
     // The primary loads the cluster alone: the data plane (proxy, policy, undici, …) lives in the workers.
     const { runClusterUntilSignal } = await import('../app/cluster-run.js');
-    await runClusterUntilSignal(config, values.config ? load : null, out, { file: values.config ? String(values.config) : undefined });
+    await runClusterUntilSignal(config, values.config ? load : null, out, {
+      file: values.config ? String(values.config) : undefined,
+    });
     return 0;
   }
   const { createApp } = await import('../app/app.js');
-  const app = createApp(config, { configFile: values.config && !overrides(values) ? String(values.config) : undefined });
+  const app = createApp(config, {
+    configFile: values.config && !overrides(values) ? String(values.config) : undefined,
+  });
   await app.start();
   out(`rampart: shielding ${config.origin} at ${app.url()}`);
   // A reload re-reads the file and applies the same flags again, so --origin or
@@ -57,7 +60,11 @@ export async function run(argv: string[], out: (s: string) => void): Promise<num
 }
 
 /** Keeps running; SIGHUP reloads through `load` (null: no file to reload), SIGTERM/SIGINT drains and resolves. */
-export function serveUntilSignal(app: App, load: (() => Config | Promise<Config>) | null, out: (s: string) => void): Promise<void> {
+export function serveUntilSignal(
+  app: App,
+  load: (() => Config | Promise<Config>) | null,
+  out: (s: string) => void,
+): Promise<void> {
   return new Promise((resolve) => {
     const onHup = () => {
       if (!load) return void out('rampart: SIGHUP ignored (no config file)');
@@ -65,7 +72,11 @@ export function serveUntilSignal(app: App, load: (() => Config | Promise<Config>
         .then(load)
         .then(
           (next) => app.reload(next).catch((e: unknown) => app.log.error({ err: e }, 'reload refused')),
-          (e: unknown) => app.log.error({ err: e instanceof RampartError ? e.message : String(e) }, 'reload refused: the old configuration keeps running'),
+          (e: unknown) =>
+            app.log.error(
+              { err: e instanceof RampartError ? e.message : String(e) },
+              'reload refused: the old configuration keeps running',
+            ),
         );
     };
     const onStop = (sig: string) => {

@@ -28,15 +28,19 @@ interface Status {
 
 export async function run(argv: string[], out: (s: string) => void): Promise<number> {
   const { values } = parse('status', argv, { ...TARGET_FLAGS, json: { type: 'boolean' } });
-  if (values.help) return out(help), 0;
+  if (values.help) return (out(help), 0);
   const admin = resolveAdmin(values);
   const s = (await adminCall(admin.url, 'GET', '/api/status', { token: admin.token })) as Status;
-  if (values.json) return out(JSON.stringify(s, null, 2)), 0;
-  const attack = s.activeIncident ? `incident ${s.activeIncident.id}${s.classification?.length ? `: ${s.classification.join(' + ')}` : ''}` : 'none';
+  if (values.json) return (out(JSON.stringify(s, null, 2)), 0);
+  const attack = s.activeIncident
+    ? `incident ${s.activeIncident.id}${s.classification?.length ? `: ${s.classification.join(' + ')}` : ''}`
+    : 'none';
   const state = s.state ? `${s.state.backend}${s.state.connected ? '' : ` DISCONNECTED (${s.state.error})`}` : 'n/a';
   out(`rampart ${s.version}, up ${s.uptimeSeconds}s`);
   out(`mode         ${s.mode} (${s.enforcement})`);
-  out(`requests/s   ${s.rates.rps.toFixed(1)} (refused ${s.rates.refusedPerSecond.toFixed(1)}/s, ${s.rates.sources} sources in the last second)`);
+  out(
+    `requests/s   ${s.rates.rps.toFixed(1)} (refused ${s.rates.refusedPerSecond.toFixed(1)}/s, ${s.rates.sources} sources in the last second)`,
+  );
   out(`in flight    ${s.inFlight}`);
   out(`attack       ${attack}`);
   out(`bans         ${s.bans}`);

@@ -23,11 +23,14 @@ for (const name of readdirSync(join(DIR, 'bad'))) {
     const file = join(DIR, 'bad', name);
     const expects = [...readFileSync(file, 'utf8').matchAll(/^# expect: (.+)$/gm)].map((m) => m[1]);
     assert.ok(expects.length > 0, 'fixture names what it expects');
-    assert.throws(() => loadConfigFile(file), (e: unknown) => {
-      assert.ok(e instanceof ConfigError);
-      for (const x of expects) assert.ok(e.message.includes(x), `expected "${x}" in:\n${e.message}`);
-      return true;
-    });
+    assert.throws(
+      () => loadConfigFile(file),
+      (e: unknown) => {
+        assert.ok(e instanceof ConfigError);
+        for (const x of expects) assert.ok(e.message.includes(x), `expected "${x}" in:\n${e.message}`);
+        return true;
+      },
+    );
   });
 }
 
@@ -48,11 +51,17 @@ test('defaults are the safe ones', () => {
 });
 
 test('errors carry the YAML line', () => {
-  assert.throws(() => loadConfigText('origin: http://x:1\nhosts: [a.example]\nlimits:\n  idle_timeout: soon\n'), /limits\.idle_timeout: not a duration: "soon" \(line 4\)/);
+  assert.throws(
+    () => loadConfigText('origin: http://x:1\nhosts: [a.example]\nlimits:\n  idle_timeout: soon\n'),
+    /limits\.idle_timeout: not a duration: "soon" \(line 4\)/,
+  );
 });
 
 test('a missing file is a clear ConfigError', () => {
-  assert.throws(() => loadConfigFile('/nonexistent/rampart.yaml'), (e: unknown) => e instanceof ConfigError && /cannot read .*ENOENT/.test(e.message));
+  assert.throws(
+    () => loadConfigFile('/nonexistent/rampart.yaml'),
+    (e: unknown) => e instanceof ConfigError && /cannot read .*ENOENT/.test(e.message),
+  );
 });
 
 test('a non-object input is refused', () => {
@@ -60,9 +69,22 @@ test('a non-object input is refused', () => {
 });
 
 test('units', () => {
-  const table: [string | number, number][] = [['250ms', 250], ['10s', 10_000], ['1.5m', 90_000], ['2h', 7_200_000], ['1d', 86_400_000], [42, 42]];
+  const table: [string | number, number][] = [
+    ['250ms', 250],
+    ['10s', 10_000],
+    ['1.5m', 90_000],
+    ['2h', 7_200_000],
+    ['1d', 86_400_000],
+    [42, 42],
+  ];
   for (const [v, ms] of table) assert.equal(parseDuration(v), ms, String(v));
-  const sizes: [string | number, number][] = [['512b', 512], ['16kb', 16_384], ['1mb', 1_048_576], ['1GiB', 1_073_741_824], [7, 7]];
+  const sizes: [string | number, number][] = [
+    ['512b', 512],
+    ['16kb', 16_384],
+    ['1mb', 1_048_576],
+    ['1GiB', 1_073_741_824],
+    [7, 7],
+  ];
   for (const [v, b] of sizes) assert.equal(parseSize(v), b, String(v));
   for (const bad of ['10', 'ten', '-1s', '1 year', '']) assert.ok(Number.isNaN(parseDuration(bad)), bad);
 });

@@ -15,7 +15,11 @@ type Locate = (path: PathPart[]) => string;
 /** Validates a plain (snake_case) object. `locate` adds " (line N)" where known. */
 export function loadConfigObject(input: unknown, file = '', locate: Locate = () => ''): Config {
   const r = configSchema.safeParse(input);
-  if (!r.success) throw new ConfigError(r.error.issues.flatMap((i) => toIssues(i, input, locate)), file);
+  if (!r.success)
+    throw new ConfigError(
+      r.error.issues.flatMap((i) => toIssues(i, input, locate)),
+      file,
+    );
   return deepFreeze(camelize(r.data)) as Config;
 }
 
@@ -24,7 +28,11 @@ export function loadConfigText(text: string, file = ''): Config {
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     throw new ConfigError(
-      doc.errors.map((e) => ({ path: '', message: `YAML syntax: ${e.message.split('\n')[0]}`, hint: 'check indentation and quoting near that line' })),
+      doc.errors.map((e) => ({
+        path: '',
+        message: `YAML syntax: ${e.message.split('\n')[0]}`,
+        hint: 'check indentation and quoting near that line',
+      })),
       file,
     );
   }
@@ -41,7 +49,16 @@ function readText(file: string): string {
     return readFileSync(file, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new ConfigError([{ path: '', message: `cannot read ${file}: ${code ?? String(e)}`, hint: 'give the path of a YAML file, e.g. -c rampart.yaml' }], file);
+    throw new ConfigError(
+      [
+        {
+          path: '',
+          message: `cannot read ${file}: ${code ?? String(e)}`,
+          hint: 'give the path of a YAML file, e.g. -c rampart.yaml',
+        },
+      ],
+      file,
+    );
   }
 }
 
@@ -52,9 +69,23 @@ export function loadConfigFile(file: string): Config {
 /** The file as a plain object, unvalidated, so that CLI flags can override keys first. */
 export function readConfigObject(file: string): Record<string, unknown> {
   const doc = parseDocument(readText(file));
-  if (doc.errors.length > 0) throw new ConfigError([{ path: '', message: `YAML syntax: ${doc.errors[0].message.split('\n')[0]}`, hint: 'check indentation and quoting near that line' }], file);
+  if (doc.errors.length > 0)
+    throw new ConfigError(
+      [
+        {
+          path: '',
+          message: `YAML syntax: ${doc.errors[0].message.split('\n')[0]}`,
+          hint: 'check indentation and quoting near that line',
+        },
+      ],
+      file,
+    );
   const v = doc.toJS() ?? {};
-  if (typeof v !== 'object' || Array.isArray(v)) throw new ConfigError([{ path: '', message: 'the file must hold a mapping of keys', hint: 'see rampart.example.yaml' }], file);
+  if (typeof v !== 'object' || Array.isArray(v))
+    throw new ConfigError(
+      [{ path: '', message: 'the file must hold a mapping of keys', hint: 'see rampart.example.yaml' }],
+      file,
+    );
   return v as Record<string, unknown>;
 }
 
@@ -70,7 +101,8 @@ function nodeAt(node: YamlNode | null, path: PathPart[]): YamlNode | null {
 
 function valueAt(obj: unknown, path: PathPart[]): unknown {
   let cur = obj;
-  for (const p of path) cur = cur && typeof cur === 'object' ? (cur as Record<string, unknown>)[p as string] : undefined;
+  for (const p of path)
+    cur = cur && typeof cur === 'object' ? (cur as Record<string, unknown>)[p as string] : undefined;
   return cur;
 }
 

@@ -11,7 +11,10 @@ export function duration() {
   return z.union([z.string(), z.number()]).transform((v, ctx) => {
     const ms = parseDuration(v);
     if (Number.isNaN(ms)) {
-      ctx.addIssue({ code: 'custom', message: `not a duration: ${JSON.stringify(v)} (hint: write e.g. 250ms, 10s, 5m, 1h)` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `not a duration: ${JSON.stringify(v)} (hint: write e.g. 250ms, 10s, 5m, 1h)`,
+      });
       return z.NEVER;
     }
     return ms;

@@ -21,7 +21,12 @@ function ctx(v = ALLOW): RequestContext {
 test('allowed requests are sampled; refusals are capped per second and the excess is reported', () => {
   const clock = createManualClock(5_000);
   const lines: { msg: string; line: Record<string, unknown> }[] = [];
-  const opts = { sample: 0.1, refusalsPerSecond: 3, now: clock.now, write: (line: Record<string, unknown>, msg: string) => lines.push({ msg, line }) };
+  const opts = {
+    sample: 0.1,
+    refusalsPerSecond: 3,
+    now: clock.now,
+    write: (line: Record<string, unknown>, msg: string) => lines.push({ msg, line }),
+  };
   const log = createAccessLog(opts);
   for (let i = 0; i < 100; i++) log(ctx());
   assert.equal(lines.filter((l) => l.msg === 'access').length, 10);

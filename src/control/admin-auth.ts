@@ -4,7 +4,9 @@
 // right token, until the window ends). Memory: at most `maxTracked` addresses.
 import { createHash, timingSafeEqual } from 'node:crypto';
 
-export type AuthResult = { ok: true } | { ok: false; status: 401 | 403 | 429; code: string; message: string; hint: string; retryAfter: number };
+export type AuthResult =
+  | { ok: true }
+  | { ok: false; status: 401 | 403 | 429; code: string; message: string; hint: string; retryAfter: number };
 
 export interface AuthOptions {
   token: string;
@@ -61,15 +63,37 @@ export function createAdminAuth(o: AuthOptions): AdminAuth {
     check(authorization, ip) {
       const now = o.now();
       const wait = locked(ip, now);
-      if (wait > 0) return { ok: false, status: 429, code: 'E_AUTH_RATE', message: 'too many failed token attempts from this address', hint: `wait ${wait}s; check the token in admin.token`, retryAfter: wait };
+      if (wait > 0)
+        return {
+          ok: false,
+          status: 429,
+          code: 'E_AUTH_RATE',
+          message: 'too many failed token attempts from this address',
+          hint: `wait ${wait}s; check the token in admin.token`,
+          retryAfter: wait,
+        };
       const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
       if (!m) {
         fail(ip, now);
-        return { ok: false, status: 401, code: 'E_AUTH_MISSING', message: 'this endpoint needs the admin token', hint: 'send the header "Authorization: Bearer <admin.token>"', retryAfter: 0 };
+        return {
+          ok: false,
+          status: 401,
+          code: 'E_AUTH_MISSING',
+          message: 'this endpoint needs the admin token',
+          hint: 'send the header "Authorization: Bearer <admin.token>"',
+          retryAfter: 0,
+        };
       }
       if (!timingSafeEqual(digest(m[1]), want)) {
         fail(ip, now);
-        return { ok: false, status: 403, code: 'E_AUTH_TOKEN', message: 'the admin token is wrong', hint: 'use the value of admin.token from the configuration (or the token Rampart logged at start)', retryAfter: 0 };
+        return {
+          ok: false,
+          status: 403,
+          code: 'E_AUTH_TOKEN',
+          message: 'the admin token is wrong',
+          hint: 'use the value of admin.token from the configuration (or the token Rampart logged at start)',
+          retryAfter: 0,
+        };
       }
       return { ok: true };
     },

@@ -40,24 +40,30 @@ export function adminRequest(base: string, method: string, path: string, call: A
     headers['content-length'] = String(body.length);
   }
   return new Promise((resolve, reject) => {
-    const req = request(url, { method, headers, localAddress: call.localAddress, timeout: call.timeoutMs ?? 10_000 }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let json: unknown;
-        if (/json/.test(String(res.headers['content-type'] ?? ''))) {
-          try {
-            json = JSON.parse(text);
-          } catch {
-            json = undefined;
+    const req = request(
+      url,
+      { method, headers, localAddress: call.localAddress, timeout: call.timeoutMs ?? 10_000 },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let json: unknown;
+          if (/json/.test(String(res.headers['content-type'] ?? ''))) {
+            try {
+              json = JSON.parse(text);
+            } catch {
+              json = undefined;
+            }
           }
-        }
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
-      });
-      res.on('error', reject);
-    });
-    req.on('timeout', () => req.destroy(new Error(`no answer from ${url.origin} within ${call.timeoutMs ?? 10_000} ms`)));
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () =>
+      req.destroy(new Error(`no answer from ${url.origin} within ${call.timeoutMs ?? 10_000} ms`)),
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -69,10 +75,20 @@ export async function adminCall(base: string, method: string, path: string, call
   try {
     r = await adminRequest(base, method, path, call);
   } catch (e) {
-    throw new AdminClientError(0, 'E_ADMIN_UNREACHABLE', `cannot reach the admin API at ${base}: ${(e as Error).message}`, 'is Rampart running? give its admin address with --admin URL (default http://127.0.0.1:9090)');
+    throw new AdminClientError(
+      0,
+      'E_ADMIN_UNREACHABLE',
+      `cannot reach the admin API at ${base}: ${(e as Error).message}`,
+      'is Rampart running? give its admin address with --admin URL (default http://127.0.0.1:9090)',
+    );
   }
   if (r.status >= 200 && r.status < 300) return r.json;
   const err = r.json?.error;
   if (err && typeof err.code === 'string') throw new AdminClientError(r.status, err.code, err.message, err.hint ?? '');
-  throw new AdminClientError(r.status, 'E_ADMIN_HTTP', `admin API answered HTTP ${r.status}`, `is ${base} a Rampart admin listener?`);
+  throw new AdminClientError(
+    r.status,
+    'E_ADMIN_HTTP',
+    `admin API answered HTTP ${r.status}`,
+    `is ${base} a Rampart admin listener?`,
+  );
 }

@@ -14,7 +14,12 @@ export class ApiError extends RampartError {
   }
 }
 
-export function errorJson(code: string, message: string, hint = '', details?: unknown): { error: { code: string; message: string; hint: string; details?: unknown } } {
+export function errorJson(
+  code: string,
+  message: string,
+  hint = '',
+  details?: unknown,
+): { error: { code: string; message: string; hint: string; details?: unknown } } {
   return { error: details === undefined ? { code, message, hint } : { code, message, hint, details } };
 }
 

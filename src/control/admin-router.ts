@@ -24,7 +24,9 @@ export function compileRouter(routes: readonly AdminRoute[]): Router {
   const seen = new Set<string>();
   for (const route of routes) {
     if (!route.path.startsWith('/')) throw new TypeError(`admin route path must start with '/': ${route.path}`);
-    const key = `${route.method} ${split(route.path).map((s) => (s.startsWith(':') ? ':' : s)).join('/')}`;
+    const key = `${route.method} ${split(route.path)
+      .map((s) => (s.startsWith(':') ? ':' : s))
+      .join('/')}`;
     if (seen.has(key)) throw new TypeError(`admin route registered twice: ${route.method} ${route.path}`);
     seen.add(key);
     compiled.push({ route, parts: split(route.path) });

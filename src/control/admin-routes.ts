@@ -26,17 +26,32 @@ export interface CoreRouteDeps {
   worker?: WorkerInfo | null;
 }
 
-const MODE_INPUT: Record<string, Mode | null> = { normal: 'normal', under_attack: 'under_attack', 'under-attack': 'under_attack', auto: null };
+const MODE_INPUT: Record<string, Mode | null> = {
+  normal: 'normal',
+  under_attack: 'under_attack',
+  'under-attack': 'under_attack',
+  auto: null,
+};
 const ENFORCEMENT_INPUT: Record<string, Enforcement> = { observe: 'observe', enforce: 'enforce' };
 
 function needState(s: ControlState | null): ControlState {
-  if (!s) throw new ApiError(503, 'E_NO_STATE', 'shared state is not available in this build', 'bans and mode need src/state wired into the app');
+  if (!s)
+    throw new ApiError(
+      503,
+      'E_NO_STATE',
+      'shared state is not available in this build',
+      'bans and mode need src/state wired into the app',
+    );
   return s;
 }
 
 function stateHealth(s: ControlState, now: number): Record<string, unknown> {
   const h = s.health();
-  return { ...h, outbox: h.outbox ?? 0, lastSyncAgeSeconds: h.lastSyncAt > 0 ? Math.max(0, Math.round((now - h.lastSyncAt) / 100) / 10) : null };
+  return {
+    ...h,
+    outbox: h.outbox ?? 0,
+    lastSyncAgeSeconds: h.lastSyncAt > 0 ? Math.max(0, Math.round((now - h.lastSyncAt) / 100) / 10) : null,
+  };
 }
 
 export function coreRoutes(d: CoreRouteDeps): AdminRoute[] {
@@ -47,7 +62,9 @@ export function coreRoutes(d: CoreRouteDeps): AdminRoute[] {
       handler: () => {
         const last = d.traffic.series(10);
         const sum = last.total.reduce((a, b) => a + b, 0);
-        const refused = Object.entries(last.byVerdict).filter(([k]) => k !== 'default/allow' && !k.startsWith('cache/')).reduce((a, [, v]) => a + v.reduce((x, y) => x + y, 0), 0);
+        const refused = Object.entries(last.byVerdict)
+          .filter(([k]) => k !== 'default/allow' && !k.startsWith('cache/'))
+          .reduce((a, [, v]) => a + v.reduce((x, y) => x + y, 0), 0);
         const snap = d.detector?.snapshot() ?? null;
         return {
           json: {
@@ -57,12 +74,29 @@ export function coreRoutes(d: CoreRouteDeps): AdminRoute[] {
             modeOverride: d.state?.modeOverride?.() ?? null,
             enforcement: d.state?.enforcement() ?? 'enforce',
             // Cluster mode: `rates` and in-flight are this worker's own; the detector (series, top lists, incident), bans and mode are the cluster's.
-            worker: d.worker ? { index: d.worker.index, count: d.worker.count, pid: d.worker.pid, scope: 'rates and in-flight are this worker\'s own; detector, bans, mode and incidents are the whole cluster\'s' } : null,
+            worker: d.worker
+              ? {
+                  index: d.worker.index,
+                  count: d.worker.count,
+                  pid: d.worker.pid,
+                  scope:
+                    "rates and in-flight are this worker's own; detector, bans, mode and incidents are the whole cluster's",
+                }
+              : null,
             classification: snap?.incident?.vectors?.map((v) => v.vector) ?? null,
-            rates: { rps: sum / last.total.length, refusedPerSecond: refused / last.total.length, lastSecond: last.total[last.total.length - 1] ?? 0, sources: last.sources[last.sources.length - 1] ?? 0 },
+            rates: {
+              rps: sum / last.total.length,
+              refusedPerSecond: refused / last.total.length,
+              lastSecond: last.total[last.total.length - 1] ?? 0,
+              sources: last.sources[last.sources.length - 1] ?? 0,
+            },
             inFlight: d.inFlight(),
             bans: d.state?.bans().length ?? 0,
-            activeIncident: d.incidents?.active() ?? (snap?.incident ? { id: snap.incident.id, startedAt: snap.incident.startedAt, level: snap.incident.level } : null),
+            activeIncident:
+              d.incidents?.active() ??
+              (snap?.incident
+                ? { id: snap.incident.id, startedAt: snap.incident.startedAt, level: snap.incident.level }
+                : null),
             detector: snap,
             state: d.state ? stateHealth(d.state, d.now()) : null,
           },
@@ -75,7 +109,12 @@ export function coreRoutes(d: CoreRouteDeps): AdminRoute[] {
       handler: (req) => {
         const raw = req.query.get('seconds');
         const n = raw === null ? 120 : Number(raw);
-        if (!Number.isInteger(n) || n < 1 || n > 299) throw badRequest('E_SERIES_SECONDS', `seconds must be an integer from 1 to 299, got ${JSON.stringify(raw)}`, 'e.g. /api/series?seconds=120');
+        if (!Number.isInteger(n) || n < 1 || n > 299)
+          throw badRequest(
+            'E_SERIES_SECONDS',
+            `seconds must be an integer from 1 to 299, got ${JSON.stringify(raw)}`,
+            'e.g. /api/series?seconds=120',
+          );
         return { json: d.traffic.series(n) };
       },
     },
@@ -86,7 +125,13 @@ export function coreRoutes(d: CoreRouteDeps): AdminRoute[] {
       path: '/api/bans',
       handler: () => {
         const now = d.now();
-        return { json: { bans: needState(d.state).bans().filter((b) => b.until > now) } };
+        return {
+          json: {
+            bans: needState(d.state)
+              .bans()
+              .filter((b) => b.until > now),
+          },
+        };
       },
     },
     {
@@ -107,7 +152,13 @@ export function coreRoutes(d: CoreRouteDeps): AdminRoute[] {
         const s = needState(d.state);
         // CIDRs travel URL-encoded (203.0.113.0%2F24) since '/' separates path segments.
         const target = checkBanTarget(req.params.target);
-        if (!s.removeBan(target)) throw new ApiError(404, 'E_BAN_NOT_FOUND', `no ban on ${target}`, "list bans with GET /api/bans ('rampart ban ls')");
+        if (!s.removeBan(target))
+          throw new ApiError(
+            404,
+            'E_BAN_NOT_FOUND',
+            `no ban on ${target}`,
+            "list bans with GET /api/bans ('rampart ban ls')",
+          );
         d.audit('ban.remove', { target, by: req.ip });
         return { json: { removed: target } };
       },
@@ -119,28 +170,62 @@ export function coreRoutes(d: CoreRouteDeps): AdminRoute[] {
         const s = needState(d.state);
         const b = req.body as Record<string, unknown> | null;
         if (!b || typeof b !== 'object' || Array.isArray(b) || (b.mode === undefined && b.enforcement === undefined)) {
-          throw badRequest('E_MODE_BODY', 'send {"mode": …} and/or {"enforcement": …}', 'mode: under_attack | normal | auto (clear the override); enforcement: observe | enforce');
+          throw badRequest(
+            'E_MODE_BODY',
+            'send {"mode": …} and/or {"enforcement": …}',
+            'mode: under_attack | normal | auto (clear the override); enforcement: observe | enforce',
+          );
         }
-        if (b.mode !== undefined && !(typeof b.mode === 'string' && b.mode in MODE_INPUT)) throw badRequest('E_MODE', `unknown mode ${JSON.stringify(b.mode)}`, 'mode is one of under_attack, normal, auto');
-        if (b.enforcement !== undefined && !(typeof b.enforcement === 'string' && b.enforcement in ENFORCEMENT_INPUT)) throw badRequest('E_ENFORCEMENT', `unknown enforcement ${JSON.stringify(b.enforcement)}`, 'enforcement is observe or enforce');
+        if (b.mode !== undefined && !(typeof b.mode === 'string' && b.mode in MODE_INPUT))
+          throw badRequest(
+            'E_MODE',
+            `unknown mode ${JSON.stringify(b.mode)}`,
+            'mode is one of under_attack, normal, auto',
+          );
+        if (b.enforcement !== undefined && !(typeof b.enforcement === 'string' && b.enforcement in ENFORCEMENT_INPUT))
+          throw badRequest(
+            'E_ENFORCEMENT',
+            `unknown enforcement ${JSON.stringify(b.enforcement)}`,
+            'enforcement is observe or enforce',
+          );
         if (typeof b.mode === 'string') s.overrideMode(MODE_INPUT[b.mode]);
         if (typeof b.enforcement === 'string') s.setEnforcement(ENFORCEMENT_INPUT[b.enforcement]);
         d.audit('mode', { mode: b.mode ?? null, enforcement: b.enforcement ?? null, by: req.ip });
-        return { json: { mode: s.mode(), enforcement: s.enforcement(), override: typeof b.mode === 'string' ? MODE_INPUT[b.mode] : undefined } };
+        return {
+          json: {
+            mode: s.mode(),
+            enforcement: s.enforcement(),
+            override: typeof b.mode === 'string' ? MODE_INPUT[b.mode] : undefined,
+          },
+        };
       },
     },
     {
       method: 'POST',
       path: '/api/reload',
       handler: async (req) => {
-        if (!d.reload) throw new ApiError(409, 'E_NO_CONFIG_FILE', 'this process was started without a configuration file', "start with 'rampart start -c FILE' to reload from it");
+        if (!d.reload)
+          throw new ApiError(
+            409,
+            'E_NO_CONFIG_FILE',
+            'this process was started without a configuration file',
+            "start with 'rampart start -c FILE' to reload from it",
+          );
         try {
           const r = await d.reload();
           d.audit('reload', { file: r.file, by: req.ip });
           return { json: { reloaded: true, file: r.file } };
         } catch (e) {
-          if (e instanceof ConfigError) throw new ApiError(422, 'E_CONFIG', 'the configuration file is invalid; the running configuration is unchanged', e.issues[0]?.hint ?? '', { issues: e.issues });
-          if (e instanceof RampartError) throw new ApiError(409, e.code, `${e.message}; the running configuration is unchanged`, e.hint);
+          if (e instanceof ConfigError)
+            throw new ApiError(
+              422,
+              'E_CONFIG',
+              'the configuration file is invalid; the running configuration is unchanged',
+              e.issues[0]?.hint ?? '',
+              { issues: e.issues },
+            );
+          if (e instanceof RampartError)
+            throw new ApiError(409, e.code, `${e.message}; the running configuration is unchanged`, e.hint);
           throw e;
         }
       },

@@ -31,7 +31,8 @@ const SECURITY_HEADERS: Record<string, string> = {
   'x-content-type-options': 'nosniff',
   'x-frame-options': 'DENY',
   'referrer-policy': 'no-referrer',
-  'content-security-policy': "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+  'content-security-policy':
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
 };
 
 export function createAdminServer(o: AdminServerOptions): AdminServer {
@@ -56,7 +57,15 @@ export function createAdminServer(o: AdminServerOptions): AdminServer {
     res.end(head ? undefined : body);
   }
 
-  function fail(res: ServerResponse, status: number, code: string, message: string, hint = '', extra: Record<string, string> = {}, details?: unknown): void {
+  function fail(
+    res: ServerResponse,
+    status: number,
+    code: string,
+    message: string,
+    hint = '',
+    extra: Record<string, string> = {},
+    details?: unknown,
+  ): void {
     send(res, { status, json: errorJson(code, message, hint, details), headers: extra }, false);
   }
 
@@ -67,7 +76,14 @@ export function createAdminServer(o: AdminServerOptions): AdminServer {
       req.on('data', (c: Buffer) => {
         n += c.length;
         if (n > maxBody) {
-          reject(new ApiError(413, 'E_BODY_TOO_LARGE', `request body over ${maxBody} bytes`, 'admin requests are small JSON objects'));
+          reject(
+            new ApiError(
+              413,
+              'E_BODY_TOO_LARGE',
+              `request body over ${maxBody} bytes`,
+              'admin requests are small JSON objects',
+            ),
+          );
           req.destroy();
         } else chunks.push(c);
       });
@@ -75,11 +91,21 @@ export function createAdminServer(o: AdminServerOptions): AdminServer {
       req.on('end', () => {
         if (n === 0) return resolve(null);
         const type = String(req.headers['content-type'] ?? '');
-        if (!/^application\/json\b/i.test(type)) return reject(new ApiError(415, 'E_CONTENT_TYPE', 'the body must be JSON', 'send "Content-Type: application/json"'));
+        if (!/^application\/json\b/i.test(type))
+          return reject(
+            new ApiError(415, 'E_CONTENT_TYPE', 'the body must be JSON', 'send "Content-Type: application/json"'),
+          );
         try {
           resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
         } catch (e) {
-          reject(new ApiError(400, 'E_BAD_JSON', `the body is not valid JSON: ${(e as Error).message}`, 'check quoting and commas'));
+          reject(
+            new ApiError(
+              400,
+              'E_BAD_JSON',
+              `the body is not valid JSON: ${(e as Error).message}`,
+              'check quoting and commas',
+            ),
+          );
         }
       });
     });
@@ -94,16 +120,47 @@ export function createAdminServer(o: AdminServerOptions): AdminServer {
       return fail(res, 400, 'E_BAD_URL', 'malformed request target');
     }
     const m = router.match(method, url.pathname);
-    if (m === null) return fail(res, 404, 'E_NOT_FOUND', `no admin endpoint ${url.pathname}`, 'see docs/admin-api.yaml for the endpoints');
-    if ('allow' in m) return fail(res, 405, 'E_METHOD', `${method} is not allowed on ${url.pathname}`, `allowed: ${m.allow.join(', ')}`, { allow: m.allow.join(', ') });
+    if (m === null)
+      return fail(
+        res,
+        404,
+        'E_NOT_FOUND',
+        `no admin endpoint ${url.pathname}`,
+        'see docs/admin-api.yaml for the endpoints',
+      );
+    if ('allow' in m)
+      return fail(
+        res,
+        405,
+        'E_METHOD',
+        `${method} is not allowed on ${url.pathname}`,
+        `allowed: ${m.allow.join(', ')}`,
+        { allow: m.allow.join(', ') },
+      );
     const ip = normalize(req.socket.remoteAddress ?? '');
     if (m.route.auth !== false) {
       const a = auth.check(req.headers.authorization, ip);
-      if (!a.ok) return fail(res, a.status, a.code, a.message, a.hint, a.retryAfter ? { 'retry-after': String(a.retryAfter) } : {});
+      if (!a.ok)
+        return fail(
+          res,
+          a.status,
+          a.code,
+          a.message,
+          a.hint,
+          a.retryAfter ? { 'retry-after': String(a.retryAfter) } : {},
+        );
     }
     try {
       const body = method === 'GET' || method === 'HEAD' ? null : await readBody(req);
-      const reply = await m.route.handler({ method, path: url.pathname, params: m.params, query: url.searchParams, body, ip, raw: req });
+      const reply = await m.route.handler({
+        method,
+        path: url.pathname,
+        params: m.params,
+        query: url.searchParams,
+        body,
+        ip,
+        raw: req,
+      });
       send(res, reply, method === 'HEAD');
     } catch (e) {
       if (e instanceof ApiError) return fail(res, e.status, e.code, e.message, e.hint, {}, e.details);
@@ -125,7 +182,14 @@ export function createAdminServer(o: AdminServerOptions): AdminServer {
       const s = server;
       await new Promise<void>((resolve, reject) => {
         s.once('error', (err: NodeJS.ErrnoException) =>
-          reject(new StartupError('E_ADMIN_LISTEN', `cannot listen on admin address ${o.listen.host}:${o.listen.port}: ${err.code ?? err.message}`, 'choose another admin.listen, or stop the program using that port', { cause: err })),
+          reject(
+            new StartupError(
+              'E_ADMIN_LISTEN',
+              `cannot listen on admin address ${o.listen.host}:${o.listen.port}: ${err.code ?? err.message}`,
+              'choose another admin.listen, or stop the program using that port',
+              { cause: err },
+            ),
+          ),
         );
         s.listen(o.listen.port, o.listen.host, () => {
           s.removeAllListeners('error');

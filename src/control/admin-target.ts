@@ -22,7 +22,10 @@ export const TARGET_HELP = `  --admin URL      admin API (default: $RAMPART_ADMI
   --token TOKEN    admin token (default: $RAMPART_ADMIN_TOKEN, admin.token of -c FILE, or <data_dir>/admin.token)
   -c, --config F   read the admin address and token from this configuration`;
 
-export function resolveAdmin(values: { admin?: string; token?: string; config?: string }, env: NodeJS.ProcessEnv = process.env): AdminTarget {
+export function resolveAdmin(
+  values: { admin?: string; token?: string; config?: string },
+  env: NodeJS.ProcessEnv = process.env,
+): AdminTarget {
   let url = values.admin ?? env.RAMPART_ADMIN_URL ?? '';
   let token = values.token ?? env.RAMPART_ADMIN_TOKEN ?? '';
   let dataDir = './data';
@@ -48,6 +51,7 @@ export function resolveAdmin(values: { admin?: string; token?: string; config?: 
       token = '';
     }
   }
-  if (!token) throw new UsageError('no admin token', 'give --token, set RAMPART_ADMIN_TOKEN, or -c FILE with admin.token set');
+  if (!token)
+    throw new UsageError('no admin token', 'give --token, set RAMPART_ADMIN_TOKEN, or -c FILE with admin.token set');
   return { url: url.replace(/\/+$/, ''), token };
 }

@@ -83,7 +83,12 @@ export interface DetectorSnapshotLike {
   score?: number;
   warm?: boolean;
   /** The running incident with its classified vectors, or null. */
-  incident?: { id: string; startedAt?: number; level?: number; vectors?: readonly { vector: string; reason?: string }[] } | null;
+  incident?: {
+    id: string;
+    startedAt?: number;
+    level?: number;
+    vectors?: readonly { vector: string; reason?: string }[];
+  } | null;
 }
 
 /** The active incident, shown in /api/status (the incident store supplies it). */

@@ -4,9 +4,35 @@
 
 /** The detector events alerts react to (structurally the detector's own types). */
 export type AlertEvent =
-  | { type: 'attack_start'; incidentId: string; at: number; mode: string; enforcement: string; vectors: readonly { vector: string; reason: string }[]; sample: { requests: number; sources: number; refused: number }; baseline: { rps: number } }
+  | {
+      type: 'attack_start';
+      incidentId: string;
+      at: number;
+      mode: string;
+      enforcement: string;
+      vectors: readonly { vector: string; reason: string }[];
+      sample: { requests: number; sources: number; refused: number };
+      baseline: { rps: number };
+    }
   | { type: 'escalation'; incidentId: string; at: number; from: string; to: string; reason: string; applied: boolean }
-  | { type: 'attack_end'; incidentId: string; at: number; startedAt: number; durationMs: number; vectors: readonly string[]; totals: { requests: number; refused: number; forwarded: number; peakRps: number; peakSources: number; distinctSources: number; bans: number; mitigations: number } };
+  | {
+      type: 'attack_end';
+      incidentId: string;
+      at: number;
+      startedAt: number;
+      durationMs: number;
+      vectors: readonly string[];
+      totals: {
+        requests: number;
+        refused: number;
+        forwarded: number;
+        peakRps: number;
+        peakSources: number;
+        distinctSources: number;
+        bans: number;
+        mitigations: number;
+      };
+    };
 
 export type Phase = 'attack_start' | 'escalation' | 'attack_end';
 
@@ -28,18 +54,25 @@ export function isUpward(from: string, to: string): boolean {
   return (RANK[to] ?? 0) > (RANK[from] ?? 0);
 }
 
-const n = (x: number): string => (x >= 1e6 ? `${(x / 1e6).toFixed(1)}M` : x >= 1e4 ? `${Math.round(x / 1000)}k` : String(Math.round(x)));
+const n = (x: number): string =>
+  x >= 1e6 ? `${(x / 1e6).toFixed(1)}M` : x >= 1e4 ? `${Math.round(x / 1000)}k` : String(Math.round(x));
 const pct = (a: number, b: number): string => (b > 0 ? `${Math.round((100 * a) / b)}%` : '0%');
 
 function duration(ms: number): string {
   const s = Math.round(ms / 1000);
-  return s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m` : s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
+  return s >= 3600
+    ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`
+    : s >= 60
+      ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`
+      : `${s}s`;
 }
 
 export function summarize(e: AlertEvent): string {
   switch (e.type) {
     case 'attack_start': {
-      const what = e.vectors.length ? e.vectors.map((v) => v.vector.replace(/_/g, ' ')).join(' + ') : 'unclassified anomaly';
+      const what = e.vectors.length
+        ? e.vectors.map((v) => v.vector.replace(/_/g, ' ')).join(' + ')
+        : 'unclassified anomaly';
       const shadow = e.enforcement === 'observe' ? ' (observe only: nothing enforced)' : '';
       return `Attack started (incident ${e.incidentId}): ${what} — ${n(e.sample.requests)} req/s from ${n(e.sample.sources)} sources against a baseline of ${n(e.baseline.rps)} req/s; ${pct(e.sample.refused, e.sample.requests)} refused; mode ${e.mode}${shadow}.`;
     }
@@ -53,10 +86,20 @@ export function summarize(e: AlertEvent): string {
 }
 
 export function toAlert(e: AlertEvent, link: string): Alert {
-  return { phase: e.type, incidentId: e.incidentId, at: new Date(e.at).toISOString(), summary: summarize(e), link, event: e };
+  return {
+    phase: e.type,
+    incidentId: e.incidentId,
+    at: new Date(e.at).toISOString(),
+    summary: summarize(e),
+    link,
+    event: e,
+  };
 }
 
 export function payload(a: Alert, format: 'json' | 'slack'): string {
-  if (format === 'slack') return JSON.stringify({ text: a.link ? `:rotating_light: ${a.summary} <${a.link}|details>` : `:rotating_light: ${a.summary}` });
+  if (format === 'slack')
+    return JSON.stringify({
+      text: a.link ? `:rotating_light: ${a.summary} <${a.link}|details>` : `:rotating_light: ${a.summary}`,
+    });
   return JSON.stringify({ source: 'rampart', ...a });
 }

@@ -58,7 +58,12 @@ export function createAlerts(c: AlertsConfig, deps: AlertsDeps): Alerts {
       let retry = false;
       let why = '';
       try {
-        const res = await doFetch(hook.url, { method: 'POST', headers: { 'content-type': 'application/json', 'user-agent': 'rampart-alerts', ...hook.headers }, body, signal: AbortSignal.timeout(c.timeout) });
+        const res = await doFetch(hook.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'user-agent': 'rampart-alerts', ...hook.headers },
+          body,
+          signal: AbortSignal.timeout(c.timeout),
+        });
         await res.arrayBuffer().catch(() => undefined);
         if (res.ok) {
           stats.sent++;
@@ -72,16 +77,22 @@ export function createAlerts(c: AlertsConfig, deps: AlertsDeps): Alerts {
       }
       if (retry && tryNo < c.retries && !closed) {
         stats.retried++;
-        const t = setTimeout(() => {
-          timers.delete(t);
-          attempt(hook, a, body, tryNo + 1);
-        }, c.backoff * 2 ** tryNo);
+        const t = setTimeout(
+          () => {
+            timers.delete(t);
+            attempt(hook, a, body, tryNo + 1);
+          },
+          c.backoff * 2 ** tryNo,
+        );
         t.unref();
         timers.add(t);
         return;
       }
       stats.failed++;
-      deps.log.warn({ url: redact(hook.url), phase: a.phase, incident: a.incidentId, why, attempts: tryNo + 1 }, 'alert webhook failed');
+      deps.log.warn(
+        { url: redact(hook.url), phase: a.phase, incident: a.incidentId, why, attempts: tryNo + 1 },
+        'alert webhook failed',
+      );
     })();
     inflight.add(p);
     void p.finally(() => inflight.delete(p));
@@ -99,7 +110,8 @@ export function createAlerts(c: AlertsConfig, deps: AlertsDeps): Alerts {
       }
       const a = toAlert(e, deps.link?.(e.incidentId) ?? '');
       deps.log.info({ phase: a.phase, incident: a.incidentId, summary: a.summary }, 'alert');
-      for (const hook of c.webhooks) if ((hook.events as readonly string[]).includes(e.type)) attempt(hook, a, payload(a, hook.format), 0);
+      for (const hook of c.webhooks)
+        if ((hook.events as readonly string[]).includes(e.type)) attempt(hook, a, payload(a, hook.format), 0);
     },
     stats: () => ({ ...stats, pending: timers.size + inflight.size }),
     async close() {
@@ -114,7 +126,7 @@ export function createAlerts(c: AlertsConfig, deps: AlertsDeps): Alerts {
 /** Webhook URLs often carry a secret in the path (Slack): log only the origin. */
 function redact(url: string): string {
   try {
-    return new URL(url).origin + '/…';
+    return `${new URL(url).origin}/…`;
   } catch {
     return '(bad url)';
   }

@@ -87,12 +87,20 @@ export const LOST_THRESHOLDS = [0.01, 0.05, 0.2] as const;
  * before figure quoted beside. Without a minute before, against 100 %.
  */
 export function impactLevel(f: ClassifyFacts): { level: number; text: string; lost: number; slow: number } {
-  if (f.servedDuring === null) return { level: 1, text: 'no verified or known clients seen during the attack (impact unknown)', lost: 0, slow: 1 };
+  if (f.servedDuring === null)
+    return { level: 1, text: 'no verified or known clients seen during the attack (impact unknown)', lost: 0, slow: 1 };
   const lost = Math.max(0, (f.servedBefore ?? 1) - f.servedDuring);
   const lb = f.latencyBeforeMs;
   const ld = f.latencyDuringMs;
   const rise = lb !== null && ld !== null && ld - lb >= LATENCY_FLOOR_MS ? ld / Math.max(1, lb) : 1;
-  const level = lost >= LOST_THRESHOLDS[2] ? 4 : lost >= LOST_THRESHOLDS[1] || rise >= 10 ? 3 : lost >= LOST_THRESHOLDS[0] || rise >= 3 ? 2 : 1;
+  const level =
+    lost >= LOST_THRESHOLDS[2]
+      ? 4
+      : lost >= LOST_THRESHOLDS[1] || rise >= 10
+        ? 3
+        : lost >= LOST_THRESHOLDS[0] || rise >= 3
+          ? 2
+          : 1;
   const before = f.servedBefore === null ? 'no minute before to compare with' : `${pct(f.servedBefore)} before`;
   const lat = lb !== null && ld !== null ? `, origin latency ${n(ld)} ms (${n(lb)} ms before)` : '';
   const served = `${pct(f.servedDuring)} of known clients' requests served (${before})`;
@@ -104,41 +112,97 @@ export function classify(f: ClassifyFacts): Classification {
   const multiple = f.baselineRps > 0 ? f.peakRps / f.baselineRps : 0;
   const impact = impactLevel(f);
   const criteria: Criterion[] = [
-    { name: 'multiple of baseline', level: f.baselineRps > 0 ? levelOf(multiple, THRESHOLDS.multiple) : 1, text: f.baselineRps > 0 ? `peak ${multiple >= 10 ? n(multiple) : multiple.toFixed(1).replace(/\.0$/, '')}x baseline` : 'no baseline learned' },
-    { name: 'distinct sources', level: levelOf(f.distinctSources, THRESHOLDS.sources), text: `${n(f.distinctSources)} source${f.distinctSources === 1 ? '' : 's'}` },
+    {
+      name: 'multiple of baseline',
+      level: f.baselineRps > 0 ? levelOf(multiple, THRESHOLDS.multiple) : 1,
+      text:
+        f.baselineRps > 0
+          ? `peak ${multiple >= 10 ? n(multiple) : multiple.toFixed(1).replace(/\.0$/, '')}x baseline`
+          : 'no baseline learned',
+    },
+    {
+      name: 'distinct sources',
+      level: levelOf(f.distinctSources, THRESHOLDS.sources),
+      text: `${n(f.distinctSources)} source${f.distinctSources === 1 ? '' : 's'}`,
+    },
     { name: 'peak rate', level: levelOf(f.peakRps, THRESHOLDS.peakRps), text: `peak ${n(f.peakRps)} req/s` },
     { name: 'duration', level: levelOf(f.durationS, THRESHOLDS.durationS), text: `${durationText(f.durationS)}` },
     { name: 'impact on users', level: impact.level, text: impact.text },
   ];
   // Peak rate and its multiple of baseline measure one thing (volume): they count once.
   // Two of volume, sources, duration and impact must agree: one large number alone does not make an attack large.
-  const levels = [Math.max(criteria[0].level, criteria[2].level), criteria[1].level, criteria[3].level, criteria[4].level].sort((a, b) => b - a);
+  const levels = [
+    Math.max(criteria[0].level, criteria[2].level),
+    criteria[1].level,
+    criteria[3].level,
+    criteria[4].level,
+  ].sort((a, b) => b - a);
   const level = levels[1];
   const scale = SCALES[level - 1];
 
   const indicators: Indicator[] = [
-    { name: 'multi-vector', fired: f.vectors.length >= 2, text: `${f.vectors.length} vector${f.vectors.length === 1 ? '' : 's'}${f.vectors.length ? ` (${f.vectors.join(', ')})` : ''}` },
-    { name: 'source distribution', fired: f.distinctSources >= 100 && f.topPrefixShare < 0.05, text: `${n(f.distinctSources)} sources, busiest /24 ${pct(f.topPrefixShare)} of requests` },
-    { name: 'user-agent/fingerprint rotation', fired: f.uaEntropy >= 0.8 || f.fingerprintEntropy >= 0.8, text: `entropy UA ${f.uaEntropy.toFixed(2)}, fingerprint ${f.fingerprintEntropy.toFixed(2)}` },
-    { name: 'browser-like headers', fired: f.browserLikeShare >= 0.5, text: `${pct(f.browserLikeShare)} of unverified requests` },
-    { name: 'challenge solving', fired: f.challengesSolved >= 10 && f.challengesSolved >= 0.2 * f.challengesIssued, text: `${n(f.challengesSolved)} of ${n(f.challengesIssued)} challenges solved during the incident` },
-    { name: 'adaptation to mitigation', fired: f.resurgedSeconds >= 5, text: `${n(f.resurgedSeconds)}s at ≥ half the peak with under half refused, from 3 s after the first mitigation` },
-    { name: 'pulse timing', fired: f.bursts >= 2 || f.vectors.includes('pulse_wave'), text: `${f.bursts} surge${f.bursts === 1 ? '' : 's'}` },
-    { name: 'low-and-slow', fired: f.vectors.includes('low_and_slow') || f.vectors.includes('slow_connections'), text: f.vectors.includes('low_and_slow') || f.vectors.includes('slow_connections') ? 'requests kept under per-address limits or slow connections' : 'not seen' },
+    {
+      name: 'multi-vector',
+      fired: f.vectors.length >= 2,
+      text: `${f.vectors.length} vector${f.vectors.length === 1 ? '' : 's'}${f.vectors.length ? ` (${f.vectors.join(', ')})` : ''}`,
+    },
+    {
+      name: 'source distribution',
+      fired: f.distinctSources >= 100 && f.topPrefixShare < 0.05,
+      text: `${n(f.distinctSources)} sources, busiest /24 ${pct(f.topPrefixShare)} of requests`,
+    },
+    {
+      name: 'user-agent/fingerprint rotation',
+      fired: f.uaEntropy >= 0.8 || f.fingerprintEntropy >= 0.8,
+      text: `entropy UA ${f.uaEntropy.toFixed(2)}, fingerprint ${f.fingerprintEntropy.toFixed(2)}`,
+    },
+    {
+      name: 'browser-like headers',
+      fired: f.browserLikeShare >= 0.5,
+      text: `${pct(f.browserLikeShare)} of unverified requests`,
+    },
+    {
+      name: 'challenge solving',
+      fired: f.challengesSolved >= 10 && f.challengesSolved >= 0.2 * f.challengesIssued,
+      text: `${n(f.challengesSolved)} of ${n(f.challengesIssued)} challenges solved during the incident`,
+    },
+    {
+      name: 'adaptation to mitigation',
+      fired: f.resurgedSeconds >= 5,
+      text: `${n(f.resurgedSeconds)}s at ≥ half the peak with under half refused, from 3 s after the first mitigation`,
+    },
+    {
+      name: 'pulse timing',
+      fired: f.bursts >= 2 || f.vectors.includes('pulse_wave'),
+      text: `${f.bursts} surge${f.bursts === 1 ? '' : 's'}`,
+    },
+    {
+      name: 'low-and-slow',
+      fired: f.vectors.includes('low_and_slow') || f.vectors.includes('slow_connections'),
+      text:
+        f.vectors.includes('low_and_slow') || f.vectors.includes('slow_connections')
+          ? 'requests kept under per-address limits or slow connections'
+          : 'not seen',
+    },
   ];
   const fired = indicators.filter((i) => i.fired);
   const sophistication = fired.length >= 4 ? 'sophisticated' : fired.length >= 2 ? 'intermediate' : 'basic';
 
   const reasons: string[] = [];
   let conf = 3;
-  if (!f.baselineWarm) (conf--, reasons.push('the baseline was still being learned'));
-  if (f.samples < 30) (conf--, reasons.push(`only ${f.samples} seconds of samples`));
-  if (f.servedDuring === null) (conf--, reasons.push('no verified clients to measure impact on'));
+  if (!f.baselineWarm) conf--, reasons.push('the baseline was still being learned');
+  if (f.samples < 30) conf--, reasons.push(`only ${f.samples} seconds of samples`);
+  if (f.servedDuring === null) conf--, reasons.push('no verified clients to measure impact on');
   if (f.observeOnly) reasons.push('observe mode: nothing was refused, figures show what would have been');
   if (reasons.length === 0) reasons.push('warm baseline, enough samples, impact measured on known clients');
   const confidence = conf >= 3 ? 'high' : conf === 2 ? 'medium' : 'low';
 
-  const vec = f.vectors.length === 0 ? 'no vector classified' : f.vectors.length === 1 ? `one vector (${f.vectors[0]})` : `${f.vectors.length} vectors (${f.vectors.join(', ')})`;
+  const vec =
+    f.vectors.length === 0
+      ? 'no vector classified'
+      : f.vectors.length === 1
+        ? `one vector (${f.vectors[0]})`
+        : `${f.vectors.length} vectors (${f.vectors.join(', ')})`;
   const quoted = [vec, criteria[1].text, criteria[0].text];
   if (criteria[2].level >= 2) quoted.push(criteria[2].text);
   if (criteria[3].level >= 2) quoted.push(criteria[3].text);

@@ -12,7 +12,15 @@ import { isLoopbackHost } from '../config/values.js';
 import { createAccessLog } from './access-log.js';
 import { coreRoutes } from './admin-routes.js';
 import { createAdminServer, type AdminServer } from './admin-server.js';
-import type { AdminRoute, ControlState, DetectorView, IncidentsView, MetricsSource, Reloader, WorkerInfo } from './admin-types.js';
+import type {
+  AdminRoute,
+  ControlState,
+  DetectorView,
+  IncidentsView,
+  MetricsSource,
+  Reloader,
+  WorkerInfo,
+} from './admin-types.js';
 import { createAlerts, type Alerts } from './alerts.js';
 import { dashboardRoutes } from './dashboard-routes.js';
 import { createMetrics } from './metrics.js';
@@ -72,21 +80,41 @@ export interface Control {
 export function createControl(o: ControlOptions): Control {
   let settings = o.settings;
   const traffic = new Traffic({ now: o.now, mode: o.state ? () => o.state!.mode() : undefined });
-  const logOpts = { sample: settings.log.accessSample, refusalsPerSecond: settings.log.refusalsPerSecond, now: o.now, write: o.accessLog };
+  const logOpts = {
+    sample: settings.log.accessSample,
+    refusalsPerSecond: settings.log.refusalsPerSecond,
+    now: o.now,
+    write: o.accessLog,
+  };
   const accessLog = createAccessLog(logOpts);
-  const dashboardLink = (id: string): string => (server.url() ? `${server.url()}/#incident=${encodeURIComponent(id)}` : '');
+  const dashboardLink = (id: string): string =>
+    server.url() ? `${server.url()}/#incident=${encodeURIComponent(id)}` : '';
   let alerts: Alerts = createAlerts(settings.alerts, { log: o.log, link: dashboardLink });
   // admin.token, else RAMPART_ADMIN_TOKEN (how a cluster primary gives all workers one token), else one per run.
   const envToken = process.env.RAMPART_ADMIN_TOKEN ?? '';
   const token = settings.admin.token || envToken || randomBytes(24).toString('base64url');
   const generated = !settings.admin.token && !envToken;
-  const metrics = createMetrics({ traffic, state: o.state, detector: o.detector ?? null, sources: [...(o.sources ?? []), { name: 'alerts', counters: ['sent', 'failed', 'retried', 'suppressed'], read: () => alerts.stats() }], inFlight: o.inFlight, worker: o.worker ?? null, now: o.now });
+  const metrics = createMetrics({
+    traffic,
+    state: o.state,
+    detector: o.detector ?? null,
+    sources: [
+      ...(o.sources ?? []),
+      { name: 'alerts', counters: ['sent', 'failed', 'retried', 'suppressed'], read: () => alerts.stats() },
+    ],
+    inFlight: o.inFlight,
+    worker: o.worker ?? null,
+    now: o.now,
+  });
   const metricsRoute: AdminRoute = {
     method: 'GET',
     path: '/metrics',
     // Loopback scrapers need no token; off loopback only with metrics_public.
     auth: !(settings.admin.metricsPublic || isLoopbackHost(settings.admin.listen.host)),
-    handler: async (req) => ({ body: o.clusterMetrics && req.query.get('scope') !== 'worker' ? await o.clusterMetrics() : await metrics.scrape(), type: metrics.contentType }),
+    handler: async (req) => ({
+      body: o.clusterMetrics && req.query.get('scope') !== 'worker' ? await o.clusterMetrics() : await metrics.scrape(),
+      type: metrics.contentType,
+    }),
   };
   const routes: AdminRoute[] = [
     ...coreRoutes({
@@ -148,10 +176,13 @@ function announceToken(token: string, dataDir: string, url: string, log: LogLike
   if (existsSync(dataDir)) {
     try {
       file = join(dataDir, 'admin.token');
-      writeFileSync(file, token + '\n', { mode: 0o600 });
+      writeFileSync(file, `${token}\n`, { mode: 0o600 });
     } catch {
       file = '';
     }
   }
-  log.warn({ admin: url, tokenFile: file || undefined, token }, 'admin.token is not set: generated one for this run (set admin.token to keep it across restarts)');
+  log.warn(
+    { admin: url, tokenFile: file || undefined, token },
+    'admin.token is not set: generated one for this run (set admin.token to keep it across restarts)',
+  );
 }

@@ -14,13 +14,22 @@ const FILES: [path: string, load: () => Buffer, type: string][] = [
   ['/dashboard.css', () => readFileSync(new URL('dashboard.css', here)), 'text/css; charset=utf-8'],
   ['/dashboard.js', () => readFileSync(new URL('dashboard.js', here)), 'text/javascript; charset=utf-8'],
   ['/charts.js', () => readFileSync(new URL('charts.js', here)), 'text/javascript; charset=utf-8'],
-  ['/vendor/uPlot.iife.min.js', () => readFileSync(require.resolve('uplot/dist/uPlot.iife.min.js')), 'text/javascript; charset=utf-8'],
+  [
+    '/vendor/uPlot.iife.min.js',
+    () => readFileSync(require.resolve('uplot/dist/uPlot.iife.min.js')),
+    'text/javascript; charset=utf-8',
+  ],
   ['/vendor/uPlot.min.css', () => readFileSync(require.resolve('uplot/dist/uPlot.min.css')), 'text/css; charset=utf-8'],
 ];
 
 export function dashboardRoutes(): AdminRoute[] {
   return FILES.map(([path, load, type]) => {
     const body = load();
-    return { method: 'GET', path, auth: false, handler: () => ({ body, type, headers: { 'cache-control': 'no-cache' } }) } satisfies AdminRoute;
+    return {
+      method: 'GET',
+      path,
+      auth: false,
+      handler: () => ({ body, type, headers: { 'cache-control': 'no-cache' } }),
+    } satisfies AdminRoute;
   });
 }

@@ -5,7 +5,13 @@
 // sketches are merged register-wise (HyperLogLog) or bit-wise (ID bitmaps).
 import { mergeSamples, bottomKError } from '../core/bottom-k.js';
 import { HyperLogLog } from '../core/hyperloglog.js';
-import { countryOfSlot, SOURCE_SAMPLE_K, type AttributionSnapshot, type ImpactSecond, type ShareRow } from '../detector/attribution.js';
+import {
+  countryOfSlot,
+  SOURCE_SAMPLE_K,
+  type AttributionSnapshot,
+  type ImpactSecond,
+  type ShareRow,
+} from '../detector/attribution.js';
 import { distinctOfBits, type ExposurePart, type ExposureRow, type ExposureSnapshot } from './exposure.js';
 import type { ImpactTotals } from './incidents-types.js';
 
@@ -31,10 +37,21 @@ export interface EvidencePart {
   before: { verified: ImpactTotals; others: ImpactTotals; seconds: number } | null;
 }
 
-export const zeroImpact = (): ImpactSecond => ({ verified: { requests: 0, served: 0, originMsSum: 0, originCount: 0 }, others: { requests: 0, served: 0, originMsSum: 0, originCount: 0 }, browserLike: 0 });
+export const zeroImpact = (): ImpactSecond => ({
+  verified: { requests: 0, served: 0, originMsSum: 0, originCount: 0 },
+  others: { requests: 0, served: 0, originMsSum: 0, originCount: 0 },
+  browserLike: 0,
+});
 
-const addTotals = (a: ImpactTotals, b: ImpactTotals) => ((a.requests += b.requests), (a.served += b.served), (a.originMsSum += b.originMsSum), (a.originCount += b.originCount));
-const subTotals = (a: ImpactTotals, b: ImpactTotals): ImpactTotals => ({ requests: Math.max(0, a.requests - b.requests), served: Math.max(0, a.served - b.served), originMsSum: Math.max(0, a.originMsSum - b.originMsSum), originCount: Math.max(0, a.originCount - b.originCount) });
+const addTotals = (a: ImpactTotals, b: ImpactTotals) => (
+  (a.requests += b.requests), (a.served += b.served), (a.originMsSum += b.originMsSum), (a.originCount += b.originCount)
+);
+const subTotals = (a: ImpactTotals, b: ImpactTotals): ImpactTotals => ({
+  requests: Math.max(0, a.requests - b.requests),
+  served: Math.max(0, a.served - b.served),
+  originMsSum: Math.max(0, a.originMsSum - b.originMsSum),
+  originCount: Math.max(0, a.originCount - b.originCount),
+});
 
 /** a += b (in place). */
 export function addImpact(a: ImpactSecond, b: ImpactSecond): ImpactSecond {
@@ -46,7 +63,11 @@ export function addImpact(a: ImpactSecond, b: ImpactSecond): ImpactSecond {
 
 /** What cumulative `now` adds to cumulative `then` (never negative: a worker that restarted counts from zero). */
 export function impactDelta(now: ImpactSecond, then: ImpactSecond): ImpactSecond {
-  return { verified: subTotals(now.verified, then.verified), others: subTotals(now.others, then.others), browserLike: Math.max(0, now.browserLike - then.browserLike) };
+  return {
+    verified: subTotals(now.verified, then.verified),
+    others: subTotals(now.others, then.others),
+    browserLike: Math.max(0, now.browserLike - then.browserLike),
+  };
 }
 
 /** Distinct count of the union of HLL register arrays (all of one precision); null when none is given. */
@@ -66,11 +87,13 @@ function sumRows(lists: readonly (readonly ShareRow[])[], limit: number, cap: nu
   for (const rows of lists) {
     for (const r of rows) {
       const e = m.get(r.key);
-      if (e) (e.requests += r.requests, e.sources += r.sources);
+      if (e) (e.requests += r.requests), (e.sources += r.sources);
       else m.set(r.key, { key: r.key, requests: r.requests, sources: r.sources });
     }
   }
-  const out = [...m.values()].sort((a, b) => b.requests - a.requests || b.sources - a.sources || (a.key < b.key ? -1 : 1));
+  const out = [...m.values()].sort(
+    (a, b) => b.requests - a.requests || b.sources - a.sources || (a.key < b.key ? -1 : 1),
+  );
   for (const r of out) r.sources = Math.min(r.sources, cap);
   return out.slice(0, limit);
 }
@@ -92,26 +115,48 @@ export function mergeAttribution(parts: readonly AttributionPart[], limit = 50):
   const snaps = parts.map((p) => p.snapshot);
   const samples = parts.map((p) => p.sample ?? null);
   const req = (k: 'unknownCountry' | 'unknownAsn') => snaps.reduce((n, s) => n + s[k].requests, 0);
-  const base = { requests: snaps.reduce((n, s) => n + s.requests, 0), asnError: snaps.reduce((n, s) => n + s.asnError, 0) };
+  const base = {
+    requests: snaps.reduce((n, s) => n + s.requests, 0),
+    asnError: snaps.reduce((n, s) => n + s.asnError, 0),
+  };
   if (samples.every((x): x is Uint32Array => x !== null)) {
     const m = mergeSamples(samples, SOURCE_SAMPLE_K);
     const bounded = (est: number, of: (s: AttributionSnapshot) => number) => {
       if (!m.saturated) return est;
       let lo = 0;
       let hi = 0;
-      for (const s of snaps) (lo = Math.max(lo, of(s)), hi += of(s));
+      for (const s of snaps) (lo = Math.max(lo, of(s))), (hi += of(s));
       return Math.min(m.distinct, hi, Math.max(lo, est));
     };
     const row = (rows: readonly ShareRow[], key: string) => rows.find((r) => r.key === key)?.sources ?? 0;
-    const countries = sumRows(snaps.map((s) => s.countries), limit, m.distinct);
+    const countries = sumRows(
+      snaps.map((s) => s.countries),
+      limit,
+      m.distinct,
+    );
     for (const r of countries) r.sources = bounded(m.byA.get(slotOf(r.key)) ?? 0, (s) => row(s.countries, r.key));
-    const asns = sumRows(snaps.map((s) => s.asns), limit, m.distinct);
+    const asns = sumRows(
+      snaps.map((s) => s.asns),
+      limit,
+      m.distinct,
+    );
     for (const r of asns) r.sources = bounded(m.byB.get(Number(r.key.slice(2))) ?? 0, (s) => row(s.asns, r.key));
-    const unknownCountry = { requests: req('unknownCountry'), sources: bounded(m.byA.get(0) ?? 0, (s) => s.unknownCountry.sources) };
-    const unknownAsn = { requests: req('unknownAsn'), sources: bounded(m.byB.get(0) ?? 0, (s) => s.unknownAsn.sources) };
+    const unknownCountry = {
+      requests: req('unknownCountry'),
+      sources: bounded(m.byA.get(0) ?? 0, (s) => s.unknownCountry.sources),
+    };
+    const unknownAsn = {
+      requests: req('unknownAsn'),
+      sources: bounded(m.byB.get(0) ?? 0, (s) => s.unknownAsn.sources),
+    };
     // Rows raised to a worker's own count (a union is at least that) may add up past the sample's estimate: the whole is at least its parts.
     const sum = (rows: readonly ShareRow[], u: { sources: number }) => rows.reduce((n, r) => n + r.sources, u.sources);
-    const sources = Math.max(m.distinct, ...snaps.map((s) => s.sources), sum(countries, unknownCountry), sum(asns, unknownAsn));
+    const sources = Math.max(
+      m.distinct,
+      ...snaps.map((s) => s.sources),
+      sum(countries, unknownCountry),
+      sum(asns, unknownAsn),
+    );
     return {
       ...base,
       sources,
@@ -124,14 +169,28 @@ export function mergeAttribution(parts: readonly AttributionPart[], limit = 50):
   }
   const summed = snaps.reduce((n, s) => n + s.sources, 0);
   const sources = unionCount(parts.map((p) => p.sketch)) ?? summed;
-  const unknown = (k: 'unknownCountry' | 'unknownAsn') => ({ requests: req(k), sources: Math.min(sources, snaps.reduce((n, s) => n + s[k].sources, 0)) });
+  const unknown = (k: 'unknownCountry' | 'unknownAsn') => ({
+    requests: req(k),
+    sources: Math.min(
+      sources,
+      snaps.reduce((n, s) => n + s[k].sources, 0),
+    ),
+  });
   return {
     ...base,
     sources,
     unknownCountry: unknown('unknownCountry'),
     unknownAsn: unknown('unknownAsn'),
-    countries: sumRows(snaps.map((s) => s.countries), limit, sources),
-    asns: sumRows(snaps.map((s) => s.asns), limit, sources),
+    countries: sumRows(
+      snaps.map((s) => s.countries),
+      limit,
+      sources,
+    ),
+    asns: sumRows(
+      snaps.map((s) => s.asns),
+      limit,
+      sources,
+    ),
     sourceError: parts.length > 1 ? 1.04 / Math.sqrt(4096) : 0, // the HyperLogLog union (p=12)
     sourcesUpperBound: parts.length > 1,
   };
@@ -167,10 +226,19 @@ export function mergeExposure(parts: readonly ExposurePart[], limit = 100): Expo
     verifiedRequests: sum((s) => s.verifiedRequests),
     verifiedOk: sum((s) => s.verifiedOk),
     unverifiedOk: sum((s) => s.unverifiedOk),
-    distinctIds: ok === 0 ? 0 : Math.max(1, unionCount(parts.map((p) => p.ids)) ?? Math.max(...snaps.map((s) => s.distinctIds))),
+    distinctIds:
+      ok === 0 ? 0 : Math.max(1, unionCount(parts.map((p) => p.ids)) ?? Math.max(...snaps.map((s) => s.distinctIds))),
     meanBytes: ok > 0 ? Math.round(sum((s) => s.meanBytes * s.ok) / ok) : 0,
-    clients: mergeRows(parts.map((p) => ({ rows: p.snapshot.clients, bits: p.clientBits })), limit, threshold),
-    prefixes: mergeRows(parts.map((p) => ({ rows: p.snapshot.prefixes, bits: p.prefixBits })), Math.ceil(limit / 2), threshold),
+    clients: mergeRows(
+      parts.map((p) => ({ rows: p.snapshot.clients, bits: p.clientBits })),
+      limit,
+      threshold,
+    ),
+    prefixes: mergeRows(
+      parts.map((p) => ({ rows: p.snapshot.prefixes, bits: p.prefixBits })),
+      Math.ceil(limit / 2),
+      threshold,
+    ),
     templates: [...new Set(snaps.flatMap((s) => s.templates ?? []))],
     tracked: sum((s) => s.tracked),
     dropped: sum((s) => s.dropped),
@@ -178,7 +246,11 @@ export function mergeExposure(parts: readonly ExposurePart[], limit = 100): Expo
   };
 }
 
-function mergeRows(lists: readonly { rows: readonly ExposureRow[]; bits: readonly Uint32Array[] }[], limit: number, threshold: number): ExposureRow[] {
+function mergeRows(
+  lists: readonly { rows: readonly ExposureRow[]; bits: readonly Uint32Array[] }[],
+  limit: number,
+  threshold: number,
+): ExposureRow[] {
   const m = new Map<string, { row: ExposureRow; bytes: number; bits: Uint32Array | null }>();
   for (const l of lists) {
     for (let i = 0; i < l.rows.length; i++) {
@@ -186,7 +258,11 @@ function mergeRows(lists: readonly { rows: readonly ExposureRow[]; bits: readonl
       const b = l.bits[i]?.length === BITMAP_WORDS ? l.bits[i] : null;
       const e = m.get(r.who);
       if (!e) {
-        m.set(r.who, { row: { ...r, flags: r.flags.slice() }, bytes: r.meanBytes * r.requests, bits: b ? b.slice() : null });
+        m.set(r.who, {
+          row: { ...r, flags: r.flags.slice() },
+          bytes: r.meanBytes * r.requests,
+          bits: b ? b.slice() : null,
+        });
         continue;
       }
       const x = e.row;

@@ -38,13 +38,15 @@ export function createEvidenceParts(): EvidenceParts {
   let retired: Entry[] = [];
 
   const retire = (e: Entry) => {
-    retired = retired.filter((x) => x.slot !== e.slot || x.part.incident !== e.part.incident || x.part.pid !== e.part.pid);
+    retired = retired.filter(
+      (x) => x.slot !== e.slot || x.part.incident !== e.part.incident || x.part.pid !== e.part.pid,
+    );
     retired.push(e);
     if (retired.length > MAX_SLOTS) retired.shift();
   };
   const sweep = (now: number) => {
     const keep: Entry[] = [];
-    for (const e of live) (now - e.at > SILENT_MS ? retire(e) : keep.push(e));
+    for (const e of live) now - e.at > SILENT_MS ? retire(e) : keep.push(e);
     live = keep;
   };
 

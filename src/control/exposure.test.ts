@@ -3,7 +3,15 @@ import assert from 'node:assert/strict';
 import { createExposure, type ExposureObserved } from './exposure.js';
 
 const hit = (ip: string, key: number, path: string, extra: Partial<ExposureObserved> = {}): ExposureObserved => ({
-  routeClass: 'sensitive', path, clientKey: key, prefixKey: key >>> 8, clientIp: ip, status: 200, bytesOut: 300, verified: false, ...extra,
+  routeClass: 'sensitive',
+  path,
+  clientKey: key,
+  prefixKey: key >>> 8,
+  clientIp: ip,
+  status: 200,
+  bytesOut: 300,
+  verified: false,
+  ...extra,
 });
 
 test('a sequential walk is flagged as enumeration and a sequential walk; a person is not', () => {
@@ -28,7 +36,8 @@ test('a sequential walk is flagged as enumeration and a sequential walk; a perso
 
 test('strided IDs (not sequential) still count as distinct records; 404s and big responses are told apart', () => {
   const x = createExposure({ clients: 64, enumerationIds: 50, now: () => 0 });
-  for (let i = 0; i < 60; i++) x.observe(hit('203.0.113.8', 1, `/api/donors/${1 + i * 40}`, { status: i % 2 ? 404 : 200 }));
+  for (let i = 0; i < 60; i++)
+    x.observe(hit('203.0.113.8', 1, `/api/donors/${1 + i * 40}`, { status: i % 2 ? 404 : 200 }));
   for (let i = 0; i < 20; i++) x.observe(hit('203.0.113.9', 2, `/api/donors/${i % 3}`, { bytesOut: 50_000 }));
   const s = x.snapshot();
   const a = s.clients.find((c) => c.who === '203.0.113.8')!;

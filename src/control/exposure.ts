@@ -136,7 +136,7 @@ class Table {
 function popcount(x: number): number {
   x -= (x >>> 1) & 0x55555555;
   x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
-  return (Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24);
+  return Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
 }
 
 /** The record ID of a path: its identifier segments (numbers, hex, UUIDs: templates.ts), else its last segment. */
@@ -182,7 +182,19 @@ export function createExposure(o: { clients: number; enumerationIds: number; now
       const othersOk = t.ok - tb.ok[s];
       const othersMean = othersOk > 0 ? (t.okBytes - tb.bytes[s]) / othersOk : 0;
       if (othersMean > 0 && tb.req[s] >= 5 && mb > 3 * othersMean) flags.push('unusual response size');
-      out.push({ slot: s, who: tb.labels[s], requests: tb.req[s], ok: tb.ok[s], s4xx: tb.s4[s], s5xx: tb.s5[s], verified: tb.ver[s], distinctIds: distinct, longestWalk: tb.best[s] + (tb.best[s] > 0 ? 1 : 0), meanBytes: Math.round(mb), flags });
+      out.push({
+        slot: s,
+        who: tb.labels[s],
+        requests: tb.req[s],
+        ok: tb.ok[s],
+        s4xx: tb.s4[s],
+        s5xx: tb.s5[s],
+        verified: tb.ver[s],
+        distinctIds: distinct,
+        longestWalk: tb.best[s] + (tb.best[s] > 0 ? 1 : 0),
+        meanBytes: Math.round(mb),
+        flags,
+      });
     }
     out.sort((a, b) => b.distinctIds - a.distinctIds || b.requests - a.requests);
     const top = out.slice(0, limit);

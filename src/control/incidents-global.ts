@@ -9,7 +9,8 @@ import type { IncidentRecord, Sample } from './incidents-types.js';
 /** Global sums of a second are complete about a sync interval after it ends: samples wait this long for them. */
 const GLOBAL_LAG_MS = 3000;
 const PARTIAL_NOTE = 'Global figures incomplete: ';
-const GLOBAL_NOTE = "Requests, refused, forwarded and the peak rate are summed over every node and worker sharing state (global per-second counts). Distinct sources, top lists and the peak multiple come from this node's detector, which also folds in the other nodes' seconds (about a second late); the baseline's key shares, attribution, impact and exposure are this node's own view of its share of the traffic.";
+const GLOBAL_NOTE =
+  "Requests, refused, forwarded and the peak rate are summed over every node and worker sharing state (global per-second counts). Distinct sources, top lists and the peak multiple come from this node's detector, which also folds in the other nodes' seconds (about a second late); the baseline's key shares, attribution, impact and exposure are this node's own view of its share of the traffic.";
 
 export interface GlobalFigures {
   /** A sample of `r` to be written once its second's global sums are known. */
@@ -21,7 +22,8 @@ export interface GlobalFigures {
 }
 
 const zeroScope = () => ({ requests: 0, refused: 0, forwarded: 0, peakRps: 0 });
-const scopeOf = (r: IncidentRecord) => (r.scope ??= { seconds: 0, globalSeconds: 0, global: zeroScope(), local: zeroScope() });
+const scopeOf = (r: IncidentRecord) =>
+  (r.scope ??= { seconds: 0, globalSeconds: 0, global: zeroScope(), local: zeroScope() });
 
 export function createGlobalFigures(global: (second: number) => Record<string, number> | null): GlobalFigures {
   let waiting: { r: IncidentRecord; s: Sample }[] = [];
@@ -62,7 +64,12 @@ export function createGlobalFigures(global: (second: number) => Record<string, n
     hold: (r, s) => void waiting.push({ r, s }),
     setTotals(r, local) {
       const sc = scopeOf(r);
-      sc.local = { requests: local.requests, refused: local.refused, forwarded: local.forwarded, peakRps: local.peakRps };
+      sc.local = {
+        requests: local.requests,
+        refused: local.refused,
+        forwarded: local.forwarded,
+        peakRps: local.peakRps,
+      };
       r.totals = { ...local, ...sc.global, distinctSources: Math.max(r.totals.distinctSources, local.distinctSources) };
       if (!r.notes.includes(GLOBAL_NOTE)) r.notes.push(GLOBAL_NOTE);
     },

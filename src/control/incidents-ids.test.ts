@@ -32,13 +32,23 @@ test('events wait for the shared id and pass in order under it', async () => {
   r.ids.onEvent(update('local-1', 3000));
   r.ids.onEvent(end('local-1', 4000));
   r.ids.onEvent(update('other', 5000));
-  assert.deepEqual(r.seen, ['attack_start:inc-shared-7', 'attack_update:inc-shared-7', 'attack_update:inc-shared-7', 'attack_end:inc-shared-7', 'attack_update:other']);
+  assert.deepEqual(r.seen, [
+    'attack_start:inc-shared-7',
+    'attack_update:inc-shared-7',
+    'attack_update:inc-shared-7',
+    'attack_end:inc-shared-7',
+    'attack_update:other',
+  ]);
   assert.deepEqual(joins, [1000]);
   assert.deepEqual(r.fallbacks, []);
 });
 
 test('a failing state leaves the local id, and says why', async () => {
-  const r = relay({ joinIncident: async () => { throw new Error('redis down'); } });
+  const r = relay({
+    joinIncident: async () => {
+      throw new Error('redis down');
+    },
+  });
   r.ids.onEvent(start('local-2'));
   r.ids.onEvent(update('local-2', 2000));
   await tick();

@@ -42,7 +42,10 @@ export function createIncidentIds(o: IncidentIdsOptions): IncidentIds {
   let lastTouch = 0;
 
   const out = (e: DetectorEvent) => {
-    const ev = local !== '' && shared !== '' && e.incidentId === local && shared !== local ? ({ ...e, incidentId: shared } as DetectorEvent) : e;
+    const ev =
+      local !== '' && shared !== '' && e.incidentId === local && shared !== local
+        ? ({ ...e, incidentId: shared } as DetectorEvent)
+        : e;
     for (const fn of subs) fn(ev);
     if (e.type === 'attack_end' && e.incidentId === local) local = shared = '';
   };

@@ -17,7 +17,15 @@ import type { IncidentStore } from './incidents-store.js';
 import type { AttributionRecord, ImpactTotals, IncidentRecord, Sample } from './incidents-types.js';
 import { createGlobalFigures } from './incidents-global.js';
 import { account, applyAccounting } from './accounting.js';
-import { addImpact, mergeAttribution, mergeBefore, mergeExposure, MERGED_NOTE, type AttributionPart, type EvidencePart } from './evidence-merge.js';
+import {
+  addImpact,
+  mergeAttribution,
+  mergeBefore,
+  mergeExposure,
+  MERGED_NOTE,
+  type AttributionPart,
+  type EvidencePart,
+} from './evidence-merge.js';
 import type { EvidenceParts } from './evidence-parts.js';
 import type { ExposurePart } from './exposure.js';
 
@@ -58,19 +66,60 @@ const LATE_MS = 10_000;
 const SEND_AFTER_END_MS = 2000;
 const MAX_MITIGATIONS = 1000;
 const zero = (): ImpactTotals => ({ requests: 0, served: 0, originMsSum: 0, originCount: 0 });
-const addTo = (a: ImpactTotals, b: ImpactTotals) => ((a.requests += b.requests), (a.served += b.served), (a.originMsSum += b.originMsSum), (a.originCount += b.originCount));
-const top = (items: readonly SignatureItem[]) => items.slice(0, 20).map((i) => ({ label: i.label, count: i.count, share: i.share, lift: i.lift }));
-const topsOf = (sig: Signature) => ({ sources: top(sig.sources), prefixes: top(sig.prefixes), fingerprints: top(sig.fingerprints), paths: top(sig.paths) });
+const addTo = (a: ImpactTotals, b: ImpactTotals) => (
+  (a.requests += b.requests), (a.served += b.served), (a.originMsSum += b.originMsSum), (a.originCount += b.originCount)
+);
+const top = (items: readonly SignatureItem[]) =>
+  items.slice(0, 20).map((i) => ({ label: i.label, count: i.count, share: i.share, lift: i.lift }));
+const topsOf = (sig: Signature) => ({
+  sources: top(sig.sources),
+  prefixes: top(sig.prefixes),
+  fingerprints: top(sig.fingerprints),
+  paths: top(sig.paths),
+});
 
 function fresh(id: string, at: number): IncidentRecord {
   return {
-    id, status: 'open', startedAt: at, endedAt: null, lastSeenAt: at, enforcement: 'enforce', vectors: [],
+    id,
+    status: 'open',
+    startedAt: at,
+    endedAt: null,
+    lastSeenAt: at,
+    enforcement: 'enforce',
+    vectors: [],
     baseline: { rps: 0, rpsStd: 0, sources: 0, originMs: 0, warm: false, learnedSeconds: 0 },
-    totals: { seconds: 0, requests: 0, refused: 0, forwarded: 0, peakRps: 0, peakSources: 0, distinctSources: 0, bans: 0, mitigations: 0 },
-    top: { sources: [], prefixes: [], fingerprints: [], paths: [] }, routeClasses: {}, mitigations: [], escalations: [],
+    totals: {
+      seconds: 0,
+      requests: 0,
+      refused: 0,
+      forwarded: 0,
+      peakRps: 0,
+      peakSources: 0,
+      distinctSources: 0,
+      bans: 0,
+      mitigations: 0,
+    },
+    top: { sources: [], prefixes: [], fingerprints: [], paths: [] },
+    routeClasses: {},
+    mitigations: [],
+    escalations: [],
     impact: { before: { verified: zero(), others: zero(), seconds: 0 }, during: { verified: zero(), others: zero() } },
-    indicators: { uaEntropy: 0, fingerprintEntropy: 0, browserLike: 0, unverified: 0, challengesSolved: 0, challengesIssued: 0, resurgedSeconds: 0, bursts: 1, peakAfterMitigation: 0 },
-    attribution: null, exposure: null, classification: null, licences: [], notes: [],
+    indicators: {
+      uaEntropy: 0,
+      fingerprintEntropy: 0,
+      browserLike: 0,
+      unverified: 0,
+      challengesSolved: 0,
+      challengesIssued: 0,
+      resurgedSeconds: 0,
+      bursts: 1,
+      peakAfterMitigation: 0,
+    },
+    attribution: null,
+    exposure: null,
+    classification: null,
+    licences: [],
+    notes: [],
   };
 }
 
@@ -108,10 +157,23 @@ export function createRecorder(o: RecorderOptions): Recorder {
   /** A sample final: stored, and accounted for in its record. */
   const keep = (r: IncidentRecord, s: Sample) => (account(r, s), samples.push({ id: r.id, s }));
   /** The incident that just ended: own figures frozen at its end, merged again with parts that come late. */
-  let recent: { r: IncidentRecord; id: string; endedAt: number; att: AttributionPart | null; exp: ExposurePart | null } | null = null;
+  let recent: {
+    r: IncidentRecord;
+    id: string;
+    endedAt: number;
+    att: AttributionPart | null;
+    exp: ExposurePart | null;
+  } | null = null;
   /** This worker's minute before the incident; null for a resumed record (its stored figures already hold the merge). */
   let ownBefore: IncidentRecord['impact']['before'] | null = null;
-  const ownAttribution = (): AttributionPart | null => (o.attribution ? { snapshot: o.attribution.snapshot(50), sketch: o.attribution.sourceSketch?.() ?? null, sample: o.attribution.sourceSample?.() ?? null } : null);
+  const ownAttribution = (): AttributionPart | null =>
+    o.attribution
+      ? {
+          snapshot: o.attribution.snapshot(50),
+          sketch: o.attribution.sourceSketch?.() ?? null,
+          sample: o.attribution.sourceSample?.() ?? null,
+        }
+      : null;
   const settle = (now: number, all: boolean) => globals?.settle(now, all, (r, s) => (dirty.add(r), keep(r, s)));
 
   /** A closed incident of this store that the shared slot names again: the attack came back to this node within the slot's ttl. */
@@ -143,7 +205,12 @@ export function createRecorder(o: RecorderOptions): Recorder {
     // id) or another: a record is resumed only under its own id, and the others left open are over.
     const same = suspended.find((r) => r.id === e.incidentId) ?? reopen(e.incidentId);
     const resumable = same;
-    for (const r of suspended) if (r !== same) closeSuspended(r, `closed at its last recorded second: after a restart of the shield a different attack began (${e.vectors.map((v) => v.vector).join(', ') || 'another signature'}), recorded as ${e.incidentId}`);
+    for (const r of suspended)
+      if (r !== same)
+        closeSuspended(
+          r,
+          `closed at its last recorded second: after a restart of the shield a different attack began (${e.vectors.map((v) => v.vector).join(', ') || 'another signature'}), recorded as ${e.incidentId}`,
+        );
     suspended = suspended.filter((r) => r.status === 'open' && r !== resumable);
     if (resumable) {
       cur = resumable;
@@ -156,9 +223,16 @@ export function createRecorder(o: RecorderOptions): Recorder {
       priorAttribution = cur.attribution;
     } else {
       cur = fresh(e.incidentId, e.sample.t);
-      cur.baseline = { rps: e.baseline.rps, rpsStd: e.baseline.rpsStd, sources: e.baseline.sources, originMs: e.baseline.originMs, warm: e.baseline.warm, learnedSeconds: e.baseline.learnedSeconds };
+      cur.baseline = {
+        rps: e.baseline.rps,
+        rpsStd: e.baseline.rpsStd,
+        sources: e.baseline.sources,
+        originMs: e.baseline.originMs,
+        warm: e.baseline.warm,
+        learnedSeconds: e.baseline.learnedSeconds,
+      };
       const sum = { verified: zero(), others: zero(), seconds: before.length };
-      for (const b of before) (addTo(sum.verified, b.verified), addTo(sum.others, b.others));
+      for (const b of before) addTo(sum.verified, b.verified), addTo(sum.others, b.others);
       cur.impact.before = sum;
       priorAttribution = null;
     }
@@ -186,9 +260,20 @@ export function createRecorder(o: RecorderOptions): Recorder {
   }
 
   /** Attribution, exposure and the minute before: this worker's figures merged with the other workers' parts. */
-  function mergeFigures(r: IncidentRecord, own: { att: AttributionPart | null; exp: ExposurePart | null }, id: string): void {
+  function mergeFigures(
+    r: IncidentRecord,
+    own: { att: AttributionPart | null; exp: ExposurePart | null },
+    id: string,
+  ): void {
     const parts = o.peers?.parts(id) ?? [];
-    if (own.att) r.attribution = merge(priorAttribution, parts.length ? mergeAttribution([own.att, ...parts.flatMap((p) => (p.attribution ? [p.attribution] : []))], 50) : own.att.snapshot, o.asnName);
+    if (own.att)
+      r.attribution = merge(
+        priorAttribution,
+        parts.length
+          ? mergeAttribution([own.att, ...parts.flatMap((p) => (p.attribution ? [p.attribution] : []))], 50)
+          : own.att.snapshot,
+        o.asnName,
+      );
     const exps = parts.flatMap((p) => (p.exposure ? [p.exposure] : []));
     if (own.exp) r.exposure = exps.length ? mergeExposure([own.exp, ...exps], 100) : own.exp.snapshot;
     if (parts.length) {
@@ -209,7 +294,11 @@ export function createRecorder(o: RecorderOptions): Recorder {
   function figureLate(x: NonNullable<typeof recent>, now: number): void {
     if (now - x.endedAt > LATE_MS) return void (recent = null);
     const imp = o.peers!.takeImpact(x.id);
-    if (imp) (addTo(x.r.impact.during.verified, imp.verified), addTo(x.r.impact.during.others, imp.others), (x.r.indicators.browserLike += imp.browserLike), (x.r.indicators.unverified += imp.others.requests));
+    if (imp)
+      addTo(x.r.impact.during.verified, imp.verified),
+        addTo(x.r.impact.during.others, imp.others),
+        (x.r.indicators.browserLike += imp.browserLike),
+        (x.r.indicators.unverified += imp.others.requests);
     const had = JSON.stringify([x.r.attribution, x.r.exposure, x.r.impact]);
     mergeFigures(x.r, x, x.id);
     x.r.classification = classifyRecord(x.r);
@@ -225,7 +314,10 @@ export function createRecorder(o: RecorderOptions): Recorder {
         // An attack held open across a restart that did not come back: its record ends at its last second.
         const held = e.type === 'attack_end' ? suspended.find((x) => x.id === e.incidentId) : undefined;
         if (held) {
-          closeSuspended(held, `closed at its last recorded second: the shield restarted and the attack did not come back within its hold`);
+          closeSuspended(
+            held,
+            `closed at its last recorded second: the shield restarted and the attack did not come back within its hold`,
+          );
           suspended = suspended.filter((x) => x !== held);
         }
         return;
@@ -252,12 +344,30 @@ export function createRecorder(o: RecorderOptions): Recorder {
         for (const [k, v] of Object.entries(s.classes)) r.routeClasses[k] = (r.routeClasses[k] ?? 0) + v;
         // Adaptation: ≥ 3 s after the first applied mitigation, the attack is still at half its peak and mostly gets through.
         const firstApplied = r.mitigations.find((x) => x.applied);
-        if (firstApplied && s.t >= firstApplied.at + 3000 && s.score >= 1 && s.requests >= 0.5 * r.totals.peakRps && s.refused < 0.5 * s.requests) ind.resurgedSeconds++;
+        if (
+          firstApplied &&
+          s.t >= firstApplied.at + 3000 &&
+          s.score >= 1 &&
+          s.requests >= 0.5 * r.totals.peakRps &&
+          s.refused < 0.5 * s.requests
+        )
+          ind.resurgedSeconds++;
         pendingSamples.push(sampleOf(s, e.mode));
         r.lastSeenAt = s.t;
       } else if (e.type === 'mitigation') {
         const a = e.action;
-        if (r.mitigations.length < MAX_MITIGATIONS) r.mitigations.push({ at: e.at, kind: a.kind, rule: a.rule, level: a.level, target: a.ban?.target ?? describeMatch(a.mitigation), until: a.ban?.until ?? a.mitigation?.until ?? 0, reason: a.reason, figures: a.figures, applied: a.applied });
+        if (r.mitigations.length < MAX_MITIGATIONS)
+          r.mitigations.push({
+            at: e.at,
+            kind: a.kind,
+            rule: a.rule,
+            level: a.level,
+            target: a.ban?.target ?? describeMatch(a.mitigation),
+            until: a.ban?.until ?? a.mitigation?.until ?? 0,
+            reason: a.reason,
+            figures: a.figures,
+            applied: a.applied,
+          });
       } else if (e.type === 'escalation') {
         r.escalations.push({ at: e.at, from: e.from, to: e.to, reason: e.reason, applied: e.applied });
       } else if (e.type === 'attack_end') {
@@ -287,9 +397,27 @@ export function createRecorder(o: RecorderOptions): Recorder {
           r.indicators.unverified += imp.others.requests;
         }
         // No second from the detector this tick (it came late): the impact figures alone; its traffic comes with the next one.
-        const ps = pendingSamples.length > 0 ? pendingSamples : [{ t: now - 1000, mode: 'elevated', requests: 0, forwarded: 0, refused: 0, sources: 0, originMs: 0, outcomes: {} }];
+        const ps =
+          pendingSamples.length > 0
+            ? pendingSamples
+            : [
+                {
+                  t: now - 1000,
+                  mode: 'elevated',
+                  requests: 0,
+                  forwarded: 0,
+                  refused: 0,
+                  sources: 0,
+                  originMs: 0,
+                  outcomes: {},
+                },
+              ];
         for (let i = 0; i < ps.length; i++) {
-          const sample: Sample = { ...(ps[i] as Sample), seconds: 1, ...impactFields(i === ps.length - 1 ? imp : null) };
+          const sample: Sample = {
+            ...(ps[i] as Sample),
+            seconds: 1,
+            ...impactFields(i === ps.length - 1 ? imp : null),
+          };
           if (globals) globals.hold(r, sample);
           else keep(r, sample);
         }
@@ -300,7 +428,12 @@ export function createRecorder(o: RecorderOptions): Recorder {
         if (before.length > BEFORE_S) before.shift();
       }
       pendingSamples = [];
-      for (const s of suspended) if (now - s.lastSeenAt > o.resumeWindowMs) closeSuspended(s, `closed at its last recorded second: the shield restarted and the attack was not seen again within ${Math.round(o.resumeWindowMs / 1000)}s`);
+      for (const s of suspended)
+        if (now - s.lastSeenAt > o.resumeWindowMs)
+          closeSuspended(
+            s,
+            `closed at its last recorded second: the shield restarted and the attack was not seen again within ${Math.round(o.resumeWindowMs / 1000)}s`,
+          );
       suspended = suspended.filter((s) => s.status === 'open');
       settle(now, false);
       this.flush(now);
@@ -353,17 +486,49 @@ function heldByAnother(r: IncidentRecord, me: { pid: number; host: string }): bo
   }
 }
 
-function sampleOf(s: { t: number; requests: number; forwarded: number; refused: number; sources: number; originMs: number; outcomes?: Record<string, number> }, mode: string): Partial<Sample> {
-  return { t: s.t, mode, requests: s.requests, forwarded: s.forwarded, refused: s.refused, sources: s.sources, originMs: s.originMs, outcomes: s.outcomes ? { ...s.outcomes } : undefined };
+function sampleOf(
+  s: {
+    t: number;
+    requests: number;
+    forwarded: number;
+    refused: number;
+    sources: number;
+    originMs: number;
+    outcomes?: Record<string, number>;
+  },
+  mode: string,
+): Partial<Sample> {
+  return {
+    t: s.t,
+    mode,
+    requests: s.requests,
+    forwarded: s.forwarded,
+    refused: s.refused,
+    sources: s.sources,
+    originMs: s.originMs,
+    outcomes: s.outcomes ? { ...s.outcomes } : undefined,
+  };
 }
 
-function impactFields(imp: ImpactSecond | null): Pick<Sample, 'verifiedReq' | 'verifiedServed' | 'verifiedMs' | 'othersReq' | 'othersServed' | 'othersMs'> {
+function impactFields(
+  imp: ImpactSecond | null,
+): Pick<Sample, 'verifiedReq' | 'verifiedServed' | 'verifiedMs' | 'othersReq' | 'othersServed' | 'othersMs'> {
   if (!imp) return { verifiedReq: 0, verifiedServed: 0, verifiedMs: 0, othersReq: 0, othersServed: 0, othersMs: 0 };
   const ms = (t: ImpactTotals) => (t.originCount > 0 ? Math.round(t.originMsSum / t.originCount) : 0);
-  return { verifiedReq: imp.verified.requests, verifiedServed: imp.verified.served, verifiedMs: ms(imp.verified), othersReq: imp.others.requests, othersServed: imp.others.served, othersMs: ms(imp.others) };
+  return {
+    verifiedReq: imp.verified.requests,
+    verifiedServed: imp.verified.served,
+    verifiedMs: ms(imp.verified),
+    othersReq: imp.others.requests,
+    othersServed: imp.others.served,
+    othersMs: ms(imp.others),
+  };
 }
 
-function mergeVectors(old: IncidentRecord['vectors'], now: readonly { vector: string; reason: string; figures: Record<string, number> }[]): IncidentRecord['vectors'] {
+function mergeVectors(
+  old: IncidentRecord['vectors'],
+  now: readonly { vector: string; reason: string; figures: Record<string, number> }[],
+): IncidentRecord['vectors'] {
   const out = old.slice();
   for (const v of now) {
     const i = out.findIndex((x) => x.vector === v.vector);
@@ -374,7 +539,17 @@ function mergeVectors(old: IncidentRecord['vectors'], now: readonly { vector: st
   return out;
 }
 
-function describeMatch(m: { match: { prefixKeys: readonly number[]; fingerprints: readonly number[]; routeClasses: readonly string[]; paths: readonly string[]; unverifiedOnly: boolean } } | null): string {
+function describeMatch(
+  m: {
+    match: {
+      prefixKeys: readonly number[];
+      fingerprints: readonly number[];
+      routeClasses: readonly string[];
+      paths: readonly string[];
+      unverifiedOnly: boolean;
+    };
+  } | null,
+): string {
   if (!m) return '';
   const x = m.match;
   const parts: string[] = [];
@@ -386,15 +561,20 @@ function describeMatch(m: { match: { prefixKeys: readonly number[]; fingerprints
   return parts.join('; ') || 'all requests';
 }
 
-function merge(prior: AttributionRecord | null, s: AttributionSnapshot, asnName?: (asn: number) => string): AttributionRecord {
-  const named = (rows: { key: string; requests: number; sources: number }[]) => rows.map((r) => ({ ...r, name: asnName ? asnName(Number(r.key.slice(2))) : '' }));
+function merge(
+  prior: AttributionRecord | null,
+  s: AttributionSnapshot,
+  asnName?: (asn: number) => string,
+): AttributionRecord {
+  const named = (rows: { key: string; requests: number; sources: number }[]) =>
+    rows.map((r) => ({ ...r, name: asnName ? asnName(Number(r.key.slice(2))) : '' }));
   const cur: AttributionRecord = { ...s, countries: s.countries.map((r) => ({ ...r })), asns: named(s.asns) };
   if (!prior) return cur;
   const add = (a: AttributionRecord['countries'], b: AttributionRecord['countries']) => {
     const m = new Map(a.map((r) => [r.key, { ...r }]));
     for (const r of b) {
       const e = m.get(r.key);
-      if (e) (e.requests += r.requests, e.sources += r.sources);
+      if (e) (e.requests += r.requests), (e.sources += r.sources);
       else m.set(r.key, { ...r });
     }
     return [...m.values()].sort((x, y) => y.requests - x.requests);
@@ -402,8 +582,14 @@ function merge(prior: AttributionRecord | null, s: AttributionSnapshot, asnName?
   return {
     requests: prior.requests + cur.requests,
     sources: prior.sources + cur.sources,
-    unknownCountry: { requests: prior.unknownCountry.requests + cur.unknownCountry.requests, sources: prior.unknownCountry.sources + cur.unknownCountry.sources },
-    unknownAsn: { requests: prior.unknownAsn.requests + cur.unknownAsn.requests, sources: prior.unknownAsn.sources + cur.unknownAsn.sources },
+    unknownCountry: {
+      requests: prior.unknownCountry.requests + cur.unknownCountry.requests,
+      sources: prior.unknownCountry.sources + cur.unknownCountry.sources,
+    },
+    unknownAsn: {
+      requests: prior.unknownAsn.requests + cur.unknownAsn.requests,
+      sources: prior.unknownAsn.sources + cur.unknownAsn.sources,
+    },
     countries: add(prior.countries, cur.countries),
     asns: add(prior.asns, cur.asns),
     asnError: Math.max(prior.asnError, cur.asnError),

@@ -33,7 +33,6 @@ export interface IncidentStore {
   close(): void;
 }
 
-
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS incidents (id TEXT PRIMARY KEY, started_at INTEGER NOT NULL, ended_at INTEGER, status TEXT NOT NULL, verdict TEXT NOT NULL DEFAULT '', vectors TEXT NOT NULL DEFAULT '[]', updated_at INTEGER NOT NULL, record TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS incidents_started ON incidents(started_at);
@@ -53,16 +52,27 @@ export function openIncidentStore(file: string, opts: { readonly?: boolean } = {
       d.exec(SCHEMA);
     });
   } catch (err) {
-    const hint = opts.readonly ? 'run Rampart once with evidence enabled, or pass --data-dir DIR of the running shield' : 'check that data_dir is writable';
-    throw new StartupError('E_INCIDENT_STORE', `cannot open the incident store ${file}: ${(err as Error).message}`, hint, { cause: err });
+    const hint = opts.readonly
+      ? 'run Rampart once with evidence enabled, or pass --data-dir DIR of the running shield'
+      : 'check that data_dir is writable';
+    throw new StartupError(
+      'E_INCIDENT_STORE',
+      `cannot open the incident store ${file}: ${(err as Error).message}`,
+      hint,
+      { cause: err },
+    );
   }
   const q = opts.readonly
     ? null
     : {
-        upsert: db.prepare('INSERT INTO incidents (id, started_at, ended_at, status, verdict, vectors, updated_at, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET ended_at = excluded.ended_at, status = excluded.status, verdict = excluded.verdict, vectors = excluded.vectors, updated_at = excluded.updated_at, record = excluded.record'),
+        upsert: db.prepare(
+          'INSERT INTO incidents (id, started_at, ended_at, status, verdict, vectors, updated_at, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET ended_at = excluded.ended_at, status = excluded.status, verdict = excluded.verdict, vectors = excluded.vectors, updated_at = excluded.updated_at, record = excluded.record',
+        ),
         sample: db.prepare('INSERT OR REPLACE INTO samples (incident_id, t, res, data) VALUES (?, ?, ?, ?)'),
       };
-  const listQ = db.prepare('SELECT id, started_at, ended_at, status, verdict, vectors FROM incidents ORDER BY started_at DESC LIMIT ?');
+  const listQ = db.prepare(
+    'SELECT id, started_at, ended_at, status, verdict, vectors FROM incidents ORDER BY started_at DESC LIMIT ?',
+  );
   const getQ = db.prepare('SELECT record FROM incidents WHERE id = ?');
   const latestQ = db.prepare('SELECT id FROM incidents ORDER BY started_at DESC LIMIT 1');
   const samplesQ = db.prepare('SELECT data FROM samples WHERE incident_id = ? ORDER BY t');
@@ -70,7 +80,17 @@ export function openIncidentStore(file: string, opts: { readonly?: boolean } = {
 
   const save = q
     ? db.transaction((records: readonly IncidentRecord[], samples: readonly { id: string; s: Sample }[]) => {
-        for (const r of records) q.upsert.run(r.id, r.startedAt, r.endedAt, r.status, r.classification?.verdict ?? '', JSON.stringify(r.vectors.map((v) => v.vector)), r.lastSeenAt, JSON.stringify(r));
+        for (const r of records)
+          q.upsert.run(
+            r.id,
+            r.startedAt,
+            r.endedAt,
+            r.status,
+            r.classification?.verdict ?? '',
+            JSON.stringify(r.vectors.map((v) => v.vector)),
+            r.lastSeenAt,
+            JSON.stringify(r),
+          );
         for (const x of samples) q.sample.run(x.id, x.s.t, 1, JSON.stringify(x.s));
       })
     : () => {
@@ -81,7 +101,23 @@ export function openIncidentStore(file: string, opts: { readonly?: boolean } = {
     file,
     save: (records, samples) => save(records, samples),
     list(limit = 100) {
-      return (listQ.all(limit) as { id: string; started_at: number; ended_at: number | null; status: 'open' | 'closed'; verdict: string; vectors: string }[]).map((r) => ({ id: r.id, startedAt: r.started_at, endedAt: r.ended_at, status: r.status, verdict: r.verdict, vectors: JSON.parse(r.vectors) as string[] }));
+      return (
+        listQ.all(limit) as {
+          id: string;
+          started_at: number;
+          ended_at: number | null;
+          status: 'open' | 'closed';
+          verdict: string;
+          vectors: string;
+        }[]
+      ).map((r) => ({
+        id: r.id,
+        startedAt: r.started_at,
+        endedAt: r.ended_at,
+        status: r.status,
+        verdict: r.verdict,
+        vectors: JSON.parse(r.vectors) as string[],
+      }));
     },
     get(id) {
       const row = getQ.get(id) as { record: string } | undefined;
@@ -95,17 +131,32 @@ export function openIncidentStore(file: string, opts: { readonly?: boolean } = {
       let deleted = 0;
       let downsampled = 0;
       db.transaction(() => {
-        const old = db.prepare("SELECT id FROM incidents WHERE status = 'closed' AND ended_at < ?").all(now - retentionMs) as { id: string }[];
+        const old = db
+          .prepare("SELECT id FROM incidents WHERE status = 'closed' AND ended_at < ?")
+          .all(now - retentionMs) as { id: string }[];
         for (const { id } of old) {
           db.prepare('DELETE FROM samples WHERE incident_id = ?').run(id);
           db.prepare('DELETE FROM incidents WHERE id = ?').run(id);
           deleted++;
         }
-        const due = db.prepare("SELECT DISTINCT s.incident_id AS id FROM samples s JOIN incidents i ON i.id = s.incident_id WHERE s.res = 1 AND i.status = 'closed' AND i.ended_at < ?").all(now - fullResolutionMs) as { id: string }[];
+        const due = db
+          .prepare(
+            "SELECT DISTINCT s.incident_id AS id FROM samples s JOIN incidents i ON i.id = s.incident_id WHERE s.res = 1 AND i.status = 'closed' AND i.ended_at < ?",
+          )
+          .all(now - fullResolutionMs) as { id: string }[];
         for (const { id } of due) {
-          const rows = (db.prepare('SELECT data FROM samples WHERE incident_id = ? AND res = 1 ORDER BY t').all(id) as { data: string }[]).map((r) => JSON.parse(r.data) as Sample);
+          const rows = (
+            db.prepare('SELECT data FROM samples WHERE incident_id = ? AND res = 1 ORDER BY t').all(id) as {
+              data: string;
+            }[]
+          ).map((r) => JSON.parse(r.data) as Sample);
           db.prepare('DELETE FROM samples WHERE incident_id = ? AND res = 1').run(id);
-          for (const s of downsample(rows, 10_000)) db.prepare('INSERT OR REPLACE INTO samples (incident_id, t, res, data) VALUES (?, ?, 10, ?)').run(id, s.t, JSON.stringify(s));
+          for (const s of downsample(rows, 10_000))
+            db.prepare('INSERT OR REPLACE INTO samples (incident_id, t, res, data) VALUES (?, ?, 10, ?)').run(
+              id,
+              s.t,
+              JSON.stringify(s),
+            );
           downsampled++;
         }
       })();
@@ -123,7 +174,14 @@ export function downsample(rows: readonly Sample[], ms: number): Sample[] {
     const t = Math.floor(s.t / ms) * ms;
     if (!cur || cur.t !== t) {
       if (cur) out.push(finish(cur));
-      cur = { ...s, t, sources: s.sources, seconds: 0, outcomes: s.outcomes ? { ...s.outcomes } : undefined, localOutcomes: undefined };
+      cur = {
+        ...s,
+        t,
+        sources: s.sources,
+        seconds: 0,
+        outcomes: s.outcomes ? { ...s.outcomes } : undefined,
+        localOutcomes: undefined,
+      };
       cur.verifiedMs *= s.verifiedReq;
       cur.othersMs *= s.othersReq;
       cur.originMs *= s.forwarded;
@@ -134,7 +192,8 @@ export function downsample(rows: readonly Sample[], ms: number): Sample[] {
     cur.forwarded += s.forwarded;
     cur.refused += s.refused;
     // Outcomes add up per second: their bucket sums add up to the bucket's requests (a second without them leaves the bucket without).
-    if (cur.outcomes && s.outcomes) for (const k in s.outcomes) cur.outcomes[k] = (cur.outcomes[k] ?? 0) + s.outcomes[k];
+    if (cur.outcomes && s.outcomes)
+      for (const k in s.outcomes) cur.outcomes[k] = (cur.outcomes[k] ?? 0) + s.outcomes[k];
     else cur.outcomes = undefined;
     cur.sources = Math.max(cur.sources, s.sources);
     cur.verifiedReq += s.verifiedReq;

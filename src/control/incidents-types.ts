@@ -107,13 +107,36 @@ export interface IncidentRecord {
   enforcement: string;
   vectors: { vector: string; reason: string; figures: Record<string, number> }[];
   baseline: { rps: number; rpsStd: number; sources: number; originMs: number; warm: boolean; learnedSeconds: number };
-  totals: { seconds: number; requests: number; refused: number; forwarded: number; peakRps: number; peakSources: number; distinctSources: number; bans: number; mitigations: number };
+  totals: {
+    seconds: number;
+    requests: number;
+    refused: number;
+    forwarded: number;
+    peakRps: number;
+    peakSources: number;
+    distinctSources: number;
+    bans: number;
+    mitigations: number;
+  };
   top: { sources: TopItem[]; prefixes: TopItem[]; fingerprints: TopItem[]; paths: TopItem[] };
   routeClasses: Record<string, number>;
   mitigations: MitigationEntry[];
   escalations: { at: number; from: string; to: string; reason: string; applied: boolean }[];
-  impact: { before: { verified: ImpactTotals; others: ImpactTotals; seconds: number }; during: { verified: ImpactTotals; others: ImpactTotals } };
-  indicators: { uaEntropy: number; fingerprintEntropy: number; browserLike: number; unverified: number; challengesSolved: number; challengesIssued: number; resurgedSeconds: number; bursts: number; peakAfterMitigation: number };
+  impact: {
+    before: { verified: ImpactTotals; others: ImpactTotals; seconds: number };
+    during: { verified: ImpactTotals; others: ImpactTotals };
+  };
+  indicators: {
+    uaEntropy: number;
+    fingerprintEntropy: number;
+    browserLike: number;
+    unverified: number;
+    challengesSolved: number;
+    challengesIssued: number;
+    resurgedSeconds: number;
+    bursts: number;
+    peakAfterMitigation: number;
+  };
   attribution: AttributionRecord | null;
   exposure: ExposureSnapshot | null;
   classification: Classification | null;

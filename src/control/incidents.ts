@@ -54,14 +54,34 @@ export function createEvidence(o: EvidenceOptions): Evidence {
   const writer = o.write !== false;
   const pruned = writer ? store.prune(o.now(), c.retention, c.fullResolution) : { deleted: 0, downsampled: 0 };
   if (pruned.deleted || pruned.downsampled) o.log.info(pruned, 'incident store: retention applied');
-  const exposure: Exposure = createExposure({ clients: c.exposureClients, enumerationIds: c.enumerationIds, now: o.now });
+  const exposure: Exposure = createExposure({
+    clients: c.exposureClients,
+    enumerationIds: c.enumerationIds,
+    now: o.now,
+  });
   let names: Record<string, string> | null = null;
   const asnName = (asn: number): string => {
-    if (names === null) names = o.asnNamesFile && existsSync(o.asnNamesFile) ? (JSON.parse(readFileSync(o.asnNamesFile, 'utf8')) as Record<string, string>) : {};
+    if (names === null)
+      names =
+        o.asnNamesFile && existsSync(o.asnNamesFile)
+          ? (JSON.parse(readFileSync(o.asnNamesFile, 'utf8')) as Record<string, string>)
+          : {};
     return names[asn] ?? '';
   };
   const parts = writer ? createEvidenceParts() : null;
-  const recorder: Recorder = createRecorder({ peers: parts, store, attribution: o.attribution, exposure, resumeWindowMs: c.resumeWindow, licences: o.licences, challenge: o.challenge, asnName, onError: (err) => o.log.error({ err }, 'incident store write failed'), global: o.global ?? null, write: writer });
+  const recorder: Recorder = createRecorder({
+    peers: parts,
+    store,
+    attribution: o.attribution,
+    exposure,
+    resumeWindowMs: c.resumeWindow,
+    licences: o.licences,
+    challenge: o.challenge,
+    asnName,
+    onError: (err) => o.log.error({ err }, 'incident store write failed'),
+    global: o.global ?? null,
+    write: writer,
+  });
   let lastPrune = o.now();
   const report = (id: string, format: string | null) => {
     try {
@@ -73,7 +93,13 @@ export function createEvidence(o: EvidenceOptions): Evidence {
     }
   };
   const routes: AdminRoute[] = [
-    { method: 'GET', path: '/api/incidents', handler: (req) => ({ json: { incidents: store.list(Math.min(500, Math.max(1, Number(req.query.get('limit')) || 100))) } }) },
+    {
+      method: 'GET',
+      path: '/api/incidents',
+      handler: (req) => ({
+        json: { incidents: store.list(Math.min(500, Math.max(1, Number(req.query.get('limit')) || 100))) },
+      }),
+    },
     {
       method: 'GET',
       path: '/api/incidents/:id',
@@ -82,7 +108,11 @@ export function createEvidence(o: EvidenceOptions): Evidence {
         return { body: r.body, type: r.type };
       },
     },
-    { method: 'GET', path: '/api/incidents/:id/report', handler: (req) => report(req.params.id, req.query.get('format')) },
+    {
+      method: 'GET',
+      path: '/api/incidents/:id/report',
+      handler: (req) => report(req.params.id, req.query.get('format')),
+    },
   ];
   return {
     store,

@@ -23,10 +23,33 @@ export const CANNOT_KNOW = [
 ];
 
 export function exposureSection(x: ExposureSnapshot | null): ExposureSection {
-  if (x === null) return { watched: false, seen: ['The data-exposure watch was not running for this incident.'], suspects: [], prefixes: [], cannotKnow: CANNOT_KNOW, statement: 'Access to sensitive records was not watched during this incident.', figures: null };
-  const figures = { requests: x.requests, ok: x.ok, verifiedOk: x.verifiedOk, unverifiedOk: x.unverifiedOk, distinctIds: x.distinctIds };
+  if (x === null)
+    return {
+      watched: false,
+      seen: ['The data-exposure watch was not running for this incident.'],
+      suspects: [],
+      prefixes: [],
+      cannotKnow: CANNOT_KNOW,
+      statement: 'Access to sensitive records was not watched during this incident.',
+      figures: null,
+    };
+  const figures = {
+    requests: x.requests,
+    ok: x.ok,
+    verifiedOk: x.verifiedOk,
+    unverifiedOk: x.unverifiedOk,
+    distinctIds: x.distinctIds,
+  };
   if (x.requests === 0) {
-    return { watched: true, seen: ['No request reached a route classed as sensitive during the incident.'], suspects: [], prefixes: [], cannotKnow: CANNOT_KNOW, statement: 'No request reached a route classed as sensitive (such as donor records) during the incident.', figures };
+    return {
+      watched: true,
+      seen: ['No request reached a route classed as sensitive during the incident.'],
+      suspects: [],
+      prefixes: [],
+      cannotKnow: CANNOT_KNOW,
+      statement: 'No request reached a route classed as sensitive (such as donor records) during the incident.',
+      figures,
+    };
   }
   const suspects = x.clients.filter((c) => c.flags.length > 0);
   const prefixes = x.prefixes.filter((c) => c.flags.length > 0);
@@ -37,10 +60,17 @@ export function exposureSection(x: ExposureSnapshot | null): ExposureSection {
       ? `${suspects.length} client address${suspects.length === 1 ? '' : 'es'} showed signs of enumeration (≥ ${x.enumerationThreshold} distinct records, sequential walks or unusual response sizes); they are listed below.`
       : `No client read ${x.enumerationThreshold} or more distinct records, walked IDs in sequence or drew unusual response sizes.`,
   ];
-  if (x.templates !== undefined && x.templates.length > 0) seen.push(`Besides the routes classed as sensitive, the watch covered ${x.templates.join(', ')} by itself from the second the detector saw its identifiers walked (no configuration named ${x.templates.length === 1 ? 'it' : 'them'}); requests before that second are not counted.`);
-  if (x.dropped > 0) seen.push(`The watch tracked ${x.tracked} clients at a time; ${x.dropped} less recent ones were dropped, so per-client rows may be incomplete (the totals above are not).`);
-  const statement = x.ok === 0
-    ? `${x.requests.toLocaleString('en-US')} requests reached routes classed as sensitive during the incident and none was answered with success.`
-    : `${x.ok.toLocaleString('en-US')} requests to routes classed as sensitive were answered with success during the incident (about ${x.distinctIds.toLocaleString('en-US')} distinct record${x.distinctIds === 1 ? '' : 's'} or resource${x.distinctIds === 1 ? '' : 's'}, ${x.unverifiedOk.toLocaleString('en-US')} of the answers to unverified clients)${suspects.length ? `, and ${suspects.length} address${suspects.length === 1 ? '' : 'es'} showed signs of enumeration` : ''}; whether any of these answers were unauthorised cannot be told from the shield's figures.`;
+  if (x.templates !== undefined && x.templates.length > 0)
+    seen.push(
+      `Besides the routes classed as sensitive, the watch covered ${x.templates.join(', ')} by itself from the second the detector saw its identifiers walked (no configuration named ${x.templates.length === 1 ? 'it' : 'them'}); requests before that second are not counted.`,
+    );
+  if (x.dropped > 0)
+    seen.push(
+      `The watch tracked ${x.tracked} clients at a time; ${x.dropped} less recent ones were dropped, so per-client rows may be incomplete (the totals above are not).`,
+    );
+  const statement =
+    x.ok === 0
+      ? `${x.requests.toLocaleString('en-US')} requests reached routes classed as sensitive during the incident and none was answered with success.`
+      : `${x.ok.toLocaleString('en-US')} requests to routes classed as sensitive were answered with success during the incident (about ${x.distinctIds.toLocaleString('en-US')} distinct record${x.distinctIds === 1 ? '' : 's'} or resource${x.distinctIds === 1 ? '' : 's'}, ${x.unverifiedOk.toLocaleString('en-US')} of the answers to unverified clients)${suspects.length ? `, and ${suspects.length} address${suspects.length === 1 ? '' : 'es'} showed signs of enumeration` : ''}; whether any of these answers were unauthorised cannot be told from the shield's figures.`;
   return { watched: true, seen, suspects, prefixes, cannotKnow: CANNOT_KNOW, statement, figures };
 }

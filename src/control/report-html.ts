@@ -10,7 +10,12 @@ const num = (x: number | null | undefined) => (x === null || x === undefined ? '
 function table(head: string[], rows: (string | number | null)[][], caption = ''): string {
   if (rows.length === 0) return `<p class="none">${caption ? `${esc(caption)}: ` : ''}none</p>`;
   const th = head.map((h) => `<th scope="col">${esc(h)}</th>`).join('');
-  const tr = rows.map((r) => `<tr>${r.map((c) => `<td${typeof c === 'number' ? ' class="n"' : ''}>${esc(typeof c === 'number' ? num(c) : c ?? '—')}</td>`).join('')}</tr>`).join('');
+  const tr = rows
+    .map(
+      (r) =>
+        `<tr>${r.map((c) => `<td${typeof c === 'number' ? ' class="n"' : ''}>${esc(typeof c === 'number' ? num(c) : (c ?? '—'))}</td>`).join('')}</tr>`,
+    )
+    .join('');
   return `<table>${caption ? `<caption>${esc(caption)}</caption>` : ''}<thead><tr>${th}</tr></thead><tbody>${tr}</tbody></table>`;
 }
 
@@ -24,7 +29,8 @@ td.n{text-align:right;font-variant-numeric:tabular-nums}caption{text-align:left;
 
 export function renderHtml(m: ReportModel): string {
   const pct = (x: number) => `${Math.round(x * 1000) / 10}%`;
-  const topRows = (xs: ReportModel['top']['prefixes'], n: number) => xs.slice(0, n).map((p) => [p.label, p.count, pct(p.share)]);
+  const topRows = (xs: ReportModel['top']['prefixes'], n: number) =>
+    xs.slice(0, n).map((p) => [p.label, p.count, pct(p.share)]);
   const chart = timelineSvg({
     title: `Incident ${m.id}: requests per second`,
     t: m.timeline.t,
@@ -39,7 +45,14 @@ export function renderHtml(m: ReportModel): string {
     markers: m.mitigations.map((x) => ({ t: x.at, label: `${x.rule}: ${x.reason}` })),
   });
   const c = m.classification;
-  const ir = (k: string, r: ReportModel['impact']['verified']) => [k, r.servedBeforePct === null ? '—' : `${r.servedBeforePct}%`, r.servedDuringPct === null ? '—' : `${r.servedDuringPct}%`, r.latencyBeforeMs, r.latencyDuringMs, r.requestsDuring];
+  const ir = (k: string, r: ReportModel['impact']['verified']) => [
+    k,
+    r.servedBeforePct === null ? '—' : `${r.servedBeforePct}%`,
+    r.servedDuringPct === null ? '—' : `${r.servedDuringPct}%`,
+    r.latencyBeforeMs,
+    r.latencyDuringMs,
+    r.requestsDuring,
+  ];
   const a = m.attribution;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -54,21 +67,52 @@ export function renderHtml(m: ReportModel): string {
 </ul>
 <h2>Timeline</h2>
 <figure>${chart}<figcaption>Dashed lines: mitigations (hover for the rule and reason).</figcaption></figure>
-${c ? `<h2>Classification</h2>${table(['scale criterion', 'level', 'figure'], c.criteria.map((x) => [x.name, String(x.level), x.text]))}${table(['sophistication indicator', 'fired', 'figure'], c.indicators.map((i) => [i.name, i.fired ? 'yes' : 'no', i.text]))}<p>Confidence ${esc(c.confidence)}: ${esc(c.confidenceReasons.join('; '))}. The rubric is published in docs/classification.md.</p>` : ''}
-<h2>Vectors</h2>${table(['vector', 'why'], m.vectors.map((v) => [v.vector, v.reason]))}
+${
+  c
+    ? `<h2>Classification</h2>${table(
+        ['scale criterion', 'level', 'figure'],
+        c.criteria.map((x) => [x.name, String(x.level), x.text]),
+      )}${table(
+        ['sophistication indicator', 'fired', 'figure'],
+        c.indicators.map((i) => [i.name, i.fired ? 'yes' : 'no', i.text]),
+      )}<p>Confidence ${esc(c.confidence)}: ${esc(c.confidenceReasons.join('; '))}. The rubric is published in docs/classification.md.</p>`
+    : ''
+}
+<h2>Vectors</h2>${table(
+    ['vector', 'why'],
+    m.vectors.map((v) => [v.vector, v.reason]),
+  )}
 <h2>Sources</h2>
 ${table(['/24 prefix', 'requests', 'share'], topRows(m.top.prefixes, 10), 'Top prefixes')}
 ${table(['address', 'requests', 'share'], topRows(m.top.sources, 10), 'Top addresses')}
 ${table(['fingerprint', 'requests', 'share'], topRows(m.top.fingerprints, 5), 'Top fingerprints')}
 ${table(['path', 'requests', 'share'], topRows(m.top.paths, 10), 'Top paths')}
-${table(['route class', 'requests', 'share'], m.routeClasses.map((r) => [r.name, r.requests, `${r.share}%`]), 'Route classes hit')}
+${table(
+  ['route class', 'requests', 'share'],
+  m.routeClasses.map((r) => [r.name, r.requests, `${r.share}%`]),
+  'Route classes hit',
+)}
 <h2>Attribution</h2>
 <p class="caveat" id="caveat">${esc(m.caveat)}</p>
 ${a ? `${table(['country', ...SHARE_HEAD.slice(1)], shareRows(a.countries), 'By country')}${table(['ASN', ...SHARE_HEAD.slice(1)], shareRows(a.asns), 'By network (ASN)')}<p>Unknown country: ${num(a.unknownCountry.requests)} requests / ${num(a.unknownCountry.sources)} sources; unknown ASN: ${num(a.unknownAsn.requests)} / ${num(a.unknownAsn.sources)}. ${esc(a.sourceNote)}</p>` : '<p class="none">Attribution was not enabled (geo databases off).</p>'}
 ${m.licences.length ? `<p><small>Data: ${esc(m.licences.join(' '))}</small></p>` : ''}
 <h2>Mitigations and their effect</h2>
-${table(['time (UTC)', 'rule', 'target', 'applied', 'reason', 'forwarded/s 10 s before → after'], m.mitigations.map((x) => [new Date(x.at).toISOString().slice(11, 19), x.rule, x.target, x.applied ? 'yes' : 'no (observe)', x.reason, `${num(x.forwardedBefore)} → ${num(x.forwardedAfter)}`]))}
-${table(['time (UTC)', 'mode change', 'reason'], m.escalations.map((e) => [new Date(e.at).toISOString().slice(11, 19), `${e.from} → ${e.to}`, e.reason]), 'Mode changes')}
+${table(
+  ['time (UTC)', 'rule', 'target', 'applied', 'reason', 'forwarded/s 10 s before → after'],
+  m.mitigations.map((x) => [
+    new Date(x.at).toISOString().slice(11, 19),
+    x.rule,
+    x.target,
+    x.applied ? 'yes' : 'no (observe)',
+    x.reason,
+    `${num(x.forwardedBefore)} → ${num(x.forwardedAfter)}`,
+  ]),
+)}
+${table(
+  ['time (UTC)', 'mode change', 'reason'],
+  m.escalations.map((e) => [new Date(e.at).toISOString().slice(11, 19), `${e.from} → ${e.to}`, e.reason]),
+  'Mode changes',
+)}
 <h2>Impact on real users</h2>
 ${table(['clients', 'served before', 'served during', 'origin ms before', 'origin ms during', 'requests during'], [ir('verified or known (pass, token, session, or seen before the incident)', m.impact.verified), ir('all others', m.impact.others)])}
 <h2 id="exposure">Data exposure</h2>

@@ -7,22 +7,55 @@ const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
 function table(head: string[], rows: (string | number | null)[][]): string {
   if (rows.length === 0) return `_${head[0]}: none recorded_\n`;
-  const line = (r: (string | number | null)[]) => `| ${r.map((c) => cell(typeof c === 'number' ? num(c) : c ?? '—')).join(' | ')} |`;
-  return [line(head), `|${head.map(() => ' --- ').join('|')}|`, ...rows.map(line)].join('\n') + '\n';
+  const line = (r: (string | number | null)[]) =>
+    `| ${r.map((c) => cell(typeof c === 'number' ? num(c) : (c ?? '—'))).join(' | ')} |`;
+  return `${[line(head), `|${head.map(() => ' --- ').join('|')}|`, ...rows.map(line)].join('\n')}\n`;
 }
 
 export function shareRows(rows: readonly ShareTableRow[]): (string | number)[][] {
-  return rows.slice(0, 15).map((r) => [r.name ? `${r.key} ${r.name}` : r.key, r.requests, `${r.requestShare}%`, r.sources, `${r.sourceShare}%`]);
+  return rows
+    .slice(0, 15)
+    .map((r) => [
+      r.name ? `${r.key} ${r.name}` : r.key,
+      r.requests,
+      `${r.requestShare}%`,
+      r.sources,
+      `${r.sourceShare}%`,
+    ]);
 }
 
 export function exposureRows(rows: readonly ExposureRow[]): (string | number)[][] {
-  return rows.slice(0, 30).map((r) => [r.who, r.requests, r.ok, r.s4xx, r.s5xx, r.verified, r.distinctIds, r.longestWalk, r.meanBytes, r.flags.join(', ') || '—']);
+  return rows
+    .slice(0, 30)
+    .map((r) => [
+      r.who,
+      r.requests,
+      r.ok,
+      r.s4xx,
+      r.s5xx,
+      r.verified,
+      r.distinctIds,
+      r.longestWalk,
+      r.meanBytes,
+      r.flags.join(', ') || '—',
+    ]);
 }
 
 /** The headline's distinct sources: the detector's HyperLogLog (p=12) over the incident. */
 export const DISTINCT_NOTE = 'a HyperLogLog estimate, ±1.6%';
 
-export const EXPOSURE_HEAD = ['client', 'requests', '2xx', '4xx', '5xx', 'verified', 'distinct IDs', 'longest walk', 'mean bytes', 'flags'];
+export const EXPOSURE_HEAD = [
+  'client',
+  'requests',
+  '2xx',
+  '4xx',
+  '5xx',
+  'verified',
+  'distinct IDs',
+  'longest walk',
+  'mean bytes',
+  'flags',
+];
 export const SHARE_HEAD = ['', 'requests', 'share of requests', 'sources', 'share of sources'];
 
 export function renderMarkdown(m: ReportModel, chartFile?: string): string {
@@ -30,41 +63,134 @@ export function renderMarkdown(m: ReportModel, chartFile?: string): string {
   o.push(`# Incident ${m.id}`, '');
   o.push(`**Verdict:** ${m.verdict}`, '');
   o.push(`- Window: ${m.start} → ${m.end ?? 'ongoing'} (${m.durationS}s)${m.status === 'open' ? ' — still open' : ''}`);
-  o.push(`- Peak: ${num(m.totals.peakRps)} req/s; baseline ${m.baseline.warm ? `${num(Math.round(m.baseline.rps))} req/s ± ${num(Math.round(m.baseline.rpsStd))}` : 'not learned yet'}`);
-  o.push(`- Requests: ${accountingText(m.accounting)}; distinct sources ${num(m.totals.distinctSources)} (${DISTINCT_NOTE}; peak ${num(m.totals.peakSources)} in one second)`);
+  o.push(
+    `- Peak: ${num(m.totals.peakRps)} req/s; baseline ${m.baseline.warm ? `${num(Math.round(m.baseline.rps))} req/s ± ${num(Math.round(m.baseline.rpsStd))}` : 'not learned yet'}`,
+  );
+  o.push(
+    `- Requests: ${accountingText(m.accounting)}; distinct sources ${num(m.totals.distinctSources)} (${DISTINCT_NOTE}; peak ${num(m.totals.peakSources)} in one second)`,
+  );
   o.push(`- Enforcement: ${m.enforcement}`, `- Report generated ${m.generatedAt}`, '');
   if (chartFile) o.push(`![timeline](${chartFile})`, '');
   if (m.classification) {
     o.push('## Classification', '');
-    o.push(table(['scale criterion', 'level', 'figure'], m.classification.criteria.map((c) => [c.name, String(c.level), c.text])));
-    o.push(table(['sophistication indicator', 'fired', 'figure'], m.classification.indicators.map((i) => [i.name, i.fired ? 'yes' : 'no', i.text])));
-    o.push(`Confidence ${m.classification.confidence}: ${m.classification.confidenceReasons.join('; ')}. The rubric is published in docs/classification.md.`, '');
+    o.push(
+      table(
+        ['scale criterion', 'level', 'figure'],
+        m.classification.criteria.map((c) => [c.name, String(c.level), c.text]),
+      ),
+    );
+    o.push(
+      table(
+        ['sophistication indicator', 'fired', 'figure'],
+        m.classification.indicators.map((i) => [i.name, i.fired ? 'yes' : 'no', i.text]),
+      ),
+    );
+    o.push(
+      `Confidence ${m.classification.confidence}: ${m.classification.confidenceReasons.join('; ')}. The rubric is published in docs/classification.md.`,
+      '',
+    );
   }
-  o.push('## Vectors', '', table(['vector', 'why'], m.vectors.map((v) => [v.vector, v.reason])));
+  o.push(
+    '## Vectors',
+    '',
+    table(
+      ['vector', 'why'],
+      m.vectors.map((v) => [v.vector, v.reason]),
+    ),
+  );
   o.push('## Sources', '');
-  o.push(table(['top /24 prefix', 'requests', 'share'], m.top.prefixes.slice(0, 10).map((p) => [p.label, p.count, `${Math.round(p.share * 1000) / 10}%`])));
-  o.push(table(['top address', 'requests', 'share'], m.top.sources.slice(0, 10).map((p) => [p.label, p.count, `${Math.round(p.share * 1000) / 10}%`])));
-  o.push(table(['top fingerprint', 'requests', 'share'], m.top.fingerprints.slice(0, 5).map((p) => [p.label, p.count, `${Math.round(p.share * 1000) / 10}%`])));
-  o.push(table(['top path', 'requests', 'share'], m.top.paths.slice(0, 10).map((p) => [p.label, p.count, `${Math.round(p.share * 1000) / 10}%`])));
-  o.push(table(['route class', 'requests', 'share'], m.routeClasses.map((r) => [r.name, r.requests, `${r.share}%`])));
+  o.push(
+    table(
+      ['top /24 prefix', 'requests', 'share'],
+      m.top.prefixes.slice(0, 10).map((p) => [p.label, p.count, `${Math.round(p.share * 1000) / 10}%`]),
+    ),
+  );
+  o.push(
+    table(
+      ['top address', 'requests', 'share'],
+      m.top.sources.slice(0, 10).map((p) => [p.label, p.count, `${Math.round(p.share * 1000) / 10}%`]),
+    ),
+  );
+  o.push(
+    table(
+      ['top fingerprint', 'requests', 'share'],
+      m.top.fingerprints.slice(0, 5).map((p) => [p.label, p.count, `${Math.round(p.share * 1000) / 10}%`]),
+    ),
+  );
+  o.push(
+    table(
+      ['top path', 'requests', 'share'],
+      m.top.paths.slice(0, 10).map((p) => [p.label, p.count, `${Math.round(p.share * 1000) / 10}%`]),
+    ),
+  );
+  o.push(
+    table(
+      ['route class', 'requests', 'share'],
+      m.routeClasses.map((r) => [r.name, r.requests, `${r.share}%`]),
+    ),
+  );
   o.push('## Attribution', '', `> ${m.caveat}`, '');
   if (m.attribution) {
     o.push(table(['country', ...SHARE_HEAD.slice(1)], shareRows(m.attribution.countries)));
     o.push(table(['ASN', ...SHARE_HEAD.slice(1)], shareRows(m.attribution.asns)));
-    o.push(`Unknown country: ${num(m.attribution.unknownCountry.requests)} requests / ${num(m.attribution.unknownCountry.sources)} sources; unknown ASN: ${num(m.attribution.unknownAsn.requests)} / ${num(m.attribution.unknownAsn.sources)}.${m.attribution.asnError > 0 ? ` ASN counts may over-estimate by up to ${num(m.attribution.asnError)}.` : ''} ${m.attribution.sourceNote}`, '');
+    o.push(
+      `Unknown country: ${num(m.attribution.unknownCountry.requests)} requests / ${num(m.attribution.unknownCountry.sources)} sources; unknown ASN: ${num(m.attribution.unknownAsn.requests)} / ${num(m.attribution.unknownAsn.sources)}.${m.attribution.asnError > 0 ? ` ASN counts may over-estimate by up to ${num(m.attribution.asnError)}.` : ''} ${m.attribution.sourceNote}`,
+      '',
+    );
   } else o.push('Attribution was not enabled (geo databases off).', '');
   if (m.licences.length) o.push(`Data: ${m.licences.join(' ')}`, '');
   o.push('## Mitigations and their effect', '');
-  o.push(table(['time', 'rule', 'target', 'applied', 'reason', 'forwarded/s 10s before → after'], m.mitigations.map((x) => [new Date(x.at).toISOString().slice(11, 19), x.rule, x.target, x.applied ? 'yes' : 'no (observe)', x.reason, `${num(x.forwardedBefore)} → ${num(x.forwardedAfter)}`])));
-  o.push(table(['time', 'mode change', 'reason'], m.escalations.map((e) => [new Date(e.at).toISOString().slice(11, 19), `${e.from} → ${e.to}`, e.reason])));
+  o.push(
+    table(
+      ['time', 'rule', 'target', 'applied', 'reason', 'forwarded/s 10s before → after'],
+      m.mitigations.map((x) => [
+        new Date(x.at).toISOString().slice(11, 19),
+        x.rule,
+        x.target,
+        x.applied ? 'yes' : 'no (observe)',
+        x.reason,
+        `${num(x.forwardedBefore)} → ${num(x.forwardedAfter)}`,
+      ]),
+    ),
+  );
+  o.push(
+    table(
+      ['time', 'mode change', 'reason'],
+      m.escalations.map((e) => [new Date(e.at).toISOString().slice(11, 19), `${e.from} → ${e.to}`, e.reason]),
+    ),
+  );
   o.push('## Impact on real users', '');
-  const ir = (k: string, r: ReportModel['impact']['verified']) => [k, r.servedBeforePct === null ? '—' : `${r.servedBeforePct}%`, r.servedDuringPct === null ? '—' : `${r.servedDuringPct}%`, r.latencyBeforeMs, r.latencyDuringMs, r.requestsDuring];
-  o.push(table(['clients', 'served before', 'served during', 'origin ms before', 'origin ms during', 'requests during'], [ir('verified or known (pass, token, session, or seen before the incident)', m.impact.verified), ir('all others', m.impact.others)]));
+  const ir = (k: string, r: ReportModel['impact']['verified']) => [
+    k,
+    r.servedBeforePct === null ? '—' : `${r.servedBeforePct}%`,
+    r.servedDuringPct === null ? '—' : `${r.servedDuringPct}%`,
+    r.latencyBeforeMs,
+    r.latencyDuringMs,
+    r.requestsDuring,
+  ];
+  o.push(
+    table(
+      ['clients', 'served before', 'served during', 'origin ms before', 'origin ms during', 'requests during'],
+      [
+        ir('verified or known (pass, token, session, or seen before the incident)', m.impact.verified),
+        ir('all others', m.impact.others),
+      ],
+    ),
+  );
   o.push('## Data exposure', '', ...m.exposure.seen.map((s) => `- ${s}`), '');
   if (m.exposure.suspects.length) o.push(table(EXPOSURE_HEAD, exposureRows(m.exposure.suspects)));
-  if (m.exposure.prefixes.length) o.push(table(['prefix', ...EXPOSURE_HEAD.slice(1)], exposureRows(m.exposure.prefixes)));
+  if (m.exposure.prefixes.length)
+    o.push(table(['prefix', ...EXPOSURE_HEAD.slice(1)], exposureRows(m.exposure.prefixes)));
   o.push('What the shield cannot know:', '', ...m.exposure.cannotKnow.map((s) => `- ${s}`), '');
-  o.push('## Draft statement', '', ...m.statement.map((s) => `${s}`).join(' ').split('\n'), '');
+  o.push(
+    '## Draft statement',
+    '',
+    ...m.statement
+      .map((s) => `${s}`)
+      .join(' ')
+      .split('\n'),
+    '',
+  );
   if (m.notes.length) o.push('## Notes', '', ...m.notes.map((s) => `- ${s}`), '');
   return o.join('\n');
 }

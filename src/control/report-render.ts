@@ -20,7 +20,12 @@ export class ReportError extends RampartError {
 export function checkFormat(f: string | undefined | null): ReportFormat {
   const v = (f ?? 'md').toLowerCase();
   if ((REPORT_FORMATS as readonly string[]).includes(v)) return v as ReportFormat;
-  throw new ReportError(400, 'E_REPORT_FORMAT', `unknown report format ${JSON.stringify(f)}`, `use one of: ${REPORT_FORMATS.join(', ')}`);
+  throw new ReportError(
+    400,
+    'E_REPORT_FORMAT',
+    `unknown report format ${JSON.stringify(f)}`,
+    `use one of: ${REPORT_FORMATS.join(', ')}`,
+  );
 }
 
 const ID_RE = /^[A-Za-z0-9._:-]{1,80}$/;
@@ -41,17 +46,38 @@ function findIncident(store: IncidentStore, idOrLatest: string): { rec: Incident
   let id = idOrLatest;
   if (id === 'latest') {
     const l = store.latestId();
-    if (l === null) throw new ReportError(404, 'E_NO_INCIDENTS', 'no incident has been recorded yet', 'incidents are recorded when the detector sees an attack; `rampart drill` can rehearse one');
+    if (l === null)
+      throw new ReportError(
+        404,
+        'E_NO_INCIDENTS',
+        'no incident has been recorded yet',
+        'incidents are recorded when the detector sees an attack; `rampart drill` can rehearse one',
+      );
     id = l;
   } else if (!ID_RE.test(id)) {
-    throw new ReportError(400, 'E_INCIDENT_ID', `not an incident id: ${JSON.stringify(id.slice(0, 100))}`, "ids look like inc-20260101T120000z-1; use 'latest' or list them with GET /api/incidents");
+    throw new ReportError(
+      400,
+      'E_INCIDENT_ID',
+      `not an incident id: ${JSON.stringify(id.slice(0, 100))}`,
+      "ids look like inc-20260101T120000z-1; use 'latest' or list them with GET /api/incidents",
+    );
   }
   const rec = store.get(id);
-  if (rec === null) throw new ReportError(404, 'E_NO_INCIDENT', `no incident ${JSON.stringify(id)} in ${store.file}`, "list them with GET /api/incidents, or use 'latest'");
+  if (rec === null)
+    throw new ReportError(
+      404,
+      'E_NO_INCIDENT',
+      `no incident ${JSON.stringify(id)} in ${store.file}`,
+      "list them with GET /api/incidents, or use 'latest'",
+    );
   return { rec, samples: store.samples(id) };
 }
 
-export const CONTENT_TYPES: Record<ReportFormat, string> = { md: 'text/markdown; charset=utf-8', html: 'text/html; charset=utf-8', json: 'application/json; charset=utf-8' };
+export const CONTENT_TYPES: Record<ReportFormat, string> = {
+  md: 'text/markdown; charset=utf-8',
+  html: 'text/html; charset=utf-8',
+  json: 'application/json; charset=utf-8',
+};
 
 export function render(m: ReportModel, f: ReportFormat): string {
   return f === 'json' ? renderJson(m) : f === 'html' ? renderHtml(m) : renderMarkdown(m);

@@ -3,7 +3,15 @@ import assert from 'node:assert/strict';
 import { escapeXml, niceMax, timelineSvg } from './svg.js';
 
 test('niceMax rounds up to 1/2/5 × 10^k', () => {
-  for (const [x, want] of [[0, 1], [0.3, 0.5], [7, 10], [101, 200], [480, 500], [4100, 5000]] as const) assert.equal(niceMax(x), want);
+  for (const [x, want] of [
+    [0, 1],
+    [0.3, 0.5],
+    [7, 10],
+    [101, 200],
+    [480, 500],
+    [4100, 5000],
+  ] as const)
+    assert.equal(niceMax(x), want);
 });
 
 test('timeline: one path per series, markers, escaped title, axis maximum', () => {

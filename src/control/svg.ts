@@ -63,14 +63,18 @@ export function timelineSvg(c: ChartInput): string {
   const x = (t: number) => L + ((t - t0) / Math.max(1, t1 - t0)) * pw;
   const y = (v: number) => T + ph - (v / max) * ph;
   const parts: string[] = [];
-  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${escapeXml(c.title)}" font-family="system-ui, sans-serif" font-size="11">`);
+  parts.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${escapeXml(c.title)}" font-family="system-ui, sans-serif" font-size="11">`,
+  );
   parts.push(`<title>${escapeXml(c.title)}</title>`);
   parts.push(`<rect x="0" y="0" width="${W}" height="${H}" fill="#fff"/>`);
   parts.push(`<text x="${L}" y="16" font-size="13" font-weight="600" fill="#222">${escapeXml(c.title)}</text>`);
   for (let i = 0; i <= 4; i++) {
     const v = (max * i) / 4;
     const yy = y(v).toFixed(1);
-    parts.push(`<line x1="${L}" x2="${W - R}" y1="${yy}" y2="${yy}" stroke="#e5e5e5"/><text x="${L - 6}" y="${yy}" text-anchor="end" dominant-baseline="middle" fill="#555">${v.toLocaleString('en-US')}</text>`);
+    parts.push(
+      `<line x1="${L}" x2="${W - R}" y1="${yy}" y2="${yy}" stroke="#e5e5e5"/><text x="${L - 6}" y="${yy}" text-anchor="end" dominant-baseline="middle" fill="#555">${v.toLocaleString('en-US')}</text>`,
+    );
   }
   const ticks = Math.min(6, Math.max(1, n - 1));
   for (let i = 0; i <= ticks; i++) {
@@ -78,24 +82,35 @@ export function timelineSvg(c: ChartInput): string {
     const anchor = i === 0 ? 'start' : i === ticks ? 'end' : 'middle'; // the end labels stay inside the picture
     parts.push(`<text x="${x(t).toFixed(1)}" y="${H - B + 16}" text-anchor="${anchor}" fill="#555">${clock(t)}</text>`);
   }
-  parts.push(`<text x="${L + pw / 2}" y="${H - 8}" text-anchor="middle" fill="#555">time (UTC), requests per second</text>`);
+  parts.push(
+    `<text x="${L + pw / 2}" y="${H - 8}" text-anchor="middle" fill="#555">time (UTC), requests per second</text>`,
+  );
   for (const m of c.markers) {
     if (m.t < t0 || m.t > t1) continue;
     const xx = x(m.t).toFixed(1);
-    parts.push(`<line x1="${xx}" x2="${xx}" y1="${T}" y2="${T + ph}" stroke="#b45309" stroke-dasharray="3 3"><title>${escapeXml(m.label)}</title></line>`);
+    parts.push(
+      `<line x1="${xx}" x2="${xx}" y1="${T}" y2="${T + ph}" stroke="#b45309" stroke-dasharray="3 3"><title>${escapeXml(m.label)}</title></line>`,
+    );
   }
   const points = Math.min(600, Math.max(1, n));
   const tb = bucket(c.t as number[], points);
   for (const s of c.series) {
     const vb = bucket(s.values, points);
-    const d = vb.map((v, i) => `${i === 0 ? 'M' : 'L'}${x(n <= points ? c.t[i] : tb[i]).toFixed(1)},${y(v).toFixed(1)}`).join('');
-    if (d) parts.push(`<path d="${d}" fill="none" stroke="${s.color}" stroke-width="1.6"><title>${escapeXml(s.name)}</title></path>`);
+    const d = vb
+      .map((v, i) => `${i === 0 ? 'M' : 'L'}${x(n <= points ? c.t[i] : tb[i]).toFixed(1)},${y(v).toFixed(1)}`)
+      .join('');
+    if (d)
+      parts.push(
+        `<path d="${d}" fill="none" stroke="${s.color}" stroke-width="1.6"><title>${escapeXml(s.name)}</title></path>`,
+      );
   }
   let lx = L + pw;
   for (let i = c.series.length - 1; i >= 0; i--) {
     const s = c.series[i];
     lx -= 10 + s.name.length * 6.2 + 14;
-    parts.push(`<rect x="${lx.toFixed(1)}" y="8" width="10" height="10" fill="${s.color}"/><text x="${(lx + 14).toFixed(1)}" y="17" fill="#222">${escapeXml(s.name)}</text>`);
+    parts.push(
+      `<rect x="${lx.toFixed(1)}" y="8" width="10" height="10" fill="${s.color}"/><text x="${(lx + 14).toFixed(1)}" y="17" fill="#222">${escapeXml(s.name)}</text>`,
+    );
   }
   parts.push('</svg>');
   return parts.join('');

@@ -35,7 +35,10 @@ export class TopK<K extends string | number> {
   }
 
   top(n: number): TopEntry<K>[] {
-    return [...this.map.values()].sort((a, b) => b.count - a.count).slice(0, n).map((e) => ({ ...e }));
+    return [...this.map.values()]
+      .sort((a, b) => b.count - a.count)
+      .slice(0, n)
+      .map((e) => ({ ...e }));
   }
 
   clear(): void {

@@ -11,7 +11,10 @@ import { Traffic } from './traffic.js';
 const T0 = 1_700_000_000_000;
 const BAN = verdict('ban/manual', 'deny', 403);
 
-function ctx(ip: number, opts: { v?: typeof ALLOW; originMs?: number; path?: string; at: number; routeClass?: string }): RequestContext {
+function ctx(
+  ip: number,
+  opts: { v?: typeof ALLOW; originMs?: number; path?: string; at: number; routeClass?: string },
+): RequestContext {
   const c = new RequestContext({} as IncomingMessage, {} as ServerResponse);
   c.clientKey = ip;
   c.prefixKey = (ip & 0xffffff00) >>> 0;
@@ -35,7 +38,10 @@ test('series: one point per complete second, verdict arrays aligned, skipped sec
   clock.advance(3000); // two silent seconds, then the current one
   const s = t.series(4);
   assert.equal(s.seconds.length, 4);
-  assert.deepEqual(s.seconds.map((x) => x - T0 / 1000), [0, 1, 2, 3]);
+  assert.deepEqual(
+    s.seconds.map((x) => x - T0 / 1000),
+    [0, 1, 2, 3],
+  );
   assert.deepEqual(s.total, [10, 3, 0, 0]);
   assert.deepEqual(s.byVerdict['default/allow'], [10, 0, 0, 0]);
   assert.deepEqual(s.byVerdict['ban/manual'], [0, 3, 0, 0]);
@@ -69,12 +75,16 @@ test('latency quantiles per second use bucket upper bounds', () => {
 test('verdict rules and route classes are capped: extras fold into "other"', () => {
   const clock = createManualClock(T0);
   const t = new Traffic({ now: clock.now });
-  for (let i = 0; i < 100; i++) t.observe(ctx(1, { at: T0, v: verdict(`limit/rule-${i}`, 'limit', 429), routeClass: `class-${i}` }));
+  for (let i = 0; i < 100; i++)
+    t.observe(ctx(1, { at: T0, v: verdict(`limit/rule-${i}`, 'limit', 429), routeClass: `class-${i}` }));
   const tot = t.totals();
   assert.ok(tot.rules.length <= 64);
   assert.ok(tot.classes.length <= 32);
   assert.ok(tot.rules.includes('other'));
-  assert.equal(tot.counts.reduce((a, b) => a + b, 0), 100);
+  assert.equal(
+    tot.counts.reduce((a, b) => a + b, 0),
+    100,
+  );
 });
 
 test('top lists: heavy prefixes and paths rank first; the window rotates every minute', () => {

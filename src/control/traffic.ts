@@ -91,7 +91,12 @@ export class Traffic {
   private bitsSet = 0;
   /** Epoch second held in the current slot; -1 before any. */
   private cur = -1;
-  private readonly tops = { prefixes: new TopK<number>(TOP_K), asns: new TopK<number>(TOP_K), countries: new TopK<string>(TOP_K), paths: new TopK<string>(TOP_K) };
+  private readonly tops = {
+    prefixes: new TopK<number>(TOP_K),
+    asns: new TopK<number>(TOP_K),
+    countries: new TopK<string>(TOP_K),
+    paths: new TopK<string>(TOP_K),
+  };
   private prevTops: TopOut | null = null;
   private topStart = 0;
   private topTick = 0;
@@ -101,7 +106,8 @@ export class Traffic {
   private lastClassIndex = 0;
 
   constructor(private readonly o: TrafficOptions) {
-    for (const c of ['static', 'page', 'api', 'login', 'donate', 'sensitive']) this.indexOf(this.classes, this.classIndex, c, MAX_CLASSES);
+    for (const c of ['static', 'page', 'api', 'login', 'donate', 'sensitive'])
+      this.indexOf(this.classes, this.classIndex, c, MAX_CLASSES);
   }
 
   /** The observer: pass `traffic.observe` to the pipeline. O(1), never throws. */
@@ -185,7 +191,10 @@ export class Traffic {
   private closeSecond(): void {
     const slot = this.cur % RING_SECONDS;
     const zero = BITMAP_BITS - this.bitsSet;
-    this.secSources[slot] = zero === 0 ? Math.round(BITMAP_BITS * Math.log(BITMAP_BITS)) : Math.round(-BITMAP_BITS * Math.log(zero / BITMAP_BITS));
+    this.secSources[slot] =
+      zero === 0
+        ? Math.round(BITMAP_BITS * Math.log(BITMAP_BITS))
+        : Math.round(-BITMAP_BITS * Math.log(zero / BITMAP_BITS));
     this.secMode[slot] = this.o.mode?.() ?? '';
     this.bitmap.fill(0);
     this.bitsSet = 0;
@@ -198,13 +207,14 @@ export class Traffic {
   }
 
   private topsOut(windowStart: number): TopOut {
-    const out = <K extends string | number>(t: TopK<K>, label: (e: TopEntry<K>) => string) => t.top(10).map((e) => ({ key: label(e), count: e.count }));
+    const out = <K extends string | number>(t: TopK<K>, label: (e: TopEntry<K>) => string) =>
+      t.top(10).map((e) => ({ key: label(e), count: e.count }));
     return {
       windowStart,
       prefixes: out(this.tops.prefixes, (e) => prefixLabelOf(e.raw)),
       asns: out(this.tops.asns, (e) => `AS${e.key}`),
       countries: out(this.tops.countries, (e) => e.raw),
-      paths: out(this.tops.paths, (e) => (e.raw.length > 200 ? e.raw.slice(0, 200) + '…' : e.raw)),
+      paths: out(this.tops.paths, (e) => (e.raw.length > 200 ? `${e.raw.slice(0, 200)}…` : e.raw)),
     };
   }
 
@@ -214,7 +224,16 @@ export class Traffic {
     n = Math.max(1, Math.min(RING_SECONDS - 1, Math.floor(n)));
     const end = this.cur - 1;
     const start = end - n + 1;
-    const out: SeriesOut = { start, seconds: [], total: [], byVerdict: {}, sources: [], originP50: [], originP95: [], mode: [] };
+    const out: SeriesOut = {
+      start,
+      seconds: [],
+      total: [],
+      byVerdict: {},
+      sources: [],
+      originP50: [],
+      originP95: [],
+      mode: [],
+    };
     const used = this.rules.map((_, r) => r).filter((r) => this.usedIn(r, start, end));
     for (const r of used) out.byVerdict[this.rules[r]] = [];
     for (let s = start; s <= end; s++) {
@@ -231,7 +250,8 @@ export class Traffic {
   }
 
   private usedIn(r: number, start: number, end: number): boolean {
-    for (let s = start; s <= end; s++) if (this.secRule[(((s % RING_SECONDS) + RING_SECONDS) % RING_SECONDS) * MAX_RULES + r] > 0) return true;
+    for (let s = start; s <= end; s++)
+      if (this.secRule[(((s % RING_SECONDS) + RING_SECONDS) % RING_SECONDS) * MAX_RULES + r] > 0) return true;
     return false;
   }
 

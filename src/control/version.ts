@@ -4,6 +4,8 @@ import { readFileSync } from 'node:fs';
 let cached = '';
 
 export function rampartVersion(): string {
-  if (!cached) cached = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  if (!cached)
+    cached = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string })
+      .version;
   return cached;
 }

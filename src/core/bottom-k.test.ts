@@ -43,7 +43,10 @@ test('past k the union is an estimate within its stated error', () => {
     parts[i % 3].add(mix32(i * 7 + 3), label, 0);
     if (i % 2 === 0) parts[(i + 1) % 3].add(mix32(i * 7 + 3), label, 0); // half the sources reach two workers
   }
-  const m = mergeSamples(parts.map((p) => p.export()), k);
+  const m = mergeSamples(
+    parts.map((p) => p.export()),
+    k,
+  );
   assert.equal(m.saturated, true);
   const err = bottomKError(k);
   assert.ok(Math.abs(m.distinct - n) / n < 5 * err, `distinct ${m.distinct} vs ${n} (±${(err * 100).toFixed(1)}%)`);

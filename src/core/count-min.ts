@@ -16,7 +16,8 @@ export class CountMin {
 
   /** `width` is rounded up to a power of two; depth ≤ 8. */
   constructor(width = 2048, depth = 4) {
-    if (!(width >= 2) || !(depth >= 1 && depth <= 8)) throw new RangeError('count-min needs width ≥ 2 and 1 ≤ depth ≤ 8');
+    if (!(width >= 2) || !(depth >= 1 && depth <= 8))
+      throw new RangeError('count-min needs width ≥ 2 and 1 ≤ depth ≤ 8');
     this.width = 1 << (32 - Math.clz32(width - 1));
     this.depth = depth;
     this.mask = this.width - 1;
@@ -71,7 +72,8 @@ export class CountMin {
 
   /** Adds another sketch of the same shape cell by cell (still an over-estimate of the sum). */
   merge(other: CountMin): void {
-    if (other.width !== this.width || other.depth !== this.depth) throw new RangeError('count-min merge needs the same width and depth');
+    if (other.width !== this.width || other.depth !== this.depth)
+      throw new RangeError('count-min merge needs the same width and depth');
     const a = this.cells;
     const b = other.cells;
     for (let i = 0; i < a.length; i++) a[i] = Math.min(a[i] + b[i], 0xffffffff);

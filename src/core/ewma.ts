@@ -5,7 +5,7 @@
 
 export function alphaForHalfLife(samples: number): number {
   if (!(samples > 0)) throw new RangeError('half-life must be positive');
-  return 1 - Math.pow(2, -1 / samples);
+  return 1 - 2 ** (-1 / samples);
 }
 
 export class Ewma {

@@ -13,7 +13,8 @@ export class HyperLogLog {
   private readonly alphaMM: number;
 
   constructor(p = 12) {
-    if (!(Number.isInteger(p) && p >= 4 && p <= 16)) throw new RangeError('hyperloglog precision p must be an integer in 4..16');
+    if (!(Number.isInteger(p) && p >= 4 && p <= 16))
+      throw new RangeError('hyperloglog precision p must be an integer in 4..16');
     this.p = p;
     this.m = 1 << p;
     this.regs = new Uint8Array(this.m);

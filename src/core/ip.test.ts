@@ -36,7 +36,8 @@ test('parseIPv4: dotted quads to uint32, anything else -1', () => {
 });
 
 test('formatIPv4 is the inverse of parseIPv4', () => {
-  for (const s of ['0.0.0.0', '1.2.3.4', '203.0.113.255', '255.255.255.255', '128.0.0.1']) assert.equal(formatIPv4(parseIPv4(s)), s);
+  for (const s of ['0.0.0.0', '1.2.3.4', '203.0.113.255', '255.255.255.255', '128.0.0.1'])
+    assert.equal(formatIPv4(parseIPv4(s)), s);
 });
 
 test('parseIPv6: eight 16-bit groups into four words; :: anywhere; embedded IPv4; zone dropped', () => {
@@ -73,7 +74,8 @@ test('parseIPv6: eight 16-bit groups into four words; :: anywhere; embedded IPv4
 
 test('isIp: IPv4 or IPv6 text, nothing else (no ports, brackets, spaces, ranges)', () => {
   for (const s of ['1.2.3.4', '::1', '2001:db8::1', '::ffff:1.2.3.4']) assert.equal(isIp(s), true, s);
-  for (const s of ['', 'unknown', '1.2.3.4:80', '[::1]', ' 1.2.3.4', '1.2.3.4/32', '_hidden', 'localhost']) assert.equal(isIp(s), false, s);
+  for (const s of ['', 'unknown', '1.2.3.4:80', '[::1]', ' 1.2.3.4', '1.2.3.4/32', '_hidden', 'localhost'])
+    assert.equal(isIp(s), false, s);
 });
 
 test('normalizeIp: an IPv4-mapped IPv6 address becomes its IPv4 address, in any spelling', () => {
@@ -120,7 +122,11 @@ test('prefixKeyOf: IPv4 /24 network; IPv6 hashed /48', () => {
   assert.equal(prefixKeyOf('2001:db8:1:ffff:1::'), p, 'same /48');
   assert.notEqual(prefixKeyOf('2001:db8:2::1'), p, 'the next /48');
   assert.notEqual(prefixKeyOf('2001:db8:1:2::1'), clientKeyOf('2001:db8:1:2::1'), 'the /48 and /64 keys differ');
-  assert.equal(prefixKeyOf('2001:db8:1:0::1'), clientKeyOf('2001:db8:1:0::1'), 'equal when the 4th group is 0 (keys of separate tables)');
+  assert.equal(
+    prefixKeyOf('2001:db8:1:0::1'),
+    clientKeyOf('2001:db8:1:0::1'),
+    'equal when the 4th group is 0 (keys of separate tables)',
+  );
   assert.equal(prefixKeyOf('not an ip'), 0);
 });
 

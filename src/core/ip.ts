@@ -59,7 +59,7 @@ export function parseIPv6(s: string): Uint32Array | null {
   if (s.indexOf('.', lastColon) > 0) {
     tail4 = parseIPv4(s.slice(lastColon + 1));
     if (tail4 < 0) return null;
-    head = s.slice(0, lastColon + 1) + '0:0';
+    head = `${s.slice(0, lastColon + 1)}0:0`;
   }
   const halves = head.split('::');
   const left = halves[0] ? halves[0].split(':') : [];

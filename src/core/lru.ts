@@ -57,7 +57,8 @@ function hashOf(key: number, shift: number): number {
 }
 
 export function createLru(capacity: number): Lru {
-  if (!Number.isInteger(capacity) || capacity < 1 || capacity > 1 << 28) throw new RangeError(`LRU capacity must be an integer in 1..2^28, got ${capacity}`);
+  if (!Number.isInteger(capacity) || capacity < 1 || capacity > 1 << 28)
+    throw new RangeError(`LRU capacity must be an integer in 1..2^28, got ${capacity}`);
   const n = headSize(capacity);
   const shift = 32 - Math.log2(n);
   const heads = new Int32Array(n);

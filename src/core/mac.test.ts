@@ -32,5 +32,9 @@ test('an empty ring still signs and verifies with a private per-process key (kep
   const msg = Buffer.from('x');
   assert.ok(ring.verify(msg, ring.sign(msg), 0));
   assert.ok(createMacRing(() => []).verify(msg, ring.sign(msg), 0), 'a rebuilt ring (config reload) accepts it');
-  assert.equal(createMacRing(() => [randomBytes(32)]).verify(msg, ring.sign(msg), 0), false, 'the fallback is not a known key');
+  assert.equal(
+    createMacRing(() => [randomBytes(32)]).verify(msg, ring.sign(msg), 0),
+    false,
+    'the fallback is not a known key',
+  );
 });

@@ -6,7 +6,19 @@
 // the (compile-time constant) rule name; no allocation.
 import type { Verdict } from './model.js';
 
-export const OUTCOMES = ['forwarded', 'cache', 'challenged', 'shed', 'ban', 'limit', 'mitigate', 'mode', 'origin', 'other', 'unanswered'] as const;
+export const OUTCOMES = [
+  'forwarded',
+  'cache',
+  'challenged',
+  'shed',
+  'ban',
+  'limit',
+  'mitigate',
+  'mode',
+  'origin',
+  'other',
+  'unanswered',
+] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 /** Index of the first refusal family in OUTCOMES (ban …): refused = the sum from here. */
 export const REFUSED_FROM = 4;

@@ -11,7 +11,8 @@ export class RingSeries {
   count = 0;
 
   constructor(length: number) {
-    if (!(Number.isInteger(length) && length >= 1)) throw new RangeError('ring series length must be a positive integer');
+    if (!(Number.isInteger(length) && length >= 1))
+      throw new RangeError('ring series length must be a positive integer');
     this.length = length;
     this.buf = new Float64Array(length);
   }

@@ -23,7 +23,7 @@ function rng(seed: number): () => number {
 /** A Zipf-like stream: key i drawn with weight 1/(i+1)^s. */
 function zipfStream(n: number, keys: number, s: number, seed: number): number[] {
   const r = rng(seed);
-  const w = Array.from({ length: keys }, (_, i) => 1 / Math.pow(i + 1, s));
+  const w = Array.from({ length: keys }, (_, i) => 1 / (i + 1) ** s);
   const cum: number[] = [];
   let acc = 0;
   for (const x of w) cum.push((acc += x));
@@ -90,11 +90,19 @@ test('space-saving finds the true top keys with counts within its error bound', 
   for (const k of stream) ss.offer(k, 1, `k${k}`);
   const truth = [...exact(stream).entries()].sort((a, b) => b[1] - a[1]);
   const top = ss.top(10);
-  assert.deepEqual(top.map((h) => h.key), truth.slice(0, 10).map(([k]) => k), 'top-10 order');
+  assert.deepEqual(
+    top.map((h) => h.key),
+    truth.slice(0, 10).map(([k]) => k),
+    'top-10 order',
+  );
   for (const h of ss.top()) {
     const c = truth.find(([k]) => k === h.key)![1];
     assert.ok(h.count >= c && h.count - h.error <= c, `bounds for ${h.key}: ${h.count}-${h.error} vs ${c}`);
-    assert.equal(h.label, h.error === 0 ? `k${h.key}` : h.label, 'label kept for entries tracked from their first offer');
+    assert.equal(
+      h.label,
+      h.error === 0 ? `k${h.key}` : h.label,
+      'label kept for entries tracked from their first offer',
+    );
   }
   assert.equal(ss.total, stream.length);
   assert.ok(ss.minCount() <= stream.length / 64);

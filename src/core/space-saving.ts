@@ -32,7 +32,8 @@ export class SpaceSaving {
   total = 0;
 
   constructor(capacity = 64) {
-    if (!(Number.isInteger(capacity) && capacity >= 1 && capacity <= 1 << 20)) throw new RangeError('space-saving capacity must be an integer in 1..2^20');
+    if (!(Number.isInteger(capacity) && capacity >= 1 && capacity <= 1 << 20))
+      throw new RangeError('space-saving capacity must be an integer in 1..2^20');
     this.capacity = capacity;
     this.keys = new Uint32Array(capacity);
     this.counts = new Float64Array(capacity);
@@ -47,7 +48,15 @@ export class SpaceSaving {
 
   /** Bytes of the typed arrays (labels are the caller's strings). */
   get bytes(): number {
-    return this.keys.byteLength + this.counts.byteLength + this.errs.byteLength + this.heap.byteLength + this.pos.byteLength + this.table.byteLength + this.capacity * 8;
+    return (
+      this.keys.byteLength +
+      this.counts.byteLength +
+      this.errs.byteLength +
+      this.heap.byteLength +
+      this.pos.byteLength +
+      this.table.byteLength +
+      this.capacity * 8
+    );
   }
 
   private find(key: number): number {
@@ -177,7 +186,8 @@ export class SpaceSaving {
   /** The `n` largest entries, largest first (allocates: tick/snapshot only). */
   top(n = this.size): HeavyHitter[] {
     const out: HeavyHitter[] = [];
-    for (let s = 0; s < this.size; s++) out.push({ key: this.keys[s], count: this.counts[s], error: this.errs[s], label: this.labels[s] });
+    for (let s = 0; s < this.size; s++)
+      out.push({ key: this.keys[s], count: this.counts[s], error: this.errs[s], label: this.labels[s] });
     out.sort((a, b) => b.count - a.count || a.key - b.key);
     return out.length > n ? out.slice(0, n) : out;
   }

@@ -38,14 +38,21 @@ test('a file locked past the busy timeout is opened once the lock is released', 
   const w = await holdLock(file, 2500);
   const released = new Promise((r) => w.once('message', r));
   // The busy timeout is 2 s: a single try fails while the other thread holds the lock 2.5 s.
-  assert.throws(() => openSqliteFile(file, { timeout: 200 }, (db) => db.pragma('journal_mode = WAL'), 0), /locked|busy/i);
+  assert.throws(
+    () => openSqliteFile(file, { timeout: 200 }, (db) => db.pragma('journal_mode = WAL'), 0),
+    /locked|busy/i,
+  );
   // Atomics.wait blocks this thread, not the lock holder's: it releases on time.
   const db = openSqliteFile(file, {}, (d) => {
     d.pragma('journal_mode = WAL');
     d.exec('CREATE TABLE IF NOT EXISTS u (y)');
   });
   assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
-  assert.equal((db.prepare('SELECT count(*) AS n FROM t').get() as { n: number }).n, 1, 'the other writer committed first');
+  assert.equal(
+    (db.prepare('SELECT count(*) AS n FROM t').get() as { n: number }).n,
+    1,
+    'the other writer committed first',
+  );
   db.close();
   await released;
   await w.terminate();

@@ -23,7 +23,12 @@ function pause(ms: number): void {
  * Opens `file` and runs `setup` on it (pragmas, schema), retrying while
  * another process holds the lock, for up to `waitMs` in all.
  */
-export function openSqliteFile(file: string, options: Database.Options, setup: (db: Database.Database) => void, waitMs = 10_000): Database.Database {
+export function openSqliteFile(
+  file: string,
+  options: Database.Options,
+  setup: (db: Database.Database) => void,
+  waitMs = 10_000,
+): Database.Database {
   const Sqlite = loadSqlite();
   const deadline = Date.now() + waitMs;
   for (let attempt = 0; ; attempt++) {
@@ -35,7 +40,7 @@ export function openSqliteFile(file: string, options: Database.Options, setup: (
     } catch (err) {
       db?.close();
       const code = (err as { code?: string }).code ?? '';
-      if (!BUSY.test(code) && !BUSY.test((err as Error).message) || Date.now() >= deadline) throw err;
+      if ((!BUSY.test(code) && !BUSY.test((err as Error).message)) || Date.now() >= deadline) throw err;
       pause(Math.min(200, 20 * (attempt + 1)));
     }
   }

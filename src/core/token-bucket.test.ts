@@ -119,7 +119,14 @@ test('watch: takes leaving the bucket past half its burst are reported exactly, 
   heavy = []; // the first 40 may have been sampled
   b.take(0xfffffff0, 0);
   b.takeWith(0xfffffff0, 0, 2, 1, 80);
-  assert.deepEqual(heavy, [[1, 1, 80], [2, 1, 80]], 'past half: every take, with its cost');
+  assert.deepEqual(
+    heavy,
+    [
+      [1, 1, 80],
+      [2, 1, 80],
+    ],
+    'past half: every take, with its cost',
+  );
   // 20,000 people, two requests each: nobody gets near half, about 1 in 5 takes is sampled at weight 5.
   for (let i = 0; i < 40_000; i++) b.take(1 + (i >> 1), 0);
   assert.ok(samples > 6000 && samples < 10_000, `${samples} samples of 40000 light takes (expect ~8000)`);

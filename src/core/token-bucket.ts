@@ -92,7 +92,14 @@ export function createTokenBuckets(opts: TokenBucketOptions): TokenBuckets {
     return 0;
   }
 
-  function debit(key: number, now: number, cost: number, rate: number, burst: number, maxDebtMs = DEBIT_MAX_DEBT_MS): number {
+  function debit(
+    key: number,
+    now: number,
+    cost: number,
+    rate: number,
+    burst: number,
+    maxDebtMs = DEBIT_MAX_DEBT_MS,
+  ): number {
     const interval = 1000 / rate;
     let s = lru.find(key, now);
     let tat = s === 0 ? now : vals[s];
@@ -151,7 +158,15 @@ function draw(): number {
   return (x >>> 0) / 4294967296;
 }
 
-function report(sink: TakeSink, key: number, depthMs: number, cost: number, rate: number, burst: number, interval: number): void {
+function report(
+  sink: TakeSink,
+  key: number,
+  depthMs: number,
+  cost: number,
+  rate: number,
+  burst: number,
+  interval: number,
+): void {
   if (depthMs > burst * interval * 0.5) return sink.note(key, cost, rate, burst);
   const w = burst * SAMPLE_SHARE;
   if (w <= cost) sink.note(key, cost, rate, burst);
@@ -159,6 +174,8 @@ function report(sink: TakeSink, key: number, depthMs: number, cost: number, rate
 }
 
 function checkRate(rate: number, burst: number): void {
-  if (!(rate > 0) || !Number.isFinite(rate)) throw new RangeError(`token bucket rate must be a positive number of tokens per second, got ${rate}`);
-  if (!(burst >= 1) || !Number.isFinite(burst)) throw new RangeError(`token bucket burst must be at least 1 token, got ${burst}`);
+  if (!(rate > 0) || !Number.isFinite(rate))
+    throw new RangeError(`token bucket rate must be a positive number of tokens per second, got ${rate}`);
+  if (!(burst >= 1) || !Number.isFinite(burst))
+    throw new RangeError(`token bucket burst must be at least 1 token, got ${burst}`);
 }

@@ -48,8 +48,20 @@ export interface DemoOrigin {
 
 type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => void;
 
-function send(res: ServerResponse, status: number, type: string, body: string, cache = 'no-store', extra: Record<string, string> = {}): void {
-  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body), 'cache-control': cache, ...extra });
+function send(
+  res: ServerResponse,
+  status: number,
+  type: string,
+  body: string,
+  cache = 'no-store',
+  extra: Record<string, string> = {},
+): void {
+  res.writeHead(status, {
+    'content-type': type,
+    'content-length': Buffer.byteLength(body),
+    'cache-control': cache,
+    ...extra,
+  });
   res.end(body);
 }
 
@@ -104,7 +116,9 @@ function routes(searchCpuMs: number): Map<string, Handler> {
   r.set('POST /login', (q, s) =>
     form(q, s, (f) => {
       if (f.get('user') === 'volunteer' && f.get('password') === 'riverton') {
-        return send(s, 200, HTML, site.thanks('volunteer', 0).replace('Thank you', 'Welcome'), 'no-store', { 'set-cookie': 'demo_session=v1; HttpOnly; SameSite=Lax; Path=/' });
+        return send(s, 200, HTML, site.thanks('volunteer', 0).replace('Thank you', 'Welcome'), 'no-store', {
+          'set-cookie': 'demo_session=v1; HttpOnly; SameSite=Lax; Path=/',
+        });
       }
       send(s, 401, HTML, site.LOGIN);
     }),
@@ -155,7 +169,15 @@ export async function startDemoOrigin(opts: DemoOriginOptions = {}): Promise<Dem
   let delay = 0;
   let running = 0;
   const queue: Array<() => void> = [];
-  const fresh = (): DemoOriginStats => ({ total: 0, attack: 0, legit: 0, byRoute: {}, inFlight: 0, peakInFlight: 0, rejected: 0 });
+  const fresh = (): DemoOriginStats => ({
+    total: 0,
+    attack: 0,
+    legit: 0,
+    byRoute: {},
+    inFlight: 0,
+    peakInFlight: 0,
+    rejected: 0,
+  });
   let stats = fresh();
 
   function handle(req: IncomingMessage, res: ServerResponse): void {

@@ -58,10 +58,16 @@ export function thanks(name: string, amount: number): string {
 
 export function results(q: string, hits: readonly string[]): string {
   const items = hits.map((h) => `<li>${esc(h)}</li>`).join('');
-  return page(`Search: ${q}`, `<h1>Search</h1><form action="/search"><input name="q" value="${esc(q)}"><button>Search</button></form><p>${hits.length} results for “${esc(q)}”</p><ul>${items}</ul>`);
+  return page(
+    `Search: ${q}`,
+    `<h1>Search</h1><form action="/search"><input name="q" value="${esc(q)}"><button>Search</button></form><p>${hits.length} results for “${esc(q)}”</p><ul>${items}</ul>`,
+  );
 }
 
-export const BUSY = page('Closed for maintenance', '<h1>Closed for maintenance</h1><p>The site is overloaded. Please try again in a few minutes.</p>');
+export const BUSY = page(
+  'Closed for maintenance',
+  '<h1>Closed for maintenance</h1><p>The site is overloaded. Please try again in a few minutes.</p>',
+);
 
 export const NOT_FOUND = page('Not found', '<h1>Not found</h1>');
 
@@ -78,17 +84,32 @@ const LAST = ['Meyer', 'Silva', 'Novak', 'Okafor', 'Larsen', 'Costa', 'Weber', '
 export function donor(id: number): { id: number; name: string; email: string; amount: number; city: string } {
   const first = FIRST[id % FIRST.length];
   const last = LAST[(id * 7) % LAST.length];
-  return { id, name: `${first} ${last}`, email: `${first}.${last}${id}@example.org`.toLowerCase(), amount: 5 + ((id * 37) % 200), city: 'Riverton' };
+  return {
+    id,
+    name: `${first} ${last}`,
+    email: `${first}.${last}${id}@example.org`.toLowerCase(),
+    amount: 5 + ((id * 37) % 200),
+    city: 'Riverton',
+  };
 }
 
 /** A donation receipt by hex id: any well-formed id has one, deterministic from it. */
 export function receipt(id: string): { id: string; donor: number; amount: number; date: string } {
   const n = parseInt(id.slice(-6), 16);
-  return { id, donor: 1 + (n % 5000), amount: 5 + (n % 200), date: `2026-${String(1 + (n % 12)).padStart(2, '0')}-${String(1 + (n % 28)).padStart(2, '0')}` };
+  return {
+    id,
+    donor: 1 + (n % 5000),
+    amount: 5 + (n % 200),
+    date: `2026-${String(1 + (n % 12)).padStart(2, '0')}-${String(1 + (n % 28)).padStart(2, '0')}`,
+  };
 }
 
 /** A volunteer by UUID, deterministic from it. */
 export function volunteer(id: string): { id: string; name: string; district: string } {
   const n = parseInt(id.slice(-6), 16);
-  return { id, name: `${FIRST[n % FIRST.length]} ${LAST[(n >> 4) % LAST.length]}`, district: ['north', 'south', 'east', 'west'][n % 4] };
+  return {
+    id,
+    name: `${FIRST[n % FIRST.length]} ${LAST[(n >> 4) % LAST.length]}`,
+    district: ['north', 'south', 'east', 'west'][n % 4],
+  };
 }

@@ -89,7 +89,12 @@ export function enumerationOf(walkers: readonly Walker[]): Enumeration | null {
   const ts = [...byTemplate.values()].sort((a, b) => b.ids - a.ids);
   const top = ts[0];
   const reason = `${walkers.length} source(s) walked the identifiers of ${ts.map((t) => t.label).join(', ')}: ${top.ids} distinct identifiers of ${top.label} within 30 s${top.run >= 10 ? `, runs of up to ${top.run} in sequence` : ''} (a person reads a few)`;
-  return { reason, figures: { sources: walkers.length, ids: top.ids, longestRun: top.run, templates: ts.length }, templates: ts.map((t) => t.label), walkers: walkers.slice() };
+  return {
+    reason,
+    figures: { sources: walkers.length, ids: top.ids, longestRun: top.run, templates: ts.length },
+    templates: ts.map((t) => t.label),
+    walkers: walkers.slice(),
+  };
 }
 
 function threshold(mean: number, std: number, floor: number, ratio: number, sigmas: number): number {
@@ -118,7 +123,11 @@ export function assess(s: SecondSample, w: SecondWindow, b: Baselines, x: Assess
   const y = youth(b.learned, Math.round(cfg.warmup / 1000));
   const fast = learned ? n / threshold(exp, b.rps.std * y, cfg.minRps, cfg.minRatio * y, cfg.sensitivity) : 0;
   const win = Math.round(cfg.slowWindow / 1000);
-  const slow = learned && history.count >= win ? history.requestsMean(win) / threshold(exp, (b.rps.std * y) / Math.sqrt(win), cfg.minRps, cfg.slowRatio * y, cfg.sensitivity) : 0;
+  const slow =
+    learned && history.count >= win
+      ? history.requestsMean(win) /
+        threshold(exp, (b.rps.std * y) / Math.sqrt(win), cfg.minRps, cfg.slowRatio * y, cfg.sensitivity)
+      : 0;
   // Low-and-slow is steady: no second of the window under half its mean. A pulse's gap, or the
   // stragglers after a burst, lift the window's mean with seconds far above the rest.
   const steady = history.count >= win && history.requestsMin(win) >= 0.5 * history.requestsMean(win);
@@ -135,12 +144,41 @@ export function assess(s: SecondSample, w: SecondWindow, b: Baselines, x: Assess
   const unlike = comp.unlike;
   // A rise carried by tools the site does not usually see: over slow_ratio × the expected rate in this one second.
   const tools = comp.tests.toolShare !== undefined && learned && n >= cfg.slowRatio * y * Math.max(exp, 1);
-  const evidence = evidenceOf(s, cfg, { volume, shifted, tools, heavyShare, unlike, strong: comp.strong, distress, streak: x.cookieStreak, enumeration: x.enumeration !== null, apriori: comp.apriori.length > 0 });
+  const evidence = evidenceOf(s, cfg, {
+    volume,
+    shifted,
+    tools,
+    heavyShare,
+    unlike,
+    strong: comp.strong,
+    distress,
+    streak: x.cookieStreak,
+    enumeration: x.enumeration !== null,
+    apriori: comp.apriori.length > 0,
+  });
   const anomalous = evidence !== 'none';
-  const attackedClasses = sig.routeClasses.filter((c) => c.name !== 'static' && c.share >= 0.2 && c.lift >= cfg.minLift && c.share * n >= cfg.minRps / 2).map((c) => c.name);
-  if (clsIdx > 0 && cls >= 1 && !attackedClasses.includes(ROUTE_CLASSES[clsIdx])) attackedClasses.push(ROUTE_CLASSES[clsIdx]);
+  const attackedClasses = sig.routeClasses
+    .filter((c) => c.name !== 'static' && c.share >= 0.2 && c.lift >= cfg.minLift && c.share * n >= cfg.minRps / 2)
+    .map((c) => c.name);
+  if (clsIdx > 0 && cls >= 1 && !attackedClasses.includes(ROUTE_CLASSES[clsIdx]))
+    attackedClasses.push(ROUTE_CLASSES[clsIdx]);
   const score = r2(anomalous ? Math.max(volume, 1) : Math.min(volume, shifted ? volume : 0.99));
-  const a: Assessment = { anomalous, evidence, distress, score, volume: { fast: r2(fast), slow: r2(slow), cls: r2(cls), classIndex: clsIdx }, composition: comp.tests, apriori: comp.apriori, unlike, signature: sig, vectors: [], heavy, attackedClasses, steady, enumeration: x.enumeration };
+  const a: Assessment = {
+    anomalous,
+    evidence,
+    distress,
+    score,
+    volume: { fast: r2(fast), slow: r2(slow), cls: r2(cls), classIndex: clsIdx },
+    composition: comp.tests,
+    apriori: comp.apriori,
+    unlike,
+    signature: sig,
+    vectors: [],
+    heavy,
+    attackedClasses,
+    steady,
+    enumeration: x.enumeration,
+  };
   if (anomalous) a.vectors = classify(s, w, b, a, heavyShare, cfg, exp);
   return a;
 }
@@ -183,7 +221,13 @@ function evidenceOf(s: SecondSample, cfg: DetectorConfig, g: Signals): Assessmen
   return 'none';
 }
 
-function classVolume(w: SecondWindow, b: Baselines, cfg: DetectorConfig, n: number, y: number): { cls: number; clsIdx: number } {
+function classVolume(
+  w: SecondWindow,
+  b: Baselines,
+  cfg: DetectorConfig,
+  n: number,
+  y: number,
+): { cls: number; clsIdx: number } {
   let cls = 0;
   let clsIdx = -1;
   // A route class's own volume test compares with its learned share: only on a supported baseline.
@@ -209,7 +253,8 @@ function distressOf(s: SecondSample, b: Baselines): boolean {
   const n = s.requests;
   if (n === 0) return false;
   const base = b.originMs;
-  const slowOrigin = s.forwarded > 0 && (base.n >= 5 ? s.originMs > Math.max(3 * base.mean, base.mean + 500) : s.originMs > 2000);
+  const slowOrigin =
+    s.forwarded > 0 && (base.n >= 5 ? s.originMs > Math.max(3 * base.mean, base.mean + 500) : s.originMs > 2000);
   const shed = (s.families.origin ?? 0) / n >= 0.05;
   return slowOrigin || s.status.s5xx / n >= 0.2 || shed;
 }

@@ -2,19 +2,45 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createAttribution, type AttributionObserved } from './attribution.js';
 
-const req = (clientKey: number, country: string, asn: number, extra: Partial<AttributionObserved> = {}): AttributionObserved => ({
-  clientKey, country, asn, verified: false, status: 200, originMs: 10, verdict: { action: 'allow' }, req: { headers: { 'user-agent': 'curl/8' } }, ...extra,
+const req = (
+  clientKey: number,
+  country: string,
+  asn: number,
+  extra: Partial<AttributionObserved> = {},
+): AttributionObserved => ({
+  clientKey,
+  country,
+  asn,
+  verified: false,
+  status: 200,
+  originMs: 10,
+  verdict: { action: 'allow' },
+  req: { headers: { 'user-agent': 'curl/8' } },
+  ...extra,
 });
 
 test('requests and distinct sources by country and ASN; unknowns counted apart; epochs reset', () => {
   const a = createAttribution();
-  for (let i = 0; i < 300; i++) a.observe(req(1000 + (i % 100), i % 100 < 60 ? 'DE' : 'BR', i % 100 < 60 ? 3320 : 28573));
+  for (let i = 0; i < 300; i++)
+    a.observe(req(1000 + (i % 100), i % 100 < 60 ? 'DE' : 'BR', i % 100 < 60 ? 3320 : 28573));
   for (let i = 0; i < 10; i++) a.observe(req(5000, '', 0));
   const s = a.snapshot();
   assert.equal(s.requests, 310);
   assert.equal(s.sources, 101);
-  assert.deepEqual(s.countries.map((c) => [c.key, c.requests, c.sources]), [['DE', 180, 60], ['BR', 120, 40]]);
-  assert.deepEqual(s.asns.map((c) => [c.key, c.requests, c.sources]), [['AS3320', 180, 60], ['AS28573', 120, 40]]);
+  assert.deepEqual(
+    s.countries.map((c) => [c.key, c.requests, c.sources]),
+    [
+      ['DE', 180, 60],
+      ['BR', 120, 40],
+    ],
+  );
+  assert.deepEqual(
+    s.asns.map((c) => [c.key, c.requests, c.sources]),
+    [
+      ['AS3320', 180, 60],
+      ['AS28573', 120, 40],
+    ],
+  );
   assert.deepEqual(s.unknownCountry, { requests: 10, sources: 1 });
   assert.deepEqual(s.unknownAsn, { requests: 10, sources: 1 });
   a.newEpoch();
@@ -27,7 +53,11 @@ test('impact seconds split verified and others; browser-like headers counted amo
   const a = createAttribution();
   a.observe(req(1, 'DE', 1, { verified: true, originMs: 30 }));
   a.observe(req(2, 'DE', 1, { status: 429, verdict: { action: 'limit' }, originMs: -1 }));
-  a.observe(req(3, 'DE', 1, { req: { headers: { 'user-agent': 'Mozilla/5.0 X', 'accept-language': 'de', 'sec-fetch-mode': 'navigate' } } }));
+  a.observe(
+    req(3, 'DE', 1, {
+      req: { headers: { 'user-agent': 'Mozilla/5.0 X', 'accept-language': 'de', 'sec-fetch-mode': 'navigate' } },
+    }),
+  );
   const s = a.closeSecond();
   assert.deepEqual(s.verified, { requests: 1, served: 1, originMsSum: 30, originCount: 1 });
   assert.deepEqual(s.others, { requests: 2, served: 1, originMsSum: 10, originCount: 1 });

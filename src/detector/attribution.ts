@@ -78,11 +78,17 @@ const ASN_TRACKED = 256;
  * is an answer the client can pass. Impact is the change of this share.
  */
 export function answered(status: number, action: string): boolean {
-  return status > 0 && status < 500 && action !== 'deny' && action !== 'limit' && action !== 'drop' && action !== 'error';
+  return (
+    status > 0 && status < 500 && action !== 'deny' && action !== 'limit' && action !== 'drop' && action !== 'error'
+  );
 }
 
 function zeroImpact(): ImpactSecond {
-  return { verified: { requests: 0, served: 0, originMsSum: 0, originCount: 0 }, others: { requests: 0, served: 0, originMsSum: 0, originCount: 0 }, browserLike: 0 };
+  return {
+    verified: { requests: 0, served: 0, originMsSum: 0, originCount: 0 },
+    others: { requests: 0, served: 0, originMsSum: 0, originCount: 0 },
+    browserLike: 0,
+  };
 }
 
 export interface Attribution {
@@ -170,7 +176,13 @@ export function createAttribution(): Attribution {
       if (!ctx.verified) {
         const hd = ctx.req.headers;
         const ua = hd['user-agent'];
-        if (ua !== undefined && ua.startsWith('Mozilla/') && hd['accept-language'] !== undefined && hd['sec-fetch-mode'] !== undefined && ctx.agent !== 'spoofed') sec.browserLike++;
+        if (
+          ua?.startsWith('Mozilla/') &&
+          hd['accept-language'] !== undefined &&
+          hd['sec-fetch-mode'] !== undefined &&
+          ctx.agent !== 'spoofed'
+        )
+          sec.browserLike++;
       }
     },
     newEpoch() {
@@ -207,9 +219,12 @@ export function createAttribution(): Attribution {
     sourceSample: () => sample.export(),
     snapshot(limit = 50) {
       const countries: ShareRow[] = [];
-      for (let i = 1; i < COUNTRY_SLOTS; i++) if (creq[i] > 0) countries.push({ key: codeOf(i), requests: creq[i], sources: csrc[i] });
+      for (let i = 1; i < COUNTRY_SLOTS; i++)
+        if (creq[i] > 0) countries.push({ key: codeOf(i), requests: creq[i], sources: csrc[i] });
       countries.sort((a, b) => b.requests - a.requests || b.sources - a.sources);
-      const asns = asnReq.top(limit).map((h) => ({ key: `AS${h.key}`, requests: h.count, sources: asnSrc.estimate(h.key) }));
+      const asns = asnReq
+        .top(limit)
+        .map((h) => ({ key: `AS${h.key}`, requests: h.count, sources: asnSrc.estimate(h.key) }));
       return {
         requests,
         sources,

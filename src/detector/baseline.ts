@@ -152,7 +152,22 @@ export class Baselines {
 
   /** Every EWMA by a stable name (what a snapshot stores; a field missing from one is left as it is). */
   private ewmas(): Record<string, Ewma> {
-    const m: Record<string, Ewma> = { rps: this.rps, sources: this.sources, newSources: this.newSources, forwarded: this.forwarded, originMs: this.originMs, perSource: this.perSource, queryUniq: this.queryUniq, pathUniq: this.pathUniq, queryShare: this.queryShare, share4xx: this.share4xx, share5xx: this.share5xx, freshShare: this.freshShare, ignoredShare: this.ignoredShare, noCookieShare: this.noCookieShare };
+    const m: Record<string, Ewma> = {
+      rps: this.rps,
+      sources: this.sources,
+      newSources: this.newSources,
+      forwarded: this.forwarded,
+      originMs: this.originMs,
+      perSource: this.perSource,
+      queryUniq: this.queryUniq,
+      pathUniq: this.pathUniq,
+      queryShare: this.queryShare,
+      share4xx: this.share4xx,
+      share5xx: this.share5xx,
+      freshShare: this.freshShare,
+      ignoredShare: this.ignoredShare,
+      noCookieShare: this.noCookieShare,
+    };
     for (let i = 0; i < 7; i++) {
       m[`classCount${i}`] = this.classCount[i];
       m[`classShare${i}`] = this.classShare[i];
@@ -166,7 +181,15 @@ export class Baselines {
     const ewmas: Record<string, [number, number, number]> = {};
     for (const [k, e] of Object.entries(this.ewmas())) ewmas[k] = [e.mean, e.variance, e.n];
     const sk = (c: CountMin) => c.exportCells();
-    return { ewmas, hourDays: this.hourDays.slice(), hourLastDay: this.hourLastDay.slice(), sketches: [sk(this.prefix), sk(this.fp), sk(this.path), sk(this.shape)], sinceHalve: this.sinceHalve, learned: this.learned, shareRequests: this.shareRequests };
+    return {
+      ewmas,
+      hourDays: this.hourDays.slice(),
+      hourLastDay: this.hourLastDay.slice(),
+      sketches: [sk(this.prefix), sk(this.fp), sk(this.path), sk(this.shape)],
+      sinceHalve: this.sinceHalve,
+      learned: this.learned,
+      shareRequests: this.shareRequests,
+    };
   }
 
   /**
@@ -202,6 +225,14 @@ export class Baselines {
 
   figures(warm: boolean): BaselineFigures {
     const r2 = (x: number) => Math.round(x * 100) / 100;
-    return { rps: r2(this.rps.mean), rpsStd: r2(this.rps.std), sources: r2(this.sources.mean), forwarded: r2(this.forwarded.mean), originMs: r2(this.originMs.mean), learnedSeconds: this.learned, warm };
+    return {
+      rps: r2(this.rps.mean),
+      rpsStd: r2(this.rps.std),
+      sources: r2(this.sources.mean),
+      forwarded: r2(this.forwarded.mean),
+      originMs: r2(this.originMs.mean),
+      learnedSeconds: this.learned,
+      warm,
+    };
   }
 }

@@ -46,7 +46,14 @@ export const FRESH_FLOOD_AFTER_S = 60;
 
 const learnedMean = (e: { n: number; mean: number }, prior: number) => (e.n > 0 ? e.mean : prior);
 
-export function compositionOf(s: SecondSample, w: SecondWindow, b: Baselines, sig: Signature, heavyShare: number, cfg: DetectorConfig): Composition {
+export function compositionOf(
+  s: SecondSample,
+  w: SecondWindow,
+  b: Baselines,
+  sig: Signature,
+  heavyShare: number,
+  cfg: DetectorConfig,
+): Composition {
   const c: Record<string, number> = {};
   const apriori: string[] = [];
   const fire = (name: string, value: number, known: boolean) => {
@@ -63,7 +70,8 @@ export function compositionOf(s: SecondSample, w: SecondWindow, b: Baselines, si
   // first few visitors); without one only a tool's fingerprint counts (signature.ts).
   const supported = b.sharesSupported();
   const fp = sig.fingerprints.find((f) => f.suspicious);
-  if (fp && fp.share >= 0.3 && fp.count >= floor) fire('fingerprintLift', fp.lift, fp.family !== undefined && !BROWSER_FAMILIES.has(fp.family));
+  if (fp && fp.share >= 0.3 && fp.count >= floor)
+    fire('fingerprintLift', fp.lift, fp.family !== undefined && !BROWSER_FAMILIES.has(fp.family));
   // Tools taken together: a flood tool rotating its User-Agent (curl, python, go…) splits its share
   // among fingerprints none of which is a third of the second. Only tools this site does not usually
   // see count (each over min_lift against its learned share: an API's regular clients are learned).
@@ -78,22 +86,36 @@ export function compositionOf(s: SecondSample, w: SecondWindow, b: Baselines, si
   if (toolShare >= TOOL_SHARE && toolCount >= floor) fire('toolShare', toolShare, true);
   // Static assets never count: new visitors (a newsletter) load them, returning ones have them cached, and a cache answers them.
   const cls = sig.routeClasses.find((x) => x.name !== 'static');
-  if (supported && cls && cls.share >= 0.25 && cls.lift >= cfg.minLift && cls.share * n >= cfg.minRps) fire('routeClassLift', cls.lift, false);
+  if (supported && cls && cls.share >= 0.25 && cls.lift >= cfg.minLift && cls.share * n >= cfg.minRps)
+    fire('routeClassLift', cls.lift, false);
   const qShare = w.withQuery / n;
   const baseUniq = learnedMean(b.queryUniq, 0);
-  if (qShare >= 0.3 && w.withQuery >= 10 && s.queryUniqueness >= 0.8 && s.queryUniqueness - baseUniq >= 0.3) fire('queryUniqueness', s.queryUniqueness, false);
+  if (qShare >= 0.3 && w.withQuery >= 10 && s.queryUniqueness >= 0.8 && s.queryUniqueness - baseUniq >= 0.3)
+    fire('queryUniqueness', s.queryUniqueness, false);
   const perSource = n / Math.max(1, s.sources);
   // A page view with its assets is a burst of 5–30 requests from one browser: only well above that counts.
-  if (b.perSource.n > 0 ? perSource >= 10 && perSource >= 3 * b.perSource.mean : perSource >= 20 && n >= cfg.minRps) fire('perSourceRate', perSource, b.perSource.n === 0);
-  if (n >= 20 && s.pathUniqueness >= 0.7 && s.pathUniqueness - learnedMean(b.pathUniq, 0) >= 0.25) fire('pathUniqueness', s.pathUniqueness, false);
+  if (b.perSource.n > 0 ? perSource >= 10 && perSource >= 3 * b.perSource.mean : perSource >= 20 && n >= cfg.minRps)
+    fire('perSourceRate', perSource, b.perSource.n === 0);
+  if (n >= 20 && s.pathUniqueness >= 0.7 && s.pathUniqueness - learnedMean(b.pathUniq, 0) >= 0.25)
+    fire('pathUniqueness', s.pathUniqueness, false);
   // Floods ask for pages, not the assets that come with them: the static share collapses (a newsletter's readers keep it).
   const baseStatic = learnedMean(b.classShare[0], 0);
   const staticShare = w.classes[0] / n;
-  if (n >= 2 * cfg.minRps && baseStatic >= 0.2 && staticShare <= 0.65 * baseStatic) fire('staticShareDrop', staticShare / baseStatic, false);
+  if (n >= 2 * cfg.minRps && baseStatic >= 0.2 && staticShare <= 0.65 * baseStatic)
+    fire('staticShareDrop', staticShare / baseStatic, false);
   const s4 = s.status.s4xx / n;
   if (s4 >= 0.3 && s4 - learnedMean(b.share4xx, 0) >= 0.2) fire('share4xx', s4, b.share4xx.n === 0);
   const strong = cookieTests(s, b, floor, fire);
-  return { tests: c, apriori, strong, unlike: c.ignoredShare !== undefined || c.freshFlood !== undefined || c.checkIgnored !== undefined || c.formFirst !== undefined };
+  return {
+    tests: c,
+    apriori,
+    strong,
+    unlike:
+      c.ignoredShare !== undefined ||
+      c.freshFlood !== undefined ||
+      c.checkIgnored !== undefined ||
+      c.formFirst !== undefined,
+  };
 }
 
 /**
@@ -106,7 +128,12 @@ export function compositionOf(s: SecondSample, w: SecondWindow, b: Baselines, si
  * reader's clients ignore cookies as a matter of course. Against the learned
  * share, every client counts: many more requests without the cookie than usual.
  */
-function cookieTests(s: SecondSample, b: Baselines, floor: number, fire: (name: string, value: number, known: boolean) => void): boolean {
+function cookieTests(
+  s: SecondSample,
+  b: Baselines,
+  floor: number,
+  fire: (name: string, value: number, known: boolean) => void,
+): boolean {
   let strong = false;
   const n = s.requests;
   const { fresh, ignored, browserFresh, browserIgnored } = s.clients;
@@ -118,7 +145,8 @@ function cookieTests(s: SecondSample, b: Baselines, floor: number, fire: (name: 
   }
   // Right after a first start every client is new: only a detector that has watched the site for a
   // while (learned seconds, kept across restarts) can tell a crowd that never comes back.
-  if (b.learned >= FRESH_FLOOD_AFTER_S && browserFresh / n >= FRESH_FLOOD_SHARE && browserFresh >= 2 * floor) fire('freshFlood', browserFresh / n, true);
+  if (b.learned >= FRESH_FLOOD_AFTER_S && browserFresh / n >= FRESH_FLOOD_SHARE && browserFresh >= 2 * floor)
+    fire('freshFlood', browserFresh / n, true);
   // Clients the cookie check answered, coming back again and again without the cookie it gave them:
   // a site's clients never meet the check unless a crowd of new ones tripped it, and people pass it.
   const { checkIgnored } = s.clients;
@@ -130,6 +158,7 @@ function cookieTests(s: SecondSample, b: Baselines, floor: number, fire: (name: 
   // start's people mid-session post a few forms a second, not dozens).
   if (formFresh >= 2 * floor && formFresh / n >= FORM_FIRST_SHARE) strong = true;
   const noCookie = (fresh + ignored) / n;
-  if (b.noCookieShare.n >= 5 && noCookie >= 0.6 && noCookie - b.noCookieShare.mean >= 0.3 && fresh + ignored >= floor) fire('noCookieShare', noCookie, false);
+  if (b.noCookieShare.n >= 5 && noCookie >= 0.6 && noCookie - b.noCookieShare.mean >= 0.3 && fresh + ignored >= floor)
+    fire('noCookieShare', noCookie, false);
   return strong;
 }

@@ -26,7 +26,13 @@ interface Run {
 }
 
 /** Runs `seconds` of legit traffic with `extra(sec, r, out)` added each second. */
-function run(seconds: number, extra: (sec: number, r: () => number, out: Observed[]) => void, overrides: Record<string, unknown> = {}, slow?: (sec: number, note: (ip: string) => void) => void, assetRate = 1): Run {
+function run(
+  seconds: number,
+  extra: (sec: number, r: () => number, out: Observed[]) => void,
+  overrides: Record<string, unknown> = {},
+  slow?: (sec: number, note: (ip: string) => void) => void,
+  assetRate = 1,
+): Run {
   let t = T0;
   const state = createMemoryState({ now: () => t });
   const detector = createDetector(camelize(detectorSchema.parse(overrides)), { state });
@@ -42,12 +48,20 @@ function run(seconds: number, extra: (sec: number, r: () => number, out: Observe
     detector.tick(t);
   }
   const start = events.find((e): e is AttackStartEvent => e.type === 'attack_start');
-  return { events, state, detector, start, actions: events.filter((e): e is MitigationEvent => e.type === 'mitigation'), startSecond: start ? (start.sample.t - T0) / 1000 : -1 };
+  return {
+    events,
+    state,
+    detector,
+    start,
+    actions: events.filter((e): e is MitigationEvent => e.type === 'mitigation'),
+    startSecond: start ? (start.sample.t - T0) / 1000 : -1,
+  };
 }
 
 const vectorsOf = (r: Run) => r.start?.vectors.map((v) => v.vector) ?? [];
 /** Mitigations other than the cookie check, which every incident opens with (these traces carry no cookies). */
-const scoped = (r: Run) => r.actions.filter((a) => a.action.kind === 'mitigation' && a.action.rule !== 'mitigate/check-cookie');
+const scoped = (r: Run) =>
+  r.actions.filter((a) => a.action.kind === 'mitigation' && a.action.rule !== 'mitigate/check-cookie');
 
 test('no attack: a realistic hour-like trace with a newsletter burst triggers no action', () => {
   let id = 0;
@@ -69,25 +83,41 @@ test('no attack: a realistic hour-like trace with a newsletter burst triggers no
   assert.ok(snap.series.requests[idx] > 3 * snap.baseline.rps, 'the burst tripled the volume');
 });
 
-test('no attack: returning visitors have their assets cached, a newsletter\'s new readers load them all', () => {
+test("no attack: returning visitors have their assets cached, a newsletter's new readers load them all", () => {
   let id = 0;
-  const r = run(300, (sec, rand, out) => {
-    if (sec >= 200 && sec < 220) newsletterSecond(rand, 80, (id += 80), out);
-  }, {}, undefined, 0.1);
+  const r = run(
+    300,
+    (sec, rand, out) => {
+      if (sec >= 200 && sec < 220) newsletterSecond(rand, 80, (id += 80), out);
+    },
+    {},
+    undefined,
+    0.1,
+  );
   assert.equal(r.start, undefined, `unexpected attack: ${JSON.stringify(r.start?.vectors)}`);
   const snap = r.detector.snapshot();
   const idx = snap.series.t.indexOf(T0 + 210_000);
-  assert.ok(snap.series.requests[idx] > 5 * snap.baseline.rps, `the burst is large: ${snap.series.requests[idx]} vs ${snap.baseline.rps}`);
+  assert.ok(
+    snap.series.requests[idx] > 5 * snap.baseline.rps,
+    `the burst is large: ${snap.series.requests[idx]} vs ${snap.baseline.rps}`,
+  );
 });
 
 test('no attack: a newsletter read mostly on one phone browser (its fingerprint at 15× its usual share)', () => {
   let id = 0;
-  const android = 'Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Mobile Safari/537.36';
-  const r = run(260, (sec, rand, out) => {
-    if (sec < 200 || sec >= 220) return;
-    const burst = newsletterSecond(rand, 80, (id += 80));
-    for (const o of burst) out.push({ ...o, fingerprint: 0x1a2b3c05, req: { headers: { 'user-agent': android } } });
-  }, {}, undefined, 0.1);
+  const android =
+    'Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Mobile Safari/537.36';
+  const r = run(
+    260,
+    (sec, rand, out) => {
+      if (sec < 200 || sec >= 220) return;
+      const burst = newsletterSecond(rand, 80, (id += 80));
+      for (const o of burst) out.push({ ...o, fingerprint: 0x1a2b3c05, req: { headers: { 'user-agent': android } } });
+    },
+    {},
+    undefined,
+    0.1,
+  );
   assert.equal(r.start, undefined, `unexpected attack: ${JSON.stringify(r.start?.vectors)}`);
   const top = r.detector.snapshot();
   assert.equal(top.mode, 'normal');
@@ -95,7 +125,8 @@ test('no attack: a newsletter read mostly on one phone browser (its fingerprint 
 
 test('single-source flood: detected in its first second, the address banned with its figures', () => {
   const r = run(WARM + 10, (sec, _r, out) => {
-    if (sec >= WARM) for (let i = 0; i < 800; i++) out.push(fact(0xcb007107, '/', { fp: 0x0c0c0c0c, ua: 'curl/8.5.0' }));
+    if (sec >= WARM)
+      for (let i = 0; i < 800; i++) out.push(fact(0xcb007107, '/', { fp: 0x0c0c0c0c, ua: 'curl/8.5.0' }));
   });
   assert.equal(r.startSecond, WARM);
   assert.deepEqual(vectorsOf(r), ['single_source_flood']);
@@ -107,7 +138,10 @@ test('single-source flood: detected in its first second, the address banned with
   assert.equal(ban.action.figures.rps, 800);
   assert.ok(r.state.isBanned('203.0.113.7', T0 + (WARM + 2) * 1000), 'the ban is in shared state');
   assert.equal(r.state.isBanned('10.0.0.7', T0 + (WARM + 2) * 1000), null);
-  assert.ok(r.actions.every((a) => a.action.kind === 'ban'), 'no wider action for a single source');
+  assert.ok(
+    r.actions.every((a) => a.action.kind === 'ban'),
+    'no wider action for a single source',
+  );
 });
 
 test('distributed flood: 2,000 sources detected at once, challenge scoped to the bot fingerprint, then widened while the origin stays loaded', () => {
@@ -122,7 +156,11 @@ test('distributed flood: 2,000 sources detected at once, challenge scoped to the
   assert.equal(r.actions[0].action.rule, 'mitigate/check-cookie', 'the cookie check first');
   const first = scoped(r)[0];
   assert.equal(first.at, T0 + (WARM + 1) * 1000);
-  assert.equal(first.action.rule, 'mitigate/challenge-signature', 'one request per source: a per-client limit would not help');
+  assert.equal(
+    first.action.rule,
+    'mitigate/challenge-signature',
+    'one request per source: a per-client limit would not help',
+  );
   assert.deepEqual(first.action.mitigation!.match.fingerprints, [BOT.fp]);
   assert.ok(r.state.mitigations().some((m) => m.id === first.action.mitigation!.id));
   // The trace keeps forwarding attack requests (nothing applies the mitigation here), so it widens.
@@ -148,13 +186,22 @@ test('widening to the clients known before the surge needs the origin hurting or
   });
   assert.equal(r.startSecond, WARM);
   const wide = scoped(r).filter((a) => !(a.action.mitigation?.match.newSince! > 0) && a.action.level >= 2);
-  assert.ok(wide.length > 0, scoped(r).map((a) => `${a.action.rule}@${(a.at - T0) / 1000}`).join(' '));
-  assert.ok(wide[0].at >= T0 + (WARM + 12) * 1000, `widened to known clients at ${(wide[0].at - T0) / 1000}s, before the origin hurt (${WARM + 12}s)`);
+  assert.ok(
+    wide.length > 0,
+    scoped(r)
+      .map((a) => `${a.action.rule}@${(a.at - T0) / 1000}`)
+      .join(' '),
+  );
+  assert.ok(
+    wide[0].at >= T0 + (WARM + 12) * 1000,
+    `widened to known clients at ${(wide[0].at - T0) / 1000}s, before the origin hurt (${WARM + 12}s)`,
+  );
 });
 
 test('cache-busting: random query strings on one path are named with the query shape', () => {
   const r = run(WARM + 5, (sec, rand, out) => {
-    if (sec >= WARM) spread(400, 300, (src) => fact(src, '/news/1', { query: `${Math.floor(rand() * 1e9).toString(36)}=1` }), out);
+    if (sec >= WARM)
+      spread(400, 300, (src) => fact(src, '/news/1', { query: `${Math.floor(rand() * 1e9).toString(36)}=1` }), out);
   });
   assert.equal(r.startSecond, WARM);
   assert.ok(vectorsOf(r).includes('cache_busting'), vectorsOf(r).join());
@@ -165,12 +212,16 @@ test('cache-busting: random query strings on one path are named with the query s
   const first = r.actions.filter((a) => a.action.kind === 'mitigation');
   assert.equal(first[0].action.rule, 'mitigate/check-cookie');
   assert.equal(first[0].at - T0, (WARM + 1) * 1000);
-  assert.ok(!first.some((a) => a.action.rule === 'mitigate/challenge-signature' && a.at === first[0].at), 'no challenge of a path at once');
+  assert.ok(
+    !first.some((a) => a.action.rule === 'mitigate/challenge-signature' && a.at === first[0].at),
+    'no challenge of a path at once',
+  );
 });
 
 test('login stuffing: the login route class over-represented, scoped to it', () => {
   const r = run(WARM + 5, (sec, _r, out) => {
-    if (sec >= WARM) spread(150, 500, (src) => fact(src, '/login', { routeClass: 'login', status: 401, fp: BOT.fp, ua: BOT.ua }), out);
+    if (sec >= WARM)
+      spread(150, 500, (src) => fact(src, '/login', { routeClass: 'login', status: 401, fp: BOT.fp, ua: BOT.ua }), out);
   });
   assert.ok(r.startSecond <= WARM + 1 && r.startSecond >= WARM, `start ${r.startSecond}`);
   assert.ok(vectorsOf(r).includes('login_stuffing'), vectorsOf(r).join());
@@ -182,7 +233,14 @@ test('login stuffing: the login route class over-represented, scoped to it', () 
 
 test('enumeration of a sensitive route: many ids, 404s, from few sources', () => {
   const r = run(WARM + 5, (sec, _r, out) => {
-    if (sec >= WARM) spread(120, 40, (src, i) => fact(src, `/api/donors/${sec * 1000 + i}`, { routeClass: 'sensitive', status: 404, fp: BOT.fp, ua: BOT.ua }), out);
+    if (sec >= WARM)
+      spread(
+        120,
+        40,
+        (src, i) =>
+          fact(src, `/api/donors/${sec * 1000 + i}`, { routeClass: 'sensitive', status: 404, fp: BOT.fp, ua: BOT.ua }),
+        out,
+      );
   });
   assert.equal(r.startSecond, WARM);
   assert.ok(vectorsOf(r).includes('enumeration'), vectorsOf(r).join());
@@ -193,9 +251,14 @@ test('enumeration of a sensitive route: many ids, 404s, from few sources', () =>
 });
 
 test('slow connections: deadline closes counted per second, the worst sources banned as ban/auto-slow', () => {
-  const r = run(WARM + 5, () => {}, {}, (sec, note) => {
-    if (sec >= WARM) for (let i = 0; i < 60; i++) note(`198.51.100.${1 + (i % 20)}`);
-  });
+  const r = run(
+    WARM + 5,
+    () => {},
+    {},
+    (sec, note) => {
+      if (sec >= WARM) for (let i = 0; i < 60; i++) note(`198.51.100.${1 + (i % 20)}`);
+    },
+  );
   assert.equal(r.startSecond, WARM);
   assert.deepEqual(vectorsOf(r), ['slow_connections']);
   const bans = r.actions.filter((a) => a.action.rule === 'ban/auto-slow');
@@ -219,7 +282,14 @@ test('pulse waves: three 3-second surges in one incident, named pulse_wave', () 
 test('low-and-slow: 600 sources each far under any per-IP limit, detected within the slow window', () => {
   const r = run(WARM + 10, (sec, _r, out) => {
     // +70 % over baseline: under the fast-flood threshold (3×), over slow_ratio (1.5×) for 5 s.
-    if (sec >= WARM) spread(45, 600, (src, i) => fact(src + sec * 600 * 13, '/search', { query: `q=${i % 5}`, fp: BOT.fp, ua: BOT.ua, originMs: 300 }), out);
+    if (sec >= WARM)
+      spread(
+        45,
+        600,
+        (src, i) =>
+          fact(src + sec * 600 * 13, '/search', { query: `q=${i % 5}`, fp: BOT.fp, ua: BOT.ua, originMs: 300 }),
+        out,
+      );
   });
   assert.ok(r.startSecond >= WARM && r.startSecond <= WARM + 4, `start ${r.startSecond}`);
   assert.ok(vectorsOf(r).includes('low_and_slow'), vectorsOf(r).join());
@@ -230,9 +300,13 @@ test('low-and-slow: 600 sources each far under any per-IP limit, detected within
 });
 
 test('observe enforcement: actions recorded as not applied, state untouched', () => {
-  const r = run(WARM + 4, (sec, _r, out) => {
-    if (sec >= WARM) for (let i = 0; i < 800; i++) out.push(fact(0xcb007107, '/'));
-  }, { enforcement: 'observe' });
+  const r = run(
+    WARM + 4,
+    (sec, _r, out) => {
+      if (sec >= WARM) for (let i = 0; i < 800; i++) out.push(fact(0xcb007107, '/'));
+    },
+    { enforcement: 'observe' },
+  );
   assert.ok(r.actions.length > 0 && r.actions.every((a) => !a.action.applied));
   assert.equal(r.state.bans().length, 0);
   assert.equal(r.state.mode(), 'normal');
@@ -241,10 +315,16 @@ test('observe enforcement: actions recorded as not applied, state untouched', ()
 });
 
 test('attack end with hysteresis: an elevated incident steps straight back to normal, mitigations removed', () => {
-  const r = run(WARM + 30, (sec, _r, out) => {
-    if (sec >= WARM && sec < WARM + 3) spread(2000, 2000, (src) => fact(src, '/', { fp: BOT.fp, ua: BOT.ua }), out);
-  }, { end_after: '5s', recover_hold: '10s' });
-  const modes = r.events.filter((e) => e.type === 'escalation').map((e) => (e.type === 'escalation' ? `${e.to}@${(e.at - T0) / 1000 - WARM}` : ''));
+  const r = run(
+    WARM + 30,
+    (sec, _r, out) => {
+      if (sec >= WARM && sec < WARM + 3) spread(2000, 2000, (src) => fact(src, '/', { fp: BOT.fp, ua: BOT.ua }), out);
+    },
+    { end_after: '5s', recover_hold: '10s' },
+  );
+  const modes = r.events
+    .filter((e) => e.type === 'escalation')
+    .map((e) => (e.type === 'escalation' ? `${e.to}@${(e.at - T0) / 1000 - WARM}` : ''));
   // Never `recovering`: the challenge stage treats it like under_attack (everyone challenged).
   assert.deepEqual(modes, ['elevated@1', 'normal@18']);
   const end = r.events.find((e) => e.type === 'attack_end');
@@ -252,7 +332,10 @@ test('attack end with hysteresis: an elevated incident steps straight back to no
   assert.equal(end.durationMs, 3000);
   assert.ok(end.totals.seconds >= 3);
   // 2,000 attackers plus the ordinary visitors seen during the incident's seconds.
-  assert.ok(end.totals.distinctSources > 1940 && end.totals.distinctSources < 3500, `distinct ${end.totals.distinctSources}`);
+  assert.ok(
+    end.totals.distinctSources > 1940 && end.totals.distinctSources < 3500,
+    `distinct ${end.totals.distinctSources}`,
+  );
   assert.equal(end.signature.fingerprints[0].key, BOT.fp);
   assert.equal(r.state.mitigations().length, 0, 'removed at the end');
   assert.ok(r.actions.some((a) => a.action.kind === 'remove_mitigation'));
@@ -260,10 +343,16 @@ test('attack end with hysteresis: an elevated incident steps straight back to no
 });
 
 test('under_attack after widening to level 3, then recovering, then normal', () => {
-  const r = run(WARM + 40, (sec, _r, out) => {
-    if (sec >= WARM && sec < WARM + 9) spread(2000, 2000, (src) => fact(src, '/', { fp: BOT.fp, ua: BOT.ua }), out);
-  }, { end_after: '5s', recover_hold: '10s' });
-  const modes = r.events.filter((e) => e.type === 'escalation').map((e) => (e.type === 'escalation' ? `${e.to}@${(e.at - T0) / 1000 - WARM}` : ''));
+  const r = run(
+    WARM + 40,
+    (sec, _r, out) => {
+      if (sec >= WARM && sec < WARM + 9) spread(2000, 2000, (src) => fact(src, '/', { fp: BOT.fp, ua: BOT.ua }), out);
+    },
+    { end_after: '5s', recover_hold: '10s' },
+  );
+  const modes = r.events
+    .filter((e) => e.type === 'escalation')
+    .map((e) => (e.type === 'escalation' ? `${e.to}@${(e.at - T0) / 1000 - WARM}` : ''));
   assert.deepEqual(modes, ['elevated@1', 'under_attack@7', 'recovering@14', 'normal@24']);
   const up = r.events.find((e) => e.type === 'escalation' && e.to === 'under_attack');
   assert.ok(up && up.type === 'escalation', 'under_attack');
@@ -275,11 +364,20 @@ test('under_attack after widening to level 3, then recovering, then normal', () 
 
 test('a flood that changes its fingerprint gets a second signature mitigation, not a wider one', () => {
   const r = run(WARM + 5, (sec, _r, out) => {
-    if (sec >= WARM && sec < WARM + 2) spread(2000, 2000, (src) => fact(src, '/news/3', { fp: BOT.fp, ua: BOT.ua }), out);
-    if (sec >= WARM + 2) spread(2000, 2000, (src) => fact(src + 1, '/news/4', { fp: 0xdeadbe02, ua: 'Go-http-client/1.1' }), out);
+    if (sec >= WARM && sec < WARM + 2)
+      spread(2000, 2000, (src) => fact(src, '/news/3', { fp: BOT.fp, ua: BOT.ua }), out);
+    if (sec >= WARM + 2)
+      spread(2000, 2000, (src) => fact(src + 1, '/news/4', { fp: 0xdeadbe02, ua: 'Go-http-client/1.1' }), out);
   });
-  const ms = scoped(r).map((a) => ({ at: (a.at - T0) / 1000 - WARM, level: a.action.level, fps: a.action.mitigation!.match.fingerprints }));
-  assert.deepEqual(ms.slice(0, 2), [{ at: 1, level: 1, fps: [BOT.fp] }, { at: 3, level: 1, fps: [0xdeadbe02] }]);
+  const ms = scoped(r).map((a) => ({
+    at: (a.at - T0) / 1000 - WARM,
+    level: a.action.level,
+    fps: a.action.mitigation!.match.fingerprints,
+  }));
+  assert.deepEqual(ms.slice(0, 2), [
+    { at: 1, level: 1, fps: [BOT.fp] },
+    { at: 3, level: 1, fps: [0xdeadbe02] },
+  ]);
   assert.match(scoped(r)[1].action.reason, /changed its signature/);
   // A new signature does not restart the widening clock (an attack that keeps changing would never be
   // widened): the wider mitigation comes widen_after (3 s) after the first actions, as the origin stays loaded.
@@ -296,7 +394,9 @@ test('a small site: a few synchronised visitors on one form are not an attack, w
     // A tiny site: ~7 requests/s; then 16 synchronised visitors (ordinary browsers) post the donate form each second for 5 s
     // (~23/s in total, over min_rps, the donate class at ~20× its usual rate and share).
     const out = legitSecond(r, 3);
-    if (sec >= 40 && sec < 45) for (let i = 0; i < 16; i++) out.push(fact(0x0a000100 + i, '/donate', { routeClass: 'donate', fp: 0x1a2b3c01 + (i % 5) }));
+    if (sec >= 40 && sec < 45)
+      for (let i = 0; i < 16; i++)
+        out.push(fact(0x0a000100 + i, '/donate', { routeClass: 'donate', fp: 0x1a2b3c01 + (i % 5) }));
     for (const o of out) d.observe(o);
     d.tick((t = T0 + (sec + 1) * 1000));
   }
@@ -318,22 +418,39 @@ test('the ramp second before an attack is not learned into the baseline', () => 
 });
 
 test('low-and-slow with a browser-identical fingerprint: found by the missing assets, scoped to the path', () => {
-  const chrome = { fp: 0x1a2b3c01, ua: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36' };
+  const chrome = {
+    fp: 0x1a2b3c01,
+    ua: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36',
+  };
   const r = run(WARM + 10, (sec, _r, out) => {
     // +100 % on the costly search, one request per source per 10 s, no assets.
-    if (sec >= WARM) spread(60, 600, (src, i) => fact(src + sec * 600 * 13, '/search', { query: `q=${i % 7}`, ...chrome, originMs: 400 }), out);
+    if (sec >= WARM)
+      spread(
+        60,
+        600,
+        (src, i) => fact(src + sec * 600 * 13, '/search', { query: `q=${i % 7}`, ...chrome, originMs: 400 }),
+        out,
+      );
   });
   assert.ok(r.startSecond >= WARM && r.startSecond <= WARM + 4, `start ${r.startSecond}`);
   assert.ok(vectorsOf(r).includes('low_and_slow'), vectorsOf(r).join());
   const first = r.actions.filter((a) => a.action.kind === 'mitigation')[0];
   assert.ok(first.at - T0 <= (WARM + 5) * 1000, 'mitigated within 5 s');
-  assert.equal(first.action.rule, 'mitigate/check-cookie', 'the cookie check first: these browser-identical clients load no assets and come once');
-  assert.ok(!r.actions.some((a) => a.action.rule === 'mitigate/challenge-signature'), 'the browser fingerprint is not blamed, and a path people read is not challenged at once');
+  assert.equal(
+    first.action.rule,
+    'mitigate/check-cookie',
+    'the cookie check first: these browser-identical clients load no assets and come once',
+  );
+  assert.ok(
+    !r.actions.some((a) => a.action.rule === 'mitigate/challenge-signature'),
+    'the browser fingerprint is not blamed, and a path people read is not challenged at once',
+  );
 });
 
 test('cache-busting with random paths: path uniqueness', () => {
   const r = run(WARM + 4, (sec, rand, out) => {
-    if (sec >= WARM) spread(500, 300, (src) => fact(src, `/${Math.floor(rand() * 1e9).toString(36)}`, { status: 404 }), out);
+    if (sec >= WARM)
+      spread(500, 300, (src) => fact(src, `/${Math.floor(rand() * 1e9).toString(36)}`, { status: 404 }), out);
   });
   assert.equal(r.startSecond, WARM);
   const cb = r.start!.vectors.find((v) => v.vector === 'cache_busting');

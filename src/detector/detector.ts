@@ -11,7 +11,15 @@ import type { Enforcement, Mode } from '../core/model.js';
 import { RingSeries } from '../core/ring-series.js';
 import { assess, enumerationOf, MIN_VOLUME_SECONDS, signatureOf, type Assessment } from './assess.js';
 import { Baselines } from './baseline.js';
-import { FAMILIES, ROUTE_CLASSES, type DetectorEvent, type DetectorSnapshot, type MitigationAction, type SecondSample, type SignatureItem } from './events.js';
+import {
+  FAMILIES,
+  ROUTE_CLASSES,
+  type DetectorEvent,
+  type DetectorSnapshot,
+  type MitigationAction,
+  type SecondSample,
+  type SignatureItem,
+} from './events.js';
 import { Incident } from './incident.js';
 import { Mitigator, TOP_LEVEL, type DetectorState, type Surge } from './mitigate.js';
 import { createListeners } from './listeners.js';
@@ -77,7 +85,7 @@ const MAX_RECENT = 100;
 function sumAges(ages: Float64Array, maxAge: number): number {
   let n = 0;
   // Bucket 16 holds 16–63 s; the last (a minute and more) is never "recent".
-  const last = Math.min(maxAge >= 16 ? 16 : maxAge, AGE_BUCKETS - 2);
+  const last = Math.min(Math.min(maxAge, 16), AGE_BUCKETS - 2);
   for (let i = 0; i <= last; i++) n += ages[i];
   return n;
 }
@@ -91,7 +99,10 @@ export function createDetector(cfg: DetectorConfig, deps: DetectorDeps = {}): De
   w.epochS = Math.floor((deps.now ?? Date.now)() / 1000);
   const base = new Baselines(cfg.baselineHalfLife);
   const histLen = Math.round(cfg.history / 1000);
-  const series = Object.fromEntries(SERIES.map((k) => [k, new RingSeries(histLen)])) as Record<(typeof SERIES)[number], RingSeries>;
+  const series = Object.fromEntries(SERIES.map((k) => [k, new RingSeries(histLen)])) as Record<
+    (typeof SERIES)[number],
+    RingSeries
+  >;
   const history = {
     requestsMean: (n: number) => series.requests.mean(n),
     requestsMin: (n: number) => {
@@ -99,7 +110,9 @@ export function createDetector(cfg: DetectorConfig, deps: DetectorDeps = {}): De
       for (let i = 0; i < n && i < series.requests.count; i++) m = Math.min(m, series.requests.at(i));
       return m;
     },
-    get count() { return series.requests.count; },
+    get count() {
+      return series.requests.count;
+    },
   };
   const listeners = createListeners(deps.onListenerError);
   const emit = listeners.emit;
@@ -120,10 +133,19 @@ export function createDetector(cfg: DetectorConfig, deps: DetectorDeps = {}): De
   let slowAge = 0;
   /** Seconds in a row of clients behaving unlike people (assess.ts COOKIE_STREAK). */
   let cookieStreak = 0;
-  const lagged: { sample: SecondSample | null; keys: PendingKeys; calm: boolean } = { sample: null, keys: new PendingKeys(), calm: false };
-  let last: { at: number; score: number; top: ReturnType<typeof signatureOf> } = { at: 0, score: 0, top: { sources: [], prefixes: [], fingerprints: [], paths: [], queryShapes: [], clients: [], routeClasses: [] } };
+  const lagged: { sample: SecondSample | null; keys: PendingKeys; calm: boolean } = {
+    sample: null,
+    keys: new PendingKeys(),
+    calm: false,
+  };
+  let last: { at: number; score: number; top: ReturnType<typeof signatureOf> } = {
+    at: 0,
+    score: 0,
+    top: { sources: [], prefixes: [], fingerprints: [], paths: [], queryShapes: [], clients: [], routeClasses: [] },
+  };
 
-  const enforcement = (): Enforcement => (cfg.enforcement === 'observe' || (state !== null && state.enforcement() === 'observe') ? 'observe' : 'enforce');
+  const enforcement = (): Enforcement =>
+    cfg.enforcement === 'observe' || (state !== null && state.enforcement() === 'observe') ? 'observe' : 'enforce';
 
   /**
    * The second a closed window stands for: when it opened; in a cluster
@@ -160,12 +182,26 @@ export function createDetector(cfg: DetectorConfig, deps: DetectorDeps = {}): De
       classes,
       families,
       outcomes: outcomeRecord(w.outcomes),
-      entropy: { path: r3(entropyOf(w.histPath)), query: r3(entropyOf(w.histQuery)), ua: r3(entropyOf(w.histUa)), fingerprint: r3(entropyOf(w.histFp)) },
+      entropy: {
+        path: r3(entropyOf(w.histPath)),
+        query: r3(entropyOf(w.histQuery)),
+        ua: r3(entropyOf(w.histUa)),
+        fingerprint: r3(entropyOf(w.histFp)),
+      },
       pathUniqueness: n > 0 ? r3(Math.min(1, w.paths.count() / n)) : 0,
       withQuery: w.withQuery,
       queryUniqueness: w.withQuery > 0 ? r3(Math.min(1, w.queries.count() / w.withQuery)) : 0,
       slowConnections: w.slow,
-      clients: { cookie: w.cookied, fresh: w.fresh, ignored: w.ignored, browserFresh: w.browserFresh, browserIgnored: w.browserIgnored, checkIgnored: w.checkIgnored, formFresh: w.formFresh, recent: sumAges(w.ages, 15) },
+      clients: {
+        cookie: w.cookied,
+        fresh: w.fresh,
+        ignored: w.ignored,
+        browserFresh: w.browserFresh,
+        browserIgnored: w.browserIgnored,
+        checkIgnored: w.checkIgnored,
+        formFresh: w.formFresh,
+        recent: sumAges(w.ages, 15),
+      },
       h2Abuse: w.h2,
       score: 0,
     };
@@ -222,7 +258,10 @@ export function createDetector(cfg: DetectorConfig, deps: DetectorDeps = {}): De
     // detector (a first start) has seen everyone for less than the minute, so without a rise the run of
     // seconds whose clients behaved unlike people dates the surge, or the people browsing since the start
     // would all count as new. The cookie check (cookieless clients only) keeps the wider minute.
-    const peopleSince = a.evidence !== 'volume' && s.t + 1000 - bornAt < NO_RISE_LOOKBACK_MS ? Math.max(since, s.t - (cookieStreak + 1) * 1000) : since;
+    const peopleSince =
+      a.evidence !== 'volume' && s.t + 1000 - bornAt < NO_RISE_LOOKBACK_MS
+        ? Math.max(since, s.t - (cookieStreak + 1) * 1000)
+        : since;
     const ageLimit = Math.floor((w.epochS * 1000 - since) / 1000);
     const recent = sumAges(w.ages, ageLimit);
     return { since, peopleSince, newShare: s.requests > 0 ? Math.min(1, recent / s.requests) : 0 };
@@ -232,14 +271,40 @@ export function createDetector(cfg: DetectorConfig, deps: DetectorDeps = {}): De
     const id = `inc-${new Date(s.t).toISOString().replace(/[-:]/g, '').slice(0, 15)}z-${++seq}`;
     incident = new Incident(id, s.t, new Mitigator(cfg, id, surgeOf(s, a)));
     incident.add(s, a.signature, w.sources, a.vectors);
-    emit({ type: 'attack_start', incidentId: id, at: now, mode: 'elevated', enforcement: enforcement(), vectors: a.vectors, signature: a.signature, sample: s, baseline: base.figures(base.learned >= warmupS) });
-    setMode('elevated', now, a.vectors.map((v) => v.reason).join('; '), { score: a.score, rps: s.requests, baselineRps: Math.round(base.rps.mean * 10) / 10 });
+    emit({
+      type: 'attack_start',
+      incidentId: id,
+      at: now,
+      mode: 'elevated',
+      enforcement: enforcement(),
+      vectors: a.vectors,
+      signature: a.signature,
+      sample: s,
+      baseline: base.figures(base.learned >= warmupS),
+    });
+    setMode('elevated', now, a.vectors.map((v) => v.reason).join('; '), {
+      score: a.score,
+      rps: s.requests,
+      baselineRps: Math.round(base.rps.mean * 10) / 10,
+    });
   }
 
-  function end(now: number, why = `incident ${incident!.id} ended; recovering held for ${cfg.recoverHold / 1000}s`): void {
+  function end(
+    now: number,
+    why = `incident ${incident!.id} ended; recovering held for ${cfg.recoverHold / 1000}s`,
+  ): void {
     const inc = incident!;
     for (const r of inc.mitigator.relax(why)) apply(r, inc, now);
-    emit({ type: 'attack_end', incidentId: inc.id, at: now, startedAt: inc.startedAt, durationMs: inc.lastAnomalousAt + 1000 - inc.startedAt, vectors: [...inc.vectors.keys()], totals: { ...inc.totals }, signature: inc.signature(base) });
+    emit({
+      type: 'attack_end',
+      incidentId: inc.id,
+      at: now,
+      startedAt: inc.startedAt,
+      durationMs: inc.lastAnomalousAt + 1000 - inc.startedAt,
+      vectors: [...inc.vectors.keys()],
+      totals: { ...inc.totals },
+      signature: inc.signature(base),
+    });
     setMode('normal', now, `no anomaly for ${Math.round((now - inc.lastAnomalousAt) / 1000)}s`, {});
     incident = null;
     cooling = false;
@@ -266,14 +331,31 @@ export function createDetector(cfg: DetectorConfig, deps: DetectorDeps = {}): De
       // The first attack second after a restart: the same attack goes on under its id; another one does not.
       const was = inc.restored;
       inc.restored = null;
-      if (!sameAttack(was, a.vectors.map((v) => v.vector), keysOf(a))) {
+      if (
+        !sameAttack(
+          was,
+          a.vectors.map((v) => v.vector),
+          keysOf(a),
+        )
+      ) {
         end(now, `a different attack (${a.vectors.map((v) => v.vector).join(', ')}) after a restart`);
         start(now, s, a);
         mitigate(now, s, a, incident!);
         return;
       }
       cooling = false;
-      emit({ type: 'attack_start', incidentId: inc.id, at: now, mode, enforcement: enforcement(), vectors: a.vectors, signature: a.signature, sample: s, baseline: base.figures(base.learned >= warmupS), resumed: true });
+      emit({
+        type: 'attack_start',
+        incidentId: inc.id,
+        at: now,
+        mode,
+        enforcement: enforcement(),
+        vectors: a.vectors,
+        signature: a.signature,
+        sample: s,
+        baseline: base.figures(base.learned >= warmupS),
+        resumed: true,
+      });
       inc = incident!;
     }
     inc.add(s, a.signature, w.sources, a.vectors);
@@ -289,13 +371,23 @@ export function createDetector(cfg: DetectorConfig, deps: DetectorDeps = {}): De
     if (cooling) {
       if (streak >= startAfter) {
         cooling = false;
-        setMode(inc.mitigator.level >= TOP_LEVEL ? 'under_attack' : 'elevated', now, `attack resumed (burst ${inc.bursts})`, { score: a.score, rps: s.requests, bursts: inc.bursts });
+        setMode(
+          inc.mitigator.level >= TOP_LEVEL ? 'under_attack' : 'elevated',
+          now,
+          `attack resumed (burst ${inc.bursts})`,
+          { score: a.score, rps: s.requests, bursts: inc.bursts },
+        );
       } else if (now >= recoverUntil) return end(now);
     } else if (calm >= endAfter) {
       cooling = true;
       recoverUntil = now + holdOf(inc);
       // The challenge stage treats `recovering` like `under_attack`: only step down to it from there.
-      if (mode === 'under_attack') setMode('recovering', now, `no anomaly for ${calm}s`, { calmSeconds: calm, rps: s.requests, baselineRps: Math.round(base.rps.mean * 10) / 10 });
+      if (mode === 'under_attack')
+        setMode('recovering', now, `no anomaly for ${calm}s`, {
+          calmSeconds: calm,
+          rps: s.requests,
+          baselineRps: Math.round(base.rps.mean * 10) / 10,
+        });
     }
     inc.distressSeconds = a.anomalous && a.distress ? inc.distressSeconds + 1 : 0;
     if (!cooling) mitigate(now, s, a, inc);
@@ -304,14 +396,26 @@ export function createDetector(cfg: DetectorConfig, deps: DetectorDeps = {}): De
     // narrow actions failed (widened to the top level), or the origin stays in distress after the
     // surge's new clients were challenged.
     const top = inc.mitigator.level >= TOP_LEVEL;
-    if (mode === 'elevated' && a.anomalous && (top || (inc.distressSeconds * 1000 >= cfg.widenAfter && inc.mitigator.level >= 3))) {
-      setMode('under_attack', now, top ? 'narrow mitigations did not bring the origin load back' : `origin in distress for ${inc.distressSeconds}s`, { score: a.score, rps: s.requests, forwarded: s.forwarded, originMs: s.originMs, level: inc.mitigator.level });
+    if (
+      mode === 'elevated' &&
+      a.anomalous &&
+      (top || (inc.distressSeconds * 1000 >= cfg.widenAfter && inc.mitigator.level >= 3))
+    ) {
+      setMode(
+        'under_attack',
+        now,
+        top
+          ? 'narrow mitigations did not bring the origin load back'
+          : `origin in distress for ${inc.distressSeconds}s`,
+        { score: a.score, rps: s.requests, forwarded: s.forwarded, originMs: s.originMs, level: inc.mitigator.level },
+      );
     }
   }
 
   function renew(now: number, inc: Incident): void {
     const renewed = inc.mitigator.renew(now);
-    if (renewed.length > 0 && enforcement() === 'enforce' && state !== null) for (const m of renewed) state.putMitigation(m);
+    if (renewed.length > 0 && enforcement() === 'enforce' && state !== null)
+      for (const m of renewed) state.putMitigation(m);
   }
 
   /**
@@ -328,19 +432,40 @@ export function createDetector(cfg: DetectorConfig, deps: DetectorDeps = {}): De
   function pulse(inc: Incident, a: Assessment): void {
     const starts = inc.burstStarts;
     const period = starts.length >= 2 ? (starts[starts.length - 1] - starts[0]) / (starts.length - 1) / 1000 : 0;
-    const v = { vector: 'pulse_wave' as const, reason: `${inc.bursts} separate surges about ${Math.round(period)}s apart`, figures: { bursts: inc.bursts, periodSeconds: Math.round(period) } };
+    const v = {
+      vector: 'pulse_wave' as const,
+      reason: `${inc.bursts} separate surges about ${Math.round(period)}s apart`,
+      figures: { bursts: inc.bursts, periodSeconds: Math.round(period) },
+    };
     a.vectors.push(v);
     inc.vectors.set('pulse_wave', v);
   }
 
   function mitigate(now: number, s: SecondSample, a: Assessment, inc: Incident): void {
     if (a.anomalous) {
-      const slow = w.topSlow.top(cfg.maxBansPerSecond).map((h) => ({ key: h.key, label: h.label, count: h.count, share: 0, baselineShare: 0, lift: 0 }) as SignatureItem);
-      const h2 = w.topH2.top(cfg.maxBansPerSecond).map((h) => ({ key: h.key, label: h.label, count: h.count, share: 0, baselineShare: 0, lift: 0 }) as SignatureItem);
+      const slow = w.topSlow
+        .top(cfg.maxBansPerSecond)
+        .map(
+          (h) => ({ key: h.key, label: h.label, count: h.count, share: 0, baselineShare: 0, lift: 0 }) as SignatureItem,
+        );
+      const h2 = w.topH2
+        .top(cfg.maxBansPerSecond)
+        .map(
+          (h) => ({ key: h.key, label: h.label, count: h.count, share: 0, baselineShare: 0, lift: 0 }) as SignatureItem,
+        );
       for (const act of inc.mitigator.step(now, a, s, base, slow, state, h2)) apply(act, inc, now);
     }
     renew(now, inc);
-    emit({ type: 'attack_update', incidentId: inc.id, at: now, mode, vectors: a.vectors, signature: a.signature, sample: s, totals: { ...inc.totals } });
+    emit({
+      type: 'attack_update',
+      incidentId: inc.id,
+      at: now,
+      mode,
+      vectors: a.vectors,
+      signature: a.signature,
+      sample: s,
+      totals: { ...inc.totals },
+    });
   }
 
   function memoryOf(inc: Incident): AttackMemory {
@@ -348,9 +473,23 @@ export function createDetector(cfg: DetectorConfig, deps: DetectorDeps = {}): De
     const a = inc.mitigator;
     const templates = [...inc.vectors.values()].flatMap((v) => v.templates ?? []);
     return {
-      id: inc.id, startedAt: inc.startedAt, lastAnomalousAt: inc.lastAnomalousAt, mode, surge: { ...a.surge }, vectors: [...inc.vectors.keys()],
-      keys: { fingerprints: sig.fingerprints.slice(0, 5).map((f) => f.key), paths: sig.paths.slice(0, 5).map((p) => p.label), prefixes: sig.prefixes.slice(0, 10).map((p) => p.key), templates },
-      level: a.level, mitigations: a.activeMitigations(), bursts: inc.bursts, burstStarts: inc.burstStarts.slice(-10), totals: { ...inc.totals },
+      id: inc.id,
+      startedAt: inc.startedAt,
+      lastAnomalousAt: inc.lastAnomalousAt,
+      mode,
+      surge: { ...a.surge },
+      vectors: [...inc.vectors.keys()],
+      keys: {
+        fingerprints: sig.fingerprints.slice(0, 5).map((f) => f.key),
+        paths: sig.paths.slice(0, 5).map((p) => p.label),
+        prefixes: sig.prefixes.slice(0, 10).map((p) => p.key),
+        templates,
+      },
+      level: a.level,
+      mitigations: a.activeMitigations(),
+      bursts: inc.bursts,
+      burstStarts: inc.burstStarts.slice(-10),
+      totals: { ...inc.totals },
     };
   }
 
@@ -375,11 +514,16 @@ export function createDetector(cfg: DetectorConfig, deps: DetectorDeps = {}): De
   }
 
   return {
-    learned: (now) => ({ savedAt: now, baselines: base.exportState(), seen: seen.exportState(), attack: incident === null ? null : incident.restored ?? memoryOf(incident) }),
+    learned: (now) => ({
+      savedAt: now,
+      baselines: base.exportState(),
+      seen: seen.exportState(),
+      attack: incident === null ? null : (incident.restored ?? memoryOf(incident)),
+    }),
     restore(st, now) {
       const age = Math.max(0, now - st.savedAt);
       // A baseline a day old is right about the site's shape but less sure of its volume: it counts for half a warm-up.
-      base.importState(st.baselines, Math.pow(0.5, age / 86_400_000));
+      base.importState(st.baselines, 0.5 ** (age / 86_400_000));
       seen.importState(st.seen);
       const held = st.attack !== null && incident === null && restoreAttack(st.attack, now);
       return { learnedSeconds: base.learned, ageMs: age, attack: held ? st.attack!.id : null };
@@ -412,7 +556,13 @@ export function createDetector(cfg: DetectorConfig, deps: DetectorDeps = {}): De
       // And in its first two minutes, nor a second mostly of first requests: a crowd already coming when
       // the shield started (low-and-slow sources come once in a while, each time "new") is not its normal.
       const youngCrowd = now - bornAt < YOUNG_MS && s.requests > 0 && s.clients.fresh / s.requests >= 0.5;
-      const suspect = a.unlike || a.distress || youngCrowd || (base.learned >= Math.min(warmupS, 5) && Object.keys(a.composition).length > 0 && Math.max(a.volume.fast, a.volume.slow) >= 0.5);
+      const suspect =
+        a.unlike ||
+        a.distress ||
+        youngCrowd ||
+        (base.learned >= Math.min(warmupS, 5) &&
+          Object.keys(a.composition).length > 0 &&
+          Math.max(a.volume.fast, a.volume.slow) >= 0.5);
       const calm = mode === 'normal' && !a.anomalous && !suspect;
       if (calm && lagged.sample !== null && lagged.calm) base.learn(lagged.sample, lagged.keys);
       const keys = w.pend;
@@ -444,7 +594,12 @@ export function createDetector(cfg: DetectorConfig, deps: DetectorDeps = {}): De
         score: last.score,
         baseline: base.figures(base.learned >= warmupS),
         series: sr,
-        top: { prefixes: last.top.prefixes, fingerprints: last.top.fingerprints, paths: last.top.paths, sources: last.top.sources },
+        top: {
+          prefixes: last.top.prefixes,
+          fingerprints: last.top.fingerprints,
+          paths: last.top.paths,
+          sources: last.top.sources,
+        },
         incident: incident ? incident.summary(mode, base) : null,
         recentActions: recent.slice(),
       };

@@ -6,13 +6,34 @@
 import type { Ban, Enforcement, Mitigation, Mode } from '../core/model.js';
 
 /** `login_stuffing`: a flood of the login class (credential stuffing); `form_flood`: of the donate class (a donation-form flood). */
-export const VECTORS = ['single_source_flood', 'distributed_flood', 'cache_busting', 'login_stuffing', 'form_flood', 'enumeration', 'slow_connections', 'pulse_wave', 'low_and_slow', 'h2_abuse'] as const;
+export const VECTORS = [
+  'single_source_flood',
+  'distributed_flood',
+  'cache_busting',
+  'login_stuffing',
+  'form_flood',
+  'enumeration',
+  'slow_connections',
+  'pulse_wave',
+  'low_and_slow',
+  'h2_abuse',
+] as const;
 export type Vector = (typeof VECTORS)[number];
 
 /** The route classes the detector keeps separate series for; anything else counts as `other`. */
 export const ROUTE_CLASSES = ['static', 'page', 'api', 'login', 'donate', 'sensitive', 'other'] as const;
 /** Verdict families counted per second (`family/name` rule prefix). */
-export const FAMILIES = ['default', 'ban', 'limit', 'mitigate', 'challenge', 'cache', 'origin', 'mode', 'other'] as const;
+export const FAMILIES = [
+  'default',
+  'ban',
+  'limit',
+  'mitigate',
+  'challenge',
+  'cache',
+  'origin',
+  'mode',
+  'other',
+] as const;
 
 /** One closed second of traffic as the detector saw it. */
 export interface SecondSample {
@@ -56,7 +77,16 @@ export interface SecondSample {
    * `formFresh` are form posts sent as their client's first request;
    * `recent` came from clients first seen in the last 15 s.
    */
-  clients: { cookie: number; fresh: number; ignored: number; browserFresh: number; browserIgnored: number; checkIgnored: number; formFresh: number; recent: number };
+  clients: {
+    cookie: number;
+    fresh: number;
+    ignored: number;
+    browserFresh: number;
+    browserIgnored: number;
+    checkIgnored: number;
+    formFresh: number;
+    recent: number;
+  };
   /** HTTP/2 sessions closed with GOAWAY for abuse this second (rapid reset, CONTINUATION floods, glitches: src/guard/h2-guard.ts). */
   h2Abuse: number;
   /** Anomaly score: ≥ 1 means anomalous (volume and composition); see docs/detector.md. */
@@ -226,7 +256,16 @@ export interface DetectorSnapshot {
   score: number;
   baseline: BaselineFigures;
   /** The newest seconds, oldest first. */
-  series: { t: number[]; requests: number[]; forwarded: number[]; refused: number[]; sources: number[]; newSources: number[]; originMs: number[]; score: number[] };
+  series: {
+    t: number[];
+    requests: number[];
+    forwarded: number[];
+    refused: number[];
+    sources: number[];
+    newSources: number[];
+    originMs: number[];
+    score: number[];
+  };
   top: { prefixes: SignatureItem[]; fingerprints: SignatureItem[]; paths: SignatureItem[]; sources: SignatureItem[] };
   incident: IncidentSummary | null;
   /** Recent actions of any incident, newest last (bounded). */

@@ -16,7 +16,8 @@ import { fact, rng } from './trace.js';
 import type { Observed } from './window.js';
 
 const T0 = Date.UTC(2026, 0, 5, 12, 0, 0);
-const CHROME = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+const CHROME =
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 
 /** People: 60 regulars who keep the cookie (first seen at `since`), a page and its assets now and then. */
 function people(r: () => number, sec: number, out: Observed[], since = T0, n = 60): void {
@@ -24,8 +25,19 @@ function people(r: () => number, sec: number, out: Observed[], since = T0, n = 6
     if (r() > 0.3) continue;
     const src = 0x0a000100 + p;
     const first = sec * 1000 + T0 - since < 1000 && p % 3 === 0; // a third arrive in the first second
-    out.push(fact(src, `/news/${p % 9}`, { ua: CHROME, clientState: first ? CLIENT_FRESH : CLIENT_COOKIE, seenAt: since }));
-    for (let k = 0; k < 2; k++) out.push(fact(src, '/static/site.css', { ua: CHROME, routeClass: 'static', clientState: CLIENT_COOKIE, seenAt: since, originMs: 2 }));
+    out.push(
+      fact(src, `/news/${p % 9}`, { ua: CHROME, clientState: first ? CLIENT_FRESH : CLIENT_COOKIE, seenAt: since }),
+    );
+    for (let k = 0; k < 2; k++)
+      out.push(
+        fact(src, '/static/site.css', {
+          ua: CHROME,
+          routeClass: 'static',
+          clientState: CLIENT_COOKIE,
+          seenAt: since,
+          originMs: 2,
+        }),
+      );
   }
 }
 
@@ -33,11 +45,21 @@ function people(r: () => number, sec: number, out: Observed[], since = T0, n = 6
 function flood(sec: number, firstSec: number, out: Observed[], sources = 1500, rps = 1500): void {
   for (let i = 0; i < rps; i++) {
     const s = i % sources;
-    out.push(fact(0xac100000 + s * 13, '/', { ua: CHROME, clientState: sec === firstSec ? CLIENT_FRESH : CLIENT_IGNORED, seenAt: T0 + firstSec * 1000 }));
+    out.push(
+      fact(0xac100000 + s * 13, '/', {
+        ua: CHROME,
+        clientState: sec === firstSec ? CLIENT_FRESH : CLIENT_IGNORED,
+        seenAt: T0 + firstSec * 1000,
+      }),
+    );
   }
 }
 
-function run(seconds: number, traffic: (sec: number, r: () => number, out: Observed[]) => void, overrides: Record<string, unknown> = {}) {
+function run(
+  seconds: number,
+  traffic: (sec: number, r: () => number, out: Observed[]) => void,
+  overrides: Record<string, unknown> = {},
+) {
   let t = T0;
   const state = createMemoryState({ now: () => t });
   const detector = createDetector(camelize(detectorSchema.parse(overrides)), { state });
@@ -62,13 +84,22 @@ test('provisional detection: ten seconds after the start, a flood is an attack i
     if (sec >= 10) flood(sec, 10, out);
   });
   assert.equal(d.startSecond, 10, 'the first flood second');
-  assert.ok(d.start!.vectors.some((v) => v.vector === 'distributed_flood'), JSON.stringify(d.start!.vectors));
+  assert.ok(
+    d.start!.vectors.some((v) => v.vector === 'distributed_flood'),
+    JSON.stringify(d.start!.vectors),
+  );
   assert.ok(!d.detector.snapshot().warm, 'not warm: detected on a provisional baseline');
   const check = d.actions.find((a) => a.action.rule === 'mitigate/check-cookie');
   assert.ok(check, 'the cookie check at once');
   const since = check.action.mitigation!.match.newSince!;
-  assert.ok(since <= T0 + 10_000 && since >= T0 + 8_000, `the surge began just before the flood: ${(since - T0) / 1000} s`);
-  assert.ok(d.actions.some((a) => a.action.rule === 'mitigate/limit-new'), 'the new clients brought the excess: limited at a person\'s pace');
+  assert.ok(
+    since <= T0 + 10_000 && since >= T0 + 8_000,
+    `the surge began just before the flood: ${(since - T0) / 1000} s`,
+  );
+  assert.ok(
+    d.actions.some((a) => a.action.rule === 'mitigate/limit-new'),
+    "the new clients brought the excess: limited at a person's pace",
+  );
 });
 
 test('provisional detection: a newsletter of people (new readers load the page and its assets with the cookie) ten seconds after the start is no attack', () => {
@@ -78,8 +109,24 @@ test('provisional detection: a newsletter of people (new readers load the page a
       for (let i = 0; i < 40; i++) {
         const src = 0x0b000000 + sec * 100 + i;
         const at = T0 + sec * 1000;
-        out.push(fact(src, '/news/appeal', { ua: CHROME, clientState: CLIENT_FRESH, seenAt: at, query: 'utm_source=newsletter' }));
-        for (let k = 0; k < 4; k++) out.push(fact(src, `/static/a${k}.js`, { ua: CHROME, routeClass: 'static', clientState: CLIENT_COOKIE, seenAt: at, originMs: 2 }));
+        out.push(
+          fact(src, '/news/appeal', {
+            ua: CHROME,
+            clientState: CLIENT_FRESH,
+            seenAt: at,
+            query: 'utm_source=newsletter',
+          }),
+        );
+        for (let k = 0; k < 4; k++)
+          out.push(
+            fact(src, `/static/a${k}.js`, {
+              ua: CHROME,
+              routeClass: 'static',
+              clientState: CLIENT_COOKIE,
+              seenAt: at,
+              originMs: 2,
+            }),
+          );
       }
     }
   });
@@ -96,7 +143,11 @@ test('already running at start: browsers dropping the cookie from the first seco
   assert.match(d.start!.vectors.map((v) => v.reason).join(' '), /drop the cookie/);
   const check = d.actions.find((a) => a.action.rule === 'mitigate/check-cookie')!;
   assert.ok(check.action.mitigation!.match.cookieless);
-  assert.equal(check.action.mitigation!.match.newSince, T0, 'nothing was seen before the detector started: its start is the surge\'s');
+  assert.equal(
+    check.action.mitigation!.match.newSince,
+    T0,
+    "nothing was seen before the detector started: its start is the surge's",
+  );
   assert.equal(d.detector.snapshot().baseline.learnedSeconds, 0, 'nothing of the attack was learned as normal');
 });
 
@@ -106,7 +157,10 @@ test('already running at start: with no learned volume, the detector widens only
     flood(sec, 0, out);
   });
   const levels = d.actions.filter((a) => a.action.kind === 'mitigation').map((a) => a.action.level);
-  assert.ok(levels.every((l) => l <= 1), `no wider challenge without distress: levels ${levels.join(',')}`);
+  assert.ok(
+    levels.every((l) => l <= 1),
+    `no wider challenge without distress: levels ${levels.join(',')}`,
+  );
   assert.notEqual(d.state.mode(), 'under_attack');
 });
 
@@ -117,7 +171,10 @@ test('known relative to the surge: the surge starts after the people and before 
   });
   const m = d.actions.find((a) => a.action.rule === 'mitigate/limit-new')!;
   const since = m.action.mitigation!.match.newSince!;
-  assert.ok(since > T0 && since <= T0 + 60_000, `surge since ${(since - T0) / 1000} s: after the people (first seen at 0 s), not after the flood's first second`);
+  assert.ok(
+    since > T0 && since <= T0 + 60_000,
+    `surge since ${(since - T0) / 1000} s: after the people (first seen at 0 s), not after the flood's first second`,
+  );
   assert.ok(m.action.figures.newShare >= 0.9, `new share ${m.action.figures.newShare}`);
 });
 
@@ -147,7 +204,17 @@ test('armed pulses: after the first burst the mitigations stay through the quiet
 test('identifier walk on a route of the default class: named by its template, the walkers banned, with no volume anomaly', () => {
   const d = run(80, (sec, r, out) => {
     people(r, sec, out);
-    if (sec >= 60) for (let w = 0; w < 3; w++) for (let k = 0; k < 6; k++) out.push(fact(0xc6336400 + w, `/api/donors/${1000 + w * 10_000 + (sec - 60) * 6 + k}`, { routeClass: 'api', ua: 'python-requests/2.31', clientState: CLIENT_COOKIE, seenAt: T0 + 60_000 }));
+    if (sec >= 60)
+      for (let w = 0; w < 3; w++)
+        for (let k = 0; k < 6; k++)
+          out.push(
+            fact(0xc6336400 + w, `/api/donors/${1000 + w * 10_000 + (sec - 60) * 6 + k}`, {
+              routeClass: 'api',
+              ua: 'python-requests/2.31',
+              clientState: CLIENT_COOKIE,
+              seenAt: T0 + 60_000,
+            }),
+          );
   });
   assert.ok(d.start, 'an incident');
   const v = d.start.vectors.find((x) => x.vector === 'enumeration')!;
@@ -155,17 +222,37 @@ test('identifier walk on a route of the default class: named by its template, th
   assert.ok(d.startSecond <= 66, `found within the walk's first seconds: ${d.startSecond}`);
   const bans = d.actions.filter((a) => a.action.rule === 'ban/auto-enumeration').map((a) => a.action.ban!.target);
   assert.deepEqual(bans.sort(), ['198.51.100.0', '198.51.100.1', '198.51.100.2']);
-  assert.ok(d.actions.every((a) => a.action.kind === 'ban'), 'bans alone: no challenge for the site\'s readers');
+  assert.ok(
+    d.actions.every((a) => a.action.kind === 'ban'),
+    "bans alone: no challenge for the site's readers",
+  );
 });
 
 test('already running at start: a login form stuffed by clients whose first request is the post is an attack within three seconds', () => {
   const d = run(10, (sec, r, out) => {
     people(r, sec, out);
-    for (let i = 0; i < 300; i++) out.push(fact(0xac200000 + sec * 300 + i, '/login', { routeClass: 'login', method: 'POST', contentType: 'application/x-www-form-urlencoded', ua: 'python-requests/2.31', status: 401, clientState: CLIENT_FRESH, seenAt: T0 + sec * 1000 }));
+    for (let i = 0; i < 300; i++)
+      out.push(
+        fact(0xac200000 + sec * 300 + i, '/login', {
+          routeClass: 'login',
+          method: 'POST',
+          contentType: 'application/x-www-form-urlencoded',
+          ua: 'python-requests/2.31',
+          status: 401,
+          clientState: CLIENT_FRESH,
+          seenAt: T0 + sec * 1000,
+        }),
+      );
   });
   assert.ok(d.startSecond >= 0 && d.startSecond <= 3, `start ${d.startSecond}`);
-  assert.ok(d.start!.vectors.some((v) => v.vector === 'login_stuffing'), JSON.stringify(d.start!.vectors));
-  assert.ok(d.events.some((e) => e.type === 'attack_update' && e.signature.routeClasses.some((c) => c.name === 'login')), 'named on the login route');
+  assert.ok(
+    d.start!.vectors.some((v) => v.vector === 'login_stuffing'),
+    JSON.stringify(d.start!.vectors),
+  );
+  assert.ok(
+    d.events.some((e) => e.type === 'attack_update' && e.signature.routeClasses.some((c) => c.name === 'login')),
+    'named on the login route',
+  );
   assert.equal(d.detector.snapshot().baseline.learnedSeconds, 0, 'none of it learned as normal');
 });
 
@@ -173,12 +260,26 @@ test('a young detector does not learn a crowd of first requests: a low-and-slow 
   const d = run(30, (sec, r, out) => {
     people(r, sec, out);
     // 3,000 sources each coming once every 15 s: every request a first one for 15 s.
-    for (let i = 0; i < 200; i++) out.push(fact(0xac300000 + ((sec * 200 + i) % 3000), '/search', { ua: CHROME, query: `q=${i % 7}`, clientState: sec < 15 ? CLIENT_FRESH : CLIENT_IGNORED, seenAt: T0 + (sec % 15) * 1000 }));
+    for (let i = 0; i < 200; i++)
+      out.push(
+        fact(0xac300000 + ((sec * 200 + i) % 3000), '/search', {
+          ua: CHROME,
+          query: `q=${i % 7}`,
+          clientState: sec < 15 ? CLIENT_FRESH : CLIENT_IGNORED,
+          seenAt: T0 + (sec % 15) * 1000,
+        }),
+      );
   });
   assert.ok(d.start, 'an attack once its sources come back without the cookie');
-  assert.ok(d.detector.snapshot().baseline.rps < 100, `the crowd's rate was not learned: baseline ${d.detector.snapshot().baseline.rps}`);
+  assert.ok(
+    d.detector.snapshot().baseline.rps < 100,
+    `the crowd's rate was not learned: baseline ${d.detector.snapshot().baseline.rps}`,
+  );
   const check = d.actions.find((a) => a.action.rule === 'mitigate/check-cookie')!;
-  assert.ok(check.action.mitigation!.match.newSince! <= T0 + 1000, 'the crowd of the last minute is "new": the check covers it');
+  assert.ok(
+    check.action.mitigation!.match.newSince! <= T0 + 1000,
+    'the crowd of the last minute is "new": the check covers it',
+  );
 });
 
 test('a surge whose new clients keep their cookies: past the cookie check, they are challenged at once, the clients known before it are not', () => {
@@ -186,26 +287,47 @@ test('a surge whose new clients keep their cookies: past the cookie check, they 
     people(r, sec, out);
     if (sec >= 60) {
       // 1,500 sources that keep cookies: their first request is fresh, every later one carries the cookie.
-      for (let i = 0; i < 1500; i++) out.push(fact(0xac400000 + i * 13, '/', { ua: CHROME, clientState: sec === 60 ? CLIENT_FRESH : CLIENT_COOKIE, seenAt: T0 + 60_000 }));
+      for (let i = 0; i < 1500; i++)
+        out.push(
+          fact(0xac400000 + i * 13, '/', {
+            ua: CHROME,
+            clientState: sec === 60 ? CLIENT_FRESH : CLIENT_COOKIE,
+            seenAt: T0 + 60_000,
+          }),
+        );
     }
   });
-  const rules = d.actions.filter((a) => a.action.kind === 'mitigation').map((a) => `${a.action.rule}@${(a.at - T0) / 1000}`);
+  const rules = d.actions
+    .filter((a) => a.action.kind === 'mitigation')
+    .map((a) => `${a.action.rule}@${(a.at - T0) / 1000}`);
   const fast = d.actions.find((a) => a.action.rule === 'mitigate/challenge-new')!;
   assert.ok(fast, rules.join(' '));
   assert.ok(fast.at - T0 <= 63_000, `challenged within two seconds of the start: ${rules.join(' ')}`);
   assert.match(fast.action.reason, /keep their cookies/);
-  assert.ok(fast.action.mitigation!.match.newSince! > T0 && fast.action.mitigation!.match.newSince! <= T0 + 60_000, 'the people first seen before the surge are not challenged');
+  assert.ok(
+    fast.action.mitigation!.match.newSince! > T0 && fast.action.mitigation!.match.newSince! <= T0 + 60_000,
+    'the people first seen before the surge are not challenged',
+  );
 });
 
 /** 40 clients that keep their cookies and read like people (pages and assets), each ~1.35 requests a second, from `at` on. */
-function crowd(sec: number, at: number, r: () => number, out: Observed[], agents: readonly { fp: number; ua: string }[]): void {
+function crowd(
+  sec: number,
+  at: number,
+  r: () => number,
+  out: Observed[],
+  agents: readonly { fp: number; ua: string }[],
+): void {
   for (let i = 0; i < 40; i++) {
     const a = agents[i % agents.length];
     const src = 0xac500000 + i * 13;
     const o = { ua: a.ua, fp: a.fp, clientState: sec === at ? CLIENT_FRESH : CLIENT_COOKIE, seenAt: T0 + at * 1000 };
     if (r() < 0.45) {
       out.push(fact(src, `/news/${i % 9}`, o));
-      out.push(fact(src, '/static/site.css', { ...o, routeClass: 'static' }), fact(src, '/static/app.js', { ...o, routeClass: 'static' }));
+      out.push(
+        fact(src, '/static/site.css', { ...o, routeClass: 'static' }),
+        fact(src, '/static/app.js', { ...o, routeClass: 'static' }),
+      );
     }
   }
 }
@@ -240,10 +362,18 @@ test('ten seconds after a first start, a crowd dropping its cookies: what reache
   });
   assert.ok(d.start, 'an attack');
   const withSince = d.actions.filter((a) => (a.action.mitigation?.match.newSince ?? 0) > 0);
-  const at = (a: (typeof withSince)[number]) => `${a.action.rule} new since ${(a.action.mitigation!.match.newSince! - T0) / 1000}s`;
+  const at = (a: (typeof withSince)[number]) =>
+    `${a.action.rule} new since ${(a.action.mitigation!.match.newSince! - T0) / 1000}s`;
   const check = withSince.find((a) => a.action.rule === 'mitigate/check-cookie');
-  assert.ok(check && check.action.mitigation!.match.newSince! <= T0 + 1000, `the check (cookieless clients only) covers everyone since the start: ${withSince.map(at).join('; ')}`);
+  assert.ok(
+    check && check.action.mitigation!.match.newSince! <= T0 + 1000,
+    `the check (cookieless clients only) covers everyone since the start: ${withSince.map(at).join('; ')}`,
+  );
   const reaching = withSince.filter((a) => a.action.rule !== 'mitigate/check-cookie');
   assert.ok(reaching.length > 0, d.actions.map((a) => a.action.rule).join(' '));
-  for (const a of reaching) assert.ok(a.action.mitigation!.match.newSince! >= T0 + 9000, `${at(a)}: the people first seen from 0 s on are known`);
+  for (const a of reaching)
+    assert.ok(
+      a.action.mitigation!.match.newSince! >= T0 + 9000,
+      `${at(a)}: the people first seen from 0 s on are known`,
+    );
 });

@@ -35,7 +35,10 @@ test('one session closed for HTTP/2 abuse: an incident naming h2_abuse, the sour
   assert.deepEqual(v.figures, { sessions: 1, glitches: 140, sources: 1 });
   assert.equal(start.sample.h2Abuse, 1);
   const bans = events.filter((e): e is MitigationEvent => e.type === 'mitigation' && e.action.kind === 'ban');
-  assert.deepEqual(bans.map((b) => [b.action.rule, b.action.ban?.target]), [['ban/auto-h2', '203.0.113.66']]);
+  assert.deepEqual(
+    bans.map((b) => [b.action.rule, b.action.ban?.target]),
+    [['ban/auto-h2', '203.0.113.66']],
+  );
   assert.ok(state.isBanned('203.0.113.66', t), 'written to the shared state');
   assert.equal(state.isBanned('198.51.100.1', t), null);
 });
@@ -73,6 +76,10 @@ test('a cluster worker sends its abusive sessions in its part; the primary names
   t += 1000;
   primary.tick(t);
   const start = events.find((e): e is AttackStartEvent => e.type === 'attack_start');
-  assert.deepEqual(start?.vectors.find((x) => x.vector === 'h2_abuse')?.figures, { sessions: 2, glitches: 220, sources: 1 });
+  assert.deepEqual(start?.vectors.find((x) => x.vector === 'h2_abuse')?.figures, {
+    sessions: 2,
+    glitches: 220,
+    sources: 1,
+  });
   assert.ok(state.isBanned('203.0.113.67', t));
 });

@@ -6,7 +6,16 @@
 import { HyperLogLog } from '../core/hyperloglog.js';
 import type { Mode } from '../core/model.js';
 import type { Baselines } from './baseline.js';
-import type { IncidentSummary, IncidentTotals, MitigationAction, SecondSample, Signature, SignatureItem, Vector, VectorFinding } from './events.js';
+import type {
+  IncidentSummary,
+  IncidentTotals,
+  MitigationAction,
+  SecondSample,
+  Signature,
+  SignatureItem,
+  Vector,
+  VectorFinding,
+} from './events.js';
 import type { Mitigator } from './mitigate.js';
 import type { AttackMemory } from './learned.js';
 
@@ -26,14 +35,31 @@ export class Incident {
   /** Consecutive anomalous seconds with the origin in distress. */
   distressSeconds = 0;
   readonly vectors = new Map<Vector, VectorFinding>();
-  readonly totals: IncidentTotals = { seconds: 0, requests: 0, refused: 0, forwarded: 0, peakRps: 0, peakSources: 0, distinctSources: 0, bans: 0, mitigations: 0 };
+  readonly totals: IncidentTotals = {
+    seconds: 0,
+    requests: 0,
+    refused: 0,
+    forwarded: 0,
+    peakRps: 0,
+    peakSources: 0,
+    distinctSources: 0,
+    bans: 0,
+    mitigations: 0,
+  };
   readonly sourcesHll = new HyperLogLog(12);
   readonly actions: MitigationAction[] = [];
   readonly mitigator: Mitigator;
   lastSignature: Signature | null = null;
   /** Restored after a restart and not yet seen again: the first anomalous second says whether it is the same attack. */
   restored: AttackMemory | null = null;
-  private readonly agg: Record<Dim, Map<number, { label: string; count: number }>> = { sources: new Map(), prefixes: new Map(), fingerprints: new Map(), paths: new Map(), queryShapes: new Map(), clients: new Map() };
+  private readonly agg: Record<Dim, Map<number, { label: string; count: number }>> = {
+    sources: new Map(),
+    prefixes: new Map(),
+    fingerprints: new Map(),
+    paths: new Map(),
+    queryShapes: new Map(),
+    clients: new Map(),
+  };
 
   constructor(id: string, startedAt: number, mitigator: Mitigator) {
     this.id = id;
@@ -81,7 +107,14 @@ export class Incident {
   /** Top keys over the whole incident, with shares of its requests and baseline lifts. */
   signature(b: Baselines): Signature {
     const total = Math.max(1, this.totals.requests);
-    const cms = { sources: null, prefixes: b.prefix, fingerprints: b.fp, paths: b.path, queryShapes: b.shape, clients: null } as const;
+    const cms = {
+      sources: null,
+      prefixes: b.prefix,
+      fingerprints: b.fp,
+      paths: b.path,
+      queryShapes: b.shape,
+      clients: null,
+    } as const;
     const out = { routeClasses: this.lastSignature?.routeClasses ?? [] } as Signature;
     for (const d of DIMS) {
       const cm = cms[d];
@@ -91,13 +124,30 @@ export class Incident {
         .map(([key, v]) => {
           const share = v.count / total;
           const base = cm ? Math.min(1, cm.total > 0 ? cm.estimate(key) / cm.total : 0) : 0;
-          return { key, label: v.label, count: v.count, share: Math.round(share * 1000) / 1000, baselineShare: Math.round(base * 10000) / 10000, lift: Math.round((share / Math.max(base, 0.001)) * 100) / 100 };
+          return {
+            key,
+            label: v.label,
+            count: v.count,
+            share: Math.round(share * 1000) / 1000,
+            baselineShare: Math.round(base * 10000) / 10000,
+            lift: Math.round((share / Math.max(base, 0.001)) * 100) / 100,
+          };
         });
     }
     return out;
   }
 
   summary(mode: Mode, b: Baselines): IncidentSummary {
-    return { id: this.id, startedAt: this.startedAt, seconds: this.totals.seconds, mode, level: this.mitigator.level, vectors: [...this.vectors.values()], signature: this.signature(b), totals: { ...this.totals }, actions: this.actions.slice(-50) };
+    return {
+      id: this.id,
+      startedAt: this.startedAt,
+      seconds: this.totals.seconds,
+      mode,
+      level: this.mitigator.level,
+      vectors: [...this.vectors.values()],
+      signature: this.signature(b),
+      totals: { ...this.totals },
+      actions: this.actions.slice(-50),
+    };
   }
 }

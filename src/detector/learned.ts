@@ -55,10 +55,25 @@ export function decodeLearned(bytes: Uint8Array): LearnedState | null {
   if (x === null || typeof x !== 'object' || x.format !== FORMAT || !isNum(x.savedAt)) return null;
   const b = x.baselines as BaselineState;
   const seen = x.seen as LearnedState['seen'];
-  const okBaselines = b !== null && typeof b === 'object' && b.ewmas !== null && typeof b.ewmas === 'object' && b.hourDays instanceof Uint16Array && b.hourLastDay instanceof Float64Array
-    && Array.isArray(b.sketches) && b.sketches.length === 4 && b.sketches.every((c) => c !== null && typeof c === 'object' && c.cells instanceof Uint32Array && isNum(c.total))
-    && isNum(b.sinceHalve) && isNum(b.learned) && isNum(b.shareRequests);
-  const okSeen = seen !== null && typeof seen === 'object' && seen.cur instanceof Uint32Array && seen.prev instanceof Uint32Array && isNum(seen.rotatedAt);
+  const okBaselines =
+    b !== null &&
+    typeof b === 'object' &&
+    b.ewmas !== null &&
+    typeof b.ewmas === 'object' &&
+    b.hourDays instanceof Uint16Array &&
+    b.hourLastDay instanceof Float64Array &&
+    Array.isArray(b.sketches) &&
+    b.sketches.length === 4 &&
+    b.sketches.every((c) => c !== null && typeof c === 'object' && c.cells instanceof Uint32Array && isNum(c.total)) &&
+    isNum(b.sinceHalve) &&
+    isNum(b.learned) &&
+    isNum(b.shareRequests);
+  const okSeen =
+    seen !== null &&
+    typeof seen === 'object' &&
+    seen.cur instanceof Uint32Array &&
+    seen.prev instanceof Uint32Array &&
+    isNum(seen.rotatedAt);
   if (!okBaselines || !okSeen) return null;
   return { savedAt: x.savedAt, baselines: b, seen, attack: attackOf(x.attack) };
 }
@@ -68,18 +83,46 @@ function attackOf(a: unknown): AttackMemory | null {
   const m = a as AttackMemory;
   const strings = (l: unknown) => Array.isArray(l) && l.every((s) => typeof s === 'string');
   const nums = (l: unknown) => Array.isArray(l) && l.every(isNum);
-  const ok = typeof m.id === 'string' && m.id.length > 0 && m.id.length <= 128 && isNum(m.startedAt) && isNum(m.lastAnomalousAt) && typeof m.mode === 'string'
-    && m.surge !== null && typeof m.surge === 'object' && isNum(m.surge.since) && isNum(m.surge.newShare) && strings(m.vectors)
-    && m.keys !== null && typeof m.keys === 'object' && nums(m.keys.fingerprints) && strings(m.keys.paths) && nums(m.keys.prefixes) && strings(m.keys.templates)
-    && isNum(m.level) && Array.isArray(m.mitigations) && isNum(m.bursts) && nums(m.burstStarts)
-    && m.totals !== null && typeof m.totals === 'object' && Object.values(m.totals).every(isNum);
+  const ok =
+    typeof m.id === 'string' &&
+    m.id.length > 0 &&
+    m.id.length <= 128 &&
+    isNum(m.startedAt) &&
+    isNum(m.lastAnomalousAt) &&
+    typeof m.mode === 'string' &&
+    m.surge !== null &&
+    typeof m.surge === 'object' &&
+    isNum(m.surge.since) &&
+    isNum(m.surge.newShare) &&
+    strings(m.vectors) &&
+    m.keys !== null &&
+    typeof m.keys === 'object' &&
+    nums(m.keys.fingerprints) &&
+    strings(m.keys.paths) &&
+    nums(m.keys.prefixes) &&
+    strings(m.keys.templates) &&
+    isNum(m.level) &&
+    Array.isArray(m.mitigations) &&
+    isNum(m.bursts) &&
+    nums(m.burstStarts) &&
+    m.totals !== null &&
+    typeof m.totals === 'object' &&
+    Object.values(m.totals).every(isNum);
   return ok ? m : null;
 }
 
 /** Vectors grouped by the kind of attack they describe (a botnet's flood, pulse and low-and-slow seconds are one attack). */
 const FAMILY: Record<Vector, string> = {
-  single_source_flood: 'single', distributed_flood: 'distributed', pulse_wave: 'distributed', low_and_slow: 'distributed', cache_busting: 'cache',
-  login_stuffing: 'login', form_flood: 'form', enumeration: 'enumeration', slow_connections: 'slow', h2_abuse: 'h2',
+  single_source_flood: 'single',
+  distributed_flood: 'distributed',
+  pulse_wave: 'distributed',
+  low_and_slow: 'distributed',
+  cache_busting: 'cache',
+  login_stuffing: 'login',
+  form_flood: 'form',
+  enumeration: 'enumeration',
+  slow_connections: 'slow',
+  h2_abuse: 'h2',
 };
 
 /**

@@ -86,20 +86,59 @@ export class Mitigator {
   }
 
   /** One second of an active attack: returns the new actions (the caller applies and records them). */
-  step(now: number, a: Assessment, s: SecondSample, b: Baselines, slowSources: SignatureItem[], state: DetectorState | null, h2Sources: SignatureItem[] = []): MitigationAction[] {
+  step(
+    now: number,
+    a: Assessment,
+    s: SecondSample,
+    b: Baselines,
+    slowSources: SignatureItem[],
+    state: DetectorState | null,
+    h2Sources: SignatureItem[] = [],
+  ): MitigationAction[] {
     const out: MitigationAction[] = [];
     // First: the HTTP/2 abuser's requests (rapid reset) also make it a heavy hitter; its ban names the cause.
     if (a.vectors.some((v) => v.vector === 'h2_abuse')) {
       // One session closed at the glitch cap is already far past anything a browser does.
-      this.banHeavy(now, h2Sources, s, 'ban/auto-h2', (h) => `${h.count} HTTP/2 session(s) closed with GOAWAY for abuse in 10s during incident ${this.incidentId}`, state, out);
+      this.banHeavy(
+        now,
+        h2Sources,
+        s,
+        'ban/auto-h2',
+        (h) => `${h.count} HTTP/2 session(s) closed with GOAWAY for abuse in 10s during incident ${this.incidentId}`,
+        state,
+        out,
+      );
     }
-    this.banHeavy(now, a.heavy, s, 'ban/auto-flood', (h) => `${h.count} requests/s (${Math.round(h.share * 100)}% of ${s.requests}/s) during incident ${this.incidentId}; ban_min_rps is ${this.cfg.banMinRps}`, state, out);
+    this.banHeavy(
+      now,
+      a.heavy,
+      s,
+      'ban/auto-flood',
+      (h) =>
+        `${h.count} requests/s (${Math.round(h.share * 100)}% of ${s.requests}/s) during incident ${this.incidentId}; ban_min_rps is ${this.cfg.banMinRps}`,
+      state,
+      out,
+    );
     if (a.enumeration !== null) this.banWalkers(now, a.enumeration.walkers, state, out);
     if (a.vectors.some((v) => v.vector === 'slow_connections')) {
-      this.banHeavy(now, slowSources.filter((x) => x.count >= 3), s, 'ban/auto-slow', (h) => `${h.count} connections closed by header/body deadlines in 10s during incident ${this.incidentId}`, state, out);
+      this.banHeavy(
+        now,
+        slowSources.filter((x) => x.count >= 3),
+        s,
+        'ban/auto-slow',
+        (h) => `${h.count} connections closed by header/body deadlines in 10s during incident ${this.incidentId}`,
+        state,
+        out,
+      );
     }
     // Heavy sources, slow connections, HTTP/2 abuse and identifier walks found by the template watch are answered by bans alone.
-    const onlyBans = a.vectors.every((v) => v.vector === 'single_source_flood' || v.vector === 'slow_connections' || v.vector === 'h2_abuse' || (v.vector === 'enumeration' && v.templates !== undefined));
+    const onlyBans = a.vectors.every(
+      (v) =>
+        v.vector === 'single_source_flood' ||
+        v.vector === 'slow_connections' ||
+        v.vector === 'h2_abuse' ||
+        (v.vector === 'enumeration' && v.templates !== undefined),
+    );
     if (onlyBans) return out;
     const keeps = this.newClients && keepsCookies(s) && originLoaded(s, b, a);
     const why = `the surge's new clients keep their cookies (${pctOf(s.clients.cookie, s.requests)} of ${s.requests}/s came with it): the cookie check does not stop them`;
@@ -111,40 +150,92 @@ export class Mitigator {
     }
     if (this.level >= TOP_LEVEL) return out;
     // The cookie check does not stop a surge whose new clients keep their cookies: challenge them at once.
-    if (this.level < 3 && a.anomalous && keeps) return this.widenTo(3, now, a, s, b, out, why), out;
+    if (this.level < 3 && a.anomalous && keeps) return (this.widenTo(3, now, a, s, b, out, why), out);
     // A new fingerprint or path: a signature mitigation of its own (the widening clock is not reset: an
     // attack that keeps changing its signature is widened all the same).
     this.newSignature(now, a, s, b, out);
     if (now - this.changedAt >= this.cfg.widenAfter && originLoaded(s, b, a)) {
-      this.widen(now, a, s, b, out, `origin still loaded ${Math.round(this.cfg.widenAfter / 1000)}s after the last action: ${s.forwarded} forwarded/s against a baseline of ${r1(b.forwarded.mean)}/s`);
+      this.widen(
+        now,
+        a,
+        s,
+        b,
+        out,
+        `origin still loaded ${Math.round(this.cfg.widenAfter / 1000)}s after the last action: ${s.forwarded} forwarded/s against a baseline of ${r1(b.forwarded.mean)}/s`,
+      );
     }
     return out;
   }
 
-  private banHeavy(now: number, heavy: readonly SignatureItem[], s: SecondSample, rule: string, why: (h: SignatureItem) => string, state: DetectorState | null, out: MitigationAction[]): void {
+  private banHeavy(
+    now: number,
+    heavy: readonly SignatureItem[],
+    s: SecondSample,
+    rule: string,
+    why: (h: SignatureItem) => string,
+    state: DetectorState | null,
+    out: MitigationAction[],
+  ): void {
     let n = 0;
     for (const h of heavy) {
       if (n >= this.cfg.maxBansPerSecond) break;
       const target = h.label;
       if (!target || this.banned.has(target) || (state !== null && state.isBanned(target, now) !== null)) continue;
       if (this.banned.size < MAX_TRACKED_BANS) this.banned.add(target);
-      const ban: Ban = { target, rule, createdAt: now, until: now + this.cfg.banDuration, reason: why(h), source: 'auto' };
-      out.push({ kind: 'ban', rule, level: 1, ban, mitigation: null, reason: ban.reason, figures: { rps: h.count, share: h.share, totalRps: s.requests, banMinRps: this.cfg.banMinRps }, applied: false });
+      const ban: Ban = {
+        target,
+        rule,
+        createdAt: now,
+        until: now + this.cfg.banDuration,
+        reason: why(h),
+        source: 'auto',
+      };
+      out.push({
+        kind: 'ban',
+        rule,
+        level: 1,
+        ban,
+        mitigation: null,
+        reason: ban.reason,
+        figures: { rps: h.count, share: h.share, totalRps: s.requests, banMinRps: this.cfg.banMinRps },
+        applied: false,
+      });
       this.bans++;
       n++;
     }
   }
 
   /** Bans the sources the template watch caught walking identifiers (src/detector/templates.ts). */
-  private banWalkers(now: number, walkers: readonly Walker[], state: DetectorState | null, out: MitigationAction[]): void {
+  private banWalkers(
+    now: number,
+    walkers: readonly Walker[],
+    state: DetectorState | null,
+    out: MitigationAction[],
+  ): void {
     let n = 0;
     for (const w of walkers) {
       if (n >= this.cfg.maxBansPerSecond) break;
       if (!w.ip || this.banned.has(w.ip) || (state !== null && state.isBanned(w.ip, now) !== null)) continue;
       if (this.banned.size < MAX_TRACKED_BANS) this.banned.add(w.ip);
       const reason = `${w.ids} distinct identifiers of ${templateLabel(w.path)} within 30 s${w.run >= 10 ? ` (${w.run} in sequence)` : ''} during incident ${this.incidentId}: a person reads a few`;
-      const ban: Ban = { target: w.ip, rule: 'ban/auto-enumeration', createdAt: now, until: now + this.cfg.banDuration, reason, source: 'auto' };
-      out.push({ kind: 'ban', rule: ban.rule, level: 1, ban, mitigation: null, reason, figures: { ids: w.ids, run: w.run }, applied: false });
+      const ban: Ban = {
+        target: w.ip,
+        rule: 'ban/auto-enumeration',
+        createdAt: now,
+        until: now + this.cfg.banDuration,
+        reason,
+        source: 'auto',
+      };
+      out.push({
+        kind: 'ban',
+        rule: ban.rule,
+        level: 1,
+        ban,
+        mitigation: null,
+        reason,
+        figures: { ids: w.ids, run: w.run },
+        applied: false,
+      });
       this.bans++;
       n++;
     }
@@ -178,18 +269,39 @@ export class Mitigator {
     this.changedAt = now;
   }
 
-  private add(out: MitigationAction[], level: number, now: number, m: Omit<Mitigation, 'id' | 'createdAt' | 'until'>): void {
+  private add(
+    out: MitigationAction[],
+    level: number,
+    now: number,
+    m: Omit<Mitigation, 'id' | 'createdAt' | 'until'>,
+  ): void {
     const id = `${this.incidentId}-${m.rule.slice(m.rule.indexOf('/') + 1)}`;
     this.put(out, level, { ...m, id, createdAt: now, until: now + this.cfg.mitigationTtl });
   }
 
   private put(out: MitigationAction[], level: number, m: Mitigation): void {
     this.active.set(m.id, m);
-    out.push({ kind: 'mitigation', rule: m.rule, level, ban: null, mitigation: m, reason: m.reason, figures: { ...m.figures }, applied: false });
+    out.push({
+      kind: 'mitigation',
+      rule: m.rule,
+      level,
+      ban: null,
+      mitigation: m,
+      reason: m.reason,
+      figures: { ...m.figures },
+      applied: false,
+    });
   }
 
   private figures(a: Assessment, s: SecondSample, b: Baselines, level: number): Record<string, number> {
-    return { rps: s.requests, baselineRps: r1(b.rps.mean), sources: s.sources, forwarded: s.forwarded, score: a.score, level };
+    return {
+      rps: s.requests,
+      baselineRps: r1(b.rps.mean),
+      sources: s.sources,
+      forwarded: s.forwarded,
+      score: a.score,
+      level,
+    };
   }
 
   /**
@@ -205,7 +317,12 @@ export class Mitigator {
       for (const p of m.match.paths) covered.add(`p${p}`);
       if (m.match.fingerprints.length === 0 && m.match.paths.length === 0) return false; // a wide one covers all
     }
-    const fresh = a.signature.fingerprints.some((f) => f.suspicious === true && f.share >= 0.1 && !covered.has(`f${f.key}`)) || (a.signature.fingerprints.length === 0 && a.signature.paths.some((p) => p.share >= 0.2 && p.label !== '/' && !p.label.startsWith('/.rampart/') && !covered.has(`p${p.label}`)));
+    const fresh =
+      a.signature.fingerprints.some((f) => f.suspicious === true && f.share >= 0.1 && !covered.has(`f${f.key}`)) ||
+      (a.signature.fingerprints.length === 0 &&
+        a.signature.paths.some(
+          (p) => p.share >= 0.2 && p.label !== '/' && !p.label.startsWith('/.rampart/') && !covered.has(`p${p.label}`),
+        ));
     if (!fresh || this.active.size >= 10) return false;
     const m = this.build(1, now, a, s, b, 'the attack changed its signature');
     if (m === null) return false;
@@ -219,14 +336,27 @@ export class Mitigator {
   }
 
   /** Adds the first buildable level from `from` on. */
-  private widenTo(from: number, now: number, a: Assessment, s: SecondSample, b: Baselines, out: MitigationAction[], why: string): void {
+  private widenTo(
+    from: number,
+    now: number,
+    a: Assessment,
+    s: SecondSample,
+    b: Baselines,
+    out: MitigationAction[],
+    why: string,
+  ): void {
     for (let next = from; next <= TOP_LEVEL; next++) {
       const m = this.build(next, now, a, s, b, why);
       if (m === null) continue;
       // A widening that reaches the clients known before the surge (a route class or everyone, with no
       // "new since") needs the origin hurting, or a flood's worth still forwarded (min_ratio × its usual
       // rate): 1.5× alone (a cache emptied by a restart, people's retries after it) does not refuse people.
-      if (!(m.match.newSince !== undefined && m.match.newSince > 0) && !a.distress && !(s.forwarded > this.cfg.minRatio * Math.max(b.forwarded.mean, 5))) continue;
+      if (
+        !(m.match.newSince !== undefined && m.match.newSince > 0) &&
+        !a.distress &&
+        !(s.forwarded > this.cfg.minRatio * Math.max(b.forwarded.mean, 5))
+      )
+        continue;
       this.level = next;
       this.changedAt = now;
       this.put(out, next, m);
@@ -234,7 +364,14 @@ export class Mitigator {
     }
   }
 
-  private build(level: number, now: number, a: Assessment, s: SecondSample, b: Baselines, why: string): Mitigation | null {
+  private build(
+    level: number,
+    now: number,
+    a: Assessment,
+    s: SecondSample,
+    b: Baselines,
+    why: string,
+  ): Mitigation | null {
     const sig = a.signature;
     const figures = this.figures(a, s, b, level);
     const base = { createdAt: now, until: now + this.cfg.mitigationTtl, id: `${this.incidentId}-l${level}` };
@@ -246,7 +383,9 @@ export class Mitigator {
       const fps = sig.fingerprints.filter((x) => x.suspicious === true && x.share >= 0.05);
       // Mitigation paths are prefixes: "/" would match every path, so it never narrows anything.
       // Never the challenge's own endpoints (/.rampart/…): challenging them would lock everyone out.
-      const paths = sig.paths.filter((x) => x.share >= 0.2 && x.label !== '/' && x.label !== '' && !x.label.startsWith('/.rampart/'));
+      const paths = sig.paths.filter(
+        (x) => x.share >= 0.2 && x.label !== '/' && x.label !== '' && !x.label.startsWith('/.rampart/'),
+      );
       if (fps.length === 0 && paths.length === 0) return null;
       const covered = fps.length > 0 ? fps.reduce((x, f) => x + f.count, 0) : paths.reduce((x, p) => x + p.count, 0);
       const perSource = covered / Math.max(1, s.sources);
@@ -259,24 +398,65 @@ export class Mitigator {
       // limit on new clients come first; widening challenges if the origin stays loaded).
       if (fps.length === 0 && !limit) return null;
       const rule = limit ? 'mitigate/limit-signature' : 'mitigate/challenge-signature';
-      const what = [fps.length ? `fingerprint ${fps.map((f) => f.label).join(', ')} (${fps.map((f) => `${Math.round(f.share * 100)}% vs ${Math.round(f.baselineShare * 1000) / 10}% normally`).join(', ')})` : '', paths.length ? `path ${paths.map((p) => `${p.label} (${Math.round(p.share * 100)}%, ×${p.lift})`).join(', ')}` : ''].filter(Boolean).join(' and ');
+      const what = [
+        fps.length
+          ? `fingerprint ${fps.map((f) => f.label).join(', ')} (${fps.map((f) => `${Math.round(f.share * 100)}% vs ${Math.round(f.baselineShare * 1000) / 10}% normally`).join(', ')})`
+          : '',
+        paths.length
+          ? `path ${paths.map((p) => `${p.label} (${Math.round(p.share * 100)}%, ×${p.lift})`).join(', ')}`
+          : '',
+      ]
+        .filter(Boolean)
+        .join(' and ');
       const reason = `${why}: ${limit ? `limit to ${this.cfg.signatureRate}/s per client` : 'challenge unverified clients'} matching ${what}`;
       // A path, or a browser's fingerprint, is shared with people: such a signature spares the clients
       // known before the surge when the surge's new ones bring it (a tool's fingerprint is nobody's browser).
       const people = fps.length === 0 || fps.some((f) => BROWSER_FAMILIES.has(f.family ?? ''));
       const newSince = people && this.newClients ? (this.surge.peopleSince ?? this.surge.since) : 0;
-      return { ...base, action: limit ? 'limit' : 'challenge', rule, match: match({ fingerprints: fps.map((f) => f.key), paths: paths.map((p) => p.label), newSince }), rate: limit ? this.cfg.signatureRate : 0, reason, figures };
+      return {
+        ...base,
+        action: limit ? 'limit' : 'challenge',
+        rule,
+        match: match({ fingerprints: fps.map((f) => f.key), paths: paths.map((p) => p.label), newSince }),
+        rate: limit ? this.cfg.signatureRate : 0,
+        reason,
+        figures,
+      };
     }
     if (level === 2) {
       if (a.attackedClasses.length === 0) return null;
       for (const c of sig.routeClasses) if (a.attackedClasses.includes(c.name)) figures[`${c.name}Share`] = c.share;
-      return { ...base, action: 'challenge', rule: 'mitigate/challenge-route', match: match({ routeClasses: [...a.attackedClasses], newSince: since }), rate: 0, reason: `${why}: challenge ${who} on route class ${a.attackedClasses.join(', ')}`, figures };
+      return {
+        ...base,
+        action: 'challenge',
+        rule: 'mitigate/challenge-route',
+        match: match({ routeClasses: [...a.attackedClasses], newSince: since }),
+        rate: 0,
+        reason: `${why}: challenge ${who} on route class ${a.attackedClasses.join(', ')}`,
+        figures,
+      };
     }
     if (level === 3) {
       if (since === 0) return null;
-      return { ...base, action: 'challenge', rule: 'mitigate/challenge-new', match: match({ newSince: since }), rate: 0, reason: `${why}: challenge ${who}`, figures };
+      return {
+        ...base,
+        action: 'challenge',
+        rule: 'mitigate/challenge-new',
+        match: match({ newSince: since }),
+        rate: 0,
+        reason: `${why}: challenge ${who}`,
+        figures,
+      };
     }
-    return { ...base, action: 'challenge', rule: 'mitigate/challenge-all', match: match({}), rate: 0, reason: `${why}: challenge every unverified client`, figures };
+    return {
+      ...base,
+      action: 'challenge',
+      rule: 'mitigate/challenge-all',
+      match: match({}),
+      rate: 0,
+      reason: `${why}: challenge every unverified client`,
+      figures,
+    };
   }
 
   /** Extends mitigations past half their lifetime while the attack is on; returns them to re-put. */
@@ -294,7 +474,17 @@ export class Mitigator {
   /** Ends the incident's mitigations: returns removal actions. */
   relax(reason: string): MitigationAction[] {
     const out: MitigationAction[] = [];
-    for (const m of this.active.values()) out.push({ kind: 'remove_mitigation', rule: m.rule, level: this.level, ban: null, mitigation: m, reason, figures: {}, applied: false });
+    for (const m of this.active.values())
+      out.push({
+        kind: 'remove_mitigation',
+        rule: m.rule,
+        level: this.level,
+        ban: null,
+        mitigation: m,
+        reason,
+        figures: {},
+        applied: false,
+      });
     this.active.clear();
     this.level = 0;
     return out;
@@ -317,7 +507,13 @@ function keepsCookies(s: SecondSample): boolean {
 const KEEPS_COOKIES = 0.3;
 
 function match(m: Partial<Match>): Match {
-  const out: { -readonly [K in keyof Match]: Match[K] } = { prefixKeys: m.prefixKeys ?? [], fingerprints: m.fingerprints ?? [], routeClasses: m.routeClasses ?? [], paths: m.paths ?? [], unverifiedOnly: true };
+  const out: { -readonly [K in keyof Match]: Match[K] } = {
+    prefixKeys: m.prefixKeys ?? [],
+    fingerprints: m.fingerprints ?? [],
+    routeClasses: m.routeClasses ?? [],
+    paths: m.paths ?? [],
+    unverifiedOnly: true,
+  };
   if (m.newSince !== undefined && m.newSince > 0) out.newSince = m.newSince;
   if (m.cookieless) out.cookieless = true;
   return out;

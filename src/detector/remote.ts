@@ -51,7 +51,7 @@ export function createRemoteDetector(o: RemoteDetectorOptions): RemoteDetector {
     noteSlowConnection: (ip) => w.noteSlow(ip),
     noteH2Abuse: (ip, glitches) => w.noteH2(ip, glitches),
     absorb() {
-      throw new RangeError('a cluster worker\'s detector sends its seconds to the primary; it does not absorb parts');
+      throw new RangeError("a cluster worker's detector sends its seconds to the primary; it does not absorb parts");
     },
     openPart: () => exportPart(w, false),
     tick(now) {

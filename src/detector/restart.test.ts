@@ -24,7 +24,13 @@ function make(now: () => number) {
 }
 
 /** Runs seconds [from, to) on `d`, with legit traffic and `extra` each second. */
-function drive(d: Detector, r: () => number, from: number, to: number, extra: (sec: number, out: Observed[]) => void = () => {}): void {
+function drive(
+  d: Detector,
+  r: () => number,
+  from: number,
+  to: number,
+  extra: (sec: number, out: Observed[]) => void = () => {},
+): void {
   for (let sec = from; sec < to; sec++) {
     const out = legitSecond(r, 25);
     extra(sec, out);
@@ -33,7 +39,10 @@ function drive(d: Detector, r: () => number, from: number, to: number, extra: (s
   }
 }
 
-const botnet = (fp = BOT.fp, ua = BOT.ua, path = '/') => (_sec: number, out: Observed[]) => spread(2000, 2000, (src) => fact(src, path, { fp, ua }), out);
+const botnet =
+  (fp = BOT.fp, ua = BOT.ua, path = '/') =>
+  (_sec: number, out: Observed[]) =>
+    spread(2000, 2000, (src) => fact(src, path, { fp, ua }), out);
 const starts = (e: DetectorEvent[]) => e.filter((x): x is AttackStartEvent => x.type === 'attack_start');
 const ends = (e: DetectorEvent[]) => e.filter((x): x is AttackEndEvent => x.type === 'attack_end');
 
@@ -57,11 +66,19 @@ test('restart: the blob round-trips; the restored detector is warm at once and j
   assert.equal(snap.warm, true);
   assert.ok(Math.abs(snap.baseline.rps - a.detector.snapshot().baseline.rps) < 0.01, 'the same volume baseline');
   // A flood of a tool at 5× the site's rate: an attack at once for the restored detector.
-  drive(b.detector, rng(2), 130, 133, (_s, out) => spread(300, 200, (src) => fact(src, '/search', { fp: BOT.fp, ua: BOT.ua }), out));
+  drive(b.detector, rng(2), 130, 133, (_s, out) =>
+    spread(300, 200, (src) => fact(src, '/search', { fp: BOT.fp, ua: BOT.ua }), out),
+  );
   assert.equal(starts(b.events).length, 1);
   const cold = make(() => T0);
-  drive(cold.detector, rng(2), 0, 3, (_s, out) => spread(300, 200, (src) => fact(src, '/search', { fp: BOT.fp, ua: BOT.ua }), out));
-  assert.equal(starts(cold.events).filter((e) => e.vectors.some((v) => v.vector === 'distributed_flood')).length, 0, 'the cold one cannot judge the volume');
+  drive(cold.detector, rng(2), 0, 3, (_s, out) =>
+    spread(300, 200, (src) => fact(src, '/search', { fp: BOT.fp, ua: BOT.ua }), out),
+  );
+  assert.equal(
+    starts(cold.events).filter((e) => e.vectors.some((v) => v.vector === 'distributed_flood')).length,
+    0,
+    'the cold one cannot judge the volume',
+  );
 });
 
 test('restart mid-attack: the same attack goes on under its id, with its level and mitigations', () => {
@@ -89,7 +106,10 @@ test('restart mid-attack: the same attack goes on under its id, with its level a
   assert.equal(s2[0].resumed, true);
   assert.equal(ends(b.events).length, 0);
   assert.ok(b.detector.snapshot().incident!.level >= level, 'the level is kept');
-  assert.ok(b.detector.snapshot().incident!.totals.requests > st.attack!.totals.requests, 'totals go on from before the restart');
+  assert.ok(
+    b.detector.snapshot().incident!.totals.requests > st.attack!.totals.requests,
+    'totals go on from before the restart',
+  );
 });
 
 test('restart into another attack: the remembered one ends and a new incident opens', () => {
@@ -107,7 +127,11 @@ test('restart into another attack: the remembered one ends and a new incident op
   const b = make(() => t);
   b.detector.restore(st, t);
   drive(b.detector, rng(6), 128, 132, botnet(0xdeadbe02, 'Go-http-client/1.1', '/search'));
-  assert.deepEqual(ends(b.events).map((e) => e.incidentId), [id], 'the remembered attack is over');
+  assert.deepEqual(
+    ends(b.events).map((e) => e.incidentId),
+    [id],
+    'the remembered attack is over',
+  );
   const s = starts(b.events);
   assert.equal(s.length, 1);
   assert.notEqual(s[0].incidentId, id);
@@ -126,7 +150,10 @@ test('restart with an attack held open that does not come back: it ends after it
   const b = make(() => t);
   b.detector.restore(st, t);
   drive(b.detector, rng(8), 127, 180);
-  assert.deepEqual(ends(b.events).map((e) => e.incidentId), [id]);
+  assert.deepEqual(
+    ends(b.events).map((e) => e.incidentId),
+    [id],
+  );
   assert.equal(starts(b.events).length, 0);
   assert.equal(b.detector.mode(), 'normal');
   const removed = b.events.filter((e) => e.type === 'mitigation' && e.action.kind === 'remove_mitigation');
@@ -145,9 +172,48 @@ test('restart: an attack remembered from long ago is not held open', () => {
 });
 
 test('sameAttack: a vector family in common, and a signature key in common where both have one', () => {
-  const was = { id: 'x', startedAt: 0, lastAnomalousAt: 0, mode: 'elevated' as const, surge: { since: 0, newShare: 1 }, vectors: ['distributed_flood' as const], keys: { fingerprints: [7], paths: ['/'], prefixes: [], templates: [] }, level: 1, mitigations: [], bursts: 1, burstStarts: [], totals: { seconds: 0, requests: 0, refused: 0, forwarded: 0, peakRps: 0, peakSources: 0, distinctSources: 0, bans: 0, mitigations: 0 } };
-  assert.equal(sameAttack(was, ['pulse_wave'], { fingerprints: [7], paths: [], prefixes: [], templates: [] }), true, 'a botnet pulsing is the same botnet');
-  assert.equal(sameAttack(was, ['distributed_flood'], { fingerprints: [8], paths: ['/search'], prefixes: [], templates: [] }), false, 'another fingerprint and path');
-  assert.equal(sameAttack(was, ['distributed_flood'], { fingerprints: [], paths: [], prefixes: [], templates: [] }), true, 'nothing to compare: the kind decides');
-  assert.equal(sameAttack(was, ['slow_connections'], { fingerprints: [7], paths: ['/'], prefixes: [], templates: [] }), false, 'another kind of attack');
+  const was = {
+    id: 'x',
+    startedAt: 0,
+    lastAnomalousAt: 0,
+    mode: 'elevated' as const,
+    surge: { since: 0, newShare: 1 },
+    vectors: ['distributed_flood' as const],
+    keys: { fingerprints: [7], paths: ['/'], prefixes: [], templates: [] },
+    level: 1,
+    mitigations: [],
+    bursts: 1,
+    burstStarts: [],
+    totals: {
+      seconds: 0,
+      requests: 0,
+      refused: 0,
+      forwarded: 0,
+      peakRps: 0,
+      peakSources: 0,
+      distinctSources: 0,
+      bans: 0,
+      mitigations: 0,
+    },
+  };
+  assert.equal(
+    sameAttack(was, ['pulse_wave'], { fingerprints: [7], paths: [], prefixes: [], templates: [] }),
+    true,
+    'a botnet pulsing is the same botnet',
+  );
+  assert.equal(
+    sameAttack(was, ['distributed_flood'], { fingerprints: [8], paths: ['/search'], prefixes: [], templates: [] }),
+    false,
+    'another fingerprint and path',
+  );
+  assert.equal(
+    sameAttack(was, ['distributed_flood'], { fingerprints: [], paths: [], prefixes: [], templates: [] }),
+    true,
+    'nothing to compare: the kind decides',
+  );
+  assert.equal(
+    sameAttack(was, ['slow_connections'], { fingerprints: [7], paths: ['/'], prefixes: [], templates: [] }),
+    false,
+    'another kind of attack',
+  );
 });

@@ -14,7 +14,15 @@ import type { SecondWindow } from './window.js';
 
 export const r2 = (x: number): number => Math.round(x * 100) / 100;
 
-function itemsOf(ss: SpaceSaving, total: number, cm: CountMin | null, label: (key: number, l: string) => string, minShare: number, minLift: number, max: number): SignatureItem[] {
+function itemsOf(
+  ss: SpaceSaving,
+  total: number,
+  cm: CountMin | null,
+  label: (key: number, l: string) => string,
+  minShare: number,
+  minLift: number,
+  max: number,
+): SignatureItem[] {
   const out: SignatureItem[] = [];
   if (total <= 0) return out;
   for (const h of ss.top(max * 2)) {
@@ -24,7 +32,14 @@ function itemsOf(ss: SpaceSaving, total: number, cm: CountMin | null, label: (ke
     const base = cm ? Baselines.share(cm, h.key) : 0;
     const lift = share / Math.max(base, 0.001);
     if (share < minShare || (cm !== null && lift < minLift)) continue;
-    out.push({ key: h.key, label: label(h.key, h.label), count, share: r2(share), baselineShare: Math.round(base * 10000) / 10000, lift: r2(lift) });
+    out.push({
+      key: h.key,
+      label: label(h.key, h.label),
+      count,
+      share: r2(share),
+      baselineShare: Math.round(base * 10000) / 10000,
+      lift: r2(lift),
+    });
     if (out.length >= max) break;
   }
   return out;
@@ -40,7 +55,12 @@ const hex = (k: number) => k.toString(16).padStart(8, '0');
 function fingerprintItem(f: SignatureItem, w: SecondWindow, minLift: number, supported: boolean): SignatureItem {
   const family = uaFamily(w.topFps.labelOf(f.key));
   // A browser's lift against a baseline of a few requests means nothing (every browser is "new" after idle seconds).
-  return { ...f, label: `${f.label} ${family}`, family, suspicious: BROWSER_FAMILIES.has(family) ? supported && f.lift >= 10 * minLift : f.lift >= minLift };
+  return {
+    ...f,
+    label: `${f.label} ${family}`,
+    family,
+    suspicious: BROWSER_FAMILIES.has(family) ? supported && f.lift >= 10 * minLift : f.lift >= minLift,
+  };
 }
 
 /** Keys over-represented this second (sources: simply the largest). */
@@ -52,13 +72,20 @@ export function signatureOf(w: SecondWindow, b: Baselines, minLift: number): Sig
     if (w.classes[i] === 0) continue;
     const share = w.classes[i] / n;
     const base = b.classShare[i].n > 0 ? b.classShare[i].mean : 0;
-    classes.push({ name: ROUTE_CLASSES[i], share: r2(share), baselineShare: r2(base), lift: r2(share / Math.max(base, 0.01)) });
+    classes.push({
+      name: ROUTE_CLASSES[i],
+      share: r2(share),
+      baselineShare: r2(base),
+      lift: r2(share / Math.max(base, 0.01)),
+    });
   }
   classes.sort((x, y) => y.lift - x.lift);
   return {
     sources: itemsOf(w.topSources, n, null, (_k, l) => l, 0.01, 0, 10),
     prefixes: itemsOf(w.topPrefixes, n, b.prefix, (_k, l) => (l ? prefixLabelOf(l) : ''), 0.05, minLift, 10),
-    fingerprints: itemsOf(w.topFps, n, b.fp, (k) => hex(k), 0.05, minLift, 5).map((f) => fingerprintItem(f, w, minLift, supported)),
+    fingerprints: itemsOf(w.topFps, n, b.fp, (k) => hex(k), 0.05, minLift, 5).map((f) =>
+      fingerprintItem(f, w, minLift, supported),
+    ),
     paths: itemsOf(w.topPaths, n, b.path, (_k, l) => l.slice(0, 200), 0.05, minLift, 10),
     queryShapes: itemsOf(w.topShapes, w.withQuery, b.shape, (_k, l) => l.slice(0, 80), 0.05, minLift, 5),
     clients: itemsOf(w.topClients, n, null, (_k, l) => l.slice(0, 200), 0.05, 0, 5),

@@ -47,7 +47,8 @@ test('id walks: a client asking for 30+ identifiers of one template in two secon
 test('id walks: people reading a few records each, and the same record over and over, are not walks', () => {
   const w = new IdWalks();
   const T = 1_800_000_000;
-  for (let s = 0; s < 30; s++) for (let p = 0; p < 50; p++) w.observe(1000 + p, `10.0.0.${p}`, `/news/${(p * 7 + s) % 11}`, T + s);
+  for (let s = 0; s < 30; s++)
+    for (let p = 0; p < 50; p++) w.observe(1000 + p, `10.0.0.${p}`, `/news/${(p * 7 + s) % 11}`, T + s);
   for (let s = 0; s < 30; s++) for (let k = 0; k < 20; k++) w.observe(5, '10.0.1.5', '/api/donors/42', T + s);
   assert.deepEqual(w.drain(), []);
 });

@@ -61,7 +61,8 @@ export function scanTemplate(path: string, out: { template: number; id: number; 
     }
     const len = j - i;
     const numeric = len > 0 && digits === len && len <= 15;
-    const uuid = len === 36 && dashes === 4 && hex === 32 && path.charCodeAt(i + 8) === 45 && path.charCodeAt(i + 13) === 45;
+    const uuid =
+      len === 36 && dashes === 4 && hex === 32 && path.charCodeAt(i + 8) === 45 && path.charCodeAt(i + 13) === 45;
     const hexId = len >= 8 && hex === len && digits > 0;
     if (numeric || uuid || hexId) {
       found = true;
@@ -82,7 +83,13 @@ export function scanTemplate(path: string, out: { template: number; id: number; 
 export function templateLabel(path: string): string {
   return path
     .split('/')
-    .map((seg) => (/^\d{1,15}$/.test(seg) || /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(seg) || (/^[0-9a-f]{8,}$/i.test(seg) && /\d/.test(seg)) ? '{id}' : seg))
+    .map((seg) =>
+      /^\d{1,15}$/.test(seg) ||
+      /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(seg) ||
+      (/^[0-9a-f]{8,}$/i.test(seg) && /\d/.test(seg))
+        ? '{id}'
+        : seg,
+    )
     .join('/');
 }
 
@@ -135,7 +142,12 @@ export class IdWalks {
     if (!scanTemplate(path, sc)) return;
     const key = (mix32(clientKey ^ 0x9e3779b9) ^ sc.template) >>> 0;
     const a = mix32(key) & this.mask;
-    let i = this.keys[a] === key && this.since[a] !== 0 ? a : this.keys[a + 1] === key && this.since[a + 1] !== 0 ? a + 1 : -1;
+    let i =
+      this.keys[a] === key && this.since[a] !== 0
+        ? a
+        : this.keys[a + 1] === key && this.since[a + 1] !== 0
+          ? a + 1
+          : -1;
     if (i < 0 || nowS - this.since[i] >= WALK_WINDOW_S) {
       if (i < 0) i = this.since[a] === 0 || this.since[a] <= this.since[a + 1] ? a : a + 1; // the older window gives way
       this.keys[i] = key;
@@ -164,7 +176,14 @@ export class IdWalks {
       const ids = this.distinct(i);
       if (ids >= WALK_IDS && this.candidates.length < MAX_CANDIDATES) {
         this.reported[i] = 1;
-        this.candidates.push({ ip, clientKey: clientKey >>> 0, template: sc.template, path, ids, run: this.best[i] + (this.best[i] > 0 ? 1 : 0) });
+        this.candidates.push({
+          ip,
+          clientKey: clientKey >>> 0,
+          template: sc.template,
+          path,
+          ids,
+          run: this.best[i] + (this.best[i] > 0 ? 1 : 0),
+        });
       }
     }
   }

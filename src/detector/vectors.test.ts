@@ -29,7 +29,8 @@ function drive(seconds: number, traffic: (sec: number, r: () => number) => Obser
   const start = events.find((e): e is AttackStartEvent => e.type === 'attack_start');
   /** Every vector named in any second of the incident. */
   const named = new Set<Vector>();
-  for (const e of events) if (e.type === 'attack_start' || e.type === 'attack_update') for (const v of e.vectors) named.add(v.vector);
+  for (const e of events)
+    if (e.type === 'attack_start' || e.type === 'attack_update') for (const v of e.vectors) named.add(v.vector);
   return { start, named, startSecond: start ? (start.sample.t - T0) / 1000 : -1 };
 }
 
@@ -37,7 +38,14 @@ test('vector names follow the route class: a donate flood is form_flood, a login
   const flood = (cls: 'donate' | 'login') =>
     drive(100, (sec, r) => {
       const out = legitSecond(r, 25);
-      if (sec >= 90) spread(200, 400, (src) => fact(src, `/${cls}`, { routeClass: cls, fp: BOT.fp, ua: BOT.ua, status: cls === 'login' ? 401 : 200 }), out);
+      if (sec >= 90)
+        spread(
+          200,
+          400,
+          (src) =>
+            fact(src, `/${cls}`, { routeClass: cls, fp: BOT.fp, ua: BOT.ua, status: cls === 'login' ? 401 : 200 }),
+          out,
+        );
       return out;
     });
   const donate = flood('donate');
@@ -56,8 +64,10 @@ test('a pulse with stragglers after each burst: pulse_wave, never low_and_slow',
     const k = sec - 120;
     if (k >= 0 && k < 18) {
       const phase = k % 6;
-      if (phase < 2) spread(2500, 1000, (src) => fact(src, '/search', { query: 'q=water', fp: BOT.fp, ua: BOT.ua }), out);
-      else if (phase === 2) spread(60, 60, (src) => fact(src, '/search', { query: 'q=water', fp: BOT.fp, ua: BOT.ua }), out);
+      if (phase < 2)
+        spread(2500, 1000, (src) => fact(src, '/search', { query: 'q=water', fp: BOT.fp, ua: BOT.ua }), out);
+      else if (phase === 2)
+        spread(60, 60, (src) => fact(src, '/search', { query: 'q=water', fp: BOT.fp, ua: BOT.ua }), out);
     }
     return out;
   });

@@ -9,40 +9,161 @@ import { r2 } from './signature.js';
 import type { SecondWindow } from './window.js';
 
 /** Route classes (ROUTE_CLASSES index) whose over-representation is a vector of its own: login → credential stuffing, donate → a form flood, sensitive → enumeration. */
-const CLASS_VECTORS = [[3, 'login_stuffing'], [4, 'form_flood'], [5, 'enumeration']] as const;
+const CLASS_VECTORS = [
+  [3, 'login_stuffing'],
+  [4, 'form_flood'],
+  [5, 'enumeration'],
+] as const;
 
 const pct = (x: number) => Math.round(x * 100);
 
-export function classify(s: SecondSample, w: SecondWindow, b: Baselines, a: Assessment, heavyShare: number, cfg: DetectorConfig, exp: number): VectorFinding[] {
+export function classify(
+  s: SecondSample,
+  w: SecondWindow,
+  b: Baselines,
+  a: Assessment,
+  heavyShare: number,
+  cfg: DetectorConfig,
+  exp: number,
+): VectorFinding[] {
   const out: VectorFinding[] = [];
   const n = s.requests;
-  const add = (vector: Vector, reason: string, figures: Record<string, number>) => out.push({ vector, reason, figures });
+  const add = (vector: Vector, reason: string, figures: Record<string, number>) =>
+    out.push({ vector, reason, figures });
   const heavyRps = a.heavy.reduce((x, h) => x + h.count, 0);
-  if (heavyShare >= 0.5) add('single_source_flood', `${a.heavy.length} source(s) sent ${pct(heavyShare)}% of ${n} requests/s`, { sources: a.heavy.length, rps: heavyRps, share: r2(heavyShare), topRps: a.heavy[0]?.count ?? 0 });
-  if (a.volume.fast >= 1 && heavyShare < 0.5 && s.sources >= 20) add('distributed_flood', `${n} requests/s from ${s.sources} sources against a baseline of ${r2(exp)}/s from ${r2(b.sources.mean)}`, { rps: n, baselineRps: r2(exp), sources: s.sources, baselineSources: r2(b.sources.mean), ratio: r2(n / Math.max(exp, 1)) });
+  if (heavyShare >= 0.5)
+    add('single_source_flood', `${a.heavy.length} source(s) sent ${pct(heavyShare)}% of ${n} requests/s`, {
+      sources: a.heavy.length,
+      rps: heavyRps,
+      share: r2(heavyShare),
+      topRps: a.heavy[0]?.count ?? 0,
+    });
+  if (a.volume.fast >= 1 && heavyShare < 0.5 && s.sources >= 20)
+    add(
+      'distributed_flood',
+      `${n} requests/s from ${s.sources} sources against a baseline of ${r2(exp)}/s from ${r2(b.sources.mean)}`,
+      {
+        rps: n,
+        baselineRps: r2(exp),
+        sources: s.sources,
+        baselineSources: r2(b.sources.mean),
+        ratio: r2(n / Math.max(exp, 1)),
+      },
+    );
   const c = a.composition;
-  if (c.pathUniqueness !== undefined && !a.attackedClasses.includes('sensitive')) add('cache_busting', `${pct(s.pathUniqueness)}% of paths are unique (baseline ${pct(b.pathUniq.n > 0 ? b.pathUniq.mean : 0)}%)`, { pathUniqueness: r2(s.pathUniqueness), baselineUniqueness: r2(b.pathUniq.mean), pathEntropy: s.entropy.path });
-  else if (c.queryUniqueness !== undefined) add('cache_busting', `${pct(s.queryUniqueness)}% of query strings are unique (baseline ${pct(b.queryUniq.n > 0 ? b.queryUniq.mean : 0)}%)`, { queryUniqueness: r2(s.queryUniqueness), baselineUniqueness: r2(b.queryUniq.mean), withQuery: w.withQuery, queryEntropy: s.entropy.query });
+  if (c.pathUniqueness !== undefined && !a.attackedClasses.includes('sensitive'))
+    add(
+      'cache_busting',
+      `${pct(s.pathUniqueness)}% of paths are unique (baseline ${pct(b.pathUniq.n > 0 ? b.pathUniq.mean : 0)}%)`,
+      { pathUniqueness: r2(s.pathUniqueness), baselineUniqueness: r2(b.pathUniq.mean), pathEntropy: s.entropy.path },
+    );
+  else if (c.queryUniqueness !== undefined)
+    add(
+      'cache_busting',
+      `${pct(s.queryUniqueness)}% of query strings are unique (baseline ${pct(b.queryUniq.n > 0 ? b.queryUniq.mean : 0)}%)`,
+      {
+        queryUniqueness: r2(s.queryUniqueness),
+        baselineUniqueness: r2(b.queryUniq.mean),
+        withQuery: w.withQuery,
+        queryEntropy: s.entropy.query,
+      },
+    );
   for (const [idx, vector] of CLASS_VECTORS) {
     const name = ROUTE_CLASSES[idx];
     if (!a.attackedClasses.includes(name)) continue;
     const cnt = w.classes[idx];
-    const fig = { rps: cnt, baselineRps: r2(b.classCount[idx].mean), share: r2(cnt / Math.max(1, n)), share4xx: r2(s.status.s4xx / Math.max(1, n)), pathEntropy: s.entropy.path, sources: s.sources };
-    add(vector, `${name} route: ${cnt} requests/s against a baseline of ${r2(b.classCount[idx].mean)}/s (${pct(fig.share)}% of traffic)`, fig);
+    const fig = {
+      rps: cnt,
+      baselineRps: r2(b.classCount[idx].mean),
+      share: r2(cnt / Math.max(1, n)),
+      share4xx: r2(s.status.s4xx / Math.max(1, n)),
+      pathEntropy: s.entropy.path,
+      sources: s.sources,
+    };
+    add(
+      vector,
+      `${name} route: ${cnt} requests/s against a baseline of ${r2(b.classCount[idx].mean)}/s (${pct(fig.share)}% of traffic)`,
+      fig,
+    );
   }
-  if (a.enumeration !== null) out.push({ vector: 'enumeration', reason: a.enumeration.reason, figures: a.enumeration.figures, templates: a.enumeration.templates });
-  if (s.slowConnections >= cfg.slowConnections) add('slow_connections', `${s.slowConnections} connections/s closed by header/body deadlines`, { perSecond: s.slowConnections, sources: w.topSlow.size });
-  if (s.h2Abuse >= cfg.h2Abuse) add('h2_abuse', `${s.h2Abuse} HTTP/2 session(s)/s closed with GOAWAY for abuse (${w.h2Glitches} glitches: resets before a response, protocol errors, control-frame floods)`, { sessions: s.h2Abuse, glitches: w.h2Glitches, sources: w.topH2.size });
+  if (a.enumeration !== null)
+    out.push({
+      vector: 'enumeration',
+      reason: a.enumeration.reason,
+      figures: a.enumeration.figures,
+      templates: a.enumeration.templates,
+    });
+  if (s.slowConnections >= cfg.slowConnections)
+    add('slow_connections', `${s.slowConnections} connections/s closed by header/body deadlines`, {
+      perSecond: s.slowConnections,
+      sources: w.topSlow.size,
+    });
+  if (s.h2Abuse >= cfg.h2Abuse)
+    add(
+      'h2_abuse',
+      `${s.h2Abuse} HTTP/2 session(s)/s closed with GOAWAY for abuse (${w.h2Glitches} glitches: resets before a response, protocol errors, control-frame floods)`,
+      { sessions: s.h2Abuse, glitches: w.h2Glitches, sources: w.topH2.size },
+    );
   // A rise under the flood threshold carried by tools the site does not usually see (assess.ts, evidence 'volume'): low-and-slow by its rate.
-  const tools = a.evidence === 'volume' && c.toolShare !== undefined && a.volume.fast < 1 && a.volume.slow < 1 && a.volume.cls < 1 && heavyShare < 0.2;
-  if (tools) add('low_and_slow', `${n} requests/s, ${r2(n / Math.max(exp, 1))}× the expected ${r2(exp)}/s, ${pct(c.toolShare)}% of them from tools this site does not usually see, ${s.sources} sources at ${r2(n / Math.max(1, s.sources))} requests/s each`, { rps: n, baselineRps: r2(exp), toolShare: c.toolShare, sources: s.sources, perSourceRps: r2(n / Math.max(1, s.sources)) });
+  const tools =
+    a.evidence === 'volume' &&
+    c.toolShare !== undefined &&
+    a.volume.fast < 1 &&
+    a.volume.slow < 1 &&
+    a.volume.cls < 1 &&
+    heavyShare < 0.2;
+  if (tools)
+    add(
+      'low_and_slow',
+      `${n} requests/s, ${r2(n / Math.max(exp, 1))}× the expected ${r2(exp)}/s, ${pct(c.toolShare)}% of them from tools this site does not usually see, ${s.sources} sources at ${r2(n / Math.max(1, s.sources))} requests/s each`,
+      {
+        rps: n,
+        baselineRps: r2(exp),
+        toolShare: c.toolShare,
+        sources: s.sources,
+        perSourceRps: r2(n / Math.max(1, s.sources)),
+      },
+    );
   else if (a.volume.slow >= 1 && a.volume.fast < 1 && a.steady && heavyShare < 0.2) {
     const win = Math.round(cfg.slowWindow / 1000);
-    add('low_and_slow', `sustained ${r2(a.volume.slow)}× the low-and-slow threshold over ${win}s from ${s.sources} sources at ${r2(n / Math.max(1, s.sources))} requests/s each`, { slowScore: a.volume.slow, baselineRps: r2(exp), sources: s.sources, perSourceRps: r2(n / Math.max(1, s.sources)), windowSeconds: win });
+    add(
+      'low_and_slow',
+      `sustained ${r2(a.volume.slow)}× the low-and-slow threshold over ${win}s from ${s.sources} sources at ${r2(n / Math.max(1, s.sources))} requests/s each`,
+      {
+        slowScore: a.volume.slow,
+        baselineRps: r2(exp),
+        sources: s.sources,
+        perSourceRps: r2(n / Math.max(1, s.sources)),
+        windowSeconds: win,
+      },
+    );
   }
-  if (out.length === 0 || (out.length === 1 && out[0].vector === 'enumeration' && a.volume.fast < 1 && a.volume.slow < 1 && a.evidence !== 'volume')) {
-    if (a.evidence === 'behaviour' || a.evidence === 'distress') add('distributed_flood', cookieReason(s, a), { rps: n, sources: s.sources, noCookieShare: r2((s.clients.fresh + s.clients.ignored) / Math.max(1, n)), ignoredShare: r2(s.clients.ignored / Math.max(1, n)), checkIgnored: s.clients.checkIgnored, formFresh: s.clients.formFresh, freshShare: r2(s.clients.fresh / Math.max(1, n)), originMs: s.originMs, share5xx: r2(s.status.s5xx / Math.max(1, n)) });
-    else if (out.length === 0) add('distributed_flood', `traffic ${r2(Math.max(a.volume.fast, a.volume.cls))}× the flood threshold with a changed mix`, { rps: n, baselineRps: r2(exp), sources: s.sources, ratio: r2(n / Math.max(exp, 1)) });
+  if (
+    out.length === 0 ||
+    (out.length === 1 &&
+      out[0].vector === 'enumeration' &&
+      a.volume.fast < 1 &&
+      a.volume.slow < 1 &&
+      a.evidence !== 'volume')
+  ) {
+    if (a.evidence === 'behaviour' || a.evidence === 'distress')
+      add('distributed_flood', cookieReason(s, a), {
+        rps: n,
+        sources: s.sources,
+        noCookieShare: r2((s.clients.fresh + s.clients.ignored) / Math.max(1, n)),
+        ignoredShare: r2(s.clients.ignored / Math.max(1, n)),
+        checkIgnored: s.clients.checkIgnored,
+        formFresh: s.clients.formFresh,
+        freshShare: r2(s.clients.fresh / Math.max(1, n)),
+        originMs: s.originMs,
+        share5xx: r2(s.status.s5xx / Math.max(1, n)),
+      });
+    else if (out.length === 0)
+      add(
+        'distributed_flood',
+        `traffic ${r2(Math.max(a.volume.fast, a.volume.cls))}× the flood threshold with a changed mix`,
+        { rps: n, baselineRps: r2(exp), sources: s.sources, ratio: r2(n / Math.max(exp, 1)) },
+      );
   }
   return out;
 }
@@ -51,10 +172,15 @@ export function classify(s: SecondSample, w: SecondWindow, b: Baselines, a: Asse
 function cookieReason(s: SecondSample, a: Assessment): string {
   const n = Math.max(1, s.requests);
   const parts = [`${s.requests} requests/s from ${s.sources} sources`];
-  if (s.clients.ignored > 0) parts.push(`${pct(s.clients.ignored / n)}% from clients that drop the cookie they were given`);
+  if (s.clients.ignored > 0)
+    parts.push(`${pct(s.clients.ignored / n)}% from clients that drop the cookie they were given`);
   if (s.clients.fresh > 0) parts.push(`${pct(s.clients.fresh / n)}% first requests of new clients`);
-  if (s.clients.checkIgnored > 0) parts.push(`${s.clients.checkIgnored}/s back at the cookie check without the cookie it gave them`);
+  if (s.clients.checkIgnored > 0)
+    parts.push(`${s.clients.checkIgnored}/s back at the cookie check without the cookie it gave them`);
   if (s.clients.formFresh > 0) parts.push(`${s.clients.formFresh}/s form posts sent as their client's first request`);
-  if (a.evidence === 'distress') parts.push(`while the origin is in distress (${s.originMs} ms, ${pct(s.status.s5xx / n)}% 5xx, ${s.families.origin ?? 0} shed)`);
+  if (a.evidence === 'distress')
+    parts.push(
+      `while the origin is in distress (${s.originMs} ms, ${pct(s.status.s5xx / n)}% 5xx, ${s.families.origin ?? 0} shed)`,
+    );
   return parts.join(', ');
 }

@@ -58,7 +58,10 @@ test('a trace split over two workers is scored like one process: same figures, s
   const start = (e: DetectorEvent[]) => e.find((x): x is AttackStartEvent => x.type === 'attack_start');
   assert.ok(start(ev.single), 'the single process saw the botnet');
   assert.equal(start(ev.primary)?.sample.t, start(ev.single)!.sample.t, 'the same second');
-  assert.deepEqual(start(ev.primary)!.vectors.map((v) => v.vector), start(ev.single)!.vectors.map((v) => v.vector));
+  assert.deepEqual(
+    start(ev.primary)!.vectors.map((v) => v.vector),
+    start(ev.single)!.vectors.map((v) => v.vector),
+  );
   assert.equal(b.mode, a.mode);
   assert.equal(b.baseline.learnedSeconds, a.baseline.learnedSeconds);
 });
@@ -98,7 +101,7 @@ test('merge rules: counters add, origin max is a max, heavy hitters re-offered, 
   assert.throws(() => mergePart(into, bad), RangeError);
 });
 
-test('deliver: the primary\'s events reach the worker\'s listeners in order, its snapshot becomes the worker\'s', () => {
+test("deliver: the primary's events reach the worker's listeners in order, its snapshot becomes the worker's", () => {
   const w = createRemoteDetector({ send: () => {} });
   assert.equal(w.mode(), 'normal');
   assert.equal(w.snapshot().at, 0);
@@ -111,7 +114,19 @@ test('deliver: the primary\'s events reach the worker\'s listeners in order, its
   });
   const single = createDetector(camelize(detectorSchema.parse({})), {});
   const snap = { ...single.snapshot(), at: T0, mode: 'under_attack' as const };
-  const events = [{ type: 'escalation', incidentId: 'inc-1', at: T0, from: 'elevated', to: 'under_attack', reason: 'test', figures: {}, applied: true }, { type: 'attack_end', incidentId: 'inc-1', at: T0 } ] as unknown as DetectorEvent[];
+  const events = [
+    {
+      type: 'escalation',
+      incidentId: 'inc-1',
+      at: T0,
+      from: 'elevated',
+      to: 'under_attack',
+      reason: 'test',
+      figures: {},
+      applied: true,
+    },
+    { type: 'attack_end', incidentId: 'inc-1', at: T0 },
+  ] as unknown as DetectorEvent[];
   w.deliver(events, snap);
   w2.deliver(events, snap);
   assert.deepEqual(seen, ['escalation', 'attack_end']);
@@ -133,5 +148,14 @@ test('parts between nodes: v8 round trip keeps the shape, no baseline sketches; 
   assert.equal(into.requests, 400);
   assert.equal(into.withQuery, 400);
   assert.ok(serialize(part).length < 40_000, `a node part is small: ${serialize(part).length} B`);
-  for (const bad of [null, 7, 'x', {}, { ...part, n: [1, 2] }, { ...part, tops: [{ keys: new Uint32Array(2000), counts: new Float64Array(2000), labels: Array(2000).fill('') }] }, { ...part, pend: [{ cells: 'no', total: 1 }] }]) assert.equal(isWindowPart(bad), false);
+  for (const bad of [
+    null,
+    7,
+    'x',
+    {},
+    { ...part, n: [1, 2] },
+    { ...part, tops: [{ keys: new Uint32Array(2000), counts: new Float64Array(2000), labels: Array(2000).fill('') }] },
+    { ...part, pend: [{ cells: 'no', total: 1 }] },
+  ])
+    assert.equal(isWindowPart(bad), false);
 });

@@ -45,7 +45,16 @@ export interface WindowPart {
 
 const N_FIELDS = 21;
 const TOPS = 8;
-const tables = (w: SecondWindow): SpaceSaving[] => [w.topSources, w.topPrefixes, w.topFps, w.topPaths, w.topShapes, w.topSlow, w.topH2, w.topClients];
+const tables = (w: SecondWindow): SpaceSaving[] => [
+  w.topSources,
+  w.topPrefixes,
+  w.topFps,
+  w.topPaths,
+  w.topShapes,
+  w.topSlow,
+  w.topH2,
+  w.topClients,
+];
 const hists = (w: SecondWindow): Uint32Array[] => [w.histPath, w.histQuery, w.histUa, w.histFp];
 
 /**
@@ -57,16 +66,56 @@ const hists = (w: SecondWindow): Uint32Array[] => [w.histPath, w.histQuery, w.hi
 export function exportPart(w: SecondWindow, withPend = true, second = 0): WindowPart | null {
   const walkers = withPend ? w.walks.drain() : [];
   if (w.requests === 0 && w.slow === 0 && w.h2 === 0 && walkers.length === 0) return null;
-  const n = Float64Array.of(w.requests, w.forwarded, w.refused, w.newSources, w.withQuery, w.s2xx, w.s3xx, w.s4xx, w.s5xx, w.originSum, w.originMax, w.slow, w.h2, w.h2Glitches, w.cookied, w.fresh, w.ignored, w.browserFresh, w.browserIgnored, w.checkIgnored, w.formFresh);
+  const n = Float64Array.of(
+    w.requests,
+    w.forwarded,
+    w.refused,
+    w.newSources,
+    w.withQuery,
+    w.s2xx,
+    w.s3xx,
+    w.s4xx,
+    w.s5xx,
+    w.originSum,
+    w.originMax,
+    w.slow,
+    w.h2,
+    w.h2Glitches,
+    w.cookied,
+    w.fresh,
+    w.ignored,
+    w.browserFresh,
+    w.browserIgnored,
+    w.checkIgnored,
+    w.formFresh,
+  );
   const hist = new Uint32Array(HIST * 4);
   hists(w).forEach((h, i) => hist.set(h, i * HIST));
   const tops = tables(w).map((t) => {
     const top = t.top();
-    return { keys: Uint32Array.from(top, (h) => h.key), counts: Float64Array.from(top, (h) => h.count), labels: top.map((h) => h.label) };
+    return {
+      keys: Uint32Array.from(top, (h) => h.key),
+      counts: Float64Array.from(top, (h) => h.count),
+      labels: top.map((h) => h.label),
+    };
   });
   const pendKeys = [w.pend.prefix, w.pend.fp, w.pend.path, w.pend.shape];
   const pend = withPend && pendKeys[0].total > 0 ? pendKeys.map((s) => s.exportCells()) : null;
-  return { second, n, walkers, ages: w.ages.slice(), classes: w.classes.slice(), families: w.families.slice(), outcomes: w.outcomes.slice(), hist, sources: w.sources.registers(), queries: w.queries.registers(), paths: w.paths.registers(), tops, pend };
+  return {
+    second,
+    n,
+    walkers,
+    ages: w.ages.slice(),
+    classes: w.classes.slice(),
+    families: w.families.slice(),
+    outcomes: w.outcomes.slice(),
+    hist,
+    sources: w.sources.registers(),
+    queries: w.queries.registers(),
+    paths: w.paths.registers(),
+    tops,
+    pend,
+  };
 }
 
 /** True when `x` has a part's shape and types (a part from another node, decoded from bytes). */
@@ -74,21 +123,68 @@ export function isWindowPart(x: unknown): x is WindowPart {
   if (x === null || typeof x !== 'object') return false;
   const p = x as Record<string, unknown>;
   const tops = p.tops;
-  return typeof p.second === 'number' && p.n instanceof Float64Array && p.ages instanceof Float64Array && p.classes instanceof Float64Array && p.families instanceof Float64Array && (p.outcomes === undefined || p.outcomes instanceof Float64Array) && p.hist instanceof Uint32Array
-    && p.sources instanceof Uint8Array && p.queries instanceof Uint8Array && p.paths instanceof Uint8Array
-    && Array.isArray(tops) && tops.every((t: { keys?: unknown; counts?: unknown; labels?: unknown }) => t !== null && typeof t === 'object' && t.keys instanceof Uint32Array && t.keys.length <= 1024 && t.counts instanceof Float64Array && Array.isArray(t.labels) && t.labels.length === t.keys.length && t.counts.length === t.keys.length && t.labels.every((l) => typeof l === 'string'))
-    && Array.isArray(p.walkers) && p.walkers.length <= 256 && p.walkers.every(isWalker)
-    && (p.pend === null || (Array.isArray(p.pend) && p.pend.every((c: { cells?: unknown; total?: unknown }) => c !== null && typeof c === 'object' && c.cells instanceof Uint32Array && typeof c.total === 'number')));
+  return (
+    typeof p.second === 'number' &&
+    p.n instanceof Float64Array &&
+    p.ages instanceof Float64Array &&
+    p.classes instanceof Float64Array &&
+    p.families instanceof Float64Array &&
+    (p.outcomes === undefined || p.outcomes instanceof Float64Array) &&
+    p.hist instanceof Uint32Array &&
+    p.sources instanceof Uint8Array &&
+    p.queries instanceof Uint8Array &&
+    p.paths instanceof Uint8Array &&
+    Array.isArray(tops) &&
+    tops.every(
+      (t: { keys?: unknown; counts?: unknown; labels?: unknown }) =>
+        t !== null &&
+        typeof t === 'object' &&
+        t.keys instanceof Uint32Array &&
+        t.keys.length <= 1024 &&
+        t.counts instanceof Float64Array &&
+        Array.isArray(t.labels) &&
+        t.labels.length === t.keys.length &&
+        t.counts.length === t.keys.length &&
+        t.labels.every((l) => typeof l === 'string'),
+    ) &&
+    Array.isArray(p.walkers) &&
+    p.walkers.length <= 256 &&
+    p.walkers.every(isWalker) &&
+    (p.pend === null ||
+      (Array.isArray(p.pend) &&
+        p.pend.every(
+          (c: { cells?: unknown; total?: unknown }) =>
+            c !== null && typeof c === 'object' && c.cells instanceof Uint32Array && typeof c.total === 'number',
+        )))
+  );
 }
 
 function isWalker(x: unknown): boolean {
   const w = x as Walker;
-  return w !== null && typeof w === 'object' && typeof w.ip === 'string' && typeof w.path === 'string' && w.path.length <= 2048 && typeof w.ids === 'number' && typeof w.run === 'number' && typeof w.template === 'number' && typeof w.clientKey === 'number';
+  return (
+    w !== null &&
+    typeof w === 'object' &&
+    typeof w.ip === 'string' &&
+    typeof w.path === 'string' &&
+    w.path.length <= 2048 &&
+    typeof w.ids === 'number' &&
+    typeof w.run === 'number' &&
+    typeof w.template === 'number' &&
+    typeof w.clientKey === 'number'
+  );
 }
 
 /** Folds a part into the window's open second. Throws RangeError on a part of another shape (a different version). */
 export function mergePart(w: SecondWindow, p: WindowPart): void {
-  if (p.n.length !== N_FIELDS || p.ages.length !== w.ages.length || p.hist.length !== HIST * 4 || p.classes.length !== w.classes.length || p.families.length !== w.families.length || p.tops.length !== TOPS) throw new RangeError('window part of another shape');
+  if (
+    p.n.length !== N_FIELDS ||
+    p.ages.length !== w.ages.length ||
+    p.hist.length !== HIST * 4 ||
+    p.classes.length !== w.classes.length ||
+    p.families.length !== w.families.length ||
+    p.tops.length !== TOPS
+  )
+    throw new RangeError('window part of another shape');
   const n = p.n;
   if (p.second > w.partSecond) w.partSecond = p.second;
   w.requests += n[0];
@@ -117,7 +213,8 @@ export function mergePart(w: SecondWindow, p: WindowPart): void {
   for (let i = 0; i < p.classes.length; i++) w.classes[i] += p.classes[i];
   for (let i = 0; i < p.families.length; i++) w.families[i] += p.families[i];
   // A part without outcomes (an older version): its requests are left out of the outcome counts, which then fall short of `requests`.
-  if (p.outcomes && p.outcomes.length === w.outcomes.length) for (let i = 0; i < p.outcomes.length; i++) w.outcomes[i] += p.outcomes[i];
+  if (p.outcomes && p.outcomes.length === w.outcomes.length)
+    for (let i = 0; i < p.outcomes.length; i++) w.outcomes[i] += p.outcomes[i];
   hists(w).forEach((h, i) => {
     for (let j = 0; j < HIST; j++) h[j] += p.hist[i * HIST + j];
   });
@@ -130,6 +227,7 @@ export function mergePart(w: SecondWindow, p: WindowPart): void {
   });
   if (p.pend !== null) {
     const sketches = [w.pend.prefix, w.pend.fp, w.pend.path, w.pend.shape];
-    for (let i = 0; i < sketches.length && i < p.pend.length; i++) sketches[i].mergeCells(p.pend[i].cells, p.pend[i].total);
+    for (let i = 0; i < sketches.length && i < p.pend.length; i++)
+      sketches[i].mergeCells(p.pend[i].cells, p.pend[i].total);
   }
 }

@@ -57,7 +57,7 @@ export const HIST = 256;
 export const AGE_BUCKETS = 18;
 
 function ageBucket(ageS: number): number {
-  return ageS < 16 ? (ageS < 0 ? 0 : ageS) : ageS < 64 ? 16 : 17;
+  return ageS < 16 ? Math.max(ageS, 0) : ageS < 64 ? 16 : 17;
 }
 /** Width of the per-key baseline sketches (window's pending copies and the learned ones). */
 export const CM_WIDTH = 2048;
@@ -65,13 +65,20 @@ export const CM_DEPTH = 4;
 
 export function classIndex(c: string): number {
   switch (c) {
-    case 'static': return 0;
-    case 'page': return 1;
-    case 'api': return 2;
-    case 'login': return 3;
-    case 'donate': return 4;
-    case 'sensitive': return 5;
-    default: return 6;
+    case 'static':
+      return 0;
+    case 'page':
+      return 1;
+    case 'api':
+      return 2;
+    case 'login':
+      return 3;
+    case 'donate':
+      return 4;
+    case 'sensitive':
+      return 5;
+    default:
+      return 6;
   }
 }
 
@@ -256,7 +263,10 @@ export class SecondWindow {
       if (sample) this.pend.shape.add(sh, 4);
     }
     // The tail of a user agent carries the versions; its length tells most of the rest apart.
-    this.histUa[(ua === undefined ? 0 : mix32(fnv1a(ua, FNV_OFFSET ^ ua.length, ua.length > 48 ? ua.length - 48 : 0))) & (HIST - 1)]++;
+    this.histUa[
+      (ua === undefined ? 0 : mix32(fnv1a(ua, FNV_OFFSET ^ ua.length, ua.length > 48 ? ua.length - 48 : 0))) &
+        (HIST - 1)
+    ]++;
     this.walks.observe(c.clientKey, c.clientIp, c.path, this.epochS);
     this.classes[classIndex(c.routeClass)]++;
   }
@@ -278,7 +288,14 @@ export class SecondWindow {
     this.requests = this.forwarded = this.refused = this.newSources = this.withQuery = 0;
     this.s2xx = this.s3xx = this.s4xx = this.s5xx = 0;
     this.originSum = this.originMax = this.slow = this.partSecond = this.h2 = this.h2Glitches = 0;
-    this.cookied = this.fresh = this.ignored = this.browserFresh = this.browserIgnored = this.checkIgnored = this.formFresh = 0;
+    this.cookied =
+      this.fresh =
+      this.ignored =
+      this.browserFresh =
+      this.browserIgnored =
+      this.checkIgnored =
+      this.formFresh =
+        0;
     this.walkers = [];
     this.ages.fill(0);
     this.classes.fill(0);
@@ -303,7 +320,10 @@ export class SecondWindow {
 
 /** A browser's form post: urlencoded or multipart (an API's JSON posts are not forms). */
 function isFormPost(type: string | undefined): boolean {
-  return type !== undefined && (type.startsWith('application/x-www-form-urlencoded') || type.startsWith('multipart/form-data'));
+  return (
+    type !== undefined &&
+    (type.startsWith('application/x-www-form-urlencoded') || type.startsWith('multipart/form-data'))
+  );
 }
 
 /** Shannon entropy of a bucket histogram, normalised to 0..1 by log2(min(buckets, n)); 0 below 8 samples. */

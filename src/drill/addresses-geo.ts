@@ -27,7 +27,15 @@ interface Group {
 
 const require = createRequire(import.meta.url);
 const PHI = 0.6180339887498949;
-const PRIVATE = (n: number) => n >>> 24 === 127 || n >>> 24 === 10 || n >>> 24 === 0 || n >>> 20 === 0xac1 || n >>> 16 === 0xc0a8 || n >>> 16 === 0xa9fe || n >>> 22 === 0x191 || n >>> 28 >= 14;
+const PRIVATE = (n: number) =>
+  n >>> 24 === 127 ||
+  n >>> 24 === 10 ||
+  n >>> 24 === 0 ||
+  n >>> 20 === 0xac1 ||
+  n >>> 16 === 0xc0a8 ||
+  n >>> 16 === 0xa9fe ||
+  n >>> 22 === 0x191 ||
+  n >>> 28 >= 14;
 
 function parseSpec(flag: string, spec: string, key: RegExp, example: string): { label: string; weight: number }[] {
   const out: { label: string; weight: number }[] = [];
@@ -37,9 +45,15 @@ function parseSpec(flag: string, spec: string, key: RegExp, example: string): { 
     const [k, w] = item.split(':');
     const label = k.trim().toUpperCase();
     const weight = w === undefined ? 1 : Number(w);
-    if (!key.test(label)) throw new UsageError(`--${flag}: not a valid entry: ${JSON.stringify(item)}`, `e.g. --${flag} ${example}`);
-    if (!Number.isFinite(weight) || weight <= 0) throw new UsageError(`--${flag}: bad weight in ${JSON.stringify(item)}`, `weights are positive numbers, e.g. ${example}`);
-    if (out.some((g) => g.label === label)) throw new UsageError(`--${flag}: ${label} is listed twice`, `e.g. --${flag} ${example}`);
+    if (!key.test(label))
+      throw new UsageError(`--${flag}: not a valid entry: ${JSON.stringify(item)}`, `e.g. --${flag} ${example}`);
+    if (!Number.isFinite(weight) || weight <= 0)
+      throw new UsageError(
+        `--${flag}: bad weight in ${JSON.stringify(item)}`,
+        `weights are positive numbers, e.g. ${example}`,
+      );
+    if (out.some((g) => g.label === label))
+      throw new UsageError(`--${flag}: ${label} is listed twice`, `e.g. --${flag} ${example}`);
     out.push({ label, weight });
   }
   if (out.length === 0) throw new UsageError(`--${flag}: the list is empty`, `e.g. --${flag} ${example}`);
@@ -55,7 +69,12 @@ function mix(x: number): number {
 }
 
 function planOf(groups: Group[], flag: string): GeoPlan {
-  for (const g of groups) if (g.starts.length === 0) throw new UsageError(`--${flag}: no public IPv4 range found for ${g.label} in the geo data`, 'check the code (ISO 3166 country, e.g. DE; or an ASN like AS3320)');
+  for (const g of groups)
+    if (g.starts.length === 0)
+      throw new UsageError(
+        `--${flag}: no public IPv4 range found for ${g.label} in the geo data`,
+        'check the code (ISO 3166 country, e.g. DE; or an ASN like AS3320)',
+      );
   const total = groups.reduce((s, g) => s + g.weight, 0);
   const cum: number[] = [];
   let acc = 0;
@@ -95,15 +114,24 @@ function finish(g: Group): Group {
 /** `DE:40,BR:30,RU:30`: addresses in those countries by the country mmdb (bundled, or `mmdbFile`). */
 export function parseCountryPlan(spec: string, mmdbFile?: string): GeoPlan {
   const wanted = parseSpec('countries', spec, /^[A-Z]{2}$/, 'DE:40,BR:30,RU:30');
-  const file = mmdbFile ?? join(dirname(require.resolve('@ip-location-db/geo-whois-asn-country-mmdb/package.json')), 'geo-whois-asn-country-ipv4.mmdb');
-  const reader = new Reader(readFileSync(file)) as unknown as { getWithPrefixLength(ip: string): [{ country_code?: string } | null, number] };
-  const groups = new Map(wanted.map((w) => [w.label, { ...w, starts: [] as number[], sizes: [] as number[], cumulative: [] as number[] }]));
+  const file =
+    mmdbFile ??
+    join(
+      dirname(require.resolve('@ip-location-db/geo-whois-asn-country-mmdb/package.json')),
+      'geo-whois-asn-country-ipv4.mmdb',
+    );
+  const reader = new Reader(readFileSync(file)) as unknown as {
+    getWithPrefixLength(ip: string): [{ country_code?: string } | null, number];
+  };
+  const groups = new Map(
+    wanted.map((w) => [w.label, { ...w, starts: [] as number[], sizes: [] as number[], cumulative: [] as number[] }]),
+  );
   let ip = 1 << 24;
   while (ip < 224 * 2 ** 24) {
     const [rec, len] = reader.getWithPrefixLength(formatIPv4(ip));
     const size = 2 ** (32 - Math.max(len, 1));
     const g = rec?.country_code ? groups.get(rec.country_code) : undefined;
-    if (g && size >= 256 && !PRIVATE(ip)) (g.starts.push(ip), g.sizes.push(size));
+    if (g && size >= 256 && !PRIVATE(ip)) g.starts.push(ip), g.sizes.push(size);
     ip += size;
   }
   return planOf([...groups.values()].map(finish), 'countries');
@@ -113,14 +141,19 @@ export function parseCountryPlan(spec: string, mmdbFile?: string): GeoPlan {
 export function parseAsnPlan(spec: string, csvFile?: string): GeoPlan {
   const wanted = parseSpec('asns', spec, /^AS\d{1,10}$/, 'AS3320:50,AS16509:50');
   const file = csvFile ?? join(dirname(require.resolve('@ip-location-db/asn/package.json')), 'asn-ipv4-num.csv');
-  const groups = new Map(wanted.map((w) => [Number(w.label.slice(2)), { ...w, starts: [] as number[], sizes: [] as number[], cumulative: [] as number[] }]));
+  const groups = new Map(
+    wanted.map((w) => [
+      Number(w.label.slice(2)),
+      { ...w, starts: [] as number[], sizes: [] as number[], cumulative: [] as number[] },
+    ]),
+  );
   for (const line of readFileSync(file, 'utf8').split('\n')) {
     const [a, b, asn] = line.split(',', 3);
     const g = groups.get(Number(asn));
     if (!g) continue;
     const start = Number(a);
     const size = Number(b) - start + 1;
-    if (size >= 256 && !PRIVATE(start)) (g.starts.push(start), g.sizes.push(size));
+    if (size >= 256 && !PRIVATE(start)) g.starts.push(start), g.sizes.push(size);
   }
   return planOf([...groups.values()].map(finish), 'asns');
 }

@@ -41,7 +41,20 @@ test('public plan: weights shape the split, addresses stay inside their ranges, 
 });
 
 test('public plan: bad lists get clear errors', () => {
-  for (const bad of ['', 'nonsense', '203.0.113.0/33', '203.0.113.0/24=0', '203.0.113.0/24=x', '10.0.0.0/8', '127.0.0.1', '2001:db8::/32']) {
-    assert.throws(() => parsePublicPlan(bad), (e: unknown) => e instanceof UsageError && e.message.startsWith('--xff') && e.hint.length > 0, bad);
+  for (const bad of [
+    '',
+    'nonsense',
+    '203.0.113.0/33',
+    '203.0.113.0/24=0',
+    '203.0.113.0/24=x',
+    '10.0.0.0/8',
+    '127.0.0.1',
+    '2001:db8::/32',
+  ]) {
+    assert.throws(
+      () => parsePublicPlan(bad),
+      (e: unknown) => e instanceof UsageError && e.message.startsWith('--xff') && e.hint.length > 0,
+      bad,
+    );
   }
 });

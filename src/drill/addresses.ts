@@ -46,7 +46,8 @@ export interface PublicPlan {
   describe(): string;
 }
 
-const LOOPBACK_OR_PRIVATE = (n: number) => n >>> 24 === 127 || n >>> 24 === 10 || n >>> 24 === 0 || (n >>> 20) === 0xac1 || (n >>> 16) === 0xc0a8;
+const LOOPBACK_OR_PRIVATE = (n: number) =>
+  n >>> 24 === 127 || n >>> 24 === 10 || n >>> 24 === 0 || n >>> 20 === 0xac1 || n >>> 16 === 0xc0a8;
 
 /**
  * Parses "203.0.113.0/24=3,198.51.100.7,192.0.2.0/25=1": CIDRs or addresses,
@@ -59,19 +60,31 @@ export function parsePublicPlan(spec: string): PublicPlan {
     if (item === '') continue;
     const [net, w] = item.split('=');
     const weight = w === undefined ? 1 : Number(w);
-    if (!Number.isFinite(weight) || weight <= 0) throw new UsageError(`--xff: bad weight in ${JSON.stringify(item)}`, 'write CIDR=WEIGHT with a positive number, e.g. 203.0.113.0/24=3');
+    if (!Number.isFinite(weight) || weight <= 0)
+      throw new UsageError(
+        `--xff: bad weight in ${JSON.stringify(item)}`,
+        'write CIDR=WEIGHT with a positive number, e.g. 203.0.113.0/24=3',
+      );
     const [addr, bitsText] = net.split('/');
     const ip = parseIPv4(addr);
     const bits = bitsText === undefined ? 32 : Number(bitsText);
     if (ip < 0 || !Number.isInteger(bits) || bits < 8 || bits > 32) {
-      throw new UsageError(`--xff: not an IPv4 address or CIDR (/8 to /32): ${JSON.stringify(net)}`, 'e.g. --xff 203.0.113.0/24=2,198.51.100.0/24');
+      throw new UsageError(
+        `--xff: not an IPv4 address or CIDR (/8 to /32): ${JSON.stringify(net)}`,
+        'e.g. --xff 203.0.113.0/24=2,198.51.100.0/24',
+      );
     }
     const size = 2 ** (32 - bits);
     const base = bits === 32 ? ip : (ip & (0xffffffff << (32 - bits))) >>> 0;
-    if (LOOPBACK_OR_PRIVATE(base)) throw new UsageError(`--xff: ${net} is loopback or private`, 'present public addresses (documentation ranges 192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24 are fine)');
+    if (LOOPBACK_OR_PRIVATE(base))
+      throw new UsageError(
+        `--xff: ${net} is loopback or private`,
+        'present public addresses (documentation ranges 192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24 are fine)',
+      );
     ranges.push({ base, size, weight });
   }
-  if (ranges.length === 0) throw new UsageError('--xff: the list is empty', 'e.g. --xff 203.0.113.0/24=2,198.51.100.0/24');
+  if (ranges.length === 0)
+    throw new UsageError('--xff: the list is empty', 'e.g. --xff 203.0.113.0/24=2,198.51.100.0/24');
   return planOf(ranges);
 }
 

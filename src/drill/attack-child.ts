@@ -42,7 +42,10 @@ export interface AttackChild {
 const PROC = siblingEntry(import.meta.url, 'attack-proc');
 
 export async function spawnAttack(): Promise<AttackChild> {
-  const child: ChildProcess = fork(PROC.file, [], { execArgv: PROC.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child: ChildProcess = fork(PROC.file, [], {
+    execArgv: PROC.execArgv,
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   let sent = 0;
   await new Promise<void>((resolve, reject) => {
     const t = setTimeout(() => reject(new Error('attack process not ready within 30 s')), 30_000);
@@ -61,7 +64,8 @@ export async function spawnAttack(): Promise<AttackChild> {
           else if (m.type === 'done') {
             const r = m as AttackReport;
             const a = rec.attack;
-            for (let k = 0; k < a.sent.length; k++) (a.sent[k] = r.attack.sent[k] ?? 0), (a.reachedByClient[k] = r.attack.reachedByClient[k] ?? 0);
+            for (let k = 0; k < a.sent.length; k++)
+              (a.sent[k] = r.attack.sent[k] ?? 0), (a.reachedByClient[k] = r.attack.reachedByClient[k] ?? 0);
             a.skipped = r.attack.skipped;
             a.errors = r.attack.errors;
             Object.assign(a.byRule, r.attack.byRule);

@@ -18,10 +18,21 @@ process.once('message', async (job: AttackJob) => {
   tick.unref();
   const startLoop = setTimeout(() => loop.enable(), Math.max(0, job.start - Date.now()));
   try {
-    const stats = await runPlanAttack({ plan: job.plan, target: job.target, recorder: rec, start: job.start, until: job.until, maxOpenSources: job.maxOpenSources });
+    const stats = await runPlanAttack({
+      plan: job.plan,
+      target: job.target,
+      recorder: rec,
+      start: job.start,
+      until: job.until,
+      maxOpenSources: job.maxOpenSources,
+    });
     loop.disable();
     const report: AttackReport = {
-      type: 'done', stats, attack: rec.attack, followUps: rec.followUps, followUpsDropped: rec.followUpsDropped,
+      type: 'done',
+      stats,
+      attack: rec.attack,
+      followUps: rec.followUps,
+      followUpsDropped: rec.followUpsDropped,
       slow: { opened: rec.slowOpened, peak: rec.slowPeak, closedByTarget: rec.slowClosedByTarget },
       loopDelayP99Ms: loop.count > 0 ? Math.round(loop.percentile(99) / 1e6) : null,
     };

@@ -49,14 +49,22 @@ export async function runAttack(o: AttackOptions): Promise<void> {
     const i = seq % o.sources;
     let src = pools.get(i);
     if (src === undefined) {
-      src = createSource(o.target, loopbackSource('attack', i), { connections: sc.connectionsPerSource, timeoutMs: 5000 });
+      src = createSource(o.target, loopbackSource('attack', i), {
+        connections: sc.connectionsPerSource,
+        timeoutMs: 5000,
+      });
       pools.set(i, src);
     }
     const req = sc.request(seq, i);
     const sentAt = Date.now();
     o.recorder.attackSent(sentAt);
     const p = src.send({ method: req.method, path: req.path, body: req.body, headers: headersOf(i) }).then((r) => {
-      o.recorder.attackResult(sentAt, cameFromOrigin(r.status, r.verdict, r.error), r.verdict || (r.error ? `error/${r.error}` : `status/${r.status}`), r.error !== '');
+      o.recorder.attackResult(
+        sentAt,
+        cameFromOrigin(r.status, r.verdict, r.error),
+        r.verdict || (r.error ? `error/${r.error}` : `status/${r.status}`),
+        r.error !== '',
+      );
       pending.delete(p);
     });
     pending.add(p);

@@ -27,7 +27,13 @@ const UAS = [
   'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0',
   'Mozilla/5.0 (Linux; Android 14; Pixel 7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36',
 ];
-const LANGS = ['en-GB,en;q=0.9', 'de-DE,de;q=0.9,en;q=0.8', 'fr-FR,fr;q=0.9,en;q=0.7', 'en-US,en;q=0.9', 'pt-BR,pt;q=0.9,en;q=0.6'];
+const LANGS = [
+  'en-GB,en;q=0.9',
+  'de-DE,de;q=0.9,en;q=0.8',
+  'fr-FR,fr;q=0.9,en;q=0.7',
+  'en-US,en;q=0.9',
+  'pt-BR,pt;q=0.9,en;q=0.6',
+];
 const ACCEPT: Record<Kind, string> = {
   page: 'text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8',
   asset: '*/*',
@@ -54,7 +60,16 @@ export class Browser {
   }
 
   private headers(kind: Kind, referer: string, form: boolean): string[] {
-    const h = ['user-agent', this.ua, 'accept', ACCEPT[kind], 'accept-language', this.lang, 'accept-encoding', 'gzip, deflate, br'];
+    const h = [
+      'user-agent',
+      this.ua,
+      'accept',
+      ACCEPT[kind],
+      'accept-language',
+      this.lang,
+      'accept-encoding',
+      'gzip, deflate, br',
+    ];
     if (form) h.push('content-type', 'application/x-www-form-urlencoded', 'origin', `http://${this.target.host}`);
     if (referer) h.push('referer', `http://${this.target.host}${referer}`);
     if (this.jar.size > 0) h.push('cookie', [...this.jar].map(([k, v]) => `${k}=${v}`).join('; '));
@@ -75,10 +90,22 @@ export class Browser {
     }
   }
 
-  private async raw(kind: Kind, method: string, path: string, body: string | undefined, referer: string): Promise<Reply> {
+  private async raw(
+    kind: Kind,
+    method: string,
+    path: string,
+    body: string | undefined,
+    referer: string,
+  ): Promise<Reply> {
     // Redirects are followed as fetch does (a shield's cookie check is one), at most MAX_REDIRECTS.
     for (let hops = 0; ; hops++) {
-      const r = await this.source.send({ method, path, headers: this.headers(kind, referer, body !== undefined), body, read: kind !== 'asset' });
+      const r = await this.source.send({
+        method,
+        path,
+        headers: this.headers(kind, referer, body !== undefined),
+        body,
+        read: kind !== 'asset',
+      });
       this.keep(r.setCookie);
       const next = r.error === '' && r.location !== '' ? redirectNext(r.status, method, body) : null;
       const to = next ? sameOriginPath(this.target, r.location, path) : null;
@@ -99,18 +126,39 @@ export class Browser {
     const form = first.status === 403 && method === 'GET' && kind !== 'asset' ? parseChallenge(first.body) : null;
     if (form === null) {
       const challenged = first.verdict === 'challenge/required';
-      return { reply: first, ms: performance.now() - t0, challenged, challengeError: challenged ? 'no interstitial to solve' : '' };
+      return {
+        reply: first,
+        ms: performance.now() - t0,
+        challenged,
+        challengeError: challenged ? 'no interstitial to solve' : '',
+      };
     }
     // The page loads its script (a real browser does), then the solver works.
     await this.raw('asset', 'GET', '/.rampart/challenge/solver.js', undefined, path);
     const s0 = performance.now();
     const counter = await this.solver.solve(form.seed, form.bits);
     const solveMs = performance.now() - s0;
-    if (counter < 0) return { reply: first, ms: performance.now() - t0 - solveMs, challenged: true, challengeError: 'no solution found' };
-    const fields = new URLSearchParams({ challenge: form.token, solution: String(counter), via: 'js', return: form.ret });
+    if (counter < 0)
+      return {
+        reply: first,
+        ms: performance.now() - t0 - solveMs,
+        challenged: true,
+        challengeError: 'no solution found',
+      };
+    const fields = new URLSearchParams({
+      challenge: form.token,
+      solution: String(counter),
+      via: 'js',
+      return: form.ret,
+    });
     const verify = await this.raw('form', 'POST', form.action, fields.toString(), path);
     if (verify.status !== 303 || !verify.location) {
-      return { reply: verify, ms: performance.now() - t0 - solveMs, challenged: true, challengeError: `verify answered ${verify.status} ${verify.verdict}` };
+      return {
+        reply: verify,
+        ms: performance.now() - t0 - solveMs,
+        challenged: true,
+        challengeError: `verify answered ${verify.status} ${verify.verdict}`,
+      };
     }
     const back = await this.raw(kind, 'GET', verify.location, undefined, path);
     const error = back.verdict === 'challenge/required' ? 'challenged again after solving' : '';

@@ -32,8 +32,18 @@ export interface People {
   limited: Set<number>;
 }
 
-const tally = (): Tally => ({ requests: 0, served: 0, challenged: 0, limited: 0, failed: 0, checked: 0, solved: 0, byRule: {} });
-const hist = (): Histogram => build({ lowestDiscernibleValue: 1, highestTrackableValue: 120_000, numberOfSignificantValueDigits: 3 });
+const tally = (): Tally => ({
+  requests: 0,
+  served: 0,
+  challenged: 0,
+  limited: 0,
+  failed: 0,
+  checked: 0,
+  solved: 0,
+  byRule: {},
+});
+const hist = (): Histogram =>
+  build({ lowestDiscernibleValue: 1, highestTrackableValue: 120_000, numberOfSignificantValueDigits: 3 });
 const people = (): People => ({ seen: new Set(), checked: new Set(), challenged: new Set(), limited: new Set() });
 const windows = (): Record<LegitWindow, Tally> => ({ before: tally(), during: tally(), down: tally() });
 
@@ -72,7 +82,16 @@ export class CampaignRecorder extends Recorder {
    * `checked`: it followed a shield check redirect; `solved`: it was served
    * after passing the proof of work (a challenge all the same, for the person).
    */
-  nav(kind: ClientKind, user: number, sentAt: number, outcome: NavOutcome, ms: number, rule: string, checked: boolean, solved = false): void {
+  nav(
+    kind: ClientKind,
+    user: number,
+    sentAt: number,
+    outcome: NavOutcome,
+    ms: number,
+    rule: string,
+    checked: boolean,
+    solved = false,
+  ): void {
     const w = this.windowOf(sentAt);
     const t = this.tallies[kind][w];
     t.requests++;
@@ -80,7 +99,8 @@ export class CampaignRecorder extends Recorder {
     if (checked) t.checked++;
     if (solved) t.solved++;
     if (outcome !== 'served') t.byRule[rule] = (t.byRule[rule] ?? 0) + 1;
-    if (outcome === 'served' && w === 'during') this.duringMs[kind].recordValue(Math.max(1, Math.min(120_000, Math.round(ms))));
+    if (outcome === 'served' && w === 'during')
+      this.duringMs[kind].recordValue(Math.max(1, Math.min(120_000, Math.round(ms))));
     const p = this.people[kind];
     p.seen.add(user);
     if (w === 'down') return; // a refused connection while the shield is down is nobody's verdict

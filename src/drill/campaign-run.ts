@@ -37,7 +37,8 @@ export interface PlanRunOptions {
 
 /** Why a plan cannot run here, or null. */
 export function cannotRun(plan: AttackPlan, shield: ShieldControl | null): string | null {
-  if (plan.startMode !== 'normal' && shield === null) return `start mode ${plan.startMode} needs the drill to start the shield (--shield-config FILE)`;
+  if (plan.startMode !== 'normal' && shield === null)
+    return `start mode ${plan.startMode} needs the drill to start the shield (--shield-config FILE)`;
   return null;
 }
 
@@ -60,16 +61,49 @@ export async function runPlan(o: PlanRunOptions): Promise<AttackResult> {
     if (plan.startMode === 'running-at-start') rec.markDown(startedAt - 200);
     const ramp = Math.max(500, Math.min(2000, rec.attackStart - startedAt));
     const work: Promise<unknown>[] = [
-      sleepUntil(startedAt).then(() => runNoJsUsers({ target, users: o.users, recorder: rec, until, thinkMs: o.thinkMs, visit: 'regular', rampMs: ramp })),
+      sleepUntil(startedAt).then(() =>
+        runNoJsUsers({
+          target,
+          users: o.users,
+          recorder: rec,
+          until,
+          thinkMs: o.thinkMs,
+          visit: 'regular',
+          rampMs: ramp,
+        }),
+      ),
     ];
-    if (chrome && !('unavailable' in chrome)) work.push(sleepUntil(startedAt).then(() => runChromiumUsers({ browser: chrome.browser, target, users: o.chromium, recorder: rec, until, thinkMs: o.thinkMs })));
+    if (chrome && !('unavailable' in chrome))
+      work.push(
+        sleepUntil(startedAt).then(() =>
+          runChromiumUsers({
+            browser: chrome.browser,
+            target,
+            users: o.chromium,
+            recorder: rec,
+            until,
+            thinkMs: o.thinkMs,
+          }),
+        ),
+      );
     if (plan.newsletter) work.push(readers(o, rec, until));
-    const job = { plan, target, seconds: plan.durationS, start: rec.attackStart, until, maxOpenSources: o.maxOpenSources };
-    const attack = child ? child.run(job, rec) : runPlanAttack({ ...job, recorder: rec }).then((stats) => ({ stats, loopDelayP99Ms: null }));
+    const job = {
+      plan,
+      target,
+      seconds: plan.durationS,
+      start: rec.attackStart,
+      until,
+      maxOpenSources: o.maxOpenSources,
+    };
+    const attack = child
+      ? child.run(job, rec)
+      : runPlanAttack({ ...job, recorder: rec }).then((stats) => ({ stats, loopDelayP99Ms: null }));
     const shieldFailed = choreography(plan, shield, rec);
     work.push(attack, shieldFailed);
     const snaps = secondSnapshots(stats, rec.attackStart, plan.durationS);
-    const progress = o.progress ? ticker(o.progress, rec, until, () => child?.sent() ?? rec.attack.sent.reduce((a, b) => a + b, 0)) : Promise.resolve();
+    const progress = o.progress
+      ? ticker(o.progress, rec, until, () => child?.sent() ?? rec.attack.sent.reduce((a, b) => a + b, 0))
+      : Promise.resolve();
     const loop = monitorEventLoopDelay({ resolution: 10 });
     void sleepUntil(rec.attackStart).then(() => loop.enable());
     await Promise.all(work);
@@ -82,8 +116,13 @@ export async function runPlan(o: PlanRunOptions): Promise<AttackResult> {
     const final = await stats.read();
     const sent: { stats: PlanAttackStats; loopDelayP99Ms: number | null } = await attack;
     return scoreAttack({
-      plan, recorder: rec, startedAt, originReached: reachedPerSecond(series, final), chromium: { users: o.chromium, note: chromeNote },
-      loopDelayP99Ms: loop.count > 0 ? Math.round(loop.percentile(99) / 1e6) : null, attackLoopDelayP99Ms: sent.loopDelayP99Ms,
+      plan,
+      recorder: rec,
+      startedAt,
+      originReached: reachedPerSecond(series, final),
+      chromium: { users: o.chromium, note: chromeNote },
+      loopDelayP99Ms: loop.count > 0 ? Math.round(loop.percentile(99) / 1e6) : null,
+      attackLoopDelayP99Ms: sent.loopDelayP99Ms,
       sources: { peakOpen: sent.stats.peakOpenSources, evicted: sent.stats.evictedSources },
     });
   } finally {
@@ -97,16 +136,32 @@ export async function runPlan(o: PlanRunOptions): Promise<AttackResult> {
 async function readers(o: PlanRunOptions, rec: CampaignRecorder, until: number): Promise<void> {
   const n = o.plan.newsletter!;
   await sleepUntil(rec.attackStart);
-  const common = { target: o.target, recorder: rec, until, thinkMs: o.thinkMs, visit: 'reader' as const, rampMs: n.arrivalS * 1000 };
+  const common = {
+    target: o.target,
+    recorder: rec,
+    until,
+    thinkMs: o.thinkMs,
+    visit: 'reader' as const,
+    rampMs: n.arrivalS * 1000,
+  };
   const spread = n.readers - n.sharedSlash24;
   await Promise.all([
     runNoJsUsers({ ...common, users: spread, firstIndex: o.users }),
-    runNoJsUsers({ ...common, users: n.sharedSlash24, firstIndex: o.users + spread, addressOf: (i) => sharedPrefixSource(i - o.users - spread) }),
+    runNoJsUsers({
+      ...common,
+      users: n.sharedSlash24,
+      firstIndex: o.users + spread,
+      addressOf: (i) => sharedPrefixSource(i - o.users - spread),
+    }),
   ]);
 }
 
 /** The shield's part: started mid-attack, or restarted mid-attack. Resolves with what went wrong, or null. */
-async function choreography(plan: AttackPlan, shield: ShieldControl | null, rec: CampaignRecorder): Promise<string | null> {
+async function choreography(
+  plan: AttackPlan,
+  shield: ShieldControl | null,
+  rec: CampaignRecorder,
+): Promise<string | null> {
   if (shield === null || plan.startMode === 'normal') return null;
   try {
     if (plan.startMode === 'running-at-start') {
@@ -125,7 +180,11 @@ async function choreography(plan: AttackPlan, shield: ShieldControl | null, rec:
 }
 
 /** Reads the origin's counters at each attack-second boundary, without waiting for one read to schedule the next. */
-async function secondSnapshots(stats: ReturnType<typeof createOriginStats>, attackStart: number, seconds: number): Promise<(OriginCounts | null)[]> {
+async function secondSnapshots(
+  stats: ReturnType<typeof createOriginStats>,
+  attackStart: number,
+  seconds: number,
+): Promise<(OriginCounts | null)[]> {
   const reads: Promise<OriginCounts | null>[] = [];
   for (let k = 0; k < seconds; k++) {
     await sleepUntil(attackStart + k * 1000);
@@ -150,14 +209,21 @@ export function reachedPerSecond(snaps: readonly (OriginCounts | null)[], final:
   return snaps.map((_, k) => Math.max(0, at[k + 1] - at[k]));
 }
 
-async function ticker(progress: (line: string) => void, rec: CampaignRecorder, until: number, attackSent: () => number): Promise<void> {
+async function ticker(
+  progress: (line: string) => void,
+  rec: CampaignRecorder,
+  until: number,
+  attackSent: () => number,
+): Promise<void> {
   for (let next = Date.now() + 1000; next < until; next += 1000) {
     await sleepUntil(next);
     const k = Math.floor((next - rec.attackStart) / 1000);
     const t = rec.tallies.nojs[k < 0 ? 'before' : 'during'];
     const served = t.requests > 0 ? ((100 * t.served) / t.requests).toFixed(1) : '—';
     const sent = attackSent();
-    progress(`${k < 0 ? `warm-up ${-k}s` : `attack ${k}/${rec.seconds}s`}  legit ${t.requests} req, ${served}% served  attack sent ${sent}${rec.isDown(next) ? '  shield down' : ''}`);
+    progress(
+      `${k < 0 ? `warm-up ${-k}s` : `attack ${k}/${rec.seconds}s`}  legit ${t.requests} req, ${served}% served  attack sent ${sent}${rec.isDown(next) ? '  shield down' : ''}`,
+    );
   }
 }
 
@@ -191,7 +257,11 @@ export async function runCampaign(o: CampaignRunOptions): Promise<{ results: Att
   const skipped: Skipped[] = [];
   for (const plan of o.plans) {
     if (plan.startMode !== 'normal' && !o.controlsShield) {
-      skipped.push({ id: plan.id, label: plan.label, reason: `start mode ${plan.startMode} needs --shield-config (the drill starts and restarts the shield)` });
+      skipped.push({
+        id: plan.id,
+        label: plan.label,
+        reason: `start mode ${plan.startMode} needs --shield-config (the drill starts and restarts the shield)`,
+      });
       continue;
     }
     o.log?.(`# ${plan.id}: ${plan.label}; ${plan.startMode}, warm-up ${plan.warmupS} s, attack ${plan.durationS} s`);

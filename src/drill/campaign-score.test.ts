@@ -21,8 +21,14 @@ test('phases: time to mitigation from each moment the shield listened; quiet pha
   const down = [true, true, true, false, false, false, false, false];
   assert.deepEqual(phasesOf(sent, reached, down), [{ fromS: 3, toS: 8, ttmS: 2 }]);
   const restart = [false, false, false, true, true, false, false, false];
-  assert.deepEqual(phasesOf(sent, [80, 1, 0, 0, 0, 100, 3, 0], restart), [{ fromS: 0, toS: 3, ttmS: 1 }, { fromS: 5, toS: 8, ttmS: 1 }]);
-  assert.deepEqual(phasesOf([0, 0, 100], [0, 0, 100], [false, true, false]), [{ fromS: 0, toS: 1, ttmS: undefined }, { fromS: 2, toS: 3, ttmS: null }]);
+  assert.deepEqual(phasesOf(sent, [80, 1, 0, 0, 0, 100, 3, 0], restart), [
+    { fromS: 0, toS: 3, ttmS: 1 },
+    { fromS: 5, toS: 8, ttmS: 1 },
+  ]);
+  assert.deepEqual(phasesOf([0, 0, 100], [0, 0, 100], [false, true, false]), [
+    { fromS: 0, toS: 1, ttmS: undefined },
+    { fromS: 2, toS: 3, ttmS: null },
+  ]);
 });
 
 test('origin snapshots to per-second arrivals: gaps take the previous reading, leading gaps the first', () => {
@@ -32,30 +38,49 @@ test('origin snapshots to per-second arrivals: gaps take the previous reading, l
   assert.equal(reachedPerSecond([null, null], null), null);
 });
 
-function result(family: 'botnet' | 'newsletter', fill: (r: CampaignRecorder) => void, reached: number[] | null): AttackResult {
+function result(
+  family: 'botnet' | 'newsletter',
+  fill: (r: CampaignRecorder) => void,
+  reached: number[] | null,
+): AttackResult {
   const plan = { ...familyPlan(family, { timing: TIMINGS[3], legitRate: 20, durationS: 6 }), restartAtS: 2 };
   const rec = new CampaignRecorder(6);
   rec.attackStart = T;
   fill(rec);
-  return scoreAttack({ plan, recorder: rec, startedAt: T - 10_000, originReached: reached, chromium: { users: 2, note: null }, loopDelayP99Ms: 12, sources: { peakOpen: 10, evicted: 0 } });
+  return scoreAttack({
+    plan,
+    recorder: rec,
+    startedAt: T - 10_000,
+    originReached: reached,
+    chromium: { users: 2, note: null },
+    loopDelayP99Ms: 12,
+    sources: { peakOpen: 10, evicted: 0 },
+  });
 }
 
 test('an attack scored: legit apart and together, down time not scored, people counted once, targets', () => {
-  const r = result('botnet', (rec) => {
-    rec.attack.sent.splice(0, 6, 100, 100, 100, 100, 100, 100);
-    rec.markDown(T + 2500);
-    rec.markUp(T + 4100);
-    for (let k = 0; k < 98; k++) rec.nav('nojs', k % 10, T + 100, 'served', 50 + k, '', false);
-    rec.nav('nojs', 3, T + 200, 'limited', 5, 'limit/address', false);
-    rec.nav('nojs', 3, T + 300, 'limited', 5, 'limit/address', false);
-    rec.nav('nojs', 4, T + 400, 'served', 80, '', true);
-    rec.nav('nojs', 5, T + 3000, 'failed', 1, 'error/ECONNREFUSED', false);
-    rec.nav('chromium', 0, T + 500, 'served', 900, '', false, true);
-    rec.nav('chromium', 1, T - 500, 'served', 700, '', false);
-  }, [90, 3, 0, 0, 60, 1]);
+  const r = result(
+    'botnet',
+    (rec) => {
+      rec.attack.sent.splice(0, 6, 100, 100, 100, 100, 100, 100);
+      rec.markDown(T + 2500);
+      rec.markUp(T + 4100);
+      for (let k = 0; k < 98; k++) rec.nav('nojs', k % 10, T + 100, 'served', 50 + k, '', false);
+      rec.nav('nojs', 3, T + 200, 'limited', 5, 'limit/address', false);
+      rec.nav('nojs', 3, T + 300, 'limited', 5, 'limit/address', false);
+      rec.nav('nojs', 4, T + 400, 'served', 80, '', true);
+      rec.nav('nojs', 5, T + 3000, 'failed', 1, 'error/ECONNREFUSED', false);
+      rec.nav('chromium', 0, T + 500, 'served', 900, '', false, true);
+      rec.nav('chromium', 1, T - 500, 'served', 700, '', false);
+    },
+    [90, 3, 0, 0, 60, 1],
+  );
   const a = r.attack!;
   assert.deepEqual(a.perSecond.down, [false, false, false, true, false, false]);
-  assert.deepEqual(a.phases, [{ fromS: 0, toS: 3, ttmS: 1 }, { fromS: 4, toS: 6, ttmS: 1 }]);
+  assert.deepEqual(a.phases, [
+    { fromS: 0, toS: 3, ttmS: 1 },
+    { fromS: 4, toS: 6, ttmS: 1 },
+  ]);
   assert.equal(a.ttmS, 1);
   assert.equal(a.reachedPct, 30.8); // 154 of 500 sent while up
   assert.equal(r.legit.nojs.requests, 101);
@@ -76,14 +101,23 @@ test('an attack scored: legit apart and together, down time not scored, people c
 });
 
 test('worst case and distribution over a campaign; "never" is the worst time to mitigation', () => {
-  const good = result('botnet', (rec) => {
-    rec.attack.sent.fill(100);
-    for (let k = 0; k < 200; k++) rec.nav('nojs', k, T + 100, 'served', 20, '', false);
-  }, [0, 0, 0, 0, 0, 0]);
-  const never = result('botnet', (rec) => {
-    rec.attack.sent.fill(100);
-    for (let k = 0; k < 10; k++) rec.nav('nojs', k, T + 100, k < 9 ? 'served' : 'challenged', 20, 'challenge/required', false);
-  }, [100, 100, 100, 100, 100, 100]);
+  const good = result(
+    'botnet',
+    (rec) => {
+      rec.attack.sent.fill(100);
+      for (let k = 0; k < 200; k++) rec.nav('nojs', k, T + 100, 'served', 20, '', false);
+    },
+    [0, 0, 0, 0, 0, 0],
+  );
+  const never = result(
+    'botnet',
+    (rec) => {
+      rec.attack.sent.fill(100);
+      for (let k = 0; k < 10; k++)
+        rec.nav('nojs', k, T + 100, k < 9 ? 'served' : 'challenged', 20, 'challenge/required', false);
+    },
+    [100, 100, 100, 100, 100, 100],
+  );
   const news = result('newsletter', (rec) => rec.nav('nojs', 1, T + 100, 'served', 30, '', true), null);
   never.plan = { ...never.plan, id: 'never' };
   const w = worstCase([good, never, news]);
@@ -95,6 +129,16 @@ test('worst case and distribution over a campaign; "never" is the worst time to 
   assert.deepEqual(d.legitServedPct, { n: 3, min: 90, median: 100, max: 100, never: 0 });
   assert.equal(news.attack, null);
   assert.deepEqual(Object.keys(news.targets), ['legitServed', 'legitP99', 'noPeopleChallenged', 'noPeopleLimited']);
-  const md = campaignMarkdown(buildReport('test', new Date(T), { seeds: '1' }, [good, never, news], [{ id: 's1-2', label: 'x', reason: 'needs --shield-config' }]), { grid: true });
-  for (const s of ['## Worst case', '## Distribution', '## Skipped', 's1-2', '| never', 'newsletter']) assert.ok(md.includes(s), s);
+  const md = campaignMarkdown(
+    buildReport(
+      'test',
+      new Date(T),
+      { seeds: '1' },
+      [good, never, news],
+      [{ id: 's1-2', label: 'x', reason: 'needs --shield-config' }],
+    ),
+    { grid: true },
+  );
+  for (const s of ['## Worst case', '## Distribution', '## Skipped', 's1-2', '| never', 'newsletter'])
+    assert.ok(md.includes(s), s);
 });

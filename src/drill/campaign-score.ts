@@ -62,7 +62,13 @@ export interface AttackResult {
   plan: AttackPlan;
   timing: string;
   startedAt: string;
-  legit: { nojs: LegitFigures; chromium: LegitFigures | null; all: LegitFigures; beforeServedPct: number | null; chromiumNote: string | null };
+  legit: {
+    nojs: LegitFigures;
+    chromium: LegitFigures | null;
+    all: LegitFigures;
+    beforeServedPct: number | null;
+    chromiumNote: string | null;
+  };
   attack: AttackFigures | null;
   /** Shield down intervals, in seconds since the attack started (negative: before it). */
   shieldDown: { fromS: number; toS: number }[];
@@ -94,7 +100,16 @@ export const P99_GOAL_MS = 1500;
 function addTally(a: Tally, b: Tally): Tally {
   const byRule = { ...a.byRule };
   for (const [k, v] of Object.entries(b.byRule)) byRule[k] = (byRule[k] ?? 0) + v;
-  return { requests: a.requests + b.requests, served: a.served + b.served, challenged: a.challenged + b.challenged, limited: a.limited + b.limited, failed: a.failed + b.failed, checked: a.checked + b.checked, solved: a.solved + b.solved, byRule };
+  return {
+    requests: a.requests + b.requests,
+    served: a.served + b.served,
+    challenged: a.challenged + b.challenged,
+    limited: a.limited + b.limited,
+    failed: a.failed + b.failed,
+    checked: a.checked + b.checked,
+    solved: a.solved + b.solved,
+    byRule,
+  };
 }
 
 function legitOf(r: CampaignRecorder, kinds: ClientKind[]): LegitFigures {
@@ -119,7 +134,12 @@ function legitOf(r: CampaignRecorder, kinds: ClientKind[]): LegitFigures {
 export function downSeconds(downs: readonly [number, number][], attackStart: number, seconds: number): boolean[] {
   const out = new Array<boolean>(seconds).fill(false);
   for (const [a, b] of downs) {
-    for (let k = Math.max(0, Math.ceil((a - attackStart) / 1000)); k < seconds && attackStart + (k + 1) * 1000 <= b; k++) out[k] = true;
+    for (
+      let k = Math.max(0, Math.ceil((a - attackStart) / 1000));
+      k < seconds && attackStart + (k + 1) * 1000 <= b;
+      k++
+    )
+      out[k] = true;
   }
   return out;
 }
@@ -150,7 +170,12 @@ function attackOf(i: ScoreCampaignInput): AttackFigures {
   const down = downSeconds(r.downs, r.attackStart, r.seconds);
   const phases = phasesOf(a.sent, reachedSeries, down);
   const scored = phases.filter((p) => p.ttmS !== undefined);
-  const ttmS = scored.length === 0 ? null : scored.some((p) => p.ttmS === null) ? null : Math.max(...scored.map((p) => p.ttmS as number));
+  const ttmS =
+    scored.length === 0
+      ? null
+      : scored.some((p) => p.ttmS === null)
+        ? null
+        : Math.max(...scored.map((p) => p.ttmS as number));
   let upSent = 0;
   let upReached = 0;
   let tailSent = 0;
@@ -159,7 +184,8 @@ function attackOf(i: ScoreCampaignInput): AttackFigures {
     for (let k = p.fromS; k < p.toS; k++) {
       upSent += a.sent[k];
       upReached += reachedSeries[k];
-      if (typeof p.ttmS === 'number' && k >= p.fromS + p.ttmS) (tailSent += a.sent[k]), (tailReached += reachedSeries[k]);
+      if (typeof p.ttmS === 'number' && k >= p.fromS + p.ttmS)
+        (tailSent += a.sent[k]), (tailReached += reachedSeries[k]);
     }
   }
   return {
@@ -199,21 +225,38 @@ export function scoreAttack(i: ScoreCampaignInput): AttackResult {
     plan: i.plan,
     timing: timingOf(i.plan),
     startedAt: new Date(i.startedAt).toISOString(),
-    legit: { nojs: legitOf(r, ['nojs']), chromium: chromium ? legitOf(r, ['chromium']) : null, all: legitOf(r, ['nojs', 'chromium']), beforeServedPct: pct(before.served, before.requests), chromiumNote: i.chromium.note },
+    legit: {
+      nojs: legitOf(r, ['nojs']),
+      chromium: chromium ? legitOf(r, ['chromium']) : null,
+      all: legitOf(r, ['nojs', 'chromium']),
+      beforeServedPct: pct(before.served, before.requests),
+      chromiumNote: i.chromium.note,
+    },
     attack: i.plan.kind === 'none' ? null : attackOf(i),
-    shieldDown: r.downs.map(([a, b]) => ({ fromS: Math.round((a - r.attackStart) / 100) / 10, toS: Math.round(((b === Infinity ? r.attackStart + r.seconds * 1000 : b) - r.attackStart) / 100) / 10 })),
+    shieldDown: r.downs.map(([a, b]) => ({
+      fromS: Math.round((a - r.attackStart) / 100) / 10,
+      toS: Math.round(((b === Infinity ? r.attackStart + r.seconds * 1000 : b) - r.attackStart) / 100) / 10,
+    })),
     drill: { loopDelayP99Ms: i.loopDelayP99Ms, attackLoopDelayP99Ms: i.attackLoopDelayP99Ms ?? null },
     targets: {},
     notes: [...i.plan.notes, ...(i.notes ?? [])],
   };
   res.targets = targetsOf(res);
-  const odd = unclassified([r.tallies.nojs.during.byRule, r.tallies.nojs.before.byRule, r.tallies.chromium.during.byRule, r.tallies.chromium.before.byRule, r.attack.byRule]);
-  if (odd.length > 0) res.notes.push(`answers the drill does not know how to read (counted by status): ${odd.join(', ')}`);
+  const odd = unclassified([
+    r.tallies.nojs.during.byRule,
+    r.tallies.nojs.before.byRule,
+    r.tallies.chromium.during.byRule,
+    r.tallies.chromium.before.byRule,
+    r.attack.byRule,
+  ]);
+  if (odd.length > 0)
+    res.notes.push(`answers the drill does not know how to read (counted by status): ${odd.join(', ')}`);
   return res;
 }
 
 /** Verdict families the drill knows (docs/drills.md); the rest are listed in the result's notes. */
-const KNOWN = /^(default|allow|cache|challenge|limit|ban|deny|mitigate|origin|guard|parse|internal|mode|status|error|loop|drill)\/|^closed-by-target$/;
+const KNOWN =
+  /^(default|allow|cache|challenge|limit|ban|deny|mitigate|origin|guard|parse|internal|mode|status|error|loop|drill)\/|^closed-by-target$/;
 
 export function unclassified(maps: readonly Record<string, number>[]): string[] {
   const seen = new Set<string>();
@@ -224,15 +267,31 @@ export function unclassified(maps: readonly Record<string, number>[]): string[] 
 function targetsOf(r: AttackResult): Record<string, Target> {
   const t: Record<string, Target> = {};
   const all = r.legit.all;
-  t.legitServed = { ok: all.servedPct !== null && all.servedPct >= 99, value: all.servedPct === null ? 'n/a' : `${all.servedPct}%`, goal: '≥ 99%' };
-  t.legitP99 = { ok: all.p99 !== null && all.p99 <= P99_GOAL_MS, value: all.p99 === null ? 'n/a' : `${all.p99} ms`, goal: `≤ ${P99_GOAL_MS} ms` };
+  t.legitServed = {
+    ok: all.servedPct !== null && all.servedPct >= 99,
+    value: all.servedPct === null ? 'n/a' : `${all.servedPct}%`,
+    goal: '≥ 99%',
+  };
+  t.legitP99 = {
+    ok: all.p99 !== null && all.p99 <= P99_GOAL_MS,
+    value: all.p99 === null ? 'n/a' : `${all.p99} ms`,
+    goal: `≤ ${P99_GOAL_MS} ms`,
+  };
   if (r.attack === null) {
     t.noPeopleChallenged = { ok: all.people.challenged === 0, value: String(all.people.challenged), goal: '0 people' };
     t.noPeopleLimited = { ok: all.people.limited === 0, value: String(all.people.limited), goal: '0 people' };
     return t;
   }
   const a = r.attack;
-  t.attackReached = { ok: a.reachedPct !== null && a.reachedPct <= 5, value: a.reachedPct === null ? 'n/a' : `${a.reachedPct}%`, goal: '≤ 5%' };
-  t.timeToMitigation = { ok: a.ttmS !== null && a.ttmS <= r.plan.ttmGoalS, value: a.ttmS === null ? 'never' : `${a.ttmS} s`, goal: `≤ ${r.plan.ttmGoalS} s` };
+  t.attackReached = {
+    ok: a.reachedPct !== null && a.reachedPct <= 5,
+    value: a.reachedPct === null ? 'n/a' : `${a.reachedPct}%`,
+    goal: '≤ 5%',
+  };
+  t.timeToMitigation = {
+    ok: a.ttmS !== null && a.ttmS <= r.plan.ttmGoalS,
+    value: a.ttmS === null ? 'never' : `${a.ttmS} s`,
+    goal: `≤ ${r.plan.ttmGoalS} s`,
+  };
   return t;
 }

@@ -1,14 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { capRate, planCampaign, timingOf, WARMUPS } from './campaign.js';
-import { FAMILIES, familyPlan, legitRateEstimate, NEWSLETTERS, TIMINGS } from './families.js';
+import { type FAMILIES, familyPlan, legitRateEstimate, NEWSLETTERS, TIMINGS } from './families.js';
 import { mulberry32 } from './random.js';
 
 test('mulberry32: same seed same sequence, in [0, 1), different seeds differ', () => {
   const a = mulberry32(42);
   const b = mulberry32(42);
   const xs = Array.from({ length: 1000 }, () => a());
-  assert.deepEqual(xs, Array.from({ length: 1000 }, () => b()));
+  assert.deepEqual(
+    xs,
+    Array.from({ length: 1000 }, () => b()),
+  );
   assert.ok(xs.every((x) => x >= 0 && x < 1));
   assert.notEqual(mulberry32(43)(), mulberry32(42)());
   const mean = xs.reduce((s, x) => s + x, 0) / xs.length;
@@ -19,12 +22,39 @@ test('same seed → same plans; plan k does not depend on N; other seeds differ'
   assert.deepEqual(planCampaign(7, 5), planCampaign(7, 5));
   assert.deepEqual(planCampaign(7, 3), planCampaign(7, 5).slice(0, 3));
   assert.notDeepEqual(planCampaign(8, 5), planCampaign(7, 5));
-  assert.deepEqual(planCampaign(7, 2).map((p) => p.id), ['s7-1', 's7-2']);
+  assert.deepEqual(
+    planCampaign(7, 2).map((p) => p.id),
+    ['s7-1', 's7-2'],
+  );
   // Pinned: a change to the planner changes what a seed means, and the results table with it.
   const p = planCampaign(1, 1)[0];
   assert.deepEqual(
-    { id: p.id, family: p.family, sources: p.sources, perSourceRate: p.perSourceRate, path: p.path.kind, headers: p.headers, cookies: p.cookies, assets: p.assets, warmupS: p.warmupS, startMode: p.startMode, durationS: p.durationS },
-    { id: 's1-1', family: 'random', sources: 43, perSourceRate: 0.657, path: 'legit-mix', headers: 'flood-tool', cookies: 'jar', assets: 'assets', warmupS: 120, startMode: 'normal', durationS: 38 },
+    {
+      id: p.id,
+      family: p.family,
+      sources: p.sources,
+      perSourceRate: p.perSourceRate,
+      path: p.path.kind,
+      headers: p.headers,
+      cookies: p.cookies,
+      assets: p.assets,
+      warmupS: p.warmupS,
+      startMode: p.startMode,
+      durationS: p.durationS,
+    },
+    {
+      id: 's1-1',
+      family: 'random',
+      sources: 43,
+      perSourceRate: 0.657,
+      path: 'legit-mix',
+      headers: 'flood-tool',
+      cookies: 'jar',
+      assets: 'assets',
+      warmupS: 120,
+      startMode: 'normal',
+      durationS: 38,
+    },
   );
   assert.throws(() => planCampaign(-1, 1), RangeError);
   assert.throws(() => planCampaign(1, 1.5), RangeError);
@@ -32,7 +62,14 @@ test('same seed → same plans; plan k does not depend on N; other seeds differ'
 
 test('drawn parameters stay in their ranges over many seeds, and every strategy appears', () => {
   const plans = Array.from({ length: 200 }, (_, s) => planCampaign(s, 5)).flat();
-  const seen = { paths: new Set<string>(), headers: new Set<string>(), shapes: new Set<string>(), modes: new Set<string>(), warmups: new Set<number>(), ids: new Set<string>() };
+  const seen = {
+    paths: new Set<string>(),
+    headers: new Set<string>(),
+    shapes: new Set<string>(),
+    modes: new Set<string>(),
+    warmups: new Set<number>(),
+    ids: new Set<string>(),
+  };
   let capped = 0;
   for (const p of plans) {
     assert.ok(p.durationS >= 20 && p.durationS <= 40, `${p.id} duration ${p.durationS}`);
@@ -44,8 +81,11 @@ test('drawn parameters stay in their ranges over many seeds, and every strategy 
       assert.ok(p.sources >= 20 && p.sources <= 20_000, `${p.id} sources ${p.sources}`);
       assert.ok(p.perSourceRate > 0 && p.perSourceRate <= 50.01, `${p.id} rate ${p.perSourceRate}`);
       assert.ok(p.rate <= 2500 + 1e-9, `${p.id} total ${p.rate}`);
-      assert.ok(Math.abs(p.rate - p.sources * p.perSourceRate) / p.rate < 0.01, `${p.id} total is sources × per-source`);
-      if (p.requestedRate > 2500) (capped++, assert.match(p.notes.join(' '), /scaled from/));
+      assert.ok(
+        Math.abs(p.rate - p.sources * p.perSourceRate) / p.rate < 0.01,
+        `${p.id} total is sources × per-source`,
+      );
+      if (p.requestedRate > 2500) capped++, assert.match(p.notes.join(' '), /scaled from/);
       assert.equal(p.ttmGoalS, p.perSourceRate < 1 ? 5 : 2);
     } else {
       assert.equal(p.kind, 'slowloris');
@@ -58,14 +98,18 @@ test('drawn parameters stay in their ranges over many seeds, and every strategy 
     seen.shapes.add(p.shape.kind);
     seen.modes.add(p.startMode);
     seen.warmups.add(p.warmupS);
-    if (p.shape.kind === 'pulse') assert.ok(p.shape.onS >= 2 && p.shape.onS <= 6 && p.shape.offS >= 5 && p.shape.offS <= 15, p.id);
+    if (p.shape.kind === 'pulse')
+      assert.ok(p.shape.onS >= 2 && p.shape.onS <= 6 && p.shape.offS >= 5 && p.shape.offS <= 15, p.id);
   }
   assert.equal(seen.paths.size, 7);
   assert.equal(seen.ids.size, 6);
   assert.equal(seen.headers.size, 4);
   assert.equal(seen.shapes.size, 3);
   assert.equal(seen.modes.size, 3);
-  assert.deepEqual([...seen.warmups].sort((a, b) => a - b), [0, 10, 120]);
+  assert.deepEqual(
+    [...seen.warmups].sort((a, b) => a - b),
+    [0, 10, 120],
+  );
   assert.ok(capped > 0);
   // Log-uniform: about as many plans under 200 sources as over 2,000.
   const req = plans.filter((p) => p.kind === 'requests');
@@ -89,9 +133,15 @@ test('family plans carry the numbers of issue 13', () => {
   assert.deepEqual([plan('single-source').sources, plan('single-source').connectionsPerSource], [1, 256]);
   assert.deepEqual([plan('botnet').sources, plan('botnet').perSourceRate], [2000, 2]);
   assert.notEqual(plan('botnet').headers, 'flood-tool');
-  assert.deepEqual([plan('cache-busting').sources, plan('cache-busting').path.kind, plan('cache-busting').headers], [200, 'random-query', 'rotating-browsers']);
+  assert.deepEqual(
+    [plan('cache-busting').sources, plan('cache-busting').path.kind, plan('cache-busting').headers],
+    [200, 'random-query', 'rotating-browsers'],
+  );
   assert.deepEqual([plan('login').sources, plan('login').path.kind], [500, 'login']);
-  assert.deepEqual([plan('id-walk').sources, plan('id-walk').perSourceRate, plan('id-walk').path], [50, 20, { kind: 'id-walk', id: 'numeric', order: 'sequential' }]);
+  assert.deepEqual(
+    [plan('id-walk').sources, plan('id-walk').perSourceRate, plan('id-walk').path],
+    [50, 20, { kind: 'id-walk', id: 'numeric', order: 'sequential' }],
+  );
   assert.deepEqual([plan('pulse').sources, plan('pulse').shape], [500, { kind: 'pulse', onS: 5, offS: 10 }]);
   const ls = plan('low-and-slow');
   assert.equal(ls.sources, 3000);

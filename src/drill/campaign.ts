@@ -32,7 +32,10 @@ export type PathStrategy =
  */
 export type HeaderStrategy = 'flood-tool' | 'browser-exact' | 'browser-per-source' | 'rotating-browsers';
 
-export type TimeShape = { kind: 'steady' } | { kind: 'pulse'; onS: number; offS: number } | { kind: 'ramp'; overS: number };
+export type TimeShape =
+  | { kind: 'steady' }
+  | { kind: 'pulse'; onS: number; offS: number }
+  | { kind: 'ramp'; overS: number };
 
 /**
  * normal: the shield is up before anything; running-at-start: legit users and
@@ -103,19 +106,32 @@ export const DEFAULT_MAX_RATE = 2500;
 export const MIN_ATTACK_RATE = 20;
 
 /** Keeps MIN_ATTACK_RATE ≤ sources × perSource ≤ maxRate by scaling the per-source rate, and says so. */
-export function capRate(sources: number, perSource: number, maxRate: number): { perSourceRate: number; rate: number; note: string | null } {
+export function capRate(
+  sources: number,
+  perSource: number,
+  maxRate: number,
+): { perSourceRate: number; rate: number; note: string | null } {
   const requested = sources * perSource;
   if (requested < MIN_ATTACK_RATE && sources > 0) {
     const up = sig(MIN_ATTACK_RATE / sources, 3);
-    return { perSourceRate: up, rate: sig(sources * up, 4), note: `per-source rate scaled from ${perSource}/s to ${up}/s: ${sig(requested, 4)}/s in total is under the ${MIN_ATTACK_RATE}/s floor below which nothing is a flood (detector.min_rps)` };
+    return {
+      perSourceRate: up,
+      rate: sig(sources * up, 4),
+      note: `per-source rate scaled from ${perSource}/s to ${up}/s: ${sig(requested, 4)}/s in total is under the ${MIN_ATTACK_RATE}/s floor below which nothing is a flood (detector.min_rps)`,
+    };
   }
   if (requested <= maxRate) return { perSourceRate: perSource, rate: sig(requested, 4), note: null };
   const scaled = sig(maxRate / sources, 3);
-  return { perSourceRate: scaled, rate: maxRate, note: `per-source rate scaled from ${perSource}/s to ${scaled}/s: ${sig(requested, 4)}/s in total is over the ${maxRate}/s cap` };
+  return {
+    perSourceRate: scaled,
+    rate: maxRate,
+    note: `per-source rate scaled from ${perSource}/s to ${scaled}/s: ${sig(requested, 4)}/s in total is over the ${maxRate}/s cap`,
+  };
 }
 
 /** Low-and-slow: every source under one request per second, so no per-address limit sees it. */
-export const isLowAndSlow = (p: Pick<AttackPlan, 'kind' | 'perSourceRate'>): boolean => p.kind === 'requests' && p.perSourceRate < 1;
+export const isLowAndSlow = (p: Pick<AttackPlan, 'kind' | 'perSourceRate'>): boolean =>
+  p.kind === 'requests' && p.perSourceRate < 1;
 
 /** The plan's timing, as the matrix names it: cold0/cold10/cold120 (attack W s after start), running, restart. */
 export function timingOf(p: Pick<AttackPlan, 'startMode' | 'warmupS'>): string {
@@ -131,23 +147,41 @@ export function describeShape(s: TimeShape): string {
 }
 
 export function labelOf(p: Omit<AttackPlan, 'label' | 'id'>): string {
-  if (p.kind === 'none') return `no attack: ${p.newsletter?.readers ?? 0} newsletter readers in ${p.newsletter?.arrivalS ?? 0} s${p.newsletter?.sharedSlash24 ? `, ${p.newsletter.sharedSlash24} sharing one /24` : ''}`;
+  if (p.kind === 'none')
+    return `no attack: ${p.newsletter?.readers ?? 0} newsletter readers in ${p.newsletter?.arrivalS ?? 0} s${p.newsletter?.sharedSlash24 ? `, ${p.newsletter.sharedSlash24} sharing one /24` : ''}`;
   if (p.kind === 'slowloris') return `slowloris: ${p.sources}×${p.connectionsPerSource} connections, ${p.rate}/s new`;
   return `${describePath(p.path)} · ${p.headers} · ${p.cookies === 'jar' ? 'cookie jar' : 'no cookies'}${p.assets === 'assets' ? ' + assets' : ''} · ${describeShape(p.shape)}`;
 }
 
-const PATHS: readonly (readonly [PathStrategy['kind'], number])[] = [['hot', 3], ['random-query', 2], ['random-path', 1], ['legit-mix', 3], ['id-walk', 2], ['login', 2], ['donate', 1]];
+const PATHS: readonly (readonly [PathStrategy['kind'], number])[] = [
+  ['hot', 3],
+  ['random-query', 2],
+  ['random-path', 1],
+  ['legit-mix', 3],
+  ['id-walk', 2],
+  ['login', 2],
+  ['donate', 1],
+];
 const HEADERS: readonly HeaderStrategy[] = ['flood-tool', 'browser-exact', 'browser-per-source', 'rotating-browsers'];
 const PAGE_PATHS = new Set(['hot', 'random-query', 'legit-mix']);
 
 function drawPath(r: Rng): PathStrategy {
   const kind = weighted(r, PATHS);
-  if (kind === 'id-walk') return { kind, id: pick(r, ['numeric', 'hex', 'uuid'] as const), order: pick(r, ['sequential', 'random'] as const) };
+  if (kind === 'id-walk')
+    return {
+      kind,
+      id: pick(r, ['numeric', 'hex', 'uuid'] as const),
+      order: pick(r, ['sequential', 'random'] as const),
+    };
   return { kind } as PathStrategy;
 }
 
 function drawShape(r: Rng): TimeShape {
-  const k = weighted(r, [['steady', 5], ['pulse', 3], ['ramp', 2]] as const);
+  const k = weighted(r, [
+    ['steady', 5],
+    ['pulse', 3],
+    ['ramp', 2],
+  ] as const);
   if (k === 'pulse') return { kind: 'pulse', onS: intBetween(r, 2, 6), offS: intBetween(r, 5, 15) };
   if (k === 'ramp') return { kind: 'ramp', overS: intBetween(r, 5, 15) };
   return { kind: 'steady' };
@@ -169,10 +203,15 @@ export function planOne(seed: number, k: number, opts: CampaignOptions = {}): At
   if (assets === 'assets' && !PAGE_PATHS.has(path.kind)) assets = 'pages'; // only pages have assets to load
   const shape = drawShape(r);
   let warmupS: number = pick(r, WARMUPS);
-  const startMode = weighted(r, [['normal', 2], ['running-at-start', 1], ['restart', 1]] as const);
+  const startMode = weighted(r, [
+    ['normal', 2],
+    ['running-at-start', 1],
+    ['restart', 1],
+  ] as const);
   const durationS = intBetween(r, dLo, dHi);
   const shieldStartAfterS = startMode === 'running-at-start' ? intBetween(r, 2, 5) : 0;
-  const restartAtS = startMode === 'restart' ? intBetween(r, Math.round(durationS * 0.3), Math.round(durationS * 0.6)) : 0;
+  const restartAtS =
+    startMode === 'restart' ? intBetween(r, Math.round(durationS * 0.3), Math.round(durationS * 0.6)) : 0;
   if (startMode === 'running-at-start') warmupS = 0; // the attack runs before the shield starts
   let base: Pick<AttackPlan, 'kind' | 'sources' | 'connectionsPerSource' | 'perSourceRate' | 'rate' | 'requestedRate'>;
   if (slow) {
@@ -180,16 +219,44 @@ export function planOne(seed: number, k: number, opts: CampaignOptions = {}): At
     const s = Math.min(sources, 2000);
     const per = Math.max(1, Math.min(10, Math.floor(maxConn / s)));
     const openRate = Math.round(logUniform(r, 50, 500));
-    base = { kind: 'slowloris', sources: s, connectionsPerSource: per, perSourceRate: 0, rate: openRate, requestedRate: openRate };
+    base = {
+      kind: 'slowloris',
+      sources: s,
+      connectionsPerSource: per,
+      perSourceRate: 0,
+      rate: openRate,
+      requestedRate: openRate,
+    };
     if (s < sources) notes.push(`slowloris sources capped from ${sources} to ${s}`);
   } else {
     const c = capRate(sources, drawnRate, maxRate);
     if (c.note) notes.push(c.note);
-    base = { kind: 'requests', sources, connectionsPerSource: Math.max(1, Math.min(16, Math.ceil(c.perSourceRate / 10))), perSourceRate: c.perSourceRate, rate: c.rate, requestedRate: sig(sources * drawnRate, 4) };
+    base = {
+      kind: 'requests',
+      sources,
+      connectionsPerSource: Math.max(1, Math.min(16, Math.ceil(c.perSourceRate / 10))),
+      perSourceRate: c.perSourceRate,
+      rate: c.rate,
+      requestedRate: sig(sources * drawnRate, 4),
+    };
   }
   const plan: Omit<AttackPlan, 'label' | 'id'> = {
-    family: 'random', seed: hash32(seed * 31 + k), ...base, path, headers, cookies, assets, shape, warmupS, startMode, shieldStartAfterS, restartAtS, durationS,
-    newsletter: null, ttmGoalS: 2, notes,
+    family: 'random',
+    seed: hash32(seed * 31 + k),
+    ...base,
+    path,
+    headers,
+    cookies,
+    assets,
+    shape,
+    warmupS,
+    startMode,
+    shieldStartAfterS,
+    restartAtS,
+    durationS,
+    newsletter: null,
+    ttmGoalS: 2,
+    notes,
   };
   plan.ttmGoalS = isLowAndSlow(plan) ? 5 : 2;
   return { id: `s${seed}-${k + 1}`, label: labelOf(plan), ...plan };
@@ -197,7 +264,8 @@ export function planOne(seed: number, k: number, opts: CampaignOptions = {}): At
 
 /** N random attack plans for `seed`: `s<seed>-1` … `s<seed>-N`. */
 export function planCampaign(seed: number, n: number, opts: CampaignOptions = {}): AttackPlan[] {
-  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new RangeError(`seed must be a whole number from 0 to 2^32-1, got ${seed}`);
+  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff)
+    throw new RangeError(`seed must be a whole number from 0 to 2^32-1, got ${seed}`);
   if (!Number.isInteger(n) || n < 0) throw new RangeError(`number of attacks must be a whole number, got ${n}`);
   return Array.from({ length: n }, (_, k) => planOne(seed, k, opts));
 }

@@ -15,7 +15,16 @@ import { navOutcome, type NavOutcome } from './nojs-client.js';
 import type { Target } from './target.js';
 
 export const CHROMIUM_PATH = process.env.RAMPART_CHROMIUM ?? '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const NAV_TIMEOUT = 20_000;
 const SOLVE_TIMEOUT = 30_000;
 const TOPICS = ['water', 'schools', 'buses', 'housing', 'parks'];
@@ -27,7 +36,8 @@ export interface ChromiumHandle {
 
 /** Launches Chromium headless with a fresh profile, or says why it cannot. */
 export async function launchChromium(): Promise<ChromiumHandle | { unavailable: string }> {
-  if (!existsSync(CHROMIUM_PATH)) return { unavailable: `${CHROMIUM_PATH} not found (apt-get install chromium, or set RAMPART_CHROMIUM)` };
+  if (!existsSync(CHROMIUM_PATH))
+    return { unavailable: `${CHROMIUM_PATH} not found (apt-get install chromium, or set RAMPART_CHROMIUM)` };
   let pw: typeof import('playwright-core');
   try {
     pw = await import('playwright-core');
@@ -57,7 +67,10 @@ export async function runChromiumUsers(o: ChromiumUsersOptions): Promise<void> {
 }
 
 async function user(o: ChromiumUsersOptions, i: number): Promise<void> {
-  const ctx = await o.browser.newContext({ extraHTTPHeaders: { 'x-drill-role': 'legit' }, viewport: { width: 1280, height: 800 } });
+  const ctx = await o.browser.newContext({
+    extraHTTPHeaders: { 'x-drill-role': 'legit' },
+    viewport: { width: 1280, height: 800 },
+  });
   const page = await ctx.newPage();
   const think = async () => {
     await sleepUntil(Math.min(o.until, Date.now() + o.thinkMs[0] + Math.random() * (o.thinkMs[1] - o.thinkMs[0])));
@@ -68,15 +81,24 @@ async function user(o: ChromiumUsersOptions, i: number): Promise<void> {
     for (let s = 0; Date.now() < o.until; s++) {
       const q = TOPICS[(i + s) % TOPICS.length];
       for (const path of ['/', '/materials', `/search?q=${q}`]) {
-        await visit(o, page, i, () => page.goto(`${o.target.origin}${path}`, { waitUntil: 'load', timeout: NAV_TIMEOUT }));
+        await visit(o, page, i, () =>
+          page.goto(`${o.target.origin}${path}`, { waitUntil: 'load', timeout: NAV_TIMEOUT }),
+        );
         if (!(await think())) return;
       }
-      const form = await visit(o, page, i, () => page.goto(`${o.target.origin}/donate`, { waitUntil: 'load', timeout: NAV_TIMEOUT }));
+      const form = await visit(o, page, i, () =>
+        page.goto(`${o.target.origin}/donate`, { waitUntil: 'load', timeout: NAV_TIMEOUT }),
+      );
       if (!(await think())) return;
       if (form === 'served' && (await page.$('#amount')) !== null) {
         await page.fill('#name', `Chromium ${i}`).catch(() => {});
         await page.fill('#amount', '20').catch(() => {});
-        await visit(o, page, i, () => Promise.all([page.waitForNavigation({ waitUntil: 'load', timeout: NAV_TIMEOUT }), page.click('button[type=submit]', { timeout: NAV_TIMEOUT })]).then(([r]) => r));
+        await visit(o, page, i, () =>
+          Promise.all([
+            page.waitForNavigation({ waitUntil: 'load', timeout: NAV_TIMEOUT }),
+            page.click('button[type=submit]', { timeout: NAV_TIMEOUT }),
+          ]).then(([r]) => r),
+        );
         if (!(await think())) return;
       }
     }
@@ -87,10 +109,16 @@ async function user(o: ChromiumUsersOptions, i: number): Promise<void> {
   }
 }
 
-const isInterstitial = (r: Response | null) => r !== null && r.headers()['rampart-verdict'] === 'challenge/required' && r.request().method() === 'GET';
+const isInterstitial = (r: Response | null) =>
+  r !== null && r.headers()['rampart-verdict'] === 'challenge/required' && r.request().method() === 'GET';
 
 /** One navigation: if served the interstitial, waits for the page's script to solve and land on the page. */
-async function visit(o: ChromiumUsersOptions, page: Page, i: number, go: () => Promise<Response | null>): Promise<NavOutcome> {
+async function visit(
+  o: ChromiumUsersOptions,
+  page: Page,
+  i: number,
+  go: () => Promise<Response | null>,
+): Promise<NavOutcome> {
   if (Date.now() >= o.until) return 'failed';
   const sentAt = Date.now();
   const t0 = performance.now();
@@ -102,19 +130,46 @@ async function visit(o: ChromiumUsersOptions, page: Page, i: number, go: () => P
     resp = await go();
     checked = await passedCheck(resp);
     if (isInterstitial(resp)) {
-      const back = await page.waitForResponse((r) => r.request().isNavigationRequest() && r.request().frame() === page.mainFrame() && r.request().method() === 'GET' && r.status() < 300, { timeout: SOLVE_TIMEOUT });
+      const back = await page.waitForResponse(
+        (r) =>
+          r.request().isNavigationRequest() &&
+          r.request().frame() === page.mainFrame() &&
+          r.request().method() === 'GET' &&
+          r.status() < 300,
+        { timeout: SOLVE_TIMEOUT },
+      );
       await page.waitForLoadState('load', { timeout: NAV_TIMEOUT }).catch(() => {});
       solved = !isInterstitial(back);
       resp = back;
     }
   } catch (e) {
-    error = /ERR_CONNECTION_REFUSED/.test(String(e)) ? 'ECONNREFUSED' : /Timeout/i.test(String(e)) ? 'timeout' : 'navigation-error';
+    error = /ERR_CONNECTION_REFUSED/.test(String(e))
+      ? 'ECONNREFUSED'
+      : /Timeout/i.test(String(e))
+        ? 'timeout'
+        : 'navigation-error';
   }
   const status = resp?.status() ?? 0;
   const verdict = resp?.headers()['rampart-verdict'] ?? '';
   const body = isInterstitial(resp) ? 'id="rampart-challenge"' : '';
-  const r = navOutcome({ reply: { status, verdict, body, setCookie: [], location: '', ms: 0, error: resp ? '' : error || 'no-response' }, ms: 0, hops: 0, checked: false, loop: false, path: '' });
-  o.recorder.nav('chromium', i, sentAt, r.outcome, performance.now() - t0, r.rule, checked, solved && r.outcome === 'served');
+  const r = navOutcome({
+    reply: { status, verdict, body, setCookie: [], location: '', ms: 0, error: resp ? '' : error || 'no-response' },
+    ms: 0,
+    hops: 0,
+    checked: false,
+    loop: false,
+    path: '',
+  });
+  o.recorder.nav(
+    'chromium',
+    i,
+    sentAt,
+    r.outcome,
+    performance.now() - t0,
+    r.rule,
+    checked,
+    solved && r.outcome === 'served',
+  );
   return r.outcome;
 }
 
@@ -122,7 +177,8 @@ async function visit(o: ChromiumUsersOptions, page: Page, i: number, go: () => P
 async function passedCheck(resp: Response | null): Promise<boolean> {
   for (let req = resp?.request().redirectedFrom() ?? null; req !== null; req = req.redirectedFrom()) {
     const r = await req.response();
-    if (r && r.status() >= 300 && r.status() < 400 && (r.headers()['rampart-verdict'] ?? '').startsWith('challenge/')) return true;
+    if (r && r.status() >= 300 && r.status() < 400 && (r.headers()['rampart-verdict'] ?? '').startsWith('challenge/'))
+      return true;
   }
   return false;
 }

@@ -4,7 +4,15 @@ import { classify } from './legit.js';
 import { cameFromOrigin } from './recorder.js';
 import type { Reply } from './client.js';
 
-const reply = (status: number, verdict = '', error = ''): Reply => ({ status, verdict, body: '', setCookie: [], location: '', ms: 1, error });
+const reply = (status: number, verdict = '', error = ''): Reply => ({
+  status,
+  verdict,
+  body: '',
+  setCookie: [],
+  location: '',
+  ms: 1,
+  error,
+});
 
 test('legit outcomes: served, refused by the proxy, or failed at the origin/network', () => {
   const rows: [Reply, string, string, string][] = [
@@ -21,7 +29,8 @@ test('legit outcomes: served, refused by the proxy, or failed at the origin/netw
     [reply(503), '', 'failed', 'status/503'],
     [reply(0, '', 'UND_ERR_HEADERS_TIMEOUT'), '', 'failed', 'error/UND_ERR_HEADERS_TIMEOUT'],
   ];
-  for (const [r, chErr, outcome, rule] of rows) assert.deepEqual(classify(r, chErr), { outcome, rule }, JSON.stringify(r));
+  for (const [r, chErr, outcome, rule] of rows)
+    assert.deepEqual(classify(r, chErr), { outcome, rule }, JSON.stringify(r));
 });
 
 test('attack answers: only forwarded ones count as reaching the origin (client-side reading)', () => {

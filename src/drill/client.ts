@@ -63,7 +63,13 @@ export function createSource(target: Target, localAddress: string, opts: SourceO
       const t0 = performance.now();
       inflight++;
       try {
-        const res = await pool.request({ origin: target.origin, path: o.path, method: (o.method ?? 'GET') as 'GET', headers: o.headers, body: o.body });
+        const res = await pool.request({
+          origin: target.origin,
+          path: o.path,
+          method: (o.method ?? 'GET') as 'GET',
+          headers: o.headers,
+          body: o.body,
+        });
         const body = o.read ? await res.body.text() : (await res.body.dump(), '');
         const h = res.headers;
         const sc = h['set-cookie'];
@@ -77,7 +83,15 @@ export function createSource(target: Target, localAddress: string, opts: SourceO
           error: '',
         };
       } catch (e) {
-        return { status: 0, verdict: '', body: '', setCookie: [], location: '', ms: performance.now() - t0, error: errorCode(e) };
+        return {
+          status: 0,
+          verdict: '',
+          body: '',
+          setCookie: [],
+          location: '',
+          ms: performance.now() - t0,
+          error: errorCode(e),
+        };
       } finally {
         inflight--;
       }

@@ -5,7 +5,16 @@
 // AttackPlan shape as the random campaign, so one runner drives both.
 import { capRate, DEFAULT_MAX_RATE, labelOf, type AttackPlan, type StartMode } from './campaign.js';
 
-export const FAMILIES = ['single-source', 'botnet', 'cache-busting', 'login', 'id-walk', 'pulse', 'low-and-slow', 'slowloris'] as const;
+export const FAMILIES = [
+  'single-source',
+  'botnet',
+  'cache-busting',
+  'login',
+  'id-walk',
+  'pulse',
+  'low-and-slow',
+  'slowloris',
+] as const;
 export const NEWSLETTERS = ['newsletter', 'newsletter-nat'] as const;
 export type FamilyName = (typeof FAMILIES)[number] | (typeof NEWSLETTERS)[number];
 
@@ -20,16 +29,45 @@ export interface Timing {
 }
 
 export const TIMINGS: readonly Timing[] = [
-  { name: 'cold10', startMode: 'normal', warmupS: 10, shieldStartAfterS: 0, restartAtS: 0, description: 'attack 10 s after the shield started' },
-  { name: 'cold120', startMode: 'normal', warmupS: 120, shieldStartAfterS: 0, restartAtS: 0, description: 'attack 120 s after the shield started' },
-  { name: 'running', startMode: 'running-at-start', warmupS: 0, shieldStartAfterS: 3, restartAtS: 0, description: 'attack already running when the shield starts (3 s later)' },
-  { name: 'restart', startMode: 'restart', warmupS: 10, shieldStartAfterS: 0, restartAtS: 10, description: 'attack 10 s after start, shield restarted 10 s into it' },
+  {
+    name: 'cold10',
+    startMode: 'normal',
+    warmupS: 10,
+    shieldStartAfterS: 0,
+    restartAtS: 0,
+    description: 'attack 10 s after the shield started',
+  },
+  {
+    name: 'cold120',
+    startMode: 'normal',
+    warmupS: 120,
+    shieldStartAfterS: 0,
+    restartAtS: 0,
+    description: 'attack 120 s after the shield started',
+  },
+  {
+    name: 'running',
+    startMode: 'running-at-start',
+    warmupS: 0,
+    shieldStartAfterS: 3,
+    restartAtS: 0,
+    description: 'attack already running when the shield starts (3 s later)',
+  },
+  {
+    name: 'restart',
+    startMode: 'restart',
+    warmupS: 10,
+    shieldStartAfterS: 0,
+    restartAtS: 10,
+    description: 'attack 10 s after start, shield restarted 10 s into it',
+  },
 ];
 
 /** Newsletters run at these timings unless others are asked for. */
 export const NEWSLETTER_TIMINGS = ['cold120'] as const;
 
-export const isFamilyName = (s: string): s is FamilyName => (FAMILIES as readonly string[]).includes(s) || (NEWSLETTERS as readonly string[]).includes(s);
+export const isFamilyName = (s: string): s is FamilyName =>
+  (FAMILIES as readonly string[]).includes(s) || (NEWSLETTERS as readonly string[]).includes(s);
 
 /**
  * Requests per second `users` legit people send: a session is ~5.4 requests
@@ -51,13 +89,29 @@ export interface FamilyOptions {
   seed?: number;
 }
 
-type Shape = Pick<AttackPlan, 'kind' | 'sources' | 'connectionsPerSource' | 'path' | 'headers' | 'cookies' | 'assets' | 'shape'> & { perSource: number };
+type Shape = Pick<
+  AttackPlan,
+  'kind' | 'sources' | 'connectionsPerSource' | 'path' | 'headers' | 'cookies' | 'assets' | 'shape'
+> & { perSource: number };
 
 function shapeOf(name: FamilyName, o: FamilyOptions): Shape {
-  const base = { kind: 'requests' as const, connectionsPerSource: 1, cookies: 'ignore' as const, assets: 'pages' as const, shape: { kind: 'steady' as const } };
+  const base = {
+    kind: 'requests' as const,
+    connectionsPerSource: 1,
+    cookies: 'ignore' as const,
+    assets: 'pages' as const,
+    shape: { kind: 'steady' as const },
+  };
   switch (name) {
     case 'single-source':
-      return { ...base, sources: 1, connectionsPerSource: 256, perSource: 800, path: { kind: 'hot' }, headers: 'flood-tool' };
+      return {
+        ...base,
+        sources: 1,
+        connectionsPerSource: 256,
+        perSource: 800,
+        path: { kind: 'hot' },
+        headers: 'flood-tool',
+      };
     case 'botnet':
       return { ...base, sources: 2000, perSource: 2, path: { kind: 'hot' }, headers: 'browser-per-source' };
     case 'cache-busting':
@@ -65,15 +119,51 @@ function shapeOf(name: FamilyName, o: FamilyOptions): Shape {
     case 'login':
       return { ...base, sources: 500, perSource: 1.2, path: { kind: 'login' }, headers: 'flood-tool' };
     case 'id-walk':
-      return { ...base, sources: 50, connectionsPerSource: 2, perSource: 20, path: { kind: 'id-walk', id: 'numeric', order: 'sequential' }, headers: 'flood-tool' };
+      return {
+        ...base,
+        sources: 50,
+        connectionsPerSource: 2,
+        perSource: 20,
+        path: { kind: 'id-walk', id: 'numeric', order: 'sequential' },
+        headers: 'flood-tool',
+      };
     case 'pulse':
-      return { ...base, sources: 500, perSource: 5, path: { kind: 'hot' }, headers: 'flood-tool', shape: { kind: 'pulse', onS: 5, offS: 10 } };
+      return {
+        ...base,
+        sources: 500,
+        perSource: 5,
+        path: { kind: 'hot' },
+        headers: 'flood-tool',
+        shape: { kind: 'pulse', onS: 5, offS: 10 },
+      };
     case 'low-and-slow':
-      return { ...base, sources: 3000, perSource: (10 * o.legitRate) / 3000, path: { kind: 'legit-mix' }, headers: 'browser-per-source' };
+      return {
+        ...base,
+        sources: 3000,
+        perSource: (10 * o.legitRate) / 3000,
+        path: { kind: 'legit-mix' },
+        headers: 'browser-per-source',
+      };
     case 'slowloris':
-      return { ...base, kind: 'slowloris', sources: 200, connectionsPerSource: 10, perSource: 0, path: { kind: 'hot' }, headers: 'flood-tool' };
+      return {
+        ...base,
+        kind: 'slowloris',
+        sources: 200,
+        connectionsPerSource: 10,
+        perSource: 0,
+        path: { kind: 'hot' },
+        headers: 'flood-tool',
+      };
     default:
-      return { ...base, kind: 'none', sources: 0, connectionsPerSource: 0, perSource: 0, path: { kind: 'hot' }, headers: 'flood-tool' };
+      return {
+        ...base,
+        kind: 'none',
+        sources: 0,
+        connectionsPerSource: 0,
+        perSource: 0,
+        path: { kind: 'hot' },
+        headers: 'flood-tool',
+      };
   }
 }
 
@@ -91,13 +181,32 @@ export function familyPlan(name: FamilyName, o: FamilyOptions): AttackPlan {
     perSourceRate = c.perSourceRate;
   } else if (s.kind === 'slowloris') rate = 400; // new connections per second: 2,000 held within ~5 s
   const readers = o.readers ?? 600;
-  const newsletter = s.kind === 'none' ? { readers, sharedSlash24: name === 'newsletter-nat' ? Math.min(250, readers) : 0, arrivalS: 15 } : null;
+  const newsletter =
+    s.kind === 'none'
+      ? { readers, sharedSlash24: name === 'newsletter-nat' ? Math.min(250, readers) : 0, arrivalS: 15 }
+      : null;
   const plan: Omit<AttackPlan, 'id' | 'label'> = {
-    family: name, kind: s.kind, seed: o.seed ?? 1, sources: s.sources, connectionsPerSource: s.connectionsPerSource, perSourceRate, rate,
+    family: name,
+    kind: s.kind,
+    seed: o.seed ?? 1,
+    sources: s.sources,
+    connectionsPerSource: s.connectionsPerSource,
+    perSourceRate,
+    rate,
     requestedRate: s.kind === 'requests' ? Math.round(s.sources * s.perSource * 100) / 100 : rate,
-    path: s.path, headers: s.headers, cookies: s.cookies, assets: s.assets, shape: s.shape,
-    warmupS: t.warmupS, startMode: t.startMode, shieldStartAfterS: t.shieldStartAfterS, restartAtS: t.restartAtS,
-    durationS: o.durationS ?? 30, newsletter, ttmGoalS: name === 'low-and-slow' ? 5 : 2, notes,
+    path: s.path,
+    headers: s.headers,
+    cookies: s.cookies,
+    assets: s.assets,
+    shape: s.shape,
+    warmupS: t.warmupS,
+    startMode: t.startMode,
+    shieldStartAfterS: t.shieldStartAfterS,
+    restartAtS: t.restartAtS,
+    durationS: o.durationS ?? 30,
+    newsletter,
+    ttmGoalS: name === 'low-and-slow' ? 5 : 2,
+    notes,
   };
   return { id: `${name}@${t.name}`, label: labelOf(plan), ...plan };
 }

@@ -21,16 +21,25 @@ export function formatScorecard(c: Scorecard): string {
     lines.push(
       `  attack: ${a.sent} sent${a.skipped ? ` (+${a.skipped} skipped: drill in-flight cap)` : ''}, ${a.reachedOrigin} reached the origin (${n(a.reachedOriginPct, '%')}, ${a.reachedSource === 'origin-counters' ? "origin's counters" : 'client-side reading'})`,
       `  time to mitigation: ${a.timeToMitigationS === null ? 'not mitigated' : `${a.timeToMitigationS} s`}; reached the origin after it: ${n(a.reachedAfterMitigationPct, '%')}`,
-      `  attack not answered by the origin: ${ruleList(a.refusedByRule).slice(3) || "none"} (proxy verdicts, statuses, client-side errors)`,
+      `  attack not answered by the origin: ${ruleList(a.refusedByRule).slice(3) || 'none'} (proxy verdicts, statuses, client-side errors)`,
     );
-    if (a.slowloris) lines.push(`  slow connections: peak ${a.slowloris.peakOpen} open at once, ${a.slowloris.closedByTarget} closed by the target, at most ${a.slowloris.heldOver5sPeak} at once held a slot ≥ 5 s (what time to mitigation counts)`);
+    if (a.slowloris)
+      lines.push(
+        `  slow connections: peak ${a.slowloris.peakOpen} open at once, ${a.slowloris.closedByTarget} closed by the target, at most ${a.slowloris.heldOver5sPeak} at once held a slot ≥ 5 s (what time to mitigation counts)`,
+      );
   }
-  lines.push(`  targets: ${Object.entries(c.targets).map(([k, t]) => `${t.ok ? '✓' : '✗'} ${k} ${t.value} (${t.goal})`).join('; ')}`);
+  lines.push(
+    `  targets: ${Object.entries(c.targets)
+      .map(([k, t]) => `${t.ok ? '✓' : '✗'} ${k} ${t.value} (${t.goal})`)
+      .join('; ')}`,
+  );
   return lines.join('\n');
 }
 
 function ruleList(m: Record<string, number>): string {
-  const e = Object.entries(m).sort((x, y) => y[1] - x[1]).slice(0, 6);
+  const e = Object.entries(m)
+    .sort((x, y) => y[1] - x[1])
+    .slice(0, 6);
   return e.length ? ` — ${e.map(([k, v]) => `${k} ${v}`).join(', ')}` : '';
 }
 
@@ -51,7 +60,18 @@ export function summaryRow(label: string, c: Scorecard): string[] {
   ];
 }
 
-export const SUMMARY_HEAD = ['scenario', 'defender', 'legit served', 'attack reached', 'reached after mitigation', 'time to mitigation', 'legit p99 before', 'legit p99 during', 'false positives', 'drill loop p99'];
+export const SUMMARY_HEAD = [
+  'scenario',
+  'defender',
+  'legit served',
+  'attack reached',
+  'reached after mitigation',
+  'time to mitigation',
+  'legit p99 before',
+  'legit p99 during',
+  'false positives',
+  'drill loop p99',
+];
 
 export function table(head: string[], rows: string[][]): string {
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));

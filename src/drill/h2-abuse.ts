@@ -55,7 +55,14 @@ function once(o: H2AbuseOptions, res: H2AbuseResult): Promise<void> {
       res[kind]++;
       if (res.firstRefusedAt === 0) res.firstRefusedAt = Date.now();
     };
-    const s: TLSSocket = connect({ host: o.host, port: o.port, localAddress: o.localAddress, servername: authority, ALPNProtocols: ['h2'], rejectUnauthorized: false } as unknown as Parameters<typeof connect>[0]);
+    const s: TLSSocket = connect({
+      host: o.host,
+      port: o.port,
+      localAddress: o.localAddress,
+      servername: authority,
+      ALPNProtocols: ['h2'],
+      rejectUnauthorized: false,
+    } as unknown as Parameters<typeof connect>[0]);
     const timer = setTimeout(() => {
       if (!secure) refuse('unanswered');
       finish();
@@ -88,7 +95,8 @@ function once(o: H2AbuseOptions, res: H2AbuseResult): Promise<void> {
         if (done || s.destroyed) return;
         if (Date.now() >= o.until) return finish();
         const n = o.kind === 'rapid-reset' ? burst : 1;
-        const chunk = o.kind === 'rapid-reset' ? rapidResetBurst(id, burst, authority) : continuationFlood(id, authority, 16);
+        const chunk =
+          o.kind === 'rapid-reset' ? rapidResetBurst(id, burst, authority) : continuationFlood(id, authority, 16);
         id += 2 * n;
         res.streams += n;
         if (id > 0x7fff0000) return finish();
@@ -101,7 +109,15 @@ function once(o: H2AbuseOptions, res: H2AbuseResult): Promise<void> {
 }
 
 export async function runH2Abuse(o: H2AbuseOptions): Promise<H2AbuseResult> {
-  const res: H2AbuseResult = { sessions: 0, streams: 0, goaways: 0, refused: 0, unanswered: 0, firstRefusedAt: 0, startedAt: Date.now() };
+  const res: H2AbuseResult = {
+    sessions: 0,
+    streams: 0,
+    goaways: 0,
+    refused: 0,
+    unanswered: 0,
+    firstRefusedAt: 0,
+    startedAt: Date.now(),
+  };
   while (Date.now() < o.until) {
     await once(o, res);
     // A refused attacker retries at once, like a real one: every attempt costs the shield an accept (or nothing, in the kernel).

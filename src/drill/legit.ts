@@ -41,7 +41,8 @@ export function classify(r: Reply, challengeError: string): { outcome: LegitOutc
     if (v === '' && (r.status === 429 || r.status === 403)) return { outcome: 'refused', rule: `status/${r.status}` };
     return { outcome: 'failed', rule: `status/${r.status}` };
   }
-  if (v === 'origin/unavailable' || v === 'origin/timeout' || v === 'internal/error') return { outcome: 'failed', rule: v };
+  if (v === 'origin/unavailable' || v === 'origin/timeout' || v === 'internal/error')
+    return { outcome: 'failed', rule: v };
   return { outcome: 'refused', rule: v };
 }
 
@@ -72,7 +73,13 @@ async function user(o: LegitOptions, i: number): Promise<void> {
 /** One visit; true when every step was served, false on a refusal, null at the deadline. */
 async function session(o: LegitOptions, b: Browser, i: number, cachedAssets: boolean): Promise<boolean | null> {
   let ok = true;
-  const step = async (kind: Kind, method: string, path: string, body?: string, referer = ''): Promise<boolean | null> => {
+  const step = async (
+    kind: Kind,
+    method: string,
+    path: string,
+    body?: string,
+    referer = '',
+  ): Promise<boolean | null> => {
     if (Date.now() >= o.until) return null;
     const sentAt = Date.now();
     const r: FetchResult = await b.fetch(kind, method, path, body, referer);
@@ -97,10 +104,14 @@ async function session(o: LegitOptions, b: Browser, i: number, cachedAssets: boo
   const q = TOPICS[(i + Math.floor(Math.random() * TOPICS.length)) % TOPICS.length];
   if ((await step('page', 'GET', `/search?q=${q}`, undefined, '/materials')) === null || !(await think())) return null;
   if ((await step('page', 'GET', '/donate', undefined, '/')) === null || !(await think())) return null;
-  const gift = new URLSearchParams({ name: `${NAMES[i % NAMES.length]} ${i}`, amount: String(5 + (i % 50)) }).toString();
+  const gift = new URLSearchParams({
+    name: `${NAMES[i % NAMES.length]} ${i}`,
+    amount: String(5 + (i % 50)),
+  }).toString();
   if ((await step('form', 'POST', '/donate', gift, '/donate')) === null) return null;
   if (i % 5 === 0) {
-    if (!(await think()) || (await step('page', 'GET', '/login', undefined, '/')) === null || !(await think())) return null;
+    if (!(await think()) || (await step('page', 'GET', '/login', undefined, '/')) === null || !(await think()))
+      return null;
     if ((await step('form', 'POST', '/login', 'user=volunteer&password=riverton', '/login')) === null) return null;
   }
   await think();

@@ -21,7 +21,8 @@ test('redirects follow fetch: 303 → GET, 301/302 turn POST into GET, 307/308 k
     [304, 'GET', undefined, null],
     [200, 'GET', undefined, null],
   ];
-  for (const [status, method, body, want] of rows) assert.deepEqual(redirectNext(status, method, body), want, `${status} ${method}`);
+  for (const [status, method, body, want] of rows)
+    assert.deepEqual(redirectNext(status, method, body), want, `${status} ${method}`);
 });
 
 test('cookie jar: set, replace, delete by Max-Age, Expires or empty value', () => {
@@ -33,27 +34,71 @@ test('cookie jar: set, replace, delete by Max-Age, Expires or empty value', () =
 });
 
 test('assets of a page without JavaScript: stylesheets and images, same origin, no scripts', () => {
-  const html = '<link rel="stylesheet" href="/static/site.css"><link href="/b.css" rel="stylesheet"><script src="/static/app.js"></script><img src="/static/logo.svg"><img src="//cdn.example/x.png"><img src="/static/logo.svg">';
+  const html =
+    '<link rel="stylesheet" href="/static/site.css"><link href="/b.css" rel="stylesheet"><script src="/static/app.js"></script><img src="/static/logo.svg"><img src="//cdn.example/x.png"><img src="/static/logo.svg">';
   assert.deepEqual(assetsOf(html), ['/static/site.css', '/b.css', '/static/logo.svg']);
 });
 
-const reply = (status: number, verdict = '', body = '', error = ''): Reply => ({ status, verdict, body, setCookie: [], location: '', ms: 1, error });
-const nav = (r: Reply, more: Partial<NavResult> = {}): NavResult => ({ reply: r, ms: 1, hops: 0, checked: false, loop: false, path: '/', ...more });
+const reply = (status: number, verdict = '', body = '', error = ''): Reply => ({
+  status,
+  verdict,
+  body,
+  setCookie: [],
+  location: '',
+  ms: 1,
+  error,
+});
+const nav = (r: Reply, more: Partial<NavResult> = {}): NavResult => ({
+  reply: r,
+  ms: 1,
+  hops: 0,
+  checked: false,
+  loop: false,
+  path: '/',
+  ...more,
+});
 
 test('outcomes for a person without JavaScript: served, challenged (interstitial), limited, failed', () => {
   assert.deepEqual(navOutcome(nav(reply(200, 'default/allow'))), { outcome: 'served', rule: '' });
-  assert.deepEqual(navOutcome(nav(reply(200, 'default/allow'), { checked: true, hops: 1 })), { outcome: 'served', rule: '' });
-  assert.deepEqual(navOutcome(nav(reply(403, 'challenge/required', '<form id="rampart-challenge">'))), { outcome: 'challenged', rule: 'challenge/required' });
-  assert.deepEqual(navOutcome(nav(reply(429, 'challenge/required'))), { outcome: 'challenged', rule: 'challenge/required' });
-  assert.deepEqual(navOutcome(nav(reply(403, 'mitigate/challenge-all'))), { outcome: 'challenged', rule: 'mitigate/challenge-all' });
-  assert.deepEqual(navOutcome(nav(reply(429, 'challenge/cookie'))), { outcome: 'challenged', rule: 'challenge/cookie' });
-  assert.deepEqual(navOutcome(nav(reply(403, 'challenge/cookie-missing'))), { outcome: 'challenged', rule: 'challenge/cookie-missing' });
+  assert.deepEqual(navOutcome(nav(reply(200, 'default/allow'), { checked: true, hops: 1 })), {
+    outcome: 'served',
+    rule: '',
+  });
+  assert.deepEqual(navOutcome(nav(reply(403, 'challenge/required', '<form id="rampart-challenge">'))), {
+    outcome: 'challenged',
+    rule: 'challenge/required',
+  });
+  assert.deepEqual(navOutcome(nav(reply(429, 'challenge/required'))), {
+    outcome: 'challenged',
+    rule: 'challenge/required',
+  });
+  assert.deepEqual(navOutcome(nav(reply(403, 'mitigate/challenge-all'))), {
+    outcome: 'challenged',
+    rule: 'mitigate/challenge-all',
+  });
+  assert.deepEqual(navOutcome(nav(reply(429, 'challenge/cookie'))), {
+    outcome: 'challenged',
+    rule: 'challenge/cookie',
+  });
+  assert.deepEqual(navOutcome(nav(reply(403, 'challenge/cookie-missing'))), {
+    outcome: 'challenged',
+    rule: 'challenge/cookie-missing',
+  });
   assert.deepEqual(navOutcome(nav(reply(200, 'challenge/asset'))), { outcome: 'served', rule: '' });
   assert.deepEqual(navOutcome(nav(reply(429, 'limit/address'))), { outcome: 'limited', rule: 'limit/address' });
   assert.deepEqual(navOutcome(nav(reply(403, 'ban/auto-flood'))), { outcome: 'limited', rule: 'ban/auto-flood' });
-  assert.deepEqual(navOutcome(nav(reply(0, '', '', 'ECONNREFUSED'))), { outcome: 'failed', rule: 'error/ECONNREFUSED' });
-  assert.deepEqual(navOutcome(nav(reply(502, 'origin/unavailable'))), { outcome: 'failed', rule: 'origin/unavailable' });
-  assert.deepEqual(navOutcome(nav(reply(302, 'challenge/check'), { loop: true, hops: 10 })), { outcome: 'challenged', rule: 'loop/challenge/check' });
+  assert.deepEqual(navOutcome(nav(reply(0, '', '', 'ECONNREFUSED'))), {
+    outcome: 'failed',
+    rule: 'error/ECONNREFUSED',
+  });
+  assert.deepEqual(navOutcome(nav(reply(502, 'origin/unavailable'))), {
+    outcome: 'failed',
+    rule: 'origin/unavailable',
+  });
+  assert.deepEqual(navOutcome(nav(reply(302, 'challenge/check'), { loop: true, hops: 10 })), {
+    outcome: 'challenged',
+    rule: 'loop/challenge/check',
+  });
 });
 
 test('against a tiny server: cookies kept, redirects followed, a shield check counted as checked, loops and other origins stopped', async () => {
@@ -64,18 +109,32 @@ test('against a tiny server: cookies kept, redirects followed, a shield check co
     req.on('end', () => {
       const cookie = req.headers.cookie ?? '';
       seen.push(`${req.method} ${req.url} [${cookie}] ${body} ${req.socket.remoteAddress}`);
-      const go = (status: number, location: string, extra: Record<string, string | string[]> = {}) => (res.writeHead(status, { location, 'content-length': 0, ...extra }), res.end());
+      const go = (status: number, location: string, extra: Record<string, string | string[]> = {}) => (
+        res.writeHead(status, { location, 'content-length': 0, ...extra }), res.end()
+      );
       switch (req.url) {
-        case '/a': return go(302, '/b', { 'set-cookie': 'c1=1; Path=/' });
-        case '/b': return res.end(`cookie ${cookie}`);
-        case '/form': return go(303, '/done');
-        case '/keep': return go(307, '/echo');
-        case '/echo': return res.end(`${req.method} ${body}`);
-        case '/done': return res.end(`${req.method} done`);
-        case '/page': return cookie.includes('rc=ok') ? res.end('page') : go(302, '/page', { 'rampart-verdict': 'challenge/cookie-check', 'set-cookie': 'rc=ok' });
-        case '/loop': return go(302, '/loop', { 'rampart-verdict': 'challenge/cookie-check' });
-        case '/away': return go(302, 'http://192.0.2.1/elsewhere');
-        default: return (res.writeHead(404), res.end());
+        case '/a':
+          return go(302, '/b', { 'set-cookie': 'c1=1; Path=/' });
+        case '/b':
+          return res.end(`cookie ${cookie}`);
+        case '/form':
+          return go(303, '/done');
+        case '/keep':
+          return go(307, '/echo');
+        case '/echo':
+          return res.end(`${req.method} ${body}`);
+        case '/done':
+          return res.end(`${req.method} done`);
+        case '/page':
+          return cookie.includes('rc=ok')
+            ? res.end('page')
+            : go(302, '/page', { 'rampart-verdict': 'challenge/cookie-check', 'set-cookie': 'rc=ok' });
+        case '/loop':
+          return go(302, '/loop', { 'rampart-verdict': 'challenge/cookie-check' });
+        case '/away':
+          return go(302, 'http://192.0.2.1/elsewhere');
+        default:
+          return (res.writeHead(404), res.end());
       }
     });
   });
@@ -95,7 +154,10 @@ test('against a tiny server: cookies kept, redirects followed, a shield check co
     assert.deepEqual([l.loop, l.hops, navOutcome(l).outcome], [true, 10, 'challenged']);
     const w = await c.navigate('page', 'GET', '/away');
     assert.deepEqual([w.reply.status, w.hops], [302, 0]);
-    assert.ok(seen.every((s) => s.endsWith('127.10.200.7')), 'every request from the client’s own address');
+    assert.ok(
+      seen.every((s) => s.endsWith('127.10.200.7')),
+      'every request from the client’s own address',
+    );
     assert.ok(seen.includes('POST /echo [c1=1] y=2 127.10.200.7'), seen.join('\n'));
     assert.ok(seen.includes('GET /done [c1=1]  127.10.200.7'), '303: a GET without the body');
   } finally {

@@ -31,10 +31,15 @@ export interface NavResult {
 export type NavOutcome = 'served' | 'challenged' | 'limited' | 'failed';
 
 /** fetch's rule for the request after a redirect: method and body, or null when `status` is not a followed redirect. */
-export function redirectNext(status: number, method: string, body: string | undefined): { method: string; body: string | undefined } | null {
+export function redirectNext(
+  status: number,
+  method: string,
+  body: string | undefined,
+): { method: string; body: string | undefined } | null {
   if (status === 307 || status === 308) return { method, body };
   if (status === 303) return { method: method === 'HEAD' ? 'HEAD' : 'GET', body: undefined };
-  if (status === 301 || status === 302) return method === 'POST' ? { method: 'GET', body: undefined } : { method, body };
+  if (status === 301 || status === 302)
+    return method === 'POST' ? { method: 'GET', body: undefined } : { method, body };
   return null;
 }
 
@@ -65,8 +70,10 @@ export function isChallenge(r: Reply): boolean {
 
 /** How a navigation ended for a person without JavaScript, and the rule that says why. */
 export function navOutcome(n: NavResult): { outcome: NavOutcome; rule: string } {
-  if (n.loop) return { outcome: 'challenged', rule: n.reply.verdict ? `loop/${n.reply.verdict}` : 'drill/redirect-loop' };
-  if (n.reply.error === '' && isChallenge(n.reply)) return { outcome: 'challenged', rule: n.reply.verdict || 'challenge/interstitial' };
+  if (n.loop)
+    return { outcome: 'challenged', rule: n.reply.verdict ? `loop/${n.reply.verdict}` : 'drill/redirect-loop' };
+  if (n.reply.error === '' && isChallenge(n.reply))
+    return { outcome: 'challenged', rule: n.reply.verdict || 'challenge/interstitial' };
   const c = classify(n.reply, '');
   return { outcome: c.outcome === 'refused' ? 'limited' : c.outcome, rule: c.rule };
 }
@@ -74,7 +81,10 @@ export function navOutcome(n: NavResult): { outcome: NavOutcome; rule: string } 
 /** Stylesheets and images a browser without JavaScript loads from `html` (same-origin paths; no scripts). */
 export function assetsOf(html: string): string[] {
   const out = new Set<string>();
-  for (const m of html.matchAll(/<link\b[^>]*\brel="stylesheet"[^>]*\bhref="(\/[^"/][^"]*)"|<link\b[^>]*\bhref="(\/[^"/][^"]*)"[^>]*\brel="stylesheet"|<img\b[^>]*\bsrc="(\/[^"/][^"]*)"/g)) out.add(m[1] ?? m[2] ?? m[3]);
+  for (const m of html.matchAll(
+    /<link\b[^>]*\brel="stylesheet"[^>]*\bhref="(\/[^"/][^"]*)"|<link\b[^>]*\bhref="(\/[^"/][^"]*)"[^>]*\brel="stylesheet"|<img\b[^>]*\bsrc="(\/[^"/][^"]*)"/g,
+  ))
+    out.add(m[1] ?? m[2] ?? m[3]);
   return [...out];
 }
 
@@ -97,7 +107,10 @@ export class NoJsClient {
     private readonly profile: BrowserProfile,
     private readonly o: NoJsOptions = {},
   ) {
-    this.source = createSource(target, localAddress, { connections: o.connections ?? 2, timeoutMs: o.timeoutMs ?? 10_000 });
+    this.source = createSource(target, localAddress, {
+      connections: o.connections ?? 2,
+      timeoutMs: o.timeoutMs ?? 10_000,
+    });
   }
 
   private headers(kind: FetchKind, referer: string): string[] {
@@ -117,7 +130,13 @@ export class NoJsClient {
     let checked = false;
     let from = referer;
     for (let hops = 0; ; hops++) {
-      const reply = await this.source.send({ method, path, body, headers: this.headers(kind, from), read: kind === 'page' || kind === 'form' });
+      const reply = await this.source.send({
+        method,
+        path,
+        body,
+        headers: this.headers(kind, from),
+        read: kind === 'page' || kind === 'form',
+      });
       this.jar.store(reply.setCookie);
       const next = reply.error === '' && reply.location !== '' ? redirectNext(reply.status, method, body) : null;
       const to = next ? sameOriginPath(this.target, reply.location, path) : null;

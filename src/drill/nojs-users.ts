@@ -70,7 +70,9 @@ class Visitor {
 }
 
 async function person(o: NoJsUsersOptions, i: number): Promise<void> {
-  const c = new NoJsClient(o.target, (o.addressOf ?? ((k) => loopbackSource('legit', k)))(i), browserProfile(i), { xff: o.xffOf?.(i) });
+  const c = new NoJsClient(o.target, (o.addressOf ?? ((k) => loopbackSource('legit', k)))(i), browserProfile(i), {
+    xff: o.xffOf?.(i),
+  });
   const v = new Visitor(i, c, o);
   try {
     if (o.rampMs) await sleepUntil(Math.min(o.until, Date.now() + Math.random() * o.rampMs));
@@ -85,7 +87,10 @@ async function person(o: NoJsUsersOptions, i: number): Promise<void> {
 async function regular(v: Visitor): Promise<true | null> {
   const i = v.i;
   const q = TOPICS[(i + Math.floor(Math.random() * TOPICS.length)) % TOPICS.length];
-  const gift = new URLSearchParams({ name: `${NAMES[i % NAMES.length]} ${i}`, amount: String(5 + (i % 50)) }).toString();
+  const gift = new URLSearchParams({
+    name: `${NAMES[i % NAMES.length]} ${i}`,
+    amount: String(5 + (i % 50)),
+  }).toString();
   const steps: [FetchKind, string, string, string | undefined, string][] = [
     ['page', 'GET', '/', undefined, ''],
     ['page', 'GET', '/materials', undefined, '/'],
@@ -93,7 +98,11 @@ async function regular(v: Visitor): Promise<true | null> {
     ['page', 'GET', '/donate', undefined, '/'],
     ['form', 'POST', '/donate', gift, '/donate'],
   ];
-  if (i % 5 === 0) steps.push(['page', 'GET', '/login', undefined, '/'], ['form', 'POST', '/login', 'user=volunteer&password=riverton', '/login']);
+  if (i % 5 === 0)
+    steps.push(
+      ['page', 'GET', '/login', undefined, '/'],
+      ['form', 'POST', '/login', 'user=volunteer&password=riverton', '/login'],
+    );
   for (const [kind, method, path, body, referer] of steps) {
     if ((await v.step(kind, method, path, body, referer)) === null || !(await v.think())) return null;
   }
@@ -103,12 +112,26 @@ async function regular(v: Visitor): Promise<true | null> {
 /** A newsletter reader: lands on the linked page, maybe reads another, one in four donates. */
 async function reader(v: Visitor): Promise<void> {
   const landing = LANDINGS[v.i % LANDINGS.length];
-  if ((await v.step('page', 'GET', `${landing}${landing.includes('?') ? '&' : '?'}utm_source=newsletter`)) === null || !(await v.think())) return;
+  if (
+    (await v.step('page', 'GET', `${landing}${landing.includes('?') ? '&' : '?'}utm_source=newsletter`)) === null ||
+    !(await v.think())
+  )
+    return;
   if (Math.random() < 0.6) {
-    if ((await v.step('page', 'GET', landing === '/materials' ? '/' : '/materials', undefined, landing)) === null || !(await v.think())) return;
+    if (
+      (await v.step('page', 'GET', landing === '/materials' ? '/' : '/materials', undefined, landing)) === null ||
+      !(await v.think())
+    )
+      return;
   }
   if (v.i % 4 === 0) {
     if ((await v.step('page', 'GET', '/donate', undefined, landing)) === null || !(await v.think())) return;
-    await v.step('form', 'POST', '/donate', new URLSearchParams({ name: `Reader ${v.i}`, amount: '10' }).toString(), '/donate');
+    await v.step(
+      'form',
+      'POST',
+      '/donate',
+      new URLSearchParams({ name: `Reader ${v.i}`, amount: '10' }).toString(),
+      '/donate',
+    );
   }
 }

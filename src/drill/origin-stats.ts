@@ -22,7 +22,12 @@ export interface OriginStats {
 
 export function createOriginStats(url: string): OriginStats {
   const u = new URL(url);
-  const client = new Client(u.origin, { localAddress: loopbackSource('control', 0), headersTimeout: 2000, bodyTimeout: 2000, connectTimeout: 2000 });
+  const client = new Client(u.origin, {
+    localAddress: loopbackSource('control', 0),
+    headersTimeout: 2000,
+    bodyTimeout: 2000,
+    connectTimeout: 2000,
+  });
   const jar = new Map<string, string>();
   const keepCookies = (h: string | string[] | undefined) => {
     for (const line of h === undefined ? [] : Array.isArray(h) ? h : [h]) {

@@ -52,11 +52,22 @@ export async function runPlanAttack(o: PlanAttackOptions): Promise<PlanAttackSta
   const { plan, target } = o;
   if (plan.kind === 'none') return { peakOpenSources: 0, evictedSources: 0 };
   if (plan.kind === 'slowloris') {
-    await runSlowloris({ scenario: slowScenario(plan), target, rate: plan.rate, sources: plan.sources, recorder: o.recorder, start: o.start, until: o.until, xffOf: o.xffOf });
+    await runSlowloris({
+      scenario: slowScenario(plan),
+      target,
+      rate: plan.rate,
+      sources: plan.sources,
+      recorder: o.recorder,
+      start: o.start,
+      until: o.until,
+      xffOf: o.xffOf,
+    });
     return { peakOpenSources: o.recorder.slowPeak, evictedSources: 0 };
   }
   const rec = o.recorder;
-  const lru = createSourceLru(o.maxOpenSources ?? 3000, (i) => createSource(target, loopbackSource('attack', i), { connections: plan.connectionsPerSource, timeoutMs: 5000 }));
+  const lru = createSourceLru(o.maxOpenSources ?? 3000, (i) =>
+    createSource(target, loopbackSource('attack', i), { connections: plan.connectionsPerSource, timeoutMs: 5000 }),
+  );
   const cap = o.maxInFlight ?? Math.min(4096, Math.max(256, Math.ceil(plan.rate * 2)));
   const jars = plan.cookies === 'jar' ? new Map<number, CookieJar>() : null;
   const loaded = plan.assets === 'assets' ? new Uint8Array(plan.sources) : null;
@@ -78,12 +89,21 @@ export async function runPlanAttack(o: PlanAttackOptions): Promise<PlanAttackSta
       const to = next ? sameOriginPath(target, location, f.path) : null;
       if (next && to !== null) {
         const kind = next.method !== f.method && f.kind === 'form' ? 'page' : f.kind;
-        return enqueue({ ...f, method: next.method, body: next.body, path: to, kind, referer: f.path, hops: f.hops + 1 });
+        return enqueue({
+          ...f,
+          method: next.method,
+          body: next.body,
+          path: to,
+          kind,
+          referer: f.path,
+          hops: f.hops + 1,
+        });
       }
     }
     if (loaded && f.kind === 'page' && status >= 200 && status < 300 && loaded[f.source] === 0) {
       loaded[f.source] = 1;
-      for (const a of SITE_ASSETS) enqueue({ method: 'GET', path: a, kind: 'asset', source: f.source, seq: f.seq, referer: f.path, hops: 0 });
+      for (const a of SITE_ASSETS)
+        enqueue({ method: 'GET', path: a, kind: 'asset', source: f.source, seq: f.seq, referer: f.path, hops: 0 });
     }
   };
 
@@ -100,11 +120,19 @@ export async function runPlanAttack(o: PlanAttackOptions): Promise<PlanAttackSta
     if (o.xffOf) h.push('x-forwarded-for', o.xffOf(f.source));
     const sentAt = Date.now();
     rec.attackSent(sentAt);
-    const p = lru.get(f.source).send({ method: f.method, path: f.path, body: f.body, headers: h }).then((r) => {
-      rec.attackResult(sentAt, cameFromOrigin(r.status, r.verdict, r.error), r.verdict || (r.error ? `error/${r.error}` : `status/${r.status}`), r.error !== '');
-      if (r.error === '') answered(f, r.status, r.location, r.setCookie);
-      pending.delete(p);
-    });
+    const p = lru
+      .get(f.source)
+      .send({ method: f.method, path: f.path, body: f.body, headers: h })
+      .then((r) => {
+        rec.attackResult(
+          sentAt,
+          cameFromOrigin(r.status, r.verdict, r.error),
+          r.verdict || (r.error ? `error/${r.error}` : `status/${r.status}`),
+          r.error !== '',
+        );
+        if (r.error === '') answered(f, r.status, r.location, r.setCookie);
+        pending.delete(p);
+      });
     pending.add(p);
   };
 
@@ -126,7 +154,10 @@ export async function runPlanAttack(o: PlanAttackOptions): Promise<PlanAttackSta
     const now = Date.now();
     // A stall (GC, the cores busy with the shield and the origin) may release at
     // most 200 ms of backlog: a botnet does not slow down when this machine does.
-    credit = Math.min(credit + ((now - last) / 1000) * plan.rate * shapeAt(plan.shape, now - o.start), plan.rate * 0.2 + 1);
+    credit = Math.min(
+      credit + ((now - last) / 1000) * plan.rate * shapeAt(plan.shape, now - o.start),
+      plan.rate * 0.2 + 1,
+    );
     last = now;
     while (credit >= 1) {
       credit--;
@@ -145,7 +176,14 @@ export async function runPlanAttack(o: PlanAttackOptions): Promise<PlanAttackSta
 /** The slowloris sender's view of a plan. */
 function slowScenario(plan: AttackPlan): Scenario {
   return {
-    name: 'slowloris', description: plan.label, kind: 'slowloris', rate: plan.rate, sources: plan.sources, connectionsPerSource: plan.connectionsPerSource,
-    headers: (i) => plannedHeaders(plan, i, i, 'page'), shape: () => 1, request: () => ({ method: 'GET', path: '/' }),
+    name: 'slowloris',
+    description: plan.label,
+    kind: 'slowloris',
+    rate: plan.rate,
+    sources: plan.sources,
+    connectionsPerSource: plan.connectionsPerSource,
+    headers: (i) => plannedHeaders(plan, i, i, 'page'),
+    shape: () => 1,
+    request: () => ({ method: 'GET', path: '/' }),
   };
 }

@@ -7,7 +7,10 @@ import { plannedHeaders, plannedRequest, shapeAt, walkId } from './plan-requests
 import { browserHeaders, browserProfile } from './profiles.js';
 
 test('walked ids: numeric 1..5000, 16 hex digits, UUIDs; sequential ones distinct and in order, random ones scattered', () => {
-  assert.deepEqual([0, 1, 2].map((s) => walkId('numeric', 'sequential', 9, s)), ['1', '2', '3']);
+  assert.deepEqual(
+    [0, 1, 2].map((s) => walkId('numeric', 'sequential', 9, s)),
+    ['1', '2', '3'],
+  );
   assert.equal(walkId('hex', 'sequential', 9, 0), '0000000000000001');
   assert.equal(walkId('uuid', 'sequential', 9, 254), '00000000-0000-4000-8000-0000000000ff');
   const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-8[0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -24,18 +27,33 @@ test('walked ids: numeric 1..5000, 16 hex digits, UUIDs; sequential ones distinc
 });
 
 test('headers: browser-exact is exactly a legit browser profile; rotating changes per request; floods look like tools', () => {
-  assert.deepEqual(plannedHeaders({ headers: 'browser-exact' }, 17, 3, 'page'), browserHeaders(browserProfile(0), 'page'));
-  assert.deepEqual(plannedHeaders({ headers: 'browser-per-source' }, 17, 3, 'page'), plannedHeaders({ headers: 'browser-per-source' }, 17, 99, 'page'));
-  assert.notDeepEqual(plannedHeaders({ headers: 'rotating-browsers' }, 17, 3, 'page'), plannedHeaders({ headers: 'rotating-browsers' }, 17, 4, 'page'));
+  assert.deepEqual(
+    plannedHeaders({ headers: 'browser-exact' }, 17, 3, 'page'),
+    browserHeaders(browserProfile(0), 'page'),
+  );
+  assert.deepEqual(
+    plannedHeaders({ headers: 'browser-per-source' }, 17, 3, 'page'),
+    plannedHeaders({ headers: 'browser-per-source' }, 17, 99, 'page'),
+  );
+  assert.notDeepEqual(
+    plannedHeaders({ headers: 'rotating-browsers' }, 17, 3, 'page'),
+    plannedHeaders({ headers: 'rotating-browsers' }, 17, 4, 'page'),
+  );
   assert.match(plannedHeaders({ headers: 'flood-tool' }, 1, 0, 'page')[1], /python-requests/);
   assert.ok(plannedHeaders({ headers: 'flood-tool' }, 1, 0, 'form').includes('application/x-www-form-urlencoded'));
 });
 
 test('time shapes: steady, pulse on/off, ramp up', () => {
   const pulse = { kind: 'pulse', onS: 2, offS: 3 } as const;
-  assert.deepEqual([0, 1999, 2000, 4999, 5000].map((t) => shapeAt(pulse, t)), [1, 1, 0, 0, 1]);
+  assert.deepEqual(
+    [0, 1999, 2000, 4999, 5000].map((t) => shapeAt(pulse, t)),
+    [1, 1, 0, 0, 1],
+  );
   const ramp = { kind: 'ramp', overS: 10 } as const;
-  assert.deepEqual([5000, 10_000, 20_000].map((t) => shapeAt(ramp, t)), [0.5, 1, 1]);
+  assert.deepEqual(
+    [5000, 10_000, 20_000].map((t) => shapeAt(ramp, t)),
+    [0.5, 1, 1],
+  );
   assert.equal(shapeAt({ kind: 'steady' }, 123), 1);
 });
 
@@ -43,14 +61,27 @@ test('every path strategy asks for routes the demo origin serves (random paths: 
   const origin = await startDemoOrigin({ searchCpuMs: 0 });
   try {
     const want: [PathStrategy, number][] = [
-      [{ kind: 'hot' }, 200], [{ kind: 'random-query' }, 200], [{ kind: 'random-path' }, 404], [{ kind: 'legit-mix' }, 200],
-      [{ kind: 'login' }, 401], [{ kind: 'donate' }, 200],
-      ...(['numeric', 'hex', 'uuid'] as const).flatMap((id) => (['sequential', 'random'] as const).map((order): [PathStrategy, number] => [{ kind: 'id-walk', id, order }, 200])),
+      [{ kind: 'hot' }, 200],
+      [{ kind: 'random-query' }, 200],
+      [{ kind: 'random-path' }, 404],
+      [{ kind: 'legit-mix' }, 200],
+      [{ kind: 'login' }, 401],
+      [{ kind: 'donate' }, 200],
+      ...(['numeric', 'hex', 'uuid'] as const).flatMap((id) =>
+        (['sequential', 'random'] as const).map((order): [PathStrategy, number] => [
+          { kind: 'id-walk', id, order },
+          200,
+        ]),
+      ),
     ];
     for (const [p, status] of want) {
       for (let seq = 0; seq < 12; seq++) {
         const r = plannedRequest(p, 5, seq);
-        const res = await request(`${origin.url}${r.path}`, { method: r.method as 'GET', body: r.body, headers: r.body ? { 'content-type': 'application/x-www-form-urlencoded' } : {} });
+        const res = await request(`${origin.url}${r.path}`, {
+          method: r.method as 'GET',
+          body: r.body,
+          headers: r.body ? { 'content-type': 'application/x-www-form-urlencoded' } : {},
+        });
         await res.body.dump();
         assert.equal(res.statusCode, status, `${JSON.stringify(p)} ${r.method} ${r.path}`);
       }

@@ -14,7 +14,20 @@ export interface PlannedRequest {
   kind: FetchKind;
 }
 
-const WORDS = ['water', 'schools', 'buses', 'housing', 'parks', 'energy', 'clinics', 'bikes', 'river', 'north', 'plan', 'south'];
+const WORDS = [
+  'water',
+  'schools',
+  'buses',
+  'housing',
+  'parks',
+  'energy',
+  'clinics',
+  'bikes',
+  'river',
+  'north',
+  'plan',
+  'south',
+];
 const DONORS = 5000;
 /** The assets a browser loads with the demo site's pages. */
 export const SITE_ASSETS = ['/static/site.css', '/static/app.js', '/static/logo.svg', '/static/hero.svg'] as const;
@@ -23,7 +36,12 @@ const noise = (seed: number, seq: number): string => hash32((seed ^ Math.imul(se
 const hex = (n: number, digits: number): string => (n >>> 0).toString(16).padStart(digits, '0').slice(-digits);
 
 /** The id walked by request `seq`: numeric 1..5000, 16 hex digits, or a UUID (v4 form); in order or scattered. */
-export function walkId(format: 'numeric' | 'hex' | 'uuid', order: 'sequential' | 'random', seed: number, seq: number): string {
+export function walkId(
+  format: 'numeric' | 'hex' | 'uuid',
+  order: 'sequential' | 'random',
+  seed: number,
+  seq: number,
+): string {
   if (order === 'sequential') {
     if (format === 'numeric') return String((seq % DONORS) + 1);
     if (format === 'hex') return (seq + 1).toString(16).padStart(16, '0');
@@ -45,22 +63,43 @@ export function plannedRequest(p: PathStrategy, seed: number, seq: number): Plan
       return { method: 'GET', path: seq % 3 === 2 ? '/search?q=water' : '/', kind: 'page' };
     case 'random-query': {
       const k = seq % 3;
-      return { method: 'GET', path: k === 0 ? `/?${r}` : k === 1 ? `/materials?v=${r}` : `/search?q=${r}`, kind: 'page' };
+      return {
+        method: 'GET',
+        path: k === 0 ? `/?${r}` : k === 1 ? `/materials?v=${r}` : `/search?q=${r}`,
+        kind: 'page',
+      };
     }
     case 'random-path':
       return { method: 'GET', path: seq % 2 === 0 ? `/${r}` : `/${WORDS[seq % WORDS.length]}/${r}`, kind: 'page' };
     case 'legit-mix': {
       // People's proportions: home 3, materials 2, search 3, donate form 1.
       const k = hash32(seed + seq) % 9;
-      const path = k < 3 ? '/' : k < 5 ? '/materials' : k < 8 ? `/search?q=${WORDS[seq % WORDS.length]}+${WORDS[(seq >> 4) % WORDS.length]}` : '/donate';
+      const path =
+        k < 3
+          ? '/'
+          : k < 5
+            ? '/materials'
+            : k < 8
+              ? `/search?q=${WORDS[seq % WORDS.length]}+${WORDS[(seq >> 4) % WORDS.length]}`
+              : '/donate';
       return { method: 'GET', path, kind: 'page' };
     }
     case 'id-walk':
       return { method: 'GET', path: ID_ROUTES[p.id] + walkId(p.id, p.order, seed, seq), kind: 'api' };
     case 'login':
-      return { method: 'POST', path: '/login', body: new URLSearchParams({ user: `user${seq % 9973}@example.org`, password: r }).toString(), kind: 'form' };
+      return {
+        method: 'POST',
+        path: '/login',
+        body: new URLSearchParams({ user: `user${seq % 9973}@example.org`, password: r }).toString(),
+        kind: 'form',
+      };
     case 'donate':
-      return { method: 'POST', path: '/donate', body: new URLSearchParams({ name: `Card ${r}`, amount: String(1 + (seq % 5)) }).toString(), kind: 'form' };
+      return {
+        method: 'POST',
+        path: '/donate',
+        body: new URLSearchParams({ name: `Card ${r}`, amount: String(1 + (seq % 5)) }).toString(),
+        kind: 'form',
+      };
   }
 }
 

@@ -17,7 +17,13 @@ export const BROWSER_UAS = [
   'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0',
   'Mozilla/5.0 (Linux; Android 14; Pixel 7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36',
 ] as const;
-const LANGS = ['en-GB,en;q=0.9', 'de-DE,de;q=0.9,en;q=0.8', 'fr-FR,fr;q=0.9,en;q=0.7', 'en-US,en;q=0.9', 'pt-BR,pt;q=0.9,en;q=0.6'] as const;
+const LANGS = [
+  'en-GB,en;q=0.9',
+  'de-DE,de;q=0.9,en;q=0.8',
+  'fr-FR,fr;q=0.9,en;q=0.7',
+  'en-US,en;q=0.9',
+  'pt-BR,pt;q=0.9,en;q=0.6',
+] as const;
 const ACCEPT: Record<FetchKind, string> = {
   page: 'text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8',
   asset: '*/*',
@@ -32,12 +38,26 @@ export function browserProfile(i: number): BrowserProfile {
 
 /** What a browser sends for one request of `kind`, before Referer, Cookie and the drill tag. */
 export function browserHeaders(p: BrowserProfile, kind: FetchKind): string[] {
-  const h = ['user-agent', p.ua, 'accept', ACCEPT[kind], 'accept-language', p.lang, 'accept-encoding', 'gzip, deflate, br'];
+  const h = [
+    'user-agent',
+    p.ua,
+    'accept',
+    ACCEPT[kind],
+    'accept-language',
+    p.lang,
+    'accept-encoding',
+    'gzip, deflate, br',
+  ];
   if (kind === 'form') h.push('content-type', 'application/x-www-form-urlencoded');
   return h;
 }
 
-export const FLOOD_UAS = ['Mozilla/5.0 (Windows NT 6.1; WOW64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/49.0.2623.112 Safari/537.36', 'python-requests/2.31.0', 'Go-http-client/1.1', 'curl/8.5.0'] as const;
+export const FLOOD_UAS = [
+  'Mozilla/5.0 (Windows NT 6.1; WOW64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/49.0.2623.112 Safari/537.36',
+  'python-requests/2.31.0',
+  'Go-http-client/1.1',
+  'curl/8.5.0',
+] as const;
 
 /** A flood tool: one of a few user agents, "accept: any" (JSON for APIs), nothing else. */
 export function floodHeaders(i: number, kind: FetchKind): string[] {

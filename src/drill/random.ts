@@ -30,7 +30,8 @@ export function hash32(x: number): number {
 export const intBetween = (r: Rng, lo: number, hi: number): number => lo + Math.floor(r() * (hi - lo + 1));
 
 /** Log-uniform in [lo, hi): each decade equally likely (20–200 as likely as 2,000–20,000). */
-export const logUniform = (r: Rng, lo: number, hi: number): number => Math.exp(Math.log(lo) + r() * (Math.log(hi) - Math.log(lo)));
+export const logUniform = (r: Rng, lo: number, hi: number): number =>
+  Math.exp(Math.log(lo) + r() * (Math.log(hi) - Math.log(lo)));
 
 export const pick = <T>(r: Rng, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
 

@@ -37,7 +37,8 @@ export interface AttackSeries {
 }
 
 const newTally = (): LegitTally => ({ requests: 0, served: 0, refused: 0, failed: 0, challenged: 0, byRule: {} });
-const hist = (): Histogram => build({ lowestDiscernibleValue: 1, highestTrackableValue: 120_000, numberOfSignificantValueDigits: 3 });
+const hist = (): Histogram =>
+  build({ lowestDiscernibleValue: 1, highestTrackableValue: 120_000, numberOfSignificantValueDigits: 3 });
 
 export class Recorder {
   readonly legit: Record<Phase, LegitTally> = { before: newTally(), during: newTally() };
@@ -53,7 +54,14 @@ export class Recorder {
 
   constructor(readonly seconds: number) {
     const zeros = () => new Array<number>(seconds).fill(0);
-    this.attack = { sent: zeros(), reachedByClient: zeros(), reachedByOrigin: zeros(), skipped: 0, errors: 0, byRule: {} };
+    this.attack = {
+      sent: zeros(),
+      reachedByClient: zeros(),
+      reachedByOrigin: zeros(),
+      skipped: 0,
+      errors: 0,
+      byRule: {},
+    };
   }
 
   /** Seconds since attack start (negative during warm-up), clamped to the series. */

@@ -49,14 +49,62 @@ export async function runDrill(o: DrillOptions): Promise<Scorecard> {
     const baseline = stats ? await stats.read() : null;
     const snaps: (OriginCounts | null)[] = [];
     const work: Promise<unknown>[] = [
-      runLegitUsers({ target: o.target, users: o.users, recorder: rec, solver, until, thinkMs, rampMs: Math.min(2000, o.warmupMs), xffOf: legitXff }),
+      runLegitUsers({
+        target: o.target,
+        users: o.users,
+        recorder: rec,
+        solver,
+        until,
+        thinkMs,
+        rampMs: Math.min(2000, o.warmupMs),
+        xffOf: legitXff,
+      }),
     ];
-    if (sc.kind === 'requests') work.push(runAttack({ scenario: sc, target: o.target, rate, sources, recorder: rec, start: rec.attackStart, until, xffOf: attackXff }));
-    if (sc.kind === 'slowloris') work.push(runSlowloris({ scenario: sc, target: o.target, rate, sources, recorder: rec, start: rec.attackStart, until, xffOf: attackXff }));
+    if (sc.kind === 'requests')
+      work.push(
+        runAttack({
+          scenario: sc,
+          target: o.target,
+          rate,
+          sources,
+          recorder: rec,
+          start: rec.attackStart,
+          until,
+          xffOf: attackXff,
+        }),
+      );
+    if (sc.kind === 'slowloris')
+      work.push(
+        runSlowloris({
+          scenario: sc,
+          target: o.target,
+          rate,
+          sources,
+          recorder: rec,
+          start: rec.attackStart,
+          until,
+          xffOf: attackXff,
+        }),
+      );
     if (sc.kind === 'none') {
       // The newsletter: 3× the regular users arrive within 2 s, half-way through, one visit each.
       const burstAt = rec.attackStart + Math.floor(seconds / 2) * 1000;
-      work.push(sleepUntil(burstAt).then(() => runLegitUsers({ target: o.target, users: o.users * 3, firstIndex: o.users, recorder: rec, solver, until, thinkMs, sessions: 1, rampMs: 2000, xffOf: legitXff })));
+      work.push(
+        sleepUntil(burstAt).then(() =>
+          runLegitUsers({
+            target: o.target,
+            users: o.users * 3,
+            firstIndex: o.users,
+            recorder: rec,
+            solver,
+            until,
+            thinkMs,
+            sessions: 1,
+            rampMs: 2000,
+            xffOf: legitXff,
+          }),
+        ),
+      );
     }
     const ticker = tick(o, rec, stats, snaps, seconds, until);
     // The drill's own event-loop delay during the attack: when it is high, legit
@@ -78,7 +126,20 @@ export async function runDrill(o: DrillOptions): Promise<Scorecard> {
       at.push(final.attack);
       for (let k = 0; k < seconds; k++) rec.attack.reachedByOrigin[k] = at[k + 1] - at[k];
     }
-    return score({ scenario: sc, target: o.target.origin, startedAt, warmupS: o.warmupMs / 1000, durationS: seconds, users: o.users, rate, sources, recorder: rec, originAttack, solver: solver.stats(), loopDelayP99Ms });
+    return score({
+      scenario: sc,
+      target: o.target.origin,
+      startedAt,
+      warmupS: o.warmupMs / 1000,
+      durationS: seconds,
+      users: o.users,
+      rate,
+      sources,
+      recorder: rec,
+      originAttack,
+      solver: solver.stats(),
+      loopDelayP99Ms,
+    });
   } finally {
     await solver.close();
     await stats?.close();
@@ -93,8 +154,18 @@ async function openStats(o: DrillOptions): Promise<OriginStats | null> {
 }
 
 /** Once a second: origin snapshot at each attack-second boundary, and the progress line. */
-async function tick(o: DrillOptions, rec: Recorder, stats: OriginStats | null, snaps: (OriginCounts | null)[], seconds: number, until: number): Promise<void> {
-  let next = rec.attackStart < Date.now() ? Date.now() : rec.attackStart - Math.floor((rec.attackStart - Date.now()) / 1000) * 1000;
+async function tick(
+  o: DrillOptions,
+  rec: Recorder,
+  stats: OriginStats | null,
+  snaps: (OriginCounts | null)[],
+  seconds: number,
+  until: number,
+): Promise<void> {
+  let next =
+    rec.attackStart < Date.now()
+      ? Date.now()
+      : rec.attackStart - Math.floor((rec.attackStart - Date.now()) / 1000) * 1000;
   while (next < until) {
     await sleepUntil(next);
     const k = Math.round((next - rec.attackStart) / 1000);

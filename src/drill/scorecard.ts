@@ -142,7 +142,15 @@ export function score(i: ScoreInput): Scorecard {
       reachedAfterMitigationPct: ttm === null ? null : pct(tailReached, tailSent),
       perSecond: { sent: [...a.sent], reached: [...perReached] },
       refusedByRule: { ...a.byRule },
-      ...(slow ? { slowloris: { peakOpen: r.slowPeak, closedByTarget: r.slowClosedByTarget, heldOver5sPeak: Math.max(0, ...a.reachedByClient) } } : {}),
+      ...(slow
+        ? {
+            slowloris: {
+              peakOpen: r.slowPeak,
+              closedByTarget: r.slowClosedByTarget,
+              heldOver5sPeak: Math.max(0, ...a.reachedByClient),
+            },
+          }
+        : {}),
     },
     drill: { loopDelayP99Ms: i.loopDelayP99Ms },
     targets: {},
@@ -157,13 +165,25 @@ function targetsOf(c: Scorecard, sc: Scenario): Scorecard['targets'] {
   t.legitServed = { ok: served !== null && served >= 99, value: served === null ? 'n/a' : `${served}%`, goal: '≥ 99%' };
   if (sc.kind === 'none') {
     const touched = c.legit.falsePositives + c.legit.before.challenged + c.legit.during.challenged;
-    t.noLegitTouched = { ok: touched === 0, value: `${c.legit.falsePositives} refused, ${c.legit.before.challenged + c.legit.during.challenged} challenged`, goal: '0 limited, challenged or banned' };
+    t.noLegitTouched = {
+      ok: touched === 0,
+      value: `${c.legit.falsePositives} refused, ${c.legit.before.challenged + c.legit.during.challenged} challenged`,
+      goal: '0 limited, challenged or banned',
+    };
     return t;
   }
   const after = c.attack.reachedAfterMitigationPct;
-  t.attackReachedAfterMitigation = { ok: after !== null && after <= 5, value: after === null ? 'never mitigated' : `${after}%`, goal: '≤ 5%' };
+  t.attackReachedAfterMitigation = {
+    ok: after !== null && after <= 5,
+    value: after === null ? 'never mitigated' : `${after}%`,
+    goal: '≤ 5%',
+  };
   const limit = sc.name === 'low-and-slow' ? 5 : 2;
   const ttm = c.attack.timeToMitigationS;
-  t.timeToMitigation = { ok: ttm !== null && ttm <= limit, value: ttm === null ? 'never' : `${ttm} s`, goal: `≤ ${limit} s` };
+  t.timeToMitigation = {
+    ok: ttm !== null && ttm <= limit,
+    value: ttm === null ? 'never' : `${ttm} s`,
+    goal: `≤ ${limit} s`,
+  };
   return t;
 }

@@ -50,12 +50,19 @@ export function spawnShield(o: SpawnShieldOptions): ShieldControl {
 
   async function start(): Promise<void> {
     if (child && !exited(child)) return;
-    if (await listening(o.target, 300)) throw new Error(`shield: something already listens on ${o.target.origin}; stop it first (or run without --shield-config)`);
+    if (await listening(o.target, 300))
+      throw new Error(
+        `shield: something already listens on ${o.target.origin}; stop it first (or run without --shield-config)`,
+      );
     tail = [];
     // RAMPART_DRILL_SHIELD_LOG=FILE appends the shield's own log (stdout) there, to see what it decided and when.
     const logFile = process.env.RAMPART_DRILL_SHIELD_LOG;
     const out = logFile ? openSync(logFile, 'a') : 'ignore';
-    const c = spawn(process.execPath, [BIN, 'start', '-c', o.configFile], { cwd: o.cwd, stdio: ['ignore', out, 'pipe'], detached: true });
+    const c = spawn(process.execPath, [BIN, 'start', '-c', o.configFile], {
+      cwd: o.cwd,
+      stdio: ['ignore', out, 'pipe'],
+      detached: true,
+    });
     if (typeof out === 'number') closeSync(out);
     child = c;
     c.stderr!.setEncoding('utf8').on('data', (d: string) => {
@@ -68,7 +75,10 @@ export function spawnShield(o: SpawnShieldOptions): ShieldControl {
     });
     const deadline = Date.now() + (o.startTimeoutMs ?? 30_000);
     while (Date.now() < deadline) {
-      if (exited(c)) throw new Error(`shield exited with ${c.exitCode ?? c.signalCode} before listening${tail.length ? `:\n  ${tail.join('\n  ')}` : ''}`);
+      if (exited(c))
+        throw new Error(
+          `shield exited with ${c.exitCode ?? c.signalCode} before listening${tail.length ? `:\n  ${tail.join('\n  ')}` : ''}`,
+        );
       if (await listening(o.target, 500)) return;
       await new Promise((r) => setTimeout(r, 50));
     }

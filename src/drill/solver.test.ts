@@ -13,7 +13,10 @@ test('reads the real interstitial and solves its proof of work', async () => {
   const html = page.render('tok.en-1', seed, 10, '/search?q=a&b="c"');
   const f = parseChallenge(html);
   assert.ok(f);
-  assert.deepEqual({ token: f.token, seed: f.seed, bits: f.bits, ret: f.ret, action: f.action }, { token: 'tok.en-1', seed, bits: 10, ret: '/search?q=a&b="c"', action: '/.rampart/challenge/verify' });
+  assert.deepEqual(
+    { token: f.token, seed: f.seed, bits: f.bits, ret: f.ret, action: f.action },
+    { token: 'tok.en-1', seed, bits: 10, ret: '/search?q=a&b="c"', action: '/.rampart/challenge/verify' },
+  );
   const solver = createSolver();
   try {
     const c = await solver.solve(f.seed, f.bits);

@@ -30,14 +30,22 @@ export function parseTarget(text: string | undefined, flag = '--target'): Target
   } catch {
     throw new UsageError(`drill: ${flag} is not a URL: ${JSON.stringify(text)}`, 'e.g. http://127.0.0.1:8080');
   }
-  if (u.protocol !== 'http:') throw new UsageError(`drill: ${flag} must be an http:// URL, got ${u.protocol}`, 'drills speak plain HTTP/1.1 to a loopback listener');
+  if (u.protocol !== 'http:')
+    throw new UsageError(
+      `drill: ${flag} must be an http:// URL, got ${u.protocol}`,
+      'drills speak plain HTTP/1.1 to a loopback listener',
+    );
   if (!isLoopbackHost(u.hostname)) {
     throw new UsageError(
       `drill: refusing to attack ${u.hostname}${flag === '--target' ? '' : ` (${flag})`}: drills only target loopback addresses (127.0.0.0/8 or localhost)`,
       'a drill sends real attack traffic; run a staging copy of the site and Rampart on this machine and point --target at it',
     );
   }
-  if (u.hostname === '[::1]') throw new UsageError(`drill: ${flag} on ::1 is not supported`, 'simulated clients bind 127.x.y.z addresses: listen on 127.0.0.1 and use http://127.0.0.1:PORT');
+  if (u.hostname === '[::1]')
+    throw new UsageError(
+      `drill: ${flag} on ::1 is not supported`,
+      'simulated clients bind 127.x.y.z addresses: listen on 127.0.0.1 and use http://127.0.0.1:PORT',
+    );
   const port = Number(u.port) || 80;
   const hostname = u.hostname === 'localhost' ? '127.0.0.1' : u.hostname;
   return { origin: `http://${hostname}:${port}`, host: `${hostname}:${port}`, hostname, port };

@@ -121,7 +121,7 @@ export function createConnectionGuard(opts: ConnectionGuardOptions): ConnectionG
     for (const h of list.slice()) {
       if (h.socket.destroyed || !match(h.ip)) continue;
       let yes = verdicts.get(h.ip);
-      if (yes === undefined) verdicts.set(h.ip, (yes = refuse !== null && refuse(h.ip)));
+      if (yes === undefined) verdicts.set(h.ip, (yes = refuse?.(h.ip) === true));
       if (!yes) continue;
       // A response in flight cannot take refusal bytes: cut it. Otherwise the 403, then FIN.
       close(h.socket, h.plain && !(h.socket as HttpSocket)._httpMessage ? banBytes : null);
@@ -134,7 +134,7 @@ export function createConnectionGuard(opts: ConnectionGuardOptions): ConnectionG
     admit(socket, plain) {
       accepted++;
       const ip = normalizeIp(socket.remoteAddress ?? '');
-      if (refuse !== null && refuse(ip)) {
+      if (refuse?.(ip)) {
         refused++;
         banned++;
         close(socket, plain ? banBytes : null);

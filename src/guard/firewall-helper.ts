@@ -29,25 +29,45 @@ export interface FirewallHelper {
 const MAX_LINE = 32 * 1024 * 1024;
 const MAX_ELEMENTS = 2_000_000;
 
-type Req = { id?: unknown; op?: unknown; v4?: unknown; v6?: unknown; del4?: unknown; del6?: unknown; add4?: unknown; add6?: unknown };
+type Req = {
+  id?: unknown;
+  op?: unknown;
+  v4?: unknown;
+  v6?: unknown;
+  del4?: unknown;
+  del6?: unknown;
+  add4?: unknown;
+  add6?: unknown;
+};
 
 function elements(x: unknown, v6: boolean, what: string): string[] {
   if (x === undefined) return [];
   if (!Array.isArray(x) || x.length > MAX_ELEMENTS) throw new Error(`${what}: not a list of elements`);
   return x.map((e, i) => {
     const t = checkElement(e, v6);
-    if (t === null) throw new Error(`${what}[${i}]: not an ${v6 ? 'IPv6' : 'IPv4'} element: ${JSON.stringify(e).slice(0, 80)}`);
+    if (t === null)
+      throw new Error(`${what}[${i}]: not an ${v6 ? 'IPv6' : 'IPv4'} element: ${JSON.stringify(e).slice(0, 80)}`);
     return t;
   });
 }
 
 export async function startFirewallHelper(o: FirewallHelperOptions): Promise<FirewallHelper> {
   const table = o.table ?? 'rampart';
-  if (!TABLE_RE.test(table)) throw new StartupError('E_FIREWALL_TABLE', `not a table name: ${JSON.stringify(table)}`, 'lower case letters, digits and _, e.g. rampart');
+  if (!TABLE_RE.test(table))
+    throw new StartupError(
+      'E_FIREWALL_TABLE',
+      `not a table name: ${JSON.stringify(table)}`,
+      'lower case letters, digits and _, e.g. rampart',
+    );
   const nft = o.nft ?? 'nft';
   const log = o.log ?? (() => {});
   const setup = await runNft(setupScript(table), nft);
-  if (!setup.ok) throw new StartupError('E_FIREWALL_NFT', `cannot set up the nftables table inet ${table}: ${setup.err}`, 'run the helper as root (or with CAP_NET_ADMIN) on a machine with nftables (Debian: apt-get install nftables)');
+  if (!setup.ok)
+    throw new StartupError(
+      'E_FIREWALL_NFT',
+      `cannot set up the nftables table inet ${table}: ${setup.err}`,
+      'run the helper as root (or with CAP_NET_ADMIN) on a machine with nftables (Debian: apt-get install nftables)',
+    );
   let queue: Promise<unknown> = Promise.resolve();
   const serial = <T>(fn: () => Promise<T>): Promise<T> => {
     const p = queue.then(fn, fn);
@@ -60,11 +80,17 @@ export async function startFirewallHelper(o: FirewallHelperOptions): Promise<Fir
       case 'ping':
         return { ok: true };
       case 'sync': {
-        const res = await serial(() => runNft(syncScript(table, elements(r.v4, false, 'v4'), elements(r.v6, true, 'v6')), nft));
+        const res = await serial(() =>
+          runNft(syncScript(table, elements(r.v4, false, 'v4'), elements(r.v6, true, 'v6')), nft),
+        );
         return res.ok ? { ok: true } : { ok: false, error: res.err };
       }
       case 'delta': {
-        const script = deltaScript(table, { v4: elements(r.del4, false, 'del4'), v6: elements(r.del6, true, 'del6') }, { v4: elements(r.add4, false, 'add4'), v6: elements(r.add6, true, 'add6') });
+        const script = deltaScript(
+          table,
+          { v4: elements(r.del4, false, 'del4'), v6: elements(r.del6, true, 'del6') },
+          { v4: elements(r.add4, false, 'add4'), v6: elements(r.add6, true, 'add6') },
+        );
         const res = await serial(() => runNft(script, nft));
         return res.ok ? { ok: true } : { ok: false, error: res.err };
       }
@@ -113,7 +139,15 @@ export async function startFirewallHelper(o: FirewallHelperOptions): Promise<Fir
   rmSync(o.socket, { force: true }); // a stale socket of a previous run
   const server: Server = createServer(serve);
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (e) => reject(new StartupError('E_FIREWALL_SOCKET', `cannot listen on ${o.socket}: ${e.message}`, 'choose another path with --socket')));
+    server.once('error', (e) =>
+      reject(
+        new StartupError(
+          'E_FIREWALL_SOCKET',
+          `cannot listen on ${o.socket}: ${e.message}`,
+          'choose another path with --socket',
+        ),
+      ),
+    );
     server.listen(o.socket, () => resolve());
   });
   chmodSync(o.socket, 0o660);

@@ -14,7 +14,8 @@ test('addresses and CIDRs as ranges; IPv6 too; junk is null', () => {
   assert.equal(formatRange(rangeOf('2001:db8::1')!), '2001:db8:0:0:0:0:0:1');
   assert.equal(formatRange(rangeOf('2001:db8::/127')!), '2001:db8:0:0:0:0:0:0-2001:db8:0:0:0:0:0:1');
   assert.equal(formatRange(rangeOf('::ffff:10.0.0.1')!), '10.0.0.1', 'IPv4-mapped is IPv4');
-  for (const bad of ['', 'x', '10.0.0.1/33', '10.0.0.01', '2001:db8::/129', '10.0.0.0/']) assert.equal(rangeOf(bad), null, bad);
+  for (const bad of ['', 'x', '10.0.0.1/33', '10.0.0.01', '2001:db8::/129', '10.0.0.0/'])
+    assert.equal(rangeOf(bad), null, bad);
 });
 
 test('overlapping bans become disjoint pieces, each with the latest expiry covering it', () => {
@@ -46,12 +47,23 @@ test('the allow list is cut out: an allow-listed address never enters the set', 
 });
 
 test('expired and malformed entries are left out', () => {
-  const { v4 } = setElements([{ target: '10.0.0.1', until: 100 }, { target: 'nope', until: 9000 }, { target: '10.0.0.2', until: 9000 }], [], 100);
+  const { v4 } = setElements(
+    [
+      { target: '10.0.0.1', until: 100 },
+      { target: 'nope', until: 9000 },
+      { target: '10.0.0.2', until: 9000 },
+    ],
+    [],
+    100,
+  );
   assert.deepEqual(show(v4), ['10.0.0.2@9000']);
 });
 
 test('many single-address bans: one element each, in order', () => {
-  const entries = Array.from({ length: 2000 }, (_, i) => ({ target: `10.1.${i >> 8}.${i & 255}`, until: 1000 + (i % 2) }));
+  const entries = Array.from({ length: 2000 }, (_, i) => ({
+    target: `10.1.${i >> 8}.${i & 255}`,
+    until: 1000 + (i % 2),
+  }));
   const { v4 } = setElements(entries, [], 0);
   assert.equal(v4.length, 2000);
   for (let i = 1; i < v4.length; i++) assert.ok(v4[i].lo > v4[i - 1].hi);

@@ -161,7 +161,11 @@ export interface Entry {
  * allow list cut out. Entries that are not addresses/CIDRs, or already
  * expired at `now`, are left out.
  */
-export function setElements(entries: readonly Entry[], allow: readonly string[], now: number): { v4: Span[]; v6: Span[] } {
+export function setElements(
+  entries: readonly Entry[],
+  allow: readonly string[],
+  now: number,
+): { v4: Span[]; v6: Span[] } {
   const v4: Span[] = [];
   const v6: Span[] = [];
   for (const e of entries) {

@@ -150,7 +150,13 @@ export function createFirewallSync(o: FirewallSyncOptions): FirewallSync {
         const d4 = diff(v4, n4);
         const d6 = diff(v6, n6);
         if (d4.del.length + d4.add.length + d6.del.length + d6.add.length === 0) continue;
-        r = await call({ op: 'delta', del4: items(v4, d4.del, now), del6: items(v6, d6.del, now), add4: items(n4, d4.add, now), add6: items(n6, d6.add, now) });
+        r = await call({
+          op: 'delta',
+          del4: items(v4, d4.del, now),
+          del6: items(v6, d6.del, now),
+          add4: items(n4, d4.add, now),
+          add6: items(n6, d6.add, now),
+        });
         st.deltas++;
       }
       if (r.ok === true) {
@@ -170,12 +176,10 @@ export function createFirewallSync(o: FirewallSyncOptions): FirewallSync {
   function schedule(): void {
     dirty = true;
     if (running !== null || closed) return;
-    running = new Promise<void>((resolve) => setImmediate(resolve))
-      .then(pass)
-      .finally(() => {
-        running = null;
-        if (dirty && !needFull) schedule();
-      });
+    running = new Promise<void>((resolve) => setImmediate(resolve)).then(pass).finally(() => {
+      running = null;
+      if (dirty && !needFull) schedule();
+    });
   }
 
   const off = o.onChange(schedule);

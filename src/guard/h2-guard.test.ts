@@ -9,15 +9,37 @@ import { connect, type TLSSocket } from 'node:tls';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createH2Guard, type H2AbuseReport, type H2Guard, type H2GuardLimits } from './h2-guard.js';
-import { attackerPreface, getBlock, headers, ping, rapidResetBurst, rstStream, settings, T } from '../drill/h2-frames.js';
+import {
+  attackerPreface,
+  getBlock,
+  headers,
+  ping,
+  rapidResetBurst,
+  rstStream,
+  settings,
+  T,
+} from '../drill/h2-frames.js';
 
 const TLS_DIR = join(import.meta.dirname, '../../test/fixtures/tls');
-const LIMITS: H2GuardLimits = { glitchLimit: 100, clientGlitchLimit: 0, resetRatio: 0.5, resetMinStreams: 100, maxStreamsPerSession: 0, controlFramesPerSecond: 20, stallSeconds: 0 };
+const LIMITS: H2GuardLimits = {
+  glitchLimit: 100,
+  clientGlitchLimit: 0,
+  resetRatio: 0.5,
+  resetMinStreams: 100,
+  maxStreamsPerSession: 0,
+  controlFramesPerSecond: 20,
+  stallSeconds: 0,
+};
 
-async function server(limits: Partial<H2GuardLimits>): Promise<{ srv: Http2SecureServer; guard: H2Guard; reports: H2AbuseReport[]; port: number }> {
+async function server(
+  limits: Partial<H2GuardLimits>,
+): Promise<{ srv: Http2SecureServer; guard: H2Guard; reports: H2AbuseReport[]; port: number }> {
   const reports: H2AbuseReport[] = [];
   const guard = createH2Guard({ limits: { ...LIMITS, ...limits }, now: Date.now, onAbuse: (r) => reports.push(r) });
-  const srv = createSecureServer({ cert: readFileSync(join(TLS_DIR, 'cert.pem')), key: readFileSync(join(TLS_DIR, 'key.pem')) });
+  const srv = createSecureServer({
+    cert: readFileSync(join(TLS_DIR, 'cert.pem')),
+    key: readFileSync(join(TLS_DIR, 'key.pem')),
+  });
   srv.on('session', (s) => guard.watch(s));
   // Answer slowly, so that a client's reset always comes before the response.
   srv.on('stream', (stream, hd) => {
@@ -31,7 +53,13 @@ async function server(limits: Partial<H2GuardLimits>): Promise<{ srv: Http2Secur
 /** A raw h2 client: writes `chunks`, returns the GOAWAY codes it read and whether the server closed. */
 function client(port: number, chunks: Buffer[], waitMs = 600): Promise<{ goaways: number[]; closed: boolean }> {
   return new Promise((resolve) => {
-    const s: TLSSocket = connect({ host: '127.0.0.1', port, servername: 'localhost', ALPNProtocols: ['h2'], rejectUnauthorized: false });
+    const s: TLSSocket = connect({
+      host: '127.0.0.1',
+      port,
+      servername: 'localhost',
+      ALPNProtocols: ['h2'],
+      rejectUnauthorized: false,
+    });
     const goaways: number[] = [];
     let closed = false;
     let buf = Buffer.alloc(0);
@@ -92,7 +120,10 @@ test('premature-reset ratio (Envoy): over half the streams reset once 100 were o
 test('PING and SETTINGS floods: each frame over the allowance is a glitch', async () => {
   const { srv, reports, guard, port } = await server({});
   try {
-    const flood = Buffer.concat([...Array.from({ length: 80 }, (_, i) => ping(i)), ...Array.from({ length: 60 }, () => settings([[4, 65535]]))]);
+    const flood = Buffer.concat([
+      ...Array.from({ length: 80 }, (_, i) => ping(i)),
+      ...Array.from({ length: 60 }, () => settings([[4, 65535]])),
+    ]);
     const r = await client(port, [flood]);
     assert.ok(r.goaways.includes(11));
     assert.equal(reports[0]?.reason, 'glitches');

@@ -90,7 +90,14 @@ const kSession = Symbol('rampart.h2.session');
 type StreamOf = ServerHttp2Stream & { [kSession]?: Watched };
 
 /** nghttp2/Node errors that mean the peer broke the protocol (not a network failure). */
-const PROTOCOL_ERRORS = new Set(['ERR_HTTP2_ERROR', 'ERR_HTTP2_TOO_MANY_INVALID_FRAMES', 'ERR_HTTP2_SESSION_ERROR', 'ERR_HTTP2_STREAM_ERROR', 'ERR_HTTP2_INVALID_SETTING_VALUE', 'ERR_HTTP2_TOO_MANY_CUSTOM_SETTINGS']);
+const PROTOCOL_ERRORS = new Set([
+  'ERR_HTTP2_ERROR',
+  'ERR_HTTP2_TOO_MANY_INVALID_FRAMES',
+  'ERR_HTTP2_SESSION_ERROR',
+  'ERR_HTTP2_STREAM_ERROR',
+  'ERR_HTTP2_INVALID_SETTING_VALUE',
+  'ERR_HTTP2_TOO_MANY_CUSTOM_SETTINGS',
+]);
 /** Glitches charged for a protocol error: nghttp2 has already counted several bad frames before it gave up (8 CONTINUATION frames, invalid-frame budget). */
 const PROTOCOL_ERROR_WEIGHT = 10;
 
@@ -103,7 +110,16 @@ export function createH2Guard(o: H2GuardOptions): H2Guard {
   const windowMs = o.windowMs ?? 10_000;
   const clients: Lru = createLru(o.clients ?? 16_384);
   const sessions = new Set<Watched>();
-  const st: H2GuardStats = { sessions: 0, streams: 0, prematureResets: 0, protocolErrors: 0, controlFrames: 0, glitches: 0, abusiveSessions: 0, recycledSessions: 0 };
+  const st: H2GuardStats = {
+    sessions: 0,
+    streams: 0,
+    prematureResets: 0,
+    protocolErrors: 0,
+    controlFrames: 0,
+    glitches: 0,
+    abusiveSessions: 0,
+    recycledSessions: 0,
+  };
 
   /** Adds `n` glitches to the session and its client; closes the session when either is over its cap. */
   function glitch(s: Watched, r: Rec, n: number, why: string): void {
@@ -114,7 +130,12 @@ export function createH2Guard(o: H2GuardOptions): H2Guard {
     const total = (clients.created() ? 0 : clients.values[slot]) + n;
     clients.values[slot] = total;
     if (r.closed) return;
-    const over = limits.glitchLimit > 0 && r.glitches >= limits.glitchLimit ? 'glitches' : limits.clientGlitchLimit > 0 && total >= limits.clientGlitchLimit ? 'client-glitches' : '';
+    const over =
+      limits.glitchLimit > 0 && r.glitches >= limits.glitchLimit
+        ? 'glitches'
+        : limits.clientGlitchLimit > 0 && total >= limits.clientGlitchLimit
+          ? 'client-glitches'
+          : '';
     if (over !== '') abuse(s, r, why === 'protocol-error' || why === 'zero-window' ? why : over, total);
     else if (why === 'protocol-error' || why === 'zero-window') abuse(s, r, why, total);
   }
@@ -134,7 +155,14 @@ export function createH2Guard(o: H2GuardOptions): H2Guard {
       setTimeout(destroyLater, 1000, s).unref();
     }
     try {
-      o.onAbuse({ ip: r.ip, reason, streams: r.streams, prematureResets: r.premature, glitches: r.glitches, clientGlitches });
+      o.onAbuse({
+        ip: r.ip,
+        reason,
+        streams: r.streams,
+        prematureResets: r.premature,
+        glitches: r.glitches,
+        clientGlitches,
+      });
     } catch {
       // a reporting bug must not break the session teardown
     }
@@ -152,7 +180,8 @@ export function createH2Guard(o: H2GuardOptions): H2Guard {
     r.premature++;
     st.prematureResets++;
     glitch(s, r, 1, 'reset');
-    if (!r.closed && r.streams >= limits.resetMinStreams && r.premature > limits.resetRatio * r.streams) abuse(s, r, 'premature-resets', clients.get(r.key, o.now(), 0));
+    if (!r.closed && r.streams >= limits.resetMinStreams && r.premature > limits.resetRatio * r.streams)
+      abuse(s, r, 'premature-resets', clients.get(r.key, o.now(), 0));
   }
 
   function onStream(this: Watched, stream: ServerHttp2Stream): void {
@@ -190,7 +219,16 @@ export function createH2Guard(o: H2GuardOptions): H2Guard {
     watch(session) {
       const s = session as Watched;
       const ip = normalizeIp(s.socket?.remoteAddress ?? '');
-      s[kRec] = { ip, key: clientKeyOf(ip), streams: 0, premature: 0, glitches: 0, control: 0, stalled: 0, closed: false };
+      s[kRec] = {
+        ip,
+        key: clientKeyOf(ip),
+        streams: 0,
+        premature: 0,
+        glitches: 0,
+        control: 0,
+        stalled: 0,
+        closed: false,
+      };
       st.sessions++;
       sessions.add(s);
       s.on('stream', onStream);
@@ -200,7 +238,8 @@ export function createH2Guard(o: H2GuardOptions): H2Guard {
       s.once('close', onClose);
       // A client whose other sessions already used up its allowance gets none on a new one.
       const r = s[kRec]!;
-      if (limits.clientGlitchLimit > 0 && clients.get(r.key, o.now(), 0) >= limits.clientGlitchLimit) abuse(s, r, 'client-glitches', clients.get(r.key, o.now(), 0));
+      if (limits.clientGlitchLimit > 0 && clients.get(r.key, o.now(), 0) >= limits.clientGlitchLimit)
+        abuse(s, r, 'client-glitches', clients.get(r.key, o.now(), 0));
     },
     sweep() {
       for (const s of sessions) {

@@ -22,7 +22,8 @@ export function checkElement(e: unknown, v6: boolean): string | null {
   const dash = text.indexOf('-');
   const a = rangeOf(dash < 0 ? text : text.slice(0, dash));
   const b = dash < 0 ? a : rangeOf(text.slice(dash + 1));
-  if (a === null || b === null || a.v6 !== v6 || b.v6 !== v6 || a.lo !== a.hi || b.lo !== b.hi || b.lo < a.lo) return null;
+  if (a === null || b === null || a.v6 !== v6 || b.v6 !== v6 || a.lo !== a.hi || b.lo !== b.hi || b.lo < a.lo)
+    return null;
   return ms > 0 ? `${text} timeout ${ms}ms` : text;
 }
 
@@ -43,13 +44,19 @@ const CHUNK = 500;
 
 function elementLines(verb: string, table: string, set: string, items: readonly string[]): string[] {
   const out: string[] = [];
-  for (let i = 0; i < items.length; i += CHUNK) out.push(`${verb} element inet ${table} ${set} { ${items.slice(i, i + CHUNK).join(', ')} }`);
+  for (let i = 0; i < items.length; i += CHUNK)
+    out.push(`${verb} element inet ${table} ${set} { ${items.slice(i, i + CHUNK).join(', ')} }`);
   return out;
 }
 
 /** The whole set replaced in one transaction. */
 export function syncScript(table: string, v4: readonly string[], v6: readonly string[]): string {
-  return [`flush set inet ${table} ban4`, `flush set inet ${table} ban6`, ...elementLines('add', table, 'ban4', v4), ...elementLines('add', table, 'ban6', v6)].join('\n');
+  return [
+    `flush set inet ${table} ban4`,
+    `flush set inet ${table} ban6`,
+    ...elementLines('add', table, 'ban4', v4),
+    ...elementLines('add', table, 'ban6', v6),
+  ].join('\n');
 }
 
 /**
@@ -58,19 +65,34 @@ export function syncScript(table: string, v4: readonly string[], v6: readonly st
  * element the kernel already expired; an addition is delete-then-add, so a
  * re-ban refreshes the element's timeout.
  */
-export function deltaScript(table: string, del: { v4: readonly string[]; v6: readonly string[] }, add: { v4: readonly string[]; v6: readonly string[] }): string {
+export function deltaScript(
+  table: string,
+  del: { v4: readonly string[]; v6: readonly string[] },
+  add: { v4: readonly string[]; v6: readonly string[] },
+): string {
   const bare = (xs: readonly string[]) => xs.map((x) => x.replace(/ timeout \d+ms$/, ''));
   const lines: string[] = [];
-  for (const [set, d, a] of [['ban4', del.v4, add.v4], ['ban6', del.v6, add.v6]] as const) {
+  for (const [set, d, a] of [
+    ['ban4', del.v4, add.v4],
+    ['ban6', del.v6, add.v6],
+  ] as const) {
     // Removals first: a new range may overlap an old one that goes (the kernel refuses overlaps).
     lines.push(...elementLines('add', table, set, bare(d)), ...elementLines('delete', table, set, bare(d)));
-    lines.push(...elementLines('add', table, set, bare(a)), ...elementLines('delete', table, set, bare(a)), ...elementLines('add', table, set, a));
+    lines.push(
+      ...elementLines('add', table, set, bare(a)),
+      ...elementLines('delete', table, set, bare(a)),
+      ...elementLines('add', table, set, a),
+    );
   }
   return lines.join('\n');
 }
 
 /** Runs `nft -f -` with `script`; resolves with nft's error text ('' on success). */
-export function runNft(script: string, nft = 'nft', args: readonly string[] = ['-f', '-']): Promise<{ ok: boolean; out: string; err: string }> {
+export function runNft(
+  script: string,
+  nft = 'nft',
+  args: readonly string[] = ['-f', '-'],
+): Promise<{ ok: boolean; out: string; err: string }> {
   return new Promise((resolve) => {
     const p = spawn(nft, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';

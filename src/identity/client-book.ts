@@ -88,7 +88,8 @@ export class ClientBook {
     const k = key >>> 0;
     const s = nowS >>> 0 || 1;
     const a = mix32(k) & this.mask;
-    let i = this.keys[a] === k && this.first[a] !== 0 ? a : this.keys[a + 1] === k && this.first[a + 1] !== 0 ? a + 1 : -1;
+    let i =
+      this.keys[a] === k && this.first[a] !== 0 ? a : this.keys[a + 1] === k && this.first[a + 1] !== 0 ? a + 1 : -1;
     if (i >= 0) {
       this.last[i] = s;
       e.slot = i;

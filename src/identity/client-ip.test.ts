@@ -21,7 +21,7 @@ test('X-Forwarded-For is ignored unless the TCP peer is a trusted proxy', () => 
   for (const [peer, xff, set, client] of table) assert.equal(clientIpOf(peer, xff, set), client, `${peer} ${xff}`);
 });
 
-test('a trusted peer: the right-most untrusted hop is the client, entries to its left are the client\'s own words', () => {
+test("a trusted peer: the right-most untrusted hop is the client, entries to its left are the client's own words", () => {
   const table: [string, string][] = [
     ['198.51.100.7', '198.51.100.7'],
     ['6.6.6.6, 198.51.100.7', '198.51.100.7'], // spoofed left-most entry

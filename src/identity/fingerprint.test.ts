@@ -12,7 +12,8 @@ function req(pairs: [string, string][]): Req {
   return { rawHeaders: pairs.flat(), headers } as unknown as Req;
 }
 
-const CHROME = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+const CHROME =
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 const browser: [string, string][] = [
   ['Host', 'example.org'],
   ['User-Agent', CHROME],
@@ -22,9 +23,16 @@ const browser: [string, string][] = [
 ];
 
 test('a tool keeps its fingerprint when it starts sending its cookie and a referer; a browser that returns the cookie is apart from one that drops it', () => {
-  const curl: [string, string][] = [['Host', 'example.org'], ['User-Agent', 'curl/8.5.0'], ['Accept', '*/*']];
+  const curl: [string, string][] = [
+    ['Host', 'example.org'],
+    ['User-Agent', 'curl/8.5.0'],
+    ['Accept', '*/*'],
+  ];
   const first = fingerprintOf(req(curl));
-  assert.equal(fingerprintOf(req([...curl, ['Referer', 'https://example.org/'], ['Cookie', 'rampart_seen=abc']])), first);
+  assert.equal(
+    fingerprintOf(req([...curl, ['Referer', 'https://example.org/'], ['Cookie', 'rampart_seen=abc']])),
+    first,
+  );
   assert.equal(fingerprintOf(req([...curl, ['cookie', 'a=1']])), first);
   // People send the seen cookie back from their second request; a browser-identical flood never does.
   const person = fingerprintOf(req([...browser, ['Cookie', 'rampart_seen=abc']]));
@@ -33,9 +41,21 @@ test('a tool keeps its fingerprint when it starts sending its cookie and a refer
 
 test('other software is another fingerprint: header order, family, the shape of Accept', () => {
   const base = fingerprintOf(req(browser));
-  assert.notEqual(fingerprintOf(req([browser[0], browser[2], browser[1], browser[3], browser[4]])), base, 'header order');
-  assert.notEqual(fingerprintOf(req([browser[0], ['User-Agent', 'curl/8.5.0'], ...browser.slice(2)])), base, 'user-agent family');
-  assert.notEqual(fingerprintOf(req([browser[0], browser[1], ['Accept', '*/*'], browser[3], browser[4]])), base, 'accept shape');
+  assert.notEqual(
+    fingerprintOf(req([browser[0], browser[2], browser[1], browser[3], browser[4]])),
+    base,
+    'header order',
+  );
+  assert.notEqual(
+    fingerprintOf(req([browser[0], ['User-Agent', 'curl/8.5.0'], ...browser.slice(2)])),
+    base,
+    'user-agent family',
+  );
+  assert.notEqual(
+    fingerprintOf(req([browser[0], browser[1], ['Accept', '*/*'], browser[3], browser[4]])),
+    base,
+    'accept shape',
+  );
   assert.notEqual(fingerprintOf(req([...browser, ['X-Requested-With', 'XMLHttpRequest']])), base, 'an extra header');
   // Headers named like the state headers but longer are the software's own.
   assert.notEqual(fingerprintOf(req([...browser, ['Cookie2', 'x']])), base);

@@ -41,7 +41,12 @@ function num(s: string): number {
 }
 
 /** Parses CSV text into merged, sorted ranges and an ASN → organisation map. */
-export function parseAsnCsv(text: string): { starts: Uint32Array; ends: Uint32Array; asns: Uint32Array; names: Record<string, string> } {
+export function parseAsnCsv(text: string): {
+  starts: Uint32Array;
+  ends: Uint32Array;
+  asns: Uint32Array;
+  names: Record<string, string>;
+} {
   const rows: [number, number, number][] = [];
   const names: Record<string, string> = {};
   let pos = 0;
@@ -60,7 +65,11 @@ export function parseAsnCsv(text: string): { starts: Uint32Array; ends: Uint32Ar
     const asn = Number(line.slice(c2 + 1, c3 < 0 ? undefined : c3));
     if (!(a >= 0 && b >= a && b <= 0xffffffff && Number.isInteger(asn) && asn > 0)) continue; // IPv6 rows and junk
     rows.push([a, b, asn]);
-    if (c3 > 0 && names[asn] === undefined) names[asn] = line.slice(c3 + 1).replace(/^"|"$/g, '').replace(/""/g, '"');
+    if (c3 > 0 && names[asn] === undefined)
+      names[asn] = line
+        .slice(c3 + 1)
+        .replace(/^"|"$/g, '')
+        .replace(/""/g, '"');
   }
   rows.sort((x, y) => x[0] - y[0]);
   const out: [number, number, number][] = [];
@@ -97,7 +106,7 @@ export function compileAsnCsv(csvFile: string, binFile: string): AsnTable {
 }
 
 export function namesFileOf(binFile: string): string {
-  return binFile.replace(/\.bin$/, '') + '.names.json';
+  return `${binFile.replace(/\.bin$/, '')}.names.json`;
 }
 
 export function loadAsnBin(binFile: string): AsnTable {
@@ -106,13 +115,17 @@ export function loadAsnBin(binFile: string): AsnTable {
   const n = buf.readUInt32LE(4);
   if (buf.length !== 8 + n * 12) throw new Error(`${binFile} is truncated`);
   // Views on the file's own bytes (one allocation, no copy) when aligned, as a fresh read is.
-  const copy = (off: number) => ((buf.byteOffset + off) % 4 === 0 ? new Uint32Array(buf.buffer, buf.byteOffset + off, n) : new Uint32Array(buf.buffer.slice(buf.byteOffset + off, buf.byteOffset + off + n * 4)));
+  const copy = (off: number) =>
+    (buf.byteOffset + off) % 4 === 0
+      ? new Uint32Array(buf.buffer, buf.byteOffset + off, n)
+      : new Uint32Array(buf.buffer.slice(buf.byteOffset + off, buf.byteOffset + off + n * 4));
   return tableOf(copy(8), copy(8 + n * 4), copy(8 + n * 8));
 }
 
 /** Loads `.bin` directly; for a CSV, compiles it into `cacheBin` first unless that is newer than the CSV. */
 export function openAsnTable(file: string, cacheBin: string, lazy = false): { table: AsnTable; bin: string } {
-  const open = (bin: string): AsnTable => (lazy ? lazyTable(binRows(bin, MAGIC, 12), () => loadAsnBin(bin)) : loadAsnBin(bin));
+  const open = (bin: string): AsnTable =>
+    lazy ? lazyTable(binRows(bin, MAGIC, 12), () => loadAsnBin(bin)) : loadAsnBin(bin);
   if (file.endsWith('.bin')) return { table: open(file), bin: file };
   if (existsSync(cacheBin) && statSync(cacheBin).mtimeMs >= statSync(file).mtimeMs) {
     try {

@@ -22,7 +22,10 @@ export function compileOutside(kind: 'asn' | 'country', source: string, bin: str
   try {
     if (!existsSync(source) || fresh(source, bin)) return;
     const e = siblingEntry(import.meta.url, 'geo-compile');
-    spawnSync(process.execPath, [...e.execArgv, e.file, kind, source, bin], { stdio: ['ignore', 'ignore', 'inherit'], timeout: 120_000 });
+    spawnSync(process.execPath, [...e.execArgv, e.file, kind, source, bin], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      timeout: 120_000,
+    });
   } catch {
     // the caller compiles in-process
   }

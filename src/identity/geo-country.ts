@@ -5,7 +5,18 @@
 // whole 7.5 MB database in every process. One binary search per lookup, no
 // allocation. IPv6 addresses still need the mmdb itself (geo.ts opens it on
 // the first IPv6 client only). Cached beside the compiled ASN table.
-import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname } from 'node:path';
 import { createRequire } from 'node:module';
 
@@ -20,7 +31,6 @@ export function countryIndex(cc: string): number {
   const b = cc.charCodeAt(1) - 65;
   return a >= 0 && a < 26 && b >= 0 && b < 26 ? a * 26 + b + 1 : 0;
 }
-
 
 export interface CountryTable {
   readonly ranges: number;
@@ -60,7 +70,10 @@ interface TreeReader {
  * and returns its ranges, adjacent ranges of one country merged. `index`
  * turns a country code into the table's index.
  */
-export function compileCountryRanges(db: Buffer, index: (cc: string) => number): { starts: Uint32Array; codes: Uint16Array } {
+export function compileCountryRanges(
+  db: Buffer,
+  index: (cc: string) => number,
+): { starts: Uint32Array; codes: Uint16Array } {
   const { Reader } = require('maxmind') as typeof import('maxmind');
   const r = new Reader(db) as unknown as TreeReader;
   const { nodeCount, nodeByteSize, ipVersion } = r.metadata;
@@ -115,8 +128,12 @@ export function loadCountryBin(binFile: string): CountryTable {
   if (buf.length !== 8 + n * 6) throw new Error(`${binFile} is truncated`);
   // Views on the file's own bytes (one allocation, no copy) when aligned, as a fresh read is.
   const aligned = buf.byteOffset % 4 === 0;
-  const starts = aligned ? new Uint32Array(buf.buffer, buf.byteOffset + 8, n) : new Uint32Array(buf.buffer.slice(buf.byteOffset + 8, buf.byteOffset + 8 + n * 4));
-  const codes = aligned ? new Uint16Array(buf.buffer, buf.byteOffset + 8 + n * 4, n) : new Uint16Array(buf.buffer.slice(buf.byteOffset + 8 + n * 4, buf.byteOffset + 8 + n * 6));
+  const starts = aligned
+    ? new Uint32Array(buf.buffer, buf.byteOffset + 8, n)
+    : new Uint32Array(buf.buffer.slice(buf.byteOffset + 8, buf.byteOffset + 8 + n * 4));
+  const codes = aligned
+    ? new Uint16Array(buf.buffer, buf.byteOffset + 8 + n * 4, n)
+    : new Uint16Array(buf.buffer.slice(buf.byteOffset + 8 + n * 4, buf.byteOffset + 8 + n * 6));
   return countryTableOf(starts, codes);
 }
 
@@ -125,7 +142,8 @@ export function binRows(binFile: string, magic: number, rowBytes: number): numbe
   const fd = openSync(binFile, 'r');
   try {
     const head = Buffer.alloc(8);
-    if (readSync(fd, head, 0, 8, 0) !== 8 || head.readUInt32LE(0) !== magic) throw new Error(`${binFile} is not a compiled table`);
+    if (readSync(fd, head, 0, 8, 0) !== 8 || head.readUInt32LE(0) !== magic)
+      throw new Error(`${binFile} is not a compiled table`);
     const n = head.readUInt32LE(4);
     if (fstatSync(fd).size !== 8 + n * rowBytes) throw new Error(`${binFile} is truncated`);
     return n;
@@ -138,7 +156,10 @@ export function binRows(binFile: string, magic: number, rowBytes: number): numbe
  * A table checked now (header and size) and read at its first lookup:
  * memory that follows use. `bytes` is what is resident (0 until then).
  */
-export function lazyTable<T extends { lookup(ip: number): number; readonly bytes: number }>(rows: number, load: () => T): { readonly ranges: number; readonly bytes: number; lookup(ip: number): number } {
+export function lazyTable<T extends { lookup(ip: number): number; readonly bytes: number }>(
+  rows: number,
+  load: () => T,
+): { readonly ranges: number; readonly bytes: number; lookup(ip: number): number } {
   let t: T | null = null;
   return {
     ranges: rows,
@@ -154,7 +175,12 @@ export function lazyTable<T extends { lookup(ip: number): number; readonly bytes
  * mmdb (read at the first lookup when `lazy`), else compiled now (and cached
  * when writable).
  */
-export function openCountryTable(mmdbFile: string, cacheBin: string, index: (cc: string) => number, lazy = false): CountryTable {
+export function openCountryTable(
+  mmdbFile: string,
+  cacheBin: string,
+  index: (cc: string) => number,
+  lazy = false,
+): CountryTable {
   if (existsSync(cacheBin) && statSync(cacheBin).mtimeMs >= statSync(mmdbFile).mtimeMs) {
     try {
       return lazy ? lazyTable(binRows(cacheBin, MAGIC, 6), () => loadCountryBin(cacheBin)) : loadCountryBin(cacheBin);

@@ -15,7 +15,9 @@ test('country index round-trips every code; junk is 0', () => {
 });
 
 test('ASN CSV: addresses or integers, sorted, adjacent ranges of one ASN merged, IPv6 rows skipped', () => {
-  const p = parseAsnCsv('1.0.1.0,1.0.1.255,200,"Two, Inc."\n1.0.0.0,1.0.0.255,100,One\n16777728,16777983,200,Two\n2001:db8::,2001:db8::ffff,300,Six\n');
+  const p = parseAsnCsv(
+    '1.0.1.0,1.0.1.255,200,"Two, Inc."\n1.0.0.0,1.0.0.255,100,One\n16777728,16777983,200,Two\n2001:db8::,2001:db8::ffff,300,Six\n',
+  );
   assert.deepEqual([...p.starts], [16777216, 16777472]);
   assert.deepEqual([...p.ends], [16777471, 16777983]);
   assert.deepEqual([...p.asns], [100, 200]);
@@ -55,9 +57,15 @@ test('operator files: a custom ASN CSV is used; a missing file is a clear startu
   const geo = createGeo({ countryDb: '', asnDb: csv, cacheSize: 256, cacheDir: join(dir, 'mine') });
   assert.equal(geo.asn('8.8.8.8'), 64500);
   assert.match(geo.info().licences[0], /Operator-supplied/);
-  assert.throws(() => createGeo({ countryDb: join(dir, 'nope.mmdb'), asnDb: '', cacheSize: 256, cacheDir: dir }), /geo\.country_db: .*nope\.mmdb does not exist/);
+  assert.throws(
+    () => createGeo({ countryDb: join(dir, 'nope.mmdb'), asnDb: '', cacheSize: 256, cacheDir: dir }),
+    /geo\.country_db: .*nope\.mmdb does not exist/,
+  );
   writeFileSync(join(dir, 'bad.mmdb'), 'not a database');
-  assert.throws(() => createGeo({ countryDb: join(dir, 'bad.mmdb'), asnDb: '', cacheSize: 256, cacheDir: dir }), /cannot read/);
+  assert.throws(
+    () => createGeo({ countryDb: join(dir, 'bad.mmdb'), asnDb: '', cacheSize: 256, cacheDir: dir }),
+    /cannot read/,
+  );
 });
 
 test('compiled country table: the same country as the mmdb for sampled IPv4 addresses, and the cached table reloads alike', async () => {
@@ -94,7 +102,7 @@ test('geo tables are checked at start and read at the first lookup (an idle proc
   geo.country('8.8.8.8'); // compiles the caches if this install has none yet
   const again = createGeo({ countryDb: '', asnDb: '', cacheSize: 256, cacheDir: join(dir, 'lazy') });
   assert.deepEqual([again.info().bytes.country, again.info().bytes.asn], [0, 0]);
-  assert.ok(again.info().asnRanges > 100_000, 'the ASN table\'s size is known from its header');
+  assert.ok(again.info().asnRanges > 100_000, "the ASN table's size is known from its header");
   assert.equal(again.asn('8.8.8.8'), 15169);
   assert.equal(again.country('8.8.8.8'), 'US');
   assert.ok(again.info().bytes.country > 1_000_000 && again.info().bytes.asn > 1_000_000);

@@ -52,7 +52,10 @@ export const BUNDLED_LICENCES = [
 ];
 
 export function bundledCountryDb(): string {
-  return join(dirname(require.resolve('@ip-location-db/geo-whois-asn-country-mmdb/package.json')), 'geo-whois-asn-country.mmdb');
+  return join(
+    dirname(require.resolve('@ip-location-db/geo-whois-asn-country-mmdb/package.json')),
+    'geo-whois-asn-country.mmdb',
+  );
 }
 
 export function bundledAsnCsv(): string {
@@ -86,18 +89,34 @@ export function countryCode(i: number): string {
 export function createGeo(o: GeoOptions): Geo {
   const countryDb = o.countryDb || bundledCountryDb();
   const asnDb = o.asnDb || bundledAsnCsv();
-  for (const [k, f] of [['country_db', countryDb], ['asn_db', asnDb]]) {
-    if (!existsSync(f)) throw new StartupError('E_GEO_DB', `geo.${k}: ${f} does not exist`, 'point it at a readable file, leave it empty for the bundled data, or set geo.enabled: false');
+  for (const [k, f] of [
+    ['country_db', countryDb],
+    ['asn_db', asnDb],
+  ]) {
+    if (!existsSync(f))
+      throw new StartupError(
+        'E_GEO_DB',
+        `geo.${k}: ${f} does not exist`,
+        'point it at a readable file, leave it empty for the bundled data, or set geo.enabled: false',
+      );
   }
   type MmdbReader = { get(ip: string): { country_code?: string; country?: { iso_code?: string } } | null };
   let table: CountryTable;
   try {
     // The bundled database compiles once per install (beside the ASN table); an operator's, once per file and version.
-    const cacheBin = o.countryDb === '' ? join(dirname(bundledAsnCache(o.cacheDir)), 'country-ipv4.bin') : join(o.cacheDir, `country-ipv4-${createHash('sha1').update(countryDb).digest('hex').slice(0, 12)}.bin`);
+    const cacheBin =
+      o.countryDb === ''
+        ? join(dirname(bundledAsnCache(o.cacheDir)), 'country-ipv4.bin')
+        : join(o.cacheDir, `country-ipv4-${createHash('sha1').update(countryDb).digest('hex').slice(0, 12)}.bin`);
     compileOutside('country', countryDb, cacheBin);
     table = openCountryTable(countryDb, cacheBin, countryIndex, true);
   } catch (err) {
-    throw new StartupError('E_GEO_DB', `geo.country_db: cannot read ${countryDb}: ${(err as Error).message}`, 'a MaxMind-format (.mmdb) country database', { cause: err });
+    throw new StartupError(
+      'E_GEO_DB',
+      `geo.country_db: cannot read ${countryDb}: ${(err as Error).message}`,
+      'a MaxMind-format (.mmdb) country database',
+      { cause: err },
+    );
   }
   // IPv6 clients only: the whole mmdb, read at the first one (null until then; false if it became unreadable).
   let reader: MmdbReader | null | false = null;
@@ -125,7 +144,12 @@ export function createGeo(o: GeoOptions): Geo {
     asns = t.table;
     bin = t.bin;
   } catch (err) {
-    throw new StartupError('E_GEO_DB', `geo.asn_db: cannot load ${asnDb}: ${(err as Error).message}`, 'CSV rows start,end,asn[,org] or a compiled .bin', { cause: err });
+    throw new StartupError(
+      'E_GEO_DB',
+      `geo.asn_db: cannot load ${asnDb}: ${(err as Error).message}`,
+      'CSV rows start,end,asn[,org] or a compiled .bin',
+      { cause: err },
+    );
   }
   const lru = createLru(o.cacheSize);
   const country = (ip: string): string => {
@@ -164,7 +188,13 @@ export function createGeo(o: GeoOptions): Geo {
       asnRanges: asns.ranges,
       asnNamesFile: existsSync(namesFileOf(bin)) ? namesFileOf(bin) : '',
       bytes: { country: table.bytes + mmdbBytes, asn: asns.bytes, cache: lruBytes(o.cacheSize) },
-      licences: custom ? ['Operator-supplied geo databases: see their own licences.', ...(o.countryDb ? [] : [BUNDLED_LICENCES[0]]), ...(o.asnDb ? [] : [BUNDLED_LICENCES[1]])] : BUNDLED_LICENCES,
+      licences: custom
+        ? [
+            'Operator-supplied geo databases: see their own licences.',
+            ...(o.countryDb ? [] : [BUNDLED_LICENCES[0]]),
+            ...(o.asnDb ? [] : [BUNDLED_LICENCES[1]]),
+          ]
+        : BUNDLED_LICENCES,
     }),
   };
 }

@@ -30,7 +30,12 @@ export class H2FingerprintReader {
     while (i + 9 <= this.buf.length) {
       const len = this.buf.readUIntBE(i, 3);
       if (i + 9 + len > this.buf.length) break;
-      this.frame(this.buf[i + 3], this.buf[i + 4], this.buf.readUInt32BE(i + 5) & 0x7fffffff, this.buf.subarray(i + 9, i + 9 + len));
+      this.frame(
+        this.buf[i + 3],
+        this.buf[i + 4],
+        this.buf.readUInt32BE(i + 5) & 0x7fffffff,
+        this.buf.subarray(i + 9, i + 9 + len),
+      );
       i += 9 + len;
       if (this.done) {
         this.buf = Buffer.alloc(0);

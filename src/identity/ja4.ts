@@ -23,9 +23,19 @@ export interface TlsFingerprint {
   alpn: string;
 }
 
-export const isGrease = (v: number): boolean => (v & 0x0f0f) === 0x0a0a && (v >> 8) === (v & 0xff);
+export const isGrease = (v: number): boolean => (v & 0x0f0f) === 0x0a0a && v >> 8 === (v & 0xff);
 
-const VERSIONS: Record<number, string> = { 0x0304: '13', 0x0303: '12', 0x0302: '11', 0x0301: '10', 0x0300: 's3', 0x0002: 's2', 0xfeff: 'd1', 0xfefd: 'd2', 0xfefc: 'd3' };
+const VERSIONS: Record<number, string> = {
+  772: '13',
+  771: '12',
+  770: '11',
+  769: '10',
+  768: 's3',
+  2: 's2',
+  65279: 'd1',
+  65277: 'd2',
+  65276: 'd3',
+};
 
 const hex4 = (n: number) => n.toString(16).padStart(4, '0');
 const sha12 = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 12);
@@ -35,7 +45,8 @@ function alpnPart(p: string): string {
   if (p.length === 0) return '00';
   const a = p.charCodeAt(0);
   const b = p.charCodeAt(p.length - 1);
-  if (!alnum(a) || !alnum(b)) return (a & 0xff).toString(16).padStart(2, '0')[0] + (b & 0xff).toString(16).padStart(2, '0').slice(-1);
+  if (!alnum(a) || !alnum(b))
+    return (a & 0xff).toString(16).padStart(2, '0')[0] + (b & 0xff).toString(16).padStart(2, '0').slice(-1);
   return p.length === 1 ? `${p}0` : p[0] + p[p.length - 1];
 }
 
@@ -52,8 +63,16 @@ export function tlsFingerprintOf(h: HelloLike): TlsFingerprint {
   const count = (n: number) => String(Math.min(n, 99)).padStart(2, '0');
   const a = `t${version}${sni}${count(ciphers.length)}${count(exts.length)}${alpnPart(alpn)}`;
   const b = ciphers.length === 0 ? '000000000000' : sha12(ciphers.map(hex4).sort().join(','));
-  const extIds = exts.map((e) => e.id).filter((id) => id !== 0x0000 && id !== 0x0010).sort((x, y) => x - y).map(hex4).join(',');
-  const sigs = ((ext(0x000d) as { algorithms?: number[] } | null)?.algorithms ?? []).filter((s) => !isGrease(s)).map(hex4).join(',');
+  const extIds = exts
+    .map((e) => e.id)
+    .filter((id) => id !== 0x0000 && id !== 0x0010)
+    .sort((x, y) => x - y)
+    .map(hex4)
+    .join(',');
+  const sigs = ((ext(0x000d) as { algorithms?: number[] } | null)?.algorithms ?? [])
+    .filter((s) => !isGrease(s))
+    .map(hex4)
+    .join(',');
   const c = exts.length === 0 ? '000000000000' : sha12(sigs ? `${extIds}_${sigs}` : extIds);
   return { ja4: `${a}_${b}_${c}`, grease, alpn };
 }

@@ -28,6 +28,13 @@ test('seen cookie: another prefix, another user agent, a forged stamp, an expire
   assert.equal(seen.read(value(seen.issue(1, 1, NOW + 3600, false)), 1, 1, NOW), 0, 'from the future');
   const pass = createPasses(ring, 86400).issue(1, 1, NOW + 100);
   assert.equal(seen.read(`rampart_seen=${pass}`, 1, 1, NOW), 0, 'a pass with the same key is not a seen cookie');
-  for (const junk of ['', 'rampart_seen=', 'rampart_seen=0.x', 'rampart_seen=12345678901.aaaaaaaaaaaaaaaaaaaaaa', 'other=1']) assert.equal(seen.read(junk, 1, 1, NOW), 0, junk);
+  for (const junk of [
+    '',
+    'rampart_seen=',
+    'rampart_seen=0.x',
+    'rampart_seen=12345678901.aaaaaaaaaaaaaaaaaaaaaa',
+    'other=1',
+  ])
+    assert.equal(seen.read(junk, 1, 1, NOW), 0, junk);
   assert.equal(seen.read(undefined, 1, 1, NOW), 0);
 });

@@ -7,7 +7,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { createMacRing } from '../core/mac.js';
-import { CLIENT_COOKIE, CLIENT_FRESH, CLIENT_IGNORED, CLIENT_OTHER, RequestContext, type Req, type Res } from '../core/model.js';
+import {
+  CLIENT_COOKIE,
+  CLIENT_FRESH,
+  CLIENT_IGNORED,
+  CLIENT_OTHER,
+  RequestContext,
+  type Req,
+  type Res,
+} from '../core/model.js';
 import { ClientBook } from './client-book.js';
 import { createSeenCookie } from './seen-cookie.js';
 import { compileIdentity } from './stage.js';
@@ -29,7 +37,11 @@ function ctxOf(ip: string, at: number, cookie?: string): RequestContext {
 
 function setup(surge: SurgeGuard | null = null) {
   const keys = [randomBytes(32)];
-  const seen = createSeenCookie(createMacRing(() => keys), 'rampart_seen', 30 * 86400);
+  const seen = createSeenCookie(
+    createMacRing(() => keys),
+    'rampart_seen',
+    30 * 86400,
+  );
   const book = new ClientBook(4096);
   const id = compileIdentity({ trustedProxies: [], book, seen, surge });
   return (ip: string, at: number, cookie?: string) => {
@@ -71,7 +83,11 @@ test('identity: while the surge guard holds, new clients without the cookie get 
   for (let i = 0; i < 40; i++) if (see(`203.0.113.${i}`, T + i).cookieCheck) checked++;
   assert.ok(guard.active(T + 100), 'forty new clients in a quarter second trip it');
   assert.ok(checked >= 25, `the crowd's clients are checked from the trip on: ${checked}`);
-  assert.equal(see('198.51.100.20', T + 200).cookieCheck, false, 'first seen a minute before the surge: known, not checked');
+  assert.equal(
+    see('198.51.100.20', T + 200).cookieCheck,
+    false,
+    'first seen a minute before the surge: known, not checked',
+  );
   const withCookie = see('198.51.100.30', T + 300);
   const c = withCookie.issueSeen!(withCookie).split(';')[0];
   assert.equal(see('198.51.100.30', T + 400, c).cookieCheck, false, 'a new client back with its cookie passes');

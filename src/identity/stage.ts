@@ -12,7 +12,14 @@ import { compileCidrSet, type CidrSet } from '../core/cidr-set.js';
 import { clientTagOf } from '../core/client-tag.js';
 import { BROWSER_FAMILIES, uaFamily } from '../core/ua-family.js';
 import { clientKeyOf, prefixKeyOf } from '../core/ip.js';
-import { CLIENT_COOKIE, CLIENT_FRESH, CLIENT_IGNORED, CLIENT_OTHER, type RequestContext, type Stage } from '../core/model.js';
+import {
+  CLIENT_COOKIE,
+  CLIENT_FRESH,
+  CLIENT_IGNORED,
+  CLIENT_OTHER,
+  type RequestContext,
+  type Stage,
+} from '../core/model.js';
 import type { ClientBook } from './client-book.js';
 import { clientIpOf } from './client-ip.js';
 import { fingerprintOf } from './fingerprint.js';
@@ -88,7 +95,8 @@ export function compileIdentity(opts: IdentityOptions): Identity {
       // A crowd of new clients is arriving: the ones without the cookie that came with it get the cookie check
       // on what they read (a form post is left to the detector: a person may have loaded the form before).
       const read = ctx.method === 'GET' || ctx.method === 'HEAD';
-      if (read && ctx.clientState !== CLIENT_COOKIE && surge.active(ctx.startedAt) && ctx.seenAt >= surge.since - 1000) ctx.cookieCheck = true;
+      if (read && ctx.clientState !== CLIENT_COOKIE && surge.active(ctx.startedAt) && ctx.seenAt >= surge.since - 1000)
+        ctx.cookieCheck = true;
     }
   }
 

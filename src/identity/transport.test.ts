@@ -11,7 +11,17 @@ import { frame, getBlock, headers, PREFACE, settings, T, windowUpdate } from '..
 
 const sha12 = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 12);
 
-function hello(o: Partial<{ version: number; ciphers: number[]; versions: number[] | null; alpn: string[] | null; sni: string | null; sigs: number[]; extra: number[] }>): HelloLike {
+function hello(
+  o: Partial<{
+    version: number;
+    ciphers: number[];
+    versions: number[] | null;
+    alpn: string[] | null;
+    sni: string | null;
+    sigs: number[];
+    extra: number[];
+  }>,
+): HelloLike {
   const exts: HelloLike['extensions'] = [];
   if (o.sni !== null) exts.push({ id: 0x0000, data: { serverName: o.sni ?? 'example.org' } });
   for (const id of o.extra ?? []) exts.push({ id, data: null });
@@ -44,16 +54,27 @@ test('JA4: ALPN of one character ends in 0, non-alphanumeric ends are hex, none 
 });
 
 test('JA4: no ciphers or no extensions hash to zeros; counts stop at 99', () => {
-  assert.equal(tlsFingerprintOf({ version: 0x0303, cipherSuites: [], extensions: [] }).ja4, 't12i000000_000000000000_000000000000');
+  assert.equal(
+    tlsFingerprintOf({ version: 0x0303, cipherSuites: [], extensions: [] }).ja4,
+    't12i000000_000000000000_000000000000',
+  );
   const many = tlsFingerprintOf(hello({ ciphers: Array.from({ length: 120 }, (_, i) => 0x1000 + i) }));
   assert.equal(many.ja4.slice(4, 6), '99');
 });
 
 const CHROME_FRAMES = Buffer.concat([
   PREFACE,
-  settings([[1, 65536], [2, 0], [4, 6291456], [6, 262144]]),
+  settings([
+    [1, 65536],
+    [2, 0],
+    [4, 6291456],
+    [6, 262144],
+  ]),
   windowUpdate(0, 15663105),
-  headers(1, Buffer.concat([Buffer.from([0x82]), Buffer.from([0x41, 9]), Buffer.from('localhost'), Buffer.from([0x87, 0x84])])),
+  headers(
+    1,
+    Buffer.concat([Buffer.from([0x82]), Buffer.from([0x41, 9]), Buffer.from('localhost'), Buffer.from([0x87, 0x84])]),
+  ),
 ]);
 
 test('HTTP/2 fingerprint: SETTINGS in order, WINDOW_UPDATE, PRIORITY, pseudo-header order, over chunks split anywhere', () => {
@@ -83,7 +104,17 @@ test('pseudo-header order: indexed, literal with indexed name, a dynamic table s
   assert.equal(pseudoOrder(Buffer.from([0x90 /* static 16: accept-encoding */, 0x82])), '');
 });
 
-const t = (o: Partial<Transport>): Transport => ({ ja4: 't13d1517h2_x_y', grease: true, alpn: 'h2', h2: '', key: 1, family: '', label: '', h2Pending: false, ...o });
+const t = (o: Partial<Transport>): Transport => ({
+  ja4: 't13d1517h2_x_y',
+  grease: true,
+  alpn: 'h2',
+  h2: '',
+  key: 1,
+  family: '',
+  label: '',
+  h2Pending: false,
+  ...o,
+});
 
 test('stack families: Chromium, Firefox, Safari, tools; HTTP/1.1 judged on TLS alone', () => {
   const rows: [Partial<Transport>, string][] = [

@@ -43,7 +43,8 @@ export function transportFamily(t: Pick<Transport, 'ja4' | 'grease' | 'alpn' | '
   if (!tlsKnown && !h2Known) return 'other';
   if (tlsKnown && t.alpn !== 'h2') return 'other'; // every browser offers h2 first
   const pseudo = pseudoOf(t.h2);
-  const fits = (grease: boolean, orders: readonly string[]) => (!tlsKnown || t.grease === grease) && (!h2Known || orders.includes(pseudo));
+  const fits = (grease: boolean, orders: readonly string[]) =>
+    (!tlsKnown || t.grease === grease) && (!h2Known || orders.includes(pseudo));
   if (!h2Known && t.grease) return 'chromium-or-safari';
   if (fits(true, ['m,a,s,p'])) return 'chromium';
   if (fits(true, ['m,s,p,a', 'm,s,a,p'])) return 'safari';
@@ -52,7 +53,12 @@ export function transportFamily(t: Pick<Transport, 'ja4' | 'grease' | 'alpn' | '
 }
 
 /** The stacks each browser family of the User-Agent may sit on. */
-const STACKS: Record<string, readonly string[]> = { chrome: ['chromium', 'chromium-or-safari'], edge: ['chromium', 'chromium-or-safari'], firefox: ['firefox'], safari: ['safari', 'chromium-or-safari'] };
+const STACKS: Record<string, readonly string[]> = {
+  chrome: ['chromium', 'chromium-or-safari'],
+  edge: ['chromium', 'chromium-or-safari'],
+  firefox: ['firefox'],
+  safari: ['safari', 'chromium-or-safari'],
+};
 
 /**
  * The user-agent family a request is treated as: the claimed one, or

@@ -45,7 +45,11 @@ export interface Policy {
   /** When the surge the live mitigations answer began (ms), 0 when none says: clients first seen before it are "known" (admission). */
   surgeSince(view: PolicyView, now: number): number;
   /** Bucket tables handed to the next policy on reload. */
-  readonly tables: { limits: LimitTables | null; mitigations(): TokenBuckets | null; watchMitigations(sink: TakeSink | null): void };
+  readonly tables: {
+    limits: LimitTables | null;
+    mitigations(): TokenBuckets | null;
+    watchMitigations(sink: TakeSink | null): void;
+  };
 }
 
 export function compilePolicy(config: PolicyConfig, opts: PolicyOptions = {}): Policy {
@@ -56,7 +60,10 @@ export function compilePolicy(config: PolicyConfig, opts: PolicyOptions = {}): P
   const prev = opts.previous?.tables ?? null;
   const limits: Limits | null = compileLimits(config.rateLimits, names, prev?.limits ?? null);
   const banVerdict = createBanVerdicts(config.bans.action === 'drop');
-  const mitigations: MitigationSet = createMitigationSet(Math.max(1024, config.rateLimits.tracked >>> 2), prev?.mitigations() ?? null);
+  const mitigations: MitigationSet = createMitigationSet(
+    Math.max(1024, config.rateLimits.tracked >>> 2),
+    prev?.mitigations() ?? null,
+  );
   const verified = opts.verified ?? null;
 
   function mitigate(ctx: RequestContext, view: PolicyView, now: number, cls: string): Verdict | null {
@@ -96,7 +103,14 @@ export function compilePolicy(config: PolicyConfig, opts: PolicyOptions = {}): P
     // A person mid-donation or mid-login cannot pass a challenge with a form POST (its body
     // would be lost): a client first seen before the surge (or 5 s before the mitigation) is
     // rate-limited instead.
-    if (challenge !== null && FORM_CLASSES.has(cls) && UNSAFE.has(ctx.method) && ctx.seenAt > 0 && ctx.seenAt < since && (verified === null || !verified(ctx))) {
+    if (
+      challenge !== null &&
+      FORM_CLASSES.has(cls) &&
+      UNSAFE.has(ctx.method) &&
+      ctx.seenAt > 0 &&
+      ctx.seenAt < since &&
+      (verified === null || !verified(ctx))
+    ) {
       return mitigations.limit(KNOWN_FORM, ctx.clientKey, now);
     }
     return challenge ?? check;
@@ -109,8 +123,8 @@ export function compilePolicy(config: PolicyConfig, opts: PolicyOptions = {}): P
       const name = names[cls];
       ctx.routeClass = name;
       const ip = ctx.clientIp;
-      if (allow !== null && allow.has(ip)) return PV.allowList;
-      if (deny !== null && deny.has(ip)) return PV.denyList;
+      if (allow?.has(ip)) return PV.allowList;
+      if (deny?.has(ip)) return PV.denyList;
       const ban = view.isBanned(ip, now);
       if (ban !== null) return banVerdict(ban.rule);
       // A challenge mitigation does not stop the limits: a verdict that refuses wins over it.
@@ -120,13 +134,17 @@ export function compilePolicy(config: PolicyConfig, opts: PolicyOptions = {}): P
       return l !== null ? l : m;
     },
     refusesAtAccept(ip, view, now) {
-      if (allow !== null && allow.has(ip)) return false;
-      if (deny !== null && deny.has(ip)) return true;
+      if (allow?.has(ip)) return false;
+      if (deny?.has(ip)) return true;
       return view.isBanned(ip, now) !== null;
     },
     limitStats: () => (limits === null ? null : limits.stats()),
     surgeSince: (view, now) => mitigations.surgeSince(view.version(), view, now),
-    tables: { limits: limits === null ? null : limits.tables, mitigations: () => mitigations.buckets(), watchMitigations: (s) => mitigations.watch(s) },
+    tables: {
+      limits: limits === null ? null : limits.tables,
+      mitigations: () => mitigations.buckets(),
+      watchMitigations: (s) => mitigations.watch(s),
+    },
   };
 }
 
@@ -136,7 +154,17 @@ const UNSAFE = new Set(['POST', 'PUT', 'PATCH']);
 /** Clients first seen this long before a challenge mitigation (without a surge time) count as browsing before it. */
 const KNOWN_BEFORE_MS = 5_000;
 /** One form post per 2 s per known client (burst 1): a person submits once; a flood from known addresses stays small. */
-const KNOWN_FORM = compileMitigation({ id: 'known-form', action: 'limit', rule: 'mitigate/known-form-limit', match: { prefixKeys: [], fingerprints: [], routeClasses: [], paths: [], unverifiedOnly: true }, rate: 0.5, createdAt: 0, until: Infinity, reason: 'form posts of clients seen before a challenge mitigation', figures: {} });
+const KNOWN_FORM = compileMitigation({
+  id: 'known-form',
+  action: 'limit',
+  rule: 'mitigate/known-form-limit',
+  match: { prefixKeys: [], fingerprints: [], routeClasses: [], paths: [], unverifiedOnly: true },
+  rate: 0.5,
+  createdAt: 0,
+  until: Infinity,
+  reason: 'form posts of clients seen before a challenge mitigation',
+  figures: {},
+});
 
 // A limit/deny mitigation for unverified clients, without a way to check passes: challenge instead.
 const asChallenge = new WeakMap<Verdict, Verdict>();

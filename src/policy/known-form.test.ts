@@ -29,9 +29,33 @@ function setup() {
   const p = compilePolicy(camelize(policySchema.parse({})));
   let list: Mitigation[] = [];
   let v = 1;
-  const view: PolicyView = { mode: () => 'normal', enforcement: () => 'enforce', isBanned: () => null, mitigations: () => list, version: () => v };
+  const view: PolicyView = {
+    mode: () => 'normal',
+    enforcement: () => 'enforce',
+    isBanned: () => null,
+    mitigations: () => list,
+    version: () => v,
+  };
   const challengeDonate = (at: number) => {
-    list = [{ id: 'inc-1-l2', action: 'challenge', rule: 'mitigate/challenge-route', match: { prefixKeys: [], fingerprints: [], routeClasses: ['donate', 'login', 'page'], paths: [], unverifiedOnly: true }, rate: 0, createdAt: at, until: at + 120_000, reason: 'test', figures: {} }];
+    list = [
+      {
+        id: 'inc-1-l2',
+        action: 'challenge',
+        rule: 'mitigate/challenge-route',
+        match: {
+          prefixKeys: [],
+          fingerprints: [],
+          routeClasses: ['donate', 'login', 'page'],
+          paths: [],
+          unverifiedOnly: true,
+        },
+        rate: 0,
+        createdAt: at,
+        until: at + 120_000,
+        reason: 'test',
+        figures: {},
+      },
+    ];
     v++;
   };
   // What identity tells policy: when each client was first seen (its seen cookie or the client book).
@@ -48,7 +72,8 @@ const rule = (x: { rule: string } | null) => (x === null ? null : x.rule);
 
 test('a person browsing before the mitigation posts the donate form: served, then limited, never challenged', () => {
   const s = setup();
-  for (let t = 0; t <= 12_000; t += 1500) assert.equal(s.decide(PERSON, 'GET', t % 3000 === 0 ? '/' : '/donate', T0 + t), null);
+  for (let t = 0; t <= 12_000; t += 1500)
+    assert.equal(s.decide(PERSON, 'GET', t % 3000 === 0 ? '/' : '/donate', T0 + t), null);
   s.challengeDonate(T0 + 12_500);
   // GETs are challenged as before (a browser solves it and comes back).
   assert.equal(rule(s.decide(PERSON, 'GET', '/donate', T0 + 13_000)), 'mitigate/challenge-route');
@@ -71,14 +96,25 @@ test('sources first seen just before or during the mitigation (a POST flood) are
     for (let i = 1; i <= 50; i++) {
       // Challenged, or refused by the login limits (a refusal wins over a challenge); never spared.
       const v = s.decide(`203.0.113.${i}`, 'POST', '/login', T0 + t);
-      assert.ok(v !== null && (v.rule === 'mitigate/challenge-route' || v.rule.startsWith('limit/login')), `source ${i} at ${t}: ${rule(v)}`);
+      assert.ok(
+        v !== null && (v.rule === 'mitigate/challenge-route' || v.rule.startsWith('limit/login')),
+        `source ${i} at ${t}: ${rule(v)}`,
+      );
     }
-    assert.equal(rule(s.decide(`192.0.2.${1 + (t / 1000) % 200}`, 'POST', '/donate', T0 + t)), 'mitigate/challenge-route', 'a new source');
+    assert.equal(
+      rule(s.decide(`192.0.2.${1 + ((t / 1000) % 200)}`, 'POST', '/donate', T0 + t)),
+      'mitigate/challenge-route',
+      'a new source',
+    );
   }
 });
 
 test('a client never seen before the mitigation is challenged on its first post', () => {
   const s = setup();
   s.challengeDonate(T0);
-  assert.equal(rule(s.decide(PERSON, 'POST', '/donate', T0 + 1000)), 'mitigate/challenge-route', 'never seen before the mitigation');
+  assert.equal(
+    rule(s.decide(PERSON, 'POST', '/donate', T0 + 1000)),
+    'mitigate/challenge-route',
+    'never seen before the mitigation',
+  );
 });

@@ -56,11 +56,17 @@ test('recorder on a table: a flooding key is recorded take by take past half its
   // Past half (takes 41..80) exactly; the first 40 only as samples of weight 5.
   assert.ok(l.cost[i] >= 40 && l.cost[i] <= 40 + 200 && (l.cost[i] - 40) % 5 === 0, `recorded ${l.cost[i]}`);
   assert.ok(l.keys.length <= 64);
-  for (let j = 0; j < l.keys.length; j++) if (j !== i) assert.equal(l.cost[j], 5, 'a person appears only as one sample of burst/16');
+  for (let j = 0; j < l.keys.length; j++)
+    if (j !== i) assert.equal(l.cost[j], 5, 'a person appears only as one sample of burst/16');
 });
 
 test('isUsageList: typed arrays of one length only', () => {
-  const ok = { keys: new Int32Array(2), cost: new Float64Array(2), rate: new Float64Array(2), burst: new Float64Array(2) };
+  const ok = {
+    keys: new Int32Array(2),
+    cost: new Float64Array(2),
+    rate: new Float64Array(2),
+    burst: new Float64Array(2),
+  };
   assert.ok(isUsageList(ok));
   assert.ok(!isUsageList({ ...ok, cost: new Float64Array(1) }));
   assert.ok(!isUsageList({ ...ok, keys: [1, 2] }));
@@ -128,15 +134,28 @@ test('N workers sharing usage hold a spread client to about one bucket, not N', 
       assert.ok(got >= 0.98 * one, `${JSON.stringify(c)}: a client under its limit is served (${got} of ${one})`);
       continue;
     }
-    assert.ok(got <= bound, `${JSON.stringify(c)}: allowed ${got} ≤ ${bound} (one bucket ${one}, per worker ${perWorker})`);
+    assert.ok(
+      got <= bound,
+      `${JSON.stringify(c)}: allowed ${got} ≤ ${bound} (one bucket ${one}, per worker ${perWorker})`,
+    );
     // Sampling noise charges a little more than used when a bucket is near full (a full bucket cannot bank an under-charge).
     assert.ok(got >= 0.8 * one, `${JSON.stringify(c)}: allowed ${got} is about one bucket ${one}`);
-    assert.ok(got < one + 0.5 * (perWorker - one), `${JSON.stringify(c)}: allowed ${got} well under per-worker ${perWorker}`);
+    assert.ok(
+      got < one + 0.5 * (perWorker - one),
+      `${JSON.stringify(c)}: allowed ${got} well under per-worker ${perWorker}`,
+    );
   }
 });
 
 test('per-class buckets travel under their mixed key and the class rule', () => {
-  const cfg = camelize(policySchema.parse({ rate_limits: { default: { address: { rate: 100, burst: 1000 }, prefix: 'off' }, classes: { login: { address: { rate: 1, burst: 4 } } } } }));
+  const cfg = camelize(
+    policySchema.parse({
+      rate_limits: {
+        default: { address: { rate: 100, burst: 1000 }, prefix: 'off' },
+        classes: { login: { address: { rate: 1, burst: 4 } } },
+      },
+    }),
+  );
   const [a, b] = [compileLimits(cfg.rateLimits, ['page', 'login'])!, compileLimits(cfg.rateLimits, ['page', 'login'])!];
   const rec = createUsageRecorder();
   a.tables.address!.watch(rec);

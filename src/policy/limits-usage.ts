@@ -31,7 +31,8 @@ export interface UsageRecorder extends TakeSink {
 
 /** Records up to `capacity` distinct keys per tick; later new keys are counted as dropped (never evict: no over-count). */
 export function createUsageRecorder(capacity = 1024): UsageRecorder {
-  if (!(Number.isInteger(capacity) && capacity >= 1 && capacity <= 1 << 16)) throw new RangeError(`usage recorder capacity must be an integer in 1..65536, got ${capacity}`);
+  if (!(Number.isInteger(capacity) && capacity >= 1 && capacity <= 1 << 16))
+    throw new RangeError(`usage recorder capacity must be an integer in 1..65536, got ${capacity}`);
   const keys = new Int32Array(capacity);
   const cost = new Float64Array(capacity);
   const rate = new Float64Array(capacity);
@@ -70,7 +71,12 @@ export function createUsageRecorder(capacity = 1024): UsageRecorder {
     dropped: () => dropped,
     drain() {
       if (size === 0) return null;
-      const list = { keys: keys.slice(0, size), cost: cost.slice(0, size), rate: rate.slice(0, size), burst: burst.slice(0, size) };
+      const list = {
+        keys: keys.slice(0, size),
+        cost: cost.slice(0, size),
+        rate: rate.slice(0, size),
+        burst: burst.slice(0, size),
+      };
       index.fill(0);
       size = 0;
       return list;
@@ -82,7 +88,15 @@ export function createUsageRecorder(capacity = 1024): UsageRecorder {
 export function isUsageList(data: unknown): data is UsageList {
   if (typeof data !== 'object' || data === null) return false;
   const l = data as Partial<UsageList>;
-  if (!(l.keys instanceof Int32Array && l.cost instanceof Float64Array && l.rate instanceof Float64Array && l.burst instanceof Float64Array)) return false;
+  if (
+    !(
+      l.keys instanceof Int32Array &&
+      l.cost instanceof Float64Array &&
+      l.rate instanceof Float64Array &&
+      l.burst instanceof Float64Array
+    )
+  )
+    return false;
   const n = l.keys.length;
   return l.cost.length === n && l.rate.length === n && l.burst.length === n;
 }

@@ -61,8 +61,14 @@ function compileRules(config: PolicyConfig['rateLimits'], names: readonly string
     const lim = own ? cls[type]! : def;
     if (lim === null || lim === undefined) return null;
     // Route buckets are per class by nature; key types share the default bucket unless overridden.
-    if (type === 'route') return { rate: lim.rate, burst: lim.burst, ns: 0, verdicts: limitVerdicts(ruleName(type, name, own)) };
-    return { rate: lim.rate, burst: lim.burst, ns: own ? i + 1 : 0, verdicts: own ? limitVerdicts(ruleName(type, name, true)) : shared! };
+    if (type === 'route')
+      return { rate: lim.rate, burst: lim.burst, ns: 0, verdicts: limitVerdicts(ruleName(type, name, own)) };
+    return {
+      rate: lim.rate,
+      burst: lim.burst,
+      ns: own ? i + 1 : 0,
+      verdicts: own ? limitVerdicts(ruleName(type, name, true)) : shared!,
+    };
   });
 }
 
@@ -79,9 +85,16 @@ function take(t: TokenBuckets, r: Rule, key: number, now: number, cost = 1): Ver
  * the same capacity is reused, so clients keep their buckets: a reload during
  * an attack does not hand every limited source a fresh burst.
  */
-export function compileLimits(config: PolicyConfig['rateLimits'], names: readonly string[], keep: LimitTables | null = null): Limits | null {
+export function compileLimits(
+  config: PolicyConfig['rateLimits'],
+  names: readonly string[],
+  keep: LimitTables | null = null,
+): Limits | null {
   if (!config.enabled) return null;
-  const rules = Object.fromEntries(KEY_TYPES.map((t) => [t, compileRules(config, names, t)])) as Record<KeyType, (Rule | null)[]>;
+  const rules = Object.fromEntries(KEY_TYPES.map((t) => [t, compileRules(config, names, t)])) as Record<
+    KeyType,
+    (Rule | null)[]
+  >;
   const used = (t: KeyType) => rules[t].some((r) => r !== null);
   if (!KEY_TYPES.some(used)) return null;
   const tracked = config.tracked;
@@ -107,11 +120,17 @@ export function compileLimits(config: PolicyConfig['rateLimits'], names: readonl
       r = rp[cls];
       // A /24 is many people behind a campus or carrier NAT: a request that returns its seen cookie is one
       // person's (also limited by its own address), charged a quarter; anonymous traffic is charged in full.
-      if (r !== null && byPrefix !== null && (v = take(byPrefix, r, ctx.prefixKey, now, ctx.clientState === CLIENT_COOKIE ? PREFIX_COOKIE_COST : 1)) !== null) return v;
+      if (
+        r !== null &&
+        byPrefix !== null &&
+        (v = take(byPrefix, r, ctx.prefixKey, now, ctx.clientState === CLIENT_COOKIE ? PREFIX_COOKIE_COST : 1)) !== null
+      )
+        return v;
       r = rf[cls];
       if (r !== null && byFp !== null && (v = take(byFp, r, ctx.fingerprint, now)) !== null) return v;
       r = rc[cls];
-      if (r !== null && byClient !== null && ctx.clientFp !== 0 && (v = take(byClient, r, ctx.clientFp, now)) !== null) return v;
+      if (r !== null && byClient !== null && ctx.clientFp !== 0 && (v = take(byClient, r, ctx.clientFp, now)) !== null)
+        return v;
       r = rr[cls];
       if (r !== null && byRoute !== null && (v = take(byRoute, r, cls, now)) !== null) return v;
       return null;

@@ -42,7 +42,12 @@ function hashId(id: string): number {
   return fnv1a(id) | 1;
 }
 
-const FALLBACK = { limit: 'mitigate/limit', deny: 'mitigate/deny', challenge: 'mitigate/challenge', check: 'mitigate/check' } as const;
+const FALLBACK = {
+  limit: 'mitigate/limit',
+  deny: 'mitigate/deny',
+  challenge: 'mitigate/challenge',
+  check: 'mitigate/check',
+} as const;
 
 /** The status that marks a `challenge` verdict as the cookie check (it is also the check's redirect status). */
 export const CHECK_STATUS = 307;
@@ -63,9 +68,15 @@ export function compileMitigation(m: Mitigation): CompiledMitigation {
     cookieless: m.match.cookieless === true,
     createdAt: m.createdAt,
     rate,
-    burst: typeof m.burst === 'number' && m.burst >= 1 && Number.isFinite(m.burst) ? Math.ceil(m.burst) : Math.max(1, Math.ceil(rate)),
+    burst:
+      typeof m.burst === 'number' && m.burst >= 1 && Number.isFinite(m.burst)
+        ? Math.ceil(m.burst)
+        : Math.max(1, Math.ceil(rate)),
     ns: hashId(m.id),
-    verdict: m.action === 'deny' ? verdict(rule, 'deny', 403) : verdict(rule, 'challenge', m.action === 'check' ? CHECK_STATUS : 403),
+    verdict:
+      m.action === 'deny'
+        ? verdict(rule, 'deny', 403)
+        : verdict(rule, 'challenge', m.action === 'check' ? CHECK_STATUS : 403),
     limits: m.action === 'limit' ? limitVerdicts(rule) : null,
   };
 }
@@ -117,7 +128,9 @@ export function createMitigationSet(capacity: number, keep: TokenBuckets | null 
       const l = this.current(v, source);
       let t = 0;
       // The cookie check's own "new since" may reach further back (it only ever asks cookieless clients).
-      for (let i = 0; i < l.length; i++) if (l[i].action !== 'check' && l[i].newSince > 0 && l[i].until > now && (t === 0 || l[i].newSince < t)) t = l[i].newSince;
+      for (let i = 0; i < l.length; i++)
+        if (l[i].action !== 'check' && l[i].newSince > 0 && l[i].until > now && (t === 0 || l[i].newSince < t))
+          t = l[i].newSince;
       return t;
     },
     limit(c, clientKey, now) {

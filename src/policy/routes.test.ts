@@ -43,13 +43,15 @@ test('built-in classes with no config', () => {
 });
 
 test('custom routes win over built-ins, by prefix, regex and method; new classes get indices', () => {
-  const config = camelize(policySchema.parse({
-    routes: [
-      { class: 'export', regex: '^/api/v[0-9]+/export', methods: ['post'] },
-      { class: 'sensitive', prefix: '/members' },
-      { name: 'newsletter', class: 'login', prefix: '/subscribe', methods: ['POST'] },
-    ],
-  }));
+  const config = camelize(
+    policySchema.parse({
+      routes: [
+        { class: 'export', regex: '^/api/v[0-9]+/export', methods: ['post'] },
+        { class: 'sensitive', prefix: '/members' },
+        { name: 'newsletter', class: 'login', prefix: '/subscribe', methods: ['POST'] },
+      ],
+    }),
+  );
   const r = compileRoutes(config.routes);
   assert.deepEqual(r.names, ['static', 'page', 'api', 'login', 'donate', 'sensitive', 'export']);
   assert.equal(cls(r, 'POST', '/api/v2/export/all'), 'export');

@@ -14,7 +14,8 @@ export const DONATE = 4;
 export const SENSITIVE = 5;
 
 // Assets by extension; the query string is already off ctx.path.
-const STATIC_EXT = /\.(?:css|js|mjs|map|png|jpe?g|gif|webp|avif|svg|ico|bmp|woff2?|ttf|otf|eot|mp4|webm|mp3|ogg|wav|wasm|pdf|zip)$/i;
+const STATIC_EXT =
+  /\.(?:css|js|mjs|map|png|jpe?g|gif|webp|avif|svg|ico|bmp|woff2?|ttf|otf|eot|mp4|webm|mp3|ogg|wav|wasm|pdf|zip)$/i;
 const STATIC_DIRS = ['/static/', '/assets/'];
 const API_PREFIXES = ['/api'];
 const LOGIN_PATHS = ['/login', '/signin', '/sign-in', '/wp-login.php', '/user/login', '/account/login', '/auth/login'];

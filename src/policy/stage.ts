@@ -105,5 +105,7 @@ export function createPolicyStage(policy: Policy, view: PolicyView, now: () => n
 }
 
 function limitFigures(l: LimitStats | null): Pick<PolicyStats, 'tracked' | 'evictions' | 'tableBytes'> {
-  return l === null ? { tracked: { address: 0, prefix: 0, fingerprint: 0 }, evictions: 0, tableBytes: 0 } : { tracked: l.tracked, evictions: l.evictions, tableBytes: l.bytes };
+  return l === null
+    ? { tracked: { address: 0, prefix: 0, fingerprint: 0 }, evictions: 0, tableBytes: 0 }
+    : { tracked: l.tracked, evictions: l.evictions, tableBytes: l.bytes };
 }

@@ -4,9 +4,16 @@ import { fixedLimit, GradientLimit } from './admission-limit.js';
 
 const opts = { initial: 4, min: 4, max: 200, tolerance: 2, windowSamples: 10, windowMs: 1000, minSamples: 5 };
 
-function run(l: GradientLimit, windows: number, rtt: (limit: number) => number, inFlight = (limit: number) => limit, failed = false) {
+function run(
+  l: GradientLimit,
+  windows: number,
+  rtt: (limit: number) => number,
+  inFlight = (limit: number) => limit,
+  failed = false,
+) {
   let now = 0;
-  for (let w = 0; w < windows; w++) for (let i = 0; i < 10; i++) l.sample(rtt(l.get()), failed, inFlight(l.get()), (now += 10));
+  for (let w = 0; w < windows; w++)
+    for (let i = 0; i < 10; i++) l.sample(rtt(l.get()), failed, inFlight(l.get()), (now += 10));
 }
 
 test('a fixed limit does not move', () => {
@@ -23,7 +30,12 @@ test('steady latency under full use: the limit grows, up to max', () => {
 
 test('app-limited (less than half in use): the limit does not grow', () => {
   const l = new GradientLimit(opts);
-  run(l, 50, () => 10, () => 1);
+  run(
+    l,
+    50,
+    () => 10,
+    () => 1,
+  );
   assert.equal(l.get(), 4);
 });
 

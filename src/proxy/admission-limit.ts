@@ -61,7 +61,8 @@ export class GradientLimit implements Limit {
     if (failed) this.failures++;
     if (inFlight > this.maxInFlight) this.maxInFlight = inFlight;
     const o = this.o;
-    if (this.count >= o.windowSamples || (this.count >= o.minSamples && now - this.windowStart >= o.windowMs)) this.close(now);
+    if (this.count >= o.windowSamples || (this.count >= o.minSamples && now - this.windowStart >= o.windowMs))
+      this.close(now);
   }
 
   private close(now: number): void {

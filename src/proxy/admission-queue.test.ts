@@ -3,7 +3,14 @@ import assert from 'node:assert/strict';
 import { PriorityQueue, type Waiter } from './admission-queue.js';
 
 type W = Waiter & { id: string };
-const w = (id: string, priority: number, deadline = 1000): W => ({ id, priority, deadline, prev: null, next: null, queued: false });
+const w = (id: string, priority: number, deadline = 1000): W => ({
+  id,
+  priority,
+  deadline,
+  prev: null,
+  next: null,
+  queued: false,
+});
 const limits = (size: number) => [0, 1, 2, 3].map(() => ({ size, deadline: 1000 }));
 const drain = (q: PriorityQueue<W>) => {
   const out: string[] = [];
@@ -13,7 +20,15 @@ const drain = (q: PriorityQueue<W>) => {
 
 test('higher priorities leave first, FIFO within a priority', () => {
   const q = new PriorityQueue<W>(limits(10), 100);
-  for (const [id, p] of [['n1', 3], ['k1', 2], ['p1', 0], ['v1', 1], ['n2', 3], ['p2', 0]] as const) assert.equal(q.push(w(id, p)), null);
+  for (const [id, p] of [
+    ['n1', 3],
+    ['k1', 2],
+    ['p1', 0],
+    ['v1', 1],
+    ['n2', 3],
+    ['p2', 0],
+  ] as const)
+    assert.equal(q.push(w(id, p)), null);
   assert.deepEqual(drain(q), ['p1', 'p2', 'v1', 'k1', 'n1', 'n2']);
   assert.equal(q.length, 0);
 });

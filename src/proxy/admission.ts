@@ -7,7 +7,14 @@
 // stale copy when the cache has one: `origin/shed`, `cache/stale`). Each
 // admitted request is released exactly once, from ctx.onDone. Not the cache.
 // Per request: one ticket object; queue operations O(1); one sweep timer.
-import { CLIENT_FRESH, verdict, type RequestContext, type Stage, type StageResult, type Verdict } from '../core/model.js';
+import {
+  CLIENT_FRESH,
+  verdict,
+  type RequestContext,
+  type Stage,
+  type StageResult,
+  type Verdict,
+} from '../core/model.js';
 import type { AdmissionConfig, CircuitConfig } from '../config/schema/origin-protection.js';
 import { fixedLimit, GradientLimit, type Limit } from './admission-limit.js';
 import { PriorityQueue, type Waiter } from './admission-queue.js';
@@ -102,13 +109,31 @@ export function compileAdmission(a: AdmissionConfig, c: CircuitConfig, deps: Adm
   const limit: Limit = !enabled
     ? fixedLimit(Number.MAX_SAFE_INTEGER)
     : a.concurrency === 'auto'
-      ? new GradientLimit({ initial: share(Math.min(a.maxConcurrency, Math.max(a.minConcurrency, 20))), min: share(a.minConcurrency), max: share(a.maxConcurrency), tolerance: a.latencyTolerance })
+      ? new GradientLimit({
+          initial: share(Math.min(a.maxConcurrency, Math.max(a.minConcurrency, 20))),
+          min: share(a.minConcurrency),
+          max: share(a.maxConcurrency),
+          tolerance: a.latencyTolerance,
+        })
       : fixedLimit(share(a.concurrency));
-  const queue = new PriorityQueue<Ticket>(PRIORITIES.map((p) => a.queue[p]), enabled ? a.queueSize : 0);
+  const queue = new PriorityQueue<Ticket>(
+    PRIORITIES.map((p) => a.queue[p]),
+    enabled ? a.queueSize : 0,
+  );
   const knownAfter = a.knownAfter;
   const surgeSince = deps.surgeSince ?? (() => 0);
   const priorityClasses = new Set(a.priorityClasses);
-  const circuit = c.enabled ? new Circuit({ failures: c.failures, failureRatio: c.failureRatio, minRequests: c.minRequests, windowMs: c.window, openFor: c.openFor, maxOpenFor: c.maxOpenFor, probes: c.probes }) : null;
+  const circuit = c.enabled
+    ? new Circuit({
+        failures: c.failures,
+        failureRatio: c.failureRatio,
+        minRequests: c.minRequests,
+        windowMs: c.window,
+        openFor: c.openFor,
+        maxOpenFor: c.maxOpenFor,
+        probes: c.probes,
+      })
+    : null;
   const SHED = verdict('origin/shed', 'limit', 503, Math.ceil(a.retryAfter / 1000));
   const OPEN = verdict('origin/circuit-open', 'error', 503, Math.ceil(c.openFor / 1000));
   const STALE = verdict('cache/stale', 'serve', 200);
@@ -132,7 +157,7 @@ export function compileAdmission(a: AdmissionConfig, c: CircuitConfig, deps: Adm
 
   function fallback(ctx: RequestContext, v: Verdict): Verdict {
     const sink = ctx.cacheSink;
-    if (sink !== null && sink.serveStale(ctx)) {
+    if (sink?.serveStale(ctx)) {
       st.staleInsteadOfShed++;
       return STALE;
     }
@@ -234,7 +259,13 @@ export function compileAdmission(a: AdmissionConfig, c: CircuitConfig, deps: Adm
       }
       const t = new Ticket(ctx, priorityOf(ctx, at), probe);
       const prev = t.prevDone;
-      t.done = prev === null ? (c) => release(t, c) : (c) => { release(t, c); prev(c); };
+      t.done =
+        prev === null
+          ? (c) => release(t, c)
+          : (c) => {
+              release(t, c);
+              prev(c);
+            };
       ctx.onDone = t.done;
       if (probe || (queue.firstPriority() > t.priority && busy() < capFor(t.priority))) {
         admit(t, at);

@@ -2,7 +2,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Circuit } from './circuit.js';
 
-const opts = { failures: 3, failureRatio: 0.5, minRequests: 10, windowMs: 10_000, openFor: 5_000, maxOpenFor: 20_000, probes: 2 };
+const opts = {
+  failures: 3,
+  failureRatio: 0.5,
+  minRequests: 10,
+  windowMs: 10_000,
+  openFor: 5_000,
+  maxOpenFor: 20_000,
+  probes: 2,
+};
 
 test('closed → open after consecutive failures; refuses until openFor passes', () => {
   const c = new Circuit(opts);

@@ -73,7 +73,12 @@ export class Circuit {
     if (probe) {
       this.probesOut--;
       if (this.state !== 'half_open') return;
-      if (outcome === 'fail') return this.trip(now, `half-open probe failed; open for ${Math.round(Math.min(this.openFor * 2, this.o.maxOpenFor) / 1000)}s`, true);
+      if (outcome === 'fail')
+        return this.trip(
+          now,
+          `half-open probe failed; open for ${Math.round(Math.min(this.openFor * 2, this.o.maxOpenFor) / 1000)}s`,
+          true,
+        );
       if (outcome === 'ok' && ++this.probeOks >= this.o.probes) return this.close(now);
       return;
     }
@@ -90,7 +95,8 @@ export class Circuit {
       return;
     }
     this.failed[i]++;
-    if (++this.consecutive >= this.o.failures) return this.trip(now, `${this.consecutive} consecutive origin failures`, false);
+    if (++this.consecutive >= this.o.failures)
+      return this.trip(now, `${this.consecutive} consecutive origin failures`, false);
     let t = 0;
     let f = 0;
     const oldest = Math.floor(now / 1000) - this.seconds.length;
@@ -100,11 +106,19 @@ export class Circuit {
         f += this.failed[j];
       }
     }
-    if (t >= this.o.minRequests && f / t >= this.o.failureRatio) this.trip(now, `${f} of ${t} origin requests failed in ${Math.round(this.o.windowMs / 1000)}s`, false);
+    if (t >= this.o.minRequests && f / t >= this.o.failureRatio)
+      this.trip(now, `${f} of ${t} origin requests failed in ${Math.round(this.o.windowMs / 1000)}s`, false);
   }
 
   snapshot(): CircuitSnapshot {
-    return { state: this.state, reason: this.reason, since: this.since, openUntil: this.state === 'open' ? this.openUntil : 0, opened: this.opened, consecutiveFailures: this.consecutive };
+    return {
+      state: this.state,
+      reason: this.reason,
+      since: this.since,
+      openUntil: this.state === 'open' ? this.openUntil : 0,
+      opened: this.opened,
+      consecutiveFailures: this.consecutive,
+    };
   }
 
   private bucket(now: number): number {

@@ -60,7 +60,10 @@ export function createForwarder(opts: ForwardOptions): Forwarder {
         pool = open();
       }
       const req = ctx.req;
-      const hasBody = !NO_BODY.has(ctx.method) || req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined;
+      const hasBody =
+        !NO_BODY.has(ctx.method) ||
+        req.headers['content-length'] !== undefined ||
+        req.headers['transfer-encoding'] !== undefined;
       const handler = new ResponseRelay(ctx, opts.now);
       const body = hasBody ? guardBody(ctx, opts) : null;
       pool.dispatch(
@@ -141,7 +144,12 @@ class ResponseRelay implements Dispatcher.DispatchHandler {
     if (this.gone || this.ctx.res.destroyed) controller.abort(new Error('client closed'));
   }
 
-  onResponseStart(_c: Dispatcher.DispatchController, status: number, headers: Record<string, string | string[] | undefined>, message?: string): void {
+  onResponseStart(
+    _c: Dispatcher.DispatchController,
+    status: number,
+    headers: Record<string, string | string[] | undefined>,
+    message?: string,
+  ): void {
     const ctx = this.ctx;
     if (this.gone) return void _c.abort(new Error('client closed'));
     if (status < 200) return; // 1xx informational: Node answers Expect itself
@@ -203,6 +211,7 @@ function verdictOfError(err: Error) {
   if (err instanceof BodyTooLarge) return V.bodyTooLarge;
   if (err instanceof BodyTooSlow) return V.slowBody;
   const code = (err as { code?: string }).code ?? '';
-  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return V.originTimeout;
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT')
+    return V.originTimeout;
   return V.originUnavailable;
 }

@@ -4,8 +4,18 @@
 import type { RequestContext } from '../core/model.js';
 
 const HOP_BY_HOP = new Set([
-  'connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade',
-  'proxy-authorization', 'proxy-authenticate', 'http2-settings', 'expect', 'host',
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'proxy-authorization',
+  'proxy-authenticate',
+  'http2-settings',
+  'expect',
+  'host',
 ]);
 const FORWARDING = new Set(['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'forwarded', 'x-real-ip']);
 
@@ -40,7 +50,7 @@ export function upstreamRequestHeaders(ctx: RequestContext, trusted: boolean, up
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i].toLowerCase();
     if (name.charCodeAt(0) === 58 /* ':' h2 pseudo-header */) continue;
-    if (HOP_BY_HOP.has(name) || (extra !== null && extra.has(name)) || name.startsWith('rampart-')) continue;
+    if (HOP_BY_HOP.has(name) || extra?.has(name) || name.startsWith('rampart-')) continue;
     if (FORWARDING.has(name)) {
       if (!trusted) continue;
       if (name === 'x-forwarded-for') xff = xff ? `${xff}, ${raw[i + 1]}` : raw[i + 1];
@@ -53,20 +63,26 @@ export function upstreamRequestHeaders(ctx: RequestContext, trusted: boolean, up
   }
   if (upgrade) out.push('connection', 'upgrade', 'upgrade', String(ctx.req.headers.upgrade));
   out.push(
-    'x-forwarded-for', xff ? `${xff}, ${ctx.peerIp}` : ctx.peerIp,
-    'x-forwarded-proto', xfp || ctx.proto,
-    'x-forwarded-host', xfh || ctx.host,
+    'x-forwarded-for',
+    xff ? `${xff}, ${ctx.peerIp}` : ctx.peerIp,
+    'x-forwarded-proto',
+    xfp || ctx.proto,
+    'x-forwarded-host',
+    xfh || ctx.host,
   );
   return out;
 }
 
 /** Response headers for the client as a flat list, with `rampart-verdict` added. */
-export function downstreamResponseHeaders(headers: Record<string, string | string[] | undefined>, rule: string): string[] {
+export function downstreamResponseHeaders(
+  headers: Record<string, string | string[] | undefined>,
+  rule: string,
+): string[] {
   const extra = connectionTokens(headers.connection);
   const out: string[] = [];
   for (const name in headers) {
     const v = headers[name];
-    if (v === undefined || HOP_BY_HOP.has(name) || (extra !== null && extra.has(name)) || name === 'rampart-verdict') continue;
+    if (v === undefined || HOP_BY_HOP.has(name) || extra?.has(name) || name === 'rampart-verdict') continue;
     if (typeof v === 'string') out.push(name, v);
     else for (let j = 0; j < v.length; j++) out.push(name, v[j]);
   }

@@ -9,8 +9,14 @@ import { V } from './verdicts.js';
 
 test('stripPort: names, IPv4, bracketed IPv6, with and without a port', () => {
   const table: [string, string][] = [
-    ['example.org', 'example.org'], ['example.org:8080', 'example.org'], ['1.2.3.4:80', '1.2.3.4'],
-    ['[::1]:8443', '::1'], ['[2001:db8::1]', '2001:db8::1'], ['[::1', '[::1'], ['', ''], [':80', ''],
+    ['example.org', 'example.org'],
+    ['example.org:8080', 'example.org'],
+    ['1.2.3.4:80', '1.2.3.4'],
+    ['[::1]:8443', '::1'],
+    ['[2001:db8::1]', '2001:db8::1'],
+    ['[::1', '[::1'],
+    ['', ''],
+    [':80', ''],
   ];
   for (const [h, name] of table) assert.equal(stripPort(h), name, h);
 });
@@ -18,14 +24,23 @@ test('stripPort: names, IPv4, bracketed IPv6, with and without a port', () => {
 test('compileHosts: exact names and *.suffix wildcards, any case, any port; never a look-alike', () => {
   const hosts = compileHosts(['Example.org', '*.cdn.example.org', '[::1]', '192.0.2.1']);
   const table: [string, boolean][] = [
-    ['example.org', true], ['EXAMPLE.ORG', true], ['example.org:8080', true],
-    ['www.example.org', false], ['example.org.evil.com', false], ['evilexample.org', false],
-    ['a.cdn.example.org', true], ['A.B.CDN.Example.Org:443', true],
+    ['example.org', true],
+    ['EXAMPLE.ORG', true],
+    ['example.org:8080', true],
+    ['www.example.org', false],
+    ['example.org.evil.com', false],
+    ['evilexample.org', false],
+    ['a.cdn.example.org', true],
+    ['A.B.CDN.Example.Org:443', true],
     ['cdn.example.org', false], // the wildcard needs a label before the suffix
     ['.cdn.example.org', false],
-    ['evilcdn.example.org', false], ['cdn.example.org.evil.com', false],
-    ['[::1]:8080', true], ['[::1]', true], ['::1', false], // an IPv6 Host must be bracketed (RFC 3986)
-    ['192.0.2.1:80', true], ['192.0.2.10', false],
+    ['evilcdn.example.org', false],
+    ['cdn.example.org.evil.com', false],
+    ['[::1]:8080', true],
+    ['[::1]', true],
+    ['::1', false], // an IPv6 Host must be bracketed (RFC 3986)
+    ['192.0.2.1:80', true],
+    ['192.0.2.10', false],
     ['', false],
   ];
   for (const [h, ok] of table) assert.equal(hosts.has(h), ok, JSON.stringify(h));
@@ -62,15 +77,84 @@ test('compileHygiene: the verdict of each request shape', () => {
     ['wildcard host with port', { raw: [['Host', 'a.example.net:8080']] }, null],
     ['unknown host', { raw: [['Host', 'evil.com']] }, V.unknownHost],
     ['empty Host header', { raw: [['Host', '']] }, V.unknownHost],
-    ['two Host headers', { raw: [['Host', 'example.org'], ['host', 'evil.com']] }, V.duplicateHost],
-    ['two identical Host headers', { raw: [['Host', 'example.org'], ['HOST', 'example.org']] }, V.duplicateHost],
+    [
+      'two Host headers',
+      {
+        raw: [
+          ['Host', 'example.org'],
+          ['host', 'evil.com'],
+        ],
+      },
+      V.duplicateHost,
+    ],
+    [
+      'two identical Host headers',
+      {
+        raw: [
+          ['Host', 'example.org'],
+          ['HOST', 'example.org'],
+        ],
+      },
+      V.duplicateHost,
+    ],
     ['no Host', { raw: [['Accept', '*/*']] }, V.missingHost],
     ['no Host, HTTP/1.0', { raw: [], version: '1.0' }, V.missingHost],
-    ['Transfer-Encoding on HTTP/1.0', { version: '1.0', raw: [['Host', 'example.org'], ['Transfer-Encoding', 'chunked']] }, V.badFraming],
-    ['Content-Length with Transfer-Encoding', { method: 'POST', raw: [['Host', 'example.org'], ['Content-Length', '5'], ['Transfer-Encoding', 'chunked']] }, V.badFraming],
-    ['Transfer-Encoding alone on 1.1', { method: 'POST', raw: [['Host', 'example.org'], ['Transfer-Encoding', 'chunked']] }, null],
-    ['body at the limit', { method: 'POST', raw: [['Host', 'example.org'], ['Content-Length', '1000']] }, null],
-    ['body over the limit', { method: 'POST', raw: [['Host', 'example.org'], ['Content-Length', '1001']] }, V.bodyTooLarge],
+    [
+      'Transfer-Encoding on HTTP/1.0',
+      {
+        version: '1.0',
+        raw: [
+          ['Host', 'example.org'],
+          ['Transfer-Encoding', 'chunked'],
+        ],
+      },
+      V.badFraming,
+    ],
+    [
+      'Content-Length with Transfer-Encoding',
+      {
+        method: 'POST',
+        raw: [
+          ['Host', 'example.org'],
+          ['Content-Length', '5'],
+          ['Transfer-Encoding', 'chunked'],
+        ],
+      },
+      V.badFraming,
+    ],
+    [
+      'Transfer-Encoding alone on 1.1',
+      {
+        method: 'POST',
+        raw: [
+          ['Host', 'example.org'],
+          ['Transfer-Encoding', 'chunked'],
+        ],
+      },
+      null,
+    ],
+    [
+      'body at the limit',
+      {
+        method: 'POST',
+        raw: [
+          ['Host', 'example.org'],
+          ['Content-Length', '1000'],
+        ],
+      },
+      null,
+    ],
+    [
+      'body over the limit',
+      {
+        method: 'POST',
+        raw: [
+          ['Host', 'example.org'],
+          ['Content-Length', '1001'],
+        ],
+      },
+      V.bodyTooLarge,
+    ],
     ['absolute form, known host', { target: 'http://example.org/a?b=1' }, null],
     ['absolute form, unknown host', { target: 'http://evil.com/' }, V.absoluteForm],
     ['absolute form, other scheme', { target: 'ftp://example.org/' }, V.absoluteForm],
@@ -79,8 +163,29 @@ test('compileHygiene: the verdict of each request shape', () => {
     ['asterisk on GET', { target: '*' }, V.absoluteForm],
     ['OPTIONS *', { method: 'OPTIONS', target: '*' }, null],
     ['OPTIONS *, unknown host', { method: 'OPTIONS', target: '*', raw: [['Host', 'evil.com']] }, V.unknownHost],
-    ['OPTIONS *, body over the limit', { method: 'OPTIONS', target: '*', raw: [['Host', 'example.org'], ['Content-Length', '5000']] }, V.bodyTooLarge],
-    ['h2: no Host count, :authority', { version: '2.0', raw: [[':authority', 'example.org'], ['host', 'example.org']] }, null],
+    [
+      'OPTIONS *, body over the limit',
+      {
+        method: 'OPTIONS',
+        target: '*',
+        raw: [
+          ['Host', 'example.org'],
+          ['Content-Length', '5000'],
+        ],
+      },
+      V.bodyTooLarge,
+    ],
+    [
+      'h2: no Host count, :authority',
+      {
+        version: '2.0',
+        raw: [
+          [':authority', 'example.org'],
+          ['host', 'example.org'],
+        ],
+      },
+      null,
+    ],
     ['h2: unknown :authority', { version: '2.0', raw: [[':authority', 'evil.com']] }, V.unknownHost],
   ];
   for (const [name, shape, verdict] of table) assert.equal(run(ctx(shape)), verdict, name);
@@ -98,7 +203,13 @@ test('an absolute-form target is rewritten to origin form with its own host (it 
 });
 
 test('splitTarget: path and query', () => {
-  const table: [string, string, string][] = [['/', '/', ''], ['/a?b=1&c', '/a', 'b=1&c'], ['/a?', '/a', ''], ['/?x?y', '/', 'x?y'], ['*', '*', '']];
+  const table: [string, string, string][] = [
+    ['/', '/', ''],
+    ['/a?b=1&c', '/a', 'b=1&c'],
+    ['/a?', '/a', ''],
+    ['/?x?y', '/', 'x?y'],
+    ['*', '*', ''],
+  ];
   for (const [t, path, query] of table) {
     const c = ctx({ target: t });
     assert.deepEqual([c.path, c.query], [path, query], t);

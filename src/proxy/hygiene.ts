@@ -22,7 +22,8 @@ export function compileHosts(hosts: readonly string[]): HostMatcher {
     has(host) {
       const name = stripPort(host).toLowerCase();
       if (exact.has(name)) return true;
-      for (let i = 0; i < suffixes.length; i++) if (name.endsWith(suffixes[i]) && name.length > suffixes[i].length) return true;
+      for (let i = 0; i < suffixes.length; i++)
+        if (name.endsWith(suffixes[i]) && name.length > suffixes[i].length) return true;
       return false;
     },
   };
@@ -63,7 +64,8 @@ export function compileHygiene(hosts: HostMatcher, maxBodyBytes: number): Stage 
       const n = countHost(req.rawHeaders);
       if (n > 1) return V.duplicateHost;
       if (n === 0 && ctx.host === '') return V.missingHost;
-      if (hd['transfer-encoding'] !== undefined && (ctx.httpVersion === '1.0' || hd['content-length'] !== undefined)) return V.badFraming;
+      if (hd['transfer-encoding'] !== undefined && (ctx.httpVersion === '1.0' || hd['content-length'] !== undefined))
+        return V.badFraming;
     }
     // `OPTIONS *` is origin-form's only exception; it still faces the host and size checks below.
     if (ctx.target.charCodeAt(0) !== 47 /* / */ && (ctx.target !== '*' || ctx.method !== 'OPTIONS')) {

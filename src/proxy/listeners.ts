@@ -4,7 +4,12 @@
 // to the pipeline, and refuses CONNECT (never an open proxy). Deadlines are
 // Node's own (its one-second connections check): adaptive ones only change
 // the server's values, once a second at most; no per-request timers.
-import { createServer as createHttpServer, ServerResponse, type Server as HttpServer, type IncomingMessage } from 'node:http';
+import {
+  createServer as createHttpServer,
+  ServerResponse,
+  type Server as HttpServer,
+  type IncomingMessage,
+} from 'node:http';
 import { createSecureServer, type Http2SecureServer, type ServerHttp2Session } from 'node:http2';
 import { createServer as createHttpsServer } from 'node:https';
 import { readFileSync } from 'node:fs';
@@ -48,7 +53,12 @@ export type AnyServer = HttpServer | Http2SecureServer;
 function clientErrorVerdict(code: string | undefined) {
   if (code === 'HPE_HEADER_OVERFLOW') return V.headerTooLarge;
   if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return V.headerTimeout;
-  if (code === 'HPE_INVALID_TRANSFER_ENCODING' || code === 'HPE_UNEXPECTED_CONTENT_LENGTH' || code === 'HPE_INVALID_CHUNK_SIZE') return V.badFraming;
+  if (
+    code === 'HPE_INVALID_TRANSFER_ENCODING' ||
+    code === 'HPE_UNEXPECTED_CONTENT_LENGTH' ||
+    code === 'HPE_INVALID_CHUNK_SIZE'
+  )
+    return V.badFraming;
   return V.badRequest;
 }
 
@@ -60,7 +70,7 @@ function onClientError(hooks: ListenerHooks, err: NodeJS.ErrnoException, socket:
   const v = clientErrorVerdict(err.code);
   hooks.onParseError(v.rule);
   const inFlight = (socket as Duplex & { _httpMessage?: ServerResponse })._httpMessage;
-  if (inFlight && inFlight.headersSent) socket.destroy();
+  if (inFlight?.headersSent) socket.destroy();
   else socket.end(rawRefusal(v));
 }
 
@@ -101,7 +111,13 @@ function track(set: Set<Duplex>, socket: Duplex): void {
 }
 
 /** Wires the hooks; returns the accept-time admission (the caller runs it itself when `ownAccept`: TLS reading ClientHellos). */
-function wire(server: AnyServer, hooks: ListenerHooks, limits: ListenerLimits, plain: boolean, ownAccept = false): (socket: Socket) => boolean {
+function wire(
+  server: AnyServer,
+  hooks: ListenerHooks,
+  limits: ListenerLimits,
+  plain: boolean,
+  ownAccept = false,
+): (socket: Socket) => boolean {
   const extra = trackForShutdown(server, plain);
   // The guard sees the raw TCP socket: under TLS (https/1.1 too) refusal bytes would be plaintext garbage.
   const writable = plain && !(server instanceof TlsServer);
@@ -127,7 +143,8 @@ function wire(server: AnyServer, hooks: ListenerHooks, limits: ListenerLimits, p
     socket.on('error', () => {});
     socket.end(rawRefusal(V.badRequest));
   });
-  if (plain) server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => onClientError(hooks, err, socket));
+  if (plain)
+    server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => onClientError(hooks, err, socket));
   applyLimits(server, limits);
   return admit;
 }
@@ -187,11 +204,25 @@ export function http2Options(h: Http2Config, maxHeaderBytes: number) {
   };
 }
 
-export function createTlsListener(hooks: ListenerHooks, limits: ListenerLimits, tls: TlsFiles, h2: Http2Config, fp: FingerprintSwitches = { tls: false, http2: 'off' }): AnyServer {
+export function createTlsListener(
+  hooks: ListenerHooks,
+  limits: ListenerLimits,
+  tls: TlsFiles,
+  h2: Http2Config,
+  fp: FingerprintSwitches = { tls: false, http2: 'off' },
+): AnyServer {
   const cert = readFileSync(tls.cert);
   const key = readFileSync(tls.key);
   if (!tls.http2) {
-    const server = createHttpsServer({ cert, key, maxHeaderSize: limits.maxHeaderBytes, handshakeTimeout: limits.headerTimeout, requireHostHeader: false, noDelay: true, connectionsCheckingInterval: 1000 });
+    const server = createHttpsServer({
+      cert,
+      key,
+      maxHeaderSize: limits.maxHeaderBytes,
+      handshakeTimeout: limits.headerTimeout,
+      requireHostHeader: false,
+      noDelay: true,
+      connectionsCheckingInterval: 1000,
+    });
     // The guard at accept, then the ClientHello (JA4), then Node's TLS handshake.
     readClientHellos(server, wire(server, hooks, limits, true, true), limits.headerTimeout, fp);
     return server;
@@ -239,7 +270,12 @@ export interface AdaptiveDeadlines {
  * could tell the detector. Cost: one compare per tick, servers touched only
  * when the tightness changes.
  */
-export function createAdaptiveDeadlines(servers: () => readonly (AnyServer | null)[], initial: ListenerLimits, signals: DeadlineSignals, onSwitch?: (tight: boolean, why: string) => void): AdaptiveDeadlines {
+export function createAdaptiveDeadlines(
+  servers: () => readonly (AnyServer | null)[],
+  initial: ListenerLimits,
+  signals: DeadlineSignals,
+  onSwitch?: (tight: boolean, why: string) => void,
+): AdaptiveDeadlines {
   let limits = initial;
   let tight = false; // what the signals ask for
   let applied = false; // what the servers run (never tight in observe mode)
@@ -261,7 +297,11 @@ export function createAdaptiveDeadlines(servers: () => readonly (AnyServer | nul
       }
       if (want === tight) return;
       tight = want;
-      const why = !tight ? `mode ${mode}, no slow-head pressure for ${TIGHT_HOLD_MS / 1000} s` : byMode ? `mode ${mode}` : `${stalled} connections hold unfinished request heads (trigger ${limits.slowHeadsTrigger})`;
+      const why = !tight
+        ? `mode ${mode}, no slow-head pressure for ${TIGHT_HOLD_MS / 1000} s`
+        : byMode
+          ? `mode ${mode}`
+          : `${stalled} connections hold unfinished request heads (trigger ${limits.slowHeadsTrigger})`;
       onSwitch?.(tight, observe ? `${why} (observe mode: deadlines left as configured)` : why);
     },
     setLimits(next) {

@@ -10,7 +10,15 @@
 // costs no microtask. Stages that are not configured are absent from the list
 // (a disabled feature costs nothing). Observers run once the response closes.
 // docs/lifecycle.md draws this chart and changes with this file.
-import { isThenable, RequestContext, type Observer, type Req, type Res, type Stage, type Verdict } from '../core/model.js';
+import {
+  isThenable,
+  RequestContext,
+  type Observer,
+  type Req,
+  type Res,
+  type Stage,
+  type Verdict,
+} from '../core/model.js';
 import { sendRefusal } from './refusals.js';
 import { splitTarget } from './hygiene.js';
 import { V } from './verdicts.js';
@@ -47,7 +55,9 @@ type ResWithCtx = Res & { [kCtx]?: RequestContext };
 
 export function createPipeline(opts: PipelineOptions): Pipeline {
   const s = opts.slots;
-  const stages: Stage[] = [s.parse, s.identity, s.policy, s.challenge, s.cache, s.admission].filter((x): x is Stage => x !== null);
+  const stages: Stage[] = [s.parse, s.identity, s.policy, s.challenge, s.cache, s.admission].filter(
+    (x): x is Stage => x !== null,
+  );
   const n = stages.length;
   const observers = opts.observers;
 

@@ -17,10 +17,19 @@ const TITLES: Record<number, [string, string]> = {
   408: ['Request timeout', 'The request took too long to arrive.'],
   413: ['Request too large', 'The request body is larger than this site accepts.'],
   421: ['Misdirected request', 'This server does not serve that host name.'],
-  429: ['Too many requests', 'You are sending requests faster than this site allows. Please wait a moment and try again.'],
+  429: [
+    'Too many requests',
+    'You are sending requests faster than this site allows. Please wait a moment and try again.',
+  ],
   431: ['Headers too large', 'The request headers are larger than this site accepts.'],
-  502: ['The site is not answering', 'The site\u2019s server could not be reached. It is not your fault; please try again in a minute.'],
-  503: ['The site is very busy', 'The site is under heavy load and could not take this request. Please try again in a minute.'],
+  502: [
+    'The site is not answering',
+    'The site\u2019s server could not be reached. It is not your fault; please try again in a minute.',
+  ],
+  503: [
+    'The site is very busy',
+    'The site is under heavy load and could not take this request. Please try again in a minute.',
+  ],
   504: ['The site is slow to answer', 'The site\u2019s server took too long to answer. Please try again in a minute.'],
 };
 
@@ -37,7 +46,16 @@ export function refusalFor(v: Verdict, close = false): Refusal {
   let r = cache.get(v);
   if (r) return r;
   const body = Buffer.from(page(v.status, v.rule));
-  const headers = ['content-type', 'text/html; charset=utf-8', 'content-length', String(body.length), 'cache-control', 'no-store', 'rampart-verdict', v.rule];
+  const headers = [
+    'content-type',
+    'text/html; charset=utf-8',
+    'content-length',
+    String(body.length),
+    'cache-control',
+    'no-store',
+    'rampart-verdict',
+    v.rule,
+  ];
   if (v.retryAfter > 0) headers.push('retry-after', String(v.retryAfter));
   if (close) headers.push('connection', 'close');
   r = { status: v.status, headers, body };
@@ -58,5 +76,5 @@ export function rawRefusal(v: Verdict): Buffer {
   const r = refusalFor(v, true);
   let head = `HTTP/1.1 ${r.status} ${TITLES[r.status]?.[0] ?? 'Refused'}\r\n`;
   for (let i = 0; i < r.headers.length; i += 2) head += `${r.headers[i]}: ${r.headers[i + 1]}\r\n`;
-  return Buffer.concat([Buffer.from(head + '\r\n'), r.body]);
+  return Buffer.concat([Buffer.from(`${head}\r\n`), r.body]);
 }

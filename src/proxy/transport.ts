@@ -18,7 +18,8 @@ import type { readTlsClientHello as ReadHello } from 'read-tls-client-hello';
 // that fingerprints: a plain-HTTP shield never pays its ~2 MB of code.
 const require = createRequire(import.meta.url);
 let readHelloFn: typeof ReadHello | null = null;
-const helloReader = (): typeof ReadHello => (readHelloFn ??= (require('read-tls-client-hello') as { readTlsClientHello: typeof ReadHello }).readTlsClientHello);
+const helloReader = (): typeof ReadHello =>
+  (readHelloFn ??= (require('read-tls-client-hello') as { readTlsClientHello: typeof ReadHello }).readTlsClientHello);
 import { fnv1a } from '../core/hash.js';
 import { tlsFingerprintOf } from '../identity/ja4.js';
 import { H2FingerprintReader } from '../identity/h2-fingerprint.js';
@@ -81,7 +82,7 @@ export function settingsFingerprint(t: Transport, req: H2Req): void {
 /** The connection's record for a request, its HTTP/2 fingerprint taken at the session's first request when pending. */
 export function requestTransport(req: { socket: unknown; httpVersionMajor: number }): Transport | null {
   const t = transportOf(req.socket);
-  if (t !== null && t.h2Pending && req.httpVersionMajor === 2) {
+  if (t?.h2Pending && req.httpVersionMajor === 2) {
     t.h2Pending = false;
     settingsFingerprint(t, req as unknown as H2Req);
   }
@@ -110,7 +111,12 @@ export interface FingerprintSwitches {
  * (within `helloTimeoutMs`, else it is closed: the TLS handshake timer only
  * starts after), then the TLS handshake proceeds as Node would run it.
  */
-export function readClientHellos(server: TlsServer, admit: (socket: Socket) => boolean, helloTimeoutMs: number, on: FingerprintSwitches): void {
+export function readClientHellos(
+  server: TlsServer,
+  admit: (socket: Socket) => boolean,
+  helloTimeoutMs: number,
+  on: FingerprintSwitches,
+): void {
   const tlsListener = server.listeners('connection')[0] as ((this: TlsServer, s: Socket) => void) | undefined;
   if (tlsListener === undefined) throw new Error('TLS server without its connection listener');
   server.removeListener('connection', tlsListener);
@@ -123,14 +129,33 @@ export function readClientHellos(server: TlsServer, admit: (socket: Socket) => b
   server.on('connection', (raw: Socket & Carrier) => {
     if (!admit(raw)) return;
     if (readTlsClientHello === null) {
-      if (settings) raw[kTransport] = { ja4: '', grease: false, alpn: '', h2: '', key: 0, family: 'other', label: '', h2Pending: true };
+      if (settings)
+        raw[kTransport] = {
+          ja4: '',
+          grease: false,
+          alpn: '',
+          h2: '',
+          key: 0,
+          family: 'other',
+          label: '',
+          h2Pending: true,
+        };
       return void tlsListener.call(server, raw);
     }
     raw.setTimeout(helloTimeoutMs, () => raw.destroy());
     readTlsClientHello(raw).then(
       (hello) => {
         const f = tlsFingerprintOf(hello);
-        const t: Transport = { ja4: f.ja4, grease: f.grease, alpn: f.alpn, h2: '', key: 0, family: '', label: '', h2Pending: settings };
+        const t: Transport = {
+          ja4: f.ja4,
+          grease: f.grease,
+          alpn: f.alpn,
+          h2: '',
+          key: 0,
+          family: '',
+          label: '',
+          h2Pending: settings,
+        };
         finishTransport(t);
         raw[kTransport] = t;
         proceed(raw);
@@ -151,7 +176,9 @@ export function readClientHellos(server: TlsServer, admit: (socket: Socket) => b
  * bytes through. HTTP/1.1 (ALPN fallback) keeps the TLS socket itself.
  */
 export function readH2Fingerprints(server: TlsServer): void {
-  const h2Listener = server.listeners('secureConnection').find((l) => l.name === 'connectionListener') as ((this: TlsServer, s: Duplex) => void) | undefined;
+  const h2Listener = server.listeners('secureConnection').find((l) => l.name === 'connectionListener') as
+    | ((this: TlsServer, s: Duplex) => void)
+    | undefined;
   if (h2Listener === undefined) throw new Error('HTTP/2 server without its connection listener');
   server.removeListener('secureConnection', h2Listener);
   // The session runs on Node's JSStreamSocket around our Duplex, which knows no peer address and is not
@@ -171,7 +198,16 @@ export function readH2Fingerprints(server: TlsServer): void {
     // Node sets no-delay on a session's native socket; over a JS stream it cannot: without it, Nagle and
     // delayed ACKs add ~40 ms to each response.
     tls.setNoDelay(true);
-    const t = tls[kTransport] ?? { ja4: '', grease: false, alpn: 'h2', h2: '', key: 0, family: '', label: '', h2Pending: false };
+    const t = tls[kTransport] ?? {
+      ja4: '',
+      grease: false,
+      alpn: 'h2',
+      h2: '',
+      key: 0,
+      family: '',
+      label: '',
+      h2Pending: false,
+    };
     tls[kTransport] = t;
     h2Listener.call(server, new H2Tee(tls, t));
   });
@@ -189,7 +225,7 @@ class H2Tee extends Duplex {
     this[kTransport] = t;
     sock.on('data', (chunk: Buffer) => {
       const r = this.reader;
-      if (r !== null && r.push(chunk)) {
+      if (r?.push(chunk)) {
         t.h2 = r.text();
         finishTransport(t);
         this.reader = null;
@@ -219,16 +255,36 @@ class H2Tee extends Duplex {
   }
 
   // What the session, the pipeline and the guards read of a socket.
-  get remoteAddress() { return this.sock.remoteAddress; }
-  get remotePort() { return this.sock.remotePort; }
-  get remoteFamily() { return this.sock.remoteFamily; }
-  get localAddress() { return this.sock.localAddress; }
-  get localPort() { return this.sock.localPort; }
-  get encrypted() { return true; }
-  get alpnProtocol() { return this.sock.alpnProtocol; }
-  get servername() { return (this.sock as TLSSocket & { servername?: string }).servername; }
-  get bytesRead() { return this.sock.bytesRead; }
-  get bytesWritten() { return this.sock.bytesWritten; }
+  get remoteAddress() {
+    return this.sock.remoteAddress;
+  }
+  get remotePort() {
+    return this.sock.remotePort;
+  }
+  get remoteFamily() {
+    return this.sock.remoteFamily;
+  }
+  get localAddress() {
+    return this.sock.localAddress;
+  }
+  get localPort() {
+    return this.sock.localPort;
+  }
+  get encrypted() {
+    return true;
+  }
+  get alpnProtocol() {
+    return this.sock.alpnProtocol;
+  }
+  get servername() {
+    return (this.sock as TLSSocket & { servername?: string }).servername;
+  }
+  get bytesRead() {
+    return this.sock.bytesRead;
+  }
+  get bytesWritten() {
+    return this.sock.bytesWritten;
+  }
   setTimeout(ms: number, cb?: () => void): this {
     this.sock.setTimeout(ms, cb);
     return this;

@@ -24,7 +24,7 @@ export function tunnel(ctx: RequestContext, origin: URL, trusted: boolean, conne
     const h = upstreamRequestHeaders(ctx, trusted, true);
     let head = `${ctx.method} ${ctx.target} HTTP/1.1\r\n`;
     for (let i = 0; i < h.length; i += 2) head += `${h[i]}: ${h[i + 1]}\r\n`;
-    upstream.write(head + '\r\n');
+    upstream.write(`${head}\r\n`);
     if (ctx.upgradeHead !== null && ctx.upgradeHead.length > 0) upstream.write(ctx.upgradeHead);
     ctx.status = 101;
     upstream.pipe(client);

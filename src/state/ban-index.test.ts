@@ -5,7 +5,14 @@ import assert from 'node:assert/strict';
 import type { Ban } from '../core/model.js';
 import { BanIndex, parseBanTarget } from './ban-index.js';
 
-const ban = (target: string): Ban => ({ target, rule: 'ban/manual', createdAt: 0, until: 1, reason: '', source: 'manual' });
+const ban = (target: string): Ban => ({
+  target,
+  rule: 'ban/manual',
+  createdAt: 0,
+  until: 1,
+  reason: '',
+  source: 'manual',
+});
 
 test('parseBanTarget: canonical ids so that equal targets are one ban', () => {
   const cases: [string, string | null][] = [
@@ -25,7 +32,11 @@ test('parseBanTarget: canonical ids so that equal targets are one ban', () => {
   ];
   for (const [input, id] of cases) assert.equal(parseBanTarget(input)?.id ?? null, id, input);
   assert.equal(parseBanTarget('2001:DB8::1')!.id, parseBanTarget('2001:db8:0:0:0:0:0:1')!.id);
-  assert.equal(parseBanTarget('2001:db8:aa::/48')!.id, parseBanTarget('2001:db8:aa:ffff::/48')!.id, 'host bits are masked');
+  assert.equal(
+    parseBanTarget('2001:db8:aa::/48')!.id,
+    parseBanTarget('2001:db8:aa:ffff::/48')!.id,
+    'host bits are masked',
+  );
 });
 
 test('BanIndex: /0 covers everything of its family, and deletions shrink the lengths scanned', () => {

@@ -55,7 +55,7 @@ class PrefixMaps<K> {
 
   delete(bits: number, key: K): void {
     const m = this.byBits.get(bits);
-    if (!m || !m.delete(key)) return;
+    if (!m?.delete(key)) return;
     if (m.size === 0) {
       this.byBits.delete(bits);
       this.reindex();
@@ -86,7 +86,8 @@ export class BanIndex {
       else this.cidr4.set(t.bits, t.key as number, ban);
       return;
     }
-    const had = t.bits === 128 ? this.exact6.has(t.key as string) : this.cidr6.byBits.get(t.bits)?.has(t.key as string) === true;
+    const had =
+      t.bits === 128 ? this.exact6.has(t.key as string) : this.cidr6.byBits.get(t.bits)?.has(t.key as string) === true;
     if (t.bits === 128) this.exact6.set(t.key as string, ban);
     else this.cidr6.set(t.bits, t.key as string, ban);
     if (!had) this.v6Count++;
@@ -98,7 +99,10 @@ export class BanIndex {
       else this.cidr4.delete(t.bits, t.key as number);
       return;
     }
-    const had = t.bits === 128 ? this.exact6.delete(t.key as string) : this.cidr6.byBits.get(t.bits)?.has(t.key as string) === true;
+    const had =
+      t.bits === 128
+        ? this.exact6.delete(t.key as string)
+        : this.cidr6.byBits.get(t.bits)?.has(t.key as string) === true;
     if (t.bits !== 128) this.cidr6.delete(t.bits, t.key as string);
     if (had) this.v6Count--;
   }

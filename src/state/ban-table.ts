@@ -19,14 +19,33 @@ export class StateInputError extends RampartError {
 /** Checks a ban's fields; returns its parsed target or throws a StateInputError. */
 export function checkBan(ban: Ban): BanTarget {
   const t = ban && typeof ban === 'object' ? parseBanTarget(ban.target) : null;
-  if (!t) throw new StateInputError(`not an IP address or CIDR range: ${JSON.stringify(ban?.target)}`, 'ban e.g. 203.0.113.7, 203.0.113.0/24 or 2001:db8::/48');
-  if (typeof ban.until !== 'number' || !Number.isFinite(ban.until)) throw new StateInputError(`ban of ${ban.target}: until must be a time in ms since the epoch`, 'e.g. Date.now() + 3600000 for one hour');
-  if (typeof ban.rule !== 'string' || !/^ban\/[a-z0-9._:-]+$/.test(ban.rule)) throw new StateInputError(`ban of ${ban.target}: rule must be ban/<name>, got ${JSON.stringify(ban.rule)}`, 'e.g. ban/manual or ban/auto-flood');
+  if (!t)
+    throw new StateInputError(
+      `not an IP address or CIDR range: ${JSON.stringify(ban?.target)}`,
+      'ban e.g. 203.0.113.7, 203.0.113.0/24 or 2001:db8::/48',
+    );
+  if (typeof ban.until !== 'number' || !Number.isFinite(ban.until))
+    throw new StateInputError(
+      `ban of ${ban.target}: until must be a time in ms since the epoch`,
+      'e.g. Date.now() + 3600000 for one hour',
+    );
+  if (typeof ban.rule !== 'string' || !/^ban\/[a-z0-9._:-]+$/.test(ban.rule))
+    throw new StateInputError(
+      `ban of ${ban.target}: rule must be ban/<name>, got ${JSON.stringify(ban.rule)}`,
+      'e.g. ban/manual or ban/auto-flood',
+    );
   return t;
 }
 
 function sameBan(a: Ban, b: Ban): boolean {
-  return a.target === b.target && a.until === b.until && a.rule === b.rule && a.createdAt === b.createdAt && a.reason === b.reason && a.source === b.source;
+  return (
+    a.target === b.target &&
+    a.until === b.until &&
+    a.rule === b.rule &&
+    a.createdAt === b.createdAt &&
+    a.reason === b.reason &&
+    a.source === b.source
+  );
 }
 
 interface Entry {

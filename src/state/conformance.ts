@@ -34,7 +34,13 @@ export function mitigation(id: string, until = T0 + 60_000, extra: Partial<Mitig
     id,
     action: 'limit',
     rule: 'mitigate/limit-signature',
-    match: { prefixKeys: [1], fingerprints: [2], routeClasses: ['login'], paths: ['/wp-login.php'], unverifiedOnly: true },
+    match: {
+      prefixKeys: [1],
+      fingerprints: [2],
+      routeClasses: ['login'],
+      paths: ['/wp-login.php'],
+      unverifiedOnly: true,
+    },
     rate: 2,
     createdAt: T0,
     until,
@@ -106,15 +112,25 @@ export function runConformance(name: string, make: HarnessFactory): void {
       assert.notEqual(a.isBanned('192.0.2.1', now()), null);
       assert.equal(a.isBanned('192.0.2.1', now() + 1000), null, 'checked on read with the passed now');
       advance(2000);
-      assert.deepEqual(a.bans().map((b) => b.target), ['192.0.2.2']);
-      assert.deepEqual(a.mitigations().map((m) => m.id), ['m2']);
+      assert.deepEqual(
+        a.bans().map((b) => b.target),
+        ['192.0.2.2'],
+      );
+      assert.deepEqual(
+        a.mitigations().map((m) => m.id),
+        ['m2'],
+      );
       assert.notEqual(a.isBanned('192.0.2.2', now()), null);
     }));
 
   test(`${name}: bad input is refused with a hint and leaves the state usable`, () =>
     withHarness(({ a, now }) => {
       for (const bad of ['999.1.1.1', '10.0.0.0/33', 'example.org', '', '1.2.3.4/x']) {
-        assert.throws(() => a.addBan(ban(bad)), (e: Error & { hint?: string }) => /not an IP address or CIDR/.test(e.message) && !!e.hint, bad);
+        assert.throws(
+          () => a.addBan(ban(bad)),
+          (e: Error & { hint?: string }) => /not an IP address or CIDR/.test(e.message) && !!e.hint,
+          bad,
+        );
       }
       assert.throws(() => a.addBan(ban('192.0.2.1', Number.NaN)), /until/);
       assert.throws(() => a.addBan(ban('192.0.2.1', T0, { rule: 'limit/x' })), /ban\/<name>/);
@@ -155,7 +171,10 @@ export function runConformance(name: string, make: HarnessFactory): void {
       assert.equal(m.figures.rps, 4100);
       assert.equal(a.removeMitigation('sig-1'), true);
       assert.equal(a.removeMitigation('sig-1'), false);
-      assert.deepEqual(a.mitigations().map((x) => x.id), ['sig-2']);
+      assert.deepEqual(
+        a.mitigations().map((x) => x.id),
+        ['sig-2'],
+      );
     }));
 
   test(`${name}: version bumps and onChange fires on changes only`, () =>

@@ -55,7 +55,14 @@ test('cluster-ipc: workers start from the primary’s snapshot and report its he
   const { primary, hub, a, b } = await cluster(0);
   try {
     assert.ok(a.keys()[0].equals(primary.keys()[0]), 'keys come from the primary');
-    primary.addBan({ target: '192.0.2.0/24', rule: 'ban/manual', createdAt: 0, until: CONFORMANCE_T0 + 1e6, reason: 'x', source: 'manual' });
+    primary.addBan({
+      target: '192.0.2.0/24',
+      rule: 'ban/manual',
+      createdAt: 0,
+      until: CONFORMANCE_T0 + 1e6,
+      reason: 'x',
+      source: 'manual',
+    });
     const late = createWorkerState({ ...channel(hub) });
     await late.start();
     assert.notEqual(late.isBanned('192.0.2.5', CONFORMANCE_T0), null, 'a replacement worker gets the current bans');

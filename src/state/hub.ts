@@ -41,14 +41,23 @@ export function createStateHub(state: HubState, opts: { now?: () => number; inte
   };
 
   const offDelta = state.view.onDelta((d: Delta) => {
-    if (d.k === 'ban' || d.k === 'unban' || d.k === 'mit' || d.k === 'unmit' || d.k === 'mode') broadcast({ rampart: tag, op: 'write', w: d });
-    else if (d.k === 'keys') broadcast({ rampart: tag, op: 'keys', keys: state.keys().map((k) => k.toString('base64')), rotatedAt: state.view.keyRing.rotatedAt });
-    else if (d.k === 'load') broadcast({ rampart: tag, op: 'snapshot', s: toWire(state.view.snapshot()), health: state.health() });
+    if (d.k === 'ban' || d.k === 'unban' || d.k === 'mit' || d.k === 'unmit' || d.k === 'mode')
+      broadcast({ rampart: tag, op: 'write', w: d });
+    else if (d.k === 'keys')
+      broadcast({
+        rampart: tag,
+        op: 'keys',
+        keys: state.keys().map((k) => k.toString('base64')),
+        rotatedAt: state.view.keyRing.rotatedAt,
+      });
+    else if (d.k === 'load')
+      broadcast({ rampart: tag, op: 'snapshot', s: toWire(state.view.snapshot()), health: state.health() });
     // sweeps: every worker drops expired entries by itself
   });
 
   function apply(msg: ToPrimary, port: Port, info: { acked: number }): void {
-    if (msg.op === 'hello') return send(port, { rampart: tag, op: 'snapshot', s: toWire(state.view.snapshot()), health: state.health() });
+    if (msg.op === 'hello')
+      return send(port, { rampart: tag, op: 'snapshot', s: toWire(state.view.snapshot()), health: state.health() });
     if (msg.op === 'counts') {
       state.addCounts(msg.second, msg.counts);
       if (msg.second > info.acked) info.acked = msg.second;
@@ -57,14 +66,16 @@ export function createStateHub(state: HubState, opts: { now?: () => number; inte
     if (msg.op === 'nextId') {
       state.nextId(String(msg.name)).then(
         (value) => send(port, { rampart: tag, op: 'id', id: msg.id, value }),
-        (e: unknown) => send(port, { rampart: tag, op: 'id', id: msg.id, error: e instanceof Error ? e.message : String(e) }),
+        (e: unknown) =>
+          send(port, { rampart: tag, op: 'id', id: msg.id, error: e instanceof Error ? e.message : String(e) }),
       );
       return;
     }
     if (msg.op === 'incident') {
       state.joinIncident(Number(msg.at), Number(msg.ttl)).then(
         (value) => send(port, { rampart: tag, op: 'incident', id: msg.id, value }),
-        (e: unknown) => send(port, { rampart: tag, op: 'incident', id: msg.id, error: e instanceof Error ? e.message : String(e) }),
+        (e: unknown) =>
+          send(port, { rampart: tag, op: 'incident', id: msg.id, error: e instanceof Error ? e.message : String(e) }),
       );
       return;
     }

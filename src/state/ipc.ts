@@ -33,7 +33,12 @@ export type ToWorker =
   | { rampart: 'state'; op: 'incident'; id: number; value?: { id: string; startedAt: number }; error?: string };
 
 export function isStateMessage(m: unknown): m is { rampart: 'state'; op: string } {
-  return m !== null && typeof m === 'object' && (m as { rampart?: unknown }).rampart === 'state' && typeof (m as { op?: unknown }).op === 'string';
+  return (
+    m !== null &&
+    typeof m === 'object' &&
+    (m as { rampart?: unknown }).rampart === 'state' &&
+    typeof (m as { op?: unknown }).op === 'string'
+  );
 }
 
 export function toWire(s: ViewSnapshot): WireSnapshot {

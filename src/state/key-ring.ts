@@ -38,7 +38,12 @@ export class KeyRing {
   replace(keys: readonly Buffer[], rotatedAt: number): boolean {
     const next = keys.filter((k) => Buffer.isBuffer(k) && k.length >= 16).slice(0, 2);
     if (next.length === 0) return false;
-    if (next.length === this.list.length && next.every((k, i) => k.equals(this.list[i])) && rotatedAt === this.rotatedAt) return false;
+    if (
+      next.length === this.list.length &&
+      next.every((k, i) => k.equals(this.list[i])) &&
+      rotatedAt === this.rotatedAt
+    )
+      return false;
     this.list = Object.freeze(next);
     this.rotatedAt = rotatedAt;
     return true;

@@ -44,12 +44,17 @@ export type Delta =
 
 export function checkMode(mode: unknown, allowNull: boolean): Mode | null {
   if (mode === null && allowNull) return null;
-  if (!MODES.includes(mode as Mode)) throw new StateInputError(`not a mode: ${JSON.stringify(mode)}`, `one of ${MODES.join(', ')}${allowNull ? ', or null to follow the detector' : ''}`);
+  if (!MODES.includes(mode as Mode))
+    throw new StateInputError(
+      `not a mode: ${JSON.stringify(mode)}`,
+      `one of ${MODES.join(', ')}${allowNull ? ', or null to follow the detector' : ''}`,
+    );
   return mode as Mode;
 }
 
 export function checkEnforcement(e: unknown): Enforcement {
-  if (e !== 'enforce' && e !== 'observe') throw new StateInputError(`not an enforcement: ${JSON.stringify(e)}`, 'enforce or observe');
+  if (e !== 'enforce' && e !== 'observe')
+    throw new StateInputError(`not an enforcement: ${JSON.stringify(e)}`, 'enforce or observe');
   return e;
 }
 

@@ -18,7 +18,10 @@ test('memory: bans are capped; the oldest automatic ban is evicted first', () =>
   s.addBan(ban('192.0.2.2', undefined, { source: 'auto', rule: 'ban/auto-flood' }));
   s.addBan(ban('192.0.2.3', undefined, { source: 'auto', rule: 'ban/auto-flood' }));
   s.addBan(ban('192.0.2.4', undefined, { source: 'auto', rule: 'ban/auto-flood' }));
-  assert.deepEqual(s.bans().map((b) => b.target), ['192.0.2.1', '192.0.2.3', '192.0.2.4']);
+  assert.deepEqual(
+    s.bans().map((b) => b.target),
+    ['192.0.2.1', '192.0.2.3', '192.0.2.4'],
+  );
   s.addBan(ban('192.0.2.3')); // replacing does not evict
   assert.equal(s.bans().length, 3);
   assert.equal(s.view.banTable.evicted, 1);
@@ -27,7 +30,10 @@ test('memory: bans are capped; the oldest automatic ban is evicted first', () =>
 test('memory: mitigations are capped', () => {
   const s = createMemoryState({ now: () => CONFORMANCE_T0, maxMitigations: 2 });
   for (const id of ['a', 'b', 'c']) s.putMitigation(mitigation(id));
-  assert.deepEqual(s.mitigations().map((m) => m.id), ['b', 'c']);
+  assert.deepEqual(
+    s.mitigations().map((m) => m.id),
+    ['b', 'c'],
+  );
 });
 
 test('memory: counters ignore seconds older than the window and non-numbers', () => {

@@ -8,11 +8,23 @@ export const DEFAULT_MAX_MITIGATIONS = 1_000;
 
 export function checkMitigation(m: Mitigation): void {
   if (!m || typeof m !== 'object' || typeof m.id !== 'string' || m.id.length === 0 || m.id.length > 128) {
-    throw new StateInputError(`mitigation id must be a non-empty string of at most 128 characters, got ${JSON.stringify(m?.id)}`, 'e.g. "sig-1700000000-3"');
+    throw new StateInputError(
+      `mitigation id must be a non-empty string of at most 128 characters, got ${JSON.stringify(m?.id)}`,
+      'e.g. "sig-1700000000-3"',
+    );
   }
-  if (m.action !== 'limit' && m.action !== 'challenge' && m.action !== 'deny' && m.action !== 'check') throw new StateInputError(`mitigation ${m.id}: action must be limit, challenge, deny or check`, 'see Mitigation in src/core/model.ts');
-  if (typeof m.until !== 'number' || !Number.isFinite(m.until)) throw new StateInputError(`mitigation ${m.id}: until must be a time in ms since the epoch`, 'e.g. Date.now() + 600000');
-  if (!m.match || typeof m.match !== 'object') throw new StateInputError(`mitigation ${m.id}: match is missing`, 'empty lists mean "any"');
+  if (m.action !== 'limit' && m.action !== 'challenge' && m.action !== 'deny' && m.action !== 'check')
+    throw new StateInputError(
+      `mitigation ${m.id}: action must be limit, challenge, deny or check`,
+      'see Mitigation in src/core/model.ts',
+    );
+  if (typeof m.until !== 'number' || !Number.isFinite(m.until))
+    throw new StateInputError(
+      `mitigation ${m.id}: until must be a time in ms since the epoch`,
+      'e.g. Date.now() + 600000',
+    );
+  if (!m.match || typeof m.match !== 'object')
+    throw new StateInputError(`mitigation ${m.id}: match is missing`, 'empty lists mean "any"');
 }
 
 export class MitigationTable {

@@ -69,7 +69,12 @@ export function decodeKeys(current: unknown, previous: unknown, rotatedAt: unkno
 
 /** Builds a view snapshot from the store's hashes; expired entries are left out. */
 export function decodeSnapshot(
-  h: { bans: Record<string, string>; mitigations: Record<string, string>; mode: Record<string, string>; keys: Record<string, string> },
+  h: {
+    bans: Record<string, string>;
+    mitigations: Record<string, string>;
+    mode: Record<string, string>;
+    keys: Record<string, string>;
+  },
   now: number,
   fallbackKeys: StoredKeys,
 ): { snapshot: ViewSnapshot; skipped: number } {

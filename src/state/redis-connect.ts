@@ -59,14 +59,22 @@ export function openRedis(o: RedisConnectOptions, subscriber: boolean): RedisCli
   const base = baseOptions(o, subscriber);
   if (o.cluster && o.cluster.length > 0) {
     const creds = urlOptions(o.url);
-    return new (ioredis().Cluster)(o.cluster.map((n) => ({ host: n.host, port: n.port })), {
-      redisOptions: { ...base, ...creds, db: undefined },
-      enableOfflineQueue: base.enableOfflineQueue,
-      clusterRetryStrategy: retry,
-    });
+    return new (ioredis().Cluster)(
+      o.cluster.map((n) => ({ host: n.host, port: n.port })),
+      {
+        redisOptions: { ...base, ...creds, db: undefined },
+        enableOfflineQueue: base.enableOfflineQueue,
+        clusterRetryStrategy: retry,
+      },
+    );
   }
   if (o.sentinels && o.sentinels.length > 0) {
-    return new (ioredis().Redis)({ ...base, ...urlOptions(o.url), sentinels: o.sentinels.map((s) => ({ host: s.host, port: s.port })), name: o.sentinelName || 'mymaster' });
+    return new (ioredis().Redis)({
+      ...base,
+      ...urlOptions(o.url),
+      sentinels: o.sentinels.map((s) => ({ host: s.host, port: s.port })),
+      name: o.sentinelName || 'mymaster',
+    });
   }
   return new (ioredis().Redis)(o.url, base);
 }

@@ -28,17 +28,77 @@ export async function pushOp(c: Commands, K: RedisKeys, node: string, op: Outbox
   const put = op.seed ? 'seed' : 'put';
   if (op.kind === 'ban') {
     const b = op.data as Ban;
-    await c.rampartApply(K.bans, K.banExpiry, K.version, K.banGone, put, parseBanTarget(b.target)!.id, JSON.stringify(b), b.until, K.channel, msg, b.createdAt);
+    await c.rampartApply(
+      K.bans,
+      K.banExpiry,
+      K.version,
+      K.banGone,
+      put,
+      parseBanTarget(b.target)!.id,
+      JSON.stringify(b),
+      b.until,
+      K.channel,
+      msg,
+      b.createdAt,
+    );
   } else if (op.kind === 'unban') {
-    await c.rampartApply(K.bans, K.banExpiry, K.version, K.banGone, 'del', parseBanTarget(op.data as string)!.id, '', 0, K.channel, msg, now);
+    await c.rampartApply(
+      K.bans,
+      K.banExpiry,
+      K.version,
+      K.banGone,
+      'del',
+      parseBanTarget(op.data as string)!.id,
+      '',
+      0,
+      K.channel,
+      msg,
+      now,
+    );
   } else if (op.kind === 'mit') {
     const m = op.data as Mitigation;
-    await c.rampartApply(K.mitigations, K.mitigationExpiry, K.version, K.mitigationGone, put, m.id, JSON.stringify(m), m.until, K.channel, msg, m.createdAt);
+    await c.rampartApply(
+      K.mitigations,
+      K.mitigationExpiry,
+      K.version,
+      K.mitigationGone,
+      put,
+      m.id,
+      JSON.stringify(m),
+      m.until,
+      K.channel,
+      msg,
+      m.createdAt,
+    );
   } else if (op.kind === 'unmit') {
-    await c.rampartApply(K.mitigations, K.mitigationExpiry, K.version, K.mitigationGone, 'del', op.data as string, '', 0, K.channel, msg, now);
+    await c.rampartApply(
+      K.mitigations,
+      K.mitigationExpiry,
+      K.version,
+      K.mitigationGone,
+      'del',
+      op.data as string,
+      '',
+      0,
+      K.channel,
+      msg,
+      now,
+    );
   } else {
     const d = op.data as { field: string; value: string };
-    await c.rampartApply(K.mode, K.banExpiry, K.version, K.banGone, op.seed ? 'setnx' : 'set', d.field, d.value, 0, K.channel, msg, 0);
+    await c.rampartApply(
+      K.mode,
+      K.banExpiry,
+      K.version,
+      K.banGone,
+      op.seed ? 'setnx' : 'set',
+      d.field,
+      d.value,
+      0,
+      K.channel,
+      msg,
+      0,
+    );
   }
 }
 
@@ -53,9 +113,17 @@ export function queueReseed(view: LocalView, outbox: Outbox, t: number): void {
     const key = `ban:${parseBanTarget(b.target)!.id}`;
     if (b.until > t && keep(key)) outbox.push({ key, kind: 'ban', data: b, until: b.until, seed: true });
   }
-  for (const m of view.mitigations()) if (m.until > t && keep(`mit:${m.id}`)) outbox.push({ key: `mit:${m.id}`, kind: 'mit', data: m, until: m.until, seed: true });
-  const fields: [string, string][] = [['detector', view.detectorMode()], ['override', view.overriddenMode() ?? ''], ['enforcement', view.enforcement()]];
-  for (const [field, value] of fields) if (keep(`mode:${field}`)) outbox.push({ key: `mode:${field}`, kind: 'mode', data: { field, value }, until: Infinity, seed: true });
+  for (const m of view.mitigations())
+    if (m.until > t && keep(`mit:${m.id}`))
+      outbox.push({ key: `mit:${m.id}`, kind: 'mit', data: m, until: m.until, seed: true });
+  const fields: [string, string][] = [
+    ['detector', view.detectorMode()],
+    ['override', view.overriddenMode() ?? ''],
+    ['enforcement', view.enforcement()],
+  ];
+  for (const [field, value] of fields)
+    if (keep(`mode:${field}`))
+      outbox.push({ key: `mode:${field}`, kind: 'mode', data: { field, value }, until: Infinity, seed: true });
 }
 
 /**
@@ -63,7 +131,14 @@ export function queueReseed(view: LocalView, outbox: Outbox, t: number): void {
  * the last seconds into the view and returns the store's version (null if unset).
  * On failure the counts go back to pending.
  */
-export async function syncCounts(c: Commands, K: RedisKeys, pending: PendingCounts, view: LocalView, t: number, latestSecond: number): Promise<string | null> {
+export async function syncCounts(
+  c: Commands,
+  K: RedisKeys,
+  pending: PendingCounts,
+  view: LocalView,
+  t: number,
+  latestSecond: number,
+): Promise<string | null> {
   const batch = pending.take();
   const top = Math.max(Math.floor(t / 1000), latestSecond);
   const seconds: number[] = [];
@@ -92,7 +167,8 @@ export async function syncCounts(c: Commands, K: RedisKeys, pending: PendingCoun
     const [err, h] = res[base + i];
     const sums: Record<string, number> = {};
     let any = false;
-    if (!err && h && typeof h === 'object') for (const [k, v] of Object.entries(h as Record<string, string>)) (sums[k] = Number(v)), (any = true);
+    if (!err && h && typeof h === 'object')
+      for (const [k, v] of Object.entries(h as Record<string, string>)) (sums[k] = Number(v)), (any = true);
     const mine = pending.get(seconds[i]); // added since the flush: not in the store yet
     if (mine) for (const k in mine) (sums[k] = (sums[k] ?? 0) + mine[k]), (any = true);
     if (any) view.counters.set(seconds[i], sums);

@@ -45,7 +45,6 @@ export interface RedisState extends SharedState {
   stats(): { outbox: number; outboxDropped: number; reconciles: number; pendingSeconds: number };
 }
 
-
 /** Learned-state blobs outlive a week without any node: older is no guide. */
 const LEARNED_TTL_MS = 7 * 86_400_000;
 
@@ -53,7 +52,13 @@ export function createRedisState(opts: RedisStateOptions = {}): RedisState {
   const now = opts.now ?? Date.now;
   const node = randomUUID();
   const K = redisKeys(opts.keyPrefix ?? 'rampart');
-  const view = new LocalView({ now, keyRotation: opts.keyRotation ?? DEFAULT_KEY_ROTATION, maxBans: opts.maxBans, maxMitigations: opts.maxMitigations, countSeconds: opts.countSeconds });
+  const view = new LocalView({
+    now,
+    keyRotation: opts.keyRotation ?? DEFAULT_KEY_ROTATION,
+    maxBans: opts.maxBans,
+    maxMitigations: opts.maxMitigations,
+    countSeconds: opts.countSeconds,
+  });
   const conn: RedisConnectOptions = {
     url: opts.url ?? 'redis://127.0.0.1:6379',
     sentinels: opts.sentinels,
@@ -82,7 +87,8 @@ export function createRedisState(opts: RedisStateOptions = {}): RedisState {
   const ready = () => cmd !== null && cmd.status === 'ready';
   const fail = (e: unknown) => {
     const msg = e instanceof Error ? e.message : String(e);
-    if (passOk || msg !== lastError) opts.log?.warn({ err: msg }, 'shared state: redis unreachable or slow; defending on the local view');
+    if (passOk || msg !== lastError)
+      opts.log?.warn({ err: msg }, 'shared state: redis unreachable or slow; defending on the local view');
     lastError = msg;
     passOk = false;
   };
@@ -153,17 +159,32 @@ export function createRedisState(opts: RedisStateOptions = {}): RedisState {
 
   // ---- the sync pass ----
 
-
   async function reconcile(t: number): Promise<void> {
-    const res = await cmd!.multi().get(K.version).hgetall(K.bans).hgetall(K.mitigations).hgetall(K.mode).hgetall(K.keys).exec();
+    const res = await cmd!
+      .multi()
+      .get(K.version)
+      .hgetall(K.bans)
+      .hgetall(K.mitigations)
+      .hgetall(K.mode)
+      .hgetall(K.keys)
+      .exec();
     if (!res || res.some(([e]) => e)) throw res?.find(([e]) => e)?.[0] ?? new Error('redis transaction aborted');
-    const [v, bans, mitigations, mode, keys] = res.map(([, x]) => x) as [string | null, Record<string, string>, Record<string, string>, Record<string, string>, Record<string, string>];
+    const [v, bans, mitigations, mode, keys] = res.map(([, x]) => x) as [
+      string | null,
+      Record<string, string>,
+      Record<string, string>,
+      Record<string, string>,
+      Record<string, string>,
+    ];
     if (v === null) {
       queueReseed(view, outbox, t);
       for (const op of outbox.pending(t)) await push(op);
       return reconcile(t);
     }
-    const { snapshot } = decodeSnapshot({ bans, mitigations, mode, keys }, t, { keys: [...view.keys()], rotatedAt: view.keyRing.rotatedAt });
+    const { snapshot } = decodeSnapshot({ bans, mitigations, mode, keys }, t, {
+      keys: [...view.keys()],
+      rotatedAt: view.keyRing.rotatedAt,
+    });
     view.load(snapshot);
     for (const op of outbox.pending(t)) applyRemote({ version: 0, node, kind: op.kind, data: op.data }); // ours, not yet stored
     lastVersion = Number(v ?? 0);
@@ -257,12 +278,30 @@ export function createRedisState(opts: RedisStateOptions = {}): RedisState {
       if (second > latestSecond) latestSecond = second;
     },
     async nextId(name: string): Promise<number> {
-      if (!ready()) throw new RampartError('E_STATE_DOWN', 'shared state (redis) is unreachable: no id can be handed out', 'internal', 'retry later; check state.redis.url');
+      if (!ready())
+        throw new RampartError(
+          'E_STATE_DOWN',
+          'shared state (redis) is unreachable: no id can be handed out',
+          'internal',
+          'retry later; check state.redis.url',
+        );
       return Number(await cmd!.incr(K.seq(name)));
     },
     async joinIncident(at: number, ttlMs: number): Promise<SharedIncident> {
-      if (!ready()) throw new RampartError('E_STATE_DOWN', 'shared state (redis) is unreachable: no shared incident id', 'internal', 'the incident is recorded under this node\'s own id');
-      const [id, started] = await cmd!.rampartIncident(K.incident, K.seq('incident'), at, Math.max(0, Math.round(ttlMs)), incidentStamp(at));
+      if (!ready())
+        throw new RampartError(
+          'E_STATE_DOWN',
+          'shared state (redis) is unreachable: no shared incident id',
+          'internal',
+          "the incident is recorded under this node's own id",
+        );
+      const [id, started] = await cmd!.rampartIncident(
+        K.incident,
+        K.seq('incident'),
+        at,
+        Math.max(0, Math.round(ttlMs)),
+        incidentStamp(at),
+      );
       return { id: String(id), startedAt: Number(started) };
     },
     sendToNodes(payload: Buffer): void {
@@ -280,7 +319,14 @@ export function createRedisState(opts: RedisStateOptions = {}): RedisState {
       if (!ready()) return; // the next save (a few times a minute) tries again
       const head = Buffer.alloc(8);
       head.writeDoubleBE(at, 0);
-      cmd!.set(K.learned(name), Buffer.concat([head, Buffer.from(data.buffer, data.byteOffset, data.byteLength)]), 'PX', LEARNED_TTL_MS).catch(fail);
+      cmd!
+        .set(
+          K.learned(name),
+          Buffer.concat([head, Buffer.from(data.buffer, data.byteOffset, data.byteLength)]),
+          'PX',
+          LEARNED_TTL_MS,
+        )
+        .catch(fail);
     },
     async getLearned(name) {
       if (!ready()) return null;
@@ -289,7 +335,13 @@ export function createRedisState(opts: RedisStateOptions = {}): RedisState {
       return { savedAt: v.readDoubleBE(0), data: v.subarray(8) };
     },
     onChange: (fn) => view.onChange(fn),
-    health: (): StateHealth => ({ backend: 'redis', connected: ready() && passOk, lastSyncAt, error: lastError, outbox: outbox.size }),
+    health: (): StateHealth => ({
+      backend: 'redis',
+      connected: ready() && passOk,
+      lastSyncAt,
+      error: lastError,
+      outbox: outbox.size,
+    }),
     stats: () => ({ outbox: outbox.size, outboxDropped: outbox.dropped, reconciles, pendingSeconds: pending.size }),
     async start(): Promise<void> {
       if (cmd) return;

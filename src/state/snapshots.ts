@@ -8,7 +8,6 @@
 // its owner encodes and checks it (snapshot-codec.ts).
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type Database from 'better-sqlite3';
 import { openSqliteFile } from '../core/sqlite.js';
 
 export interface Snapshot {
@@ -43,8 +42,12 @@ export function openSnapshots(dataDir: string): Snapshots {
     d.exec(SCHEMA);
   });
   const get = db.prepare('SELECT name, saved_at AS savedAt, data FROM snapshots WHERE name = ?');
-  const all = db.prepare("SELECT name, saved_at AS savedAt, data FROM snapshots WHERE name LIKE ? ESCAPE '\\' ORDER BY name");
-  const put = db.prepare('INSERT INTO snapshots (name, saved_at, data) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET saved_at = excluded.saved_at, data = excluded.data');
+  const all = db.prepare(
+    "SELECT name, saved_at AS savedAt, data FROM snapshots WHERE name LIKE ? ESCAPE '\\' ORDER BY name",
+  );
+  const put = db.prepare(
+    'INSERT INTO snapshots (name, saved_at, data) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET saved_at = excluded.saved_at, data = excluded.data',
+  );
   return {
     file,
     load: (name) => (get.get(name) as Snapshot | undefined) ?? null,

@@ -28,7 +28,12 @@ export function createWorkerState(opts: WorkerStateOptions): SharedState & { rea
   // keyRotation 0: keys come from the primary, workers never make their own.
   const view = new LocalView({ now, keyRotation: 0, maxBans: opts.maxBans, maxMitigations: opts.maxMitigations });
   const tag = 'state' as const;
-  let primaryHealth: StateHealth = { backend: 'memory', connected: false, lastSyncAt: 0, error: 'no word from the cluster primary yet' };
+  let primaryHealth: StateHealth = {
+    backend: 'memory',
+    connected: false,
+    lastSyncAt: 0,
+    error: 'no word from the cluster primary yet',
+  };
   let lastHeard = 0;
   let acked = 0;
   let seq = 0;
@@ -66,7 +71,11 @@ export function createWorkerState(opts: WorkerStateOptions): SharedState & { rea
         primaryHealth = msg.health;
         gotSnapshot?.();
       } else if (msg.op === 'write') applyWrite(msg.w);
-      else if (msg.op === 'keys') view.adoptKeys(msg.keys.map((k) => Buffer.from(k, 'base64')), msg.rotatedAt);
+      else if (msg.op === 'keys')
+        view.adoptKeys(
+          msg.keys.map((k) => Buffer.from(k, 'base64')),
+          msg.rotatedAt,
+        );
       else if (msg.op === 'sums') {
         acked = msg.acked;
         primaryHealth = msg.health;
@@ -75,12 +84,23 @@ export function createWorkerState(opts: WorkerStateOptions): SharedState & { rea
       } else if (msg.op === 'id') {
         const w = waiting.get(msg.id);
         waiting.delete(msg.id);
-        if (msg.error !== undefined) w?.reject(new RampartError('E_STATE_ID', msg.error, 'internal', 'the cluster primary could not hand out an id'));
+        if (msg.error !== undefined)
+          w?.reject(
+            new RampartError('E_STATE_ID', msg.error, 'internal', 'the cluster primary could not hand out an id'),
+          );
         else w?.resolve(Number(msg.value) as never);
       } else if (msg.op === 'incident') {
         const w = waiting.get(msg.id);
         waiting.delete(msg.id);
-        if (msg.error !== undefined || !msg.value) w?.reject(new RampartError('E_STATE_ID', msg.error ?? 'no incident', 'internal', 'the cluster primary could not share the incident'));
+        if (msg.error !== undefined || !msg.value)
+          w?.reject(
+            new RampartError(
+              'E_STATE_ID',
+              msg.error ?? 'no incident',
+              'internal',
+              'the cluster primary could not share the incident',
+            ),
+          );
         else w?.resolve({ id: String(msg.value.id), startedAt: Number(msg.value.startedAt) } as never);
       }
     } catch {
@@ -137,7 +157,13 @@ export function createWorkerState(opts: WorkerStateOptions): SharedState & { rea
     onChange: (fn) => view.onChange(fn),
     health(): StateHealth {
       const fresh = lastHeard > 0 && Date.now() - lastHeard < 5000;
-      return fresh ? primaryHealth : { ...primaryHealth, connected: false, error: primaryHealth.error || 'no word from the cluster primary for 5 s' };
+      return fresh
+        ? primaryHealth
+        : {
+            ...primaryHealth,
+            connected: false,
+            error: primaryHealth.error || 'no word from the cluster primary for 5 s',
+          };
     },
     async start(): Promise<void> {
       if (unlisten) return;

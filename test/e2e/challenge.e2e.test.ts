@@ -17,12 +17,26 @@ import { fetchRaw, pageParams } from './helpers/challenge-client.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const skip = !existsSync(CHROMIUM) && !process.env.CI ? `${CHROMIUM} not installed (set CI=1 to fail instead)` : false;
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 /** Covered by startShield's hosts ("*.site.test"); resolved to 127.0.0.1 by Chromium's host rules. */
 const HOST = 'shop.site.test';
 const ARTIFACTS = join(import.meta.dirname, '../../test-artifacts');
 // Low but real difficulty: the test proves the flow, the benchmark prices it.
-const CHALLENGE = { require: 'always', difficulty: { elevated: 12, under_attack: 12, manual: 12 }, text: { appeal_url: '/contact' }, brand: { site_name: 'Greens for Riverton', accent_color: '#0b6e4f' } };
+const CHALLENGE = {
+  require: 'always',
+  difficulty: { elevated: 12, under_attack: 12, manual: 12 },
+  text: { appeal_url: '/contact' },
+  brand: { site_name: 'Greens for Riverton', accent_color: '#0b6e4f' },
+};
 
 describe('challenge in Chromium through the full app', { skip, timeout: 180_000 }, () => {
   let origin: DemoOrigin;
@@ -36,7 +50,10 @@ describe('challenge in Chromium through the full app', { skip, timeout: 180_000 
     shield = await startShield(origin.url, { challenge: CHALLENGE });
     base = `http://127.0.0.1:${shield.port}`;
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
-    insecure = await chromium.launch({ executablePath: CHROMIUM, args: [...ARGS, `--host-resolver-rules=MAP ${HOST} 127.0.0.1`] });
+    insecure = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [...ARGS, `--host-resolver-rules=MAP ${HOST} 127.0.0.1`],
+    });
     mkdirSync(ARTIFACTS, { recursive: true });
   });
 
@@ -69,7 +86,11 @@ describe('challenge in Chromium through the full app', { skip, timeout: 180_000 
     assert.ok(origin.stats().total > originBefore);
     const mid = stats();
     assert.equal(mid.solved, start.solved + 1);
-    assert.equal(mid.solvedVia.subtle + mid.solvedVia.js, start.solvedVia.subtle + start.solvedVia.js + 1, 'solved in Workers, not on the main thread');
+    assert.equal(
+      mid.solvedVia.subtle + mid.solvedVia.js,
+      start.solvedVia.subtle + start.solvedVia.js + 1,
+      'solved in Workers, not on the main thread',
+    );
     const again = await page.goto(`${base}/materials`);
     assert.equal(again?.status(), 200);
     assert.equal(again?.headers()['rampart-verdict'], 'default/allow');
@@ -112,7 +133,11 @@ describe('challenge in Chromium through the full app', { skip, timeout: 180_000 
 
   test('accessibility: language, one heading, live progress, labelled controls, 200% zoom, reduced motion', async () => {
     // 640 CSS px at device scale 2 is a 1280 px window zoomed to 200%.
-    const context = await browser.newContext({ viewport: { width: 640, height: 480 }, deviceScaleFactor: 2, reducedMotion: 'reduce' });
+    const context = await browser.newContext({
+      viewport: { width: 640, height: 480 },
+      deviceScaleFactor: 2,
+      reducedMotion: 'reduce',
+    });
     const page = await context.newPage();
     // Raise the difficulty shown to the page (the server's token keeps 12 bits) so the
     // solver is still working when we look; closing the page stops its Workers.
@@ -121,19 +146,39 @@ describe('challenge in Chromium through the full app', { skip, timeout: 180_000 
       await route.fulfill({ response: res, body: (await res.text()).replace(/data-bits="\d+"/, 'data-bits="26"') });
     });
     await page.goto(`${base}/slow-page`);
-    await page.waitForFunction(() => (document.getElementById('rampart-progress') as HTMLProgressElement).value > 0, null, { timeout: 30_000 });
+    await page.waitForFunction(
+      () => (document.getElementById('rampart-progress') as HTMLProgressElement).value > 0,
+      null,
+      { timeout: 30_000 },
+    );
     assert.equal(await page.evaluate(() => document.documentElement.lang), 'en');
     assert.equal(await page.locator('h1').count(), 1);
     assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'One moment, please');
     const status = page.getByRole('status');
     assert.equal(await status.getAttribute('aria-live'), 'polite');
     assert.match((await status.textContent()) ?? '', /Working/);
-    assert.equal(await page.getByRole('progressbar', { name: /Working/ }).count(), 1, 'the progress bar is named by the status text');
-    for (const link of await page.getByRole('link').all()) assert.ok(((await link.textContent()) ?? '').trim().length > 0, 'every link has a name');
-    const layout = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, width: document.documentElement.clientWidth, font: parseFloat(getComputedStyle(document.body).fontSize) }));
-    assert.ok(layout.scroll <= layout.width, `no horizontal scrolling at 200% zoom (${layout.scroll} > ${layout.width})`);
+    assert.equal(
+      await page.getByRole('progressbar', { name: /Working/ }).count(),
+      1,
+      'the progress bar is named by the status text',
+    );
+    for (const link of await page.getByRole('link').all())
+      assert.ok(((await link.textContent()) ?? '').trim().length > 0, 'every link has a name');
+    const layout = await page.evaluate(() => ({
+      scroll: document.documentElement.scrollWidth,
+      width: document.documentElement.clientWidth,
+      font: parseFloat(getComputedStyle(document.body).fontSize),
+    }));
+    assert.ok(
+      layout.scroll <= layout.width,
+      `no horizontal scrolling at 200% zoom (${layout.scroll} > ${layout.width})`,
+    );
     assert.ok(layout.font >= 16, 'body text at least 16 px');
-    assert.equal(await page.evaluate(() => getComputedStyle(document.querySelector('.spin')!).animationName), 'none', 'no spinning under prefers-reduced-motion');
+    assert.equal(
+      await page.evaluate(() => getComputedStyle(document.querySelector('.spin')!).animationName),
+      'none',
+      'no spinning under prefers-reduced-motion',
+    );
     await page.screenshot({ path: join(ARTIFACTS, 'challenge-zoom200.png'), fullPage: true });
     await context.close();
 
@@ -144,8 +189,16 @@ describe('challenge in Chromium through the full app', { skip, timeout: 180_000 
       await route.fulfill({ response: res, body: (await res.text()).replace(/data-bits="\d+"/, 'data-bits="26"') });
     });
     await p2.goto(`${base}/slow-page`);
-    await p2.waitForFunction(() => (document.getElementById('rampart-progress') as HTMLProgressElement).value > 0, null, { timeout: 30_000 });
-    assert.notEqual(await p2.evaluate(() => getComputedStyle(document.querySelector('.spin')!).animationName), 'none', 'the spinner turns when motion is fine');
+    await p2.waitForFunction(
+      () => (document.getElementById('rampart-progress') as HTMLProgressElement).value > 0,
+      null,
+      { timeout: 30_000 },
+    );
+    assert.notEqual(
+      await p2.evaluate(() => getComputedStyle(document.querySelector('.spin')!).animationName),
+      'none',
+      'the spinner turns when motion is fine',
+    );
     await p2.screenshot({ path: join(ARTIFACTS, 'challenge-page.png') });
     await normal.close();
   });
@@ -154,7 +207,9 @@ describe('challenge in Chromium through the full app', { skip, timeout: 180_000 
     const page = await browser.newPage();
     const html = (await fetchRaw(shield.port, '/materials')).body;
     const p = pageParams(html);
-    await page.setContent(`<form method="post" action="${base}/.rampart/challenge/verify"><input name="challenge" value="${p.token}"><input name="solution" value="x"><input name="return" value="/materials"><button>go</button></form>`);
+    await page.setContent(
+      `<form method="post" action="${base}/.rampart/challenge/verify"><input name="challenge" value="${p.token}"><input name="solution" value="x"><input name="return" value="/materials"><button>go</button></form>`,
+    );
     const [r] = await Promise.all([page.waitForNavigation(), page.click('button')]);
     assert.equal(r?.status(), 403);
     const retry = page.getByRole('link', { name: 'Try again' });
@@ -187,7 +242,11 @@ describe('the opt-in no-JS check (meta_refresh) in Chromium with JavaScript off'
     await page.waitForSelector('h1:has-text("Campaign materials")', { timeout: 30_000 });
     assert.equal(new URL(page.url()).search, '?from=nojs');
     assert.equal(shield.challengeStats()!.solvedNoJs, 1);
-    assert.equal((await page.goto(`http://127.0.0.1:${shield.port}/`))?.status(), 200, 'the pass works for the next page');
+    assert.equal(
+      (await page.goto(`http://127.0.0.1:${shield.port}/`))?.status(),
+      200,
+      'the pass works for the next page',
+    );
     await context.close();
   });
 });
@@ -209,12 +268,20 @@ describe('clients without JavaScript through the full app', { timeout: 30_000 },
     const get = await fetch(`${base}/`, { headers: { 'user-agent': 'curl/8.5.0' }, redirect: 'follow' });
     assert.equal(get.status, 403);
     assert.equal(get.headers.get('rampart-verdict'), 'challenge/required');
-    const post = await fetch(`${base}/donate`, { method: 'POST', body: 'amount=5&name=x', headers: { 'user-agent': 'curl/8.5.0', 'content-type': 'application/x-www-form-urlencoded' } });
+    const post = await fetch(`${base}/donate`, {
+      method: 'POST',
+      body: 'amount=5&name=x',
+      headers: { 'user-agent': 'curl/8.5.0', 'content-type': 'application/x-www-form-urlencoded' },
+    });
     assert.equal(post.status, 429);
     assert.ok(Number(post.headers.get('retry-after')) > 0);
     // Submitting the form without doing the work.
     const token = pageParams(await (await fetch(`${base}/`)).text()).token;
-    const cheat = await fetch(`${base}/.rampart/challenge/verify`, { method: 'POST', redirect: 'manual', body: new URLSearchParams({ challenge: token, solution: '1', return: '/' }) });
+    const cheat = await fetch(`${base}/.rampart/challenge/verify`, {
+      method: 'POST',
+      redirect: 'manual',
+      body: new URLSearchParams({ challenge: token, solution: '1', return: '/' }),
+    });
     assert.equal(cheat.status, 403);
     assert.equal(cheat.headers.get('set-cookie'), null);
     assert.equal(origin.stats().total, 0);

@@ -16,10 +16,28 @@ import { startShield } from '../helpers/shield.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const skip = !existsSync(CHROMIUM) && !process.env.CI ? `${CHROMIUM} not installed (set CI=1 to fail instead)` : false;
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const ARTIFACTS = join(import.meta.dirname, '../../test-artifacts');
 const TOKEN = 'dashboard-drill-token-0123456789';
-const DETECTOR = { warmup: '2s', min_rps: 10, ban_min_rps: 30, end_after: '2s', recover_hold: '2s', mitigation_ttl: '6s', ban_duration: '20s', widen_after: '3s' };
+const DETECTOR = {
+  warmup: '2s',
+  min_rps: 10,
+  ban_min_rps: 30,
+  end_after: '2s',
+  recover_hold: '2s',
+  mitigation_ttl: '6s',
+  ban_duration: '20s',
+  widen_after: '3s',
+};
 
 describe('dashboard during a drill', { skip, timeout: 120_000 }, () => {
   let origin: DemoOrigin;
@@ -30,7 +48,12 @@ describe('dashboard during a drill', { skip, timeout: 120_000 }, () => {
 
   before(async () => {
     origin = await startDemoOrigin({ maxConcurrency: 32 });
-    shield = await startShield(origin.url, { data_dir: dataDir, detector: DETECTOR, limits: { max_connections_per_ip: 1000 }, admin: { listen: '127.0.0.1:0', token: TOKEN } });
+    shield = await startShield(origin.url, {
+      data_dir: dataDir,
+      detector: DETECTOR,
+      limits: { max_connections_per_ip: 1000 },
+      admin: { listen: '127.0.0.1:0', token: TOKEN },
+    });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
     mkdirSync(ARTIFACTS, { recursive: true });
   });
@@ -46,18 +69,39 @@ describe('dashboard during a drill', { skip, timeout: 120_000 }, () => {
     const page = await browser.newPage({ viewport: { width: 1400, height: 1300 } });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(shield.control.url() + '/');
+    await page.goto(`${shield.control.url()}/`);
     await page.fill('#token', TOKEN);
     await page.click('#login-form button[type=submit]');
     await page.waitForSelector('#main:not([hidden])');
-    const drill = runDrill({ target: parseTarget(`http://127.0.0.1:${shield.port}`), scenario: 'botnet', users: 4, rate: 200, sources: 80, warmupMs: 4000, durationMs: 10_000, thinkMs: [100, 300] });
+    const drill = runDrill({
+      target: parseTarget(`http://127.0.0.1:${shield.port}`),
+      scenario: 'botnet',
+      users: 4,
+      rate: 200,
+      sources: 80,
+      warmupMs: 4000,
+      durationMs: 10_000,
+      thinkMs: [100, 300],
+    });
     try {
-      await page.waitForFunction(() => document.getElementById('banner')?.classList.contains('alert'), null, { timeout: 25_000 });
+      await page.waitForFunction(() => document.getElementById('banner')?.classList.contains('alert'), null, {
+        timeout: 25_000,
+      });
       const banner = (await page.textContent('#banner')) ?? '';
       assert.match(banner, /^Attack in progress \(incident [^)]+\): .+ — mode /);
       // The classification moves as the drill goes on, so name the vocabulary rather than one poll's answer.
-      assert.match(banner, /\): (single source flood|distributed flood|cache busting|login stuffing|enumeration|slow connections|pulse wave|low and slow|unclassified anomaly)/);
-      await page.waitForFunction(() => [...document.querySelectorAll('#chart-verdicts .u-legend .u-label')].some((l) => l.textContent !== 'default/allow' && !/^cache\//.test(l.textContent ?? '')), null, { timeout: 15_000 });
+      assert.match(
+        banner,
+        /\): (single source flood|distributed flood|cache busting|login stuffing|enumeration|slow connections|pulse wave|low and slow|unclassified anomaly)/,
+      );
+      await page.waitForFunction(
+        () =>
+          [...document.querySelectorAll('#chart-verdicts .u-legend .u-label')].some(
+            (l) => l.textContent !== 'default/allow' && !/^cache\//.test(l.textContent ?? ''),
+          ),
+        null,
+        { timeout: 15_000 },
+      );
       await page.screenshot({ path: join(ARTIFACTS, 'dashboard-attack.png'), fullPage: true });
     } finally {
       await drill;

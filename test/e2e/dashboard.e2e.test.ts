@@ -14,7 +14,16 @@ import { startShield } from '../helpers/shield.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const skip = !existsSync(CHROMIUM) && !process.env.CI ? `${CHROMIUM} not installed (set CI=1 to fail instead)` : false;
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const ARTIFACTS = join(import.meta.dirname, '../../test-artifacts');
 const TOKEN = 'dashboard-e2e-token-0123456789';
 const PATHS = ['/', '/about', '/donate', '/news', '/static/app.css'];
@@ -29,7 +38,17 @@ describe('dashboard in Chromium', { skip, timeout: 120_000 }, () => {
   let sent = 0;
 
   function hit(i: number): void {
-    const req = request({ host: '127.0.0.1', port: shield.port, path: PATHS[i % PATHS.length], localAddress: `127.0.${i % 3}.${10 + (i % 7)}`, headers: { host: '127.0.0.1' }, agent: false }, (res) => res.resume());
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port: shield.port,
+        path: PATHS[i % PATHS.length],
+        localAddress: `127.0.${i % 3}.${10 + (i % 7)}`,
+        headers: { host: '127.0.0.1' },
+        agent: false,
+      },
+      (res) => res.resume(),
+    );
     req.on('error', () => {});
     req.end();
   }
@@ -59,7 +78,7 @@ describe('dashboard in Chromium', { skip, timeout: 120_000 }, () => {
   });
 
   test('loads, asks for the token, and shows live charts while traffic flows', async () => {
-    await page.goto(shield.control.url() + '/');
+    await page.goto(`${shield.control.url()}/`);
     await page.waitForSelector('#login:not([hidden])');
     assert.equal(await page.isVisible('#main'), false, 'nothing shown before sign-in');
     await page.fill('#token', TOKEN);
@@ -68,17 +87,30 @@ describe('dashboard in Chromium', { skip, timeout: 120_000 }, () => {
     assert.ok(!page.url().includes(TOKEN), 'the token never goes into the URL');
     assert.equal(await page.evaluate(() => sessionStorage.getItem('rampart.adminToken')), TOKEN);
     // Charts fill and keep moving: the total shown grows between two reads.
-    await page.waitForFunction(() => Number(document.getElementById('chart-verdicts')?.getAttribute('data-total') ?? 0) > 0, null, { timeout: 20_000 });
+    await page.waitForFunction(
+      () => Number(document.getElementById('chart-verdicts')?.getAttribute('data-total') ?? 0) > 0,
+      null,
+      { timeout: 20_000 },
+    );
     const first = Number(await page.getAttribute('#chart-verdicts', 'data-total'));
-    await page.waitForFunction((n) => Number(document.getElementById('chart-verdicts')?.getAttribute('data-total') ?? 0) > n, first, { timeout: 20_000 });
+    await page.waitForFunction(
+      (n) => Number(document.getElementById('chart-verdicts')?.getAttribute('data-total') ?? 0) > n,
+      first,
+      { timeout: 20_000 },
+    );
     assert.equal(await page.locator('#chart-verdicts canvas').count(), 1);
     assert.equal(await page.locator('#chart-sources canvas').count(), 1);
     assert.match((await page.textContent('#chart-verdicts .u-legend')) ?? '', /default\/allow/);
-    await page.waitForFunction(() => document.querySelectorAll('#top-paths tbody tr td.num').length >= 3, null, { timeout: 20_000 });
+    await page.waitForFunction(() => document.querySelectorAll('#top-paths tbody tr td.num').length >= 3, null, {
+      timeout: 20_000,
+    });
     const paths = await page.locator('#top-paths tbody tr td:first-child').allTextContents();
     assert.ok(paths.includes('/donate'), paths.join(','));
     const prefixes = await page.locator('#top-prefixes tbody tr td:first-child').allTextContents();
-    assert.ok(prefixes.some((p) => /^127\.0\.[012]\.0\/24$/.test(p)), prefixes.join(','));
+    assert.ok(
+      prefixes.some((p) => /^127\.0\.[012]\.0\/24$/.test(p)),
+      prefixes.join(','),
+    );
     assert.match((await page.textContent('#banner')) ?? '', /No attack detected/);
     assert.notEqual(await page.textContent('#rps'), '–');
   });
@@ -86,9 +118,15 @@ describe('dashboard in Chromium', { skip, timeout: 120_000 }, () => {
   test('accessible basics: labelled inputs, named buttons, table headers, a language, live regions', async () => {
     const a11y = await page.evaluate(() => ({
       lang: document.documentElement.lang,
-      unlabelled: [...document.querySelectorAll('input')].filter((i) => !(i.id && document.querySelector(`label[for="${i.id}"]`)) && !i.getAttribute('aria-label')).map((i) => i.id || i.outerHTML),
-      unnamedButtons: [...document.querySelectorAll('button')].filter((b) => !(b.textContent ?? '').trim() && !b.getAttribute('aria-label')).length,
-      headersWithoutScope: [...document.querySelectorAll('table:not(.u-legend) th')].filter((th) => th.getAttribute('scope') !== 'col').length,
+      unlabelled: [...document.querySelectorAll('input')]
+        .filter((i) => !(i.id && document.querySelector(`label[for="${i.id}"]`)) && !i.getAttribute('aria-label'))
+        .map((i) => i.id || i.outerHTML),
+      unnamedButtons: [...document.querySelectorAll('button')].filter(
+        (b) => !(b.textContent ?? '').trim() && !b.getAttribute('aria-label'),
+      ).length,
+      headersWithoutScope: [...document.querySelectorAll('table:not(.u-legend) th')].filter(
+        (th) => th.getAttribute('scope') !== 'col',
+      ).length,
       live: [...document.querySelectorAll('[aria-live], [role=alert], [role=status]')].length,
       h1: document.querySelectorAll('h1').length,
     }));
@@ -130,7 +168,7 @@ describe('dashboard in Chromium', { skip, timeout: 120_000 }, () => {
 
   test('a wrong token sends the page back to sign-in with the reason', async () => {
     const p2 = await browser.newPage();
-    await p2.goto(shield.control.url() + '/');
+    await p2.goto(`${shield.control.url()}/`);
     await p2.fill('#token', 'wrong-token-000000000000');
     await p2.click('#login-form button[type=submit]');
     await p2.waitForFunction(() => /token was refused/.test(document.getElementById('login-error')?.textContent ?? ''));
@@ -142,6 +180,9 @@ describe('dashboard in Chromium', { skip, timeout: 120_000 }, () => {
     // The one expected: Chromium logs the 400 of the deliberately bad ban above.
     const bad = problems.findIndex((p) => /status of 400/.test(p));
     assert.ok(bad >= 0, 'the bad ban was answered 400');
-    assert.deepEqual(problems.filter((_, i) => i !== bad), []);
+    assert.deepEqual(
+      problems.filter((_, i) => i !== bad),
+      [],
+    );
   });
 });

@@ -9,13 +9,19 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { startDemoOrigin, type DemoOrigin } from '../../src/demo/origin.js';
 import { CampaignRecorder } from '../../src/drill/campaign-recorder.js';
-import { launchChromium, runChromiumUsers, CHROMIUM_PATH, type ChromiumHandle } from '../../src/drill/chromium-users.js';
+import {
+  launchChromium,
+  runChromiumUsers,
+  CHROMIUM_PATH,
+  type ChromiumHandle,
+} from '../../src/drill/chromium-users.js';
 import { navOutcome, NoJsClient } from '../../src/drill/nojs-client.js';
 import { browserProfile } from '../../src/drill/profiles.js';
 import { parseTarget } from '../../src/drill/target.js';
 import { startShield } from '../helpers/shield.js';
 
-const skip = !existsSync(CHROMIUM_PATH) && !process.env.CI ? `${CHROMIUM_PATH} not installed (set CI=1 to fail instead)` : false;
+const skip =
+  !existsSync(CHROMIUM_PATH) && !process.env.CI ? `${CHROMIUM_PATH} not installed (set CI=1 to fail instead)` : false;
 const CHALLENGE = { require: 'always', difficulty: { elevated: 10, under_attack: 10, manual: 10 } };
 
 describe('campaign Chromium users', { skip, timeout: 90_000 }, () => {
@@ -41,7 +47,14 @@ describe('campaign Chromium users', { skip, timeout: 90_000 }, () => {
     const target = parseTarget(`http://127.0.0.1:${shield.port}`);
     const rec = new CampaignRecorder(12);
     rec.attackStart = Date.now();
-    await runChromiumUsers({ browser: chrome.browser, target, users: 1, recorder: rec, until: Date.now() + 12_000, thinkMs: [200, 400] });
+    await runChromiumUsers({
+      browser: chrome.browser,
+      target,
+      users: 1,
+      recorder: rec,
+      until: Date.now() + 12_000,
+      thinkMs: [200, 400],
+    });
     const t = rec.tallies.chromium.during;
     assert.ok(t.requests >= 3, JSON.stringify(t));
     assert.equal(t.served, t.requests, JSON.stringify(t));

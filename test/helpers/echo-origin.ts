@@ -37,7 +37,17 @@ export async function startEchoOrigin(): Promise<EchoOrigin> {
       const raw = Buffer.concat(rawChunks).toString('latin1');
       rawBySocket.set(req.socket, []);
       const body = Buffer.concat(chunks);
-      const r: Received = { method: req.method ?? '', url: req.url ?? '', httpVersion: req.httpVersion, rawHeaders: req.rawHeaders, headers: req.headers, body: body.toString('latin1'), bodyBytes: body.length, raw, remotePort: req.socket.remotePort ?? 0 };
+      const r: Received = {
+        method: req.method ?? '',
+        url: req.url ?? '',
+        httpVersion: req.httpVersion,
+        rawHeaders: req.rawHeaders,
+        headers: req.headers,
+        body: body.toString('latin1'),
+        bodyBytes: body.length,
+        raw,
+        remotePort: req.socket.remotePort ?? 0,
+      };
       received.push(r);
       route(req, res, r);
     });
@@ -57,7 +67,11 @@ export async function startEchoOrigin(): Promise<EchoOrigin> {
     get connections() {
       return state.connections;
     },
-    close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }
 
@@ -89,6 +103,12 @@ function route(req: IncomingMessage, res: ServerResponse, r: Received): void {
     res.setHeader('set-cookie', ['a=1; Path=/', 'b=2; Path=/']);
   }
   const out = Buffer.from(JSON.stringify(r));
-  res.writeHead(200, { 'content-type': 'application/json', 'content-length': out.length, connection: 'x-drop-me', 'x-drop-me': 'secret', 'keep-alive': 'timeout=10' });
+  res.writeHead(200, {
+    'content-type': 'application/json',
+    'content-length': out.length,
+    connection: 'x-drop-me',
+    'x-drop-me': 'secret',
+    'keep-alive': 'timeout=10',
+  });
   res.end(out);
 }

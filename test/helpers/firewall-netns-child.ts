@@ -57,7 +57,9 @@ async function until(what: string, cond: () => Promise<boolean> | boolean, maxMs
 }
 
 function startHelper() {
-  const p = spawn(process.execPath, [BIN, 'firewall-helper', '--socket', sock], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const p = spawn(process.execPath, [BIN, 'firewall-helper', '--socket', sock], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   return new Promise<typeof p>((resolve, reject) => {
     let text = '';
     p.stdout.setEncoding('utf8').on('data', (d: string) => {
@@ -91,16 +93,24 @@ try {
   // 1. rampart ban add: dropped in the kernel within a second; the accept counter stays flat.
   await cli('ban', 'add', '127.7.0.1', '--for', '4s', '--reason', 'netns test');
   const t0 = Date.now();
-  out.dropAfterMs = await until('the ban to reach the kernel', async () => (await probe(port, '127.7.0.1', 150)) === 'dropped', 5000).then(() => Date.now() - t0);
+  out.dropAfterMs = await until(
+    'the ban to reach the kernel',
+    async () => (await probe(port, '127.7.0.1', 150)) === 'dropped',
+    5000,
+  ).then(() => Date.now() - t0);
   const acceptedBefore = await readAccepted();
   const attempts = await Promise.all(Array.from({ length: 20 }, () => probe(port, '127.7.0.1', 300)));
   out.attempts = attempts.filter((a) => a === 'dropped').length;
   out.acceptedDelta = (await readAccepted()) - acceptedBefore;
-  out.acceptedOther = await probe(port, '127.7.0.2').then(readAccepted).then((n) => n - acceptedBefore);
+  out.acceptedOther = await probe(port, '127.7.0.2')
+    .then(readAccepted)
+    .then((n) => n - acceptedBefore);
   out.inSetWhileBanned = inSet('127.7.0.1');
 
   // 2. The element expires with the ban (4 s).
-  out.expiredAfterMs = await until('the element to expire', () => !inSet('127.7.0.1'), 8000).then(() => Date.now() - t0);
+  out.expiredAfterMs = await until('the element to expire', () => !inSet('127.7.0.1'), 8000).then(
+    () => Date.now() - t0,
+  );
   out.afterExpiry = await probe(port, '127.7.0.1');
 
   // 3. rampart ban rm removes it.
@@ -142,11 +152,15 @@ try {
     const redis = await startRedis();
     const state = { backend: 'redis', redis: { url: redis.url } };
     const a = await startShield(origin.url, { admin: { listen: '127.0.0.1:0', token: TOKEN }, state });
-    const b = await startShield(origin.url, { admin: { listen: '127.0.0.1:0', token: TOKEN }, state, firewall: { backend: 'nftables', socket: sock, reconcile_interval: '2s' } });
+    const b = await startShield(origin.url, {
+      admin: { listen: '127.0.0.1:0', token: TOKEN },
+      state,
+      firewall: { backend: 'nftables', socket: sock, reconcile_interval: '2s' },
+    });
     try {
       admin = a.control.url();
       await cli('ban', 'add', '127.8.0.1', '--for', '1h', '--reason', 'made on node A');
-      out.otherNodeBanInSetAfterMs = await until('node A\'s ban in node B\'s set', () => inSet('127.8.0.1'), 8000);
+      out.otherNodeBanInSetAfterMs = await until("node A's ban in node B's set", () => inSet('127.8.0.1'), 8000);
       out.otherNodeDropped = await probe(b.port, '127.8.0.1');
     } finally {
       await b.stop();

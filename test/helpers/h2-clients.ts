@@ -18,13 +18,30 @@ export interface LegitResult {
 }
 
 /** `countFrom`: only requests started at or after this time (ms since the epoch) are counted (a drill's warm-up is not). */
-export async function runLegitH2(port: number, addresses: readonly string[], until: number, path = '/', thinkMs = 20, countFrom = 0): Promise<LegitResult> {
+export async function runLegitH2(
+  port: number,
+  addresses: readonly string[],
+  until: number,
+  path = '/',
+  thinkMs = 20,
+  countFrom = 0,
+): Promise<LegitResult> {
   const r: LegitResult = { sent: 0, ok: 0, failed: 0, latencies: [], statuses: {} };
   const one = async (ip: string) => {
     let session: ClientHttp2Session | null = null;
     while (Date.now() < until) {
       if (session === null || session.destroyed || session.closed) {
-        session = h2connect(`https://localhost:${port}`, { createConnection: () => tlsConnect({ host: '127.0.0.1', port, localAddress: ip, servername: 'localhost', ALPNProtocols: ['h2'], rejectUnauthorized: false } as unknown as Parameters<typeof tlsConnect>[0]) });
+        session = h2connect(`https://localhost:${port}`, {
+          createConnection: () =>
+            tlsConnect({
+              host: '127.0.0.1',
+              port,
+              localAddress: ip,
+              servername: 'localhost',
+              ALPNProtocols: ['h2'],
+              rejectUnauthorized: false,
+            } as unknown as Parameters<typeof tlsConnect>[0]),
+        });
         session.on('error', () => {});
       }
       const t0 = Date.now();
@@ -68,7 +85,9 @@ const ATTACKER = fileURLToPath(new URL('./h2-attacker.ts', import.meta.url));
 /** Runs the attacker in its own process (never the shield's event loop); resolves with its result. */
 export function spawnH2Attacker(o: H2AbuseOptions): Promise<H2AbuseResult> {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, ['--import', 'tsx', ATTACKER, JSON.stringify(o)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const p = spawn(process.execPath, ['--import', 'tsx', ATTACKER, JSON.stringify(o)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     p.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
     p.on('error', reject);

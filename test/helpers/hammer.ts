@@ -18,18 +18,26 @@ export async function hammer(get: (n: number) => Promise<number>): Promise<Hamme
   let n = 0;
   const t0 = Date.now();
   const until = t0 + 6000; // a few seconds: one second of slack per party is small beside rate·T on a noisy machine
-  await Promise.all(Array.from({ length: 4 }, async () => {
-    while (Date.now() < until) {
-      const status = await get(n++);
-      counts.set(status, (counts.get(status) ?? 0) + 1);
-      await new Promise((r) => setTimeout(r, 5));
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: 4 }, async () => {
+      while (Date.now() < until) {
+        const status = await get(n++);
+        counts.set(status, (counts.get(status) ?? 0) + 1);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    }),
+  );
   const seconds = (Date.now() - t0) / 1000;
   const allowed = counts.get(200) ?? 0;
   const limited = counts.get(429) ?? 0;
   const sent = [...counts.values()].reduce((a, b) => a + b, 0);
-  return { allowed, limited, sent, seconds, detail: `allowed ${allowed}, limited ${limited}, sent ${sent} in ${seconds.toFixed(1)} s: ${JSON.stringify(Object.fromEntries(counts))}` };
+  return {
+    allowed,
+    limited,
+    sent,
+    seconds,
+    detail: `allowed ${allowed}, limited ${limited}, sent ${sent} in ${seconds.toFixed(1)} s: ${JSON.stringify(Object.fromEntries(counts))}`,
+  };
 }
 
 /**
@@ -38,12 +46,24 @@ export async function hammer(get: (n: number) => Promise<number>): Promise<Hamme
  * its usage in flight (a tick; more across nodes), + half a second for the
  * coarse clocks; and clearly under the `parties` buckets unshared tables allow.
  */
-export function checkOneBucket(r: Hammered, o: { rate: number; burst: number; parties: number; lagS: number; what: string }): void {
+export function checkOneBucket(
+  r: Hammered,
+  o: { rate: number; burst: number; parties: number; lagS: number; what: string },
+): void {
   assert.equal(r.allowed + r.limited, r.sent, `only 200 and 429 answers: ${r.detail}`);
   const oneBucket = o.rate * r.seconds + o.burst;
   const bound = oneBucket + (o.parties - 1) * (o.burst + o.rate * o.lagS) + o.rate * 0.5;
   const unshared = o.parties * oneBucket;
-  assert.ok(r.sent > unshared * 1.2, `the client sent more than unshared ${o.what} would allow (${unshared.toFixed(0)}), else the test proves nothing: ${r.detail}`);
-  assert.ok(r.allowed <= bound, `allowed ${r.allowed} ≤ ${bound.toFixed(0)} (one bucket ${oneBucket.toFixed(0)}; unshared ${o.what} would allow ${unshared.toFixed(0)}): ${r.detail}`);
-  assert.ok(r.allowed >= 0.7 * oneBucket, `the client still got about its limit (${oneBucket.toFixed(0)}): ${r.detail}`);
+  assert.ok(
+    r.sent > unshared * 1.2,
+    `the client sent more than unshared ${o.what} would allow (${unshared.toFixed(0)}), else the test proves nothing: ${r.detail}`,
+  );
+  assert.ok(
+    r.allowed <= bound,
+    `allowed ${r.allowed} ≤ ${bound.toFixed(0)} (one bucket ${oneBucket.toFixed(0)}; unshared ${o.what} would allow ${unshared.toFixed(0)}): ${r.detail}`,
+  );
+  assert.ok(
+    r.allowed >= 0.7 * oneBucket,
+    `the client still got about its limit (${oneBucket.toFixed(0)}): ${r.detail}`,
+  );
 }

@@ -8,15 +8,25 @@ import { eventually } from '../../src/state/conformance.js';
 type Row = ReturnType<ReturnType<typeof openIncidentStore>['list']>[number];
 
 /** Polls data_dir's incident rows (newest `limit`) until `check` holds; fails after `ms`. */
-export async function waitForRows(dataDir: string, what: string, check: (rows: Row[]) => boolean, ms: number, limit = 10): Promise<void> {
-  await eventually(what, () => {
-    const s = openIncidentStore(join(dataDir, 'incidents.sqlite'), { readonly: true });
-    try {
-      return check(s.list(limit));
-    } finally {
-      s.close();
-    }
-  }, ms);
+export async function waitForRows(
+  dataDir: string,
+  what: string,
+  check: (rows: Row[]) => boolean,
+  ms: number,
+  limit = 10,
+): Promise<void> {
+  await eventually(
+    what,
+    () => {
+      const s = openIncidentStore(join(dataDir, 'incidents.sqlite'), { readonly: true });
+      try {
+        return check(s.list(limit));
+      } finally {
+        s.close();
+      }
+    },
+    ms,
+  );
 }
 
 /** At least one incident, and every listed one closed. */

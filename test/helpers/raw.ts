@@ -8,7 +8,11 @@ export interface RawReply {
   closed: boolean;
 }
 
-export function sendRaw(port: number, payload: string | Buffer, opts: { quietMs?: number; localAddress?: string } = {}): Promise<RawReply> {
+export function sendRaw(
+  port: number,
+  payload: string | Buffer,
+  opts: { quietMs?: number; localAddress?: string } = {},
+): Promise<RawReply> {
   return new Promise((resolve) => {
     const s = connect({ port, host: '127.0.0.1', localAddress: opts.localAddress });
     const chunks: Buffer[] = [];

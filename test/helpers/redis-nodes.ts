@@ -23,22 +23,54 @@ interface Rig {
 async function rig(): Promise<Rig> {
   const redis = await startRedis();
   const origin = await startEchoOrigin();
-  return { redis, origin, state: { backend: 'redis', redis: { url: redis.url, key_prefix: `mn-${randomUUID()}`, sync_interval: '200ms' } } };
+  return {
+    redis,
+    origin,
+    state: { backend: 'redis', redis: { url: redis.url, key_prefix: `mn-${randomUUID()}`, sync_interval: '200ms' } },
+  };
 }
 
 /** Two single-process nodes with the same `overrides` (YAML form). */
-export async function startTwoShields(overrides: Record<string, unknown> = {}): Promise<Rig & { a: Shield; b: Shield; stop(): Promise<void> }> {
+export async function startTwoShields(
+  overrides: Record<string, unknown> = {},
+): Promise<Rig & { a: Shield; b: Shield; stop(): Promise<void> }> {
   const r = await rig();
   const a = await startShield(r.origin.url, { state: r.state, ...overrides });
   const b = await startShield(r.origin.url, { state: r.state, ...overrides });
-  return { ...r, a, b, stop: async () => (await a.stop(), await b.stop(), await r.origin.close(), await r.redis.stop()) };
+  return {
+    ...r,
+    a,
+    b,
+    stop: async () => (await a.stop(), await b.stop(), await r.origin.close(), await r.redis.stop()),
+  };
 }
 
 /** Node A: a 2-worker cluster; node B: a single process; both with `overrides` (YAML form; `admin` included). */
-export async function startClusterAndShield(overrides: Record<string, unknown> = {}): Promise<Rig & { a: ClusterHandle; aPort: number; b: Shield; stop(): Promise<void> }> {
+export async function startClusterAndShield(
+  overrides: Record<string, unknown> = {},
+): Promise<Rig & { a: ClusterHandle; aPort: number; b: Shield; stop(): Promise<void> }> {
   const r = await rig();
   const level = process.env.RAMPART_TEST_LOG ?? 'silent';
-  const a = await startCluster(loadConfigObject({ listen: '127.0.0.1:0', origin: r.origin.url, hosts: ['127.0.0.1'], admin: { listen: '127.0.0.1:0' }, workers: 2, data_dir: tempDataDir(), log: { level }, state: r.state, ...overrides }), { log: createLogger('silent') });
+  const a = await startCluster(
+    loadConfigObject({
+      listen: '127.0.0.1:0',
+      origin: r.origin.url,
+      hosts: ['127.0.0.1'],
+      admin: { listen: '127.0.0.1:0' },
+      workers: 2,
+      data_dir: tempDataDir(),
+      log: { level },
+      state: r.state,
+      ...overrides,
+    }),
+    { log: createLogger('silent') },
+  );
   const b = await startShield(r.origin.url, { state: r.state, ...overrides });
-  return { ...r, a, aPort: Number(new URL(a.url).port), b, stop: async () => (await a.stop(), await b.stop(), await r.origin.close(), await r.redis.stop()) };
+  return {
+    ...r,
+    a,
+    aPort: Number(new URL(a.url).port),
+    b,
+    stop: async () => (await a.stop(), await b.stop(), await r.origin.close(), await r.redis.stop()),
+  };
 }

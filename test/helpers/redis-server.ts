@@ -21,7 +21,8 @@ export function redisAvailable(): boolean {
 /** Returns a reason to skip, or '' to run; throws under CI when redis-server is missing. */
 export function redisSkipReason(): string {
   if (redisAvailable()) return '';
-  if (process.env.CI) throw new Error('redis-server is not installed but CI is set (hint: .ci/run installs it with apt-get)');
+  if (process.env.CI)
+    throw new Error('redis-server is not installed but CI is set (hint: .ci/run installs it with apt-get)');
   return 'redis-server is not installed (apt-get install redis-server); skipped outside CI';
 }
 
@@ -55,7 +56,11 @@ export async function startRedis(): Promise<RedisServer> {
   const port = await freePort();
   let child: ChildProcess | null = null;
   const launch = async () => {
-    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'no'], { stdio: 'ignore' });
+    child = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'no'],
+      { stdio: 'ignore' },
+    );
     await waitListening(port, child);
   };
   const kill = async () => {

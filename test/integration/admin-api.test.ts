@@ -23,12 +23,21 @@ function yaml(originUrl: string, extra = ''): string {
   return `listen: 127.0.0.1:0\norigin: ${originUrl}\nhosts: [127.0.0.1, localhost]\nadmin:\n  listen: 127.0.0.1:0\n  token: ${TOKEN}\n${extra}`;
 }
 
-function proxyGet(port: number, path: string, localAddress = '127.0.0.1'): Promise<{ status: number; verdict: string }> {
+function proxyGet(
+  port: number,
+  path: string,
+  localAddress = '127.0.0.1',
+): Promise<{ status: number; verdict: string }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, localAddress, headers: { host: '127.0.0.1' }, agent: false }, (res) => {
-      res.resume();
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, verdict: String(res.headers['rampart-verdict'] ?? '') }));
-    });
+    const req = request(
+      { host: '127.0.0.1', port, path, localAddress, headers: { host: '127.0.0.1' }, agent: false },
+      (res) => {
+        res.resume();
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, verdict: String(res.headers['rampart-verdict'] ?? '') }),
+        );
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -47,7 +56,8 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const call = (method: string, path: string, body?: unknown, token = TOKEN) => adminRequest(admin, method, path, { token, body });
+const call = (method: string, path: string, body?: unknown, token = TOKEN) =>
+  adminRequest(admin, method, path, { token, body });
 
 test('auth: 401 without a token, 403 with a wrong one, both as JSON errors with a hint', async () => {
   const none = await adminRequest(admin, 'GET', '/api/status', { localAddress: '127.0.0.21' });
@@ -62,7 +72,10 @@ test('auth: 401 without a token, 403 with a wrong one, both as JSON errors with 
 test('auth: repeated failures from one address get 429, even with the right token; other addresses are unaffected', async () => {
   const from = '127.0.0.22';
   const statuses: number[] = [];
-  for (let i = 0; i < 6; i++) statuses.push((await adminRequest(admin, 'GET', '/api/status', { token: `guess-${i}`, localAddress: from })).status);
+  for (let i = 0; i < 6; i++)
+    statuses.push(
+      (await adminRequest(admin, 'GET', '/api/status', { token: `guess-${i}`, localAddress: from })).status,
+    );
   assert.deepEqual(statuses, [403, 403, 403, 403, 403, 429]);
   const right = await adminRequest(admin, 'GET', '/api/status', { token: TOKEN, localAddress: from });
   assert.equal(right.status, 429);
@@ -109,7 +122,10 @@ test('bans: add, list, remove (CIDR URL-encoded); bad input gets codes', async (
   const rm = await call('DELETE', `/api/bans/${encodeURIComponent('198.51.100.0/24')}`);
   assert.equal(rm.status, 200);
   assert.equal(shield.state.isBanned('198.51.100.77', Date.now()), null);
-  assert.equal((await call('DELETE', `/api/bans/${encodeURIComponent('198.51.100.0/24')}`)).json.error.code, 'E_BAN_NOT_FOUND');
+  assert.equal(
+    (await call('DELETE', `/api/bans/${encodeURIComponent('198.51.100.0/24')}`)).json.error.code,
+    'E_BAN_NOT_FOUND',
+  );
   const cases: [unknown, number, string][] = [
     [{ target: 'not-an-ip' }, 400, 'E_BAN_TARGET'],
     [{}, 400, 'E_BAN_TARGET'],
@@ -126,7 +142,11 @@ test('bans: add, list, remove (CIDR URL-encoded); bad input gets codes', async (
     assert.equal(r.json.error.code, code, JSON.stringify(body));
     assert.ok(r.json.error.hint.length > 0);
   }
-  const notJson = await adminRequest(admin, 'POST', '/api/bans', { token: TOKEN, headers: { 'content-type': 'application/json' }, body: undefined });
+  const notJson = await adminRequest(admin, 'POST', '/api/bans', {
+    token: TOKEN,
+    headers: { 'content-type': 'application/json' },
+    body: undefined,
+  });
   assert.equal(notJson.status, 400); // empty body → no target
   assert.equal((await call('DELETE', '/api/bans/bogus')).json.error.code, 'E_BAN_TARGET');
 });
@@ -154,16 +174,25 @@ test('POST /api/mode forces under_attack and normal, clears with auto, switches 
   assert.equal(r.status, 200);
   assert.equal(shield.state.mode(), 'normal');
   assert.equal(shield.state.enforcement(), 'enforce');
-  for (const [body, code] of [[{ mode: 'panic' }, 'E_MODE'], [{ enforcement: 'maybe' }, 'E_ENFORCEMENT'], [{}, 'E_MODE_BODY'], [{ mode: 3 }, 'E_MODE']] as const) {
+  for (const [body, code] of [
+    [{ mode: 'panic' }, 'E_MODE'],
+    [{ enforcement: 'maybe' }, 'E_ENFORCEMENT'],
+    [{}, 'E_MODE_BODY'],
+    [{ mode: 3 }, 'E_MODE'],
+  ] as const) {
     const b = await call('POST', '/api/mode', body);
     assert.equal(b.status, 400);
     assert.equal(b.json.error.code, code);
   }
   const badJson = await new Promise<number>((resolve, reject) => {
-    const req = request(`${admin}/api/mode`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' } }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    });
+    const req = request(
+      `${admin}/api/mode`,
+      { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' } },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      },
+    );
     req.on('error', reject);
     req.end('{"mode": ');
   });
@@ -179,7 +208,11 @@ test('POST /api/reload applies a good file and refuses a bad one with its errors
   const bad = await call('POST', '/api/reload');
   assert.equal(bad.status, 422);
   assert.equal(bad.json.error.code, 'E_CONFIG');
-  assert.ok(bad.json.error.details.issues.some((i: { path: string; hint: string }) => i.path === 'limits.max_conections' && /max_connections/.test(i.hint)));
+  assert.ok(
+    bad.json.error.details.issues.some(
+      (i: { path: string; hint: string }) => i.path === 'limits.max_conections' && /max_connections/.test(i.hint),
+    ),
+  );
   assert.equal(shield.config.log.accessSample, 0.5);
   assert.equal((await proxyGet(shield.port, '/still-serving')).status, 200);
 });

@@ -17,7 +17,8 @@ test('start -c FILE, then status/ban/mode/reload against it from other processes
   const [port, adminPort] = [await freePort(), await freePort()];
   const token = 'process-test-token-0123456789';
   const file = join(dir, 'rampart.yaml');
-  const yaml = (extra = '') => `listen: 127.0.0.1:${port}\norigin: ${origin.url}\nhosts: [127.0.0.1]\nadmin:\n  listen: 127.0.0.1:${adminPort}\n  token: ${token}\nlog:\n  level: warn\n${extra}`;
+  const yaml = (extra = '') =>
+    `listen: 127.0.0.1:${port}\norigin: ${origin.url}\nhosts: [127.0.0.1]\nadmin:\n  listen: 127.0.0.1:${adminPort}\n  token: ${token}\nlog:\n  level: warn\n${extra}`;
   writeFileSync(file, yaml());
   const shield = spawnRampart(['start', '-c', file]);
   try {
@@ -28,7 +29,10 @@ test('start -c FILE, then status/ban/mode/reload against it from other processes
     const ban = await runRampart(['ban', 'add', '198.51.100.7', '--for', '5m', '-c', file]);
     assert.equal(ban.code, 0, ban.stderr);
     const ls = await runRampart(['ban', 'ls', '--json', '-c', file]);
-    assert.deepEqual(JSON.parse(ls.stdout).map((b: { target: string }) => b.target), ['198.51.100.7']);
+    assert.deepEqual(
+      JSON.parse(ls.stdout).map((b: { target: string }) => b.target),
+      ['198.51.100.7'],
+    );
     assert.equal((await runRampart(['mode', 'under-attack', '-c', file])).code, 0);
     const admin = `http://127.0.0.1:${adminPort}`;
     assert.equal((await adminRequest(admin, 'GET', '/api/status', { token })).json.mode, 'under_attack');

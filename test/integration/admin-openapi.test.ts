@@ -32,10 +32,25 @@ test('every served admin route is in docs/admin-api.yaml and every documented on
       const [method, path] = r.split(' ');
       return `${method.toLowerCase()} ${path.replace(/:([A-Za-z_]+)/g, '{$1}')}`;
     });
-    const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).filter((m) => METHODS.includes(m)).map((m) => `${m} ${path}`));
-    assert.deepEqual(served.filter((r) => !documented.includes(r)), [], 'served but not documented');
-    assert.deepEqual(documented.filter((r) => !served.includes(r) && corePaths.has(r.slice(r.indexOf(' ') + 1))), [], 'documented in docs/admin-api.yaml but not served');
-    for (const [path, ops] of Object.entries(doc.paths)) for (const m of Object.keys(ops)) if (METHODS.includes(m)) assert.ok(Object.keys(ops[m].responses ?? {}).length > 0, `${m} ${path} lists responses`);
+    const documented = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.keys(ops)
+        .filter((m) => METHODS.includes(m))
+        .map((m) => `${m} ${path}`),
+    );
+    assert.deepEqual(
+      served.filter((r) => !documented.includes(r)),
+      [],
+      'served but not documented',
+    );
+    assert.deepEqual(
+      documented.filter((r) => !served.includes(r) && corePaths.has(r.slice(r.indexOf(' ') + 1))),
+      [],
+      'documented in docs/admin-api.yaml but not served',
+    );
+    for (const [path, ops] of Object.entries(doc.paths))
+      for (const m of Object.keys(ops))
+        if (METHODS.includes(m))
+          assert.ok(Object.keys(ops[m].responses ?? {}).length > 0, `${m} ${path} lists responses`);
   } finally {
     await shield.stop();
     await origin.close();
@@ -47,7 +62,8 @@ test('every $ref in the document resolves', () => {
   const refs: string[] = [];
   const walk = (v: unknown): void => {
     if (Array.isArray(v)) v.forEach(walk);
-    else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) k === '$ref' ? refs.push(String(x)) : walk(x);
+    else if (v && typeof v === 'object')
+      for (const [k, x] of Object.entries(v)) k === '$ref' ? refs.push(String(x)) : walk(x);
   };
   walk(doc);
   assert.ok(refs.length > 10);

@@ -14,17 +14,23 @@ const base = { origin: 'http://127.0.0.1:3000', hosts: ['example.org'] };
 
 test('a non-loopback admin listener without a token is refused with a hint', () => {
   for (const listen of ['0.0.0.0:9090', '[::]:9090', '192.0.2.10:9090', ':9090']) {
-    assert.throws(() => loadConfigObject({ ...base, admin: { listen } }), (e: unknown) => {
-      assert.ok(e instanceof ConfigError);
-      const issue = e.issues.find((i) => i.path === 'admin.token');
-      assert.ok(issue, listen);
-      assert.match(issue.message, /needs a token/);
-      assert.match(issue.hint, /openssl rand -hex 32|listen on 127\.0\.0\.1/);
-      return true;
-    });
+    assert.throws(
+      () => loadConfigObject({ ...base, admin: { listen } }),
+      (e: unknown) => {
+        assert.ok(e instanceof ConfigError);
+        const issue = e.issues.find((i) => i.path === 'admin.token');
+        assert.ok(issue, listen);
+        assert.match(issue.message, /needs a token/);
+        assert.match(issue.hint, /openssl rand -hex 32|listen on 127\.0\.0\.1/);
+        return true;
+      },
+    );
   }
-  for (const listen of ['127.0.0.1:9090', '127.0.0.2:0', '[::1]:9090', 'localhost:9090']) assert.doesNotThrow(() => loadConfigObject({ ...base, admin: { listen } }), listen);
-  assert.doesNotThrow(() => loadConfigObject({ ...base, admin: { listen: '0.0.0.0:9090', token: 'a-long-enough-token-123' } }));
+  for (const listen of ['127.0.0.1:9090', '127.0.0.2:0', '[::1]:9090', 'localhost:9090'])
+    assert.doesNotThrow(() => loadConfigObject({ ...base, admin: { listen } }), listen);
+  assert.doesNotThrow(() =>
+    loadConfigObject({ ...base, admin: { listen: '0.0.0.0:9090', token: 'a-long-enough-token-123' } }),
+  );
 });
 
 test('no token on loopback: one is generated and required', async () => {
@@ -56,7 +62,10 @@ test('with admin.token unset, RAMPART_ADMIN_TOKEN is used (one token for every w
     const b = await startShield(origin.url);
     assert.equal(a.control.token(), 'from-the-environment-0123456789');
     assert.equal(b.control.token(), a.control.token());
-    assert.equal((await adminRequest(a.control.url(), 'GET', '/api/status', { token: 'from-the-environment-0123456789' })).status, 200);
+    assert.equal(
+      (await adminRequest(a.control.url(), 'GET', '/api/status', { token: 'from-the-environment-0123456789' })).status,
+      200,
+    );
     await a.stop();
     await b.stop();
   } finally {
@@ -114,7 +123,10 @@ test('a proxy port in use fails start and closes the admin listener it had opene
   await new Promise<void>((r) => free.close(() => r()));
   const origin = await startEchoOrigin();
   try {
-    await assert.rejects(startShield(origin.url, { listen: `127.0.0.1:${busyPort}`, admin: { listen: `127.0.0.1:${adminPort}` } }), /port is in use/);
+    await assert.rejects(
+      startShield(origin.url, { listen: `127.0.0.1:${busyPort}`, admin: { listen: `127.0.0.1:${adminPort}` } }),
+      /port is in use/,
+    );
     const refused = await new Promise<boolean>((resolve) => {
       const s = connect({ host: '127.0.0.1', port: adminPort });
       s.once('connect', () => (s.destroy(), resolve(false)));

@@ -16,8 +16,21 @@ import { CookieJars } from '../helpers/cookie-jar.js';
 import { adminRequest } from '../../src/control/admin-client.js';
 
 const TOKEN = 'alerts-attack-token-0123456789';
-const DETECTOR = { warmup: '2s', min_rps: 10, ban_min_rps: 30, end_after: '2s', recover_hold: '2s', mitigation_ttl: '6s', ban_duration: '20s', widen_after: '3s' };
-const BROWSER = { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36', accept: 'text/html', 'accept-language': 'en' };
+const DETECTOR = {
+  warmup: '2s',
+  min_rps: 10,
+  ban_min_rps: 30,
+  end_after: '2s',
+  recover_hold: '2s',
+  mitigation_ttl: '6s',
+  ban_duration: '20s',
+  widen_after: '3s',
+};
+const BROWSER = {
+  'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36',
+  accept: 'text/html',
+  'accept-language': 'en',
+};
 
 async function waitFor(what: string, cond: () => boolean | Promise<boolean>, maxMs: number): Promise<void> {
   const until = Date.now() + maxMs;
@@ -54,11 +67,21 @@ test('a real flood produces one alert per phase and shows in status and metrics'
   const get = (path: string, localAddress: string, headers: Record<string, string>) =>
     new Promise<number>((resolve) => {
       const browser = headers === BROWSER;
-      const req = request({ host: '127.0.0.1', port: app.port, path, localAddress, agent, headers: { host: '127.0.0.1', ...(browser ? jars.with(localAddress, headers) : headers) } }, (res) => {
-        if (browser) jars.keep(localAddress, res.headers);
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-      });
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port: app.port,
+          path,
+          localAddress,
+          agent,
+          headers: { host: '127.0.0.1', ...(browser ? jars.with(localAddress, headers) : headers) },
+        },
+        (res) => {
+          if (browser) jars.keep(localAddress, res.headers);
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        },
+      );
       req.on('error', () => resolve(0));
       req.end();
     });
@@ -79,26 +102,43 @@ test('a real flood produces one alert per phase and shows in status and metrics'
     const until = Date.now() + 10_000;
     await Promise.all(
       Array.from({ length: 16 }, async () => {
-        while (Date.now() < until && !app.state.isBanned(attacker, Date.now())) await get('/', attacker, { 'user-agent': 'curl/8.5.0', accept: '*/*' });
+        while (Date.now() < until && !app.state.isBanned(attacker, Date.now()))
+          await get('/', attacker, { 'user-agent': 'curl/8.5.0', accept: '*/*' });
       }),
     );
-    await waitFor('the incident in /api/status', async () => {
-      const s = await status();
-      if (s.activeIncident) seenIncident = s;
-      return s.activeIncident !== null;
-    }, 10_000);
+    await waitFor(
+      'the incident in /api/status',
+      async () => {
+        const s = await status();
+        if (s.activeIncident) seenIncident = s;
+        return s.activeIncident !== null;
+      },
+      10_000,
+    );
     assert.ok(seenIncident);
     const s = seenIncident as { activeIncident: { id: string }; classification: string[] };
     assert.ok(s.classification.includes('single_source_flood'), JSON.stringify(s.classification));
     const metrics = (await adminRequest(admin, 'GET', '/metrics')).text;
     assert.match(metrics, /^rampart_detector_incident_active 1$/m);
-    await waitFor('the attack_end alert', () => hits.some((h) => h.phase === 'attack_end' && h.incident === (seenIncident as { activeIncident: { id: string } }).activeIncident.id), 40_000);
+    await waitFor(
+      'the attack_end alert',
+      () =>
+        hits.some(
+          (h) =>
+            h.phase === 'attack_end' &&
+            h.incident === (seenIncident as { activeIncident: { id: string } }).activeIncident.id,
+        ),
+      40_000,
+    );
     await new Promise((r) => setTimeout(r, 1500)); // anything repeated after the end would arrive now
     // On a busy machine the detector may open more than one incident; each gets one alert per phase.
     const phases = hits.map((h) => `${h.incident}|${h.phase === 'escalation' ? `escalation:${h.to}` : h.phase}`);
     assert.equal(new Set(phases).size, phases.length, `one alert per phase: ${phases.join(', ')}`);
     const id = s.activeIncident.id;
-    assert.ok(phases.includes(`${id}|attack_start`) && phases.some((p) => p.endsWith('|escalation:elevated')), phases.join(', '));
+    assert.ok(
+      phases.includes(`${id}|attack_start`) && phases.some((p) => p.endsWith('|escalation:elevated')),
+      phases.join(', '),
+    );
     const start = hits.find((h) => h.phase === 'attack_start' && h.incident === id)!;
     assert.match(start.summary, new RegExp(`^Attack started \\(incident ${id}\\): single source flood`));
     assert.match(hits.find((h) => h.phase === 'attack_end')!.summary, /^Attack ended .* refused/);
@@ -109,7 +149,10 @@ test('a real flood produces one alert per phase and shows in status and metrics'
     agent.destroy();
     await app.stop();
     await origin.close();
-    await new Promise<void>((r) => { hook.closeAllConnections(); hook.close(() => r()); });
+    await new Promise<void>((r) => {
+      hook.closeAllConnections();
+      hook.close(() => r());
+    });
     rmSync(dataDir, { recursive: true, force: true });
   }
 });

@@ -27,7 +27,11 @@ async function receiver(plan: (n: number) => number = () => 200) {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      hits.push({ path: req.url ?? '', body: JSON.parse(Buffer.concat(chunks).toString('utf8')), headers: req.headers });
+      hits.push({
+        path: req.url ?? '',
+        body: JSON.parse(Buffer.concat(chunks).toString('utf8')),
+        headers: req.headers,
+      });
       res.writeHead(plan(hits.length)).end();
       for (const w of waiters.filter((x) => hits.length >= x.n)) w.resolve();
     });
@@ -38,7 +42,11 @@ async function receiver(plan: (n: number) => number = () => 200) {
     url,
     hits,
     until: (n: number) => new Promise<void>((resolve) => (hits.length >= n ? resolve() : waiters.push({ n, resolve }))),
-    close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }
 
@@ -46,29 +54,108 @@ const config = (raw: unknown): AlertsConfig => camelize(alertsSchema.parse(raw))
 const quiet = { warn() {}, info() {} };
 
 const sample = { requests: 4100, sources: 3200, refused: 3900 };
-const totals = { requests: 1_200_000, refused: 1_150_000, forwarded: 50_000, peakRps: 4100, peakSources: 3200, distinctSources: 9000, bans: 3, mitigations: 2 };
-const start = { type: 'attack_start', incidentId: 'inc-7', at: 1_700_000_000_000, mode: 'elevated', enforcement: 'enforce', vectors: [{ vector: 'distributed_flood', reason: 'rps 51x baseline' }], sample, baseline: { rps: 80 }, signature: {} };
+const totals = {
+  requests: 1_200_000,
+  refused: 1_150_000,
+  forwarded: 50_000,
+  peakRps: 4100,
+  peakSources: 3200,
+  distinctSources: 9000,
+  bans: 3,
+  mitigations: 2,
+};
+const start = {
+  type: 'attack_start',
+  incidentId: 'inc-7',
+  at: 1_700_000_000_000,
+  mode: 'elevated',
+  enforcement: 'enforce',
+  vectors: [{ vector: 'distributed_flood', reason: 'rps 51x baseline' }],
+  sample,
+  baseline: { rps: 80 },
+  signature: {},
+};
 const update = { type: 'attack_update', incidentId: 'inc-7', at: 1_700_000_001_000 };
-const esc = (from: string, to: string) => ({ type: 'escalation', incidentId: 'inc-7', at: 1_700_000_002_000, from, to, reason: `score rose (${from} → ${to})`, figures: {}, applied: true });
-const end = { type: 'attack_end', incidentId: 'inc-7', at: 1_700_000_300_000, startedAt: 1_700_000_000_000, durationMs: 300_000, vectors: ['distributed_flood'], totals, signature: {} };
+const esc = (from: string, to: string) => ({
+  type: 'escalation',
+  incidentId: 'inc-7',
+  at: 1_700_000_002_000,
+  from,
+  to,
+  reason: `score rose (${from} → ${to})`,
+  figures: {},
+  applied: true,
+});
+const end = {
+  type: 'attack_end',
+  incidentId: 'inc-7',
+  at: 1_700_000_300_000,
+  startedAt: 1_700_000_000_000,
+  durationMs: 300_000,
+  vectors: ['distributed_flood'],
+  totals,
+  signature: {},
+};
 
 test('exactly one alert per incident phase, in both formats, with the summary verdict', async () => {
   const json = await receiver();
   const slack = await receiver();
-  const alerts = createAlerts(config({ webhooks: [{ url: `${json.url}/hook` }, { url: `${slack.url}/slack`, format: 'slack', events: ['attack_start', 'attack_end'] }] }), { log: quiet, link: (id) => `http://127.0.0.1:9090/#incident=${id}` });
-  const events = [esc('normal', 'elevated'), start, update, start, update, esc('elevated', 'under_attack'), update, esc('under_attack', 'recovering'), esc('recovering', 'under_attack'), esc('elevated', 'under_attack'), end, end, update];
+  const alerts = createAlerts(
+    config({
+      webhooks: [
+        { url: `${json.url}/hook` },
+        { url: `${slack.url}/slack`, format: 'slack', events: ['attack_start', 'attack_end'] },
+      ],
+    }),
+    { log: quiet, link: (id) => `http://127.0.0.1:9090/#incident=${id}` },
+  );
+  const events = [
+    esc('normal', 'elevated'),
+    start,
+    update,
+    start,
+    update,
+    esc('elevated', 'under_attack'),
+    update,
+    esc('under_attack', 'recovering'),
+    esc('recovering', 'under_attack'),
+    esc('elevated', 'under_attack'),
+    end,
+    end,
+    update,
+  ];
   for (const e of events) alerts.onEvent(e);
   await json.until(4);
   await slack.until(2);
   await alerts.close();
-  assert.deepEqual(json.hits.map((h) => [h.body.phase, h.body.event.to ?? '']), [['escalation', 'elevated'], ['attack_start', ''], ['escalation', 'under_attack'], ['attack_end', '']]);
+  assert.deepEqual(
+    json.hits.map((h) => [h.body.phase, h.body.event.to ?? '']),
+    [
+      ['escalation', 'elevated'],
+      ['attack_start', ''],
+      ['escalation', 'under_attack'],
+      ['attack_end', ''],
+    ],
+  );
   assert.equal(json.hits[1].body.source, 'rampart');
-  assert.match(json.hits[1].body.summary, /Attack started \(incident inc-7\): distributed flood — 4100 req\/s from 3200 sources against a baseline of 80 req\/s; 95% refused; mode elevated\./);
-  assert.match(json.hits[3].body.summary, /Attack ended \(incident inc-7\) after 5m00s: 1\.2M requests, 96% refused, 50k reached the origin; peak 4100 req\/s from 3200 sources \(9000 distinct\); 3 bans, 2 mitigations\./);
+  assert.match(
+    json.hits[1].body.summary,
+    /Attack started \(incident inc-7\): distributed flood — 4100 req\/s from 3200 sources against a baseline of 80 req\/s; 95% refused; mode elevated\./,
+  );
+  assert.match(
+    json.hits[3].body.summary,
+    /Attack ended \(incident inc-7\) after 5m00s: 1\.2M requests, 96% refused, 50k reached the origin; peak 4100 req\/s from 3200 sources \(9000 distinct\); 3 bans, 2 mitigations\./,
+  );
   assert.equal(json.hits[1].body.link, 'http://127.0.0.1:9090/#incident=inc-7');
   assert.equal(json.hits[0].headers['content-type'], 'application/json');
-  assert.deepEqual(slack.hits.map((h) => Object.keys(h.body)), [['text'], ['text']]);
-  assert.match(slack.hits[0].body.text, /^:rotating_light: Attack started .*<http:\/\/127\.0\.0\.1:9090\/#incident=inc-7\|details>$/);
+  assert.deepEqual(
+    slack.hits.map((h) => Object.keys(h.body)),
+    [['text'], ['text']],
+  );
+  assert.match(
+    slack.hits[0].body.text,
+    /^:rotating_light: Attack started .*<http:\/\/127\.0\.0\.1:9090\/#incident=inc-7\|details>$/,
+  );
   assert.match(slack.hits[1].body.text, /Attack ended/);
   const st = alerts.stats();
   assert.equal(st.sent, 6);
@@ -85,12 +172,18 @@ test('a failing receiver is retried with backoff until it answers; a 4xx is not 
   await alerts.close();
   assert.equal(flaky.hits.length, 3);
   assert.ok(flaky.hits.every((h) => h.body.phase === 'attack_start'));
-  assert.deepEqual({ sent: alerts.stats().sent, retried: alerts.stats().retried, failed: alerts.stats().failed }, { sent: 1, retried: 2, failed: 0 });
+  assert.deepEqual(
+    { sent: alerts.stats().sent, retried: alerts.stats().retried, failed: alerts.stats().failed },
+    { sent: 1, retried: 2, failed: 0 },
+  );
   await flaky.close();
 
   const warned: object[] = [];
   const gone = await receiver(() => 404);
-  const a2 = createAlerts(config({ webhooks: [{ url: `${gone.url}/services/SECRET-PATH` }], retries: 4, backoff: '100ms' }), { log: { warn: (o) => warned.push(o), info() {} } });
+  const a2 = createAlerts(
+    config({ webhooks: [{ url: `${gone.url}/services/SECRET-PATH` }], retries: 4, backoff: '100ms' }),
+    { log: { warn: (o) => warned.push(o), info() {} } },
+  );
   a2.onEvent(end);
   await gone.until(1);
   while (a2.stats().pending > 0) await new Promise((r) => setTimeout(r, 10));

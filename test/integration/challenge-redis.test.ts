@@ -22,7 +22,10 @@ describe('challenge passes across two nodes sharing Redis', { skip: skip || fals
   before(async () => {
     redis = await startRedis();
     origin = await startEchoOrigin();
-    const state = { backend: 'redis', redis: { url: redis.url, key_prefix: `t-${randomUUID()}`, sync_interval: '100ms' } };
+    const state = {
+      backend: 'redis',
+      redis: { url: redis.url, key_prefix: `t-${randomUUID()}`, sync_interval: '100ms' },
+    };
     const challenge = { difficulty: { elevated: 8, under_attack: 8, manual: 8 } };
     a = await startShield(origin.url, { state, challenge });
     b = await startShield(origin.url, { state, challenge });
@@ -40,8 +43,16 @@ describe('challenge passes across two nodes sharing Redis', { skip: skip || fals
     await eventually('node B sees the mode', () => b.state.mode() === 'under_attack');
     assert.equal((await fetchRaw(b.port, '/x')).status, 403, 'node B challenges too');
     const p = pageParams((await fetchRaw(a.port, '/x')).body);
-    const body = new URLSearchParams({ challenge: p.token, solution: String(solve(p.seed, p.bits)), return: '/x' }).toString();
-    const v = await fetchRaw(a.port, '/.rampart/challenge/verify', { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const body = new URLSearchParams({
+      challenge: p.token,
+      solution: String(solve(p.seed, p.bits)),
+      return: '/x',
+    }).toString();
+    const v = await fetchRaw(a.port, '/.rampart/challenge/verify', {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     assert.equal(v.status, 303);
     const pass = passOf(String(v.headers['set-cookie']));
     const onB = await fetchRaw(b.port, '/x', { headers: { cookie: pass } });

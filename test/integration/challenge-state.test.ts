@@ -37,8 +37,16 @@ describe('challenge and shared state through the full app', () => {
 
   async function earn(port: number, path: string): Promise<string> {
     const p = pageParams((await fetchRaw(port, path)).body);
-    const body = new URLSearchParams({ challenge: p.token, solution: String(solve(p.seed, p.bits)), return: path }).toString();
-    const v = await fetchRaw(port, '/.rampart/challenge/verify', { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const body = new URLSearchParams({
+      challenge: p.token,
+      solution: String(solve(p.seed, p.bits)),
+      return: path,
+    }).toString();
+    const v = await fetchRaw(port, '/.rampart/challenge/verify', {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     assert.equal(v.status, 303);
     return passOf(String(v.headers['set-cookie']));
   }
@@ -82,19 +90,47 @@ describe('challenge and shared state through the full app', () => {
   test('policy mitigations: a challenge mitigation brings the page with require off; an unverifiedOnly deny spares pass holders', async () => {
     const base = { prefixKeys: [], fingerprints: [], routeClasses: [], unverifiedOnly: false };
     const common = { rate: 0, createdAt: clock.now(), until: clock.now() + 600_000, reason: 'test', figures: {} };
-    state.putMitigation({ ...common, id: 'ch', action: 'challenge', rule: 'mitigate/challenge-route', match: { ...base, paths: ['/hot-a'] } });
-    state.putMitigation({ ...common, id: 'dn', action: 'deny', rule: 'mitigate/deny-signature', match: { ...base, paths: ['/hot-b'], unverifiedOnly: true } });
+    state.putMitigation({
+      ...common,
+      id: 'ch',
+      action: 'challenge',
+      rule: 'mitigate/challenge-route',
+      match: { ...base, paths: ['/hot-a'] },
+    });
+    state.putMitigation({
+      ...common,
+      id: 'dn',
+      action: 'deny',
+      rule: 'mitigate/deny-signature',
+      match: { ...base, paths: ['/hot-b'], unverifiedOnly: true },
+    });
     try {
       assert.equal(state.mode(), 'normal');
       const page = await fetchRaw(a.port, '/hot-a');
       assert.equal(page.status, 403);
-      assert.equal(pageParams(page.body).bits, DIFFICULTY.manual, 'asked by policy in normal mode: the manual difficulty');
+      assert.equal(
+        pageParams(page.body).bits,
+        DIFFICULTY.manual,
+        'asked by policy in normal mode: the manual difficulty',
+      );
       const pass = await earn(a.port, '/hot-a');
       assert.equal((await fetchRaw(a.port, '/hot-a', { headers: { cookie: pass } })).status, 200);
       const denied = await fetchRaw(a.port, '/hot-b');
       assert.equal(denied.headers['rampart-verdict'], 'mitigate/deny-signature');
-      assert.equal((await fetchRaw(a.port, '/hot-b', { headers: { cookie: pass } })).status, 200, 'policy asked the challenge stage: the pass is valid');
-      assert.notEqual((await fetchRaw(a.port, '/hot-b', { headers: { cookie: `${pass.slice(0, -1)}${pass.endsWith('A') ? 'B' : 'A'}` } })).status, 200, 'a forged pass is denied');
+      assert.equal(
+        (await fetchRaw(a.port, '/hot-b', { headers: { cookie: pass } })).status,
+        200,
+        'policy asked the challenge stage: the pass is valid',
+      );
+      assert.notEqual(
+        (
+          await fetchRaw(a.port, '/hot-b', {
+            headers: { cookie: `${pass.slice(0, -1)}${pass.endsWith('A') ? 'B' : 'A'}` },
+          })
+        ).status,
+        200,
+        'a forged pass is denied',
+      );
     } finally {
       state.removeMitigation('ch');
       state.removeMitigation('dn');
@@ -105,15 +141,27 @@ describe('challenge and shared state through the full app', () => {
     state.overrideMode('under_attack');
     try {
       const pass = await earn(a.port, '/node-a');
-      assert.equal((await fetchRaw(b.port, '/node-b', { headers: { cookie: pass } })).status, 200, 'node B accepts node A\'s pass');
+      assert.equal(
+        (await fetchRaw(b.port, '/node-b', { headers: { cookie: pass } })).status,
+        200,
+        "node B accepts node A's pass",
+      );
       state.view.rotateKeys(clock.now());
-      assert.equal((await fetchRaw(b.port, '/node-b', { headers: { cookie: pass } })).status, 200, 'the previous key still verifies');
+      assert.equal(
+        (await fetchRaw(b.port, '/node-b', { headers: { cookie: pass } })).status,
+        200,
+        'the previous key still verifies',
+      );
       const fresh = await earn(b.port, '/node-b');
       assert.notEqual(fresh, pass);
       assert.equal((await fetchRaw(a.port, '/node-a', { headers: { cookie: fresh } })).status, 200);
       state.view.rotateKeys(clock.now());
       state.view.rotateKeys(clock.now());
-      assert.equal((await fetchRaw(a.port, '/node-a', { headers: { cookie: pass } })).status, 403, 'a key two rotations old is gone');
+      assert.equal(
+        (await fetchRaw(a.port, '/node-a', { headers: { cookie: pass } })).status,
+        403,
+        'a key two rotations old is gone',
+      );
     } finally {
       state.overrideMode(null);
     }

@@ -41,7 +41,8 @@ describe('challenge required (require: always) through the full app', () => {
   let tlsPort = 0;
   const clock = createManualClock(T0);
   const seen: { path: string; verified: boolean; rule: string }[] = [];
-  const observer = (ctx: RequestContext) => void seen.push({ path: ctx.path, verified: ctx.verified, rule: ctx.verdict.rule });
+  const observer = (ctx: RequestContext) =>
+    void seen.push({ path: ctx.path, verified: ctx.verified, rule: ctx.verdict.rule });
 
   before(async () => {
     origin = await startEchoOrigin();
@@ -63,8 +64,18 @@ describe('challenge required (require: always) through the full app', () => {
     const p = pageParams(page.body);
     assert.ok(p.token && p.seed && p.bits === 8, 'the page carries a challenge');
     clock.advance(700);
-    const body = new URLSearchParams({ challenge: p.token, solution: String(solve(p.seed, p.bits)), return: ret, via: 'js' }).toString();
-    const verify = await http('/.rampart/challenge/verify', { ...o, method: 'POST', body, headers: { ...o.headers, 'content-type': 'application/x-www-form-urlencoded' } });
+    const body = new URLSearchParams({
+      challenge: p.token,
+      solution: String(solve(p.seed, p.bits)),
+      return: ret,
+      via: 'js',
+    }).toString();
+    const verify = await http('/.rampart/challenge/verify', {
+      ...o,
+      method: 'POST',
+      body,
+      headers: { ...o.headers, 'content-type': 'application/x-www-form-urlencoded' },
+    });
     return { verify, body };
   }
 
@@ -88,7 +99,11 @@ describe('challenge required (require: always) through the full app', () => {
     assert.equal(verify.headers.location, target);
     assert.equal(verify.headers['rampart-verdict'], 'challenge/solved');
     const cookie = String(verify.headers['set-cookie']);
-    assert.match(cookie, /^rampart_pass=\d+\.[A-Za-z0-9_-]{22}; Path=\/; Max-Age=600; HttpOnly; SameSite=Lax$/, 'no Secure flag over plain HTTP');
+    assert.match(
+      cookie,
+      /^rampart_pass=\d+\.[A-Za-z0-9_-]{22}; Path=\/; Max-Age=600; HttpOnly; SameSite=Lax$/,
+      'no Secure flag over plain HTTP',
+    );
     const issued = shield.challengeStats()!.issued;
     const next = await http(target, { headers: { cookie: `a=1; ${passOf(cookie)}` } });
     assert.equal(next.status, 200);
@@ -101,7 +116,11 @@ describe('challenge required (require: always) through the full app', () => {
   test('a pass is bound to the address prefix and the browser; same /24 is fine (NAT, mobile)', async () => {
     const { verify } = await earn('/bound');
     const pass = passOf(String(verify.headers['set-cookie']));
-    assert.equal((await http('/bound', { headers: { cookie: pass }, localAddress: '127.0.0.77' })).status, 200, 'same /24');
+    assert.equal(
+      (await http('/bound', { headers: { cookie: pass }, localAddress: '127.0.0.77' })).status,
+      200,
+      'same /24',
+    );
     const other = await http('/bound', { headers: { cookie: pass }, localAddress: '127.0.9.1' });
     assert.equal(other.status, 403, 'another prefix is challenged');
     assert.equal(other.headers['rampart-verdict'], 'challenge/required');
@@ -134,7 +153,11 @@ describe('challenge required (require: always) through the full app', () => {
   test('a solution is accepted once: a replay gets 403 and no cookie', async () => {
     const { verify, body } = await earn('/replay');
     assert.equal(verify.status, 303);
-    const again = await http('/.rampart/challenge/verify', { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' } });
+    const again = await http('/.rampart/challenge/verify', {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+    });
     assert.equal(again.status, 403);
     assert.equal(again.headers['rampart-verdict'], 'challenge/replayed');
     assert.equal(again.headers['set-cookie'], undefined);
@@ -145,7 +168,11 @@ describe('challenge required (require: always) through the full app', () => {
     const page = await http('/wrong');
     const p = pageParams(page.body);
     const good = String(solve(p.seed, p.bits));
-    const form = (solution: string) => ({ method: 'POST', body: new URLSearchParams({ challenge: p.token, solution, return: '/wrong' }).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const form = (solution: string) => ({
+      method: 'POST',
+      body: new URLSearchParams({ challenge: p.token, solution, return: '/wrong' }).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     let bad = Number(good) + 1;
     while (checkSolution(p.seed, String(bad), p.bits)) bad++; // a counter that is not a solution
     const wrong = await http('/.rampart/challenge/verify', form(String(bad)));
@@ -157,7 +184,14 @@ describe('challenge required (require: always) through the full app', () => {
   });
 
   test('the redirect after solving never leaves the site', async () => {
-    for (const ret of ['//evil.example/x', 'https://evil.example/', '/\\evil.example', '/\t/evil.example', 'javascript:alert(1)', '/.rampart/challenge/verify']) {
+    for (const ret of [
+      '//evil.example/x',
+      'https://evil.example/',
+      '/\\evil.example',
+      '/\t/evil.example',
+      'javascript:alert(1)',
+      '/.rampart/challenge/verify',
+    ]) {
       const { verify } = await earn('/r', {}, ret);
       assert.equal(verify.status, 303, ret);
       assert.equal(verify.headers.location, '/', ret);
@@ -167,18 +201,30 @@ describe('challenge required (require: always) through the full app', () => {
   test('POST without a pass: 429 with a JSON or text body, the origin never sees a half-handled body; with a pass it arrives whole', async () => {
     const before = origin.received.length;
     const body = 'amount=25&name=Ada';
-    const json = await http('/donate', { method: 'POST', body: JSON.stringify({ amount: 25 }), headers: { 'content-type': 'application/json', accept: 'application/json' } });
+    const json = await http('/donate', {
+      method: 'POST',
+      body: JSON.stringify({ amount: 25 }),
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+    });
     assert.equal(json.status, 429);
     assert.ok(Number(json.headers['retry-after']) > 0);
     assert.equal(JSON.parse(json.body).error, 'challenge_required');
-    const text = await http('/donate', { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const text = await http('/donate', {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     assert.equal(text.status, 429);
     assert.match(String(text.headers['content-type']), /^text\/plain/);
     assert.match(text.body, /Open the site in a web browser first/);
     assert.equal(origin.received.length, before, 'nothing reached the origin');
     const { verify } = await earn('/donate');
     const pass = passOf(String(verify.headers['set-cookie']));
-    const ok = await http('/donate', { method: 'POST', body, headers: { cookie: pass, 'content-type': 'application/x-www-form-urlencoded' } });
+    const ok = await http('/donate', {
+      method: 'POST',
+      body,
+      headers: { cookie: pass, 'content-type': 'application/x-www-form-urlencoded' },
+    });
     assert.equal(ok.status, 200);
     assert.equal(JSON.parse(ok.body).body, body, 'the origin got the body, whole');
   });
@@ -189,10 +235,18 @@ describe('challenge required (require: always) through the full app', () => {
       assert.equal(r.status, 200, path);
       assert.equal(seen.at(-1)?.verified, false, 'an exempt path does not verify the client');
     }
-    const api = await http('/api/orders', { method: 'POST', body: '{}', headers: { 'x-rampart-token': API_TOKEN, 'content-type': 'application/json' } });
+    const api = await http('/api/orders', {
+      method: 'POST',
+      body: '{}',
+      headers: { 'x-rampart-token': API_TOKEN, 'content-type': 'application/json' },
+    });
     assert.equal(api.status, 200);
     assert.equal(JSON.parse(api.body).body, '{}');
-    assert.equal((await http('/api/orders', { headers: { 'x-rampart-token': `${API_TOKEN}x` } })).status, 403, 'a wrong token is no token');
+    assert.equal(
+      (await http('/api/orders', { headers: { 'x-rampart-token': `${API_TOKEN}x` } })).status,
+      403,
+      'a wrong token is no token',
+    );
     assert.equal((await http('/account', { headers: { cookie: 'theme=dark; sessionid=abc' } })).status, 200);
     assert.equal(seen.at(-1)?.verified, true);
   });
@@ -201,7 +255,12 @@ describe('challenge required (require: always) through the full app', () => {
     const client = h2connect(`https://localhost:${tlsPort}`, { ca });
     const h2 = (method: string, path: string, headers: Record<string, string> = {}, body = '') =>
       new Promise<{ status: number; headers: Record<string, unknown>; body: string }>((resolve, reject) => {
-        const req = client.request({ ':method': method, ':path': path, 'user-agent': 'Mozilla/5.0 h2-test', ...headers });
+        const req = client.request({
+          ':method': method,
+          ':path': path,
+          'user-agent': 'Mozilla/5.0 h2-test',
+          ...headers,
+        });
         let got: Record<string, unknown> = {};
         let text = '';
         req.on('response', (h) => (got = h));
@@ -215,8 +274,17 @@ describe('challenge required (require: always) through the full app', () => {
       const page = await h2('GET', '/h2-page');
       assert.equal(page.status, 403);
       const p = pageParams(page.body);
-      const form = new URLSearchParams({ challenge: p.token, solution: String(solve(p.seed, p.bits)), return: '/h2-page' }).toString();
-      const v = await h2('POST', '/.rampart/challenge/verify', { 'content-type': 'application/x-www-form-urlencoded' }, form);
+      const form = new URLSearchParams({
+        challenge: p.token,
+        solution: String(solve(p.seed, p.bits)),
+        return: '/h2-page',
+      }).toString();
+      const v = await h2(
+        'POST',
+        '/.rampart/challenge/verify',
+        { 'content-type': 'application/x-www-form-urlencoded' },
+        form,
+      );
       assert.equal(v.status, 303);
       const cookie = String(v.headers['set-cookie']);
       assert.match(cookie, /; Secure$/);
@@ -231,13 +299,26 @@ describe('challenge required (require: always) through the full app', () => {
 
   test('a crawler verified by reverse DNS (forward-confirmed) passes once its lookup is done; a fake one never', async () => {
     const ua = { 'user-agent': 'TestBot/1.0 (+https://example.org/bot)' };
-    assert.equal((await http('/crawl', { headers: ua })).status, 403, 'the first request, before the lookup ends, is challenged');
-    for (let i = 0; i < 50 && shield.challengeStats()!.crawlers!.verified === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(
+      (await http('/crawl', { headers: ua })).status,
+      403,
+      'the first request, before the lookup ends, is challenged',
+    );
+    for (let i = 0; i < 50 && shield.challengeStats()!.crawlers!.verified === 0; i++)
+      await new Promise((r) => setTimeout(r, 20));
     const r = await http('/crawl', { headers: ua });
     assert.equal(r.status, 200);
     assert.equal(seen.at(-1)?.verified, false, 'exempt, not verified');
-    assert.equal((await http('/crawl', { headers: ua, localAddress: '127.0.0.2' })).status, 403, '127.0.0.2 has no name');
-    assert.equal((await http('/crawl', { headers: { 'user-agent': 'Mozilla/5.0 Firefox/128' } })).status, 403, 'a browser from that address is no crawler');
+    assert.equal(
+      (await http('/crawl', { headers: ua, localAddress: '127.0.0.2' })).status,
+      403,
+      '127.0.0.2 has no name',
+    );
+    assert.equal(
+      (await http('/crawl', { headers: { 'user-agent': 'Mozilla/5.0 Firefox/128' } })).status,
+      403,
+      'a browser from that address is no crawler',
+    );
   });
 
   test('the pass cookie is Secure when solved over TLS, and the scripts are served', async () => {
@@ -259,11 +340,20 @@ describe('challenge not required (require: off) through the full app', () => {
   let origin: EchoOrigin;
   let shield: Awaited<ReturnType<typeof startShield>>;
   const seen: boolean[] = [];
-  const base = (require: string) => ({ listen: '127.0.0.1:0', origin: origin.url, hosts: ['127.0.0.1'], challenge: { require, difficulty: { manual: 8 } } });
+  const base = (require: string) => ({
+    listen: '127.0.0.1:0',
+    origin: origin.url,
+    hosts: ['127.0.0.1'],
+    challenge: { require, difficulty: { manual: 8 } },
+  });
 
   before(async () => {
     origin = await startEchoOrigin();
-    shield = await startShield(origin.url, { challenge: base('always').challenge }, { observers: [(ctx) => void seen.push(ctx.verified)] });
+    shield = await startShield(
+      origin.url,
+      { challenge: base('always').challenge },
+      { observers: [(ctx) => void seen.push(ctx.verified)] },
+    );
   });
   after(async () => {
     await shield.stop();
@@ -273,8 +363,16 @@ describe('challenge not required (require: off) through the full app', () => {
   test('requests pass untouched; the stage still serves its URLs and marks a valid pass as verified, across a reload', async () => {
     // Earn a pass while the challenge is required, then reload with require: off.
     const page = pageParams((await fetchRaw(shield.port, '/x')).body);
-    const body = new URLSearchParams({ challenge: page.token, solution: String(solve(page.seed, page.bits)), return: '/x' }).toString();
-    const verify = await fetchRaw(shield.port, '/.rampart/challenge/verify', { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const body = new URLSearchParams({
+      challenge: page.token,
+      solution: String(solve(page.seed, page.bits)),
+      return: '/x',
+    }).toString();
+    const verify = await fetchRaw(shield.port, '/.rampart/challenge/verify', {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     const pass = passOf(String(verify.headers['set-cookie']));
     await shield.reload(loadConfigObject(base('off')));
 
@@ -282,7 +380,11 @@ describe('challenge not required (require: off) through the full app', () => {
     assert.equal(plain.status, 200);
     assert.equal(JSON.parse(plain.body).url, '/x?y=1');
     assert.equal(seen.at(-1), false);
-    const post = await fetchRaw(shield.port, '/form', { method: 'POST', body: 'a=1', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const post = await fetchRaw(shield.port, '/form', {
+      method: 'POST',
+      body: 'a=1',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     assert.equal(JSON.parse(post.body).body, 'a=1');
     assert.equal((await fetchRaw(shield.port, '/.rampart/challenge/worker.js')).status, 200);
     assert.equal(shield.challengeStats()!.issued, 0);

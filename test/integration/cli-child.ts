@@ -21,15 +21,24 @@ export interface Child {
 }
 
 /** `opts.bin`: another copy's bin/rampart.js (an installed package); default this checkout's. */
-export function spawnRampart(args: string[], opts: { cwd?: string; env?: Record<string, string>; bin?: string; nodeArgs?: string[] } = {}): Child {
-  const proc = spawn(process.execPath, [...(opts.nodeArgs ?? []), opts.bin ?? BIN, ...args], { cwd: opts.cwd ?? ROOT, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+export function spawnRampart(
+  args: string[],
+  opts: { cwd?: string; env?: Record<string, string>; bin?: string; nodeArgs?: string[] } = {},
+): Child {
+  const proc = spawn(process.execPath, [...(opts.nodeArgs ?? []), opts.bin ?? BIN, ...args], {
+    cwd: opts.cwd ?? ROOT,
+    env: { ...process.env, ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   const waiters: Array<() => void> = [];
   const poke = () => waiters.splice(0).forEach((w) => w());
   proc.stdout!.setEncoding('utf8').on('data', (d: string) => ((out += d), poke()));
   proc.stderr!.setEncoding('utf8').on('data', (d: string) => ((err += d), poke()));
-  const exited = new Promise<number | string>((resolve) => proc.once('exit', (code, sig) => (resolve(code ?? sig ?? -1), poke())));
+  const exited = new Promise<number | string>((resolve) =>
+    proc.once('exit', (code, sig) => (resolve(code ?? sig ?? -1), poke())),
+  );
   let done = false;
   void exited.then(() => (done = true));
   return {
@@ -64,7 +73,10 @@ export function spawnRampart(args: string[], opts: { cwd?: string; env?: Record<
 }
 
 /** Runs the CLI to completion. */
-export async function runRampart(args: string[], opts: { cwd?: string } = {}): Promise<{ code: number | string; stdout: string; stderr: string }> {
+export async function runRampart(
+  args: string[],
+  opts: { cwd?: string } = {},
+): Promise<{ code: number | string; stdout: string; stderr: string }> {
   const c = spawnRampart(args, opts);
   const code = await c.exited;
   return { code, stdout: c.stdout(), stderr: c.stderr() };

@@ -43,7 +43,8 @@ function writeConfig(name: string, body: string): string {
   return file;
 }
 
-const yaml = (origin: string) => `listen: 127.0.0.1:0\norigin: ${origin}\nhosts: [127.0.0.1]\nadmin:\n  listen: 127.0.0.1:0\nlog:\n  level: info\n`;
+const yaml = (origin: string) =>
+  `listen: 127.0.0.1:0\norigin: ${origin}\nhosts: [127.0.0.1]\nadmin:\n  listen: 127.0.0.1:0\nlog:\n  level: info\n`;
 
 async function startRampart(args: string[]): Promise<{ child: Child; base: string }> {
   const child = spawnRampart(['start', ...args]);

@@ -26,9 +26,12 @@ test('--version prints the package version and exits 0', async () => {
 test('--help lists the commands, and every listed command has its own --help', async () => {
   const top = await runRampart(['--help']);
   assert.equal(top.code, 0);
-  const section = /Commands:\n((?:  \S.*\n)+)/.exec(top.stdout);
+  const section = /Commands:\n((?: {2}\S.*\n)+)/.exec(top.stdout);
   assert.ok(section, top.stdout);
-  const commands = section[1].trim().split('\n').map((l) => l.trim().split(/\s+/)[0]);
+  const commands = section[1]
+    .trim()
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/)[0]);
   for (const c of ['start', 'check', 'demo']) assert.ok(commands.includes(c), `${c} missing from --help`);
   for (const c of commands) {
     for (const flag of ['--help', '-h']) {
@@ -82,7 +85,10 @@ test('rampart check -c on a bad file exits 1 and prints every error with its pat
   const file = join(FIXTURES, 'bad/many-errors.yaml');
   const r = await runRampart(['check', '-c', file]);
   assert.equal(r.code, 1);
-  const expected = readFileSync(file, 'utf8').split('\n').filter((l) => l.startsWith('# expect: ')).map((l) => l.slice(10));
+  const expected = readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.startsWith('# expect: '))
+    .map((l) => l.slice(10));
   assert.ok(expected.length >= 3, 'the fixture lists the errors it expects');
   for (const e of expected) assert.ok(r.stderr.includes(e), `missing "${e}" in:\n${r.stderr}`);
   assert.match(r.stderr, /\(line \d+\)/);
@@ -105,7 +111,15 @@ test('rampart start on a port in use: one clear error, exit 1', async () => {
   await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
   const port = (blocker.address() as AddressInfo).port;
   try {
-    const r = await runRampart(['start', '--origin', 'http://127.0.0.1:9', '--listen', `127.0.0.1:${port}`, '--admin', '127.0.0.1:0']);
+    const r = await runRampart([
+      'start',
+      '--origin',
+      'http://127.0.0.1:9',
+      '--listen',
+      `127.0.0.1:${port}`,
+      '--admin',
+      '127.0.0.1:0',
+    ]);
     assert.equal(r.code, 1);
     assert.match(r.stderr, new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port}: the port is in use`));
     assert.match(r.stderr, /hint: /);

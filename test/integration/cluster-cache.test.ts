@@ -40,7 +40,15 @@ before(async () => {
   origin.on('connection', (s) => (sockets.add(s), s.on('close', () => sockets.delete(s))));
   await new Promise<void>((r) => origin.listen(0, '127.0.0.1', r));
   const originUrl = `http://127.0.0.1:${(origin.address() as AddressInfo).port}`;
-  const config = { listen: '127.0.0.1:0', origin: originUrl, hosts: ['127.0.0.1'], admin: { listen: `127.0.0.1:${(admin = await freePort())}` }, workers: 2, data_dir: tempDataDir(), log: { level: process.env.RAMPART_TEST_LOG ?? 'silent' } };
+  const config = {
+    listen: '127.0.0.1:0',
+    origin: originUrl,
+    hosts: ['127.0.0.1'],
+    admin: { listen: `127.0.0.1:${(admin = await freePort())}` },
+    workers: 2,
+    data_dir: tempDataDir(),
+    log: { level: process.env.RAMPART_TEST_LOG ?? 'silent' },
+  };
   c = await startCluster(loadConfigObject(config), { log: createLogger('silent') });
   port = Number(new URL(c.url).port);
 });
@@ -85,8 +93,14 @@ test('cluster cache: a page stored through one worker is served by both, fresh a
     }
   }
   assert.equal(originHits, 2, 'nothing more reached the origin');
-  assert.ok(verdicts.filter((v) => v.startsWith('/fresh')).every((v) => v === '/fresh cache/hit'), verdicts.join(', '));
-  assert.ok(verdicts.filter((v) => v.startsWith('/stale')).every((v) => v === '/stale cache/stale'), verdicts.join(', '));
+  assert.ok(
+    verdicts.filter((v) => v.startsWith('/fresh')).every((v) => v === '/fresh cache/hit'),
+    verdicts.join(', '),
+  );
+  assert.ok(
+    verdicts.filter((v) => v.startsWith('/stale')).every((v) => v === '/stale cache/stale'),
+    verdicts.join(', '),
+  );
   // Both workers answered from the one store.
   const hits = await byWorker(admin, 'rampart_cache_hits_total');
   const stale = await byWorker(admin, 'rampart_cache_stale_served_total');

@@ -22,7 +22,18 @@ before(async () => {
   origin = await startEchoOrigin();
   const adminPort = await freePort();
   admin = `http://127.0.0.1:${adminPort}`;
-  c = await startCluster(loadConfigObject({ listen: '127.0.0.1:0', origin: origin.url, hosts: ['127.0.0.1'], admin: { listen: `127.0.0.1:${adminPort}`, token: TOKEN }, workers: 2, data_dir: tempDataDir(), log: { level: process.env.RAMPART_TEST_LOG ?? 'silent' } }), { log: createLogger('silent') });
+  c = await startCluster(
+    loadConfigObject({
+      listen: '127.0.0.1:0',
+      origin: origin.url,
+      hosts: ['127.0.0.1'],
+      admin: { listen: `127.0.0.1:${adminPort}`, token: TOKEN },
+      workers: 2,
+      data_dir: tempDataDir(),
+      log: { level: process.env.RAMPART_TEST_LOG ?? 'silent' },
+    }),
+    { log: createLogger('silent') },
+  );
 });
 
 after(async () => {
@@ -32,23 +43,40 @@ after(async () => {
 
 /** A fresh connection each time, so that the primary's round robin reaches both workers. */
 async function api(method: string, path: string, body?: unknown): Promise<{ status: number; text: string }> {
-  const r = await fetch(admin + path, { method, headers: { authorization: `Bearer ${TOKEN}`, connection: 'close', ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
+  const r = await fetch(admin + path, {
+    method,
+    headers: {
+      authorization: `Bearer ${TOKEN}`,
+      connection: 'close',
+      ...(body ? { 'content-type': 'application/json' } : {}),
+    },
+    body: body ? JSON.stringify(body) : undefined,
+  });
   return { status: r.status, text: await r.text() };
 }
 
-interface Status { worker: { index: number; count: number; pid: number } | null; modeOverride: string | null; mode: string; state: { backend: string; connected: boolean; outbox: number; lastSyncAgeSeconds: number | null } }
+interface Status {
+  worker: { index: number; count: number; pid: number } | null;
+  modeOverride: string | null;
+  mode: string;
+  state: { backend: string; connected: boolean; outbox: number; lastSyncAgeSeconds: number | null };
+}
 const status = async () => JSON.parse((await api('GET', '/api/status')).text) as Status;
 
 test('cluster control: /api/status says which worker answered and how many run', async () => {
   const seen = new Map<number, number>();
-  await eventually('both workers answered', async () => {
-    const s = await status();
-    assert.ok(s.worker, 'a worker answers, not the primary');
-    assert.equal(s.worker.count, 2);
-    assert.ok(c.pids().includes(s.worker.pid), `pid ${s.worker.pid} is one of the cluster's workers`);
-    seen.set(s.worker.index, s.worker.pid);
-    return seen.size === 2;
-  }, 15_000);
+  await eventually(
+    'both workers answered',
+    async () => {
+      const s = await status();
+      assert.ok(s.worker, 'a worker answers, not the primary');
+      assert.equal(s.worker.count, 2);
+      assert.ok(c.pids().includes(s.worker.pid), `pid ${s.worker.pid} is one of the cluster's workers`);
+      seen.set(s.worker.index, s.worker.pid);
+      return seen.size === 2;
+    },
+    15_000,
+  );
   assert.deepEqual([...seen.keys()].sort(), [1, 2]);
   assert.notEqual(seen.get(1), seen.get(2));
   const s = await status();
@@ -71,30 +99,42 @@ test('cluster control: /metrics gathers every worker’s samples, labelled by wo
   }
   // ?scope=worker: the answering worker alone.
   const workers = new Set<string>();
-  await eventually('each worker alone', async () => {
-    const m = (await api('GET', '/metrics?scope=worker')).text;
-    const labels = new Set([...m.matchAll(/^rampart_\w+\{[^}]*worker="(\d+)"/gm)].map((x) => x[1]));
-    assert.equal(labels.size, 1, 'one worker per scope=worker scrape');
-    workers.add([...labels][0]);
-    return workers.size === 2;
-  }, 15_000);
+  await eventually(
+    'each worker alone',
+    async () => {
+      const m = (await api('GET', '/metrics?scope=worker')).text;
+      const labels = new Set([...m.matchAll(/^rampart_\w+\{[^}]*worker="(\d+)"/gm)].map((x) => x[1]));
+      assert.equal(labels.size, 1, 'one worker per scope=worker scrape');
+      workers.add([...labels][0]);
+      return workers.size === 2;
+    },
+    15_000,
+  );
 });
 
 test('cluster control: the mode override set through one worker reads the same on every worker', async () => {
   assert.equal((await status()).modeOverride, null);
   assert.equal((await api('POST', '/api/mode', { mode: 'under_attack' })).status, 200);
   const overrides = new Map<number, string | null>();
-  await eventually('both workers show the override', async () => {
-    const s = await status();
-    overrides.set(s.worker!.index, s.modeOverride);
-    return overrides.size === 2 && [...overrides.values()].every((v) => v === 'under_attack');
-  }, 10_000);
+  await eventually(
+    'both workers show the override',
+    async () => {
+      const s = await status();
+      overrides.set(s.worker!.index, s.modeOverride);
+      return overrides.size === 2 && [...overrides.values()].every((v) => v === 'under_attack');
+    },
+    10_000,
+  );
   assert.match((await api('GET', '/metrics')).text, /^rampart_mode_override\{mode="under_attack",worker="[12]"\} 1$/m);
   assert.equal((await api('POST', '/api/mode', { mode: 'auto' })).status, 200);
   overrides.clear();
-  await eventually('the override is gone on both', async () => {
-    const s = await status();
-    overrides.set(s.worker!.index, s.modeOverride);
-    return overrides.size === 2 && [...overrides.values()].every((v) => v === null);
-  }, 10_000);
+  await eventually(
+    'the override is gone on both',
+    async () => {
+      const s = await status();
+      overrides.set(s.worker!.index, s.modeOverride);
+      return overrides.size === 2 && [...overrides.values()].every((v) => v === null);
+    },
+    10_000,
+  );
 });

@@ -28,7 +28,18 @@ before(async () => {
   origin = await startEchoOrigin();
   const adminPort = await freePort();
   admin = `http://127.0.0.1:${adminPort}`;
-  const cfg = { listen: '127.0.0.1:0', origin: origin.url, hosts: ['127.0.0.1'], admin: { listen: `127.0.0.1:${adminPort}`, token: TOKEN }, workers: 2, data_dir: tempDataDir(), detector: DETECTOR, limits: { max_connections_per_ip: 1000 }, evidence: { enabled: false }, log: { level: process.env.RAMPART_TEST_LOG ?? 'silent' } };
+  const cfg = {
+    listen: '127.0.0.1:0',
+    origin: origin.url,
+    hosts: ['127.0.0.1'],
+    admin: { listen: `127.0.0.1:${adminPort}`, token: TOKEN },
+    workers: 2,
+    data_dir: tempDataDir(),
+    detector: DETECTOR,
+    limits: { max_connections_per_ip: 1000 },
+    evidence: { enabled: false },
+    log: { level: process.env.RAMPART_TEST_LOG ?? 'silent' },
+  };
   c = await startCluster(loadConfigObject(cfg), { log: createLogger('silent') });
   port = Number(new URL(c.url).port);
 });
@@ -41,17 +52,28 @@ after(async () => {
 /** One GET over a fresh connection from `ip` (the primary's round robin alternates fresh connections over the workers). */
 function get(ip: string, path: string): Promise<number> {
   return new Promise((resolve) => {
-    const req = httpRequest({ host: '127.0.0.1', port, path, agent: new Agent({ localAddress: ip } as ConstructorParameters<typeof Agent>[0]), headers: { host: '127.0.0.1', connection: 'close', 'user-agent': 'curl/8.5.0' } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-      res.on('error', () => resolve(0));
-    });
+    const req = httpRequest(
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        agent: new Agent({ localAddress: ip } as ConstructorParameters<typeof Agent>[0]),
+        headers: { host: '127.0.0.1', connection: 'close', 'user-agent': 'curl/8.5.0' },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+        res.on('error', () => resolve(0));
+      },
+    );
     req.on('error', () => resolve(0));
     req.end();
   });
 }
 
-test('cluster detector: a source split over two workers under the per-worker ban threshold is banned by the one detector', { timeout: 60_000 }, async () => {
+test('cluster detector: a source split over two workers under the per-worker ban threshold is banned by the one detector', {
+  timeout: 60_000,
+}, async () => {
   const before = c.detectorParts().bySlot;
   let sent = 0;
   const pending: Promise<number>[] = [];
@@ -69,20 +91,32 @@ test('cluster detector: a source split over two workers under the per-worker ban
   const share = (slot: string) => (by[slot]?.requests ?? 0) - (before[slot]?.requests ?? 0);
   // (Requests after the ban are refused at accept and never reach a detector: compare the shares with their sum.)
   const [s1, s2] = [share('1'), share('2')];
-  assert.ok(s1 >= 0.3 * (s1 + s2) && s2 >= 0.3 * (s1 + s2) && s1 + s2 >= DETECTOR.ban_min_rps, `per-worker shares ${s1} / ${s2} of ${sent} sent`);
+  assert.ok(
+    s1 >= 0.3 * (s1 + s2) && s2 >= 0.3 * (s1 + s2) && s1 + s2 >= DETECTOR.ban_min_rps,
+    `per-worker shares ${s1} / ${s2} of ${sent} sent`,
+  );
   // The detector's figures are the sum: the ban's reason quotes a rate above what one worker saw (ban_min_rps).
   assert.ok(Number(ban.reason.match(/(\d+) requests\/s/)?.[1] ?? 0) >= DETECTOR.ban_min_rps, ban.reason);
   // Every worker refuses the banned address (several fresh connections: both workers answer).
   const after = await Promise.all(Array.from({ length: 6 }, (_, i) => get(ATTACKER, `/after/${i}`)));
-  assert.ok(after.every((s) => s !== 200), `refused everywhere after the ban: ${after.join(',')}`);
+  assert.ok(
+    after.every((s) => s !== 200),
+    `refused everywhere after the ban: ${after.join(',')}`,
+  );
   // Every worker's status shows the primary's detector: its incident, from either worker.
-  await eventually('both workers report the incident', async () => {
-    const seen = new Set<number>();
-    for (let i = 0; i < 6; i++) {
-      const r = await fetch(`${admin}/api/status`, { headers: { authorization: `Bearer ${TOKEN}`, connection: 'close' } });
-      const j = (await r.json()) as { worker?: { index: number }; detector?: { incident?: { id: string } | null } };
-      if (j.detector?.incident?.id) seen.add(j.worker?.index ?? 0);
-    }
-    return seen.size === 2;
-  }, 10_000);
+  await eventually(
+    'both workers report the incident',
+    async () => {
+      const seen = new Set<number>();
+      for (let i = 0; i < 6; i++) {
+        const r = await fetch(`${admin}/api/status`, {
+          headers: { authorization: `Bearer ${TOKEN}`, connection: 'close' },
+        });
+        const j = (await r.json()) as { worker?: { index: number }; detector?: { incident?: { id: string } | null } };
+        if (j.detector?.incident?.id) seen.add(j.worker?.index ?? 0);
+      }
+      return seen.size === 2;
+    },
+    10_000,
+  );
 });

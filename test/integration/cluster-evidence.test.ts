@@ -19,7 +19,16 @@ import { parseCountryPlan } from '../../src/drill/addresses-geo.js';
 import { startEchoOrigin, type EchoOrigin } from '../helpers/echo-origin.js';
 import { allClosed, waitForRows } from '../helpers/incident-rows.js';
 
-const DETECTOR = { warmup: '2s', min_rps: 10, ban_min_rps: 30, end_after: '2s', recover_hold: '2s', mitigation_ttl: '6s', ban_duration: '20s', widen_after: '3s' };
+const DETECTOR = {
+  warmup: '2s',
+  min_rps: 10,
+  ban_min_rps: 30,
+  end_after: '2s',
+  recover_hold: '2s',
+  mitigation_ttl: '6s',
+  ban_duration: '20s',
+  widen_after: '3s',
+};
 const ENUMERATION_IDS = 100;
 const dir = mkdtempSync(join(tmpdir(), 'rampart-cluster-evidence-'));
 let origin: EchoOrigin;
@@ -29,10 +38,18 @@ let port = 0;
 before(async () => {
   origin = await startEchoOrigin();
   const cfg = {
-    listen: '127.0.0.1:0', origin: origin.url, hosts: ['127.0.0.1'], data_dir: dir, trusted_proxies: ['127.0.0.0/8'],
-    admin: { listen: '127.0.0.1:0', token: 'cluster-evidence-token-0123456789' }, workers: 2, detector: DETECTOR,
-    policy: { routes: [{ class: 'sensitive', prefix: '/api/donors/' }] }, evidence: { enumeration_ids: ENUMERATION_IDS },
-    limits: { max_connections_per_ip: 1000 }, log: { level: process.env.RAMPART_TEST_LOG ?? 'silent' },
+    listen: '127.0.0.1:0',
+    origin: origin.url,
+    hosts: ['127.0.0.1'],
+    data_dir: dir,
+    trusted_proxies: ['127.0.0.0/8'],
+    admin: { listen: '127.0.0.1:0', token: 'cluster-evidence-token-0123456789' },
+    workers: 2,
+    detector: DETECTOR,
+    policy: { routes: [{ class: 'sensitive', prefix: '/api/donors/' }] },
+    evidence: { enumeration_ids: ENUMERATION_IDS },
+    limits: { max_connections_per_ip: 1000 },
+    log: { level: process.env.RAMPART_TEST_LOG ?? 'silent' },
   };
   c = await startCluster(loadConfigObject(cfg), { log: createLogger('silent') });
   port = Number(new URL(c.url).port);
@@ -49,15 +66,28 @@ const sentAt: number[] = [];
 
 /** GET over a fresh connection (connection: close: the primary's round robin spreads them over both workers). */
 function get(local: string, path: string, xff: string | null): Promise<number> {
-  const headers: Record<string, string> = { host: '127.0.0.1', connection: 'close', 'user-agent': 'python-requests/2.31' };
+  const headers: Record<string, string> = {
+    host: '127.0.0.1',
+    connection: 'close',
+    'user-agent': 'python-requests/2.31',
+  };
   if (xff) headers['x-forwarded-for'] = xff;
   return new Promise((resolve) => {
     const done = (code: number) => (sentAt.push(Date.now()), resolve(code));
-    const req = httpRequest({ host: '127.0.0.1', port, path, agent: new Agent({ localAddress: local } as ConstructorParameters<typeof Agent>[0]), headers }, (res) => {
-      res.resume();
-      res.on('end', () => done(res.statusCode ?? 0));
-      res.on('error', () => done(0));
-    });
+    const req = httpRequest(
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        agent: new Agent({ localAddress: local } as ConstructorParameters<typeof Agent>[0]),
+        headers,
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => done(res.statusCode ?? 0));
+        res.on('error', () => done(0));
+      },
+    );
     req.on('error', () => resolve(0)); // never reached the shield: not counted as sent
     req.end();
   });
@@ -66,7 +96,9 @@ function get(local: string, path: string, xff: string | null): Promise<number> {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const store = () => openIncidentStore(join(dir, 'incidents.sqlite'), { readonly: true });
 
-test('cluster evidence: attribution, sources and a record scan count both workers’ traffic', { timeout: 90_000 }, async () => {
+test('cluster evidence: attribution, sources and a record scan count both workers’ traffic', {
+  timeout: 90_000,
+}, async () => {
   const plan = parseCountryPlan('DE:50,BR:50');
   const sources = 60;
   let on = true;
@@ -79,13 +111,21 @@ test('cluster evidence: attribution, sources and a record scan count both worker
   await sleep(5000); // both workers' detectors learn (warmup 2 s)
   let flooding = true;
   let n = 0;
-  const flood = Promise.all(Array.from({ length: 8 }, async (_, k) => {
-    while (flooding) {
-      const i = n++;
-      await get(`127.22.0.${1 + k}`, `/news/${i % 20}`, plan.addressOf(1_000_000 + (i % sources)));
-    }
-  }));
-  await waitForRows(dir, 'the incident is open in the store', (rows) => rows.some((r) => r.status === 'open'), 20_000, 5);
+  const flood = Promise.all(
+    Array.from({ length: 8 }, async (_, k) => {
+      while (flooding) {
+        const i = n++;
+        await get(`127.22.0.${1 + k}`, `/news/${i % 20}`, plan.addressOf(1_000_000 + (i % sources)));
+      }
+    }),
+  );
+  await waitForRows(
+    dir,
+    'the incident is open in the store',
+    (rows) => rows.some((r) => r.status === 'open'),
+    20_000,
+    5,
+  );
   await sleep(2000); // the other worker has the primary's attack_start too and sends its parts
   // A sequential scan of records, each over a fresh connection: each worker sees about half of the IDs.
   const ids = 160;
@@ -104,27 +144,58 @@ test('cluster evidence: attribution, sources and a record scan count both worker
     const rec = s.get(rows[0].id)!;
     const a = rec.attribution!;
     const inWindow = sentAt.filter((t) => t >= rec.startedAt && t <= rec.endedAt!).length;
-    const detail = JSON.stringify({ attribution: { requests: a.requests, sources: a.sources, countries: a.countries, unknownCountry: a.unknownCountry }, inWindow, local: rec.scope?.local, totals: rec.totals });
+    const detail = JSON.stringify({
+      attribution: {
+        requests: a.requests,
+        sources: a.sources,
+        countries: a.countries,
+        unknownCountry: a.unknownCountry,
+      },
+      inWindow,
+      local: rec.scope?.local,
+      totals: rec.totals,
+    });
     // Each worker's epoch begins at its own incident start (≤ ~1 s after the record's startedAt): a second of margin.
     // The recording worker alone sees about half (the round robin deals the connections out evenly): 0.7 tells them apart.
-    assert.ok(a.requests >= 0.7 * inWindow && a.requests <= 1.1 * inWindow, `attribution requests ${a.requests} vs ${inWindow} sent in the window: ${detail}`);
+    assert.ok(
+      a.requests >= 0.7 * inWindow && a.requests <= 1.1 * inWindow,
+      `attribution requests ${a.requests} vs ${inWindow} sent in the window: ${detail}`,
+    );
     // 60 flood sources, the scanner and 5 browsers: the union of both workers' sketches counts each once (a sum would be ~2×).
     assert.ok(a.sources >= sources && a.sources <= 1.15 * (sources + 6), `distinct sources ${a.sources}: ${detail}`);
     const de = a.countries.find((x) => x.key === 'DE');
     const br = a.countries.find((x) => x.key === 'BR');
     assert.ok(de && br, detail);
     const flooded = de.requests + br.requests;
-    assert.ok(Math.abs(de.requests / flooded - 0.5) <= 0.05, `DE share ${(de.requests / flooded).toFixed(3)}: ${detail}`);
-    assert.ok(a.unknownCountry.requests > 0, 'the browsers (loopback) and the documentation-range scanner have no country');
-    assert.ok(rec.impact.during.others.requests >= 0.7 * inWindow, `impact counts both workers: ${JSON.stringify(rec.impact.during)} vs ${inWindow}`);
-    assert.ok(rec.notes.some((x) => x.includes('merge every cluster worker')), JSON.stringify(rec.notes));
+    assert.ok(
+      Math.abs(de.requests / flooded - 0.5) <= 0.05,
+      `DE share ${(de.requests / flooded).toFixed(3)}: ${detail}`,
+    );
+    assert.ok(
+      a.unknownCountry.requests > 0,
+      'the browsers (loopback) and the documentation-range scanner have no country',
+    );
+    assert.ok(
+      rec.impact.during.others.requests >= 0.7 * inWindow,
+      `impact counts both workers: ${JSON.stringify(rec.impact.during)} vs ${inWindow}`,
+    );
+    assert.ok(
+      rec.notes.some((x) => x.includes('merge every cluster worker')),
+      JSON.stringify(rec.notes),
+    );
 
     const x = rec.exposure!;
     const scanner = x.clients.find((r) => r.who === '203.0.113.7');
     assert.ok(scanner, JSON.stringify(x.clients.slice(0, 3)));
     assert.ok(scanner.requests >= 0.95 * ids && scanner.requests <= ids, `scan requests ${scanner.requests} of ${ids}`);
-    assert.ok(scanner.distinctIds >= 0.85 * ids && scanner.distinctIds <= 1.15 * ids, `distinct ids ${scanner.distinctIds} of ${ids} (one worker alone saw ~${ids / 2})`);
-    assert.ok(scanner.flags.includes('enumeration'), `≥ ${ENUMERATION_IDS} ids only when both workers' are merged: ${JSON.stringify(scanner)}`);
+    assert.ok(
+      scanner.distinctIds >= 0.85 * ids && scanner.distinctIds <= 1.15 * ids,
+      `distinct ids ${scanner.distinctIds} of ${ids} (one worker alone saw ~${ids / 2})`,
+    );
+    assert.ok(
+      scanner.flags.includes('enumeration'),
+      `≥ ${ENUMERATION_IDS} ids only when both workers' are merged: ${JSON.stringify(scanner)}`,
+    );
   } finally {
     s.close();
   }

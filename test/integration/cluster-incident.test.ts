@@ -18,7 +18,16 @@ import { openIncidentStore } from '../../src/control/incidents-store.js';
 import { startEchoOrigin, type EchoOrigin } from '../helpers/echo-origin.js';
 import { allClosed, waitForRows } from '../helpers/incident-rows.js';
 
-const DETECTOR = { warmup: '2s', min_rps: 10, ban_min_rps: 5, end_after: '2s', recover_hold: '2s', mitigation_ttl: '6s', ban_duration: '20s', widen_after: '3s' };
+const DETECTOR = {
+  warmup: '2s',
+  min_rps: 10,
+  ban_min_rps: 5,
+  end_after: '2s',
+  recover_hold: '2s',
+  mitigation_ttl: '6s',
+  ban_duration: '20s',
+  widen_after: '3s',
+};
 const dir = mkdtempSync(join(tmpdir(), 'rampart-cluster-incident-'));
 let origin: EchoOrigin;
 let c: ClusterHandle;
@@ -42,8 +51,22 @@ before(async () => {
     });
   });
   await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
-  const alertsCfg = { webhooks: [{ url: `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook` }], backoff: '100ms' };
-  const cfg = { alerts: alertsCfg, listen: '127.0.0.1:0', origin: origin.url, hosts: ['127.0.0.1'], data_dir: dir, admin: { listen: '127.0.0.1:0', token: 'cluster-incident-token-0123456789' }, workers: 2, detector: DETECTOR, limits: { max_connections_per_ip: 1000 }, log: { level: process.env.RAMPART_TEST_LOG ?? 'silent' } };
+  const alertsCfg = {
+    webhooks: [{ url: `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook` }],
+    backoff: '100ms',
+  };
+  const cfg = {
+    alerts: alertsCfg,
+    listen: '127.0.0.1:0',
+    origin: origin.url,
+    hosts: ['127.0.0.1'],
+    data_dir: dir,
+    admin: { listen: '127.0.0.1:0', token: 'cluster-incident-token-0123456789' },
+    workers: 2,
+    detector: DETECTOR,
+    limits: { max_connections_per_ip: 1000 },
+    log: { level: process.env.RAMPART_TEST_LOG ?? 'silent' },
+  };
   c = await startCluster(loadConfigObject(cfg), { log: createLogger('silent') });
   port = Number(new URL(c.url).port);
 });
@@ -60,19 +83,40 @@ after(async () => {
 /** GET from `ip`; `fresh` opens a new connection (spread over the workers by the primary's round robin). */
 function get(ip: string, path: string, fresh: boolean): Promise<number> {
   let agent = agents.get(ip);
-  if (!agent) agents.set(ip, (agent = new Agent({ keepAlive: true, maxSockets: 2, localAddress: ip } as ConstructorParameters<typeof Agent>[0])));
+  if (!agent)
+    agents.set(
+      ip,
+      (agent = new Agent({ keepAlive: true, maxSockets: 2, localAddress: ip } as ConstructorParameters<
+        typeof Agent
+      >[0])),
+    );
   return new Promise((resolve) => {
-    const req = httpRequest({ host: '127.0.0.1', port, path, agent: fresh ? new Agent({ localAddress: ip } as ConstructorParameters<typeof Agent>[0]) : agent, headers: { host: '127.0.0.1', connection: fresh ? 'close' : 'keep-alive', 'user-agent': 'python-requests/2.31' } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-      res.on('error', () => resolve(0));
-    });
+    const req = httpRequest(
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        agent: fresh ? new Agent({ localAddress: ip } as ConstructorParameters<typeof Agent>[0]) : agent,
+        headers: {
+          host: '127.0.0.1',
+          connection: fresh ? 'close' : 'keep-alive',
+          'user-agent': 'python-requests/2.31',
+        },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+        res.on('error', () => resolve(0));
+      },
+    );
     req.on('error', () => resolve(0));
     req.end();
   });
 }
 
-test('cluster incident: one attack over two workers is one incident row with the workers’ summed counts', { timeout: 60_000 }, async () => {
+test('cluster incident: one attack over two workers is one incident row with the workers’ summed counts', {
+  timeout: 60_000,
+}, async () => {
   let on = true;
   let legit = 0;
   const browse = (async () => {
@@ -87,15 +131,21 @@ test('cluster incident: one attack over two workers is one incident row with the
   const until = Date.now() + 6000;
   let n = 0;
   // 40 sources, two kept-alive connections each: the round robin spreads the connections over both workers.
-  await Promise.all(Array.from({ length: 8 }, async () => {
-    while (Date.now() < until) {
-      const i = n++;
-      await get(`127.21.0.${1 + (i % 40)}`, `/search?q=${i}`, false);
-      sent++;
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      while (Date.now() < until) {
+        const i = n++;
+        await get(`127.21.0.${1 + (i % 40)}`, `/search?q=${i}`, false);
+        sent++;
+      }
+    }),
+  );
   const store = () => openIncidentStore(join(dir, 'incidents.sqlite'), { readonly: true });
-  await waitForRows(dir, 'an incident was written and closed', allClosed, 25_000).catch((e) => { throw new Error(`${e.message}: ${JSON.stringify(c.detector?.snapshot().incident?.actions.map((a) => a.rule))} mode ${c.detector?.mode()} series ${JSON.stringify(c.detector?.snapshot().series.requests.slice(-30))} score ${JSON.stringify(c.detector?.snapshot().series.score.slice(-30))}`); });
+  await waitForRows(dir, 'an incident was written and closed', allClosed, 25_000).catch((e) => {
+    throw new Error(
+      `${e.message}: ${JSON.stringify(c.detector?.snapshot().incident?.actions.map((a) => a.rule))} mode ${c.detector?.mode()} series ${JSON.stringify(c.detector?.snapshot().series.requests.slice(-30))} score ${JSON.stringify(c.detector?.snapshot().series.score.slice(-30))}`,
+    );
+  });
   on = false;
   await browse;
   await new Promise((r) => setTimeout(r, 3500)); // the last samples wait for their global sums
@@ -106,12 +156,18 @@ test('cluster incident: one attack over two workers is one incident row with the
     const rec = s.get(rows[0].id)!;
     assert.match(rec.id, /^inc-\d{8}T\d{6}z-\d+$/);
     assert.ok(rec.scope && rec.scope.globalSeconds > 0, 'global figures recorded');
-    assert.ok(rec.totals.requests >= 0.6 * sent && rec.totals.requests <= 1.15 * (sent + legit), `global requests ${rec.totals.requests} vs sent ${sent} (+${legit} legit)`);
+    assert.ok(
+      rec.totals.requests >= 0.6 * sent && rec.totals.requests <= 1.15 * (sent + legit),
+      `global requests ${rec.totals.requests} vs sent ${sent} (+${legit} legit)`,
+    );
     const starts = alerts.filter((a) => a.phase === 'attack_start');
     assert.equal(starts.length, 1, `one attack_start alert for the cluster, got ${JSON.stringify(starts)}`);
     assert.equal(starts[0].incidentId, rec.id, 'the alert names the stored incident');
     // The node's detector (in the primary) counted both workers: its own figures are about the whole, not one worker's half.
-    assert.ok(rec.scope.local.requests >= 0.7 * rec.totals.requests, `the node's detector counted ${rec.scope.local.requests} of the whole ${rec.totals.requests}`);
+    assert.ok(
+      rec.scope.local.requests >= 0.7 * rec.totals.requests,
+      `the node's detector counted ${rec.scope.local.requests} of the whole ${rec.totals.requests}`,
+    );
   } finally {
     s.close();
   }

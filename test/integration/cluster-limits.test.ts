@@ -50,19 +50,30 @@ after(async () => {
 function get(ip: string, path: string, verdicts: Map<string, number> | null = null): Promise<number> {
   return new Promise((resolve) => {
     const agent = new Agent({ localAddress: ip } as ConstructorParameters<typeof Agent>[0]);
-    const req = httpRequest({ host: '127.0.0.1', port, path, agent, headers: { host: '127.0.0.1', connection: 'close', 'user-agent': 'cluster-limits-test' } }, (res) => {
-      const rule = String(res.headers['rampart-verdict'] ?? 'none');
-      verdicts?.set(rule, (verdicts.get(rule) ?? 0) + 1);
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-      res.on('error', () => resolve(0));
-    });
+    const req = httpRequest(
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        agent,
+        headers: { host: '127.0.0.1', connection: 'close', 'user-agent': 'cluster-limits-test' },
+      },
+      (res) => {
+        const rule = String(res.headers['rampart-verdict'] ?? 'none');
+        verdicts?.set(rule, (verdicts.get(rule) ?? 0) + 1);
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+        res.on('error', () => resolve(0));
+      },
+    );
     req.on('error', () => resolve(0));
     req.end();
   });
 }
 
-test('cluster limits: a client spread over two workers gets about one bucket, not one per worker', { timeout: 60_000 }, async (t) => {
+test('cluster limits: a client spread over two workers gets about one bucket, not one per worker', {
+  timeout: 60_000,
+}, async (t) => {
   const r = await hammer((n) => get(CLIENT, `/news/${n}`));
   t.diagnostic(r.detail);
   checkOneBucket(r, { rate: RATE, burst: BURST, parties: WORKERS, lagS: 1, what: 'per-worker tables' });

@@ -26,8 +26,14 @@ function alive(pid: number): boolean {
 async function runCluster(originUrl: string): Promise<{ child: ChildProcess; url: string; pids: number[] }> {
   const dir = mkdtempSync(join(tmpdir(), 'rampart-cluster-'));
   const file = join(dir, 'rampart.yaml');
-  writeFileSync(file, `listen: 127.0.0.1:0\norigin: ${originUrl}\nhosts: [127.0.0.1]\ndata_dir: ${dir}\nworkers: 2\nadmin:\n  listen: 127.0.0.1:0\n  token: cluster-primary-test-token-0123456789\nlog:\n  level: silent\n`);
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/app/cluster-run.ts'), file], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  writeFileSync(
+    file,
+    `listen: 127.0.0.1:0\norigin: ${originUrl}\nhosts: [127.0.0.1]\ndata_dir: ${dir}\nworkers: 2\nadmin:\n  listen: 127.0.0.1:0\n  token: cluster-primary-test-token-0123456789\nlog:\n  level: silent\n`,
+  );
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/app/cluster-run.ts'), file], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
@@ -44,7 +50,10 @@ test('cluster-run: SIGTERM drains and exits with every worker', async () => {
     const { child, url, pids } = await runCluster(origin.url);
     assert.equal(pids.length, 2);
     const port = Number(new URL(url).port);
-    assert.equal((await sendRaw(port, 'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n', { quietMs: 2000 })).status, 200);
+    assert.equal(
+      (await sendRaw(port, 'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n', { quietMs: 2000 })).status,
+      200,
+    );
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
     child.kill('SIGTERM');
     assert.equal(await exited, 0);

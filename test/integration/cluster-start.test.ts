@@ -36,7 +36,9 @@ const alive = (pid: number) => {
   }
 };
 
-test('rampart start with workers: 2 serves through two worker processes and drains on SIGTERM', { timeout: 90_000 }, async () => {
+test('rampart start with workers: 2 serves through two worker processes and drains on SIGTERM', {
+  timeout: 90_000,
+}, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'rampart-cluster-start-'));
   const hits: string[] = [];
   const origin = createServer((req, res) => {
@@ -47,7 +49,10 @@ test('rampart start with workers: 2 serves through two worker processes and drai
   await new Promise<void>((r) => origin.listen(0, '127.0.0.1', r));
   const originUrl = `http://127.0.0.1:${(origin.address() as AddressInfo).port}`;
   const file = join(dir, 'rampart.yaml');
-  writeFileSync(file, `listen: 127.0.0.1:0\norigin: ${originUrl}\nhosts: [127.0.0.1]\ndata_dir: ${dir}\nworkers: 2\nadmin:\n  listen: 127.0.0.1:0\n  token: cluster-start-test-token-0123456789\nlog:\n  level: warn\n`);
+  writeFileSync(
+    file,
+    `listen: 127.0.0.1:0\norigin: ${originUrl}\nhosts: [127.0.0.1]\ndata_dir: ${dir}\nworkers: 2\nadmin:\n  listen: 127.0.0.1:0\n  token: cluster-start-test-token-0123456789\nlog:\n  level: warn\n`,
+  );
   const child = spawnRampart(['start', '-c', file]);
   try {
     const m = await child.waitFor(/shielding \S+ at (http:\/\/127\.0\.0\.1:\d+) with (\d+) workers/, 60_000);

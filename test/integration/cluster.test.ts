@@ -16,7 +16,15 @@ import { tempDataDir } from '../helpers/temp-data-dir.js';
 let origin: EchoOrigin;
 let c: ClusterHandle;
 let port = 0;
-const base = () => ({ listen: '127.0.0.1:0', origin: origin.url, hosts: ['127.0.0.1'], admin: { listen: '127.0.0.1:0' }, workers: 2, data_dir: tempDataDir(), log: { level: process.env.RAMPART_TEST_LOG ?? 'silent' } });
+const base = () => ({
+  listen: '127.0.0.1:0',
+  origin: origin.url,
+  hosts: ['127.0.0.1'],
+  admin: { listen: '127.0.0.1:0' },
+  workers: 2,
+  data_dir: tempDataDir(),
+  log: { level: process.env.RAMPART_TEST_LOG ?? 'silent' },
+});
 
 before(async () => {
   origin = await startEchoOrigin();
@@ -37,29 +45,54 @@ test('cluster: two workers serve, and counts from all of them reach the primary'
   for (let i = 0; i < 40; i++) if ((await sendRaw(port, GET(`/n/${i}`), { quietMs: 2000 })).status === 200) ok++;
   assert.equal(ok, 40);
   await eventually('both workers reported counts', () => c.reports().filter((s) => s > 0).length === 2, 10_000);
-  await eventually('the primary sums every request', () => {
-    const now = Math.floor(Date.now() / 1000);
-    let sum = 0;
-    for (let s = now - 30; s <= now; s++) sum += c.state.globalCounts(s)?.requests ?? 0;
-    return sum >= 40;
-  }, 10_000);
+  await eventually(
+    'the primary sums every request',
+    () => {
+      const now = Math.floor(Date.now() / 1000);
+      let sum = 0;
+      for (let s = now - 30; s <= now; s++) sum += c.state.globalCounts(s)?.requests ?? 0;
+      return sum >= 40;
+    },
+    10_000,
+  );
   // The same requests reach the cluster's one detector (in the primary), from both workers.
-  await eventually('the detector folded in both workers\' seconds', () => {
-    const by = c.detectorParts().bySlot;
-    return Object.keys(by).length === 2 && by['1'].requests + by['2'].requests >= 40;
-  }, 10_000);
+  await eventually(
+    "the detector folded in both workers' seconds",
+    () => {
+      const by = c.detectorParts().bySlot;
+      return Object.keys(by).length === 2 && by['1'].requests + by['2'].requests >= 40;
+    },
+    10_000,
+  );
   const by = c.detectorParts().bySlot;
-  assert.ok(by['1'].requests >= 8 && by['2'].requests >= 8, `each worker's share reached the detector: ${JSON.stringify(by)}`);
-  await eventually('the detector\'s per-second series counts them all (at its next tick)', () => c.detector!.snapshot().series.requests.reduce((a, b) => a + b, 0) >= 40, 5000);
+  assert.ok(
+    by['1'].requests >= 8 && by['2'].requests >= 8,
+    `each worker's share reached the detector: ${JSON.stringify(by)}`,
+  );
+  await eventually(
+    "the detector's per-second series counts them all (at its next tick)",
+    () => c.detector!.snapshot().series.requests.reduce((a, b) => a + b, 0) >= 40,
+    5000,
+  );
   assert.equal(c.detectorParts().refused, 0);
 });
 
 test('cluster: a ban made on the primary refuses in every worker', async () => {
-  c.state.addBan({ target: '127.0.0.2', rule: 'ban/manual', createdAt: Date.now(), until: Date.now() + 60_000, reason: 'test', source: 'manual' });
+  c.state.addBan({
+    target: '127.0.0.2',
+    rule: 'ban/manual',
+    createdAt: Date.now(),
+    until: Date.now() + 60_000,
+    reason: 'test',
+    source: 'manual',
+  });
   await new Promise((r) => setTimeout(r, 300)); // IPC is asynchronous; no timing assertion, just a head start
   let refused = 0;
   for (let i = 0; i < 10; i++) {
-    const r = await eventuallyStatus(() => sendRaw(port, GET('/banned'), { localAddress: '127.0.0.2', quietMs: 2000 }), (s) => s !== 200);
+    const r = await eventuallyStatus(
+      () => sendRaw(port, GET('/banned'), { localAddress: '127.0.0.2', quietMs: 2000 }),
+      (s) => s !== 200,
+    );
     if (r !== 200) refused++;
   }
   assert.equal(refused, 10, 'every connection (spread over both workers) is refused');
@@ -67,7 +100,10 @@ test('cluster: a ban made on the primary refuses in every worker', async () => {
   c.state.removeBan('127.0.0.2');
 });
 
-async function eventuallyStatus(send: () => Promise<{ status: number }>, good: (s: number) => boolean): Promise<number> {
+async function eventuallyStatus(
+  send: () => Promise<{ status: number }>,
+  good: (s: number) => boolean,
+): Promise<number> {
   let last = 0;
   for (let i = 0; i < 50; i++) {
     last = (await send()).status;
@@ -98,7 +134,9 @@ function keepAlive(): Promise<{ again(): Promise<number>; socket: Socket }> {
     });
     socket.on('close', () => waiter?.(0));
     socket.on('error', () => {});
-    socket.once('connect', () => ask().then((s) => (s === 200 ? resolve({ again: ask, socket }) : reject(new Error(`status ${s}`)))));
+    socket.once('connect', () =>
+      ask().then((s) => (s === 200 ? resolve({ again: ask, socket }) : reject(new Error(`status ${s}`)))),
+    );
   });
 }
 
@@ -106,7 +144,11 @@ test('cluster: a killed worker is replaced; connections on the other worker keep
   const conns = await Promise.all(Array.from({ length: 6 }, () => keepAlive()));
   const [victim] = c.pids();
   process.kill(victim, 'SIGKILL');
-  await eventually('a replacement worker', () => c.restarts() === 1 && c.pids().length === 2 && !c.pids().includes(victim), 20_000);
+  await eventually(
+    'a replacement worker',
+    () => c.restarts() === 1 && c.pids().length === 2 && !c.pids().includes(victim),
+    20_000,
+  );
   const statuses = await Promise.all(conns.map((k) => k.again()));
   const kept = statuses.filter((s) => s === 200).length;
   assert.ok(kept >= 1, `connections held by the surviving worker still answer (statuses ${statuses.join(',')})`);
@@ -118,7 +160,8 @@ test('cluster: a killed worker is replaced; connections on the other worker keep
 });
 
 test('cluster: a reload reaches every worker', async () => {
-  const ask = () => sendRaw(port, 'GET / HTTP/1.1\r\nHost: reload.test\r\nConnection: close\r\n\r\n', { quietMs: 2000 });
+  const ask = () =>
+    sendRaw(port, 'GET / HTTP/1.1\r\nHost: reload.test\r\nConnection: close\r\n\r\n', { quietMs: 2000 });
   assert.notEqual((await ask()).status, 200, 'an unknown host is refused before the reload');
   c.reload(loadConfigObject({ ...base(), hosts: ['127.0.0.1', 'reload.test'] }));
   await eventually('a worker serves the new host', async () => (await ask()).status === 200, 10_000);

@@ -51,7 +51,11 @@ test('a donation POST goes through the shield and is thanked', async () => {
   const html = await r.text();
   assert.match(html, /Ada/);
   assert.match(html, /25/);
-  const bad = await fetch(`${base}/donate`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'name=&amount=0' });
+  const bad = await fetch(`${base}/donate`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: 'name=&amount=0',
+  });
   assert.equal(bad.status, 400, 'the origin validates the form');
   await bad.arrayBuffer();
 });
@@ -69,11 +73,20 @@ test('the donor API answers JSON records through the shield, 404 for unknown ids
 });
 
 test('login POST and the CPU-costly search work through the shield', async () => {
-  const ok = await fetch(`${base}/login`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'user=volunteer&password=riverton', redirect: 'manual' });
+  const ok = await fetch(`${base}/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: 'user=volunteer&password=riverton',
+    redirect: 'manual',
+  });
   assert.equal(ok.status, 200);
   assert.match(ok.headers.get('set-cookie') ?? '', /demo_session=/);
   await ok.arrayBuffer();
-  const wrong = await fetch(`${base}/login`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'user=volunteer&password=nope' });
+  const wrong = await fetch(`${base}/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: 'user=volunteer&password=nope',
+  });
   assert.equal(wrong.status, 401);
   await wrong.arrayBuffer();
   const search = await fetch(`${base}/search?q=water`);

@@ -21,7 +21,10 @@ async function waitFor(what: string, cond: () => boolean, maxMs: number): Promis
 
 test('slowloris: header-deadline closes are counted per address and the sources banned', async () => {
   const origin = await startEchoOrigin();
-  const app = await startShield(origin.url, { limits: { header_timeout: '1s' }, detector: { slow_connections: 5, ban_duration: '30s' } });
+  const app = await startShield(origin.url, {
+    limits: { header_timeout: '1s' },
+    detector: { slow_connections: 5, ban_duration: '30s' },
+  });
   const sockets: Socket[] = [];
   try {
     const events: DetectorEvent[] = [];
@@ -35,15 +38,25 @@ test('slowloris: header-deadline closes are counted per address and the sources 
         sockets.push(s);
       }
     }
-    await waitFor('the slow sources to be banned', () => ips.every((ip) => app.state.isBanned(ip, Date.now()) !== null), 15_000);
+    await waitFor(
+      'the slow sources to be banned',
+      () => ips.every((ip) => app.state.isBanned(ip, Date.now()) !== null),
+      15_000,
+    );
     const ban = app.state.isBanned('127.3.0.2', Date.now())!;
     assert.equal(ban.rule, 'ban/auto-slow');
     assert.match(ban.reason, /closed by header\/body deadlines/);
     const start = events.find((e) => e.type === 'attack_start');
     assert.ok(start && start.type === 'attack_start' && start.vectors.some((v) => v.vector === 'slow_connections'));
-    const raw = await sendRaw(app.port, 'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n', { localAddress: '127.3.0.2', quietMs: 300 });
+    const raw = await sendRaw(app.port, 'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n', {
+      localAddress: '127.3.0.2',
+      quietMs: 300,
+    });
     assert.equal(raw.status, 403, 'refused at accept');
-    const ok = await sendRaw(app.port, 'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n', { localAddress: '127.3.0.9', quietMs: 300 });
+    const ok = await sendRaw(app.port, 'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n', {
+      localAddress: '127.3.0.9',
+      quietMs: 300,
+    });
     assert.equal(ok.status, 200, 'another address is served');
   } finally {
     for (const s of sockets) s.destroy();
@@ -54,7 +67,10 @@ test('slowloris: header-deadline closes are counted per address and the sources 
 
 test('slow POST: bodies cut by the minimum-rate sweep are counted per client address and the sources banned', async () => {
   const origin = await startEchoOrigin();
-  const app = await startShield(origin.url, { limits: { body_grace: '1s', body_min_rate: '1kb' }, detector: { slow_connections: 5, ban_duration: '30s' } });
+  const app = await startShield(origin.url, {
+    limits: { body_grace: '1s', body_min_rate: '1kb' },
+    detector: { slow_connections: 5, ban_duration: '30s' },
+  });
   const sockets: Socket[] = [];
   const drips: NodeJS.Timeout[] = [];
   try {
@@ -66,17 +82,29 @@ test('slow POST: bodies cut by the minimum-rate sweep are counted per client add
         const s = connect({ host: '127.0.0.1', port: app.port, localAddress: ip });
         s.on('error', () => {});
         // Complete headers, then a body that trickles in far under 1 kB/s.
-        s.write('POST /donate HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\nContent-Length: 100000\r\n\r\nx');
+        s.write(
+          'POST /donate HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\nContent-Length: 100000\r\n\r\nx',
+        );
         drips.push(setInterval(() => s.writable && s.write('x'), 300));
         sockets.push(s);
       }
     }
-    await waitFor('the slow-POST sources to be banned', () => ips.every((ip) => app.state.isBanned(ip, Date.now()) !== null), 20_000);
+    await waitFor(
+      'the slow-POST sources to be banned',
+      () => ips.every((ip) => app.state.isBanned(ip, Date.now()) !== null),
+      20_000,
+    );
     const ban = app.state.isBanned('127.3.1.3', Date.now())!;
     assert.equal(ban.rule, 'ban/auto-slow');
     const start = events.find((e) => e.type === 'attack_start');
-    assert.ok(start && start.type === 'attack_start' && start.vectors.some((v) => v.vector === 'slow_connections'), 'the incident names slow connections');
-    const ok = await sendRaw(app.port, 'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n', { localAddress: '127.3.1.9', quietMs: 300 });
+    assert.ok(
+      start && start.type === 'attack_start' && start.vectors.some((v) => v.vector === 'slow_connections'),
+      'the incident names slow connections',
+    );
+    const ok = await sendRaw(app.port, 'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n', {
+      localAddress: '127.3.1.9',
+      quietMs: 300,
+    });
     assert.equal(ok.status, 200, 'another address is served');
   } finally {
     for (const d of drips) clearInterval(d);

@@ -13,11 +13,25 @@ import { startEchoOrigin } from '../helpers/echo-origin.js';
 import { startShield } from '../helpers/shield.js';
 import { CookieJars } from '../helpers/cookie-jar.js';
 
-const BROWSER = { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36', accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8', 'accept-language': 'en-GB,en;q=0.9', 'accept-encoding': 'gzip, deflate, br' };
+const BROWSER = {
+  'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36',
+  accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8',
+  'accept-language': 'en-GB,en;q=0.9',
+  'accept-encoding': 'gzip, deflate, br',
+};
 const BOT = { 'user-agent': 'python-requests/2.31.0', accept: '*/*' };
 
 // Short windows so that one test run shows start, mitigation and relaxation.
-const DETECTOR = { warmup: '2s', min_rps: 10, ban_min_rps: 30, end_after: '2s', recover_hold: '2s', mitigation_ttl: '6s', ban_duration: '20s', widen_after: '3s' };
+const DETECTOR = {
+  warmup: '2s',
+  min_rps: 10,
+  ban_min_rps: 30,
+  end_after: '2s',
+  recover_hold: '2s',
+  mitigation_ttl: '6s',
+  ban_duration: '20s',
+  widen_after: '3s',
+};
 
 interface Reply {
   status: number;
@@ -39,12 +53,24 @@ const jars = new CookieJars();
 function get(port: number, path: string, localAddress: string, headers: Record<string, string>): Promise<Reply> {
   const browser = headers === BROWSER;
   return new Promise((resolve) => {
-    const req = request({ host: '127.0.0.1', port, path, localAddress, agent: agentFor(localAddress), headers: { host: '127.0.0.1', ...(browser ? jars.with(localAddress, headers) : headers) } }, (res) => {
-      if (browser) jars.keep(localAddress, res.headers);
-      res.resume();
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, verdict: String(res.headers['rampart-verdict'] ?? '') }));
-      res.on('error', () => resolve({ status: 0, verdict: '' }));
-    });
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        localAddress,
+        agent: agentFor(localAddress),
+        headers: { host: '127.0.0.1', ...(browser ? jars.with(localAddress, headers) : headers) },
+      },
+      (res) => {
+        if (browser) jars.keep(localAddress, res.headers);
+        res.resume();
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, verdict: String(res.headers['rampart-verdict'] ?? '') }),
+        );
+        res.on('error', () => resolve({ status: 0, verdict: '' }));
+      },
+    );
     req.on('error', () => resolve({ status: 0, verdict: '' }));
     req.end();
   });
@@ -69,18 +95,25 @@ function browse(port: number): { stop(): Promise<void>; statuses: number[]; verd
 }
 
 /** Sends requests with `concurrency` workers until `done()` or `maxMs`; returns the replies. */
-async function flood(concurrency: number, maxMs: number, next: (i: number) => [string, string, Record<string, string>], done: () => boolean): Promise<Reply[]> {
+async function flood(
+  concurrency: number,
+  maxMs: number,
+  next: (i: number) => [string, string, Record<string, string>],
+  done: () => boolean,
+): Promise<Reply[]> {
   const out: Reply[] = [];
   const until = Date.now() + maxMs;
   let i = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (Date.now() < until && !done()) {
-      const [ip, path, headers] = next(i++);
-      const r = await get(0 + portOf(), path, ip, headers);
-      r.ip = ip;
-      out.push(r);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (Date.now() < until && !done()) {
+        const [ip, path, headers] = next(i++);
+        const r = await get(0 + portOf(), path, ip, headers);
+        r.ip = ip;
+        out.push(r);
+      }
+    }),
+  );
   return out;
 }
 let currentPort = 0;
@@ -123,24 +156,43 @@ test('single-source flood: the address is banned, refused at accept, and the mod
   const s = await setup();
   try {
     const attacker = '127.0.9.9';
-    const replies = await flood(16, 8000, () => [attacker, '/', { 'user-agent': 'curl/8.5.0', accept: '*/*' }], () => s.app.state.isBanned(attacker, Date.now()) !== null);
+    const replies = await flood(
+      16,
+      8000,
+      () => [attacker, '/', { 'user-agent': 'curl/8.5.0', accept: '*/*' }],
+      () => s.app.state.isBanned(attacker, Date.now()) !== null,
+    );
     const ban = s.app.state.isBanned(attacker, Date.now());
     assert.ok(ban, `no ban after ${replies.length} flood requests`);
     assert.equal(ban.rule, 'ban/auto-flood');
     assert.equal(ban.source, 'auto');
     assert.match(ban.reason, /\d+ requests\/s/);
     const start = s.events.find((e) => e.type === 'attack_start');
-    assert.ok(start && start.type === 'attack_start' && start.vectors.some((v) => v.vector === 'single_source_flood'), JSON.stringify(start && start.type === 'attack_start' ? start.vectors : null));
-    assert.ok(s.events.some((e) => e.type === 'escalation' && e.to === 'elevated' && e.applied), 'mode rose to elevated in state');
+    assert.ok(
+      start && start.type === 'attack_start' && start.vectors.some((v) => v.vector === 'single_source_flood'),
+      JSON.stringify(start && start.type === 'attack_start' ? start.vectors : null),
+    );
+    assert.ok(
+      s.events.some((e) => e.type === 'escalation' && e.to === 'elevated' && e.applied),
+      'mode rose to elevated in state',
+    );
     // A new connection from the banned address is refused before any HTTP parsing.
-    const raw = await sendRaw(s.app.port, 'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n', { localAddress: attacker, quietMs: 300 });
+    const raw = await sendRaw(s.app.port, 'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n', {
+      localAddress: attacker,
+      quietMs: 300,
+    });
     assert.equal(raw.status, 403);
     assert.match(raw.text, /ban/);
     assert.equal((await get(s.app.port, '/', '127.0.1.200', BROWSER)).status, 200, 'a visitor is still served');
     await waitFor('the incident to end', () => s.events.some((e) => e.type === 'attack_end'), 20_000);
     await waitFor('mode normal', () => s.app.state.mode() === 'normal', 5000);
     const end = s.events.find((e) => e.type === 'attack_end');
-    assert.ok(end && end.type === 'attack_end' && end.totals.bans >= 1 && end.signature.sources.some((x) => x.label === attacker));
+    assert.ok(
+      end &&
+        end.type === 'attack_end' &&
+        end.totals.bans >= 1 &&
+        end.signature.sources.some((x) => x.label === attacker),
+    );
   } finally {
     await s.close();
   }
@@ -149,40 +201,71 @@ test('single-source flood: the address is banned, refused at accept, and the mod
 test('distributed flood from 400 addresses: a mitigation on its signature refuses it, a browser is served, then it relaxes', async () => {
   const s = await setup();
   try {
-    const ipOf = (i: number) => `127.2.${1 + ((i >> 8) % 2)}.${1 + (i & 255) % 200}`;
+    const ipOf = (i: number) => `127.2.${1 + ((i >> 8) % 2)}.${1 + ((i & 255) % 200)}`;
     const signature = () => s.app.state.mitigations().find((x) => x.match.fingerprints.length > 0);
     const landed = () => signature() !== undefined;
     const before = await flood(32, 8000, (i) => [ipOf(i), `/news/${i % 3}`, BOT], landed);
-    assert.ok(landed(), `no mitigation after ${before.length} flood requests: ${JSON.stringify(s.app.state.mitigations().map((x) => [x.rule, x.reason]))} ${JSON.stringify(s.events.filter((e) => e.type === "attack_start"))}`);
-    assert.ok(s.app.state.mitigations().some((x) => x.rule === 'mitigate/check-cookie' && x.match.cookieless), 'the cookie check for the surge\'s clients without the cookie');
+    assert.ok(
+      landed(),
+      `no mitigation after ${before.length} flood requests: ${JSON.stringify(s.app.state.mitigations().map((x) => [x.rule, x.reason]))} ${JSON.stringify(s.events.filter((e) => e.type === 'attack_start'))}`,
+    );
+    assert.ok(
+      s.app.state.mitigations().some((x) => x.rule === 'mitigate/check-cookie' && x.match.cookieless),
+      "the cookie check for the surge's clients without the cookie",
+    );
     const m = signature()!;
     assert.match(m.rule, /^mitigate\//);
     assert.ok(m.match.fingerprints.length === 1, 'scoped to the bot fingerprint');
     assert.ok(m.reason.length > 0 && m.figures.rps > 0, JSON.stringify(m));
     const start = s.events.find((e) => e.type === 'attack_start');
-    assert.ok(start && start.type === 'attack_start' && start.vectors.some((v) => v.vector === 'distributed_flood'), JSON.stringify(start && start.type === 'attack_start' ? start.vectors : null));
+    assert.ok(
+      start && start.type === 'attack_start' && start.vectors.some((v) => v.vector === 'distributed_flood'),
+      JSON.stringify(start && start.type === 'attack_start' ? start.vectors : null),
+    );
     // While the mitigation is in force, no address of the flood gets more than
     // its bucket allows (burst + rate × elapsed), however fast this machine sends.
     const t0 = Date.now();
-    const after = await flood(16, 1000, (i) => [ipOf(i + 7), `/news/${i % 3}`, BOT], () => false);
+    const after = await flood(
+      16,
+      1000,
+      (i) => [ipOf(i + 7), `/news/${i % 3}`, BOT],
+      () => false,
+    );
     const elapsed = (Date.now() - t0) / 1000;
-    const rate = Math.min(...s.app.state.mitigations().filter((x) => x.action === 'limit').map((x) => x.rate), m.rate);
+    const rate = Math.min(
+      ...s.app.state
+        .mitigations()
+        .filter((x) => x.action === 'limit')
+        .map((x) => x.rate),
+      m.rate,
+    );
     const budget = Math.ceil(rate) + rate * elapsed + 1;
     const passed = new Map<string, number>();
     for (const r of after) if (r.status === 200) passed.set(r.ip!, (passed.get(r.ip!) ?? 0) + 1);
     const worst = Math.max(0, ...passed.values());
     const refused = after.filter((r) => r.status !== 200).length;
     assert.ok(refused > 0, 'the flood is refused while the mitigation is in force');
-    assert.ok(worst <= budget, `an address got ${worst} requests through in ${elapsed.toFixed(1)} s, more than its bucket (${budget.toFixed(1)}); verdicts: ${[...new Set(after.map((r) => r.verdict))].join(',')}`);
+    assert.ok(
+      worst <= budget,
+      `an address got ${worst} requests through in ${elapsed.toFixed(1)} s, more than its bucket (${budget.toFixed(1)}); verdicts: ${[...new Set(after.map((r) => r.verdict))].join(',')}`,
+    );
     // A browser new to the site meets the cookie check (a 307 that sets the seen cookie), follows it, and is served.
     const check = await get(s.app.port, '/news/1', '127.0.1.201', BROWSER);
     assert.deepEqual([check.status, check.verdict], [307, 'challenge/cookie']);
-    assert.equal((await get(s.app.port, '/news/1', '127.0.1.201', BROWSER)).status, 200, 'a browser outside the signature is served');
+    assert.equal(
+      (await get(s.app.port, '/news/1', '127.0.1.201', BROWSER)).status,
+      200,
+      'a browser outside the signature is served',
+    );
     await waitFor('the incident to end', () => s.events.some((e) => e.type === 'attack_end'), 20_000);
     assert.equal(s.app.state.mitigations().length, 0, 'mitigations removed after the attack');
     assert.equal(s.app.state.mode(), 'normal');
     const legitFailed = s.legit.statuses.filter((x) => x !== 200 && x !== 304).length;
-    assert.equal(legitFailed, 0, `no ordinary visitor was refused during the whole run: ${s.legit.verdicts.slice(0, 5).join('; ')}`);
+    assert.equal(
+      legitFailed,
+      0,
+      `no ordinary visitor was refused during the whole run: ${s.legit.verdicts.slice(0, 5).join('; ')}`,
+    );
   } finally {
     await s.close();
   }

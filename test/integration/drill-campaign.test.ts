@@ -42,7 +42,15 @@ function control(origin: DemoOrigin, port: number, starts: number[], stopMs = 0)
   };
 }
 
-const small = (p: AttackPlan): AttackPlan => ({ ...p, sources: 30, perSourceRate: 2, rate: 60, durationS: 6, connectionsPerSource: 1, notes: [] });
+const small = (p: AttackPlan): AttackPlan => ({
+  ...p,
+  sources: 30,
+  perSourceRate: 2,
+  rate: 60,
+  durationS: 6,
+  connectionsPerSource: 1,
+  notes: [],
+});
 const quick = { users: 3, chromium: 0, thinkMs: [100, 300] as const };
 
 test('running at start: the attack begins before the shield listens, refused connections are errors, scoring starts when it listens', async () => {
@@ -52,7 +60,13 @@ test('running at start: the attack begins before the shield listens, refused con
   const shield = control(origin, port, starts);
   try {
     const plan = small(familyPlan('botnet', { timing: TIMINGS.find((t) => t.name === 'running')!, legitRate: 2 }));
-    const r = await runPlan({ ...quick, plan: { ...plan, shieldStartAfterS: 2 }, target: parseTarget(`http://127.0.0.1:${port}`), shield, originStats: `${origin.url}/__demo/stats` });
+    const r = await runPlan({
+      ...quick,
+      plan: { ...plan, shieldStartAfterS: 2 },
+      target: parseTarget(`http://127.0.0.1:${port}`),
+      shield,
+      originStats: `${origin.url}/__demo/stats`,
+    });
     const a = r.attack!;
     assert.equal(starts.length, 1);
     assert.ok((a.byRule['error/ECONNREFUSED'] ?? 0) > 0, JSON.stringify(a.byRule));
@@ -78,7 +92,13 @@ test('restart mid-attack: two scored phases, the down seconds between them not s
   const shield = control(origin, port, starts, 2600);
   try {
     const plan = small(familyPlan('login', { timing: TIMINGS.find((t) => t.name === 'restart')!, legitRate: 2 }));
-    const r = await runPlan({ ...quick, plan: { ...plan, warmupS: 1, restartAtS: 2, durationS: 7 }, target: parseTarget(`http://127.0.0.1:${port}`), shield, originStats: `${origin.url}/__demo/stats` });
+    const r = await runPlan({
+      ...quick,
+      plan: { ...plan, warmupS: 1, restartAtS: 2, durationS: 7 },
+      target: parseTarget(`http://127.0.0.1:${port}`),
+      shield,
+      originStats: `${origin.url}/__demo/stats`,
+    });
     assert.equal(starts.length, 2, 'started before the attack and again after the stop');
     assert.equal(r.shieldDown.length, 1);
     const a = r.attack!;
@@ -97,7 +117,12 @@ test('newsletter: readers arrive beside the regulars, some of them from one shar
   const shield = await startShield(origin.url);
   try {
     const plan = familyPlan('newsletter-nat', { timing: TIMINGS[0], legitRate: 2, readers: 12, durationS: 5 });
-    const r = await runPlan({ ...quick, plan: { ...plan, warmupS: 1, newsletter: { readers: 12, sharedSlash24: 6, arrivalS: 1 } }, target: parseTarget(`http://127.0.0.1:${shield.port}`), shield: null });
+    const r = await runPlan({
+      ...quick,
+      plan: { ...plan, warmupS: 1, newsletter: { readers: 12, sharedSlash24: 6, arrivalS: 1 } },
+      target: parseTarget(`http://127.0.0.1:${shield.port}`),
+      shield: null,
+    });
     assert.equal(r.attack, null);
     assert.equal(r.legit.nojs.people.total, 3 + 12);
     assert.equal(r.legit.all.people.limited, 0);

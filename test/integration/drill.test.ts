@@ -23,12 +23,25 @@ test('scorecard: attack requests that reached the origin are exactly what the de
   const origin = await startDemoOrigin({ maxConcurrency: 32 });
   const shield = await startShield(origin.url);
   try {
-    const card = await runDrill({ ...quick, target: parseTarget(`http://127.0.0.1:${shield.port}`), scenario: 'botnet', users: 4, rate: 150, sources: 80 });
+    const card = await runDrill({
+      ...quick,
+      target: parseTarget(`http://127.0.0.1:${shield.port}`),
+      scenario: 'botnet',
+      users: 4,
+      rate: 150,
+      sources: 80,
+    });
     const truth = origin.stats();
     assert.equal(card.attack.reachedSource, 'origin-counters');
     assert.equal(card.attack.reachedOrigin, truth.attack);
-    assert.equal(card.attack.perSecond.reached.reduce((a, b) => a + b, 0), truth.attack);
-    assert.ok(card.attack.sent > 0 && card.attack.sent >= truth.attack, `sent ${card.attack.sent}, origin ${truth.attack}`);
+    assert.equal(
+      card.attack.perSecond.reached.reduce((a, b) => a + b, 0),
+      truth.attack,
+    );
+    assert.ok(
+      card.attack.sent > 0 && card.attack.sent >= truth.attack,
+      `sent ${card.attack.sent}, origin ${truth.attack}`,
+    );
     // Legit requests the origin saw were all sent by the drill's users.
     const legitSent = card.legit.before.requests + card.legit.during.requests;
     assert.ok(legitSent > 0 && truth.legit > 0);
@@ -44,11 +57,22 @@ test('sources are distinct 127.x.y.z addresses; --xff presents the planned publi
   const echo = await startEchoOrigin();
   // The subject is the drill's addressing: the surge guard would send the botnet's first requests
   // through the cookie check (they drop cookies) and keep most sources from the origin's view.
-  const shield = await startShield(echo.url, { trusted_proxies: ['127.0.0.0/8'], identity: { surge_guard: { enabled: false } } });
+  const shield = await startShield(echo.url, {
+    trusted_proxies: ['127.0.0.0/8'],
+    identity: { surge_guard: { enabled: false } },
+  });
   try {
-    await runDrill({ ...quick, target: parseTarget(`http://127.0.0.1:${shield.port}`), scenario: 'botnet', users: 3, rate: 120, sources: 40 });
+    await runDrill({
+      ...quick,
+      target: parseTarget(`http://127.0.0.1:${shield.port}`),
+      scenario: 'botnet',
+      users: 3,
+      rate: 120,
+      sources: 40,
+    });
     const role = (r: (typeof echo.received)[number]) => r.headers['x-drill-role'];
-    const lastHop = (r: (typeof echo.received)[number]) => String(r.headers['x-forwarded-for']).split(',').pop()!.trim();
+    const lastHop = (r: (typeof echo.received)[number]) =>
+      String(r.headers['x-forwarded-for']).split(',').pop()!.trim();
     const attackPeers = new Set(echo.received.filter((r) => role(r) === 'attack').map(lastHop));
     const legitPeers = new Set(echo.received.filter((r) => role(r) === 'legit').map(lastHop));
     assert.equal(attackPeers.size, 40, [...attackPeers].slice(0, 5).join(' '));
@@ -58,8 +82,18 @@ test('sources are distinct 127.x.y.z addresses; --xff presents the planned publi
 
     echo.received.length = 0;
     const plan = parsePublicPlan('203.0.113.0/24=3,198.51.100.0/24=1');
-    await runDrill({ ...quick, target: parseTarget(`http://127.0.0.1:${shield.port}`), scenario: 'botnet', users: 2, rate: 120, sources: 40, xff: plan });
-    const presented = echo.received.filter((r) => role(r) === 'attack').map((r) => String(r.headers['x-forwarded-for']).split(',')[0].trim());
+    await runDrill({
+      ...quick,
+      target: parseTarget(`http://127.0.0.1:${shield.port}`),
+      scenario: 'botnet',
+      users: 2,
+      rate: 120,
+      sources: 40,
+      xff: plan,
+    });
+    const presented = echo.received
+      .filter((r) => role(r) === 'attack')
+      .map((r) => String(r.headers['x-forwarded-for']).split(',')[0].trim());
     assert.ok(presented.length > 0);
     const byRange = { a: new Set<string>(), b: new Set<string>() };
     for (const ip of presented) {
@@ -77,9 +111,14 @@ test('sources are distinct 127.x.y.z addresses; --xff presents the planned publi
 test('rampart drill CLI: writes the JSON scorecard; refuses non-loopback targets and bad flags clearly', async () => {
   const errs: string[] = [];
   const outs: string[] = [];
-  const cli = (args: string[]) => main(['drill', ...args], (s) => outs.push(s), (s) => errs.push(s));
+  const cli = (args: string[]) =>
+    main(
+      ['drill', ...args],
+      (s) => outs.push(s),
+      (s) => errs.push(s),
+    );
   assert.equal(await cli(['--target', 'http://192.0.2.10:8080']), 1);
-  assert.match(errs.pop()!, /refusing to attack 192\.0\.2\.10: drills only target loopback.*\n  hint: .*staging/s);
+  assert.match(errs.pop()!, /refusing to attack 192\.0\.2\.10: drills only target loopback.*\n {2}hint: .*staging/s);
   assert.equal(await cli(['--target', 'http://[2001:db8::1]:80']), 1);
   assert.match(errs.pop()!, /refusing to attack \[2001:db8::1\]/);
   assert.equal(await cli(['--target', 'http://[::1]:8080']), 1);
@@ -103,14 +142,34 @@ test('rampart drill CLI: writes the JSON scorecard; refuses non-loopback targets
   const shield = await startShield(origin.url);
   try {
     const file = join(dir, 'card.json');
-    const code = await cli(['--target', `http://127.0.0.1:${shield.port}`, '--scenario', 'single-source', '--duration', '2s', '--warmup', '1s', '--users', '2', '--attack-rate', '100', '--think', '100ms-300ms', '--json', file]);
+    const code = await cli([
+      '--target',
+      `http://127.0.0.1:${shield.port}`,
+      '--scenario',
+      'single-source',
+      '--duration',
+      '2s',
+      '--warmup',
+      '1s',
+      '--users',
+      '2',
+      '--attack-rate',
+      '100',
+      '--think',
+      '100ms-300ms',
+      '--json',
+      file,
+    ]);
     assert.ok(code === 0 || code === 2, `exit ${code}: ${errs.join('\n')}`);
     const card = JSON.parse(readFileSync(file, 'utf8'));
     assert.equal(card.scenario, 'single-source');
     assert.equal(card.attack.reachedOrigin, origin.stats().attack);
     assert.equal(card.attack.sources, 1);
     assert.match(outs.join('\n'), /Drill: single-source[\s\S]*time to mitigation[\s\S]*targets: /);
-    assert.equal(code === 0, Object.values(card.targets as Record<string, { ok: boolean }>).every((t) => t.ok));
+    assert.equal(
+      code === 0,
+      Object.values(card.targets as Record<string, { ok: boolean }>).every((t) => t.ok),
+    );
   } finally {
     await shield.stop();
     await origin.close();

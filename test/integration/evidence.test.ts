@@ -21,9 +21,23 @@ import { startShield } from '../helpers/shield.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rampart-evidence-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
-const DETECTOR = { warmup: '2s', min_rps: 10, ban_min_rps: 30, end_after: '2s', recover_hold: '2s', mitigation_ttl: '6s', ban_duration: '20s', widen_after: '3s' };
+const DETECTOR = {
+  warmup: '2s',
+  min_rps: 10,
+  ban_min_rps: 30,
+  end_after: '2s',
+  recover_hold: '2s',
+  mitigation_ttl: '6s',
+  ban_duration: '20s',
+  widen_after: '3s',
+};
 
-async function waitFor<T>(what: string, get: () => T | null | undefined, maxMs: number, detail?: () => string): Promise<T> {
+async function waitFor<T>(
+  what: string,
+  get: () => T | null | undefined,
+  maxMs: number,
+  detail?: () => string,
+): Promise<T> {
   const until = Date.now() + maxMs;
   for (;;) {
     const v = get();
@@ -41,7 +55,11 @@ async function api(base: string, token: string, path: string): Promise<{ status:
 async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  const code = await main(args, (s) => void (out += s + '\n'), (s) => void (err += s + '\n'));
+  const code = await main(
+    args,
+    (s) => void (out += `${s}\n`),
+    (s) => void (err += `${s}\n`),
+  );
   return { code, out, err };
 }
 
@@ -54,11 +72,29 @@ test('botnet drill from DE/BR/RU: vector, scale, attribution within 2 points, re
   const sources = 200;
   try {
     // A few people browse before and during the attack: the detector learns its baseline only from seconds with traffic.
-    await runDrill({ target: parseTarget(`http://127.0.0.1:${shield.port}`), scenario: 'botnet', users: 8, rate: 400, sources, warmupMs: 6000, durationMs: 8000, thinkMs: [200, 500], xff: plan });
+    await runDrill({
+      target: parseTarget(`http://127.0.0.1:${shield.port}`),
+      scenario: 'botnet',
+      users: 8,
+      rate: 400,
+      sources,
+      warmupMs: 6000,
+      durationMs: 8000,
+      thinkMs: [200, 500],
+      xff: plan,
+    });
     const store = shield.evidence!.store;
-    const row = await waitFor('the incident to close', () => store.list().find((r) => r.status === 'closed'), 20_000, () => JSON.stringify({ incidents: store.list(), mode: shield.detector!.snapshot().mode }));
+    const row = await waitFor(
+      'the incident to close',
+      () => store.list().find((r) => r.status === 'closed'),
+      20_000,
+      () => JSON.stringify({ incidents: store.list(), mode: shield.detector!.snapshot().mode }),
+    );
     const rec = store.get(row.id)!;
-    assert.ok(rec.vectors.some((v) => v.vector === 'distributed_flood'), JSON.stringify(rec.vectors.map((v) => v.vector)));
+    assert.ok(
+      rec.vectors.some((v) => v.vector === 'distributed_flood'),
+      JSON.stringify(rec.vectors.map((v) => v.vector)),
+    );
     assert.ok(rec.classification, 'classified');
     assert.ok(['low-level', 'moderate'].includes(rec.classification!.scale), rec.classification!.verdict);
     assert.match(rec.classification!.verdict, /sources, peak/);
@@ -67,7 +103,8 @@ test('botnet drill from DE/BR/RU: vector, scale, attribution within 2 points, re
 
     // Ground truth: the group the drill placed each attack source in (indexes 1_000_000 + i).
     const truth: Record<string, number> = {};
-    for (let i = 0; i < sources; i++) truth[plan.groupOf(1_000_000 + i)] = (truth[plan.groupOf(1_000_000 + i)] ?? 0) + 1;
+    for (let i = 0; i < sources; i++)
+      truth[plan.groupOf(1_000_000 + i)] = (truth[plan.groupOf(1_000_000 + i)] ?? 0) + 1;
     const a = rec.attribution!;
     assert.ok(a.sources >= sources * 0.95, `sources ${a.sources}`);
     for (const cc of ['DE', 'BR', 'RU']) {
@@ -77,7 +114,10 @@ test('botnet drill from DE/BR/RU: vector, scale, attribution within 2 points, re
       const bySources = (100 * got.sources) / a.sources;
       const byRequests = (100 * got.requests) / a.requests;
       assert.ok(Math.abs(bySources - want) <= 2, `${cc} by sources ${bySources.toFixed(1)} vs sent ${want.toFixed(1)}`);
-      assert.ok(Math.abs(byRequests - want) <= 2, `${cc} by requests ${byRequests.toFixed(1)} vs sent ${want.toFixed(1)}`);
+      assert.ok(
+        Math.abs(byRequests - want) <= 2,
+        `${cc} by requests ${byRequests.toFixed(1)} vs sent ${want.toFixed(1)}`,
+      );
     }
     assert.equal(a.countries.filter((c) => !['DE', 'BR', 'RU'].includes(c.key)).length, 0);
 
@@ -89,7 +129,14 @@ test('botnet drill from DE/BR/RU: vector, scale, attribution within 2 points, re
     const md = await api(base, token, `/api/incidents/${row.id}/report?format=md`);
     assert.equal(md.status, 200);
     assert.match(md.type, /text\/markdown/);
-    for (const h of ['## Attribution', '## Data exposure', '## Draft statement', '## Impact on real users', '## Mitigations']) assert.ok(md.body.includes(h), h);
+    for (const h of [
+      '## Attribution',
+      '## Data exposure',
+      '## Draft statement',
+      '## Impact on real users',
+      '## Mitigations',
+    ])
+      assert.ok(md.body.includes(h), h);
     assert.ok(md.body.includes('where they sit does not identify who ordered the attack'));
     const json = JSON.parse((await api(base, token, `/api/incidents/${row.id}/report?format=json`)).body);
     assert.equal(json.id, row.id);
@@ -106,7 +153,19 @@ test('botnet drill from DE/BR/RU: vector, scale, attribution within 2 points, re
     // The HTML opens in Chromium without console errors; the SVG chart renders.
     const file = join(dir, 'report.html');
     writeFileSync(file, html.body);
-    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+    const browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
     try {
       const page = await browser.newPage();
       const errors: string[] = [];
@@ -115,7 +174,11 @@ test('botnet drill from DE/BR/RU: vector, scale, attribution within 2 points, re
       page.on('pageerror', (e) => void errors.push(e.message));
       page.on('request', (r) => void (r.url().startsWith('file:') || requests.push(r.url())));
       await page.goto(`file://${file}`);
-      assert.equal(await page.locator('svg path').count(), 6, 'received, forwarded, from cache, challenged, refused, shed');
+      assert.equal(
+        await page.locator('svg path').count(),
+        6,
+        'received, forwarded, from cache, challenged, refused, shed',
+      );
       assert.match((await page.locator('#caveat').textContent()) ?? '', /compromised devices or proxies/);
       assert.deepEqual(errors, []);
       assert.deepEqual(requests, []);
@@ -157,20 +220,48 @@ test('enumeration of the donor API: exposure section counts records, flags scrap
   // The demo's donor records, declared sensitive (built-in sensitive defaults are admin paths). Observe
   // enforcement: the scrapers drop cookies, so the incident's cookie check would refuse every one of
   // their requests from its first second; here the subject is what the watch records of what got through.
-  const shield = await startShield(origin.url, { trusted_proxies: ['127.0.0.0/8'], data_dir: dataDir, detector: { ...DETECTOR, enforcement: 'observe' }, policy: { routes: [{ name: 'donors', class: 'sensitive', prefix: '/api/donors/' }] } });
+  const shield = await startShield(origin.url, {
+    trusted_proxies: ['127.0.0.0/8'],
+    data_dir: dataDir,
+    detector: { ...DETECTOR, enforcement: 'observe' },
+    policy: { routes: [{ name: 'donors', class: 'sensitive', prefix: '/api/donors/' }] },
+  });
   try {
-    await runDrill({ target: parseTarget(`http://127.0.0.1:${shield.port}`), scenario: 'enumeration', users: 8, rate: 300, sources: 20, warmupMs: 6000, durationMs: 8000, thinkMs: [200, 500] });
+    await runDrill({
+      target: parseTarget(`http://127.0.0.1:${shield.port}`),
+      scenario: 'enumeration',
+      users: 8,
+      rate: 300,
+      sources: 20,
+      warmupMs: 6000,
+      durationMs: 8000,
+      thinkMs: [200, 500],
+    });
     const store = shield.evidence!.store;
-    const row = await waitFor('the incident to close', () => store.list().find((r) => r.status === 'closed'), 20_000, () => JSON.stringify({ incidents: store.list(), mode: shield.detector!.snapshot().mode }));
+    const row = await waitFor(
+      'the incident to close',
+      () => store.list().find((r) => r.status === 'closed'),
+      20_000,
+      () => JSON.stringify({ incidents: store.list(), mode: shield.detector!.snapshot().mode }),
+    );
     const rec = store.get(row.id)!;
     const x = rec.exposure!;
-    assert.ok(x.requests > 0, `sensitive requests recorded: ${JSON.stringify({ classes: rec.routeClasses, vectors: rec.vectors.map((v) => v.vector), x })}`);
+    assert.ok(
+      x.requests > 0,
+      `sensitive requests recorded: ${JSON.stringify({ classes: rec.routeClasses, vectors: rec.vectors.map((v) => v.vector), x })}`,
+    );
     assert.ok(x.ok > 0 && x.distinctIds > 50, `ok ${x.ok}, distinct ${x.distinctIds}`);
     assert.equal(x.verifiedOk, 0);
-    assert.ok(x.clients.some((c) => c.flags.includes('enumeration')), JSON.stringify(x.clients.slice(0, 3)));
+    assert.ok(
+      x.clients.some((c) => c.flags.includes('enumeration')),
+      JSON.stringify(x.clients.slice(0, 3)),
+    );
     const md = await cli(['report', row.id, '--data-dir', dataDir]);
     assert.equal(md.code, 0, md.err);
-    assert.match(md.out, /## Data exposure[\s\S]*requests reached sensitive routes[\s\S]*signs of enumeration[\s\S]*What the shield cannot know/);
+    assert.match(
+      md.out,
+      /## Data exposure[\s\S]*requests reached sensitive routes[\s\S]*signs of enumeration[\s\S]*What the shield cannot know/,
+    );
     assert.match(md.out, /whether the origin was right to answer/);
   } finally {
     await shield.stop();

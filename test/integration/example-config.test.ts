@@ -14,7 +14,15 @@ import { loadConfigFile, loadConfigObject } from '../../src/config/load.js';
 const FILE = fileURLToPath(new URL('../../rampart.example.yaml', import.meta.url));
 const text = readFileSync(FILE, 'utf8');
 
-type Def = { type?: string; shape?: Record<string, unknown>; innerType?: unknown; in?: unknown; out?: unknown; element?: unknown; options?: unknown[] };
+type Def = {
+  type?: string;
+  shape?: Record<string, unknown>;
+  innerType?: unknown;
+  in?: unknown;
+  out?: unknown;
+  element?: unknown;
+  options?: unknown[];
+};
 const defOf = (s: unknown): Def => ((s as { def?: Def })?.def ?? {}) as Def;
 
 /** Every key path the schema accepts, e.g. "limits.header_timeout"; array items add no path segment. */
@@ -31,7 +39,13 @@ export function schemaKeys(schema: unknown, prefix = '', out: string[] = [], dep
       }
       return out;
     }
-    case 'optional': case 'nullable': case 'default': case 'prefault': case 'catch': case 'readonly': case 'nonoptional':
+    case 'optional':
+    case 'nullable':
+    case 'default':
+    case 'prefault':
+    case 'catch':
+    case 'readonly':
+    case 'nonoptional':
       return schemaKeys(d.innerType, prefix, out, depth + 1);
     case 'pipe':
       schemaKeys(d.in, prefix, out, depth + 1);
@@ -67,7 +81,20 @@ function documented(block: string, key: string): boolean {
 
 test('the schema walk finds nested keys of every section (the check below is not vacuous)', () => {
   const keys = schemaKeys(configSchema);
-  for (const k of ['listen', 'origin', 'hosts', 'trusted_proxies', 'data_dir', 'limits.header_timeout', 'limits.max_connections_per_ip', 'tls.cert', 'tls.listen', 'admin.listen', 'admin.token', 'log.level']) {
+  for (const k of [
+    'listen',
+    'origin',
+    'hosts',
+    'trusted_proxies',
+    'data_dir',
+    'limits.header_timeout',
+    'limits.max_connections_per_ip',
+    'tls.cert',
+    'tls.listen',
+    'admin.listen',
+    'admin.token',
+    'log.level',
+  ]) {
     assert.ok(keys.includes(k), `schema walk missed ${k}`);
   }
   assert.ok(keys.length > 25, `only ${keys.length} keys found`);
@@ -99,6 +126,10 @@ test('the values set in rampart.example.yaml are the defaults (origin and hosts 
   const fromExample = loadConfigObject(raw, FILE) as unknown as Record<string, unknown>;
   const defaults = loadConfigObject({ origin: raw.origin, hosts: raw.hosts }) as unknown as Record<string, unknown>;
   for (const key of Object.keys(defaults)) {
-    assert.deepEqual(fromExample[key], defaults[key], `rampart.example.yaml sets ${key} to something other than its default`);
+    assert.deepEqual(
+      fromExample[key],
+      defaults[key],
+      `rampart.example.yaml sets ${key} to something other than its default`,
+    );
   }
 });

@@ -25,7 +25,10 @@ function ban(target: string): Ban {
 
 test('a new ban closes the open connections of the banned address (and of a banned CIDR); other addresses keep theirs', async () => {
   const origin = await startEchoOrigin();
-  const app = await startShield(origin.url, { limits: { header_timeout: '60s', idle_timeout: '60s', slow_heads_trigger: 0 }, admin: { listen: '127.0.0.1:0', token: TOKEN } });
+  const app = await startShield(origin.url, {
+    limits: { header_timeout: '60s', idle_timeout: '60s', slow_heads_trigger: 0 },
+    admin: { listen: '127.0.0.1:0', token: TOKEN },
+  });
   const conns: Conn[] = [];
   try {
     const slow = await openHeld(app.port, '127.4.0.1', SLOW_HEAD);
@@ -35,17 +38,31 @@ test('a new ban closes the open connections of the banned address (and of a bann
     const otherKeepAlive = await openHeld(app.port, '127.4.0.2', FULL);
     const inCidr = await openHeld(app.port, '127.4.1.7', SLOW_HEAD);
     conns.push(slow, silent, keepAlive, other, otherKeepAlive, inCidr);
-    await waitFor('the keep-alive responses', () => /^HTTP\/1\.1 200/.test(keepAlive.reply()) && /^HTTP\/1\.1 200/.test(otherKeepAlive.reply()), 5000);
-    assert.ok(conns.every((c) => !c.closed()), 'all open before the ban');
+    await waitFor(
+      'the keep-alive responses',
+      () => /^HTTP\/1\.1 200/.test(keepAlive.reply()) && /^HTTP\/1\.1 200/.test(otherKeepAlive.reply()),
+      5000,
+    );
+    assert.ok(
+      conns.every((c) => !c.closed()),
+      'all open before the ban',
+    );
 
     app.state.addBan(ban('127.4.0.1'));
-    await waitFor('the banned address\'s connections to close', () => slow.closed() && silent.closed() && keepAlive.closed(), 5000);
+    await waitFor(
+      "the banned address's connections to close",
+      () => slow.closed() && silent.closed() && keepAlive.closed(),
+      5000,
+    );
     assert.match(slow.reply(), /^HTTP\/1\.1 403/, 'the unfinished head gets the refusal');
     assert.match(slow.reply(), /\r\nrampart-verdict: ban\/accept\r\n/i);
-    assert.ok(!other.closed() && !otherKeepAlive.closed() && !inCidr.closed(), 'other addresses keep their connections');
+    assert.ok(
+      !other.closed() && !otherKeepAlive.closed() && !inCidr.closed(),
+      'other addresses keep their connections',
+    );
 
     app.state.addBan(ban('127.4.1.0/24'));
-    await waitFor('the CIDR\'s connection to close', () => inCidr.closed(), 5000);
+    await waitFor("the CIDR's connection to close", () => inCidr.closed(), 5000);
     assert.ok(!other.closed() && !otherKeepAlive.closed(), '127.4.0.2 is outside the CIDR');
 
     // The unbanned address is still served on its open keep-alive connection.
@@ -55,7 +72,11 @@ test('a new ban closes the open connections of the banned address (and of a bann
     assert.match(otherKeepAlive.reply().slice(before), /^HTTP\/1\.1 200/);
 
     const metrics = await adminRequest(app.control.url(), 'GET', '/metrics', { token: TOKEN });
-    assert.match(metrics.text, /^rampart_guard_closed_on_ban_total(\{[^}]*\})? 4$/m, 'three connections of 127.4.0.1 and one in the CIDR');
+    assert.match(
+      metrics.text,
+      /^rampart_guard_closed_on_ban_total(\{[^}]*\})? 4$/m,
+      'three connections of 127.4.0.1 and one in the CIDR',
+    );
   } finally {
     for (const c of conns) c.socket.destroy();
     await app.stop();
@@ -65,7 +86,10 @@ test('a new ban closes the open connections of the banned address (and of a bann
 
 test('an allow-listed address keeps its connections when a CIDR around it is banned', async () => {
   const origin = await startEchoOrigin();
-  const app = await startShield(origin.url, { limits: { header_timeout: '60s', slow_heads_trigger: 0 }, policy: { allow: ['127.4.2.9'] } });
+  const app = await startShield(origin.url, {
+    limits: { header_timeout: '60s', slow_heads_trigger: 0 },
+    policy: { allow: ['127.4.2.9'] },
+  });
   const conns: Conn[] = [];
   try {
     const allowed = await openHeld(app.port, '127.4.2.9', SLOW_HEAD);
@@ -86,7 +110,10 @@ const TLS_DIR = join(import.meta.dirname, '../fixtures/tls');
 for (const http2 of [false, true]) {
   test(`TLS listener (http2: ${http2}): a ban closes the address's TLS connections without writing plaintext into them`, async () => {
     const origin = await startEchoOrigin();
-    const app = await startShield(origin.url, { limits: { header_timeout: '60s', slow_heads_trigger: 0 }, tls: { listen: '127.0.0.1:0', cert: join(TLS_DIR, 'cert.pem'), key: join(TLS_DIR, 'key.pem'), http2 } });
+    const app = await startShield(origin.url, {
+      limits: { header_timeout: '60s', slow_heads_trigger: 0 },
+      tls: { listen: '127.0.0.1:0', cert: join(TLS_DIR, 'cert.pem'), key: join(TLS_DIR, 'key.pem'), http2 },
+    });
     const sockets: Socket[] = [];
     try {
       const port = app.address('tls')!.port;
@@ -94,7 +121,14 @@ for (const http2 of [false, true]) {
       const closed = new Set<string>();
       for (const ip of ['127.4.3.1', '127.4.3.2']) {
         // localAddress reaches net.connect at run time; tls' ConnectionOptions type does not list it.
-        const opts: ConnectionOptions & { localAddress: string } = { host: '127.0.0.1', port, localAddress: ip, ca: readFileSync(join(TLS_DIR, 'cert.pem')), servername: 'localhost', ALPNProtocols: ['http/1.1'] };
+        const opts: ConnectionOptions & { localAddress: string } = {
+          host: '127.0.0.1',
+          port,
+          localAddress: ip,
+          ca: readFileSync(join(TLS_DIR, 'cert.pem')),
+          servername: 'localhost',
+          ALPNProtocols: ['http/1.1'],
+        };
         const s = tlsConnect(opts);
         sockets.push(s);
         s.on('error', (e: NodeJS.ErrnoException) => errors.push(`${ip}: ${e.code ?? e.message}`));
@@ -108,7 +142,11 @@ for (const http2 of [false, true]) {
       app.state.addBan(ban('127.4.3.1'));
       await waitFor('the banned TLS connection to close', () => closed.has('127.4.3.1'), 5000);
       assert.ok(!closed.has('127.4.3.2'), 'the other address keeps its TLS connection');
-      assert.deepEqual(errors.filter((e) => /SSL|TLS|PROTOCOL|record/i.test(e)), [], 'no TLS protocol error: nothing was written in clear');
+      assert.deepEqual(
+        errors.filter((e) => /SSL|TLS|PROTOCOL|record/i.test(e)),
+        [],
+        'no TLS protocol error: nothing was written in clear',
+      );
     } finally {
       for (const s of sockets) s.destroy();
       await app.stop();

@@ -13,13 +13,21 @@ import { FULL, openHeld, SLOW_HEAD, waitFor, type Conn } from '../helpers/held-c
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-const LIMITS = { header_timeout: '30s', header_timeout_under_attack: '1s', idle_timeout: '30s', idle_timeout_under_attack: '1s' };
+const LIMITS = {
+  header_timeout: '30s',
+  header_timeout_under_attack: '1s',
+  idle_timeout: '30s',
+  idle_timeout_under_attack: '1s',
+};
 /** Longer than the 1 s attack deadline plus Node's 1 s connections check plus the app's 1 s tick, far under 30 s. */
 const SURVIVES_MS = 3500;
 
 test('under_attack closes unfinished heads at the shorter deadline (including one opened before the switch); normal mode does not', async () => {
   const origin = await startEchoOrigin();
-  const app = await startShield(origin.url, { limits: { ...LIMITS, slow_heads_trigger: 0 }, detector: { enabled: false } });
+  const app = await startShield(origin.url, {
+    limits: { ...LIMITS, slow_heads_trigger: 0 },
+    detector: { enabled: false },
+  });
   const conns: Conn[] = [];
   try {
     const early = await openHeld(app.port, '127.5.0.1', SLOW_HEAD);
@@ -50,7 +58,10 @@ test('under_attack closes unfinished heads at the shorter deadline (including on
 
 test('under_attack shortens the idle keep-alive deadline', async () => {
   const origin = await startEchoOrigin();
-  const app = await startShield(origin.url, { limits: { ...LIMITS, slow_heads_trigger: 0 }, detector: { enabled: false } });
+  const app = await startShield(origin.url, {
+    limits: { ...LIMITS, slow_heads_trigger: 0 },
+    detector: { enabled: false },
+  });
   const conns: Conn[] = [];
   try {
     const normal = await openHeld(app.port, '127.5.1.1', FULL);
@@ -74,19 +85,29 @@ test('under_attack shortens the idle keep-alive deadline', async () => {
 
 test('slow-head pressure tightens the header deadline without a mode change', async () => {
   const origin = await startEchoOrigin();
-  const app = await startShield(origin.url, { limits: { ...LIMITS, slow_heads_trigger: 5 }, detector: { enabled: false } });
+  const app = await startShield(origin.url, {
+    limits: { ...LIMITS, slow_heads_trigger: 5 },
+    detector: { enabled: false },
+  });
   const conns: Conn[] = [];
   try {
     const few: Conn[] = [];
     for (let i = 1; i <= 4; i++) few.push(await openHeld(app.port, `127.5.2.${i}`, SLOW_HEAD));
     conns.push(...few);
     await sleep(SURVIVES_MS);
-    assert.ok(few.every((c) => !c.closed()), 'under the trigger: nothing tightens');
+    assert.ok(
+      few.every((c) => !c.closed()),
+      'under the trigger: nothing tightens',
+    );
 
     const more: Conn[] = [];
     for (let i = 1; i <= 4; i++) more.push(await openHeld(app.port, `127.5.3.${i}`, SLOW_HEAD));
     conns.push(...more);
-    await waitFor('every unfinished head to be closed', () => few.every((c) => c.closed()) && more.every((c) => c.closed()), 10_000);
+    await waitFor(
+      'every unfinished head to be closed',
+      () => few.every((c) => c.closed()) && more.every((c) => c.closed()),
+      10_000,
+    );
     assert.ok(few.every((c) => /^HTTP\/1\.1 408/.test(c.reply())));
     assert.equal(app.state.mode(), 'normal', 'the pressure acts on deadlines only, not on the mode');
   } finally {
@@ -98,7 +119,10 @@ test('slow-head pressure tightens the header deadline without a mode change', as
 
 test('observe (shadow) mode: under_attack does not shorten deadlines', async () => {
   const origin = await startEchoOrigin();
-  const app = await startShield(origin.url, { limits: { ...LIMITS, slow_heads_trigger: 0 }, detector: { enabled: false } });
+  const app = await startShield(origin.url, {
+    limits: { ...LIMITS, slow_heads_trigger: 0 },
+    detector: { enabled: false },
+  });
   const conns: Conn[] = [];
   try {
     app.state.setEnforcement('observe');

@@ -17,10 +17,15 @@ import type { H2AbuseKind } from '../../src/drill/h2-abuse.js';
 const TLS_DIR = join(import.meta.dirname, '../fixtures/tls');
 const LEGIT = Array.from({ length: 8 }, (_, i) => `127.30.0.${i + 1}`);
 
-for (const [kind, attacker] of [['rapid-reset', '127.31.0.1'], ['continuation', '127.31.0.2']] as [H2AbuseKind, string][]) {
+for (const [kind, attacker] of [
+  ['rapid-reset', '127.31.0.1'],
+  ['continuation', '127.31.0.2'],
+] as [H2AbuseKind, string][]) {
   test(`${kind} from one TLS client: GOAWAY, incident names h2_abuse, the address is banned and refused; legit HTTP/2 clients keep being served`, async () => {
     const origin = await startEchoOrigin();
-    const app = await startShield(origin.url, { tls: { listen: '127.0.0.1:0', cert: join(TLS_DIR, 'cert.pem'), key: join(TLS_DIR, 'key.pem') } });
+    const app = await startShield(origin.url, {
+      tls: { listen: '127.0.0.1:0', cert: join(TLS_DIR, 'cert.pem'), key: join(TLS_DIR, 'key.pem') },
+    });
     const events: DetectorEvent[] = [];
     app.detector!.onEvent((e) => events.push(e));
     try {
@@ -28,23 +33,43 @@ for (const [kind, attacker] of [['rapid-reset', '127.31.0.1'], ['continuation', 
       const start = Date.now();
       const legit = runLegitH2(port, LEGIT, start + 5000);
       await new Promise((r) => setTimeout(r, 500));
-      const attack = await spawnH2Attacker({ host: '127.0.0.1', port, localAddress: attacker, kind, until: Date.now() + 3500 });
+      const attack = await spawnH2Attacker({
+        host: '127.0.0.1',
+        port,
+        localAddress: attacker,
+        kind,
+        until: Date.now() + 3500,
+      });
       const served = await legit;
 
       const ban = app.state.isBanned(attacker, Date.now());
       assert.equal(ban?.rule, 'ban/auto-h2', `banned by the h2 rule: ${JSON.stringify(ban)}`);
       for (const ip of LEGIT) assert.equal(app.state.isBanned(ip, Date.now()), null, `${ip} is not banned`);
-      const named = events.some((e) => (e.type === 'attack_start' || e.type === 'attack_update') && e.vectors.some((v) => v.vector === 'h2_abuse' && v.figures.glitches > 0));
+      const named = events.some(
+        (e) =>
+          (e.type === 'attack_start' || e.type === 'attack_update') &&
+          e.vectors.some((v) => v.vector === 'h2_abuse' && v.figures.glitches > 0),
+      );
       assert.ok(named, 'an incident names h2_abuse with its glitches');
       // Rapid reset: our GOAWAY(ENHANCE_YOUR_CALM) at the cap; a CONTINUATION flood: nghttp2 ends the session itself (8 frames).
       if (kind === 'rapid-reset') assert.ok(attack.goaways >= 1, `the server sent GOAWAY: ${JSON.stringify(attack)}`);
-      else assert.ok(attack.sessions >= 2, `the server closed the flooding session (the client reconnected): ${JSON.stringify(attack)}`);
+      else
+        assert.ok(
+          attack.sessions >= 2,
+          `the server closed the flooding session (the client reconnected): ${JSON.stringify(attack)}`,
+        );
       console.log(`# ${kind}: ${JSON.stringify(attack)} legit ${served.ok}/${served.sent}`);
-      assert.ok(attack.refused >= 1 && attack.firstRefusedAt > 0, `later connections were refused at accept: ${JSON.stringify(attack)}`);
+      assert.ok(
+        attack.refused >= 1 && attack.firstRefusedAt > 0,
+        `later connections were refused at accept: ${JSON.stringify(attack)}`,
+      );
       const stats = app.control;
       assert.ok(stats, 'control is up');
       assert.ok(served.sent > 100, `legit clients kept sending: ${served.sent}`);
-      assert.ok(served.ok / served.sent >= 0.99, `legit served ${served.ok}/${served.sent}: ${JSON.stringify(served.statuses)}; ${JSON.stringify(events.filter((e) => e.type === 'mitigation'))}`);
+      assert.ok(
+        served.ok / served.sent >= 0.99,
+        `legit served ${served.ok}/${served.sent}: ${JSON.stringify(served.statuses)}; ${JSON.stringify(events.filter((e) => e.type === 'mitigation'))}`,
+      );
     } finally {
       await app.stop();
       await origin.close();

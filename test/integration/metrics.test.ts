@@ -70,7 +70,13 @@ function parseExposition(text: string): Parsed {
       }
     }
     // Go's ParseFloat (Prometheus) reads NaN and Inf case-insensitively; prom-client writes "Nan".
-    const value = /^[+]?inf$/i.test(m[3]) ? Infinity : /^-inf$/i.test(m[3]) ? -Infinity : /^nan$/i.test(m[3]) ? NaN : Number(m[3]);
+    const value = /^[+]?inf$/i.test(m[3])
+      ? Infinity
+      : /^-inf$/i.test(m[3])
+        ? -Infinity
+        : /^nan$/i.test(m[3])
+          ? NaN
+          : Number(m[3]);
     assert.ok(!Number.isNaN(value) || /^nan$/i.test(m[3]), `bad value: ${where}`);
     const family = m[1].replace(/_(bucket|sum|count)$/, '');
     assert.ok(types.has(m[1]) || types.has(family), `sample before its TYPE: ${where}`);
@@ -87,7 +93,8 @@ async function get(path: string): Promise<number> {
 
 test('/metrics parses strictly and counts requests by verdict and route class', async () => {
   const before = parseExposition((await adminRequest(shield.control.url(), 'GET', '/metrics')).text);
-  const allowBefore = before.samples.find((s) => s.name === 'rampart_requests_total' && s.labels.verdict === 'default/allow')?.value ?? 0;
+  const allowBefore =
+    before.samples.find((s) => s.name === 'rampart_requests_total' && s.labels.verdict === 'default/allow')?.value ?? 0;
   for (let i = 0; i < 5; i++) assert.equal(await get(`/page-${i}`), 200);
   const r = await adminRequest(shield.control.url(), 'GET', '/metrics');
   assert.equal(r.status, 200, 'loopback scrape needs no token');
@@ -102,15 +109,21 @@ test('/metrics parses strictly and counts requests by verdict and route class', 
   for (const h of ['rampart_request_duration_seconds', 'rampart_origin_duration_seconds']) {
     assert.equal(p.types.get(h), 'histogram');
     const buckets = p.samples.filter((s) => s.name === `${h}_bucket`);
-    for (let i = 1; i < buckets.length; i++) assert.ok(buckets[i].value >= buckets[i - 1].value, `${h} buckets cumulative`);
+    for (let i = 1; i < buckets.length; i++)
+      assert.ok(buckets[i].value >= buckets[i - 1].value, `${h} buckets cumulative`);
     const inf = buckets.find((b) => b.labels.le === '+Inf');
     const count = p.samples.find((s) => s.name === `${h}_count`);
     assert.ok(inf && count && inf.value === count.value && count.value >= 5, h);
   }
   const mode = p.samples.filter((s) => s.name === 'rampart_mode');
-  assert.deepEqual(mode.filter((s) => s.value === 1).map((s) => s.labels.mode), ['normal']);
+  assert.deepEqual(
+    mode.filter((s) => s.value === 1).map((s) => s.labels.mode),
+    ['normal'],
+  );
   assert.ok(p.samples.some((s) => s.name === 'rampart_state_connected' && s.value === 1));
-  assert.ok(p.samples.some((s) => s.name === 'rampart_process_resident_memory_bytes' || s.name.startsWith('rampart_process_')));
+  assert.ok(
+    p.samples.some((s) => s.name === 'rampart_process_resident_memory_bytes' || s.name.startsWith('rampart_process_')),
+  );
 });
 
 test('/metrics follows the mode and bans set through the admin API', async () => {
@@ -126,7 +139,10 @@ test('/metrics follows the mode and bans set through the admin API', async () =>
 });
 
 test('module stats are exported from stats(): challenge counters appear as counters', async () => {
-  const shield2 = await startShield(origin.url, { admin: { listen: '127.0.0.1:0', token: TOKEN }, challenge: { require: 'always' } });
+  const shield2 = await startShield(origin.url, {
+    admin: { listen: '127.0.0.1:0', token: TOKEN },
+    challenge: { require: 'always' },
+  });
   try {
     const r = await fetch(`${shield2.url()}/needs-pass`, { headers: { host: '127.0.0.1', accept: 'text/html' } });
     await r.arrayBuffer();
@@ -134,7 +150,10 @@ test('module stats are exported from stats(): challenge counters appear as count
     assert.equal(p.types.get('rampart_challenge_issued_total'), 'counter');
     assert.ok((p.samples.find((s) => s.name === 'rampart_challenge_issued_total')?.value ?? 0) >= 1);
     // Nested per-key stats become one labelled family; the app names the label.
-    assert.ok((p.samples.find((s) => s.name === 'rampart_challenge_by_route_class_issued' && s.labels.route_class === 'page')?.value ?? 0) >= 1);
+    assert.ok(
+      (p.samples.find((s) => s.name === 'rampart_challenge_by_route_class_issued' && s.labels.route_class === 'page')
+        ?.value ?? 0) >= 1,
+    );
     assert.ok(p.samples.some((s) => s.name === 'rampart_requests_total' && s.labels.verdict.startsWith('challenge/')));
   } finally {
     await shield2.stop();
@@ -143,10 +162,20 @@ test('module stats are exported from stats(): challenge counters appear as count
 
 test('every metric the Grafana dashboard queries is exported', async () => {
   const { readFileSync } = await import('node:fs');
-  const dash = JSON.parse(readFileSync(new URL('../../docs/grafana-dashboard.json', import.meta.url), 'utf8')) as { panels: { title: string; targets: { expr: string }[] }[] };
-  const wanted = new Set(dash.panels.flatMap((p) => p.targets.flatMap((t) => [...t.expr.matchAll(/\brampart_[a-z0-9_]+/g)].map((m) => m[0]))));
+  const dash = JSON.parse(readFileSync(new URL('../../docs/grafana-dashboard.json', import.meta.url), 'utf8')) as {
+    panels: { title: string; targets: { expr: string }[] }[];
+  };
+  const wanted = new Set(
+    dash.panels.flatMap((p) =>
+      p.targets.flatMap((t) => [...t.expr.matchAll(/\brampart_[a-z0-9_]+/g)].map((m) => m[0])),
+    ),
+  );
   assert.ok(wanted.size >= 15);
   const p = parseExposition((await adminRequest(shield.control.url(), 'GET', '/metrics')).text);
   const have = new Set(p.samples.map((s) => s.name));
-  assert.deepEqual([...wanted].filter((n) => !have.has(n)), [], 'queried by docs/grafana-dashboard.json but not exported');
+  assert.deepEqual(
+    [...wanted].filter((n) => !have.has(n)),
+    [],
+    'queried by docs/grafana-dashboard.json but not exported',
+  );
 });

@@ -28,7 +28,11 @@ after(async () => {
   await nodes?.stop();
 });
 
-const get = (port: number, from = '127.0.0.1') => sendRaw(port, 'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n', { localAddress: from, quietMs: 2000 });
+const get = (port: number, from = '127.0.0.1') =>
+  sendRaw(port, 'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n', {
+    localAddress: from,
+    quietMs: 2000,
+  });
 
 if (skip) test('multi-node cluster', (t) => t.skip(skip));
 else {

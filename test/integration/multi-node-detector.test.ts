@@ -21,7 +21,11 @@ let b: Node;
 
 before(async () => {
   if (skip) return;
-  nodes = await startTwoShields({ detector: DETECTOR, evidence: { enabled: false }, limits: { max_connections_per_ip: 1000 } });
+  nodes = await startTwoShields({
+    detector: DETECTOR,
+    evidence: { enabled: false },
+    limits: { max_connections_per_ip: 1000 },
+  });
   ({ a, b } = nodes);
 });
 
@@ -29,16 +33,25 @@ after(async () => {
   await nodes?.stop();
 });
 
-const get = (node: Node, path: string) => sendRaw(node.port, `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: curl/8.5.0\r\nConnection: close\r\n\r\n`, { localAddress: ATTACKER, quietMs: 2000 });
+const get = (node: Node, path: string) =>
+  sendRaw(node.port, `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: curl/8.5.0\r\nConnection: close\r\n\r\n`, {
+    localAddress: ATTACKER,
+    quietMs: 2000,
+  });
 
 if (skip) test('multi-node detector', (t) => t.skip(skip));
 else {
-  test('multi-node detector: a source split over two nodes under the per-node ban threshold is banned by both detectors\' whole view', { timeout: 60_000 }, async () => {
+  test("multi-node detector: a source split over two nodes under the per-node ban threshold is banned by both detectors' whole view", {
+    timeout: 60_000,
+  }, async () => {
     let sent = 0;
     const served = { a: 0, b: 0 };
     const pending: Promise<unknown>[] = [];
     const deadline = Date.now() + 25_000;
-    while (Date.now() < deadline && !(a.state.isBanned(ATTACKER, Date.now()) && b.state.isBanned(ATTACKER, Date.now()))) {
+    while (
+      Date.now() < deadline &&
+      !(a.state.isBanned(ATTACKER, Date.now()) && b.state.isBanned(ATTACKER, Date.now()))
+    ) {
       const node = sent % 2 === 0 ? a : b;
       const key = node === a ? 'a' : 'b';
       pending.push(get(node, `/item/${sent++}`).then((r) => void (r.status === 200 && served[key]++)));
@@ -49,9 +62,16 @@ else {
     assert.ok(ban, `banned (sent ${sent}, served by A ${served.a}, by B ${served.b})`);
     assert.equal(ban.rule, 'ban/auto-flood');
     // Neither node alone saw the threshold: each served about half, at ~10/s.
-    assert.ok(served.a >= 0.3 * (served.a + served.b) && served.b >= 0.3 * (served.a + served.b), `split ${served.a}/${served.b}`);
+    assert.ok(
+      served.a >= 0.3 * (served.a + served.b) && served.b >= 0.3 * (served.a + served.b),
+      `split ${served.a}/${served.b}`,
+    );
     // The ban's figures are the whole rate, above what either node saw alone.
     assert.ok(Number(ban.reason.match(/(\d+) requests\/s/)?.[1] ?? 0) >= DETECTOR.ban_min_rps, ban.reason);
-    await eventually('both nodes refuse the banned address', async () => (await get(a, '/x')).status !== 200 && (await get(b, '/y')).status !== 200, 5000);
+    await eventually(
+      'both nodes refuse the banned address',
+      async () => (await get(a, '/x')).status !== 200 && (await get(b, '/y')).status !== 200,
+      5000,
+    );
   });
 }

@@ -20,7 +20,16 @@ import { startShield } from '../helpers/shield.js';
 
 type Node = Awaited<ReturnType<typeof startShield>>;
 const skip = redisSkipReason();
-const DETECTOR = { warmup: '2s', min_rps: 10, ban_min_rps: 5, end_after: '2s', recover_hold: '2s', mitigation_ttl: '6s', ban_duration: '20s', widen_after: '3s' };
+const DETECTOR = {
+  warmup: '2s',
+  min_rps: 10,
+  ban_min_rps: 5,
+  end_after: '2s',
+  recover_hold: '2s',
+  mitigation_ttl: '6s',
+  ban_duration: '20s',
+  widen_after: '3s',
+};
 const dirs: string[] = [];
 let redis: RedisServer;
 let origin: EchoOrigin;
@@ -31,11 +40,21 @@ before(async () => {
   if (skip) return;
   redis = await startRedis();
   origin = await startEchoOrigin();
-  const state = { backend: 'redis', redis: { url: redis.url, key_prefix: `mni-${randomUUID()}`, sync_interval: '200ms', command_timeout: '500ms' } };
+  const state = {
+    backend: 'redis',
+    redis: { url: redis.url, key_prefix: `mni-${randomUUID()}`, sync_interval: '200ms', command_timeout: '500ms' },
+  };
   for (let i = 0; i < 2; i++) {
     const dir = mkdtempSync(join(tmpdir(), 'rampart-mni-'));
     dirs.push(dir);
-    nodes.push(await startShield(origin.url, { data_dir: dir, state, detector: DETECTOR, limits: { max_connections_per_ip: 1000 } }));
+    nodes.push(
+      await startShield(origin.url, {
+        data_dir: dir,
+        state,
+        detector: DETECTOR,
+        limits: { max_connections_per_ip: 1000 },
+      }),
+    );
   }
 });
 
@@ -51,13 +70,28 @@ after(async () => {
 function get(node: Node, ip: string, path: string): Promise<number> {
   const key = `${node.port}|${ip}`;
   let agent = agents.get(key);
-  if (!agent) agents.set(key, (agent = new Agent({ keepAlive: true, maxSockets: 2, localAddress: ip } as ConstructorParameters<typeof Agent>[0])));
+  if (!agent)
+    agents.set(
+      key,
+      (agent = new Agent({ keepAlive: true, maxSockets: 2, localAddress: ip } as ConstructorParameters<
+        typeof Agent
+      >[0])),
+    );
   return new Promise((resolve) => {
-    const req = httpRequest({ host: '127.0.0.1', port: node.port, path, agent, headers: { host: '127.0.0.1', 'user-agent': 'python-requests/2.31' } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-      res.on('error', () => resolve(0));
-    });
+    const req = httpRequest(
+      {
+        host: '127.0.0.1',
+        port: node.port,
+        path,
+        agent,
+        headers: { host: '127.0.0.1', 'user-agent': 'python-requests/2.31' },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+        res.on('error', () => resolve(0));
+      },
+    );
     req.on('error', () => resolve(0));
     req.end();
   });
@@ -69,7 +103,9 @@ function browse(): { stop(): Promise<number> } {
   let sent = 0;
   const loop = (async () => {
     for (let i = 0; on; i++) {
-      await Promise.all(nodes.map((n, k) => get(n, `127.0.0.${10 + ((i + k) % 5)}`, `/page/${i % 7}`).then(() => sent++)));
+      await Promise.all(
+        nodes.map((n, k) => get(n, `127.0.0.${10 + ((i + k) % 5)}`, `/page/${i % 7}`).then(() => sent++)),
+      );
       await new Promise((r) => setTimeout(r, 150));
     }
   })();
@@ -97,17 +133,28 @@ async function flood(k: number, ms: number, concurrency: number): Promise<{ sent
 
 if (skip) test('multi-node incident', (t) => t.skip(skip));
 else {
-  test('multi-node incident: halves of one attack on two nodes are one incident id with global counts', { timeout: 60_000 }, async () => {
+  test('multi-node incident: halves of one attack on two nodes are one incident id with global counts', {
+    timeout: 60_000,
+  }, async () => {
     const legit = browse();
-    await eventually('both detectors learned a baseline', () => nodes.every((n) => n.detector!.snapshot().warm), 20_000);
+    await eventually(
+      'both detectors learned a baseline',
+      () => nodes.every((n) => n.detector!.snapshot().warm),
+      20_000,
+    );
     await new Promise((r) => setTimeout(r, 1500));
     const [a, b] = await Promise.all([flood(0, 6000, 8), flood(1, 6000, 8)]);
-    await eventually('both nodes opened an incident', () => nodes.every((n) => n.evidence!.store.list(5).length > 0), 10_000);
+    await eventually(
+      'both nodes opened an incident',
+      () => nodes.every((n) => n.evidence!.store.list(5).length > 0),
+      10_000,
+    );
     await eventually('both incidents closed', () => nodes.every((n) => n.evidence!.active() === null), 20_000);
     const legitSent = await legit.stop();
     await new Promise((r) => setTimeout(r, 3500)); // the last samples wait ~3 s for their global sums
     const records = nodes.map((n) => n.evidence!.store.list(5).map((row) => n.evidence!.store.get(row.id)!));
-    for (const [k, rs] of records.entries()) assert.equal(rs.length, 1, `node ${k} recorded one incident: ${rs.map((r) => r.id).join(', ')}`);
+    for (const [k, rs] of records.entries())
+      assert.equal(rs.length, 1, `node ${k} recorded one incident: ${rs.map((r) => r.id).join(', ')}`);
     const [ra, rb] = records.map((rs) => rs[0]) as [IncidentRecord, IncidentRecord];
     assert.equal(ra.id, rb.id, 'one incident id across both nodes');
     assert.match(ra.id, /^inc-\d{8}T\d{6}z-\d+$/);
@@ -117,9 +164,15 @@ else {
       const sc = r.scope!;
       assert.ok(sc && sc.globalSeconds > 0, `node ${k} has global figures`);
       // The incident window misses the ramp (the first anomalous second) and includes legit traffic.
-      assert.ok(r.totals.requests >= 0.6 * sent && r.totals.requests <= 1.15 * (sent + legitSent), `node ${k}: global requests ${r.totals.requests} vs sent ${sent} (+ ${legitSent} legit)`);
+      assert.ok(
+        r.totals.requests >= 0.6 * sent && r.totals.requests <= 1.15 * (sent + legitSent),
+        `node ${k}: global requests ${r.totals.requests} vs sent ${sent} (+ ${legitSent} legit)`,
+      );
       // Each node's detector folds in the other node's seconds (node parts): its own figures cover both halves.
-      assert.ok(sc.local.requests >= 0.7 * r.totals.requests, `node ${k}: its detector saw ${sc.local.requests} of the global ${r.totals.requests}`);
+      assert.ok(
+        sc.local.requests >= 0.7 * r.totals.requests,
+        `node ${k}: its detector saw ${sc.local.requests} of the global ${r.totals.requests}`,
+      );
       assert.ok(r.totals.refused > 0 && r.totals.refused <= r.totals.requests);
       assert.ok(r.notes.some((x) => /summed over every node/.test(x)));
     }
@@ -131,7 +184,10 @@ else {
     try {
       assert.equal(ro.get(ra.id)?.totals.requests, rb.totals.requests);
       const samples = ro.samples(ra.id);
-      assert.ok(samples.length > 0 && samples.every((s) => typeof s.localRequests === 'number'), 'samples keep the node’s detector figures beside the global ones');
+      assert.ok(
+        samples.length > 0 && samples.every((s) => typeof s.localRequests === 'number'),
+        'samples keep the node’s detector figures beside the global ones',
+      );
     } finally {
       ro.close();
     }

@@ -33,12 +33,19 @@ after(async () => {
 /** Two of three requests to node A (its primary alternates its workers), one to node B; each on a fresh connection. */
 async function get(n: number): Promise<number> {
   const port = n % 3 === 2 ? nodes.b.port : nodes.aPort;
-  return (await sendRaw(port, `GET /news/${n} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`, { localAddress: CLIENT, quietMs: 2000 })).status;
+  return (
+    await sendRaw(port, `GET /news/${n} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`, {
+      localAddress: CLIENT,
+      quietMs: 2000,
+    })
+  ).status;
 }
 
 if (skip) test('multi-node limits', (t) => t.skip(skip));
 else {
-  test('multi-node limits: a client spread over two nodes (one of them a cluster) gets about one bucket, not one per worker and node', { timeout: 60_000 }, async (t) => {
+  test('multi-node limits: a client spread over two nodes (one of them a cluster) gets about one bucket, not one per worker and node', {
+    timeout: 60_000,
+  }, async (t) => {
     const r = await hammer(get);
     t.diagnostic(r.detail);
     // Three tables hold the client (A's two workers, B); usage crosses Redis about a tick late.

@@ -24,7 +24,13 @@ before(async () => {
   if (skip) return;
   redis = await startRedis();
   origin = await startEchoOrigin();
-  const shared = { key_prefix: `mn-${randomUUID()}`, url: redis.url, sync_interval: '200ms', command_timeout: '500ms', connect_timeout: '500ms' };
+  const shared = {
+    key_prefix: `mn-${randomUUID()}`,
+    url: redis.url,
+    sync_interval: '200ms',
+    command_timeout: '500ms',
+    connect_timeout: '500ms',
+  };
   const opts = { state: { backend: 'redis', redis: shared }, admin: { listen: '127.0.0.1:0', token: TOKEN } };
   a = await startShield(origin.url, opts);
   b = await startShield(origin.url, opts);
@@ -37,7 +43,11 @@ after(async () => {
   await redis?.stop();
 });
 
-const get = (node: Node, from = '127.0.0.1') => sendRaw(node.port, 'GET /page HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n', { localAddress: from, quietMs: 2000 });
+const get = (node: Node, from = '127.0.0.1') =>
+  sendRaw(node.port, 'GET /page HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n', {
+    localAddress: from,
+    quietMs: 2000,
+  });
 const refusedAsBanned = async (node: Node, from: string) => {
   const r = await get(node, from);
   return r.status !== 200 && /rampart-verdict: ban\//i.test(r.text);
@@ -58,7 +68,11 @@ else {
   test('multi-node: a ban made on node A refuses on node B within 2 s', async () => {
     assert.equal((await get(b, '127.0.0.3')).status, 200, 'served before the ban');
     await banThrough(a, '127.0.0.3');
-    await eventually('node B refuses the banned address', () => b.state.isBanned('127.0.0.3', Date.now()) !== null, 2000);
+    await eventually(
+      'node B refuses the banned address',
+      () => b.state.isBanned('127.0.0.3', Date.now()) !== null,
+      2000,
+    );
     assert.ok(await refusedAsBanned(b, '127.0.0.3'), 'node B answers with a ban verdict');
     assert.ok(await refusedAsBanned(a, '127.0.0.3'));
     assert.equal((await get(b)).status, 200, 'others are still served on B');

@@ -9,7 +9,10 @@ import { Agent as HttpAgent, get as httpGet } from 'node:http';
 import { createManualClock } from '../../src/core/clock.js';
 import { get, protectedConfig, startProtected, startTestOrigin, until, type Got } from './origin-kit.js';
 
-const fixed = (n: number, extra: Record<string, unknown> = {}) => ({ admission: { concurrency: n, reserved_share: 0, ...extra }, circuit: { enabled: false } });
+const fixed = (n: number, extra: Record<string, unknown> = {}) => ({
+  admission: { concurrency: n, reserved_share: 0, ...extra },
+  circuit: { enabled: false },
+});
 
 /** A client on its own loopback address (so that "known" and per-address policy apply to it alone). */
 function client(addr: string) {
@@ -23,7 +26,13 @@ function client(addr: string) {
           res.on('end', () => {
             const h = new Headers();
             for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') h.set(k, v);
-            resolve({ status: res.statusCode ?? 0, verdict: h.get('rampart-verdict') ?? '', age: h.get('age'), body: Buffer.concat(chunks).toString(), headers: h });
+            resolve({
+              status: res.statusCode ?? 0,
+              verdict: h.get('rampart-verdict') ?? '',
+              age: h.get('age'),
+              body: Buffer.concat(chunks).toString(),
+              headers: h,
+            });
           });
         });
         req.on('error', reject);
@@ -40,7 +49,12 @@ test('under contention the origin serves donate, then verified, then known, then
   });
   const known = client('127.0.0.3');
   const fresh = client('127.0.0.4');
-  t.after(async () => { await app.stop(); await origin.close(); await known.close(); await fresh.close(); });
+  t.after(async () => {
+    await app.stop();
+    await origin.close();
+    await known.close();
+    await fresh.close();
+  });
   assert.equal((await known.get(app.base, '/hello')).status, 200, 'the known client visited before');
   clock.advance(31_000); // first seen known_after ago: known (no surge time is set, so known_after decides)
   origin.hold();
@@ -53,7 +67,15 @@ test('under contention the origin serves donate, then verified, then known, then
     fresh.get(app.base, '/verified', { cookie: 'sid=abc' }),
     fresh.get(app.base, '/donate'),
   ];
-  await until(() => app.admissionStats()!.queued.new === 2 && app.admissionStats()!.queued.known === 1 && app.admissionStats()!.queued.verified === 1 && app.admissionStats()!.queued.priority === 1, 'all five queued', 3000).catch((e) => {
+  await until(
+    () =>
+      app.admissionStats()!.queued.new === 2 &&
+      app.admissionStats()!.queued.known === 1 &&
+      app.admissionStats()!.queued.verified === 1 &&
+      app.admissionStats()!.queued.priority === 1,
+    'all five queued',
+    3000,
+  ).catch((e) => {
     throw new Error(`${e.message}: ${JSON.stringify(app.admissionStats())}`);
   });
   for (let i = 0; i < 6; i++) {
@@ -69,8 +91,15 @@ test('under contention the origin serves donate, then verified, then known, then
 
 test('a full queue sheds with 503, Retry-After and the branded page; a priority arrival displaces a new client', async (t) => {
   const origin = await startTestOrigin();
-  const app = await startProtected(origin.url, fixed(1, { queue_size: 2, retry_after: '7s', queue: { new: { size: 2, deadline: '30s' } } }), createManualClock(1_800_000_000_000));
-  t.after(async () => { await app.stop(); await origin.close(); });
+  const app = await startProtected(
+    origin.url,
+    fixed(1, { queue_size: 2, retry_after: '7s', queue: { new: { size: 2, deadline: '30s' } } }),
+    createManualClock(1_800_000_000_000),
+  );
+  t.after(async () => {
+    await app.stop();
+    await origin.close();
+  });
   origin.hold();
   const first = get(app.base, '/first');
   await until(() => origin.held() === 1, 'first at the origin');
@@ -101,7 +130,10 @@ test('a full queue sheds with 503, Retry-After and the branded page; a priority 
 test('a waiter past its deadline is shed (real clock)', async (t) => {
   const origin = await startTestOrigin();
   const app = await startProtected(origin.url, fixed(1, { queue: { new: { size: 10, deadline: '200ms' } } }));
-  t.after(async () => { await app.stop(); await origin.close(); });
+  t.after(async () => {
+    await app.stop();
+    await origin.close();
+  });
   origin.hold();
   const first = get(app.base, '/first');
   await until(() => origin.held() === 1, 'first at the origin');
@@ -116,11 +148,21 @@ test('a waiter past its deadline is shed (real clock)', async (t) => {
 
 test('the origin never sees more than the limit, whatever arrives', async (t) => {
   const origin = await startTestOrigin();
-  const app = await startProtected(origin.url, fixed(3, { queue: { new: { size: 100, deadline: '1m' } } }), createManualClock(1_800_000_000_000));
-  t.after(async () => { await app.stop(); await origin.close(); });
+  const app = await startProtected(
+    origin.url,
+    fixed(3, { queue: { new: { size: 100, deadline: '1m' } } }),
+    createManualClock(1_800_000_000_000),
+  );
+  t.after(async () => {
+    await app.stop();
+    await origin.close();
+  });
   origin.hold();
   const all = Array.from({ length: 40 }, (_, i) => get(app.base, `/r${i}`));
-  await until(() => origin.held() === 3 && app.admissionStats()!.queued.new === 37, 'three at the origin, the rest queued');
+  await until(
+    () => origin.held() === 3 && app.admissionStats()!.queued.new === 37,
+    'three at the origin, the rest queued',
+  );
   let done = 0;
   void Promise.all(all).then(() => (done = 1));
   while (done === 0) {
@@ -136,15 +178,25 @@ test('the origin never sees more than the limit, whatever arrives', async (t) =>
 
 test('aborted clients release their slot exactly once, queued or admitted', async (t) => {
   const origin = await startTestOrigin();
-  const app = await startProtected(origin.url, fixed(2, { queue: { new: { size: 10, deadline: '1m' } } }), createManualClock(1_800_000_000_000));
-  t.after(async () => { await app.stop(); await origin.close(); });
+  const app = await startProtected(
+    origin.url,
+    fixed(2, { queue: { new: { size: 10, deadline: '1m' } } }),
+    createManualClock(1_800_000_000_000),
+  );
+  t.after(async () => {
+    await app.stop();
+    await origin.close();
+  });
   origin.hold();
   const ctrls = Array.from({ length: 5 }, () => new AbortController());
   const reqs = ctrls.map((c, i) => fetch(`${app.base}/a${i}`, { signal: c.signal }).catch(() => null));
   await until(() => origin.held() === 2 && app.admissionStats()!.queued.new === 3, 'two admitted, three queued');
   for (const c of ctrls) c.abort();
   await Promise.all(reqs);
-  await until(() => app.admissionStats()!.inFlight === 0 && app.admissionStats()!.queued.new === 0, 'everything released');
+  await until(
+    () => app.admissionStats()!.inFlight === 0 && app.admissionStats()!.queued.new === 0,
+    'everything released',
+  );
   const s = app.admissionStats()!;
   assert.equal(s.abandoned, 3);
   assert.equal(s.admitted, 2, 'the queued ones were never admitted');
@@ -157,8 +209,15 @@ test('aborted clients release their slot exactly once, queued or admitted', asyn
 test('when shed, a stale copy is served instead of the 503 page', async (t) => {
   const origin = await startTestOrigin();
   const clock = createManualClock(1_800_000_000_000);
-  const app = await startProtected(origin.url, fixed(1, { queue: { new: { size: 0, deadline: '1s' }, known: { size: 0, deadline: '1s' } } }), clock);
-  t.after(async () => { await app.stop(); await origin.close(); });
+  const app = await startProtected(
+    origin.url,
+    fixed(1, { queue: { new: { size: 0, deadline: '1s' }, known: { size: 0, deadline: '1s' } } }),
+    clock,
+  );
+  t.after(async () => {
+    await app.stop();
+    await origin.close();
+  });
   origin.set('/home', { headers: { 'cache-control': 'max-age=5' }, body: 'cached home' });
   await get(app.base, '/home');
   clock.advance(60_000);
@@ -178,11 +237,21 @@ test('when shed, a stale copy is served instead of the 503 page', async (t) => {
 
 test('reserved share: new clients take at most limit × (1 − share); a donation gets a free slot at once', async (t) => {
   const origin = await startTestOrigin();
-  const app = await startProtected(origin.url, fixed(4, { reserved_share: 0.5, queue: { new: { size: 10, deadline: '1m' } } }), createManualClock(1_800_000_000_000));
-  t.after(async () => { await app.stop(); await origin.close(); });
+  const app = await startProtected(
+    origin.url,
+    fixed(4, { reserved_share: 0.5, queue: { new: { size: 10, deadline: '1m' } } }),
+    createManualClock(1_800_000_000_000),
+  );
+  t.after(async () => {
+    await app.stop();
+    await origin.close();
+  });
   origin.hold();
   const flood = Array.from({ length: 6 }, (_, i) => get(app.base, `/n${i}`));
-  await until(() => origin.held() === 2 && app.admissionStats()!.queued.new === 4, 'two new clients at the origin, four waiting');
+  await until(
+    () => origin.held() === 2 && app.admissionStats()!.queued.new === 4,
+    'two new clients at the origin, four waiting',
+  );
   const donation = get(app.base, '/donate');
   await until(() => origin.held() === 3, 'the donation went straight to the origin');
   assert.equal(app.admissionStats()!.queued.priority, 0);
@@ -195,7 +264,10 @@ test('reserved share: new clients take at most limit × (1 − share); a donatio
 test('after a reload, requests of the old graph still at the origin count against the limit', async (t) => {
   const origin = await startTestOrigin();
   const app = await startProtected(origin.url, fixed(1));
-  t.after(async () => { await app.stop(); await origin.close(); });
+  t.after(async () => {
+    await app.stop();
+    await origin.close();
+  });
   origin.hold();
   const old = get(app.base, '/old');
   await until(() => origin.held() === 1, 'old request at the origin');

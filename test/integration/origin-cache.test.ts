@@ -12,8 +12,13 @@ const T0 = 1_800_000_000_000;
 test('a public response is stored: the second request is a hit with Age, the origin saw one', async (t) => {
   const origin = await startTestOrigin();
   const clock = createManualClock(T0);
-  const app = await startProtected(origin.url, {}, clock, { admin: { listen: '127.0.0.1:0', token: 'test-admin-token-0123456789' } });
-  t.after(async () => { await app.stop(); await origin.close(); });
+  const app = await startProtected(origin.url, {}, clock, {
+    admin: { listen: '127.0.0.1:0', token: 'test-admin-token-0123456789' },
+  });
+  t.after(async () => {
+    await app.stop();
+    await origin.close();
+  });
   origin.set('/home', { headers: { 'cache-control': 'public, max-age=60' }, body: 'home page' });
   const a = await get(app.base, '/home');
   assert.equal(a.status, 200);
@@ -31,7 +36,9 @@ test('a public response is stored: the second request is a hit with Age, the ori
   const s = app.cacheStats()!;
   assert.equal(s.hits, 1);
   assert.equal(s.misses, 2);
-  const metrics = await (await fetch(`${app.control.url()}/metrics`, { headers: { authorization: 'Bearer test-admin-token-0123456789' } })).text();
+  const metrics = await (
+    await fetch(`${app.control.url()}/metrics`, { headers: { authorization: 'Bearer test-admin-token-0123456789' } })
+  ).text();
   assert.match(metrics, /^rampart_cache_hits_total 1$/m);
   assert.match(metrics, /^rampart_admission_limit \d+$/m);
   assert.match(metrics, /^rampart_admission_queued\{key="new"\} 0$/m);
@@ -40,11 +47,17 @@ test('a public response is stored: the second request is a hit with Age, the ori
 test('coalescing: 20 concurrent identical misses make exactly one origin request', async (t) => {
   const origin = await startTestOrigin();
   const app = await startProtected(origin.url, {}, createManualClock(T0));
-  t.after(async () => { await app.stop(); await origin.close(); });
+  t.after(async () => {
+    await app.stop();
+    await origin.close();
+  });
   origin.set('/busy', { headers: { 'cache-control': 'max-age=30' }, body: 'one answer' });
   origin.hold();
   const all = Array.from({ length: 20 }, () => get(app.base, '/busy'));
-  await until(() => origin.held() === 1 && app.cacheStats()!.coalesced === 19, 'one held origin request and 19 waiters');
+  await until(
+    () => origin.held() === 1 && app.cacheStats()!.coalesced === 19,
+    'one held origin request and 19 waiters',
+  );
   origin.release();
   const got = await Promise.all(all);
   assert.equal(origin.hits('/busy'), 1);
@@ -55,7 +68,10 @@ test('coalescing: 20 concurrent identical misses make exactly one origin request
 test('coalesced waiters of an uncacheable answer each go to the origin (nothing is shared)', async (t) => {
   const origin = await startTestOrigin();
   const app = await startProtected(origin.url, {}, createManualClock(T0));
-  t.after(async () => { await app.stop(); await origin.close(); });
+  t.after(async () => {
+    await app.stop();
+    await origin.close();
+  });
   origin.set('/mine', { headers: { 'cache-control': 'private' } });
   origin.hold();
   const all = Array.from({ length: 5 }, () => get(app.base, '/mine'));
@@ -76,7 +92,10 @@ test('coalesced waiters of an uncacheable answer each go to the origin (nothing 
 test('never stored: private, no-store, no-cache, Set-Cookie, requests with Cookie or Authorization', async (t) => {
   const origin = await startTestOrigin();
   const app = await startProtected(origin.url, {}, createManualClock(T0));
-  t.after(async () => { await app.stop(); await origin.close(); });
+  t.after(async () => {
+    await app.stop();
+    await origin.close();
+  });
   origin.set('/private', { headers: { 'cache-control': 'private, max-age=60' } });
   origin.set('/nostore', { headers: { 'cache-control': 'no-store, max-age=60' } });
   origin.set('/nocache', { headers: { 'cache-control': 'no-cache' } });
@@ -99,22 +118,35 @@ test('never stored: private, no-store, no-cache, Set-Cookie, requests with Cooki
 
 test('a route configured public is stored despite cookies; Set-Cookie is not replayed', async (t) => {
   const origin = await startTestOrigin();
-  const app = await startProtected(origin.url, { cache: { routes: { page: { public: true } } } }, createManualClock(T0));
-  t.after(async () => { await app.stop(); await origin.close(); });
+  const app = await startProtected(
+    origin.url,
+    { cache: { routes: { page: { public: true } } } },
+    createManualClock(T0),
+  );
+  t.after(async () => {
+    await app.stop();
+    await origin.close();
+  });
   origin.set('/p', { headers: { 'cache-control': 'max-age=60', 'set-cookie': 'tracking=1' }, body: 'same for all' });
   const first = await get(app.base, '/p', { cookie: 'session=abc' });
   assert.ok(first.headers.getSetCookie().includes('tracking=1'), 'the fetching client still gets its cookie');
   const second = await get(app.base, '/p', { cookie: 'session=other' });
   assert.equal(second.verdict, 'cache/hit');
   // Only Rampart's own seen cookie (set per response, never stored) may come with a stored copy.
-  assert.deepEqual(second.headers.getSetCookie().filter((c) => !c.startsWith('rampart_seen=')), []);
+  assert.deepEqual(
+    second.headers.getSetCookie().filter((c) => !c.startsWith('rampart_seen=')),
+    [],
+  );
   assert.equal(origin.hits('/p'), 1);
 });
 
 test('Vary: variants per request header value', async (t) => {
   const origin = await startTestOrigin();
   const app = await startProtected(origin.url, {}, createManualClock(T0));
-  t.after(async () => { await app.stop(); await origin.close(); });
+  t.after(async () => {
+    await app.stop();
+    await origin.close();
+  });
   origin.set('/v', { headers: { 'cache-control': 'max-age=60', vary: 'Accept-Language' } });
   const en = await get(app.base, '/v', { 'accept-language': 'en' });
   const de = await get(app.base, '/v', { 'accept-language': 'de' });
@@ -133,8 +165,15 @@ test('Vary: variants per request header value', async (t) => {
 test('memory stays under the byte cap while many entries churn', async (t) => {
   const origin = await startTestOrigin();
   const cap = 64 * 1024;
-  const app = await startProtected(origin.url, { cache: { max_bytes: '64kb', max_entry_bytes: '16kb' } }, createManualClock(T0));
-  t.after(async () => { await app.stop(); await origin.close(); });
+  const app = await startProtected(
+    origin.url,
+    { cache: { max_bytes: '64kb', max_entry_bytes: '16kb' } },
+    createManualClock(T0),
+  );
+  t.after(async () => {
+    await app.stop();
+    await origin.close();
+  });
   const body = 'x'.repeat(6000);
   for (let i = 0; i < 60; i++) {
     origin.set(`/e${i}`, { headers: { 'cache-control': 'max-age=600' }, body });
@@ -155,7 +194,10 @@ test('stale copies are served when the origin answers 503, resets, or is stopped
   const origin = await startTestOrigin();
   const clock = createManualClock(T0);
   const app = await startProtected(origin.url, { circuit: { enabled: false } }, clock);
-  t.after(async () => { await app.stop(); await origin.close(); });
+  t.after(async () => {
+    await app.stop();
+    await origin.close();
+  });
   origin.set('/news', { headers: { 'cache-control': 'max-age=1' }, body: 'yesterday' });
   await get(app.base, '/news');
   clock.advance(120_000);
@@ -183,7 +225,10 @@ test('under attack: a stale-able page is served stale while one request refreshe
   const origin = await startTestOrigin();
   const clock = createManualClock(T0);
   const app = await startProtected(origin.url, {}, clock);
-  t.after(async () => { await app.stop(); await origin.close(); });
+  t.after(async () => {
+    await app.stop();
+    await origin.close();
+  });
   origin.set('/', { headers: { 'cache-control': 'max-age=10' }, body: 'v1' });
   await get(app.base, '/');
   clock.advance(30_000);
@@ -205,8 +250,15 @@ test('under attack: a stale-able page is served stale while one request refreshe
 
 test('under attack: random query parameters outside the allowlist are dropped (cache-busting hits the cache)', async (t) => {
   const origin = await startTestOrigin();
-  const app = await startProtected(origin.url, { cache: { routes: { page: { query_allowlist: ['q'] } } } }, createManualClock(T0));
-  t.after(async () => { await app.stop(); await origin.close(); });
+  const app = await startProtected(
+    origin.url,
+    { cache: { routes: { page: { query_allowlist: ['q'] } } } },
+    createManualClock(T0),
+  );
+  t.after(async () => {
+    await app.stop();
+    await origin.close();
+  });
   origin.set('/find', { headers: { 'cache-control': 'max-age=60' } });
   app.state.overrideMode('under_attack');
   const got = [];
@@ -221,7 +273,10 @@ test('under attack: random query parameters outside the allowlist are dropped (c
 test('a configuration reload keeps the stored copies (same max_bytes)', async (t) => {
   const origin = await startTestOrigin();
   const app = await startProtected(origin.url, {}, createManualClock(T0));
-  t.after(async () => { await app.stop(); await origin.close(); });
+  t.after(async () => {
+    await app.stop();
+    await origin.close();
+  });
   origin.set('/kept', { headers: { 'cache-control': 'max-age=60' } });
   await get(app.base, '/kept');
   await app.reload(protectedConfig(origin.url, { cache: { max_stale: '2h' } }));

@@ -7,13 +7,19 @@ import assert from 'node:assert/strict';
 import { createManualClock } from '../../src/core/clock.js';
 import { get, startProtected, startTestOrigin } from './origin-kit.js';
 
-const breaker = { admission: { concurrency: 8 }, circuit: { failures: 3, open_for: '5s', max_open_for: '20s', probes: 1 } };
+const breaker = {
+  admission: { concurrency: 8 },
+  circuit: { failures: 3, open_for: '5s', max_open_for: '20s', probes: 1 },
+};
 
 test('closed → open on repeated 503s → half-open probe fails → longer open → probe succeeds → closed', async (t) => {
   const origin = await startTestOrigin();
   const clock = createManualClock(1_800_000_000_000);
   const app = await startProtected(origin.url, breaker, clock);
-  t.after(async () => { await app.stop(); await origin.close(); });
+  t.after(async () => {
+    await app.stop();
+    await origin.close();
+  });
   origin.fail('503');
   for (let i = 0; i < 3; i++) assert.equal((await get(app.base, `/p${i}`)).status, 503);
   let s = app.admissionStats()!;
@@ -33,7 +39,11 @@ test('closed → open on repeated 503s → half-open probe fails → longer open
   assert.equal(s.circuit?.state, 'open');
   assert.match(s.circuit!.reason, /probe failed; open for 10s/);
   clock.advance(5_000);
-  assert.equal((await get(app.base, '/still')).verdict, 'origin/circuit-open', 'open twice as long after a failed probe');
+  assert.equal(
+    (await get(app.base, '/still')).verdict,
+    'origin/circuit-open',
+    'open twice as long after a failed probe',
+  );
 
   origin.fail('ok');
   clock.advance(5_000);
@@ -49,7 +59,10 @@ test('with the origin stopped, cached pages stay available and the rest gets the
   const origin = await startTestOrigin();
   const clock = createManualClock(1_800_000_000_000);
   const app = await startProtected(origin.url, breaker, clock);
-  t.after(async () => { await app.stop(); await origin.close(); });
+  t.after(async () => {
+    await app.stop();
+    await origin.close();
+  });
   origin.set('/', { headers: { 'cache-control': 'max-age=10' }, body: 'home' });
   await get(app.base, '/');
   clock.advance(20_000);
@@ -76,7 +89,10 @@ test('a stale copy served for an origin 503 still counts as an origin failure', 
   const origin = await startTestOrigin();
   const clock = createManualClock(1_800_000_000_000);
   const app = await startProtected(origin.url, breaker, clock);
-  t.after(async () => { await app.stop(); await origin.close(); });
+  t.after(async () => {
+    await app.stop();
+    await origin.close();
+  });
   origin.set('/', { headers: { 'cache-control': 'max-age=1' }, body: 'home' });
   await get(app.base, '/');
   clock.advance(2_000);

@@ -56,7 +56,11 @@ export async function startTestOrigin(): Promise<TestOrigin> {
     const path = (req.url ?? '/').split('?')[0];
     const r = replies.get(path) ?? {};
     const body = r.body ?? `body of ${req.url} for ${req.headers['accept-language'] ?? '-'}`;
-    res.writeHead(r.status ?? 200, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(body), ...r.headers });
+    res.writeHead(r.status ?? 200, {
+      'content-type': 'text/plain',
+      'content-length': Buffer.byteLength(body),
+      ...r.headers,
+    });
     res.end(body);
   }
 
@@ -71,10 +75,11 @@ export async function startTestOrigin(): Promise<TestOrigin> {
   };
 
   let server: Server = createServer(handler);
-  const track = (s: Server) => s.on('connection', (c: Socket) => {
-    sockets.add(c);
-    c.once('close', () => sockets.delete(c));
-  });
+  const track = (s: Server) =>
+    s.on('connection', (c: Socket) => {
+      sockets.add(c);
+      c.once('close', () => sockets.delete(c));
+    });
   track(server);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as AddressInfo).port;
@@ -124,14 +129,26 @@ export async function until(cond: () => boolean, what: string, ms = 10_000): Pro
 }
 
 /** A full Rampart in front of `origin`; challenge and detector off unless overridden, so only origin protection acts. */
-export async function startProtected(origin: string, op: Record<string, unknown>, clock?: Clock, extra: Record<string, unknown> = {}): Promise<App & { base: string }> {
-  const app = createApp(protectedConfig(origin, op, extra), { log: createLogger(process.env.RAMPART_TEST_LOG ?? 'silent'), clock });
+export async function startProtected(
+  origin: string,
+  op: Record<string, unknown>,
+  clock?: Clock,
+  extra: Record<string, unknown> = {},
+): Promise<App & { base: string }> {
+  const app = createApp(protectedConfig(origin, op, extra), {
+    log: createLogger(process.env.RAMPART_TEST_LOG ?? 'silent'),
+    clock,
+  });
   await app.start();
   return Object.assign(app, { base: app.url() });
 }
 
 /** The configuration startProtected uses (for reloads). */
-export function protectedConfig(origin: string, op: Record<string, unknown>, extra: Record<string, unknown> = {}): Config {
+export function protectedConfig(
+  origin: string,
+  op: Record<string, unknown>,
+  extra: Record<string, unknown> = {},
+): Config {
   return loadConfigObject({
     listen: '127.0.0.1:0',
     origin,
@@ -155,5 +172,11 @@ export interface Got {
 export async function get(base: string, path: string, headers: Record<string, string> = {}): Promise<Got> {
   const r = await fetch(base + path, { headers });
   const body = await r.text();
-  return { status: r.status, verdict: r.headers.get('rampart-verdict') ?? '', age: r.headers.get('age'), body, headers: r.headers };
+  return {
+    status: r.status,
+    verdict: r.headers.get('rampart-verdict') ?? '',
+    age: r.headers.get('age'),
+    body,
+    headers: r.headers,
+  };
 }

@@ -49,7 +49,10 @@ before(async () => {
   app = createApp(config, {
     log: createLogger(process.env.RAMPART_TEST_LOG ?? 'silent'),
     clock,
-    observers: [(ctx: RequestContext) => void seen.push({ path: ctx.path, routeClass: ctx.routeClass, shadowRule: ctx.shadowRule, peer: ctx.peerIp })],
+    observers: [
+      (ctx: RequestContext) =>
+        void seen.push({ path: ctx.path, routeClass: ctx.routeClass, shadowRule: ctx.shadowRule, peer: ctx.peerIp }),
+    ],
   });
   await app.start();
   port = app.address()!.port;
@@ -66,12 +69,32 @@ interface Reply {
   retryAfter: string;
 }
 
-function get(path: string, opts: { from?: string; method?: string; headers?: Record<string, string> } = {}): Promise<Reply> {
+function get(
+  path: string,
+  opts: { from?: string; method?: string; headers?: Record<string, string> } = {},
+): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const r = request({ host: '127.0.0.1', port, path, method: opts.method ?? 'GET', localAddress: opts.from ?? '127.0.0.1', agent: false, headers: { 'user-agent': 'policy-test/1', ...opts.headers } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, verdict: String(res.headers['rampart-verdict'] ?? ''), retryAfter: String(res.headers['retry-after'] ?? '') }));
-    });
+    const r = request(
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        method: opts.method ?? 'GET',
+        localAddress: opts.from ?? '127.0.0.1',
+        agent: false,
+        headers: { 'user-agent': 'policy-test/1', ...opts.headers },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            verdict: String(res.headers['rampart-verdict'] ?? ''),
+            retryAfter: String(res.headers['retry-after'] ?? ''),
+          }),
+        );
+      },
+    );
     r.on('error', reject);
     r.end();
   });
@@ -104,7 +127,10 @@ test('route classes: built-in defaults and a custom class by prefix and method',
 test('limit per address: burst passes, then 429 with Retry-After and limit/address; other addresses unaffected', async () => {
   const out = [];
   for (let i = 0; i < 4; i++) out.push(await get('/page', { from: '127.0.2.1' }));
-  assert.deepEqual(out.map((r) => r.status), [200, 200, 200, 429]);
+  assert.deepEqual(
+    out.map((r) => r.status),
+    [200, 200, 200, 429],
+  );
   assert.equal(out[3].verdict, 'limit/address');
   assert.equal(out[3].retryAfter, '60', '1/m: the next token in 60 s');
   assert.equal((await get('/page', { from: '127.0.2.2' })).status, 200);
@@ -114,15 +140,22 @@ test('limit per address: burst passes, then 429 with Retry-After and limit/addre
 test('limit per prefix: many addresses of one /24 share the prefix budget', async () => {
   const out = [];
   for (let i = 1; i <= 7; i++) out.push(await get('/p', { from: `127.0.3.${i}` }));
-  assert.deepEqual(out.map((r) => r.status), [200, 200, 200, 200, 200, 200, 429]);
+  assert.deepEqual(
+    out.map((r) => r.status),
+    [200, 200, 200, 200, 200, 200, 429],
+  );
   assert.equal(out[6].verdict, 'limit/prefix');
   assert.equal((await get('/p', { from: '127.0.4.1' })).status, 200, 'another /24 has its own budget');
 });
 
 test('limit per fingerprint (sensitive class): same request shape from different prefixes', async () => {
   const out = [];
-  for (let i = 1; i <= 3; i++) out.push(await get('/admin/users', { from: `127.0.${10 + i}.9`, headers: { accept: 'text/html' } }));
-  assert.deepEqual(out.map((r) => r.status), [200, 200, 429]);
+  for (let i = 1; i <= 3; i++)
+    out.push(await get('/admin/users', { from: `127.0.${10 + i}.9`, headers: { accept: 'text/html' } }));
+  assert.deepEqual(
+    out.map((r) => r.status),
+    [200, 200, 429],
+  );
   assert.equal(out[2].verdict, 'limit/sensitive.fingerprint');
 });
 
@@ -130,20 +163,31 @@ test('limit per route class: all clients of the class together', async () => {
   const out = [];
   for (let i = 1; i <= 3; i++) out.push(await get('/reports/export', { from: `127.0.${20 + i}.1`, method: 'POST' }));
   // Burst 2, and the route-class test above already spent one token.
-  assert.deepEqual(out.map((r) => r.status), [200, 429, 429]);
+  assert.deepEqual(
+    out.map((r) => r.status),
+    [200, 429, 429],
+  );
   assert.equal(out[2].verdict, 'limit/export.route');
   assert.equal(out[2].retryAfter, '3600', '1/h: the next token in an hour');
 });
 
 test('allow list: never limited; deny list: 403 deny/list (client behind a trusted proxy)', async () => {
-  for (let i = 0; i < 8; i++) assert.equal((await get('/page', { from: '127.0.0.77' })).status, 200, `allow-listed request ${i}`);
+  for (let i = 0; i < 8; i++)
+    assert.equal((await get('/page', { from: '127.0.0.77' })).status, 200, `allow-listed request ${i}`);
   const d = await get('/page', { from: '127.0.0.2', headers: { 'x-forwarded-for': '198.51.100.9' } });
   assert.deepEqual([d.status, d.verdict], [403, 'deny/list']);
 });
 
 test('a ban refuses at accept: the raw socket gets the refusal before sending anything; the origin sees nothing', async () => {
   const before = origin.received.length;
-  app.state.addBan({ target: '127.0.0.50', rule: 'ban/manual', createdAt: clock.now(), until: clock.now() + 60_000, reason: 'test', source: 'manual' });
+  app.state.addBan({
+    target: '127.0.0.50',
+    rule: 'ban/manual',
+    createdAt: clock.now(),
+    until: clock.now() + 60_000,
+    reason: 'test',
+    source: 'manual',
+  });
   const r = await rawConnect('127.0.0.50');
   assert.ok(r.closed, 'server closed the connection');
   assert.match(r.text, /^HTTP\/1\.1 403 /);
@@ -160,8 +204,25 @@ test('a ban refuses at accept: the raw socket gets the refusal before sending an
   assert.equal((await get('/x', { from: '127.0.0.50' })).status, 200, 'unbanned');
 });
 
-function mitigation(id: string, action: Mitigation['action'], rule: string, match: Partial<Mitigation['match']>, until: number, rate = 1): Mitigation {
-  return { id, action, rule, rate, createdAt: clock.now(), until, reason: 'test', figures: { rps: 1 }, match: { prefixKeys: [], fingerprints: [], routeClasses: [], paths: [], unverifiedOnly: false, ...match } };
+function mitigation(
+  id: string,
+  action: Mitigation['action'],
+  rule: string,
+  match: Partial<Mitigation['match']>,
+  until: number,
+  rate = 1,
+): Mitigation {
+  return {
+    id,
+    action,
+    rule,
+    rate,
+    createdAt: clock.now(),
+    until,
+    reason: 'test',
+    figures: { rps: 1 },
+    match: { prefixKeys: [], fingerprints: [], routeClasses: [], paths: [], unverifiedOnly: false, ...match },
+  };
 }
 
 test('a mitigation put into state takes effect on the next request and stops at until', async () => {
@@ -171,10 +232,15 @@ test('a mitigation put into state takes effect on the next request and stops at 
   const d = await get('/campaign', { from: '127.0.30.2' });
   assert.deepEqual([d.status, d.verdict], [403, 'mitigate/deny-signature']);
   assert.equal((await get('/other', { from: '127.0.30.3' })).status, 200, 'outside the signature');
-  app.state.putMitigation(mitigation('m-limit', 'limit', 'mitigate/limit-signature', { paths: ['/slow-down'] }, until, 2));
+  app.state.putMitigation(
+    mitigation('m-limit', 'limit', 'mitigate/limit-signature', { paths: ['/slow-down'] }, until, 2),
+  );
   const l = [];
   for (let i = 0; i < 3; i++) l.push(await get('/slow-down', { from: '127.0.31.1' }));
-  assert.deepEqual(l.map((r) => r.status), [200, 200, 429]);
+  assert.deepEqual(
+    l.map((r) => r.status),
+    [200, 200, 429],
+  );
   assert.equal(l[2].verdict, 'mitigate/limit-signature');
   clock.set(until);
   assert.equal((await get('/campaign', { from: '127.0.30.4' })).status, 200, 'deny stopped at until');
@@ -185,7 +251,14 @@ test('observe mode refuses nothing but counts what it would have done', async ()
   const before = app.state.enforcement();
   app.state.setEnforcement('observe');
   try {
-    app.state.addBan({ target: '127.0.0.51', rule: 'ban/auto-flood', createdAt: clock.now(), until: clock.now() + 60_000, reason: 'test', source: 'auto' });
+    app.state.addBan({
+      target: '127.0.0.51',
+      rule: 'ban/auto-flood',
+      createdAt: clock.now(),
+      until: clock.now() + 60_000,
+      reason: 'test',
+      source: 'auto',
+    });
     const banned = await get('/obs', { from: '127.0.0.51' });
     assert.equal(banned.status, 200, 'banned address served in observe mode');
     assert.equal(seen.at(-1)?.shadowRule, 'ban/auto-flood');
@@ -208,7 +281,9 @@ test('a config reload keeps every client\u2019s buckets: a limited source stays 
   for (let i = 0; i < 4; i++) out.push((await get('/r', { from: '127.0.50.1' })).status);
   assert.deepEqual(out, [200, 200, 200, 429]);
   const policy = raw.policy as Record<string, unknown>;
-  await app.reload(loadConfigObject({ ...raw, policy: { ...policy, deny: [...(policy.deny as string[]), '192.0.2.0/24'] } }));
+  await app.reload(
+    loadConfigObject({ ...raw, policy: { ...policy, deny: [...(policy.deny as string[]), '192.0.2.0/24'] } }),
+  );
   const after = await get('/r', { from: '127.0.50.1' });
   assert.deepEqual([after.status, after.verdict], [429, 'limit/address']);
   assert.equal((await get('/r', { from: '127.0.50.2' })).status, 200, 'others unaffected');

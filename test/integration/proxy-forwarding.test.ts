@@ -71,7 +71,10 @@ test('a chunked request body of unknown length streams through', async () => {
   assert.equal(got.body, parts.join(''));
   // Re-framed for the origin: chunked, or a Content-Length when the whole body had already arrived.
   const te = got.headers['transfer-encoding'];
-  assert.ok(te === 'chunked' || Number(got.headers['content-length']) === parts.join('').length, JSON.stringify(got.headers));
+  assert.ok(
+    te === 'chunked' || Number(got.headers['content-length']) === parts.join('').length,
+    JSON.stringify(got.headers),
+  );
 });
 
 test('a large response streams to a slow reader with backpressure', async () => {
@@ -94,5 +97,8 @@ test('a large response streams to a slow reader with backpressure', async () => 
 test('connections to the origin are kept alive and reused', async () => {
   const before = origin.connections;
   for (let i = 0; i < 30; i++) await (await fetch(`${base}/reuse/${i}`)).arrayBuffer();
-  assert.ok(origin.connections - before <= 2, `opened ${origin.connections - before} origin connections for 30 sequential requests`);
+  assert.ok(
+    origin.connections - before <= 2,
+    `opened ${origin.connections - before} origin connections for 30 sequential requests`,
+  );
 });

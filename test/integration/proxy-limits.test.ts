@@ -15,7 +15,14 @@ let shield: App & { port: number };
 before(async () => {
   origin = await startEchoOrigin();
   shield = await startShield(origin.url, {
-    limits: { header_timeout: '1500ms', body_min_rate: '1kb', body_grace: '1s', max_body_bytes: '64kb', max_connections_per_ip: 4, idle_timeout: '1s' },
+    limits: {
+      header_timeout: '1500ms',
+      body_min_rate: '1kb',
+      body_grace: '1s',
+      max_body_bytes: '64kb',
+      max_connections_per_ip: 4,
+      idle_timeout: '1s',
+    },
   });
 });
 after(async () => {
@@ -24,7 +31,12 @@ after(async () => {
 });
 
 /** Trickles `text` one byte every `everyMs` until done or closed; resolves with what the server said. */
-function trickle(port: number, text: string, everyMs: number, localAddress?: string): Promise<{ closedEarly: boolean; reply: string; sent: number }> {
+function trickle(
+  port: number,
+  text: string,
+  everyMs: number,
+  localAddress?: string,
+): Promise<{ closedEarly: boolean; reply: string; sent: number }> {
   return new Promise((resolve) => {
     const s: Socket = connect({ port, host: '127.0.0.1', localAddress });
     let i = 0;
@@ -46,7 +58,7 @@ function trickle(port: number, text: string, everyMs: number, localAddress?: str
 }
 
 test('slowloris: a client sending one header byte per second is closed by the header timeout while others are served', async () => {
-  const slowHead = 'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n' + 'X-Pad: ' + 'a'.repeat(60) + '\r\n\r\n';
+  const slowHead = `GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Pad: ${'a'.repeat(60)}\r\n\r\n`;
   let slowClosed = false;
   const slow = trickle(shield.port, slowHead, 1000, '127.0.0.21').then((r) => ((slowClosed = true), r));
   let served = 0;
@@ -104,21 +116,32 @@ test('a streamed body over max_body_bytes gets 413 and never reaches the origin 
 test('the per-address connection cap refuses extra connections and admits other addresses', async () => {
   const held: Socket[] = [];
   for (let i = 0; i < 4; i++) {
-    held.push(await new Promise<Socket>((r) => { const s = connect({ port: shield.port, host: '127.0.0.1', localAddress: '127.0.0.30' }, () => r(s)); s.on('error', () => {}); }));
+    held.push(
+      await new Promise<Socket>((r) => {
+        const s = connect({ port: shield.port, host: '127.0.0.1', localAddress: '127.0.0.30' }, () => r(s));
+        s.on('error', () => {});
+      }),
+    );
   }
   const fifth = await sendRaw(shield.port, 'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n', { localAddress: '127.0.0.30' });
   assert.equal(fifth.status, 429);
   assert.match(fifth.text, /rampart-verdict: guard\/conn-limit/);
-  const other = await sendRaw(shield.port, 'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n', { localAddress: '127.0.0.31' });
+  const other = await sendRaw(shield.port, 'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n', {
+    localAddress: '127.0.0.31',
+  });
   assert.equal(other.status, 200);
   for (const s of held) s.destroy();
   await new Promise((r) => setTimeout(r, 50));
-  const again = await sendRaw(shield.port, 'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n', { localAddress: '127.0.0.30' });
+  const again = await sendRaw(shield.port, 'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n', {
+    localAddress: '127.0.0.30',
+  });
   assert.equal(again.status, 200, 'closed connections free their slots');
 });
 
 test('oversized headers get 431', async () => {
-  const r = await sendRaw(shield.port, `GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ${'b'.repeat(20_000)}\r\n\r\n`, { localAddress: '127.0.0.24' });
+  const r = await sendRaw(shield.port, `GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ${'b'.repeat(20_000)}\r\n\r\n`, {
+    localAddress: '127.0.0.24',
+  });
   assert.equal(r.status, 431);
   assert.match(r.text, /rampart-verdict: parse\/header-too-large/);
 });

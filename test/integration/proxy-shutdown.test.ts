@@ -59,7 +59,9 @@ test('stop() cuts a WebSocket tunnel the origin keeps open, after the drain time
       buf += d.toString('latin1');
       if (buf.includes('\r\n\r\n')) resolve();
     });
-    s.write('GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n');
+    s.write(
+      'GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+    );
   });
   assert.equal(shield.inFlight(), 1, 'the tunnel counts as in flight');
   await shield.stop();

@@ -23,12 +23,16 @@ before(async () => {
   // A minimal WebSocket endpoint on the echo origin: handshake, then echo raw bytes.
   origin.server.on('upgrade', (req, socket: Socket) => {
     const key = String(req.headers['sec-websocket-key']);
-    const accept = createHash('sha1').update(key + '258EAFA5-E914-47DA-95CA-C5AB0DC85B11').digest('base64');
-    socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\nX-Seen-XFF: ${req.headers['x-forwarded-for']}\r\n\r\n`);
+    const accept = createHash('sha1').update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
+    socket.write(
+      `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\nX-Seen-XFF: ${req.headers['x-forwarded-for']}\r\n\r\n`,
+    );
     socket.on('data', (d) => socket.write(d));
     socket.on('end', () => socket.end()); // a real WebSocket server closes when the peer does
   });
-  shield = await startShield(origin.url, { tls: { listen: '127.0.0.1:0', cert: join(TLS_DIR, 'cert.pem'), key: join(TLS_DIR, 'key.pem') } });
+  shield = await startShield(origin.url, {
+    tls: { listen: '127.0.0.1:0', cert: join(TLS_DIR, 'cert.pem'), key: join(TLS_DIR, 'key.pem') },
+  });
   tlsPort = shield.address('tls')!.port;
 });
 after(async () => {
@@ -83,11 +87,14 @@ test('HTTP/2 with an unknown :authority is refused', async () => {
 
 test('HTTP/1.1 over TLS still works (ALPN fallback)', async () => {
   const body = await new Promise<string>((resolve, reject) => {
-    const req = httpsRequest({ host: '127.0.0.1', port: tlsPort, path: '/h1', ca, servername: 'localhost', headers: { host: 'localhost' } }, (res) => {
-      let b = '';
-      res.on('data', (d) => (b += d));
-      res.on('end', () => resolve(b));
-    });
+    const req = httpsRequest(
+      { host: '127.0.0.1', port: tlsPort, path: '/h1', ca, servername: 'localhost', headers: { host: 'localhost' } },
+      (res) => {
+        let b = '';
+        res.on('data', (d) => (b += d));
+        res.on('end', () => resolve(b));
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -108,7 +115,9 @@ test('a WebSocket upgrade passes through and frames flow both ways', async () =>
       }
       if (buf.includes('ping-frame-bytes')) resolve(buf);
     });
-    s.write('GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n');
+    s.write(
+      'GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+    );
   });
   s.destroy();
   assert.match(got, /^HTTP\/1\.1 101 /);

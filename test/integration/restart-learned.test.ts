@@ -15,13 +15,24 @@ import { startShield } from '../helpers/shield.js';
 const DETECTOR = { warmup: '3s', min_rps: 5 };
 const BROWSER = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36';
 
-function get(port: number, path: string, localAddress: string, cookie = ''): Promise<{ status: number; verdict: string; setCookie: string[] }> {
+function get(
+  port: number,
+  path: string,
+  localAddress: string,
+  cookie = '',
+): Promise<{ status: number; verdict: string; setCookie: string[] }> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string> = { host: '127.0.0.1', 'user-agent': BROWSER, accept: 'text/html' };
     if (cookie) headers.cookie = cookie;
     const req = request({ host: '127.0.0.1', port, path, localAddress, headers, agent: false }, (res) => {
       res.resume();
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, verdict: String(res.headers['rampart-verdict'] ?? ''), setCookie: res.headers['set-cookie'] ?? [] }));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          verdict: String(res.headers['rampart-verdict'] ?? ''),
+          setCookie: res.headers['set-cookie'] ?? [],
+        }),
+      );
     });
     req.on('error', reject);
     req.end();
@@ -46,7 +57,14 @@ test('restart: baselines, bans, signing keys and the client book come back from 
     assert.ok(first.detector!.snapshot().warm, 'the first process learned a baseline');
     assert.match(cookie, /^rampart_seen=/, 'the first response set the seen cookie');
     const learned = first.detector!.snapshot().baseline;
-    first.state.addBan({ target: '127.0.3.99', rule: 'ban/manual', createdAt: Date.now(), until: Date.now() + 600_000, reason: 'test', source: 'manual' });
+    first.state.addBan({
+      target: '127.0.3.99',
+      rule: 'ban/manual',
+      createdAt: Date.now(),
+      until: Date.now() + 600_000,
+      reason: 'test',
+      source: 'manual',
+    });
     await first.stop();
 
     const second = await startShield(origin.url, { data_dir: dir, detector: DETECTOR });
@@ -55,12 +73,23 @@ test('restart: baselines, bans, signing keys and the client book come back from 
       assert.equal(snap.warm, true, 'warm before its first tick');
       assert.equal(snap.baseline.learnedSeconds, learned.learnedSeconds);
       assert.ok(second.state.isBanned('127.0.3.99', Date.now()), 'the ban survived the restart');
-      const banned = await get(second.port, '/', '127.0.3.99').catch(() => ({ status: 0, verdict: 'refused at accept', setCookie: [] }));
-      assert.ok(banned.status === 0 || banned.status === 403, `the banned address is refused: ${banned.status} ${banned.verdict}`);
+      const banned = await get(second.port, '/', '127.0.3.99').catch(() => ({
+        status: 0,
+        verdict: 'refused at accept',
+        setCookie: [],
+      }));
+      assert.ok(
+        banned.status === 0 || banned.status === 403,
+        `the banned address is refused: ${banned.status} ${banned.verdict}`,
+      );
       // The cookie from before the restart verifies: no new one is offered.
       const back = await get(second.port, '/', '127.0.3.1', cookie);
       assert.equal(back.status, 200);
-      assert.deepEqual(back.setCookie.filter((c) => c.startsWith('rampart_seen=')), [], 'the old seen cookie is still valid (keys kept)');
+      assert.deepEqual(
+        back.setCookie.filter((c) => c.startsWith('rampart_seen=')),
+        [],
+        'the old seen cookie is still valid (keys kept)',
+      );
       // A client seen before the restart without its cookie is not new to the client book.
       const again = await get(second.port, '/', '127.0.3.7');
       assert.equal(again.status, 200);

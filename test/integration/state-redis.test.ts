@@ -19,7 +19,14 @@ after(async () => {
 });
 
 function node(extra: Partial<RedisStateOptions> = {}) {
-  return createRedisState({ url: redis!.url, syncInterval: 50, commandTimeout: 500, connectTimeout: 500, startTimeout: 3000, ...extra });
+  return createRedisState({
+    url: redis!.url,
+    syncInterval: 50,
+    commandTimeout: 500,
+    connectTimeout: 500,
+    startTimeout: 3000,
+    ...extra,
+  });
 }
 
 if (skip) {
@@ -76,7 +83,12 @@ if (skip) {
   });
 
   test('redis: a node started while Redis is unreachable defends locally, then joins', async () => {
-    const a = createRedisState({ url: 'redis://127.0.0.1:1', syncInterval: 50, connectTimeout: 200, startTimeout: 300 });
+    const a = createRedisState({
+      url: 'redis://127.0.0.1:1',
+      syncInterval: 50,
+      connectTimeout: 200,
+      startTimeout: 300,
+    });
     await a.start();
     try {
       const h = a.health();

@@ -57,7 +57,13 @@ test('identity/fingerprint: header names folded with | 0x20 and a separator afte
     ['Accept-Encoding', 'gzip, br'],
   ]);
   assert.equal(fingerprintOf(browser), 63470093);
-  const tool = req([['host', 'x'], ['user-agent', 'curl/8.5.0'], ['accept', '*/*'], ['X-Custom_Header', '1'], [':path', '/']]);
+  const tool = req([
+    ['host', 'x'],
+    ['user-agent', 'curl/8.5.0'],
+    ['accept', '*/*'],
+    ['X-Custom_Header', '1'],
+    [':path', '/'],
+  ]);
   assert.equal(fingerprintOf(tool), 4077294607);
   assert.equal(fingerprintOf(req([])), 397294500);
 });

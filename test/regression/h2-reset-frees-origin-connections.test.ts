@@ -18,17 +18,28 @@ const TLS_DIR = join(import.meta.dirname, '../fixtures/tls');
 
 test('HTTP/2 streams reset by the client release their origin connections', async () => {
   const origin = await startEchoOrigin();
-  const app = await startShield(origin.url, { limits: { origin_connections: 4 }, origin_protection: { cache: { enabled: false } }, tls: { listen: '127.0.0.1:0', cert: join(TLS_DIR, 'cert.pem'), key: join(TLS_DIR, 'key.pem') } });
+  const app = await startShield(origin.url, {
+    limits: { origin_connections: 4 },
+    origin_protection: { cache: { enabled: false } },
+    tls: { listen: '127.0.0.1:0', cert: join(TLS_DIR, 'cert.pem'), key: join(TLS_DIR, 'key.pem') },
+  });
   const port = app.address('tls')!.port;
   try {
     // 8 streams to a slow origin path, reset once the origin has them (well under the glitch cap: no GOAWAY).
-    const s = connect({ host: '127.0.0.1', port, servername: 'localhost', ALPNProtocols: ['h2'], rejectUnauthorized: false });
+    const s = connect({
+      host: '127.0.0.1',
+      port,
+      servername: 'localhost',
+      ALPNProtocols: ['h2'],
+      rejectUnauthorized: false,
+    });
     s.on('error', () => {});
     await new Promise((r) => s.once('secureConnect', r));
     s.write(attackerPreface());
     for (let i = 0; i < 8; i++) s.write(headers(1 + 2 * i, getBlock('localhost', '/slow/300')));
     const until = Date.now() + 5000;
-    while (origin.received.filter((r) => r.url === '/slow/300').length < 4 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    while (origin.received.filter((r) => r.url === '/slow/300').length < 4 && Date.now() < until)
+      await new Promise((r) => setTimeout(r, 20));
     for (let i = 0; i < 8; i++) s.write(rstStream(1 + 2 * i));
     await new Promise((r) => setTimeout(r, 600)); // the slow responses arrive and find their clients gone
     const client = h2connect(`https://localhost:${port}`, { ca: readFileSync(join(TLS_DIR, 'cert.pem')) });

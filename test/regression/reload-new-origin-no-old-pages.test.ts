@@ -22,7 +22,7 @@ async function origin(name: string): Promise<string> {
   return `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
 }
 
-test('reload to a new origin: the old origin\'s stored pages are not served; the same origin keeps them', async () => {
+test("reload to a new origin: the old origin's stored pages are not served; the same origin keeps them", async () => {
   const a = await origin('A');
   const b = await origin('B');
   const shield = await startShield(a);
@@ -32,7 +32,14 @@ test('reload to a new origin: the old origin\'s stored pages are not served; the
     assert.equal(await get(), 'origin A');
     const hits = shield.cacheStats()!.hits;
     assert.ok(hits >= 1, 'the second GET was a cache hit');
-    const cfg = (origin: string) => loadConfigObject({ listen: '127.0.0.1:0', origin, hosts: ['127.0.0.1'], admin: { listen: '127.0.0.1:0' }, data_dir: shield.config.dataDir });
+    const cfg = (origin: string) =>
+      loadConfigObject({
+        listen: '127.0.0.1:0',
+        origin,
+        hosts: ['127.0.0.1'],
+        admin: { listen: '127.0.0.1:0' },
+        data_dir: shield.config.dataDir,
+      });
     await shield.reload(cfg(b));
     assert.equal(await get(), 'origin B', 'the new origin answers, not a stored copy of the old one');
     // A reload that keeps the origin keeps the copies (a reload under attack must not empty the cache).

@@ -2,13 +2,17 @@
 // solves on the main thread in small chunks when Workers are unavailable;
 // shows progress, then submits the form, so the 303 answer sets the pass
 // cookie and the browser lands on the page it first asked for.
-(function () {
+(() => {
   var form = document.getElementById('rampart-challenge');
   if (!form) return;
   var status = document.getElementById('rampart-status');
   var bar = document.getElementById('rampart-progress');
-  var seed = form.getAttribute('data-seed'), bits = +form.getAttribute('data-bits');
-  var expected = Math.pow(2, bits), finished = false, workers = [], tried = [];
+  var seed = form.getAttribute('data-seed'),
+    bits = +form.getAttribute('data-bits');
+  var expected = 2 ** bits,
+    finished = false,
+    workers = [],
+    tried = [];
   var k = Math.max(1, Math.min(4, navigator.hardwareConcurrency || 1));
   function progress() {
     var n = 0;
@@ -33,16 +37,33 @@
   function mainThread() {
     stopWorkers();
     tried = [0];
-    rampartSolve(window, seed, bits, 0, 1, function (n) { tried[0] = n; progress(); }, true)
-      .then(function (r) { r.via += '-main'; finish(r); });
+    rampartSolve(
+      window,
+      seed,
+      bits,
+      0,
+      1,
+      (n) => {
+        tried[0] = n;
+        progress();
+      },
+      true,
+    ).then((r) => {
+      r.via += '-main';
+      finish(r);
+    });
   }
   function start(i) {
     var w = new Worker('/.rampart/challenge/worker.js');
-    w.onmessage = function (e) {
-      if (e.data.type === 'progress') { tried[i] = e.data.attempts; progress(); }
-      else finish(e.data);
+    w.onmessage = (e) => {
+      if (e.data.type === 'progress') {
+        tried[i] = e.data.attempts;
+        progress();
+      } else finish(e.data);
     };
-    w.onerror = function () { if (!finished && workers.length) mainThread(); };
+    w.onerror = () => {
+      if (!finished && workers.length) mainThread();
+    };
     w.postMessage({ seed: seed, bits: bits, start: i, step: k });
     workers.push(w);
     tried.push(0);

@@ -7,14 +7,17 @@
 function rampartZeroBits(d) {
   var n = 0;
   for (var i = 0; i < d.length; i++) {
-    if (d[i] === 0) { n += 8; continue; }
+    if (d[i] === 0) {
+      n += 8;
+      continue;
+    }
     return n + Math.clz32(d[i]) - 24;
   }
   return n;
 }
 
 function rampartHasSubtle(g) {
-  return !!(g.isSecureContext && g.crypto && g.crypto.subtle && g.crypto.subtle.digest);
+  return !!(g.isSecureContext && g.crypto?.subtle?.digest);
 }
 
 function rampartJsState(seed, bits, start, step) {
@@ -25,9 +28,14 @@ function rampartJsState(seed, bits, start, step) {
 
 /** Pure JS: tries `budget` counters from state.next; returns the counter or -1. */
 function rampartStepJs(state, budget) {
-  var buf = state.buf, out = state.out, base = state.seedLen, n = state.next, step = state.step;
+  var buf = state.buf,
+    out = state.out,
+    base = state.seedLen,
+    n = state.next,
+    step = state.step;
   for (var k = 0; k < budget; k++, n += step) {
-    var s = String(n), len = base + s.length;
+    var s = String(n),
+      len = base + s.length;
     for (var i = 0; i < s.length; i++) buf[base + i] = s.charCodeAt(i);
     rampartSha256(buf, len, out);
     if (rampartZeroBits(out) >= state.bits) return n;
@@ -39,9 +47,13 @@ function rampartStepJs(state, budget) {
 
 /** crypto.subtle: `size` digests in flight (hides per-call latency); resolves to the counter or -1. */
 function rampartStepSubtle(g, state, size) {
-  var enc = new TextEncoder(), jobs = new Array(size), seed = state.seed, from = state.next, step = state.step;
+  var enc = new TextEncoder(),
+    jobs = new Array(size),
+    seed = state.seed,
+    from = state.next,
+    step = state.step;
   for (var i = 0; i < size; i++) jobs[i] = g.crypto.subtle.digest('SHA-256', enc.encode(seed + (from + i * step)));
-  return Promise.all(jobs).then(function (ds) {
+  return Promise.all(jobs).then((ds) => {
     for (var j = 0; j < size; j++) if (rampartZeroBits(new Uint8Array(ds[j])) >= state.bits) return from + j * step;
     state.next = from + size * step;
     state.tried += size;
@@ -50,18 +62,19 @@ function rampartStepSubtle(g, state, size) {
 }
 
 function rampartLoopJs(st, report, yieldEvery) {
-  return new Promise(function (resolve) {
+  return new Promise((resolve) => {
     (function chunk() {
       var r = rampartStepJs(st, 20000);
       if (r >= 0) return resolve({ counter: r, via: 'js' });
       report(st.tried);
-      if (yieldEvery) setTimeout(chunk, 0); else chunk();
+      if (yieldEvery) setTimeout(chunk, 0);
+      else chunk();
     })();
   });
 }
 
 function rampartLoopSubtle(g, st, report) {
-  return rampartStepSubtle(g, st, 512).then(function (r) {
+  return rampartStepSubtle(g, st, 512).then((r) => {
     if (r >= 0) return { counter: r, via: 'subtle' };
     report(st.tried);
     return rampartLoopSubtle(g, st, report);
@@ -73,11 +86,13 @@ function rampartSolve(g, seed, bits, start, step, report, yieldEvery) {
   var st = rampartJsState(seed, bits, start, step);
   st.seed = seed;
   if (!rampartHasSubtle(g)) return rampartLoopJs(st, report, yieldEvery);
-  var clock = g.performance || Date, t0 = clock.now();
+  var clock = g.performance || Date,
+    t0 = clock.now();
   var r = rampartStepJs(st, 20000);
   if (r >= 0) return Promise.resolve({ counter: r, via: 'js' });
-  var jsMs = clock.now() - t0, t1 = clock.now();
-  return rampartStepSubtle(g, st, 512).then(function (r2) {
+  var jsMs = clock.now() - t0,
+    t1 = clock.now();
+  return rampartStepSubtle(g, st, 512).then((r2) => {
     if (r2 >= 0) return { counter: r2, via: 'subtle' };
     var subtleFaster = (clock.now() - t1) / 512 < jsMs / 20000;
     return subtleFaster ? rampartLoopSubtle(g, st, report) : rampartLoopJs(st, report, yieldEvery);

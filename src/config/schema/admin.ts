@@ -22,10 +22,24 @@ export const adminSchema = z
   })
   .superRefine((v, ctx) => {
     if (v.token === '' && !isLoopbackHost(v.listen.host)) {
-      ctx.addIssue({ code: 'custom', path: ['token'], message: `the admin listener on ${v.listen.host} (not loopback) needs a token (hint: set admin.token to a long random string, e.g. the output of 'openssl rand -hex 32', or listen on 127.0.0.1)` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['token'],
+        message: `the admin listener on ${v.listen.host} (not loopback) needs a token (hint: set admin.token to a long random string, e.g. the output of 'openssl rand -hex 32', or listen on 127.0.0.1)`,
+      });
     }
-    if (v.token !== '' && v.token.length < 16) ctx.addIssue({ code: 'custom', path: ['token'], message: 'admin.token is shorter than 16 characters (hint: use e.g. the output of `openssl rand -hex 32`)' });
-    if (/\s/.test(v.token)) ctx.addIssue({ code: 'custom', path: ['token'], message: 'admin.token must not contain spaces (hint: it travels in "Authorization: Bearer <token>")' });
+    if (v.token !== '' && v.token.length < 16)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['token'],
+        message: 'admin.token is shorter than 16 characters (hint: use e.g. the output of `openssl rand -hex 32`)',
+      });
+    if (/\s/.test(v.token))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['token'],
+        message: 'admin.token must not contain spaces (hint: it travels in "Authorization: Bearer <token>")',
+      });
   })
   .prefault({});
 

@@ -12,17 +12,26 @@ const webhookUrl = z.string().superRefine((v, ctx) => {
   try {
     u = new URL(v);
   } catch {
-    ctx.addIssue({ code: 'custom', message: `not a URL: ${JSON.stringify(v)} (hint: e.g. https://hooks.slack.com/services/… or http://127.0.0.1:9000/rampart)` });
+    ctx.addIssue({
+      code: 'custom',
+      message: `not a URL: ${JSON.stringify(v)} (hint: e.g. https://hooks.slack.com/services/… or http://127.0.0.1:9000/rampart)`,
+    });
     return;
   }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') ctx.addIssue({ code: 'custom', message: `webhook URL must be http:// or https://, got ${u.protocol}` });
+  if (u.protocol !== 'http:' && u.protocol !== 'https:')
+    ctx.addIssue({ code: 'custom', message: `webhook URL must be http:// or https://, got ${u.protocol}` });
 });
 
 const webhook = z.strictObject({
   url: webhookUrl,
   /** json: the structured alert; slack: `{ "text": … }` for Slack, Mattermost, Rocket.Chat and similar. */
-  format: z.enum(['json', 'slack'], { message: 'format must be json or slack (hint: slack sends {"text": …})' }).default('json'),
-  events: z.array(z.enum(ALERT_EVENTS, { message: `events are ${ALERT_EVENTS.join(', ')}` })).min(1, 'list at least one event (hint: attack_start, escalation, attack_end)').default([...ALERT_EVENTS]),
+  format: z
+    .enum(['json', 'slack'], { message: 'format must be json or slack (hint: slack sends {"text": …})' })
+    .default('json'),
+  events: z
+    .array(z.enum(ALERT_EVENTS, { message: `events are ${ALERT_EVENTS.join(', ')}` }))
+    .min(1, 'list at least one event (hint: attack_start, escalation, attack_end)')
+    .default([...ALERT_EVENTS]),
   /** Extra request headers, e.g. an Authorization for the receiver. */
   headers: z.record(z.string(), z.string()).default({}),
 });
@@ -37,8 +46,14 @@ export const alertsSchema = z
     timeout: duration().default(5_000),
   })
   .superRefine((v, ctx) => {
-    if (v.backoff < 100) ctx.addIssue({ code: 'custom', path: ['backoff'], message: 'backoff under 100ms hammers a failing receiver (hint: 1s)' });
-    if (v.timeout < 100 || v.timeout > 60_000) ctx.addIssue({ code: 'custom', path: ['timeout'], message: 'timeout must be between 100ms and 60s (hint: 5s)' });
+    if (v.backoff < 100)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['backoff'],
+        message: 'backoff under 100ms hammers a failing receiver (hint: 1s)',
+      });
+    if (v.timeout < 100 || v.timeout > 60_000)
+      ctx.addIssue({ code: 'custom', path: ['timeout'], message: 'timeout must be between 100ms and 60s (hint: 5s)' });
   })
   .prefault({});
 

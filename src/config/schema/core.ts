@@ -9,10 +9,13 @@ import { duration, size } from '../units.js';
 /** "host:port", "[::1]:8080" or ":8080"; port 0 asks the OS for a free port. */
 export const hostPort = () =>
   z.string().transform((v, ctx) => {
-    const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\[\]]*)):(\d{1,5})$/.exec(v.trim());
+    const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(v.trim());
     const port = m ? Number(m[3]) : NaN;
     if (!m || port > 65535) {
-      ctx.addIssue({ code: 'custom', message: `not HOST:PORT: ${JSON.stringify(v)} (hint: e.g. 127.0.0.1:8080, [::1]:8080 or 0.0.0.0:80)` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `not HOST:PORT: ${JSON.stringify(v)} (hint: e.g. 127.0.0.1:8080, [::1]:8080 or 0.0.0.0:80)`,
+      });
       return z.NEVER;
     }
     return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
@@ -20,7 +23,8 @@ export const hostPort = () =>
 
 const cidr = z.string().superRefine((v, ctx) => {
   const err = checkCidr(v);
-  if (err) ctx.addIssue({ code: 'custom', message: `${err} (hint: write e.g. 10.0.0.0/8, 192.0.2.7 or 2001:db8::/32)` });
+  if (err)
+    ctx.addIssue({ code: 'custom', message: `${err} (hint: write e.g. 10.0.0.0/8, 192.0.2.7 or 2001:db8::/32)` });
 });
 
 const originUrl = z.string().superRefine((v, ctx) => {
@@ -31,13 +35,22 @@ const originUrl = z.string().superRefine((v, ctx) => {
     ctx.addIssue({ code: 'custom', message: `not a URL: ${JSON.stringify(v)} (hint: e.g. http://127.0.0.1:3000)` });
     return;
   }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') ctx.addIssue({ code: 'custom', message: `origin must be http:// or https://, got ${u.protocol}` });
-  if (u.pathname !== '/' || u.search || u.hash) ctx.addIssue({ code: 'custom', message: 'origin must be scheme://host[:port] with no path (hint: paths are forwarded as requested)' });
+  if (u.protocol !== 'http:' && u.protocol !== 'https:')
+    ctx.addIssue({ code: 'custom', message: `origin must be http:// or https://, got ${u.protocol}` });
+  if (u.pathname !== '/' || u.search || u.hash)
+    ctx.addIssue({
+      code: 'custom',
+      message: 'origin must be scheme://host[:port] with no path (hint: paths are forwarded as requested)',
+    });
 });
 
 const hostName = z.string().superRefine((v, ctx) => {
   const ok = v === '*' ? false : /^(\*\.)?[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/i.test(v) || isIp(v.replace(/^\[|\]$/g, ''));
-  if (!ok) ctx.addIssue({ code: 'custom', message: `not a host name: ${JSON.stringify(v)} (hint: e.g. example.org or *.example.org; '*' alone would make an open proxy)` });
+  if (!ok)
+    ctx.addIssue({
+      code: 'custom',
+      message: `not a host name: ${JSON.stringify(v)} (hint: e.g. example.org or *.example.org; '*' alone would make an open proxy)`,
+    });
 });
 
 export const limitsSchema = z
@@ -46,11 +59,25 @@ export const limitsSchema = z
     max_body_bytes: size().default(10 * 1024 * 1024),
     header_timeout: duration().default(10_000),
     /** Header deadline while the mode is elevated/under_attack or slow heads pile up (never above header_timeout). */
-    header_timeout_under_attack: duration().refine((ms) => ms >= 500, 'header_timeout_under_attack must be at least 500ms (hint: 3s; 0 would turn the header deadline off)').default(3_000),
+    header_timeout_under_attack: duration()
+      .refine(
+        (ms) => ms >= 500,
+        'header_timeout_under_attack must be at least 500ms (hint: 3s; 0 would turn the header deadline off)',
+      )
+      .default(3_000),
     /** Idle keep-alive deadline in the same conditions (never above idle_timeout). */
-    idle_timeout_under_attack: duration().refine((ms) => ms >= 500, 'idle_timeout_under_attack must be at least 500ms (hint: 2s; 0 would turn the idle deadline off)').default(2_000),
+    idle_timeout_under_attack: duration()
+      .refine(
+        (ms) => ms >= 500,
+        'idle_timeout_under_attack must be at least 500ms (hint: 2s; 0 would turn the idle deadline off)',
+      )
+      .default(2_000),
     /** Connections holding an unfinished request head ≥ 1 s that tighten deadlines at once; 0 waits for the mode. */
-    slow_heads_trigger: z.number().int().min(0, 'slow_heads_trigger is a number of connections, 0 to turn it off (hint: 50)').default(50),
+    slow_heads_trigger: z
+      .number()
+      .int()
+      .min(0, 'slow_heads_trigger is a number of connections, 0 to turn it off (hint: 50)')
+      .default(50),
     body_min_rate: size().default(1024),
     body_grace: duration().default(5_000),
     idle_timeout: duration().default(5_000),
@@ -72,8 +99,14 @@ export const tlsSchema = z
     http2: z.boolean().default(true),
   })
   .superRefine((v, ctx) => {
-    if (!!v.cert !== !!v.key) ctx.addIssue({ code: 'custom', path: [v.cert ? 'key' : 'cert'], message: 'tls needs both cert and key files' });
-    if (v.cert && !v.listen) ctx.addIssue({ code: 'custom', path: ['listen'], message: 'tls.listen is required when cert and key are set (hint: e.g. 0.0.0.0:443)' });
+    if (!!v.cert !== !!v.key)
+      ctx.addIssue({ code: 'custom', path: [v.cert ? 'key' : 'cert'], message: 'tls needs both cert and key files' });
+    if (v.cert && !v.listen)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['listen'],
+        message: 'tls.listen is required when cert and key are set (hint: e.g. 0.0.0.0:443)',
+      });
   })
   .prefault({});
 
@@ -88,7 +121,11 @@ export const logSchema = z
   .strictObject({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** Share of allowed requests written to the access log (0..1); refusals are always written. */
-    access_sample: z.number().min(0, 'access_sample is a share from 0 to 1 (hint: 0.01 logs 1 in 100 allowed requests)').max(1, 'access_sample is a share from 0 to 1 (hint: 0.01 logs 1 in 100 allowed requests)').default(0.01),
+    access_sample: z
+      .number()
+      .min(0, 'access_sample is a share from 0 to 1 (hint: 0.01 logs 1 in 100 allowed requests)')
+      .max(1, 'access_sample is a share from 0 to 1 (hint: 0.01 logs 1 in 100 allowed requests)')
+      .default(0.01),
     /** Most refusal lines per second (the rest are counted in the next line's `suppressed`), so a flood cannot flood the log. */
     refusals_per_second: z.number().int().min(0).max(100_000).default(100),
   })
@@ -97,7 +134,9 @@ export const logSchema = z
 export const coreShape = {
   listen: hostPort().default({ host: '127.0.0.1', port: 8080 }),
   origin: originUrl,
-  hosts: z.array(hostName).min(1, 'list at least one host name this shield serves (hint: Rampart is never an open proxy)'),
+  hosts: z
+    .array(hostName)
+    .min(1, 'list at least one host name this shield serves (hint: Rampart is never an open proxy)'),
   trusted_proxies: z.array(cidr).default([]),
   data_dir: z.string().default('./data'),
   limits: limitsSchema,

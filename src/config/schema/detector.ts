@@ -8,19 +8,28 @@ import { duration } from '../units.js';
 
 const seconds = (min: number, max: number, what: string) =>
   duration().superRefine((v, ctx) => {
-    if (v < min || v > max) ctx.addIssue({ code: 'custom', message: `${what} must be between ${min / 1000}s and ${max / 1000}s (hint: ${hintOf(min, max)})` });
+    if (v < min || v > max)
+      ctx.addIssue({
+        code: 'custom',
+        message: `${what} must be between ${min / 1000}s and ${max / 1000}s (hint: ${hintOf(min, max)})`,
+      });
   });
 const hintOf = (min: number, max: number) => `e.g. ${Math.max(min, Math.min(max, 10_000)) / 1000}s`;
 
 /** A plain number; a string such as "high" gets a message with an example. */
 const num = (example: string) => z.number({ error: `a number (hint: e.g. ${example})` });
-const ratio = (min: number, what: string, example: number) => num(String(example)).min(min, `${what} must be at least ${min} (hint: values near ${min} alarm on ordinary noise)`);
+const ratio = (min: number, what: string, example: number) =>
+  num(String(example)).min(min, `${what} must be at least ${min} (hint: values near ${min} alarm on ordinary noise)`);
 
 export const detectorSchema = z
   .strictObject({
     enabled: z.boolean().default(true),
     // observe = shadow mode: detect, record what would have been done, touch no request.
-    enforcement: z.enum(['enforce', 'observe'], { message: 'enforcement is enforce or observe (hint: observe records actions without applying them)' }).default('enforce'),
+    enforcement: z
+      .enum(['enforce', 'observe'], {
+        message: 'enforcement is enforce or observe (hint: observe records actions without applying them)',
+      })
+      .default('enforce'),
     /** Seconds of traffic learned before anomaly tests may start an attack (idle seconds do not count). */
     warmup: seconds(1_000, 3_600_000, 'warmup').default(60_000),
     /** Below this total request rate nothing is called an attack (idle sites are noisy in ratio). */
@@ -44,7 +53,11 @@ export const detectorSchema = z
     /** A single source is banned when it sends at least this many requests per second during an attack. */
     ban_min_rps: num('50').min(5, 'ban_min_rps below 5 would ban people behind a busy NAT (hint: 50)').default(50),
     ban_duration: seconds(10_000, 86_400_000, 'ban_duration').default(600_000),
-    max_bans_per_second: num('200').int().min(1, 'at least 1 (hint: 200)').max(10_000, 'at most 10000 (hint: 200)').default(200),
+    max_bans_per_second: num('200')
+      .int()
+      .min(1, 'at least 1 (hint: 200)')
+      .max(10_000, 'at most 10000 (hint: 200)')
+      .default(200),
     /** Signature mitigations live this long and are renewed while the attack lasts. */
     mitigation_ttl: seconds(5_000, 86_400_000, 'mitigation_ttl').default(120_000),
     /** Requests per second per client allowed by a `limit` mitigation on the signature. */
@@ -54,12 +67,20 @@ export const detectorSchema = z
     /** Connections closed by header/body deadlines per second that count as a slow-connection attack. */
     slow_connections: num('20').int().min(1, 'at least 1 (hint: 20)').default(20),
     /** HTTP/2 sessions closed for abuse per second (src/guard/h2-guard.ts) that count as an attack; their sources are banned (`ban/auto-h2`). */
-    h2_abuse: num('1').int().min(1, 'at least 1 (hint: 1: one session closed at the glitch cap is already abuse)').default(1),
+    h2_abuse: num('1')
+      .int()
+      .min(1, 'at least 1 (hint: 1: one session closed at the glitch cap is already abuse)')
+      .default(1),
     /** Seconds of per-second history kept for the dashboard and incidents. */
     history: seconds(10_000, 3_600_000, 'history').default(300_000),
   })
   .superRefine((v, ctx) => {
-    if (v.slow_ratio >= v.min_ratio) ctx.addIssue({ code: 'custom', path: ['slow_ratio'], message: `slow_ratio (${v.slow_ratio}) must be below min_ratio (${v.min_ratio}) (hint: 1.5 and 3)` });
+    if (v.slow_ratio >= v.min_ratio)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['slow_ratio'],
+        message: `slow_ratio (${v.slow_ratio}) must be below min_ratio (${v.min_ratio}) (hint: 1.5 and 3)`,
+      });
   })
   .prefault({});
 

@@ -12,11 +12,26 @@ export const geoSchema = z
     /** An ASN range file: CSV `start,end,asn[,org]` (addresses or integers) or a compiled .bin; '' = the bundled @ip-location-db/asn. */
     asn_db: z.string().default(''),
     /** Client addresses whose country/ASN are cached (bounded LRU, ~40 B each). */
-    cache_size: z.number().int().min(256, 'at least 256 (hint: 65536)').max(4_194_304, 'at most 4194304 (hint: 65536)').default(65_536),
+    cache_size: z
+      .number()
+      .int()
+      .min(256, 'at least 256 (hint: 65536)')
+      .max(4_194_304, 'at most 4194304 (hint: 65536)')
+      .default(65_536),
   })
   .superRefine((v, ctx) => {
-    if (v.country_db && !/\.mmdb$/i.test(v.country_db)) ctx.addIssue({ code: 'custom', path: ['country_db'], message: `country_db must be a .mmdb file, got ${JSON.stringify(v.country_db)} (hint: a MaxMind-format country database)` });
-    if (v.asn_db && !/\.(csv|bin)$/i.test(v.asn_db)) ctx.addIssue({ code: 'custom', path: ['asn_db'], message: `asn_db must be a .csv or .bin file, got ${JSON.stringify(v.asn_db)} (hint: start,end,asn,org rows)` });
+    if (v.country_db && !/\.mmdb$/i.test(v.country_db))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['country_db'],
+        message: `country_db must be a .mmdb file, got ${JSON.stringify(v.country_db)} (hint: a MaxMind-format country database)`,
+      });
+    if (v.asn_db && !/\.(csv|bin)$/i.test(v.asn_db))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['asn_db'],
+        message: `asn_db must be a .csv or .bin file, got ${JSON.stringify(v.asn_db)} (hint: start,end,asn,org rows)`,
+      });
   })
   .prefault({});
 

@@ -7,7 +7,9 @@ import { z } from 'zod';
 import type { Camelize } from '../camelize.js';
 import { duration } from '../units.js';
 
-const cookieName = z.string().regex(/^[A-Za-z0-9!#$%&'*+\-.^_`|~]+$/, 'a cookie name (hint: letters, digits, - _ . e.g. rampart_seen)');
+const cookieName = z
+  .string()
+  .regex(/^[A-Za-z0-9!#$%&'*+\-.^_`|~]+$/, 'a cookie name (hint: letters, digits, - _ . e.g. rampart_seen)');
 
 export const identitySchema = z
   .strictObject({
@@ -31,7 +33,12 @@ export const identitySchema = z
       })
       .prefault({}),
     /** Client addresses remembered per process (18 bytes each, fixed): first seen, cookie sent and returned. */
-    clients: z.number().int().min(1024, 'at least 1024 (hint: 65536)').max(1 << 24, 'at most 16777216 (hint: 65536 ≈ 1.2 MB)').default(65_536),
+    clients: z
+      .number()
+      .int()
+      .min(1024, 'at least 1024 (hint: 65536)')
+      .max(1 << 24, 'at most 16777216 (hint: 65536 ≈ 1.2 MB)')
+      .default(65_536),
   })
   .prefault({});
 

@@ -7,7 +7,9 @@ import { z } from 'zod';
 import type { Camelize } from '../camelize.js';
 import { duration, size } from '../units.js';
 
-const className = z.string().regex(/^[a-z0-9-]+$/, 'a route class name: lower case letters, digits and - (hint: e.g. page, static, donate)');
+const className = z
+  .string()
+  .regex(/^[a-z0-9-]+$/, 'a route class name: lower case letters, digits and - (hint: e.g. page, static, donate)');
 
 /** Per route class; a missing key takes the built-in default of that class (src/cache/rules.ts). */
 const routeRuleSchema = z.strictObject({
@@ -37,13 +39,29 @@ export const cacheSchema = z
     routes: z
       .record(z.string(), routeRuleSchema)
       .superRefine((v, ctx) => {
-        for (const k of Object.keys(v)) if (!className.safeParse(k).success) ctx.addIssue({ code: 'custom', path: [k], message: `"${k}" is not a route class name: lower case letters, digits and - (hint: e.g. page, static, donate)` });
+        for (const k of Object.keys(v))
+          if (!className.safeParse(k).success)
+            ctx.addIssue({
+              code: 'custom',
+              path: [k],
+              message: `"${k}" is not a route class name: lower case letters, digits and - (hint: e.g. page, static, donate)`,
+            });
       })
       .default({}),
   })
   .superRefine((v, ctx) => {
-    if (v.max_entry_bytes > v.max_bytes) ctx.addIssue({ code: 'custom', path: ['max_entry_bytes'], message: 'max_entry_bytes is larger than max_bytes (hint: e.g. max_bytes: 64mb, max_entry_bytes: 1mb)' });
-    if (v.enabled && v.max_bytes < 64 * 1024) ctx.addIssue({ code: 'custom', path: ['max_bytes'], message: 'max_bytes under 64kb holds almost nothing (hint: 64mb; set enabled: false to turn the cache off)' });
+    if (v.max_entry_bytes > v.max_bytes)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['max_entry_bytes'],
+        message: 'max_entry_bytes is larger than max_bytes (hint: e.g. max_bytes: 64mb, max_entry_bytes: 1mb)',
+      });
+    if (v.enabled && v.max_bytes < 64 * 1024)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['max_bytes'],
+        message: 'max_bytes under 64kb holds almost nothing (hint: 64mb; set enabled: false to turn the cache off)',
+      });
   })
   .prefault({});
 
@@ -61,7 +79,12 @@ export const admissionSchema = z
   .strictObject({
     enabled: z.boolean().default(true),
     /** A fixed number of requests at the origin at once, or `auto` (learned from origin latency within min/max). */
-    concurrency: z.union([z.literal('auto'), z.number().int().min(1).max(100_000)], { error: 'a number of requests at once (1–100000) or auto (hint: e.g. 32, or auto to learn it from origin latency)' }).default('auto'),
+    concurrency: z
+      .union([z.literal('auto'), z.number().int().min(1).max(100_000)], {
+        error:
+          'a number of requests at once (1–100000) or auto (hint: e.g. 32, or auto to learn it from origin latency)',
+      })
+      .default('auto'),
     min_concurrency: z.number().int().min(1).default(4),
     max_concurrency: z.number().int().min(1).max(100_000).default(128),
     /** Latency growth tolerated before `auto` lowers the limit (2 = twice the long-run latency). */
@@ -85,8 +108,18 @@ export const admissionSchema = z
     retry_after: duration().default(10_000),
   })
   .superRefine((v, ctx) => {
-    if (v.min_concurrency > v.max_concurrency) ctx.addIssue({ code: 'custom', path: ['min_concurrency'], message: 'min_concurrency is larger than max_concurrency (hint: e.g. 4 and 128)' });
-    if (v.retry_after < 1000) ctx.addIssue({ code: 'custom', path: ['retry_after'], message: 'retry_after under 1s invites instant retries (hint: 10s)' });
+    if (v.min_concurrency > v.max_concurrency)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['min_concurrency'],
+        message: 'min_concurrency is larger than max_concurrency (hint: e.g. 4 and 128)',
+      });
+    if (v.retry_after < 1000)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['retry_after'],
+        message: 'retry_after under 1s invites instant retries (hint: 10s)',
+      });
   })
   .prefault({});
 
@@ -107,7 +140,12 @@ export const circuitSchema = z
   })
   .superRefine((v, ctx) => {
     if (v.window < 1000) ctx.addIssue({ code: 'custom', path: ['window'], message: 'window under 1s (hint: 10s)' });
-    if (v.open_for > v.max_open_for) ctx.addIssue({ code: 'custom', path: ['open_for'], message: 'open_for is longer than max_open_for (hint: 5s and 1m)' });
+    if (v.open_for > v.max_open_for)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['open_for'],
+        message: 'open_for is longer than max_open_for (hint: 5s and 1m)',
+      });
   })
   .prefault({});
 

@@ -36,16 +36,30 @@ const limit = z.unknown().transform((v, ctx): { rate: number; burst: number } | 
     return z.NEVER;
   }
   if (v === null || typeof v !== 'object' || Array.isArray(v)) {
-    ctx.addIssue({ code: 'custom', message: `a limit is "off", a rate like 20/s, or { rate: 20/s, burst: 100 }, got ${JSON.stringify(v)}` });
+    ctx.addIssue({
+      code: 'custom',
+      message: `a limit is "off", a rate like 20/s, or { rate: 20/s, burst: 100 }, got ${JSON.stringify(v)}`,
+    });
     return z.NEVER;
   }
   const o = v as Record<string, unknown>;
-  for (const k of Object.keys(o)) if (k !== 'rate' && k !== 'burst') ctx.addIssue({ code: 'custom', path: [k], message: `unknown key "${k}" in a limit (hint: a limit has rate and burst)` });
+  for (const k of Object.keys(o))
+    if (k !== 'rate' && k !== 'burst')
+      ctx.addIssue({
+        code: 'custom',
+        path: [k],
+        message: `unknown key "${k}" in a limit (hint: a limit has rate and burst)`,
+      });
   const r = typeof o.rate === 'string' || typeof o.rate === 'number' ? parseRate(o.rate) : NaN;
-  if (Number.isNaN(r)) ctx.addIssue({ code: 'custom', path: ['rate'], message: `not a rate: ${JSON.stringify(o.rate)} (${RATE_HINT})` });
+  if (Number.isNaN(r))
+    ctx.addIssue({ code: 'custom', path: ['rate'], message: `not a rate: ${JSON.stringify(o.rate)} (${RATE_HINT})` });
   const b = o.burst === undefined ? Math.max(1, Math.ceil(r * 10)) : o.burst;
   if (typeof b !== 'number' || !Number.isInteger(b) || b < 1 || b > 10_000_000) {
-    ctx.addIssue({ code: 'custom', path: ['burst'], message: `burst must be a whole number from 1 to 10000000, got ${JSON.stringify(o.burst)} (hint: how many requests may arrive at once before the rate applies)` });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['burst'],
+      message: `burst must be a whole number from 1 to 10000000, got ${JSON.stringify(o.burst)} (hint: how many requests may arrive at once before the rate applies)`,
+    });
   }
   return { rate: r, burst: b as number };
 });
@@ -60,11 +74,17 @@ const limitSet = z.strictObject({
   client: limit.optional(),
 });
 
-const className = z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'a route class name is lower case letters, digits and "-" (hint: e.g. search, export-api)');
+const className = z
+  .string()
+  .regex(
+    /^[a-z0-9][a-z0-9-]{0,31}$/,
+    'a route class name is lower case letters, digits and "-" (hint: e.g. search, export-api)',
+  );
 
 const cidr = z.string().superRefine((v, ctx) => {
   const err = checkCidr(v);
-  if (err) ctx.addIssue({ code: 'custom', message: `${err} (hint: write e.g. 203.0.113.0/24, 192.0.2.7 or 2001:db8::/48)` });
+  if (err)
+    ctx.addIssue({ code: 'custom', message: `${err} (hint: write e.g. 203.0.113.0/24, 192.0.2.7 or 2001:db8::/48)` });
 });
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
@@ -72,7 +92,10 @@ const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as 
 const routeSchema = z
   .strictObject({
     /** Label in logs; defaults to the class. */
-    name: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'a route name is lower case letters, digits, ".", "_" and "-"').optional(),
+    name: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9._-]*$/, 'a route name is lower case letters, digits, ".", "_" and "-"')
+      .optional(),
     class: className,
     /** Raw path prefix, e.g. /search. */
     prefix: z.string().startsWith('/', 'a path prefix starts with / (hint: e.g. /search)').optional(),
@@ -83,14 +106,25 @@ const routeSchema = z
         try {
           new RegExp(v);
         } catch (e) {
-          ctx.addIssue({ code: 'custom', message: `not a regular expression: ${(e as Error).message} (hint: e.g. ^/api/v[0-9]+/export)` });
+          ctx.addIssue({
+            code: 'custom',
+            message: `not a regular expression: ${(e as Error).message} (hint: e.g. ^/api/v[0-9]+/export)`,
+          });
         }
       })
       .optional(),
-    methods: z.array(z.string().toUpperCase().pipe(z.enum(METHODS, { message: `an HTTP method (hint: one of ${METHODS.join(', ')})` }))).default([]),
+    methods: z
+      .array(
+        z
+          .string()
+          .toUpperCase()
+          .pipe(z.enum(METHODS, { message: `an HTTP method (hint: one of ${METHODS.join(', ')})` })),
+      )
+      .default([]),
   })
   .superRefine((v, ctx) => {
-    if ((v.prefix === undefined) === (v.regex === undefined)) ctx.addIssue({ code: 'custom', message: 'a route needs exactly one of prefix or regex (hint: prefix: /search)' });
+    if ((v.prefix === undefined) === (v.regex === undefined))
+      ctx.addIssue({ code: 'custom', message: 'a route needs exactly one of prefix or regex (hint: prefix: /search)' });
   });
 
 const DEFAULTS = {
@@ -121,7 +155,12 @@ export const rateLimitsSchema = z
   .strictObject({
     enabled: z.boolean().default(true),
     /** Client addresses tracked at once (prefixes: a quarter, fingerprints: 1/16). ≤ 40 bytes each. */
-    tracked: z.number().int().min(1024, 'track at least 1024 addresses').max(16_000_000, 'over 16M tracked addresses costs over 600 MB (hint: 1000000 ≈ 40 MB)').default(1_000_000),
+    tracked: z
+      .number()
+      .int()
+      .min(1024, 'track at least 1024 addresses')
+      .max(16_000_000, 'over 16M tracked addresses costs over 600 MB (hint: 1000000 ≈ 40 MB)')
+      .default(1_000_000),
     default: limitSet.prefault({}).transform((v) => ({
       address: v.address === undefined ? DEFAULTS.address : v.address,
       prefix: v.prefix === undefined ? DEFAULTS.prefix : v.prefix,
@@ -169,7 +208,12 @@ export const policySchema = z
   .superRefine((v, ctx) => {
     const known = new Set<string>([...BUILTIN_CLASSES, ...v.routes.map((r) => r.class)]);
     for (const name of Object.keys(v.rate_limits.classes)) {
-      if (!known.has(name)) ctx.addIssue({ code: 'custom', path: ['rate_limits', 'classes', name], message: `unknown route class "${name}" (hint: one of ${[...known].join(', ')}, or define it under policy.routes)` });
+      if (!known.has(name))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['rate_limits', 'classes', name],
+          message: `unknown route class "${name}" (hint: one of ${[...known].join(', ')}, or define it under policy.routes)`,
+        });
     }
   })
   .prefault({});

@@ -2,8 +2,7 @@
 // Authorization header, never in a URL), polling of /api/status, /api/series,
 // /api/top, /api/bans and (when the evidence routes exist) /api/incidents,
 // ban management and the mode switch. No framework, no inline scripts (CSP).
-(function () {
-  'use strict';
+(() => {
   const KEY = 'rampart.adminToken';
   const $ = (id) => document.getElementById(id);
   let timer = null;
@@ -16,17 +15,24 @@
   }
 
   async function api(method, path, body) {
-    const headers = { authorization: 'Bearer ' + token() };
+    const headers = { authorization: `Bearer ${token()}` };
     if (body !== undefined) headers['content-type'] = 'application/json';
-    const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: 'no-store' });
+    const res = await fetch(path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      cache: 'no-store',
+    });
     const type = res.headers.get('content-type') || '';
     const data = type.includes('json') ? await res.json() : await res.blob();
     if (res.status === 401 || res.status === 403) {
-      signOut('The token was refused: ' + (data.error ? data.error.message : res.status));
+      signOut(`The token was refused: ${data.error ? data.error.message : res.status}`);
       throw new Error('auth');
     }
     if (!res.ok) {
-      const e = new Error(data.error ? data.error.message + (data.error.hint ? ' (' + data.error.hint + ')' : '') : 'HTTP ' + res.status);
+      const e = new Error(
+        data.error ? data.error.message + (data.error.hint ? ` (${data.error.hint})` : '') : `HTTP ${res.status}`,
+      );
       e.status = res.status;
       throw e;
     }
@@ -58,33 +64,44 @@
 
   function showStatus(s) {
     $('mode').textContent = s.mode.replace('_', ' ');
-    $('mode').className = 'pill ' + s.mode;
+    $('mode').className = `pill ${s.mode}`;
     $('enforcement').textContent = s.enforcement;
-    $('enforcement').className = 'pill ' + s.enforcement;
+    $('enforcement').className = `pill ${s.enforcement}`;
     $('rps').textContent = s.rates.rps.toFixed(1);
     $('refused').textContent = s.rates.refusedPerSecond.toFixed(1);
     $('statehealth').textContent = s.state ? s.state.backend + (s.state.connected ? '' : ' (disconnected)') : 'n/a';
-    $('statehealth').className = 'pill ' + (s.state && !s.state.connected ? 'bad' : '');
-    $('version').textContent = 'Rampart ' + s.version;
+    $('statehealth').className = `pill ${s.state && !s.state.connected ? 'bad' : ''}`;
+    $('version').textContent = `Rampart ${s.version}`;
     // Cluster mode: rates and series are the answering worker's own share.
     $('worker-box').hidden = !s.worker;
-    if (s.worker) $('worker').textContent = 'worker ' + s.worker.index + ' of ' + s.worker.count + ' (own rates)';
+    if (s.worker) $('worker').textContent = `worker ${s.worker.index} of ${s.worker.count} (own rates)`;
     const b = $('banner');
-    if (s.activeIncident || (s.classification && s.classification.length)) {
-      const what = s.classification && s.classification.length ? s.classification.join(' + ').replace(/_/g, ' ') : 'unclassified anomaly';
+    if (s.activeIncident || s.classification?.length) {
+      const what = s.classification?.length ? s.classification.join(' + ').replace(/_/g, ' ') : 'unclassified anomaly';
       b.className = 'banner alert';
-      b.textContent = 'Attack in progress' + (s.activeIncident ? ' (incident ' + s.activeIncident.id + ')' : '') + ': ' + what + ' — mode ' + s.mode.replace('_', ' ') + '.' + (s.activeIncident && s.activeIncident.verdict ? ' ' + s.activeIncident.verdict : '');
+      b.textContent =
+        'Attack in progress' +
+        (s.activeIncident ? ` (incident ${s.activeIncident.id})` : '') +
+        ': ' +
+        what +
+        ' — mode ' +
+        s.mode.replace('_', ' ') +
+        '.' +
+        (s.activeIncident?.verdict ? ` ${s.activeIncident.verdict}` : '');
     } else if (s.mode !== 'normal') {
       b.className = 'banner watch';
-      b.textContent = 'Mode ' + s.mode.replace('_', ' ') + ' — watching traffic closely.';
+      b.textContent = `Mode ${s.mode.replace('_', ' ')} — watching traffic closely.`;
     } else {
       b.className = 'banner calm';
       b.textContent = 'No attack detected.';
     }
-    for (const btn of document.querySelectorAll('[data-enforcement]')) btn.setAttribute('aria-pressed', String(btn.dataset.enforcement === s.enforcement));
+    for (const btn of document.querySelectorAll('[data-enforcement]'))
+      btn.setAttribute('aria-pressed', String(btn.dataset.enforcement === s.enforcement));
     // The mode buttons show the operator's override ('auto' when the detector decides).
     const forced = s.modeOverride === undefined ? null : s.modeOverride || 'auto';
-    if (forced) for (const btn of document.querySelectorAll('[data-mode]')) btn.setAttribute('aria-pressed', String(btn.dataset.mode === forced));
+    if (forced)
+      for (const btn of document.querySelectorAll('[data-mode]'))
+        btn.setAttribute('aria-pressed', String(btn.dataset.mode === forced));
   }
 
   function showBans(list) {
@@ -99,17 +116,19 @@
       const btn = document.createElement('button');
       btn.type = 'button';
       btn.textContent = 'Remove';
-      btn.setAttribute('aria-label', 'Remove ban on ' + ban.target);
-      btn.addEventListener('click', () => act(() => api('DELETE', '/api/bans/' + encodeURIComponent(ban.target)), 'ban-error'));
+      btn.setAttribute('aria-label', `Remove ban on ${ban.target}`);
+      btn.addEventListener('click', () =>
+        act(() => api('DELETE', `/api/bans/${encodeURIComponent(ban.target)}`), 'ban-error'),
+      );
       cell(tr, '').appendChild(btn);
     }
   }
 
   async function downloadReport(id) {
-    const blob = await api('GET', '/api/incidents/' + encodeURIComponent(id) + '/report?format=html');
+    const blob = await api('GET', `/api/incidents/${encodeURIComponent(id)}/report?format=html`);
     const a = document.createElement('a');
     a.href = URL.createObjectURL(blob);
-    a.download = 'rampart-incident-' + id + '.html';
+    a.download = `rampart-incident-${id}.html`;
     a.click();
     setTimeout(() => URL.revokeObjectURL(a.href), 10000);
   }
@@ -126,7 +145,11 @@
       cell(tr, String(inc.id));
       cell(tr, inc.startedAt ? new Date(inc.startedAt).toLocaleString() : '');
       cell(tr, inc.status || (inc.endedAt ? 'closed' : 'open'));
-      cell(tr, inc.verdict || (inc.vectors || []).map((v) => (typeof v === 'string' ? v : v.vector).replace(/_/g, ' ')).join(', '));
+      cell(
+        tr,
+        inc.verdict ||
+          (inc.vectors || []).map((v) => (typeof v === 'string' ? v : v.vector).replace(/_/g, ' ')).join(', '),
+      );
       if (!hasReports) {
         cell(tr, '');
         continue;
@@ -134,7 +157,7 @@
       const btn = document.createElement('button');
       btn.type = 'button';
       btn.textContent = 'Report';
-      btn.setAttribute('aria-label', 'Download the report of incident ' + inc.id);
+      btn.setAttribute('aria-label', `Download the report of incident ${inc.id}`);
       btn.addEventListener('click', () => act(() => downloadReport(inc.id), 'error'));
       cell(tr, '').appendChild(btn);
     }
@@ -156,7 +179,10 @@
       showStatus(status);
       window.RampartCharts.update(series);
       if (all || slowTick++ % 3 === 0) {
-        const [top, bans] = await Promise.all([api('GET', '/api/top'), api('GET', '/api/bans').catch(() => ({ bans: [] }))]);
+        const [top, bans] = await Promise.all([
+          api('GET', '/api/top'),
+          api('GET', '/api/bans').catch(() => ({ bans: [] })),
+        ]);
         fillTop('top-prefixes', top.prefixes);
         fillTop('top-asns', top.asns);
         fillTop('top-countries', top.countries);
@@ -172,7 +198,7 @@
       }
       $('error').textContent = '';
     } catch (e) {
-      if (e.message !== 'auth') $('error').textContent = 'Cannot reach the admin API: ' + e.message;
+      if (e.message !== 'auth') $('error').textContent = `Cannot reach the admin API: ${e.message}`;
     }
   }
 
@@ -216,8 +242,12 @@
       $('ban-reason').value = '';
     }, 'ban-error');
   });
-  for (const btn of document.querySelectorAll('[data-mode]')) btn.addEventListener('click', () => act(() => api('POST', '/api/mode', { mode: btn.dataset.mode }), 'error'));
-  for (const btn of document.querySelectorAll('[data-enforcement]')) btn.addEventListener('click', () => act(() => api('POST', '/api/mode', { enforcement: btn.dataset.enforcement }), 'error'));
+  for (const btn of document.querySelectorAll('[data-mode]'))
+    btn.addEventListener('click', () => act(() => api('POST', '/api/mode', { mode: btn.dataset.mode }), 'error'));
+  for (const btn of document.querySelectorAll('[data-enforcement]'))
+    btn.addEventListener('click', () =>
+      act(() => api('POST', '/api/mode', { enforcement: btn.dataset.enforcement }), 'error'),
+    );
 
   if (token()) signIn();
   else signOut('');

@@ -23,15 +23,30 @@ export interface FetchOptions {
 
 export function fetchRaw(port: number, path: string, o: FetchOptions = {}): Promise<Reply> {
   const headers = { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) rampart-test', ...o.headers };
-  const common = { host: '127.0.0.1', path, method: o.method ?? 'GET', headers, agent: false as const, localAddress: o.localAddress };
+  const common = {
+    host: '127.0.0.1',
+    path,
+    method: o.method ?? 'GET',
+    headers,
+    agent: false as const,
+    localAddress: o.localAddress,
+  };
   return new Promise((resolve, reject) => {
     const req = o.tls
-      ? httpsRequest({ ...common, port: o.tls.port, ca: o.tls.ca, servername: 'localhost', headers: { ...headers, host: 'localhost' } })
+      ? httpsRequest({
+          ...common,
+          port: o.tls.port,
+          ca: o.tls.ca,
+          servername: 'localhost',
+          headers: { ...headers, host: 'localhost' },
+        })
       : httpRequest({ ...common, port });
     req.on('response', (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }),
+      );
       res.on('error', reject);
     });
     req.on('error', reject);

@@ -45,7 +45,10 @@ function contextOf(req: IncomingMessage, res: ServerResponse): RequestContext {
 }
 
 /** `yaml`: the `challenge:` section in snake_case, as an operator writes it. */
-export async function startChallengeServer(yaml: Record<string, unknown> = {}, mode: Mode = 'under_attack'): Promise<ChallengeServer> {
+export async function startChallengeServer(
+  yaml: Record<string, unknown> = {},
+  mode: Mode = 'under_attack',
+): Promise<ChallengeServer> {
   const config = camelize(challengeSchema.parse(yaml));
   const keys = [randomBytes(32)];
   const challenge = compileChallenge(config, { now: Date.now, keys: () => keys, mode: () => mode });
@@ -62,9 +65,10 @@ export async function startChallengeServer(yaml: Record<string, unknown> = {}, m
     port: (server.address() as AddressInfo).port,
     challenge,
     originHits,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
