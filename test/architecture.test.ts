@@ -17,7 +17,9 @@ const ALLOWED: Record<string, string[]> = {
   ...Object.fromEntries(MIDDLE.map((m) => [m, ['core', 'config']])),
   proxy: ['core', 'config', ...MIDDLE],
   control: ['core', 'config', ...MIDDLE],
-  app: ['core', 'config', ...MIDDLE, 'proxy', 'control', 'demo'],
+  // The channels between processes and nodes and their message catalogue (docs/topology.md).
+  exchange: ['core', 'config', ...MIDDLE, 'control'],
+  app: ['core', 'config', ...MIDDLE, 'proxy', 'control', 'demo', 'exchange'],
   cli: ['core', 'config', 'app', 'demo', 'drill', 'control'],
   drill: ['core'],
   demo: ['core'],

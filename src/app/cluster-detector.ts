@@ -11,8 +11,8 @@ import type { WindowPart } from '../detector/window-part.js';
 import type { Config } from '../config/schema.js';
 import type { SharedState } from '../state/index.js';
 import type { Logger } from './logger.js';
-import { createNodeParts } from './node-parts.js';
-import type { NodeBus } from './node-bus.js';
+import { createNodeParts } from '../exchange/node-parts.js';
+import type { NodeBus } from '../exchange/node-bus.js';
 
 export interface ClusterDetector {
   readonly detector: Detector;
@@ -37,7 +37,7 @@ export interface ClusterDetectorOptions {
   /** Sends one tick's events and the snapshot after it to every live worker. */
   broadcast(events: DetectorEvent[], snapshot: DetectorSnapshot): void;
   now?: () => number;
-  /** Several nodes share the state (redis): exchange open seconds with them (src/app/node-parts.ts). */
+  /** Several nodes share the state (redis): exchange open seconds with them (src/exchange/node-parts.ts). */
   bus?: NodeBus | null;
   /** Tick period, ms (tests). Default 1000. */
   interval?: number;

@@ -7,20 +7,20 @@ import { ConfigError, RampartError } from '../core/errors.js';
 import type { Config } from '../config/schema.js';
 import { createWorkerState } from '../state/index.js';
 import { createApp, type App } from './app.js';
-import { workerCount } from './cluster.js';
+import { clusterWorker } from './topology.js';
 import {
   isAppMessage,
   type ReloadReply,
   type ToPrimaryApp,
   type ToWorkerApp,
   type WorkerRole,
-} from './cluster-protocol.js';
+} from '../exchange/messages.js';
 import type { DetectorEvent, DetectorSnapshot } from '../detector/events.js';
 import type { WindowPart } from '../detector/window-part.js';
 import { createLogger, type Logger } from './logger.js';
 import { createSharedStores } from '../cache/shared-store.js';
 import type { Store } from '../cache/store.js';
-import { createWorkerPeers } from './peers.js';
+import { createWorkerPeers } from '../exchange/peers.js';
 
 let app: App | null = null;
 let stopping = false;
@@ -100,13 +100,14 @@ async function start(config: Config, role: WorkerRole): Promise<void> {
     app = createApp(config, {
       log,
       state,
-      peers,
-      detectorLink,
-      cacheStore: sharedCache(role.cacheFile, log),
-      originShares: workerCount(config),
-      worker: { ...role, pid: process.pid },
-      reloader: askPrimaryToReload,
-      clusterMetrics: askPrimaryForMetrics,
+      topology: clusterWorker({
+        peers,
+        detectorLink,
+        role: { ...role, pid: process.pid },
+        cacheStore: sharedCache(role.cacheFile, log),
+        reloader: askPrimaryToReload,
+        clusterMetrics: askPrimaryForMetrics,
+      }),
     });
     await app.start();
     send({ rampart: 'app', op: 'ready', url: app.url(), pid: process.pid });

@@ -13,13 +13,19 @@ import { deepFreeze } from '../config/camelize.js';
 import { siblingEntry } from '../core/entry.js';
 import type { Config } from '../config/schema.js';
 import { createStateFromConfig, createStateHub, type HubState, type StateHub } from '../state/index.js';
-import { isAppMessage, type ReloadReply, type ToPrimaryApp, type ToWorkerApp } from './cluster-protocol.js';
+import {
+  isAppMessage,
+  type ReloadReply,
+  type ToPrimaryApp,
+  type ToWorkerApp,
+  type UsageMessage,
+} from '../exchange/messages.js';
 import { createLogger, type Logger } from './logger.js';
 import { createClusterDetector, type ClusterDetectorStats } from './cluster-detector.js';
-import { createNodeBus } from './node-bus.js';
+import { createNodeBus } from '../exchange/node-bus.js';
 import { removeSharedStore, sharedStorePath } from '../cache/shared-store.js';
 import { createPersistence } from './persist.js';
-import { LIMITS_TOPIC } from './limits-peers.js';
+import { LIMITS_TOPIC } from '../exchange/limits-peers.js';
 import type { Detector } from '../detector/detector.js';
 
 export interface ClusterHandle {
@@ -145,7 +151,7 @@ export async function startCluster(config: Config, opts: ClusterOptions = {}): P
   const state = createStateFromConfig(config.state, { now: Date.now, log }) as HubState;
   await state.start();
   const hub: StateHub = createStateHub(state);
-  // Several nodes (redis): detector parts and rate-limit usage go to the other nodes (src/app/node-bus.ts).
+  // Several nodes (redis): detector parts and rate-limit usage go to the other nodes (src/exchange/node-bus.ts).
   const bus = config.state.backend === 'redis' ? createNodeBus(state, log) : null;
   // Other nodes' rate-limit usage reaches every worker as a peer message from slot 0.
   bus?.on(LIMITS_TOPIC, (data) => {
@@ -263,11 +269,11 @@ export async function startCluster(config: Config, opts: ClusterOptions = {}): P
     });
   }
 
-  /** A worker's peer message (src/app/peers.ts) to the other live workers, or to the recorder slot. */
+  /** A worker's peer message (src/exchange/peers.ts) to the other live workers, or to the recorder slot. */
   function relay(from: Worker, index: number, msg: Extract<ToPrimaryApp, { op: 'peer' }>): void {
     const out = { rampart: 'app', op: 'peer', from: index, topic: msg.topic, data: msg.data } satisfies ToWorkerApp;
     // A worker's rate-limit usage also goes to the other nodes' workers (their primaries relay it).
-    if (msg.topic === LIMITS_TOPIC && msg.to === 'others') bus?.send(LIMITS_TOPIC, msg.data);
+    if (msg.topic === LIMITS_TOPIC && msg.to === 'others') bus?.send(LIMITS_TOPIC, msg.data as UsageMessage); // relayed unchecked: every receiver checks it
     for (const [w, x] of live) {
       if (w === from || !x.ready || !w.isConnected()) continue;
       if (msg.to === 'recorder' && x.index !== 1) continue;

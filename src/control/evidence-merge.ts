@@ -1,6 +1,6 @@
 // Pure merges of cluster workers' evidence parts (attribution, exposure,
 // impact) into the one view the recording worker writes. Not the transport
-// (app/evidence-peers.ts) nor the per-slot table (evidence-parts.ts). Every
+// (exchange/evidence-peers.ts) nor the per-slot table (evidence-parts.ts). Every
 // function is O(total rows) over at most a few hundred rows per worker;
 // sketches are merged register-wise (HyperLogLog) or bit-wise (ID bitmaps).
 import { mergeSamples, bottomKError } from '../core/bottom-k.js';

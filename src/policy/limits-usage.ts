@@ -2,7 +2,7 @@
 // table's takes as core/token-bucket watch() reports them (every take past
 // half a burst exactly, the others sampled at 1/16 of the burst), drained
 // once a tick into typed arrays, and applyUsage() that debits another
-// worker's list into this worker's table. Not the transport (app/limits-peers.ts).
+// worker's list into this worker's table. Not the transport (exchange/limits-peers.ts).
 // Memory ceiling: 28 B × capacity + 8 B × capacity of index (≈ 36 KB for 1024
 // keys). Hot path (note): O(1) expected, no allocation.
 import { mix32 } from '../core/hash.js';

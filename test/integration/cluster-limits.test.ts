@@ -2,7 +2,7 @@
 // two real workers): one client address opening a fresh connection per
 // request reaches both workers (the primary's round robin), and is allowed
 // about what ONE bucket allows over the window — rate·T + burst, plus for the
-// other worker its burst once and one second of its usage (app/limits-peers.ts)
+// other worker its burst once and one second of its usage (exchange/limits-peers.ts)
 // — clearly below the 2 × (rate·T + burst) that per-worker tables would allow.
 // The same holds for the per-client buckets of a detector `limit` mitigation.
 import { after, before, test } from 'node:test';

@@ -1,5 +1,5 @@
 // Two Rampart nodes on one real redis-server, each a single process: every
-// node's detector also folds in the other node's seconds (src/app/node-parts.ts),
+// node's detector also folds in the other node's seconds (src/exchange/node-parts.ts),
 // so one source that alternates between the nodes at 10 req/s each (under
 // ban_min_rps: 14 on either alone) is scored at its whole 20 req/s, banned,
 // and refused by both nodes.

@@ -1,7 +1,7 @@
 // Rate limits across nodes on one real redis-server: node A is a cluster (this
 // process is its primary, two workers), node B a single process. Each sends
 // its rate-limit usage to the others once a tick (workers → their primary →
-// Redis → the other primary → its workers; src/app/node-bus.ts), so one client
+// Redis → the other primary → its workers; src/exchange/node-bus.ts), so one client
 // spreading fresh connections over A's two workers and B gets about one bucket,
 // not the three that unshared tables allow.
 import { after, before, test } from 'node:test';

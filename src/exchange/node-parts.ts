@@ -8,11 +8,12 @@
 // at most MAX_QUEUED parts waiting (one per node per second).
 import type { Detector } from '../detector/detector.js';
 import { isWindowPart, type WindowPart } from '../detector/window-part.js';
-import type { Logger } from './logger.js';
+import type { Logger } from 'pino';
 import type { NodeBus } from './node-bus.js';
+import { TOPICS } from './messages.js';
 
 /** The bus topic of detector parts. */
-export const PARTS_TOPIC = 'detector/part';
+export const PARTS_TOPIC = TOPICS.detectorPart;
 
 /** Parts waiting for the next tick; more nodes than this in one second: the excess is dropped and counted. */
 const MAX_QUEUED = 64;

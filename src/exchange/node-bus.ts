@@ -6,15 +6,16 @@
 // listeners only.
 import { deserialize, serialize } from 'node:v8';
 import type { SharedState } from '../state/index.js';
-import type { Logger } from './logger.js';
+import type { Logger } from 'pino';
 import type { Peers } from './peers.js';
 import { createTopics } from './topics.js';
+import type { Topic, TopicData } from './messages.js';
 
 export interface NodeBus {
   /** To every other node (dropped while the store is unreachable). */
-  send(topic: string, data: unknown): void;
+  send<T extends Topic>(topic: T, data: TopicData[T]): void;
   /** Calls fn with each message of `topic` from another node; returns the unsubscribe function. */
-  on(topic: string, fn: (data: unknown) => void): () => void;
+  on(topic: Topic, fn: (data: unknown) => void): () => void;
   /** Messages that did not decode, since start. */
   malformed(): number;
   close(): void;

@@ -3,11 +3,11 @@
 // forwards it untouched (cluster.ts). For once-a-tick exchanges (rate-limit
 // usage, evidence parts), never per request. Data crosses node:cluster IPC
 // with advanced serialization: plain objects and typed arrays, no functions.
-import type { PeerTarget, ToPrimaryApp, ToWorkerApp } from './cluster-protocol.js';
-import { isAppMessage } from './cluster-protocol.js';
+import type { PeerTarget, ToPrimaryApp, ToWorkerApp, Topic, TopicData } from './messages.js';
+import { isAppMessage } from './messages.js';
 import { createTopics } from './topics.js';
 
-export type { PeerTarget } from './cluster-protocol.js';
+export type { PeerTarget } from './messages.js';
 
 export interface Peers {
   /** This worker's slot (1…count; a replacement keeps its slot) and the worker count. */
@@ -16,9 +16,9 @@ export interface Peers {
   /** True in the slot that records incidents (1). */
   readonly recorder: boolean;
   /** Sends to the other live workers (default) or to the recorder; dropped when the primary is gone. Never echoed to the sender. */
-  send(topic: string, data: unknown, to?: PeerTarget): void;
-  /** Calls fn(data, fromSlot) for each message of `topic`; returns the unsubscribe function. */
-  on(topic: string, fn: (data: unknown, from: number) => void): () => void;
+  send<T extends Topic>(topic: T, data: TopicData[T], to?: PeerTarget): void;
+  /** Calls fn(data, fromSlot) for each message of `topic` (data unchecked: the receiver's guard decides); returns the unsubscribe function. */
+  on(topic: Topic, fn: (data: unknown, from: number) => void): () => void;
 }
 
 /** The worker side: `send` posts to the primary, `listen` subscribes to the primary's messages. */

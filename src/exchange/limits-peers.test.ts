@@ -11,7 +11,7 @@ import { RequestContext, type Mitigation, type Req, type Res, type Verdict } fro
 import { compilePolicy } from '../policy/decide.js';
 import type { PolicyView } from '../policy/decide.js';
 import { createPolicyStage, EMPTY_VIEW, type PolicyStage } from '../policy/stage.js';
-import { createLogger } from './logger.js';
+import { createLogger } from '../app/logger.js';
 import { createLimitPeers, LIMITS_TOPIC } from './limits-peers.js';
 import type { Peers } from './peers.js';
 
@@ -121,8 +121,9 @@ test('limit peers: limits off send and apply nothing; malformed messages are ign
   for (let i = 0; i < 50; i++) assert.equal(sa.run(request(0x7f000007)), null);
   a.tick(NOW);
   assert.equal(pa.sent, 0);
-  pa.send(LIMITS_TOPIC, { address: { keys: [0x7f000007], cost: [100], rate: [1], burst: [10] } });
-  pa.send(LIMITS_TOPIC, 'nonsense');
+  // Another process's data arrives unchecked: plain arrays instead of typed ones, and nonsense.
+  pa.send(LIMITS_TOPIC, { address: { keys: [0x7f000007], cost: [100], rate: [1], burst: [10] } } as never);
+  pa.send(LIMITS_TOPIC, 'nonsense' as never);
   assert.equal(sb.run(request(0x7f000007)), null, 'malformed usage charged nothing');
   a.close();
   b.close();

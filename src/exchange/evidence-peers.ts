@@ -4,11 +4,12 @@
 // with their ID bitmaps, a 48 KiB sample of sources: ~60–90 KiB); the recorder keeps the latest per slot
 // and merges them into the record (control/evidence-parts.ts, evidence-merge.ts).
 // Never per request; nothing is sent while no incident is open.
-import type { Logger } from './logger.js';
+import type { Logger } from 'pino';
 import type { Peers } from './peers.js';
 import type { Evidence } from '../control/incidents.js';
 import type { EvidencePart } from '../control/evidence-merge.js';
-import type { PeerSync } from './limits-peers.js';
+import type { TickPart } from './tick-part.js';
+import { TOPICS } from './messages.js';
 
 export interface EvidencePeersDeps {
   peers: Peers;
@@ -17,7 +18,7 @@ export interface EvidencePeersDeps {
   evidence: Evidence;
 }
 
-const TOPIC = 'evidence-part';
+const TOPIC = TOPICS.evidence;
 
 /** The shape check of a part from another process (the primary relays what workers send, untouched). */
 export function isEvidencePart(d: unknown): d is EvidencePart {
@@ -34,7 +35,7 @@ export function isEvidencePart(d: unknown): d is EvidencePart {
   );
 }
 
-export function createEvidencePeers(d: EvidencePeersDeps): PeerSync {
+export function createEvidencePeers(d: EvidencePeersDeps): TickPart {
   let warned = false;
   const off = d.peers.recorder
     ? d.peers.on(TOPIC, (data, from) => {
