@@ -80,7 +80,10 @@ async function start(config: Config, role: WorkerRole): Promise<void> {
     maxBans: config.state.maxBans,
     maxMitigations: config.state.maxMitigations,
   });
-  const peers = createWorkerPeers(role, send, (fn) => (process.on('message', fn), () => process.off('message', fn)));
+  const peers = createWorkerPeers(role, send, (fn) => {
+    process.on('message', fn);
+    return () => process.off('message', fn);
+  });
   const detectorLink = {
     send: (part: WindowPart) => send({ rampart: 'app', op: 'detector-part', part } satisfies ToPrimaryApp),
     listen(deliver: (events: DetectorEvent[], snapshot: DetectorSnapshot) => void) {

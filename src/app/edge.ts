@@ -61,7 +61,10 @@ export function createEdge(c: Config, deps: EdgeDeps): Edge {
           note?.(r.ip, r.glitches);
           // At most 10 lines a second: an attacker reconnecting in a loop must not flood the log.
           const sec = Math.floor(deps.now() / 1000);
-          if (sec !== logSecond) (logSecond = sec), (logged = 0);
+          if (sec !== logSecond) {
+            logSecond = sec;
+            logged = 0;
+          }
           if (++logged <= 10) deps.log.warn({ ...r }, 'HTTP/2 session closed for abuse (GOAWAY ENHANCE_YOUR_CALM)');
         },
       })

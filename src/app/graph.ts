@@ -70,51 +70,8 @@ function machineShare(policy: Config['policy'], shares: number): Config['policy'
 }
 
 export function buildGraph(config: Config, deps: GraphDeps): Graph {
-  const limits = config.limits;
-  const sc = config.identity.seenCookie;
-  const seen = sc.enabled
-    ? createSeenCookie(
-        createMacRing(() => deps.state.keys()),
-        sc.name,
-        Math.floor(sc.maxAge / 1000),
-      )
-    : null;
-  const sg = config.identity.surgeGuard;
-  // Per process: a cluster's workers each see their share of a crowd.
-  const surge =
-    sg.enabled && seen !== null && config.challenge.enabled
-      ? new SurgeGuard(sg.newClients / Math.max(1, deps.originShares ?? 1), (count, usual) =>
-          deps.log.warn(
-            { newClients: count, usual: Math.round(usual * 10) / 10, slotMs: 250 },
-            'surge guard: a crowd of new clients; the ones without the seen cookie get the cookie check for 10 s',
-          ),
-        )
-      : null;
-  const identity = compileIdentity({
-    trustedProxies: config.trustedProxies,
-    geo: deps.geo ?? null,
-    book: deps.book ?? null,
-    seen,
-    surge,
-    checkClaims: config.fingerprints.checkBrowserClaims,
-  });
-  const bodyWatch = new BodyWatch();
-  const origin = new URL(config.origin);
-  const forwarder = createForwarder({
-    origin: origin.origin,
-    connections: limits.originConnections,
-    headersTimeout: limits.originTimeout,
-    connectTimeout: limits.originConnectTimeout,
-    bodyTimeout: limits.originTimeout,
-    body: { maxBytes: limits.maxBodyBytes, minRate: limits.bodyMinRate, graceMs: limits.bodyGrace },
-    watch: bodyWatch,
-    now: deps.now,
-  });
-  const forward = (ctx: RequestContext): void => {
-    const trusted = identity.peerTrusted(ctx);
-    if (ctx.upgradeHead !== null) tunnel(ctx, origin, trusted, limits.originConnectTimeout);
-    else forwarder.forward(ctx, trusted);
-  };
+  const identity = identityOf(config, deps);
+  const { bodyWatch, forwarder, forward } = forwardingOf(config, deps, identity);
   const st = deps.state;
   const challenge = config.challenge.enabled
     ? compileChallenge(config.challenge, {
@@ -134,31 +91,10 @@ export function buildGraph(config: Config, deps: GraphDeps): Graph {
     st,
     deps.now,
   );
-  const op = config.originProtection;
-  // Stored copies survive a reload, but never a change of origin: they are the old origin's pages.
-  const sameOrigin = deps.previous?.config.origin === config.origin;
-  const cacheDeps = {
-    now: deps.now,
-    mode: st ? () => st.mode() : () => 'normal' as const,
-    extraIgnoredCookies: [config.challenge.cookieName, sc.name],
-    openStore: deps.cacheStore ?? null,
-    forget: deps.previous != null && !sameOrigin,
-  };
-  const cache = op.cache.enabled
-    ? compileCache(op.cache, cacheDeps, sameOrigin ? (deps.previous?.cache ?? null) : null)
-    : null;
-  const admission =
-    op.admission.enabled || op.circuit.enabled
-      ? compileAdmission(op.admission, op.circuit, {
-          now: deps.now,
-          shares: deps.originShares,
-          previous: deps.previous?.admission ?? null,
-          surgeSince: () => policy.policy.surgeSince(st, deps.now()),
-        })
-      : null;
+  const { cache, admission } = originProtectionOf(config, deps, () => policy.policy.surgeSince(st, deps.now()));
   const pipeline = createPipeline({
     slots: {
-      parse: compileHygiene(compileHosts(config.hosts), limits.maxBodyBytes),
+      parse: compileHygiene(compileHosts(config.hosts), config.limits.maxBodyBytes),
       identity,
       policy,
       challenge: challenge === null ? null : challenge.stage,
@@ -171,19 +107,89 @@ export function buildGraph(config: Config, deps: GraphDeps): Graph {
     onInternalError: (err, ctx) =>
       deps.log.error({ err, path: ctx.path, method: ctx.method }, 'internal error in pipeline'),
   });
-  return {
-    config,
-    pipeline,
-    forwarder,
-    identity,
-    bodyWatch,
-    policy,
-    challenge,
-    cache,
-    admission,
-    close: () => {
-      admission?.close();
-      return forwarder.close();
-    },
+  const close = () => {
+    admission?.close();
+    return forwarder.close();
   };
+  return { config, pipeline, forwarder, identity, bodyWatch, policy, challenge, cache, admission, close };
+}
+
+/** The identity stage: the seen cookie, the surge guard (per process: a worker sees its share of a crowd). */
+function identityOf(config: Config, deps: GraphDeps): Identity {
+  const sc = config.identity.seenCookie;
+  const seen = sc.enabled
+    ? createSeenCookie(
+        createMacRing(() => deps.state.keys()),
+        sc.name,
+        Math.floor(sc.maxAge / 1000),
+      )
+    : null;
+  const sg = config.identity.surgeGuard;
+  const surge =
+    sg.enabled && seen !== null && config.challenge.enabled
+      ? new SurgeGuard(sg.newClients / Math.max(1, deps.originShares ?? 1), (count, usual) =>
+          deps.log.warn(
+            { newClients: count, usual: Math.round(usual * 10) / 10, slotMs: 250 },
+            'surge guard: a crowd of new clients; the ones without the seen cookie get the cookie check for 10 s',
+          ),
+        )
+      : null;
+  return compileIdentity({
+    trustedProxies: config.trustedProxies,
+    geo: deps.geo ?? null,
+    book: deps.book ?? null,
+    seen,
+    surge,
+    checkClaims: config.fingerprints.checkBrowserClaims,
+  });
+}
+
+/** The forwarder to the origin (and tunnels for upgrades), with the slow-body watch. */
+function forwardingOf(config: Config, deps: GraphDeps, identity: Identity) {
+  const limits = config.limits;
+  const bodyWatch = new BodyWatch();
+  const origin = new URL(config.origin);
+  const forwarder = createForwarder({
+    origin: origin.origin,
+    connections: limits.originConnections,
+    headersTimeout: limits.originTimeout,
+    connectTimeout: limits.originConnectTimeout,
+    bodyTimeout: limits.originTimeout,
+    body: { maxBytes: limits.maxBodyBytes, minRate: limits.bodyMinRate, graceMs: limits.bodyGrace },
+    watch: bodyWatch,
+    now: deps.now,
+  });
+  const forward = (ctx: RequestContext): void => {
+    const trusted = identity.peerTrusted(ctx);
+    if (ctx.upgradeHead !== null) tunnel(ctx, origin, trusted, limits.originConnectTimeout);
+    else forwarder.forward(ctx, trusted);
+  };
+  return { bodyWatch, forwarder, forward };
+}
+
+/** Cache and admission control; stored copies survive a reload, but never a change of origin. */
+function originProtectionOf(config: Config, deps: GraphDeps, surgeSince: () => number) {
+  const op = config.originProtection;
+  const st = deps.state;
+  const sameOrigin = deps.previous?.config.origin === config.origin;
+  const cacheDeps = {
+    now: deps.now,
+    mode: st ? () => st.mode() : () => 'normal' as const,
+    extraIgnoredCookies: [config.challenge.cookieName, config.identity.seenCookie.name],
+    openStore: deps.cacheStore ?? null,
+    forget: deps.previous != null && !sameOrigin,
+  };
+  const cache = op.cache.enabled
+    ? compileCache(op.cache, cacheDeps, sameOrigin ? (deps.previous?.cache ?? null) : null)
+    : null;
+  const admission =
+    op.admission.enabled || op.circuit.enabled
+      ? compileAdmission(op.admission, op.circuit, {
+          now: deps.now,
+          shares: deps.originShares,
+          previous: deps.previous?.admission ?? null,
+          surgeSince,
+        })
+      : null;
+  return { cache, admission };
 }

@@ -46,20 +46,61 @@ export interface Persistence {
 const VIEW_FORMAT = 'rampart-view/1';
 
 export function createPersistence(o: PersistOptions): Persistence {
-  let store: Snapshots | null = null;
-  try {
-    store = openSnapshots(o.dataDir);
-  } catch (err) {
-    o.log.warn(
-      { err: (err as Error).message, dataDir: o.dataDir },
-      'learned state cannot be kept across restarts: data_dir is not writable',
-    );
-  }
-  const every = o.every ?? 15_000;
-  const bookName = o.bookName ?? 'clients';
-  let last = 0;
+  return new LearnedPersistence(o);
+}
 
-  function save(now: number): void {
+class LearnedPersistence implements Persistence {
+  private store: Snapshots | null = null;
+  private readonly every: number;
+  private readonly bookName: string;
+  private last = 0;
+
+  constructor(private readonly o: PersistOptions) {
+    try {
+      this.store = openSnapshots(o.dataDir);
+    } catch (err) {
+      o.log.warn(
+        { err: (err as Error).message, dataDir: o.dataDir },
+        'learned state cannot be kept across restarts: data_dir is not writable',
+      );
+    }
+    this.every = o.every ?? 15_000;
+    this.bookName = o.bookName ?? 'clients';
+  }
+
+  async restore(): Promise<void> {
+    const { o, store } = this;
+    const now = o.now();
+    this.last = now;
+    if (store === null) return;
+    try {
+      if (o.view !== null) this.restoreView(store, o.view, now);
+      const held = await this.restoreDetector(store, now);
+      if (o.view !== null && o.detector !== null && held === null) settleView(o.view);
+      if (o.book !== null) {
+        let taken = 0;
+        for (const b of store.loadAll('clients')) taken += o.book.import(b.data, Math.floor(now / 1000));
+        if (taken > 0) o.log.info({ clients: taken }, 'client book restored');
+      }
+    } catch (err) {
+      o.log.warn({ err: (err as Error).message }, 'learned state not restored: starting afresh');
+    }
+  }
+
+  tick(now: number): void {
+    if (now - this.last < this.every) return;
+    this.last = now;
+    this.save(now);
+  }
+
+  close(): void {
+    this.save(this.o.now());
+    this.store?.close();
+    this.store = null;
+  }
+
+  private save(now: number): void {
+    const { o, store } = this;
     if (store === null) return;
     try {
       const learned = o.detector?.learned(now) ?? null;
@@ -69,16 +110,36 @@ export function createPersistence(o: PersistOptions): Persistence {
         o.shared?.putLearned('detector', blob, now);
       }
       if (o.view !== null) store.save('view', encodeView(o.view.snapshot()), now);
-      if (o.book !== null) store.save(bookName, o.book.export(), now);
+      if (o.book !== null) store.save(this.bookName, o.book.export(), now);
     } catch (err) {
       o.log.warn({ err: (err as Error).message }, 'learned state not saved (will try again)');
     }
   }
 
-  /** Returns the attack held open (or null). */
-  async function restoreDetector(now: number): Promise<string | null> {
+  /** Bans, mitigations, mode and keys of the last run, without what expired since. */
+  private restoreView(store: Snapshots, view: LocalView, now: number): void {
+    const v = store.load('view');
+    const snap = v === null ? null : decodeView(v.data);
+    if (snap === null) {
+      if (v !== null) this.o.log.warn('the saved state view is of another format or damaged: starting without it');
+      return;
+    }
+    const r = view.load({
+      ...snap,
+      bans: snap.bans.filter((b) => b.until > now),
+      mitigations: snap.mitigations.filter((m) => m.until > now),
+    });
+    this.o.log.info(
+      { bans: view.bans().length, mitigations: view.mitigations().length, mode: view.mode(), skipped: r.skipped },
+      'bans, mitigations, mode and signing keys restored',
+    );
+  }
+
+  /** Returns the attack held open (or null). The newer of data_dir's and another node's (shared state) wins. */
+  private async restoreDetector(store: Snapshots, now: number): Promise<string | null> {
+    const { o } = this;
     const d = o.detector;
-    if (d === null || store === null) return null;
+    if (d === null) return null;
     const local = store.load('detector');
     const remote = o.shared ? await o.shared.getLearned('detector').catch(() => null) : null;
     const pick =
@@ -100,62 +161,12 @@ export function createPersistence(o: PersistOptions): Persistence {
     );
     return r.attack;
   }
+}
 
-  /** The detector holds no attack open: what it had set in the view is over (its mode, its incident's mitigations). */
-  function settleView(view: LocalView): void {
-    if (view.detectorMode() !== 'normal') view.setMode('normal');
-    for (const m of view.mitigations()) if (m.id.startsWith('inc-')) view.removeMitigation(m.id);
-  }
-
-  return {
-    async restore() {
-      const now = o.now();
-      last = now;
-      if (store === null) return;
-      try {
-        if (o.view !== null) {
-          const v = store.load('view');
-          const snap = v === null ? null : decodeView(v.data);
-          if (snap !== null) {
-            const r = o.view.load({
-              ...snap,
-              bans: snap.bans.filter((b) => b.until > now),
-              mitigations: snap.mitigations.filter((m) => m.until > now),
-            });
-            o.log.info(
-              {
-                bans: o.view.bans().length,
-                mitigations: o.view.mitigations().length,
-                mode: o.view.mode(),
-                skipped: r.skipped,
-              },
-              'bans, mitigations, mode and signing keys restored',
-            );
-          } else if (v !== null)
-            o.log.warn('the saved state view is of another format or damaged: starting without it');
-        }
-        const held = await restoreDetector(now);
-        if (o.view !== null && o.detector !== null && held === null) settleView(o.view);
-        if (o.book !== null) {
-          let taken = 0;
-          for (const b of store.loadAll('clients')) taken += o.book.import(b.data, Math.floor(now / 1000));
-          if (taken > 0) o.log.info({ clients: taken }, 'client book restored');
-        }
-      } catch (err) {
-        o.log.warn({ err: (err as Error).message }, 'learned state not restored: starting afresh');
-      }
-    },
-    tick(now) {
-      if (now - last < every) return;
-      last = now;
-      save(now);
-    },
-    close() {
-      save(o.now());
-      store?.close();
-      store = null;
-    },
-  };
+/** The detector holds no attack open: what it had set in the view is over (its mode, its incident's mitigations). */
+function settleView(view: LocalView): void {
+  if (view.detectorMode() !== 'normal') view.setMode('normal');
+  for (const m of view.mitigations()) if (m.id.startsWith('inc-')) view.removeMitigation(m.id);
 }
 
 function encodeView(s: ViewSnapshot): Uint8Array {
