@@ -87,110 +87,153 @@ function close(socket: Socket, bytes: Buffer | null): void {
 }
 
 /** True while the connection waits for (part of) a request head: bytes came in, no response ever went out, none in flight. */
-function headPending(h: Held): boolean {
-  const s = h.socket as HttpSocket;
-  return h.plain && s.bytesRead > 0 && s.bytesWritten === 0 && !s._httpMessage;
+function headPending(held: Held): boolean {
+  const socket = held.socket as HttpSocket;
+  return held.plain && socket.bytesRead > 0 && socket.bytesWritten === 0 && !socket._httpMessage;
 }
 
-export function createConnectionGuard(opts: ConnectionGuardOptions): ConnectionGuard {
-  const byKey = new Map<number, Held[]>();
-  const now = opts.now ?? Date.now;
-  let maxPerIp = opts.maxPerIp;
-  let refuse = opts.refuse ?? null;
-  const capBytes = opts.plainRefusal ?? null;
-  const banBytes = opts.bannedRefusal ?? capBytes;
-  let open = 0;
-  let accepted = 0;
-  let refused = 0;
-  let banned = 0;
-  let closedOnBan = 0;
-  let stalled = 0;
+/** The guard itself: one `Held` per open connection, grouped by client key (an IPv6 /64 shares one key). */
+class Guard implements ConnectionGuard {
+  private readonly byKey = new Map<number, Held[]>();
+  private readonly now: () => number;
+  private readonly capBytes: Buffer | null;
+  private readonly banBytes: Buffer | null;
+  private maxPerIp: number;
+  private refuse: ((ip: string) => boolean) | null;
+  private openCount = 0;
+  private acceptedCount = 0;
+  private refusedCount = 0;
+  private bannedCount = 0;
+  private closedOnBan = 0;
+  private stalledHeads = 0;
 
-  function release(key: number, h: Held): void {
-    open--;
-    const list = byKey.get(key);
+  constructor(opts: ConnectionGuardOptions) {
+    this.now = opts.now ?? Date.now;
+    this.maxPerIp = opts.maxPerIp;
+    this.refuse = opts.refuse ?? null;
+    this.capBytes = opts.plainRefusal ?? null;
+    this.banBytes = opts.bannedRefusal ?? this.capBytes;
+  }
+
+  admit(socket: Socket, plain: boolean): boolean {
+    this.acceptedCount++;
+    const ip = normalizeIp(socket.remoteAddress ?? '');
+    if (this.refuse?.(ip)) {
+      this.refusedCount++;
+      this.bannedCount++;
+      close(socket, plain ? this.banBytes : null);
+      return false;
+    }
+    const key = clientKeyOf(ip);
+    let list = this.byKey.get(key);
+    if (list !== undefined && list.length >= this.maxPerIp) {
+      this.refusedCount++;
+      close(socket, plain ? this.capBytes : null);
+      return false;
+    }
+    if (list === undefined) {
+      list = [];
+      this.byKey.set(key, list);
+    }
+    const held: Held = { socket, ip, at: this.now(), plain };
+    list.push(held);
+    this.openCount++;
+    socket.once('close', () => this.release(key, held));
+    return true;
+  }
+
+  open(): number {
+    return this.openCount;
+  }
+
+  refused(): number {
+    return this.refusedCount;
+  }
+
+  banned(): number {
+    return this.bannedCount;
+  }
+
+  closeBanned(targets: readonly string[]): number {
+    if (this.refuse === null || this.openCount === 0) return 0;
+    const verdicts = new Map<string, boolean>(); // one refuse() call per address
+    const wide: string[] = [];
+    let closed = 0;
+    for (const target of targets) {
+      if (parseIPv4(target) >= 0) {
+        const list = this.byKey.get(clientKeyOf(target));
+        if (list !== undefined) closed += this.closeIn(list, (ip) => ip === target, verdicts);
+      } else if (checkCidr(target) === null) wide.push(target);
+    }
+    if (wide.length > 0) {
+      const set = compileCidrSet(wide);
+      for (const list of [...this.byKey.values()]) closed += this.closeIn(list, (ip) => set.has(ip), verdicts);
+    }
+    this.closedOnBan += closed;
+    return closed;
+  }
+
+  /** An arrow, not a method: the app hands `guard.sweep` on as a plain function. */
+  readonly sweep = (at: number): number => {
+    let stalled = 0;
+    for (const list of this.byKey.values()) {
+      for (let i = 0; i < list.length; i++) {
+        if (at - list[i].at >= STALLED_HEAD_MS && headPending(list[i])) stalled++;
+      }
+    }
+    this.stalledHeads = stalled;
+    return stalled;
+  };
+
+  stats(): GuardStats {
+    return {
+      open: this.openCount,
+      accepted: this.acceptedCount,
+      refused: this.refusedCount,
+      banned: this.bannedCount,
+      closedOnBan: this.closedOnBan,
+      stalledHeads: this.stalledHeads,
+    };
+  }
+
+  setRefuse(fn: ((ip: string) => boolean) | null): void {
+    this.refuse = fn;
+  }
+
+  setMaxPerIp(n: number): void {
+    this.maxPerIp = n;
+  }
+
+  private release(key: number, held: Held): void {
+    this.openCount--;
+    const list = this.byKey.get(key);
     if (list === undefined) return;
-    const i = list.indexOf(h);
+    const i = list.indexOf(held);
     if (i >= 0) list.splice(i, 1);
-    if (list.length === 0) byKey.delete(key);
+    if (list.length === 0) this.byKey.delete(key);
   }
 
   /** Closes every connection in `list` whose address `match` accepts and `refuse` confirms. */
-  function closeIn(list: readonly Held[], match: (ip: string) => boolean, verdicts: Map<string, boolean>): number {
-    let n = 0;
-    for (const h of list.slice()) {
-      if (h.socket.destroyed || !match(h.ip)) continue;
-      let yes = verdicts.get(h.ip);
-      if (yes === undefined) verdicts.set(h.ip, (yes = refuse?.(h.ip) === true));
-      if (!yes) continue;
+  private closeIn(list: readonly Held[], match: (ip: string) => boolean, verdicts: Map<string, boolean>): number {
+    let closed = 0;
+    for (const held of list.slice()) {
+      if (held.socket.destroyed || !match(held.ip)) continue;
+      let refuseIt = verdicts.get(held.ip);
+      if (refuseIt === undefined) {
+        refuseIt = this.refuse?.(held.ip) === true;
+        verdicts.set(held.ip, refuseIt);
+      }
+      if (!refuseIt) continue;
       // A response in flight cannot take refusal bytes: cut it. Otherwise the 403, then FIN.
-      close(h.socket, h.plain && !(h.socket as HttpSocket)._httpMessage ? banBytes : null);
-      n++;
+      close(held.socket, held.plain && !(held.socket as HttpSocket)._httpMessage ? this.banBytes : null);
+      closed++;
     }
-    return n;
+    return closed;
   }
+}
 
-  return {
-    admit(socket, plain) {
-      accepted++;
-      const ip = normalizeIp(socket.remoteAddress ?? '');
-      if (refuse?.(ip)) {
-        refused++;
-        banned++;
-        close(socket, plain ? banBytes : null);
-        return false;
-      }
-      const key = clientKeyOf(ip);
-      let list = byKey.get(key);
-      if (list !== undefined && list.length >= maxPerIp) {
-        refused++;
-        close(socket, plain ? capBytes : null);
-        return false;
-      }
-      if (list === undefined) byKey.set(key, (list = []));
-      const h: Held = { socket, ip, at: now(), plain };
-      list.push(h);
-      open++;
-      socket.once('close', () => release(key, h));
-      return true;
-    },
-    open: () => open,
-    refused: () => refused,
-    banned: () => banned,
-    closeBanned(targets) {
-      if (refuse === null || open === 0) return 0;
-      const verdicts = new Map<string, boolean>(); // one refuse() call per address
-      const wide: string[] = [];
-      let n = 0;
-      for (const t of targets) {
-        if (parseIPv4(t) >= 0) {
-          const list = byKey.get(clientKeyOf(t));
-          if (list !== undefined) n += closeIn(list, (ip) => ip === t, verdicts);
-        } else if (checkCidr(t) === null) wide.push(t);
-      }
-      if (wide.length > 0) {
-        const set = compileCidrSet(wide);
-        for (const list of [...byKey.values()]) n += closeIn(list, (ip) => set.has(ip), verdicts);
-      }
-      closedOnBan += n;
-      return n;
-    },
-    sweep(at) {
-      let n = 0;
-      for (const list of byKey.values()) {
-        for (let i = 0; i < list.length; i++) if (at - list[i].at >= STALLED_HEAD_MS && headPending(list[i])) n++;
-      }
-      stalled = n;
-      return n;
-    },
-    stats: () => ({ open, accepted, refused, banned, closedOnBan, stalledHeads: stalled }),
-    setRefuse(fn) {
-      refuse = fn;
-    },
-    setMaxPerIp(n) {
-      maxPerIp = n;
-    },
-  };
+export function createConnectionGuard(opts: ConnectionGuardOptions): ConnectionGuard {
+  return new Guard(opts);
 }
 
 /** What followBans reads of the shared state (declared here: the guard does not import state). */

@@ -51,105 +51,139 @@ function elements(x: unknown, v6: boolean, what: string): string[] {
   });
 }
 
-export async function startFirewallHelper(o: FirewallHelperOptions): Promise<FirewallHelper> {
-  const table = o.table ?? 'rampart';
+/** What a request handler needs: the table, the nft binary, and the queue that runs one nft batch at a time. */
+interface Nft {
+  readonly table: string;
+  readonly binary: string;
+  serial<T>(fn: () => Promise<T>): Promise<T>;
+}
+
+function createNft(table: string, binary: string): Nft {
+  let queue: Promise<unknown> = Promise.resolve();
+  return {
+    table,
+    binary,
+    serial<T>(fn: () => Promise<T>): Promise<T> {
+      const p = queue.then(fn, fn);
+      queue = p.catch(() => {});
+      return p;
+    },
+  };
+}
+
+async function runReply(nft: Nft, script: string): Promise<Record<string, unknown>> {
+  const res = await nft.serial(() => runNft(script, nft.binary));
+  return res.ok ? { ok: true } : { ok: false, error: res.err };
+}
+
+async function handle(nft: Nft, r: Req): Promise<Record<string, unknown>> {
+  switch (r.op) {
+    case 'ping':
+      return { ok: true };
+    case 'sync':
+      return runReply(nft, syncScript(nft.table, elements(r.v4, false, 'v4'), elements(r.v6, true, 'v6')));
+    case 'delta': {
+      const script = deltaScript(
+        nft.table,
+        { v4: elements(r.del4, false, 'del4'), v6: elements(r.del6, true, 'del6') },
+        { v4: elements(r.add4, false, 'add4'), v6: elements(r.add6, true, 'add6') },
+      );
+      return runReply(nft, script);
+    }
+    case 'list': {
+      const res = await nft.serial(() => runNft('', nft.binary, ['-j', 'list', 'table', 'inet', nft.table]));
+      return res.ok ? { ok: true, nft: JSON.parse(res.out) } : { ok: false, error: res.err };
+    }
+    default:
+      return { ok: false, error: `unknown op ${JSON.stringify(r.op)}` };
+  }
+}
+
+/** One request line: its reply, with the request's id. */
+async function answer(nft: Nft, line: string, log: (msg: string) => void): Promise<string> {
+  let id: unknown = null;
+  let reply: Record<string, unknown>;
+  try {
+    const r = JSON.parse(line) as Req;
+    id = r.id ?? null;
+    reply = await handle(nft, r);
+  } catch (e) {
+    reply = { ok: false, error: (e as Error).message };
+  }
+  if (reply.ok === false) log(`request refused: ${String(reply.error)}`);
+  return `${JSON.stringify({ id, ...reply })}\n`;
+}
+
+/** Reads JSON lines from one client and answers them in order. */
+function serve(sock: Socket, nft: Nft, log: (msg: string) => void): void {
+  let buf = '';
+  let chain: Promise<void> = Promise.resolve();
+  sock.setEncoding('utf8');
+  sock.on('error', () => {});
+  sock.on('data', (d: string) => {
+    buf += d;
+    if (buf.length > MAX_LINE) {
+      sock.destroy();
+      return;
+    }
+    let nl = buf.indexOf('\n');
+    while (nl >= 0) {
+      const line = buf.slice(0, nl);
+      buf = buf.slice(nl + 1);
+      chain = chain.then(async () => {
+        const reply = await answer(nft, line, log);
+        if (!sock.destroyed) sock.write(reply);
+      });
+      nl = buf.indexOf('\n');
+    }
+  });
+}
+
+async function setUpTable(table: string, binary: string): Promise<void> {
   if (!TABLE_RE.test(table))
     throw new StartupError(
       'E_FIREWALL_TABLE',
       `not a table name: ${JSON.stringify(table)}`,
       'lower case letters, digits and _, e.g. rampart',
     );
-  const nft = o.nft ?? 'nft';
-  const log = o.log ?? (() => {});
-  const setup = await runNft(setupScript(table), nft);
+  const setup = await runNft(setupScript(table), binary);
   if (!setup.ok)
     throw new StartupError(
       'E_FIREWALL_NFT',
       `cannot set up the nftables table inet ${table}: ${setup.err}`,
       'run the helper as root (or with CAP_NET_ADMIN) on a machine with nftables (Debian: apt-get install nftables)',
     );
-  let queue: Promise<unknown> = Promise.resolve();
-  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
-    const p = queue.then(fn, fn);
-    queue = p.catch(() => {});
-    return p;
-  };
+}
 
-  async function handle(r: Req): Promise<Record<string, unknown>> {
-    switch (r.op) {
-      case 'ping':
-        return { ok: true };
-      case 'sync': {
-        const res = await serial(() =>
-          runNft(syncScript(table, elements(r.v4, false, 'v4'), elements(r.v6, true, 'v6')), nft),
-        );
-        return res.ok ? { ok: true } : { ok: false, error: res.err };
-      }
-      case 'delta': {
-        const script = deltaScript(
-          table,
-          { v4: elements(r.del4, false, 'del4'), v6: elements(r.del6, true, 'del6') },
-          { v4: elements(r.add4, false, 'add4'), v6: elements(r.add6, true, 'add6') },
-        );
-        const res = await serial(() => runNft(script, nft));
-        return res.ok ? { ok: true } : { ok: false, error: res.err };
-      }
-      case 'list': {
-        const res = await serial(() => runNft('', nft, ['-j', 'list', 'table', 'inet', table]));
-        return res.ok ? { ok: true, nft: JSON.parse(res.out) } : { ok: false, error: res.err };
-      }
-      default:
-        return { ok: false, error: `unknown op ${JSON.stringify(r.op)}` };
-    }
-  }
-
-  const open = new Set<Socket>();
-  function serve(sock: Socket): void {
-    open.add(sock);
-    sock.once('close', () => open.delete(sock));
-    let buf = '';
-    let chain: Promise<void> = Promise.resolve();
-    sock.setEncoding('utf8');
-    sock.on('error', () => {});
-    sock.on('data', (d: string) => {
-      buf += d;
-      if (buf.length > MAX_LINE) return void sock.destroy();
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        chain = chain.then(async () => {
-          let id: unknown = null;
-          let reply: Record<string, unknown>;
-          try {
-            const r = JSON.parse(line) as Req;
-            id = r.id ?? null;
-            reply = await handle(r);
-          } catch (e) {
-            reply = { ok: false, error: (e as Error).message };
-          }
-          if (reply.ok === false) log(`request refused: ${String(reply.error)}`);
-          if (!sock.destroyed) sock.write(`${JSON.stringify({ id, ...reply })}\n`);
-        });
-      }
-    });
-  }
-
-  mkdirSync(dirname(o.socket), { recursive: true });
-  rmSync(o.socket, { force: true }); // a stale socket of a previous run
-  const server: Server = createServer(serve);
+async function listen(server: Server, path: string): Promise<void> {
+  mkdirSync(dirname(path), { recursive: true });
+  rmSync(path, { force: true }); // a stale socket of a previous run
   await new Promise<void>((resolve, reject) => {
     server.once('error', (e) =>
       reject(
         new StartupError(
           'E_FIREWALL_SOCKET',
-          `cannot listen on ${o.socket}: ${e.message}`,
+          `cannot listen on ${path}: ${e.message}`,
           'choose another path with --socket',
         ),
       ),
     );
-    server.listen(o.socket, () => resolve());
+    server.listen(path, () => resolve());
   });
+}
+
+export async function startFirewallHelper(o: FirewallHelperOptions): Promise<FirewallHelper> {
+  const table = o.table ?? 'rampart';
+  const log = o.log ?? (() => {});
+  await setUpTable(table, o.nft ?? 'nft');
+  const nft = createNft(table, o.nft ?? 'nft');
+  const open = new Set<Socket>();
+  const server: Server = createServer((sock) => {
+    open.add(sock);
+    sock.once('close', () => open.delete(sock));
+    serve(sock, nft, log);
+  });
+  await listen(server, o.socket);
   chmodSync(o.socket, 0o660);
   if (o.group !== undefined && o.group !== null) chownSync(o.socket, process.getuid?.() ?? 0, o.group);
   log(`listening on ${o.socket}; table inet ${table}`);

@@ -6,8 +6,8 @@
 // restarted helper, a refused batch) it replaces the whole set. Bans made on
 // other nodes arrive through the state like local ones. Never on the request
 // path. Memory: the applied elements (one map entry per set element).
-import { connect, type Socket } from 'node:net';
 import { formatRange, setElements, type Entry, type Span } from './firewall-ranges.js';
+import { HelperClient, type HelperReply } from './firewall-helper-client.js';
 
 export interface FirewallSyncOptions {
   socket: string;
@@ -59,151 +59,128 @@ function items(m: Applied, keys: Iterable<string>, now: number): [string, number
   return out;
 }
 
+/** What goes (in `from`, not in `to`) and what comes (new in `to`, or re-banned: a fresh timeout). */
 function diff(from: Applied, to: Applied): { del: string[]; add: string[] } {
   const del: string[] = [];
   const add: string[] = [];
   for (const k of from.keys()) if (!to.has(k)) del.push(k);
-  for (const [k, u] of to) if (from.get(k) !== u) add.push(k); // new, or re-banned: a fresh timeout
+  for (const [k, u] of to) if (from.get(k) !== u) add.push(k);
   return { del, add };
 }
 
-export function createFirewallSync(o: FirewallSyncOptions): FirewallSync {
-  let v4: Applied = new Map();
-  let v6: Applied = new Map();
-  let needFull = true;
-  let dirty = true;
-  let running: Promise<void> | null = null;
-  let lastFull = 0;
-  let closed = false;
-  let healthy = true;
-  const st = { syncs: 0, deltas: 0, failures: 0 };
-  let sock: Socket | null = null;
-  let buf = '';
-  let seq = 0;
-  const waiting = new Map<number, (r: Record<string, unknown>) => void>();
+class Sync implements FirewallSync {
+  private v4: Applied = new Map();
+  private v6: Applied = new Map();
+  private needFull = true;
+  private dirty = true;
+  private running: Promise<void> | null = null;
+  private lastFull = 0;
+  private closed = false;
+  private healthy = true;
+  private readonly counts = { syncs: 0, deltas: 0, failures: 0 };
+  private readonly helper: HelperClient;
+  /** Kept whole: its functions are called on it, as the caller wrote them. */
+  private readonly options: FirewallSyncOptions;
+  private readonly off: () => void;
 
-  function conn(): Socket {
-    if (sock !== null && !sock.destroyed) return sock;
-    buf = '';
-    const s = connect(o.socket);
-    s.setEncoding('utf8');
-    s.on('data', (d: string) => {
-      buf += d;
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        try {
-          const r = JSON.parse(line) as Record<string, unknown>;
-          waiting.get(r.id as number)?.(r);
-          waiting.delete(r.id as number);
-        } catch {
-          // a garbled line: its request times out
-        }
-      }
-    });
-    const fail = (e?: Error) => {
-      for (const w of waiting.values()) w({ ok: false, error: e?.message ?? 'helper connection closed' });
-      waiting.clear();
-    };
-    s.on('error', fail);
-    s.on('close', () => fail());
-    sock = s;
-    return s;
+  constructor(options: FirewallSyncOptions) {
+    this.options = options;
+    this.helper = new HelperClient(options.socket);
+    this.off = options.onChange(() => this.schedule());
+    this.schedule();
   }
 
-  function call(req: Record<string, unknown>): Promise<Record<string, unknown>> {
-    return new Promise((resolve) => {
-      const id = ++seq;
-      const timer = setTimeout(() => {
-        waiting.delete(id);
-        resolve({ ok: false, error: 'helper did not answer within 10s' });
-      }, 10_000);
-      timer.unref();
-      waiting.set(id, (r) => {
-        clearTimeout(timer);
-        resolve(r);
+  tick(now: number): void {
+    if (now - this.lastFull >= this.options.reconcileMs) this.needFull = true;
+    if (this.needFull) this.schedule();
+  }
+
+  async flush(): Promise<void> {
+    while (this.running !== null) await this.running;
+  }
+
+  async list(): Promise<unknown> {
+    const r = await this.helper.call({ op: 'list' });
+    if (r.ok !== true) throw new Error(String(r.error));
+    return r.nft;
+  }
+
+  stats(): FirewallSyncStats {
+    return { elements: this.v4.size + this.v6.size, ...this.counts, healthy: this.healthy };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.off();
+    while (this.running !== null) await this.running.catch(() => {});
+    this.helper.close();
+  }
+
+  private schedule(): void {
+    this.dirty = true;
+    if (this.running !== null || this.closed) return;
+    this.running = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => this.pass())
+      .finally(() => {
+        this.running = null;
+        if (this.dirty && !this.needFull) this.schedule();
       });
-      conn().write(`${JSON.stringify({ id, ...req })}\n`);
-    });
   }
 
-  function health(ok: boolean, why: string): void {
-    if (ok === healthy) return;
-    healthy = ok;
-    o.onHealth?.(ok, why);
-  }
-
-  async function pass(): Promise<void> {
-    while (dirty && !closed) {
-      dirty = false;
-      const now = o.now();
-      const want = setElements(o.entries(), o.allow(), now);
+  /** Sends what changed until nothing has; stops at the first failure (the next tick replaces the whole set). */
+  private async pass(): Promise<void> {
+    while (this.dirty && !this.closed) {
+      this.dirty = false;
+      const now = this.options.now();
+      const want = setElements(this.options.entries(), this.options.allow(), now);
       const n4 = keyed(want.v4);
       const n6 = keyed(want.v6);
-      let r: Record<string, unknown>;
-      if (needFull) {
-        r = await call({ op: 'sync', v4: items(n4, n4.keys(), now), v6: items(n6, n6.keys(), now) });
-        st.syncs++;
-        lastFull = now;
-      } else {
-        const d4 = diff(v4, n4);
-        const d6 = diff(v6, n6);
-        if (d4.del.length + d4.add.length + d6.del.length + d6.add.length === 0) continue;
-        r = await call({
-          op: 'delta',
-          del4: items(v4, d4.del, now),
-          del6: items(v6, d6.del, now),
-          add4: items(n4, d4.add, now),
-          add6: items(n6, d6.add, now),
-        });
-        st.deltas++;
-      }
+      const r = this.needFull ? await this.sendAll(n4, n6, now) : await this.sendDelta(n4, n6, now);
+      if (r === null) continue;
       if (r.ok === true) {
-        v4 = n4;
-        v6 = n6;
-        needFull = false;
-        health(true, 'the firewall helper applies the ban set again');
+        this.v4 = n4;
+        this.v6 = n6;
+        this.needFull = false;
+        this.health(true, 'the firewall helper applies the ban set again');
       } else {
-        st.failures++;
-        needFull = true; // the next tick replaces the whole set
-        health(false, String(r.error ?? 'refused'));
+        this.counts.failures++;
+        this.needFull = true;
+        this.health(false, String(r.error ?? 'refused'));
         return;
       }
     }
   }
 
-  function schedule(): void {
-    dirty = true;
-    if (running !== null || closed) return;
-    running = new Promise<void>((resolve) => setImmediate(resolve)).then(pass).finally(() => {
-      running = null;
-      if (dirty && !needFull) schedule();
-    });
+  private async sendAll(n4: Applied, n6: Applied, now: number): Promise<HelperReply> {
+    const r = await this.helper.call({ op: 'sync', v4: items(n4, n4.keys(), now), v6: items(n6, n6.keys(), now) });
+    this.counts.syncs++;
+    this.lastFull = now;
+    return r;
   }
 
-  const off = o.onChange(schedule);
-  schedule();
+  /** Null when nothing changed (nothing sent). */
+  private async sendDelta(n4: Applied, n6: Applied, now: number): Promise<HelperReply | null> {
+    const d4 = diff(this.v4, n4);
+    const d6 = diff(this.v6, n6);
+    if (d4.del.length + d4.add.length + d6.del.length + d6.add.length === 0) return null;
+    const r = await this.helper.call({
+      op: 'delta',
+      del4: items(this.v4, d4.del, now),
+      del6: items(this.v6, d6.del, now),
+      add4: items(n4, d4.add, now),
+      add6: items(n6, d6.add, now),
+    });
+    this.counts.deltas++;
+    return r;
+  }
 
-  return {
-    tick(now) {
-      if (now - lastFull >= o.reconcileMs) needFull = true;
-      if (needFull) schedule();
-    },
-    async flush() {
-      while (running !== null) await running;
-    },
-    async list() {
-      const r = await call({ op: 'list' });
-      if (r.ok !== true) throw new Error(String(r.error));
-      return r.nft;
-    },
-    stats: () => ({ elements: v4.size + v6.size, ...st, healthy }),
-    async close() {
-      closed = true;
-      off();
-      while (running !== null) await running.catch(() => {});
-      sock?.destroy();
-    },
-  };
+  private health(ok: boolean, why: string): void {
+    if (ok === this.healthy) return;
+    this.healthy = ok;
+    this.options.onHealth?.(ok, why);
+  }
+}
+
+export function createFirewallSync(o: FirewallSyncOptions): FirewallSync {
+  return new Sync(o);
 }

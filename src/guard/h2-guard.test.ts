@@ -43,7 +43,11 @@ async function server(
   srv.on('session', (s) => guard.watch(s));
   // Answer slowly, so that a client's reset always comes before the response.
   srv.on('stream', (stream, hd) => {
-    if (hd[':path'] === '/big') return void (stream.respond({ ':status': 200 }), stream.end(Buffer.alloc(256 * 1024)));
+    if (hd[':path'] === '/big') {
+      stream.respond({ ':status': 200 });
+      stream.end(Buffer.alloc(256 * 1024));
+      return;
+    }
     setTimeout(() => !stream.destroyed && stream.respond({ ':status': 200 }, { endStream: true }), 30);
   });
   await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));

@@ -74,7 +74,9 @@ export interface H2GuardOptions {
 
 const kRec = Symbol('rampart.h2');
 
+/** One per watched session; `guard` lets the shared stream/session listeners reach their guard without a closure. */
 interface Rec {
+  readonly guard: Guard;
   readonly ip: string;
   readonly key: number;
   streams: number;
@@ -105,12 +107,81 @@ function destroyLater(s: ServerHttp2Session): void {
   if (!s.destroyed) s.destroy();
 }
 
-export function createH2Guard(o: H2GuardOptions): H2Guard {
-  let limits = o.limits;
-  const windowMs = o.windowMs ?? 10_000;
-  const clients: Lru = createLru(o.clients ?? 16_384);
-  const sessions = new Set<Watched>();
-  const st: H2GuardStats = {
+function abuseReason(limits: H2GuardLimits, rec: Rec, clientGlitches: number, why: string): string {
+  // A protocol error or a zero-window stall closes the session whatever the counts say.
+  if (why === 'protocol-error' || why === 'zero-window') return why;
+  if (limits.glitchLimit > 0 && rec.glitches >= limits.glitchLimit) return 'glitches';
+  if (limits.clientGlitchLimit > 0 && clientGlitches >= limits.clientGlitchLimit) return 'client-glitches';
+  return '';
+}
+
+/** Tells the session to go away with ENHANCE_YOUR_CALM, and cuts whatever is still open a second later. */
+function sendAway(session: Watched): void {
+  if (session.destroyed) return;
+  // GOAWAY first (nghttp2 then ignores new streams), close.
+  try {
+    session.goaway(constants.NGHTTP2_ENHANCE_YOUR_CALM);
+    session.close();
+  } catch {
+    session.destroy();
+  }
+  setTimeout(destroyLater, 1000, session).unref();
+}
+
+/**
+ * 'close' of a stream (`this`): premature when the client aborted it before any response header went
+ * out. Read at close: the 'aborted' event is not emitted for a session over a JS stream (src/proxy/transport.ts).
+ */
+function onStreamClose(this: ServerHttp2Stream): void {
+  if (!this.aborted || this.headersSent) return;
+  const session = (this as StreamOf)[kSession]; // this.session is already gone at 'close'
+  const rec = session?.[kRec];
+  if (session === undefined || rec === undefined) return;
+  const guard = rec.guard;
+  const limits = guard.limits;
+  rec.premature++;
+  guard.counts.prematureResets++;
+  guard.glitch(session, rec, 1, 'reset');
+  if (!rec.closed && rec.streams >= limits.resetMinStreams && rec.premature > limits.resetRatio * rec.streams)
+    guard.abuse(session, rec, 'premature-resets', guard.clientGlitches(rec.key));
+}
+
+function onStream(this: Watched, stream: ServerHttp2Stream): void {
+  const rec = this[kRec];
+  if (rec === undefined) return;
+  const guard = rec.guard;
+  rec.streams++;
+  guard.counts.streams++;
+  (stream as StreamOf)[kSession] = this;
+  stream.on('close', onStreamClose);
+  if (guard.limits.maxStreamsPerSession > 0 && rec.streams === guard.limits.maxStreamsPerSession && !rec.closed) {
+    guard.counts.recycledSessions++;
+    this.close(); // graceful GOAWAY: the streams in flight finish, the client opens a new session
+  }
+}
+
+/** A SETTINGS or PING frame from the client. */
+function onControl(this: Watched): void {
+  const rec = this[kRec];
+  if (rec === undefined) return;
+  rec.guard.counts.controlFrames++;
+  if (++rec.control > rec.guard.limits.controlFramesPerSecond) rec.guard.glitch(this, rec, 1, 'control');
+}
+
+function onError(this: Watched, err: NodeJS.ErrnoException): void {
+  const rec = this[kRec];
+  if (rec === undefined || !PROTOCOL_ERRORS.has(err.code ?? '')) return;
+  rec.guard.counts.protocolErrors++;
+  rec.guard.glitch(this, rec, PROTOCOL_ERROR_WEIGHT, 'protocol-error');
+}
+
+function onClose(this: Watched): void {
+  this[kRec]?.guard.sessions.delete(this);
+}
+
+class Guard implements H2Guard {
+  limits: H2GuardLimits;
+  readonly counts: H2GuardStats = {
     sessions: 0,
     streams: 0,
     prematureResets: 0,
@@ -120,143 +191,108 @@ export function createH2Guard(o: H2GuardOptions): H2Guard {
     abusiveSessions: 0,
     recycledSessions: 0,
   };
+  readonly sessions = new Set<Watched>();
+  private readonly clients: Lru;
+  private readonly windowMs: number;
+  /** Kept whole: now() and onAbuse() are called on it, as the caller wrote them. */
+  private readonly options: H2GuardOptions;
 
-  /** Adds `n` glitches to the session and its client; closes the session when either is over its cap. */
-  function glitch(s: Watched, r: Rec, n: number, why: string): void {
-    r.glitches += n;
-    st.glitches += n;
-    const now = o.now();
-    const slot = clients.acquire(r.key, now, now + windowMs);
-    const total = (clients.created() ? 0 : clients.values[slot]) + n;
-    clients.values[slot] = total;
-    if (r.closed) return;
-    const over =
-      limits.glitchLimit > 0 && r.glitches >= limits.glitchLimit
-        ? 'glitches'
-        : limits.clientGlitchLimit > 0 && total >= limits.clientGlitchLimit
-          ? 'client-glitches'
-          : '';
-    if (over !== '') abuse(s, r, why === 'protocol-error' || why === 'zero-window' ? why : over, total);
-    else if (why === 'protocol-error' || why === 'zero-window') abuse(s, r, why, total);
+  constructor(options: H2GuardOptions) {
+    this.options = options;
+    this.limits = options.limits;
+    this.windowMs = options.windowMs ?? 10_000;
+    this.clients = createLru(options.clients ?? 16_384);
   }
 
-  function abuse(s: Watched, r: Rec, reason: string, clientGlitches: number): void {
-    if (r.closed) return;
-    r.closed = true;
-    st.abusiveSessions++;
-    if (!s.destroyed) {
-      // GOAWAY first (nghttp2 then ignores new streams), close, and cut whatever is still open a second later.
-      try {
-        s.goaway(constants.NGHTTP2_ENHANCE_YOUR_CALM);
-        s.close();
-      } catch {
-        s.destroy();
-      }
-      setTimeout(destroyLater, 1000, s).unref();
+  watch(session: ServerHttp2Session): void {
+    const watched = session as Watched;
+    const ip = normalizeIp(watched.socket?.remoteAddress ?? '');
+    const rec: Rec = {
+      guard: this,
+      ip,
+      key: clientKeyOf(ip),
+      streams: 0,
+      premature: 0,
+      glitches: 0,
+      control: 0,
+      stalled: 0,
+      closed: false,
+    };
+    watched[kRec] = rec;
+    this.counts.sessions++;
+    this.sessions.add(watched);
+    watched.on('stream', onStream);
+    watched.on('ping', onControl);
+    watched.on('remoteSettings', onControl);
+    watched.on('error', onError);
+    watched.once('close', onClose);
+    // A client whose other sessions already used up its allowance gets none on a new one.
+    const limit = this.limits.clientGlitchLimit;
+    if (limit > 0 && this.clientGlitches(rec.key) >= limit)
+      this.abuse(watched, rec, 'client-glitches', this.clientGlitches(rec.key));
+  }
+
+  sweep(): number {
+    const stallSeconds = this.limits.stallSeconds;
+    for (const session of this.sessions) {
+      const rec = session[kRec]!;
+      rec.control = 0;
+      if (rec.closed || session.destroyed || stallSeconds <= 0) continue;
+      // The client keeps the connection window at zero (it stopped reading our DATA: HTTP/2 slow read).
+      // A reading client reopens it as it consumes; pings keep Node's idle timeout from seeing the stall.
+      if (session.state.remoteWindowSize === 0) {
+        if (++rec.stalled >= stallSeconds) this.glitch(session, rec, 1, 'zero-window');
+      } else rec.stalled = 0;
     }
+    return this.sessions.size;
+  }
+
+  stats(): H2GuardStats {
+    return { ...this.counts };
+  }
+
+  setLimits(l: H2GuardLimits): void {
+    this.limits = l;
+  }
+
+  /** The client's glitches over the window, all its sessions together. */
+  clientGlitches(key: number): number {
+    return this.clients.get(key, this.options.now(), 0);
+  }
+
+  /** Adds `n` glitches to the session and its client; closes the session when either is over its cap. */
+  glitch(session: Watched, rec: Rec, n: number, why: string): void {
+    rec.glitches += n;
+    this.counts.glitches += n;
+    const now = this.options.now();
+    const slot = this.clients.acquire(rec.key, now, now + this.windowMs);
+    const total = (this.clients.created() ? 0 : this.clients.values[slot]) + n;
+    this.clients.values[slot] = total;
+    if (rec.closed) return;
+    const reason = abuseReason(this.limits, rec, total, why);
+    if (reason !== '') this.abuse(session, rec, reason, total);
+  }
+
+  abuse(session: Watched, rec: Rec, reason: string, clientGlitches: number): void {
+    if (rec.closed) return;
+    rec.closed = true;
+    this.counts.abusiveSessions++;
+    sendAway(session);
     try {
-      o.onAbuse({
-        ip: r.ip,
+      this.options.onAbuse({
+        ip: rec.ip,
         reason,
-        streams: r.streams,
-        prematureResets: r.premature,
-        glitches: r.glitches,
+        streams: rec.streams,
+        prematureResets: rec.premature,
+        glitches: rec.glitches,
         clientGlitches,
       });
     } catch {
       // a reporting bug must not break the session teardown
     }
   }
+}
 
-  /**
-   * 'close' of a stream (`this`): premature when the client aborted it before any response header went
-   * out. Read at close: the 'aborted' event is not emitted for a session over a JS stream (src/proxy/transport.ts).
-   */
-  function onStreamClose(this: ServerHttp2Stream): void {
-    if (!this.aborted || this.headersSent) return;
-    const s = (this as StreamOf)[kSession]; // this.session is already gone at 'close'
-    const r = s?.[kRec];
-    if (s === undefined || r === undefined) return;
-    r.premature++;
-    st.prematureResets++;
-    glitch(s, r, 1, 'reset');
-    if (!r.closed && r.streams >= limits.resetMinStreams && r.premature > limits.resetRatio * r.streams)
-      abuse(s, r, 'premature-resets', clients.get(r.key, o.now(), 0));
-  }
-
-  function onStream(this: Watched, stream: ServerHttp2Stream): void {
-    const r = this[kRec];
-    if (r === undefined) return;
-    r.streams++;
-    st.streams++;
-    (stream as StreamOf)[kSession] = this;
-    stream.on('close', onStreamClose);
-    if (limits.maxStreamsPerSession > 0 && r.streams === limits.maxStreamsPerSession && !r.closed) {
-      st.recycledSessions++;
-      this.close(); // graceful GOAWAY: the streams in flight finish, the client opens a new session
-    }
-  }
-
-  function onControl(this: Watched): void {
-    const r = this[kRec];
-    if (r === undefined) return;
-    st.controlFrames++;
-    if (++r.control > limits.controlFramesPerSecond) glitch(this, r, 1, 'control');
-  }
-
-  function onError(this: Watched, err: NodeJS.ErrnoException): void {
-    const r = this[kRec];
-    if (r === undefined || !PROTOCOL_ERRORS.has(err.code ?? '')) return;
-    st.protocolErrors++;
-    glitch(this, r, PROTOCOL_ERROR_WEIGHT, 'protocol-error');
-  }
-
-  function onClose(this: Watched): void {
-    sessions.delete(this);
-  }
-
-  return {
-    watch(session) {
-      const s = session as Watched;
-      const ip = normalizeIp(s.socket?.remoteAddress ?? '');
-      s[kRec] = {
-        ip,
-        key: clientKeyOf(ip),
-        streams: 0,
-        premature: 0,
-        glitches: 0,
-        control: 0,
-        stalled: 0,
-        closed: false,
-      };
-      st.sessions++;
-      sessions.add(s);
-      s.on('stream', onStream);
-      s.on('ping', onControl);
-      s.on('remoteSettings', onControl);
-      s.on('error', onError);
-      s.once('close', onClose);
-      // A client whose other sessions already used up its allowance gets none on a new one.
-      const r = s[kRec]!;
-      if (limits.clientGlitchLimit > 0 && clients.get(r.key, o.now(), 0) >= limits.clientGlitchLimit)
-        abuse(s, r, 'client-glitches', clients.get(r.key, o.now(), 0));
-    },
-    sweep() {
-      for (const s of sessions) {
-        const r = s[kRec]!;
-        r.control = 0;
-        if (r.closed || s.destroyed || limits.stallSeconds <= 0) continue;
-        // The client keeps the connection window at zero (it stopped reading our DATA: HTTP/2 slow read).
-        // A reading client reopens it as it consumes; pings keep Node's idle timeout from seeing the stall.
-        if (s.state.remoteWindowSize === 0) {
-          if (++r.stalled >= limits.stallSeconds) glitch(s, r, 1, 'zero-window');
-        } else r.stalled = 0;
-      }
-      return sessions.size;
-    },
-    stats: () => ({ ...st }),
-    setLimits(l) {
-      limits = l;
-    },
-  };
+export function createH2Guard(o: H2GuardOptions): H2Guard {
+  return new Guard(o);
 }

@@ -76,7 +76,13 @@ test('a peer given as an IPv4-mapped address is trusted as its IPv4 address', ()
 
 test('too many hops: a long spoofed prefix is never walked past the first untrusted hop from the right', () => {
   let asked = 0;
-  const counting: CidrSet = { size: trusted.size, has: (ip) => (asked++, trusted.has(ip)) };
+  const counting: CidrSet = {
+    size: trusted.size,
+    has: (ip) => {
+      asked++;
+      return trusted.has(ip);
+    },
+  };
   const spoofed = Array.from({ length: 5000 }, (_, i) => `10.${(i >> 8) & 255}.${i & 255}.1`).join(', ');
   assert.equal(clientIpOf('10.0.0.1', `${spoofed}, 198.51.100.7, 10.0.0.5`, counting), '198.51.100.7');
   assert.equal(asked, 3, 'the peer, 10.0.0.5 and the client: nothing to their left');

@@ -96,9 +96,13 @@ export function compileCountryRanges(
           byPointer.set(node, code);
         }
       }
-      return emit(prefix, code);
+      emit(prefix, code);
+      return;
     }
-    if (depth === 32) return emit(prefix, 0);
+    if (depth === 32) {
+      emit(prefix, 0);
+      return;
+    }
     const offset = node * nodeByteSize;
     walk(r.walker.left(offset), depth + 1, prefix);
     walk(r.walker.right(offset), depth + 1, (prefix + 2 ** (31 - depth)) >>> 0);

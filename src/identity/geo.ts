@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { StartupError } from '../core/errors.js';
 import { parseIPv4 } from '../core/ip.js';
-import { createLru, lruBytes } from '../core/lru.js';
+import { createLru, lruBytes, type Lru } from '../core/lru.js';
 import { namesFileOf, openAsnTable, type AsnTable } from './geo-asn.js';
 import { countryIndex, openCountryTable, type CountryTable } from './geo-country.js';
 import { compileOutside } from './geo-compile.js';
@@ -86,22 +86,56 @@ export function countryCode(i: number): string {
   return CODES[i] ?? '';
 }
 
-export function createGeo(o: GeoOptions): Geo {
-  const countryDb = o.countryDb || bundledCountryDb();
-  const asnDb = o.asnDb || bundledAsnCsv();
-  for (const [k, f] of [
+type MmdbReader = { get(ip: string): { country_code?: string; country?: { iso_code?: string } } | null };
+
+/** IPv6 clients only: the whole mmdb, read at the first one. */
+class Ipv6Countries {
+  /** Null until the first IPv6 client; false if the file became unreadable. */
+  private reader: MmdbReader | null | false = null;
+  bytes = 0;
+
+  constructor(private readonly file: string) {}
+
+  country(ip: string): string {
+    try {
+      const r = this.open()?.get(ip);
+      return (r?.country_code ?? r?.country?.iso_code ?? '').toUpperCase();
+    } catch {
+      return '';
+    }
+  }
+
+  private open(): MmdbReader | null {
+    if (this.reader === null) {
+      try {
+        const buf = readFileSync(this.file);
+        this.bytes = buf.length;
+        // maxmind is loaded here (and when a table is compiled), not by every process that imports geo.
+        const { Reader } = require('maxmind') as typeof import('maxmind');
+        this.reader = new Reader(buf) as unknown as MmdbReader;
+      } catch {
+        this.reader = false;
+      }
+    }
+    return this.reader === false ? null : this.reader;
+  }
+}
+
+function checkExists(countryDb: string, asnDb: string): void {
+  for (const [key, file] of [
     ['country_db', countryDb],
     ['asn_db', asnDb],
   ]) {
-    if (!existsSync(f))
+    if (!existsSync(file))
       throw new StartupError(
         'E_GEO_DB',
-        `geo.${k}: ${f} does not exist`,
+        `geo.${key}: ${file} does not exist`,
         'point it at a readable file, leave it empty for the bundled data, or set geo.enabled: false',
       );
   }
-  type MmdbReader = { get(ip: string): { country_code?: string; country?: { iso_code?: string } } | null };
-  let table: CountryTable;
+}
+
+function openCountries(o: GeoOptions, countryDb: string): CountryTable {
   try {
     // The bundled database compiles once per install (beside the ASN table); an operator's, once per file and version.
     const cacheBin =
@@ -109,7 +143,7 @@ export function createGeo(o: GeoOptions): Geo {
         ? join(dirname(bundledAsnCache(o.cacheDir)), 'country-ipv4.bin')
         : join(o.cacheDir, `country-ipv4-${createHash('sha1').update(countryDb).digest('hex').slice(0, 12)}.bin`);
     compileOutside('country', countryDb, cacheBin);
-    table = openCountryTable(countryDb, cacheBin, countryIndex, true);
+    return openCountryTable(countryDb, cacheBin, countryIndex, true);
   } catch (err) {
     throw new StartupError(
       'E_GEO_DB',
@@ -118,31 +152,13 @@ export function createGeo(o: GeoOptions): Geo {
       { cause: err },
     );
   }
-  // IPv6 clients only: the whole mmdb, read at the first one (null until then; false if it became unreadable).
-  let reader: MmdbReader | null | false = null;
-  let mmdbBytes = 0;
-  const ipv6Reader = (): MmdbReader | null => {
-    if (reader === null) {
-      try {
-        const buf = readFileSync(countryDb);
-        mmdbBytes = buf.length;
-        // maxmind is loaded here (and when a table is compiled), not by every process that imports geo.
-        const { Reader } = require('maxmind') as typeof import('maxmind');
-        reader = new Reader(buf) as unknown as MmdbReader;
-      } catch {
-        reader = false;
-      }
-    }
-    return reader === false ? null : reader;
-  };
-  let asns: AsnTable;
-  let bin = '';
+}
+
+function openAsns(o: GeoOptions, asnDb: string): { table: AsnTable; bin: string } {
   try {
     const asnBin = o.asnDb === '' ? bundledAsnCache(o.cacheDir) : join(o.cacheDir, 'asn-ipv4.bin');
     if (!asnDb.endsWith('.bin')) compileOutside('asn', asnDb, asnBin);
-    const t = openAsnTable(asnDb, asnBin, true);
-    asns = t.table;
-    bin = t.bin;
+    return openAsnTable(asnDb, asnBin, true);
   } catch (err) {
     throw new StartupError(
       'E_GEO_DB',
@@ -151,50 +167,79 @@ export function createGeo(o: GeoOptions): Geo {
       { cause: err },
     );
   }
-  const lru = createLru(o.cacheSize);
-  const country = (ip: string): string => {
+}
+
+function licencesOf(o: GeoOptions): string[] {
+  if (o.countryDb === '' && o.asnDb === '') return BUNDLED_LICENCES;
+  return [
+    'Operator-supplied geo databases: see their own licences.',
+    ...(o.countryDb ? [] : [BUNDLED_LICENCES[0]]),
+    ...(o.asnDb ? [] : [BUNDLED_LICENCES[1]]),
+  ];
+}
+
+class GeoTables implements Geo {
+  private readonly countries: CountryTable;
+  private readonly ipv6: Ipv6Countries;
+  private readonly asns: AsnTable;
+  private readonly asnBin: string;
+  /** Client key → asn × 1024 + country index, for an hour. */
+  private readonly lru: Lru;
+
+  constructor(
+    private readonly options: GeoOptions,
+    private readonly countryDb: string,
+    private readonly asnDb: string,
+  ) {
+    checkExists(countryDb, asnDb);
+    this.countries = openCountries(options, countryDb);
+    this.ipv6 = new Ipv6Countries(countryDb);
+    const asns = openAsns(options, asnDb);
+    this.asns = asns.table;
+    this.asnBin = asns.bin;
+    this.lru = createLru(options.cacheSize);
+  }
+
+  country(ip: string): string {
     const n = parseIPv4(ip);
-    if (n >= 0) return CODES[table.lookup(n)];
-    try {
-      const r = ipv6Reader()?.get(ip);
-      return (r?.country_code ?? r?.country?.iso_code ?? '').toUpperCase();
-    } catch {
-      return '';
+    return n >= 0 ? CODES[this.countries.lookup(n)] : this.ipv6.country(ip);
+  }
+
+  asn(ip: string): number {
+    const n = parseIPv4(ip);
+    return n < 0 ? 0 : this.asns.lookup(n);
+  }
+
+  fill(ctx: { clientIp: string; clientKey: number; country: string; asn: number; startedAt: number }): void {
+    const now = ctx.startedAt;
+    const slot = this.lru.find(ctx.clientKey, now);
+    let packed: number;
+    if (slot !== 0) packed = this.lru.values[slot];
+    else {
+      packed = this.asn(ctx.clientIp) * 1024 + countryIndex(this.country(ctx.clientIp));
+      this.lru.set(ctx.clientKey, packed, now, now + 3600_000);
     }
-  };
-  const asn = (ip: string): number => {
-    const n = parseIPv4(ip);
-    return n < 0 ? 0 : asns.lookup(n);
-  };
-  const custom = o.countryDb !== '' || o.asnDb !== '';
-  return {
-    country,
-    asn,
-    fill(ctx) {
-      const now = ctx.startedAt;
-      const slot = lru.find(ctx.clientKey, now);
-      let v: number;
-      if (slot !== 0) v = lru.values[slot];
-      else {
-        v = asn(ctx.clientIp) * 1024 + countryIndex(country(ctx.clientIp));
-        lru.set(ctx.clientKey, v, now, now + 3600_000);
-      }
-      ctx.country = CODES[v % 1024];
-      ctx.asn = Math.floor(v / 1024);
-    },
-    info: () => ({
-      countryDb,
-      asnDb,
-      asnRanges: asns.ranges,
-      asnNamesFile: existsSync(namesFileOf(bin)) ? namesFileOf(bin) : '',
-      bytes: { country: table.bytes + mmdbBytes, asn: asns.bytes, cache: lruBytes(o.cacheSize) },
-      licences: custom
-        ? [
-            'Operator-supplied geo databases: see their own licences.',
-            ...(o.countryDb ? [] : [BUNDLED_LICENCES[0]]),
-            ...(o.asnDb ? [] : [BUNDLED_LICENCES[1]]),
-          ]
-        : BUNDLED_LICENCES,
-    }),
-  };
+    ctx.country = CODES[packed % 1024];
+    ctx.asn = Math.floor(packed / 1024);
+  }
+
+  info(): GeoInfo {
+    const names = namesFileOf(this.asnBin);
+    return {
+      countryDb: this.countryDb,
+      asnDb: this.asnDb,
+      asnRanges: this.asns.ranges,
+      asnNamesFile: existsSync(names) ? names : '',
+      bytes: {
+        country: this.countries.bytes + this.ipv6.bytes,
+        asn: this.asns.bytes,
+        cache: lruBytes(this.options.cacheSize),
+      },
+      licences: licencesOf(this.options),
+    };
+  }
+}
+
+export function createGeo(o: GeoOptions): Geo {
+  return new GeoTables(o, o.countryDb || bundledCountryDb(), o.asnDb || bundledAsnCsv());
 }

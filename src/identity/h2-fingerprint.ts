@@ -108,13 +108,18 @@ export function pseudoOrder(p: Buffer): string {
     let r: [number, number] | null;
     let literal = false;
     if (b & 0x80) r = int(p, i, 7);
-    else if (b & 0x40) (r = int(p, i, 6)), (literal = true);
-    else if (b & 0x20) {
+    else if (b & 0x40) {
+      r = int(p, i, 6);
+      literal = true;
+    } else if (b & 0x20) {
       r = int(p, i, 5); // dynamic table size update
       if (r === null) break;
       i = r[1];
       continue;
-    } else (r = int(p, i, 4)), (literal = true);
+    } else {
+      r = int(p, i, 4);
+      literal = true;
+    }
     if (r === null) break;
     const letter = PSEUDO[r[0]];
     if (letter === undefined) break; // a regular header (or a name we cannot read): the pseudo-headers are over

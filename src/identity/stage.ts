@@ -48,33 +48,71 @@ export interface Identity extends Stage {
   peerTrusted(ctx: RequestContext): boolean;
 }
 
-export function compileIdentity(opts: IdentityOptions): Identity {
-  const trusted = compileCidrSet(opts.trustedProxies);
-  const peerTrusted = (ctx: RequestContext) => trusted.size > 0 && trusted.has(ctx.peerIp);
-  const geo = opts.geo ?? null;
-  const checkClaims = opts.checkClaims ?? true;
-  const book = opts.book ?? null;
-  const seen = opts.seen ?? null;
-  const surge = opts.surge ?? null;
+class IdentityStage implements Identity {
+  readonly name = 'identity';
+  readonly trusted: CidrSet;
+  private readonly geo: Geo | null;
+  private readonly checkClaims: boolean;
+  private readonly book: ClientBook | null;
+  private readonly seen: SeenCookie | null;
+  private readonly surge: SurgeGuard | null;
 
-  /** ctx.issueSeen: the Set-Cookie value, computed only when a response actually carries it. */
-  function issueSeen(ctx: RequestContext): string {
-    const nowS = Math.floor(ctx.startedAt / 1000);
-    if (book !== null) book.issued(ctx.clientSlot, nowS);
-    return seen!.issue(ctx.prefixKey, clientTagOf(ctx.req), Math.floor(ctx.seenAt / 1000), ctx.proto === 'https');
+  constructor(opts: IdentityOptions) {
+    this.trusted = compileCidrSet(opts.trustedProxies);
+    this.geo = opts.geo ?? null;
+    this.checkClaims = opts.checkClaims ?? true;
+    this.book = opts.book ?? null;
+    this.seen = opts.seen ?? null;
+    this.surge = opts.surge ?? null;
   }
 
-  function know(ctx: RequestContext): void {
+  /** ctx.issueSeen: the Set-Cookie value, computed only when a response actually carries it. One arrow, made once. */
+  private readonly issueSeen = (ctx: RequestContext): string => {
     const nowS = Math.floor(ctx.startedAt / 1000);
+    if (this.book !== null) this.book.issued(ctx.clientSlot, nowS);
+    return this.seen!.issue(ctx.prefixKey, clientTagOf(ctx.req), Math.floor(ctx.seenAt / 1000), ctx.proto === 'https');
+  };
+
+  peerTrusted(ctx: RequestContext): boolean {
+    return this.trusted.size > 0 && this.trusted.has(ctx.peerIp);
+  }
+
+  run(ctx: RequestContext): null {
+    const hd = ctx.req.headers;
+    const ip = clientIpOf(ctx.peerIp, hd['x-forwarded-for'], this.trusted);
+    ctx.clientIp = ip;
+    ctx.clientKey = clientKeyOf(ip);
+    ctx.prefixKey = prefixKeyOf(ip);
+    const claimed = uaFamily(hd['user-agent']);
+    const t = ctx.transport;
+    ctx.agent = this.checkClaims ? checkedFamily(claimed, t) : claimed;
+    // The claim is what matters for "behaves unlike a browser" (keeps no cookies): spoofed or not.
+    ctx.browser = BROWSER_FAMILIES.has(claimed);
+    ctx.clientFp = t === null ? 0 : t.key;
+    ctx.fingerprint = fingerprintOf(ctx.req, ctx.agent);
+    if (this.geo !== null) this.geo.fill(ctx);
+    if (ip !== ctx.peerIp) {
+      const p = hd['x-forwarded-proto'];
+      if (p === 'https' || p === 'http') ctx.proto = p;
+    }
+    this.know(ctx);
+    return null;
+  }
+
+  /** What the book and the seen cookie say of this client: ctx.seenAt, clientState, the cookie to offer. */
+  private know(ctx: RequestContext): void {
+    const book = this.book;
     if (book === null) {
       ctx.seenAt = ctx.startedAt;
       ctx.clientState = CLIENT_OTHER;
       return;
     }
+    const nowS = Math.floor(ctx.startedAt / 1000);
     const e = book.visit(ctx.clientKey, nowS);
     const slot = e.slot;
     ctx.clientSlot = slot;
     let first = e.first;
+    const seen = this.seen;
     const stamp = seen === null ? 0 : seen.read(ctx.req.headers.cookie, ctx.prefixKey, clientTagOf(ctx.req), nowS);
     if (stamp > 0) {
       book.returned(slot, stamp);
@@ -85,45 +123,26 @@ export function compileIdentity(opts: IdentityOptions): Identity {
       ctx.clientState = e.fresh ? CLIENT_FRESH : misses > 0 ? CLIENT_IGNORED : CLIENT_OTHER;
       ctx.cookieMisses = misses;
       if (seen !== null) {
-        ctx.issueSeen = issueSeen;
+        ctx.issueSeen = this.issueSeen;
         ctx.offerSeen = book.shouldIssue(slot, nowS);
       }
     }
     ctx.seenAt = first * 1000;
-    if (surge !== null) {
-      if (ctx.clientState === CLIENT_FRESH) surge.fresh(ctx.startedAt);
-      // A crowd of new clients is arriving: the ones without the cookie that came with it get the cookie check
-      // on what they read (a form post is left to the detector: a person may have loaded the form before).
-      const read = ctx.method === 'GET' || ctx.method === 'HEAD';
-      if (read && ctx.clientState !== CLIENT_COOKIE && surge.active(ctx.startedAt) && ctx.seenAt >= surge.since - 1000)
-        ctx.cookieCheck = true;
-    }
+    if (this.surge !== null) markSurge(this.surge, ctx);
   }
+}
 
-  return {
-    name: 'identity',
-    trusted,
-    peerTrusted,
-    run(ctx) {
-      const hd = ctx.req.headers;
-      const ip = clientIpOf(ctx.peerIp, hd['x-forwarded-for'], trusted);
-      ctx.clientIp = ip;
-      ctx.clientKey = clientKeyOf(ip);
-      ctx.prefixKey = prefixKeyOf(ip);
-      const claimed = uaFamily(hd['user-agent']);
-      const t = ctx.transport;
-      ctx.agent = checkClaims ? checkedFamily(claimed, t) : claimed;
-      // The claim is what matters for "behaves unlike a browser" (keeps no cookies): spoofed or not.
-      ctx.browser = BROWSER_FAMILIES.has(claimed);
-      ctx.clientFp = t === null ? 0 : t.key;
-      ctx.fingerprint = fingerprintOf(ctx.req, ctx.agent);
-      if (geo !== null) geo.fill(ctx);
-      if (ip !== ctx.peerIp) {
-        const p = hd['x-forwarded-proto'];
-        if (p === 'https' || p === 'http') ctx.proto = p;
-      }
-      know(ctx);
-      return null;
-    },
-  };
+/**
+ * A crowd of new clients is arriving: the ones without the cookie that came with it get the cookie check
+ * on what they read (a form post is left to the detector: a person may have loaded the form before).
+ */
+function markSurge(surge: SurgeGuard, ctx: RequestContext): void {
+  if (ctx.clientState === CLIENT_FRESH) surge.fresh(ctx.startedAt);
+  const read = ctx.method === 'GET' || ctx.method === 'HEAD';
+  if (read && ctx.clientState !== CLIENT_COOKIE && surge.active(ctx.startedAt) && ctx.seenAt >= surge.since - 1000)
+    ctx.cookieCheck = true;
+}
+
+export function compileIdentity(opts: IdentityOptions): Identity {
+  return new IdentityStage(opts);
 }
