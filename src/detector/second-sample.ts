@@ -4,7 +4,8 @@
 // once a second (tick); allocates the sample and its small records only.
 import { outcomeRecord } from '../core/outcome.js';
 import { FAMILIES, ROUTE_CLASSES, type SecondSample } from './events.js';
-import { AGE_BUCKETS, entropyOf, type SecondWindow } from './window.js';
+import { AGE_BUCKETS } from './observed.js';
+import { entropyOf, type SecondWindow } from './window.js';
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
