@@ -6,14 +6,14 @@
 // incident (incident.ts bounds) and the last 100 actions.
 import type { DetectorConfig } from '../config/schema/detector.js';
 import type { Enforcement, Mode } from '../core/model.js';
-import type { SpaceSaving } from '../core/space-saving.js';
 import type { Assessment } from './assess.js';
 import { incidentFromMemory, keysOf, memoryOf } from './attack-memory.js';
 import { holdOf, trackBursts } from './bursts.js';
-import type { AttackStartEvent, DetectorEvent, MitigationAction, SecondSample, SignatureItem } from './events.js';
+import type { AttackStartEvent, DetectorEvent, MitigationAction, SecondSample } from './events.js';
 import { Incident } from './incident.js';
 import { type AttackMemory, sameAttack } from './learned.js';
 import { type DetectorState, Mitigator, TOP_LEVEL } from './mitigate.js';
+import { banCandidates } from './mitigation-bans.js';
 import { type SurgeInputs, surgeOf } from './surge.js';
 
 const MAX_RECENT = 100;
@@ -291,11 +291,4 @@ export class AttackMachine {
     const incidentId = this.incident?.id ?? '';
     this.host.emit({ type: 'escalation', incidentId, at: now, from, to, reason, figures, applied: act });
   }
-}
-
-/** The heaviest sources of a per-address table (slow connections, HTTP/2 abuse) as ban candidates. */
-function banCandidates(table: SpaceSaving, max: number): SignatureItem[] {
-  return table
-    .top(max)
-    .map((h) => ({ key: h.key, label: h.label, count: h.count, share: 0, baselineShare: 0, lift: 0 }) as SignatureItem);
 }

@@ -5,6 +5,7 @@
 // addresses is capped at 20,000.
 import type { DetectorConfig } from '../config/schema/detector.js';
 import type { Ban } from '../core/model.js';
+import type { SpaceSaving } from '../core/space-saving.js';
 import type { MitigationAction, SecondSample, SignatureItem } from './events.js';
 import type { DetectorState } from './mitigate.js';
 import { templateLabel, type Walker } from './templates.js';
@@ -79,4 +80,11 @@ function banAction(ban: Ban, figures: Record<string, number>): MitigationAction 
     figures,
     applied: false,
   };
+}
+
+/** The heaviest sources of a per-address table (slow connections, HTTP/2 abuse) as ban candidates. */
+export function banCandidates(table: SpaceSaving, max: number): SignatureItem[] {
+  return table
+    .top(max)
+    .map((h) => ({ key: h.key, label: h.label, count: h.count, share: 0, baselineShare: 0, lift: 0 }) as SignatureItem);
 }
