@@ -113,7 +113,7 @@ export function youth(learned: number, warmupS: number): number {
 }
 
 export function assess(s: SecondSample, w: SecondWindow, b: Baselines, x: AssessContext): Assessment {
-  const { history, cfg } = x;
+  const cfg = x.cfg;
   const n = s.requests;
   const sig = signatureOf(w, b, cfg.minLift);
   const heavy = sig.sources.filter((h) => h.count >= cfg.banMinRps);
@@ -121,16 +121,7 @@ export function assess(s: SecondSample, w: SecondWindow, b: Baselines, x: Assess
   const exp = b.expectedRps(s.t);
   const learned = b.learned >= MIN_VOLUME_SECONDS;
   const y = youth(b.learned, Math.round(cfg.warmup / 1000));
-  const fast = learned ? n / threshold(exp, b.rps.std * y, cfg.minRps, cfg.minRatio * y, cfg.sensitivity) : 0;
-  const win = Math.round(cfg.slowWindow / 1000);
-  const slow =
-    learned && history.count >= win
-      ? history.requestsMean(win) /
-        threshold(exp, (b.rps.std * y) / Math.sqrt(win), cfg.minRps, cfg.slowRatio * y, cfg.sensitivity)
-      : 0;
-  // Low-and-slow is steady: no second of the window under half its mean. A pulse's gap, or the
-  // stragglers after a burst, lift the window's mean with seconds far above the rest.
-  const steady = history.count >= win && history.requestsMin(win) >= 0.5 * history.requestsMean(win);
+  const { fast, slow, steady } = volumeOf(n, exp, b, x, y);
   const { cls, clsIdx } = classVolume(w, b, cfg, n, y);
   const comp = compositionOf(s, w, b, sig, heavyShare, cfg);
   const keys = Object.keys(comp.tests);
@@ -157,11 +148,6 @@ export function assess(s: SecondSample, w: SecondWindow, b: Baselines, x: Assess
     apriori: comp.apriori.length > 0,
   });
   const anomalous = evidence !== 'none';
-  const attackedClasses = sig.routeClasses
-    .filter((c) => c.name !== 'static' && c.share >= 0.2 && c.lift >= cfg.minLift && c.share * n >= cfg.minRps / 2)
-    .map((c) => c.name);
-  if (clsIdx > 0 && cls >= 1 && !attackedClasses.includes(ROUTE_CLASSES[clsIdx]))
-    attackedClasses.push(ROUTE_CLASSES[clsIdx]);
   const score = r2(anomalous ? Math.max(volume, 1) : Math.min(volume, shifted ? volume : 0.99));
   const a: Assessment = {
     anomalous,
@@ -175,12 +161,48 @@ export function assess(s: SecondSample, w: SecondWindow, b: Baselines, x: Assess
     signature: sig,
     vectors: [],
     heavy,
-    attackedClasses,
+    attackedClasses: attackedClassesOf(sig, n, cfg, cls, clsIdx),
     steady,
     enumeration: x.enumeration,
   };
   if (anomalous) a.vectors = classify(s, w, b, a, heavyShare, cfg, exp);
   return a;
+}
+
+/**
+ * The total volume tests: this second against the flood threshold (fast), the
+ * low-and-slow window's mean against its own (slow), and whether that window
+ * is steady. Zero before MIN_VOLUME_SECONDS are learned.
+ */
+function volumeOf(
+  n: number,
+  exp: number,
+  b: Baselines,
+  x: AssessContext,
+  y: number,
+): { fast: number; slow: number; steady: boolean } {
+  const { history, cfg } = x;
+  const learned = b.learned >= MIN_VOLUME_SECONDS;
+  const fast = learned ? n / threshold(exp, b.rps.std * y, cfg.minRps, cfg.minRatio * y, cfg.sensitivity) : 0;
+  const win = Math.round(cfg.slowWindow / 1000);
+  const slow =
+    learned && history.count >= win
+      ? history.requestsMean(win) /
+        threshold(exp, (b.rps.std * y) / Math.sqrt(win), cfg.minRps, cfg.slowRatio * y, cfg.sensitivity)
+      : 0;
+  // Low-and-slow is steady: no second of the window under half its mean. A pulse's gap, or the
+  // stragglers after a burst, lift the window's mean with seconds far above the rest.
+  const steady = history.count >= win && history.requestsMin(win) >= 0.5 * history.requestsMean(win);
+  return { fast, slow, steady };
+}
+
+/** Route classes over-represented (not `static`), plus the one whose own volume test fired. */
+function attackedClassesOf(sig: Signature, n: number, cfg: DetectorConfig, cls: number, clsIdx: number): string[] {
+  const attacked = sig.routeClasses
+    .filter((c) => c.name !== 'static' && c.share >= 0.2 && c.lift >= cfg.minLift && c.share * n >= cfg.minRps / 2)
+    .map((c) => c.name);
+  if (clsIdx > 0 && cls >= 1 && !attacked.includes(ROUTE_CLASSES[clsIdx])) attacked.push(ROUTE_CLASSES[clsIdx]);
+  return attacked;
 }
 
 interface Signals {

@@ -125,116 +125,144 @@ function codeOf(i: number): string {
 }
 
 export function createAttribution(): Attribution {
-  const creq = new Float64Array(COUNTRY_SLOTS);
-  const csrc = new Float64Array(COUNTRY_SLOTS);
-  const seen = new Uint8Array(SEEN_BITS >>> 3);
-  // Addresses seen outside incidents: `fresh` this generation, `older` the one before, `known` before that.
-  let fresh = new Uint8Array(KNOWN_BITS >>> 3);
-  let older = new Uint8Array(KNOWN_BITS >>> 3);
-  const known = new Uint8Array(KNOWN_BITS >>> 3);
-  let learning = true;
-  let age = 0;
-  const asnReq = new SpaceSaving(ASN_TRACKED);
-  const asnSrc = new SpaceSaving(ASN_TRACKED);
-  let requests = 0;
-  let sources = 0;
-  let noAsnReq = 0;
-  let noAsnSrc = 0;
-  let sec = zeroImpact();
-  const sketch = new HyperLogLog(12);
-  const sample = new BottomK(SOURCE_SAMPLE_K);
+  return new AttributionCounters();
+}
 
-  return {
-    observe(ctx) {
-      const ci = indexOf(ctx.country);
-      requests++;
-      creq[ci]++;
-      if (ctx.asn > 0) asnReq.offer(ctx.asn, 1);
-      else noAsnReq++;
-      const mixed = mix32(ctx.clientKey);
-      const h = mixed & (SEEN_BITS - 1);
-      const bit = 1 << (h & 7);
-      if ((seen[h >>> 3] & bit) === 0) {
-        seen[h >>> 3] |= bit;
-        sources++;
-        sketch.add(mixed);
-        sample.add(mixed, ci, ctx.asn);
-        csrc[ci]++;
-        if (ctx.asn > 0) asnSrc.offer(ctx.asn, 1);
-        else noAsnSrc++;
-      }
-      const k = mix32(ctx.clientKey ^ 0x5bd1e995) & (KNOWN_BITS - 1);
-      const kb = 1 << (k & 7);
-      if (learning) fresh[k >>> 3] |= kb;
-      const side = ctx.verified || (known[k >>> 3] & kb) !== 0 ? sec.verified : sec.others;
-      side.requests++;
-      if (answered(ctx.status, ctx.verdict.action)) side.served++;
-      if (ctx.originMs >= 0) {
-        side.originMsSum += ctx.originMs;
-        side.originCount++;
-      }
-      if (!ctx.verified) {
-        const hd = ctx.req.headers;
-        const ua = hd['user-agent'];
-        if (
-          ua?.startsWith('Mozilla/') &&
-          hd['accept-language'] !== undefined &&
-          hd['sec-fetch-mode'] !== undefined &&
-          ctx.agent !== 'spoofed'
-        )
-          sec.browserLike++;
-      }
-    },
-    newEpoch() {
-      creq.fill(0);
-      csrc.fill(0);
-      seen.fill(0);
-      asnReq.clear();
-      asnSrc.clear();
-      sketch.clear();
-      sample.clear();
-      requests = sources = noAsnReq = noAsnSrc = 0;
-      learning = false;
-      fresh.fill(0); // addresses of the attack's first seconds never become known
-      older.fill(0);
-    },
-    endEpoch() {
-      learning = true;
-      age = 0;
-    },
-    closeSecond() {
-      if (learning && ++age >= GENERATION_S) {
-        age = 0;
-        for (let i = 0; i < known.length; i++) known[i] |= older[i];
-        const t = older;
-        older = fresh;
-        fresh = t;
-        fresh.fill(0);
-      }
-      const s = sec;
-      sec = zeroImpact();
-      return s;
-    },
-    sourceSketch: () => sketch.registers(),
-    sourceSample: () => sample.export(),
-    snapshot(limit = 50) {
-      const countries: ShareRow[] = [];
-      for (let i = 1; i < COUNTRY_SLOTS; i++)
-        if (creq[i] > 0) countries.push({ key: codeOf(i), requests: creq[i], sources: csrc[i] });
-      countries.sort((a, b) => b.requests - a.requests || b.sources - a.sources);
-      const asns = asnReq
-        .top(limit)
-        .map((h) => ({ key: `AS${h.key}`, requests: h.count, sources: asnSrc.estimate(h.key) }));
-      return {
-        requests,
-        sources,
-        unknownCountry: { requests: creq[0], sources: csrc[0] },
-        unknownAsn: { requests: noAsnReq, sources: noAsnSrc },
-        countries: countries.slice(0, limit),
-        asns,
-        asnError: asnReq.size < ASN_TRACKED ? 0 : asnReq.minCount(),
-        sourceError: 0,
-      };
-    },
+class AttributionCounters implements Attribution {
+  /** Requests and distinct sources per country slot (0: unknown). */
+  private readonly countryRequests = new Float64Array(COUNTRY_SLOTS);
+  private readonly countrySources = new Float64Array(COUNTRY_SLOTS);
+  /** Addresses seen this epoch (a bit per hash). */
+  private readonly seen = new Uint8Array(SEEN_BITS >>> 3);
+  // Addresses seen outside incidents: `fresh` this generation, `older` the one before, `known` before that.
+  private fresh = new Uint8Array(KNOWN_BITS >>> 3);
+  private older = new Uint8Array(KNOWN_BITS >>> 3);
+  private readonly known = new Uint8Array(KNOWN_BITS >>> 3);
+  /** Outside an incident: addresses seen become known a few generations later. */
+  private learning = true;
+  /** Ticks into the current generation. */
+  private age = 0;
+  private readonly asnRequests = new SpaceSaving(ASN_TRACKED);
+  private readonly asnSources = new SpaceSaving(ASN_TRACKED);
+  private requests = 0;
+  private sources = 0;
+  private noAsnRequests = 0;
+  private noAsnSources = 0;
+  private second = zeroImpact();
+  private readonly sketch = new HyperLogLog(12);
+  private readonly sample = new BottomK(SOURCE_SAMPLE_K);
+
+  /** An arrow: app.ts hands it to the request observers detached. */
+  readonly observe = (ctx: AttributionObserved): void => {
+    const ci = indexOf(ctx.country);
+    this.requests++;
+    this.countryRequests[ci]++;
+    if (ctx.asn > 0) this.asnRequests.offer(ctx.asn, 1);
+    else this.noAsnRequests++;
+    const mixed = mix32(ctx.clientKey);
+    const h = mixed & (SEEN_BITS - 1);
+    const bit = 1 << (h & 7);
+    if ((this.seen[h >>> 3] & bit) === 0) {
+      this.seen[h >>> 3] |= bit;
+      this.sources++;
+      this.sketch.add(mixed);
+      this.sample.add(mixed, ci, ctx.asn);
+      this.countrySources[ci]++;
+      if (ctx.asn > 0) this.asnSources.offer(ctx.asn, 1);
+      else this.noAsnSources++;
+    }
+    const k = mix32(ctx.clientKey ^ 0x5bd1e995) & (KNOWN_BITS - 1);
+    const kb = 1 << (k & 7);
+    if (this.learning) this.fresh[k >>> 3] |= kb;
+    const side = ctx.verified || (this.known[k >>> 3] & kb) !== 0 ? this.second.verified : this.second.others;
+    side.requests++;
+    if (answered(ctx.status, ctx.verdict.action)) side.served++;
+    if (ctx.originMs >= 0) {
+      side.originMsSum += ctx.originMs;
+      side.originCount++;
+    }
+    if (!ctx.verified) {
+      const hd = ctx.req.headers;
+      const ua = hd['user-agent'];
+      if (
+        ua?.startsWith('Mozilla/') &&
+        hd['accept-language'] !== undefined &&
+        hd['sec-fetch-mode'] !== undefined &&
+        ctx.agent !== 'spoofed'
+      )
+        this.second.browserLike++;
+    }
   };
+
+  newEpoch(): void {
+    this.countryRequests.fill(0);
+    this.countrySources.fill(0);
+    this.seen.fill(0);
+    this.asnRequests.clear();
+    this.asnSources.clear();
+    this.sketch.clear();
+    this.sample.clear();
+    this.requests = 0;
+    this.sources = 0;
+    this.noAsnRequests = 0;
+    this.noAsnSources = 0;
+    this.learning = false;
+    this.fresh.fill(0); // addresses of the attack's first seconds never become known
+    this.older.fill(0);
+  }
+
+  endEpoch(): void {
+    this.learning = true;
+    this.age = 0;
+  }
+
+  closeSecond(): ImpactSecond {
+    if (this.learning) {
+      this.age++;
+      if (this.age >= GENERATION_S) this.nextGeneration();
+    }
+    const s = this.second;
+    this.second = zeroImpact();
+    return s;
+  }
+
+  sourceSketch(): Uint8Array {
+    return this.sketch.registers();
+  }
+
+  sourceSample(): Uint32Array {
+    return this.sample.export();
+  }
+
+  snapshot(limit = 50): AttributionSnapshot {
+    const countries: ShareRow[] = [];
+    for (let i = 1; i < COUNTRY_SLOTS; i++)
+      if (this.countryRequests[i] > 0)
+        countries.push({ key: codeOf(i), requests: this.countryRequests[i], sources: this.countrySources[i] });
+    countries.sort((a, b) => b.requests - a.requests || b.sources - a.sources);
+    const asns = this.asnRequests
+      .top(limit)
+      .map((h) => ({ key: `AS${h.key}`, requests: h.count, sources: this.asnSources.estimate(h.key) }));
+    return {
+      requests: this.requests,
+      sources: this.sources,
+      unknownCountry: { requests: this.countryRequests[0], sources: this.countrySources[0] },
+      unknownAsn: { requests: this.noAsnRequests, sources: this.noAsnSources },
+      countries: countries.slice(0, limit),
+      asns,
+      asnError: this.asnRequests.size < ASN_TRACKED ? 0 : this.asnRequests.minCount(),
+      sourceError: 0,
+    };
+  }
+
+  /** The generation before last becomes known; this one becomes the one before. */
+  private nextGeneration(): void {
+    this.age = 0;
+    const known = this.known;
+    const older = this.older;
+    for (let i = 0; i < known.length; i++) known[i] |= older[i];
+    this.older = this.fresh;
+    this.fresh = older;
+    this.fresh.fill(0);
+  }
 }

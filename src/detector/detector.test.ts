@@ -185,7 +185,7 @@ test('widening to the clients known before the surge needs the origin hurting or
     spread(60, 60, (src) => fact(src + 0x100000, '/news/1', { originMs: slow ? 3000 : 20 }), out);
   });
   assert.equal(r.startSecond, WARM);
-  const wide = scoped(r).filter((a) => !(a.action.mitigation?.match.newSince! > 0) && a.action.level >= 2);
+  const wide = scoped(r).filter((a) => !((a.action.mitigation?.match.newSince ?? 0) > 0) && a.action.level >= 2);
   assert.ok(
     wide.length > 0,
     scoped(r)

@@ -17,6 +17,22 @@ const CLASS_VECTORS = [
 
 const pct = (x: number) => Math.round(x * 100);
 
+/** What naming a second's vectors reads. */
+interface Second {
+  s: SecondSample;
+  w: SecondWindow;
+  b: Baselines;
+  a: Assessment;
+  heavyShare: number;
+  cfg: DetectorConfig;
+  /** The expected requests/s for this second (baseline). */
+  exp: number;
+}
+
+function add(out: VectorFinding[], vector: Vector, reason: string, figures: Record<string, number>): void {
+  out.push({ vector, reason, figures });
+}
+
 export function classify(
   s: SecondSample,
   w: SecondWindow,
@@ -26,13 +42,36 @@ export function classify(
   cfg: DetectorConfig,
   exp: number,
 ): VectorFinding[] {
+  const x: Second = { s, w, b, a, heavyShare, cfg, exp };
   const out: VectorFinding[] = [];
+  floods(x, out);
+  cacheBusting(x, out);
+  routeClassVectors(x, out);
+  if (a.enumeration !== null)
+    out.push({
+      vector: 'enumeration',
+      reason: a.enumeration.reason,
+      figures: a.enumeration.figures,
+      templates: a.enumeration.templates,
+    });
+  connectionVectors(x, out);
+  lowAndSlow(x, out);
+  const enumerationOnly =
+    out.length === 1 &&
+    out[0].vector === 'enumeration' &&
+    a.volume.fast < 1 &&
+    a.volume.slow < 1 &&
+    a.evidence !== 'volume';
+  if (out.length === 0 || enumerationOnly) otherwise(x, out);
+  return out;
+}
+
+/** One source with half the traffic, or a flood over the threshold from 20 sources or more. */
+function floods({ s, b, a, heavyShare, exp }: Second, out: VectorFinding[]): void {
   const n = s.requests;
-  const add = (vector: Vector, reason: string, figures: Record<string, number>) =>
-    out.push({ vector, reason, figures });
   const heavyRps = a.heavy.reduce((x, h) => x + h.count, 0);
   if (heavyShare >= 0.5)
-    add('single_source_flood', `${a.heavy.length} source(s) sent ${pct(heavyShare)}% of ${n} requests/s`, {
+    add(out, 'single_source_flood', `${a.heavy.length} source(s) sent ${pct(heavyShare)}% of ${n} requests/s`, {
       sources: a.heavy.length,
       rps: heavyRps,
       share: r2(heavyShare),
@@ -40,6 +79,7 @@ export function classify(
     });
   if (a.volume.fast >= 1 && heavyShare < 0.5 && s.sources >= 20)
     add(
+      out,
       'distributed_flood',
       `${n} requests/s from ${s.sources} sources against a baseline of ${r2(exp)}/s from ${r2(b.sources.mean)}`,
       {
@@ -50,15 +90,21 @@ export function classify(
         ratio: r2(n / Math.max(exp, 1)),
       },
     );
+}
+
+/** Unique paths (unless a sensitive route is walked: that is enumeration) or unique query strings. */
+function cacheBusting({ s, w, b, a }: Second, out: VectorFinding[]): void {
   const c = a.composition;
   if (c.pathUniqueness !== undefined && !a.attackedClasses.includes('sensitive'))
     add(
+      out,
       'cache_busting',
       `${pct(s.pathUniqueness)}% of paths are unique (baseline ${pct(b.pathUniq.n > 0 ? b.pathUniq.mean : 0)}%)`,
       { pathUniqueness: r2(s.pathUniqueness), baselineUniqueness: r2(b.pathUniq.mean), pathEntropy: s.entropy.path },
     );
   else if (c.queryUniqueness !== undefined)
     add(
+      out,
       'cache_busting',
       `${pct(s.queryUniqueness)}% of query strings are unique (baseline ${pct(b.queryUniq.n > 0 ? b.queryUniq.mean : 0)}%)`,
       {
@@ -68,6 +114,11 @@ export function classify(
         queryEntropy: s.entropy.query,
       },
     );
+}
+
+/** The attacked route classes that are vectors of their own (CLASS_VECTORS). */
+function routeClassVectors({ s, w, b, a }: Second, out: VectorFinding[]): void {
+  const n = s.requests;
   for (const [idx, vector] of CLASS_VECTORS) {
     const name = ROUTE_CLASSES[idx];
     if (!a.attackedClasses.includes(name)) continue;
@@ -81,30 +132,38 @@ export function classify(
       sources: s.sources,
     };
     add(
+      out,
       vector,
       `${name} route: ${cnt} requests/s against a baseline of ${r2(b.classCount[idx].mean)}/s (${pct(fig.share)}% of traffic)`,
       fig,
     );
   }
-  if (a.enumeration !== null)
-    out.push({
-      vector: 'enumeration',
-      reason: a.enumeration.reason,
-      figures: a.enumeration.figures,
-      templates: a.enumeration.templates,
-    });
+}
+
+/** Connections closed by header/body deadlines, HTTP/2 sessions closed for abuse. */
+function connectionVectors({ s, w, cfg }: Second, out: VectorFinding[]): void {
   if (s.slowConnections >= cfg.slowConnections)
-    add('slow_connections', `${s.slowConnections} connections/s closed by header/body deadlines`, {
+    add(out, 'slow_connections', `${s.slowConnections} connections/s closed by header/body deadlines`, {
       perSecond: s.slowConnections,
       sources: w.topSlow.size,
     });
   if (s.h2Abuse >= cfg.h2Abuse)
     add(
+      out,
       'h2_abuse',
       `${s.h2Abuse} HTTP/2 session(s)/s closed with GOAWAY for abuse (${w.h2Glitches} glitches: resets before a response, protocol errors, control-frame floods)`,
       { sessions: s.h2Abuse, glitches: w.h2Glitches, sources: w.topH2.size },
     );
-  // A rise under the flood threshold carried by tools the site does not usually see (assess.ts, evidence 'volume'): low-and-slow by its rate.
+}
+
+/**
+ * Low-and-slow: a rise under the flood threshold carried by tools the site does not usually see
+ * (assess.ts, evidence 'volume'), by its rate; or a steady window over the low-and-slow threshold.
+ */
+function lowAndSlow({ s, a, heavyShare, cfg, exp }: Second, out: VectorFinding[]): void {
+  const n = s.requests;
+  const c = a.composition;
+  const perSourceRps = r2(n / Math.max(1, s.sources));
   const tools =
     a.evidence === 'volume' &&
     c.toolShare !== undefined &&
@@ -114,58 +173,44 @@ export function classify(
     heavyShare < 0.2;
   if (tools)
     add(
+      out,
       'low_and_slow',
-      `${n} requests/s, ${r2(n / Math.max(exp, 1))}× the expected ${r2(exp)}/s, ${pct(c.toolShare)}% of them from tools this site does not usually see, ${s.sources} sources at ${r2(n / Math.max(1, s.sources))} requests/s each`,
-      {
-        rps: n,
-        baselineRps: r2(exp),
-        toolShare: c.toolShare,
-        sources: s.sources,
-        perSourceRps: r2(n / Math.max(1, s.sources)),
-      },
+      `${n} requests/s, ${r2(n / Math.max(exp, 1))}× the expected ${r2(exp)}/s, ${pct(c.toolShare)}% of them from tools this site does not usually see, ${s.sources} sources at ${perSourceRps} requests/s each`,
+      { rps: n, baselineRps: r2(exp), toolShare: c.toolShare, sources: s.sources, perSourceRps },
     );
   else if (a.volume.slow >= 1 && a.volume.fast < 1 && a.steady && heavyShare < 0.2) {
     const win = Math.round(cfg.slowWindow / 1000);
     add(
+      out,
       'low_and_slow',
-      `sustained ${r2(a.volume.slow)}× the low-and-slow threshold over ${win}s from ${s.sources} sources at ${r2(n / Math.max(1, s.sources))} requests/s each`,
-      {
-        slowScore: a.volume.slow,
-        baselineRps: r2(exp),
-        sources: s.sources,
-        perSourceRps: r2(n / Math.max(1, s.sources)),
-        windowSeconds: win,
-      },
+      `sustained ${r2(a.volume.slow)}× the low-and-slow threshold over ${win}s from ${s.sources} sources at ${perSourceRps} requests/s each`,
+      { slowScore: a.volume.slow, baselineRps: r2(exp), sources: s.sources, perSourceRps, windowSeconds: win },
     );
   }
-  if (
-    out.length === 0 ||
-    (out.length === 1 &&
-      out[0].vector === 'enumeration' &&
-      a.volume.fast < 1 &&
-      a.volume.slow < 1 &&
-      a.evidence !== 'volume')
-  ) {
-    if (a.evidence === 'behaviour' || a.evidence === 'distress')
-      add('distributed_flood', cookieReason(s, a), {
-        rps: n,
-        sources: s.sources,
-        noCookieShare: r2((s.clients.fresh + s.clients.ignored) / Math.max(1, n)),
-        ignoredShare: r2(s.clients.ignored / Math.max(1, n)),
-        checkIgnored: s.clients.checkIgnored,
-        formFresh: s.clients.formFresh,
-        freshShare: r2(s.clients.fresh / Math.max(1, n)),
-        originMs: s.originMs,
-        share5xx: r2(s.status.s5xx / Math.max(1, n)),
-      });
-    else if (out.length === 0)
-      add(
-        'distributed_flood',
-        `traffic ${r2(Math.max(a.volume.fast, a.volume.cls))}× the flood threshold with a changed mix`,
-        { rps: n, baselineRps: r2(exp), sources: s.sources, ratio: r2(n / Math.max(exp, 1)) },
-      );
-  }
-  return out;
+}
+
+/** No named vector (or only a walk, without a flood): a distributed flood by behaviour, distress or a changed mix. */
+function otherwise({ s, a, exp }: Second, out: VectorFinding[]): void {
+  const n = s.requests;
+  if (a.evidence === 'behaviour' || a.evidence === 'distress')
+    add(out, 'distributed_flood', cookieReason(s, a), {
+      rps: n,
+      sources: s.sources,
+      noCookieShare: r2((s.clients.fresh + s.clients.ignored) / Math.max(1, n)),
+      ignoredShare: r2(s.clients.ignored / Math.max(1, n)),
+      checkIgnored: s.clients.checkIgnored,
+      formFresh: s.clients.formFresh,
+      freshShare: r2(s.clients.fresh / Math.max(1, n)),
+      originMs: s.originMs,
+      share5xx: r2(s.status.s5xx / Math.max(1, n)),
+    });
+  else if (out.length === 0)
+    add(
+      out,
+      'distributed_flood',
+      `traffic ${r2(Math.max(a.volume.fast, a.volume.cls))}× the flood threshold with a changed mix`,
+      { rps: n, baselineRps: r2(exp), sources: s.sources, ratio: r2(n / Math.max(exp, 1)) },
+    );
 }
 
 /** Why a second with no learned volume to compare with was called an attack. */

@@ -90,7 +90,8 @@ export function exportPart(w: SecondWindow, withPend = true, second = 0): Window
     w.formFresh,
   );
   const hist = new Uint32Array(HIST * 4);
-  hists(w).forEach((h, i) => hist.set(h, i * HIST));
+  const windowHists = hists(w);
+  for (let i = 0; i < windowHists.length; i++) hist.set(windowHists[i], i * HIST);
   const tops = tables(w).map((t) => {
     const top = t.top();
     return {

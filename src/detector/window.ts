@@ -11,90 +11,29 @@ import { HyperLogLog } from '../core/hyperloglog.js';
 import { clientKeyOf } from '../core/ip.js';
 import { SpaceSaving } from '../core/space-saving.js';
 import { FAMILIES } from './events.js';
+import {
+  AGE_BUCKETS,
+  ageBucket,
+  CACHE_FAMILY,
+  CHALLENGE_FAMILY,
+  classIndex,
+  familyIndex,
+  isFormPost,
+  type Observed,
+} from './observed.js';
 import type { SeenSources } from './seen-sources.js';
 import { IdWalks, type Walker } from './templates.js';
 
-/** The request fields the detector reads (RequestContext fits; tests build plain objects). */
-export interface Observed {
-  clientKey: number;
-  clientIp: string;
-  prefixKey: number;
-  fingerprint: number;
-  path: string;
-  query: string;
-  routeClass: string;
-  status: number;
-  originMs: number;
-  verified: boolean;
-  /** Against the seen cookie: 0 returned it, 1 first request (fresh), 2 the client drops it, 3 other (core/model CLIENT_*). */
-  clientState: number;
-  /** When the client was first seen, ms since the epoch (identity: the seen cookie or the client book). */
-  seenAt: number;
-  /** The User-Agent claims a browser. */
-  browser: boolean;
-  /** Requests in a row this client sent without the cookie it was given (identity's client book). */
-  cookieMisses: number;
-  method: string;
-  verdict: { readonly rule: string; readonly action: string };
-  req: { headers: { 'user-agent'?: string | undefined; 'content-type'?: string | undefined } };
-  /** User-agent family after the browser check; `spoofed` when the TLS/HTTP2 stack contradicts a browser claim. */
-  agent?: string;
-  /** The connection's TLS/HTTP2 fingerprint key (0: none) and its label. */
-  clientFp?: number;
-  transport?: { readonly label: string } | null;
-}
+export { AGE_BUCKETS, classIndex } from './observed.js';
+export type { Observed } from './observed.js';
 
 /** The example label of a fingerprint whose requests claim a browser their TLS/HTTP2 stack contradicts (assess.ts reads it as family `spoofed`). */
 export const SPOOFED_LABEL = '[spoofed] browser user agent over a non-browser TLS/HTTP2 stack';
 
 export const HIST = 256;
-/**
- * Requests by how long before the open second their client was first seen:
- * buckets 0..15 are that many seconds, 16 is 16–63 s, 17 is a minute or more.
- * "How much of this second comes from clients first seen since the surge
- * began" is a sum over the first buckets.
- */
-export const AGE_BUCKETS = 18;
-
-function ageBucket(ageS: number): number {
-  return ageS < 16 ? Math.max(ageS, 0) : ageS < 64 ? 16 : 17;
-}
 /** Width of the per-key baseline sketches (window's pending copies and the learned ones). */
 export const CM_WIDTH = 2048;
 export const CM_DEPTH = 4;
-
-export function classIndex(c: string): number {
-  switch (c) {
-    case 'static':
-      return 0;
-    case 'page':
-      return 1;
-    case 'api':
-      return 2;
-    case 'login':
-      return 3;
-    case 'donate':
-      return 4;
-    case 'sensitive':
-      return 5;
-    default:
-      return 6;
-  }
-}
-
-const CACHE_FAMILY = FAMILIES.indexOf('cache');
-const CHALLENGE_FAMILY = FAMILIES.indexOf('challenge');
-const familyCache = new Map<string, number>();
-function familyIndex(rule: string): number {
-  let i = familyCache.get(rule);
-  if (i !== undefined) return i;
-  const slash = rule.indexOf('/');
-  const fam = slash > 0 ? rule.slice(0, slash) : rule;
-  i = FAMILIES.indexOf(fam as (typeof FAMILIES)[number]);
-  if (i < 0) i = FAMILIES.length - 1;
-  if (familyCache.size < 1024) familyCache.set(rule, i); // rule names are compile-time constants; bounded anyway
-  return i;
-}
 
 /** One second's key counts (prefix, fingerprint, path, query shape) on their way into the baseline. */
 export class PendingKeys {
@@ -173,7 +112,6 @@ export class SecondWindow {
   readonly topClients = new SpaceSaving(32);
   /** Sources of HTTP/2 sessions closed for abuse; cleared with topSlow. */
   readonly topH2 = new SpaceSaving(64);
-  /** This second's keys, folded into the learned baseline at tick when the second was calm. */
   /** This second's keys; the detector swaps it out at tick and folds it into the baseline one second later if both seconds were calm. */
   pend = new PendingKeys();
   private readonly seen: SeenSources;
@@ -316,14 +254,6 @@ export class SecondWindow {
     this.topClients.clear();
     this.pend.clear();
   }
-}
-
-/** A browser's form post: urlencoded or multipart (an API's JSON posts are not forms). */
-function isFormPost(type: string | undefined): boolean {
-  return (
-    type !== undefined &&
-    (type.startsWith('application/x-www-form-urlencoded') || type.startsWith('multipart/form-data'))
-  );
 }
 
 /** Shannon entropy of a bucket histogram, normalised to 0..1 by log2(min(buckets, n)); 0 below 8 samples. */

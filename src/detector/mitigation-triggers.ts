@@ -1,0 +1,48 @@
+// The facts about an attack second that steer its incident's mitigation:
+// answered by bans alone, the origin still loaded past its learned rate, the
+// surge's new clients keeping their cookies (so the cookie check cannot stop
+// them). Not the actions themselves (mitigate.ts). Pure; once a second.
+import type { Assessment } from './assess.js';
+import type { Baselines } from './baseline.js';
+import type { SecondSample } from './events.js';
+
+/** Heavy sources, slow connections, HTTP/2 abuse and identifier walks found by the template watch are answered by bans alone. */
+export function answeredByBans(a: Assessment): boolean {
+  return a.vectors.every(
+    (v) =>
+      v.vector === 'single_source_flood' ||
+      v.vector === 'slow_connections' ||
+      v.vector === 'h2_abuse' ||
+      (v.vector === 'enumeration' && v.templates !== undefined),
+  );
+}
+
+/** At least this share of the new clients' requests carry the seen cookie: they keep it. */
+const KEEPS_COOKIES = 0.3;
+
+/**
+ * The second's new clients (first seen in the last 15 s) came back with the
+ * seen cookie: at least 30 % of their requests carry it, counting every old
+ * client's request as one with the cookie (a lower bound for the new ones).
+ * A client that follows the cookie check sends one request without it and
+ * one with it; one that drops cookies never sends it.
+ */
+export function keepsCookies(s: SecondSample): boolean {
+  const n = s.requests;
+  const recent = s.clients.recent;
+  return recent >= 0.5 * n && s.clients.cookie - (n - recent) >= KEEPS_COOKIES * recent;
+}
+
+/** Seconds of forwarded rate learned before "more than usual" means anything. */
+const MIN_LEARNED_FORWARDED = 5;
+
+/**
+ * The origin still gets more than it should: more forwarded requests than its
+ * learned rate allows. Without a learned rate (a shield started into an
+ * attack) nothing says what "more" is: only an origin in distress widens.
+ */
+export function originLoaded(s: SecondSample, b: Baselines, a: Assessment): boolean {
+  const f = b.forwarded;
+  if (f.n < MIN_LEARNED_FORWARDED) return a.distress;
+  return s.forwarded > Math.max(f.mean * 1.5, f.mean + 3 * f.std, 5);
+}

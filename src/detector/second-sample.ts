@@ -1,0 +1,69 @@
+// The closed second as a plain sample: the open window's counters, sketches
+// and histograms read into the SecondSample that scoring, events and history
+// use. Not the window itself (window.ts) nor the scoring (assess.ts). Runs
+// once a second (tick); allocates the sample and its small records only.
+import { outcomeRecord } from '../core/outcome.js';
+import { FAMILIES, ROUTE_CLASSES, type SecondSample } from './events.js';
+import { AGE_BUCKETS } from './observed.js';
+import { entropyOf, type SecondWindow } from './window.js';
+
+const round3 = (x: number) => Math.round(x * 1000) / 1000;
+
+/** Requests whose client was first seen at most `maxAge` seconds before the window's second. */
+export function sumAges(ages: Float64Array, maxAge: number): number {
+  let n = 0;
+  // Bucket 16 holds 16–63 s; the last (a minute and more) is never "recent".
+  const last = Math.min(Math.min(maxAge, 16), AGE_BUCKETS - 2);
+  for (let i = 0; i <= last; i++) n += ages[i];
+  return n;
+}
+
+/** The window's second as a sample standing for second `t` (ms); its score is set once assessed. */
+export function sampleOf(w: SecondWindow, t: number): SecondSample {
+  const n = w.requests;
+  const classes: Record<string, number> = {};
+  for (let i = 0; i < ROUTE_CLASSES.length; i++) classes[ROUTE_CLASSES[i]] = w.classes[i];
+  const families: Record<string, number> = {};
+  for (let i = 0; i < FAMILIES.length; i++) families[FAMILIES[i]] = w.families[i];
+  return {
+    t,
+    requests: n,
+    forwarded: w.forwarded,
+    refused: w.refused,
+    sources: n === 0 ? 0 : Math.max(1, Math.min(n, w.sources.count())),
+    newSources: w.newSources,
+    status: { s2xx: w.s2xx, s3xx: w.s3xx, s4xx: w.s4xx, s5xx: w.s5xx },
+    originMs: w.forwarded > 0 ? Math.round(w.originSum / w.forwarded) : 0,
+    originMaxMs: w.originMax,
+    classes,
+    families,
+    outcomes: outcomeRecord(w.outcomes),
+    entropy: {
+      path: round3(entropyOf(w.histPath)),
+      query: round3(entropyOf(w.histQuery)),
+      ua: round3(entropyOf(w.histUa)),
+      fingerprint: round3(entropyOf(w.histFp)),
+    },
+    pathUniqueness: n > 0 ? round3(Math.min(1, w.paths.count() / n)) : 0,
+    withQuery: w.withQuery,
+    queryUniqueness: w.withQuery > 0 ? round3(Math.min(1, w.queries.count() / w.withQuery)) : 0,
+    slowConnections: w.slow,
+    clients: clientsOf(w),
+    h2Abuse: w.h2,
+    score: 0,
+  };
+}
+
+/** The second's requests against the seen cookie, and how many came from clients first seen in the last 15 s. */
+function clientsOf(w: SecondWindow): SecondSample['clients'] {
+  return {
+    cookie: w.cookied,
+    fresh: w.fresh,
+    ignored: w.ignored,
+    browserFresh: w.browserFresh,
+    browserIgnored: w.browserIgnored,
+    checkIgnored: w.checkIgnored,
+    formFresh: w.formFresh,
+    recent: sumAges(w.ages, 15),
+  };
+}
