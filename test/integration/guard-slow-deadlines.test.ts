@@ -30,7 +30,7 @@ const RELAXED = 'connection deadlines back to the configured values';
 const SURVIVES_MS = 2500;
 /** The same when slow-head pressure is what could tighten: a head counts once stalled 1 s, read at the next 1 s tick. */
 const SURVIVES_PRESSURE_MS = 3500;
-const survive = (ms: number) => new Promise((r) => setTimeout(r, ms)); // fixed-wait-ok: a deadline must not fire
+const survive = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Waits for the app's tick to have switched the deadlines (its log line), however long the tick takes. */
 async function switched(lines: LogLines, msg: string, before: number): Promise<void> {
@@ -49,7 +49,7 @@ test('under_attack closes unfinished heads at the shorter deadline (including on
   try {
     const early = await openHeld(app.port, '127.5.0.1', SLOW_HEAD);
     conns.push(early);
-    await survive(SURVIVES_MS);
+    await survive(SURVIVES_MS); // fixed-wait-ok: the deadline must not fire
     assert.ok(!early.closed(), 'normal mode: the 30 s header timeout holds');
 
     app.state.overrideMode('under_attack');
@@ -65,7 +65,7 @@ test('under_attack closes unfinished heads at the shorter deadline (including on
     await switched(lines, RELAXED, relaxed); // the next tick relaxes the deadlines
     const calm = await openHeld(app.port, '127.5.0.3', SLOW_HEAD);
     conns.push(calm);
-    await survive(SURVIVES_MS);
+    await survive(SURVIVES_MS); // fixed-wait-ok: the deadline must not fire
     assert.ok(!calm.closed(), 'back to normal: the configured deadline again');
   } finally {
     for (const c of conns) c.socket.destroy();
@@ -115,7 +115,7 @@ test('slow-head pressure tightens the header deadline without a mode change', as
     const few: Conn[] = [];
     for (let i = 1; i <= 4; i++) few.push(await openHeld(app.port, `127.5.2.${i}`, SLOW_HEAD));
     conns.push(...few);
-    await survive(SURVIVES_PRESSURE_MS);
+    await survive(SURVIVES_PRESSURE_MS); // fixed-wait-ok: the pressure must not tighten
     assert.ok(
       few.every((c) => !c.closed()),
       'under the trigger: nothing tightens',
@@ -152,7 +152,7 @@ test('observe (shadow) mode: under_attack does not shorten deadlines', async () 
     await switched(lines, TIGHTENED, tightened); // the tick saw the mode (and, observing, left the servers alone)
     const head = await openHeld(app.port, '127.5.4.1', SLOW_HEAD);
     conns.push(head);
-    await survive(SURVIVES_MS);
+    await survive(SURVIVES_MS); // fixed-wait-ok: the deadline must not fire
     assert.ok(!head.closed(), 'observe mode touches no connection');
     app.state.setEnforcement('enforce');
     await waitFor(() => head.closed(), { what: 'the head to be closed once enforcing' });

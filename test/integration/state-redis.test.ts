@@ -40,7 +40,11 @@ if (skip) {
     const b = node({ now: clock.now, keyRotation, keyPrefix });
     await a.start();
     await b.start();
-    return { a, b, advance: clock.advance, now: clock.now, close: async () => (await a.close(), await b.close()) };
+    const close = async () => {
+      await a.close();
+      await b.close();
+    };
+    return { a, b, advance: clock.advance, now: clock.now, close };
   });
 
   test('redis: Redis killed: nodes keep their view, say so, keep writes, and reconcile after a restart', async () => {
