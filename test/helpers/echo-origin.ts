@@ -90,14 +90,18 @@ function route(req: IncomingMessage, res: ServerResponse, r: Received): void {
     res.writeHead(200, { 'content-type': 'application/octet-stream' });
     const chunk = Buffer.alloc(1024, 97);
     let i = 0;
-    const pump = () => {
+    const pump = (): void => {
       while (i < kb) {
         i++;
-        if (!res.write(chunk)) return void res.once('drain', pump);
+        if (!res.write(chunk)) {
+          res.once('drain', pump);
+          return;
+        }
       }
       res.end();
     };
-    return pump();
+    pump();
+    return;
   }
   if (url.startsWith('/cookies')) {
     res.setHeader('set-cookie', ['a=1; Path=/', 'b=2; Path=/']);

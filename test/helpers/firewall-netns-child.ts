@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { startEchoOrigin } from './echo-origin.js';
 import { startShield } from './shield.js';
 import { redisAvailable, startRedis } from './redis-server.js';
+import { waitFor } from './wait.js';
 
 const BIN = fileURLToPath(new URL('../../bin/rampart.js', import.meta.url));
 const TOKEN = 'firewall-netns-token-0123456789';
@@ -26,9 +27,19 @@ const run = promisify(execFile);
 function probe(port: number, from: string, ms = 300): Promise<'ok' | 'dropped' | 'refused'> {
   return new Promise((resolve) => {
     const s = connect({ host: '127.0.0.1', port, localAddress: from });
-    const t = setTimeout(() => (s.destroy(), resolve('dropped')), ms);
-    s.once('connect', () => (clearTimeout(t), s.destroy(), resolve('ok')));
-    s.once('error', () => (clearTimeout(t), resolve('refused')));
+    const t = setTimeout(() => {
+      s.destroy();
+      resolve('dropped');
+    }, ms);
+    s.once('connect', () => {
+      clearTimeout(t);
+      s.destroy();
+      resolve('ok');
+    });
+    s.once('error', () => {
+      clearTimeout(t);
+      resolve('refused');
+    });
   });
 }
 
@@ -47,12 +58,10 @@ async function cli(...args: string[]): Promise<string> {
   return (await run(process.execPath, [BIN, ...args, '--admin', admin, '--token', TOKEN], { encoding: 'utf8' })).stdout;
 }
 
+/** Waits for `cond` (helpers/wait.ts); resolves with how long it took, which the test reports. */
 async function until(what: string, cond: () => Promise<boolean> | boolean, maxMs: number): Promise<number> {
   const t0 = Date.now();
-  while (!(await cond())) {
-    if (Date.now() - t0 > maxMs) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+  await waitFor(cond, { what, timeoutMs: maxMs, intervalMs: 25 });
   return Date.now() - t0;
 }
 
@@ -124,7 +133,8 @@ try {
   await cli('ban', 'add', '127.7.0.4', '--for', '3s');
   await until('127.7.0.4 in the set', () => inSet('127.7.0.4'), 3000);
   await cli('ban', 'add', '127.7.0.4', '--for', '1h');
-  await new Promise((r) => setTimeout(r, 3500));
+  // Past the first ban's 3 s element timeout in the kernel set: elapsed time is the point here.
+  await new Promise((r) => setTimeout(r, 3500)); // fixed-wait-ok: outlives the first ban's 3 s nft timeout
   out.rebanStillInSet = inSet('127.7.0.4');
 
   // 5. The allow list wins: a CIDR ban around an allowed address leaves it out of the set.

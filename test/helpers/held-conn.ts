@@ -1,6 +1,6 @@
 // Raw connections a test keeps open from a chosen 127.x.y.z source (a slow
 // head, a silent socket, a keep-alive after one request), to watch when the
-// shield closes them and what it wrote first. Plus a polling waitFor.
+// shield closes them and what it wrote first.
 import { connect, type Socket } from 'node:net';
 
 export interface Conn {
@@ -28,12 +28,4 @@ export function openHeld(port: number, localAddress: string, payload: string): P
       resolve({ socket, reply: () => text, closed: () => closed });
     });
   });
-}
-
-export async function waitFor(what: string, cond: () => boolean, maxMs: number): Promise<void> {
-  const until = Date.now() + maxMs;
-  while (!cond()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }

@@ -3,7 +3,7 @@
 // opened and closed on each poll.
 import { join } from 'node:path';
 import { openIncidentStore } from '../../src/control/incidents-store.js';
-import { eventually } from '../../src/state/conformance.js';
+import { waitFor } from './wait.js';
 
 type Row = ReturnType<ReturnType<typeof openIncidentStore>['list']>[number];
 
@@ -15,17 +15,21 @@ export async function waitForRows(
   ms: number,
   limit = 10,
 ): Promise<void> {
-  await eventually(
-    what,
+  const rows = () => {
+    const s = openIncidentStore(join(dataDir, 'incidents.sqlite'), { readonly: true });
+    try {
+      return s.list(limit);
+    } finally {
+      s.close();
+    }
+  };
+  let last: Row[] = [];
+  await waitFor(
     () => {
-      const s = openIncidentStore(join(dataDir, 'incidents.sqlite'), { readonly: true });
-      try {
-        return check(s.list(limit));
-      } finally {
-        s.close();
-      }
+      last = rows();
+      return check(last);
     },
-    ms,
+    { what, timeoutMs: ms, seen: () => last.map((r) => `${r.id} ${r.status}`) },
   );
 }
 

@@ -41,7 +41,12 @@ export async function startTwoShields(
     ...r,
     a,
     b,
-    stop: async () => (await a.stop(), await b.stop(), await r.origin.close(), await r.redis.stop()),
+    stop: async () => {
+      await a.stop();
+      await b.stop();
+      await r.origin.close();
+      await r.redis.stop();
+    },
   };
 }
 
@@ -71,6 +76,11 @@ export async function startClusterAndShield(
     a,
     aPort: Number(new URL(a.url).port),
     b,
-    stop: async () => (await a.stop(), await b.stop(), await r.origin.close(), await r.redis.stop()),
+    stop: async () => {
+      await a.stop();
+      await b.stop();
+      await r.origin.close();
+      await r.redis.stop();
+    },
   };
 }

@@ -3,6 +3,7 @@
 // with CI=true a missing redis-server fails the test instead).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer, connect } from 'node:net';
+import { waitFor } from './wait.js';
 
 export interface RedisServer {
   port: number;
@@ -38,18 +39,22 @@ async function freePort(): Promise<number> {
 }
 
 async function waitListening(port: number, child: ChildProcess): Promise<void> {
-  const end = Date.now() + 10_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`redis-server exited with ${child.exitCode}`);
-    const ok = await new Promise<boolean>((r) => {
+  const accepts = () =>
+    new Promise<boolean>((r) => {
       const s = connect(port, '127.0.0.1');
-      s.once('connect', () => (s.destroy(), r(true)));
+      s.once('connect', () => {
+        s.destroy();
+        r(true);
+      });
       s.once('error', () => r(false));
     });
-    if (ok) return;
-    if (Date.now() > end) throw new Error(`redis-server did not listen on ${port} within 10 s`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+  await waitFor(
+    async () => {
+      if (child.exitCode !== null) throw new Error(`redis-server exited with ${child.exitCode}`);
+      return accepts();
+    },
+    { what: `redis-server to listen on ${port}`, intervalMs: 25 },
+  );
 }
 
 export async function startRedis(): Promise<RedisServer> {

@@ -11,6 +11,7 @@ import { request } from 'node:http';
 import { startEchoOrigin, type EchoOrigin } from '../helpers/echo-origin.js';
 import { startShield } from '../helpers/shield.js';
 import { adminRequest } from '../../src/control/admin-client.js';
+import { tempDataDir } from '../helpers/temp-data-dir.js';
 
 const TOKEN = 'test-admin-token-0123456789';
 let origin: EchoOrigin;
@@ -18,9 +19,10 @@ let shield: Awaited<ReturnType<typeof startShield>>;
 let admin = '';
 const dir = mkdtempSync(join(tmpdir(), 'rampart-admin-'));
 const file = join(dir, 'rampart.yaml');
+const dataDir = tempDataDir(); // the reloaded file names it too: not the shared ./data
 
 function yaml(originUrl: string, extra = ''): string {
-  return `listen: 127.0.0.1:0\norigin: ${originUrl}\nhosts: [127.0.0.1, localhost]\nadmin:\n  listen: 127.0.0.1:0\n  token: ${TOKEN}\n${extra}`;
+  return `listen: 127.0.0.1:0\norigin: ${originUrl}\nhosts: [127.0.0.1, localhost]\ndata_dir: ${dataDir}\nadmin:\n  listen: 127.0.0.1:0\n  token: ${TOKEN}\n${extra}`;
 }
 
 function proxyGet(
@@ -46,7 +48,11 @@ function proxyGet(
 before(async () => {
   origin = await startEchoOrigin();
   writeFileSync(file, yaml(origin.url));
-  shield = await startShield(origin.url, { admin: { listen: '127.0.0.1:0', token: TOKEN } }, { configFile: file });
+  shield = await startShield(
+    origin.url,
+    { data_dir: dataDir, admin: { listen: '127.0.0.1:0', token: TOKEN } },
+    { configFile: file },
+  );
   admin = shield.control.url();
 });
 

@@ -18,7 +18,7 @@ test('start -c FILE, then status/ban/mode/reload against it from other processes
   const token = 'process-test-token-0123456789';
   const file = join(dir, 'rampart.yaml');
   const yaml = (extra = '') =>
-    `listen: 127.0.0.1:${port}\norigin: ${origin.url}\nhosts: [127.0.0.1]\nadmin:\n  listen: 127.0.0.1:${adminPort}\n  token: ${token}\nlog:\n  level: warn\n${extra}`;
+    `listen: 127.0.0.1:${port}\norigin: ${origin.url}\nhosts: [127.0.0.1]\ndata_dir: ${dir}\nadmin:\n  listen: 127.0.0.1:${adminPort}\n  token: ${token}\nlog:\n  level: warn\n${extra}`;
   writeFileSync(file, yaml());
   const shield = spawnRampart(['start', '-c', file]);
   try {

@@ -129,7 +129,10 @@ test('a proxy port in use fails start and closes the admin listener it had opene
     );
     const refused = await new Promise<boolean>((resolve) => {
       const s = connect({ host: '127.0.0.1', port: adminPort });
-      s.once('connect', () => (s.destroy(), resolve(false)));
+      s.once('connect', () => {
+        s.destroy();
+        resolve(false);
+      });
       s.once('error', () => resolve(true));
     });
     assert.ok(refused, 'the admin listener was closed');

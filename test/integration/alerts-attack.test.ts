@@ -13,6 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { startEchoOrigin } from '../helpers/echo-origin.js';
 import { startShield } from '../helpers/shield.js';
 import { CookieJars } from '../helpers/cookie-jar.js';
+import { waitFor, waitForTicks } from '../helpers/wait.js';
 import { adminRequest } from '../../src/control/admin-client.js';
 
 const TOKEN = 'alerts-attack-token-0123456789';
@@ -31,14 +32,6 @@ const BROWSER = {
   accept: 'text/html',
   'accept-language': 'en',
 };
-
-async function waitFor(what: string, cond: () => boolean | Promise<boolean>, maxMs: number): Promise<void> {
-  const until = Date.now() + maxMs;
-  while (!(await cond())) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 test('a real flood produces one alert per phase and shows in status and metrics', { timeout: 90_000 }, async () => {
   const hits: { phase: string; summary: string; incident: string; to?: string }[] = [];
@@ -95,8 +88,8 @@ test('a real flood produces one alert per phase and shows in status and metrics'
   const admin = app.control.url();
   const status = async () => (await adminRequest(admin, 'GET', '/api/status', { token: TOKEN })).json;
   try {
-    await waitFor('the baseline to warm up', () => app.detector!.snapshot().warm, 15_000);
-    await new Promise((r) => setTimeout(r, 1000));
+    await waitFor(() => app.detector!.snapshot().warm, { what: 'the baseline to warm up', timeoutMs: 15_000 });
+    await waitForTicks(app.detector!, 1, 'one warm second of legit traffic in the baseline');
     const attacker = '127.0.9.9';
     let seenIncident: { activeIncident: { id: string } | null; classification: string[] | null } | null = null;
     const until = Date.now() + 10_000;
@@ -107,13 +100,12 @@ test('a real flood produces one alert per phase and shows in status and metrics'
       }),
     );
     await waitFor(
-      'the incident in /api/status',
       async () => {
         const s = await status();
         if (s.activeIncident) seenIncident = s;
         return s.activeIncident !== null;
       },
-      10_000,
+      { what: 'the incident in /api/status', timeoutMs: 10_000 },
     );
     assert.ok(seenIncident);
     const s = seenIncident as { activeIncident: { id: string }; classification: string[] };
@@ -121,16 +113,20 @@ test('a real flood produces one alert per phase and shows in status and metrics'
     const metrics = (await adminRequest(admin, 'GET', '/metrics')).text;
     assert.match(metrics, /^rampart_detector_incident_active 1$/m);
     await waitFor(
-      'the attack_end alert',
       () =>
         hits.some(
           (h) =>
             h.phase === 'attack_end' &&
             h.incident === (seenIncident as { activeIncident: { id: string } }).activeIncident.id,
         ),
-      40_000,
+      { what: 'the attack_end alert', timeoutMs: 40_000 },
     );
-    await new Promise((r) => setTimeout(r, 1500)); // anything repeated after the end would arrive now
+    // A repeated phase would come from a later tick: let two pass, then wait until nothing is left to deliver.
+    await waitForTicks(app.detector!, 2, 'two detector ticks after the end');
+    const metricsNow = async () => (await adminRequest(admin, 'GET', '/metrics')).text;
+    await waitFor(async () => /^rampart_alerts_pending 0$/m.test(await metricsNow()), {
+      what: 'no alert waiting for delivery',
+    });
     // On a busy machine the detector may open more than one incident; each gets one alert per phase.
     const phases = hits.map((h) => `${h.incident}|${h.phase === 'escalation' ? `escalation:${h.to}` : h.phase}`);
     assert.equal(new Set(phases).size, phases.length, `one alert per phase: ${phases.join(', ')}`);
@@ -142,7 +138,10 @@ test('a real flood produces one alert per phase and shows in status and metrics'
     const start = hits.find((h) => h.phase === 'attack_start' && h.incident === id)!;
     assert.match(start.summary, new RegExp(`^Attack started \\(incident ${id}\\): single source flood`));
     assert.match(hits.find((h) => h.phase === 'attack_end')!.summary, /^Attack ended .* refused/);
-    await waitFor('no active incident in /api/status', async () => (await status()).activeIncident === null, 20_000);
+    await waitFor(async () => (await status()).activeIncident === null, {
+      what: 'no active incident in /api/status',
+      timeoutMs: 20_000,
+    });
   } finally {
     browsing = false;
     await legit;

@@ -12,10 +12,21 @@ import type { AlertsConfig } from '../../src/config/schema/alerts.js';
 import { createAlerts } from '../../src/control/alerts.js';
 import { startEchoOrigin } from '../helpers/echo-origin.js';
 import { startShield } from '../helpers/shield.js';
+import { waitFor } from '../helpers/wait.js';
+
+/** A webhook body as received: Rampart's own JSON, or Slack's (text only). */
+interface HookBody {
+  phase: string;
+  event: { to?: string };
+  source: string;
+  summary: string;
+  link: string;
+  text: string;
+}
 
 interface Hit {
   path: string;
-  body: any;
+  body: HookBody;
   headers: IncomingMessage['headers'];
 }
 
@@ -186,7 +197,7 @@ test('a failing receiver is retried with backoff until it answers; a 4xx is not 
   );
   a2.onEvent(end);
   await gone.until(1);
-  while (a2.stats().pending > 0) await new Promise((r) => setTimeout(r, 10));
+  await waitFor(() => a2.stats().pending === 0, { what: 'no delivery pending', intervalMs: 10 });
   await a2.close();
   assert.equal(gone.hits.length, 1);
   assert.equal(a2.stats().failed, 1);

@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { solve } from '../../src/challenge/pow.js';
-import { eventually } from '../../src/state/conformance.js';
+import { waitFor } from '../helpers/wait.js';
 import { startEchoOrigin, type EchoOrigin } from '../helpers/echo-origin.js';
 import { redisSkipReason, startRedis, type RedisServer } from '../helpers/redis-server.js';
 import { startShield } from '../helpers/shield.js';
@@ -38,9 +38,9 @@ describe('challenge passes across two nodes sharing Redis', { skip: skip || fals
   });
 
   test('under attack on both nodes; a pass from node A opens node B', async () => {
-    await eventually('both nodes use the same signing key', () => a.state.keys()[0].equals(b.state.keys()[0]));
+    await waitFor(() => a.state.keys()[0].equals(b.state.keys()[0]), { what: 'both nodes use the same signing key' });
     a.state.overrideMode('under_attack');
-    await eventually('node B sees the mode', () => b.state.mode() === 'under_attack');
+    await waitFor(() => b.state.mode() === 'under_attack', { what: 'node B sees the mode' });
     assert.equal((await fetchRaw(b.port, '/x')).status, 403, 'node B challenges too');
     const p = pageParams((await fetchRaw(a.port, '/x')).body);
     const body = new URLSearchParams({

@@ -16,6 +16,7 @@ import { loadConfigObject } from '../../src/config/load.js';
 import { startEchoOrigin, type EchoOrigin } from '../helpers/echo-origin.js';
 import { startShield } from '../helpers/shield.js';
 import { fetchRaw, pageParams, passOf, type FetchOptions } from '../e2e/helpers/challenge-client.js';
+import { waitFor } from '../helpers/wait.js';
 
 const TLS_DIR = join(import.meta.dirname, '../fixtures/tls');
 const ca = readFileSync(join(TLS_DIR, 'cert.pem'));
@@ -304,8 +305,10 @@ describe('challenge required (require: always) through the full app', () => {
       403,
       'the first request, before the lookup ends, is challenged',
     );
-    for (let i = 0; i < 50 && shield.challengeStats()!.crawlers!.verified === 0; i++)
-      await new Promise((r) => setTimeout(r, 20));
+    await waitFor(() => shield.challengeStats()!.crawlers!.verified > 0, {
+      what: 'the reverse-DNS lookup to verify the crawler',
+      intervalMs: 20,
+    });
     const r = await http('/crawl', { headers: ua });
     assert.equal(r.status, 200);
     assert.equal(seen.at(-1)?.verified, false, 'exempt, not verified');
@@ -374,7 +377,7 @@ describe('challenge not required (require: off) through the full app', () => {
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
     });
     const pass = passOf(String(verify.headers['set-cookie']));
-    await shield.reload(loadConfigObject(base('off')));
+    await shield.reload(loadConfigObject({ ...base('off'), data_dir: shield.config.dataDir }));
 
     const plain = await fetchRaw(shield.port, '/x?y=1');
     assert.equal(plain.status, 200);

@@ -33,11 +33,22 @@ export function spawnRampart(
   let out = '';
   let err = '';
   const waiters: Array<() => void> = [];
-  const poke = () => waiters.splice(0).forEach((w) => w());
-  proc.stdout!.setEncoding('utf8').on('data', (d: string) => ((out += d), poke()));
-  proc.stderr!.setEncoding('utf8').on('data', (d: string) => ((err += d), poke()));
+  const poke = () => {
+    for (const w of waiters.splice(0)) w();
+  };
+  proc.stdout!.setEncoding('utf8').on('data', (d: string) => {
+    out += d;
+    poke();
+  });
+  proc.stderr!.setEncoding('utf8').on('data', (d: string) => {
+    err += d;
+    poke();
+  });
   const exited = new Promise<number | string>((resolve) =>
-    proc.once('exit', (code, sig) => (resolve(code ?? sig ?? -1), poke())),
+    proc.once('exit', (code, sig) => {
+      resolve(code ?? sig ?? -1);
+      poke();
+    }),
   );
   let done = false;
   void exited.then(() => (done = true));

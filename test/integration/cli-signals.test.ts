@@ -10,6 +10,8 @@ import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, spawnRampart, type Child } from './cli-child.js';
+import { waitFor } from '../helpers/wait.js';
+import { tempDataDir } from '../helpers/temp-data-dir.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rampart-cli-'));
 const children: Child[] = [];
@@ -47,7 +49,7 @@ const yaml = (origin: string) =>
   `listen: 127.0.0.1:0\norigin: ${origin}\nhosts: [127.0.0.1]\nadmin:\n  listen: 127.0.0.1:0\nlog:\n  level: info\n`;
 
 async function startRampart(args: string[]): Promise<{ child: Child; base: string }> {
-  const child = spawnRampart(['start', ...args]);
+  const child = spawnRampart(['start', ...args], { cwd: tempDataDir('rampart-cli-') }); // its ./data is a temporary one
   children.push(child);
   const m = await child.waitFor(/shielding \S+ at (http:\/\/127\.0\.0\.1:\d+)/);
   return { child, base: m[1] };
@@ -83,12 +85,10 @@ test('SIGHUP: a good file is applied; a bad file is refused and the old config k
   child.proc.kill('SIGHUP');
   await child.waitFor(/configuration reloaded/);
   // Every worker reloads on its own (the first log line may come before the others have): poll, bounded.
-  let body = '';
-  for (let i = 0; i < 50 && body !== 'origin B'; i++) {
-    body = (await get(`${base}/`)).body;
-    if (body !== 'origin B') await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.equal(body, 'origin B');
+  await waitFor(async () => (await get(`${base}/`)).body === 'origin B', {
+    what: 'origin B behind every worker',
+    intervalMs: 100,
+  });
 
   writeFileSync(file, yaml(a.url).replace('log:\n', 'limits:\n  idle_timeout: forever\nlog:\n'));
   child.proc.kill('SIGHUP');
@@ -116,7 +116,7 @@ test('SIGTERM drains the request in flight, then the process exits 0', async () 
   const o = await namedOrigin('drain');
   const { child, base } = await startRampart(['--origin', o.url, '--listen', '127.0.0.1:0', '--admin', '127.0.0.1:0']);
   const pending = get(`${base}/slow/1500`);
-  while (!o.hits.includes('/slow/1500')) await new Promise((r) => setTimeout(r, 20));
+  await waitFor(() => o.hits.includes('/slow/1500'), { what: 'the slow request at the origin', intervalMs: 20 });
   child.proc.kill('SIGTERM');
   await child.waitFor(/SIGTERM, draining/);
   const r = await pending;

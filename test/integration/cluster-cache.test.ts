@@ -37,7 +37,10 @@ before(async () => {
     res.writeHead(200, { 'content-type': 'text/html', 'cache-control': cc });
     res.end(`<p>page ${req.url} from the origin</p>`);
   });
-  origin.on('connection', (s) => (sockets.add(s), s.on('close', () => sockets.delete(s))));
+  origin.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
   await new Promise<void>((r) => origin.listen(0, '127.0.0.1', r));
   const originUrl = `http://127.0.0.1:${(origin.address() as AddressInfo).port}`;
   const config = {

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { startCluster, type ClusterHandle } from '../../src/app/cluster.js';
 import { createLogger } from '../../src/app/logger.js';
 import { loadConfigObject } from '../../src/config/load.js';
-import { eventually } from '../../src/state/conformance.js';
+import { waitFor } from '../helpers/wait.js';
 import { startEchoOrigin, type EchoOrigin } from '../helpers/echo-origin.js';
 import { freePort } from './cli-child.js';
 import { tempDataDir } from '../helpers/temp-data-dir.js';
@@ -65,8 +65,7 @@ const status = async () => JSON.parse((await api('GET', '/api/status')).text) as
 
 test('cluster control: /api/status says which worker answered and how many run', async () => {
   const seen = new Map<number, number>();
-  await eventually(
-    'both workers answered',
+  await waitFor(
     async () => {
       const s = await status();
       assert.ok(s.worker, 'a worker answers, not the primary');
@@ -75,7 +74,7 @@ test('cluster control: /api/status says which worker answered and how many run',
       seen.set(s.worker.index, s.worker.pid);
       return seen.size === 2;
     },
-    15_000,
+    { what: 'both workers answered', timeoutMs: 15_000 },
   );
   assert.deepEqual([...seen.keys()].sort(), [1, 2]);
   assert.notEqual(seen.get(1), seen.get(2));
@@ -99,8 +98,7 @@ test('cluster control: /metrics gathers every worker’s samples, labelled by wo
   }
   // ?scope=worker: the answering worker alone.
   const workers = new Set<string>();
-  await eventually(
-    'each worker alone',
+  await waitFor(
     async () => {
       const m = (await api('GET', '/metrics?scope=worker')).text;
       const labels = new Set([...m.matchAll(/^rampart_\w+\{[^}]*worker="(\d+)"/gm)].map((x) => x[1]));
@@ -108,7 +106,7 @@ test('cluster control: /metrics gathers every worker’s samples, labelled by wo
       workers.add([...labels][0]);
       return workers.size === 2;
     },
-    15_000,
+    { what: 'each worker alone', timeoutMs: 15_000 },
   );
 });
 
@@ -116,25 +114,23 @@ test('cluster control: the mode override set through one worker reads the same o
   assert.equal((await status()).modeOverride, null);
   assert.equal((await api('POST', '/api/mode', { mode: 'under_attack' })).status, 200);
   const overrides = new Map<number, string | null>();
-  await eventually(
-    'both workers show the override',
+  await waitFor(
     async () => {
       const s = await status();
       overrides.set(s.worker!.index, s.modeOverride);
       return overrides.size === 2 && [...overrides.values()].every((v) => v === 'under_attack');
     },
-    10_000,
+    { what: 'both workers show the override', timeoutMs: 10_000 },
   );
   assert.match((await api('GET', '/metrics')).text, /^rampart_mode_override\{mode="under_attack",worker="[12]"\} 1$/m);
   assert.equal((await api('POST', '/api/mode', { mode: 'auto' })).status, 200);
   overrides.clear();
-  await eventually(
-    'the override is gone on both',
+  await waitFor(
     async () => {
       const s = await status();
       overrides.set(s.worker!.index, s.modeOverride);
       return overrides.size === 2 && [...overrides.values()].every((v) => v === null);
     },
-    10_000,
+    { what: 'the override is gone on both', timeoutMs: 10_000 },
   );
 });

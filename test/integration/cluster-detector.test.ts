@@ -9,7 +9,7 @@ import { Agent, request as httpRequest } from 'node:http';
 import { startCluster, type ClusterHandle } from '../../src/app/cluster.js';
 import { createLogger } from '../../src/app/logger.js';
 import { loadConfigObject } from '../../src/config/load.js';
-import { eventually } from '../../src/state/conformance.js';
+import { waitFor } from '../helpers/wait.js';
 import { startEchoOrigin, type EchoOrigin } from '../helpers/echo-origin.js';
 import { freePort } from './cli-child.js';
 import { tempDataDir } from '../helpers/temp-data-dir.js';
@@ -104,8 +104,7 @@ test('cluster detector: a source split over two workers under the per-worker ban
     `refused everywhere after the ban: ${after.join(',')}`,
   );
   // Every worker's status shows the primary's detector: its incident, from either worker.
-  await eventually(
-    'both workers report the incident',
+  await waitFor(
     async () => {
       const seen = new Set<number>();
       for (let i = 0; i < 6; i++) {
@@ -117,6 +116,6 @@ test('cluster detector: a source split over two workers under the per-worker ban
       }
       return seen.size === 2;
     },
-    10_000,
+    { what: 'both workers report the incident', timeoutMs: 10_000 },
   );
 });

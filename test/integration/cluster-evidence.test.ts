@@ -18,6 +18,7 @@ import { openIncidentStore } from '../../src/control/incidents-store.js';
 import { parseCountryPlan } from '../../src/drill/addresses-geo.js';
 import { startEchoOrigin, type EchoOrigin } from '../helpers/echo-origin.js';
 import { allClosed, waitForRows } from '../helpers/incident-rows.js';
+import { waitFor, waitForTicks } from '../helpers/wait.js';
 
 const DETECTOR = {
   warmup: '2s',
@@ -73,7 +74,10 @@ function get(local: string, path: string, xff: string | null): Promise<number> {
   };
   if (xff) headers['x-forwarded-for'] = xff;
   return new Promise((resolve) => {
-    const done = (code: number) => (sentAt.push(Date.now()), resolve(code));
+    const done = (code: number) => {
+      sentAt.push(Date.now());
+      resolve(code);
+    };
     const req = httpRequest(
       {
         host: '127.0.0.1',
@@ -93,7 +97,6 @@ function get(local: string, path: string, xff: string | null): Promise<number> {
   });
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const store = () => openIncidentStore(join(dir, 'incidents.sqlite'), { readonly: true });
 
 test('cluster evidence: attribution, sources and a record scan count both workers’ traffic', {
@@ -105,10 +108,12 @@ test('cluster evidence: attribution, sources and a record scan count both worker
   const browse = (async () => {
     for (let i = 0; on; i++) {
       await get(`127.0.0.${10 + (i % 5)}`, `/page/${i % 7}`, null);
-      await sleep(60);
+      await new Promise((r) => setTimeout(r, 60));
     }
   })();
-  await sleep(5000); // both workers' detectors learn (warmup 2 s)
+  // The primary's detector (fed by both workers) learns the baseline, and one more second of it.
+  await waitFor(() => c.detector?.snapshot().warm, { what: 'the baseline to warm up', timeoutMs: 20_000 });
+  await waitForTicks(c.detector!, 1);
   let flooding = true;
   let n = 0;
   const flood = Promise.all(
@@ -126,17 +131,19 @@ test('cluster evidence: attribution, sources and a record scan count both worker
     20_000,
     5,
   );
-  await sleep(2000); // the other worker has the primary's attack_start too and sends its parts
+  await waitForTicks(c.detector!, 2); // the other worker has the primary's attack_start too and sends its parts
   // A sequential scan of records, each over a fresh connection: each worker sees about half of the IDs.
   const ids = 160;
   for (let id = 1; id <= ids; id++) await get('127.23.0.1', `/api/donors/${id}`, '203.0.113.7');
-  await sleep(2000);
+  await waitForTicks(c.detector!, 2); // the scan's last seconds reach the primary in the workers' parts
   flooding = false;
   await flood;
   await waitForRows(dir, 'the incident was closed', allClosed, 25_000, 5);
   on = false;
   await browse;
-  await sleep(4000); // late parts are merged within seconds of the end (LATE_MS); the last samples wait for their global sums
+  // Late parts are merged within seconds of the end (LATE_MS), and the last samples wait ~3 s for their
+  // global sums (GLOBAL_LAG_MS, src/control/incidents-global.ts), settled on a tick: four ticks.
+  await waitForTicks(c.detector!, 4);
   const s = store();
   try {
     const rows = s.list(5);

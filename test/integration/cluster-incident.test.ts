@@ -17,6 +17,7 @@ import { loadConfigObject } from '../../src/config/load.js';
 import { openIncidentStore } from '../../src/control/incidents-store.js';
 import { startEchoOrigin, type EchoOrigin } from '../helpers/echo-origin.js';
 import { allClosed, waitForRows } from '../helpers/incident-rows.js';
+import { waitFor, waitForTicks } from '../helpers/wait.js';
 
 const DETECTOR = {
   warmup: '2s',
@@ -126,7 +127,9 @@ test('cluster incident: one attack over two workers is one incident row with the
       await new Promise((r) => setTimeout(r, 60));
     }
   })();
-  await new Promise((r) => setTimeout(r, 5000)); // the cluster's detector learns (warmup 2 s)
+  // The cluster's detector (in the primary) learns the baseline, and one more second of it.
+  await waitFor(() => c.detector?.snapshot().warm, { what: 'the baseline to warm up', timeoutMs: 20_000 });
+  await waitForTicks(c.detector!, 1);
   let sent = 0;
   const until = Date.now() + 6000;
   let n = 0;
@@ -148,7 +151,9 @@ test('cluster incident: one attack over two workers is one incident row with the
   });
   on = false;
   await browse;
-  await new Promise((r) => setTimeout(r, 3500)); // the last samples wait for their global sums
+  // The last samples wait ~3 s for their global sums (GLOBAL_LAG_MS, src/control/incidents-global.ts),
+  // settled on a tick: four ticks.
+  await waitForTicks(c.detector!, 4);
   const s = store();
   try {
     const rows = s.list(10);

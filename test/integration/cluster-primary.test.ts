@@ -8,7 +8,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { eventually } from '../../src/state/conformance.js';
+import { waitFor } from '../helpers/wait.js';
 import { startEchoOrigin } from '../helpers/echo-origin.js';
 import { sendRaw } from '../helpers/raw.js';
 
@@ -37,7 +37,10 @@ async function runCluster(originUrl: string): Promise<{ child: ChildProcess; url
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
-  await eventually('the cluster reports ready', () => /"url"/.test(out) || child.exitCode !== null, 60_000);
+  await waitFor(() => /"url"/.test(out) || child.exitCode !== null, {
+    what: 'the cluster reports ready',
+    timeoutMs: 60_000,
+  });
   const line = out.split('\n').find((l) => l.startsWith('{"url"'));
   assert.ok(line, `cluster-run printed no ready line:\n${out}`);
   const { url, pids } = JSON.parse(line) as { url: string; pids: number[] };
@@ -57,7 +60,7 @@ test('cluster-run: SIGTERM drains and exits with every worker', async () => {
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
     child.kill('SIGTERM');
     assert.equal(await exited, 0);
-    await eventually('workers gone', () => pids.every((p) => !alive(p)), 15_000);
+    await waitFor(() => pids.every((p) => !alive(p)), { what: 'workers gone', timeoutMs: 15_000 });
   } finally {
     await origin.close();
   }
@@ -69,7 +72,7 @@ test('cluster-run: workers of a killed primary exit instead of serving alone', a
     const { child, pids } = await runCluster(origin.url);
     assert.ok(pids.every(alive));
     child.kill('SIGKILL');
-    await eventually('orphaned workers exit', () => pids.every((p) => !alive(p)), 20_000);
+    await waitFor(() => pids.every((p) => !alive(p)), { what: 'orphaned workers exit', timeoutMs: 20_000 });
   } finally {
     await origin.close();
   }

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { eventually } from '../../src/state/conformance.js';
+import { waitFor } from '../helpers/wait.js';
 import { spawnRampart } from './cli-child.js';
 
 /** Pids whose parent is `ppid` (from /proc). */
@@ -66,14 +66,17 @@ test('rampart start with workers: 2 serves through two worker processes and drai
       assert.equal(await r.text(), 'origin ok');
     }
     const pending = fetch(`${base}/slow/1500`).then(async (r) => ({ status: r.status, body: await r.text() }));
-    await eventually('the slow request reached the origin', () => hits.includes('/slow/1500'), 10_000);
+    await waitFor(() => hits.includes('/slow/1500'), {
+      what: 'the slow request reached the origin',
+      timeoutMs: 10_000,
+    });
     child.proc.kill('SIGTERM');
     await child.waitFor(/SIGTERM, draining the workers/);
     const r = await pending;
     assert.equal(r.status, 200, 'the request in flight was drained, not cut');
     assert.equal(r.body, 'origin ok');
     assert.equal(await child.exited, 0);
-    await eventually('every worker exited', () => workers.every((p) => !alive(p)), 15_000);
+    await waitFor(() => workers.every((p) => !alive(p)), { what: 'every worker exited', timeoutMs: 15_000 });
     await assert.rejects(fetch(`${base}/`), 'no longer listening');
   } finally {
     await child.stop();

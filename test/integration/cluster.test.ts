@@ -8,7 +8,7 @@ import { connect, type Socket } from 'node:net';
 import { startCluster, type ClusterHandle } from '../../src/app/cluster.js';
 import { createLogger } from '../../src/app/logger.js';
 import { loadConfigObject } from '../../src/config/load.js';
-import { eventually } from '../../src/state/conformance.js';
+import { waitFor } from '../helpers/wait.js';
 import { startEchoOrigin, type EchoOrigin } from '../helpers/echo-origin.js';
 import { sendRaw } from '../helpers/raw.js';
 import { tempDataDir } from '../helpers/temp-data-dir.js';
@@ -44,36 +44,36 @@ test('cluster: two workers serve, and counts from all of them reach the primary'
   let ok = 0;
   for (let i = 0; i < 40; i++) if ((await sendRaw(port, GET(`/n/${i}`), { quietMs: 2000 })).status === 200) ok++;
   assert.equal(ok, 40);
-  await eventually('both workers reported counts', () => c.reports().filter((s) => s > 0).length === 2, 10_000);
-  await eventually(
-    'the primary sums every request',
+  await waitFor(() => c.reports().filter((s) => s > 0).length === 2, {
+    what: 'both workers reported counts',
+    timeoutMs: 10_000,
+  });
+  await waitFor(
     () => {
       const now = Math.floor(Date.now() / 1000);
       let sum = 0;
       for (let s = now - 30; s <= now; s++) sum += c.state.globalCounts(s)?.requests ?? 0;
       return sum >= 40;
     },
-    10_000,
+    { what: 'the primary sums every request', timeoutMs: 10_000 },
   );
   // The same requests reach the cluster's one detector (in the primary), from both workers.
-  await eventually(
-    "the detector folded in both workers' seconds",
+  await waitFor(
     () => {
       const by = c.detectorParts().bySlot;
       return Object.keys(by).length === 2 && by['1'].requests + by['2'].requests >= 40;
     },
-    10_000,
+    { what: "the detector folded in both workers' seconds", timeoutMs: 10_000 },
   );
   const by = c.detectorParts().bySlot;
   assert.ok(
     by['1'].requests >= 8 && by['2'].requests >= 8,
     `each worker's share reached the detector: ${JSON.stringify(by)}`,
   );
-  await eventually(
-    "the detector's per-second series counts them all (at its next tick)",
-    () => c.detector!.snapshot().series.requests.reduce((a, b) => a + b, 0) >= 40,
-    5000,
-  );
+  await waitFor(() => c.detector!.snapshot().series.requests.reduce((a, b) => a + b, 0) >= 40, {
+    what: "the detector's per-second series counts them all (at its next tick)",
+    timeoutMs: 5000,
+  });
   assert.equal(c.detectorParts().refused, 0);
 });
 
@@ -86,32 +86,16 @@ test('cluster: a ban made on the primary refuses in every worker', async () => {
     reason: 'test',
     source: 'manual',
   });
-  await new Promise((r) => setTimeout(r, 300)); // IPC is asynchronous; no timing assertion, just a head start
-  let refused = 0;
+  // IPC is asynchronous: each connection (spread over both workers) is refused once its worker has the ban.
   for (let i = 0; i < 10; i++) {
-    const r = await eventuallyStatus(
-      () => sendRaw(port, GET('/banned'), { localAddress: '127.0.0.2', quietMs: 2000 }),
-      (s) => s !== 200,
+    await waitFor(
+      async () => (await sendRaw(port, GET('/banned'), { localAddress: '127.0.0.2', quietMs: 2000 })).status !== 200,
+      { what: `connection ${i + 1} of 10 from the banned address refused` },
     );
-    if (r !== 200) refused++;
   }
-  assert.equal(refused, 10, 'every connection (spread over both workers) is refused');
   assert.equal((await sendRaw(port, GET('/fine'), { quietMs: 2000 })).status, 200, 'others are served');
   c.state.removeBan('127.0.0.2');
 });
-
-async function eventuallyStatus(
-  send: () => Promise<{ status: number }>,
-  good: (s: number) => boolean,
-): Promise<number> {
-  let last = 0;
-  for (let i = 0; i < 50; i++) {
-    last = (await send()).status;
-    if (good(last)) return last;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return last;
-}
 
 /** A keep-alive connection that can send one more request later. */
 function keepAlive(): Promise<{ again(): Promise<number>; socket: Socket }> {
@@ -144,11 +128,10 @@ test('cluster: a killed worker is replaced; connections on the other worker keep
   const conns = await Promise.all(Array.from({ length: 6 }, () => keepAlive()));
   const [victim] = c.pids();
   process.kill(victim, 'SIGKILL');
-  await eventually(
-    'a replacement worker',
-    () => c.restarts() === 1 && c.pids().length === 2 && !c.pids().includes(victim),
-    20_000,
-  );
+  await waitFor(() => c.restarts() === 1 && c.pids().length === 2 && !c.pids().includes(victim), {
+    what: 'a replacement worker',
+    timeoutMs: 20_000,
+  });
   const statuses = await Promise.all(conns.map((k) => k.again()));
   const kept = statuses.filter((s) => s === 200).length;
   assert.ok(kept >= 1, `connections held by the surviving worker still answer (statuses ${statuses.join(',')})`);
@@ -164,7 +147,7 @@ test('cluster: a reload reaches every worker', async () => {
     sendRaw(port, 'GET / HTTP/1.1\r\nHost: reload.test\r\nConnection: close\r\n\r\n', { quietMs: 2000 });
   assert.notEqual((await ask()).status, 200, 'an unknown host is refused before the reload');
   c.reload(loadConfigObject({ ...base(), hosts: ['127.0.0.1', 'reload.test'] }));
-  await eventually('a worker serves the new host', async () => (await ask()).status === 200, 10_000);
+  await waitFor(async () => (await ask()).status === 200, { what: 'a worker serves the new host', timeoutMs: 10_000 });
   let ok = 0;
   for (let i = 0; i < 10; i++) if ((await ask()).status === 200) ok++;
   assert.equal(ok, 10, 'every connection, whichever worker takes it, has the new configuration');

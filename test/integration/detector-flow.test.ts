@@ -10,6 +10,7 @@ import { startDemoOrigin } from '../../src/demo/origin.js';
 import { runDrill } from '../../src/drill/run.js';
 import { parseTarget } from '../../src/drill/target.js';
 import { startShield } from '../helpers/shield.js';
+import { waitFor } from '../helpers/wait.js';
 
 test('idle shield, then a login drill: no incident before the attack, then login_stuffing mitigated', async () => {
   const origin = await startDemoOrigin({ maxConcurrency: 64 });
@@ -19,8 +20,10 @@ test('idle shield, then a login drill: no incident before the attack, then login
     if (e.type === 'attack_start') starts.push(e);
   });
   try {
-    // Idle seconds: before the fix they completed the warm-up on an empty baseline.
-    await new Promise((r) => setTimeout(r, 3000));
+    // Idle seconds, as many as the warm-up: before the fix they completed it on an empty baseline.
+    await waitFor(() => shield.detector!.snapshot().series.t.length >= 3, {
+      what: 'three idle seconds closed by the detector',
+    });
     const card = await runDrill({
       target: parseTarget(`http://127.0.0.1:${shield.port}`),
       scenario: 'login',

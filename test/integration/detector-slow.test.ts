@@ -10,14 +10,7 @@ import type { DetectorEvent } from '../../src/detector/events.js';
 import { sendRaw } from '../helpers/raw.js';
 import { startEchoOrigin } from '../helpers/echo-origin.js';
 import { startShield } from '../helpers/shield.js';
-
-async function waitFor(what: string, cond: () => boolean, maxMs: number): Promise<void> {
-  const until = Date.now() + maxMs;
-  while (!cond()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+import { waitFor } from '../helpers/wait.js';
 
 test('slowloris: header-deadline closes are counted per address and the sources banned', async () => {
   const origin = await startEchoOrigin();
@@ -38,11 +31,10 @@ test('slowloris: header-deadline closes are counted per address and the sources 
         sockets.push(s);
       }
     }
-    await waitFor(
-      'the slow sources to be banned',
-      () => ips.every((ip) => app.state.isBanned(ip, Date.now()) !== null),
-      15_000,
-    );
+    await waitFor(() => ips.every((ip) => app.state.isBanned(ip, Date.now()) !== null), {
+      what: 'the slow sources to be banned',
+      timeoutMs: 15_000,
+    });
     const ban = app.state.isBanned('127.3.0.2', Date.now())!;
     assert.equal(ban.rule, 'ban/auto-slow');
     assert.match(ban.reason, /closed by header\/body deadlines/);
@@ -89,11 +81,10 @@ test('slow POST: bodies cut by the minimum-rate sweep are counted per client add
         sockets.push(s);
       }
     }
-    await waitFor(
-      'the slow-POST sources to be banned',
-      () => ips.every((ip) => app.state.isBanned(ip, Date.now()) !== null),
-      20_000,
-    );
+    await waitFor(() => ips.every((ip) => app.state.isBanned(ip, Date.now()) !== null), {
+      what: 'the slow-POST sources to be banned',
+      timeoutMs: 20_000,
+    });
     const ban = app.state.isBanned('127.3.1.3', Date.now())!;
     assert.equal(ban.rule, 'ban/auto-slow');
     const start = events.find((e) => e.type === 'attack_start');

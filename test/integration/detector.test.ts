@@ -12,6 +12,7 @@ import { sendRaw } from '../helpers/raw.js';
 import { startEchoOrigin } from '../helpers/echo-origin.js';
 import { startShield } from '../helpers/shield.js';
 import { CookieJars } from '../helpers/cookie-jar.js';
+import { waitFor, waitForTicks } from '../helpers/wait.js';
 
 const BROWSER = {
   'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36',
@@ -91,7 +92,11 @@ function browse(port: number): { stop(): Promise<void>; statuses: number[]; verd
       await new Promise((r) => setTimeout(r, 50));
     }
   })();
-  return { statuses, verdicts, stop: async () => ((on = false), await loop) };
+  const stop = async () => {
+    on = false;
+    await loop;
+  };
+  return { statuses, verdicts, stop };
 }
 
 /** Sends requests with `concurrency` workers until `done()` or `maxMs`; returns the replies. */
@@ -119,14 +124,6 @@ async function flood(
 let currentPort = 0;
 const portOf = () => currentPort;
 
-async function waitFor(what: string, cond: () => boolean, maxMs: number): Promise<void> {
-  const until = Date.now() + maxMs;
-  while (!cond()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 async function setup() {
   const origin = await startEchoOrigin();
   const app = await startShield(origin.url, { detector: DETECTOR, limits: { max_connections_per_ip: 1000 } });
@@ -135,8 +132,8 @@ async function setup() {
   assert.ok(app.detector, 'the app exposes its detector');
   app.detector.onEvent((e) => events.push(e));
   const legit = browse(app.port);
-  await waitFor('the baseline to warm up', () => app.detector!.snapshot().warm, 10_000);
-  await new Promise((r) => setTimeout(r, 1000));
+  await waitFor(() => app.detector!.snapshot().warm, { what: 'the baseline to warm up', timeoutMs: 10_000 });
+  await waitForTicks(app.detector, 1, 'one warm second of legit traffic in the baseline');
   return {
     origin,
     app,
@@ -184,8 +181,11 @@ test('single-source flood: the address is banned, refused at accept, and the mod
     assert.equal(raw.status, 403);
     assert.match(raw.text, /ban/);
     assert.equal((await get(s.app.port, '/', '127.0.1.200', BROWSER)).status, 200, 'a visitor is still served');
-    await waitFor('the incident to end', () => s.events.some((e) => e.type === 'attack_end'), 20_000);
-    await waitFor('mode normal', () => s.app.state.mode() === 'normal', 5000);
+    await waitFor(() => s.events.some((e) => e.type === 'attack_end'), {
+      what: 'the incident to end',
+      timeoutMs: 20_000,
+    });
+    await waitFor(() => s.app.state.mode() === 'normal', { what: 'mode normal', timeoutMs: 5000 });
     const end = s.events.find((e) => e.type === 'attack_end');
     assert.ok(
       end &&
@@ -257,7 +257,10 @@ test('distributed flood from 400 addresses: a mitigation on its signature refuse
       200,
       'a browser outside the signature is served',
     );
-    await waitFor('the incident to end', () => s.events.some((e) => e.type === 'attack_end'), 20_000);
+    await waitFor(() => s.events.some((e) => e.type === 'attack_end'), {
+      what: 'the incident to end',
+      timeoutMs: 20_000,
+    });
     assert.equal(s.app.state.mitigations().length, 0, 'mitigations removed after the attack');
     assert.equal(s.app.state.mode(), 'normal');
     const legitFailed = s.legit.statuses.filter((x) => x !== 200 && x !== 304).length;

@@ -43,7 +43,6 @@ test('identifier walk on an undeclared route: detected by its template, walkers 
     let next = 0x0a3f0000;
     const refused = new Set<string>();
     await waitFor(
-      'the walkers banned',
       async () => {
         await Promise.all(
           walkers.map(async (ip) => {
@@ -54,14 +53,17 @@ test('identifier walk on an undeclared route: detected by its template, walkers 
         await new Promise((r) => setTimeout(r, 100));
         return walkers.every((ip) => shield.state.isBanned(ip, Date.now()) !== null);
       },
-      30_000,
-      () =>
-        JSON.stringify({
-          bans: shield.state.bans().map((b) => b.target),
-          inc: shield.detector!.snapshot().incident?.vectors,
-          refused: [...refused],
-          series: shield.detector!.snapshot().series.requests.slice(-5),
-        }),
+      {
+        what: 'the walkers banned',
+        timeoutMs: 30_000,
+        seen: () =>
+          JSON.stringify({
+            bans: shield.state.bans().map((b) => b.target),
+            inc: shield.detector!.snapshot().incident?.vectors,
+            refused: [...refused],
+            series: shield.detector!.snapshot().series.requests.slice(-5),
+          }),
+      },
     );
     const bans = shield.state.bans().filter((b) => walkers.includes(b.target));
     assert.ok(
@@ -75,12 +77,11 @@ test('identifier walk on an undeclared route: detected by its template, walkers 
     assert.ok(v?.templates?.includes('/api/receipts/{id}'), JSON.stringify(inc.vectors));
     const store = shield.evidence!.store;
     await waitFor(
-      "the record's exposure covers the template",
       () => {
         const rec = store.get(shield.evidence!.active()?.id ?? inc.id);
         return rec?.exposure?.templates?.includes('/api/receipts/{id}') === true;
       },
-      15_000,
+      { what: "the record's exposure covers the template", timeoutMs: 15_000 },
     );
   } finally {
     await shield.stop();

@@ -18,6 +18,7 @@ import { parseTarget } from '../../src/drill/target.js';
 import { main } from '../../src/cli/main.js';
 import { openIncidentStore } from '../../src/control/incidents-store.js';
 import { startShield } from '../helpers/shield.js';
+import { waitFor } from '../helpers/wait.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rampart-evidence-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -31,21 +32,6 @@ const DETECTOR = {
   ban_duration: '20s',
   widen_after: '3s',
 };
-
-async function waitFor<T>(
-  what: string,
-  get: () => T | null | undefined,
-  maxMs: number,
-  detail?: () => string,
-): Promise<T> {
-  const until = Date.now() + maxMs;
-  for (;;) {
-    const v = get();
-    if (v !== null && v !== undefined) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}${detail ? `: ${detail()}` : ''}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 async function api(base: string, token: string, path: string): Promise<{ status: number; type: string; body: string }> {
   const r = await fetch(base + path, { headers: { authorization: `Bearer ${token}` } });
@@ -84,12 +70,12 @@ test('botnet drill from DE/BR/RU: vector, scale, attribution within 2 points, re
       xff: plan,
     });
     const store = shield.evidence!.store;
-    const row = await waitFor(
-      'the incident to close',
-      () => store.list().find((r) => r.status === 'closed'),
-      20_000,
-      () => JSON.stringify({ incidents: store.list(), mode: shield.detector!.snapshot().mode }),
-    );
+    const row = await waitFor(() => store.list().find((r) => r.status === 'closed'), {
+      what: 'the incident to close',
+      timeoutMs: 20_000,
+      seen: () => JSON.stringify({ incidents: store.list(), mode: shield.detector!.snapshot().mode }),
+      intervalMs: 200,
+    });
     const rec = store.get(row.id)!;
     assert.ok(
       rec.vectors.some((v) => v.vector === 'distributed_flood'),
@@ -238,12 +224,12 @@ test('enumeration of the donor API: exposure section counts records, flags scrap
       thinkMs: [200, 500],
     });
     const store = shield.evidence!.store;
-    const row = await waitFor(
-      'the incident to close',
-      () => store.list().find((r) => r.status === 'closed'),
-      20_000,
-      () => JSON.stringify({ incidents: store.list(), mode: shield.detector!.snapshot().mode }),
-    );
+    const row = await waitFor(() => store.list().find((r) => r.status === 'closed'), {
+      what: 'the incident to close',
+      timeoutMs: 20_000,
+      seen: () => JSON.stringify({ incidents: store.list(), mode: shield.detector!.snapshot().mode }),
+      intervalMs: 200,
+    });
     const rec = store.get(row.id)!;
     const x = rec.exposure!;
     assert.ok(

@@ -19,6 +19,7 @@ import { startShield } from '../helpers/shield.js';
 import type { App } from '../../src/app/app.js';
 import type { RequestContext } from '../../src/core/model.js';
 import { createAttribution } from '../../src/detector/attribution.js';
+import { waitFor } from '../helpers/wait.js';
 
 const run = promisify(execFile);
 const TLS_DIR = join(import.meta.dirname, '../fixtures/tls');
@@ -94,13 +95,12 @@ after(async () => {
   await origin.close();
 });
 
-async function waitSeen(mode: string, path: string): Promise<Seen> {
-  for (let i = 0; i < 200; i++) {
-    const s = seen.find((x) => x.mode === mode && x.path === path);
-    if (s) return s;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`no request seen for ${path} (${mode})`);
+function waitSeen(mode: string, path: string): Promise<Seen> {
+  return waitFor(() => seen.find((x) => x.mode === mode && x.path === path), {
+    what: `a request seen for ${path} (${mode})`,
+    timeoutMs: 5000,
+    intervalMs: 25,
+  });
 }
 
 function checkPinned(client: string, s: Seen): void {

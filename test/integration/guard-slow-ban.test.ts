@@ -14,7 +14,8 @@ import type { Ban } from '../../src/core/model.js';
 import { adminRequest } from '../../src/control/admin-client.js';
 import { startEchoOrigin } from '../helpers/echo-origin.js';
 import { startShield } from '../helpers/shield.js';
-import { FULL, openHeld, SLOW_HEAD, waitFor, type Conn } from '../helpers/held-conn.js';
+import { FULL, openHeld, SLOW_HEAD, type Conn } from '../helpers/held-conn.js';
+import { waitFor } from '../helpers/wait.js';
 
 const TOKEN = 'guard-slow-ban-token-0123456789';
 
@@ -38,22 +39,20 @@ test('a new ban closes the open connections of the banned address (and of a bann
     const otherKeepAlive = await openHeld(app.port, '127.4.0.2', FULL);
     const inCidr = await openHeld(app.port, '127.4.1.7', SLOW_HEAD);
     conns.push(slow, silent, keepAlive, other, otherKeepAlive, inCidr);
-    await waitFor(
-      'the keep-alive responses',
-      () => /^HTTP\/1\.1 200/.test(keepAlive.reply()) && /^HTTP\/1\.1 200/.test(otherKeepAlive.reply()),
-      5000,
-    );
+    await waitFor(() => /^HTTP\/1\.1 200/.test(keepAlive.reply()) && /^HTTP\/1\.1 200/.test(otherKeepAlive.reply()), {
+      what: 'the keep-alive responses',
+      timeoutMs: 5000,
+    });
     assert.ok(
       conns.every((c) => !c.closed()),
       'all open before the ban',
     );
 
     app.state.addBan(ban('127.4.0.1'));
-    await waitFor(
-      "the banned address's connections to close",
-      () => slow.closed() && silent.closed() && keepAlive.closed(),
-      5000,
-    );
+    await waitFor(() => slow.closed() && silent.closed() && keepAlive.closed(), {
+      what: "the banned address's connections to close",
+      timeoutMs: 5000,
+    });
     assert.match(slow.reply(), /^HTTP\/1\.1 403/, 'the unfinished head gets the refusal');
     assert.match(slow.reply(), /\r\nrampart-verdict: ban\/accept\r\n/i);
     assert.ok(
@@ -62,13 +61,16 @@ test('a new ban closes the open connections of the banned address (and of a bann
     );
 
     app.state.addBan(ban('127.4.1.0/24'));
-    await waitFor("the CIDR's connection to close", () => inCidr.closed(), 5000);
+    await waitFor(() => inCidr.closed(), { what: "the CIDR's connection to close", timeoutMs: 5000 });
     assert.ok(!other.closed() && !otherKeepAlive.closed(), '127.4.0.2 is outside the CIDR');
 
     // The unbanned address is still served on its open keep-alive connection.
     const before = otherKeepAlive.reply().length;
     otherKeepAlive.socket.write(FULL);
-    await waitFor('a second response on the kept connection', () => otherKeepAlive.reply().length > before, 5000);
+    await waitFor(() => otherKeepAlive.reply().length > before, {
+      what: 'a second response on the kept connection',
+      timeoutMs: 5000,
+    });
     assert.match(otherKeepAlive.reply().slice(before), /^HTTP\/1\.1 200/);
 
     const metrics = await adminRequest(app.control.url(), 'GET', '/metrics', { token: TOKEN });
@@ -96,7 +98,7 @@ test('an allow-listed address keeps its connections when a CIDR around it is ban
     const banned = await openHeld(app.port, '127.4.2.10', SLOW_HEAD);
     conns.push(allowed, banned);
     app.state.addBan(ban('127.4.2.0/24'));
-    await waitFor('the banned neighbour to be closed', () => banned.closed(), 5000);
+    await waitFor(() => banned.closed(), { what: 'the banned neighbour to be closed', timeoutMs: 5000 });
     assert.ok(!allowed.closed(), 'the allow list wins over the ban, as at accept');
   } finally {
     for (const c of conns) c.socket.destroy();
@@ -140,7 +142,7 @@ for (const http2 of [false, true]) {
         s.write(SLOW_HEAD);
       }
       app.state.addBan(ban('127.4.3.1'));
-      await waitFor('the banned TLS connection to close', () => closed.has('127.4.3.1'), 5000);
+      await waitFor(() => closed.has('127.4.3.1'), { what: 'the banned TLS connection to close', timeoutMs: 5000 });
       assert.ok(!closed.has('127.4.3.2'), 'the other address keeps its TLS connection');
       assert.deepEqual(
         errors.filter((e) => /SSL|TLS|PROTOCOL|record/i.test(e)),

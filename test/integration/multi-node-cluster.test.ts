@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'undici';
 import type { ClusterHandle } from '../../src/app/cluster.js';
-import { eventually } from '../../src/state/conformance.js';
+import { waitFor } from '../helpers/wait.js';
 import { redisSkipReason } from '../helpers/redis-server.js';
 import { sendRaw } from '../helpers/raw.js';
 import { startClusterAndShield, type Shield } from '../helpers/redis-nodes.js';
@@ -45,8 +45,14 @@ else {
     });
     assert.equal(r.statusCode, 201);
     await r.body.dump();
-    await eventually('node A’s primary has the ban', () => a.state.isBanned('127.0.0.5', Date.now()) !== null, 2000);
-    await eventually('node A refuses it', async () => (await get(aPort, '127.0.0.5')).status !== 200, 2000);
+    await waitFor(() => a.state.isBanned('127.0.0.5', Date.now()) !== null, {
+      what: 'node A’s primary has the ban',
+      timeoutMs: 2000,
+    });
+    await waitFor(async () => (await get(aPort, '127.0.0.5')).status !== 200, {
+      what: 'node A refuses it',
+      timeoutMs: 2000,
+    });
     let refused = 0;
     for (let i = 0; i < 8; i++) if ((await get(aPort, '127.0.0.5')).status !== 200) refused++;
     assert.equal(refused, 8, 'whichever worker takes the connection');
@@ -64,7 +70,10 @@ else {
       for (let s = since; s <= Math.floor(Date.now() / 1000); s++) n += counts(s)?.requests ?? 0;
       return n;
     };
-    await eventually('A’s primary sees all 24', () => total((s) => a.state.globalCounts(s)) >= 24, 10_000);
-    await eventually('B sees all 24', () => total((s) => b.state.globalCounts(s)) >= 24, 10_000);
+    await waitFor(() => total((s) => a.state.globalCounts(s)) >= 24, {
+      what: 'A’s primary sees all 24',
+      timeoutMs: 10_000,
+    });
+    await waitFor(() => total((s) => b.state.globalCounts(s)) >= 24, { what: 'B sees all 24', timeoutMs: 10_000 });
   });
 }

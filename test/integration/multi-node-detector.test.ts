@@ -5,7 +5,7 @@
 // and refused by both nodes.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { eventually } from '../../src/state/conformance.js';
+import { waitFor } from '../helpers/wait.js';
 import { redisSkipReason } from '../helpers/redis-server.js';
 import { sendRaw } from '../helpers/raw.js';
 import { startTwoShields, type Shield } from '../helpers/redis-nodes.js';
@@ -68,10 +68,9 @@ else {
     );
     // The ban's figures are the whole rate, above what either node saw alone.
     assert.ok(Number(ban.reason.match(/(\d+) requests\/s/)?.[1] ?? 0) >= DETECTOR.ban_min_rps, ban.reason);
-    await eventually(
-      'both nodes refuse the banned address',
-      async () => (await get(a, '/x')).status !== 200 && (await get(b, '/y')).status !== 200,
-      5000,
-    );
+    await waitFor(async () => (await get(a, '/x')).status !== 200 && (await get(b, '/y')).status !== 200, {
+      what: 'both nodes refuse the banned address',
+      timeoutMs: 5000,
+    });
   });
 }

@@ -13,10 +13,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openIncidentStore } from '../../src/control/incidents-store.js';
 import type { IncidentRecord } from '../../src/control/incidents-types.js';
-import { eventually } from '../../src/state/conformance.js';
 import { startEchoOrigin, type EchoOrigin } from '../helpers/echo-origin.js';
 import { redisSkipReason, startRedis, type RedisServer } from '../helpers/redis-server.js';
 import { startShield } from '../helpers/shield.js';
+import { waitFor, waitForTicks } from '../helpers/wait.js';
 
 type Node = Awaited<ReturnType<typeof startShield>>;
 const skip = redisSkipReason();
@@ -109,7 +109,12 @@ function browse(): { stop(): Promise<number> } {
       await new Promise((r) => setTimeout(r, 150));
     }
   })();
-  return { stop: async () => ((on = false), await loop, sent) };
+  const stop = async () => {
+    on = false;
+    await loop;
+    return sent;
+  };
+  return { stop };
 }
 
 /** Floods node `k` from 40 sources 127.20.k.j for `ms`, `concurrency` at a time; returns sent and refused. */
@@ -137,21 +142,24 @@ else {
     timeout: 60_000,
   }, async () => {
     const legit = browse();
-    await eventually(
-      'both detectors learned a baseline',
-      () => nodes.every((n) => n.detector!.snapshot().warm),
-      20_000,
-    );
-    await new Promise((r) => setTimeout(r, 1500));
+    await waitFor(() => nodes.every((n) => n.detector!.snapshot().warm), {
+      what: 'both detectors learned a baseline',
+      timeoutMs: 20_000,
+    });
+    await waitForTicks(nodes[0].detector!, 1, 'one warm second of the baseline');
     const [a, b] = await Promise.all([flood(0, 6000, 8), flood(1, 6000, 8)]);
-    await eventually(
-      'both nodes opened an incident',
-      () => nodes.every((n) => n.evidence!.store.list(5).length > 0),
-      10_000,
-    );
-    await eventually('both incidents closed', () => nodes.every((n) => n.evidence!.active() === null), 20_000);
+    await waitFor(() => nodes.every((n) => n.evidence!.store.list(5).length > 0), {
+      what: 'both nodes opened an incident',
+      timeoutMs: 10_000,
+    });
+    await waitFor(() => nodes.every((n) => n.evidence!.active() === null), {
+      what: 'both incidents closed',
+      timeoutMs: 20_000,
+    });
     const legitSent = await legit.stop();
-    await new Promise((r) => setTimeout(r, 3500)); // the last samples wait ~3 s for their global sums
+    // The last samples wait ~3 s for their global sums (GLOBAL_LAG_MS, src/control/incidents-global.ts),
+    // settled on a tick: four ticks of each node.
+    await Promise.all(nodes.map((n) => waitForTicks(n.detector!, 4)));
     const records = nodes.map((n) => n.evidence!.store.list(5).map((row) => n.evidence!.store.get(row.id)!));
     for (const [k, rs] of records.entries())
       assert.equal(rs.length, 1, `node ${k} recorded one incident: ${rs.map((r) => r.id).join(', ')}`);

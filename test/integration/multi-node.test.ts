@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { request } from 'undici';
-import { eventually } from '../../src/state/conformance.js';
+import { waitFor } from '../helpers/wait.js';
 import { startEchoOrigin, type EchoOrigin } from '../helpers/echo-origin.js';
 import { redisSkipReason, startRedis, type RedisServer } from '../helpers/redis-server.js';
 import { sendRaw } from '../helpers/raw.js';
@@ -68,11 +68,10 @@ else {
   test('multi-node: a ban made on node A refuses on node B within 2 s', async () => {
     assert.equal((await get(b, '127.0.0.3')).status, 200, 'served before the ban');
     await banThrough(a, '127.0.0.3');
-    await eventually(
-      'node B refuses the banned address',
-      () => b.state.isBanned('127.0.0.3', Date.now()) !== null,
-      2000,
-    );
+    await waitFor(() => b.state.isBanned('127.0.0.3', Date.now()) !== null, {
+      what: 'node B refuses the banned address',
+      timeoutMs: 2000,
+    });
     assert.ok(await refusedAsBanned(b, '127.0.0.3'), 'node B answers with a ban verdict');
     assert.ok(await refusedAsBanned(a, '127.0.0.3'));
     assert.equal((await get(b)).status, 200, 'others are still served on B');
@@ -89,14 +88,14 @@ else {
       for (let s = since; s <= Math.floor(Date.now() / 1000); s++) n += node.state.globalCounts(s)?.requests ?? 0;
       return n;
     };
-    await eventually('node A sees both nodes’ requests', () => total(a) >= 30, 10_000);
-    await eventually('node B sees both nodes’ requests', () => total(b) >= 30, 10_000);
+    await waitFor(() => total(a) >= 30, { what: 'node A sees both nodes’ requests', timeoutMs: 10_000 });
+    await waitFor(() => total(b) >= 30, { what: 'node B sees both nodes’ requests', timeoutMs: 10_000 });
   });
 
   test('multi-node: Redis killed mid-traffic: both nodes keep defending, then recover and reconcile', async () => {
     await redis.kill();
-    await eventually('A says Redis is away', () => !a.state.health().connected, 10_000);
-    await eventually('B says Redis is away', () => !b.state.health().connected, 10_000);
+    await waitFor(() => !a.state.health().connected, { what: 'A says Redis is away', timeoutMs: 10_000 });
+    await waitFor(() => !b.state.health().connected, { what: 'B says Redis is away', timeoutMs: 10_000 });
     for (const node of [a, b]) {
       for (let i = 0; i < 5; i++) assert.equal((await get(node)).status, 200, 'legit users are served without Redis');
       assert.ok(await refusedAsBanned(node, '127.0.0.3'), 'the banned address stays refused without Redis');
@@ -106,9 +105,12 @@ else {
     assert.equal((await get(b, '127.0.0.4')).status, 200, 'B cannot know yet');
 
     await redis.restart(); // empty: no persistence
-    await eventually('A reconnects', () => a.state.health().connected, 20_000);
-    await eventually('B reconnects', () => b.state.health().connected, 20_000);
-    await eventually('the outage ban reaches B', () => b.state.isBanned('127.0.0.4', Date.now()) !== null, 10_000);
+    await waitFor(() => a.state.health().connected, { what: 'A reconnects', timeoutMs: 20_000 });
+    await waitFor(() => b.state.health().connected, { what: 'B reconnects', timeoutMs: 20_000 });
+    await waitFor(() => b.state.isBanned('127.0.0.4', Date.now()) !== null, {
+      what: 'the outage ban reaches B',
+      timeoutMs: 10_000,
+    });
     assert.ok(await refusedAsBanned(b, '127.0.0.4'));
     assert.ok(await refusedAsBanned(b, '127.0.0.3'), 'bans from before the outage survive the empty restart');
     assert.ok(a.state.keys()[0].equals(b.state.keys()[0]), 'both nodes sign passes with the same key');

@@ -9,6 +9,8 @@ import { createLogger } from '../../src/app/logger.js';
 import { loadConfigObject } from '../../src/config/load.js';
 import type { Clock } from '../../src/core/clock.js';
 import type { Config } from '../../src/config/schema.js';
+import { tempDataDir } from '../helpers/temp-data-dir.js';
+import { waitFor } from '../helpers/wait.js';
 
 export interface Reply {
   status?: number;
@@ -119,13 +121,9 @@ export async function startTestOrigin(): Promise<TestOrigin> {
   };
 }
 
-/** Polls until `cond` holds (no timing assertion: only a bound so a broken build fails instead of hanging). */
+/** Polls until `cond` holds (helpers/wait.ts, every 5 ms: these tests watch single requests queue and leave). */
 export async function until(cond: () => boolean, what: string, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
+  await waitFor(cond, { what, timeoutMs: ms, intervalMs: 5 });
 }
 
 /** A full Rampart in front of `origin`; challenge and detector off unless overridden, so only origin protection acts. */
@@ -157,6 +155,7 @@ export function protectedConfig(
     challenge: { enabled: false },
     detector: { enabled: false },
     origin_protection: op,
+    data_dir: tempDataDir(), // not the shared ./data: no test restores what another's shield saved
     ...extra,
   });
 }

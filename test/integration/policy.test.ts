@@ -13,6 +13,7 @@ import { loadConfigObject } from '../../src/config/load.js';
 import { createManualClock } from '../../src/core/clock.js';
 import type { Mitigation, RequestContext } from '../../src/core/model.js';
 import { startEchoOrigin, type EchoOrigin } from '../helpers/echo-origin.js';
+import { tempDataDir } from '../helpers/temp-data-dir.js';
 
 const clock = createManualClock(Date.now());
 const seen: { path: string; routeClass: string; shadowRule: string; peer: string }[] = [];
@@ -28,6 +29,7 @@ before(async () => {
     origin: origin.url,
     hosts: ['127.0.0.1'],
     admin: { listen: '127.0.0.1:0' },
+    data_dir: tempDataDir(),
     trusted_proxies: ['127.0.0.2'],
     limits: { max_connections_per_ip: 1000 },
     challenge: { enabled: false },
@@ -105,11 +107,18 @@ function rawConnect(from: string, send = ''): Promise<{ text: string; closed: bo
   return new Promise((resolve) => {
     const s = connect({ host: '127.0.0.1', port, localAddress: from });
     let text = '';
-    const guard = setTimeout(() => (s.destroy(), resolve({ text, closed: false })), 3000);
+    // A bound, not a wait: every caller expects the shield to close the connection at once.
+    const guard = setTimeout(() => {
+      s.destroy();
+      resolve({ text, closed: false });
+    }, 3000);
     s.on('connect', () => send && s.write(send));
     s.on('data', (d) => (text += d.toString('latin1')));
     s.on('error', () => {});
-    s.on('close', () => (clearTimeout(guard), resolve({ text, closed: true })));
+    s.on('close', () => {
+      clearTimeout(guard);
+      resolve({ text, closed: true });
+    });
   });
 }
 

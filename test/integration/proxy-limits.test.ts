@@ -8,6 +8,7 @@ import { startEchoOrigin, type EchoOrigin } from '../helpers/echo-origin.js';
 import { startShield } from '../helpers/shield.js';
 import { sendRaw } from '../helpers/raw.js';
 import type { App } from '../../src/app/app.js';
+import { waitFor } from '../helpers/wait.js';
 
 let origin: EchoOrigin;
 let shield: App & { port: number };
@@ -60,7 +61,10 @@ function trickle(
 test('slowloris: a client sending one header byte per second is closed by the header timeout while others are served', async () => {
   const slowHead = `GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Pad: ${'a'.repeat(60)}\r\n\r\n`;
   let slowClosed = false;
-  const slow = trickle(shield.port, slowHead, 1000, '127.0.0.21').then((r) => ((slowClosed = true), r));
+  const slow = trickle(shield.port, slowHead, 1000, '127.0.0.21').then((r) => {
+    slowClosed = true;
+    return r;
+  });
   let served = 0;
   for (let i = 0; i < 5; i++) {
     const r = await fetch(`http://127.0.0.1:${shield.port}/during`);
@@ -154,11 +158,11 @@ test('an idle keep-alive connection is closed after idle_timeout; a busy one is 
   s.on('data', (d) => (reply += d.toString('latin1')));
   await new Promise<void>((r) => s.on('connect', () => r()));
   s.write('GET /first HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
-  while (!/\r\n\r\n[\s\S]*"\/first"/.test(reply)) await new Promise((r) => setTimeout(r, 20));
+  await waitFor(() => /\r\n\r\n[\s\S]*"\/first"/.test(reply), { what: 'the reply to /first', intervalMs: 20 });
   // Used again within the idle timeout: the same connection serves a second request.
   await new Promise((r) => setTimeout(r, 300));
   s.write('GET /second HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
-  while (!reply.includes('"/second"')) await new Promise((r) => setTimeout(r, 20));
+  await waitFor(() => reply.includes('"/second"'), { what: 'the reply to /second', intervalMs: 20 });
   assert.equal(reply.match(/HTTP\/1\.1 200 /g)?.length, 2);
   assert.match(reply, /keep-alive: timeout=1/i, 'the client is told how long an idle connection stays open');
   // Then left idle: the shield closes it (the test would hang here otherwise).

@@ -22,7 +22,14 @@ test('app.state: one memory state per app, started with it and kept across reloa
       reason: 'test',
       source: 'manual',
     });
-    await app.reload(loadConfigObject({ listen: '127.0.0.1:0', origin: origin.url, hosts: ['127.0.0.1'] }));
+    await app.reload(
+      loadConfigObject({
+        listen: '127.0.0.1:0',
+        origin: origin.url,
+        hosts: ['127.0.0.1'],
+        data_dir: app.config.dataDir, // its own, not the shared ./data
+      }),
+    );
     assert.notEqual(app.state.isBanned('203.0.113.9', Date.now()), null, 'the reload kept the bans');
     assert.ok(app.state.keys()[0].equals(keys[0]), 'the reload kept the signing keys');
   } finally {

@@ -4,7 +4,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { createManualClock } from '../../src/core/clock.js';
-import { ban, CONFORMANCE_T0, eventually, runConformance } from '../../src/state/conformance.js';
+import { ban, CONFORMANCE_T0, runConformance } from '../../src/state/conformance.js';
+import { waitFor } from '../helpers/wait.js';
 import { createRedisState, type RedisStateOptions } from '../../src/state/redis.js';
 import { redisSkipReason, startRedis, type RedisServer } from '../helpers/redis-server.js';
 
@@ -39,7 +40,11 @@ if (skip) {
     const b = node({ now: clock.now, keyRotation, keyPrefix });
     await a.start();
     await b.start();
-    return { a, b, advance: clock.advance, now: clock.now, close: async () => (await a.close(), await b.close()) };
+    const close = async () => {
+      await a.close();
+      await b.close();
+    };
+    return { a, b, advance: clock.advance, now: clock.now, close };
   });
 
   test('redis: Redis killed: nodes keep their view, say so, keep writes, and reconcile after a restart', async () => {
@@ -52,12 +57,12 @@ if (skip) {
       const until = Date.now() + 600_000;
       a.addBan(ban('198.51.100.1', until));
       a.setMode('under_attack');
-      await eventually('ban on b', () => b.isBanned('198.51.100.1', Date.now()) !== null);
+      await waitFor(() => b.isBanned('198.51.100.1', Date.now()) !== null, { what: 'ban on b' });
       const keys = b.keys()[0];
 
       await redis!.kill();
-      await eventually('a notices', () => !a.health().connected);
-      await eventually('b notices', () => !b.health().connected && b.health().error !== '');
+      await waitFor(() => !a.health().connected, { what: 'a notices' });
+      await waitFor(() => !b.health().connected && b.health().error !== '', { what: 'b notices' });
       assert.notEqual(b.isBanned('198.51.100.1', Date.now()), null, 'b still refuses the banned address');
       assert.equal(b.mode(), 'under_attack');
       b.addBan(ban('198.51.100.2', until)); // made while Redis is away
@@ -66,10 +71,16 @@ if (skip) {
       await assert.rejects(a.nextId('incident'), /unreachable/);
 
       await redis!.restart(); // empty: no persistence
-      await eventually('a reconnects', () => a.health().connected, 15_000);
-      await eventually('b reconnects', () => b.health().connected, 15_000);
-      await eventually('b’s outage ban reaches a', () => a.isBanned('198.51.100.2', Date.now()) !== null, 10_000);
-      await eventually('a’s outage unban reaches b', () => b.isBanned('198.51.100.1', Date.now()) === null, 10_000);
+      await waitFor(() => a.health().connected, { what: 'a reconnects', timeoutMs: 15_000 });
+      await waitFor(() => b.health().connected, { what: 'b reconnects', timeoutMs: 15_000 });
+      await waitFor(() => a.isBanned('198.51.100.2', Date.now()) !== null, {
+        what: 'b’s outage ban reaches a',
+        timeoutMs: 10_000,
+      });
+      await waitFor(() => b.isBanned('198.51.100.1', Date.now()) === null, {
+        what: 'a’s outage unban reaches b',
+        timeoutMs: 10_000,
+      });
       assert.equal(a.mode(), 'under_attack', 'the restarted store was reseeded, not wiped');
       assert.equal(b.mode(), 'under_attack');
       assert.ok(a.keys()[0].equals(b.keys()[0]), 'both nodes sign with the same key again');

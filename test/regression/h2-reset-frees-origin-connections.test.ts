@@ -13,6 +13,7 @@ import { readFileSync } from 'node:fs';
 import { startEchoOrigin } from '../helpers/echo-origin.js';
 import { startShield } from '../helpers/shield.js';
 import { attackerPreface, getBlock, headers, rstStream } from '../../src/drill/h2-frames.js';
+import { waitFor } from '../helpers/wait.js';
 
 const TLS_DIR = join(import.meta.dirname, '../fixtures/tls');
 
@@ -37,9 +38,11 @@ test('HTTP/2 streams reset by the client release their origin connections', asyn
     await new Promise((r) => s.once('secureConnect', r));
     s.write(attackerPreface());
     for (let i = 0; i < 8; i++) s.write(headers(1 + 2 * i, getBlock('localhost', '/slow/300')));
-    const until = Date.now() + 5000;
-    while (origin.received.filter((r) => r.url === '/slow/300').length < 4 && Date.now() < until)
-      await new Promise((r) => setTimeout(r, 20));
+    await waitFor(() => origin.received.filter((r) => r.url === '/slow/300').length >= 4, {
+      what: 'four slow requests at the origin',
+      timeoutMs: 5000,
+      intervalMs: 20,
+    });
     for (let i = 0; i < 8; i++) s.write(rstStream(1 + 2 * i));
     await new Promise((r) => setTimeout(r, 600)); // the slow responses arrive and find their clients gone
     const client = h2connect(`https://localhost:${port}`, { ca: readFileSync(join(TLS_DIR, 'cert.pem')) });
