@@ -33,6 +33,11 @@ import type { DetectorEvent, DetectorSnapshot } from '../detector/events.js';
 import type { WindowPart } from '../detector/window-part.js';
 import { createControl, type Control, type ControlSettings } from '../control/control.js';
 import { rampartVersion } from '../control/version.js';
+import { cacheMetricSource } from '../cache/metric-source.js';
+import { challengeMetricSource } from '../challenge/metric-source.js';
+import { firewallMetricSource, guardMetricSource, h2MetricSource } from '../guard/metric-source.js';
+import { policyMetricSource } from '../policy/metric-source.js';
+import { admissionMetricSource } from '../proxy/metric-source.js';
 import { join } from 'node:path';
 import { createGeo, type Geo } from '../identity/geo.js';
 import { ClientBook } from '../identity/client-book.js';
@@ -154,62 +159,13 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
     incidents: evidence,
     routes: evidence?.routes ?? [],
     sources: [
-      {
-        name: 'challenge',
-        counters: [
-          'issued',
-          'solved',
-          'solvedNoJs',
-          'failed',
-          'replayed',
-          'expired',
-          'passesAccepted',
-          'passesRejected',
-        ],
-        labels: { byRouteClass: 'route_class', solvedVia: 'via' },
-        read: () => graph.challenge?.stats() ?? null,
-      },
-      {
-        name: 'cache',
-        counters: [
-          'hits',
-          'misses',
-          'staleServed',
-          'coalesced',
-          'bypassed',
-          'stored',
-          'uncacheable',
-          'passed',
-          'evictions',
-        ],
-        read: () => graph.cache?.stats() ?? null,
-      },
-      {
-        name: 'admission',
-        counters: ['admitted', 'abandoned', 'staleInsteadOfShed', 'circuitRefused', 'circuitOpened', 'shed', 'expired'],
-        read: () => graph.admission?.stats() ?? null,
-      },
-      {
-        name: 'policy',
-        counters: ['refused', 'wouldRefuse', 'challenged', 'allowListed', 'evictions'],
-        read: () => graph.policy.stats(),
-      },
-      { name: 'guard', counters: ['accepted', 'refused', 'banned', 'closedOnBan'], read: () => guard.stats() },
-      { name: 'firewall', counters: ['syncs', 'deltas', 'failures'], read: () => edge.firewall?.stats() ?? null },
-      {
-        name: 'h2',
-        counters: [
-          'sessions',
-          'streams',
-          'prematureResets',
-          'protocolErrors',
-          'controlFrames',
-          'glitches',
-          'abusiveSessions',
-          'recycledSessions',
-        ],
-        read: () => edge.h2?.stats() ?? null,
-      },
+      challengeMetricSource(() => graph.challenge?.stats() ?? null),
+      cacheMetricSource(() => graph.cache?.stats() ?? null),
+      admissionMetricSource(() => graph.admission?.stats() ?? null),
+      policyMetricSource(() => graph.policy.stats()),
+      guardMetricSource(() => guard.stats()),
+      firewallMetricSource(() => edge.firewall?.stats() ?? null),
+      h2MetricSource(() => edge.h2?.stats() ?? null),
     ],
     // The loader (zod, yaml) is imported when a reload asks for it: a cluster worker gets its configuration parsed.
     reload:
