@@ -1,12 +1,18 @@
 // The control plane as the app builds it: settings from the config, and the
 // counters each module's stats contribute to /metrics (read from the graph in
-// force, so a reload's new stages are what is counted). Not the control plane
+// force, so a reload's new stages are what is counted; each module declares
+// its metrics against its own stats type). Not the control plane
 // itself (src/control/control.ts).
 import type { Config } from '../config/schema.js';
 import { createControl, type Control, type ControlOptions, type ControlSettings } from '../control/control.js';
 import type { Edge } from './edge.js';
 import type { Graph } from './graph.js';
 import type { ConnectionGuard } from '../guard/connections.js';
+import { cacheMetricSource } from '../cache/metric-source.js';
+import { challengeMetricSource } from '../challenge/metric-source.js';
+import { firewallMetricSource, guardMetricSource, h2MetricSource } from '../guard/metric-source.js';
+import { policyMetricSource } from '../policy/metric-source.js';
+import { admissionMetricSource } from '../proxy/metric-source.js';
 
 export function controlSettings(c: Config): ControlSettings {
   return { admin: c.admin, alerts: c.alerts, log: c.log, dataDir: c.dataDir };
@@ -21,53 +27,13 @@ export interface SourceReaders {
 
 export function metricSources(r: SourceReaders): ControlOptions['sources'] {
   return [
-    {
-      name: 'challenge',
-      counters: ['issued', 'solved', 'solvedNoJs', 'failed', 'replayed', 'expired', 'passesAccepted', 'passesRejected'],
-      labels: { byRouteClass: 'route_class', solvedVia: 'via' },
-      read: () => r.graph().challenge?.stats() ?? null,
-    },
-    {
-      name: 'cache',
-      counters: [
-        'hits',
-        'misses',
-        'staleServed',
-        'coalesced',
-        'bypassed',
-        'stored',
-        'uncacheable',
-        'passed',
-        'evictions',
-      ],
-      read: () => r.graph().cache?.stats() ?? null,
-    },
-    {
-      name: 'admission',
-      counters: ['admitted', 'abandoned', 'staleInsteadOfShed', 'circuitRefused', 'circuitOpened', 'shed', 'expired'],
-      read: () => r.graph().admission?.stats() ?? null,
-    },
-    {
-      name: 'policy',
-      counters: ['refused', 'wouldRefuse', 'challenged', 'allowListed', 'evictions'],
-      read: () => r.graph().policy.stats(),
-    },
-    { name: 'guard', counters: ['accepted', 'refused', 'banned', 'closedOnBan'], read: () => r.guard().stats() },
-    { name: 'firewall', counters: ['syncs', 'deltas', 'failures'], read: () => r.edge().firewall?.stats() ?? null },
-    {
-      name: 'h2',
-      counters: [
-        'sessions',
-        'streams',
-        'prematureResets',
-        'protocolErrors',
-        'controlFrames',
-        'glitches',
-        'abusiveSessions',
-        'recycledSessions',
-      ],
-      read: () => r.edge().h2?.stats() ?? null,
-    },
+    challengeMetricSource(() => r.graph().challenge?.stats() ?? null),
+    cacheMetricSource(() => r.graph().cache?.stats() ?? null),
+    admissionMetricSource(() => r.graph().admission?.stats() ?? null),
+    policyMetricSource(() => r.graph().policy.stats()),
+    guardMetricSource(() => r.guard().stats()),
+    firewallMetricSource(() => r.edge().firewall?.stats() ?? null),
+    h2MetricSource(() => r.edge().h2?.stats() ?? null),
   ];
 }
 

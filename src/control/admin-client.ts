@@ -18,6 +18,7 @@ export interface AdminResponse {
   headers: Record<string, string | string[] | undefined>;
   text: string;
   /** Parsed JSON when the reply is JSON, else undefined. */
+  // biome-ignore lint/suspicious/noExplicitAny: JSON.parse's own type; tests read the endpoints' fields without casts
   json: any;
 }
 
@@ -69,8 +70,8 @@ export function adminRequest(base: string, method: string, path: string, call: A
   });
 }
 
-/** Like adminRequest, but a non-2xx reply or a network failure throws AdminClientError. */
-export async function adminCall(base: string, method: string, path: string, call: AdminCall = {}): Promise<any> {
+/** Like adminRequest, but a non-2xx reply or a network failure throws AdminClientError; callers state the reply's shape. */
+export async function adminCall(base: string, method: string, path: string, call: AdminCall = {}): Promise<unknown> {
   let r: AdminResponse;
   try {
     r = await adminRequest(base, method, path, call);

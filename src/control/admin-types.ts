@@ -61,17 +61,6 @@ export interface WorkerInfo {
   pid: number;
 }
 
-/** A module's stats() exported as metrics: numeric leaves become gauges or counters. */
-export interface MetricsSource {
-  /** Metric name prefix after `rampart_`, e.g. `challenge`, `cache`. */
-  readonly name: string;
-  /** Field names (camelCase, as in stats()) that only ever grow: exported as counters. */
-  readonly counters?: readonly string[];
-  /** Label name for the keys of a nested field (e.g. { byRouteClass: 'route_class' }); default `key`. */
-  readonly labels?: Readonly<Record<string, string>>;
-  read(): object | null;
-}
-
 /** The detector's view as control shows it; every field optional so the shapes can evolve. */
 export interface DetectorView {
   snapshot(): DetectorSnapshotLike;

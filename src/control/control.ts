@@ -6,24 +6,17 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Observer } from '../core/model.js';
 import type { AlertsConfig } from '../config/schema/alerts.js';
+import type { MetricSource } from '../core/metric-source.js';
+import type { Observer } from '../core/model.js';
 import { isLoopbackHost } from '../config/values.js';
 import { createAccessLog } from './access-log.js';
 import { coreRoutes } from './admin-routes.js';
 import { createAdminServer, type AdminServer } from './admin-server.js';
-import type {
-  AdminRoute,
-  ControlState,
-  DetectorView,
-  IncidentsView,
-  MetricsSource,
-  Reloader,
-  WorkerInfo,
-} from './admin-types.js';
-import { createAlerts, type Alerts } from './alerts.js';
+import type { AdminRoute, ControlState, DetectorView, IncidentsView, Reloader, WorkerInfo } from './admin-types.js';
+import { alertsMetricSource, createAlerts, type Alerts } from './alerts.js';
 import { dashboardRoutes } from './dashboard-routes.js';
-import { createMetrics } from './metrics.js';
+import { createMetrics, type MetricsExporter } from './metrics.js';
 import { Traffic } from './traffic.js';
 
 interface LogLike {
@@ -51,7 +44,8 @@ export interface ControlOptions {
   incidents?: IncidentsView | null;
   /** Routes contributed by other modules (incidents, reports…). */
   routes?: readonly AdminRoute[];
-  sources?: readonly MetricsSource[];
+  /** Metrics contributed by other modules, each declared beside its module's code (src/core/metric-source.ts). */
+  sources?: readonly MetricSource[];
   reload?: Reloader | null;
   inFlight(): number;
   /** The cluster worker this control runs in (null: a single process): status says so, metrics carry worker="<slot>". */
@@ -90,55 +84,20 @@ export function createControl(o: ControlOptions): Control {
   const dashboardLink = (id: string): string =>
     server.url() ? `${server.url()}/#incident=${encodeURIComponent(id)}` : '';
   let alerts: Alerts = createAlerts(settings.alerts, { log: o.log, link: dashboardLink });
-  // admin.token, else RAMPART_ADMIN_TOKEN (how a cluster primary gives all workers one token), else one per run.
-  const envToken = process.env.RAMPART_ADMIN_TOKEN ?? '';
-  const token = settings.admin.token || envToken || randomBytes(24).toString('base64url');
-  const generated = !settings.admin.token && !envToken;
+  const { token, generated } = adminToken(settings.admin.token);
   const metrics = createMetrics({
     traffic,
     state: o.state,
     detector: o.detector ?? null,
-    sources: [
-      ...(o.sources ?? []),
-      { name: 'alerts', counters: ['sent', 'failed', 'retried', 'suppressed'], read: () => alerts.stats() },
-    ],
+    sources: [...(o.sources ?? []), alertsMetricSource(() => alerts.stats())],
     inFlight: o.inFlight,
     worker: o.worker ?? null,
     now: o.now,
   });
-  const metricsRoute: AdminRoute = {
-    method: 'GET',
-    path: '/metrics',
-    // Loopback scrapers need no token; off loopback only with metrics_public.
-    auth: !(settings.admin.metricsPublic || isLoopbackHost(settings.admin.listen.host)),
-    handler: async (req) => ({
-      body: o.clusterMetrics && req.query.get('scope') !== 'worker' ? await o.clusterMetrics() : await metrics.scrape(),
-      type: metrics.contentType,
-    }),
-  };
-  const routes: AdminRoute[] = [
-    ...coreRoutes({
-      traffic,
-      state: o.state,
-      detector: o.detector ?? null,
-      incidents: o.incidents ?? null,
-      reload: o.reload ?? null,
-      version: o.version,
-      startedAt: o.now(),
-      now: o.now,
-      inFlight: o.inFlight,
-      listRoutes: () => server.router.list(),
-      audit: (action, detail) => o.log.info({ audit: action, ...detail }, `admin: ${action}`),
-      worker: o.worker ?? null,
-    }),
-    metricsRoute,
-    ...(settings.admin.dashboard ? dashboardRoutes() : []),
-    ...(o.routes ?? []),
-  ];
   const server: AdminServer = createAdminServer({
     listen: settings.admin.listen,
     token,
-    routes,
+    routes: controlRoutes(o, traffic, metrics, () => server.router.list()),
     now: o.now,
     onError: (err, method, path) => o.log.error({ err, method, path }, 'admin API handler failed'),
   });
@@ -168,6 +127,52 @@ export function createControl(o: ControlOptions): Control {
     metricsJson: () => metrics.json(),
     routes: () => server.router.list(),
   };
+}
+
+/** admin.token, else RAMPART_ADMIN_TOKEN (how a cluster primary gives all workers one token), else one per run. */
+function adminToken(configured: string): { token: string; generated: boolean } {
+  const envToken = process.env.RAMPART_ADMIN_TOKEN ?? '';
+  const token = configured || envToken || randomBytes(24).toString('base64url');
+  return { token, generated: !configured && !envToken };
+}
+
+/** Every admin route of this process: the core ones, /metrics, the dashboard, and the other modules'. */
+function controlRoutes(
+  o: ControlOptions,
+  traffic: Traffic,
+  metrics: MetricsExporter,
+  listRoutes: () => string[],
+): AdminRoute[] {
+  const admin = o.settings.admin;
+  const metricsRoute: AdminRoute = {
+    method: 'GET',
+    path: '/metrics',
+    // Loopback scrapers need no token; off loopback only with metrics_public.
+    auth: !(admin.metricsPublic || isLoopbackHost(admin.listen.host)),
+    handler: async (req) => ({
+      body: o.clusterMetrics && req.query.get('scope') !== 'worker' ? await o.clusterMetrics() : await metrics.scrape(),
+      type: metrics.contentType,
+    }),
+  };
+  return [
+    ...coreRoutes({
+      traffic,
+      state: o.state,
+      detector: o.detector ?? null,
+      incidents: o.incidents ?? null,
+      reload: o.reload ?? null,
+      version: o.version,
+      startedAt: o.now(),
+      now: o.now,
+      inFlight: o.inFlight,
+      listRoutes,
+      audit: (action, detail) => o.log.info({ audit: action, ...detail }, `admin: ${action}`),
+      worker: o.worker ?? null,
+    }),
+    metricsRoute,
+    ...(admin.dashboard ? dashboardRoutes() : []),
+    ...(o.routes ?? []),
+  ];
 }
 
 /** A generated token is logged once and written to data_dir/admin.token (0600) for the CLI. */

@@ -44,7 +44,7 @@
           grid: { stroke: '#eceff3' },
           label: yLabel,
           size: 60,
-          ...(yRange ? { incrs: [1], values: (u, ticks) => ticks.map((t) => MODE_LABEL[t] || '') } : {}),
+          ...(yRange ? { incrs: [1], values: (_u, ticks) => ticks.map((t) => MODE_LABEL[t] || '') } : {}),
         },
       ],
       series: [{}, ...series],
