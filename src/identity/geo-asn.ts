@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSyn
 import { dirname } from 'node:path';
 import { parseIPv4 } from '../core/ip.js';
 import { binRows, lazyTable } from './geo-country.js';
+import { lastStartAtOrBelow } from './range-search.js';
 
 const MAGIC = 0x4e534152; // "RASN"
 
@@ -23,13 +24,7 @@ export function tableOf(starts: Uint32Array, ends: Uint32Array, asns: Uint32Arra
     ranges: n,
     bytes: starts.byteLength * 3,
     lookup(ip) {
-      let lo = 0;
-      let hi = n - 1;
-      while (lo <= hi) {
-        const mid = (lo + hi) >>> 1;
-        if (starts[mid] > ip) hi = mid - 1;
-        else lo = mid + 1;
-      }
+      const hi = lastStartAtOrBelow(starts, ip);
       return hi >= 0 && ends[hi] >= ip ? asns[hi] : 0;
     },
   };

@@ -19,6 +19,7 @@ import {
 } from 'node:fs';
 import { dirname } from 'node:path';
 import { createRequire } from 'node:module';
+import { lastStartAtOrBelow } from './range-search.js';
 
 const require = createRequire(import.meta.url);
 
@@ -45,13 +46,7 @@ export function countryTableOf(starts: Uint32Array, codes: Uint16Array): Country
     ranges: n,
     bytes: starts.byteLength + codes.byteLength,
     lookup(ip) {
-      let lo = 0;
-      let hi = n - 1;
-      while (lo <= hi) {
-        const mid = (lo + hi) >>> 1;
-        if (starts[mid] > ip) hi = mid - 1;
-        else lo = mid + 1;
-      }
+      const hi = lastStartAtOrBelow(starts, ip);
       return hi >= 0 ? codes[hi] : 0;
     },
   };
