@@ -1,6 +1,7 @@
 // The report as Markdown (for tickets, mail, a CERT's form). Pure.
 import type { ExposureRow } from './exposure.js';
-import { accountingText, type ReportModel, type ShareTableRow } from './report.js';
+import type { ReportModel, ShareTableRow } from './report-model.js';
+import { accountingText } from './report-statement.js';
 
 const num = (x: number | null | undefined) => (x === null || x === undefined ? '—' : x.toLocaleString('en-US'));
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
