@@ -3,9 +3,8 @@
 // attribution and impact merges (evidence-merge.ts). O(total rows): at most a
 // few hundred rows per worker, each with a 16-word ID bitmap OR-ed in place.
 import { unionCount } from './evidence-merge.js';
-import { distinctOfBits, type ExposurePart, type ExposureRow, type ExposureSnapshot } from './exposure.js';
-
-const BITMAP_WORDS = 16;
+import type { ExposurePart, ExposureRow, ExposureSnapshot } from './exposure.js';
+import { BITMAP_WORDS, distinctOfBits } from './exposure-table.js';
 
 /**
  * Exposure watches of every worker as one. Rows are merged by `who` (a client
