@@ -109,9 +109,24 @@ export function impactLevel(f: ClassifyFacts): { level: number; text: string; lo
 }
 
 export function classify(f: ClassifyFacts): Classification {
-  const multiple = f.baselineRps > 0 ? f.peakRps / f.baselineRps : 0;
   const impact = impactLevel(f);
-  const criteria: Criterion[] = [
+  const criteria = scaleCriteria(f, impact);
+  const level = scaleLevel(criteria);
+  const scale = SCALES[level - 1];
+  const indicators = sophisticationIndicators(f);
+  const fired = indicators.filter((i) => i.fired);
+  const sophistication = fired.length >= 4 ? 'sophisticated' : fired.length >= 2 ? 'intermediate' : 'basic';
+  const { confidence, reasons } = confidenceOf(f);
+  const quoted = quotedFigures(f, criteria, impact);
+  const soph = `${sophistication} (${fired.length} of 8 indicators${fired.length ? `: ${fired.map((i) => i.name).join(', ')}` : ''})`;
+  const verdict = `${scale}: ${quoted.join(', ')}; ${soph}; confidence ${confidence}`;
+  return { level, scale, criteria, sophistication, indicators, confidence, confidenceReasons: reasons, verdict };
+}
+
+/** The five scale dimensions, in the rubric's order: multiple, sources, peak rate, duration, impact. */
+function scaleCriteria(f: ClassifyFacts, impact: { level: number; text: string }): Criterion[] {
+  const multiple = f.baselineRps > 0 ? f.peakRps / f.baselineRps : 0;
+  return [
     {
       name: 'multiple of baseline',
       level: f.baselineRps > 0 ? levelOf(multiple, THRESHOLDS.multiple) : 1,
@@ -129,18 +144,26 @@ export function classify(f: ClassifyFacts): Classification {
     { name: 'duration', level: levelOf(f.durationS, THRESHOLDS.durationS), text: `${durationText(f.durationS)}` },
     { name: 'impact on users', level: impact.level, text: impact.text },
   ];
-  // Peak rate and its multiple of baseline measure one thing (volume): they count once.
-  // Two of volume, sources, duration and impact must agree: one large number alone does not make an attack large.
+}
+
+/**
+ * Peak rate and its multiple of baseline measure one thing (volume): they count once.
+ * Two of volume, sources, duration and impact must agree: one large number alone does not make an attack large.
+ */
+function scaleLevel(criteria: readonly Criterion[]): number {
   const levels = [
     Math.max(criteria[0].level, criteria[2].level),
     criteria[1].level,
     criteria[3].level,
     criteria[4].level,
   ].sort((a, b) => b - a);
-  const level = levels[1];
-  const scale = SCALES[level - 1];
+  return levels[1];
+}
 
-  const indicators: Indicator[] = [
+/** The eight sophistication indicators, each with the figure it rests on. */
+function sophisticationIndicators(f: ClassifyFacts): Indicator[] {
+  const lowAndSlow = f.vectors.includes('low_and_slow') || f.vectors.includes('slow_connections');
+  return [
     {
       name: 'multi-vector',
       fired: f.vectors.length >= 2,
@@ -178,25 +201,40 @@ export function classify(f: ClassifyFacts): Classification {
     },
     {
       name: 'low-and-slow',
-      fired: f.vectors.includes('low_and_slow') || f.vectors.includes('slow_connections'),
-      text:
-        f.vectors.includes('low_and_slow') || f.vectors.includes('slow_connections')
-          ? 'requests kept under per-address limits or slow connections'
-          : 'not seen',
+      fired: lowAndSlow,
+      text: lowAndSlow ? 'requests kept under per-address limits or slow connections' : 'not seen',
     },
   ];
-  const fired = indicators.filter((i) => i.fired);
-  const sophistication = fired.length >= 4 ? 'sophisticated' : fired.length >= 2 ? 'intermediate' : 'basic';
+}
 
+/** High, less one step for each thing the figures lack (a warm baseline, 30 s of samples, known clients). */
+function confidenceOf(f: ClassifyFacts): { confidence: Classification['confidence']; reasons: string[] } {
   const reasons: string[] = [];
   let conf = 3;
-  if (!f.baselineWarm) conf--, reasons.push('the baseline was still being learned');
-  if (f.samples < 30) conf--, reasons.push(`only ${f.samples} seconds of samples`);
-  if (f.servedDuring === null) conf--, reasons.push('no verified clients to measure impact on');
+  if (!f.baselineWarm) {
+    conf--;
+    reasons.push('the baseline was still being learned');
+  }
+  if (f.samples < 30) {
+    conf--;
+    reasons.push(`only ${f.samples} seconds of samples`);
+  }
+  if (f.servedDuring === null) {
+    conf--;
+    reasons.push('no verified clients to measure impact on');
+  }
   if (f.observeOnly) reasons.push('observe mode: nothing was refused, figures show what would have been');
   if (reasons.length === 0) reasons.push('warm baseline, enough samples, impact measured on known clients');
   const confidence = conf >= 3 ? 'high' : conf === 2 ? 'medium' : 'low';
+  return { confidence, reasons };
+}
 
+/** The figures the verdict line quotes: vectors, sources, multiple, then rate and duration when they count, then impact. */
+function quotedFigures(
+  f: ClassifyFacts,
+  criteria: readonly Criterion[],
+  impact: { level: number; text: string },
+): string[] {
   const vec =
     f.vectors.length === 0
       ? 'no vector classified'
@@ -207,9 +245,7 @@ export function classify(f: ClassifyFacts): Classification {
   if (criteria[2].level >= 2) quoted.push(criteria[2].text);
   if (criteria[3].level >= 2) quoted.push(criteria[3].text);
   quoted.push(impact.level === 1 && f.servedDuring !== null ? 'no user impact' : impact.text);
-  const soph = `${sophistication} (${fired.length} of 8 indicators${fired.length ? `: ${fired.map((i) => i.name).join(', ')}` : ''})`;
-  const verdict = `${scale}: ${quoted.join(', ')}; ${soph}; confidence ${confidence}`;
-  return { level, scale, criteria, sophistication, indicators, confidence, confidenceReasons: reasons, verdict };
+  return quoted;
 }
 
 export function durationText(s: number): string {

@@ -6,13 +6,13 @@ import {
   impactDelta,
   mergeAttribution,
   mergeBefore,
-  mergeExposure,
   unionCount,
   zeroImpact,
   type AttributionPart,
   type EvidencePart,
 } from './evidence-merge.js';
 import { createEvidenceParts, SILENT_MS } from './evidence-parts.js';
+import { mergeExposure } from './exposure-merge.js';
 
 const req = (clientKey: number, country: string, asn: number): AttributionObserved => ({
   clientKey,
@@ -43,7 +43,10 @@ function dealt(
 ): { parts: AttributionPart[]; whole: ReturnType<ReturnType<typeof createAttribution>['snapshot']> } {
   const ws = Array.from({ length: workers }, () => createAttribution());
   const one = createAttribution();
-  for (let i = 0; i < n; i++) ws[i % workers].observe(gen(i)), one.observe(gen(i));
+  for (let i = 0; i < n; i++) {
+    ws[i % workers].observe(gen(i));
+    one.observe(gen(i));
+  }
   return {
     parts: ws.map((w) => ({ snapshot: w.snapshot(50), sketch: w.sourceSketch(), sample: w.sourceSample() })),
     whole: one.snapshot(50),
@@ -143,7 +146,10 @@ test("exposure rows merge by who: an enumeration split over two workers is one e
   const sent: ExposureObserved[] = [];
   for (let id = 1; id <= 80; id++) sent.push(hit('203.0.113.7', 0xcb007107, `/api/donors/${id}`));
   for (let i = 0; i < 6; i++) sent.push(hit('198.51.100.9', 0xc6336409, '/api/donors/42'));
-  sent.forEach((h, i) => (ws[i % 2].observe(h), one.observe(h)));
+  sent.forEach((h, i) => {
+    ws[i % 2].observe(h);
+    one.observe(h);
+  });
   const parts = ws.map((w) => w.part(100));
   for (const p of parts)
     assert.ok(
@@ -224,21 +230,21 @@ test('impact: deltas of cumulative figures, never negative; the minute before su
   const table = [
     {
       now: { verified: t(10, 9), others: t(100, 40), browserLike: 5 },
-      then: zeroImpact(),
+      earlier: zeroImpact(),
       want: { verified: t(10, 9), others: t(100, 40), browserLike: 5 },
     },
     {
       now: { verified: t(12, 10), others: t(150, 60), browserLike: 7 },
-      then: { verified: t(10, 9), others: t(100, 40), browserLike: 5 },
+      earlier: { verified: t(10, 9), others: t(100, 40), browserLike: 5 },
       want: { verified: t(2, 1), others: t(50, 20), browserLike: 2 },
     },
     {
       now: { verified: t(1, 1), others: t(3, 1), browserLike: 0 },
-      then: { verified: t(10, 9), others: t(100, 40), browserLike: 5 },
+      earlier: { verified: t(10, 9), others: t(100, 40), browserLike: 5 },
       want: { verified: t(0, 0), others: t(0, 0), browserLike: 0 },
     },
   ];
-  for (const c of table) assert.deepEqual(impactDelta(c.now, c.then), c.want);
+  for (const c of table) assert.deepEqual(impactDelta(c.now, c.earlier), c.want);
   const own = { verified: t(60, 60), others: t(10, 10), seconds: 60 };
   const p = { before: { verified: t(40, 39), others: t(5, 5), seconds: 58 } } as EvidencePart;
   assert.deepEqual(mergeBefore(own, [p, { before: null } as EvidencePart]), {

@@ -1,5 +1,6 @@
-// Pure merges of cluster workers' evidence parts (attribution, exposure,
-// impact) into the one view the recording worker writes. Not the transport
+// Pure merges of cluster workers' evidence parts (attribution, impact, the
+// minute before) into the one view the recording worker writes; the exposure
+// watch merges in exposure-merge.ts. Not the transport
 // (exchange/evidence-peers.ts) nor the per-slot table (evidence-parts.ts). Every
 // function is O(total rows) over at most a few hundred rows per worker;
 // sketches are merged register-wise (HyperLogLog) or bit-wise (ID bitmaps).
@@ -12,7 +13,7 @@ import {
   type ImpactSecond,
   type ShareRow,
 } from '../detector/attribution.js';
-import { distinctOfBits, type ExposurePart, type ExposureRow, type ExposureSnapshot } from './exposure.js';
+import type { ExposurePart } from './exposure.js';
 import type { ImpactTotals } from './incidents-types.js';
 
 /** One worker's attribution: its snapshot and, when it has one, the HLL registers of its distinct sources. */
@@ -43,9 +44,13 @@ export const zeroImpact = (): ImpactSecond => ({
   browserLike: 0,
 });
 
-const addTotals = (a: ImpactTotals, b: ImpactTotals) => (
-  (a.requests += b.requests), (a.served += b.served), (a.originMsSum += b.originMsSum), (a.originCount += b.originCount)
-);
+/** a += b (in place). */
+export function addTotals(a: ImpactTotals, b: ImpactTotals): void {
+  a.requests += b.requests;
+  a.served += b.served;
+  a.originMsSum += b.originMsSum;
+  a.originCount += b.originCount;
+}
 const subTotals = (a: ImpactTotals, b: ImpactTotals): ImpactTotals => ({
   requests: Math.max(0, a.requests - b.requests),
   served: Math.max(0, a.served - b.served),
@@ -87,8 +92,10 @@ function sumRows(lists: readonly (readonly ShareRow[])[], limit: number, cap: nu
   for (const rows of lists) {
     for (const r of rows) {
       const e = m.get(r.key);
-      if (e) (e.requests += r.requests), (e.sources += r.sources);
-      else m.set(r.key, { key: r.key, requests: r.requests, sources: r.sources });
+      if (e) {
+        e.requests += r.requests;
+        e.sources += r.sources;
+      } else m.set(r.key, { key: r.key, requests: r.requests, sources: r.sources });
     }
   }
   const out = [...m.values()].sort(
@@ -114,70 +121,95 @@ function sumRows(lists: readonly (readonly ShareRow[])[], limit: number, cap: nu
 export function mergeAttribution(parts: readonly AttributionPart[], limit = 50): AttributionSnapshot {
   const snaps = parts.map((p) => p.snapshot);
   const samples = parts.map((p) => p.sample ?? null);
-  const req = (k: 'unknownCountry' | 'unknownAsn') => snaps.reduce((n, s) => n + s[k].requests, 0);
-  const base = {
+  if (samples.every((x): x is Uint32Array => x !== null)) return mergeBySamples(snaps, samples, limit);
+  return mergeBySketches(parts, snaps, limit);
+}
+
+/** Summed figures every merge shares: requests and the ASN error. */
+function summedBase(snaps: readonly AttributionSnapshot[]): { requests: number; asnError: number } {
+  return {
     requests: snaps.reduce((n, s) => n + s.requests, 0),
     asnError: snaps.reduce((n, s) => n + s.asnError, 0),
   };
-  if (samples.every((x): x is Uint32Array => x !== null)) {
-    const m = mergeSamples(samples, SOURCE_SAMPLE_K);
-    const bounded = (est: number, of: (s: AttributionSnapshot) => number) => {
-      if (!m.saturated) return est;
-      let lo = 0;
-      let hi = 0;
-      for (const s of snaps) (lo = Math.max(lo, of(s))), (hi += of(s));
-      return Math.min(m.distinct, hi, Math.max(lo, est));
-    };
-    const row = (rows: readonly ShareRow[], key: string) => rows.find((r) => r.key === key)?.sources ?? 0;
-    const countries = sumRows(
-      snaps.map((s) => s.countries),
-      limit,
-      m.distinct,
-    );
-    for (const r of countries) r.sources = bounded(m.byA.get(slotOf(r.key)) ?? 0, (s) => row(s.countries, r.key));
-    const asns = sumRows(
-      snaps.map((s) => s.asns),
-      limit,
-      m.distinct,
-    );
-    for (const r of asns) r.sources = bounded(m.byB.get(Number(r.key.slice(2))) ?? 0, (s) => row(s.asns, r.key));
-    const unknownCountry = {
-      requests: req('unknownCountry'),
-      sources: bounded(m.byA.get(0) ?? 0, (s) => s.unknownCountry.sources),
-    };
-    const unknownAsn = {
-      requests: req('unknownAsn'),
-      sources: bounded(m.byB.get(0) ?? 0, (s) => s.unknownAsn.sources),
-    };
-    // Rows raised to a worker's own count (a union is at least that) may add up past the sample's estimate: the whole is at least its parts.
-    const sum = (rows: readonly ShareRow[], u: { sources: number }) => rows.reduce((n, r) => n + r.sources, u.sources);
-    const sources = Math.max(
-      m.distinct,
-      ...snaps.map((s) => s.sources),
-      sum(countries, unknownCountry),
-      sum(asns, unknownAsn),
-    );
-    return {
-      ...base,
-      sources,
-      unknownCountry,
-      unknownAsn,
-      countries,
-      asns,
-      sourceError: m.saturated ? bottomKError(SOURCE_SAMPLE_K) : 0,
-    };
-  }
+}
+
+const unknownRequests = (snaps: readonly AttributionSnapshot[], k: 'unknownCountry' | 'unknownAsn') =>
+  snaps.reduce((n, s) => n + s[k].requests, 0);
+
+/** Every worker sent its bottom-k sample: sources are the union's, exact below SOURCE_SAMPLE_K. */
+function mergeBySamples(
+  snaps: readonly AttributionSnapshot[],
+  samples: readonly Uint32Array[],
+  limit: number,
+): AttributionSnapshot {
+  const m = mergeSamples(samples, SOURCE_SAMPLE_K);
+  const bounded = (est: number, of: (s: AttributionSnapshot) => number) => {
+    if (!m.saturated) return est;
+    let lo = 0;
+    let hi = 0;
+    for (const s of snaps) {
+      lo = Math.max(lo, of(s));
+      hi += of(s);
+    }
+    return Math.min(m.distinct, hi, Math.max(lo, est));
+  };
+  const row = (rows: readonly ShareRow[], key: string) => rows.find((r) => r.key === key)?.sources ?? 0;
+  const countries = sumRows(
+    snaps.map((s) => s.countries),
+    limit,
+    m.distinct,
+  );
+  for (const r of countries) r.sources = bounded(m.byA.get(slotOf(r.key)) ?? 0, (s) => row(s.countries, r.key));
+  const asns = sumRows(
+    snaps.map((s) => s.asns),
+    limit,
+    m.distinct,
+  );
+  for (const r of asns) r.sources = bounded(m.byB.get(Number(r.key.slice(2))) ?? 0, (s) => row(s.asns, r.key));
+  const unknownCountry = {
+    requests: unknownRequests(snaps, 'unknownCountry'),
+    sources: bounded(m.byA.get(0) ?? 0, (s) => s.unknownCountry.sources),
+  };
+  const unknownAsn = {
+    requests: unknownRequests(snaps, 'unknownAsn'),
+    sources: bounded(m.byB.get(0) ?? 0, (s) => s.unknownAsn.sources),
+  };
+  // Rows raised to a worker's own count (a union is at least that) may add up past the sample's estimate: the whole is at least its parts.
+  const sum = (rows: readonly ShareRow[], u: { sources: number }) => rows.reduce((n, r) => n + r.sources, u.sources);
+  const sources = Math.max(
+    m.distinct,
+    ...snaps.map((s) => s.sources),
+    sum(countries, unknownCountry),
+    sum(asns, unknownAsn),
+  );
+  return {
+    ...summedBase(snaps),
+    sources,
+    unknownCountry,
+    unknownAsn,
+    countries,
+    asns,
+    sourceError: m.saturated ? bottomKError(SOURCE_SAMPLE_K) : 0,
+  };
+}
+
+/** Some worker sent no sample (an older one): the total from the HyperLogLog union, per-key sources summed and capped. */
+function mergeBySketches(
+  parts: readonly AttributionPart[],
+  snaps: readonly AttributionSnapshot[],
+  limit: number,
+): AttributionSnapshot {
   const summed = snaps.reduce((n, s) => n + s.sources, 0);
   const sources = unionCount(parts.map((p) => p.sketch)) ?? summed;
   const unknown = (k: 'unknownCountry' | 'unknownAsn') => ({
-    requests: req(k),
+    requests: unknownRequests(snaps, k),
     sources: Math.min(
       sources,
       snaps.reduce((n, s) => n + s[k].sources, 0),
     ),
   });
   return {
-    ...base,
+    ...summedBase(snaps),
     sources,
     unknownCountry: unknown('unknownCountry'),
     unknownAsn: unknown('unknownAsn'),
@@ -200,94 +232,6 @@ export function mergeAttribution(parts: readonly AttributionPart[], limit = 50):
 function slotOf(cc: string): number {
   for (let i = 1; i < 677; i++) if (countryOfSlot(i) === cc) return i;
   return 0;
-}
-
-const BITMAP_WORDS = 16;
-
-/**
- * Exposure watches of every worker as one. Rows are merged by `who` (a client
- * address, or a /24): requests, 2xx/4xx/5xx and verified are sums; distinct
- * IDs come from the OR of the rows' ID bitmaps (a record read through both
- * workers counts once); meanBytes is weighted by requests; longestWalk is the
- * max of the workers' walks, a LOWER bound (a walk split between workers is
- * seen as fragments by each); flags are the union, and `enumeration` is set
- * again from the merged distinct count. The total distinct IDs: the union of
- * the HLL sketches. Rows outside a worker's top list are not in its part.
- */
-export function mergeExposure(parts: readonly ExposurePart[], limit = 100): ExposureSnapshot | null {
-  if (parts.length === 0) return null;
-  const snaps = parts.map((p) => p.snapshot);
-  const threshold = snaps[0].enumerationThreshold;
-  const sum = (f: (s: ExposureSnapshot) => number) => snaps.reduce((n, s) => n + f(s), 0);
-  const ok = sum((s) => s.ok);
-  return {
-    requests: sum((s) => s.requests),
-    ok,
-    verifiedRequests: sum((s) => s.verifiedRequests),
-    verifiedOk: sum((s) => s.verifiedOk),
-    unverifiedOk: sum((s) => s.unverifiedOk),
-    distinctIds:
-      ok === 0 ? 0 : Math.max(1, unionCount(parts.map((p) => p.ids)) ?? Math.max(...snaps.map((s) => s.distinctIds))),
-    meanBytes: ok > 0 ? Math.round(sum((s) => s.meanBytes * s.ok) / ok) : 0,
-    clients: mergeRows(
-      parts.map((p) => ({ rows: p.snapshot.clients, bits: p.clientBits })),
-      limit,
-      threshold,
-    ),
-    prefixes: mergeRows(
-      parts.map((p) => ({ rows: p.snapshot.prefixes, bits: p.prefixBits })),
-      Math.ceil(limit / 2),
-      threshold,
-    ),
-    templates: [...new Set(snaps.flatMap((s) => s.templates ?? []))],
-    tracked: sum((s) => s.tracked),
-    dropped: sum((s) => s.dropped),
-    enumerationThreshold: threshold,
-  };
-}
-
-function mergeRows(
-  lists: readonly { rows: readonly ExposureRow[]; bits: readonly Uint32Array[] }[],
-  limit: number,
-  threshold: number,
-): ExposureRow[] {
-  const m = new Map<string, { row: ExposureRow; bytes: number; bits: Uint32Array | null }>();
-  for (const l of lists) {
-    for (let i = 0; i < l.rows.length; i++) {
-      const r = l.rows[i];
-      const b = l.bits[i]?.length === BITMAP_WORDS ? l.bits[i] : null;
-      const e = m.get(r.who);
-      if (!e) {
-        m.set(r.who, {
-          row: { ...r, flags: r.flags.slice() },
-          bytes: r.meanBytes * r.requests,
-          bits: b ? b.slice() : null,
-        });
-        continue;
-      }
-      const x = e.row;
-      x.requests += r.requests;
-      x.ok += r.ok;
-      x.s4xx += r.s4xx;
-      x.s5xx += r.s5xx;
-      x.verified += r.verified;
-      x.longestWalk = Math.max(x.longestWalk, r.longestWalk);
-      x.distinctIds = Math.max(x.distinctIds, r.distinctIds); // without bitmaps: the max, a lower bound
-      e.bytes += r.meanBytes * r.requests;
-      for (const f of r.flags) if (!x.flags.includes(f)) x.flags.push(f);
-      if (e.bits && b) for (let w = 0; w < BITMAP_WORDS; w++) e.bits[w] |= b[w];
-      else e.bits = null;
-    }
-  }
-  const out: ExposureRow[] = [];
-  for (const { row, bytes, bits } of m.values()) {
-    if (bits) row.distinctIds = distinctOfBits(bits);
-    row.meanBytes = row.requests > 0 ? Math.round(bytes / row.requests) : 0;
-    if (row.distinctIds >= threshold && !row.flags.includes('enumeration')) row.flags.unshift('enumeration');
-    out.push(row);
-  }
-  out.sort((a, b) => b.distinctIds - a.distinctIds || b.requests - a.requests);
-  return out.slice(0, limit);
 }
 
 type Before = EvidencePart['before'] & object;

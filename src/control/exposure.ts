@@ -6,11 +6,12 @@
 // origin was right to answer: only what passed through the shield.
 // Memory ceiling: 2 × clients × ~120 B (+ labels) + 4 KiB HLL; observe() O(1).
 // part() exports the top rows with their ID bitmaps and the HLL registers so
-// that cluster workers' watches merge into one (control/evidence-merge.ts).
+// that cluster workers' watches merge into one (control/exposure-merge.ts).
+// The per-key table is exposure-table.ts.
 import { FNV_OFFSET, fnv1a, mix32 } from '../core/hash.js';
 import { HyperLogLog } from '../core/hyperloglog.js';
-import { createLru, type Lru } from '../core/lru.js';
 import { scanTemplate } from '../detector/templates.js';
+import { ExposureTable } from './exposure-table.js';
 
 export interface ExposureObserved {
   routeClass: string;
@@ -54,98 +55,12 @@ export interface ExposureSnapshot {
   templates?: string[];
 }
 
-const BITMAP_WORDS = 16; // 512 bits per key: linear counting up to a few thousand IDs
-
 /** A snapshot that merges with other workers': each row's ID bitmap (BITMAP_WORDS words, OR-able) and the total's HLL registers. */
 export interface ExposurePart {
   snapshot: ExposureSnapshot;
   clientBits: Uint32Array[];
   prefixBits: Uint32Array[];
   ids: Uint8Array;
-}
-
-/** Distinct IDs estimated from a row's 512-bit bitmap (linear counting). */
-export function distinctOfBits(bits: Uint32Array, offset = 0): number {
-  let zeros = 0;
-  for (let w = 0; w < BITMAP_WORDS; w++) zeros += 32 - popcount(bits[offset + w]);
-  if (zeros === 0) return 512 * Math.log(512);
-  return Math.round(-512 * Math.log(zeros / 512));
-}
-
-class Table {
-  readonly lru: Lru;
-  readonly req: Float64Array;
-  readonly ok: Float64Array;
-  readonly s4: Float64Array;
-  readonly s5: Float64Array;
-  readonly ver: Float64Array;
-  readonly bytes: Float64Array;
-  readonly lastId: Float64Array;
-  readonly run: Float64Array;
-  readonly best: Float64Array;
-  readonly bits: Uint32Array;
-  readonly labels: string[];
-  constructor(n: number) {
-    this.lru = createLru(n);
-    this.req = new Float64Array(n + 1);
-    this.ok = new Float64Array(n + 1);
-    this.s4 = new Float64Array(n + 1);
-    this.s5 = new Float64Array(n + 1);
-    this.ver = new Float64Array(n + 1);
-    this.bytes = new Float64Array(n + 1);
-    this.lastId = new Float64Array(n + 1);
-    this.run = new Float64Array(n + 1);
-    this.best = new Float64Array(n + 1);
-    this.bits = new Uint32Array((n + 1) * BITMAP_WORDS);
-    this.labels = new Array<string>(n + 1).fill('');
-  }
-  add(key: number, label: string, c: ExposureObserved, id: number, idHash: number, now: number): void {
-    const s = this.lru.acquire(key, now, now + 86_400_000);
-    if (this.lru.created()) {
-      this.req[s] = this.ok[s] = this.s4[s] = this.s5[s] = this.ver[s] = this.bytes[s] = this.run[s] = this.best[s] = 0;
-      this.lastId[s] = -2;
-      this.bits.fill(0, s * BITMAP_WORDS, (s + 1) * BITMAP_WORDS);
-      this.labels[s] = label;
-    }
-    this.req[s]++;
-    if (c.status >= 200 && c.status < 300) this.ok[s]++;
-    else if (c.status >= 400 && c.status < 500) this.s4[s]++;
-    else if (c.status >= 500) this.s5[s]++;
-    if (c.verified) this.ver[s]++;
-    this.bytes[s] += c.bytesOut;
-    if (id >= 0) {
-      const step = Math.abs(id - this.lastId[s]);
-      this.run[s] = step === 1 ? this.run[s] + 1 : 0;
-      if (this.run[s] > this.best[s]) this.best[s] = this.run[s];
-      this.lastId[s] = id;
-    }
-    const b = idHash & 511;
-    this.bits[s * BITMAP_WORDS + (b >>> 5)] |= 1 << (b & 31);
-  }
-  distinct(s: number): number {
-    return distinctOfBits(this.bits, s * BITMAP_WORDS);
-  }
-  bitsOf(s: number): Uint32Array {
-    return this.bits.slice(s * BITMAP_WORDS, (s + 1) * BITMAP_WORDS);
-  }
-  reset(): void {
-    this.lru.clear();
-  }
-}
-
-function popcount(x: number): number {
-  x -= (x >>> 1) & 0x55555555;
-  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
-  return Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
-}
-
-/** The record ID of a path: its identifier segments (numbers, hex, UUIDs: templates.ts), else its last segment. */
-function idOf(path: string, scan: { template: number; id: number; num: number }): { id: number; hash: number } {
-  if (scanTemplate(path, scan)) return { id: scan.num, hash: scan.id };
-  let end = path.length;
-  while (end > 0 && path.charCodeAt(end - 1) === 47) end--;
-  const start = path.lastIndexOf('/', end - 1) + 1;
-  return { id: -1, hash: mix32(fnv1a(path, FNV_OFFSET, start, end)) };
 }
 
 export interface Exposure {
@@ -158,30 +73,121 @@ export interface Exposure {
   part(limit?: number): ExposurePart;
 }
 
-export function createExposure(o: { clients: number; enumerationIds: number; now(): number }): Exposure {
-  const clients = new Table(o.clients);
-  const prefixes = new Table(Math.max(16, o.clients >> 2));
-  const ids = new HyperLogLog(12);
-  let t = { requests: 0, ok: 0, verified: 0, verifiedOk: 0, bytes: 0, okBytes: 0 };
-  let evictBase = 0;
-  // Templates watched by themselves (labels and hashes), bounded: a handful per incident.
-  const watched = new Map<number, string>();
-  const scan = { template: 0, id: 0, num: -1 };
-  const covers = (path: string) => watched.size > 0 && scanTemplate(path, scan) && watched.has(scan.template);
+export interface ExposureOptions {
+  /** Clients tracked at once (the /24 table holds a quarter, at least 16). */
+  clients: number;
+  /** Distinct record IDs that flag a client as enumerating. */
+  enumerationIds: number;
+  now(): number;
+}
 
-  function rows(tb: Table, limit: number, bits?: Uint32Array[]): ExposureRow[] {
+export function createExposure(o: ExposureOptions): Exposure {
+  return new ExposureWatch(o);
+}
+
+const zeroTotals = () => ({ requests: 0, ok: 0, verified: 0, verifiedOk: 0, bytes: 0, okBytes: 0 });
+
+class ExposureWatch implements Exposure {
+  private readonly clients: ExposureTable;
+  private readonly prefixes: ExposureTable;
+  private readonly ids = new HyperLogLog(12);
+  private t = zeroTotals();
+  private evictBase = 0;
+  /** Templates watched by themselves (labels and hashes), bounded: a handful per incident. */
+  private readonly watched = new Map<number, string>();
+  private readonly scan = { template: 0, id: 0, num: -1 };
+
+  constructor(private readonly o: ExposureOptions) {
+    this.clients = new ExposureTable(o.clients);
+    this.prefixes = new ExposureTable(Math.max(16, o.clients >> 2));
+  }
+
+  /** The observer (passed detached to the pipeline): O(1) for a watched request, one check for the others. */
+  readonly observe = (ctx: ExposureObserved): void => {
+    if (ctx.routeClass !== 'sensitive' && !this.covers(ctx.path)) return;
+    const now = this.o.now();
+    const { id, hash } = idOf(ctx.path, this.scan);
+    const t = this.t;
+    t.requests++;
+    t.bytes += ctx.bytesOut;
+    const ok = ctx.status >= 200 && ctx.status < 300;
+    if (ok) {
+      t.ok++;
+      t.okBytes += ctx.bytesOut;
+      this.ids.add(hash);
+    }
+    if (ctx.verified) {
+      t.verified++;
+      if (ok) t.verifiedOk++;
+    }
+    this.clients.add(ctx.clientKey, ctx.clientIp, ctx, id, hash, now);
+    this.prefixes.add(ctx.prefixKey, ctx.clientIp, ctx, id, hash, now);
+  };
+
+  watchTemplates(labels: readonly string[]): void {
+    for (const l of labels) {
+      if (this.watched.size >= 16 || [...this.watched.values()].includes(l)) continue;
+      if (scanTemplate(l.replaceAll('{id}', '0'), this.scan)) this.watched.set(this.scan.template, l);
+    }
+  }
+
+  newEpoch(): void {
+    this.watched.clear();
+    this.clients.reset();
+    this.prefixes.reset();
+    this.clients.req.fill(0);
+    this.prefixes.req.fill(0);
+    this.ids.clear();
+    this.t = zeroTotals();
+    this.evictBase = this.clients.lru.evictions();
+  }
+
+  snapshot(limit = 100): ExposureSnapshot {
+    return this.snapshotOf(limit);
+  }
+
+  part(limit = 100): ExposurePart {
+    const clientBits: Uint32Array[] = [];
+    const prefixBits: Uint32Array[] = [];
+    const snap = this.snapshotOf(limit, clientBits, prefixBits);
+    return { snapshot: snap, clientBits, prefixBits, ids: this.ids.registers() };
+  }
+
+  private covers(path: string): boolean {
+    return this.watched.size > 0 && scanTemplate(path, this.scan) && this.watched.has(this.scan.template);
+  }
+
+  private snapshotOf(limit: number, clientBits?: Uint32Array[], prefixBits?: Uint32Array[]): ExposureSnapshot {
+    const t = this.t;
+    const meanBytes = t.ok > 0 ? t.okBytes / t.ok : 0;
+    const prefixRows = this.rows(this.prefixes, Math.ceil(limit / 2), prefixBits).map((r) => ({
+      ...r,
+      who: prefixOf(r.who),
+    }));
+    return {
+      requests: t.requests,
+      ok: t.ok,
+      verifiedRequests: t.verified,
+      verifiedOk: t.verifiedOk,
+      unverifiedOk: t.ok - t.verifiedOk,
+      distinctIds: t.ok === 0 ? 0 : Math.max(1, Math.round(this.ids.count())),
+      meanBytes: Math.round(meanBytes),
+      clients: this.rows(this.clients, limit, clientBits),
+      prefixes: prefixRows,
+      tracked: this.clients.lru.size(),
+      dropped: this.clients.lru.evictions() - this.evictBase,
+      enumerationThreshold: this.o.enumerationIds,
+      templates: [...this.watched.values()],
+    };
+  }
+
+  /** The table's keys with requests, most distinct IDs first, the first `limit`; their ID bitmaps pushed to `bits`. */
+  private rows(tb: ExposureTable, limit: number, bits?: Uint32Array[]): ExposureRow[] {
     const out: (ExposureRow & { slot: number })[] = [];
     for (let s = 1; s < tb.req.length; s++) {
       if (tb.req[s] === 0) continue;
       const distinct = tb.distinct(s);
       const mb = tb.bytes[s] / tb.req[s];
-      const flags: string[] = [];
-      if (distinct >= o.enumerationIds) flags.push('enumeration');
-      if (tb.best[s] + 1 >= 10) flags.push('sequential walk');
-      // Against everyone else's mean: a heavy reader must not set its own yardstick.
-      const othersOk = t.ok - tb.ok[s];
-      const othersMean = othersOk > 0 ? (t.okBytes - tb.bytes[s]) / othersOk : 0;
-      if (othersMean > 0 && tb.req[s] >= 5 && mb > 3 * othersMean) flags.push('unusual response size');
       out.push({
         slot: s,
         who: tb.labels[s],
@@ -193,7 +199,7 @@ export function createExposure(o: { clients: number; enumerationIds: number; now
         distinctIds: distinct,
         longestWalk: tb.best[s] + (tb.best[s] > 0 ? 1 : 0),
         meanBytes: Math.round(mb),
-        flags,
+        flags: this.flagsOf(tb, s, distinct, mb),
       });
     }
     out.sort((a, b) => b.distinctIds - a.distinctIds || b.requests - a.requests);
@@ -202,70 +208,25 @@ export function createExposure(o: { clients: number; enumerationIds: number; now
     return top.map(({ slot: _, ...r }) => r);
   }
 
-  function snapshot(limit: number, clientBits?: Uint32Array[], prefixBits?: Uint32Array[]): ExposureSnapshot {
-    const meanBytes = t.ok > 0 ? t.okBytes / t.ok : 0;
-    const prefixRows = rows(prefixes, Math.ceil(limit / 2), prefixBits).map((r) => ({ ...r, who: prefixOf(r.who) }));
-    return {
-      requests: t.requests,
-      ok: t.ok,
-      verifiedRequests: t.verified,
-      verifiedOk: t.verifiedOk,
-      unverifiedOk: t.ok - t.verifiedOk,
-      distinctIds: t.ok === 0 ? 0 : Math.max(1, Math.round(ids.count())),
-      meanBytes: Math.round(meanBytes),
-      clients: rows(clients, limit, clientBits),
-      prefixes: prefixRows,
-      tracked: clients.lru.size(),
-      dropped: clients.lru.evictions() - evictBase,
-      enumerationThreshold: o.enumerationIds,
-      templates: [...watched.values()],
-    };
+  private flagsOf(tb: ExposureTable, s: number, distinct: number, meanBytes: number): string[] {
+    const flags: string[] = [];
+    if (distinct >= this.o.enumerationIds) flags.push('enumeration');
+    if (tb.best[s] + 1 >= 10) flags.push('sequential walk');
+    // Against everyone else's mean: a heavy reader must not set its own yardstick.
+    const othersOk = this.t.ok - tb.ok[s];
+    const othersMean = othersOk > 0 ? (this.t.okBytes - tb.bytes[s]) / othersOk : 0;
+    if (othersMean > 0 && tb.req[s] >= 5 && meanBytes > 3 * othersMean) flags.push('unusual response size');
+    return flags;
   }
+}
 
-  return {
-    observe(ctx) {
-      if (ctx.routeClass !== 'sensitive' && !covers(ctx.path)) return;
-      const now = o.now();
-      const { id, hash } = idOf(ctx.path, scan);
-      t.requests++;
-      t.bytes += ctx.bytesOut;
-      const ok = ctx.status >= 200 && ctx.status < 300;
-      if (ok) {
-        t.ok++;
-        t.okBytes += ctx.bytesOut;
-        ids.add(hash);
-      }
-      if (ctx.verified) {
-        t.verified++;
-        if (ok) t.verifiedOk++;
-      }
-      clients.add(ctx.clientKey, ctx.clientIp, ctx, id, hash, now);
-      prefixes.add(ctx.prefixKey, ctx.clientIp, ctx, id, hash, now);
-    },
-    watchTemplates(labels) {
-      for (const l of labels) {
-        if (watched.size >= 16 || [...watched.values()].includes(l)) continue;
-        if (scanTemplate(l.replaceAll('{id}', '0'), scan)) watched.set(scan.template, l);
-      }
-    },
-    newEpoch() {
-      watched.clear();
-      clients.reset();
-      prefixes.reset();
-      clients.req.fill(0);
-      prefixes.req.fill(0);
-      ids.clear();
-      t = { requests: 0, ok: 0, verified: 0, verifiedOk: 0, bytes: 0, okBytes: 0 };
-      evictBase = clients.lru.evictions();
-    },
-    snapshot: (limit = 100) => snapshot(limit),
-    part(limit = 100) {
-      const clientBits: Uint32Array[] = [];
-      const prefixBits: Uint32Array[] = [];
-      const snap = snapshot(limit, clientBits, prefixBits);
-      return { snapshot: snap, clientBits, prefixBits, ids: ids.registers() };
-    },
-  };
+/** The record ID of a path: its identifier segments (numbers, hex, UUIDs: templates.ts), else its last segment. */
+function idOf(path: string, scan: { template: number; id: number; num: number }): { id: number; hash: number } {
+  if (scanTemplate(path, scan)) return { id: scan.num, hash: scan.id };
+  let end = path.length;
+  while (end > 0 && path.charCodeAt(end - 1) === 47) end--;
+  const start = path.lastIndexOf('/', end - 1) + 1;
+  return { id: -1, hash: mix32(fnv1a(path, FNV_OFFSET, start, end)) };
 }
 
 function prefixOf(ip: string): string {

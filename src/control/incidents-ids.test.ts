@@ -23,7 +23,14 @@ function relay(state: IncidentJoiner | null, waitMs = 50) {
 test('events wait for the shared id and pass in order under it', async () => {
   let answer!: (v: { id: string; startedAt: number }) => void;
   const joins: number[] = [];
-  const r = relay({ joinIncident: (at) => (joins.push(at), new Promise((res) => (answer = res))) });
+  const r = relay({
+    joinIncident: (at) => {
+      joins.push(at);
+      return new Promise((res) => {
+        answer = res;
+      });
+    },
+  });
   r.ids.onEvent(start('local-1'));
   r.ids.onEvent(update('local-1', 2000));
   assert.deepEqual(r.seen, [], 'held until the state answers');
@@ -66,7 +73,12 @@ test('a state that never answers: the local id after waitMs', async () => {
 
 test('while the incident runs the slot is touched every 2 s; not after it ended', async () => {
   const joins: number[] = [];
-  const r = relay({ joinIncident: async (at) => (joins.push(at), { id: 'inc-s', startedAt: 0 }) });
+  const r = relay({
+    joinIncident: async (at) => {
+      joins.push(at);
+      return { id: 'inc-s', startedAt: 0 };
+    },
+  });
   r.ids.onEvent(start('l', 10_000));
   await tick();
   r.ids.tick(11_000);

@@ -72,8 +72,14 @@ export function createIncidentIds(o: IncidentIdsOptions): IncidentIds {
     const timer = setTimeout(() => fallback(`no shared incident id within ${o.waitMs ?? 3000} ms`), o.waitMs ?? 3000);
     timer.unref();
     o.state!.joinIncident(e.at, ttl).then(
-      (s) => (clearTimeout(timer), resolve(me, s.id)),
-      (err: unknown) => (clearTimeout(timer), fallback(err instanceof Error ? err.message : String(err))),
+      (s) => {
+        clearTimeout(timer);
+        resolve(me, s.id);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        fallback(err instanceof Error ? err.message : String(err));
+      },
     );
   }
 

@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DetectorEvent, SecondSample } from '../detector/events.js';
 import { createAttribution } from '../detector/attribution.js';
-import { createRecorder, scaledBaseline } from './incidents-recorder.js';
+import { scaledBaseline } from './incidents-classify.js';
+import { createRecorder } from './incidents-recorder.js';
 import { buildReport } from './report.js';
 import { downsample, openIncidentStore } from './incidents-store.js';
 import type { Sample } from './incidents-types.js';
@@ -161,7 +162,10 @@ test('after a restart an open incident is resumed when the detector goes on with
   const file = join(dir, 'resume.sqlite');
   const first = recorder(file);
   first.rec.onEvent(startEv('inc-b', T0));
-  for (let i = 0; i < 3; i++) first.rec.onEvent(updateEv('inc-b', T0 + i * 1000, i + 1)), first.rec.tick(T0 + i * 1000);
+  for (let i = 0; i < 3; i++) {
+    first.rec.onEvent(updateEv('inc-b', T0 + i * 1000, i + 1));
+    first.rec.tick(T0 + i * 1000);
+  }
   first.store.close(); // the process dies mid-attack
 
   const second = recorder(file);
@@ -193,7 +197,10 @@ test('after a restart another attack does not continue the open incident: it is 
   const file = join(dir, 'separate.sqlite');
   const first = recorder(file);
   first.rec.onEvent(startEv('inc-d', T0));
-  for (let i = 0; i < 3; i++) first.rec.onEvent(updateEv('inc-d', T0 + i * 1000, i + 1)), first.rec.tick(T0 + i * 1000);
+  for (let i = 0; i < 3; i++) {
+    first.rec.onEvent(updateEv('inc-d', T0 + i * 1000, i + 1));
+    first.rec.tick(T0 + i * 1000);
+  }
   first.store.close();
 
   const second = recorder(file);
@@ -259,7 +266,10 @@ test('retention deletes old closed incidents; old samples are downsampled to 10 
   const file = join(dir, 'prune.sqlite');
   const { store, rec } = recorder(file);
   rec.onEvent(startEv('inc-d', T0));
-  for (let i = 0; i < 25; i++) rec.onEvent(updateEv('inc-d', T0 + i * 1000, i + 1)), rec.tick(T0 + i * 1000);
+  for (let i = 0; i < 25; i++) {
+    rec.onEvent(updateEv('inc-d', T0 + i * 1000, i + 1));
+    rec.tick(T0 + i * 1000);
+  }
   rec.onEvent({
     type: 'attack_end',
     incidentId: 'inc-d',

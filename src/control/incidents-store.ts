@@ -41,18 +41,48 @@ CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
 INSERT OR IGNORE INTO meta (k, v) VALUES ('schema', '1');
 `;
 
+/** A plain object of closures (callers and tests may spread it to replace one method). */
 export function openIncidentStore(file: string, opts: { readonly?: boolean } = {}): IncidentStore {
-  let db: Database.Database;
+  const readonly = opts.readonly ?? false;
+  const db = openDatabase(file, readonly);
+  const write = readonly ? null : writer(db);
+  const q = prepareReads(db);
+  return {
+    file,
+    save(records, samples) {
+      if (!write) throw new Error('the incident store is open read-only');
+      write(records, samples);
+    },
+    list: (limit = 100) => (q.list.all(limit) as ListedRow[]).map(incidentRow),
+    get(id) {
+      const row = q.get.get(id) as { record: string } | undefined;
+      return row ? (JSON.parse(row.record) as IncidentRecord) : null;
+    },
+    latestId: () => (q.latest.get() as { id: string } | undefined)?.id ?? null,
+    samples: (id) => (q.samples.all(id) as { data: string }[]).map((r) => JSON.parse(r.data) as Sample),
+    open: () => (q.open.all() as { record: string }[]).map((r) => JSON.parse(r.record) as IncidentRecord),
+    prune(now, retentionMs, fullResolutionMs) {
+      if (readonly) return { deleted: 0, downsampled: 0 };
+      return db.transaction(() => ({
+        deleted: deleteClosed(db, now - retentionMs),
+        downsampled: downsampleClosed(db, now - fullResolutionMs),
+      }))();
+    },
+    close: () => db.close(),
+  };
+}
+
+function openDatabase(file: string, readonly: boolean): Database.Database {
   try {
-    if (!opts.readonly) mkdirSync(dirname(file), { recursive: true });
-    db = openSqliteFile(file, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false }, (d) => {
-      if (opts.readonly) return;
+    if (!readonly) mkdirSync(dirname(file), { recursive: true });
+    return openSqliteFile(file, { readonly, fileMustExist: readonly }, (d) => {
+      if (readonly) return;
       d.pragma('journal_mode = WAL');
       d.pragma('synchronous = NORMAL');
       d.exec(SCHEMA);
     });
   } catch (err) {
-    const hint = opts.readonly
+    const hint = readonly
       ? 'run Rampart once with evidence enabled, or pass --data-dir DIR of the running shield'
       : 'check that data_dir is writable';
     throw new StartupError(
@@ -62,108 +92,94 @@ export function openIncidentStore(file: string, opts: { readonly?: boolean } = {
       { cause: err },
     );
   }
-  const q = opts.readonly
-    ? null
-    : {
-        upsert: db.prepare(
-          'INSERT INTO incidents (id, started_at, ended_at, status, verdict, vectors, updated_at, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET ended_at = excluded.ended_at, status = excluded.status, verdict = excluded.verdict, vectors = excluded.vectors, updated_at = excluded.updated_at, record = excluded.record',
-        ),
-        sample: db.prepare('INSERT OR REPLACE INTO samples (incident_id, t, res, data) VALUES (?, ?, ?, ?)'),
-      };
-  const listQ = db.prepare(
-    'SELECT id, started_at, ended_at, status, verdict, vectors FROM incidents ORDER BY started_at DESC LIMIT ?',
-  );
-  const getQ = db.prepare('SELECT record FROM incidents WHERE id = ?');
-  const latestQ = db.prepare('SELECT id FROM incidents ORDER BY started_at DESC LIMIT 1');
-  const samplesQ = db.prepare('SELECT data FROM samples WHERE incident_id = ? ORDER BY t');
-  const openQ = db.prepare("SELECT record FROM incidents WHERE status = 'open'");
+}
 
-  const save = q
-    ? db.transaction((records: readonly IncidentRecord[], samples: readonly { id: string; s: Sample }[]) => {
-        for (const r of records)
-          q.upsert.run(
-            r.id,
-            r.startedAt,
-            r.endedAt,
-            r.status,
-            r.classification?.verdict ?? '',
-            JSON.stringify(r.vectors.map((v) => v.vector)),
-            r.lastSeenAt,
-            JSON.stringify(r),
-          );
-        for (const x of samples) q.sample.run(x.id, x.s.t, 1, JSON.stringify(x.s));
-      })
-    : () => {
-        throw new Error('the incident store is open read-only');
-      };
+interface ListedRow {
+  id: string;
+  started_at: number;
+  ended_at: number | null;
+  status: 'open' | 'closed';
+  verdict: string;
+  vectors: string;
+}
 
+const incidentRow = (r: ListedRow): IncidentRow => ({
+  id: r.id,
+  startedAt: r.started_at,
+  endedAt: r.ended_at,
+  status: r.status,
+  verdict: r.verdict,
+  vectors: JSON.parse(r.vectors) as string[],
+});
+
+function prepareReads(db: Database.Database) {
   return {
-    file,
-    save: (records, samples) => save(records, samples),
-    list(limit = 100) {
-      return (
-        listQ.all(limit) as {
-          id: string;
-          started_at: number;
-          ended_at: number | null;
-          status: 'open' | 'closed';
-          verdict: string;
-          vectors: string;
-        }[]
-      ).map((r) => ({
-        id: r.id,
-        startedAt: r.started_at,
-        endedAt: r.ended_at,
-        status: r.status,
-        verdict: r.verdict,
-        vectors: JSON.parse(r.vectors) as string[],
-      }));
-    },
-    get(id) {
-      const row = getQ.get(id) as { record: string } | undefined;
-      return row ? (JSON.parse(row.record) as IncidentRecord) : null;
-    },
-    latestId: () => (latestQ.get() as { id: string } | undefined)?.id ?? null,
-    samples: (id) => (samplesQ.all(id) as { data: string }[]).map((r) => JSON.parse(r.data) as Sample),
-    open: () => (openQ.all() as { record: string }[]).map((r) => JSON.parse(r.record) as IncidentRecord),
-    prune(now, retentionMs, fullResolutionMs) {
-      if (opts.readonly) return { deleted: 0, downsampled: 0 };
-      let deleted = 0;
-      let downsampled = 0;
-      db.transaction(() => {
-        const old = db
-          .prepare("SELECT id FROM incidents WHERE status = 'closed' AND ended_at < ?")
-          .all(now - retentionMs) as { id: string }[];
-        for (const { id } of old) {
-          db.prepare('DELETE FROM samples WHERE incident_id = ?').run(id);
-          db.prepare('DELETE FROM incidents WHERE id = ?').run(id);
-          deleted++;
-        }
-        const due = db
-          .prepare(
-            "SELECT DISTINCT s.incident_id AS id FROM samples s JOIN incidents i ON i.id = s.incident_id WHERE s.res = 1 AND i.status = 'closed' AND i.ended_at < ?",
-          )
-          .all(now - fullResolutionMs) as { id: string }[];
-        for (const { id } of due) {
-          const rows = (
-            db.prepare('SELECT data FROM samples WHERE incident_id = ? AND res = 1 ORDER BY t').all(id) as {
-              data: string;
-            }[]
-          ).map((r) => JSON.parse(r.data) as Sample);
-          db.prepare('DELETE FROM samples WHERE incident_id = ? AND res = 1').run(id);
-          for (const s of downsample(rows, 10_000))
-            db.prepare('INSERT OR REPLACE INTO samples (incident_id, t, res, data) VALUES (?, ?, 10, ?)').run(
-              id,
-              s.t,
-              JSON.stringify(s),
-            );
-          downsampled++;
-        }
-      })();
-      return { deleted, downsampled };
-    },
-    close: () => db.close(),
+    list: db.prepare(
+      'SELECT id, started_at, ended_at, status, verdict, vectors FROM incidents ORDER BY started_at DESC LIMIT ?',
+    ),
+    get: db.prepare('SELECT record FROM incidents WHERE id = ?'),
+    latest: db.prepare('SELECT id FROM incidents ORDER BY started_at DESC LIMIT 1'),
+    samples: db.prepare('SELECT data FROM samples WHERE incident_id = ? ORDER BY t'),
+    open: db.prepare("SELECT record FROM incidents WHERE status = 'open'"),
   };
+}
+
+/** Upserts records and appends samples, in one transaction. */
+function writer(db: Database.Database) {
+  const upsert = db.prepare(
+    'INSERT INTO incidents (id, started_at, ended_at, status, verdict, vectors, updated_at, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET ended_at = excluded.ended_at, status = excluded.status, verdict = excluded.verdict, vectors = excluded.vectors, updated_at = excluded.updated_at, record = excluded.record',
+  );
+  const sample = db.prepare('INSERT OR REPLACE INTO samples (incident_id, t, res, data) VALUES (?, ?, ?, ?)');
+  return db.transaction((records: readonly IncidentRecord[], samples: readonly { id: string; s: Sample }[]) => {
+    for (const r of records)
+      upsert.run(
+        r.id,
+        r.startedAt,
+        r.endedAt,
+        r.status,
+        r.classification?.verdict ?? '',
+        JSON.stringify(r.vectors.map((v) => v.vector)),
+        r.lastSeenAt,
+        JSON.stringify(r),
+      );
+    for (const x of samples) sample.run(x.id, x.s.t, 1, JSON.stringify(x.s));
+  });
+}
+
+/** Closed incidents ended before `before`, with their samples: deleted. */
+function deleteClosed(db: Database.Database, before: number): number {
+  const old = db.prepare("SELECT id FROM incidents WHERE status = 'closed' AND ended_at < ?").all(before) as {
+    id: string;
+  }[];
+  for (const { id } of old) {
+    db.prepare('DELETE FROM samples WHERE incident_id = ?').run(id);
+    db.prepare('DELETE FROM incidents WHERE id = ?').run(id);
+  }
+  return old.length;
+}
+
+/** Per-second samples of incidents closed before `before`: replaced by 10 s buckets. */
+function downsampleClosed(db: Database.Database, before: number): number {
+  const due = db
+    .prepare(
+      "SELECT DISTINCT s.incident_id AS id FROM samples s JOIN incidents i ON i.id = s.incident_id WHERE s.res = 1 AND i.status = 'closed' AND i.ended_at < ?",
+    )
+    .all(before) as { id: string }[];
+  for (const { id } of due) {
+    const rows = (
+      db.prepare('SELECT data FROM samples WHERE incident_id = ? AND res = 1 ORDER BY t').all(id) as {
+        data: string;
+      }[]
+    ).map((r) => JSON.parse(r.data) as Sample);
+    db.prepare('DELETE FROM samples WHERE incident_id = ? AND res = 1').run(id);
+    for (const s of downsample(rows, 10_000))
+      db.prepare('INSERT OR REPLACE INTO samples (incident_id, t, res, data) VALUES (?, ?, 10, ?)').run(
+        id,
+        s.t,
+        JSON.stringify(s),
+      );
+  }
+  return due.length;
 }
 
 /** Buckets of `ms`: sums of counts, maxima of peaks, request-weighted means of latencies. */

@@ -59,15 +59,6 @@ export function createEvidence(o: EvidenceOptions): Evidence {
     enumerationIds: c.enumerationIds,
     now: o.now,
   });
-  let names: Record<string, string> | null = null;
-  const asnName = (asn: number): string => {
-    if (names === null)
-      names =
-        o.asnNamesFile && existsSync(o.asnNamesFile)
-          ? (JSON.parse(readFileSync(o.asnNamesFile, 'utf8')) as Record<string, string>)
-          : {};
-    return names[asn] ?? '';
-  };
   const parts = writer ? createEvidenceParts() : null;
   const recorder: Recorder = createRecorder({
     peers: parts,
@@ -77,12 +68,49 @@ export function createEvidence(o: EvidenceOptions): Evidence {
     resumeWindowMs: c.resumeWindow,
     licences: o.licences,
     challenge: o.challenge,
-    asnName,
+    asnName: asnNames(o.asnNamesFile),
     onError: (err) => o.log.error({ err }, 'incident store write failed'),
     global: o.global ?? null,
     write: writer,
   });
   let lastPrune = o.now();
+  return {
+    store,
+    observers: [exposure.observe],
+    routes: incidentRoutes(store),
+    onEvent: (e) => recorder.onEvent(e),
+    tick(now) {
+      recorder.tick(now);
+      if (writer && now - lastPrune > 3600_000) {
+        lastPrune = now;
+        store.prune(now, c.retention, c.fullResolution);
+      }
+    },
+    active() {
+      const r = recorder.active();
+      return r ? { id: r.id, startedAt: r.startedAt, verdict: r.classification?.verdict ?? '' } : null;
+    },
+    part: (now) => recorder.part(now),
+    absorb: (slot, part, now) => parts?.put(slot, part, now),
+    close() {
+      recorder.flush(o.now(), true);
+      store.close();
+    },
+  };
+}
+
+/** ASN → organisation name, from the names file read on first use ('' when unknown or without a file). */
+function asnNames(file: string | undefined): (asn: number) => string {
+  let names: Record<string, string> | null = null;
+  return (asn) => {
+    if (names === null)
+      names = file && existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>) : {};
+    return names[asn] ?? '';
+  };
+}
+
+/** GET /api/incidents, /api/incidents/:id (the JSON report), /api/incidents/:id/report?format=. */
+function incidentRoutes(store: IncidentStore): AdminRoute[] {
   const report = (id: string, format: string | null) => {
     try {
       const f = checkFormat(format);
@@ -92,7 +120,7 @@ export function createEvidence(o: EvidenceOptions): Evidence {
       throw err;
     }
   };
-  const routes: AdminRoute[] = [
+  return [
     {
       method: 'GET',
       path: '/api/incidents',
@@ -114,27 +142,4 @@ export function createEvidence(o: EvidenceOptions): Evidence {
       handler: (req) => report(req.params.id, req.query.get('format')),
     },
   ];
-  return {
-    store,
-    observers: [exposure.observe],
-    routes,
-    onEvent: (e) => recorder.onEvent(e),
-    tick(now) {
-      recorder.tick(now);
-      if (writer && now - lastPrune > 3600_000) {
-        lastPrune = now;
-        store.prune(now, c.retention, c.fullResolution);
-      }
-    },
-    active() {
-      const r = recorder.active();
-      return r ? { id: r.id, startedAt: r.startedAt, verdict: r.classification?.verdict ?? '' } : null;
-    },
-    part: (now) => recorder.part(now),
-    absorb: (slot, part, now) => parts?.put(slot, part, now),
-    close() {
-      recorder.flush(o.now(), true);
-      store.close();
-    },
-  };
 }

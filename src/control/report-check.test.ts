@@ -12,7 +12,7 @@ import { createAttribution, type Attribution } from '../detector/attribution.js'
 import { account } from './accounting.js';
 import { classify, type ClassifyFacts } from './classify.js';
 import { addImpact, mergeAttribution, zeroImpact } from './evidence-merge.js';
-import { classifyRecord } from './incidents-recorder.js';
+import { classifyRecord } from './incidents-classify.js';
 import type { IncidentRecord, Sample } from './incidents-types.js';
 import { buildReport } from './report.js';
 import { checkReport } from './report-check.js';
@@ -228,7 +228,12 @@ test('property: reports of generated incidents, one process or merged from sever
 /** A big stream from a seed (a generated array of this size would be slow to shrink): every source through random workers. */
 function bigStream(workers: number, sources: number, seconds: number, seed: number): Stream {
   let x = seed | 1;
-  const rnd = (n: number) => ((x ^= x << 13), (x ^= x >>> 17), (x ^= x << 5), (x >>> 0) % n);
+  const rnd = (n: number) => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (x >>> 0) % n;
+  };
   const sec = () =>
     Array.from({ length: Math.ceil(sources / seconds) * 3 }, () => ({
       src: rnd(sources),

@@ -6,10 +6,10 @@
 // is traceable to the stored samples; the draft statement claims nothing the
 // figures do not support. Pure; O(samples + table rows).
 import { levelOf, SCALES, THRESHOLDS } from './classify.js';
-import { classifyRecord } from './incidents-recorder.js';
+import { classifyRecord } from './incidents-classify.js';
 import { outcomeSum, refusedOf } from './accounting.js';
 import type { IncidentRecord, Sample } from './incidents-types.js';
-import type { ReportModel } from './report.js';
+import type { ReportModel } from './report-model.js';
 
 /** A table's shares may pass 100 % by rounding only: 0.05 points a row (pct1 rounding), plus a little. */
 const slack = (rows: number) => 0.05 * rows + 0.05;
@@ -118,11 +118,10 @@ function grade(r: IncidentRecord, m: ReportModel, p: string[]): void {
   if (v.servedDuringPct === null && imp.level !== 1) p.push('grade: impact scored without verified or known clients');
   // The grade as the rubric gives it from the record's own figures (impact: the change against the minute before).
   const fresh = classifyRecord(r);
-  fresh.criteria.forEach(
-    (x, i) =>
-      x.level !== c.criteria[i]?.level &&
-      p.push(`grade: ${x.name} level ${c.criteria[i]?.level}, the rubric gives ${x.level} (${x.text})`),
-  );
+  fresh.criteria.forEach((x, i) => {
+    if (x.level !== c.criteria[i]?.level)
+      p.push(`grade: ${x.name} level ${c.criteria[i]?.level}, the rubric gives ${x.level} (${x.text})`);
+  });
   if (fresh.level !== c.level)
     p.push(`grade: level ${c.level}, the rubric gives ${fresh.level} from the record's figures`);
   if (!m.verdict.startsWith(`${c.scale}:`))

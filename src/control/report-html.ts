@@ -1,7 +1,8 @@
 // The report as one self-contained HTML file: inline CSS, the timeline as
 // inline SVG, no script, no external resource (opens offline, prints well).
 // Pure; every value from the model is escaped.
-import { accountingText, type ReportModel } from './report.js';
+import type { ReportModel } from './report-model.js';
+import { accountingText } from './report-statement.js';
 import { DISTINCT_NOTE, EXPOSURE_HEAD, exposureRows, shareRows, SHARE_HEAD } from './report-md.js';
 import { escapeXml as esc, timelineSvg } from './svg.js';
 

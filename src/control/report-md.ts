@@ -1,6 +1,7 @@
 // The report as Markdown (for tickets, mail, a CERT's form). Pure.
 import type { ExposureRow } from './exposure.js';
-import { accountingText, type ReportModel, type ShareTableRow } from './report.js';
+import type { ReportModel, ShareTableRow } from './report-model.js';
+import { accountingText } from './report-statement.js';
 
 const num = (x: number | null | undefined) => (x === null || x === undefined ? '—' : x.toLocaleString('en-US'));
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
@@ -59,6 +60,18 @@ export const EXPOSURE_HEAD = [
 export const SHARE_HEAD = ['', 'requests', 'share of requests', 'sources', 'share of sources'];
 
 export function renderMarkdown(m: ReportModel, chartFile?: string): string {
+  return [
+    ...headlineSection(m, chartFile),
+    ...classificationSection(m),
+    ...vectorsAndSources(m),
+    ...attributionSection(m),
+    ...mitigationsSection(m),
+    ...impactSection(m),
+    ...exposureAndStatement(m),
+  ].join('\n');
+}
+
+function headlineSection(m: ReportModel, chartFile: string | undefined): string[] {
   const o: string[] = [];
   o.push(`# Incident ${m.id}`, '');
   o.push(`**Verdict:** ${m.verdict}`, '');
@@ -71,80 +84,76 @@ export function renderMarkdown(m: ReportModel, chartFile?: string): string {
   );
   o.push(`- Enforcement: ${m.enforcement}`, `- Report generated ${m.generatedAt}`, '');
   if (chartFile) o.push(`![timeline](${chartFile})`, '');
-  if (m.classification) {
-    o.push('## Classification', '');
-    o.push(
-      table(
-        ['scale criterion', 'level', 'figure'],
-        m.classification.criteria.map((c) => [c.name, String(c.level), c.text]),
-      ),
-    );
-    o.push(
-      table(
-        ['sophistication indicator', 'fired', 'figure'],
-        m.classification.indicators.map((i) => [i.name, i.fired ? 'yes' : 'no', i.text]),
-      ),
-    );
-    o.push(
-      `Confidence ${m.classification.confidence}: ${m.classification.confidenceReasons.join('; ')}. The rubric is published in docs/classification.md.`,
-      '',
-    );
-  }
-  o.push(
+  return o;
+}
+
+function classificationSection(m: ReportModel): string[] {
+  const c = m.classification;
+  if (!c) return [];
+  return [
+    '## Classification',
+    '',
+    table(
+      ['scale criterion', 'level', 'figure'],
+      c.criteria.map((x) => [x.name, String(x.level), x.text]),
+    ),
+    table(
+      ['sophistication indicator', 'fired', 'figure'],
+      c.indicators.map((i) => [i.name, i.fired ? 'yes' : 'no', i.text]),
+    ),
+    `Confidence ${c.confidence}: ${c.confidenceReasons.join('; ')}. The rubric is published in docs/classification.md.`,
+    '',
+  ];
+}
+
+function vectorsAndSources(m: ReportModel): string[] {
+  const shareOf = (p: { share: number }) => `${Math.round(p.share * 1000) / 10}%`;
+  const topRows = (rows: readonly { label: string; count: number; share: number }[], n: number) =>
+    rows.slice(0, n).map((p) => [p.label, p.count, shareOf(p)]);
+  return [
     '## Vectors',
     '',
     table(
       ['vector', 'why'],
       m.vectors.map((v) => [v.vector, v.reason]),
     ),
-  );
-  o.push('## Sources', '');
-  o.push(
-    table(
-      ['top /24 prefix', 'requests', 'share'],
-      m.top.prefixes.slice(0, 10).map((p) => [p.label, p.count, `${Math.round(p.share * 1000) / 10}%`]),
-    ),
-  );
-  o.push(
-    table(
-      ['top address', 'requests', 'share'],
-      m.top.sources.slice(0, 10).map((p) => [p.label, p.count, `${Math.round(p.share * 1000) / 10}%`]),
-    ),
-  );
-  o.push(
-    table(
-      ['top fingerprint', 'requests', 'share'],
-      m.top.fingerprints.slice(0, 5).map((p) => [p.label, p.count, `${Math.round(p.share * 1000) / 10}%`]),
-    ),
-  );
-  o.push(
-    table(
-      ['top path', 'requests', 'share'],
-      m.top.paths.slice(0, 10).map((p) => [p.label, p.count, `${Math.round(p.share * 1000) / 10}%`]),
-    ),
-  );
-  o.push(
+    '## Sources',
+    '',
+    table(['top /24 prefix', 'requests', 'share'], topRows(m.top.prefixes, 10)),
+    table(['top address', 'requests', 'share'], topRows(m.top.sources, 10)),
+    table(['top fingerprint', 'requests', 'share'], topRows(m.top.fingerprints, 5)),
+    table(['top path', 'requests', 'share'], topRows(m.top.paths, 10)),
     table(
       ['route class', 'requests', 'share'],
       m.routeClasses.map((r) => [r.name, r.requests, `${r.share}%`]),
     ),
-  );
-  o.push('## Attribution', '', `> ${m.caveat}`, '');
-  if (m.attribution) {
-    o.push(table(['country', ...SHARE_HEAD.slice(1)], shareRows(m.attribution.countries)));
-    o.push(table(['ASN', ...SHARE_HEAD.slice(1)], shareRows(m.attribution.asns)));
+  ];
+}
+
+function attributionSection(m: ReportModel): string[] {
+  const o: string[] = ['## Attribution', '', `> ${m.caveat}`, ''];
+  const a = m.attribution;
+  if (a) {
+    o.push(table(['country', ...SHARE_HEAD.slice(1)], shareRows(a.countries)));
+    o.push(table(['ASN', ...SHARE_HEAD.slice(1)], shareRows(a.asns)));
     o.push(
-      `Unknown country: ${num(m.attribution.unknownCountry.requests)} requests / ${num(m.attribution.unknownCountry.sources)} sources; unknown ASN: ${num(m.attribution.unknownAsn.requests)} / ${num(m.attribution.unknownAsn.sources)}.${m.attribution.asnError > 0 ? ` ASN counts may over-estimate by up to ${num(m.attribution.asnError)}.` : ''} ${m.attribution.sourceNote}`,
+      `Unknown country: ${num(a.unknownCountry.requests)} requests / ${num(a.unknownCountry.sources)} sources; unknown ASN: ${num(a.unknownAsn.requests)} / ${num(a.unknownAsn.sources)}.${a.asnError > 0 ? ` ASN counts may over-estimate by up to ${num(a.asnError)}.` : ''} ${a.sourceNote}`,
       '',
     );
   } else o.push('Attribution was not enabled (geo databases off).', '');
   if (m.licences.length) o.push(`Data: ${m.licences.join(' ')}`, '');
-  o.push('## Mitigations and their effect', '');
-  o.push(
+  return o;
+}
+
+function mitigationsSection(m: ReportModel): string[] {
+  const clock = (at: number) => new Date(at).toISOString().slice(11, 19);
+  return [
+    '## Mitigations and their effect',
+    '',
     table(
       ['time', 'rule', 'target', 'applied', 'reason', 'forwarded/s 10s before → after'],
       m.mitigations.map((x) => [
-        new Date(x.at).toISOString().slice(11, 19),
+        clock(x.at),
         x.rule,
         x.target,
         x.applied ? 'yes' : 'no (observe)',
@@ -152,14 +161,14 @@ export function renderMarkdown(m: ReportModel, chartFile?: string): string {
         `${num(x.forwardedBefore)} → ${num(x.forwardedAfter)}`,
       ]),
     ),
-  );
-  o.push(
     table(
       ['time', 'mode change', 'reason'],
-      m.escalations.map((e) => [new Date(e.at).toISOString().slice(11, 19), `${e.from} → ${e.to}`, e.reason]),
+      m.escalations.map((e) => [clock(e.at), `${e.from} → ${e.to}`, e.reason]),
     ),
-  );
-  o.push('## Impact on real users', '');
+  ];
+}
+
+function impactSection(m: ReportModel): string[] {
   const ir = (k: string, r: ReportModel['impact']['verified']) => [
     k,
     r.servedBeforePct === null ? '—' : `${r.servedBeforePct}%`,
@@ -168,7 +177,9 @@ export function renderMarkdown(m: ReportModel, chartFile?: string): string {
     r.latencyDuringMs,
     r.requestsDuring,
   ];
-  o.push(
+  return [
+    '## Impact on real users',
+    '',
     table(
       ['clients', 'served before', 'served during', 'origin ms before', 'origin ms during', 'requests during'],
       [
@@ -176,8 +187,11 @@ export function renderMarkdown(m: ReportModel, chartFile?: string): string {
         ir('all others', m.impact.others),
       ],
     ),
-  );
-  o.push('## Data exposure', '', ...m.exposure.seen.map((s) => `- ${s}`), '');
+  ];
+}
+
+function exposureAndStatement(m: ReportModel): string[] {
+  const o: string[] = ['## Data exposure', '', ...m.exposure.seen.map((s) => `- ${s}`), ''];
   if (m.exposure.suspects.length) o.push(table(EXPOSURE_HEAD, exposureRows(m.exposure.suspects)));
   if (m.exposure.prefixes.length)
     o.push(table(['prefix', ...EXPOSURE_HEAD.slice(1)], exposureRows(m.exposure.prefixes)));
@@ -192,5 +206,5 @@ export function renderMarkdown(m: ReportModel, chartFile?: string): string {
     '',
   );
   if (m.notes.length) o.push('## Notes', '', ...m.notes.map((s) => `- ${s}`), '');
-  return o.join('\n');
+  return o;
 }

@@ -5,7 +5,8 @@ import { RampartError } from '../core/errors.js';
 import type { IncidentStore } from './incidents-store.js';
 import type { IncidentRecord, Sample } from './incidents-types.js';
 import { checkReport } from './report-check.js';
-import { buildReport, REPORT_FORMATS, renderJson, type ReportFormat, type ReportModel } from './report.js';
+import { buildReport, REPORT_FORMATS, renderJson, type ReportFormat } from './report.js';
+import type { ReportModel } from './report-model.js';
 import { renderHtml } from './report-html.js';
 import { renderMarkdown } from './report-md.js';
 

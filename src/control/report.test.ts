@@ -4,9 +4,10 @@
 // clients), HTML self-contained and escaped, bad formats refused.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { classifyRecord } from './incidents-recorder.js';
+import { classifyRecord } from './incidents-classify.js';
 import type { IncidentRecord, Sample } from './incidents-types.js';
-import { ATTRIBUTION_CAVEAT, buildReport } from './report.js';
+import { buildReport } from './report.js';
+import { ATTRIBUTION_CAVEAT } from './report-statement.js';
 import { checkFormat, render } from './report-render.js';
 
 const T0 = Date.UTC(2026, 4, 3, 9, 30, 0);

@@ -47,7 +47,25 @@ function clock(ms: number): string {
   return new Date(ms).toISOString().slice(11, 19);
 }
 
-export function timelineSvg(c: ChartInput): string {
+/** The chart's geometry: W×H the picture, L/R/T/B its margins, pw×ph the plot area; n points from t0 to t1; x() and y() scale time and value. */
+interface Frame {
+  W: number;
+  H: number;
+  L: number;
+  R: number;
+  T: number;
+  B: number;
+  pw: number;
+  ph: number;
+  n: number;
+  t0: number;
+  t1: number;
+  max: number;
+  x(t: number): number;
+  y(v: number): number;
+}
+
+function frameOf(c: ChartInput): Frame {
   const W = c.width ?? 800;
   const H = c.height ?? 260;
   const L = 56;
@@ -62,6 +80,12 @@ export function timelineSvg(c: ChartInput): string {
   const max = niceMax(Math.max(1, ...c.series.flatMap((s) => s.values)));
   const x = (t: number) => L + ((t - t0) / Math.max(1, t1 - t0)) * pw;
   const y = (v: number) => T + ph - (v / max) * ph;
+  return { W, H, L, R, T, B, pw, ph, n, t0, t1, max, x, y };
+}
+
+export function timelineSvg(c: ChartInput): string {
+  const f = frameOf(c);
+  const { W, H, L } = f;
   const parts: string[] = [];
   parts.push(
     `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${escapeXml(c.title)}" font-family="system-ui, sans-serif" font-size="11">`,
@@ -69,49 +93,76 @@ export function timelineSvg(c: ChartInput): string {
   parts.push(`<title>${escapeXml(c.title)}</title>`);
   parts.push(`<rect x="0" y="0" width="${W}" height="${H}" fill="#fff"/>`);
   parts.push(`<text x="${L}" y="16" font-size="13" font-weight="600" fill="#222">${escapeXml(c.title)}</text>`);
+  valueGrid(f, parts);
+  timeAxis(f, parts);
+  markerLines(f, c.markers, parts);
+  seriesPaths(f, c, parts);
+  legend(f, c.series, parts);
+  parts.push('</svg>');
+  return parts.join('');
+}
+
+/** Five horizontal grid lines with their values. */
+function valueGrid(f: Frame, parts: string[]): void {
   for (let i = 0; i <= 4; i++) {
-    const v = (max * i) / 4;
-    const yy = y(v).toFixed(1);
+    const v = (f.max * i) / 4;
+    const yy = f.y(v).toFixed(1);
     parts.push(
-      `<line x1="${L}" x2="${W - R}" y1="${yy}" y2="${yy}" stroke="#e5e5e5"/><text x="${L - 6}" y="${yy}" text-anchor="end" dominant-baseline="middle" fill="#555">${v.toLocaleString('en-US')}</text>`,
+      `<line x1="${f.L}" x2="${f.W - f.R}" y1="${yy}" y2="${yy}" stroke="#e5e5e5"/><text x="${f.L - 6}" y="${yy}" text-anchor="end" dominant-baseline="middle" fill="#555">${v.toLocaleString('en-US')}</text>`,
     );
   }
-  const ticks = Math.min(6, Math.max(1, n - 1));
+}
+
+/** Up to seven clock labels along the bottom, and the axis caption. */
+function timeAxis(f: Frame, parts: string[]): void {
+  const ticks = Math.min(6, Math.max(1, f.n - 1));
   for (let i = 0; i <= ticks; i++) {
-    const t = t0 + ((t1 - t0) * i) / ticks;
+    const t = f.t0 + ((f.t1 - f.t0) * i) / ticks;
     const anchor = i === 0 ? 'start' : i === ticks ? 'end' : 'middle'; // the end labels stay inside the picture
-    parts.push(`<text x="${x(t).toFixed(1)}" y="${H - B + 16}" text-anchor="${anchor}" fill="#555">${clock(t)}</text>`);
+    parts.push(
+      `<text x="${f.x(t).toFixed(1)}" y="${f.H - f.B + 16}" text-anchor="${anchor}" fill="#555">${clock(t)}</text>`,
+    );
   }
   parts.push(
-    `<text x="${L + pw / 2}" y="${H - 8}" text-anchor="middle" fill="#555">time (UTC), requests per second</text>`,
+    `<text x="${f.L + f.pw / 2}" y="${f.H - 8}" text-anchor="middle" fill="#555">time (UTC), requests per second</text>`,
   );
-  for (const m of c.markers) {
-    if (m.t < t0 || m.t > t1) continue;
-    const xx = x(m.t).toFixed(1);
+}
+
+/** A dashed vertical line, with its label as a tooltip, per marker inside the time range. */
+function markerLines(f: Frame, markers: ChartInput['markers'], parts: string[]): void {
+  for (const m of markers) {
+    if (m.t < f.t0 || m.t > f.t1) continue;
+    const xx = f.x(m.t).toFixed(1);
     parts.push(
-      `<line x1="${xx}" x2="${xx}" y1="${T}" y2="${T + ph}" stroke="#b45309" stroke-dasharray="3 3"><title>${escapeXml(m.label)}</title></line>`,
+      `<line x1="${xx}" x2="${xx}" y1="${f.T}" y2="${f.T + f.ph}" stroke="#b45309" stroke-dasharray="3 3"><title>${escapeXml(m.label)}</title></line>`,
     );
   }
-  const points = Math.min(600, Math.max(1, n));
+}
+
+/** One path per series, bucketed to at most 600 points (the maximum of each bucket). */
+function seriesPaths(f: Frame, c: ChartInput, parts: string[]): void {
+  const points = Math.min(600, Math.max(1, f.n));
   const tb = bucket(c.t as number[], points);
   for (const s of c.series) {
     const vb = bucket(s.values, points);
     const d = vb
-      .map((v, i) => `${i === 0 ? 'M' : 'L'}${x(n <= points ? c.t[i] : tb[i]).toFixed(1)},${y(v).toFixed(1)}`)
+      .map((v, i) => `${i === 0 ? 'M' : 'L'}${f.x(f.n <= points ? c.t[i] : tb[i]).toFixed(1)},${f.y(v).toFixed(1)}`)
       .join('');
     if (d)
       parts.push(
         `<path d="${d}" fill="none" stroke="${s.color}" stroke-width="1.6"><title>${escapeXml(s.name)}</title></path>`,
       );
   }
-  let lx = L + pw;
-  for (let i = c.series.length - 1; i >= 0; i--) {
-    const s = c.series[i];
+}
+
+/** The series' names with their colours, right-aligned above the plot. */
+function legend(f: Frame, series: readonly Series[], parts: string[]): void {
+  let lx = f.L + f.pw;
+  for (let i = series.length - 1; i >= 0; i--) {
+    const s = series[i];
     lx -= 10 + s.name.length * 6.2 + 14;
     parts.push(
       `<rect x="${lx.toFixed(1)}" y="8" width="10" height="10" fill="${s.color}"/><text x="${(lx + 14).toFixed(1)}" y="17" fill="#222">${escapeXml(s.name)}</text>`,
     );
   }
-  parts.push('</svg>');
-  return parts.join('');
 }

@@ -10,6 +10,9 @@ import { mix32 } from '../core/hash.js';
 import { prefixLabelOf } from '../core/ip.js';
 import type { RequestContext } from '../core/model.js';
 import { TopK, type TopEntry } from './top-k.js';
+import type { SeriesOut, TopOut, TrafficTotals } from './traffic-types.js';
+
+export type { SeriesOut, TopOut, TrafficTotals } from './traffic-types.js';
 
 export const RING_SECONDS = 300;
 const MAX_RULES = 64;
@@ -21,41 +24,6 @@ const TOP_SAMPLE = 4;
 /** Latency bucket upper bounds in ms (last is +Inf), shared by series and histograms. */
 export const LATENCY_BOUNDS_MS = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, Infinity];
 const NB = LATENCY_BOUNDS_MS.length;
-
-export interface SeriesOut {
-  /** Epoch seconds of the first point. */
-  start: number;
-  seconds: number[];
-  total: number[];
-  byVerdict: Record<string, number[]>;
-  /** Distinct client addresses seen in that second (estimate). */
-  sources: number[];
-  originP50: (number | null)[];
-  originP95: (number | null)[];
-  mode: string[];
-}
-
-export interface TopOut {
-  windowStart: number;
-  prefixes: { key: string; count: number }[];
-  asns: { key: string; count: number }[];
-  countries: { key: string; count: number }[];
-  paths: { key: string; count: number }[];
-}
-
-export interface TrafficTotals {
-  rules: readonly string[];
-  classes: readonly string[];
-  /** counts[r * 32 + c]: requests of rule r and route class c. */
-  counts: Float64Array;
-  /** Cumulative histograms (per bucket, not cumulative across buckets). */
-  originBuckets: Float64Array;
-  originSum: number;
-  originCount: number;
-  totalBuckets: Float64Array;
-  totalSum: number;
-  totalCount: number;
-}
 
 export interface TrafficOptions {
   now(): number;
