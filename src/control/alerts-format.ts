@@ -1,6 +1,7 @@
 // Words and payloads of alerts: one summary line per phase (start, escalation,
 // end) with the figures behind it, as generic JSON or Slack-compatible
 // `{ "text": … }`. Pure functions of detector-shaped events; no I/O.
+import type { IncidentTotals } from '../detector/events.js';
 
 /** The detector events alerts react to (structurally the detector's own types). */
 export type AlertEvent =
@@ -22,16 +23,7 @@ export type AlertEvent =
       startedAt: number;
       durationMs: number;
       vectors: readonly string[];
-      totals: {
-        requests: number;
-        refused: number;
-        forwarded: number;
-        peakRps: number;
-        peakSources: number;
-        distinctSources: number;
-        bans: number;
-        mitigations: number;
-      };
+      totals: Omit<IncidentTotals, 'seconds'>;
     };
 
 export type Phase = 'attack_start' | 'escalation' | 'attack_end';

@@ -1,6 +1,7 @@
 // The shapes the incident store keeps: one IncidentRecord per incident (JSON
 // in SQLite) and one Sample per second. Plain data; the recorder builds them
 // from detector events, the report reads them. Not behaviour.
+import type { IncidentTotals } from '../detector/events.js';
 import type { Classification } from './classify.js';
 import type { ExposureSnapshot } from './exposure.js';
 
@@ -107,17 +108,8 @@ export interface IncidentRecord {
   enforcement: string;
   vectors: { vector: string; reason: string; figures: Record<string, number> }[];
   baseline: { rps: number; rpsStd: number; sources: number; originMs: number; warm: boolean; learnedSeconds: number };
-  totals: {
-    seconds: number;
-    requests: number;
-    refused: number;
-    forwarded: number;
-    peakRps: number;
-    peakSources: number;
-    distinctSources: number;
-    bans: number;
-    mitigations: number;
-  };
+  /** The detector's figures of the whole incident, as it closed them. */
+  totals: IncidentTotals;
   top: { sources: TopItem[]; prefixes: TopItem[]; fingerprints: TopItem[]; paths: TopItem[] };
   routeClasses: Record<string, number>;
   mitigations: MitigationEntry[];
