@@ -4,6 +4,7 @@
 // recorder (incidents-recorder.ts); not its lifecycle. Top lists hold 20 rows.
 import type { AttributionSnapshot, ImpactSecond } from '../detector/attribution.js';
 import type { DetectorEvent, Signature, SignatureItem } from '../detector/events.js';
+import { zeroIncidentTotals } from '../detector/events.js';
 import type { AttributionRecord, ImpactTotals, IncidentRecord, MitigationEntry, Sample } from './incidents-types.js';
 
 export const zeroTotals = (): ImpactTotals => ({ requests: 0, served: 0, originMsSum: 0, originCount: 0 });
@@ -29,17 +30,7 @@ export function freshRecord(id: string, at: number): IncidentRecord {
     enforcement: 'enforce',
     vectors: [],
     baseline: { rps: 0, rpsStd: 0, sources: 0, originMs: 0, warm: false, learnedSeconds: 0 },
-    totals: {
-      seconds: 0,
-      requests: 0,
-      refused: 0,
-      forwarded: 0,
-      peakRps: 0,
-      peakSources: 0,
-      distinctSources: 0,
-      bans: 0,
-      mitigations: 0,
-    },
+    totals: zeroIncidentTotals(),
     top: { sources: [], prefixes: [], fingerprints: [], paths: [] },
     routeClasses: {},
     mitigations: [],

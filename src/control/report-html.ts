@@ -1,7 +1,7 @@
 // The report as one self-contained HTML file: inline CSS, the timeline as
 // inline SVG, no script, no external resource (opens offline, prints well).
 // Pure; every value from the model is escaped.
-import type { ReportModel } from './report-model.js';
+import { type ReportModel, impactRow } from './report-model.js';
 import { accountingText } from './report-statement.js';
 import { DISTINCT_NOTE, EXPOSURE_HEAD, exposureRows, shareRows, SHARE_HEAD } from './report-md.js';
 import { escapeXml as esc, timelineSvg } from './svg.js';
@@ -46,14 +46,7 @@ export function renderHtml(m: ReportModel): string {
     markers: m.mitigations.map((x) => ({ t: x.at, label: `${x.rule}: ${x.reason}` })),
   });
   const c = m.classification;
-  const ir = (k: string, r: ReportModel['impact']['verified']) => [
-    k,
-    r.servedBeforePct === null ? '—' : `${r.servedBeforePct}%`,
-    r.servedDuringPct === null ? '—' : `${r.servedDuringPct}%`,
-    r.latencyBeforeMs,
-    r.latencyDuringMs,
-    r.requestsDuring,
-  ];
+  const ir = impactRow;
   const a = m.attribution;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">

@@ -1,6 +1,6 @@
 // The report as Markdown (for tickets, mail, a CERT's form). Pure.
 import type { ExposureRow } from './exposure.js';
-import type { ReportModel, ShareTableRow } from './report-model.js';
+import { type ReportModel, type ShareTableRow, impactRow } from './report-model.js';
 import { accountingText } from './report-statement.js';
 
 const num = (x: number | null | undefined) => (x === null || x === undefined ? '—' : x.toLocaleString('en-US'));
@@ -169,14 +169,7 @@ function mitigationsSection(m: ReportModel): string[] {
 }
 
 function impactSection(m: ReportModel): string[] {
-  const ir = (k: string, r: ReportModel['impact']['verified']) => [
-    k,
-    r.servedBeforePct === null ? '—' : `${r.servedBeforePct}%`,
-    r.servedDuringPct === null ? '—' : `${r.servedDuringPct}%`,
-    r.latencyBeforeMs,
-    r.latencyDuringMs,
-    r.requestsDuring,
-  ];
+  const ir = impactRow;
   return [
     '## Impact on real users',
     '',

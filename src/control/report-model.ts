@@ -89,3 +89,15 @@ export interface ImpactRow {
   latencyDuringMs: number | null;
   requestsDuring: number;
 }
+
+/** One row of the impact table (Markdown and HTML): who, served before and during, latency before and during, requests. */
+export function impactRow(who: string, r: ReportModel['impact']['verified']): (string | number | null)[] {
+  return [
+    who,
+    r.servedBeforePct === null ? '—' : `${r.servedBeforePct}%`,
+    r.servedDuringPct === null ? '—' : `${r.servedDuringPct}%`,
+    r.latencyBeforeMs,
+    r.latencyDuringMs,
+    r.requestsDuring,
+  ];
+}

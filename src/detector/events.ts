@@ -210,6 +210,21 @@ export interface MitigationEvent extends EventBase {
 
 export type DetectorEvent = AttackStartEvent | AttackUpdateEvent | AttackEndEvent | EscalationEvent | MitigationEvent;
 
+/** An incident's totals before its first second. */
+export function zeroIncidentTotals(): IncidentTotals {
+  return {
+    seconds: 0,
+    requests: 0,
+    refused: 0,
+    forwarded: 0,
+    peakRps: 0,
+    peakSources: 0,
+    distinctSources: 0,
+    bans: 0,
+    mitigations: 0,
+  };
+}
+
 export interface IncidentTotals {
   seconds: number;
   requests: number;

@@ -16,6 +16,7 @@ import type {
   Vector,
   VectorFinding,
 } from './events.js';
+import { zeroIncidentTotals } from './events.js';
 import type { Mitigator } from './mitigate.js';
 import type { AttackMemory } from './learned.js';
 
@@ -35,17 +36,7 @@ export class Incident {
   /** Consecutive anomalous seconds with the origin in distress. */
   distressSeconds = 0;
   readonly vectors = new Map<Vector, VectorFinding>();
-  readonly totals: IncidentTotals = {
-    seconds: 0,
-    requests: 0,
-    refused: 0,
-    forwarded: 0,
-    peakRps: 0,
-    peakSources: 0,
-    distinctSources: 0,
-    bans: 0,
-    mitigations: 0,
-  };
+  readonly totals: IncidentTotals = zeroIncidentTotals();
   readonly sourcesHll = new HyperLogLog(12);
   readonly actions: MitigationAction[] = [];
   readonly mitigator: Mitigator;
