@@ -16,7 +16,7 @@ import {
   type ListenerHooks,
 } from '../proxy/listeners.js';
 import { rawRefusal } from '../proxy/refusals.js';
-import { V } from '../proxy/verdicts.js';
+import { proxyVerdicts } from '../proxy/verdicts.js';
 import { normalizeIp } from '../core/ip.js';
 import { ACCEPT_VERDICT, type PolicyStats } from '../policy/stage.js';
 import { createStateFromConfig, createTrafficCounts, type MemoryState, type SharedState } from '../state/index.js';
@@ -273,7 +273,7 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
   let graph: Graph = buildGraph(initial, deps);
   const guard = createConnectionGuard({
     maxPerIp: initial.limits.maxConnectionsPerIp,
-    plainRefusal: rawRefusal(V.connLimit),
+    plainRefusal: rawRefusal(proxyVerdicts.connLimit),
     // Bans and the deny list refused at accept, before any HTTP parsing (the current graph's policy).
     refuse: (ip) => graph.policy.refusesAtAccept(ip),
     bannedRefusal: rawRefusal(ACCEPT_VERDICT),

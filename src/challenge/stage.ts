@@ -21,7 +21,7 @@ import { createNoncePool } from './nonce-pool.js';
 import { createNonceStore } from './nonce-store.js';
 import { CHALLENGE_PREFIX, compileChallengePage, compileFailurePage } from './page.js';
 import { cookieValue, createPasses } from './pass.js';
-import { CV, sendCookieCheck, sendHtml, sendUnsafe } from './respond.js';
+import { challengeVerdicts, sendCookieCheck, sendHtml, sendUnsafe } from './respond.js';
 import { CLIENT_COOKIE } from '../core/model.js';
 import { compileLanguages, mergeTexts } from './text.js';
 import { createTokens } from './token.js';
@@ -112,13 +112,13 @@ export function compileChallenge(config: ChallengeConfig, deps: ChallengeDeps): 
 
   function challenge(ctx: RequestContext): StageResult {
     if (ctx.method !== 'GET' && ctx.method !== 'HEAD') return sendUnsafe(ctx);
-    if (ctx.method === 'HEAD') return sendHtml(ctx, CV.required, '');
+    if (ctx.method === 'HEAD') return sendHtml(ctx, challengeVerdicts.required, '');
     const route = stats.routeIndex(ctx.routeClass);
     const bits = bitsFor();
     const issued = tokens.issue(ctx.prefixKey, clientTagOf(ctx.req), bits, route, deps.now(), config.challengeTtl);
     stats.issued(route);
     const page = pages.pick(ctx.req.headers['accept-language']).challenge;
-    return sendHtml(ctx, CV.required, page.render(issued.token, issued.seed, bits, ctx.target));
+    return sendHtml(ctx, challengeVerdicts.required, page.render(issued.token, issued.seed, bits, ctx.target));
   }
 
   /** A client seen before the surge began that returns its seen cookie (a flood's new clients are not). */

@@ -11,7 +11,7 @@ import type { TakeSink, TokenBuckets } from '../core/token-bucket.js';
 import { compileLimits, type Limits, type LimitStats, type LimitTables } from './limits.js';
 import { compileMitigation, createMitigationSet, matches, type MitigationSet } from './mitigations.js';
 import { compileRoutes, type RouteClassifier } from './routes.js';
-import { createBanVerdicts, PV } from './verdicts.js';
+import { createBanVerdicts, policyVerdicts } from './verdicts.js';
 
 /** What policy reads from shared state (src/state's SharedState fits). */
 export interface PolicyView {
@@ -123,8 +123,8 @@ export function compilePolicy(config: PolicyConfig, opts: PolicyOptions = {}): P
       const name = names[cls];
       ctx.routeClass = name;
       const ip = ctx.clientIp;
-      if (allow?.has(ip)) return PV.allowList;
-      if (deny?.has(ip)) return PV.denyList;
+      if (allow?.has(ip)) return policyVerdicts.allowList;
+      if (deny?.has(ip)) return policyVerdicts.denyList;
       const ban = view.isBanned(ip, now);
       if (ban !== null) return banVerdict(ban.rule);
       // A challenge mitigation does not stop the limits: a verdict that refuses wins over it.

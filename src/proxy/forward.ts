@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import type { Dispatcher, Pool } from 'undici';
 import type { RequestContext } from '../core/model.js';
 import { sendRefusal } from './refusals.js';
-import { V } from './verdicts.js';
+import { proxyVerdicts } from './verdicts.js';
 import { downstreamResponseHeaders, upstreamRequestHeaders } from './headers.js';
 import { BodyTooLarge, BodyTooSlow, GuardedBody, type BodyLimits, type BodyWatch } from '../guard/body-guard.js';
 
@@ -85,9 +85,9 @@ export function createForwarder(opts: ForwardOptions): Forwarder {
 }
 
 function refuseClosed(ctx: RequestContext): void {
-  ctx.verdict = V.originUnavailable;
-  ctx.status = V.originUnavailable.status;
-  sendRefusal(ctx.res, V.originUnavailable, ctx.method === 'HEAD', false);
+  ctx.verdict = proxyVerdicts.originUnavailable;
+  ctx.status = proxyVerdicts.originUnavailable.status;
+  sendRefusal(ctx.res, proxyVerdicts.originUnavailable, ctx.method === 'HEAD', false);
 }
 
 /** Puts the size cap and the minimum-rate watch between the client and the origin. */
@@ -208,10 +208,10 @@ class ResponseRelay implements Dispatcher.DispatchHandler {
 }
 
 function verdictOfError(err: Error) {
-  if (err instanceof BodyTooLarge) return V.bodyTooLarge;
-  if (err instanceof BodyTooSlow) return V.slowBody;
+  if (err instanceof BodyTooLarge) return proxyVerdicts.bodyTooLarge;
+  if (err instanceof BodyTooSlow) return proxyVerdicts.slowBody;
   const code = (err as { code?: string }).code ?? '';
   if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT')
-    return V.originTimeout;
-  return V.originUnavailable;
+    return proxyVerdicts.originTimeout;
+  return proxyVerdicts.originUnavailable;
 }

@@ -22,7 +22,7 @@ import type { H2Guard } from '../guard/h2-guard.js';
 import type { Http2Config } from '../config/schema/edge.js';
 import { rawRefusal } from './refusals.js';
 import { readClientHellos, readH2Fingerprints, type FingerprintSwitches } from './transport.js';
-import { V } from './verdicts.js';
+import { proxyVerdicts } from './verdicts.js';
 
 export interface ListenerLimits {
   maxHeaderBytes: number;
@@ -51,15 +51,15 @@ export interface ListenerHooks {
 export type AnyServer = HttpServer | Http2SecureServer;
 
 function clientErrorVerdict(code: string | undefined) {
-  if (code === 'HPE_HEADER_OVERFLOW') return V.headerTooLarge;
-  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return V.headerTimeout;
+  if (code === 'HPE_HEADER_OVERFLOW') return proxyVerdicts.headerTooLarge;
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return proxyVerdicts.headerTimeout;
   if (
     code === 'HPE_INVALID_TRANSFER_ENCODING' ||
     code === 'HPE_UNEXPECTED_CONTENT_LENGTH' ||
     code === 'HPE_INVALID_CHUNK_SIZE'
   )
-    return V.badFraming;
-  return V.badRequest;
+    return proxyVerdicts.badFraming;
+  return proxyVerdicts.badRequest;
 }
 
 function onClientError(hooks: ListenerHooks, err: NodeJS.ErrnoException, socket: Duplex): void {
@@ -139,9 +139,9 @@ function wire(
     hooks.upgrade(req, res, head);
   });
   server.on('connect', (_req: IncomingMessage, socket: Duplex) => {
-    hooks.onParseError(V.badRequest.rule);
+    hooks.onParseError(proxyVerdicts.badRequest.rule);
     socket.on('error', () => {});
-    socket.end(rawRefusal(V.badRequest));
+    socket.end(rawRefusal(proxyVerdicts.badRequest));
   });
   if (plain)
     server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => onClientError(hooks, err, socket));
