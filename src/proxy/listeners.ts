@@ -21,7 +21,8 @@ import type { ConnectionGuard } from '../guard/connections.js';
 import type { H2Guard } from '../guard/h2-guard.js';
 import type { Http2Config } from '../config/schema/edge.js';
 import { rawRefusal } from './refusals.js';
-import { readClientHellos, readH2Fingerprints, type FingerprintSwitches } from './transport.js';
+import { readClientHellos, type FingerprintSwitches } from './transport.js';
+import { readH2Fingerprints } from './h2-tee.js';
 import { proxyVerdicts } from './verdicts.js';
 
 export interface ListenerLimits {
