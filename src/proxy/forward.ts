@@ -145,13 +145,16 @@ class ResponseRelay implements Dispatcher.DispatchHandler {
   }
 
   onResponseStart(
-    _c: Dispatcher.DispatchController,
+    controller: Dispatcher.DispatchController,
     status: number,
     headers: Record<string, string | string[] | undefined>,
     message?: string,
   ): void {
     const ctx = this.ctx;
-    if (this.gone) return void _c.abort(new Error('client closed'));
+    if (this.gone) {
+      controller.abort(new Error('client closed'));
+      return;
+    }
     if (status < 200) return; // 1xx informational: Node answers Expect itself
     ctx.originMs = this.now() - ctx.startedAt;
     ctx.status = status;
@@ -160,7 +163,7 @@ class ResponseRelay implements Dispatcher.DispatchHandler {
     if (sink !== null && status >= 502 && status <= 504 && sink.serveStale(ctx)) {
       sink.abort();
       ctx.cacheSink = null;
-      _c.abort(new Error('served a stale copy instead'));
+      controller.abort(new Error('served a stale copy instead'));
       return;
     }
     if (sink !== null && !sink.start(status, headers)) ctx.cacheSink = null;
@@ -199,7 +202,10 @@ class ResponseRelay implements Dispatcher.DispatchHandler {
       return;
     }
     const v = verdictOfError(err);
-    if (sink !== null && v.rule.startsWith('origin/') && sink.serveStale(ctx)) return void ctx.req.unpipe();
+    if (sink !== null && v.rule.startsWith('origin/') && sink.serveStale(ctx)) {
+      ctx.req.unpipe();
+      return;
+    }
     ctx.verdict = v;
     ctx.status = v.status;
     ctx.req.unpipe();
