@@ -23,6 +23,7 @@ import type { Http2Config } from '../config/schema/edge.js';
 import { rawRefusal } from './refusals.js';
 import { readClientHellos, type FingerprintSwitches } from './transport.js';
 import { readH2Fingerprints } from './h2-tee.js';
+import { track, trackForShutdown } from './shutdown-sockets.js';
 import { proxyVerdicts } from './verdicts.js';
 
 export interface ListenerLimits {
@@ -73,42 +74,6 @@ function onClientError(hooks: ListenerHooks, err: NodeJS.ErrnoException, socket:
   const inFlight = (socket as Duplex & { _httpMessage?: ServerResponse })._httpMessage;
   if (inFlight?.headersSent) socket.destroy();
   else socket.end(rawRefusal(v));
-}
-
-/**
- * node:http's closeAllConnections() does not see upgraded sockets (WebSocket
- * tunnels are detached from the server) and HTTP/2 servers have neither
- * closeIdleConnections nor closeAllConnections, so a shutdown would wait on
- * them forever. Each listener keeps its own set of such sockets (bounded by
- * max_connections) and its close*Connections methods cover them too.
- */
-function trackForShutdown(server: AnyServer, plain: boolean): Set<Duplex> {
-  const extra = new Set<Duplex>();
-  const s = server as HttpServer;
-  const closeAll = s.closeAllConnections?.bind(s);
-  const closeIdle = s.closeIdleConnections?.bind(s);
-  s.closeAllConnections = () => {
-    closeAll?.();
-    for (const sock of extra) sock.destroy();
-    extra.clear();
-  };
-  if (!plain) {
-    // HTTP/2: a graceful GOAWAY lets streams in flight finish, then the session closes.
-    const sessions = new Set<ServerHttp2Session>();
-    (server as Http2SecureServer).on('session', (session: ServerHttp2Session) => {
-      sessions.add(session);
-      session.once('close', () => sessions.delete(session));
-    });
-    s.closeIdleConnections = () => {
-      for (const session of sessions) session.close();
-    };
-  } else if (closeIdle) s.closeIdleConnections = closeIdle;
-  return extra;
-}
-
-function track(set: Set<Duplex>, socket: Duplex): void {
-  set.add(socket);
-  socket.once('close', () => set.delete(socket));
 }
 
 /** Wires the hooks; returns the accept-time admission (the caller runs it itself when `ownAccept`: TLS reading ClientHellos). */
