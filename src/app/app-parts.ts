@@ -10,7 +10,7 @@ import type { Config } from '../config/schema.js';
 import { createConnectionGuard, type ConnectionGuard } from '../guard/connections.js';
 import { createAdaptiveDeadlines, type AnyServer } from '../proxy/listeners.js';
 import { rawRefusal } from '../proxy/refusals.js';
-import { V } from '../proxy/verdicts.js';
+import { proxyVerdicts } from '../proxy/verdicts.js';
 import { ACCEPT_VERDICT } from '../policy/stage.js';
 import type { MemoryState, SharedState } from '../state/index.js';
 import type { Detector } from '../detector/detector.js';
@@ -155,7 +155,7 @@ export function persistenceOf(a: AppCore, c: Config, learnsHere: boolean, book: 
 export function guardOf(a: AppCore, c: Config): ConnectionGuard {
   return createConnectionGuard({
     maxPerIp: c.limits.maxConnectionsPerIp,
-    plainRefusal: rawRefusal(V.connLimit),
+    plainRefusal: rawRefusal(proxyVerdicts.connLimit),
     // Bans and the deny list refused at accept, before any HTTP parsing (the current graph's policy).
     refuse: (ip) => a.graph.policy.refusesAtAccept(ip),
     bannedRefusal: rawRefusal(ACCEPT_VERDICT),

@@ -79,18 +79,36 @@ class StaleSink implements CacheSink {
 
 /** `previous`: the cache of the graph a reload replaces; its stored copies are kept when max_bytes is unchanged. */
 export function compileCache(config: CacheConfig, deps: CacheDeps, previous: Cache | null = null): Cache {
-  const store =
-    previous !== null && previous.store.maxBytes === config.maxBytes
-      ? previous.store
-      : deps.openStore
-        ? deps.openStore(config.maxBytes)
-        : new ByteStore(config.maxBytes);
+  let store: Store;
+  if (previous !== null && previous.store.maxBytes === config.maxBytes) store = previous.store;
+  else if (deps.openStore) store = deps.openStore(config.maxBytes);
+  else store = new ByteStore(config.maxBytes);
   if (deps.forget === true) store.clear();
-  const rules = compileRules(config.routes);
-  const hasCredentialCookie = compileCookieFilter([...config.ignoreCookies, ...(deps.extraIgnoredCookies ?? [])]);
-  const pending = new Map<string, Fill>();
-  const marks = new PassMarks();
-  const s = {
+  return new CacheStage(config, deps, store);
+}
+
+const MAX_PENDING = 4096;
+
+/**
+ * The stage, its counters and the host its fills report to, as one object
+ * with fields fixed in the constructor: the pipeline calls `run` on it.
+ */
+class CacheStage implements Cache, Stage, FillHost {
+  readonly name = 'cache';
+  readonly stage: Stage;
+  readonly store: Store;
+  readonly maxEntryBytes: number;
+  readonly maxStaleMs: number;
+  readonly now: () => number;
+  private readonly mode: () => Mode;
+  private readonly maxWaiters: number;
+  private readonly rules: ReturnType<typeof compileRules>;
+  private readonly hasCredentialCookie: ReturnType<typeof compileCookieFilter>;
+  /** Fills in progress by key (≤ MAX_PENDING; past it, misses are not coalesced). */
+  private readonly pending = new Map<string, Fill>();
+  /** Keys whose last answer could not be stored: their misses go straight to the origin. */
+  private readonly marks = new PassMarks();
+  private readonly counts = {
     hits: 0,
     misses: 0,
     staleServed: 0,
@@ -101,58 +119,141 @@ export function compileCache(config: CacheConfig, deps: CacheDeps, previous: Cac
     passed: 0,
     waiting: 0,
   };
-  const maxPending = 4096;
 
-  function write(ctx: RequestContext, e: Entry, v: Verdict, now: number): void {
-    const res = ctx.res;
-    ctx.verdict = v;
-    if (res.destroyed || res.headersSent) return;
-    const age = Math.max(0, Math.floor((now - e.storedAt + e.ageAtStore) / 1000));
-    const h = e.headers.slice();
-    h.push('age', String(age), 'rampart-verdict', v.rule);
-    if (ctx.offerSeen && ctx.issueSeen !== null) h.push('set-cookie', ctx.issueSeen(ctx));
-    ctx.status = e.status;
-    ctx.bytesOut = ctx.method === 'HEAD' ? 0 : e.body.length;
-    res.writeHead(e.status, h);
-    res.end(ctx.method === 'HEAD' ? undefined : e.body);
+  constructor(config: CacheConfig, deps: CacheDeps, store: Store) {
+    this.stage = this;
+    this.store = store;
+    this.maxEntryBytes = config.maxEntryBytes;
+    this.maxStaleMs = config.maxStale;
+    this.now = deps.now;
+    this.mode = deps.mode;
+    this.maxWaiters = config.maxWaiters;
+    this.rules = compileRules(config.routes);
+    this.hasCredentialCookie = compileCookieFilter([...config.ignoreCookies, ...(deps.extraIgnoredCookies ?? [])]);
   }
 
-  const host: FillHost = {
-    store,
-    maxEntryBytes: config.maxEntryBytes,
-    maxStaleMs: config.maxStale,
-    now: deps.now,
-    settle(fill, e) {
-      if (pending.get(fill.key) === fill) pending.delete(fill.key);
-      if (e !== null) {
-        s.stored++;
-        marks.clear(PassMarks.hash(fill.key));
-      }
-      const w = fill.waiters;
-      s.waiting -= w.length;
-      for (let i = 0; i < w.length; i++) w[i](e);
-    },
-    serveStale(ctx, e) {
-      const now = deps.now();
-      if (now > freshUntil(e) + e.staleMs || ctx.res.headersSent || ctx.res.destroyed) return false;
-      s.staleServed++;
-      write(ctx, e, STALE, now);
-      return true;
-    },
-    uncacheable(key) {
-      s.uncacheable++;
-      marks.mark(PassMarks.hash(key), deps.now());
-    },
-  };
-
-  function lead(ctx: RequestContext, key: string, rule: RouteRule, stale: Entry | null): null {
-    s.misses++;
-    if (pending.size >= maxPending || ctx.method !== 'GET') {
-      if (stale !== null) ctx.cacheSink = new StaleSink(host, stale);
+  run(ctx: RequestContext): StageResult {
+    const m = ctx.method;
+    if ((m !== 'GET' && m !== 'HEAD') || ctx.upgradeHead !== null) return null;
+    const rule = this.rules.get(ctx.routeClass);
+    const h = ctx.req.headers;
+    if (!rule.store || (!rule.public && (h.authorization !== undefined || this.hasCredentialCookie(h.cookie)))) {
+      this.counts.bypassed++;
       return null;
     }
-    const fill = new Fill(host, ctx, key, rule, stale);
-    pending.set(key, fill);
+    const attack = this.mode() === 'under_attack';
+    if (attack && rule.queryAllowlist !== null) normaliseQuery(ctx, rule.queryAllowlist);
+    return this.lookup(ctx, cacheKey(ctx), rule, attack, false);
+  }
+
+  stats(): CacheStats {
+    const store = this.store;
+    return {
+      ...this.counts,
+      bytes: store.bytes(),
+      maxBytes: store.maxBytes,
+      entries: store.entries,
+      evictions: store.evictions,
+      pendingFills: this.pending.size,
+    };
+  }
+
+  settle(fill: Fill, e: Entry | null): void {
+    if (this.pending.get(fill.key) === fill) this.pending.delete(fill.key);
+    if (e !== null) {
+      this.counts.stored++;
+      this.marks.clear(PassMarks.hash(fill.key));
+    }
+    const w = fill.waiters;
+    this.counts.waiting -= w.length;
+    for (let i = 0; i < w.length; i++) w[i](e);
+  }
+
+  serveStale(ctx: RequestContext, e: Entry): boolean {
+    const now = this.now();
+    if (now > freshUntil(e) + e.staleMs || ctx.res.headersSent || ctx.res.destroyed) return false;
+    this.counts.staleServed++;
+    write(ctx, e, STALE, now);
+    return true;
+  }
+
+  uncacheable(key: string): void {
+    this.counts.uncacheable++;
+    this.marks.mark(PassMarks.hash(key), this.now());
+  }
+
+  private lookup(ctx: RequestContext, key: string, rule: RouteRule, attack: boolean, waited: boolean): StageResult {
+    const now = this.now();
+    const e = this.store.find(key, ctx.req.headers, now);
+    if (e !== null && now < freshUntil(e)) {
+      this.counts.hits++;
+      write(ctx, e, HIT, now);
+      return HIT;
+    }
+    if (e === null && this.marks.has(PassMarks.hash(key), now)) {
+      // Recently uncacheable: no coalescing, each request goes to the origin.
+      this.counts.misses++;
+      this.counts.passed++;
+      return null;
+    }
+    const fill = this.pending.get(key);
+    if (e !== null && fill !== undefined) {
+      // Someone is already refreshing this key: within stale-while-revalidate,
+      // or under attack on a stale-able route, the others get the old copy now.
+      const limit = attack && rule.stale ? usableUntil(e) : freshUntil(e) + e.swrMs;
+      if (now <= limit) {
+        this.counts.staleServed++;
+        write(ctx, e, STALE, now);
+        return STALE;
+      }
+    }
+    if (fill !== undefined && !waited && this.counts.waiting < this.maxWaiters) {
+      return this.wait(fill, ctx, key, rule, attack, e);
+    }
+    if (waited && fill !== undefined) {
+      if (e !== null) ctx.cacheSink = new StaleSink(this, e);
+      return null;
+    }
+    return this.lead(ctx, key, rule, e);
+  }
+
+  /** Coalesces behind the fill in progress: looks up again once it is stored, else goes to the origin. */
+  private wait(
+    fill: Fill,
+    ctx: RequestContext,
+    key: string,
+    rule: RouteRule,
+    attack: boolean,
+    e: Entry | null,
+  ): Promise<Verdict | null> {
+    this.counts.coalesced++;
+    this.counts.waiting++;
+    return new Promise<Verdict | null>((resolve) => {
+      fill.waiters.push((stored) => {
+        if (ctx.res.destroyed) {
+          resolve(HIT); // the client left while waiting: nothing to send
+          return;
+        }
+        if (stored !== null) {
+          resolve(this.lookup(ctx, key, rule, attack, true) as Verdict | null);
+          return;
+        }
+        // The leader's answer was not stored: go to the origin (with a stale fallback).
+        if (e !== null) ctx.cacheSink = new StaleSink(this, e);
+        resolve(null);
+      });
+    });
+  }
+
+  /** This request fetches for everyone: a fill fed by the forwarder and ended from ctx.onDone. */
+  private lead(ctx: RequestContext, key: string, rule: RouteRule, stale: Entry | null): null {
+    this.counts.misses++;
+    if (this.pending.size >= MAX_PENDING || ctx.method !== 'GET') {
+      if (stale !== null) ctx.cacheSink = new StaleSink(this, stale);
+      return null;
+    }
+    const fill = new Fill(this, ctx, key, rule, stale);
+    this.pending.set(key, fill);
     ctx.cacheSink = fill;
     const prev = ctx.onDone;
     ctx.onDone =
@@ -164,79 +265,19 @@ export function compileCache(config: CacheConfig, deps: CacheDeps, previous: Cac
           };
     return null;
   }
+}
 
-  function lookup(ctx: RequestContext, key: string, rule: RouteRule, attack: boolean, waited: boolean): StageResult {
-    const now = deps.now();
-    const e = store.find(key, ctx.req.headers, now);
-    if (e !== null && now < freshUntil(e)) {
-      s.hits++;
-      write(ctx, e, HIT, now);
-      return HIT;
-    }
-    if (e === null && marks.has(PassMarks.hash(key), now)) {
-      // Recently uncacheable: no coalescing, each request goes to the origin.
-      s.misses++;
-      s.passed++;
-      return null;
-    }
-    const fill = pending.get(key);
-    if (e !== null && fill !== undefined) {
-      // Someone is already refreshing this key: within stale-while-revalidate,
-      // or under attack on a stale-able route, the others get the old copy now.
-      const limit = attack && rule.stale ? usableUntil(e) : freshUntil(e) + e.swrMs;
-      if (now <= limit) {
-        s.staleServed++;
-        write(ctx, e, STALE, now);
-        return STALE;
-      }
-    }
-    if (fill !== undefined && !waited && s.waiting < config.maxWaiters) {
-      s.coalesced++;
-      s.waiting++;
-      return new Promise<Verdict | null>((resolve) => {
-        fill.waiters.push((stored) => {
-          if (ctx.res.destroyed) return resolve(HIT); // the client left while waiting: nothing to send
-          if (stored !== null) return resolve(lookup(ctx, key, rule, attack, true) as Verdict | null);
-          // The leader's answer was not stored: go to the origin (with a stale fallback).
-          if (e !== null) ctx.cacheSink = new StaleSink(host, e);
-          resolve(null);
-        });
-      });
-    }
-    if (waited && fill !== undefined) {
-      if (e !== null) ctx.cacheSink = new StaleSink(host, e);
-      return null;
-    }
-    return lead(ctx, key, rule, e);
-  }
-
-  const stage: Stage = {
-    name: 'cache',
-    run(ctx) {
-      const m = ctx.method;
-      if ((m !== 'GET' && m !== 'HEAD') || ctx.upgradeHead !== null) return null;
-      const rule = rules.get(ctx.routeClass);
-      const h = ctx.req.headers;
-      if (!rule.store || (!rule.public && (h.authorization !== undefined || hasCredentialCookie(h.cookie)))) {
-        s.bypassed++;
-        return null;
-      }
-      const attack = deps.mode() === 'under_attack';
-      if (attack && rule.queryAllowlist !== null) normaliseQuery(ctx, rule.queryAllowlist);
-      return lookup(ctx, cacheKey(ctx), rule, attack, false);
-    },
-  };
-
-  return {
-    stage,
-    store,
-    stats: () => ({
-      ...s,
-      bytes: store.bytes(),
-      maxBytes: store.maxBytes,
-      entries: store.entries,
-      evictions: store.evictions,
-      pendingFills: pending.size,
-    }),
-  };
+/** Answers from a stored entry: its headers plus age and the verdict, the body unless HEAD. */
+function write(ctx: RequestContext, e: Entry, v: Verdict, now: number): void {
+  const res = ctx.res;
+  ctx.verdict = v;
+  if (res.destroyed || res.headersSent) return;
+  const age = Math.max(0, Math.floor((now - e.storedAt + e.ageAtStore) / 1000));
+  const h = e.headers.slice();
+  h.push('age', String(age), 'rampart-verdict', v.rule);
+  if (ctx.offerSeen && ctx.issueSeen !== null) h.push('set-cookie', ctx.issueSeen(ctx));
+  ctx.status = e.status;
+  ctx.bytesOut = ctx.method === 'HEAD' ? 0 : e.body.length;
+  res.writeHead(e.status, h);
+  res.end(ctx.method === 'HEAD' ? undefined : e.body);
 }

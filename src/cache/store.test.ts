@@ -60,7 +60,7 @@ for (const { name, make, dropsOnLookup } of STORES) {
   test(`${name}: least recently used keys are evicted first; a hit refreshes recency`, () => {
     const one = entry('h /a', 1000).size;
     const store = make(one * 3 + 10);
-    ['a', 'b', 'c'].forEach((k, i) => store.put(entry(`h /${k}`, 1000, { storedAt: i + 1 }), 0));
+    for (const [i, k] of ['a', 'b', 'c'].entries()) store.put(entry(`h /${k}`, 1000, { storedAt: i + 1 }), 0);
     assert.ok(store.find('h /a', none, 4) !== null); // touch a: b is now the oldest
     store.put(entry('h /d', 1000, { storedAt: 5 }), 0);
     assert.equal(store.find('h /b', none, 1), null, 'b evicted');

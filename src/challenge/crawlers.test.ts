@@ -63,7 +63,10 @@ test("only forward-confirmed PTR names in the crawler's domains pass, after the 
 test('lookups in flight are capped: a flood of fake Googlebots from many addresses cannot queue DNS work', async () => {
   let calls = 0;
   const slow: Resolver = {
-    reverse: () => (calls++, new Promise((r) => setTimeout(() => r([]), 20))),
+    reverse: () => {
+      calls++;
+      return new Promise((r) => setTimeout(() => r([]), 20));
+    },
     forward: async () => [],
   };
   const c = compileCrawlers({ enabled: true, known: GOOGLE }, () => 0, slow)!;

@@ -12,7 +12,7 @@ import type { NonceStore } from './nonce-store.js';
 import { CHALLENGE_PREFIX, REFRESH_SECONDS, type FailurePage } from './page.js';
 import type { Passes } from './pass.js';
 import { safeReturn } from './redirect.js';
-import { CV, sendAsset, sendHtml, sendJson, sendPlain, sendRedirect, wantsJson } from './respond.js';
+import { challengeVerdicts, sendAsset, sendHtml, sendJson, sendPlain, sendRedirect, wantsJson } from './respond.js';
 import type { Tokens } from './token.js';
 
 export interface EndpointDeps {
@@ -41,9 +41,14 @@ function conclude(d: EndpointDeps, ctx: RequestContext, j: Judgement, ret: strin
   const c = j.claims;
   d.stats.outcome(j.outcome, c === null ? 0 : c.route, c === null ? 0 : now - c.issuedAt, how);
   if (j.outcome === 'solved')
-    return sendRedirect(ctx, how === 'nojs' ? CV.solvedNoJs : CV.solved, ret, passCookie(d, ctx, now));
-  if (j.outcome === 'expired') return sendRedirect(ctx, CV.expired, ret, '');
-  const v = j.outcome === 'replayed' ? CV.replayed : CV.failed;
+    return sendRedirect(
+      ctx,
+      how === 'nojs' ? challengeVerdicts.solvedNoJs : challengeVerdicts.solved,
+      ret,
+      passCookie(d, ctx, now),
+    );
+  if (j.outcome === 'expired') return sendRedirect(ctx, challengeVerdicts.expired, ret, '');
+  const v = j.outcome === 'replayed' ? challengeVerdicts.replayed : challengeVerdicts.failed;
   if (wantsJson(ctx)) return sendJson(ctx, v, { error: `challenge_${j.outcome}`, verdict: v.rule, retry: ret }, '');
   return sendHtml(ctx, v, d.failurePage(ctx).render(ret, v.rule));
 }
@@ -51,7 +56,8 @@ function conclude(d: EndpointDeps, ctx: RequestContext, j: Judgement, ret: strin
 export function compileEndpoints(d: EndpointDeps): (ctx: RequestContext) => StageResult {
   async function verify(ctx: RequestContext): Promise<Verdict> {
     const body = await readSmallBody(ctx.req);
-    if (body === null) return sendPlain(ctx, CV.badRequest, 'The verification request was too large or too slow.');
+    if (body === null)
+      return sendPlain(ctx, challengeVerdicts.badRequest, 'The verification request was too large or too slow.');
     const f = parseFields(body, ctx.req.headers['content-type']);
     const now = d.now();
     const j = judge(d.tokens, d.store, {
@@ -86,6 +92,6 @@ export function compileEndpoints(d: EndpointDeps): (ctx: RequestContext) => Stag
     if (read && name === 'worker.js') return sendAsset(ctx, d.assets.worker);
     if (ctx.method === 'POST' && name === 'verify') return verify(ctx);
     if (ctx.method === 'GET' && name === 'refresh' && d.metaRefresh) return refresh(ctx);
-    return sendPlain(ctx, CV.notFound, 'Not found.');
+    return sendPlain(ctx, challengeVerdicts.notFound, 'Not found.');
   };
 }

@@ -5,7 +5,7 @@
 import { verdict, type RequestContext, type Verdict } from '../core/model.js';
 import type { Asset } from './assets.js';
 
-export const CV = {
+export const challengeVerdicts = {
   required: verdict('challenge/required', 'serve', 403),
   requiredUnsafe: verdict('challenge/required', 'serve', 429, 30),
   solved: verdict('challenge/solved', 'serve', 303),
@@ -65,10 +65,10 @@ function fixed(type: string, text: string, v: Verdict): { headers: string[]; bod
 
 const UNSAFE_JSON = fixed(
   'application/json',
-  `${JSON.stringify({ error: 'challenge_required', verdict: CV.requiredUnsafe.rule, message: UNSAFE_MESSAGE })}\n`,
-  CV.requiredUnsafe,
+  `${JSON.stringify({ error: 'challenge_required', verdict: challengeVerdicts.requiredUnsafe.rule, message: UNSAFE_MESSAGE })}\n`,
+  challengeVerdicts.requiredUnsafe,
 );
-const UNSAFE_TEXT = fixed('text/plain; charset=utf-8', `${UNSAFE_MESSAGE}\n`, CV.requiredUnsafe);
+const UNSAFE_TEXT = fixed('text/plain; charset=utf-8', `${UNSAFE_MESSAGE}\n`, challengeVerdicts.requiredUnsafe);
 
 export function wantsJson(ctx: RequestContext): boolean {
   const h = ctx.req.headers;
@@ -97,7 +97,7 @@ export function sendUnsafe(ctx: RequestContext): Verdict {
   const r = wantsJson(ctx) ? UNSAFE_JSON : UNSAFE_TEXT;
   // The body the client sent is left unread: close so it is not parsed as a next request.
   ctx.res.shouldKeepAlive = false;
-  return end(ctx, CV.requiredUnsafe, r.headers, r.body);
+  return end(ctx, challengeVerdicts.requiredUnsafe, r.headers, r.body);
 }
 
 /** 303 to a sanitised same-origin path, optionally setting the pass cookie. */
@@ -127,8 +127,8 @@ export function sendJson(ctx: RequestContext, v: Verdict, obj: object, setCookie
 const COOKIE_MESSAGE =
   'This site is checking visitors while it is under heavy load, and your browser did not keep the small cookie it was given. ' +
   'Please allow cookies for this site (it sets one, holding no personal data), then load the page again.';
-const COOKIE_TEXT = fixed('text/plain; charset=utf-8', `${COOKIE_MESSAGE}\n`, CV.cookieMissing);
-const COOKIE_UNSAFE = fixed('text/plain; charset=utf-8', `${COOKIE_MESSAGE}\n`, CV.cookieUnsafe);
+const COOKIE_TEXT = fixed('text/plain; charset=utf-8', `${COOKIE_MESSAGE}\n`, challengeVerdicts.cookieMissing);
+const COOKIE_UNSAFE = fixed('text/plain; charset=utf-8', `${COOKIE_MESSAGE}\n`, challengeVerdicts.cookieUnsafe);
 
 /**
  * The cookie check (no JavaScript): GET/HEAD get a 307 back to the same URL
@@ -140,18 +140,28 @@ export function sendCookieCheck(ctx: RequestContext, setCookie: string, missLimi
   const safe = ctx.method === 'GET' || ctx.method === 'HEAD';
   if (ctx.cookieMisses >= missLimit) {
     if (!safe) ctx.res.shouldKeepAlive = false;
-    return end(ctx, CV.cookieMissing, [...COOKIE_TEXT.headers, 'set-cookie', setCookie], COOKIE_TEXT.body);
+    return end(
+      ctx,
+      challengeVerdicts.cookieMissing,
+      [...COOKIE_TEXT.headers, 'set-cookie', setCookie],
+      COOKIE_TEXT.body,
+    );
   }
   if (!safe) {
     // The body the client sent is left unread: close so it is not parsed as a next request.
     ctx.res.shouldKeepAlive = false;
-    return end(ctx, CV.cookieUnsafe, [...COOKIE_UNSAFE.headers, 'set-cookie', setCookie], COOKIE_UNSAFE.body);
+    return end(
+      ctx,
+      challengeVerdicts.cookieUnsafe,
+      [...COOKIE_UNSAFE.headers, 'set-cookie', setCookie],
+      COOKIE_UNSAFE.body,
+    );
   }
   const t = ctx.target;
   const location = t.charCodeAt(0) === 47 /* / */ && t.charCodeAt(1) !== 47 && t.charCodeAt(1) !== 92 ? t : '/';
   return end(
     ctx,
-    CV.cookie,
+    challengeVerdicts.cookie,
     [
       'location',
       location,
@@ -162,14 +172,14 @@ export function sendCookieCheck(ctx: RequestContext, setCookie: string, missLimi
       'set-cookie',
       setCookie,
       'rampart-verdict',
-      CV.cookie.rule,
+      challengeVerdicts.cookie.rule,
     ],
     undefined,
   );
 }
 
 export function sendAsset(ctx: RequestContext, a: Asset): Verdict {
-  return end(ctx, CV.asset, a.headers as string[], a.body);
+  return end(ctx, challengeVerdicts.asset, a.headers as string[], a.body);
 }
 
 export function sendPlain(ctx: RequestContext, v: Verdict, text: string): Verdict {

@@ -21,7 +21,7 @@ import { createNoncePool } from './nonce-pool.js';
 import { createNonceStore } from './nonce-store.js';
 import { CHALLENGE_PREFIX, compileChallengePage, compileFailurePage } from './page.js';
 import { cookieValue, createPasses } from './pass.js';
-import { CV, sendCookieCheck, sendHtml, sendUnsafe } from './respond.js';
+import { challengeVerdicts, sendCookieCheck, sendHtml, sendUnsafe } from './respond.js';
 import { CLIENT_COOKIE } from '../core/model.js';
 import { compileLanguages, mergeTexts } from './text.js';
 import { createTokens } from './token.js';
@@ -95,84 +95,130 @@ function compileParts(config: ChallengeConfig, deps: ChallengeDeps) {
 const COOKIE_MISS_LIMIT = 3;
 
 export function compileChallenge(config: ChallengeConfig, deps: ChallengeDeps): Challenge {
-  const { passes, tokens, store, stats, pages, exempt, endpoints, crawlers } = compileParts(config, deps);
-  const cookieName = config.cookieName;
-  const bitsFor = difficulty(config, deps.mode);
-  const requiredByConfig = requirement(config.require, deps.mode);
-  const observing = deps.enforcement ?? (() => 'enforce' as Enforcement);
+  return new ChallengeStage(config, deps);
+}
 
-  function hasPass(ctx: RequestContext, cookie: string): boolean {
-    const v = cookieValue(cookie, cookieName);
+type Parts = ReturnType<typeof compileParts>;
+
+/**
+ * The stage and what it compiled, as one object with fields fixed in the
+ * constructor: the pipeline calls `run` on it; `verifies` is made once,
+ * bound, because policy calls it detached.
+ */
+class ChallengeStage implements Challenge, Stage {
+  readonly name = 'challenge';
+  readonly stage: Stage;
+  readonly crawlers: Crawlers | null;
+  readonly verifies: (ctx: RequestContext) => boolean;
+  private readonly config: ChallengeConfig;
+  private readonly deps: ChallengeDeps;
+  private readonly passes: Parts['passes'];
+  private readonly tokens: Parts['tokens'];
+  private readonly store: Parts['store'];
+  private readonly counters: Parts['stats'];
+  private readonly pages: Parts['pages'];
+  private readonly exempt: Parts['exempt'];
+  private readonly endpoints: Parts['endpoints'];
+  private readonly bitsFor: () => number;
+  private readonly requiredByConfig: () => boolean;
+  private readonly enforcement: () => Enforcement;
+
+  constructor(config: ChallengeConfig, deps: ChallengeDeps) {
+    const parts = compileParts(config, deps);
+    this.stage = this;
+    this.crawlers = parts.crawlers;
+    this.config = config;
+    this.deps = deps;
+    this.passes = parts.passes;
+    this.tokens = parts.tokens;
+    this.store = parts.store;
+    this.counters = parts.stats;
+    this.pages = parts.pages;
+    this.exempt = parts.exempt;
+    this.endpoints = parts.endpoints;
+    this.bitsFor = difficulty(config, deps.mode);
+    this.requiredByConfig = requirement(config.require, deps.mode);
+    this.enforcement = deps.enforcement ?? (() => 'enforce');
+    this.verifies = (ctx) => this.isVerified(ctx);
+  }
+
+  run(ctx: RequestContext): StageResult {
+    if (ctx.path.startsWith(CHALLENGE_PREFIX)) return this.endpoints(ctx);
+    if (this.isVerified(ctx)) return null;
+    if (!ctx.challengeRequired) {
+      if (this.requiredByConfig() && !this.knownBeforeSurge(ctx))
+        ctx.challengeRequired = true; // later stages and observers see why the request stopped
+      else if (!ctx.cookieCheck) return null;
+    }
+    if (this.exempt.path(ctx.path)) return null;
+    if (this.crawlers?.allowed(ctx.req.headers['user-agent'], ctx.clientIp)) return null;
+    if (!ctx.challengeRequired) return this.cookieCheck(ctx);
+    if (this.enforcement() === 'observe') {
+      this.counters.counts.wouldChallenge++;
+      return null;
+    }
+    return this.challenge(ctx);
+  }
+
+  stats(): ChallengeStats {
+    return this.counters.snapshot(this.store, this.crawlers?.stats ?? null);
+  }
+
+  private isVerified(ctx: RequestContext): boolean {
+    if (ctx.verified) return true;
+    const cookie = ctx.req.headers.cookie;
+    if ((cookie !== undefined && this.hasPass(ctx, cookie)) || this.exempt.credential(ctx, cookie) !== null)
+      ctx.verified = true;
+    return ctx.verified;
+  }
+
+  private hasPass(ctx: RequestContext, cookie: string): boolean {
+    const v = cookieValue(cookie, this.config.cookieName);
     if (v === '') return false;
-    const ok = passes.verify(v, ctx.prefixKey, clientTagOf(ctx.req), Math.floor(deps.now() / 1000));
-    if (ok) stats.counts.passesAccepted++;
-    else stats.counts.passesRejected++;
+    const ok = this.passes.verify(v, ctx.prefixKey, clientTagOf(ctx.req), Math.floor(this.deps.now() / 1000));
+    if (ok) this.counters.counts.passesAccepted++;
+    else this.counters.counts.passesRejected++;
     return ok;
   }
 
-  function challenge(ctx: RequestContext): StageResult {
+  /** The proof-of-work page (GET), its headers only (HEAD), or a 429 for other methods. */
+  private challenge(ctx: RequestContext): StageResult {
     if (ctx.method !== 'GET' && ctx.method !== 'HEAD') return sendUnsafe(ctx);
-    if (ctx.method === 'HEAD') return sendHtml(ctx, CV.required, '');
-    const route = stats.routeIndex(ctx.routeClass);
-    const bits = bitsFor();
-    const issued = tokens.issue(ctx.prefixKey, clientTagOf(ctx.req), bits, route, deps.now(), config.challengeTtl);
-    stats.issued(route);
-    const page = pages.pick(ctx.req.headers['accept-language']).challenge;
-    return sendHtml(ctx, CV.required, page.render(issued.token, issued.seed, bits, ctx.target));
+    if (ctx.method === 'HEAD') return sendHtml(ctx, challengeVerdicts.required, '');
+    const route = this.counters.routeIndex(ctx.routeClass);
+    const bits = this.bitsFor();
+    const tag = clientTagOf(ctx.req);
+    const issued = this.tokens.issue(ctx.prefixKey, tag, bits, route, this.deps.now(), this.config.challengeTtl);
+    this.counters.issued(route);
+    const page = this.pages.pick(ctx.req.headers['accept-language']).challenge;
+    return sendHtml(ctx, challengeVerdicts.required, page.render(issued.token, issued.seed, bits, ctx.target));
   }
 
   /** A client seen before the surge began that returns its seen cookie (a flood's new clients are not). */
-  function knownBeforeSurge(ctx: RequestContext): boolean {
+  private knownBeforeSurge(ctx: RequestContext): boolean {
+    const deps = this.deps;
     if (deps.surgeSince === undefined || ctx.clientState !== CLIENT_COOKIE || ctx.seenAt <= 0) return false;
     const since = deps.surgeSince();
     return since > 0 && ctx.seenAt < since;
   }
 
-  function verifies(ctx: RequestContext): boolean {
-    if (ctx.verified) return true;
-    const cookie = ctx.req.headers.cookie;
-    if ((cookie !== undefined && hasPass(ctx, cookie)) || exempt.credential(ctx, cookie) !== null) ctx.verified = true;
-    return ctx.verified;
-  }
-
   /** Only the cookie check was asked: a request with the seen cookie passes; others get the check. */
-  function cookieCheck(ctx: RequestContext): StageResult {
+  private cookieCheck(ctx: RequestContext): StageResult {
+    const counts = this.counters.counts;
     if (ctx.clientState === CLIENT_COOKIE) {
-      stats.counts.cookieChecksPassed++;
+      counts.cookieChecksPassed++;
       return null;
     }
     const issue = ctx.issueSeen;
     if (issue === null) return null; // the seen cookie is off: nothing to check with
-    if (observing() === 'observe') {
-      stats.counts.wouldCheck++;
+    if (this.enforcement() === 'observe') {
+      counts.wouldCheck++;
       return null;
     }
-    if (ctx.cookieMisses >= COOKIE_MISS_LIMIT) stats.counts.cookieRefused++;
-    else stats.counts.cookieChecks++;
+    if (ctx.cookieMisses >= COOKIE_MISS_LIMIT) counts.cookieRefused++;
+    else counts.cookieChecks++;
     return sendCookieCheck(ctx, issue(ctx), COOKIE_MISS_LIMIT);
   }
-
-  const stage: Stage = {
-    name: 'challenge',
-    run(ctx) {
-      if (ctx.path.startsWith(CHALLENGE_PREFIX)) return endpoints(ctx);
-      if (verifies(ctx)) return null;
-      if (!ctx.challengeRequired) {
-        if (requiredByConfig() && !knownBeforeSurge(ctx))
-          ctx.challengeRequired = true; // later stages and observers see why the request stopped
-        else if (!ctx.cookieCheck) return null;
-      }
-      if (exempt.path(ctx.path)) return null;
-      if (crawlers?.allowed(ctx.req.headers['user-agent'], ctx.clientIp)) return null;
-      if (!ctx.challengeRequired) return cookieCheck(ctx);
-      if (observing() === 'observe') {
-        stats.counts.wouldChallenge++;
-        return null;
-      }
-      return challenge(ctx);
-    },
-  };
-  return { stage, stats: () => stats.snapshot(store, crawlers?.stats ?? null), crawlers, verifies };
 }
 
 /** `challenge.require`: when this stage asks for a challenge without policy asking. */

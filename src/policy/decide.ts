@@ -11,7 +11,7 @@ import type { TakeSink, TokenBuckets } from '../core/token-bucket.js';
 import { compileLimits, type Limits, type LimitStats, type LimitTables } from './limits.js';
 import { compileMitigation, createMitigationSet, matches, type MitigationSet } from './mitigations.js';
 import { compileRoutes, type RouteClassifier } from './routes.js';
-import { createBanVerdicts, PV } from './verdicts.js';
+import { createBanVerdicts, policyVerdicts } from './verdicts.js';
 
 /** What policy reads from shared state (src/state's SharedState fits). */
 export interface PolicyView {
@@ -53,22 +53,81 @@ export interface Policy {
 }
 
 export function compilePolicy(config: PolicyConfig, opts: PolicyOptions = {}): Policy {
-  const routes = compileRoutes(config.routes);
-  const names = routes.names;
-  const allow: CidrSet | null = config.allow.length > 0 ? compileCidrSet(config.allow) : null;
-  const deny: CidrSet | null = config.deny.length > 0 ? compileCidrSet(config.deny) : null;
-  const prev = opts.previous?.tables ?? null;
-  const limits: Limits | null = compileLimits(config.rateLimits, names, prev?.limits ?? null);
-  const banVerdict = createBanVerdicts(config.bans.action === 'drop');
-  const mitigations: MitigationSet = createMitigationSet(
-    Math.max(1024, config.rateLimits.tracked >>> 2),
-    prev?.mitigations() ?? null,
-  );
-  const verified = opts.verified ?? null;
+  return new CompiledPolicy(config, opts);
+}
 
-  function mitigate(ctx: RequestContext, view: PolicyView, now: number, cls: string): Verdict | null {
-    const list = mitigations.current(view.version(), view);
+/** The compiled rules; fields fixed in the constructor, decide() and its steps are prototype methods. */
+class CompiledPolicy implements Policy {
+  readonly routes: RouteClassifier;
+  readonly tables: Policy['tables'];
+  private readonly names: RouteClassifier['names'];
+  private readonly allow: CidrSet | null;
+  private readonly deny: CidrSet | null;
+  private readonly limits: Limits | null;
+  private readonly banVerdict: (rule: string) => Verdict;
+  private readonly mitigations: MitigationSet;
+  private readonly verified: ((ctx: RequestContext) => boolean) | null;
+
+  constructor(config: PolicyConfig, opts: PolicyOptions) {
+    this.routes = compileRoutes(config.routes);
+    this.names = this.routes.names;
+    this.allow = config.allow.length > 0 ? compileCidrSet(config.allow) : null;
+    this.deny = config.deny.length > 0 ? compileCidrSet(config.deny) : null;
+    const prev = opts.previous?.tables ?? null;
+    const limits = compileLimits(config.rateLimits, this.names, prev?.limits ?? null);
+    const mitigations = createMitigationSet(
+      Math.max(1024, config.rateLimits.tracked >>> 2),
+      prev?.mitigations() ?? null,
+    );
+    this.limits = limits;
+    this.banVerdict = createBanVerdicts(config.bans.action === 'drop');
+    this.mitigations = mitigations;
+    this.verified = opts.verified ?? null;
+    this.tables = {
+      limits: limits === null ? null : limits.tables,
+      mitigations: () => mitigations.buckets(),
+      watchMitigations: (s) => mitigations.watch(s),
+    };
+  }
+
+  decide(ctx: RequestContext, view: PolicyView, now: number): Verdict | null {
+    const cls = this.routes.classify(ctx);
+    const name = this.names[cls];
+    ctx.routeClass = name;
+    const ip = ctx.clientIp;
+    if (this.allow?.has(ip)) return policyVerdicts.allowList;
+    if (this.deny?.has(ip)) return policyVerdicts.denyList;
+    const ban = view.isBanned(ip, now);
+    if (ban !== null) return this.banVerdict(ban.rule);
+    // A challenge mitigation does not stop the limits: a verdict that refuses wins over it.
+    const m = this.mitigate(ctx, view, now, name);
+    if (m !== null && m.action !== 'challenge') return m;
+    const l = this.limits === null ? null : this.limits.check(ctx, cls, now);
+    return l !== null ? l : m;
+  }
+
+  refusesAtAccept(ip: string, view: PolicyView, now: number): boolean {
+    if (this.allow?.has(ip)) return false;
+    if (this.deny?.has(ip)) return true;
+    return view.isBanned(ip, now) !== null;
+  }
+
+  limitStats(): LimitStats | null {
+    return this.limits === null ? null : this.limits.stats();
+  }
+
+  surgeSince(view: PolicyView, now: number): number {
+    return this.mitigations.surgeSince(view.version(), view, now);
+  }
+
+  /**
+   * The detector's live mitigations for this request: the first refusing
+   * limit/deny wins; else a challenge (or the cookie check) to ask for.
+   */
+  private mitigate(ctx: RequestContext, view: PolicyView, now: number, cls: string): Verdict | null {
+    const list = this.mitigations.current(view.version(), view);
     if (list.length === 0) return null;
+    const verified = this.verified;
     let challenge: Verdict | null = null;
     let check: Verdict | null = null;
     let since = 0;
@@ -97,55 +156,30 @@ export function compilePolicy(config: PolicyConfig, opts: PolicyOptions = {}): P
         // A limit without a verifier applies to every matching client: a person
         // stays under a per-client rate the detector sets above human pace.
       }
-      const v = c.action === 'deny' ? c.verdict : mitigations.limit(c, ctx.clientKey, now);
+      const v = c.action === 'deny' ? c.verdict : this.mitigations.limit(c, ctx.clientKey, now);
       if (v !== null) return v;
     }
-    // A person mid-donation or mid-login cannot pass a challenge with a form POST (its body
-    // would be lost): a client first seen before the surge (or 5 s before the mitigation) is
-    // rate-limited instead.
-    if (
-      challenge !== null &&
+    if (challenge !== null && this.sparesKnownForm(ctx, cls, since)) {
+      return this.mitigations.limit(KNOWN_FORM, ctx.clientKey, now);
+    }
+    return challenge ?? check;
+  }
+
+  /**
+   * A person mid-donation or mid-login cannot pass a challenge with a form POST (its body
+   * would be lost): a client first seen before the surge (or 5 s before the mitigation) is
+   * rate-limited instead.
+   */
+  private sparesKnownForm(ctx: RequestContext, cls: string, since: number): boolean {
+    const verified = this.verified;
+    return (
       FORM_CLASSES.has(cls) &&
       UNSAFE.has(ctx.method) &&
       ctx.seenAt > 0 &&
       ctx.seenAt < since &&
       (verified === null || !verified(ctx))
-    ) {
-      return mitigations.limit(KNOWN_FORM, ctx.clientKey, now);
-    }
-    return challenge ?? check;
+    );
   }
-
-  return {
-    routes,
-    decide(ctx, view, now) {
-      const cls = routes.classify(ctx);
-      const name = names[cls];
-      ctx.routeClass = name;
-      const ip = ctx.clientIp;
-      if (allow?.has(ip)) return PV.allowList;
-      if (deny?.has(ip)) return PV.denyList;
-      const ban = view.isBanned(ip, now);
-      if (ban !== null) return banVerdict(ban.rule);
-      // A challenge mitigation does not stop the limits: a verdict that refuses wins over it.
-      const m = mitigate(ctx, view, now, name);
-      if (m !== null && m.action !== 'challenge') return m;
-      const l = limits === null ? null : limits.check(ctx, cls, now);
-      return l !== null ? l : m;
-    },
-    refusesAtAccept(ip, view, now) {
-      if (allow?.has(ip)) return false;
-      if (deny?.has(ip)) return true;
-      return view.isBanned(ip, now) !== null;
-    },
-    limitStats: () => (limits === null ? null : limits.stats()),
-    surgeSince: (view, now) => mitigations.surgeSince(view.version(), view, now),
-    tables: {
-      limits: limits === null ? null : limits.tables,
-      mitigations: () => mitigations.buckets(),
-      watchMitigations: (s) => mitigations.watch(s),
-    },
-  };
 }
 
 /** Route classes whose form posts are spared a challenge mitigation for clients seen before it (built-in class names). */

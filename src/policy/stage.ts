@@ -7,7 +7,7 @@
 import type { RequestContext, Stage, StageResult } from '../core/model.js';
 import type { Policy, PolicyView } from './decide.js';
 import type { LimitStats } from './limits.js';
-import { PV } from './verdicts.js';
+import { policyVerdicts } from './verdicts.js';
 import { CHECK_STATUS } from './mitigations.js';
 
 export interface PolicyStats {
@@ -39,7 +39,7 @@ export interface PolicyStage extends Stage {
 }
 
 /** The verdict named by accept-time refusals (raw bytes: proxy/refusals rawRefusal). */
-export const ACCEPT_VERDICT = PV.atAccept;
+export const ACCEPT_VERDICT = policyVerdicts.atAccept;
 
 /** A view for a graph without shared state: normal mode, enforce, no bans or mitigations. */
 export const EMPTY_VIEW: PolicyView = {
@@ -88,10 +88,10 @@ export function createPolicyStage(policy: Policy, view: PolicyView, now: () => n
     refusesAtAccept(ip) {
       if (!policy.refusesAtAccept(ip, view, now())) return false;
       if (view.enforcement() === 'observe') {
-        bump(would, PV.atAccept.rule);
+        bump(would, policyVerdicts.atAccept.rule);
         return false;
       }
-      bump(refused, PV.atAccept.rule);
+      bump(refused, policyVerdicts.atAccept.rule);
       return true;
     },
     stats: () => ({

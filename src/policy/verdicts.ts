@@ -4,7 +4,7 @@
 // Memory: ≤ 256 ban rules; per limit rule ≤ MAX_RETRY_S + 1 verdicts, made lazily.
 import { verdict, type Verdict } from '../core/model.js';
 
-export const PV = {
+export const policyVerdicts = {
   allowList: verdict('allow/list', 'allow', 200),
   denyList: verdict('deny/list', 'deny', 403),
   /** A ban whose rule name is not a valid verdict name, or past the cache bound. */
@@ -22,7 +22,7 @@ export const MAX_RETRY_S = 3600;
 /** Verdicts for bans, keyed by the ban's rule; `action` from policy.bans.action. */
 export function createBanVerdicts(drop: boolean): (rule: string) => Verdict {
   const cache = new Map<string, Verdict>();
-  const fallback = drop ? PV.banOtherDrop : PV.banOther;
+  const fallback = drop ? policyVerdicts.banOtherDrop : policyVerdicts.banOther;
   return (rule) => {
     let v = cache.get(rule);
     if (v !== undefined) return v;

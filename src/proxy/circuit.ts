@@ -71,15 +71,7 @@ export class Circuit {
 
   record(now: number, outcome: Outcome, probe: boolean): void {
     if (probe) {
-      this.probesOut--;
-      if (this.state !== 'half_open') return;
-      if (outcome === 'fail')
-        return this.trip(
-          now,
-          `half-open probe failed; open for ${Math.round(Math.min(this.openFor * 2, this.o.maxOpenFor) / 1000)}s`,
-          true,
-        );
-      if (outcome === 'ok' && ++this.probeOks >= this.o.probes) return this.close(now);
+      this.recordProbe(now, outcome);
       return;
     }
     if (outcome === 'none') return;
@@ -87,7 +79,23 @@ export class Circuit {
       if (outcome === 'fail') this.trip(now, 'origin failure while half-open', true);
       return;
     }
-    if (this.state !== 'closed') return;
+    if (this.state === 'closed') this.recordClosed(now, outcome);
+  }
+
+  /** A half-open probe came back: one failure re-opens for longer, `probes` successes close. */
+  private recordProbe(now: number, outcome: Outcome): void {
+    this.probesOut--;
+    if (this.state !== 'half_open') return;
+    if (outcome === 'fail') {
+      const seconds = Math.round(Math.min(this.openFor * 2, this.o.maxOpenFor) / 1000);
+      this.trip(now, `half-open probe failed; open for ${seconds}s`, true);
+      return;
+    }
+    if (outcome === 'ok' && ++this.probeOks >= this.o.probes) this.close(now);
+  }
+
+  /** An outcome while closed: trips on a run of failures or on the failure ratio over the window. */
+  private recordClosed(now: number, outcome: 'ok' | 'fail'): void {
     const i = this.bucket(now);
     this.total[i]++;
     if (outcome === 'ok') {
@@ -95,8 +103,10 @@ export class Circuit {
       return;
     }
     this.failed[i]++;
-    if (++this.consecutive >= this.o.failures)
-      return this.trip(now, `${this.consecutive} consecutive origin failures`, false);
+    if (++this.consecutive >= this.o.failures) {
+      this.trip(now, `${this.consecutive} consecutive origin failures`, false);
+      return;
+    }
     let t = 0;
     let f = 0;
     const oldest = Math.floor(now / 1000) - this.seconds.length;

@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import type { Dispatcher, Pool } from 'undici';
 import type { RequestContext } from '../core/model.js';
 import { sendRefusal } from './refusals.js';
-import { V } from './verdicts.js';
+import { proxyVerdicts } from './verdicts.js';
 import { downstreamResponseHeaders, upstreamRequestHeaders } from './headers.js';
 import { BodyTooLarge, BodyTooSlow, GuardedBody, type BodyLimits, type BodyWatch } from '../guard/body-guard.js';
 
@@ -85,9 +85,9 @@ export function createForwarder(opts: ForwardOptions): Forwarder {
 }
 
 function refuseClosed(ctx: RequestContext): void {
-  ctx.verdict = V.originUnavailable;
-  ctx.status = V.originUnavailable.status;
-  sendRefusal(ctx.res, V.originUnavailable, ctx.method === 'HEAD', false);
+  ctx.verdict = proxyVerdicts.originUnavailable;
+  ctx.status = proxyVerdicts.originUnavailable.status;
+  sendRefusal(ctx.res, proxyVerdicts.originUnavailable, ctx.method === 'HEAD', false);
 }
 
 /** Puts the size cap and the minimum-rate watch between the client and the origin. */
@@ -145,13 +145,16 @@ class ResponseRelay implements Dispatcher.DispatchHandler {
   }
 
   onResponseStart(
-    _c: Dispatcher.DispatchController,
+    controller: Dispatcher.DispatchController,
     status: number,
     headers: Record<string, string | string[] | undefined>,
     message?: string,
   ): void {
     const ctx = this.ctx;
-    if (this.gone) return void _c.abort(new Error('client closed'));
+    if (this.gone) {
+      controller.abort(new Error('client closed'));
+      return;
+    }
     if (status < 200) return; // 1xx informational: Node answers Expect itself
     ctx.originMs = this.now() - ctx.startedAt;
     ctx.status = status;
@@ -160,7 +163,7 @@ class ResponseRelay implements Dispatcher.DispatchHandler {
     if (sink !== null && status >= 502 && status <= 504 && sink.serveStale(ctx)) {
       sink.abort();
       ctx.cacheSink = null;
-      _c.abort(new Error('served a stale copy instead'));
+      controller.abort(new Error('served a stale copy instead'));
       return;
     }
     if (sink !== null && !sink.start(status, headers)) ctx.cacheSink = null;
@@ -199,7 +202,10 @@ class ResponseRelay implements Dispatcher.DispatchHandler {
       return;
     }
     const v = verdictOfError(err);
-    if (sink !== null && v.rule.startsWith('origin/') && sink.serveStale(ctx)) return void ctx.req.unpipe();
+    if (sink !== null && v.rule.startsWith('origin/') && sink.serveStale(ctx)) {
+      ctx.req.unpipe();
+      return;
+    }
     ctx.verdict = v;
     ctx.status = v.status;
     ctx.req.unpipe();
@@ -208,10 +214,10 @@ class ResponseRelay implements Dispatcher.DispatchHandler {
 }
 
 function verdictOfError(err: Error) {
-  if (err instanceof BodyTooLarge) return V.bodyTooLarge;
-  if (err instanceof BodyTooSlow) return V.slowBody;
+  if (err instanceof BodyTooLarge) return proxyVerdicts.bodyTooLarge;
+  if (err instanceof BodyTooSlow) return proxyVerdicts.slowBody;
   const code = (err as { code?: string }).code ?? '';
   if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT')
-    return V.originTimeout;
-  return V.originUnavailable;
+    return proxyVerdicts.originTimeout;
+  return proxyVerdicts.originUnavailable;
 }

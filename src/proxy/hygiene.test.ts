@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RequestContext, type Req, type Res, type Verdict } from '../core/model.js';
 import { compileHosts, compileHygiene, splitTarget, stripPort } from './hygiene.js';
-import { V } from './verdicts.js';
+import { proxyVerdicts } from './verdicts.js';
 
 test('stripPort: names, IPv4, bracketed IPv6, with and without a port', () => {
   const table: [string, string][] = [
@@ -75,8 +75,8 @@ test('compileHygiene: the verdict of each request shape', () => {
   const table: [string, Shape, Verdict | null][] = [
     ['plain GET', {}, null],
     ['wildcard host with port', { raw: [['Host', 'a.example.net:8080']] }, null],
-    ['unknown host', { raw: [['Host', 'evil.com']] }, V.unknownHost],
-    ['empty Host header', { raw: [['Host', '']] }, V.unknownHost],
+    ['unknown host', { raw: [['Host', 'evil.com']] }, proxyVerdicts.unknownHost],
+    ['empty Host header', { raw: [['Host', '']] }, proxyVerdicts.unknownHost],
     [
       'two Host headers',
       {
@@ -85,7 +85,7 @@ test('compileHygiene: the verdict of each request shape', () => {
           ['host', 'evil.com'],
         ],
       },
-      V.duplicateHost,
+      proxyVerdicts.duplicateHost,
     ],
     [
       'two identical Host headers',
@@ -95,10 +95,10 @@ test('compileHygiene: the verdict of each request shape', () => {
           ['HOST', 'example.org'],
         ],
       },
-      V.duplicateHost,
+      proxyVerdicts.duplicateHost,
     ],
-    ['no Host', { raw: [['Accept', '*/*']] }, V.missingHost],
-    ['no Host, HTTP/1.0', { raw: [], version: '1.0' }, V.missingHost],
+    ['no Host', { raw: [['Accept', '*/*']] }, proxyVerdicts.missingHost],
+    ['no Host, HTTP/1.0', { raw: [], version: '1.0' }, proxyVerdicts.missingHost],
     [
       'Transfer-Encoding on HTTP/1.0',
       {
@@ -108,7 +108,7 @@ test('compileHygiene: the verdict of each request shape', () => {
           ['Transfer-Encoding', 'chunked'],
         ],
       },
-      V.badFraming,
+      proxyVerdicts.badFraming,
     ],
     [
       'Content-Length with Transfer-Encoding',
@@ -120,7 +120,7 @@ test('compileHygiene: the verdict of each request shape', () => {
           ['Transfer-Encoding', 'chunked'],
         ],
       },
-      V.badFraming,
+      proxyVerdicts.badFraming,
     ],
     [
       'Transfer-Encoding alone on 1.1',
@@ -153,16 +153,20 @@ test('compileHygiene: the verdict of each request shape', () => {
           ['Content-Length', '1001'],
         ],
       },
-      V.bodyTooLarge,
+      proxyVerdicts.bodyTooLarge,
     ],
     ['absolute form, known host', { target: 'http://example.org/a?b=1' }, null],
-    ['absolute form, unknown host', { target: 'http://evil.com/' }, V.absoluteForm],
-    ['absolute form, other scheme', { target: 'ftp://example.org/' }, V.absoluteForm],
-    ['absolute form, unreadable', { target: 'http://' }, V.absoluteForm],
-    ['authority form', { method: 'CONNECT', target: 'example.org:443' }, V.absoluteForm],
-    ['asterisk on GET', { target: '*' }, V.absoluteForm],
+    ['absolute form, unknown host', { target: 'http://evil.com/' }, proxyVerdicts.absoluteForm],
+    ['absolute form, other scheme', { target: 'ftp://example.org/' }, proxyVerdicts.absoluteForm],
+    ['absolute form, unreadable', { target: 'http://' }, proxyVerdicts.absoluteForm],
+    ['authority form', { method: 'CONNECT', target: 'example.org:443' }, proxyVerdicts.absoluteForm],
+    ['asterisk on GET', { target: '*' }, proxyVerdicts.absoluteForm],
     ['OPTIONS *', { method: 'OPTIONS', target: '*' }, null],
-    ['OPTIONS *, unknown host', { method: 'OPTIONS', target: '*', raw: [['Host', 'evil.com']] }, V.unknownHost],
+    [
+      'OPTIONS *, unknown host',
+      { method: 'OPTIONS', target: '*', raw: [['Host', 'evil.com']] },
+      proxyVerdicts.unknownHost,
+    ],
     [
       'OPTIONS *, body over the limit',
       {
@@ -173,7 +177,7 @@ test('compileHygiene: the verdict of each request shape', () => {
           ['Content-Length', '5000'],
         ],
       },
-      V.bodyTooLarge,
+      proxyVerdicts.bodyTooLarge,
     ],
     [
       'h2: no Host count, :authority',
@@ -186,7 +190,7 @@ test('compileHygiene: the verdict of each request shape', () => {
       },
       null,
     ],
-    ['h2: unknown :authority', { version: '2.0', raw: [[':authority', 'evil.com']] }, V.unknownHost],
+    ['h2: unknown :authority', { version: '2.0', raw: [[':authority', 'evil.com']] }, proxyVerdicts.unknownHost],
   ];
   for (const [name, shape, verdict] of table) assert.equal(run(ctx(shape)), verdict, name);
 });
@@ -199,7 +203,7 @@ test('an absolute-form target is rewritten to origin form with its own host (it 
   assert.equal(run(creds), null);
   assert.deepEqual([creds.host, creds.target], ['example.org', '/x'], 'credentials never forwarded');
   const smuggle = ctx({ target: 'http://evil.com/', raw: [['Host', 'example.org']] });
-  assert.equal(run(smuggle), V.absoluteForm, 'a known Host does not let an unknown absolute host through');
+  assert.equal(run(smuggle), proxyVerdicts.absoluteForm, 'a known Host does not let an unknown absolute host through');
 });
 
 test('splitTarget: path and query', () => {

@@ -3,7 +3,7 @@
 // missing Host, Transfer-Encoding on HTTP/1.0, CL with TE, declared body size.
 // llhttp already refuses HTTP/0.9, bad chunking and NUL/CR/LF in headers.
 import type { RequestContext, Stage, Verdict } from '../core/model.js';
-import { V } from './verdicts.js';
+import { proxyVerdicts } from './verdicts.js';
 
 export interface HostMatcher {
   has(host: string): boolean;
@@ -62,22 +62,22 @@ export function compileHygiene(hosts: HostMatcher, maxBodyBytes: number): Stage 
     const h2 = ctx.httpVersion === '2.0';
     if (!h2) {
       const n = countHost(req.rawHeaders);
-      if (n > 1) return V.duplicateHost;
-      if (n === 0 && ctx.host === '') return V.missingHost;
+      if (n > 1) return proxyVerdicts.duplicateHost;
+      if (n === 0 && ctx.host === '') return proxyVerdicts.missingHost;
       if (hd['transfer-encoding'] !== undefined && (ctx.httpVersion === '1.0' || hd['content-length'] !== undefined))
-        return V.badFraming;
+        return proxyVerdicts.badFraming;
     }
     // `OPTIONS *` is origin-form's only exception; it still faces the host and size checks below.
     if (ctx.target.charCodeAt(0) !== 47 /* / */ && (ctx.target !== '*' || ctx.method !== 'OPTIONS')) {
       const abs = fromAbsolute(ctx.target);
-      if (abs === null || !hosts.has(abs.host)) return V.absoluteForm;
+      if (abs === null || !hosts.has(abs.host)) return proxyVerdicts.absoluteForm;
       ctx.host = abs.host;
       ctx.target = abs.target;
       splitTarget(ctx);
     }
-    if (!hosts.has(ctx.host)) return V.unknownHost;
+    if (!hosts.has(ctx.host)) return proxyVerdicts.unknownHost;
     const cl = hd['content-length'];
-    if (cl !== undefined && Number(cl) > maxBodyBytes) return V.bodyTooLarge;
+    if (cl !== undefined && Number(cl) > maxBodyBytes) return proxyVerdicts.bodyTooLarge;
     return null;
   }
   return { name: 'parse', run: check };

@@ -21,8 +21,10 @@ import type { ConnectionGuard } from '../guard/connections.js';
 import type { H2Guard } from '../guard/h2-guard.js';
 import type { Http2Config } from '../config/schema/edge.js';
 import { rawRefusal } from './refusals.js';
-import { readClientHellos, readH2Fingerprints, type FingerprintSwitches } from './transport.js';
-import { V } from './verdicts.js';
+import { readClientHellos, type FingerprintSwitches } from './transport.js';
+import { readH2Fingerprints } from './h2-tee.js';
+import { track, trackForShutdown } from './shutdown-sockets.js';
+import { proxyVerdicts } from './verdicts.js';
 
 export interface ListenerLimits {
   maxHeaderBytes: number;
@@ -51,15 +53,15 @@ export interface ListenerHooks {
 export type AnyServer = HttpServer | Http2SecureServer;
 
 function clientErrorVerdict(code: string | undefined) {
-  if (code === 'HPE_HEADER_OVERFLOW') return V.headerTooLarge;
-  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return V.headerTimeout;
+  if (code === 'HPE_HEADER_OVERFLOW') return proxyVerdicts.headerTooLarge;
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return proxyVerdicts.headerTimeout;
   if (
     code === 'HPE_INVALID_TRANSFER_ENCODING' ||
     code === 'HPE_UNEXPECTED_CONTENT_LENGTH' ||
     code === 'HPE_INVALID_CHUNK_SIZE'
   )
-    return V.badFraming;
-  return V.badRequest;
+    return proxyVerdicts.badFraming;
+  return proxyVerdicts.badRequest;
 }
 
 function onClientError(hooks: ListenerHooks, err: NodeJS.ErrnoException, socket: Duplex): void {
@@ -72,42 +74,6 @@ function onClientError(hooks: ListenerHooks, err: NodeJS.ErrnoException, socket:
   const inFlight = (socket as Duplex & { _httpMessage?: ServerResponse })._httpMessage;
   if (inFlight?.headersSent) socket.destroy();
   else socket.end(rawRefusal(v));
-}
-
-/**
- * node:http's closeAllConnections() does not see upgraded sockets (WebSocket
- * tunnels are detached from the server) and HTTP/2 servers have neither
- * closeIdleConnections nor closeAllConnections, so a shutdown would wait on
- * them forever. Each listener keeps its own set of such sockets (bounded by
- * max_connections) and its close*Connections methods cover them too.
- */
-function trackForShutdown(server: AnyServer, plain: boolean): Set<Duplex> {
-  const extra = new Set<Duplex>();
-  const s = server as HttpServer;
-  const closeAll = s.closeAllConnections?.bind(s);
-  const closeIdle = s.closeIdleConnections?.bind(s);
-  s.closeAllConnections = () => {
-    closeAll?.();
-    for (const sock of extra) sock.destroy();
-    extra.clear();
-  };
-  if (!plain) {
-    // HTTP/2: a graceful GOAWAY lets streams in flight finish, then the session closes.
-    const sessions = new Set<ServerHttp2Session>();
-    (server as Http2SecureServer).on('session', (session: ServerHttp2Session) => {
-      sessions.add(session);
-      session.once('close', () => sessions.delete(session));
-    });
-    s.closeIdleConnections = () => {
-      for (const session of sessions) session.close();
-    };
-  } else if (closeIdle) s.closeIdleConnections = closeIdle;
-  return extra;
-}
-
-function track(set: Set<Duplex>, socket: Duplex): void {
-  set.add(socket);
-  socket.once('close', () => set.delete(socket));
 }
 
 /** Wires the hooks; returns the accept-time admission (the caller runs it itself when `ownAccept`: TLS reading ClientHellos). */
@@ -139,9 +105,9 @@ function wire(
     hooks.upgrade(req, res, head);
   });
   server.on('connect', (_req: IncomingMessage, socket: Duplex) => {
-    hooks.onParseError(V.badRequest.rule);
+    hooks.onParseError(proxyVerdicts.badRequest.rule);
     socket.on('error', () => {});
-    socket.end(rawRefusal(V.badRequest));
+    socket.end(rawRefusal(proxyVerdicts.badRequest));
   });
   if (plain)
     server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => onClientError(hooks, err, socket));

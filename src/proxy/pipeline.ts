@@ -17,11 +17,12 @@ import {
   type Req,
   type Res,
   type Stage,
+  type StageResult,
   type Verdict,
 } from '../core/model.js';
 import { sendRefusal } from './refusals.js';
 import { splitTarget } from './hygiene.js';
-import { V } from './verdicts.js';
+import { proxyVerdicts } from './verdicts.js';
 import { requestTransport } from './transport.js';
 
 /** The stage slots in lifecycle order; null slots are skipped. */
@@ -54,23 +55,86 @@ const kCtx = Symbol('rampart.ctx');
 type ResWithCtx = Res & { [kCtx]?: RequestContext };
 
 export function createPipeline(opts: PipelineOptions): Pipeline {
-  const s = opts.slots;
-  const stages: Stage[] = [s.parse, s.identity, s.policy, s.challenge, s.cache, s.admission].filter(
-    (x): x is Stage => x !== null,
-  );
-  const n = stages.length;
-  const observers = opts.observers;
+  return new PipelineDriver(opts);
+}
 
-  function onClose(this: ResWithCtx): void {
-    const ctx = this[kCtx];
-    if (ctx === undefined) return;
-    this[kCtx] = undefined;
-    if (ctx.status === 0) ctx.status = this.statusCode;
-    if (ctx.onDone !== null) ctx.onDone(ctx);
-    for (let i = 0; i < observers.length; i++) observers[i](ctx);
+/**
+ * The driver: one instance per graph, its fields fixed in the constructor.
+ * Per request it allocates the context only (plus the two callbacks of a
+ * stage that returns a promise); every step below is a prototype method.
+ */
+class PipelineDriver implements Pipeline {
+  readonly stages: readonly Stage[];
+  private readonly count: number;
+  private readonly opts: PipelineOptions;
+  /** The 'close' listener, made once: `this` is the response, so it reads the observers from here. */
+  private readonly onClose: (this: ResWithCtx) => void;
+
+  constructor(opts: PipelineOptions) {
+    const s = opts.slots;
+    this.stages = [s.parse, s.identity, s.policy, s.challenge, s.cache, s.admission].filter(
+      (x): x is Stage => x !== null,
+    );
+    this.count = this.stages.length;
+    this.opts = opts;
+    this.onClose = closeListener(opts.observers);
   }
 
-  function refuse(ctx: RequestContext, v: Verdict): void {
+  handle(req: Req, res: Res, upgradeHead?: Buffer): void {
+    const ctx = new RequestContext(req, res);
+    if (upgradeHead !== undefined) ctx.upgradeHead = upgradeHead;
+    ctx.startedAt = this.opts.now();
+    ctx.method = req.method ?? 'GET';
+    ctx.target = req.url ?? '/';
+    splitTarget(ctx);
+    ctx.httpVersion = req.httpVersion;
+    ctx.host = (req.headers.host ?? (req.headers[':authority'] as string | undefined) ?? '').trim();
+    ctx.peerIp = peerOf(req);
+    ctx.clientIp = ctx.peerIp;
+    ctx.proto = (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http';
+    ctx.transport = requestTransport(req); // passive TLS/HTTP2 fingerprints of the connection (src/proxy/transport.ts)
+    (res as ResWithCtx)[kCtx] = ctx;
+    // 'close' fires once per response: `on` spares the once-wrapper closure `once` makes per request.
+    res.on('close', this.onClose);
+    this.run(ctx, 0);
+  }
+
+  /** Runs the stages from index `from`; a thenable result resumes here at the next stage. */
+  private run(ctx: RequestContext, from: number): void {
+    const stages = this.stages;
+    for (let i = from; i < this.count; i++) {
+      let result: StageResult;
+      try {
+        result = stages[i].run(ctx);
+      } catch (err) {
+        this.fail(ctx, err);
+        return;
+      }
+      if (result === null) continue;
+      if (isThenable<Verdict | null>(result)) {
+        result.then(
+          (v) => (v === null ? this.run(ctx, i + 1) : this.settle(ctx, v)),
+          (err) => this.fail(ctx, err),
+        );
+        return;
+      }
+      this.settle(ctx, result);
+      return;
+    }
+    this.forward(ctx);
+  }
+
+  /** An `allow` verdict (allowlist, exemption) skips the remaining stages and forwards. */
+  private settle(ctx: RequestContext, v: Verdict): void {
+    if (v.action !== 'allow') {
+      this.refuse(ctx, v);
+      return;
+    }
+    ctx.verdict = v;
+    this.forward(ctx);
+  }
+
+  private refuse(ctx: RequestContext, v: Verdict): void {
     ctx.verdict = v;
     if (v.action === 'serve' || ctx.res.headersSent) return;
     ctx.status = v.status;
@@ -78,67 +142,29 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
     sendRefusal(ctx.res, v, ctx.method === 'HEAD', v.rule.startsWith('parse/') || v.action === 'drop');
   }
 
-  function fail(ctx: RequestContext, err: unknown): void {
-    opts.onInternalError(err, ctx);
-    refuse(ctx, V.internal);
+  private fail(ctx: RequestContext, err: unknown): void {
+    this.opts.onInternalError(err, ctx);
+    this.refuse(ctx, proxyVerdicts.internal);
   }
 
-  function run(ctx: RequestContext, from: number): void {
-    for (let i = from; i < n; i++) {
-      let r;
-      try {
-        r = stages[i].run(ctx);
-      } catch (err) {
-        return fail(ctx, err);
-      }
-      if (r === null) continue;
-      if (isThenable<Verdict | null>(r)) {
-        r.then(
-          (v) => (v === null ? run(ctx, i + 1) : settle(ctx, v)),
-          (err) => fail(ctx, err),
-        );
-        return;
-      }
-      return settle(ctx, r);
-    }
-    forward(ctx);
-  }
-
-  /** An `allow` verdict (allowlist, exemption) skips the remaining stages and forwards. */
-  function settle(ctx: RequestContext, v: Verdict): void {
-    if (v.action !== 'allow') return refuse(ctx, v);
-    ctx.verdict = v;
-    forward(ctx);
-  }
-
-  function forward(ctx: RequestContext): void {
+  private forward(ctx: RequestContext): void {
     try {
-      opts.forward(ctx);
+      this.opts.forward(ctx);
     } catch (err) {
-      fail(ctx, err);
+      this.fail(ctx, err);
     }
   }
+}
 
-  return {
-    stages,
-    handle(req, res, upgradeHead) {
-      const ctx = new RequestContext(req, res);
-      if (upgradeHead !== undefined) ctx.upgradeHead = upgradeHead;
-      ctx.startedAt = opts.now();
-      ctx.method = req.method ?? 'GET';
-      ctx.target = req.url ?? '/';
-      splitTarget(ctx);
-      ctx.httpVersion = req.httpVersion;
-      ctx.host = (req.headers.host ?? (req.headers[':authority'] as string | undefined) ?? '').trim();
-      ctx.peerIp = peerOf(req);
-      ctx.clientIp = ctx.peerIp;
-      ctx.proto = (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http';
-      ctx.transport = requestTransport(req); // passive TLS/HTTP2 fingerprints of the connection (src/proxy/transport.ts)
-      (res as ResWithCtx)[kCtx] = ctx;
-      // 'close' fires once per response: `on` spares the once-wrapper closure `once` makes per request.
-      res.on('close', onClose);
-      run(ctx, 0);
-    },
+/** Once the response closes: fill in the status, run the request's own hook, then the observers. */
+function closeListener(observers: readonly Observer[]): (this: ResWithCtx) => void {
+  return function onClose(this: ResWithCtx): void {
+    const ctx = this[kCtx];
+    if (ctx === undefined) return;
+    this[kCtx] = undefined;
+    if (ctx.status === 0) ctx.status = this.statusCode;
+    if (ctx.onDone !== null) ctx.onDone(ctx);
+    for (let i = 0; i < observers.length; i++) observers[i](ctx);
   };
 }
 

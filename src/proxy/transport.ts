@@ -7,12 +7,14 @@
 // on the socket, which the pipeline hands each request (ctx.transport).
 // Cost: per connection, one hello parse and a 32-bit hash; per HTTP/2 chunk,
 // one JS stream hop (the session runs over a JS stream: bench/h2 measures it).
-import { Duplex } from 'node:stream';
+// The HTTP/2 side (readH2Fingerprints and its Duplex) is h2-tee.ts.
 import type { Socket } from 'node:net';
 import type { Server as TlsServer, TLSSocket } from 'node:tls';
-import type { ServerHttp2Session } from 'node:http2';
 import { createRequire } from 'node:module';
 import type { readTlsClientHello as ReadHello } from 'read-tls-client-hello';
+import { fnv1a } from '../core/hash.js';
+import { tlsFingerprintOf } from '../identity/ja4.js';
+import { transportFamily, type Transport } from '../identity/transport.js';
 
 // read-tls-client-hello (and its parser) is loaded by the first TLS listener
 // that fingerprints: a plain-HTTP shield never pays its ~2 MB of code.
@@ -20,13 +22,9 @@ const require = createRequire(import.meta.url);
 let readHelloFn: typeof ReadHello | null = null;
 const helloReader = (): typeof ReadHello =>
   (readHelloFn ??= (require('read-tls-client-hello') as { readTlsClientHello: typeof ReadHello }).readTlsClientHello);
-import { fnv1a } from '../core/hash.js';
-import { tlsFingerprintOf } from '../identity/ja4.js';
-import { H2FingerprintReader } from '../identity/h2-fingerprint.js';
-import { transportFamily, type Transport } from '../identity/transport.js';
 
 export const kTransport = Symbol('rampart.transport');
-type Carrier = { [kTransport]?: Transport };
+export type Carrier = { [kTransport]?: Transport };
 
 /** The record of the connection a request came on; null for plain HTTP or when fingerprints are off. */
 export function transportOf(socket: unknown): Transport | null {
@@ -140,7 +138,8 @@ export function readClientHellos(
           label: '',
           h2Pending: true,
         };
-      return void tlsListener.call(server, raw);
+      tlsListener.call(server, raw);
+      return;
     }
     raw.setTimeout(helloTimeoutMs, () => raw.destroy());
     readTlsClientHello(raw).then(
@@ -168,150 +167,4 @@ export function readClientHellos(
     const parent = (tls as unknown as { _parent?: Carrier })._parent;
     if (parent?.[kTransport] !== undefined) tls[kTransport] = parent[kTransport];
   });
-}
-
-/**
- * HTTP/2 over TLS: each h2 session gets a Duplex over its TLS socket that
- * feeds the first inbound bytes to the fingerprint reader, then only passes
- * bytes through. HTTP/1.1 (ALPN fallback) keeps the TLS socket itself.
- */
-export function readH2Fingerprints(server: TlsServer): void {
-  const h2Listener = server.listeners('secureConnection').find((l) => l.name === 'connectionListener') as
-    | ((this: TlsServer, s: Duplex) => void)
-    | undefined;
-  if (h2Listener === undefined) throw new Error('HTTP/2 server without its connection listener');
-  server.removeListener('secureConnection', h2Listener);
-  // The session runs on Node's JSStreamSocket around our Duplex, which knows no peer address and is not
-  // `encrypted`: give it the TLS socket's (session.socket's set trap writes through to it). First, before
-  // the guards' 'session' listeners read the address.
-  server.prependListener('session', (session: ServerHttp2Session) => {
-    const js = session.socket as unknown as Record<string, unknown> & { stream?: unknown };
-    const tee = js.stream;
-    if (!(tee instanceof H2Tee)) return;
-    js._peername = { address: tee.remoteAddress, port: tee.remotePort, family: tee.remoteFamily };
-    js.encrypted = true;
-    js.alpnProtocol = 'h2';
-    js.servername = tee.servername;
-  });
-  server.on('secureConnection', (tls: TLSSocket & Carrier) => {
-    if (tls.alpnProtocol !== 'h2') return void h2Listener.call(server, tls);
-    // Node sets no-delay on a session's native socket; over a JS stream it cannot: without it, Nagle and
-    // delayed ACKs add ~40 ms to each response.
-    tls.setNoDelay(true);
-    const t = tls[kTransport] ?? {
-      ja4: '',
-      grease: false,
-      alpn: 'h2',
-      h2: '',
-      key: 0,
-      family: '',
-      label: '',
-      h2Pending: false,
-    };
-    tls[kTransport] = t;
-    h2Listener.call(server, new H2Tee(tls, t));
-  });
-}
-
-/** A Duplex over the TLS socket for an HTTP/2 session; the first bytes go to the fingerprint reader too. */
-class H2Tee extends Duplex {
-  readonly [kTransport]: Transport;
-  private readonly sock: TLSSocket;
-  private reader: H2FingerprintReader | null = new H2FingerprintReader();
-
-  constructor(sock: TLSSocket, t: Transport) {
-    super({ allowHalfOpen: false });
-    this.sock = sock;
-    this[kTransport] = t;
-    sock.on('data', (chunk: Buffer) => {
-      const r = this.reader;
-      if (r?.push(chunk)) {
-        t.h2 = r.text();
-        finishTransport(t);
-        this.reader = null;
-      }
-      if (!this.push(chunk)) sock.pause();
-    });
-    sock.on('end', () => this.push(null));
-    sock.on('close', () => this.destroy());
-    sock.on('error', (e) => this.destroy(e));
-  }
-
-  override _read(): void {
-    this.sock.resume();
-  }
-
-  override _write(chunk: Buffer, enc: BufferEncoding, cb: (e?: Error | null) => void): void {
-    this.sock.write(chunk, enc, cb);
-  }
-
-  override _final(cb: (e?: Error | null) => void): void {
-    this.sock.end(cb);
-  }
-
-  override _destroy(err: Error | null, cb: (e?: Error | null) => void): void {
-    this.sock.destroy(err ?? undefined);
-    cb(err);
-  }
-
-  // What the session, the pipeline and the guards read of a socket.
-  get remoteAddress() {
-    return this.sock.remoteAddress;
-  }
-  get remotePort() {
-    return this.sock.remotePort;
-  }
-  get remoteFamily() {
-    return this.sock.remoteFamily;
-  }
-  get localAddress() {
-    return this.sock.localAddress;
-  }
-  get localPort() {
-    return this.sock.localPort;
-  }
-  get encrypted() {
-    return true;
-  }
-  get alpnProtocol() {
-    return this.sock.alpnProtocol;
-  }
-  get servername() {
-    return (this.sock as TLSSocket & { servername?: string }).servername;
-  }
-  get bytesRead() {
-    return this.sock.bytesRead;
-  }
-  get bytesWritten() {
-    return this.sock.bytesWritten;
-  }
-  setTimeout(ms: number, cb?: () => void): this {
-    this.sock.setTimeout(ms, cb);
-    return this;
-  }
-  setNoDelay(v?: boolean): this {
-    this.sock.setNoDelay(v);
-    return this;
-  }
-  setKeepAlive(on?: boolean, ms?: number): this {
-    this.sock.setKeepAlive(on, ms);
-    return this;
-  }
-  ref(): this {
-    this.sock.ref();
-    return this;
-  }
-  unref(): this {
-    this.sock.unref();
-    return this;
-  }
-  getPeerCertificate(detailed?: boolean) {
-    return this.sock.getPeerCertificate(detailed as true);
-  }
-  getProtocol() {
-    return this.sock.getProtocol();
-  }
-  getCipher() {
-    return this.sock.getCipher();
-  }
 }

@@ -7,7 +7,7 @@ import { connect as tlsConnect } from 'node:tls';
 import type { RequestContext } from '../core/model.js';
 import { upstreamRequestHeaders } from './headers.js';
 import { sendRefusal } from './refusals.js';
-import { V } from './verdicts.js';
+import { proxyVerdicts } from './verdicts.js';
 
 export function tunnel(ctx: RequestContext, origin: URL, trusted: boolean, connectTimeoutMs: number): void {
   const client = ctx.req.socket as Socket;
@@ -32,7 +32,7 @@ export function tunnel(ctx: RequestContext, origin: URL, trusted: boolean, conne
   });
   upstream.on('error', (err) => {
     if (!connected && !ctx.res.headersSent) {
-      const v = /timeout/i.test(err.message) ? V.originTimeout : V.originUnavailable;
+      const v = /timeout/i.test(err.message) ? proxyVerdicts.originTimeout : proxyVerdicts.originUnavailable;
       ctx.verdict = v;
       ctx.status = v.status;
       sendRefusal(ctx.res, v, false, true);

@@ -2,7 +2,7 @@
 // Built once; their rule names are the stable names in headers/metrics/logs.
 import { verdict } from '../core/model.js';
 
-export const V = {
+export const proxyVerdicts = {
   badRequest: verdict('parse/bad-request', 'deny', 400),
   badFraming: verdict('parse/bad-framing', 'deny', 400),
   duplicateHost: verdict('parse/duplicate-host', 'deny', 400),

@@ -1,27 +1,28 @@
 // Page glue: starts one Worker per core (up to 4) on interleaved counters, or
 // solves on the main thread in small chunks when Workers are unavailable;
 // shows progress, then submits the form, so the 303 answer sets the pass
-// cookie and the browser lands on the page it first asked for.
+// cookie and the browser lands on the page it first asked for. Plain ES2017
+// (no optional catch binding): the challenge must run in old browsers too.
 (() => {
-  var form = document.getElementById('rampart-challenge');
+  const form = document.getElementById('rampart-challenge');
   if (!form) return;
-  var status = document.getElementById('rampart-status');
-  var bar = document.getElementById('rampart-progress');
-  var seed = form.getAttribute('data-seed'),
-    bits = +form.getAttribute('data-bits');
-  var expected = 2 ** bits,
-    finished = false,
-    workers = [],
-    tried = [];
-  var k = Math.max(1, Math.min(4, navigator.hardwareConcurrency || 1));
+  const status = document.getElementById('rampart-status');
+  const bar = document.getElementById('rampart-progress');
+  const seed = form.getAttribute('data-seed');
+  const bits = +form.getAttribute('data-bits');
+  const expected = 2 ** bits;
+  let finished = false;
+  let workers = [];
+  let tried = [];
+  const k = Math.max(1, Math.min(4, navigator.hardwareConcurrency || 1));
   function progress() {
-    var n = 0;
-    for (var i = 0; i < tried.length; i++) n += tried[i];
+    let n = 0;
+    for (let i = 0; i < tried.length; i++) n += tried[i];
     // Chance that a solution has been found by now: honest for a lottery-like search.
     bar.value = Math.min(99, Math.round(100 * (1 - Math.exp(-n / expected))));
   }
   function stopWorkers() {
-    for (var i = 0; i < workers.length; i++) workers[i].terminate();
+    for (let i = 0; i < workers.length; i++) workers[i].terminate();
     workers = [];
   }
   function finish(r) {
@@ -54,7 +55,7 @@
     });
   }
   function start(i) {
-    var w = new Worker('/.rampart/challenge/worker.js');
+    const w = new Worker('/.rampart/challenge/worker.js');
     w.onmessage = (e) => {
       if (e.data.type === 'progress') {
         tried[i] = e.data.attempts;
@@ -69,8 +70,8 @@
     tried.push(0);
   }
   try {
-    for (var i = 0; i < k; i++) start(i);
-  } catch (e) {
+    for (let i = 0; i < k; i++) start(i);
+  } catch (_noWorkers) {
     mainThread();
   }
 })();

@@ -2,8 +2,11 @@
 // on a host other than localhost is not a secure context, and subtle is then
 // undefined. Allocation-free per call: sha256(bytes, length, out32).
 // Runs in the page, in the Worker, and in Node's unit tests (sha256-client.test.ts).
-var rampartSha256 = (() => {
-  var K = new Int32Array([
+// Plain ES2017 (old browsers get the challenge too); assets.ts concatenates it
+// before search.js, which calls rampartSha256.
+// biome-ignore lint/correctness/noUnusedVariables: used by search.js, joined with this file by assets.ts (browser scripts, no modules)
+const rampartSha256 = (() => {
+  const K = new Int32Array([
     0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98,
     0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786,
     0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8,
@@ -13,37 +16,39 @@ var rampartSha256 = (() => {
     0x5b9cca4f, 0x682e6ff3, 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
     0xc67178f2,
   ]);
-  var W = new Int32Array(64);
-  var H = new Int32Array(8);
-  var tail = new Uint8Array(128);
+  const W = new Int32Array(64);
+  const H = new Int32Array(8);
+  const tail = new Uint8Array(128);
 
   function compress(m, off) {
-    var i, t1, t2;
-    for (i = 0; i < 16; i++, off += 4) W[i] = (m[off] << 24) | (m[off + 1] << 16) | (m[off + 2] << 8) | m[off + 3];
-    for (i = 16; i < 64; i++) {
-      var x = W[i - 15],
-        y = W[i - 2];
-      var s0 = ((x >>> 7) | (x << 25)) ^ ((x >>> 18) | (x << 14)) ^ (x >>> 3);
-      var s1 = ((y >>> 17) | (y << 15)) ^ ((y >>> 19) | (y << 13)) ^ (y >>> 10);
+    for (let i = 0; i < 16; i++) {
+      const o = off + 4 * i;
+      W[i] = (m[o] << 24) | (m[o + 1] << 16) | (m[o + 2] << 8) | m[o + 3];
+    }
+    for (let i = 16; i < 64; i++) {
+      const x = W[i - 15];
+      const y = W[i - 2];
+      const s0 = ((x >>> 7) | (x << 25)) ^ ((x >>> 18) | (x << 14)) ^ (x >>> 3);
+      const s1 = ((y >>> 17) | (y << 15)) ^ ((y >>> 19) | (y << 13)) ^ (y >>> 10);
       W[i] = (W[i - 16] + s0 + W[i - 7] + s1) | 0;
     }
-    var a = H[0],
-      b = H[1],
-      c = H[2],
-      d = H[3],
-      e = H[4],
-      f = H[5],
-      g = H[6],
-      h = H[7];
-    for (i = 0; i < 64; i++) {
-      t1 =
+    let a = H[0];
+    let b = H[1];
+    let c = H[2];
+    let d = H[3];
+    let e = H[4];
+    let f = H[5];
+    let g = H[6];
+    let h = H[7];
+    for (let i = 0; i < 64; i++) {
+      const t1 =
         (h +
           (((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7))) +
           ((e & f) ^ (~e & g)) +
           K[i] +
           W[i]) |
         0;
-      t2 =
+      const t2 =
         ((((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10))) +
           ((a & b) ^ (a & c) ^ (b & c))) |
         0;
@@ -76,16 +81,16 @@ var rampartSha256 = (() => {
     H[5] = 0x9b05688c;
     H[6] = 0x1f83d9ab;
     H[7] = 0x5be0cd19;
-    var full = len - (len % 64),
-      i;
-    for (i = 0; i < full; i += 64) compress(msg, i);
-    var rest = len - full,
-      padded = rest < 56 ? 64 : 128;
-    for (i = 0; i < rest; i++) tail[i] = msg[full + i];
+    const full = len - (len % 64);
+    for (let i = 0; i < full; i += 64) compress(msg, i);
+    const rest = len - full;
+    const padded = rest < 56 ? 64 : 128;
+    for (let i = 0; i < rest; i++) tail[i] = msg[full + i];
     tail[rest] = 0x80;
-    for (i = rest + 1; i < padded - 8; i++) tail[i] = 0;
-    var hi = Math.floor(len / 0x20000000),
-      lo = (len * 8) >>> 0; // bit length as 64 bits
+    for (let i = rest + 1; i < padded - 8; i++) tail[i] = 0;
+    // The bit length as 64 bits, high and low words.
+    const hi = Math.floor(len / 0x20000000);
+    const lo = (len * 8) >>> 0;
     tail[padded - 8] = hi >>> 24;
     tail[padded - 7] = hi >>> 16;
     tail[padded - 6] = hi >>> 8;
@@ -96,7 +101,7 @@ var rampartSha256 = (() => {
     tail[padded - 1] = lo;
     compress(tail, 0);
     if (padded === 128) compress(tail, 64);
-    for (i = 0; i < 8; i++) {
+    for (let i = 0; i < 8; i++) {
       out[4 * i] = H[i] >>> 24;
       out[4 * i + 1] = H[i] >>> 16;
       out[4 * i + 2] = H[i] >>> 8;

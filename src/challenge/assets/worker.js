@@ -2,7 +2,7 @@
 // counters off the main thread (the page stays responsive and readable by
 // screen readers), posts progress and the result.
 self.onmessage = (e) => {
-  var m = e.data;
+  const m = e.data;
   rampartSolve(
     self,
     m.seed,
