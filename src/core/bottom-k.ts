@@ -77,8 +77,11 @@ export class BottomK {
   /** The sample as [hash, a, b] triples (to send to another process; mergeSamples() there). */
   export(): Uint32Array {
     const out = new Uint32Array(this.n * 3);
-    for (let i = 0; i < this.n; i++)
-      (out[3 * i] = this.h[i]), (out[3 * i + 1] = this.a[i]), (out[3 * i + 2] = this.b[i]);
+    for (let i = 0; i < this.n; i++) {
+      out[3 * i] = this.h[i];
+      out[3 * i + 1] = this.a[i];
+      out[3 * i + 2] = this.b[i];
+    }
     return out;
   }
 
@@ -115,7 +118,10 @@ export function mergeSamples(samples: readonly Uint32Array[], k: number): Merged
   const scale = saturated ? distinct / k : 1;
   const byA = new Map<number, number>();
   const byB = new Map<number, number>();
-  for (const [, a, b] of kept) byA.set(a, (byA.get(a) ?? 0) + 1), byB.set(b, (byB.get(b) ?? 0) + 1);
+  for (const [, a, b] of kept) {
+    byA.set(a, (byA.get(a) ?? 0) + 1);
+    byB.set(b, (byB.get(b) ?? 0) + 1);
+  }
   if (scale !== 1) for (const m of [byA, byB]) for (const [key, c] of m) m.set(key, Math.round(c * scale));
   return { distinct, saturated, k, byA, byB };
 }

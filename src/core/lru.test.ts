@@ -42,12 +42,12 @@ test('keys that collide in the hash table chain correctly, delete unlinks from t
   const lru = createLru(64);
   // Multiples of 2^28 share the top bits after multiplication often; use many keys to force chains.
   const keys = Array.from({ length: 64 }, (_, i) => (i * 0x10000000 + i) >>> 0);
-  keys.forEach((k, i) => lru.set(k, i, 0, 1e9));
-  keys.forEach((k, i) => assert.equal(lru.get(k, 1), i, `key ${k}`));
+  for (const [i, k] of keys.entries()) lru.set(k, i, 0, 1e9);
+  for (const [i, k] of keys.entries()) assert.equal(lru.get(k, 1), i, `key ${k}`);
   assert.equal(lru.delete(keys[30]), true);
   assert.equal(lru.delete(keys[30]), false);
   assert.ok(Number.isNaN(lru.get(keys[30], 1)));
-  keys.forEach((k, i) => i !== 30 && assert.equal(lru.get(k, 1), i));
+  for (const [i, k] of keys.entries()) if (i !== 30) assert.equal(lru.get(k, 1), i);
   lru.set(0xffffffff, 99, 1, 1e9);
   assert.equal(lru.get(0xffffffff, 2), 99, 'the largest uint32 is a key like any other');
   assert.equal(lru.evictions(), 0, 'the deleted slot was reused, nothing evicted');

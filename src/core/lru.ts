@@ -59,155 +59,196 @@ function hashOf(key: number, shift: number): number {
 export function createLru(capacity: number): Lru {
   if (!Number.isInteger(capacity) || capacity < 1 || capacity > 1 << 28)
     throw new RangeError(`LRU capacity must be an integer in 1..2^28, got ${capacity}`);
-  const n = headSize(capacity);
-  const shift = 32 - Math.log2(n);
-  const heads = new Int32Array(n);
+  return new SlotLru(capacity);
+}
+
+/**
+ * The table behind createLru: parallel typed arrays indexed by slot, a hash of
+ * chained slots, and a doubly linked recency list. Fields are all set in the
+ * constructor (one fixed shape); methods only read and write typed arrays.
+ */
+class SlotLru implements Lru {
+  readonly capacity: number;
+  readonly values: Float64Array;
+  readonly expiries: Float64Array;
+  private readonly shift: number;
+  private readonly heads: Int32Array;
   // Keys kept as int32 (`key | 0`): uint32 keys above 2^31 would be boxed doubles
   // on every call; as int32 they stay small integers. Same 32 bits, same identity.
-  const keys = new Int32Array(capacity + 1);
-  const vals = new Float64Array(capacity + 1);
-  const exp = new Float64Array(capacity + 1);
-  const prev = new Int32Array(capacity + 1);
-  const next = new Int32Array(capacity + 1);
-  const chain = new Int32Array(capacity + 1);
+  private readonly keys: Int32Array;
+  private readonly prev: Int32Array;
+  private readonly next: Int32Array;
+  private readonly chain: Int32Array;
   // Recency list: head = most recent, tail = least recent. `fresh` hands out
   // never-used slots in order; `free` is a stack of reclaimed ones (via chain).
-  let head = 0;
-  let tail = 0;
-  let count = 0;
-  let fresh = 1;
-  let free = 0;
-  let evicted = 0;
-  let made = false;
+  private head = 0;
+  private tail = 0;
+  private count = 0;
+  private fresh = 1;
+  private free = 0;
+  private evicted = 0;
+  private made = false;
 
-  function unlink(s: number): void {
-    const p = prev[s];
-    const x = next[s];
-    if (p !== 0) next[p] = x;
-    else head = x;
-    if (x !== 0) prev[x] = p;
-    else tail = p;
+  constructor(capacity: number) {
+    const n = headSize(capacity);
+    this.capacity = capacity;
+    this.shift = 32 - Math.log2(n);
+    this.heads = new Int32Array(n);
+    this.keys = new Int32Array(capacity + 1);
+    this.values = new Float64Array(capacity + 1);
+    this.expiries = new Float64Array(capacity + 1);
+    this.prev = new Int32Array(capacity + 1);
+    this.next = new Int32Array(capacity + 1);
+    this.chain = new Int32Array(capacity + 1);
   }
 
-  function pushFront(s: number): void {
-    prev[s] = 0;
-    next[s] = head;
-    if (head !== 0) prev[head] = s;
-    head = s;
-    if (tail === 0) tail = s;
+  size(): number {
+    return this.count;
   }
 
-  function lookup(key: number): number {
-    let s = heads[hashOf(key, shift)];
-    while (s !== 0 && keys[s] !== key) s = chain[s];
+  evictions(): number {
+    return this.evicted;
+  }
+
+  created(): boolean {
+    return this.made;
+  }
+
+  value(slot: number): number {
+    return this.values[slot];
+  }
+
+  setValue(slot: number, v: number): void {
+    this.values[slot] = v;
+  }
+
+  expiresAt(slot: number): number {
+    return this.expiries[slot];
+  }
+
+  setExpiresAt(slot: number, at: number): void {
+    this.expiries[slot] = at;
+  }
+
+  find(key: number, now: number): number {
+    const s = this.lookup(key | 0);
+    if (s === 0) return 0;
+    if (this.expiries[s] <= now) {
+      this.drop(s);
+      return 0;
+    }
+    this.touch(s);
+    return s;
+  }
+
+  acquire(key: number, now: number, expiresAt: number): number {
+    const k = key | 0;
+    let s = this.lookup(k);
+    if (s !== 0 && this.expiries[s] > now) {
+      this.made = false;
+      this.touch(s);
+      return s;
+    }
+    if (s !== 0) this.drop(s);
+    // Reclaim an expired tail before evicting a live entry.
+    const full = this.free === 0 && this.fresh > this.capacity;
+    if (full && this.tail !== 0 && this.expiries[this.tail] <= now) this.drop(this.tail);
+    s = this.take();
+    this.keys[s] = k;
+    this.values[s] = 0;
+    this.expiries[s] = expiresAt;
+    const h = hashOf(k, this.shift);
+    this.chain[s] = this.heads[h];
+    this.heads[h] = s;
+    this.pushFront(s);
+    this.count++;
+    this.made = true;
+    return s;
+  }
+
+  get(key: number, now: number, missing = Number.NaN): number {
+    const s = this.find(key, now);
+    return s === 0 ? missing : this.values[s];
+  }
+
+  set(key: number, v: number, now: number, expiresAt: number): void {
+    const s = this.acquire(key, now, expiresAt);
+    this.values[s] = v;
+  }
+
+  delete(key: number): boolean {
+    const s = this.lookup(key | 0);
+    if (s === 0) return false;
+    this.drop(s);
+    return true;
+  }
+
+  clear(): void {
+    this.heads.fill(0);
+    this.head = 0;
+    this.tail = 0;
+    this.count = 0;
+    this.free = 0;
+    this.fresh = 1;
+  }
+
+  /** Moves slot s to the front of the recency list (most recent). */
+  private touch(s: number): void {
+    if (this.head === s) return;
+    this.unlink(s);
+    this.pushFront(s);
+  }
+
+  private unlink(s: number): void {
+    const p = this.prev[s];
+    const x = this.next[s];
+    if (p !== 0) this.next[p] = x;
+    else this.head = x;
+    if (x !== 0) this.prev[x] = p;
+    else this.tail = p;
+  }
+
+  private pushFront(s: number): void {
+    this.prev[s] = 0;
+    this.next[s] = this.head;
+    if (this.head !== 0) this.prev[this.head] = s;
+    this.head = s;
+    if (this.tail === 0) this.tail = s;
+  }
+
+  private lookup(key: number): number {
+    let s = this.heads[hashOf(key, this.shift)];
+    while (s !== 0 && this.keys[s] !== key) s = this.chain[s];
     return s;
   }
 
   /** Removes slot s from its hash chain and the recency list; returns it to the free stack. */
-  function drop(s: number): void {
-    const h = hashOf(keys[s], shift);
-    let p = heads[h];
-    if (p === s) heads[h] = chain[s];
+  private drop(s: number): void {
+    const h = hashOf(this.keys[s], this.shift);
+    let p = this.heads[h];
+    if (p === s) this.heads[h] = this.chain[s];
     else {
-      while (chain[p] !== s) p = chain[p];
-      chain[p] = chain[s];
+      while (this.chain[p] !== s) p = this.chain[p];
+      this.chain[p] = this.chain[s];
     }
-    unlink(s);
-    count--;
-    chain[s] = free;
-    free = s;
+    this.unlink(s);
+    this.count--;
+    this.chain[s] = this.free;
+    this.free = s;
   }
 
-  function take(): number {
-    if (free !== 0) {
-      const s = free;
-      free = chain[s];
+  /** A slot for a new entry: a reclaimed one, a never-used one, or the evicted tail. */
+  private take(): number {
+    if (this.free !== 0) {
+      const s = this.free;
+      this.free = this.chain[s];
       return s;
     }
-    if (fresh <= capacity) return fresh++;
-    evicted++;
-    const s = tail;
-    drop(s);
-    free = chain[s];
+    if (this.fresh <= this.capacity) return this.fresh++;
+    this.evicted++;
+    const s = this.tail;
+    this.drop(s);
+    this.free = this.chain[s];
     return s;
   }
-
-  function find(key: number, now: number): number {
-    const s = lookup(key | 0);
-    if (s === 0) return 0;
-    if (exp[s] <= now) {
-      drop(s);
-      return 0;
-    }
-    if (head !== s) {
-      unlink(s);
-      pushFront(s);
-    }
-    return s;
-  }
-
-  function acquire(key: number, now: number, expiresAt: number): number {
-    key |= 0;
-    let s = lookup(key);
-    if (s !== 0 && exp[s] > now) {
-      made = false;
-      if (head !== s) {
-        unlink(s);
-        pushFront(s);
-      }
-      return s;
-    }
-    if (s !== 0) drop(s);
-    // Reclaim an expired tail before evicting a live entry.
-    if (free === 0 && fresh > capacity && tail !== 0 && exp[tail] <= now) drop(tail);
-    s = take();
-    keys[s] = key;
-    vals[s] = 0;
-    exp[s] = expiresAt;
-    const h = hashOf(key, shift);
-    chain[s] = heads[h];
-    heads[h] = s;
-    pushFront(s);
-    count++;
-    made = true;
-    return s;
-  }
-
-  return {
-    capacity,
-    size: () => count,
-    evictions: () => evicted,
-    find,
-    acquire,
-    created: () => made,
-    values: vals,
-    expiries: exp,
-    value: (s) => vals[s],
-    setValue(s, v) {
-      vals[s] = v;
-    },
-    expiresAt: (s) => exp[s],
-    setExpiresAt(s, at) {
-      exp[s] = at;
-    },
-    get(key, now, missing = NaN) {
-      const s = find(key, now);
-      return s === 0 ? missing : vals[s];
-    },
-    set(key, v, now, expiresAt) {
-      const s = acquire(key, now, expiresAt);
-      vals[s] = v;
-    },
-    delete(key) {
-      const s = lookup(key | 0);
-      if (s === 0) return false;
-      drop(s);
-      return true;
-    },
-    clear() {
-      heads.fill(0);
-      head = tail = count = free = 0;
-      fresh = 1;
-    },
-  };
 }

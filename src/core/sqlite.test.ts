@@ -60,6 +60,13 @@ test('a file locked past the busy timeout is opened once the lock is released', 
 
 test('an error other than a lock is not retried: it is thrown as it is', () => {
   let tries = 0;
-  assert.throws(() => openSqliteFile(join(dir, 'b.sqlite'), {}, (db) => (tries++, db.exec('NOT SQL'))), /syntax/i);
+  assert.throws(
+    () =>
+      openSqliteFile(join(dir, 'b.sqlite'), {}, (db) => {
+        tries++;
+        db.exec('NOT SQL');
+      }),
+    /syntax/i,
+  );
   assert.equal(tries, 1);
 });

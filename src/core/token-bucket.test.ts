@@ -141,7 +141,7 @@ test('watch: takes leaving the bucket past half its burst are reported exactly, 
 test('watch: a rule with a burst under 16 is reported take by take', () => {
   const b = createTokenBuckets({ capacity: 16, rate: 1, burst: 15 });
   const notes: number[] = [];
-  b.watch({ note: (key, cost) => notes.push(cost) });
+  b.watch({ note: (_key, cost) => notes.push(cost) });
   b.take(1, 0);
   b.take(2, 0, 2);
   assert.deepEqual(notes, [1, 2]);

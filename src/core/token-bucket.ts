@@ -167,7 +167,10 @@ function report(
   burst: number,
   interval: number,
 ): void {
-  if (depthMs > burst * interval * 0.5) return sink.note(key, cost, rate, burst);
+  if (depthMs > burst * interval * 0.5) {
+    sink.note(key, cost, rate, burst);
+    return;
+  }
   const w = burst * SAMPLE_SHARE;
   if (w <= cost) sink.note(key, cost, rate, burst);
   else if (draw() * w < cost) sink.note(key, w, rate, burst);

@@ -11,7 +11,10 @@ import { createWorkerState } from './worker-state.js';
 
 function channel(hub: ReturnType<typeof createStateHub>) {
   const toWorker = new Set<(m: unknown) => void>();
-  const port = { send: (m: unknown) => setImmediate(() => toWorker.forEach((fn) => fn(structuredClone(m)))) };
+  const deliver = (m: unknown) => {
+    for (const fn of toWorker) fn(structuredClone(m));
+  };
+  const port = { send: (m: unknown) => setImmediate(deliver, m) };
   const receive = hub.attach(port);
   return {
     port: { send: (m: unknown) => setImmediate(() => receive(structuredClone(m))) },

@@ -3,7 +3,7 @@
 // change to all workers, and once a second sends them the global sums.
 // Thin by design: no request ever reaches the primary. Memory: one entry per worker.
 import type { LocalView, Delta } from './local-view.js';
-import { isStateMessage, toWire, type Port, type ToPrimary, type ToWorker } from './ipc.js';
+import { applyWrite, isStateMessage, type Port, type ToPrimary, type ToWorker, toWire } from './ipc.js';
 import type { SharedState } from './types.js';
 
 export interface HubState extends SharedState {
@@ -25,107 +25,115 @@ export interface StateHub {
 const SUM_SECONDS = 5;
 
 export function createStateHub(state: HubState, opts: { now?: () => number; interval?: number } = {}): StateHub {
-  const now = opts.now ?? Date.now;
-  const ports = new Map<Port, { acked: number }>();
-  const tag = 'state' as const;
+  return new ClusterStateHub(state, opts.now ?? Date.now, opts.interval ?? 1000);
+}
 
-  const send = (port: Port, msg: ToWorker) => {
+const TAG = 'state' as const;
+
+/** What the hub keeps per worker: the newest second it reported counts for. */
+interface WorkerInfo {
+  acked: number;
+}
+
+class ClusterStateHub implements StateHub {
+  private readonly ports = new Map<Port, WorkerInfo>();
+  private readonly offDelta: () => void;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    private readonly state: HubState,
+    private readonly now: () => number,
+    interval: number,
+  ) {
+    this.offDelta = state.view.onDelta((d) => this.relay(d));
+    this.timer = setInterval(() => this.broadcastSums(), interval);
+    this.timer.unref();
+  }
+
+  attach(port: Port): (msg: unknown) => void {
+    const info: WorkerInfo = { acked: 0 };
+    this.ports.set(port, info);
+    return (msg: unknown) => {
+      if (!isStateMessage(msg)) return;
+      try {
+        this.apply(msg as ToPrimary, port, info);
+      } catch {
+        // a bad write from a worker (validated there first) must not take the primary down
+      }
+    };
+  }
+
+  detach(port: Port): void {
+    this.ports.delete(port);
+  }
+
+  broadcastSums(): void {
+    const top = Math.floor(this.now() / 1000);
+    const sums: [number, Record<string, number>][] = [];
+    let newest = top;
+    for (const info of this.ports.values()) if (info.acked > newest) newest = info.acked;
+    for (let s = newest - SUM_SECONDS + 1; s <= newest; s++) {
+      const c = this.state.globalCounts(s);
+      if (c) sums.push([s, c]);
+    }
+    const health = this.state.health();
+    for (const [p, info] of this.ports) this.send(p, { rampart: TAG, op: 'sums', sums, acked: info.acked, health });
+  }
+
+  reports(): number[] {
+    return [...this.ports.values()].map((i) => i.acked);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.offDelta();
+  }
+
+  private send(port: Port, msg: ToWorker): void {
     try {
       port.send(msg);
     } catch {
       // the worker is going away; its exit handler detaches it
     }
-  };
-  const broadcast = (msg: ToWorker) => {
-    for (const p of ports.keys()) send(p, msg);
-  };
+  }
 
-  const offDelta = state.view.onDelta((d: Delta) => {
+  private broadcast(msg: ToWorker): void {
+    for (const p of this.ports.keys()) this.send(p, msg);
+  }
+
+  private snapshot(): ToWorker {
+    return { rampart: TAG, op: 'snapshot', s: toWire(this.state.view.snapshot()), health: this.state.health() };
+  }
+
+  /** Relays a change of the primary's view to every worker. */
+  private relay(d: Delta): void {
+    const state = this.state;
     if (d.k === 'ban' || d.k === 'unban' || d.k === 'mit' || d.k === 'unmit' || d.k === 'mode')
-      broadcast({ rampart: tag, op: 'write', w: d });
-    else if (d.k === 'keys')
-      broadcast({
-        rampart: tag,
-        op: 'keys',
-        keys: state.keys().map((k) => k.toString('base64')),
-        rotatedAt: state.view.keyRing.rotatedAt,
-      });
-    else if (d.k === 'load')
-      broadcast({ rampart: tag, op: 'snapshot', s: toWire(state.view.snapshot()), health: state.health() });
+      this.broadcast({ rampart: TAG, op: 'write', w: d });
+    else if (d.k === 'keys') {
+      const keys = state.keys().map((k) => k.toString('base64'));
+      this.broadcast({ rampart: TAG, op: 'keys', keys, rotatedAt: state.view.keyRing.rotatedAt });
+    } else if (d.k === 'load') this.broadcast(this.snapshot());
     // sweeps: every worker drops expired entries by itself
-  });
+  }
 
-  function apply(msg: ToPrimary, port: Port, info: { acked: number }): void {
-    if (msg.op === 'hello')
-      return send(port, { rampart: tag, op: 'snapshot', s: toWire(state.view.snapshot()), health: state.health() });
-    if (msg.op === 'counts') {
-      state.addCounts(msg.second, msg.counts);
+  /** One message of a worker: its hello, counts, a write, or a call for an id or the shared incident. */
+  private apply(msg: ToPrimary, port: Port, info: WorkerInfo): void {
+    if (msg.op === 'hello') this.send(port, this.snapshot());
+    else if (msg.op === 'counts') {
+      this.state.addCounts(msg.second, msg.counts);
       if (msg.second > info.acked) info.acked = msg.second;
-      return;
-    }
-    if (msg.op === 'nextId') {
-      state.nextId(String(msg.name)).then(
-        (value) => send(port, { rampart: tag, op: 'id', id: msg.id, value }),
-        (e: unknown) =>
-          send(port, { rampart: tag, op: 'id', id: msg.id, error: e instanceof Error ? e.message : String(e) }),
-      );
-      return;
-    }
-    if (msg.op === 'incident') {
-      state.joinIncident(Number(msg.at), Number(msg.ttl)).then(
-        (value) => send(port, { rampart: tag, op: 'incident', id: msg.id, value }),
-        (e: unknown) =>
-          send(port, { rampart: tag, op: 'incident', id: msg.id, error: e instanceof Error ? e.message : String(e) }),
-      );
-      return;
-    }
-    const w = msg.w;
-    if (w.k === 'ban') state.addBan(w.ban);
-    else if (w.k === 'unban') state.removeBan(w.target);
-    else if (w.k === 'mit') state.putMitigation(w.m);
-    else if (w.k === 'unmit') state.removeMitigation(w.id);
-    else if (w.field === 'detector') state.setMode(w.value as never);
-    else if (w.field === 'override') state.overrideMode(w.value ? (w.value as never) : null);
-    else if (w.field === 'enforcement') state.setEnforcement(w.value as never);
+    } else if (msg.op === 'nextId') this.answer(port, 'id', msg.id, this.state.nextId(String(msg.name)));
+    else if (msg.op === 'incident')
+      this.answer(port, 'incident', msg.id, this.state.joinIncident(Number(msg.at), Number(msg.ttl)));
+    else applyWrite(this.state, msg.w);
   }
 
-  function broadcastSums(): void {
-    const top = Math.floor(now() / 1000);
-    const sums: [number, Record<string, number>][] = [];
-    let newest = top;
-    for (const info of ports.values()) if (info.acked > newest) newest = info.acked;
-    for (let s = newest - SUM_SECONDS + 1; s <= newest; s++) {
-      const c = state.globalCounts(s);
-      if (c) sums.push([s, c]);
-    }
-    const health = state.health();
-    for (const [p, info] of ports) send(p, { rampart: tag, op: 'sums', sums, acked: info.acked, health });
+  /** Sends the worker the outcome of its call: the value, or the error in words. */
+  private answer(port: Port, op: 'id' | 'incident', id: number, call: Promise<unknown>): void {
+    call.then(
+      (value) => this.send(port, { rampart: TAG, op, id, value } as ToWorker),
+      (e: unknown) => this.send(port, { rampart: TAG, op, id, error: e instanceof Error ? e.message : String(e) }),
+    );
   }
-
-  const timer = setInterval(broadcastSums, opts.interval ?? 1000);
-  timer.unref();
-
-  return {
-    attach(port) {
-      const info = { acked: 0 };
-      ports.set(port, info);
-      return (msg: unknown) => {
-        if (!isStateMessage(msg)) return;
-        try {
-          apply(msg as ToPrimary, port, info);
-        } catch {
-          // a bad write from a worker (validated there first) must not take the primary down
-        }
-      };
-    },
-    detach(port) {
-      ports.delete(port);
-    },
-    broadcastSums,
-    reports: () => [...ports.values()].map((i) => i.acked),
-    stop() {
-      clearInterval(timer);
-      offDelta();
-    },
-  };
 }

@@ -1,7 +1,7 @@
 // Messages between the cluster primary's state hub (hub.ts) and the workers'
 // states (worker-state.ts). Plain objects tagged `rampart: 'state'`, sent over
 // node:cluster IPC; keys travel as base64. Not a network protocol: one machine.
-import type { Ban, Mitigation } from '../core/model.js';
+import type { Ban, Enforcement, Mitigation, Mode } from '../core/model.js';
 import type { StateHealth } from './types.js';
 import type { ViewSnapshot } from './local-view.js';
 
@@ -52,4 +52,26 @@ export function fromWire(s: WireSnapshot): ViewSnapshot {
 /** One end of an IPC channel (a cluster Worker on the primary, `process` in a worker). */
 export interface Port {
   send(msg: unknown): void;
+}
+
+/** What a relayed write is applied to: the primary's state (hub.ts) or a worker's view (worker-state.ts). */
+export interface WriteTarget {
+  addBan(ban: Ban): unknown;
+  removeBan(target: string): unknown;
+  putMitigation(m: Mitigation): unknown;
+  removeMitigation(id: string): unknown;
+  setMode(mode: Mode): unknown;
+  overrideMode(mode: Mode | null): unknown;
+  setEnforcement(e: Enforcement): unknown;
+}
+
+/** Applies one write; its values are checked by the target (a bad one throws there). */
+export function applyWrite(to: WriteTarget, w: WriteOp): void {
+  if (w.k === 'ban') to.addBan(w.ban);
+  else if (w.k === 'unban') to.removeBan(w.target);
+  else if (w.k === 'mit') to.putMitigation(w.m);
+  else if (w.k === 'unmit') to.removeMitigation(w.id);
+  else if (w.field === 'detector') to.setMode(w.value as Mode);
+  else if (w.field === 'override') to.overrideMode(w.value ? (w.value as Mode) : null);
+  else if (w.field === 'enforcement') to.setEnforcement(w.value as Enforcement);
 }

@@ -242,22 +242,3 @@ export class LocalView {
     return true;
   }
 }
-
-/**
- * The synchronous reads every backend serves straight from its local view
- * (the hot path never waits on a store): spread into each backend's object.
- */
-export function localReads(view: LocalView) {
-  return {
-    view,
-    mode: () => view.mode(),
-    enforcement: () => view.enforcement(),
-    isBanned: (ip: string, t: number) => view.isBanned(ip, t),
-    bans: () => view.bans(),
-    mitigations: () => view.mitigations(),
-    keys: () => view.keys(),
-    version: () => view.version(),
-    modeOverride: () => view.overriddenMode(),
-    globalCounts: (second: number) => view.counters.get(second),
-  };
-}

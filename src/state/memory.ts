@@ -3,9 +3,10 @@
 // sweeps expired bans/mitigations and rotates signing keys when due.
 // Not shared between processes: see redis.ts for several nodes.
 import type { Ban, Enforcement, Mitigation, Mode } from '../core/model.js';
-import { LocalView, localReads } from './local-view.js';
-import { createIncidentSlot } from './incident-slot.js';
+import { createIncidentSlot, type SharedIncident } from './incident-slot.js';
+import { LocalView } from './local-view.js';
 import type { SharedState, StateHealth } from './types.js';
+import { ViewBackedState } from './view-backed-state.js';
 
 export interface MemoryStateOptions {
   /** Clock in ms since the epoch; Date.now by default (pass the app's coarse clock). */
@@ -30,62 +31,99 @@ export interface MemoryState extends SharedState {
 }
 
 export function createMemoryState(opts: MemoryStateOptions = {}): MemoryState {
-  const now = opts.now ?? Date.now;
-  const view = new LocalView({
-    now,
-    keyRotation: opts.keyRotation ?? DEFAULT_KEY_ROTATION,
-    maxBans: opts.maxBans,
-    maxMitigations: opts.maxMitigations,
-    countSeconds: opts.countSeconds,
-  });
-  const sequences = new Map<string, number>();
-  let timer: NodeJS.Timeout | null = null;
-  let startedAt = 0;
-  const slot = createIncidentSlot(() => {
-    const n = (sequences.get('incident') ?? 0) + 1;
-    sequences.set('incident', n);
-    return n;
-  });
+  return new MemorySharedState(opts);
+}
 
-  function tick(): void {
-    const t = now();
-    view.sweep(t);
-    if (view.keyRing.due(t)) view.rotateKeys(t);
+class MemorySharedState extends ViewBackedState implements MemoryState {
+  private readonly now: () => number;
+  private readonly sweepInterval: number;
+  private readonly sequences = new Map<string, number>();
+  private readonly slot = createIncidentSlot(() => this.next('incident'));
+  private timer: NodeJS.Timeout | null = null;
+  private startedAt = 0;
+
+  constructor(opts: MemoryStateOptions) {
+    const now = opts.now ?? Date.now;
+    super(
+      new LocalView({
+        now,
+        keyRotation: opts.keyRotation ?? DEFAULT_KEY_ROTATION,
+        maxBans: opts.maxBans,
+        maxMitigations: opts.maxMitigations,
+        countSeconds: opts.countSeconds,
+      }),
+    );
+    this.now = now;
+    this.sweepInterval = opts.sweepInterval ?? 1000;
   }
 
-  return {
-    ...localReads(view),
-    setMode: (m: Mode) => void view.setMode(m),
-    overrideMode: (m: Mode | null) => void view.overrideMode(m),
-    setEnforcement: (e: Enforcement) => void view.setEnforcement(e),
-    addBan: (b: Ban) => void view.addBan(b),
-    removeBan: (target: string) => view.removeBan(target),
-    putMitigation: (m: Mitigation) => void view.putMitigation(m),
-    removeMitigation: (id: string) => view.removeMitigation(id),
-    addCounts: (second, counts) => void view.counters.add(second, counts),
-    async nextId(name: string): Promise<number> {
-      const n = (sequences.get(name) ?? 0) + 1;
-      sequences.set(name, n);
-      return n;
-    },
-    joinIncident: async (at, ttlMs) => slot(at, ttlMs),
-    // One process: no other node to talk to.
-    sendToNodes: () => {},
-    onNodeMessage: () => () => {},
-    // Nothing shared to seed from: one process (its learned state is in data_dir), or a worker (its primary keeps it).
-    putLearned: () => {},
-    getLearned: async () => null,
-    onChange: (fn) => view.onChange(fn),
-    health: (): StateHealth => ({ backend: 'memory', connected: true, lastSyncAt: startedAt ? now() : 0, error: '' }),
-    async start(): Promise<void> {
-      if (timer) return;
-      startedAt = now();
-      timer = setInterval(tick, opts.sweepInterval ?? 1000);
-      timer.unref();
-    },
-    async close(): Promise<void> {
-      if (timer) clearInterval(timer);
-      timer = null;
-    },
-  };
+  setMode(m: Mode): void {
+    this.view.setMode(m);
+  }
+  overrideMode(m: Mode | null): void {
+    this.view.overrideMode(m);
+  }
+  setEnforcement(e: Enforcement): void {
+    this.view.setEnforcement(e);
+  }
+  addBan(b: Ban): void {
+    this.view.addBan(b);
+  }
+  removeBan(target: string): boolean {
+    return this.view.removeBan(target);
+  }
+  putMitigation(m: Mitigation): void {
+    this.view.putMitigation(m);
+  }
+  removeMitigation(id: string): boolean {
+    return this.view.removeMitigation(id);
+  }
+  addCounts(second: number, counts: Record<string, number>): void {
+    this.view.counters.add(second, counts);
+  }
+  async nextId(name: string): Promise<number> {
+    return this.next(name);
+  }
+  async joinIncident(at: number, ttlMs: number): Promise<SharedIncident> {
+    return this.slot(at, ttlMs);
+  }
+
+  // One process: no other node to talk to.
+  sendToNodes(): void {}
+  onNodeMessage(): () => void {
+    return () => {};
+  }
+  // Nothing shared to seed from: one process (its learned state is in data_dir), or a worker (its primary keeps it).
+  putLearned(): void {}
+  async getLearned(): Promise<null> {
+    return null;
+  }
+
+  health(): StateHealth {
+    return { backend: 'memory', connected: true, lastSyncAt: this.startedAt ? this.now() : 0, error: '' };
+  }
+
+  async start(): Promise<void> {
+    if (this.timer) return;
+    this.startedAt = this.now();
+    this.timer = setInterval(() => this.tick(), this.sweepInterval);
+    this.timer.unref();
+  }
+
+  async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  private next(name: string): number {
+    const n = (this.sequences.get(name) ?? 0) + 1;
+    this.sequences.set(name, n);
+    return n;
+  }
+
+  private tick(): void {
+    const t = this.now();
+    this.view.sweep(t);
+    if (this.view.keyRing.due(t)) this.view.rotateKeys(t);
+  }
 }

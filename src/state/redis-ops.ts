@@ -22,84 +22,62 @@ export type Commands = RedisClient & {
 const FETCH_SECONDS = 5;
 const COUNTS_TTL_S = 600;
 
+/**
+ * One call of the apply script (redis-scripts.ts APPLY_LUA) apart from the
+ * version, channel and message it always gets: which hash (with its expiry
+ * index and tombstones), what to do, which field, the value and its expiry,
+ * and the time the change is stamped with.
+ */
+interface ApplyCall {
+  hash: string;
+  expiry: string;
+  gone: string;
+  verb: string;
+  field: string;
+  value: string;
+  until: number;
+  stamp: number;
+}
+
 /** Stores one write, bumps the version and publishes it (one script call). */
 export async function pushOp(c: Commands, K: RedisKeys, node: string, op: OutboxOp, now: number): Promise<void> {
   const msg = encodeMessage(node, op.kind, op.data);
+  const a = applyCall(K, op, now);
+  await c.rampartApply(a.hash, a.expiry, K.version, a.gone, a.verb, a.field, a.value, a.until, K.channel, msg, a.stamp);
+}
+
+function applyCall(K: RedisKeys, op: OutboxOp, now: number): ApplyCall {
   const put = op.seed ? 'seed' : 'put';
+  const bans = { hash: K.bans, expiry: K.banExpiry, gone: K.banGone };
+  const mitigations = { hash: K.mitigations, expiry: K.mitigationExpiry, gone: K.mitigationGone };
   if (op.kind === 'ban') {
     const b = op.data as Ban;
-    await c.rampartApply(
-      K.bans,
-      K.banExpiry,
-      K.version,
-      K.banGone,
-      put,
-      parseBanTarget(b.target)!.id,
-      JSON.stringify(b),
-      b.until,
-      K.channel,
-      msg,
-      b.createdAt,
-    );
-  } else if (op.kind === 'unban') {
-    await c.rampartApply(
-      K.bans,
-      K.banExpiry,
-      K.version,
-      K.banGone,
-      'del',
-      parseBanTarget(op.data as string)!.id,
-      '',
-      0,
-      K.channel,
-      msg,
-      now,
-    );
-  } else if (op.kind === 'mit') {
-    const m = op.data as Mitigation;
-    await c.rampartApply(
-      K.mitigations,
-      K.mitigationExpiry,
-      K.version,
-      K.mitigationGone,
-      put,
-      m.id,
-      JSON.stringify(m),
-      m.until,
-      K.channel,
-      msg,
-      m.createdAt,
-    );
-  } else if (op.kind === 'unmit') {
-    await c.rampartApply(
-      K.mitigations,
-      K.mitigationExpiry,
-      K.version,
-      K.mitigationGone,
-      'del',
-      op.data as string,
-      '',
-      0,
-      K.channel,
-      msg,
-      now,
-    );
-  } else {
-    const d = op.data as { field: string; value: string };
-    await c.rampartApply(
-      K.mode,
-      K.banExpiry,
-      K.version,
-      K.banGone,
-      op.seed ? 'setnx' : 'set',
-      d.field,
-      d.value,
-      0,
-      K.channel,
-      msg,
-      0,
-    );
+    const field = parseBanTarget(b.target)!.id;
+    return { ...bans, verb: put, field, value: JSON.stringify(b), until: b.until, stamp: b.createdAt };
   }
+  if (op.kind === 'unban') {
+    const field = parseBanTarget(op.data as string)!.id;
+    return { ...bans, verb: 'del', field, value: '', until: 0, stamp: now };
+  }
+  if (op.kind === 'mit') {
+    const m = op.data as Mitigation;
+    return { ...mitigations, verb: put, field: m.id, value: JSON.stringify(m), until: m.until, stamp: m.createdAt };
+  }
+  if (op.kind === 'unmit')
+    return { ...mitigations, verb: 'del', field: op.data as string, value: '', until: 0, stamp: now };
+  // The mode hash has no expiry: the ban indexes are passed only to fill the script's key slots.
+  const d = op.data as { field: string; value: string };
+  const verb = op.seed ? 'setnx' : 'set';
+  return {
+    hash: K.mode,
+    expiry: K.banExpiry,
+    gone: K.banGone,
+    verb,
+    field: d.field,
+    value: d.value,
+    until: 0,
+    stamp: 0,
+  };
 }
 
 /**
@@ -168,9 +146,16 @@ export async function syncCounts(
     const sums: Record<string, number> = {};
     let any = false;
     if (!err && h && typeof h === 'object')
-      for (const [k, v] of Object.entries(h as Record<string, string>)) (sums[k] = Number(v)), (any = true);
+      for (const [k, v] of Object.entries(h as Record<string, string>)) {
+        sums[k] = Number(v);
+        any = true;
+      }
     const mine = pending.get(seconds[i]); // added since the flush: not in the store yet
-    if (mine) for (const k in mine) (sums[k] = (sums[k] ?? 0) + mine[k]), (any = true);
+    if (mine)
+      for (const k in mine) {
+        sums[k] = (sums[k] ?? 0) + mine[k];
+        any = true;
+      }
     if (any) view.counters.set(seconds[i], sums);
   }
   const [verr, v] = res[res.length - 1];

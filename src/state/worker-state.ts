@@ -5,11 +5,12 @@
 import type { Ban, Enforcement, Mitigation, Mode } from '../core/model.js';
 import { RampartError } from '../core/errors.js';
 import { checkBan } from './ban-table.js';
-import { fromWire, isStateMessage, type Port, type ToPrimary, type ToWorker, type WriteOp } from './ipc.js';
-import { LocalView, localReads } from './local-view.js';
+import { applyWrite, fromWire, isStateMessage, type Port, type ToPrimary, type ToWorker, type WriteOp } from './ipc.js';
+import { LocalView } from './local-view.js';
 import { checkMitigation } from './mitigation-table.js';
 import type { SharedState, StateHealth } from './types.js';
 import type { SharedIncident } from './incident-slot.js';
+import { ViewBackedState } from './view-backed-state.js';
 
 export interface WorkerStateOptions {
   /** The channel to the primary (`process` in a cluster worker). */
@@ -24,165 +25,194 @@ export interface WorkerStateOptions {
 }
 
 export function createWorkerState(opts: WorkerStateOptions): SharedState & { readonly view: LocalView } {
-  const now = opts.now ?? Date.now;
-  // keyRotation 0: keys come from the primary, workers never make their own.
-  const view = new LocalView({ now, keyRotation: 0, maxBans: opts.maxBans, maxMitigations: opts.maxMitigations });
-  const tag = 'state' as const;
-  let primaryHealth: StateHealth = {
+  return new WorkerState(opts);
+}
+
+/** A call waiting for the primary's answer (an id or the shared incident). */
+interface Waiting {
+  resolve(n: never): void;
+  reject(e: Error): void;
+}
+
+const TAG = 'state' as const;
+const ID_HINT = 'the cluster primary could not hand out an id';
+const INCIDENT_HINT = 'the cluster primary could not share the incident';
+
+class WorkerState extends ViewBackedState implements SharedState {
+  private readonly opts: WorkerStateOptions;
+  private readonly now: () => number;
+  private primaryHealth: StateHealth = {
     backend: 'memory',
     connected: false,
     lastSyncAt: 0,
     error: 'no word from the cluster primary yet',
   };
-  let lastHeard = 0;
-  let acked = 0;
-  let seq = 0;
-  const waiting = new Map<number, { resolve(n: never): void; reject(e: Error): void }>();
-  let gotSnapshot: (() => void) | null = null;
-  let unlisten: (() => void) | null = null;
-  let timer: NodeJS.Timeout | null = null;
+  private lastHeard = 0;
+  private acked = 0;
+  private seq = 0;
+  private readonly waiting = new Map<number, Waiting>();
+  private gotSnapshot: (() => void) | null = null;
+  private unlisten: (() => void) | null = null;
+  private timer: NodeJS.Timeout | null = null;
 
-  const send = (msg: ToPrimary) => {
+  constructor(opts: WorkerStateOptions) {
+    const now = opts.now ?? Date.now;
+    // keyRotation 0: keys come from the primary, workers never make their own.
+    super(new LocalView({ now, keyRotation: 0, maxBans: opts.maxBans, maxMitigations: opts.maxMitigations }));
+    this.opts = opts;
+    this.now = now;
+  }
+
+  setMode(m: Mode): void {
+    if (this.view.setMode(m)) this.write({ k: 'mode', field: 'detector', value: m });
+  }
+
+  overrideMode(m: Mode | null): void {
+    if (this.view.overrideMode(m)) this.write({ k: 'mode', field: 'override', value: m ?? '' });
+  }
+
+  setEnforcement(e: Enforcement): void {
+    if (this.view.setEnforcement(e)) this.write({ k: 'mode', field: 'enforcement', value: e });
+  }
+
+  addBan(b: Ban): void {
+    checkBan(b);
+    if (this.view.addBan(b)) this.write({ k: 'ban', ban: b });
+  }
+
+  removeBan(target: string): boolean {
+    const had = this.view.removeBan(target);
+    if (had) this.write({ k: 'unban', target });
+    return had;
+  }
+
+  putMitigation(m: Mitigation): void {
+    checkMitigation(m);
+    if (this.view.putMitigation(m)) this.write({ k: 'mit', m });
+  }
+
+  removeMitigation(id: string): boolean {
+    const had = this.view.removeMitigation(id);
+    if (had) this.write({ k: 'unmit', id });
+    return had;
+  }
+
+  addCounts(second: number, counts: Record<string, number>): void {
+    if (this.view.counters.add(second, counts)) this.send({ rampart: TAG, op: 'counts', second, counts });
+  }
+
+  nextId(name: string): Promise<number> {
+    const id = ++this.seq;
+    return new Promise((resolve, reject) => {
+      this.waiting.set(id, { resolve: resolve as (n: never) => void, reject });
+      this.send({ rampart: TAG, op: 'nextId', id, name });
+    });
+  }
+
+  joinIncident(at: number, ttl: number): Promise<SharedIncident> {
+    const id = ++this.seq;
+    return new Promise((resolve, reject) => {
+      this.waiting.set(id, { resolve: resolve as (n: never) => void, reject });
+      this.send({ rampart: TAG, op: 'incident', id, at, ttl });
+    });
+  }
+
+  // Node-to-node messages are the primary's business (it runs the node's detector).
+  sendToNodes(): void {}
+  onNodeMessage(): () => void {
+    return () => {};
+  }
+  // Nothing shared to seed from: one process (its learned state is in data_dir), or a worker (its primary keeps it).
+  putLearned(): void {}
+  async getLearned(): Promise<null> {
+    return null;
+  }
+
+  health(): StateHealth {
+    const fresh = this.lastHeard > 0 && Date.now() - this.lastHeard < 5000;
+    if (fresh) return this.primaryHealth;
+    const error = this.primaryHealth.error || 'no word from the cluster primary for 5 s';
+    return { ...this.primaryHealth, connected: false, error };
+  }
+
+  async start(): Promise<void> {
+    if (this.unlisten) return;
+    this.unlisten = this.opts.listen((raw) => this.onMessage(raw));
+    const first = new Promise<void>((r) => {
+      this.gotSnapshot = r;
+    });
+    this.send({ rampart: TAG, op: 'hello' });
+    let t: NodeJS.Timeout | undefined;
+    const limit = new Promise<void>((r) => {
+      t = setTimeout(r, this.opts.startTimeout ?? 5000);
+    });
+    await Promise.race([first, limit]);
+    clearTimeout(t);
+    this.gotSnapshot = null;
+    this.timer = setInterval(() => this.view.sweep(this.now()), 1000);
+    this.timer.unref();
+  }
+
+  async close(): Promise<void> {
+    this.unlisten?.();
+    this.unlisten = null;
+    if (this.timer) clearInterval(this.timer);
+    for (const w of this.waiting.values())
+      w.reject(new RampartError('E_STATE_CLOSED', 'worker state closed', 'internal'));
+    this.waiting.clear();
+  }
+
+  private send(msg: ToPrimary): void {
     try {
-      opts.port.send(msg);
+      this.opts.port.send(msg);
     } catch {
       // the primary is gone; the process is about to be told to exit
     }
-  };
-  const write = (w: WriteOp) => send({ rampart: tag, op: 'write', w });
-
-  function applyWrite(w: WriteOp): void {
-    if (w.k === 'ban') view.addBan(w.ban);
-    else if (w.k === 'unban') view.removeBan(w.target);
-    else if (w.k === 'mit') view.putMitigation(w.m);
-    else if (w.k === 'unmit') view.removeMitigation(w.id);
-    else if (w.field === 'detector') view.setMode(w.value as Mode);
-    else if (w.field === 'override') view.overrideMode(w.value ? (w.value as Mode) : null);
-    else view.setEnforcement(w.value as Enforcement);
   }
 
-  function onMessage(raw: unknown): void {
+  private write(w: WriteOp): void {
+    this.send({ rampart: TAG, op: 'write', w });
+  }
+
+  private onMessage(raw: unknown): void {
     if (!isStateMessage(raw)) return;
     const msg = raw as ToWorker;
-    lastHeard = Date.now();
+    this.lastHeard = Date.now();
     try {
       if (msg.op === 'snapshot') {
-        view.load(fromWire(msg.s));
-        primaryHealth = msg.health;
-        gotSnapshot?.();
-      } else if (msg.op === 'write') applyWrite(msg.w);
+        this.view.load(fromWire(msg.s));
+        this.primaryHealth = msg.health;
+        this.gotSnapshot?.();
+      } else if (msg.op === 'write') applyWrite(this.view, msg.w);
       else if (msg.op === 'keys')
-        view.adoptKeys(
+        this.view.adoptKeys(
           msg.keys.map((k) => Buffer.from(k, 'base64')),
           msg.rotatedAt,
         );
-      else if (msg.op === 'sums') {
-        acked = msg.acked;
-        primaryHealth = msg.health;
-        // Seconds this worker sent after `acked` are not in the sums yet: keep the local figure.
-        for (const [s, c] of msg.sums) if (s <= acked) view.counters.set(s, c);
-      } else if (msg.op === 'id') {
-        const w = waiting.get(msg.id);
-        waiting.delete(msg.id);
-        if (msg.error !== undefined)
-          w?.reject(
-            new RampartError('E_STATE_ID', msg.error, 'internal', 'the cluster primary could not hand out an id'),
-          );
-        else w?.resolve(Number(msg.value) as never);
-      } else if (msg.op === 'incident') {
-        const w = waiting.get(msg.id);
-        waiting.delete(msg.id);
-        if (msg.error !== undefined || !msg.value)
-          w?.reject(
-            new RampartError(
-              'E_STATE_ID',
-              msg.error ?? 'no incident',
-              'internal',
-              'the cluster primary could not share the incident',
-            ),
-          );
-        else w?.resolve({ id: String(msg.value.id), startedAt: Number(msg.value.startedAt) } as never);
+      else if (msg.op === 'sums') this.takeSums(msg);
+      else if (msg.op === 'id') this.answered(msg.id, msg.error, ID_HINT, Number(msg.value));
+      else if (msg.op === 'incident') {
+        const v = msg.value;
+        if (msg.error !== undefined || !v) this.answered(msg.id, msg.error ?? 'no incident', INCIDENT_HINT, null);
+        else this.answered(msg.id, undefined, INCIDENT_HINT, { id: String(v.id), startedAt: Number(v.startedAt) });
       }
     } catch {
       // a message that does not fit: the next snapshot sets things right
     }
   }
 
-  return {
-    ...localReads(view),
-    setMode: (m) => void (view.setMode(m) && write({ k: 'mode', field: 'detector', value: m })),
-    overrideMode: (m) => void (view.overrideMode(m) && write({ k: 'mode', field: 'override', value: m ?? '' })),
-    setEnforcement: (e) => void (view.setEnforcement(e) && write({ k: 'mode', field: 'enforcement', value: e })),
-    addBan(b: Ban) {
-      checkBan(b);
-      if (view.addBan(b)) write({ k: 'ban', ban: b });
-    },
-    removeBan(target: string) {
-      const had = view.removeBan(target);
-      if (had) write({ k: 'unban', target });
-      return had;
-    },
-    putMitigation(m: Mitigation) {
-      checkMitigation(m);
-      if (view.putMitigation(m)) write({ k: 'mit', m });
-    },
-    removeMitigation(id: string) {
-      const had = view.removeMitigation(id);
-      if (had) write({ k: 'unmit', id });
-      return had;
-    },
-    addCounts(second, counts) {
-      if (view.counters.add(second, counts)) send({ rampart: tag, op: 'counts', second, counts });
-    },
-    nextId(name: string): Promise<number> {
-      const id = ++seq;
-      return new Promise((resolve, reject) => {
-        waiting.set(id, { resolve: resolve as (n: never) => void, reject });
-        send({ rampart: tag, op: 'nextId', id, name });
-      });
-    },
-    joinIncident(at: number, ttl: number): Promise<SharedIncident> {
-      const id = ++seq;
-      return new Promise((resolve, reject) => {
-        waiting.set(id, { resolve: resolve as (n: never) => void, reject });
-        send({ rampart: tag, op: 'incident', id, at, ttl });
-      });
-    },
-    // Node-to-node messages are the primary's business (it runs the node's detector).
-    sendToNodes: () => {},
-    onNodeMessage: () => () => {},
-    // Nothing shared to seed from: one process (its learned state is in data_dir), or a worker (its primary keeps it).
-    putLearned: () => {},
-    getLearned: async () => null,
-    onChange: (fn) => view.onChange(fn),
-    health(): StateHealth {
-      const fresh = lastHeard > 0 && Date.now() - lastHeard < 5000;
-      return fresh
-        ? primaryHealth
-        : {
-            ...primaryHealth,
-            connected: false,
-            error: primaryHealth.error || 'no word from the cluster primary for 5 s',
-          };
-    },
-    async start(): Promise<void> {
-      if (unlisten) return;
-      unlisten = opts.listen(onMessage);
-      const first = new Promise<void>((r) => (gotSnapshot = r));
-      send({ rampart: tag, op: 'hello' });
-      let t: NodeJS.Timeout | undefined;
-      await Promise.race([first, new Promise<void>((r) => (t = setTimeout(r, opts.startTimeout ?? 5000)))]);
-      clearTimeout(t);
-      gotSnapshot = null;
-      timer = setInterval(() => view.sweep(now()), 1000);
-      timer.unref();
-    },
-    async close(): Promise<void> {
-      unlisten?.();
-      unlisten = null;
-      if (timer) clearInterval(timer);
-      for (const w of waiting.values()) w.reject(new RampartError('E_STATE_CLOSED', 'worker state closed', 'internal'));
-      waiting.clear();
-    },
-  };
+  private takeSums(msg: Extract<ToWorker, { op: 'sums' }>): void {
+    this.acked = msg.acked;
+    this.primaryHealth = msg.health;
+    // Seconds this worker sent after `acked` are not in the sums yet: keep the local figure.
+    for (const [s, c] of msg.sums) if (s <= this.acked) this.view.counters.set(s, c);
+  }
+
+  /** Settles the call waiting under `id`: rejected when the primary sent an error, else resolved with `value`. */
+  private answered(id: number, error: string | undefined, hint: string, value: unknown): void {
+    const w = this.waiting.get(id);
+    this.waiting.delete(id);
+    if (error !== undefined) w?.reject(new RampartError('E_STATE_ID', error, 'internal', hint));
+    else w?.resolve(value as never);
+  }
 }
