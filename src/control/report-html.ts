@@ -29,9 +29,40 @@ td.n{text-align:right;font-variant-numeric:tabular-nums}caption{text-align:left;
 .none{color:#6b7280}svg{max-width:100%;height:auto}footer{color:#6b7280;font-size:.85rem;margin-top:2rem}`;
 
 export function renderHtml(m: ReportModel): string {
-  const pct = (x: number) => `${Math.round(x * 1000) / 10}%`;
-  const topRows = (xs: ReportModel['top']['prefixes'], n: number) =>
-    xs.slice(0, n).map((p) => [p.label, p.count, pct(p.share)]);
+  return [
+    headHtml(m),
+    timelineHtml(m),
+    classificationHtml(m),
+    sourcesHtml(m),
+    attributionHtml(m),
+    mitigationsHtml(m),
+    impactHtml(m),
+    exposureHtml(m),
+    closingHtml(m),
+  ].join('');
+}
+
+const pct = (x: number) => `${Math.round(x * 1000) / 10}%`;
+
+const topRows = (xs: ReportModel['top']['prefixes'], n: number) =>
+  xs.slice(0, n).map((p) => [p.label, p.count, pct(p.share)]);
+
+function headHtml(m: ReportModel): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Rampart incident ${esc(m.id)}</title><style>${CSS}</style></head><body>
+<h1>Incident ${esc(m.id)}</h1>
+<p class="verdict" id="verdict">${esc(m.verdict)}</p>
+<ul>
+<li>Window: ${esc(m.start)} → ${esc(m.end ?? 'ongoing')} (${num(m.durationS)} s)${m.status === 'open' ? ' — still open' : ''}</li>
+<li>Peak ${num(m.totals.peakRps)} req/s; baseline ${m.baseline.warm ? `${num(Math.round(m.baseline.rps))} req/s ± ${num(Math.round(m.baseline.rpsStd))}` : 'not learned yet'}</li>
+<li>${esc(accountingText(m.accounting))}; ${num(m.totals.distinctSources)} distinct sources (${DISTINCT_NOTE})</li>
+<li>Enforcement: ${esc(m.enforcement)}; generated ${esc(m.generatedAt)}</li>
+</ul>
+`;
+}
+
+function timelineHtml(m: ReportModel): string {
   const chart = timelineSvg({
     title: `Incident ${m.id}: requests per second`,
     t: m.timeline.t,
@@ -45,78 +76,116 @@ export function renderHtml(m: ReportModel): string {
     ],
     markers: m.mitigations.map((x) => ({ t: x.at, label: `${x.rule}: ${x.reason}` })),
   });
-  const c = m.classification;
-  const ir = impactRow;
-  const a = m.attribution;
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Rampart incident ${esc(m.id)}</title><style>${CSS}</style></head><body>
-<h1>Incident ${esc(m.id)}</h1>
-<p class="verdict" id="verdict">${esc(m.verdict)}</p>
-<ul>
-<li>Window: ${esc(m.start)} → ${esc(m.end ?? 'ongoing')} (${num(m.durationS)} s)${m.status === 'open' ? ' — still open' : ''}</li>
-<li>Peak ${num(m.totals.peakRps)} req/s; baseline ${m.baseline.warm ? `${num(Math.round(m.baseline.rps))} req/s ± ${num(Math.round(m.baseline.rpsStd))}` : 'not learned yet'}</li>
-<li>${esc(accountingText(m.accounting))}; ${num(m.totals.distinctSources)} distinct sources (${DISTINCT_NOTE})</li>
-<li>Enforcement: ${esc(m.enforcement)}; generated ${esc(m.generatedAt)}</li>
-</ul>
-<h2>Timeline</h2>
+  return `<h2>Timeline</h2>
 <figure>${chart}<figcaption>Dashed lines: mitigations (hover for the rule and reason).</figcaption></figure>
-${
-  c
-    ? `<h2>Classification</h2>${table(
-        ['scale criterion', 'level', 'figure'],
-        c.criteria.map((x) => [x.name, String(x.level), x.text]),
-      )}${table(
-        ['sophistication indicator', 'fired', 'figure'],
-        c.indicators.map((i) => [i.name, i.fired ? 'yes' : 'no', i.text]),
-      )}<p>Confidence ${esc(c.confidence)}: ${esc(c.confidenceReasons.join('; '))}. The rubric is published in docs/classification.md.</p>`
-    : ''
+`;
 }
-<h2>Vectors</h2>${table(
+
+function classificationHtml(m: ReportModel): string {
+  const c = m.classification;
+  if (!c) return '';
+  const criteria = table(
+    ['scale criterion', 'level', 'figure'],
+    c.criteria.map((x) => [x.name, String(x.level), x.text]),
+  );
+  const indicators = table(
+    ['sophistication indicator', 'fired', 'figure'],
+    c.indicators.map((i) => [i.name, i.fired ? 'yes' : 'no', i.text]),
+  );
+  const confidence = `<p>Confidence ${esc(c.confidence)}: ${esc(c.confidenceReasons.join('; '))}. The rubric is published in docs/classification.md.</p>`;
+  return `<h2>Classification</h2>${criteria}${indicators}${confidence}`;
+}
+
+function sourcesHtml(m: ReportModel): string {
+  const vectors = table(
     ['vector', 'why'],
     m.vectors.map((v) => [v.vector, v.reason]),
-  )}
+  );
+  const classes = table(
+    ['route class', 'requests', 'share'],
+    m.routeClasses.map((r) => [r.name, r.requests, `${r.share}%`]),
+    'Route classes hit',
+  );
+  return `
+<h2>Vectors</h2>${vectors}
 <h2>Sources</h2>
 ${table(['/24 prefix', 'requests', 'share'], topRows(m.top.prefixes, 10), 'Top prefixes')}
 ${table(['address', 'requests', 'share'], topRows(m.top.sources, 10), 'Top addresses')}
 ${table(['fingerprint', 'requests', 'share'], topRows(m.top.fingerprints, 5), 'Top fingerprints')}
 ${table(['path', 'requests', 'share'], topRows(m.top.paths, 10), 'Top paths')}
-${table(
-  ['route class', 'requests', 'share'],
-  m.routeClasses.map((r) => [r.name, r.requests, `${r.share}%`]),
-  'Route classes hit',
-)}
-<h2>Attribution</h2>
+${classes}
+`;
+}
+
+function attributionHtml(m: ReportModel): string {
+  const a = m.attribution;
+  const body = a
+    ? `${table(['country', ...SHARE_HEAD.slice(1)], shareRows(a.countries), 'By country')}${table(['ASN', ...SHARE_HEAD.slice(1)], shareRows(a.asns), 'By network (ASN)')}<p>Unknown country: ${num(a.unknownCountry.requests)} requests / ${num(a.unknownCountry.sources)} sources; unknown ASN: ${num(a.unknownAsn.requests)} / ${num(a.unknownAsn.sources)}. ${esc(a.sourceNote)}</p>`
+    : '<p class="none">Attribution was not enabled (geo databases off).</p>';
+  const licences = m.licences.length ? `<p><small>Data: ${esc(m.licences.join(' '))}</small></p>` : '';
+  return `<h2>Attribution</h2>
 <p class="caveat" id="caveat">${esc(m.caveat)}</p>
-${a ? `${table(['country', ...SHARE_HEAD.slice(1)], shareRows(a.countries), 'By country')}${table(['ASN', ...SHARE_HEAD.slice(1)], shareRows(a.asns), 'By network (ASN)')}<p>Unknown country: ${num(a.unknownCountry.requests)} requests / ${num(a.unknownCountry.sources)} sources; unknown ASN: ${num(a.unknownAsn.requests)} / ${num(a.unknownAsn.sources)}. ${esc(a.sourceNote)}</p>` : '<p class="none">Attribution was not enabled (geo databases off).</p>'}
-${m.licences.length ? `<p><small>Data: ${esc(m.licences.join(' '))}</small></p>` : ''}
-<h2>Mitigations and their effect</h2>
-${table(
-  ['time (UTC)', 'rule', 'target', 'applied', 'reason', 'forwarded/s 10 s before → after'],
-  m.mitigations.map((x) => [
-    new Date(x.at).toISOString().slice(11, 19),
-    x.rule,
-    x.target,
-    x.applied ? 'yes' : 'no (observe)',
-    x.reason,
-    `${num(x.forwardedBefore)} → ${num(x.forwardedAfter)}`,
-  ]),
-)}
-${table(
-  ['time (UTC)', 'mode change', 'reason'],
-  m.escalations.map((e) => [new Date(e.at).toISOString().slice(11, 19), `${e.from} → ${e.to}`, e.reason]),
-  'Mode changes',
-)}
-<h2>Impact on real users</h2>
-${table(['clients', 'served before', 'served during', 'origin ms before', 'origin ms during', 'requests during'], [ir('verified or known (pass, token, session, or seen before the incident)', m.impact.verified), ir('all others', m.impact.others)])}
-<h2 id="exposure">Data exposure</h2>
-<ul>${m.exposure.seen.map((s) => `<li>${esc(s)}</li>`).join('')}</ul>
-${m.exposure.suspects.length ? table(EXPOSURE_HEAD, exposureRows(m.exposure.suspects), 'Clients with signs of enumeration') : ''}
-${m.exposure.prefixes.length ? table(['prefix', ...EXPOSURE_HEAD.slice(1)], exposureRows(m.exposure.prefixes), 'Prefixes with signs of enumeration') : ''}
-<p>What the shield cannot know:</p><ul>${m.exposure.cannotKnow.map((s) => `<li>${esc(s)}</li>`).join('')}</ul>
-<h2>Draft statement</h2>
+${body}
+${licences}
+`;
+}
+
+function mitigationsHtml(m: ReportModel): string {
+  const time = (at: number) => new Date(at).toISOString().slice(11, 19);
+  const actions = table(
+    ['time (UTC)', 'rule', 'target', 'applied', 'reason', 'forwarded/s 10 s before → after'],
+    m.mitigations.map((x) => [
+      time(x.at),
+      x.rule,
+      x.target,
+      x.applied ? 'yes' : 'no (observe)',
+      x.reason,
+      `${num(x.forwardedBefore)} → ${num(x.forwardedAfter)}`,
+    ]),
+  );
+  const modes = table(
+    ['time (UTC)', 'mode change', 'reason'],
+    m.escalations.map((e) => [time(e.at), `${e.from} → ${e.to}`, e.reason]),
+    'Mode changes',
+  );
+  return `<h2>Mitigations and their effect</h2>
+${actions}
+${modes}
+`;
+}
+
+function impactHtml(m: ReportModel): string {
+  const head = ['clients', 'served before', 'served during', 'origin ms before', 'origin ms during', 'requests during'];
+  const rows = [
+    impactRow('verified or known (pass, token, session, or seen before the incident)', m.impact.verified),
+    impactRow('all others', m.impact.others),
+  ];
+  return `<h2>Impact on real users</h2>
+${table(head, rows)}
+`;
+}
+
+function exposureHtml(m: ReportModel): string {
+  const x = m.exposure;
+  const suspects = x.suspects.length
+    ? table(EXPOSURE_HEAD, exposureRows(x.suspects), 'Clients with signs of enumeration')
+    : '';
+  const prefixes = x.prefixes.length
+    ? table(['prefix', ...EXPOSURE_HEAD.slice(1)], exposureRows(x.prefixes), 'Prefixes with signs of enumeration')
+    : '';
+  return `<h2 id="exposure">Data exposure</h2>
+<ul>${x.seen.map((s) => `<li>${esc(s)}</li>`).join('')}</ul>
+${suspects}
+${prefixes}
+<p>What the shield cannot know:</p><ul>${x.cannotKnow.map((s) => `<li>${esc(s)}</li>`).join('')}</ul>
+`;
+}
+
+function closingHtml(m: ReportModel): string {
+  const notes = m.notes.length ? `<h2>Notes</h2><ul>${m.notes.map((s) => `<li>${esc(s)}</li>`).join('')}</ul>` : '';
+  return `<h2>Draft statement</h2>
 <p id="statement">${esc(m.statement.join(' '))}</p>
-${m.notes.length ? `<h2>Notes</h2><ul>${m.notes.map((s) => `<li>${esc(s)}</li>`).join('')}</ul>` : ''}
+${notes}
 <footer>Generated by Rampart from its incident store. Figures are measurements at the shield; see docs/evidence.md for how each is computed.</footer>
 </body></html>
 `;
