@@ -33,48 +33,90 @@ const MAX_QUEUE = 1000;
 const TOUCH_EVERY_MS = 2000;
 
 export function createIncidentIds(o: IncidentIdsOptions): IncidentIds {
-  const ttl = o.ttlMs ?? 15_000;
-  const subs: ((e: DetectorEvent) => void)[] = [];
-  let local = '';
-  let shared = '';
-  let waiting = false;
-  let queue: DetectorEvent[] = [];
-  let lastTouch = 0;
+  return new SharedIncidentIds(o);
+}
 
-  const out = (e: DetectorEvent) => {
+class SharedIncidentIds implements IncidentIds {
+  private readonly ttl: number;
+  private readonly subs: ((e: DetectorEvent) => void)[] = [];
+  private local = '';
+  private shared = '';
+  private waiting = false;
+  private queue: DetectorEvent[] = [];
+  private lastTouch = 0;
+
+  constructor(private readonly o: IncidentIdsOptions) {
+    this.ttl = o.ttlMs ?? 15_000;
+  }
+
+  /** An arrow: the detector is handed it detached (detector.onEvent(ids.onEvent)). */
+  onEvent = (e: DetectorEvent): void => {
+    if (this.o.state === null) {
+      this.out(e);
+      return;
+    }
+    if (e.type === 'attack_start') {
+      if (this.waiting) this.resolve(this.local, this.local); // a new attack while the last id is still pending: keep order
+      this.join(this.o.state, e);
+    }
+    if (!this.waiting) {
+      this.out(e);
+      return;
+    }
+    this.queue.push(e);
+    if (this.queue.length >= MAX_QUEUE) this.resolve(this.local, this.local);
+  };
+
+  subscribe(fn: (e: DetectorEvent) => void): void {
+    this.subs.push(fn);
+  }
+
+  tick(now: number): void {
+    const state = this.o.state;
+    if (state === null || this.local === '' || this.waiting || now - this.lastTouch < TOUCH_EVERY_MS) return;
+    this.lastTouch = now;
+    state.joinIncident(now, this.ttl).catch(() => {}); // a missed touch only shortens how long the slot stays joinable
+  }
+
+  private out(e: DetectorEvent): void {
+    const { local, shared } = this;
     const ev =
       local !== '' && shared !== '' && e.incidentId === local && shared !== local
         ? ({ ...e, incidentId: shared } as DetectorEvent)
         : e;
-    for (const fn of subs) fn(ev);
-    if (e.type === 'attack_end' && e.incidentId === local) local = shared = '';
-  };
-
-  function resolve(forLocal: string, id: string): void {
-    if (!waiting || local !== forLocal) return;
-    shared = id;
-    waiting = false;
-    const q = queue;
-    queue = [];
-    for (const e of q) out(e);
+    for (const fn of this.subs) fn(ev);
+    if (e.type === 'attack_end' && e.incidentId === local) {
+      this.local = '';
+      this.shared = '';
+    }
   }
 
-  function join(e: Extract<DetectorEvent, { type: 'attack_start' }>): void {
+  private resolve(forLocal: string, id: string): void {
+    if (!this.waiting || this.local !== forLocal) return;
+    this.shared = id;
+    this.waiting = false;
+    const q = this.queue;
+    this.queue = [];
+    for (const e of q) this.out(e);
+  }
+
+  private join(state: IncidentJoiner, e: Extract<DetectorEvent, { type: 'attack_start' }>): void {
     const me = e.incidentId;
-    local = me;
-    shared = '';
-    waiting = true;
-    lastTouch = e.at;
+    this.local = me;
+    this.shared = '';
+    this.waiting = true;
+    this.lastTouch = e.at;
+    const waitMs = this.o.waitMs ?? 3000;
     const fallback = (why: string) => {
-      if (waiting && local === me) o.onFallback?.(me, why);
-      resolve(me, me);
+      if (this.waiting && this.local === me) this.o.onFallback?.(me, why);
+      this.resolve(me, me);
     };
-    const timer = setTimeout(() => fallback(`no shared incident id within ${o.waitMs ?? 3000} ms`), o.waitMs ?? 3000);
+    const timer = setTimeout(() => fallback(`no shared incident id within ${waitMs} ms`), waitMs);
     timer.unref();
-    o.state!.joinIncident(e.at, ttl).then(
+    state.joinIncident(e.at, this.ttl).then(
       (s) => {
         clearTimeout(timer);
-        resolve(me, s.id);
+        this.resolve(me, s.id);
       },
       (err: unknown) => {
         clearTimeout(timer);
@@ -82,25 +124,4 @@ export function createIncidentIds(o: IncidentIdsOptions): IncidentIds {
       },
     );
   }
-
-  return {
-    onEvent(e) {
-      if (o.state === null) return void out(e);
-      if (e.type === 'attack_start') {
-        if (waiting) resolve(local, local); // a new attack while the last id is still pending: keep order
-        join(e);
-      }
-      if (!waiting) return void out(e);
-      queue.push(e);
-      if (queue.length >= MAX_QUEUE) resolve(local, local);
-    },
-    subscribe(fn) {
-      subs.push(fn);
-    },
-    tick(now) {
-      if (o.state === null || local === '' || waiting || now - lastTouch < TOUCH_EVERY_MS) return;
-      lastTouch = now;
-      o.state.joinIncident(now, ttl).catch(() => {}); // a missed touch only shortens how long the slot stays joinable
-    },
-  };
 }
