@@ -69,6 +69,25 @@ export function compositionOf(
   // Lifts need a baseline with enough requests behind its shares (not idle seconds or the
   // first few visitors); without one only a tool's fingerprint counts (signature.ts).
   const supported = b.sharesSupported();
+  toolTests(sig, floor, fire);
+  shapeTests(s, w, b, sig, cfg, supported, fire);
+  const strong = cookieTests(s, b, floor, fire);
+  return {
+    tests: c,
+    apriori,
+    strong,
+    unlike:
+      c.ignoredShare !== undefined ||
+      c.freshFlood !== undefined ||
+      c.checkIgnored !== undefined ||
+      c.formFirst !== undefined,
+  };
+}
+
+type Fire = (name: string, value: number, known: boolean) => void;
+
+/** One tool's fingerprint lifted, or tools this site does not usually see taken together. */
+function toolTests(sig: Signature, floor: number, fire: Fire): void {
   const fp = sig.fingerprints.find((f) => f.suspicious);
   if (fp && fp.share >= 0.3 && fp.count >= floor)
     fire('fingerprintLift', fp.lift, fp.family !== undefined && !BROWSER_FAMILIES.has(fp.family));
@@ -84,6 +103,19 @@ export function compositionOf(
     }
   }
   if (toolShare >= TOOL_SHARE && toolCount >= floor) fire('toolShare', toolShare, true);
+}
+
+/** The second's shape against the learned one: route class, queries, per-source rate, paths, assets, 4xx. */
+function shapeTests(
+  s: SecondSample,
+  w: SecondWindow,
+  b: Baselines,
+  sig: Signature,
+  cfg: DetectorConfig,
+  supported: boolean,
+  fire: Fire,
+): void {
+  const n = s.requests;
   // Static assets never count: new visitors (a newsletter) load them, returning ones have them cached, and a cache answers them.
   const cls = sig.routeClasses.find((x) => x.name !== 'static');
   if (supported && cls && cls.share >= 0.25 && cls.lift >= cfg.minLift && cls.share * n >= cfg.minRps)
@@ -105,17 +137,6 @@ export function compositionOf(
     fire('staticShareDrop', staticShare / baseStatic, false);
   const s4 = s.status.s4xx / n;
   if (s4 >= 0.3 && s4 - learnedMean(b.share4xx, 0) >= 0.2) fire('share4xx', s4, b.share4xx.n === 0);
-  const strong = cookieTests(s, b, floor, fire);
-  return {
-    tests: c,
-    apriori,
-    strong,
-    unlike:
-      c.ignoredShare !== undefined ||
-      c.freshFlood !== undefined ||
-      c.checkIgnored !== undefined ||
-      c.formFirst !== undefined,
-  };
 }
 
 /**
