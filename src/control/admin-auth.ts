@@ -30,72 +30,89 @@ export interface AdminAuth {
 
 const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
 
-export function createAdminAuth(o: AuthOptions): AdminAuth {
-  const want = digest(o.token);
-  const maxFailures = o.maxFailures ?? 5;
-  const windowMs = o.windowMs ?? 60_000;
-  const maxTracked = o.maxTracked ?? 4096;
-  // Insertion-ordered: when full, the oldest entry is dropped.
-  const failures = new Map<string, Entry>();
+const MISSING: AuthResult = {
+  ok: false,
+  status: 401,
+  code: 'E_AUTH_MISSING',
+  message: 'this endpoint needs the admin token',
+  hint: 'send the header "Authorization: Bearer <admin.token>"',
+  retryAfter: 0,
+};
 
-  function locked(ip: string, now: number): number {
-    const e = failures.get(ip);
-    if (!e) return 0;
-    if (now - e.windowStart >= windowMs) {
-      failures.delete(ip);
-      return 0;
-    }
-    return e.failures >= maxFailures ? Math.ceil((e.windowStart + windowMs - now) / 1000) : 0;
+const WRONG: AuthResult = {
+  ok: false,
+  status: 403,
+  code: 'E_AUTH_TOKEN',
+  message: 'the admin token is wrong',
+  hint: 'use the value of admin.token from the configuration (or the token Rampart logged at start)',
+  retryAfter: 0,
+};
+
+export function createAdminAuth(o: AuthOptions): AdminAuth {
+  return new TokenCheck(o);
+}
+
+class TokenCheck implements AdminAuth {
+  private readonly want: Buffer;
+  private readonly maxFailures: number;
+  private readonly windowMs: number;
+  private readonly maxTracked: number;
+  /** Insertion-ordered: when full, the oldest entry is dropped. */
+  private readonly failures = new Map<string, Entry>();
+
+  constructor(private readonly o: AuthOptions) {
+    this.want = digest(o.token);
+    this.maxFailures = o.maxFailures ?? 5;
+    this.windowMs = o.windowMs ?? 60_000;
+    this.maxTracked = o.maxTracked ?? 4096;
   }
 
-  function fail(ip: string, now: number): void {
-    const e = failures.get(ip);
+  tracked(): number {
+    return this.failures.size;
+  }
+
+  check(authorization: string | undefined, ip: string): AuthResult {
+    const now = this.o.now();
+    const wait = this.locked(ip, now);
+    if (wait > 0)
+      return {
+        ok: false,
+        status: 429,
+        code: 'E_AUTH_RATE',
+        message: 'too many failed token attempts from this address',
+        hint: `wait ${wait}s; check the token in admin.token`,
+        retryAfter: wait,
+      };
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
+    if (!m) {
+      this.fail(ip, now);
+      return MISSING;
+    }
+    if (!timingSafeEqual(digest(m[1]), this.want)) {
+      this.fail(ip, now);
+      return WRONG;
+    }
+    return { ok: true };
+  }
+
+  /** Seconds until the address may try again (0: it may now). */
+  private locked(ip: string, now: number): number {
+    const e = this.failures.get(ip);
+    if (!e) return 0;
+    if (now - e.windowStart >= this.windowMs) {
+      this.failures.delete(ip);
+      return 0;
+    }
+    return e.failures >= this.maxFailures ? Math.ceil((e.windowStart + this.windowMs - now) / 1000) : 0;
+  }
+
+  private fail(ip: string, now: number): void {
+    const e = this.failures.get(ip);
     if (e) {
       e.failures++;
       return;
     }
-    if (failures.size >= maxTracked) failures.delete(failures.keys().next().value as string);
-    failures.set(ip, { failures: 1, windowStart: now });
+    if (this.failures.size >= this.maxTracked) this.failures.delete(this.failures.keys().next().value as string);
+    this.failures.set(ip, { failures: 1, windowStart: now });
   }
-
-  return {
-    tracked: () => failures.size,
-    check(authorization, ip) {
-      const now = o.now();
-      const wait = locked(ip, now);
-      if (wait > 0)
-        return {
-          ok: false,
-          status: 429,
-          code: 'E_AUTH_RATE',
-          message: 'too many failed token attempts from this address',
-          hint: `wait ${wait}s; check the token in admin.token`,
-          retryAfter: wait,
-        };
-      const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
-      if (!m) {
-        fail(ip, now);
-        return {
-          ok: false,
-          status: 401,
-          code: 'E_AUTH_MISSING',
-          message: 'this endpoint needs the admin token',
-          hint: 'send the header "Authorization: Bearer <admin.token>"',
-          retryAfter: 0,
-        };
-      }
-      if (!timingSafeEqual(digest(m[1]), want)) {
-        fail(ip, now);
-        return {
-          ok: false,
-          status: 403,
-          code: 'E_AUTH_TOKEN',
-          message: 'the admin token is wrong',
-          hint: 'use the value of admin.token from the configuration (or the token Rampart logged at start)',
-          retryAfter: 0,
-        };
-      }
-      return { ok: true };
-    },
-  };
 }
