@@ -25,7 +25,10 @@ export async function run(argv: string[], out: (s: string) => void): Promise<num
     { ...TARGET_FLAGS, for: { type: 'string' }, reason: { type: 'string' }, json: { type: 'boolean' } },
     true,
   );
-  if (values.help) return (out(help), 0);
+  if (values.help) {
+    out(help);
+    return 0;
+  }
   const [sub, target, ...extra] = positionals;
   if (!sub)
     throw new UsageError(
@@ -48,8 +51,14 @@ export async function run(argv: string[], out: (s: string) => void): Promise<num
     const { bans } = (await adminCall(admin.url, 'GET', '/api/bans', { token: admin.token })) as {
       bans: { target: string; rule: string; until: number; reason: string }[];
     };
-    if (values.json) return (out(JSON.stringify(bans, null, 2)), 0);
-    if (bans.length === 0) return (out('no active bans'), 0);
+    if (values.json) {
+      out(JSON.stringify(bans, null, 2));
+      return 0;
+    }
+    if (bans.length === 0) {
+      out('no active bans');
+      return 0;
+    }
     for (const b of bans)
       out(`${b.target.padEnd(24)} ${b.rule.padEnd(18)} until ${new Date(b.until).toISOString()}  ${b.reason}`);
     return 0;
@@ -57,7 +66,8 @@ export async function run(argv: string[], out: (s: string) => void): Promise<num
   const t = checkBanTarget(target);
   if (sub === 'rm') {
     await adminCall(admin.url, 'DELETE', `/api/bans/${encodeURIComponent(t)}`, { token: admin.token });
-    return (out(`removed the ban on ${t}`), 0);
+    out(`removed the ban on ${t}`);
+    return 0;
   }
   const body: Record<string, string> = { target: t };
   if (values.for) body.duration = String(values.for);
@@ -65,7 +75,10 @@ export async function run(argv: string[], out: (s: string) => void): Promise<num
   const { ban } = (await adminCall(admin.url, 'POST', '/api/bans', { token: admin.token, body })) as {
     ban: { target: string; until: number };
   };
-  if (values.json) return (out(JSON.stringify(ban, null, 2)), 0);
+  if (values.json) {
+    out(JSON.stringify(ban, null, 2));
+    return 0;
+  }
   out(`banned ${ban.target} until ${new Date(ban.until).toISOString()}`);
   return 0;
 }
