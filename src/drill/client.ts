@@ -70,7 +70,9 @@ export function createSource(target: Target, localAddress: string, opts: SourceO
           headers: o.headers,
           body: o.body,
         });
-        const body = o.read ? await res.body.text() : (await res.body.dump(), '');
+        let body = '';
+        if (o.read) body = await res.body.text();
+        else await res.body.dump();
         const h = res.headers;
         const sc = h['set-cookie'];
         return {

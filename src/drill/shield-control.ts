@@ -36,7 +36,10 @@ const BIN = fileURLToPath(new URL('../../bin/rampart.js', import.meta.url));
 export function listening(t: Target, timeoutMs = 1000): Promise<boolean> {
   return new Promise((resolve) => {
     const s = connect({ host: t.hostname, port: t.port });
-    const done = (ok: boolean) => (s.destroy(), resolve(ok));
+    const done = (ok: boolean) => {
+      s.destroy();
+      resolve(ok);
+    };
     s.setTimeout(timeoutMs, () => done(false));
     s.once('connect', () => done(true));
     s.once('error', () => done(false));
