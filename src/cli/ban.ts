@@ -1,6 +1,6 @@
 // `rampart ban add|rm|ls`: manages bans through the admin API.
 import { adminCall } from '../control/admin-client.js';
-import { resolveAdmin, TARGET_FLAGS, TARGET_HELP } from '../control/admin-target.js';
+import { type AdminTarget, resolveAdmin, TARGET_FLAGS, TARGET_HELP } from '../control/admin-target.js';
 import { checkBanTarget } from '../control/ban-input.js';
 import { UsageError } from '../core/errors.js';
 import { parse } from './args.js';
@@ -47,22 +47,7 @@ export async function run(argv: string[], out: (s: string) => void): Promise<num
   if (sub !== 'add' && (values.for || values.reason))
     throw new UsageError(`ban ${sub}: --for and --reason only go with 'ban add'`);
   const admin = resolveAdmin(values);
-  if (sub === 'ls') {
-    const { bans } = (await adminCall(admin.url, 'GET', '/api/bans', { token: admin.token })) as {
-      bans: { target: string; rule: string; until: number; reason: string }[];
-    };
-    if (values.json) {
-      out(JSON.stringify(bans, null, 2));
-      return 0;
-    }
-    if (bans.length === 0) {
-      out('no active bans');
-      return 0;
-    }
-    for (const b of bans)
-      out(`${b.target.padEnd(24)} ${b.rule.padEnd(18)} until ${new Date(b.until).toISOString()}  ${b.reason}`);
-    return 0;
-  }
+  if (sub === 'ls') return listBans(admin, values.json === true, out);
   const t = checkBanTarget(target);
   if (sub === 'rm') {
     await adminCall(admin.url, 'DELETE', `/api/bans/${encodeURIComponent(t)}`, { token: admin.token });
@@ -75,10 +60,20 @@ export async function run(argv: string[], out: (s: string) => void): Promise<num
   const { ban } = (await adminCall(admin.url, 'POST', '/api/bans', { token: admin.token, body })) as {
     ban: { target: string; until: number };
   };
-  if (values.json) {
-    out(JSON.stringify(ban, null, 2));
-    return 0;
+  if (values.json) out(JSON.stringify(ban, null, 2));
+  else out(`banned ${ban.target} until ${new Date(ban.until).toISOString()}`);
+  return 0;
+}
+
+async function listBans(admin: AdminTarget, json: boolean, out: (s: string) => void): Promise<number> {
+  const { bans } = (await adminCall(admin.url, 'GET', '/api/bans', { token: admin.token })) as {
+    bans: { target: string; rule: string; until: number; reason: string }[];
+  };
+  if (json) out(JSON.stringify(bans, null, 2));
+  else if (bans.length === 0) out('no active bans');
+  else {
+    for (const b of bans)
+      out(`${b.target.padEnd(24)} ${b.rule.padEnd(18)} until ${new Date(b.until).toISOString()}  ${b.reason}`);
   }
-  out(`banned ${ban.target} until ${new Date(ban.until).toISOString()}`);
   return 0;
 }
