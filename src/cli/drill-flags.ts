@@ -47,7 +47,7 @@ export type DrillValues = Record<string, string | undefined> & { help?: boolean 
 const SCENARIO_ONLY = ['scenario', 'attack-rate', 'sources', 'cooldown', 'xff', 'countries', 'asns', 'warmup'];
 const CAMPAIGN_ONLY = ['seed', 'timing', 'shield-config', 'chromium', 'max-rate', 'markdown'];
 
-export function duration(flag: string, v: string | undefined, dflt: number, min: number, max: number): number {
+function duration(flag: string, v: string | undefined, dflt: number, min: number, max: number): number {
   if (v === undefined) return dflt;
   const ms = parseDuration(v);
   if (Number.isNaN(ms))
@@ -127,11 +127,11 @@ export function reportToken(values: DrillValues): string | undefined {
   return token;
 }
 
-/** A scenario drill's options (all but the scenario and progress), and the scenarios to run. */
+/** A scenario drill's options (all but the scenario and progress), the scenarios to run and the pause between them. */
 export function scenarioFlags(
   values: DrillValues,
   target: Target,
-): { names: ScenarioName[]; opts: Omit<DrillOptions, 'scenario' | 'progress'> } {
+): { names: ScenarioName[]; opts: Omit<DrillOptions, 'scenario' | 'progress'>; cooldown: number } {
   const campaignOnly = CAMPAIGN_ONLY.filter((k) => values[k] !== undefined);
   if (campaignOnly.length > 0)
     throw new UsageError(
@@ -152,5 +152,6 @@ export function scenarioFlags(
     originStats: values['origin-stats'],
     xff: publicPlan(values),
   };
-  return { names: name === 'all' ? [...SCENARIOS] : [name as ScenarioName], opts };
+  const cooldown = duration('cooldown', values.cooldown, 10_000, 0, 600_000);
+  return { names: name === 'all' ? [...SCENARIOS] : [name as ScenarioName], opts, cooldown };
 }

@@ -11,7 +11,7 @@ import { compareReport, fetchReport, formatDifferences, truthOf } from '../drill
 import { FAMILIES, NEWSLETTERS, TIMINGS } from '../drill/families.js';
 import { parse } from './args.js';
 import { runCampaignCommand, targetFromConfig } from './drill-campaign.js';
-import { campaignFlags, DRILL_FLAGS, type DrillValues, duration, reportToken, scenarioFlags } from './drill-flags.js';
+import { campaignFlags, DRILL_FLAGS, type DrillValues, reportToken, scenarioFlags } from './drill-flags.js';
 
 export const help = `Usage: rampart drill --target URL [options]
        rampart drill --target URL --campaign N [--seed S] [--shield-config FILE] [options]
@@ -92,8 +92,7 @@ export async function run(argv: string[], out: (s: string) => void): Promise<num
   if (values['origin-stats'] !== undefined) parseTarget(values['origin-stats'], '--origin-stats');
   if (campaign) return runCampaignCommand(campaignFlags(values, target), out);
   const token = reportToken(values);
-  const { names, opts } = scenarioFlags(values, target);
-  const cooldown = duration('cooldown', values.cooldown, 10_000, 0, 600_000);
+  const { names, opts, cooldown } = scenarioFlags(values, target);
   const report = values.report === undefined ? null : { admin: values.report, token: token! };
   const cards = await runScenarios(names, opts, cooldown, report, out);
   if (cards.length > 1)
