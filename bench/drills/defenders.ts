@@ -38,7 +38,10 @@ async function waitForPort(port: number, child: ChildProcess, what: string): Pro
     if (child.exitCode !== null) throw new Error(`${what} exited with ${child.exitCode}`);
     const ok = await new Promise<boolean>((r) => {
       const s = connect({ port, host: '127.0.0.1' });
-      s.once('connect', () => (s.destroy(), r(true)));
+      s.once('connect', () => {
+        s.destroy();
+        r(true);
+      });
       s.once('error', () => r(false));
     });
     if (ok) return;

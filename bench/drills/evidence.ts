@@ -38,7 +38,10 @@ async function startOrigin(env: Record<string, string>): Promise<{ url: string; 
   });
   const url = await new Promise<string>((resolve, reject) => {
     let buf = '';
-    child.stdout!.on('data', (d) => ((buf += d), buf.includes('\n') && resolve(buf.split('\n')[0].trim())));
+    child.stdout!.on('data', (d) => {
+      buf += d;
+      if (buf.includes('\n')) resolve(buf.split('\n')[0].trim());
+    });
     child.once('exit', (c) => reject(new Error(`origin exited with ${c}`)));
   });
   return { url, child };

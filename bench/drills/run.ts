@@ -17,7 +17,7 @@ import { isScenarioName, SCENARIOS, type ScenarioName } from '../../src/drill/sc
 import type { Scorecard } from '../../src/drill/scorecard.js';
 import { parseTarget } from '../../src/drill/target.js';
 import { compareReport, fetchReport, formatDifferences, truthOf } from '../../src/drill/report-compare.js';
-import { installed, startDefender, startOrigin, type DefenderName } from './defenders.js';
+import { installed, startDefender, startOrigin, type DefenderName, type Running } from './defenders.js';
 
 const { values } = parseArgs({
   options: {
@@ -53,7 +53,7 @@ const started = new Date();
 for (const scenario of scenarios) {
   for (const defender of defenders) {
     const origin = await startOrigin();
-    let shield;
+    let shield: Running;
     try {
       shield = await startDefender(defender, origin.url);
     } catch (e) {

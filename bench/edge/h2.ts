@@ -66,7 +66,10 @@ function cpuMs(pid: number): number {
     grew = false;
     for (const d of all) {
       try {
-        if (!tree.has(d) && tree.has(stat(d)[1])) tree.add(d), (grew = true);
+        if (!tree.has(d) && tree.has(stat(d)[1])) {
+          tree.add(d);
+          grew = true;
+        }
       } catch {
         // gone
       }

@@ -63,7 +63,10 @@ function pinned(core: string, cmd: string, argv: string[], opts: { cwd?: string 
 async function waitPort(port: number, what: string): Promise<void> {
   for (let i = 0; i < 100; i++) {
     const ok = await new Promise<boolean>((r) => {
-      const s = connect({ port, host: '127.0.0.1' }, () => (s.destroy(), r(true)));
+      const s = connect({ port, host: '127.0.0.1' }, () => {
+        s.destroy();
+        r(true);
+      });
       s.on('error', () => r(false));
     });
     if (ok) return;
@@ -359,7 +362,10 @@ function cleanup(): void {
   rmSync(tmp, { recursive: true, force: true });
 }
 
-process.on('SIGINT', () => (cleanup(), process.exit(130)));
+process.on('SIGINT', () => {
+  cleanup();
+  process.exit(130);
+});
 main().then(
   () => cleanup(),
   (e) => {

@@ -92,8 +92,11 @@ export async function measureMemory(o: MemoryOptions): Promise<ProcessMemory[]> 
   await waitOutput(start, /shielding/, 'rampart start', 60_000);
   await sleep(5000);
   const pids = [start.pid!, ...childPids(start.pid!)];
-  const label = (p: number, i: number) => (i === 0 ? 'start: primary' : `start: worker ${i}`);
-  pids.forEach((p, i) => out.push({ phase: 'idle: rampart start, defaults', process: label(p, i), ...rssOf(p) }));
+  const label = (i: number) => (i === 0 ? 'start: primary' : `start: worker ${i}`);
+  const sampleAll = (phase: string) => {
+    for (let i = 0; i < pids.length; i++) out.push({ phase, process: label(i), ...rssOf(pids[i]) });
+  };
+  sampleAll('idle: rampart start, defaults');
 
   if (o.sources > 0) {
     const lua = join(o.tmp, 'sources.lua');
@@ -127,21 +130,9 @@ export async function measureMemory(o: MemoryOptions): Promise<ProcessMemory[]> 
     // 5 s: a few ticks (the seconds close, the detector folds them in); 30 s: V8's memory reducer has
     // run (it shrinks the heap grown under load once allocation slows down, after ~8 s and more).
     await sleep(5000);
-    pids.forEach((p, i) =>
-      out.push({
-        phase: `5 s after ${sent.toLocaleString('en')} distinct sources: rampart start, defaults`,
-        process: label(p, i),
-        ...rssOf(p),
-      }),
-    );
+    sampleAll(`5 s after ${sent.toLocaleString('en')} distinct sources: rampart start, defaults`);
     await sleep(25_000);
-    pids.forEach((p, i) =>
-      out.push({
-        phase: `30 s after ${sent.toLocaleString('en')} distinct sources: rampart start, defaults`,
-        process: label(p, i),
-        ...rssOf(p),
-      }),
-    );
+    sampleAll(`30 s after ${sent.toLocaleString('en')} distinct sources: rampart start, defaults`);
   }
   await stop(start);
   await stop(origin);

@@ -29,7 +29,10 @@ function classicMap() {
       if (b === undefined) m.set(key, (b = { tokens: burst, last: now }));
       b.tokens = Math.min(burst, b.tokens + ((now - b.last) * rate) / 1000);
       b.last = now;
-      if (b.tokens >= 1) return ((b.tokens -= 1), 0);
+      if (b.tokens >= 1) {
+        b.tokens -= 1;
+        return 0;
+      }
       return ((1 - b.tokens) * 1000) / rate;
     },
   };
@@ -50,7 +53,10 @@ function mapLru(capacity: number) {
       m.set(key, b);
       b.tokens = Math.min(burst, b.tokens + ((now - b.last) * rate) / 1000);
       b.last = now;
-      if (b.tokens >= 1) return ((b.tokens -= 1), 0);
+      if (b.tokens >= 1) {
+        b.tokens -= 1;
+        return 0;
+      }
       return ((1 - b.tokens) * 1000) / rate;
     },
   };

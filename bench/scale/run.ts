@@ -47,7 +47,10 @@ function start(argv: string[], ready: RegExp, what: string): Promise<{ child: Ch
     };
     child.stdout!.on('data', on);
     child.stderr!.on('data', on);
-    child.once('exit', (code) => (clearTimeout(t), reject(new Error(`${what} exited ${code}:\n${text}`))));
+    child.once('exit', (code) => {
+      clearTimeout(t);
+      reject(new Error(`${what} exited ${code}:\n${text}`));
+    });
   });
 }
 
@@ -159,7 +162,10 @@ function cleanup(): void {
 }
 process.on('exit', cleanup);
 main().then(
-  () => (cleanup(), setTimeout(() => process.exit(0), 500)),
+  () => {
+    cleanup();
+    setTimeout(() => process.exit(0), 500);
+  },
   (e) => {
     console.error(e);
     cleanup();

@@ -1,6 +1,6 @@
 // `rampart ban add|rm|ls`: manages bans through the admin API.
 import { adminCall } from '../control/admin-client.js';
-import { resolveAdmin, TARGET_FLAGS, TARGET_HELP } from '../control/admin-target.js';
+import { type AdminTarget, resolveAdmin, TARGET_FLAGS, TARGET_HELP } from '../control/admin-target.js';
 import { checkBanTarget } from '../control/ban-input.js';
 import { UsageError } from '../core/errors.js';
 import { parse } from './args.js';
@@ -25,7 +25,10 @@ export async function run(argv: string[], out: (s: string) => void): Promise<num
     { ...TARGET_FLAGS, for: { type: 'string' }, reason: { type: 'string' }, json: { type: 'boolean' } },
     true,
   );
-  if (values.help) return (out(help), 0);
+  if (values.help) {
+    out(help);
+    return 0;
+  }
   const [sub, target, ...extra] = positionals;
   if (!sub)
     throw new UsageError(
@@ -44,20 +47,12 @@ export async function run(argv: string[], out: (s: string) => void): Promise<num
   if (sub !== 'add' && (values.for || values.reason))
     throw new UsageError(`ban ${sub}: --for and --reason only go with 'ban add'`);
   const admin = resolveAdmin(values);
-  if (sub === 'ls') {
-    const { bans } = (await adminCall(admin.url, 'GET', '/api/bans', { token: admin.token })) as {
-      bans: { target: string; rule: string; until: number; reason: string }[];
-    };
-    if (values.json) return (out(JSON.stringify(bans, null, 2)), 0);
-    if (bans.length === 0) return (out('no active bans'), 0);
-    for (const b of bans)
-      out(`${b.target.padEnd(24)} ${b.rule.padEnd(18)} until ${new Date(b.until).toISOString()}  ${b.reason}`);
-    return 0;
-  }
+  if (sub === 'ls') return listBans(admin, values.json === true, out);
   const t = checkBanTarget(target);
   if (sub === 'rm') {
     await adminCall(admin.url, 'DELETE', `/api/bans/${encodeURIComponent(t)}`, { token: admin.token });
-    return (out(`removed the ban on ${t}`), 0);
+    out(`removed the ban on ${t}`);
+    return 0;
   }
   const body: Record<string, string> = { target: t };
   if (values.for) body.duration = String(values.for);
@@ -65,7 +60,20 @@ export async function run(argv: string[], out: (s: string) => void): Promise<num
   const { ban } = (await adminCall(admin.url, 'POST', '/api/bans', { token: admin.token, body })) as {
     ban: { target: string; until: number };
   };
-  if (values.json) return (out(JSON.stringify(ban, null, 2)), 0);
-  out(`banned ${ban.target} until ${new Date(ban.until).toISOString()}`);
+  if (values.json) out(JSON.stringify(ban, null, 2));
+  else out(`banned ${ban.target} until ${new Date(ban.until).toISOString()}`);
+  return 0;
+}
+
+async function listBans(admin: AdminTarget, json: boolean, out: (s: string) => void): Promise<number> {
+  const { bans } = (await adminCall(admin.url, 'GET', '/api/bans', { token: admin.token })) as {
+    bans: { target: string; rule: string; until: number; reason: string }[];
+  };
+  if (json) out(JSON.stringify(bans, null, 2));
+  else if (bans.length === 0) out('no active bans');
+  else {
+    for (const b of bans)
+      out(`${b.target.padEnd(24)} ${b.rule.padEnd(18)} until ${new Date(b.until).toISOString()}  ${b.reason}`);
+  }
   return 0;
 }

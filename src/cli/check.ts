@@ -14,7 +14,10 @@ Options:
 
 export async function run(argv: string[], out: (s: string) => void): Promise<number> {
   const { values } = parse('check', argv, { config: { type: 'string', short: 'c' } });
-  if (values.help) return (out(help), 0);
+  if (values.help) {
+    out(help);
+    return 0;
+  }
   if (!values.config) throw new UsageError('check: missing -c FILE', "e.g. 'rampart check -c rampart.yaml'");
   const config = loadConfigFile(String(values.config));
   out(

@@ -25,7 +25,10 @@ export async function run(argv: string[], out: (s: string) => void): Promise<num
     admin: { type: 'string' },
     'origin-port': { type: 'string' },
   });
-  if (values.help) return (out(help), 0);
+  if (values.help) {
+    out(help);
+    return 0;
+  }
   const origin = await startDemoOrigin({
     host: '127.0.0.1',
     port: Number(values['origin-port'] ?? 0),

@@ -33,7 +33,10 @@ export async function run(argv: string[], out: (s: string) => void): Promise<num
     table: { type: 'string' },
     group: { type: 'string' },
   });
-  if (values.help) return (out(help), 0);
+  if (values.help) {
+    out(help);
+    return 0;
+  }
   const helper = await startFirewallHelper({
     socket: String(values.socket ?? '/run/rampart/firewall.sock'),
     table: values.table === undefined ? undefined : String(values.table),

@@ -46,8 +46,14 @@ export async function main(
   err = (s: string) => console.error(s),
 ): Promise<number> {
   const [name, ...rest] = argv;
-  if (name === '--version' || name === '-v') return (out(`rampart ${version()}`), 0);
-  if (!name || name === '--help' || name === '-h' || name === 'help') return (out(USAGE), name ? 0 : 1);
+  if (name === '--version' || name === '-v') {
+    out(`rampart ${version()}`);
+    return 0;
+  }
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    out(USAGE);
+    return name ? 0 : 1;
+  }
   const load = COMMANDS[name];
   if (!load) {
     const near = suggest(name, Object.keys(COMMANDS));

@@ -27,7 +27,10 @@ const BODIES: Record<string, Record<string, string>> = {
 
 export async function run(argv: string[], out: (s: string) => void): Promise<number> {
   const { values, positionals } = parse('mode', argv, { ...TARGET_FLAGS }, true);
-  if (values.help) return (out(help), 0);
+  if (values.help) {
+    out(help);
+    return 0;
+  }
   if (positionals.length !== 1)
     throw new UsageError(
       positionals.length ? 'mode: give exactly one mode' : 'mode: missing the mode',

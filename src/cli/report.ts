@@ -41,7 +41,10 @@ export async function run(argv: string[], out: (s: string) => void): Promise<num
     },
     true,
   );
-  if (values.help) return (out(help), 0);
+  if (values.help) {
+    out(help);
+    return 0;
+  }
   if (positionals.length !== 1)
     throw new UsageError(
       positionals.length === 0
@@ -61,13 +64,12 @@ export async function run(argv: string[], out: (s: string) => void): Promise<num
   try {
     if (values.check) {
       const { model, problems } = checkStored(store, positionals[0]);
-      if (problems.length === 0)
-        return (
-          out(
-            `report ${model.id}: every check passed (${model.accounting.received.toLocaleString('en-US')} requests accounted for over ${model.timeline.t.length} stored samples; ${model.verdict})`,
-          ),
-          0
+      if (problems.length === 0) {
+        out(
+          `report ${model.id}: every check passed (${model.accounting.received.toLocaleString('en-US')} requests accounted for over ${model.timeline.t.length} stored samples; ${model.verdict})`,
         );
+        return 0;
+      }
       out(
         `report ${model.id}: ${problems.length} check${problems.length === 1 ? '' : 's'} failed:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
       );

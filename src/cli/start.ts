@@ -34,7 +34,10 @@ export async function run(argv: string[], out: (s: string) => void): Promise<num
     host: { type: 'string', multiple: true },
     admin: { type: 'string' },
   });
-  if (values.help) return (out(help), 0);
+  if (values.help) {
+    out(help);
+    return 0;
+  }
   // Parsed on a short-lived child process: this process never holds the schema library (config-child.ts).
   const load = () => loadConfig({ kind: 'flags', values });
   const config = await load();

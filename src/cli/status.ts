@@ -28,10 +28,16 @@ interface Status {
 
 export async function run(argv: string[], out: (s: string) => void): Promise<number> {
   const { values } = parse('status', argv, { ...TARGET_FLAGS, json: { type: 'boolean' } });
-  if (values.help) return (out(help), 0);
+  if (values.help) {
+    out(help);
+    return 0;
+  }
   const admin = resolveAdmin(values);
   const s = (await adminCall(admin.url, 'GET', '/api/status', { token: admin.token })) as Status;
-  if (values.json) return (out(JSON.stringify(s, null, 2)), 0);
+  if (values.json) {
+    out(JSON.stringify(s, null, 2));
+    return 0;
+  }
   const attack = s.activeIncident
     ? `incident ${s.activeIncident.id}${s.classification?.length ? `: ${s.classification.join(' + ')}` : ''}`
     : 'none';

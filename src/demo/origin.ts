@@ -163,85 +163,120 @@ function routeName(path: string): string {
 }
 
 export async function startDemoOrigin(opts: DemoOriginOptions = {}): Promise<DemoOrigin> {
-  const max = opts.maxConcurrency ?? 32;
-  const queueLimit = opts.queueLimit ?? max * 4;
-  const table = routes(opts.searchCpuMs ?? 4);
-  let delay = 0;
-  let running = 0;
-  const queue: Array<() => void> = [];
-  const fresh = (): DemoOriginStats => ({
-    total: 0,
-    attack: 0,
-    legit: 0,
-    byRoute: {},
-    inFlight: 0,
-    peakInFlight: 0,
-    rejected: 0,
-  });
-  let stats = fresh();
+  const origin = new DemoOriginServer(opts);
+  await origin.listen(opts.port ?? 0, opts.host ?? '127.0.0.1');
+  return origin;
+}
 
-  function handle(req: IncomingMessage, res: ServerResponse): void {
-    const url = new URL(req.url ?? '/', 'http://origin.invalid');
-    const h = table.get(`${req.method} ${url.pathname}`);
-    if (h) h(req, res, url);
-    else if (!idRoute(req, res, url.pathname)) send(res, 404, HTML, site.NOT_FOUND);
+const freshStats = (): DemoOriginStats => ({
+  total: 0,
+  attack: 0,
+  legit: 0,
+  byRoute: {},
+  inFlight: 0,
+  peakInFlight: 0,
+  rejected: 0,
+});
+
+/** The server with its capacity: `max` requests running, `queueLimit` waiting, the rest refused with 503. */
+class DemoOriginServer implements DemoOrigin {
+  url = '';
+  port = 0;
+  readonly server: Server;
+  private readonly max: number;
+  private readonly queueLimit: number;
+  private readonly table: Map<string, Handler>;
+  private delay = 0;
+  private running = 0;
+  private readonly queue: Array<() => void> = [];
+  private counts = freshStats();
+
+  constructor(opts: DemoOriginOptions) {
+    this.max = opts.maxConcurrency ?? 32;
+    this.queueLimit = opts.queueLimit ?? this.max * 4;
+    this.table = routes(opts.searchCpuMs ?? 4);
+    this.server = createServer((req, res) => this.admit(req, res));
+    this.server.keepAliveTimeout = 30_000;
   }
 
-  function run(req: IncomingMessage, res: ServerResponse): void {
-    if (req.socket.destroyed) {
-      // The client left while queued: its slot goes to the next one.
-      stats.inFlight--;
-      queue.shift()?.();
+  async listen(port: number, host: string): Promise<void> {
+    const server = this.server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => resolve());
+    });
+    const a = server.address() as AddressInfo;
+    const shown = a.address.includes(':') ? `[${a.address}]` : a.address;
+    this.url = `http://${shown}:${a.port}`;
+    this.port = a.port;
+  }
+
+  stats(): DemoOriginStats {
+    return { ...this.counts, byRoute: { ...this.counts.byRoute } };
+  }
+
+  reset(): void {
+    this.counts = { ...freshStats(), inFlight: this.counts.inFlight };
+  }
+
+  setDelay(ms: number): void {
+    this.delay = ms;
+  }
+
+  close(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.server.closeAllConnections();
+      this.server.close(() => resolve());
+    });
+  }
+
+  /** Counts the request, then runs it, queues it, or refuses it when the queue is full. */
+  private admit(req: IncomingMessage, res: ServerResponse): void {
+    const stats = this.counts;
+    if (req.url === '/__demo/stats') {
+      send(res, 200, JSON_T, JSON.stringify(stats));
       return;
     }
-    running++;
-    res.once('close', () => {
-      running--;
-      stats.inFlight--;
-      queue.shift()?.();
-    });
-    if (delay > 0) setTimeout(() => handle(req, res), delay);
-    else handle(req, res);
-  }
-
-  const server = createServer((req, res) => {
-    if (req.url === '/__demo/stats') return send(res, 200, JSON_T, JSON.stringify(stats));
     stats.total++;
     if (req.headers['x-drill-role'] === 'attack') stats.attack++;
     else stats.legit++;
     const route = routeName((req.url ?? '/').split('?')[0]);
     stats.byRoute[route] = (stats.byRoute[route] ?? 0) + 1;
     if (++stats.inFlight > stats.peakInFlight) stats.peakInFlight = stats.inFlight;
-    if (running < max) return run(req, res);
-    if (queue.length >= queueLimit) {
+    if (this.running < this.max) {
+      this.run(req, res);
+      return;
+    }
+    if (this.queue.length >= this.queueLimit) {
       stats.rejected++;
       stats.inFlight--;
-      return send(res, 503, HTML, site.BUSY, 'no-store', { 'retry-after': '30' });
+      send(res, 503, HTML, site.BUSY, 'no-store', { 'retry-after': '30' });
+      return;
     }
-    queue.push(() => run(req, res));
-  });
-  server.keepAliveTimeout = 30_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
-  });
-  const a = server.address() as AddressInfo;
-  const host = a.address.includes(':') ? `[${a.address}]` : a.address;
-  return {
-    url: `http://${host}:${a.port}`,
-    port: a.port,
-    server,
-    stats: () => ({ ...stats, byRoute: { ...stats.byRoute } }),
-    reset: () => {
-      stats = { ...fresh(), inFlight: stats.inFlight };
-    },
-    setDelay: (ms) => {
-      delay = ms;
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+    this.queue.push(() => this.run(req, res));
+  }
+
+  private run(req: IncomingMessage, res: ServerResponse): void {
+    if (req.socket.destroyed) {
+      // The client left while queued: its slot goes to the next one.
+      this.counts.inFlight--;
+      this.queue.shift()?.();
+      return;
+    }
+    this.running++;
+    res.once('close', () => {
+      this.running--;
+      this.counts.inFlight--;
+      this.queue.shift()?.();
+    });
+    if (this.delay > 0) setTimeout(() => this.handle(req, res), this.delay);
+    else this.handle(req, res);
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse): void {
+    const url = new URL(req.url ?? '/', 'http://origin.invalid');
+    const h = this.table.get(`${req.method} ${url.pathname}`);
+    if (h) h(req, res, url);
+    else if (!idRoute(req, res, url.pathname)) send(res, 404, HTML, site.NOT_FOUND);
+  }
 }

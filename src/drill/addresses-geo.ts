@@ -131,7 +131,10 @@ export function parseCountryPlan(spec: string, mmdbFile?: string): GeoPlan {
     const [rec, len] = reader.getWithPrefixLength(formatIPv4(ip));
     const size = 2 ** (32 - Math.max(len, 1));
     const g = rec?.country_code ? groups.get(rec.country_code) : undefined;
-    if (g && size >= 256 && !PRIVATE(ip)) g.starts.push(ip), g.sizes.push(size);
+    if (g && size >= 256 && !PRIVATE(ip)) {
+      g.starts.push(ip);
+      g.sizes.push(size);
+    }
     ip += size;
   }
   return planOf([...groups.values()].map(finish), 'countries');
@@ -153,7 +156,10 @@ export function parseAsnPlan(spec: string, csvFile?: string): GeoPlan {
     if (!g) continue;
     const start = Number(a);
     const size = Number(b) - start + 1;
-    if (size >= 256 && !PRIVATE(start)) g.starts.push(start), g.sizes.push(size);
+    if (size >= 256 && !PRIVATE(start)) {
+      g.starts.push(start);
+      g.sizes.push(size);
+    }
   }
   return planOf([...groups.values()].map(finish), 'asns');
 }

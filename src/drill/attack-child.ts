@@ -49,8 +49,14 @@ export async function spawnAttack(): Promise<AttackChild> {
   let sent = 0;
   await new Promise<void>((resolve, reject) => {
     const t = setTimeout(() => reject(new Error('attack process not ready within 30 s')), 30_000);
-    child.once('exit', (c) => (clearTimeout(t), reject(new Error(`attack process exited with ${c}`))));
-    child.once('message', () => (clearTimeout(t), resolve()));
+    child.once('exit', (c) => {
+      clearTimeout(t);
+      reject(new Error(`attack process exited with ${c}`));
+    });
+    child.once('message', () => {
+      clearTimeout(t);
+      resolve();
+    });
   });
   child.removeAllListeners('exit');
   return {
@@ -64,8 +70,10 @@ export async function spawnAttack(): Promise<AttackChild> {
           else if (m.type === 'done') {
             const r = m as AttackReport;
             const a = rec.attack;
-            for (let k = 0; k < a.sent.length; k++)
-              (a.sent[k] = r.attack.sent[k] ?? 0), (a.reachedByClient[k] = r.attack.reachedByClient[k] ?? 0);
+            for (let k = 0; k < a.sent.length; k++) {
+              a.sent[k] = r.attack.sent[k] ?? 0;
+              a.reachedByClient[k] = r.attack.reachedByClient[k] ?? 0;
+            }
             a.skipped = r.attack.skipped;
             a.errors = r.attack.errors;
             Object.assign(a.byRule, r.attack.byRule);

@@ -33,17 +33,7 @@ export async function runAttack(o: AttackOptions): Promise<void> {
   let issued = 0;
   let credit = 0;
   let last = o.start;
-  const headerCache = new Map<number, string[]>();
-
-  const headersOf = (i: number): string[] => {
-    let h = headerCache.get(i);
-    if (h === undefined) {
-      h = [...sc.headers(i), 'x-drill-role', 'attack'];
-      if (o.xffOf) h.push('x-forwarded-for', o.xffOf(i));
-      headerCache.set(i, h);
-    }
-    return h;
-  };
+  const headersOf = headerLists(o);
 
   const fire = (seq: number): void => {
     const i = seq % o.sources;
@@ -86,4 +76,18 @@ export async function runAttack(o: AttackOptions): Promise<void> {
   // Let the last answers arrive (bounded by the 5 s request deadlines), then close every pool.
   await Promise.race([Promise.all(pending), new Promise((r) => setTimeout(r, 6000).unref())]);
   await Promise.all([...pools.values()].map((s) => s.close()));
+}
+
+/** Source i's header list (the scenario's, tagged as attack, with its X-Forwarded-For), built once per source. */
+function headerLists(o: AttackOptions): (i: number) => string[] {
+  const cache = new Map<number, string[]>();
+  return (i) => {
+    let h = cache.get(i);
+    if (h === undefined) {
+      h = [...o.scenario.headers(i), 'x-drill-role', 'attack'];
+      if (o.xffOf) h.push('x-forwarded-for', o.xffOf(i));
+      cache.set(i, h);
+    }
+    return h;
+  };
 }

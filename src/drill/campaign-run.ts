@@ -11,7 +11,7 @@ import type { AttackPlan } from './campaign.js';
 import { CampaignRecorder } from './campaign-recorder.js';
 import { scoreAttack, type AttackResult } from './campaign-score.js';
 import { spawnAttack, type AttackChild } from './attack-child.js';
-import { launchChromium, runChromiumUsers } from './chromium-users.js';
+import { type ChromiumHandle, launchChromium, runChromiumUsers } from './chromium-users.js';
 import { sleepUntil } from './legit.js';
 import { runNoJsUsers } from './nojs-users.js';
 import { createOriginStats, type OriginCounts } from './origin-stats.js';
@@ -43,13 +43,14 @@ export function cannotRun(plan: AttackPlan, shield: ShieldControl | null): strin
 }
 
 export async function runPlan(o: PlanRunOptions): Promise<AttackResult> {
-  const { plan, target, shield } = o;
+  const { plan, shield } = o;
   const why = cannotRun(plan, shield);
   if (why) throw new Error(why);
   const rec = new CampaignRecorder(plan.durationS);
-  const stats = createOriginStats(o.originStats ?? `${target.origin}/__demo/stats`);
-  const chrome = o.chromium > 0 ? await launchChromium() : null;
-  const chromeNote = chrome && 'unavailable' in chrome ? `no Chromium users: ${chrome.unavailable}` : null;
+  const stats = createOriginStats(o.originStats ?? `${o.target.origin}/__demo/stats`);
+  const launched = o.chromium > 0 ? await launchChromium() : null;
+  const chrome = launched && !('unavailable' in launched) ? launched : null;
+  const chromeNote = launched && 'unavailable' in launched ? `no Chromium users: ${launched.unavailable}` : null;
   let child: AttackChild | null = null;
   try {
     if (plan.kind !== 'none' && o.attackProcess !== false) child = await spawnAttack();
@@ -59,45 +60,8 @@ export async function runPlan(o: PlanRunOptions): Promise<AttackResult> {
     rec.attackStart = startedAt + (plan.startMode === 'running-at-start' ? 1000 : plan.warmupS * 1000);
     const until = rec.attackStart + plan.durationS * 1000;
     if (plan.startMode === 'running-at-start') rec.markDown(startedAt - 200);
-    const ramp = Math.max(500, Math.min(2000, rec.attackStart - startedAt));
-    const work: Promise<unknown>[] = [
-      sleepUntil(startedAt).then(() =>
-        runNoJsUsers({
-          target,
-          users: o.users,
-          recorder: rec,
-          until,
-          thinkMs: o.thinkMs,
-          visit: 'regular',
-          rampMs: ramp,
-        }),
-      ),
-    ];
-    if (chrome && !('unavailable' in chrome))
-      work.push(
-        sleepUntil(startedAt).then(() =>
-          runChromiumUsers({
-            browser: chrome.browser,
-            target,
-            users: o.chromium,
-            recorder: rec,
-            until,
-            thinkMs: o.thinkMs,
-          }),
-        ),
-      );
-    if (plan.newsletter) work.push(readers(o, rec, until));
-    const job = {
-      plan,
-      target,
-      seconds: plan.durationS,
-      start: rec.attackStart,
-      until,
-      maxOpenSources: o.maxOpenSources,
-    };
-    const attack = child
-      ? child.run(job, rec)
-      : runPlanAttack({ ...job, recorder: rec }).then((stats) => ({ stats, loopDelayP99Ms: null }));
+    const work = startPeople(o, rec, chrome, startedAt, until);
+    const attack = startAttack(o, rec, child, until);
     const shieldFailed = choreography(plan, shield, rec);
     work.push(attack, shieldFailed);
     const snaps = secondSnapshots(stats, rec.attackStart, plan.durationS);
@@ -114,7 +78,7 @@ export async function runPlan(o: PlanRunOptions): Promise<AttackResult> {
     if (failed !== null) throw new Error(failed);
     const series = await snaps;
     const final = await stats.read();
-    const sent: { stats: PlanAttackStats; loopDelayP99Ms: number | null } = await attack;
+    const sent = await attack;
     return scoreAttack({
       plan,
       recorder: rec,
@@ -127,9 +91,48 @@ export async function runPlan(o: PlanRunOptions): Promise<AttackResult> {
     });
   } finally {
     child?.kill();
-    if (chrome && !('unavailable' in chrome)) await chrome.close();
+    if (chrome) await chrome.close();
     await stats.close();
   }
+}
+
+/** People without JavaScript, Chromium users (when launched) from `startedAt`, and the plan's newsletter readers. */
+function startPeople(
+  o: PlanRunOptions,
+  rec: CampaignRecorder,
+  chrome: ChromiumHandle | null,
+  startedAt: number,
+  until: number,
+): Promise<unknown>[] {
+  const { target, thinkMs } = o;
+  const rampMs = Math.max(500, Math.min(2000, rec.attackStart - startedAt));
+  const nojs = { target, users: o.users, recorder: rec, until, thinkMs, visit: 'regular' as const, rampMs };
+  const work: Promise<unknown>[] = [sleepUntil(startedAt).then(() => runNoJsUsers(nojs))];
+  if (chrome) {
+    const browsers = { browser: chrome.browser, target, users: o.chromium, recorder: rec, until, thinkMs };
+    work.push(sleepUntil(startedAt).then(() => runChromiumUsers(browsers)));
+  }
+  if (o.plan.newsletter) work.push(readers(o, rec, until));
+  return work;
+}
+
+/** The plan's attack, from its own process when there is one. */
+function startAttack(
+  o: PlanRunOptions,
+  rec: CampaignRecorder,
+  child: AttackChild | null,
+  until: number,
+): Promise<{ stats: PlanAttackStats; loopDelayP99Ms: number | null }> {
+  const job = {
+    plan: o.plan,
+    target: o.target,
+    seconds: o.plan.durationS,
+    start: rec.attackStart,
+    until,
+    maxOpenSources: o.maxOpenSources,
+  };
+  if (child) return child.run(job, rec);
+  return runPlanAttack({ ...job, recorder: rec }).then((stats) => ({ stats, loopDelayP99Ms: null }));
 }
 
 /** Newsletter readers arriving from the attack start over `arrivalS`; some share one /24. */

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CampaignRecorder } from './campaign-recorder.js';
-import { campaignMarkdown, buildReport, distribution, worstCase } from './campaign-report.js';
+import { distribution, worstCase } from './campaign-figures.js';
+import { campaignMarkdown, buildReport } from './campaign-report.js';
 import { reachedPerSecond } from './campaign-run.js';
 import { downSeconds, phasesOf, scoreAttack, type AttackResult } from './campaign-score.js';
 import { familyPlan, TIMINGS } from './families.js';

@@ -184,8 +184,10 @@ function attackOf(i: ScoreCampaignInput): AttackFigures {
     for (let k = p.fromS; k < p.toS; k++) {
       upSent += a.sent[k];
       upReached += reachedSeries[k];
-      if (typeof p.ttmS === 'number' && k >= p.fromS + p.ttmS)
-        (tailSent += a.sent[k]), (tailReached += reachedSeries[k]);
+      if (typeof p.ttmS === 'number' && k >= p.fromS + p.ttmS) {
+        tailSent += a.sent[k];
+        tailReached += reachedSeries[k];
+      }
     }
   }
   return {

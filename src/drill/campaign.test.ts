@@ -85,7 +85,10 @@ test('drawn parameters stay in their ranges over many seeds, and every strategy 
         Math.abs(p.rate - p.sources * p.perSourceRate) / p.rate < 0.01,
         `${p.id} total is sources × per-source`,
       );
-      if (p.requestedRate > 2500) capped++, assert.match(p.notes.join(' '), /scaled from/);
+      if (p.requestedRate > 2500) {
+        capped++;
+        assert.match(p.notes.join(' '), /scaled from/);
+      }
       assert.equal(p.ttmGoalS, p.perSourceRate < 1 ? 5 : 2);
     } else {
       assert.equal(p.kind, 'slowloris');

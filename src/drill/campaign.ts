@@ -187,6 +187,42 @@ function drawShape(r: Rng): TimeShape {
   return { kind: 'steady' };
 }
 
+type Volume = Pick<
+  AttackPlan,
+  'kind' | 'sources' | 'connectionsPerSource' | 'perSourceRate' | 'rate' | 'requestedRate'
+>;
+
+/** A slowloris plan's connections: at most 2,000 sources, `maxConnections` in all; draws its opening rate. */
+function drawSlowloris(r: Rng, sources: number, opts: CampaignOptions, notes: string[]): Volume {
+  const maxConn = opts.maxConnections ?? 3000;
+  const s = Math.min(sources, 2000);
+  const per = Math.max(1, Math.min(10, Math.floor(maxConn / s)));
+  const openRate = Math.round(logUniform(r, 50, 500));
+  if (s < sources) notes.push(`slowloris sources capped from ${sources} to ${s}`);
+  return {
+    kind: 'slowloris',
+    sources: s,
+    connectionsPerSource: per,
+    perSourceRate: 0,
+    rate: openRate,
+    requestedRate: openRate,
+  };
+}
+
+/** A request plan's rates, the total capped at `maxRate`. */
+function requestVolume(sources: number, drawnRate: number, maxRate: number, notes: string[]): Volume {
+  const c = capRate(sources, drawnRate, maxRate);
+  if (c.note) notes.push(c.note);
+  return {
+    kind: 'requests',
+    sources,
+    connectionsPerSource: Math.max(1, Math.min(16, Math.ceil(c.perSourceRate / 10))),
+    perSourceRate: c.perSourceRate,
+    rate: c.rate,
+    requestedRate: sig(sources * drawnRate, 4),
+  };
+}
+
 /** Plan `k` of `seed`: its own PRNG stream, so it does not depend on N. */
 export function planOne(seed: number, k: number, opts: CampaignOptions = {}): AttackPlan {
   const r = mulberry32(hash32((seed * 0x9e3779b1 + k * 0x85ebca6b) >>> 0));
@@ -213,33 +249,7 @@ export function planOne(seed: number, k: number, opts: CampaignOptions = {}): At
   const restartAtS =
     startMode === 'restart' ? intBetween(r, Math.round(durationS * 0.3), Math.round(durationS * 0.6)) : 0;
   if (startMode === 'running-at-start') warmupS = 0; // the attack runs before the shield starts
-  let base: Pick<AttackPlan, 'kind' | 'sources' | 'connectionsPerSource' | 'perSourceRate' | 'rate' | 'requestedRate'>;
-  if (slow) {
-    const maxConn = opts.maxConnections ?? 3000;
-    const s = Math.min(sources, 2000);
-    const per = Math.max(1, Math.min(10, Math.floor(maxConn / s)));
-    const openRate = Math.round(logUniform(r, 50, 500));
-    base = {
-      kind: 'slowloris',
-      sources: s,
-      connectionsPerSource: per,
-      perSourceRate: 0,
-      rate: openRate,
-      requestedRate: openRate,
-    };
-    if (s < sources) notes.push(`slowloris sources capped from ${sources} to ${s}`);
-  } else {
-    const c = capRate(sources, drawnRate, maxRate);
-    if (c.note) notes.push(c.note);
-    base = {
-      kind: 'requests',
-      sources,
-      connectionsPerSource: Math.max(1, Math.min(16, Math.ceil(c.perSourceRate / 10))),
-      perSourceRate: c.perSourceRate,
-      rate: c.rate,
-      requestedRate: sig(sources * drawnRate, 4),
-    };
-  }
+  const base = slow ? drawSlowloris(r, sources, opts, notes) : requestVolume(sources, drawnRate, maxRate, notes);
   const plan: Omit<AttackPlan, 'label' | 'id'> = {
     family: 'random',
     seed: hash32(seed * 31 + k),

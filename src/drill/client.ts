@@ -70,7 +70,9 @@ export function createSource(target: Target, localAddress: string, opts: SourceO
           headers: o.headers,
           body: o.body,
         });
-        const body = o.read ? await res.body.text() : (await res.body.dump(), '');
+        let body = '';
+        if (o.read) body = await res.body.text();
+        else await res.body.dump();
         const h = res.headers;
         const sc = h['set-cookie'];
         return {
@@ -83,15 +85,7 @@ export function createSource(target: Target, localAddress: string, opts: SourceO
           error: '',
         };
       } catch (e) {
-        return {
-          status: 0,
-          verdict: '',
-          body: '',
-          setCookie: [],
-          location: '',
-          ms: performance.now() - t0,
-          error: errorCode(e),
-        };
+        return failedReply(errorCode(e), performance.now() - t0);
       } finally {
         inflight--;
       }
@@ -102,6 +96,10 @@ export function createSource(target: Target, localAddress: string, opts: SourceO
       await (graceful ? pool.close() : pool.destroy()).catch(() => {});
     },
   };
+}
+
+function failedReply(error: string, ms: number): Reply {
+  return { status: 0, verdict: '', body: '', setCookie: [], location: '', ms, error };
 }
 
 function errorCode(e: unknown): string {

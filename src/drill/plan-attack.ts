@@ -16,7 +16,7 @@ import { plannedHeaders, plannedRequest, shapeAt, SITE_ASSETS, type PlannedReque
 import { cameFromOrigin } from './recorder.js';
 import type { Scenario } from './scenarios.js';
 import { runSlowloris } from './slowloris.js';
-import { createSourceLru } from './source-lru.js';
+import { createSourceLru, type SourceLru } from './source-lru.js';
 import type { CampaignRecorder } from './campaign-recorder.js';
 import type { Target } from './target.js';
 
@@ -49,12 +49,12 @@ const TICK_MS = 10;
 const MAX_QUEUE = 10_000;
 
 export async function runPlanAttack(o: PlanAttackOptions): Promise<PlanAttackStats> {
-  const { plan, target } = o;
+  const { plan } = o;
   if (plan.kind === 'none') return { peakOpenSources: 0, evictedSources: 0 };
   if (plan.kind === 'slowloris') {
     await runSlowloris({
       scenario: slowScenario(plan),
-      target,
+      target: o.target,
       rate: plan.rate,
       sources: plan.sources,
       recorder: o.recorder,
@@ -64,63 +64,113 @@ export async function runPlanAttack(o: PlanAttackOptions): Promise<PlanAttackSta
     });
     return { peakOpenSources: o.recorder.slowPeak, evictedSources: 0 };
   }
-  const rec = o.recorder;
-  const lru = createSourceLru(o.maxOpenSources ?? 3000, (i) =>
-    createSource(target, loopbackSource('attack', i), { connections: plan.connectionsPerSource, timeoutMs: 5000 }),
-  );
-  const cap = o.maxInFlight ?? Math.min(4096, Math.max(256, Math.ceil(plan.rate * 2)));
-  const jars = plan.cookies === 'jar' ? new Map<number, CookieJar>() : null;
-  const loaded = plan.assets === 'assets' ? new Uint8Array(plan.sources) : null;
-  const queue: FollowUp[] = [];
-  let qHead = 0;
-  const pending = new Set<Promise<void>>();
-  let seq = 0;
+  return new PlanSender(o).run();
+}
 
-  const enqueue = (f: FollowUp): void => {
-    if (queue.length - qHead >= MAX_QUEUE) return void rec.followUpsDropped++;
-    queue.push(f);
-  };
+/** One request plan's sender: the open-loop schedule, its follow-up queue, and the requests in flight. */
+class PlanSender {
+  private readonly plan: AttackPlan;
+  private readonly target: Target;
+  private readonly rec: CampaignRecorder;
+  private readonly lru: SourceLru;
+  /** Requests in flight at most; beyond it a scheduled request is skipped. */
+  private readonly cap: number;
+  private readonly jars: Map<number, CookieJar> | null;
+  /** Per source: 1 once it loaded the site's assets (assets plans only). */
+  private readonly loaded: Uint8Array | null;
+  private readonly queue: FollowUp[] = [];
+  private queueHead = 0;
+  private readonly pending = new Set<Promise<void>>();
+  private seq = 0;
 
-  const answered = (f: FollowUp, status: number, location: string, setCookie: string[]): void => {
-    const jar = jars?.get(f.source);
-    if (jar) {
-      jar.store(setCookie);
-      const next = location !== '' && f.hops < MAX_REDIRECTS ? redirectNext(status, f.method, f.body) : null;
-      const to = next ? sameOriginPath(target, location, f.path) : null;
-      if (next && to !== null) {
-        const kind = next.method !== f.method && f.kind === 'form' ? 'page' : f.kind;
-        return enqueue({
-          ...f,
-          method: next.method,
-          body: next.body,
-          path: to,
-          kind,
-          referer: f.path,
-          hops: f.hops + 1,
-        });
+  constructor(private readonly o: PlanAttackOptions) {
+    const { plan, target } = o;
+    this.plan = plan;
+    this.target = target;
+    this.rec = o.recorder;
+    this.lru = createSourceLru(o.maxOpenSources ?? 3000, (i) =>
+      createSource(target, loopbackSource('attack', i), { connections: plan.connectionsPerSource, timeoutMs: 5000 }),
+    );
+    this.cap = o.maxInFlight ?? Math.min(4096, Math.max(256, Math.ceil(plan.rate * 2)));
+    this.jars = plan.cookies === 'jar' ? new Map<number, CookieJar>() : null;
+    this.loaded = plan.assets === 'assets' ? new Uint8Array(plan.sources) : null;
+  }
+
+  async run(): Promise<PlanAttackStats> {
+    const { o, plan } = this;
+    await sleepUntil(o.start);
+    let credit = 0;
+    let last = o.start;
+    while (Date.now() < o.until) {
+      const now = Date.now();
+      // A stall (GC, the cores busy with the shield and the origin) may release at
+      // most 200 ms of backlog: a botnet does not slow down when this machine does.
+      credit = Math.min(
+        credit + ((now - last) / 1000) * plan.rate * shapeAt(plan.shape, now - o.start),
+        plan.rate * 0.2 + 1,
+      );
+      last = now;
+      while (credit >= 1) {
+        credit--;
+        if (this.pending.size >= this.cap) this.rec.attack.skipped++;
+        else this.fire(this.next());
       }
+      await new Promise((r) => setTimeout(r, TICK_MS));
     }
-    if (loaded && f.kind === 'page' && status >= 200 && status < 300 && loaded[f.source] === 0) {
-      loaded[f.source] = 1;
-      for (const a of SITE_ASSETS)
-        enqueue({ method: 'GET', path: a, kind: 'asset', source: f.source, seq: f.seq, referer: f.path, hops: 0 });
-    }
-  };
+    // Let the last answers arrive (bounded by the 5 s deadlines), then close every pool.
+    await Promise.race([Promise.all(this.pending), new Promise((r) => setTimeout(r, 6000).unref())]);
+    const st = this.lru.stats();
+    await this.lru.closeAll();
+    return { peakOpenSources: st.peakOpen, evictedSources: st.evicted };
+  }
 
-  const fire = (f: FollowUp): void => {
+  private enqueue(f: FollowUp): void {
+    if (this.queue.length - this.queueHead >= MAX_QUEUE) {
+      this.rec.followUpsDropped++;
+      return;
+    }
+    this.queue.push(f);
+  }
+
+  /** A follow-up first (redirect or asset), else the plan's next request. */
+  private next(): FollowUp {
+    if (this.queueHead < this.queue.length) {
+      this.rec.followUps++;
+      const f = this.queue[this.queueHead++];
+      if (this.queueHead > 4096 && this.queueHead * 2 > this.queue.length) {
+        this.queue.splice(0, this.queueHead);
+        this.queueHead = 0;
+      }
+      return f;
+    }
+    const s = this.seq++;
+    return {
+      ...plannedRequest(this.plan.path, this.plan.seed, s),
+      source: s % this.plan.sources,
+      seq: s,
+      referer: '',
+      hops: 0,
+    };
+  }
+
+  private fire(f: FollowUp): void {
+    const { plan, target, jars, rec } = this;
     const h = plannedHeaders(plan, f.source, f.seq, f.kind);
     if (f.referer) h.push('referer', `http://${target.host}${f.referer}`);
     if (jars) {
       let jar = jars.get(f.source);
-      if (jar === undefined) jars.set(f.source, (jar = new CookieJar()));
+      if (jar === undefined) {
+        jar = new CookieJar();
+        jars.set(f.source, jar);
+      }
       const c = jar.header();
       if (c) h.push('cookie', c);
     }
     h.push('x-drill-role', 'attack');
-    if (o.xffOf) h.push('x-forwarded-for', o.xffOf(f.source));
+    if (this.o.xffOf) h.push('x-forwarded-for', this.o.xffOf(f.source));
     const sentAt = Date.now();
     rec.attackSent(sentAt);
-    const p = lru
+    const p = this.lru
       .get(f.source)
       .send({ method: f.method, path: f.path, body: f.body, headers: h })
       .then((r) => {
@@ -130,47 +180,32 @@ export async function runPlanAttack(o: PlanAttackOptions): Promise<PlanAttackSta
           r.verdict || (r.error ? `error/${r.error}` : `status/${r.status}`),
           r.error !== '',
         );
-        if (r.error === '') answered(f, r.status, r.location, r.setCookie);
-        pending.delete(p);
+        if (r.error === '') this.answered(f, r.status, r.location, r.setCookie);
+        this.pending.delete(p);
       });
-    pending.add(p);
-  };
-
-  const next = (): FollowUp => {
-    if (qHead < queue.length) {
-      rec.followUps++;
-      const f = queue[qHead++];
-      if (qHead > 4096 && qHead * 2 > queue.length) queue.splice(0, qHead), (qHead = 0);
-      return f;
-    }
-    const s = seq++;
-    return { ...plannedRequest(plan.path, plan.seed, s), source: s % plan.sources, seq: s, referer: '', hops: 0 };
-  };
-
-  await sleepUntil(o.start);
-  let credit = 0;
-  let last = o.start;
-  while (Date.now() < o.until) {
-    const now = Date.now();
-    // A stall (GC, the cores busy with the shield and the origin) may release at
-    // most 200 ms of backlog: a botnet does not slow down when this machine does.
-    credit = Math.min(
-      credit + ((now - last) / 1000) * plan.rate * shapeAt(plan.shape, now - o.start),
-      plan.rate * 0.2 + 1,
-    );
-    last = now;
-    while (credit >= 1) {
-      credit--;
-      if (pending.size >= cap) rec.attack.skipped++;
-      else fire(next());
-    }
-    await new Promise((r) => setTimeout(r, TICK_MS));
+    this.pending.add(p);
   }
-  // Let the last answers arrive (bounded by the 5 s deadlines), then close every pool.
-  await Promise.race([Promise.all(pending), new Promise((r) => setTimeout(r, 6000).unref())]);
-  const st = lru.stats();
-  await lru.closeAll();
-  return { peakOpenSources: st.peakOpen, evictedSources: st.evicted };
+
+  /** Browser-like plans: keep the cookies, follow a same-origin redirect, load the assets after a first page. */
+  private answered(f: FollowUp, status: number, location: string, setCookie: string[]): void {
+    const jar = this.jars?.get(f.source);
+    if (jar) {
+      jar.store(setCookie);
+      const next = location !== '' && f.hops < MAX_REDIRECTS ? redirectNext(status, f.method, f.body) : null;
+      const to = next ? sameOriginPath(this.target, location, f.path) : null;
+      if (next && to !== null) {
+        const kind = next.method !== f.method && f.kind === 'form' ? 'page' : f.kind;
+        this.enqueue({ ...f, method: next.method, body: next.body, path: to, kind, referer: f.path, hops: f.hops + 1 });
+        return;
+      }
+    }
+    const loaded = this.loaded;
+    if (loaded && f.kind === 'page' && status >= 200 && status < 300 && loaded[f.source] === 0) {
+      loaded[f.source] = 1;
+      for (const a of SITE_ASSETS)
+        this.enqueue({ method: 'GET', path: a, kind: 'asset', source: f.source, seq: f.seq, referer: f.path, hops: 0 });
+    }
+  }
 }
 
 /** The slowloris sender's view of a plan. */

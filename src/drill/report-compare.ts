@@ -83,66 +83,71 @@ export function compareReport(t: Truth, r: ReportJson): Difference[] {
     report: `${src.toLocaleString('en-US')} (${dev >= 0 ? '+' : ''}${(dev * 100).toFixed(1)}%)`,
     ok: Math.abs(dev) <= 0.05,
   });
-  if (t.groups && r.attribution) {
-    const rows = [...r.attribution.countries, ...r.attribution.asns];
-    let reqSum = 0;
-    let srcSum = 0;
-    for (const g of t.groups) {
-      const row = rows.find((x) => x.key === g.key);
-      const rq = row?.requestShare ?? 0;
-      const rs = row?.sourceShare ?? 0;
-      out.push({
-        figure: `${g.key} share of requests`,
-        drill: `${g.requestShare.toFixed(1)}%`,
-        report: `${rq}% (${pts(rq - g.requestShare)})`,
-        ok: Math.abs(rq - g.requestShare) <= 2,
-      });
-      out.push({
-        figure: `${g.key} share of sources`,
-        drill: `${g.sourceShare.toFixed(1)}%`,
-        report: `${rs}% (${pts(rs - g.sourceShare)})`,
-        ok: Math.abs(rs - g.sourceShare) <= 2,
-      });
-      reqSum += rq;
-      srcSum += rs;
-    }
-    out.push({
-      figure: 'source shares, summed',
-      drill: '≤ 100%',
-      report: `${srcSum.toFixed(1)}%`,
-      ok: srcSum <= 100.5,
-    });
-    out.push({
-      figure: 'request shares, summed',
-      drill: '≤ 100%',
-      report: `${reqSum.toFixed(1)}%`,
-      ok: reqSum <= 100.5,
-    });
-  }
-  const imp = r.classification?.criteria.find((c) => c.name === 'impact on users');
-  if (t.servedBeforePct !== null && t.servedDuringPct !== null && imp) {
-    const lost = t.servedBeforePct - t.servedDuringPct;
-    const hurt = lost >= 1;
-    out.push({
-      figure: 'impact on people',
-      drill: hurt
-        ? `${lost.toFixed(1)} points fewer served (${t.servedDuringPct}% against ${t.servedBeforePct}% before)`
-        : `no user impact (${t.servedDuringPct}% served against ${t.servedBeforePct}% before)`,
-      report: `level ${imp.level}: ${imp.text}`,
-      ok: hurt ? imp.level >= 2 : imp.level === 1,
-    });
-  }
-  const a = r.accounting;
-  if (a) {
-    const sum = a.forwarded + a.cache + a.challenged + a.refused + a.shed;
-    out.push({
-      figure: 'requests accounted for',
-      drill: 'received = forwarded + cache + challenged + refused + shed',
-      report: `${a.received.toLocaleString('en-US')} = ${[a.forwarded, a.cache, a.challenged, a.refused, a.shed].map((x) => x.toLocaleString('en-US')).join(' + ')}${a.unaccounted ? ` (+ ${a.unaccounted.toLocaleString('en-US')} unaccounted)` : ''}`,
-      ok: sum === a.received,
-    });
-  }
+  if (t.groups && r.attribution) out.push(...shareDifferences(t.groups, r.attribution));
+  const impact = impactDifference(t, r);
+  if (impact) out.push(impact);
+  if (r.accounting) out.push(accountingDifference(r.accounting));
   return out;
+}
+
+type Share = { key: string; requestShare: number; sourceShare: number };
+
+/** Each group's share of requests and of sources, then both sums (≤ 100%). */
+function shareDifferences(groups: readonly Share[], attribution: NonNullable<ReportJson['attribution']>): Difference[] {
+  const out: Difference[] = [];
+  const rows = [...attribution.countries, ...attribution.asns];
+  let reqSum = 0;
+  let srcSum = 0;
+  for (const g of groups) {
+    const row = rows.find((x) => x.key === g.key);
+    const rq = row?.requestShare ?? 0;
+    const rs = row?.sourceShare ?? 0;
+    out.push({
+      figure: `${g.key} share of requests`,
+      drill: `${g.requestShare.toFixed(1)}%`,
+      report: `${rq}% (${pts(rq - g.requestShare)})`,
+      ok: Math.abs(rq - g.requestShare) <= 2,
+    });
+    out.push({
+      figure: `${g.key} share of sources`,
+      drill: `${g.sourceShare.toFixed(1)}%`,
+      report: `${rs}% (${pts(rs - g.sourceShare)})`,
+      ok: Math.abs(rs - g.sourceShare) <= 2,
+    });
+    reqSum += rq;
+    srcSum += rs;
+  }
+  out.push({ figure: 'source shares, summed', drill: '≤ 100%', report: `${srcSum.toFixed(1)}%`, ok: srcSum <= 100.5 });
+  out.push({ figure: 'request shares, summed', drill: '≤ 100%', report: `${reqSum.toFixed(1)}%`, ok: reqSum <= 100.5 });
+  return out;
+}
+
+/** People hurt (≥ 1 point fewer served) against the report's "impact on users" level; null without both. */
+function impactDifference(t: Truth, r: ReportJson): Difference | null {
+  const imp = r.classification?.criteria.find((c) => c.name === 'impact on users');
+  if (t.servedBeforePct === null || t.servedDuringPct === null || !imp) return null;
+  const lost = t.servedBeforePct - t.servedDuringPct;
+  const hurt = lost >= 1;
+  return {
+    figure: 'impact on people',
+    drill: hurt
+      ? `${lost.toFixed(1)} points fewer served (${t.servedDuringPct}% against ${t.servedBeforePct}% before)`
+      : `no user impact (${t.servedDuringPct}% served against ${t.servedBeforePct}% before)`,
+    report: `level ${imp.level}: ${imp.text}`,
+    ok: hurt ? imp.level >= 2 : imp.level === 1,
+  };
+}
+
+function accountingDifference(a: NonNullable<ReportJson['accounting']>): Difference {
+  const parts = [a.forwarded, a.cache, a.challenged, a.refused, a.shed];
+  const sum = a.forwarded + a.cache + a.challenged + a.refused + a.shed;
+  const unaccounted = a.unaccounted ? ` (+ ${a.unaccounted.toLocaleString('en-US')} unaccounted)` : '';
+  return {
+    figure: 'requests accounted for',
+    drill: 'received = forwarded + cache + challenged + refused + shed',
+    report: `${a.received.toLocaleString('en-US')} = ${parts.map((x) => x.toLocaleString('en-US')).join(' + ')}${unaccounted}`,
+    ok: sum === a.received,
+  };
 }
 
 export function formatDifferences(id: string, verdict: string, d: readonly Difference[]): string {

@@ -7,10 +7,10 @@ import { runAttack } from './attack.js';
 import { runLegitUsers, sleepUntil } from './legit.js';
 import { createOriginStats, type OriginCounts, type OriginStats } from './origin-stats.js';
 import { Recorder } from './recorder.js';
-import { scenario as scenarioOf, type ScenarioName } from './scenarios.js';
+import { type Scenario, scenario as scenarioOf, type ScenarioName } from './scenarios.js';
 import { score, type Scorecard } from './scorecard.js';
 import { runSlowloris } from './slowloris.js';
-import { createSolver } from './solver.js';
+import { createSolver, type Solver } from './solver.js';
 import type { PublicPlan } from './addresses.js';
 import type { Target } from './target.js';
 
@@ -42,70 +42,10 @@ export async function runDrill(o: DrillOptions): Promise<Scorecard> {
   const startedAt = Date.now() + 100;
   rec.attackStart = startedAt + o.warmupMs;
   const until = rec.attackStart + seconds * 1000;
-  const attackXff = o.xff ? (i: number) => o.xff!.addressOf(1_000_000 + i) : undefined;
-  const legitXff = o.xff ? (i: number) => o.xff!.addressOf(i) : undefined;
-  const thinkMs = o.thinkMs ?? [1000, 4000];
   try {
     const baseline = stats ? await stats.read() : null;
     const snaps: (OriginCounts | null)[] = [];
-    const work: Promise<unknown>[] = [
-      runLegitUsers({
-        target: o.target,
-        users: o.users,
-        recorder: rec,
-        solver,
-        until,
-        thinkMs,
-        rampMs: Math.min(2000, o.warmupMs),
-        xffOf: legitXff,
-      }),
-    ];
-    if (sc.kind === 'requests')
-      work.push(
-        runAttack({
-          scenario: sc,
-          target: o.target,
-          rate,
-          sources,
-          recorder: rec,
-          start: rec.attackStart,
-          until,
-          xffOf: attackXff,
-        }),
-      );
-    if (sc.kind === 'slowloris')
-      work.push(
-        runSlowloris({
-          scenario: sc,
-          target: o.target,
-          rate,
-          sources,
-          recorder: rec,
-          start: rec.attackStart,
-          until,
-          xffOf: attackXff,
-        }),
-      );
-    if (sc.kind === 'none') {
-      // The newsletter: 3× the regular users arrive within 2 s, half-way through, one visit each.
-      const burstAt = rec.attackStart + Math.floor(seconds / 2) * 1000;
-      work.push(
-        sleepUntil(burstAt).then(() =>
-          runLegitUsers({
-            target: o.target,
-            users: o.users * 3,
-            firstIndex: o.users,
-            recorder: rec,
-            solver,
-            until,
-            thinkMs,
-            sessions: 1,
-            rampMs: 2000,
-            xffOf: legitXff,
-          }),
-        ),
-      );
-    }
+    const work = startTraffic({ o, sc, rate, sources, rec, solver, seconds, until });
     const ticker = tick(o, rec, stats, snaps, seconds, until);
     // The drill's own event-loop delay during the attack: when it is high, legit
     // latencies include the drill's wait, not only the target's.
@@ -116,16 +56,7 @@ export async function runDrill(o: DrillOptions): Promise<Scorecard> {
     loop.disable();
     const loopDelayP99Ms = loop.count > 0 ? Math.round(loop.percentile(99) / 1e6) : null;
     const final = stats ? await stats.read() : null;
-    let originAttack: number | null = null;
-    if (stats && baseline && final) {
-      originAttack = final.attack - baseline.attack;
-      // A snapshot that could not be read (origin too busy for 2 s) takes the
-      // previous one: that second's arrivals are counted in the next second.
-      const at: number[] = [];
-      for (let k = 0; k < seconds; k++) at.push(snaps[k]?.attack ?? (k === 0 ? baseline.attack : at[k - 1]));
-      at.push(final.attack);
-      for (let k = 0; k < seconds; k++) rec.attack.reachedByOrigin[k] = at[k + 1] - at[k];
-    }
+    const originAttack = baseline && final ? reachedByOrigin(rec, baseline, final, snaps, seconds) : null;
     return score({
       scenario: sc,
       target: o.target.origin,
@@ -144,6 +75,85 @@ export async function runDrill(o: DrillOptions): Promise<Scorecard> {
     await solver.close();
     await stats?.close();
   }
+}
+
+interface Traffic {
+  o: DrillOptions;
+  sc: Scenario;
+  rate: number;
+  sources: number;
+  rec: Recorder;
+  solver: Solver;
+  seconds: number;
+  until: number;
+}
+
+/** People from the start, and the scenario's attack from `rec.attackStart` (the newsletter: more people). */
+function startTraffic(t: Traffic): Promise<unknown>[] {
+  const { o, sc, rec, solver, until } = t;
+  const legitXff = o.xff ? (i: number) => o.xff!.addressOf(i) : undefined;
+  const thinkMs = o.thinkMs ?? [1000, 4000];
+  const work: Promise<unknown>[] = [
+    runLegitUsers({
+      target: o.target,
+      users: o.users,
+      recorder: rec,
+      solver,
+      until,
+      thinkMs,
+      rampMs: Math.min(2000, o.warmupMs),
+      xffOf: legitXff,
+    }),
+  ];
+  if (sc.kind === 'none') {
+    // The newsletter: 3× the regular users arrive within 2 s, half-way through, one visit each.
+    const burstAt = rec.attackStart + Math.floor(t.seconds / 2) * 1000;
+    const burst = {
+      target: o.target,
+      users: o.users * 3,
+      firstIndex: o.users,
+      recorder: rec,
+      solver,
+      until,
+      thinkMs,
+      sessions: 1,
+      rampMs: 2000,
+      xffOf: legitXff,
+    };
+    work.push(sleepUntil(burstAt).then(() => runLegitUsers(burst)));
+    return work;
+  }
+  const attack = {
+    scenario: sc,
+    target: o.target,
+    rate: t.rate,
+    sources: t.sources,
+    recorder: rec,
+    start: rec.attackStart,
+    until,
+    xffOf: o.xff ? (i: number) => o.xff!.addressOf(1_000_000 + i) : undefined,
+  };
+  work.push(sc.kind === 'slowloris' ? runSlowloris(attack) : runAttack(attack));
+  return work;
+}
+
+/**
+ * Attack requests the origin counted, in all and per attack second (into
+ * `rec.attack.reachedByOrigin`). A snapshot that could not be read (origin too
+ * busy for 2 s) takes the previous one: that second's arrivals are counted in the next second.
+ */
+function reachedByOrigin(
+  rec: Recorder,
+  baseline: OriginCounts,
+  final: OriginCounts,
+  snaps: readonly (OriginCounts | null)[],
+  seconds: number,
+): number {
+  const at: number[] = [];
+  for (let k = 0; k < seconds; k++) at.push(snaps[k]?.attack ?? (k === 0 ? baseline.attack : at[k - 1]));
+  at.push(final.attack);
+  for (let k = 0; k < seconds; k++) rec.attack.reachedByOrigin[k] = at[k + 1] - at[k];
+  return final.attack - baseline.attack;
 }
 
 async function openStats(o: DrillOptions): Promise<OriginStats | null> {

@@ -95,6 +95,19 @@ export interface ScoreInput {
   loopDelayP99Ms: number | null;
 }
 
+/** People's figures before and during the attack, and their challenge solving. */
+function legitOf(i: ScoreInput): Scorecard['legit'] {
+  const r = i.recorder;
+  return {
+    before: figures(r.legit.before, r.latency.before),
+    during: figures(r.legit.during, r.latency.during),
+    falsePositives: r.legit.before.refused + r.legit.during.refused,
+    sessions: { ...r.sessions },
+    challengesSolved: i.solver.solves,
+    solveMsMean: i.solver.solves > 0 ? Math.round(i.solver.ms / i.solver.solves) : null,
+  };
+}
+
 export function score(i: ScoreInput): Scorecard {
   const r = i.recorder;
   const a = r.attack;
@@ -112,14 +125,6 @@ export function score(i: ScoreInput): Scorecard {
   const from = ttm ?? 0;
   const tailSent = a.sent.slice(from).reduce((x, y) => x + y, 0);
   const tailReached = perReached.slice(from).reduce((x, y) => x + y, 0);
-  const legit = {
-    before: figures(r.legit.before, r.latency.before),
-    during: figures(r.legit.during, r.latency.during),
-    falsePositives: r.legit.before.refused + r.legit.during.refused,
-    sessions: { ...r.sessions },
-    challengesSolved: i.solver.solves,
-    solveMsMean: i.solver.solves > 0 ? Math.round(i.solver.ms / i.solver.solves) : null,
-  };
   const card: Scorecard = {
     scenario: i.scenario.name,
     description: i.scenario.description,
@@ -128,7 +133,7 @@ export function score(i: ScoreInput): Scorecard {
     warmupS: i.warmupS,
     durationS: i.durationS,
     users: i.users,
-    legit,
+    legit: legitOf(i),
     attack: {
       rate: i.rate,
       sources: i.sources,

