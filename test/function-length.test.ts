@@ -61,5 +61,9 @@ test('the measure counts a nested closure in its parent', () => {
   const body = Array.from({ length: 70 }, (_, i) => `    const v${i} = ${i};`).join('\n');
   const text = `export function createThing() {\n  return {\n    run() {\n${body}\n    },\n  };\n}\n`;
   const found = outermost(join(SRC, 'probe.ts'), text);
-  assert.deepEqual(found, [{ where: 'probe.ts:1 createThing', lines: 76 }], 'one function of 76 lines, its method inside it');
+  assert.deepEqual(
+    found,
+    [{ where: 'probe.ts:1 createThing', lines: 76 }],
+    'one function of 76 lines, its method inside it',
+  );
 });
