@@ -6,6 +6,7 @@ import type { CacheSink, RequestContext } from '../core/model.js';
 import { freshnessMs, parseCacheControl } from './cache-control.js';
 import type { RouteRule } from './rules.js';
 import { entrySize, headerText, type Entry, type Store } from './store.js';
+import { HOP_BY_HOP } from '../core/hop-by-hop.js';
 
 type Headers = Record<string, string | string[] | undefined>;
 
@@ -23,21 +24,8 @@ export interface FillHost {
   uncacheable(key: string): void;
 }
 
-// Hop-by-hop and per-response headers never stored (the proxy strips the same
-// hop-by-hop set; the cache cannot import it: module direction).
-const NOT_STORED = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-  'proxy-authenticate',
-  'content-length',
-  'age',
-  'rampart-verdict',
-]);
+// Hop-by-hop and per-response headers never stored (the proxy strips the same hop-by-hop set).
+const NOT_STORED = new Set([...HOP_BY_HOP, 'content-length', 'age', 'rampart-verdict']);
 const CACHEABLE_STATUS = new Set([200, 203, 204, 300, 301, 308, 404, 410]);
 
 export class Fill implements CacheSink {

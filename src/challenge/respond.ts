@@ -110,16 +110,7 @@ export function sendRedirect(ctx: RequestContext, v: Verdict, location: string, 
 /** JSON outcome for programmatic verify calls (fetch with a JSON body). */
 export function sendJson(ctx: RequestContext, v: Verdict, obj: object, setCookie: string): Verdict {
   const body = `${JSON.stringify(obj)}\n`;
-  const headers = [
-    'content-type',
-    'application/json',
-    'content-length',
-    String(Buffer.byteLength(body)),
-    'cache-control',
-    'no-store',
-    'rampart-verdict',
-    v.rule,
-  ];
+  const headers = noStoreHeaders('application/json', body, v);
   if (setCookie !== '') headers.push('set-cookie', setCookie);
   return end(ctx, v, headers, body);
 }
@@ -184,19 +175,11 @@ export function sendAsset(ctx: RequestContext, a: Asset): Verdict {
 
 export function sendPlain(ctx: RequestContext, v: Verdict, text: string): Verdict {
   const body = `${text}\n`;
-  return end(
-    ctx,
-    v,
-    [
-      'content-type',
-      'text/plain; charset=utf-8',
-      'content-length',
-      String(Buffer.byteLength(body)),
-      'cache-control',
-      'no-store',
-      'rampart-verdict',
-      v.rule,
-    ],
-    body,
-  );
+  return end(ctx, v, noStoreHeaders('text/plain; charset=utf-8', body, v), body);
+}
+
+/** The headers of a generated answer no cache may keep: its type, length and verdict. */
+function noStoreHeaders(type: string, body: string, v: Verdict): string[] {
+  const length = String(Buffer.byteLength(body));
+  return ['content-type', type, 'content-length', length, 'cache-control', 'no-store', 'rampart-verdict', v.rule];
 }

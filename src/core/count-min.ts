@@ -38,12 +38,7 @@ export class CountMin {
     const c = this.cells;
     const h1 = mix32(key);
     const h2 = mix32(h1 ^ 0x9e3779b9) | 1;
-    let min = 0xffffffff;
-    for (let r = 0; r < this.depth; r++) {
-      const v = c[this.index(h1, h2, r)];
-      if (v < min) min = v;
-    }
-    const target = Math.min(min + n, 0xffffffff);
+    const target = Math.min(this.minCell(h1, h2) + n, 0xffffffff);
     for (let r = 0; r < this.depth; r++) {
       const i = this.index(h1, h2, r);
       if (c[i] < target) c[i] = target;
@@ -52,9 +47,13 @@ export class CountMin {
   }
 
   estimate(key: number): number {
-    const c = this.cells;
     const h1 = mix32(key);
-    const h2 = mix32(h1 ^ 0x9e3779b9) | 1;
+    return this.minCell(h1, mix32(h1 ^ 0x9e3779b9) | 1);
+  }
+
+  /** The smallest of the key's cells over the rows: its estimate. */
+  private minCell(h1: number, h2: number): number {
+    const c = this.cells;
     let min = 0xffffffff;
     for (let r = 0; r < this.depth; r++) {
       const v = c[this.index(h1, h2, r)];

@@ -77,3 +77,12 @@ export function queryShapeHash(q: string): number {
   }
   return h >>> 0;
 }
+
+/** A 32-bit integer hash (lowbias32, Chris Wellons): spreads consecutive indexes evenly (the drill's addresses). */
+export function lowbias32(x: number): number {
+  x = (x ^ (x >>> 16)) >>> 0;
+  x = Math.imul(x, 0x7feb352d) >>> 0;
+  x = (x ^ (x >>> 15)) >>> 0;
+  x = Math.imul(x, 0x846ca68b) >>> 0;
+  return (x ^ (x >>> 16)) >>> 0;
+}

@@ -11,6 +11,7 @@ import { Reader } from 'maxmind';
 import { UsageError } from '../core/errors.js';
 import { formatIPv4 } from '../core/ip.js';
 import type { PublicPlan } from './addresses.js';
+import { lowbias32 as mix } from '../core/hash.js';
 
 export interface GeoPlan extends PublicPlan {
   /** The group (country code or ASxxxx) source i was placed in: the drill's ground truth. */
@@ -58,14 +59,6 @@ function parseSpec(flag: string, spec: string, key: RegExp, example: string): { 
   }
   if (out.length === 0) throw new UsageError(`--${flag}: the list is empty`, `e.g. --${flag} ${example}`);
   return out;
-}
-
-function mix(x: number): number {
-  x = (x ^ (x >>> 16)) >>> 0;
-  x = Math.imul(x, 0x7feb352d) >>> 0;
-  x = (x ^ (x >>> 15)) >>> 0;
-  x = Math.imul(x, 0x846ca68b) >>> 0;
-  return (x ^ (x >>> 16)) >>> 0;
 }
 
 function planOf(groups: Group[], flag: string): GeoPlan {

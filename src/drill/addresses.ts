@@ -5,6 +5,7 @@
 // selection can be layered on top by producing a `PublicPlan` from other data.
 import { UsageError } from '../core/errors.js';
 import { formatIPv4, parseIPv4 } from '../core/ip.js';
+import { lowbias32 as mix } from '../core/hash.js';
 
 /** Address pools inside 127.0.0.0/8 (second octet), kept apart so roles never share an address. */
 export const POOLS = { legit: 10, attack: 100, control: 9, shared: 8 } as const;
@@ -106,13 +107,4 @@ function planOf(ranges: Range[]): PublicPlan {
     },
     describe: () => ranges.map((r) => `${formatIPv4(r.base)}/${32 - Math.log2(r.size)}×${r.weight}`).join(', '),
   };
-}
-
-/** A 32-bit integer hash (lowbias32): spreads consecutive indexes evenly. */
-function mix(x: number): number {
-  x = (x ^ (x >>> 16)) >>> 0;
-  x = Math.imul(x, 0x7feb352d) >>> 0;
-  x = (x ^ (x >>> 15)) >>> 0;
-  x = Math.imul(x, 0x846ca68b) >>> 0;
-  return (x ^ (x >>> 16)) >>> 0;
 }

@@ -5,6 +5,7 @@
 // work interstitial, loads the solver script, solves, posts the form, takes
 // the pass cookie and follows the 303 back. Not a general HTTP client.
 import { createSource, type Reply, type Source } from './client.js';
+import { browserProfile } from './profiles.js';
 import { MAX_REDIRECTS, redirectNext, sameOriginPath } from './nojs-client.js';
 import { parseChallenge, type Solver } from './solver.js';
 import type { Target } from './target.js';
@@ -20,20 +21,6 @@ export interface FetchResult {
   challengeError: string;
 }
 
-const UAS = [
-  'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36',
-  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36',
-  'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_6) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.6 Safari/605.1.15',
-  'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0',
-  'Mozilla/5.0 (Linux; Android 14; Pixel 7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36',
-];
-const LANGS = [
-  'en-GB,en;q=0.9',
-  'de-DE,de;q=0.9,en;q=0.8',
-  'fr-FR,fr;q=0.9,en;q=0.7',
-  'en-US,en;q=0.9',
-  'pt-BR,pt;q=0.9,en;q=0.6',
-];
 const ACCEPT: Record<Kind, string> = {
   page: 'text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8',
   asset: '*/*',
@@ -55,8 +42,9 @@ export class Browser {
     private readonly xff: string,
   ) {
     this.source = createSource(target, localAddress, { connections: 2, timeoutMs: 10_000 });
-    this.ua = UAS[index % UAS.length];
-    this.lang = LANGS[(index >> 2) % LANGS.length];
+    const profile = browserProfile(index);
+    this.ua = profile.ua;
+    this.lang = profile.lang;
   }
 
   private headers(kind: Kind, referer: string, form: boolean): string[] {

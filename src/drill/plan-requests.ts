@@ -14,7 +14,8 @@ export interface PlannedRequest {
   kind: FetchKind;
 }
 
-const WORDS = [
+/** Words of the campaign site's pages and searches (the demo origin's vocabulary). */
+export const SEARCH_WORDS = [
   'water',
   'schools',
   'buses',
@@ -70,7 +71,11 @@ export function plannedRequest(p: PathStrategy, seed: number, seq: number): Plan
       };
     }
     case 'random-path':
-      return { method: 'GET', path: seq % 2 === 0 ? `/${r}` : `/${WORDS[seq % WORDS.length]}/${r}`, kind: 'page' };
+      return {
+        method: 'GET',
+        path: seq % 2 === 0 ? `/${r}` : `/${SEARCH_WORDS[seq % SEARCH_WORDS.length]}/${r}`,
+        kind: 'page',
+      };
     case 'legit-mix': {
       // People's proportions: home 3, materials 2, search 3, donate form 1.
       const k = hash32(seed + seq) % 9;
@@ -80,7 +85,7 @@ export function plannedRequest(p: PathStrategy, seed: number, seq: number): Plan
           : k < 5
             ? '/materials'
             : k < 8
-              ? `/search?q=${WORDS[seq % WORDS.length]}+${WORDS[(seq >> 4) % WORDS.length]}`
+              ? `/search?q=${SEARCH_WORDS[seq % SEARCH_WORDS.length]}+${SEARCH_WORDS[(seq >> 4) % SEARCH_WORDS.length]}`
               : '/donate';
       return { method: 'GET', path, kind: 'page' };
     }

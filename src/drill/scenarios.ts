@@ -2,6 +2,7 @@
 // (method, path, body, header profile), from how many sources, at what rate
 // and with what time shape. Data and small pure functions only; attack.ts
 // and slowloris.ts send the traffic. `newsletter` is the no-attack run.
+import { SEARCH_WORDS as WORDS } from './plan-requests.js';
 
 export type ScenarioName =
   | 'single-source'
@@ -56,20 +57,6 @@ const BOT_UAS = [
 ];
 const CHROME =
   'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
-const WORDS = [
-  'water',
-  'schools',
-  'buses',
-  'housing',
-  'parks',
-  'energy',
-  'clinics',
-  'bikes',
-  'river',
-  'north',
-  'plan',
-  'south',
-];
 
 /** A flood tool: one of a few user agents, "accept: any", nothing else. */
 const bot = (i: number) => ['user-agent', BOT_UAS[i % BOT_UAS.length], 'accept', '*/*'];

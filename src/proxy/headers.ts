@@ -2,21 +2,10 @@
 // in Connection, drops client-sent forwarding headers unless the peer is a
 // trusted proxy, and sets X-Forwarded-For/-Proto/-Host. One pass, flat arrays.
 import type { RequestContext } from '../core/model.js';
+import { HOP_BY_HOP } from '../core/hop-by-hop.js';
 
-const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-  'proxy-authorization',
-  'proxy-authenticate',
-  'http2-settings',
-  'expect',
-  'host',
-]);
+/** Stripped both ways, with every header the Connection header names. */
+const STRIPPED = new Set([...HOP_BY_HOP, 'proxy-authorization', 'http2-settings', 'expect', 'host']);
 const FORWARDING = new Set(['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'forwarded', 'x-real-ip']);
 
 /** Lower-case tokens of a Connection header, or null when there are none beyond keep-alive/close. */
@@ -50,7 +39,7 @@ export function upstreamRequestHeaders(ctx: RequestContext, trusted: boolean, up
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i].toLowerCase();
     if (name.charCodeAt(0) === 58 /* ':' h2 pseudo-header */) continue;
-    if (HOP_BY_HOP.has(name) || extra?.has(name) || name.startsWith('rampart-')) continue;
+    if (STRIPPED.has(name) || extra?.has(name) || name.startsWith('rampart-')) continue;
     if (FORWARDING.has(name)) {
       if (!trusted) continue;
       if (name === 'x-forwarded-for') xff = xff ? `${xff}, ${raw[i + 1]}` : raw[i + 1];
@@ -82,7 +71,7 @@ export function downstreamResponseHeaders(
   const out: string[] = [];
   for (const name in headers) {
     const v = headers[name];
-    if (v === undefined || HOP_BY_HOP.has(name) || extra?.has(name) || name === 'rampart-verdict') continue;
+    if (v === undefined || STRIPPED.has(name) || extra?.has(name) || name === 'rampart-verdict') continue;
     if (typeof v === 'string') out.push(name, v);
     else for (let j = 0; j < v.length; j++) out.push(name, v[j]);
   }

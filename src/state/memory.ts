@@ -6,7 +6,7 @@ import type { Ban, Enforcement, Mitigation, Mode } from '../core/model.js';
 import { createIncidentSlot, type SharedIncident } from './incident-slot.js';
 import { LocalView } from './local-view.js';
 import type { SharedState, StateHealth } from './types.js';
-import { ViewBackedState } from './view-backed-state.js';
+import { NodeLocalState } from './view-backed-state.js';
 
 export interface MemoryStateOptions {
   /** Clock in ms since the epoch; Date.now by default (pass the app's coarse clock). */
@@ -34,7 +34,7 @@ export function createMemoryState(opts: MemoryStateOptions = {}): MemoryState {
   return new MemorySharedState(opts);
 }
 
-class MemorySharedState extends ViewBackedState implements MemoryState {
+class MemorySharedState extends NodeLocalState implements MemoryState {
   private readonly now: () => number;
   private readonly sweepInterval: number;
   private readonly sequences = new Map<string, number>();
@@ -86,17 +86,6 @@ class MemorySharedState extends ViewBackedState implements MemoryState {
   }
   async joinIncident(at: number, ttlMs: number): Promise<SharedIncident> {
     return this.slot(at, ttlMs);
-  }
-
-  // One process: no other node to talk to.
-  sendToNodes(): void {}
-  onNodeMessage(): () => void {
-    return () => {};
-  }
-  // Nothing shared to seed from: one process (its learned state is in data_dir), or a worker (its primary keeps it).
-  putLearned(): void {}
-  async getLearned(): Promise<null> {
-    return null;
   }
 
   health(): StateHealth {

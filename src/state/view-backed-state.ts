@@ -53,3 +53,20 @@ export class ViewBackedState {
     return this.view.onChange(fn);
   }
 }
+
+/**
+ * A state that talks to no other node (the memory backend of one process, or
+ * a cluster worker whose primary runs the node's exchanges): no node messages,
+ * and nothing shared to seed learned state from (one process keeps it in
+ * data_dir; a worker's primary keeps it).
+ */
+export class NodeLocalState extends ViewBackedState {
+  sendToNodes(): void {}
+  onNodeMessage(): () => void {
+    return () => {};
+  }
+  putLearned(): void {}
+  async getLearned(): Promise<null> {
+    return null;
+  }
+}

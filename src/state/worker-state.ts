@@ -10,7 +10,7 @@ import { LocalView } from './local-view.js';
 import { checkMitigation } from './mitigation-table.js';
 import type { SharedState, StateHealth } from './types.js';
 import type { SharedIncident } from './incident-slot.js';
-import { ViewBackedState } from './view-backed-state.js';
+import { NodeLocalState } from './view-backed-state.js';
 
 export interface WorkerStateOptions {
   /** The channel to the primary (`process` in a cluster worker). */
@@ -38,7 +38,7 @@ const TAG = 'state' as const;
 const ID_HINT = 'the cluster primary could not hand out an id';
 const INCIDENT_HINT = 'the cluster primary could not share the incident';
 
-class WorkerState extends ViewBackedState implements SharedState {
+class WorkerState extends NodeLocalState implements SharedState {
   private readonly opts: WorkerStateOptions;
   private readonly now: () => number;
   private primaryHealth: StateHealth = {
@@ -115,17 +115,6 @@ class WorkerState extends ViewBackedState implements SharedState {
       this.waiting.set(id, { resolve: resolve as (n: never) => void, reject });
       this.send({ rampart: TAG, op: 'incident', id, at, ttl });
     });
-  }
-
-  // Node-to-node messages are the primary's business (it runs the node's detector).
-  sendToNodes(): void {}
-  onNodeMessage(): () => void {
-    return () => {};
-  }
-  // Nothing shared to seed from: one process (its learned state is in data_dir), or a worker (its primary keeps it).
-  putLearned(): void {}
-  async getLearned(): Promise<null> {
-    return null;
   }
 
   health(): StateHealth {
