@@ -154,21 +154,13 @@ if (process.argv.includes('--browser')) await browserSolveTimes(Number(process.e
 async function browserSolveTimes(runs: number): Promise<void> {
   const { chromium } = await import('playwright-core');
   const { startDemoOrigin } = await import('../../src/demo/origin.js');
+  const { CHROMIUM_ARGS } = await import('../../src/drill/chromium-users.js');
   const { startShield } = await import('../../test/helpers/shield.js');
   const origin = await startDemoOrigin();
   const shield = await startShield(origin.url, { challenge: { require: 'always' } });
   const browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
+    args: [...CHROMIUM_ARGS],
   });
   try {
     const cores = await (await browser.newPage()).evaluate(() => navigator.hardwareConcurrency);

@@ -15,7 +15,8 @@ import { navOutcome, type NavOutcome } from './nojs-client.js';
 import type { Target } from './target.js';
 
 export const CHROMIUM_PATH = process.env.RAMPART_CHROMIUM ?? '/usr/bin/chromium';
-const ARGS = [
+/** Chromium's flags for a headless, quiet run (no QUIC: the shield speaks TCP; no background traffic). */
+export const CHROMIUM_ARGS: readonly string[] = [
   '--headless',
   '--no-sandbox',
   '--disable-gpu',
@@ -46,7 +47,7 @@ export async function launchChromium(): Promise<ChromiumHandle | { unavailable: 
   }
   try {
     // launch() gives each run a fresh temporary profile (its own --user-data-dir).
-    const browser = await pw.chromium.launch({ executablePath: CHROMIUM_PATH, args: ARGS, timeout: 30_000 });
+    const browser = await pw.chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS], timeout: 30_000 });
     return { browser, close: () => browser.close().catch(() => {}) };
   } catch (e) {
     return { unavailable: `chromium did not start: ${(e as Error).message.split('\n')[0]}` };

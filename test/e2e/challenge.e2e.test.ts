@@ -14,19 +14,11 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { startDemoOrigin, type DemoOrigin } from '../../src/demo/origin.js';
 import { startShield } from '../helpers/shield.js';
 import { fetchRaw, pageParams } from './helpers/challenge-client.js';
+import { CHROMIUM_ARGS } from '../../src/drill/chromium-users.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const skip = !existsSync(CHROMIUM) && !process.env.CI ? `${CHROMIUM} not installed (set CI=1 to fail instead)` : false;
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+const ARGS = [...CHROMIUM_ARGS];
 /** Covered by startShield's hosts ("*.site.test"); resolved to 127.0.0.1 by Chromium's host rules. */
 const HOST = 'shop.site.test';
 const ARTIFACTS = join(import.meta.dirname, '../../test-artifacts');

@@ -13,31 +13,15 @@ import { startDemoOrigin, type DemoOrigin } from '../../src/demo/origin.js';
 import { runDrill } from '../../src/drill/run.js';
 import { parseTarget } from '../../src/drill/target.js';
 import { startShield } from '../helpers/shield.js';
+import { FAST_DETECTOR } from '../helpers/fast-detector.js';
+import { CHROMIUM_ARGS } from '../../src/drill/chromium-users.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const skip = !existsSync(CHROMIUM) && !process.env.CI ? `${CHROMIUM} not installed (set CI=1 to fail instead)` : false;
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+const ARGS = [...CHROMIUM_ARGS];
 const ARTIFACTS = join(import.meta.dirname, '../../test-artifacts');
 const TOKEN = 'dashboard-drill-token-0123456789';
-const DETECTOR = {
-  warmup: '2s',
-  min_rps: 10,
-  ban_min_rps: 30,
-  end_after: '2s',
-  recover_hold: '2s',
-  mitigation_ttl: '6s',
-  ban_duration: '20s',
-  widen_after: '3s',
-};
+const DETECTOR = FAST_DETECTOR;
 
 describe('dashboard during a drill', { skip, timeout: 120_000 }, () => {
   let origin: DemoOrigin;

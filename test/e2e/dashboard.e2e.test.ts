@@ -11,19 +11,11 @@ import { request } from 'node:http';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startDemoOrigin, type DemoOrigin } from '../../src/demo/origin.js';
 import { startShield } from '../helpers/shield.js';
+import { CHROMIUM_ARGS } from '../../src/drill/chromium-users.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const skip = !existsSync(CHROMIUM) && !process.env.CI ? `${CHROMIUM} not installed (set CI=1 to fail instead)` : false;
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+const ARGS = [...CHROMIUM_ARGS];
 const ARTIFACTS = join(import.meta.dirname, '../../test-artifacts');
 const TOKEN = 'dashboard-e2e-token-0123456789';
 const PATHS = ['/', '/about', '/donate', '/news', '/static/app.css'];

@@ -13,6 +13,7 @@ import { startEchoOrigin } from '../helpers/echo-origin.js';
 import { startShield } from '../helpers/shield.js';
 import { CookieJars } from '../helpers/cookie-jar.js';
 import { waitFor, waitForTicks } from '../helpers/wait.js';
+import { FAST_DETECTOR } from '../helpers/fast-detector.js';
 
 const BROWSER = {
   'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36',
@@ -22,17 +23,7 @@ const BROWSER = {
 };
 const BOT = { 'user-agent': 'python-requests/2.31.0', accept: '*/*' };
 
-// Short windows so that one test run shows start, mitigation and relaxation.
-const DETECTOR = {
-  warmup: '2s',
-  min_rps: 10,
-  ban_min_rps: 30,
-  end_after: '2s',
-  recover_hold: '2s',
-  mitigation_ttl: '6s',
-  ban_duration: '20s',
-  widen_after: '3s',
-};
+const DETECTOR = FAST_DETECTOR; // short windows: one test run shows start, mitigation and relaxation
 
 interface Reply {
   status: number;

@@ -19,19 +19,11 @@ import { main } from '../../src/cli/main.js';
 import { openIncidentStore } from '../../src/control/incidents-store.js';
 import { startShield } from '../helpers/shield.js';
 import { waitFor } from '../helpers/wait.js';
+import { FAST_DETECTOR } from '../helpers/fast-detector.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rampart-evidence-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
-const DETECTOR = {
-  warmup: '2s',
-  min_rps: 10,
-  ban_min_rps: 30,
-  end_after: '2s',
-  recover_hold: '2s',
-  mitigation_ttl: '6s',
-  ban_duration: '20s',
-  widen_after: '3s',
-};
+const DETECTOR = FAST_DETECTOR;
 
 async function api(base: string, token: string, path: string): Promise<{ status: number; type: string; body: string }> {
   const r = await fetch(base + path, { headers: { authorization: `Bearer ${token}` } });
