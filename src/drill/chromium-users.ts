@@ -47,7 +47,11 @@ export async function launchChromium(): Promise<ChromiumHandle | { unavailable: 
   }
   try {
     // launch() gives each run a fresh temporary profile (its own --user-data-dir).
-    const browser = await pw.chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS], timeout: 30_000 });
+    const browser = await pw.chromium.launch({
+      executablePath: CHROMIUM_PATH,
+      args: [...CHROMIUM_ARGS],
+      timeout: 30_000,
+    });
     return { browser, close: () => browser.close().catch(() => {}) };
   } catch (e) {
     return { unavailable: `chromium did not start: ${(e as Error).message.split('\n')[0]}` };
