@@ -101,11 +101,12 @@ export function nodeCases(name: string, withHarness: WithHarness): void {
 }
 
 export function replicationCases(name: string, make: HarnessFactory): void {
-  test(`${name}: writes on one node reach the other`, async (t) => {
+  test(`${name}: writes on one node reach the other`, async () => {
     const h = await make({ keyRotation: 0 });
     try {
       const { a, b, now } = h;
-      if (!b) return t.skip('single-process backend');
+      assert.notEqual(b, null, 'a backend run with secondNode gives a second node');
+      if (b === null) return;
       await eventually('same keys', () => a.keys()[0].equals(b.keys()[0]));
       a.addBan(ban('203.0.113.50', now() + 60_000));
       await eventually('ban on b', () => b.isBanned('203.0.113.50', now()) !== null);

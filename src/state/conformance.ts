@@ -1,8 +1,8 @@
 // One behaviour suite for every SharedState backend (after Anubis'
 // lib/store/storetest): memory.test.ts, hub.test.ts and
 // test/integration/state-redis.test.ts run it. Backends that share a store
-// give a second node `b`, and the suite then also checks that writes on one
-// node reach the other. The cases live by concept in conformance-*.ts.
+// give a second node `b` and say so (`{ secondNode: true }`): the suite then
+// also checks that writes on one node reach the other. The cases live by concept in conformance-*.ts.
 import { changeCases, keyCases, modeCases } from './conformance-control.js';
 import type { HarnessFactory, WithHarness } from './conformance-fixtures.js';
 import { counterCases, idCases, nodeCases, replicationCases } from './conformance-sharing.js';
@@ -17,7 +17,8 @@ export {
   mitigation,
 } from './conformance-fixtures.js';
 
-export function runConformance(name: string, make: HarnessFactory): void {
+/** `secondNode`: the harness gives a second node `b` on the same store (a single process has none: nothing to replicate). */
+export function runConformance(name: string, make: HarnessFactory, o: { secondNode: boolean }): void {
   const withHarness: WithHarness = async (fn, keyRotation = 0) => {
     const h = await make({ keyRotation });
     try {
@@ -35,5 +36,5 @@ export function runConformance(name: string, make: HarnessFactory): void {
   counterCases(name, withHarness);
   idCases(name, withHarness);
   nodeCases(name, withHarness);
-  replicationCases(name, make);
+  if (o.secondNode) replicationCases(name, make);
 }

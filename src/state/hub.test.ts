@@ -37,22 +37,26 @@ async function cluster(keyRotation: number) {
   return { primary, hub, a, b, clock };
 }
 
-runConformance('cluster-ipc', async ({ keyRotation }) => {
-  const { primary, hub, a, b, clock } = await cluster(keyRotation);
-  return {
-    a,
-    b,
-    nodeMessages: false, // two workers of one node: node messages are the primary's
-    advance: clock.advance,
-    now: clock.now,
-    async close() {
-      hub.stop();
-      await a.close();
-      await b.close();
-      await primary.close();
-    },
-  };
-});
+runConformance(
+  'cluster-ipc',
+  async ({ keyRotation }) => {
+    const { primary, hub, a, b, clock } = await cluster(keyRotation);
+    return {
+      a,
+      b,
+      nodeMessages: false, // two workers of one node: node messages are the primary's
+      advance: clock.advance,
+      now: clock.now,
+      async close() {
+        hub.stop();
+        await a.close();
+        await b.close();
+        await primary.close();
+      },
+    };
+  },
+  { secondNode: true },
+);
 
 test('cluster-ipc: workers start from the primary’s snapshot and report its health', async () => {
   const { primary, hub, a, b } = await cluster(0);

@@ -5,12 +5,16 @@ import { createManualClock } from '../core/clock.js';
 import { ban, CONFORMANCE_T0, mitigation, runConformance } from './conformance.js';
 import { createMemoryState } from './memory.js';
 
-runConformance('memory', async ({ keyRotation }) => {
-  const clock = createManualClock(CONFORMANCE_T0);
-  const a = createMemoryState({ now: clock.now, keyRotation, sweepInterval: 10 });
-  await a.start();
-  return { a, b: null, advance: clock.advance, now: clock.now, close: () => a.close() };
-});
+runConformance(
+  'memory',
+  async ({ keyRotation }) => {
+    const clock = createManualClock(CONFORMANCE_T0);
+    const a = createMemoryState({ now: clock.now, keyRotation, sweepInterval: 10 });
+    await a.start();
+    return { a, b: null, advance: clock.advance, now: clock.now, close: () => a.close() };
+  },
+  { secondNode: false },
+);
 
 test('memory: bans are capped; the oldest automatic ban is evicted first', () => {
   const s = createMemoryState({ now: () => CONFORMANCE_T0, maxBans: 3 });

@@ -33,19 +33,23 @@ function node(extra: Partial<RedisStateOptions> = {}) {
 if (skip) {
   test('redis backend', (t) => t.skip(skip));
 } else {
-  runConformance('redis', async ({ keyRotation }) => {
-    const clock = createManualClock(CONFORMANCE_T0);
-    const keyPrefix = `t-${randomUUID()}`;
-    const a = node({ now: clock.now, keyRotation, keyPrefix });
-    const b = node({ now: clock.now, keyRotation, keyPrefix });
-    await a.start();
-    await b.start();
-    const close = async () => {
-      await a.close();
-      await b.close();
-    };
-    return { a, b, advance: clock.advance, now: clock.now, close };
-  });
+  runConformance(
+    'redis',
+    async ({ keyRotation }) => {
+      const clock = createManualClock(CONFORMANCE_T0);
+      const keyPrefix = `t-${randomUUID()}`;
+      const a = node({ now: clock.now, keyRotation, keyPrefix });
+      const b = node({ now: clock.now, keyRotation, keyPrefix });
+      await a.start();
+      await b.start();
+      const close = async () => {
+        await a.close();
+        await b.close();
+      };
+      return { a, b, advance: clock.advance, now: clock.now, close };
+    },
+    { secondNode: true },
+  );
 
   test('redis: Redis killed: nodes keep their view, say so, keep writes, and reconcile after a restart', async () => {
     const keyPrefix = `t-${randomUUID()}`;
