@@ -24,7 +24,8 @@ import { createPersistence, type Persistence } from './persist.js';
 import type { Graph, GraphDeps } from './graph.js';
 import type { Logger } from './logger.js';
 import { createEdge, type Edge } from './edge.js';
-import { controlSettings, createControl, metricSources, type Control } from './control-wiring.js';
+import { type Control, createControl } from '../control/control.js';
+import { controlSettings, metricSources } from './control-wiring.js';
 import type { Topology } from './topology.js';
 
 /** The app's fields the parts are built from (app.ts's ShieldApp; later fields are set once built). */

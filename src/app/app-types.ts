@@ -11,7 +11,7 @@ import type { AdmissionStats } from '../proxy/admission.js';
 import type { Detector } from '../detector/detector.js';
 import type { Geo } from '../identity/geo.js';
 import type { Evidence } from '../control/incidents.js';
-import type { Control } from './control-wiring.js';
+import type { Control } from '../control/control.js';
 import type { Logger } from './logger.js';
 import type { Topology } from './topology.js';
 

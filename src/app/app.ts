@@ -25,7 +25,8 @@ import type { Persistence } from './persist.js';
 import { buildGraph, type Graph, type GraphDeps } from './graph.js';
 import { createLogger, type Logger } from './logger.js';
 import type { Edge } from './edge.js';
-import { controlSettings, type Control } from './control-wiring.js';
+import type { Control } from '../control/control.js';
+import { controlSettings } from './control-wiring.js';
 import { Ticker } from './ticker.js';
 import {
   type AppCore,

@@ -13,11 +13,11 @@ import {
   isAppMessage,
   type ReloadReply,
   type ToPrimaryApp,
+  TOPICS,
   type ToWorkerApp,
   type UsageMessage,
 } from '../exchange/messages.js';
 import { createNodeBus, type NodeBus } from '../exchange/node-bus.js';
-import { LIMITS_TOPIC } from '../exchange/limits-peers.js';
 import { createLogger, type Logger } from './logger.js';
 import { type ClusterDetector, createClusterDetector } from './cluster-detector.js';
 import {
@@ -108,8 +108,8 @@ class ClusterPrimary {
     this.hub = createStateHub(this.state);
     this.bus = config.state.backend === 'redis' ? createNodeBus(this.state, this.log) : null;
     // Other nodes' rate-limit usage reaches every worker as a peer message from slot 0.
-    this.bus?.on(LIMITS_TOPIC, (data) =>
-      this.broadcast({ rampart: 'app', op: 'peer', from: 0, topic: LIMITS_TOPIC, data }),
+    this.bus?.on(TOPICS.limits, (data) =>
+      this.broadcast({ rampart: 'app', op: 'peer', from: 0, topic: TOPICS.limits, data }),
     );
     // One detector for all workers (created once, like a single process's: reloads keep it and its baselines).
     this.cd = config.detector.enabled
@@ -236,7 +236,7 @@ class ClusterPrimary {
     const out = { rampart: 'app', op: 'peer', from: index, topic: msg.topic, data: msg.data } satisfies ToWorkerApp;
     // A worker's rate-limit usage also goes to the other nodes' workers (their primaries relay it unchecked:
     // every receiver checks it).
-    if (msg.topic === LIMITS_TOPIC && msg.to === 'others') this.bus?.send(LIMITS_TOPIC, msg.data as UsageMessage);
+    if (msg.topic === TOPICS.limits && msg.to === 'others') this.bus?.send(TOPICS.limits, msg.data as UsageMessage);
     for (const [w, x] of this.live) {
       if (w === from || !x.ready || !w.isConnected()) continue;
       if (msg.to === 'recorder' && x.index !== 1) continue;

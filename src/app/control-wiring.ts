@@ -4,7 +4,7 @@
 // its metrics against its own stats type). Not the control plane
 // itself (src/control/control.ts).
 import type { Config } from '../config/schema.js';
-import { createControl, type Control, type ControlOptions, type ControlSettings } from '../control/control.js';
+import type { ControlOptions, ControlSettings } from '../control/control.js';
 import type { Edge } from './edge.js';
 import type { Graph } from './graph.js';
 import type { ConnectionGuard } from '../guard/connections.js';
@@ -36,5 +36,3 @@ export function metricSources(r: SourceReaders): ControlOptions['sources'] {
     h2MetricSource(() => r.edge().h2?.stats() ?? null),
   ];
 }
-
-export { createControl, type Control };

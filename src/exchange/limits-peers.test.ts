@@ -12,7 +12,8 @@ import { compilePolicy } from '../policy/decide.js';
 import type { PolicyView } from '../policy/decide.js';
 import { createPolicyStage, EMPTY_VIEW, type PolicyStage } from '../policy/stage.js';
 import { createLogger } from '../app/logger.js';
-import { createLimitPeers, LIMITS_TOPIC } from './limits-peers.js';
+import { createLimitPeers } from './limits-peers.js';
+import { TOPICS } from './messages.js';
 import type { Peers } from './peers.js';
 
 const NOW = 1_000_000;
@@ -88,7 +89,7 @@ test('limit peers: a tick sends usage to the other worker, which debits it; idle
   assert.equal(ruleOf(sb, ctx), 'limit/address', 'worker 2 refuses: the client used its burst on worker 1');
   assert.equal(sb.run(request(0x7f000008)), null, 'another client is untouched');
   let back: unknown = null;
-  pa.on(LIMITS_TOPIC, (d) => (back = d));
+  pa.on(TOPICS.limits, (d) => (back = d));
   b.tick(NOW);
   // A burst under 16 is reported take by take: worker 2's one allowed request goes back, not the refused one nor the debit.
   assert.deepEqual([...(back as { address: { keys: Int32Array } }).address.keys], [0x7f000008]);
@@ -122,8 +123,8 @@ test('limit peers: limits off send and apply nothing; malformed messages are ign
   a.tick(NOW);
   assert.equal(pa.sent, 0);
   // Another process's data arrives unchecked: plain arrays instead of typed ones, and nonsense.
-  pa.send(LIMITS_TOPIC, { address: { keys: [0x7f000007], cost: [100], rate: [1], burst: [10] } } as never);
-  pa.send(LIMITS_TOPIC, 'nonsense' as never);
+  pa.send(TOPICS.limits, { address: { keys: [0x7f000007], cost: [100], rate: [1], burst: [10] } } as never);
+  pa.send(TOPICS.limits, 'nonsense' as never);
   assert.equal(sb.run(request(0x7f000007)), null, 'malformed usage charged nothing');
   a.close();
   b.close();

@@ -36,13 +36,10 @@ export interface LimitPeersDeps {
   capacity?: number;
 }
 
-/** The peer topic; its data is a UsageMessage. */
-export const LIMITS_TOPIC = TOPICS.limits;
-
 export function createLimitPeers(deps: LimitPeersDeps): TickPart {
   const tap = new LimitUsageTap(deps.policy, deps.capacity);
   let warnedDropped = 0;
-  const off = deps.peers.on(LIMITS_TOPIC, (data) => {
+  const off = deps.peers.on(TOPICS.limits, (data) => {
     tap.follow();
     if (typeof data !== 'object' || data === null) return;
     const now = deps.now();
@@ -56,7 +53,7 @@ export function createLimitPeers(deps: LimitPeersDeps): TickPart {
         const list = tap.drain(t);
         if (list !== null) (msg ??= {})[t] = list;
       }
-      if (msg !== null) deps.peers.send(LIMITS_TOPIC, msg);
+      if (msg !== null) deps.peers.send(TOPICS.limits, msg);
       // Once per growth of ten times: a spray wider than the recorders stays per worker for its excess.
       const dropped = tap.dropped();
       if (dropped > warnedDropped * 10 && dropped >= 100) {

@@ -12,9 +12,6 @@ import type { Logger } from 'pino';
 import type { NodeBus } from './node-bus.js';
 import { TOPICS } from './messages.js';
 
-/** The bus topic of detector parts. */
-export const PARTS_TOPIC = TOPICS.detectorPart;
-
 /** Parts waiting for the next tick; more nodes than this in one second: the excess is dropped and counted. */
 const MAX_QUEUED = 64;
 
@@ -31,7 +28,7 @@ export function createNodeParts(o: { detector: Detector; bus: NodeBus; log: Logg
   let received = 0;
   let dropped = 0;
   let malformed = 0;
-  const off = o.bus.on(PARTS_TOPIC, (part) => {
+  const off = o.bus.on(TOPICS.detectorPart, (part) => {
     if (!isWindowPart(part)) {
       if (malformed++ === 0)
         o.log.warn('another node sent a detector part this version cannot read (mixed versions?); ignored');
@@ -45,7 +42,7 @@ export function createNodeParts(o: { detector: Detector; bus: NodeBus; log: Logg
     beforeTick() {
       const own = o.detector.openPart();
       if (own !== null) {
-        o.bus.send(PARTS_TOPIC, own);
+        o.bus.send(TOPICS.detectorPart, own);
         sent++;
       }
       const parts = queue;
