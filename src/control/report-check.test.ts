@@ -9,10 +9,12 @@ import fc from 'fast-check';
 import { verdict, ALLOW, type Verdict } from '../core/model.js';
 import { OUTCOMES, outcomeOf } from '../core/outcome.js';
 import { createAttribution, type Attribution } from '../detector/attribution.js';
+import { zeroIncidentTotals } from '../detector/events.js';
 import { account } from './accounting.js';
 import { classify, type ClassifyFacts } from './classify.js';
 import { addImpact, mergeAttribution, zeroImpact } from './evidence-merge.js';
 import { classifyRecord } from './incidents-classify.js';
+import { freshRecord } from './incidents-record.js';
 import type { IncidentRecord, Sample } from './incidents-types.js';
 import { buildReport } from './report.js';
 import { checkReport } from './report-check.js';
@@ -108,12 +110,10 @@ function recordOf(s: Stream): { r: IncidentRecord; samples: Sample[]; truth: Map
   }
   for (const w of ws) w.newEpoch();
   const r: IncidentRecord = {
-    id: 'inc-20260503T093000z-1',
+    ...freshRecord('inc-20260503T093000z-1', T0),
     status: 'closed',
-    startedAt: T0,
     endedAt: T0 + s.during.length * 1000,
     lastSeenAt: T0 + (s.during.length - 1) * 1000,
-    enforcement: 'enforce',
     vectors: ['distributed_flood', 'cache_busting', 'login_stuffing']
       .slice(0, s.vectors)
       .map((v) => ({ vector: v, reason: v, figures: {} })),
@@ -125,38 +125,8 @@ function recordOf(s: Stream): { r: IncidentRecord; samples: Sample[]; truth: Map
       warm: s.warm,
       learnedSeconds: s.warm ? 3600 : 10,
     },
-    totals: {
-      seconds: s.during.length,
-      requests: 0,
-      refused: 0,
-      forwarded: 0,
-      peakRps: 0,
-      peakSources: 0,
-      distinctSources: 0,
-      bans: 0,
-      mitigations: 0,
-    },
-    top: { sources: [], prefixes: [], fingerprints: [], paths: [] },
-    routeClasses: {},
-    mitigations: [],
-    escalations: [],
+    totals: { ...zeroIncidentTotals(), seconds: s.during.length },
     impact: { before, during: { verified: zeroImpact().verified, others: zeroImpact().others } },
-    indicators: {
-      uaEntropy: 0,
-      fingerprintEntropy: 0,
-      browserLike: 0,
-      unverified: 0,
-      challengesSolved: 0,
-      challengesIssued: 0,
-      resurgedSeconds: 0,
-      bursts: 1,
-      peakAfterMitigation: 0,
-    },
-    attribution: null,
-    exposure: null,
-    classification: null,
-    licences: [],
-    notes: [],
   };
   const samples: Sample[] = [];
   const truth = new Map<string, Set<number>>();

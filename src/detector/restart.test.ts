@@ -8,7 +8,7 @@ import { camelize } from '../config/camelize.js';
 import { detectorSchema } from '../config/schema/detector.js';
 import { createMemoryState } from '../state/memory.js';
 import { createDetector, type Detector } from './detector.js';
-import type { AttackEndEvent, AttackStartEvent, DetectorEvent } from './events.js';
+import { type AttackEndEvent, type AttackStartEvent, type DetectorEvent, zeroIncidentTotals } from './events.js';
 import { decodeLearned, encodeLearned, sameAttack } from './learned.js';
 import { BOT, fact, legitSecond, rng, spread } from './trace.js';
 import type { Observed } from './window.js';
@@ -184,17 +184,7 @@ test('sameAttack: a vector family in common, and a signature key in common where
     mitigations: [],
     bursts: 1,
     burstStarts: [],
-    totals: {
-      seconds: 0,
-      requests: 0,
-      refused: 0,
-      forwarded: 0,
-      peakRps: 0,
-      peakSources: 0,
-      distinctSources: 0,
-      bans: 0,
-      mitigations: 0,
-    },
+    totals: zeroIncidentTotals(),
   };
   assert.equal(
     sameAttack(was, ['pulse_wave'], { fingerprints: [7], paths: [], prefixes: [], templates: [] }),
