@@ -18,17 +18,9 @@ import { openIncidentStore } from '../../src/control/incidents-store.js';
 import { startEchoOrigin, type EchoOrigin } from '../helpers/echo-origin.js';
 import { allClosed, waitForRows } from '../helpers/incident-rows.js';
 import { waitFor, waitForTicks } from '../helpers/wait.js';
+import { FAST_DETECTOR } from '../helpers/fast-detector.js';
 
-const DETECTOR = {
-  warmup: '2s',
-  min_rps: 10,
-  ban_min_rps: 5,
-  end_after: '2s',
-  recover_hold: '2s',
-  mitigation_ttl: '6s',
-  ban_duration: '20s',
-  widen_after: '3s',
-};
+const DETECTOR = { ...FAST_DETECTOR, ban_min_rps: 5 };
 const dir = mkdtempSync(join(tmpdir(), 'rampart-cluster-incident-'));
 let origin: EchoOrigin;
 let c: ClusterHandle;

@@ -17,19 +17,11 @@ import { startEchoOrigin, type EchoOrigin } from '../helpers/echo-origin.js';
 import { redisSkipReason, startRedis, type RedisServer } from '../helpers/redis-server.js';
 import { startShield } from '../helpers/shield.js';
 import { waitFor, waitForTicks } from '../helpers/wait.js';
+import { FAST_DETECTOR } from '../helpers/fast-detector.js';
 
 type Node = Awaited<ReturnType<typeof startShield>>;
 const skip = redisSkipReason();
-const DETECTOR = {
-  warmup: '2s',
-  min_rps: 10,
-  ban_min_rps: 5,
-  end_after: '2s',
-  recover_hold: '2s',
-  mitigation_ttl: '6s',
-  ban_duration: '20s',
-  widen_after: '3s',
-};
+const DETECTOR = { ...FAST_DETECTOR, ban_min_rps: 5 };
 const dirs: string[] = [];
 let redis: RedisServer;
 let origin: EchoOrigin;
