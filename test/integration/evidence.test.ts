@@ -20,6 +20,7 @@ import { openIncidentStore } from '../../src/control/incidents-store.js';
 import { startShield } from '../helpers/shield.js';
 import { waitFor } from '../helpers/wait.js';
 import { FAST_DETECTOR } from '../helpers/fast-detector.js';
+import { CHROMIUM_ARGS } from '../../src/drill/chromium-users.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rampart-evidence-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -133,16 +134,7 @@ test('botnet drill from DE/BR/RU: vector, scale, attribution within 2 points, re
     writeFileSync(file, html.body);
     const browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
+      args: [...CHROMIUM_ARGS],
     });
     try {
       const page = await browser.newPage();
