@@ -189,9 +189,16 @@ test('aborted clients release their slot exactly once, queued or admitted', asyn
   });
   origin.hold();
   const ctrls = Array.from({ length: 5 }, () => new AbortController());
-  const reqs = ctrls.map((c, i) => fetch(`${app.base}/a${i}`, { signal: c.signal }).catch(() => null));
-  await until(() => origin.held() === 2 && app.admissionStats()!.queued.new === 3, 'two admitted, three queued');
-  for (const c of ctrls) c.abort();
+  const send = (i: number) => fetch(`${app.base}/a${i}`, { signal: ctrls[i].signal }).catch(() => null);
+  // Admitted first, then queued, so each request's place is known; the queued ones are aborted first:
+  // an admitted one aborted first frees a slot the queue would fill before the next abort arrives.
+  const reqs = [send(0), send(1)];
+  await until(() => origin.held() === 2, 'two admitted');
+  reqs.push(send(2), send(3), send(4));
+  await until(() => app.admissionStats()!.queued.new === 3, 'three queued');
+  for (const i of [2, 3, 4]) ctrls[i].abort();
+  await until(() => app.admissionStats()!.queued.new === 0, 'the queued ones left');
+  for (const i of [0, 1]) ctrls[i].abort();
   await Promise.all(reqs);
   await until(
     () => app.admissionStats()!.inFlight === 0 && app.admissionStats()!.queued.new === 0,
