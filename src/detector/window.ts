@@ -27,8 +27,8 @@ import { IdWalks, type Walker } from './templates.js';
 export { AGE_BUCKETS, classIndex } from './observed.js';
 export type { Observed } from './observed.js';
 
-/** The example label of a fingerprint whose requests claim a browser their TLS/HTTP2 stack contradicts (assess.ts reads it as family `spoofed`). */
-export const SPOOFED_LABEL = '[spoofed] browser user agent over a non-browser TLS/HTTP2 stack';
+/** The example label of a fingerprint whose requests claim a browser their headers or TLS/HTTP2 stack contradict (assess.ts reads it as family `spoofed`). */
+export const SPOOFED_LABEL = '[spoofed] browser user agent its headers or TLS/HTTP2 stack contradict';
 
 export const HIST = 256;
 /** Width of the per-key baseline sketches (window's pending copies and the learned ones). */

@@ -92,3 +92,25 @@ test('identity: while the surge guard holds, new clients without the cookie get 
   const c = withCookie.issueSeen!(withCookie).split(';')[0];
   assert.equal(see('198.51.100.30', T + 400, c).cookieCheck, false, 'a new client back with its cookie passes');
 });
+
+test('identity: a browser User-Agent without Accept-Language is a tool wearing one (agent spoofed, its own fingerprint); with it, the browser; off when claims are not checked', () => {
+  const run = (ua: string, lang: boolean, checkClaims = true) => {
+    const headers: Record<string, string> = { host: 'site.test', 'user-agent': ua, accept: '*/*' };
+    if (lang) headers['accept-language'] = 'de-DE,de;q=0.9';
+    const req = { headers, rawHeaders: Object.entries(headers).flat(), socket: {} } as unknown as Req;
+    const c = new RequestContext(req, {} as Res);
+    c.peerIp = '198.51.100.7';
+    c.startedAt = T;
+    c.method = 'GET';
+    compileIdentity({ trustedProxies: [], checkClaims }).run(c);
+    return c;
+  };
+  const tool = run(UA, false);
+  assert.equal(tool.agent, 'spoofed');
+  assert.equal(tool.browser, true, 'the claim still decides "behaves unlike a browser"');
+  assert.equal(run(UA, true).agent, 'chrome');
+  const unchecked = run(UA, false, false);
+  assert.equal(unchecked.agent, 'chrome', 'check_browser_claims: false keeps the claim');
+  assert.notEqual(tool.fingerprint, unchecked.fingerprint, 'same headers, but never the fingerprint Chrome has');
+  assert.equal(run('curl/8.5.0', false).agent, 'curl', 'a tool that says so stays what it says');
+});

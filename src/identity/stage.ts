@@ -17,6 +17,7 @@ import {
   CLIENT_FRESH,
   CLIENT_IGNORED,
   CLIENT_OTHER,
+  type Req,
   type RequestContext,
   type Stage,
 } from '../core/model.js';
@@ -38,7 +39,7 @@ export interface IdentityOptions {
   seen?: SeenCookie | null;
   /** The surge guard (surge-guard.ts): new clients without the cookie get the cookie check while a crowd of them arrives; null: off. */
   surge?: SurgeGuard | null;
-  /** Check browser claims against the connection's TLS/HTTP2 fingerprints (fingerprints.check_browser_claims). Default true. */
+  /** Check browser claims against the request's headers and the connection's TLS/HTTP2 fingerprints (fingerprints.check_browser_claims). Default true. */
   checkClaims?: boolean;
 }
 
@@ -85,7 +86,7 @@ class IdentityStage implements Identity {
     ctx.prefixKey = prefixKeyOf(ip);
     const claimed = uaFamily(hd['user-agent']);
     const t = ctx.transport;
-    ctx.agent = this.checkClaims ? checkedFamily(claimed, t) : claimed;
+    ctx.agent = this.checkClaims ? checkedFamily(headerClaim(claimed, hd), t) : claimed;
     // The claim is what matters for "behaves unlike a browser" (keeps no cookies): spoofed or not.
     ctx.browser = BROWSER_FAMILIES.has(claimed);
     ctx.clientFp = t === null ? 0 : t.key;
@@ -130,6 +131,15 @@ class IdentityStage implements Identity {
     ctx.seenAt = first * 1000;
     if (this.surge !== null) markSurge(this.surge, ctx);
   }
+}
+
+/**
+ * Every browser sends Accept-Language with every request (pages, assets, fetches): a browser
+ * User-Agent without it is a tool wearing one (flood tools copy the UA string, rarely the headers),
+ * treated as `spoofed` like a claim the TLS/HTTP2 stack contradicts.
+ */
+export function headerClaim(claimed: string, hd: Req['headers']): string {
+  return hd['accept-language'] === undefined && BROWSER_FAMILIES.has(claimed) ? 'spoofed' : claimed;
 }
 
 /**
