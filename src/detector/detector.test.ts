@@ -456,3 +456,17 @@ test('cache-busting with random paths: path uniqueness', () => {
   const cb = r.start!.vectors.find((v) => v.vector === 'cache_busting');
   assert.ok(cb && cb.figures.pathUniqueness >= 0.9, JSON.stringify(r.start!.vectors));
 });
+
+test("a tool's fingerprint is challenged on every path: a flood spread over /search, /materials and /?random is not narrowed to the two paths that are prefixes", () => {
+  const paths = ['/search', '/materials', '/'];
+  const r = run(WARM + 3, (sec, _r, out) => {
+    if (sec >= WARM)
+      spread(1500, 1500, (src, i) => fact(src, paths[i % 3], { fp: BOT.fp, ua: BOT.ua, query: `v=${src}-${i}` }), out);
+  });
+  assert.equal(r.startSecond, WARM);
+  assert.ok(r.start!.signature.paths.some((p) => p.label === '/search' && p.share >= 0.2));
+  const sig = scoped(r).find((a) => a.action.rule === 'mitigate/challenge-signature');
+  assert.deepEqual(sig?.action.mitigation?.match.fingerprints, [BOT.fp]);
+  assert.deepEqual(sig?.action.mitigation?.match.paths, [], 'a path list would let the tool through on "/"');
+  assert.doesNotMatch(sig!.action.reason, /path/);
+});

@@ -109,7 +109,8 @@ export class MitigationLevels {
 
   /**
    * Level 1: every over-represented fingerprint (the signature already requires min_lift: floods often
-   * rotate a few user agents) and the paths with a fifth of the traffic; limited when each client sends
+   * rotate a few user agents) and the paths with a fifth of the traffic (narrowing a browser's fingerprint
+   * only: a tool's is matched on every path); limited when each client sends
    * more than the limit allows, else challenged (a fingerprint's; a path alone is visited by people too).
    */
   private signature(
@@ -127,10 +128,13 @@ export class MitigationLevels {
       (x) => x.share >= 0.2 && x.label !== '/' && x.label !== '' && !x.label.startsWith('/.rampart/'),
     );
     if (fps.length === 0 && paths.length === 0) return null;
+    // A tool's fingerprint is nobody's browser: narrowing it to the paths it hits most would let the
+    // same tool through on its other paths (a flood's "/?random" third, when "/" is never a prefix).
+    const narrowed = fps.length > 0 && fps.every((f) => !BROWSER_FAMILIES.has(f.family ?? '')) ? [] : paths;
     const covered = fps.length > 0 ? fps.reduce((x, f) => x + f.count, 0) : paths.reduce((x, p) => x + p.count, 0);
     const perSource = covered / Math.max(1, s.sources);
     for (let i = 0; i < fps.length; i++) figures[`fingerprintShare${i}`] = fps[i].share;
-    for (let i = 0; i < paths.length; i++) figures[`pathShare${i}`] = paths[i].share;
+    for (let i = 0; i < narrowed.length; i++) figures[`pathShare${i}`] = narrowed[i].share;
     figures.perSourceRps = Math.round(perSource * 100) / 100;
     // A per-client limit only helps when each client sends more than it allows.
     const limit = perSource > 2 * this.cfg.signatureRate;
@@ -139,7 +143,7 @@ export class MitigationLevels {
     if (fps.length === 0 && !limit) return null;
     const rule = limit ? 'mitigate/limit-signature' : 'mitigate/challenge-signature';
     const answer = limit ? `limit to ${this.cfg.signatureRate}/s per client` : 'challenge unverified clients';
-    const reason = `${why}: ${answer} matching ${describeSignature(fps, paths)}`;
+    const reason = `${why}: ${answer} matching ${describeSignature(fps, narrowed)}`;
     // A path, or a browser's fingerprint, is shared with people: such a signature spares the clients
     // known before the surge when the surge's new ones bring it (a tool's fingerprint is nobody's browser).
     const people = fps.length === 0 || fps.some((f) => BROWSER_FAMILIES.has(f.family ?? ''));
@@ -148,7 +152,7 @@ export class MitigationLevels {
       ...base,
       action: limit ? 'limit' : 'challenge',
       rule,
-      match: match({ fingerprints: fps.map((f) => f.key), paths: paths.map((p) => p.label), newSince }),
+      match: match({ fingerprints: fps.map((f) => f.key), paths: narrowed.map((p) => p.label), newSince }),
       rate: limit ? this.cfg.signatureRate : 0,
       reason,
       figures,
