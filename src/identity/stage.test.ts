@@ -24,8 +24,8 @@ import { SurgeGuard } from './surge-guard.js';
 const T = 1_800_000_000_000;
 const UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36';
 
-function ctxOf(ip: string, at: number, cookie?: string): RequestContext {
-  const headers: Record<string, string> = { host: 'site.test', 'user-agent': UA };
+function ctxOf(ip: string, at: number, cookie?: string, ua = UA): RequestContext {
+  const headers: Record<string, string> = { host: 'site.test', 'user-agent': ua, 'accept-language': 'en' };
   if (cookie) headers.cookie = cookie;
   const req = { headers, rawHeaders: Object.entries(headers).flat(), socket: {} } as unknown as Req;
   const c = new RequestContext(req, {} as Res);
@@ -44,8 +44,8 @@ function setup(surge: SurgeGuard | null = null) {
   );
   const book = new ClientBook(4096);
   const id = compileIdentity({ trustedProxies: [], book, seen, surge });
-  return (ip: string, at: number, cookie?: string) => {
-    const c = ctxOf(ip, at, cookie);
+  return (ip: string, at: number, cookie?: string, ua?: string) => {
+    const c = ctxOf(ip, at, cookie, ua);
     id.run(c);
     return c;
   };
@@ -91,6 +91,33 @@ test('identity: while the surge guard holds, new clients without the cookie get 
   const withCookie = see('198.51.100.30', T + 300);
   const c = withCookie.issueSeen!(withCookie).split(';')[0];
   assert.equal(see('198.51.100.30', T + 400, c).cookieCheck, false, 'a new client back with its cookie passes');
+  assert.equal(see('198.51.100.30', T + 400, c).challengeRequired, false, 'a browser back with its cookie passes');
+});
+
+test('identity: while the surge guard holds, a tool that came with the crowd and keeps the cookie gets the challenge; a known tool, an app client and a browser do not', () => {
+  const guard = new SurgeGuard(40);
+  const see = setup(guard);
+  const CURL = 'curl/8.5.0';
+  const OKHTTP = 'okhttp/4.12.0';
+  const oldTool = see('198.51.100.40', T - 60_000, undefined, CURL);
+  const oldCookie = oldTool.issueSeen!(oldTool).split(';')[0];
+  for (let i = 0; i < 40; i++) see(`203.0.113.${i}`, T + i);
+  assert.ok(guard.active(T + 100));
+  const cookieOf = (ip: string, ua: string) => {
+    const first = see(ip, T + 200, undefined, ua);
+    assert.equal(first.cookieCheck, true, `${ua}: a new client without the cookie gets the cookie check first`);
+    assert.equal(first.challengeRequired, false);
+    return first.issueSeen!(first).split(';')[0];
+  };
+  const tool = see('198.51.100.41', T + 1300, cookieOf('198.51.100.41', CURL), CURL);
+  assert.equal(tool.challengeRequired, true, 'a new curl back with the cookie: still curl');
+  const fake = see('198.51.100.42', T + 1300, cookieOf('198.51.100.42', UA), UA);
+  assert.equal(fake.agent, 'chrome');
+  assert.equal(fake.challengeRequired, false, 'a browser back with the cookie passes');
+  const app = see('198.51.100.43', T + 1300, cookieOf('198.51.100.43', OKHTTP), OKHTTP);
+  assert.equal(app.challengeRequired, false, "an app's own client is left to the detector");
+  const known = see('198.51.100.40', T + 1300, oldCookie, CURL);
+  assert.equal(known.challengeRequired, false, 'a tool first seen a minute before the surge is known');
 });
 
 test('identity: a browser User-Agent without Accept-Language is a tool wearing one (agent spoofed, its own fingerprint); with it, the browser; off when claims are not checked', () => {

@@ -142,15 +142,22 @@ export function headerClaim(claimed: string, hd: Req['headers']): string {
   return hd['accept-language'] === undefined && BROWSER_FAMILIES.has(claimed) ? 'spoofed' : claimed;
 }
 
+/** User-agent families that name an HTTP library or none: no person's browser, no app's own client ('other'). */
+const TOOLS: ReadonlySet<string> = new Set(['curl', 'wget', 'python', 'go', 'node', 'spoofed', 'none']);
+
 /**
  * A crowd of new clients is arriving: the ones without the cookie that came with it get the cookie check
- * on what they read (a form post is left to the detector: a person may have loaded the form before).
+ * on what they read (a form post is left to the detector: a person may have loaded the form before), and
+ * a tool that came with it and keeps the cookie (a flood tool with a cookie jar passes the check) gets the
+ * challenge: returning a cookie makes no HTTP library a person. Apps' own clients ('other') and declared
+ * bots are left to the detector.
  */
 function markSurge(surge: SurgeGuard, ctx: RequestContext): void {
   if (ctx.clientState === CLIENT_FRESH) surge.fresh(ctx.startedAt);
-  const read = ctx.method === 'GET' || ctx.method === 'HEAD';
-  if (read && ctx.clientState !== CLIENT_COOKIE && surge.active(ctx.startedAt) && ctx.seenAt >= surge.since - 1000)
-    ctx.cookieCheck = true;
+  if (!surge.active(ctx.startedAt) || ctx.seenAt < surge.since - 1000) return;
+  if (ctx.clientState === CLIENT_COOKIE) {
+    if (TOOLS.has(ctx.agent)) ctx.challengeRequired = true;
+  } else if (ctx.method === 'GET' || ctx.method === 'HEAD') ctx.cookieCheck = true;
 }
 
 export function compileIdentity(opts: IdentityOptions): Identity {
