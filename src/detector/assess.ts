@@ -73,6 +73,8 @@ export interface AssessContext {
 export const MIN_VOLUME_SECONDS = 1;
 /** Seconds in a row of clients behaving unlike people that are an attack without any baseline. */
 export const COOKIE_STREAK = 3;
+/** A second with this share refused or challenged by Rampart is not the site's normal (nor learned). */
+export const REFUSED_SHARE = 0.5;
 
 /** The walks of one second as evidence: the templates, how many sources, how many identifiers. */
 export function enumerationOf(walkers: readonly Walker[]): Enumeration | null {
@@ -146,6 +148,7 @@ export function assess(s: SecondSample, w: SecondWindow, b: Baselines, x: Assess
     streak: x.cookieStreak,
     enumeration: x.enumeration !== null,
     apriori: comp.apriori.length > 0,
+    refusedTools: comp.tests.toolShare !== undefined && n > 0 && s.refused / n >= REFUSED_SHARE,
   });
   const anomalous = evidence !== 'none';
   const score = r2(anomalous ? Math.max(volume, 1) : Math.min(volume, shifted ? volume : 0.99));
@@ -220,6 +223,8 @@ interface Signals {
   enumeration: boolean;
   /** Any a-priori composition test fired. */
   apriori: boolean;
+  /** Tools the site does not usually see send a third of the second, and Rampart refused or challenged half of it already. */
+  refusedTools: boolean;
 }
 
 /** Which evidence makes the second anomalous (the first that holds), or 'none'. */
@@ -238,6 +243,9 @@ function evidenceOf(s: SecondSample, cfg: DetectorConfig, g: Signals): Assessmen
   if (n < cfg.minRps) return 'none';
   // No baseline needed: several seconds of traffic that drops its cookie (or never comes back with it)…
   if (g.unlike && (g.strong || g.streak + 1 >= COOKIE_STREAK)) return 'behaviour';
+  // …or a crowd of tools the site does not know, half of it refused already (the surge guard challenges
+  // the crowd's tools before any incident): the guard's hold ends, an incident's mitigations do not.
+  if (g.refusedTools) return 'behaviour';
   // …or the origin hurting while such traffic, or another a-priori shift, is there.
   if (g.distress && (g.unlike || g.apriori)) return 'distress';
   return 'none';

@@ -470,3 +470,21 @@ test("a tool's fingerprint is challenged on every path: a flood spread over /sea
   assert.deepEqual(sig?.action.mitigation?.match.paths, [], 'a path list would let the tool through on "/"');
   assert.doesNotMatch(sig!.action.reason, /path/);
 });
+
+test('started into a crowd of cookie-keeping tools the surge guard already challenges: an incident opens at once (the guard lets go after its hold, the incident does not) and the crowd is never learned', () => {
+  const CHALLENGED = { rule: 'challenge/required', action: 'challenge' } as const;
+  const r = run(12, (_sec, _r, out) => {
+    spread(
+      1500,
+      1500,
+      (src, i) => fact(src, i % 2 ? '/' : '/search', { fp: BOT.fp, ua: BOT.ua, verdict: CHALLENGED, originMs: -1 }),
+      out,
+    );
+  });
+  assert.equal(r.startSecond, 0, 'from its first second');
+  assert.deepEqual(
+    scoped(r).find((a) => a.action.rule === 'mitigate/challenge-signature')?.action.mitigation?.match.fingerprints,
+    [BOT.fp],
+  );
+  assert.equal(r.detector.snapshot().baseline.learnedSeconds, 0, 'no second of the crowd is learned');
+});

@@ -7,7 +7,7 @@
 // baselines, history) plus one bounded incident.
 import type { DetectorConfig } from '../config/schema/detector.js';
 import type { Enforcement, Mode } from '../core/model.js';
-import { assess, enumerationOf, signatureOf, type Assessment } from './assess.js';
+import { assess, enumerationOf, REFUSED_SHARE, signatureOf, type Assessment } from './assess.js';
 import { AttackMachine, type MachineHost } from './attack-machine.js';
 import { Baselines } from './baseline.js';
 import { DetectorSeries } from './detector-series.js';
@@ -239,16 +239,22 @@ class LocalDetector implements Detector, MachineHost {
    * Nor a second of browsers dropping their cookies, or with the origin in distress: a shield
    * started while an attack is on must not learn the attack as its normal.
    * And in its first two minutes, nor a second mostly of first requests: a crowd already coming when
-   * the shield started (low-and-slow sources come once in a while, each time "new") is not its normal.
+   * the shield started (low-and-slow sources come once in a while, each time "new") is not its normal;
+   * nor one where an a-priori test fired (tools the site was not seen to use: a flood's tools learned
+   * in its first seconds would be "usual" by the time the origin hurts).
+   * Nor, at any age, a second that Rampart mostly refused or challenged (the surge guard's crowd).
    */
   private learnLagged(now: number, s: SecondSample, a: Assessment): void {
     const base = this.baselines;
     const lagged = this.lagged;
-    const youngCrowd = now - this.bornAt < YOUNG_MS && s.requests > 0 && s.clients.fresh / s.requests >= 0.5;
+    const n = s.requests;
+    const young = now - this.bornAt < YOUNG_MS && n > 0;
+    const youngCrowd = young && (s.clients.fresh / n >= 0.5 || (a.apriori.length > 0 && n >= this.cfg.minRps));
     const suspect =
       a.unlike ||
       a.distress ||
       youngCrowd ||
+      (n >= this.cfg.minRps && s.refused / n >= REFUSED_SHARE) ||
       (base.learned >= Math.min(this.warmupS, 5) &&
         Object.keys(a.composition).length > 0 &&
         Math.max(a.volume.fast, a.volume.slow) >= 0.5);
