@@ -98,6 +98,8 @@ export class RequestContext {
   clientSlot = -1;
   /** Requests in a row this address sent without the cookie it was given (identity's client book). */
   cookieMisses = 0;
+  /** The seen cookie it returned says it loaded a page's assets with it (what a browser does, most floods do not). */
+  personLike = false;
   /** Set by identity for a request without a valid seen cookie: returns a Set-Cookie value for it (and notes that it was sent). */
   issueSeen: ((ctx: RequestContext) => string) | null = null;
   /** A served response (origin or cache) should carry the seen cookie (identity: not sent to this client in the last minute). */
@@ -217,6 +219,8 @@ export interface Mitigation {
     readonly newSince?: number;
     /** Only requests without a valid seen cookie. */
     readonly cookieless?: boolean;
+    /** With newSince: clients whose seen cookie says they loaded a page's assets (ctx.personLike) pass too (a young detector's "known"). */
+    readonly sparesPersons?: boolean;
   };
   /** For `limit`: requests per second allowed per client address. */
   readonly rate: number;

@@ -308,6 +308,28 @@ test('a surge whose new clients keep their cookies: past the cookie check, they 
     fast.action.mitigation!.match.newSince! > T0 && fast.action.mitigation!.match.newSince! <= T0 + 60_000,
     'the people first seen before the surge are not challenged',
   );
+  assert.equal(fast.action.mitigation!.match.sparesPersons, undefined, 'a minute of watching knows its people');
+});
+
+test('the same surge five seconds after a first start, the origin hurting: the challenge of new clients also spares those whose cookie says they loaded a page assets', () => {
+  const d = run(10, (sec, r, out) => {
+    people(r, sec, out);
+    if (sec >= 5)
+      for (let i = 0; i < 1500; i++)
+        out.push(
+          fact(0xac400000 + i * 13, '/', {
+            ua: CHROME,
+            clientState: sec === 5 ? CLIENT_FRESH : CLIENT_COOKIE,
+            seenAt: T0 + 5000,
+            originMs: 2500,
+          }),
+        );
+  });
+  const fast = d.actions.find((a) => a.action.rule === 'mitigate/challenge-new');
+  assert.equal(fast?.action.mitigation?.match.sparesPersons, true);
+  assert.match(fast!.action.reason, /except those that loaded a page's assets/);
+  const limit = d.actions.find((a) => a.action.rule === 'mitigate/limit-new');
+  assert.equal(limit?.action.mitigation?.match.sparesPersons, undefined, "a person's pace applies to everyone new");
 });
 
 /** 40 clients that keep their cookies and read like people (pages and assets), each ~1.35 requests a second, from `at` on. */

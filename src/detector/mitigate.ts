@@ -42,6 +42,12 @@ export interface Surge {
   peopleSince?: number;
   /** Share of the first anomalous second's requests from clients first seen since `since`. */
   newShare: number;
+  /**
+   * The detector had watched for less than 30 s when the surge began (a first start, a restart,
+   * started into it): too little to know people by "first seen before", so the challenges of new
+   * clients also spare those whose seen cookie says they loaded a page's assets.
+   */
+  young?: boolean;
 }
 
 /** A person's pace: a page with its assets at once, then a page every few seconds. */

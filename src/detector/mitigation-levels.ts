@@ -34,7 +34,10 @@ export function match(m: Partial<Match>): Match {
     paths: m.paths ?? [],
     unverifiedOnly: true,
   };
-  if (m.newSince !== undefined && m.newSince > 0) out.newSince = m.newSince;
+  if (m.newSince !== undefined && m.newSince > 0) {
+    out.newSince = m.newSince;
+    if (m.sparesPersons === true) out.sparesPersons = true;
+  }
   if (m.cookieless) out.cookieless = true;
   return out;
 }
@@ -68,6 +71,11 @@ export class MitigationLevels {
     return this.surge.newShare >= NEW_SHARE;
   }
 
+  /** A young detector's challenges of new clients spare those that loaded a page's assets (Surge.young). */
+  get young(): boolean {
+    return this.surge.young === true;
+  }
+
   /** When the surge began for what reaches clients returning the seen cookie. */
   get peopleSince(): number {
     return this.surge.peopleSince ?? this.surge.since;
@@ -79,14 +87,17 @@ export class MitigationLevels {
     const base = { createdAt: now, until: now + this.cfg.mitigationTtl, id: `${this.incidentId}-l${level}` };
     // Past the signature, the surge's new clients are challenged before anyone known is.
     const since = level >= 2 && level < TOP_LEVEL && this.newClients ? this.peopleSince : 0;
-    const who = since > 0 ? 'unverified clients first seen since the surge began' : 'unverified clients';
+    const who =
+      since > 0
+        ? `unverified clients first seen since the surge began${this.young ? ", except those that loaded a page's assets" : ''}`
+        : 'unverified clients';
     if (level === 1) return this.signature(base, a, s, why, figures);
     if (level === 2) {
       if (a.attackedClasses.length === 0) return null;
       for (const c of a.signature.routeClasses)
         if (a.attackedClasses.includes(c.name)) figures[`${c.name}Share`] = c.share;
       const reason = `${why}: challenge ${who} on route class ${a.attackedClasses.join(', ')}`;
-      const routes = match({ routeClasses: [...a.attackedClasses], newSince: since });
+      const routes = match({ routeClasses: [...a.attackedClasses], newSince: since, sparesPersons: this.young });
       return {
         ...base,
         action: 'challenge',
@@ -100,7 +111,7 @@ export class MitigationLevels {
     if (level === 3) {
       if (since === 0) return null;
       const reason = `${why}: challenge ${who}`;
-      const fresh = match({ newSince: since });
+      const fresh = match({ newSince: since, sparesPersons: this.young });
       return { ...base, action: 'challenge', rule: 'mitigate/challenge-new', match: fresh, rate: 0, reason, figures };
     }
     const reason = `${why}: challenge every unverified client`;
@@ -152,7 +163,12 @@ export class MitigationLevels {
       ...base,
       action: limit ? 'limit' : 'challenge',
       rule,
-      match: match({ fingerprints: fps.map((f) => f.key), paths: narrowed.map((p) => p.label), newSince }),
+      match: match({
+        fingerprints: fps.map((f) => f.key),
+        paths: narrowed.map((p) => p.label),
+        newSince,
+        sparesPersons: this.young,
+      }),
       rate: limit ? this.cfg.signatureRate : 0,
       reason,
       figures,

@@ -14,6 +14,9 @@ import type { SecondWindow } from './window.js';
 /** Without a volume rise to date a surge by, the clients first seen this long before it count as having come with it. */
 export const NO_RISE_LOOKBACK_MS = 60_000;
 
+/** A surge this soon after the detector began to watch finds it young: too little seen to know people by "first seen before". */
+export const YOUNG_SURGE_MS = 30_000;
+
 /** What dating a surge reads of the detector. */
 export interface SurgeInputs {
   readonly cfg: DetectorConfig;
@@ -55,5 +58,6 @@ export function surgeOf(s: SecondSample, a: Assessment, x: SurgeInputs): Surge {
       : since;
   const ageLimit = Math.floor((x.window.epochS * 1000 - since) / 1000);
   const recent = sumAges(x.window.ages, ageLimit);
-  return { since, peopleSince, newShare: s.requests > 0 ? Math.min(1, recent / s.requests) : 0 };
+  const newShare = s.requests > 0 ? Math.min(1, recent / s.requests) : 0;
+  return { since, peopleSince, newShare, young: peopleSince - x.bornAt < YOUNG_SURGE_MS };
 }

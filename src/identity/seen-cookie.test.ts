@@ -38,3 +38,17 @@ test('seen cookie: another prefix, another user agent, a forged stamp, an expire
     assert.equal(seen.read(junk, 1, 1, NOW), 0, junk);
   assert.equal(seen.read(undefined, 1, 1, NOW), 0);
 });
+
+test('seen cookie: the assets mark reads back with its stamp; an unmarked cookie with a "p" added, or a mark moved to another stamp, reads as none', () => {
+  const marked = value(seen.issue(0xc0a80100, 77, NOW - 60, false, true));
+  assert.match(marked, /^rampart_seen=\d+p\.[A-Za-z0-9_-]{22}$/);
+  assert.equal(seen.read(marked, 0xc0a80100, 77, NOW), NOW - 60);
+  assert.equal(seen.marked, true);
+  const plain = value(seen.issue(0xc0a80100, 77, NOW - 60, false));
+  assert.equal(seen.read(plain, 0xc0a80100, 77, NOW), NOW - 60);
+  assert.equal(seen.marked, false);
+  assert.equal(seen.read(plain.replace('.', 'p.'), 0xc0a80100, 77, NOW), 0, 'a mark the MAC does not cover');
+  assert.equal(seen.marked, false);
+  assert.equal(seen.read(marked.replace(/=\d+p/, `=${NOW - 90}p`), 0xc0a80100, 77, NOW), 0, 'another stamp');
+  assert.equal(seen.read('rampart_seen=p.aaaaaaaaaaaaaaaaaaaaaa', 1, 1, NOW), 0, 'a mark and no stamp');
+});

@@ -24,14 +24,16 @@ import { SurgeGuard } from './surge-guard.js';
 const T = 1_800_000_000_000;
 const UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36';
 
-function ctxOf(ip: string, at: number, cookie?: string, ua = UA): RequestContext {
+function ctxOf(ip: string, at: number, cookie?: string, ua = UA, path = '/', referer?: string): RequestContext {
   const headers: Record<string, string> = { host: 'site.test', 'user-agent': ua, 'accept-language': 'en' };
   if (cookie) headers.cookie = cookie;
+  if (referer) headers.referer = referer;
   const req = { headers, rawHeaders: Object.entries(headers).flat(), socket: {} } as unknown as Req;
   const c = new RequestContext(req, {} as Res);
   c.peerIp = ip;
   c.startedAt = at;
   c.method = 'GET';
+  c.path = path;
   return c;
 }
 
@@ -44,8 +46,8 @@ function setup(surge: SurgeGuard | null = null) {
   );
   const book = new ClientBook(4096);
   const id = compileIdentity({ trustedProxies: [], book, seen, surge });
-  return (ip: string, at: number, cookie?: string, ua?: string) => {
-    const c = ctxOf(ip, at, cookie, ua);
+  return (ip: string, at: number, cookie?: string, ua?: string, path?: string, referer?: string) => {
+    const c = ctxOf(ip, at, cookie, ua, path, referer);
     id.run(c);
     return c;
   };
@@ -140,4 +142,22 @@ test('identity: a browser User-Agent without Accept-Language is a tool wearing o
   assert.equal(unchecked.agent, 'chrome', 'check_browser_claims: false keeps the claim');
   assert.notEqual(tool.fingerprint, unchecked.fingerprint, 'same headers, but never the fingerprint Chrome has');
   assert.equal(run('curl/8.5.0', false).agent, 'curl', 'a tool that says so stays what it says');
+});
+
+test('identity: a client that loads a page asset with its cookie (and a Referer) is given the marked cookie, and is person-like from then on', () => {
+  const see = setup();
+  const first = see('198.51.100.7', T);
+  const cookie = first.issueSeen!(first).split(';')[0];
+  const page = see('198.51.100.7', T + 1000, cookie, UA, '/');
+  assert.equal(page.personLike, false);
+  assert.equal(page.offerSeen, false, 'a page: nothing to mark');
+  assert.equal(see('198.51.100.7', T + 1000, cookie, UA, '/static/site.css').offerSeen, false, 'no Referer');
+  const asset = see('198.51.100.7', T + 1100, cookie, UA, '/static/site.css', 'http://site.test/');
+  assert.equal(asset.offerSeen, true);
+  const marked = asset.issueSeen!(asset).split(';')[0];
+  assert.match(marked, /^rampart_seen=\d+p\./);
+  const next = see('198.51.100.7', T + 5000, marked, UA, '/materials');
+  assert.equal(next.personLike, true);
+  assert.equal(next.seenAt, T, 'the same first-seen stamp');
+  assert.equal(next.offerSeen, false, 'marked once');
 });

@@ -74,6 +74,10 @@ class IdentityStage implements Identity {
     return this.seen!.issue(ctx.prefixKey, clientTagOf(ctx.req), Math.floor(ctx.seenAt / 1000), ctx.proto === 'https');
   };
 
+  /** ctx.issueSeen for a client that loaded a page's asset with its cookie: the same stamp, marked. */
+  private readonly issueMarked = (ctx: RequestContext): string =>
+    this.seen!.issue(ctx.prefixKey, clientTagOf(ctx.req), Math.floor(ctx.seenAt / 1000), ctx.proto === 'https', true);
+
   peerTrusted(ctx: RequestContext): boolean {
     return this.trusted.size > 0 && this.trusted.has(ctx.peerIp);
   }
@@ -119,6 +123,11 @@ class IdentityStage implements Identity {
       book.returned(slot, stamp);
       if (stamp < first) first = stamp;
       ctx.clientState = CLIENT_COOKIE;
+      if (seen!.marked) ctx.personLike = true;
+      else if (isSubresource(ctx)) {
+        ctx.issueSeen = this.issueMarked;
+        ctx.offerSeen = true;
+      }
     } else {
       const misses = e.fresh ? 0 : book.missed(slot, nowS);
       ctx.clientState = e.fresh ? CLIENT_FRESH : misses > 0 ? CLIENT_IGNORED : CLIENT_OTHER;
@@ -140,6 +149,17 @@ class IdentityStage implements Identity {
  */
 export function headerClaim(claimed: string, hd: Req['headers']): string {
   return hd['accept-language'] === undefined && BROWSER_FAMILIES.has(claimed) ? 'spoofed' : claimed;
+}
+
+/** What a page loads beside it: styles, scripts, images, fonts. */
+const ASSET = /\.(?:css|js|mjs|png|jpe?g|gif|svg|webp|avif|ico|woff2?|ttf)$/i;
+
+/**
+ * A GET for a page's asset, sent with a Referer (browsers send one for a page's subresources): with the
+ * seen cookie, what a browser does after a page and most floods skip. Its answer marks the cookie.
+ */
+function isSubresource(ctx: RequestContext): boolean {
+  return ctx.method === 'GET' && ctx.req.headers.referer !== undefined && ASSET.test(ctx.path);
 }
 
 /** User-agent families that name an HTTP library or none: no person's browser, no app's own client ('other'). */

@@ -118,3 +118,45 @@ test('a client never seen before the mitigation is challenged on its first post'
     'never seen before the mitigation',
   );
 });
+
+test('a mitigation of new clients that spares persons passes a new client whose seen cookie says it loaded a page assets; one that does not spare them challenges it', () => {
+  const p = compilePolicy(camelize(policySchema.parse({})));
+  let v = 1;
+  let list: Mitigation[] = [];
+  const view: PolicyView = {
+    mode: () => 'normal',
+    enforcement: () => 'enforce',
+    isBanned: () => null,
+    mitigations: () => list,
+    version: () => v,
+  };
+  const challengeNew = (sparesPersons: boolean) => {
+    const m = { prefixKeys: [], fingerprints: [], routeClasses: [], paths: [], unverifiedOnly: true, newSince: T0 };
+    list = [
+      {
+        id: `inc-1-l3-${sparesPersons}`,
+        action: 'challenge',
+        rule: 'mitigate/challenge-new',
+        match: sparesPersons ? { ...m, sparesPersons } : m,
+        rate: 0,
+        createdAt: T0,
+        until: T0 + 120_000,
+        reason: 'test',
+        figures: {},
+      },
+    ];
+    v++;
+  };
+  const newcomer = (personLike: boolean) => {
+    const c = req('203.0.113.9', 'GET', '/materials', T0 + 2000);
+    c.personLike = personLike;
+    return rule(p.decide(c, view, T0 + 3000));
+  };
+  challengeNew(true);
+  assert.equal(newcomer(true), null, 'loaded the assets: passes');
+  assert.equal(newcomer(false), 'mitigate/challenge-new');
+  challengeNew(false);
+  assert.equal(newcomer(true), 'mitigate/challenge-new', 'a warm detector knows people by first seen only');
+  const known = req('198.51.100.7', 'GET', '/materials', T0 - 60_000);
+  assert.equal(rule(p.decide(known, view, T0 + 3000)), null, 'first seen before the surge: known');
+});

@@ -24,6 +24,8 @@ export interface CompiledMitigation {
   readonly newSince: number;
   /** Only requests without a valid seen cookie. */
   readonly cookieless: boolean;
+  /** With newSince: clients whose seen cookie says they loaded a page's assets pass too. */
+  readonly sparesPersons: boolean;
   readonly createdAt: number;
   readonly rate: number;
   readonly burst: number;
@@ -66,6 +68,7 @@ export function compileMitigation(m: Mitigation): CompiledMitigation {
     unverifiedOnly: m.match.unverifiedOnly,
     newSince: typeof m.match.newSince === 'number' && m.match.newSince > 0 ? m.match.newSince : 0,
     cookieless: m.match.cookieless === true,
+    sparesPersons: m.match.sparesPersons === true,
     createdAt: m.createdAt,
     rate,
     burst:
@@ -83,7 +86,7 @@ export function compileMitigation(m: Mitigation): CompiledMitigation {
 
 /** Does the request fall in the mitigation's signature (all non-empty lists match)? */
 export function matches(c: CompiledMitigation, ctx: RequestContext, routeClass: string): boolean {
-  if (c.newSince > 0 && ctx.seenAt < c.newSince) return false;
+  if (c.newSince > 0 && (ctx.seenAt < c.newSince || (c.sparesPersons && ctx.personLike))) return false;
   if (c.cookieless && ctx.clientState === CLIENT_COOKIE) return false;
   if (c.prefixes !== null && !c.prefixes.has(ctx.prefixKey)) return false;
   if (c.fingerprints !== null && !c.fingerprints.has(ctx.fingerprint)) return false;
