@@ -52,12 +52,17 @@ export function surgeOf(s: SecondSample, a: Assessment, x: SurgeInputs): Surge {
   // detector (a first start) has seen everyone for less than the minute, so without a rise the run of
   // seconds whose clients behaved unlike people dates the surge, or the people browsing since the start
   // would all count as new. The cookie check (cookieless clients only) keeps the wider minute.
-  const peopleSince =
+  let peopleSince =
     a.evidence !== 'volume' && s.t + 1000 - x.bornAt < NO_RISE_LOOKBACK_MS
       ? Math.max(since, s.t - (x.cookieStreak + 1) * 1000)
       : since;
+  // A detector that had watched for less than 30 s knows nobody by "first seen before": the few seconds
+  // before the surge are the same crowd's. Everyone first seen since it started is new, and its challenges
+  // of new clients spare those whose seen cookie says they loaded a page's assets (sparesPersons).
+  const young = peopleSince - x.bornAt < YOUNG_SURGE_MS;
+  if (young) peopleSince = Math.floor(x.bornAt / 1000) * 1000;
   const ageLimit = Math.floor((x.window.epochS * 1000 - since) / 1000);
   const recent = sumAges(x.window.ages, ageLimit);
   const newShare = s.requests > 0 ? Math.min(1, recent / s.requests) : 0;
-  return { since, peopleSince, newShare, young: peopleSince - x.bornAt < YOUNG_SURGE_MS };
+  return { since, peopleSince, newShare, young };
 }

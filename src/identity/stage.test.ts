@@ -144,15 +144,14 @@ test('identity: a browser User-Agent without Accept-Language is a tool wearing o
   assert.equal(run('curl/8.5.0', false).agent, 'curl', 'a tool that says so stays what it says');
 });
 
-test('identity: a client that loads a page asset with its cookie (and a Referer) is given the marked cookie, and is person-like from then on', () => {
+test('identity: a client that loads a page asset with its cookie is given the marked cookie, and is person-like from then on', () => {
   const see = setup();
   const first = see('198.51.100.7', T);
   const cookie = first.issueSeen!(first).split(';')[0];
   const page = see('198.51.100.7', T + 1000, cookie, UA, '/');
   assert.equal(page.personLike, false);
   assert.equal(page.offerSeen, false, 'a page: nothing to mark');
-  assert.equal(see('198.51.100.7', T + 1000, cookie, UA, '/static/site.css').offerSeen, false, 'no Referer');
-  const asset = see('198.51.100.7', T + 1100, cookie, UA, '/static/site.css', 'http://site.test/');
+  const asset = see('198.51.100.7', T + 1100, cookie, UA, '/static/site.css');
   assert.equal(asset.offerSeen, true);
   const marked = asset.issueSeen!(asset).split(';')[0];
   assert.match(marked, /^rampart_seen=\d+p\./);

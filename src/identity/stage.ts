@@ -155,11 +155,11 @@ export function headerClaim(claimed: string, hd: Req['headers']): string {
 const ASSET = /\.(?:css|js|mjs|png|jpe?g|gif|svg|webp|avif|ico|woff2?|ttf)$/i;
 
 /**
- * A GET for a page's asset, sent with a Referer (browsers send one for a page's subresources): with the
- * seen cookie, what a browser does after a page and most floods skip. Its answer marks the cookie.
+ * A GET for a page's asset: with the seen cookie, what a browser does after a page and most floods skip.
+ * Its answer marks the cookie. (No Referer needed: a site's `Referrer-Policy: no-referrer` drops it.)
  */
 function isSubresource(ctx: RequestContext): boolean {
-  return ctx.method === 'GET' && ctx.req.headers.referer !== undefined && ASSET.test(ctx.path);
+  return ctx.method === 'GET' && ASSET.test(ctx.path);
 }
 
 /** User-agent families that name an HTTP library or none: no person's browser, no app's own client ('other'). */
