@@ -239,17 +239,16 @@ class LocalDetector implements Detector, MachineHost {
    * Nor a second of browsers dropping their cookies, or with the origin in distress: a shield
    * started while an attack is on must not learn the attack as its normal.
    * And in its first two minutes, nor a second mostly of first requests: a crowd already coming when
-   * the shield started (low-and-slow sources come once in a while, each time "new") is not its normal;
-   * nor one where an a-priori test fired (tools the site was not seen to use: a flood's tools learned
-   * in its first seconds would be "usual" by the time the origin hurts).
-   * Nor, at any age, a second that Rampart mostly refused or challenged (the surge guard's crowd).
+   * the shield started (low-and-slow sources come once in a while, each time "new") is not its normal.
+   * Nor, at any age, a second that Rampart mostly refused or challenged (the surge guard's crowd: a
+   * flood's tools learned while the guard held them would be "usual" by the time the origin hurt).
    */
   private learnLagged(now: number, s: SecondSample, a: Assessment): void {
     const base = this.baselines;
     const lagged = this.lagged;
     const n = s.requests;
     const young = now - this.bornAt < YOUNG_MS && n > 0;
-    const youngCrowd = young && (s.clients.fresh / n >= 0.5 || (a.apriori.length > 0 && n >= this.cfg.minRps));
+    const youngCrowd = young && s.clients.fresh / n >= 0.5;
     const suspect =
       a.unlike ||
       a.distress ||
