@@ -24,6 +24,12 @@ const FAMILIES: readonly (readonly [RegExp, string])[] = [
 /** Families a person's browser reports. */
 export const BROWSER_FAMILIES: ReadonlySet<string> = new Set(['edge', 'firefox', 'chrome', 'safari']);
 
+/**
+ * Families that name an HTTP library, or none, or a browser claim its headers or stack contradict:
+ * no person's browser, and no app's own client ('other') or declared bot ('bot') either.
+ */
+export const TOOL_FAMILIES: ReadonlySet<string> = new Set(['curl', 'wget', 'python', 'go', 'node', 'spoofed', 'none']);
+
 /** 'chrome', 'firefox', 'curl', 'python', … ; 'none' without a User-Agent, 'other' when unrecognised. */
 export function uaFamily(ua: string | undefined): string {
   if (!ua) return 'none';

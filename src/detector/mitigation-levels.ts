@@ -139,9 +139,11 @@ export class MitigationLevels {
       (x) => x.share >= 0.2 && x.label !== '/' && x.label !== '' && !x.label.startsWith('/.rampart/'),
     );
     if (fps.length === 0 && paths.length === 0) return null;
-    // A tool's fingerprint is nobody's browser: narrowing it to the paths it hits most would let the
-    // same tool through on its other paths (a flood's "/?random" third, when "/" is never a prefix).
-    const narrowed = fps.length > 0 && fps.every((f) => !BROWSER_FAMILIES.has(f.family ?? '')) ? [] : paths;
+    // A path, or a browser's fingerprint, is shared with people. A tool's fingerprint is nobody's browser:
+    // narrowing it to the paths it hits most would let the same tool through on its other paths (a
+    // flood's "/?random" third, when "/" is never a prefix).
+    const people = fps.length === 0 || fps.some((f) => BROWSER_FAMILIES.has(f.family ?? ''));
+    const narrowed = people ? paths : [];
     const covered = fps.length > 0 ? fps.reduce((x, f) => x + f.count, 0) : paths.reduce((x, p) => x + p.count, 0);
     const perSource = covered / Math.max(1, s.sources);
     for (let i = 0; i < fps.length; i++) figures[`fingerprintShare${i}`] = fps[i].share;
@@ -155,9 +157,7 @@ export class MitigationLevels {
     const rule = limit ? 'mitigate/limit-signature' : 'mitigate/challenge-signature';
     const answer = limit ? `limit to ${this.cfg.signatureRate}/s per client` : 'challenge unverified clients';
     const reason = `${why}: ${answer} matching ${describeSignature(fps, narrowed)}`;
-    // A path, or a browser's fingerprint, is shared with people: such a signature spares the clients
-    // known before the surge when the surge's new ones bring it (a tool's fingerprint is nobody's browser).
-    const people = fps.length === 0 || fps.some((f) => BROWSER_FAMILIES.has(f.family ?? ''));
+    // A signature shared with people spares the clients known before the surge when the surge's new ones bring it.
     const newSince = people && this.newClients ? this.peopleSince : 0;
     return {
       ...base,

@@ -47,20 +47,21 @@ export function surgeOf(s: SecondSample, a: Assessment, x: SurgeInputs): Surge {
     while (back < 15 && back + 1 < x.series.count && x.series.requestsAt(back + 1) > rise) back++;
     since = s.t - (back + 1) * 1000;
   }
-  since = Math.max(Math.floor(x.bornAt / 1000) * 1000, since);
+  const born = Math.floor(x.bornAt / 1000) * 1000;
+  since = Math.max(born, since);
   // For what reaches clients that return the seen cookie (limits and challenges of new clients): a young
   // detector (a first start) has seen everyone for less than the minute, so without a rise the run of
   // seconds whose clients behaved unlike people dates the surge, or the people browsing since the start
   // would all count as new. The cookie check (cookieless clients only) keeps the wider minute.
-  let peopleSince =
+  const dated =
     a.evidence !== 'volume' && s.t + 1000 - x.bornAt < NO_RISE_LOOKBACK_MS
       ? Math.max(since, s.t - (x.cookieStreak + 1) * 1000)
       : since;
-  // A detector that had watched for less than 30 s knows nobody by "first seen before": the few seconds
-  // before the surge are the same crowd's. Everyone first seen since it started is new, and its challenges
-  // of new clients spare those whose seen cookie says they loaded a page's assets (sparesPersons).
-  const young = peopleSince - x.bornAt < YOUNG_SURGE_MS;
-  if (young) peopleSince = Math.floor(x.bornAt / 1000) * 1000;
+  // Under 30 s of watching, not even that: the few seconds before the surge are the same crowd's. Everyone
+  // first seen since the start is new, and the challenges of new clients spare those whose seen cookie
+  // says they loaded a page's assets (sparesPersons).
+  const young = dated - x.bornAt < YOUNG_SURGE_MS;
+  const peopleSince = young ? born : dated;
   const ageLimit = Math.floor((x.window.epochS * 1000 - since) / 1000);
   const recent = sumAges(x.window.ages, ageLimit);
   const newShare = s.requests > 0 ? Math.min(1, recent / s.requests) : 0;

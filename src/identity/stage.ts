@@ -10,7 +10,7 @@
 // the book two slot probes, the seen cookie one HMAC when present or issued.
 import { compileCidrSet, type CidrSet } from '../core/cidr-set.js';
 import { clientTagOf } from '../core/client-tag.js';
-import { BROWSER_FAMILIES, uaFamily } from '../core/ua-family.js';
+import { BROWSER_FAMILIES, TOOL_FAMILIES, uaFamily } from '../core/ua-family.js';
 import { clientKeyOf, prefixKeyOf } from '../core/ip.js';
 import {
   CLIENT_COOKIE,
@@ -67,16 +67,25 @@ class IdentityStage implements Identity {
     this.surge = opts.surge ?? null;
   }
 
+  /** The seen cookie for this request's client, stamped with its first sight; `marked`: it loaded a page's assets. */
+  private cookieFor(ctx: RequestContext, marked: boolean): string {
+    return this.seen!.issue(
+      ctx.prefixKey,
+      clientTagOf(ctx.req),
+      Math.floor(ctx.seenAt / 1000),
+      ctx.proto === 'https',
+      marked,
+    );
+  }
+
   /** ctx.issueSeen: the Set-Cookie value, computed only when a response actually carries it. One arrow, made once. */
   private readonly issueSeen = (ctx: RequestContext): string => {
-    const nowS = Math.floor(ctx.startedAt / 1000);
-    if (this.book !== null) this.book.issued(ctx.clientSlot, nowS);
-    return this.seen!.issue(ctx.prefixKey, clientTagOf(ctx.req), Math.floor(ctx.seenAt / 1000), ctx.proto === 'https');
+    if (this.book !== null) this.book.issued(ctx.clientSlot, Math.floor(ctx.startedAt / 1000));
+    return this.cookieFor(ctx, false);
   };
 
   /** ctx.issueSeen for a client that loaded a page's asset with its cookie: the same stamp, marked. */
-  private readonly issueMarked = (ctx: RequestContext): string =>
-    this.seen!.issue(ctx.prefixKey, clientTagOf(ctx.req), Math.floor(ctx.seenAt / 1000), ctx.proto === 'https', true);
+  private readonly issueMarked = (ctx: RequestContext): string => this.cookieFor(ctx, true);
 
   peerTrusted(ctx: RequestContext): boolean {
     return this.trusted.size > 0 && this.trusted.has(ctx.peerIp);
@@ -162,9 +171,6 @@ function isSubresource(ctx: RequestContext): boolean {
   return ctx.method === 'GET' && ASSET.test(ctx.path);
 }
 
-/** User-agent families that name an HTTP library or none: no person's browser, no app's own client ('other'). */
-const TOOLS: ReadonlySet<string> = new Set(['curl', 'wget', 'python', 'go', 'node', 'spoofed', 'none']);
-
 /**
  * A crowd of new clients is arriving: the ones without the cookie that came with it get the cookie check
  * on what they read (a form post is left to the detector: a person may have loaded the form before), and
@@ -176,7 +182,7 @@ function markSurge(surge: SurgeGuard, ctx: RequestContext): void {
   if (ctx.clientState === CLIENT_FRESH) surge.fresh(ctx.startedAt);
   if (!surge.active(ctx.startedAt) || ctx.seenAt < surge.since - 1000) return;
   if (ctx.clientState === CLIENT_COOKIE) {
-    if (TOOLS.has(ctx.agent)) ctx.challengeRequired = true;
+    if (TOOL_FAMILIES.has(ctx.agent)) ctx.challengeRequired = true;
   } else if (ctx.method === 'GET' || ctx.method === 'HEAD') ctx.cookieCheck = true;
 }
 
