@@ -25,7 +25,8 @@ function req(ip: string, method: string, path: string, seenAt: number): RequestC
   return c;
 }
 
-function setup() {
+/** A default policy and a view whose mitigation list `put` replaces (a new version each time). */
+function policyWith() {
   const p = compilePolicy(camelize(policySchema.parse({})));
   let list: Mitigation[] = [];
   let v = 1;
@@ -36,8 +37,17 @@ function setup() {
     mitigations: () => list,
     version: () => v,
   };
+  const put = (next: Mitigation[]) => {
+    list = next;
+    v++;
+  };
+  return { p, view, put };
+}
+
+function setup() {
+  const { p, view, put } = policyWith();
   const challengeDonate = (at: number) => {
-    list = [
+    put([
       {
         id: 'inc-1-l2',
         action: 'challenge',
@@ -55,8 +65,7 @@ function setup() {
         reason: 'test',
         figures: {},
       },
-    ];
-    v++;
+    ]);
   };
   // What identity tells policy: when each client was first seen (its seen cookie or the client book).
   const firstSeen = new Map<string, number>();
@@ -120,19 +129,10 @@ test('a client never seen before the mitigation is challenged on its first post'
 });
 
 test('a mitigation of new clients that spares persons passes a new client whose seen cookie says it loaded a page assets; one that does not spare them challenges it', () => {
-  const p = compilePolicy(camelize(policySchema.parse({})));
-  let v = 1;
-  let list: Mitigation[] = [];
-  const view: PolicyView = {
-    mode: () => 'normal',
-    enforcement: () => 'enforce',
-    isBanned: () => null,
-    mitigations: () => list,
-    version: () => v,
-  };
+  const { p, view, put } = policyWith();
   const challengeNew = (sparesPersons: boolean) => {
     const m = { prefixKeys: [], fingerprints: [], routeClasses: [], paths: [], unverifiedOnly: true, newSince: T0 };
-    list = [
+    put([
       {
         id: `inc-1-l3-${sparesPersons}`,
         action: 'challenge',
@@ -144,8 +144,7 @@ test('a mitigation of new clients that spares persons passes a new client whose 
         reason: 'test',
         figures: {},
       },
-    ];
-    v++;
+    ]);
   };
   const newcomer = (personLike: boolean) => {
     const c = req('203.0.113.9', 'GET', '/materials', T0 + 2000);
