@@ -139,7 +139,10 @@ class PipelineDriver implements Pipeline {
     if (v.action === 'serve' || ctx.res.headersSent) return;
     ctx.status = v.status;
     // Framing errors leave the connection in an unknown state: close it.
-    sendRefusal(ctx.res, v, ctx.method === 'HEAD', v.rule.startsWith('parse/') || v.action === 'drop');
+    const framing = v.rule.startsWith('parse/') || v.action === 'drop';
+    if (ctx.onRefused !== null) ctx.onRefused(ctx);
+    const seen = ctx.offerSeen && ctx.issueSeen !== null && !framing ? ctx.issueSeen(ctx) : null;
+    sendRefusal(ctx.res, v, ctx.method === 'HEAD', framing, seen);
   }
 
   private fail(ctx: RequestContext, err: unknown): void {

@@ -63,11 +63,15 @@ export function refusalFor(v: Verdict, close = false): Refusal {
   return r;
 }
 
-/** Writes a refusal on a response whose head has not been sent. */
-export function sendRefusal(res: Res, v: Verdict, head: boolean, close = false): void {
+/**
+ * Writes a refusal on a response whose head has not been sent. `setCookie`: the seen cookie identity
+ * offers this client (a shed or limited first request is still the first response it gets: a browser
+ * comes back with it, a flood that drops it shows that it does); copied onto the pre-built head.
+ */
+export function sendRefusal(res: Res, v: Verdict, head: boolean, close = false, setCookie: string | null = null): void {
   const r = refusalFor(v, close);
   if (close) res.shouldKeepAlive = false;
-  res.writeHead(r.status, r.headers as string[]);
+  res.writeHead(r.status, (setCookie === null ? r.headers : [...r.headers, 'set-cookie', setCookie]) as string[]);
   res.end(head ? undefined : r.body);
 }
 

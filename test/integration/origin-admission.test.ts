@@ -1,6 +1,6 @@
 // Admission control end to end: a real origin held at a fixed capacity.
 // Priority order under contention (donate > verified > known > new), shedding
-// with 503 + Retry-After and the branded page, displacement of the lowest
+// with 503 + Retry-After and the branded page (carrying the seen cookie), displacement of the lowest
 // priority, deadlines, the origin never above the limit, exactly-once release
 // when clients abort, and a stale copy instead of a 503 when there is one.
 import { test } from 'node:test';
@@ -111,6 +111,8 @@ test('a full queue sheds with 503, Retry-After and the branded page; a priority 
   assert.equal(over.verdict, 'origin/shed');
   assert.equal(over.headers.get('retry-after'), '7');
   assert.match(over.body, /The site is very busy/);
+  // The first response this client got: it carries the seen cookie all the same (a browser comes back with it).
+  assert.match(over.headers.get('set-cookie') ?? '', /^rampart_seen=\d+\.[\w-]+; Path=\//);
   const donate = get(app.base, '/donate');
   const displaced = await q1;
   assert.equal(displaced.status, 503, 'the oldest new client made room for the donation');
