@@ -57,10 +57,10 @@ async function user(o: LegitOptions, i: number): Promise<void> {
   const ramp = o.rampMs ?? 0;
   try {
     if (ramp > 0) await sleepUntil(Math.min(o.until, Date.now() + Math.random() * ramp));
-    let cachedAssets = false;
+    // A browser caches the assets it was served: one whose loads failed (shield down, shed, refused) loads them again.
+    const cache = { assets: false };
     for (let s = 0; s < (o.sessions ?? Infinity) && Date.now() < o.until; s++) {
-      const ok = await session(o, b, i, cachedAssets);
-      cachedAssets = true;
+      const ok = await session(o, b, i, cache);
       if (ok === null) break; // deadline reached mid-session: not counted either way
       if (ok) o.recorder.sessions.completed++;
       else o.recorder.sessions.broken++;
@@ -71,7 +71,7 @@ async function user(o: LegitOptions, i: number): Promise<void> {
 }
 
 /** One visit; true when every step was served, false on a refusal, null at the deadline. */
-async function session(o: LegitOptions, b: Browser, i: number, cachedAssets: boolean): Promise<boolean | null> {
+async function session(o: LegitOptions, b: Browser, i: number, cache: { assets: boolean }): Promise<boolean | null> {
   let ok = true;
   const step = async (
     kind: Kind,
@@ -94,10 +94,11 @@ async function session(o: LegitOptions, b: Browser, i: number, cachedAssets: boo
     return Date.now() < o.until;
   };
   if ((await step('page', 'GET', '/')) === null) return null;
-  if (!cachedAssets) {
+  if (!cache.assets) {
     const assets = ['/static/site.css', '/static/app.js', '/static/logo.svg', '/static/hero.svg'];
     const done = await Promise.all(assets.map((a) => step('asset', 'GET', a, undefined, '/')));
     if (done.includes(null)) return null;
+    cache.assets = done.every((d) => d === true);
   }
   if (!(await think())) return null;
   if ((await step('page', 'GET', '/materials', undefined, '/')) === null || !(await think())) return null;

@@ -48,16 +48,19 @@ class Visitor {
   ) {}
 
   async step(kind: FetchKind, method: string, path: string, body?: string, referer = ''): Promise<boolean | null> {
+    const done = this.assetsDone;
     if (Date.now() >= this.o.until) return null;
     const sentAt = Date.now();
     const n = await this.c.navigate(kind, method, path, body, referer);
     const r = navOutcome(n);
     this.o.recorder.nav('nojs', this.i, sentAt, r.outcome, n.ms, r.rule, n.checked);
     if (r.outcome === 'served' && kind === 'page') {
-      // A browser loads the page's stylesheets and images, once (then they are cached).
-      const todo = assetsOf(n.reply.body).filter((a) => !this.assetsDone.has(a));
-      for (const a of todo) this.assetsDone.add(a);
-      await Promise.all(todo.map((a) => this.step('asset', 'GET', a, undefined, n.path)));
+      // A browser loads the page's stylesheets and images, once (then they are cached); one that was
+      // not served (refused, shed, failed) is not cached and is asked for again with the next page.
+      const todo = assetsOf(n.reply.body).filter((a) => !done.has(a));
+      for (const a of todo) done.add(a);
+      const served = await Promise.all(todo.map((a) => this.step('asset', 'GET', a, undefined, n.path)));
+      for (let k = 0; k < todo.length; k++) if (served[k] === false) done.delete(todo[k]);
     }
     return r.outcome === 'served';
   }
