@@ -80,6 +80,7 @@ export function buildGraph(config: Config, deps: GraphDeps): Graph {
         mode: () => st.mode(),
         enforcement: () => st.enforcement(),
         surgeSince: () => policy.policy.surgeSince(st, deps.now()),
+        sparesPersons: () => policy.policy.sparesPersons(st, deps.now()),
       })
     : null;
   // Policy runs before the challenge stage; unverifiedOnly mitigations ask it whether a pass is valid.
@@ -91,7 +92,10 @@ export function buildGraph(config: Config, deps: GraphDeps): Graph {
     st,
     deps.now,
   );
-  const { cache, admission } = originProtectionOf(config, deps, () => policy.policy.surgeSince(st, deps.now()));
+  const { cache, admission } = originProtectionOf(config, deps, {
+    surgeSince: () => policy.policy.surgeSince(st, deps.now()),
+    sparesPersons: () => policy.policy.sparesPersons(st, deps.now()),
+  });
   const pipeline = createPipeline({
     slots: {
       parse: compileHygiene(compileHosts(config.hosts), config.limits.maxBodyBytes),
@@ -168,7 +172,11 @@ function forwardingOf(config: Config, deps: GraphDeps, identity: Identity) {
 }
 
 /** Cache and admission control; stored copies survive a reload, but never a change of origin. */
-function originProtectionOf(config: Config, deps: GraphDeps, surgeSince: () => number) {
+function originProtectionOf(
+  config: Config,
+  deps: GraphDeps,
+  surge: { surgeSince: () => number; sparesPersons: () => boolean },
+) {
   const op = config.originProtection;
   const st = deps.state;
   const sameOrigin = deps.previous?.config.origin === config.origin;
@@ -188,7 +196,7 @@ function originProtectionOf(config: Config, deps: GraphDeps, surgeSince: () => n
           now: deps.now,
           shares: deps.originShares,
           previous: deps.previous?.admission ?? null,
-          surgeSince,
+          ...surge,
         })
       : null;
   return { cache, admission };

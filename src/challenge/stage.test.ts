@@ -351,6 +351,38 @@ test("challenge.require in under_attack spares the clients known before the dete
   );
 });
 
+test('challenge.require in under_attack, a young surge (its mitigations spare persons): clients whose seen cookie carries the assets mark, or that are about to earn it, count as known; the rest of the surge is challenged', () => {
+  const config = camelize(challengeSchema.parse({ require: 'under_attack' }));
+  const keys = [randomBytes(32)];
+  let spares = true;
+  const c = compileChallenge(config, {
+    now: () => T0,
+    keys: () => keys,
+    mode: () => 'under_attack',
+    surgeSince: () => T0 - 20_000,
+    sparesPersons: () => spares,
+  });
+  const req = (personLike: boolean, markPending: boolean, state = CLIENT_COOKIE) => {
+    const { ctx } = fakeCtx({ target: '/news/1', required: false });
+    ctx.clientState = state;
+    ctx.seenAt = T0 - 10_000;
+    ctx.personLike = personLike;
+    ctx.markPending = markPending;
+    const v = c.stage.run(ctx) as Verdict | null;
+    return v?.rule ?? null;
+  };
+  assert.equal(req(true, false), null, 'marked: loaded a page and its assets');
+  assert.equal(req(false, true), null, 'its first page, before its assets');
+  assert.equal(req(false, false), 'challenge/required', 'pages and never an asset');
+  assert.equal(req(true, false, CLIENT_IGNORED), 'challenge/required', 'no valid cookie: no mark to trust');
+  spares = false;
+  assert.equal(
+    req(true, false),
+    'challenge/required',
+    'a surge dated by the detector: the mark alone does not make a client known',
+  );
+});
+
 /** A request that only asks for the cookie check (policy's `check` mitigation or identity's surge guard). */
 function checkOnly(state: number, misses = 0, extra: FakeOptions = {}) {
   const o: FakeOptions = { required: false, ...extra };

@@ -44,6 +44,8 @@ export interface ChallengeDeps {
    * it (seen before the surge, returning the seen cookie), as admission and the mitigations do.
    */
   surgeSince?(): number;
+  /** The surge's mitigations spare person-like clients (a young detector): those count as known too (ctx.personLike, ctx.markPending). */
+  sparesPersons?(): boolean;
 }
 
 export interface Challenge {
@@ -199,7 +201,9 @@ class ChallengeStage implements Challenge, Stage {
     const deps = this.deps;
     if (deps.surgeSince === undefined || ctx.clientState !== CLIENT_COOKIE || ctx.seenAt <= 0) return false;
     const since = deps.surgeSince();
-    return since > 0 && ctx.seenAt < since;
+    if (since <= 0) return false;
+    if (ctx.seenAt < since) return true;
+    return (ctx.personLike || ctx.markPending) && deps.sparesPersons !== undefined && deps.sparesPersons();
   }
 
   /** Only the cookie check was asked: a request with the seen cookie passes; others get the check. */

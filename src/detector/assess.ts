@@ -75,6 +75,8 @@ export const MIN_VOLUME_SECONDS = 1;
 export const COOKIE_STREAK = 3;
 /** A second with this share refused or challenged by Rampart is not the site's normal (nor learned). */
 export const REFUSED_SHARE = 0.5;
+/** A second with this share of pages from clients that never loaded an asset (assetlessOf). */
+export const ASSETLESS_SHARE = 0.5;
 
 /** The walks of one second as evidence: the templates, how many sources, how many identifiers. */
 export function enumerationOf(walkers: readonly Walker[]): Enumeration | null {
@@ -149,6 +151,7 @@ export function assess(s: SecondSample, w: SecondWindow, b: Baselines, x: Assess
     enumeration: x.enumeration !== null,
     apriori: comp.apriori.length > 0,
     refusedTools: comp.tests.toolShare !== undefined && n > 0 && s.refused / n >= REFUSED_SHARE,
+    assetless: assetlessOf(s, cfg),
   });
   const anomalous = evidence !== 'none';
   const score = r2(anomalous ? Math.max(volume, 1) : Math.min(volume, shifted ? volume : 0.99));
@@ -225,6 +228,8 @@ interface Signals {
   apriori: boolean;
   /** Tools the site does not usually see send a third of the second, and Rampart refused or challenged half of it already. */
   refusedTools: boolean;
+  /** Half the second asks for pages from clients that never loaded an asset, while others here do (assetlessOf). */
+  assetless: boolean;
 }
 
 /** Which evidence makes the second anomalous (the first that holds), or 'none'. */
@@ -246,8 +251,9 @@ function evidenceOf(s: SecondSample, cfg: DetectorConfig, g: Signals): Assessmen
   // …or a crowd of tools the site does not know, half of it refused already (the surge guard challenges
   // the crowd's tools before any incident): the guard's hold ends, an incident's mitigations do not.
   if (g.refusedTools) return 'behaviour';
-  // …or the origin hurting while such traffic, or another a-priori shift, is there.
-  if (g.distress && (g.unlike || g.apriori)) return 'distress';
+  // …or the origin hurting while such traffic, another a-priori shift, or a crowd that never loads what
+  // its pages need is there.
+  if (g.distress && (g.unlike || g.apriori || g.assetless)) return 'distress';
   return 'none';
 }
 
@@ -273,6 +279,21 @@ function classVolume(
     }
   }
   return { cls, clsIdx };
+}
+
+/**
+ * Half the second (and at least min_rps / 2) asks for pages, searches and API
+ * calls from clients whose seen cookie has no assets mark, while clients with
+ * the mark are here too: this site's pages do load their assets through
+ * Rampart, and people do (a browser loads the styles, scripts and images of its
+ * first page), crowds of page requests mostly do not. A newsletter's readers
+ * load a page's assets with each first page: a tenth to a fifth of their
+ * requests are pages. Alone it proves nothing (a site's API clients load no
+ * assets): only with the origin in distress is it evidence.
+ */
+function assetlessOf(s: SecondSample, cfg: DetectorConfig): boolean {
+  const { marked, assetless } = s.clients;
+  return marked > 0 && assetless >= cfg.minRps / 2 && assetless >= ASSETLESS_SHARE * s.requests;
 }
 
 /**

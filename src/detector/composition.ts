@@ -39,6 +39,8 @@ export const FRESH_FLOOD_SHARE = 0.85;
 export const FORM_FIRST_SHARE = 0.2;
 /** A second where this share of the requests came back to the cookie check without its cookie. */
 export const CHECK_IGNORED_SHARE = 0.2;
+/** Below this share of the cookie checks followed (the cookie back from a client first seen in the last 2 s), a second's checks went to tools. */
+export const CHECK_FOLLOWED_SHARE = 0.2;
 /** A second where this share of the requests comes from tools the site does not usually see. */
 export const TOOL_SHARE = 0.3;
 /** Learned seconds with traffic before a second of first requests means anything (at a first start every client is new). */
@@ -80,6 +82,7 @@ export function compositionOf(
       c.ignoredShare !== undefined ||
       c.freshFlood !== undefined ||
       c.checkIgnored !== undefined ||
+      c.checkUnfollowed !== undefined ||
       c.formFirst !== undefined,
   };
 }
@@ -172,6 +175,14 @@ function cookieTests(
   // a site's clients never meet the check unless a crowd of new ones tripped it, and people pass it.
   const { checkIgnored } = s.clients;
   if (checkIgnored >= floor && checkIgnored / n >= CHECK_IGNORED_SHARE) fire('checkIgnored', checkIgnored / n, true);
+  // Cookie checks nobody follows: a browser follows the 307 at once and comes back with the cookie
+  // (a new client's request with it, in the same second or the next); a crowd of tools claiming to be
+  // browsers does not. No waiting for a client's next request (a low-and-slow crowd's comes 15 s later).
+  const { checked, checkFollowed } = s.clients;
+  if (checked >= floor && checkFollowed < CHECK_FOLLOWED_SHARE * checked) {
+    fire('checkUnfollowed', 1 - checkFollowed / checked, true);
+    if (checked >= 4 * floor) strong = true;
+  }
   // Form posts as a client's very first request: a person loads the form before sending it.
   const { formFresh } = s.clients;
   if (formFresh >= floor && formFresh / n >= FORM_FIRST_SHARE) fire('formFirst', formFresh / n, true);

@@ -75,6 +75,11 @@ export interface SecondSample {
    * User-Agent claims a browser); `checkIgnored` were answered by the cookie
    * check again, for clients that came back without the cookie it gave them;
    * `formFresh` are form posts sent as their client's first request;
+   * `marked` came from clients whose seen cookie says they loaded a page's
+   * assets, `assetless` are requests for anything but an asset from clients
+   * without that mark; `checked` are cookie checks (307) sent to
+   * browser-claiming clients without the cookie, `checkFollowed` requests
+   * returning it from clients first seen in the last two seconds;
    * `recent` came from clients first seen in the last 15 s.
    */
   clients: {
@@ -85,6 +90,10 @@ export interface SecondSample {
     browserIgnored: number;
     checkIgnored: number;
     formFresh: number;
+    marked: number;
+    assetless: number;
+    checked: number;
+    checkFollowed: number;
     recent: number;
   };
   /** HTTP/2 sessions closed with GOAWAY for abuse this second (rapid reset, CONTINUATION floods, glitches: src/guard/h2-guard.ts). */

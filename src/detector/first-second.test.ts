@@ -402,3 +402,99 @@ test('ten seconds after a first start, a crowd dropping its cookies: what reache
       assert.equal(a.action.mitigation!.match.sparesPersons, true, `${at(a)}: people are known by their assets`);
   }
 });
+
+/** Started into a crowd of cookie-keeping browsers that never load an asset; the origin sheds a third of it. People carry the assets mark when `marked`. */
+function assetlessCrowd(marked: boolean) {
+  return run(8, (sec, r, out) => {
+    const mine: Observed[] = [];
+    people(r, sec, mine);
+    for (const o of mine) o.personLike = marked && sec > 0;
+    out.push(...mine);
+    for (let i = 0; i < 1500; i++) {
+      const shed = i % 3 === 0;
+      out.push(
+        fact(0xac600000 + i * 13, '/search', {
+          ua: CHROME,
+          clientState: sec === 0 ? CLIENT_FRESH : CLIENT_COOKIE,
+          seenAt: T0,
+          verdict: shed ? { rule: 'origin/shed', action: 'limit' } : undefined,
+          status: shed ? 503 : 200,
+          originMs: shed ? -1 : 300,
+        }),
+      );
+    }
+  });
+}
+
+test('already running at start: a crowd of cookie-keeping browsers that load no assets while the origin sheds is an attack in its first seconds; the challenge of new clients spares the people by their assets mark', () => {
+  const d = assetlessCrowd(true);
+  assert.ok(d.start, 'an incident opens');
+  assert.ok(d.startSecond <= 3, `within three seconds (second ${d.startSecond})`);
+  const why = d.start!.vectors.map((v) => v.reason).join('; ');
+  assert.match(why, /never loaded a page's assets/);
+  const challenge = d.actions.find((a) => a.action.rule === 'mitigate/challenge-new');
+  assert.equal(challenge?.action.mitigation?.match.sparesPersons, true);
+});
+
+test('the same crowd on a site whose pages load no asset through Rampart (nobody carries the mark): no evidence from assets alone', () => {
+  const d = assetlessCrowd(false);
+  assert.equal(d.start, undefined, 'the origin in distress alone is no evidence');
+});
+
+test('a young surge the narrow levels do not stop (the origin stays slow): the top level challenges every unverified client but those that loaded a page assets', () => {
+  const d = run(16, (sec, r, out) => {
+    people(r, sec, out);
+    if (sec >= 5)
+      for (let i = 0; i < 1500; i++)
+        out.push(
+          fact(0xac400000 + i * 13, '/', {
+            ua: CHROME,
+            clientState: sec === 5 ? CLIENT_FRESH : CLIENT_COOKIE,
+            seenAt: T0 + 5000,
+            originMs: 2500,
+          }),
+        );
+  });
+  const all = d.actions.find((a) => a.action.rule === 'mitigate/challenge-all');
+  assert.ok(all, 'widened to the top level');
+  assert.equal(all!.action.mitigation?.match.sparesPersons, true);
+  assert.equal(all!.action.mitigation?.match.newSince, T0, 'everyone first seen since the detector began');
+  assert.match(all!.action.reason, /except those that loaded a page's assets/);
+});
+
+const CHECK = { rule: 'challenge/cookie', action: 'serve' } as const;
+
+/** 200 new browser-claiming clients a second from `at`, each sent the cookie check (307); `follow`: they come back with the cookie at once, and load the page's assets. */
+function checkedCrowd(sec: number, at: number, follow: boolean, out: Observed[]): void {
+  if (sec < at) return;
+  const seenAt = T0 + sec * 1000;
+  for (let i = 0; i < 200; i++) {
+    const src = 0x0c000000 + sec * 1000 + i;
+    out.push(fact(src, '/news/appeal', { ua: CHROME, clientState: CLIENT_FRESH, seenAt, status: 307, verdict: CHECK }));
+    if (!follow) continue;
+    out.push(fact(src, '/news/appeal', { ua: CHROME, clientState: CLIENT_COOKIE, seenAt }));
+    for (let k = 0; k < 3; k++)
+      out.push(
+        fact(src, `/static/a${k}.css`, { ua: CHROME, routeClass: 'static', clientState: CLIENT_COOKIE, seenAt }),
+      );
+  }
+}
+
+test('ten seconds after a first start, a crowd of browser-claiming clients that never follow the cookie check (each sends one request in 15 s) is an attack in its first second', () => {
+  const d = run(16, (sec, r, out) => {
+    people(r, sec, out);
+    checkedCrowd(sec, 10, false, out);
+  });
+  assert.ok(d.start, 'an incident opens');
+  assert.equal(d.startSecond, 10, 'in the crowd first second');
+  assert.match(d.start!.vectors.map((v) => v.reason).join('; '), /200\/s cookie checks sent .*, 0\/s requests back/);
+  assert.ok(d.actions.some((a) => a.action.rule === 'mitigate/check-cookie'));
+});
+
+test('the same number of new readers who follow the cookie check and load the page: no attack', () => {
+  const d = run(25, (sec, r, out) => {
+    people(r, sec, out);
+    if (sec < 20) checkedCrowd(sec, 10, true, out);
+  });
+  assert.equal(d.start, undefined, `attack: ${JSON.stringify(d.start?.vectors)}`);
+});

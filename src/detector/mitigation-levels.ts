@@ -114,6 +114,12 @@ export class MitigationLevels {
       const fresh = match({ newSince: since, sparesPersons: this.young });
       return { ...base, action: 'challenge', rule: 'mitigate/challenge-new', match: fresh, rate: 0, reason, figures };
     }
+    // A young detector knows people only by the assets mark: even its top level spares them (and anyone seen before it began).
+    if (this.young) {
+      const reason = `${why}: challenge every unverified client except those that loaded a page's assets`;
+      const all = match({ newSince: this.peopleSince, sparesPersons: true });
+      return { ...base, action: 'challenge', rule: 'mitigate/challenge-all', match: all, rate: 0, reason, figures };
+    }
     const reason = `${why}: challenge every unverified client`;
     return { ...base, action: 'challenge', rule: 'mitigate/challenge-all', match: match({}), rate: 0, reason, figures };
   }

@@ -23,6 +23,8 @@ export interface Observed {
   seenAt: number;
   /** The User-Agent claims a browser. */
   browser: boolean;
+  /** Its seen cookie says it loaded a page's assets (identity's assets mark). */
+  personLike?: boolean;
   /** Requests in a row this client sent without the cookie it was given (identity's client book). */
   cookieMisses: number;
   method: string;

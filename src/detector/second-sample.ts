@@ -64,6 +64,10 @@ function clientsOf(w: SecondWindow): SecondSample['clients'] {
     browserIgnored: w.browserIgnored,
     checkIgnored: w.checkIgnored,
     formFresh: w.formFresh,
+    marked: w.marked,
+    assetless: w.assetless,
+    checked: w.checked,
+    checkFollowed: w.checkFollowed,
     recent: sumAges(w.ages, 15),
   };
 }

@@ -62,6 +62,7 @@ export function fact(
     seenAt: number;
     method: string;
     contentType: string;
+    personLike: boolean;
   }> = {},
 ): Observed {
   const { key, ip } = ipOf(srcKey);
@@ -80,6 +81,7 @@ export function fact(
     seenAt: o.seenAt ?? 0,
     browser: BROWSER_FAMILIES.has(uaFamily(o.ua ?? BROWSERS[0].ua)),
     cookieMisses: 0,
+    personLike: o.personLike ?? false,
     method: o.method ?? 'GET',
     verdict: o.verdict ?? ALLOW,
     req: { headers: { 'user-agent': o.ua ?? BROWSERS[0].ua, 'content-type': o.contentType } },

@@ -200,6 +200,9 @@ function otherwise({ s, a, exp }: Second, out: VectorFinding[]): void {
       ignoredShare: r2(s.clients.ignored / Math.max(1, n)),
       checkIgnored: s.clients.checkIgnored,
       formFresh: s.clients.formFresh,
+      assetlessShare: r2(s.clients.assetless / Math.max(1, n)),
+      cookieChecks: s.clients.checked,
+      checksFollowed: s.clients.checkFollowed,
       freshShare: r2(s.clients.fresh / Math.max(1, n)),
       originMs: s.originMs,
       share5xx: r2(s.status.s5xx / Math.max(1, n)),
@@ -223,6 +226,12 @@ function cookieReason(s: SecondSample, a: Assessment): string {
   if (s.clients.checkIgnored > 0)
     parts.push(`${s.clients.checkIgnored}/s back at the cookie check without the cookie it gave them`);
   if (s.clients.formFresh > 0) parts.push(`${s.clients.formFresh}/s form posts sent as their client's first request`);
+  if (a.composition.checkUnfollowed !== undefined)
+    parts.push(
+      `${s.clients.checked}/s cookie checks sent to new browser-claiming clients, ${s.clients.checkFollowed}/s requests back with the cookie (a browser follows at once)`,
+    );
+  if (a.evidence === 'distress' && s.clients.assetless > 0)
+    parts.push(`${pct(s.clients.assetless / n)}% pages from clients that never loaded a page's assets`);
   if (a.evidence === 'distress')
     parts.push(
       `while the origin is in distress (${s.originMs} ms, ${pct(s.status.s5xx / n)}% 5xx, ${s.families.origin ?? 0} shed)`,

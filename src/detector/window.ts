@@ -74,6 +74,14 @@ export class SecondWindow {
   checkIgnored = 0;
   /** Form posts (urlencoded or multipart) sent as their client's first request. */
   formFresh = 0;
+  /** Requests from clients whose seen cookie carries the assets mark (they loaded a page's assets). */
+  marked = 0;
+  /** Requests for anything but a static asset from clients without the assets mark. */
+  assetless = 0;
+  /** Cookie checks (307) sent to browser-claiming clients without the seen cookie. */
+  checked = 0;
+  /** Requests returning the seen cookie from clients first seen in the last two seconds (a cookie check followed, and what comes next). */
+  checkFollowed = 0;
   /** The open second, seconds since the epoch (set by the owner when it opens one): ages are counted from it. */
   epochS = 0;
   /** Requests by first-seen age of their client (AGE_BUCKETS). */
@@ -147,7 +155,10 @@ export class SecondWindow {
     }
     // A cookie check's redirect is the same request again a moment later (with the cookie, from a
     // browser): counting its path, query and fingerprint twice would halve every uniqueness.
-    if (st === 307 && fam === CHALLENGE_FAMILY) return;
+    if (st === 307 && fam === CHALLENGE_FAMILY) {
+      if (c.browser && c.clientState !== 0) this.checked++;
+      return;
+    }
     this.mix(c);
   }
 
@@ -163,7 +174,11 @@ export class SecondWindow {
       this.ignored++;
       if (c.browser) this.browserIgnored++;
     }
-    this.ages[ageBucket(this.epochS - Math.floor(c.seenAt / 1000))]++;
+    if (c.personLike === true) this.marked++;
+    else if (classIndex(c.routeClass) !== 0) this.assetless++;
+    const age = ageBucket(this.epochS - Math.floor(c.seenAt / 1000));
+    if (cs === 0 && age <= 1) this.checkFollowed++;
+    this.ages[age]++;
   }
 
   /** What the request adds to the mix: fingerprint, path, query, user agent, route class, identifier walks. */
@@ -233,6 +248,10 @@ export class SecondWindow {
       this.browserIgnored =
       this.checkIgnored =
       this.formFresh =
+      this.marked =
+      this.assetless =
+      this.checked =
+      this.checkFollowed =
         0;
     this.walkers = [];
     this.ages.fill(0);

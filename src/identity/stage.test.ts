@@ -24,7 +24,15 @@ import { SurgeGuard } from './surge-guard.js';
 const T = 1_800_000_000_000;
 const UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36';
 
-function ctxOf(ip: string, at: number, cookie?: string, ua = UA, path = '/', referer?: string): RequestContext {
+function ctxOf(
+  ip: string,
+  at: number,
+  cookie?: string,
+  ua = UA,
+  path = '/',
+  referer?: string,
+  method = 'GET',
+): RequestContext {
   const headers: Record<string, string> = { host: 'site.test', 'user-agent': ua, 'accept-language': 'en' };
   if (cookie) headers.cookie = cookie;
   if (referer) headers.referer = referer;
@@ -32,7 +40,7 @@ function ctxOf(ip: string, at: number, cookie?: string, ua = UA, path = '/', ref
   const c = new RequestContext(req, {} as Res);
   c.peerIp = ip;
   c.startedAt = at;
-  c.method = 'GET';
+  c.method = method;
   c.path = path;
   return c;
 }
@@ -46,8 +54,8 @@ function setup(surge: SurgeGuard | null = null) {
   );
   const book = new ClientBook(4096);
   const id = compileIdentity({ trustedProxies: [], book, seen, surge });
-  return (ip: string, at: number, cookie?: string, ua?: string, path?: string, referer?: string) => {
-    const c = ctxOf(ip, at, cookie, ua, path, referer);
+  return (ip: string, at: number, cookie?: string, ua?: string, path?: string, referer?: string, method?: string) => {
+    const c = ctxOf(ip, at, cookie, ua, path, referer, method);
     id.run(c);
     return c;
   };
@@ -160,3 +168,27 @@ test('identity: a client that loads a page asset with its cookie is given the ma
   assert.equal(next.seenAt, T, 'the same first-seen stamp');
   assert.equal(next.offerSeen, false, 'marked once');
 });
+
+test('identity: a cookie-keeping client without the assets mark is spared for its first page and the assets that mark it, not for its next pages; a refused page is asked for again, twice at most', () => {
+  const see = setup();
+  const first = see('198.51.100.7', T);
+  const cookie = first.issueSeen!(first).split(';')[0];
+  const page = see('198.51.100.7', T + 1000, cookie, UA, '/');
+  assert.equal(page.markPending, true, 'the first page: its assets come after it');
+  const second = see('198.51.100.7', T + 2000, cookie, UA, '/materials');
+  assert.equal(second.markPending, false, 'a second page with no asset loaded between');
+  const asset = see('198.51.100.7', T + 2100, cookie, UA, '/static/site.css');
+  assert.equal(asset.markPending, true, 'the asset that marks it');
+
+  // Another client whose spared page is refused (shed) three times: the first two do not count.
+  const other = see('198.51.100.9', T);
+  const c2 = other.issueSeen!(other).split(';')[0];
+  const tries: boolean[] = [];
+  for (let k = 0; k < 4; k++) {
+    const p = see('198.51.100.9', T + 1000 * (k + 1), c2, UA, '/');
+    tries.push(p.markPending);
+    p.onRefused?.(p);
+  }
+  assert.deepEqual(tries, [true, true, true, false]);
+});
+

@@ -44,6 +44,8 @@ export interface Policy {
   limitStats(): LimitStats | null;
   /** When the surge the live mitigations answer began (ms), 0 when none says: clients first seen before it are "known" (admission). */
   surgeSince(view: PolicyView, now: number): number;
+  /** The live mitigations of new clients spare person-like ones (a young detector): they count as known (challenge, admission). */
+  sparesPersons(view: PolicyView, now: number): boolean;
   /** Bucket tables handed to the next policy on reload. */
   readonly tables: {
     limits: LimitTables | null;
@@ -118,6 +120,10 @@ class CompiledPolicy implements Policy {
 
   surgeSince(view: PolicyView, now: number): number {
     return this.mitigations.surgeSince(view.version(), view, now);
+  }
+
+  sparesPersons(view: PolicyView, now: number): boolean {
+    return this.mitigations.sparesPersons(view.version(), view, now);
   }
 
   /**

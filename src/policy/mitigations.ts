@@ -86,7 +86,8 @@ export function compileMitigation(m: Mitigation): CompiledMitigation {
 
 /** Does the request fall in the mitigation's signature (all non-empty lists match)? */
 export function matches(c: CompiledMitigation, ctx: RequestContext, routeClass: string): boolean {
-  if (c.newSince > 0 && (ctx.seenAt < c.newSince || (c.sparesPersons && ctx.personLike))) return false;
+  if (c.newSince > 0 && (ctx.seenAt < c.newSince || (c.sparesPersons && (ctx.personLike || ctx.markPending))))
+    return false;
   if (c.cookieless && ctx.clientState === CLIENT_COOKIE) return false;
   if (c.prefixes !== null && !c.prefixes.has(ctx.prefixKey)) return false;
   if (c.fingerprints !== null && !c.fingerprints.has(ctx.fingerprint)) return false;
@@ -102,6 +103,8 @@ export interface MitigationSet {
   current(version: number, source: { mitigations(): readonly Mitigation[] }): readonly CompiledMitigation[];
   /** When the surge of the live mitigations began (the earliest `newSince` among those not expired at `now`), 0 when none names one. */
   surgeSince(version: number, source: { mitigations(): readonly Mitigation[] }, now: number): number;
+  /** A live mitigation of new clients spares person-like ones (a young detector's surge: Mitigation match.sparesPersons). */
+  sparesPersons(version: number, source: { mitigations(): readonly Mitigation[] }, now: number): boolean;
   /** A limit mitigation's bucket for this client: the verdict or null. */
   limit(c: CompiledMitigation, clientKey: number, now: number): Verdict | null;
   size(): number;
@@ -135,6 +138,11 @@ export function createMitigationSet(capacity: number, keep: TokenBuckets | null 
         if (l[i].action !== 'check' && l[i].newSince > 0 && l[i].until > now && (t === 0 || l[i].newSince < t))
           t = l[i].newSince;
       return t;
+    },
+    sparesPersons(v, source, now) {
+      const l = this.current(v, source);
+      for (let i = 0; i < l.length; i++) if (l[i].sparesPersons && l[i].newSince > 0 && l[i].until > now) return true;
+      return false;
     },
     limit(c, clientKey, now) {
       if (buckets === null) {

@@ -41,6 +41,7 @@ export class AdmissionControl implements Admission, Stage {
   private readonly queue: PriorityQueue<Ticket>;
   private readonly knownAfter: number;
   private readonly surgeSince: () => number;
+  private readonly sparesPersons: () => boolean;
   private readonly priorityClasses: ReadonlySet<string>;
   private readonly circuit: Circuit | null;
   private readonly shedVerdict: Verdict;
@@ -78,6 +79,7 @@ export class AdmissionControl implements Admission, Stage {
     );
     this.knownAfter = a.knownAfter;
     this.surgeSince = deps.surgeSince ?? (() => 0);
+    this.sparesPersons = deps.sparesPersons ?? (() => false);
     this.priorityClasses = new Set(a.priorityClasses);
     this.circuit = circuit;
     this.shedVerdict = verdict('origin/shed', 'limit', 503, Math.ceil(a.retryAfter / 1000));
@@ -257,6 +259,9 @@ export class AdmissionControl implements Admission, Stage {
     if (seen > 0 && ctx.clientState !== CLIENT_FRESH) {
       const surge = this.surgeSince();
       if (surge > 0 ? seen < surge : at - seen >= this.knownAfter) return 2;
+      // A young detector's surge: everyone is new; the ones whose seen cookie says they load pages' assets are its "known"
+      // (not a first page spared before its assets: a crowd's first pages are as many).
+      if (surge > 0 && ctx.personLike && this.sparesPersons()) return 2;
     }
     return 3;
   }

@@ -59,6 +59,8 @@ export interface AdmissionDeps {
    * client is known `known_after` after it was first seen.
    */
   surgeSince?: () => number;
+  /** The surge's mitigations spare person-like clients (a young detector): those are known too (ctx.personLike, ctx.markPending). */
+  sparesPersons?: () => boolean;
 }
 
 export function compileAdmission(a: AdmissionConfig, c: CircuitConfig, deps: AdmissionDeps): Admission {
