@@ -192,3 +192,13 @@ test('identity: a cookie-keeping client without the assets mark is spared for it
   assert.deepEqual(tries, [true, true, true, false]);
 });
 
+test('identity: while the surge guard holds, a new client posting a form as an HTTP library gets the cookie check; a browser posting one is left to the detector', () => {
+  const guard = new SurgeGuard(40);
+  const see = setup(guard);
+  for (let i = 0; i < 40; i++) see(`203.0.113.${i}`, T + i);
+  assert.ok(guard.active(T + 100));
+  const tool = see('198.51.100.50', T + 200, undefined, 'python-requests/2.31.0', '/login', undefined, 'POST');
+  assert.equal(tool.cookieCheck, true, 'no person posts with python-requests');
+  const person = see('198.51.100.51', T + 200, undefined, UA, '/login', undefined, 'POST');
+  assert.equal(person.cookieCheck, false, 'a person may have loaded the form before the shield started');
+});

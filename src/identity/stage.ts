@@ -187,7 +187,8 @@ function isSubresource(ctx: RequestContext): boolean {
 
 /**
  * A crowd of new clients is arriving: the ones without the cookie that came with it get the cookie check
- * on what they read (a form post is left to the detector: a person may have loaded the form before), and
+ * on what they read (a form post is left to the detector: a person may have loaded the form before; not
+ * a form post from an HTTP library, which no person sends: its check is a 429 a retry with the cookie passes), and
  * a tool that came with it and keeps the cookie (a flood tool with a cookie jar passes the check) gets the
  * challenge: returning a cookie makes no HTTP library a person. Apps' own clients ('other') and declared
  * bots are left to the detector.
@@ -197,7 +198,7 @@ function markSurge(surge: SurgeGuard, ctx: RequestContext): void {
   if (!surge.active(ctx.startedAt) || ctx.seenAt < surge.since - 1000) return;
   if (ctx.clientState === CLIENT_COOKIE) {
     if (TOOL_FAMILIES.has(ctx.agent)) ctx.challengeRequired = true;
-  } else if (ctx.method === 'GET' || ctx.method === 'HEAD') ctx.cookieCheck = true;
+  } else if (ctx.method === 'GET' || ctx.method === 'HEAD' || TOOL_FAMILIES.has(ctx.agent)) ctx.cookieCheck = true;
 }
 
 export function compileIdentity(opts: IdentityOptions): Identity {
