@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CookieJar } from './cookie-jar.js';
-import { assetsOf, navOutcome, NoJsClient, redirectNext, type NavResult } from './nojs-client.js';
+import { assetsOf, navOutcome, NoJsClient, redirectNext, selfRefreshOf, type NavResult } from './nojs-client.js';
 import { browserProfile } from './profiles.js';
 import { parseTarget } from './target.js';
 import type { Reply } from './client.js';
@@ -166,5 +166,41 @@ test('against a tiny server: cookies kept, redirects followed, a shield check co
   } finally {
     await c.close();
     await new Promise((r) => server.close(r));
+  }
+});
+
+test('a page that reloads itself (the shield assets check): its stylesheet is loaded with the cookie, then the page again, counted as checked', async () => {
+  const seen: string[] = [];
+  const server = createServer((req, res) => {
+    const cookie = req.headers.cookie ?? '';
+    seen.push(`${req.url} [${cookie}]`);
+    if (req.url === '/mark.css') {
+      res.writeHead(200, { 'content-type': 'text/css', 'set-cookie': 'm=1; Path=/' });
+      return res.end('/**/');
+    }
+    if (cookie.includes('m=1')) return res.end('the page');
+    res.writeHead(403, { 'content-type': 'text/html', 'rampart-verdict': 'challenge/mark' });
+    res.end(
+      '<html><head><meta http-equiv="refresh" content="0"><link rel="stylesheet" href="/mark.css"></head></html>',
+    );
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const target = parseTarget(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+  const c = new NoJsClient(target, '127.10.200.8', browserProfile(2));
+  try {
+    const n = await c.navigate('page', 'GET', '/p');
+    assert.deepEqual([n.reply.status, n.reply.body, n.checked], [200, 'the page', true]);
+    assert.deepEqual(seen, ['/p []', '/mark.css []', '/p [m=1]']);
+    assert.equal(navOutcome(n).outcome, 'served');
+    assert.equal(selfRefreshOf('<meta http-equiv="refresh" content="2">'), 2);
+    assert.equal(
+      selfRefreshOf('<meta http-equiv="refresh" content="1;url=/elsewhere">'),
+      -1,
+      'to another URL: not a reload',
+    );
+    assert.equal(selfRefreshOf('<p>no refresh</p>'), -1);
+  } finally {
+    await c.close();
+    server.close();
   }
 });

@@ -4,7 +4,10 @@
 // GET, 303 anything into a GET, 307/308 keep method and body; at most 10,
 // same origin only). It never runs the proof-of-work: an interstitial is its
 // final answer. A followed redirect that the shield answered with a
-// `challenge/…` verdict (a no-JS cookie check) marks the navigation "checked".
+// `challenge/…` verdict (a no-JS cookie check) marks the navigation "checked",
+// and so does a page that reloads itself (`<meta http-equiv="refresh">` with
+// no other URL: the shield's assets check) after its stylesheets are loaded,
+// as a browser renders it.
 import { createSource, type Reply, type Source } from './client.js';
 import { CookieJar } from './cookie-jar.js';
 import { classify } from './legit.js';
@@ -88,6 +91,12 @@ export function assetsOf(html: string): string[] {
   return [...out];
 }
 
+/** Seconds before a page reloads itself (a meta refresh without a URL, at most 5), or -1. */
+export function selfRefreshOf(html: string): number {
+  const m = /<meta\b[^>]*\bhttp-equiv="refresh"[^>]*\bcontent="(\d+)"/i.exec(html);
+  return m === null ? -1 : Math.min(5, Number(m[1]));
+}
+
 export interface NoJsOptions {
   /** Public address presented through X-Forwarded-For, '' for none. */
   xff?: string;
@@ -138,6 +147,14 @@ export class NoJsClient {
         read: kind === 'page' || kind === 'form',
       });
       this.jar.store(reply.setCookie);
+      const wait = reply.error === '' && method === 'GET' ? selfRefreshOf(reply.body) : -1;
+      if (wait >= 0 && hops < MAX_REDIRECTS) {
+        await this.render(reply.body, path);
+        await new Promise((r) => setTimeout(r, wait * 1000));
+        checked = true;
+        from = path;
+        continue;
+      }
       const next = reply.error === '' && reply.location !== '' ? redirectNext(reply.status, method, body) : null;
       const to = next ? sameOriginPath(this.target, reply.location, path) : null;
       if (next === null || to === null) return { reply, ms: performance.now() - t0, hops, checked, loop: false, path };
@@ -147,6 +164,14 @@ export class NoJsClient {
       from = path;
       ({ method, body } = next);
       path = to;
+    }
+  }
+
+  /** What a browser loads to show a page without JavaScript: its stylesheets and images. */
+  private async render(html: string, from: string): Promise<void> {
+    for (const a of assetsOf(html)) {
+      const r = await this.source.send({ method: 'GET', path: a, headers: this.headers('asset', from), read: false });
+      this.jar.store(r.setCookie);
     }
   }
 

@@ -3,8 +3,9 @@
 // Works for any origin that serves that JSON shape (--origin-stats URL).
 // Bounded: one connection, a 2 s deadline per read, one number per second kept.
 // The reader behaves like a browser towards the shield: it keeps the cookies the
-// shield sets and follows its cookie check once per read, so a shield that
-// checks cookieless clients during a surge does not hide the origin's counters.
+// shield sets and follows its cookie check once per read, and its assets check
+// (loads the stylesheet that marks the cookie, then asks again), so a shield
+// that checks clients during a surge does not hide the origin's counters.
 import { Client } from 'undici';
 import { loopbackSource } from './addresses.js';
 
@@ -36,10 +37,10 @@ export function createOriginStats(url: string): OriginStats {
       if (eq > 0) jar.set(pair.slice(0, eq).trim(), pair.slice(eq + 1).trim());
     }
   };
-  const get = () => {
+  const get = (path = u.pathname + u.search) => {
     const headers: Record<string, string> = { 'x-drill-role': 'control', accept: 'application/json' };
     if (jar.size > 0) headers.cookie = [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
-    return client.request({ path: u.pathname + u.search, method: 'GET', headers });
+    return client.request({ path, method: 'GET', headers });
   };
   return {
     url,
@@ -52,6 +53,14 @@ export function createOriginStats(url: string): OriginStats {
           res = await get();
         }
         keepCookies(res.headers['set-cookie']);
+        if (res.statusCode === 403 && res.headers['rampart-verdict'] === 'challenge/mark') {
+          await res.body.dump();
+          const css = await get('/.rampart/challenge/mark.css');
+          keepCookies(css.headers['set-cookie']);
+          await css.body.dump();
+          res = await get();
+          keepCookies(res.headers['set-cookie']);
+        }
         if (res.statusCode !== 200) {
           await res.body.dump();
           return null;
