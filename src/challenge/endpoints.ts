@@ -1,4 +1,5 @@
-// The stage's own URLs under /.rampart/challenge/: the two scripts, the
+// The stage's own URLs under /.rampart/challenge/: the two scripts, the assets
+// check's stylesheet (mark.css: its answer carries the marked seen cookie), the
 // verify POST (form or JSON: challenge, solution, return) and, when enabled,
 // the no-JS meta-refresh check. On success: pass cookie + 303 to the page
 // first asked for; an expired challenge 303s back there for a fresh one.
@@ -12,7 +13,16 @@ import type { NonceStore } from './nonce-store.js';
 import { CHALLENGE_PREFIX, REFRESH_SECONDS, type FailurePage } from './page.js';
 import type { Passes } from './pass.js';
 import { safeReturn } from './redirect.js';
-import { challengeVerdicts, sendAsset, sendHtml, sendJson, sendPlain, sendRedirect, wantsJson } from './respond.js';
+import {
+  challengeVerdicts,
+  sendAsset,
+  sendHtml,
+  sendJson,
+  sendMarkAsset,
+  sendPlain,
+  sendRedirect,
+  wantsJson,
+} from './respond.js';
 import type { Tokens } from './token.js';
 
 export interface EndpointDeps {
@@ -90,6 +100,7 @@ export function compileEndpoints(d: EndpointDeps): (ctx: RequestContext) => Stag
     const read = ctx.method === 'GET' || ctx.method === 'HEAD';
     if (read && name === 'solver.js') return sendAsset(ctx, d.assets.solver);
     if (read && name === 'worker.js') return sendAsset(ctx, d.assets.worker);
+    if (read && name === 'mark.css') return sendMarkAsset(ctx);
     if (ctx.method === 'POST' && name === 'verify') return verify(ctx);
     if (ctx.method === 'GET' && name === 'refresh' && d.metaRefresh) return refresh(ctx);
     return sendPlain(ctx, challengeVerdicts.notFound, 'Not found.');

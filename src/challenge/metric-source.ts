@@ -47,6 +47,11 @@ const CHALLENGE_METRICS: readonly M[] = [
     (s) => s.cookieChecksPassed,
   ),
   gauge(
+    'rampart_challenge_mark_checks',
+    'Assets checks answered (a page that loads a stylesheet marking the seen cookie, then reloads).',
+    (s) => s.markChecks,
+  ),
+  gauge(
     'rampart_challenge_cookie_refused',
     'Clients refused for coming back without the cookie several times in a row.',
     (s) => s.cookieRefused,

@@ -55,6 +55,8 @@ export interface ChallengeStats {
   cookieRefused: number;
   /** Observe (shadow) mode: cookie checks that would have been answered. */
   wouldCheck: number;
+  /** Assets checks answered (a young detector's challenge for a cookie-keeping client without the assets mark). */
+  markChecks: number;
   byRouteClass: Record<string, RouteStats>;
   nonceStoreSize: number;
   nonceEvictedLive: number;
@@ -77,6 +79,7 @@ export class StatsRecorder {
     wouldChallenge: 0,
     cookieChecks: 0,
     cookieChecksPassed: 0,
+    markChecks: 0,
     cookieRefused: 0,
     wouldCheck: 0,
   };

@@ -22,6 +22,10 @@ export const challengeVerdicts = {
   cookieUnsafe: verdict('challenge/cookie', 'serve', 429, 2),
   /** Came back without the cookie several times in a row: it drops cookies. */
   cookieMissing: verdict('challenge/cookie-missing', 'serve', 403),
+  /** The assets check: a page that loads one stylesheet (its answer marks the seen cookie) and reloads. */
+  mark: verdict('challenge/mark', 'serve', 403),
+  /** The assets check's stylesheet. */
+  markAsset: verdict('challenge/mark', 'serve', 200),
 };
 
 // The page runs only our own script and posts only to our own origin; the
@@ -182,4 +186,45 @@ export function sendPlain(ctx: RequestContext, v: Verdict, text: string): Verdic
 function noStoreHeaders(type: string, body: string, v: Verdict): string[] {
   const length = String(Buffer.byteLength(body));
   return ['content-type', type, 'content-length', length, 'cache-control', 'no-store', 'rampart-verdict', v.rule];
+}
+
+/** The assets check's page: no script; one stylesheet of our own (`mark.css`), then a reload of the same URL. */
+const MARK_CSP = "default-src 'none'; style-src 'self' 'unsafe-inline'; base-uri 'none'; frame-ancestors 'none'";
+const MARK_HTML = Buffer.from(
+  '<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">' +
+    '<meta http-equiv="refresh" content="1"><link rel="stylesheet" href="/.rampart/challenge/mark.css">' +
+    '<title>One moment</title><style>body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:10vh auto;padding:0 1rem}</style></head>' +
+    '<body><main><h1>One moment…</h1><p>This site is busy and checks that it is talking to a browser. The page reloads by itself.</p>' +
+    '<p><small>Reference <code>challenge/mark</code> · protected by Rampart</small></p></main></body></html>\n',
+);
+const MARK_HEADERS = [
+  'content-type',
+  'text/html; charset=utf-8',
+  'content-length',
+  String(MARK_HTML.length),
+  'cache-control',
+  'no-store',
+  'content-security-policy',
+  MARK_CSP,
+  'rampart-verdict',
+  challengeVerdicts.mark.rule,
+];
+
+/**
+ * The assets check, for a client that returns the seen cookie but has never loaded a page's assets while
+ * a young detector's mitigations know people by that mark: a browser, JavaScript or not, loads the
+ * stylesheet (marking its cookie) and reloads into the page; a crowd that never loads assets stays here.
+ */
+export function sendMarkCheck(ctx: RequestContext): Verdict {
+  return end(ctx, challengeVerdicts.mark, MARK_HEADERS, MARK_HTML);
+}
+
+const MARK_CSS = Buffer.from('/* rampart */\n');
+
+/** The assets check's stylesheet, carrying the marked seen cookie identity offers (ctx.issueSeen on an asset request). */
+export function sendMarkAsset(ctx: RequestContext): Verdict {
+  const headers = ['content-type', 'text/css; charset=utf-8', 'content-length', String(MARK_CSS.length)];
+  headers.push('cache-control', 'no-store', 'rampart-verdict', challengeVerdicts.markAsset.rule);
+  if (ctx.offerSeen && ctx.issueSeen !== null) headers.push('set-cookie', ctx.issueSeen(ctx));
+  return end(ctx, challengeVerdicts.markAsset, headers, MARK_CSS);
 }

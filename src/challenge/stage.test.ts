@@ -372,7 +372,7 @@ test('challenge.require in under_attack, a young surge (its mitigations spare pe
     return v?.rule ?? null;
   };
   assert.equal(req(true, false), null, 'marked: loaded a page and its assets');
-  assert.equal(req(false, true), null, 'its first page, before its assets');
+  assert.equal(req(false, true), null, 'an asset request that earns the mark');
   assert.equal(req(false, false), 'challenge/required', 'pages and never an asset');
   assert.equal(req(true, false, CLIENT_IGNORED), 'challenge/required', 'no valid cookie: no mark to trust');
   spares = false;
@@ -381,6 +381,60 @@ test('challenge.require in under_attack, a young surge (its mitigations spare pe
     'challenge/required',
     'a surge dated by the detector: the mark alone does not make a client known',
   );
+});
+
+test('a young surge challenges with a ladder: a client without the seen cookie gets the cookie check, one keeping it without the mark the assets check (a page that loads mark.css and reloads) three times at most, then the proof of work; mark.css carries the marked cookie', () => {
+  const config = camelize(challengeSchema.parse({ require: 'off' }));
+  const keys = [randomBytes(32)];
+  let spares = true;
+  const c = compileChallenge(config, {
+    now: () => T0,
+    keys: () => keys,
+    mode: () => 'elevated',
+    surgeSince: () => T0 - 20_000,
+    sparesPersons: () => spares,
+  });
+  let sent = 0;
+  const page = (n: number, personLike = false) => {
+    const { ctx, out } = fakeCtx({ target: '/news/1' });
+    ctx.clientState = CLIENT_COOKIE;
+    ctx.markChecks = n;
+    ctx.noteMarkCheck = n < 0 ? null : () => sent++;
+    ctx.personLike = personLike;
+    const v = c.stage.run(ctx) as Verdict;
+    return { rule: v.rule, out };
+  };
+  const first = page(0);
+  assert.equal(first.rule, 'challenge/mark');
+  assert.equal(sent, 1, 'the check is noted in the client book');
+  assert.equal(first.out.status, 403);
+  assert.match(first.out.body, /<meta http-equiv="refresh" content="1">/);
+  assert.match(first.out.body, /<link rel="stylesheet" href="\/\.rampart\/challenge\/mark\.css">/);
+  assert.doesNotMatch(first.out.body, /<script/, 'no JavaScript needed');
+  assert.match(first.out.headers['content-security-policy'], /style-src 'self'/);
+  assert.equal(page(2).rule, 'challenge/mark');
+  assert.equal(page(3).rule, 'challenge/required', 'three checks and never the stylesheet: the proof of work');
+  assert.equal(page(-1).rule, 'challenge/required', 'no page identity could count: nothing to check');
+  const fresh = () => {
+    const { ctx, out } = fakeCtx({ target: '/news/1' });
+    ctx.clientState = CLIENT_FRESH;
+    ctx.issueSeen = () => 'rampart_seen=1900000000.abc; Path=/';
+    const v = c.stage.run(ctx) as Verdict;
+    return { rule: v.rule, status: out.status };
+  };
+  assert.deepEqual(fresh(), { rule: 'challenge/cookie', status: 307 }, 'no cookie yet: the cookie check first');
+  spares = false;
+  assert.equal(page(0).rule, 'challenge/required', 'a warm detector knows people otherwise');
+  assert.deepEqual(fresh(), { rule: 'challenge/required', status: 403 });
+  assert.equal(c.stats().markChecks, 2);
+
+  const { ctx, out } = fakeCtx({ target: '/.rampart/challenge/mark.css', required: false });
+  ctx.offerSeen = true;
+  ctx.issueSeen = () => 'rampart_seen=1900000000p.abc; Path=/';
+  assert.equal((c.stage.run(ctx) as Verdict).rule, 'challenge/mark');
+  assert.equal(out.status, 200);
+  assert.equal(out.headers['content-type'], 'text/css; charset=utf-8');
+  assert.equal(out.headers['set-cookie'], 'rampart_seen=1900000000p.abc; Path=/');
 });
 
 /** A request that only asks for the cookie check (policy's `check` mitigation or identity's surge guard). */

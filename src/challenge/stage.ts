@@ -21,7 +21,7 @@ import { createNoncePool } from './nonce-pool.js';
 import { createNonceStore } from './nonce-store.js';
 import { CHALLENGE_PREFIX, compileChallengePage, compileFailurePage } from './page.js';
 import { cookieValue, createPasses } from './pass.js';
-import { challengeVerdicts, sendCookieCheck, sendHtml, sendUnsafe } from './respond.js';
+import { challengeVerdicts, sendCookieCheck, sendHtml, sendMarkCheck, sendUnsafe } from './respond.js';
 import { CLIENT_COOKIE } from '../core/model.js';
 import { compileLanguages, mergeTexts } from './text.js';
 import { createTokens } from './token.js';
@@ -95,6 +95,8 @@ function compileParts(config: ChallengeConfig, deps: ChallengeDeps) {
 
 /** Requests in a row without the cookie, after it was given, before the check answers 403 instead of redirecting again. */
 const COOKIE_MISS_LIMIT = 3;
+/** Assets checks a client is sent before the proof of work (a browser needs one). */
+export const MARK_CHECKS = 3;
 
 export function compileChallenge(config: ChallengeConfig, deps: ChallengeDeps): Challenge {
   return new ChallengeStage(config, deps);
@@ -186,6 +188,19 @@ class ChallengeStage implements Challenge, Stage {
   /** The proof-of-work page (GET), its headers only (HEAD), or a 429 for other methods. */
   private challenge(ctx: RequestContext): StageResult {
     if (ctx.method !== 'GET' && ctx.method !== 'HEAD') return sendUnsafe(ctx);
+    if (this.young()) {
+      // A young detector's ladder before the proof of work: the cookie check for a client without the
+      // seen cookie (a browser follows it unnoticed), then the assets check for one without the mark.
+      if (ctx.clientState !== CLIENT_COOKIE && ctx.issueSeen !== null) {
+        this.counters.counts.cookieChecks++;
+        return sendCookieCheck(ctx, ctx.issueSeen(ctx), COOKIE_MISS_LIMIT);
+      }
+      if (this.markCheckable(ctx)) {
+        this.counters.counts.markChecks++;
+        ctx.noteMarkCheck!(ctx);
+        return sendMarkCheck(ctx);
+      }
+    }
     if (ctx.method === 'HEAD') return sendHtml(ctx, challengeVerdicts.required, '');
     const route = this.counters.routeIndex(ctx.routeClass);
     const bits = this.bitsFor();
@@ -194,6 +209,21 @@ class ChallengeStage implements Challenge, Stage {
     this.counters.issued(route);
     const page = this.pages.pick(ctx.req.headers['accept-language']).challenge;
     return sendHtml(ctx, challengeVerdicts.required, page.render(issued.token, issued.seed, bits, ctx.target));
+  }
+
+  /**
+   * The assets check instead of the proof of work: a young detector's mitigations know people by the assets
+   * mark, and this client returns the seen cookie without it on one of its first pages (a person whose
+   * first page came after the challenge began; JavaScript or not, a browser loads the stylesheet and
+   * reloads, marked). Past MARK_CHECKS pages it gets the proof of work like anyone.
+   */
+  private markCheckable(ctx: RequestContext): boolean {
+    return ctx.noteMarkCheck !== null && ctx.markChecks < MARK_CHECKS && !ctx.personLike;
+  }
+
+  /** The live mitigations are a young detector's (they spare persons by the assets mark). */
+  private young(): boolean {
+    return this.deps.sparesPersons?.() === true;
   }
 
   /** A client seen before the surge began that returns its seen cookie (a flood's new clients are not). */

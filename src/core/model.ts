@@ -101,13 +101,15 @@ export class RequestContext {
   /** The seen cookie it returned says it loaded a page's assets with it (what a browser does, most floods do not). */
   personLike = false;
   /**
-   * A client with the seen cookie but no assets mark yet that may be about to earn it: this request is
-   * an asset (its answer marks the cookie) or one of its first pages (PAGE_GRACE; a person's first page
-   * comes before the assets it loads). Spared like a person-like one.
+   * A client with the seen cookie but no assets mark yet asks for an asset with it: the answer marks the
+   * cookie, so the request is spared like a person-like one (challenging it would keep a person from ever
+   * earning the mark).
    */
   markPending = false;
-  /** Called by the pipeline when it writes a refusal for this request (identity: a page spared before its assets was not served). */
-  onRefused: ((ctx: RequestContext) => void) | null = null;
+  /** A GET with the seen cookie but no assets mark: how many assets checks its client was sent (identity's client book). */
+  markChecks = 0;
+  /** Set by identity on such a GET: the challenge stage calls it when it sends the assets check. */
+  noteMarkCheck: ((ctx: RequestContext) => void) | null = null;
   /** Set by identity for a request without a valid seen cookie: returns a Set-Cookie value for it (and notes that it was sent). */
   issueSeen: ((ctx: RequestContext) => string) | null = null;
   /** A served response (origin or cache) should carry the seen cookie (identity: not sent to this client in the last minute). */
@@ -227,7 +229,7 @@ export interface Mitigation {
     readonly newSince?: number;
     /** Only requests without a valid seen cookie. */
     readonly cookieless?: boolean;
-    /** With newSince: clients whose seen cookie says they loaded a page's assets (ctx.personLike) pass too (a young detector's "known"), and so do the first pages of those without the mark (ctx.markPending). */
+    /** With newSince: clients whose seen cookie says they loaded a page's assets (ctx.personLike) pass too (a young detector's "known"), and so do the asset requests that earn the mark (ctx.markPending). */
     readonly sparesPersons?: boolean;
   };
   /** For `limit`: requests per second allowed per client address. */

@@ -72,18 +72,3 @@ test('client book: export and import keep the oldest first-seen and skip idle en
   assert.equal(b.visit(3, T + 301).fresh, true);
   assert.equal(b.import(new Uint8Array(7), T), 0, 'a malformed blob is ignored');
 });
-
-test('client book: pages before assets count per client; two refusals are given back, the third is not', () => {
-  const book = new ClientBook(1024);
-  const slot = book.visit(7, 100).slot;
-  assert.equal(book.unmarkedPage(slot), 1);
-  book.unmarkedRefused(slot);
-  assert.equal(book.unmarkedPage(slot), 1);
-  book.unmarkedRefused(slot);
-  assert.equal(book.unmarkedPage(slot), 1);
-  book.unmarkedRefused(slot);
-  assert.equal(book.unmarkedPage(slot), 2, 'the third refusal is not given back');
-  assert.equal(book.unmarkedPage(-1), 1, 'an untracked client: as if its first');
-  const fresh = book.visit(8, 101).slot;
-  assert.equal(book.unmarkedPage(fresh), 1, 'a new entry starts at zero');
-});

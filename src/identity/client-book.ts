@@ -15,8 +15,6 @@ import { mix32 } from '../core/hash.js';
 export const RETURNED = 1;
 /** The request that created this entry was the client's first (nothing older known). */
 const ESTABLISHED_AFTER_S = 60;
-/** Refused pages per client that do not count against its pages before assets (unmarkedRefused). */
-const REFUNDS = 2;
 
 export interface BookEntry {
   /** Slot index, -1 when the client could not be tracked (table full of established clients). */
@@ -37,11 +35,8 @@ export class ClientBook {
   private readonly flags: Uint8Array;
   /** Requests in a row without the cookie after it was sent (saturates at 255). */
   private readonly misses: Uint8Array;
-  /**
-   * Pages (not assets) asked for with an unmarked seen cookie, less those refused (low 4 bits, saturating
-   * at 15), and how many were refused (high 4 bits, at most REFUNDS). Not exported: a restart starts it over.
-   */
-  private readonly pages: Uint8Array;
+  /** Assets checks sent to this client (the challenge stage's, saturates at 255; not exported). */
+  private readonly marks: Uint8Array;
   private readonly mask: number;
   readonly slots: number;
   private readonly retainS: number;
@@ -59,7 +54,7 @@ export class ClientBook {
     this.issuedAt = new Uint32Array(n);
     this.flags = new Uint8Array(n);
     this.misses = new Uint8Array(n);
-    this.pages = new Uint8Array(n);
+    this.marks = new Uint8Array(n);
     this.mask = n - 2; // even slot of the pair
     this.retainS = Math.max(60, Math.ceil(retainMs / 1000));
   }
@@ -119,7 +114,7 @@ export class ClientBook {
     this.issuedAt[i] = 0;
     this.flags[i] = 0;
     this.misses[i] = 0;
-    this.pages[i] = 0;
+    this.marks[i] = 0;
     return e;
   }
 
@@ -159,28 +154,14 @@ export class ClientBook {
     if (at === 0 || nowS - at >= 60) this.issuedAt[slot] = nowS >>> 0;
   }
 
-  /**
-   * A request for a page (not an asset) with a seen cookie that has no assets mark: returns how many
-   * this client has sent so far, this one included (an untracked client: 1, as if its first).
-   */
-  unmarkedPage(slot: number): number {
-    if (slot < 0) return 1;
-    const v = this.pages[slot];
-    const n = v & 15;
-    if (n < 15) this.pages[slot] = v + 1;
-    return Math.min(15, n + 1);
+  /** Assets checks sent to this client so far (an untracked client: 0). */
+  markChecks(slot: number): number {
+    return slot < 0 ? 0 : this.marks[slot];
   }
 
-  /**
-   * A page counted by unmarkedPage was refused (shed, limited): it does not count, up to REFUNDS times
-   * per client (a person's first page shed while the origin is loaded is asked for again; a crowd's
-   * pages, refused again and again, run out).
-   */
-  unmarkedRefused(slot: number): void {
-    if (slot < 0) return;
-    const v = this.pages[slot];
-    const n = v & 15;
-    if (n > 0 && n < 15 && v >> 4 < REFUNDS) this.pages[slot] = v - 1 + 16;
+  /** An assets check was sent to this client. */
+  markChecked(slot: number): void {
+    if (slot >= 0 && this.marks[slot] < 255) this.marks[slot]++;
   }
 
   /** Misses in a row (0 for an untracked client). */

@@ -169,27 +169,25 @@ test('identity: a client that loads a page asset with its cookie is given the ma
   assert.equal(next.offerSeen, false, 'marked once');
 });
 
-test('identity: a cookie-keeping client without the assets mark is spared for its first page and the assets that mark it, not for its next pages; a refused page is asked for again, twice at most', () => {
+test('identity: a cookie-keeping client without the assets mark is spared for the asset requests that earn it, not for its pages or form posts; the assets checks sent to it are counted', () => {
   const see = setup();
   const first = see('198.51.100.7', T);
   const cookie = first.issueSeen!(first).split(';')[0];
+  const post = see('198.51.100.7', T + 500, cookie, UA, '/login', undefined, 'POST');
+  assert.equal(post.markPending, false, 'a form post');
+  assert.equal(post.noteMarkCheck, null, 'a form post is never sent the assets check');
   const page = see('198.51.100.7', T + 1000, cookie, UA, '/');
-  assert.equal(page.markPending, true, 'the first page: its assets come after it');
-  const second = see('198.51.100.7', T + 2000, cookie, UA, '/materials');
-  assert.equal(second.markPending, false, 'a second page with no asset loaded between');
-  const asset = see('198.51.100.7', T + 2100, cookie, UA, '/static/site.css');
+  assert.equal(page.markPending, false, 'a page: a crowd asks for pages too');
+  assert.equal(page.markChecks, 0);
+  page.noteMarkCheck!(page);
+  page.noteMarkCheck!(page);
+  assert.equal(see('198.51.100.7', T + 1050, cookie, UA, '/materials').markChecks, 2, 'two checks sent');
+  const asset = see('198.51.100.7', T + 1100, cookie, UA, '/static/site.css');
   assert.equal(asset.markPending, true, 'the asset that marks it');
-
-  // Another client whose spared page is refused (shed) three times: the first two do not count.
-  const other = see('198.51.100.9', T);
-  const c2 = other.issueSeen!(other).split(';')[0];
-  const tries: boolean[] = [];
-  for (let k = 0; k < 4; k++) {
-    const p = see('198.51.100.9', T + 1000 * (k + 1), c2, UA, '/');
-    tries.push(p.markPending);
-    p.onRefused?.(p);
-  }
-  assert.deepEqual(tries, [true, true, true, false]);
+  assert.equal(asset.personLike, false, 'not marked yet');
+  assert.equal(asset.noteMarkCheck, null, 'an asset is never sent the check');
+  const marked = asset.issueSeen!(asset).split(';')[0];
+  assert.equal(see('198.51.100.7', T + 2000, marked, UA, '/').noteMarkCheck, null, 'marked: nothing to check');
 });
 
 test('identity: while the surge guard holds, a new client posting a form as an HTTP library gets the cookie check; a browser posting one is left to the detector', () => {

@@ -84,8 +84,8 @@ class IdentityStage implements Identity {
     return this.cookieFor(ctx, false);
   };
 
-  /** ctx.onRefused for a page spared before its assets: a refused one (shed, limited) leaves the grace unused. */
-  private readonly refundPage = (ctx: RequestContext): void => this.book?.unmarkedRefused(ctx.clientSlot);
+  /** ctx.noteMarkCheck: the challenge stage sent this client the assets check. */
+  private readonly noteMarkCheck = (ctx: RequestContext): void => this.book?.markChecked(ctx.clientSlot);
 
   /** ctx.issueSeen for a client that loaded a page's asset with its cookie: the same stamp, marked. */
   private readonly issueMarked = (ctx: RequestContext): string => this.cookieFor(ctx, true);
@@ -140,9 +140,9 @@ class IdentityStage implements Identity {
         ctx.issueSeen = this.issueMarked;
         ctx.offerSeen = true;
         ctx.markPending = true;
-      } else if (book.unmarkedPage(slot) <= PAGE_GRACE) {
-        ctx.markPending = true;
-        ctx.onRefused = this.refundPage;
+      } else if (ctx.method === 'GET' || ctx.method === 'HEAD') {
+        ctx.markChecks = book.markChecks(slot);
+        ctx.noteMarkCheck = this.noteMarkCheck;
       }
     } else {
       const misses = e.fresh ? 0 : book.missed(slot, nowS);
@@ -166,13 +166,6 @@ class IdentityStage implements Identity {
 export function headerClaim(claimed: string, hd: Req['headers']): string {
   return hd['accept-language'] === undefined && BROWSER_FAMILIES.has(claimed) ? 'spoofed' : claimed;
 }
-
-/**
- * Pages a client with an unmarked seen cookie is spared (ctx.markPending) before it must have loaded an
- * asset: the page whose assets it is about to load, and one more (a quick second click, or assets a
- * browser had cached). A crowd that never loads assets gets as many, then is challenged like the rest.
- */
-export const PAGE_GRACE = 1;
 
 /** What a page loads beside it: styles, scripts, images, fonts. */
 const ASSET = /\.(?:css|js|mjs|png|jpe?g|gif|svg|webp|avif|ico|woff2?|ttf)$/i;

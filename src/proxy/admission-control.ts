@@ -260,7 +260,7 @@ export class AdmissionControl implements Admission, Stage {
       const surge = this.surgeSince();
       if (surge > 0 ? seen < surge : at - seen >= this.knownAfter) return 2;
       // A young detector's surge: everyone is new; the ones whose seen cookie says they load pages' assets are its "known"
-      // (not a first page spared before its assets: a crowd's first pages are as many).
+      // (not an asset request earning the mark: any crowd can send those).
       if (surge > 0 && ctx.personLike && this.sparesPersons()) return 2;
     }
     return 3;

@@ -1,7 +1,7 @@
 // Admission's "known" priority against a young detector's surge: when the live
 // mitigations spare person-like clients (everyone is new to a detector that
 // began with the surge), a client whose seen cookie carries the assets mark
-// queues with the known ones; a first page before any asset, and anyone
+// queues with the known ones; an asset request earning the mark, and anyone
 // unmarked, queue as new. Without such a surge the mark makes no one known.
 // Real stage, fake requests, manual time.
 import { test } from 'node:test';
@@ -47,7 +47,7 @@ function queued(spares: boolean) {
   return q;
 }
 
-test('admission, a young surge: the assets mark queues a client with the known; a first page before its assets and the unmarked queue as new', () => {
+test('admission, a young surge: the assets mark queues a client with the known; an asset request earning it and the unmarked queue as new', () => {
   assert.deepEqual(queued(true), { priority: 0, verified: 0, known: 1, new: 2 });
 });
 

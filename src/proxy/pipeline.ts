@@ -140,7 +140,6 @@ class PipelineDriver implements Pipeline {
     ctx.status = v.status;
     // Framing errors leave the connection in an unknown state: close it.
     const framing = v.rule.startsWith('parse/') || v.action === 'drop';
-    if (ctx.onRefused !== null) ctx.onRefused(ctx);
     const seen = ctx.offerSeen && ctx.issueSeen !== null && !framing ? ctx.issueSeen(ctx) : null;
     sendRefusal(ctx.res, v, ctx.method === 'HEAD', framing, seen);
   }

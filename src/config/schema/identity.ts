@@ -32,7 +32,7 @@ export const identitySchema = z
         new_clients: z.number().int().min(10, 'at least 10 new clients/s (hint: 100)').max(1_000_000).default(100),
       })
       .prefault({}),
-    /** Client addresses remembered per process (19 bytes each, fixed): first seen, cookie sent and returned, pages before assets. */
+    /** Client addresses remembered per process (19 bytes each, fixed): first seen, cookie sent and returned, assets checks sent. */
     clients: z
       .number()
       .int()
