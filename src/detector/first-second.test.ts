@@ -151,16 +151,19 @@ test('already running at start: browsers dropping the cookie from the first seco
   assert.equal(d.detector.snapshot().baseline.learnedSeconds, 0, 'nothing of the attack was learned as normal');
 });
 
-test('already running at start: with no learned volume, the detector widens only when the origin is in distress', () => {
+test('already running at start: with no learned volume, the surge new clients are challenged at once sparing persons (level 3, the cookie and assets checks first), and nothing widens past it without distress', () => {
   const d = run(20, (sec, r, out) => {
     people(r, sec, out);
     flood(sec, 0, out);
   });
   const levels = d.actions.filter((a) => a.action.kind === 'mitigation').map((a) => a.action.level);
   assert.ok(
-    levels.every((l) => l <= 1),
-    `no wider challenge without distress: levels ${levels.join(',')}`,
+    levels.every((l) => l <= 3),
+    `no challenge of everyone without distress: levels ${levels.join(',')}`,
   );
+  const fresh = d.actions.find((a) => a.action.rule === 'mitigate/challenge-new');
+  assert.equal(fresh?.action.mitigation?.match.sparesPersons, true);
+  assert.match(fresh!.action.reason, /people are known only by their assets mark/);
   assert.notEqual(d.state.mode(), 'under_attack');
 });
 
@@ -458,7 +461,8 @@ test('a young surge the narrow levels do not stop (the origin stays slow): the t
   const all = d.actions.find((a) => a.action.rule === 'mitigate/challenge-all');
   assert.ok(all, 'widened to the top level');
   assert.equal(all!.action.mitigation?.match.sparesPersons, true);
-  assert.equal(all!.action.mitigation?.match.newSince, T0, 'everyone first seen since the detector began');
+  const since = all!.action.mitigation?.match.newSince ?? 0;
+  assert.ok(since >= T0 + 4000 && since <= T0 + 5000, `everyone first seen since the volume rise: ${since - T0} ms`);
   assert.match(all!.action.reason, /except those that loaded a page's assets/);
 });
 
@@ -497,4 +501,26 @@ test('the same number of new readers who follow the cookie check and load the pa
     if (sec < 20) checkedCrowd(sec, 10, true, out);
   });
   assert.equal(d.start, undefined, `attack: ${JSON.stringify(d.start?.vectors)}`);
+});
+
+test('five seconds after a first start, a crowd that keeps its cookies and that the origin absorbs (no distress): ten times the forwarded rate learned so far widens against it', () => {
+  const d = run(12, (sec, r, out) => {
+    people(r, sec, out);
+    if (sec >= 5)
+      for (let i = 0; i < 1500; i++)
+        out.push(
+          fact(0xac400000 + i * 13, `/search`, {
+            ua: CHROME,
+            query: `q=${sec}-${i}`,
+            clientState: sec === 5 ? CLIENT_FRESH : CLIENT_COOKIE,
+            seenAt: T0 + 5000,
+          }),
+        );
+  });
+  assert.ok(d.start, 'an incident opens');
+  const levels = d.actions.filter((a) => a.action.kind === 'mitigation').map((a) => a.action.level);
+  assert.ok(
+    levels.some((l) => l >= 3),
+    `widened past the signature: levels ${levels.join(',')}`,
+  );
 });

@@ -53,6 +53,8 @@ export interface Surge {
 /** A person's pace: a page with its assets at once, then a page every few seconds. */
 const NEW_CLIENT_RATE = 2;
 const NEW_CLIENT_BURST = 40;
+const YOUNG_WHY =
+  "a surge within 30 s of the detector's start: people are known only by their assets mark, so the surge's new clients are checked at once";
 /** Active mitigations past which a changed signature gets no mitigation of its own (widening takes over). */
 const MAX_SIGNATURE_MITIGATIONS = 10;
 
@@ -99,12 +101,19 @@ export class Mitigator {
     const out: MitigationAction[] = [];
     this.ban(now, a, s, slowSources, state, h2Sources, out);
     if (answeredByBans(a)) return out;
-    const keeps = this.levels.newClients && keepsCookies(s) && originLoaded(s, b, a);
+    const keeps = this.levels.newClients && keepsCookies(s) && originLoaded(s, b, a, this.cfg.minRps);
     const why = `the surge's new clients keep their cookies (${pctOf(s.clients.cookie, s.requests)} of ${s.requests}/s came with it): the cookie check does not stop them`;
     if (this.level === 0) {
       this.open(now, a, s, b, out);
       // Its new clients already come back with their cookies: the check will not stop them.
       if (keeps) this.widenTo(3, now, a, s, b, out, why);
+      // A young detector with no volume rise to date the surge by (clients behaving unlike people, the
+      // origin in distress) knows people by the assets mark alone, and its challenges of new clients go
+      // through the cookie check and the assets check first (docs/challenge.md): they cost a person a
+      // redirect and a reload, not the proof of work. Waiting for the crowd to show it keeps its cookies
+      // (a second or two, with a browser's fingerprint that changes once it carries one) lets it through.
+      // A volume rise dates the surge: the narrow levels first.
+      else if (this.levels.young && this.levels.newClients) this.widenTo(3, now, a, s, b, out, YOUNG_WHY);
       return out;
     }
     if (this.level >= TOP_LEVEL) return out;
@@ -116,7 +125,7 @@ export class Mitigator {
     // A new fingerprint or path: a signature mitigation of its own (the widening clock is not reset: an
     // attack that keeps changing its signature is widened all the same).
     this.newSignature(now, a, s, b, out);
-    if (now - this.changedAt >= this.cfg.widenAfter && originLoaded(s, b, a)) {
+    if (now - this.changedAt >= this.cfg.widenAfter && originLoaded(s, b, a, this.cfg.minRps)) {
       const after = Math.round(this.cfg.widenAfter / 1000);
       const load = `${s.forwarded} forwarded/s against a baseline of ${round1(b.forwarded.mean)}/s`;
       this.widenTo(this.level + 1, now, a, s, b, out, `origin still loaded ${after}s after the last action: ${load}`);

@@ -36,13 +36,20 @@ export function keepsCookies(s: SecondSample): boolean {
 /** Seconds of forwarded rate learned before "more than usual" means anything. */
 const MIN_LEARNED_FORWARDED = 5;
 
+/** Before the forwarded rate is learned, this many times its mean so far (and at least min_rps) is more than usual. */
+const YOUNG_LOADED_RATIO = 10;
+
 /**
  * The origin still gets more than it should: more forwarded requests than its
  * learned rate allows. Without a learned rate (a shield started into an
- * attack) nothing says what "more" is: only an origin in distress widens.
+ * attack) nothing says what "more" is: only an origin in distress widens. With
+ * a few seconds learned (a first start), ten times their mean and at least
+ * `minRps` is: an attack that the origin absorbs (pulses, a crowd that keeps
+ * its cookies) is still widened against.
  */
-export function originLoaded(s: SecondSample, b: Baselines, a: Assessment): boolean {
+export function originLoaded(s: SecondSample, b: Baselines, a: Assessment, minRps: number): boolean {
   const f = b.forwarded;
-  if (f.n < MIN_LEARNED_FORWARDED) return a.distress;
+  if (f.n < MIN_LEARNED_FORWARDED)
+    return a.distress || (f.n > 0 && s.forwarded >= Math.max(minRps, YOUNG_LOADED_RATIO * f.mean));
   return s.forwarded > Math.max(f.mean * 1.5, f.mean + 3 * f.std, 5);
 }

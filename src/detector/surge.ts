@@ -61,7 +61,9 @@ export function surgeOf(s: SecondSample, a: Assessment, x: SurgeInputs): Surge {
   // first seen since the start is new, and the challenges of new clients spare those whose seen cookie
   // says they loaded a page's assets (sparesPersons).
   const young = dated - x.bornAt < YOUNG_SURGE_MS;
-  const peopleSince = young ? born : dated;
+  // A volume rise dates the surge even then: the clients browsing before it are known (a site's own API
+  // clients among them, which load no assets).
+  const peopleSince = young && a.evidence !== 'volume' ? born : dated;
   const ageLimit = Math.floor((x.window.epochS * 1000 - since) / 1000);
   const recent = sumAges(x.window.ages, ageLimit);
   const newShare = s.requests > 0 ? Math.min(1, recent / s.requests) : 0;
