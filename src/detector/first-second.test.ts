@@ -314,19 +314,24 @@ test('a surge whose new clients keep their cookies: past the cookie check, they 
   assert.equal(fast.action.mitigation!.match.sparesPersons, undefined, 'a minute of watching knows its people');
 });
 
+/** From second 5: 1,500 cookie-keeping browsers on '/', the origin answering them in 2.5 s. */
+function slowOriginCrowd(sec: number, out: Observed[]): void {
+  if (sec < 5) return;
+  for (let i = 0; i < 1500; i++)
+    out.push(
+      fact(0xac400000 + i * 13, '/', {
+        ua: CHROME,
+        clientState: sec === 5 ? CLIENT_FRESH : CLIENT_COOKIE,
+        seenAt: T0 + 5000,
+        originMs: 2500,
+      }),
+    );
+}
+
 test('the same surge five seconds after a first start, the origin hurting: the challenge of new clients also spares those whose cookie says they loaded a page assets', () => {
   const d = run(10, (sec, r, out) => {
     people(r, sec, out);
-    if (sec >= 5)
-      for (let i = 0; i < 1500; i++)
-        out.push(
-          fact(0xac400000 + i * 13, '/', {
-            ua: CHROME,
-            clientState: sec === 5 ? CLIENT_FRESH : CLIENT_COOKIE,
-            seenAt: T0 + 5000,
-            originMs: 2500,
-          }),
-        );
+    slowOriginCrowd(sec, out);
   });
   const fast = d.actions.find((a) => a.action.rule === 'mitigate/challenge-new');
   assert.equal(fast?.action.mitigation?.match.sparesPersons, true);
@@ -447,16 +452,7 @@ test('the same crowd on a site whose pages load no asset through Rampart (nobody
 test('a young surge the narrow levels do not stop (the origin stays slow): the top level challenges every unverified client but those that loaded a page assets', () => {
   const d = run(16, (sec, r, out) => {
     people(r, sec, out);
-    if (sec >= 5)
-      for (let i = 0; i < 1500; i++)
-        out.push(
-          fact(0xac400000 + i * 13, '/', {
-            ua: CHROME,
-            clientState: sec === 5 ? CLIENT_FRESH : CLIENT_COOKIE,
-            seenAt: T0 + 5000,
-            originMs: 2500,
-          }),
-        );
+    slowOriginCrowd(sec, out);
   });
   const all = d.actions.find((a) => a.action.rule === 'mitigate/challenge-all');
   assert.ok(all, 'widened to the top level');
