@@ -1,5 +1,5 @@
 import type { Server as HttpServer } from 'node:http';
-import { createCoarseClock, type Clock } from '../core/clock.js';
+import { createCoarseClock, TICK_PHASE_MS, type Clock } from '../core/clock.js';
 import { StartupError } from '../core/errors.js';
 import type { Observer, Req, Res } from '../core/model.js';
 import type { Config, HostPort } from '../config/schema.js';
@@ -170,7 +170,7 @@ class ShieldApp implements App, AppCore {
       throw e;
     }
     await this.openListeners();
-    this.ticker.start(this.clock);
+    this.ticker.start(this.clock, 1000, TICK_PHASE_MS);
     checkOrigin(this.graph.config.origin, log);
   }
 

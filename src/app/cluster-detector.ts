@@ -1,9 +1,11 @@
 // The one detector of a cluster, run by the primary: workers' closed seconds
 // (window parts) fold into its open second as they arrive, it ticks once a
-// second on the primary's clock, writes bans, mitigations and mode to the
+// second on the primary's clock (80 ms after each wall-clock second, when
+// the workers' parts of it are in: they tick 5 ms after it), writes bans, mitigations and mode to the
 // primary's state (the hub relays them to every worker), and sends each
 // worker its events and snapshot. A worker's second lands in the primary's
-// second it arrives in: boundaries are approximate by < 1 s, totals are exact.
+// second it arrives in: a late part (a worker's loop blocked > 75 ms) moves
+// a second's boundary, totals stay exact.
 // Memory: one detector (~1 MiB fixed); parts are merged, never queued.
 import { createDetector, type Detector } from '../detector/detector.js';
 import type { DetectorEvent, DetectorSnapshot } from '../detector/events.js';
@@ -12,6 +14,7 @@ import type { Config } from '../config/schema.js';
 import type { SharedState } from '../state/index.js';
 import type { Logger } from './logger.js';
 import { createNodeParts } from '../exchange/node-parts.js';
+import { everyAligned, PRIMARY_TICK_PHASE_MS } from '../core/clock.js';
 import type { NodeBus } from '../exchange/node-bus.js';
 
 export interface ClusterDetector {
@@ -55,7 +58,7 @@ export function createClusterDetector(o: ClusterDetectorOptions): ClusterDetecto
   let parts = 0;
   let refused = 0;
   const bySlot: Record<string, { parts: number; requests: number }> = {};
-  const timer = setInterval(() => {
+  const cancel = everyAligned(o.interval ?? 1000, PRIMARY_TICK_PHASE_MS, () => {
     try {
       nodeParts?.beforeTick();
       detector.tick(now());
@@ -65,8 +68,7 @@ export function createClusterDetector(o: ClusterDetectorOptions): ClusterDetecto
     const events = batch;
     batch = [];
     o.broadcast(events, detector.snapshot());
-  }, o.interval ?? 1000);
-  timer.unref();
+  });
   return {
     detector,
     absorb(part, slot) {
@@ -83,7 +85,7 @@ export function createClusterDetector(o: ClusterDetectorOptions): ClusterDetecto
     },
     stats: () => ({ parts, refused, bySlot: structuredClone(bySlot) }),
     stop() {
-      clearInterval(timer);
+      cancel();
       nodeParts?.close();
     },
   };

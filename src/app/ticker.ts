@@ -25,8 +25,9 @@ export class Ticker {
     return this.parts.map((p) => p.name);
   }
 
-  start(clock: Clock, intervalMs = 1000): void {
-    this.cancel ??= clock.every(intervalMs, (now) => this.tick(now));
+  /** Ticks every `intervalMs`, at wall-clock multiples of it plus `phaseMs` when given (core/clock.ts everyAligned). */
+  start(clock: Clock, intervalMs = 1000, phaseMs?: number): void {
+    this.cancel ??= clock.every(intervalMs, (now) => this.tick(now), phaseMs);
   }
 
   tick(now: number): void {

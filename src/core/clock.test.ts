@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createManualClock } from './clock.js';
+import { createCoarseClock, createManualClock, everyAligned } from './clock.js';
 
 test('manual clock: every() runs at each due time on the way, with the time set to it', () => {
   const clock = createManualClock(10_000);
@@ -33,4 +33,54 @@ test('manual clock: set() runs a due callback once, at the new time', () => {
   assert.deepEqual(seen, [5000]);
   clock.advance(1000);
   assert.deepEqual(seen, [5000, 6000]);
+});
+
+test('everyAligned: one call per boundary (multiple of the interval plus the phase), missed ones skipped, none after cancel', async () => {
+  const interval = 20;
+  const phase = 7;
+  const boundaries: number[] = [];
+  const keep = setInterval(() => {}, 1000); // the aligned timer is unref'd
+  await new Promise<void>((resolve) => {
+    const cancel = everyAligned(interval, phase, () => {
+      const now = Date.now();
+      boundaries.push(Math.round((now - phase) / interval)); // a timer may fire a millisecond early
+      // The third call blocks the loop past two boundaries: they are skipped, not run in a burst.
+      if (boundaries.length === 3) while (Date.now() < now + 2 * interval + 5);
+      if (boundaries.length === 6) {
+        cancel();
+        setTimeout(resolve, 3 * interval);
+      }
+    });
+  });
+  clearInterval(keep);
+  assert.equal(boundaries.length, 6, 'no call after cancel');
+  for (let i = 1; i < boundaries.length; i++) assert.ok(boundaries[i] > boundaries[i - 1], `boundary ${i} repeats`);
+  assert.ok(boundaries[3] - boundaries[2] >= 3, `the blocked call's missed boundaries are skipped: ${boundaries}`);
+});
+
+test('coarse clock: every() with a phase runs on wall-clock boundaries', async () => {
+  const clock = createCoarseClock(5);
+  const seen: number[] = [];
+  const keep = setInterval(() => {}, 1000);
+  await new Promise<void>((resolve) => {
+    const cancel = clock.every(
+      25,
+      (now) => {
+        seen.push(now);
+        if (seen.length === 3) {
+          cancel();
+          resolve();
+        }
+      },
+      10,
+    );
+  });
+  clock.stop();
+  clearInterval(keep);
+  const slots = seen.map((t) => Math.round((t - 10) / 25));
+  assert.deepEqual(
+    slots.map((s, i) => (i === 0 ? 0 : s - slots[i - 1] > 0 ? 1 : 0)),
+    [0, 1, 1],
+    `one call per boundary: ${seen}`,
+  );
 });

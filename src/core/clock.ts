@@ -7,8 +7,13 @@
 export interface Clock {
   /** Milliseconds since the epoch, refreshed every `resolutionMs`. */
   now(): number;
-  /** Calls fn(now) every `intervalMs` (unref'd: it never keeps the process alive); returns the cancel function. */
-  every(intervalMs: number, fn: (now: number) => void): () => void;
+  /**
+   * Calls fn(now) every `intervalMs` (unref'd: it never keeps the process
+   * alive); returns the cancel function. With `phaseMs`, a real clock calls it
+   * at wall-clock multiples of `intervalMs` plus `phaseMs` (everyAligned); a
+   * manual clock ignores the phase.
+   */
+  every(intervalMs: number, fn: (now: number) => void, phaseMs?: number): () => void;
   stop(): void;
 }
 
@@ -20,12 +25,62 @@ export function createCoarseClock(resolutionMs = 10): Clock {
   timer.unref();
   return {
     now: () => t,
-    every(intervalMs, fn) {
+    every(intervalMs, fn, phaseMs) {
+      if (phaseMs !== undefined)
+        return everyAligned(intervalMs, phaseMs, () => {
+          t = Date.now();
+          fn(t);
+        });
       const each = setInterval(() => fn(t), intervalMs);
       each.unref();
       return () => clearInterval(each);
     },
     stop: () => clearInterval(timer),
+  };
+}
+
+/** The app's tick (every process that serves requests): 5 ms after each wall-clock second. */
+export const TICK_PHASE_MS = 5;
+/**
+ * The cluster detector's tick on the primary: after the workers' (their parts
+ * of the second that just closed are in, unless a worker's event loop is over
+ * 75 ms late; a late part lands in the next second, totals stay exact).
+ */
+export const PRIMARY_TICK_PHASE_MS = 80;
+
+/**
+ * Calls fn at wall-clock multiples of `intervalMs` plus `phaseMs` (a tick at
+ * x.005 s, another at x+1.005 s…), one unref'd timeout at a time, so that
+ * processes ticking once a second close the same seconds: a worker's second
+ * ends just before the primary's, which ticks a little later with every
+ * worker's part in (src/app/cluster-detector.ts). A late call (a busy event
+ * loop) skips the boundaries it missed and never runs twice for one.
+ * Returns the cancel function.
+ */
+export function everyAligned(intervalMs: number, phaseMs: number, fn: () => void): () => void {
+  let timer: NodeJS.Timeout | null = null;
+  let last = Number.NEGATIVE_INFINITY;
+  let cancelled = false;
+  const schedule = () => {
+    if (cancelled) return;
+    const now = Date.now();
+    let due = Math.floor((now - phaseMs) / intervalMs) * intervalMs + intervalMs + phaseMs;
+    if (due <= last) due = last + intervalMs;
+    last = due;
+    timer = setTimeout(run, due - now);
+    timer.unref();
+  };
+  const run = () => {
+    try {
+      fn();
+    } finally {
+      schedule(); // after fn: a call that overran skips the boundaries it covered
+    }
+  };
+  schedule();
+  return () => {
+    cancelled = true;
+    if (timer) clearTimeout(timer);
   };
 }
 
