@@ -16,6 +16,8 @@ export interface Figure {
 }
 
 const people = (k: 'checked' | 'challenged' | 'limited') => (r: AttackResult) => r.legit.all.people[k];
+/** The attack's figures, unless it was under the flood floor (campaign-score.ts floodFloorOf: reported apart). */
+const flood = (r: AttackResult) => (r.attack?.floodFloor?.under ? null : r.attack);
 
 export const FIGURES: readonly Figure[] = [
   { key: 'legitServedPct', label: 'legit served (all)', worse: 'min', unit: '%', get: (r) => r.legit.all.servedPct },
@@ -44,22 +46,22 @@ export const FIGURES: readonly Figure[] = [
     label: 'attack reached the origin',
     worse: 'max',
     unit: '%',
-    get: (r) => r.attack?.reachedPct ?? null,
+    get: (r) => flood(r)?.reachedPct ?? null,
   },
   {
     key: 'reachedAfterMitigationPct',
     label: 'reached after mitigation',
     worse: 'max',
     unit: '%',
-    get: (r) => r.attack?.reachedAfterMitigationPct ?? null,
+    get: (r) => flood(r)?.reachedAfterMitigationPct ?? null,
   },
   {
     key: 'ttmS',
     label: 'time to mitigation',
     worse: 'max',
     unit: ' s',
-    get: (r) => r.attack?.ttmS ?? null,
-    nullIsWorst: (r) => r.attack?.phases.some((p) => p.ttmS !== undefined) === true,
+    get: (r) => flood(r)?.ttmS ?? null,
+    nullIsWorst: (r) => flood(r)?.phases.some((p) => p.ttmS !== undefined) === true,
   },
   {
     key: 'drillLoopP99Ms',

@@ -4,7 +4,7 @@ import { CampaignRecorder } from './campaign-recorder.js';
 import { distribution, worstCase } from './campaign-figures.js';
 import { campaignMarkdown, buildReport } from './campaign-report.js';
 import { reachedPerSecond } from './campaign-run.js';
-import { downSeconds, phasesOf, scoreAttack, type AttackResult } from './campaign-score.js';
+import { downSeconds, floodFloorOf, phasesOf, scoreAttack, type AttackResult } from './campaign-score.js';
 import { familyPlan, TIMINGS } from './families.js';
 
 const T = 1_000_000;
@@ -142,4 +142,61 @@ test('worst case and distribution over a campaign; "never" is the worst time to 
   );
   for (const s of ['## Worst case', '## Distribution', '## Skipped', 's1-2', '| never', 'newsletter'])
     assert.ok(md.includes(s), s);
+});
+
+test("flood floor: the detector's own thresholds against what people sent (3× for a pulse, 1.5× held, at least min_rps)", () => {
+  const base = familyPlan('botnet', { timing: TIMINGS[0], legitRate: 20, durationS: 6 });
+  const pulse = { ...base, shape: { kind: 'pulse' as const, onS: 4, offS: 13 }, rate: 20 };
+  // 132 legit requests in 6 s: 22 req/s; a pulse must bring 2 × 22 = 44 req/s more to triple it.
+  assert.deepEqual(floodFloorOf(pulse, 132, 6), { legitRate: 22, ratio: 3, floor: 44, under: true });
+  assert.equal(floodFloorOf({ ...pulse, rate: 45 }, 132, 6)?.under, false);
+  // Held (steady or ramped), half the site's rate more is a flood: 11 req/s, but never under min_rps (20).
+  const steady = { ...pulse, shape: { kind: 'steady' as const } };
+  assert.deepEqual(floodFloorOf(steady, 132, 6), { legitRate: 22, ratio: 1.5, floor: 20, under: false });
+  assert.equal(floodFloorOf({ ...steady, rate: 19 }, 132, 6)?.under, true);
+  assert.equal(floodFloorOf({ ...steady, rate: 100 }, 600, 6)?.under, false, '100 req/s on a site of 100 req/s: 2×');
+  assert.equal(floodFloorOf({ ...steady, rate: 40 }, 600, 6)?.under, true, '40 req/s on a site of 100 req/s: 1.4×');
+  assert.equal(floodFloorOf({ ...pulse, kind: 'slowloris' }, 132, 6), null, 'slowloris is not a rate');
+  assert.equal(floodFloorOf(pulse, 132, 0), null, 'the shield never listened');
+});
+
+test('an attack under the flood floor is scored on people only and reported apart, out of the worst case', () => {
+  const flood = result(
+    'botnet',
+    (rec) => {
+      rec.attack.sent.fill(20);
+      for (let k = 0; k < 132; k++) rec.nav('nojs', k % 30, T + 100 + k * 40, 'served', 20, '', false);
+    },
+    [20, 20, 20, 20, 20, 20],
+  );
+  assert.equal(flood.attack!.reachedPct, 100);
+  // result() builds a botnet plan (steady): the same traffic as a 20 req/s pulse over people's 22 req/s is no flood.
+  const p = { ...flood.plan, id: 'tiny', rate: 20, shape: { kind: 'pulse' as const, onS: 4, offS: 13 } };
+  const scored = scoreAttack({
+    plan: p,
+    recorder: (() => {
+      const rec = new CampaignRecorder(6);
+      rec.attackStart = T;
+      rec.attack.sent.fill(20);
+      for (let k = 0; k < 132; k++) rec.nav('nojs', k % 30, T + 100 + k * 40, 'served', 20, '', false);
+      return rec;
+    })(),
+    startedAt: T - 10_000,
+    originReached: [20, 20, 20, 20, 20, 20],
+    chromium: { users: 0, note: null },
+    loopDelayP99Ms: 12,
+    sources: { peakOpen: 10, evicted: 0 },
+  });
+  assert.deepEqual(Object.keys(scored.targets), ['legitServed', 'legitP99', 'floodFloor']);
+  assert.equal(scored.attack!.floodFloor!.under, true);
+  assert.equal(scored.attack!.ttmS, null, 'its own figures are kept');
+  const w = worstCase([flood, scored]);
+  assert.deepEqual(w.attackReachedPct, { value: 100, id: flood.plan.id }, 'the flood that got through is the worst');
+  assert.equal(distribution([scored]).attackReachedPct.n, 0, 'the pulse under the floor is left out');
+  const rep = buildReport('t', new Date(T), {}, [flood, scored], []);
+  assert.deepEqual(rep.targetsMet, { attacks: 2, allMet: 1, underFloor: 1 });
+  const md = campaignMarkdown(rep);
+  assert.ok(md.includes('## Under the flood floor'), 'its own section');
+  assert.ok(md.includes('| tiny '), 'naming the attack');
+  assert.ok(md.includes('44 req/s (3×)'), 'and the floor it stayed under');
 });

@@ -10,6 +10,8 @@ import { timingOf, type AttackPlan } from './campaign.js';
 import type { CampaignRecorder, ClientKind, Tally } from './campaign-recorder.js';
 import { shapeAt } from './plan-requests.js';
 import { timeToMitigation } from './scorecard.js';
+import { sig } from './random.js';
+import { detectorSchema } from '../config/schema/detector.js';
 
 export interface LegitFigures extends Tally {
   servedPct: number | null;
@@ -50,6 +52,38 @@ export interface AttackFigures {
   peakOpenSources: number;
   evictedSources: number;
   slowloris?: { peakOpen: number; closedByTarget: number };
+  /** Whether the attack was a flood at all by the detector's own definition (floodFloorOf). */
+  floodFloor: FloodFloor | null;
+}
+
+/**
+ * The detector's definition of a flood, with `rampart start` defaults, applied
+ * to what the site's people sent during the attack: the total rate (people
+ * plus attack) at `min_ratio` × the site's rate in a second (3×, for an
+ * attack that comes and goes: a pulse), or at `slow_ratio` × it held over
+ * `slow_window` (1.5×, a steady or ramped attack), and at least `min_rps`. An
+ * attack under that is not a flood (a newsletter's readers arriving together
+ * look the same): it is scored on what it did to people only, and reported
+ * apart with its figures.
+ */
+export interface FloodFloor {
+  /** Legit requests per second sent while the shield listened during the attack. */
+  legitRate: number;
+  /** min_ratio (pulses) or slow_ratio (steady, ramp). */
+  ratio: number;
+  /** The smallest attack rate that is a flood: max(min_rps, (ratio − 1) × legitRate). */
+  floor: number;
+  under: boolean;
+}
+
+const DETECTOR_DEFAULTS = detectorSchema.parse({});
+
+export function floodFloorOf(plan: AttackPlan, legitRequests: number, listenedS: number): FloodFloor | null {
+  if (plan.kind !== 'requests' || listenedS <= 0) return null;
+  const legitRate = legitRequests / listenedS;
+  const ratio = plan.shape.kind === 'pulse' ? DETECTOR_DEFAULTS.min_ratio : DETECTOR_DEFAULTS.slow_ratio;
+  const floor = Math.max(DETECTOR_DEFAULTS.min_rps, (ratio - 1) * legitRate);
+  return { legitRate: sig(legitRate, 3), ratio, floor: sig(floor, 3), under: plan.rate < floor };
 }
 
 export interface Target {
@@ -209,6 +243,11 @@ function attackOf(i: ScoreCampaignInput): AttackFigures {
     peakOpenSources: i.sources.peakOpen,
     evictedSources: i.sources.evicted,
     ...(slow ? { slowloris: { peakOpen: r.slowPeak, closedByTarget: r.slowClosedByTarget } } : {}),
+    floodFloor: floodFloorOf(
+      i.plan,
+      r.tallies.nojs.during.requests + r.tallies.chromium.during.requests,
+      down.filter((d) => !d).length,
+    ),
   };
 }
 
@@ -285,6 +324,15 @@ function targetsOf(r: AttackResult): Record<string, Target> {
     return t;
   }
   const a = r.attack;
+  const f = a.floodFloor;
+  if (f?.under) {
+    t.floodFloor = {
+      ok: true,
+      value: `${r.plan.rate} req/s < ${f.floor} req/s`,
+      goal: `under the flood floor (people ${f.legitRate} req/s, ratio ${f.ratio}): scored on people only`,
+    };
+    return t;
+  }
   t.attackReached = {
     ok: a.reachedPct !== null && a.reachedPct <= 5,
     value: a.reachedPct === null ? 'n/a' : `${a.reachedPct}%`,
