@@ -47,6 +47,15 @@ const hist = (): Histogram =>
 const people = (): People => ({ seen: new Set(), checked: new Set(), challenged: new Set(), limited: new Set() });
 const windows = (): Record<LegitWindow, Tally> => ({ before: tally(), during: tally(), down: tally() });
 
+/** One slow served legit request: who, sent when (seconds since the attack started), how long, through a check. */
+export interface SlowRequest {
+  kind: ClientKind;
+  atS: number;
+  ms: number;
+  checked: boolean;
+}
+export const SLOWEST = 5;
+
 export class CampaignRecorder extends Recorder {
   readonly tallies: Record<ClientKind, Record<LegitWindow, Tally>> = { nojs: windows(), chromium: windows() };
   /** Served legit latencies during the attack, ms. */
@@ -54,6 +63,8 @@ export class CampaignRecorder extends Recorder {
   readonly people: Record<ClientKind, People> = { nojs: people(), chromium: people() };
   /** Shield down intervals [from, to) in ms since the epoch; `to` is Infinity while still down. */
   readonly downs: [number, number][] = [];
+  /** The slowest served legit requests during the attack (at most SLOWEST), slowest first: where p99 comes from. */
+  readonly slowest: SlowRequest[] = [];
   /** Attack request follow-ups (redirects, assets) and those dropped by the queue bound. */
   followUps = 0;
   followUpsDropped = 0;
@@ -99,13 +110,24 @@ export class CampaignRecorder extends Recorder {
     if (checked) t.checked++;
     if (solved) t.solved++;
     if (outcome !== 'served') t.byRule[rule] = (t.byRule[rule] ?? 0) + 1;
-    if (outcome === 'served' && w === 'during')
+    if (outcome === 'served' && w === 'during') {
       this.duringMs[kind].recordValue(Math.max(1, Math.min(120_000, Math.round(ms))));
+      this.noteSlow(kind, sentAt, ms, checked);
+    }
     const p = this.people[kind];
     p.seen.add(user);
     if (w === 'down') return; // a refused connection while the shield is down is nobody's verdict
     if (checked) p.checked.add(user);
     if (outcome === 'challenged' || solved) p.challenged.add(user);
     if (outcome === 'limited') p.limited.add(user);
+  }
+
+  private noteSlow(kind: ClientKind, sentAt: number, ms: number, checked: boolean): void {
+    const list = this.slowest;
+    if (list.length === SLOWEST && ms <= list[SLOWEST - 1].ms) return;
+    const at = Math.round((sentAt - this.attackStart) / 100) / 10;
+    list.push({ kind, atS: at, ms: Math.round(ms), checked });
+    list.sort((a, b) => b.ms - a.ms);
+    if (list.length > SLOWEST) list.pop();
   }
 }

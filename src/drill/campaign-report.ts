@@ -115,6 +115,11 @@ function details(r: AttackResult): string {
   ];
   const l = r.legit.all;
   if (l.requests - l.served > 0) lines.push(`  legit not served: ${rules(l.byRule)}`);
+  const slow = r.legit.slowest.filter((x) => x.ms > 1000);
+  if (slow.length > 0)
+    lines.push(
+      `  slowest people (sent at attack second): ${slow.map((x) => `${x.ms} ms at ${x.atS} s (${x.kind === 'nojs' ? 'no JS' : 'Chromium'}${x.checked ? ', checked' : ''})`).join(', ')}`,
+    );
   if (l.downRequests > 0 || r.shieldDown.length > 0)
     lines.push(
       `  shield down ${r.shieldDown.map((d) => `${d.fromS}–${d.toS} s`).join(', ')} (attack time); ${l.downRequests} legit requests sent then, not scored`,

@@ -95,6 +95,17 @@ test('an attack scored: legit apart and together, down time not scored, people c
   assert.equal(r.legit.all.requests, 102);
   assert.equal(r.legit.all.p99, 147);
   assert.equal(r.legit.chromium!.p99, 900, 'the Chromium figure apart');
+  assert.deepEqual(
+    r.legit.slowest.map((x) => [x.kind, x.ms, x.atS, x.checked]),
+    [
+      ['chromium', 900, 0.5, false],
+      ['nojs', 147, 0.1, false],
+      ['nojs', 146, 0.1, false],
+      ['nojs', 145, 0.1, false],
+      ['nojs', 144, 0.1, false],
+    ],
+    'the five slowest served during the attack, with when they were sent',
+  );
   assert.equal(r.targets.legitServed.ok, false);
   assert.equal(r.targets.timeToMitigation.ok, true);
   assert.equal(r.targets.attackReached.ok, false);

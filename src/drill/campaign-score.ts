@@ -7,7 +7,7 @@
 // was down, and legit requests sent then, are reported apart, never scored.
 import { build, type Histogram } from 'hdr-histogram-js';
 import { timingOf, type AttackPlan } from './campaign.js';
-import type { CampaignRecorder, ClientKind, Tally } from './campaign-recorder.js';
+import type { CampaignRecorder, ClientKind, SlowRequest, Tally } from './campaign-recorder.js';
 import { shapeAt } from './plan-requests.js';
 import { timeToMitigation } from './scorecard.js';
 import { sig } from './random.js';
@@ -102,6 +102,8 @@ export interface AttackResult {
     all: LegitFigures;
     beforeServedPct: number | null;
     chromiumNote: string | null;
+    /** The slowest served requests during the attack, slowest first (campaign-recorder.ts SLOWEST). */
+    slowest: SlowRequest[];
   };
   attack: AttackFigures | null;
   /** Shield down intervals, in seconds since the attack started (negative: before it). */
@@ -272,6 +274,7 @@ export function scoreAttack(i: ScoreCampaignInput): AttackResult {
       all: legitOf(r, ['nojs', 'chromium']),
       beforeServedPct: pct(before.served, before.requests),
       chromiumNote: i.chromium.note,
+      slowest: r.slowest.map((x) => ({ ...x })),
     },
     attack: i.plan.kind === 'none' ? null : attackOf(i),
     shieldDown: r.downs.map(([a, b]) => ({
