@@ -188,11 +188,16 @@ function noStoreHeaders(type: string, body: string, v: Verdict): string[] {
   return ['content-type', type, 'content-length', length, 'cache-control', 'no-store', 'rampart-verdict', v.rule];
 }
 
-/** The assets check's page: no script; one stylesheet of our own (`mark.css`), then a reload of the same URL. */
+/**
+ * The assets check's page: no script; one stylesheet of our own (`mark.css`), then a reload of the same
+ * URL. `content="0"`: a refresh comes due once the document has completely loaded, its stylesheets
+ * included (HTML, "shared declarative refresh steps"), so the reload follows the stylesheet's answer at
+ * once (test/e2e/challenge.e2e.test.ts shows it in Chromium with JavaScript off).
+ */
 const MARK_CSP = "default-src 'none'; style-src 'self' 'unsafe-inline'; base-uri 'none'; frame-ancestors 'none'";
 const MARK_HTML = Buffer.from(
   '<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">' +
-    '<meta http-equiv="refresh" content="1"><link rel="stylesheet" href="/.rampart/challenge/mark.css">' +
+    '<meta http-equiv="refresh" content="0"><link rel="stylesheet" href="/.rampart/challenge/mark.css">' +
     '<title>One moment</title><style>body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:10vh auto;padding:0 1rem}</style></head>' +
     '<body><main><h1>One moment…</h1><p>This site is busy and checks that it is talking to a browser. The page reloads by itself.</p>' +
     '<p><small>Reference <code>challenge/mark</code> · protected by Rampart</small></p></main></body></html>\n',
@@ -218,6 +223,12 @@ const MARK_HEADERS = [
 export function sendMarkCheck(ctx: RequestContext): Verdict {
   return end(ctx, challengeVerdicts.mark, MARK_HEADERS, MARK_HTML);
 }
+
+/** The assets check's page and its headers, as sendMarkCheck answers them (for a test in a real browser). */
+export const markCheckPage = (): { headers: readonly string[]; body: Buffer } => ({
+  headers: MARK_HEADERS,
+  body: MARK_HTML,
+});
 
 const MARK_CSS = Buffer.from('/* rampart */\n');
 

@@ -408,7 +408,7 @@ test('a young surge challenges with a ladder: a client without the seen cookie g
   assert.equal(first.rule, 'challenge/mark');
   assert.equal(sent, 1, 'the check is noted in the client book');
   assert.equal(first.out.status, 403);
-  assert.match(first.out.body, /<meta http-equiv="refresh" content="1">/);
+  assert.match(first.out.body, /<meta http-equiv="refresh" content="0">/);
   assert.match(first.out.body, /<link rel="stylesheet" href="\/\.rampart\/challenge\/mark\.css">/);
   assert.doesNotMatch(first.out.body, /<script/, 'no JavaScript needed');
   assert.match(first.out.headers['content-security-policy'], /style-src 'self'/);

@@ -9,12 +9,15 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startDemoOrigin, type DemoOrigin } from '../../src/demo/origin.js';
 import { startShield } from '../helpers/shield.js';
 import { fetchRaw, pageParams } from './helpers/challenge-client.js';
 import { CHROMIUM_ARGS } from '../../src/drill/chromium-users.js';
+import { markCheckPage } from '../../src/challenge/respond.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const skip = !existsSync(CHROMIUM) && !process.env.CI ? `${CHROMIUM} not installed (set CI=1 to fail instead)` : false;
@@ -240,6 +243,43 @@ describe('the opt-in no-JS check (meta_refresh) in Chromium with JavaScript off'
       'the pass works for the next page',
     );
     await context.close();
+  });
+});
+
+describe("the assets check's page in Chromium with JavaScript off", { skip, timeout: 60_000 }, () => {
+  test('the reload waits for the stylesheet, then comes at once', async () => {
+    // The page as sendMarkCheck answers it, from a bare server whose stylesheet answers 500 ms late:
+    // what matters is the browser's order of events, which the young surge's ladder relies on.
+    const { headers, body } = markCheckPage();
+    const events: string[] = [];
+    let pages = 0;
+    const server = createServer((req, res) => {
+      if (req.url === '/.rampart/challenge/mark.css') {
+        events.push('stylesheet asked');
+        setTimeout(() => {
+          events.push('stylesheet answered');
+          res.writeHead(200, { 'content-type': 'text/css', 'cache-control': 'no-store' }).end('/* */');
+        }, 500);
+      } else if (req.url === '/materials') {
+        events.push(`page ${++pages}`);
+        if (pages === 1) {
+          for (let i = 0; i < headers.length; i += 2) res.setHeader(headers[i], headers[i + 1]);
+          res.writeHead(403).end(body);
+        } else res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><h1>Campaign materials</h1>');
+      } else res.writeHead(404).end();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    try {
+      const context = await browser.newContext({ javaScriptEnabled: false });
+      const page = await context.newPage();
+      await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/materials`);
+      await page.waitForSelector('h1:has-text("Campaign materials")', { timeout: 10_000 });
+      assert.deepEqual(events, ['page 1', 'stylesheet asked', 'stylesheet answered', 'page 2']);
+    } finally {
+      await browser.close();
+      server.close();
+    }
   });
 });
 
