@@ -2,8 +2,9 @@
 // same site as the people without JavaScript: home, materials, a search, the
 // donate form filled and submitted, with think time. They pass Rampart's
 // interstitial as a person's browser does (its script solves, posts, follows
-// the 303). Each navigation is recorded apart ('chromium'), its time from the
-// click to the final page's load, proof of work included. Chromium connects
+// the 303), and follow the assets check's reload. Each navigation is recorded
+// apart ('chromium'), its time from the click to the final page's load, proof
+// of work and reloads included. Chromium connects
 // from 127.0.0.1 (it cannot bind a chosen source). playwright-core is a
 // devDependency and is imported only here, on demand: without it, or without
 // the browser binary, the campaign says so and runs without these users.
@@ -116,6 +117,38 @@ async function user(o: ChromiumUsersOptions, i: number): Promise<void> {
 
 const isInterstitial = (r: Response | null) =>
   r !== null && r.headers()['rampart-verdict'] === 'challenge/required' && r.request().method() === 'GET';
+/** The assets check: a page that reloads itself once its stylesheet has loaded (docs/challenge.md). */
+const isMarkCheck = (r: Response | null) => r !== null && r.headers()['rampart-verdict'] === 'challenge/mark';
+/** The reloads a person's browser follows by itself from an assets check page (the shield asks three times). */
+const MARK_RELOADS = 3;
+
+/** The main frame's navigation responses of one visit, in order, and a wait for the next one. */
+function navigationsOf(page: Page): { next(after: Response): Promise<Response>; close(): void } {
+  const navs: Response[] = [];
+  let wake: (() => void) | null = null;
+  const onResponse = (r: Response) => {
+    if (!r.request().isNavigationRequest() || r.request().frame() !== page.mainFrame()) return;
+    navs.push(r);
+    wake?.();
+  };
+  page.on('response', onResponse);
+  return {
+    async next(after) {
+      const deadline = Date.now() + NAV_TIMEOUT;
+      for (;;) {
+        const i = navs.indexOf(after);
+        if (i >= 0 && i + 1 < navs.length) return navs[i + 1];
+        if (Date.now() >= deadline) throw new Error('Timeout waiting for the reload');
+        await new Promise<void>((r) => {
+          wake = r;
+          setTimeout(r, 100);
+        });
+        wake = null;
+      }
+    },
+    close: () => page.off('response', onResponse),
+  };
+}
 
 /** One navigation: if served the interstitial, waits for the page's script to solve and land on the page. */
 async function visit(
@@ -131,9 +164,16 @@ async function visit(
   let error = '';
   let solved = false;
   let checked = false;
+  const navs = navigationsOf(page);
   try {
     resp = await go();
     checked = await passedCheck(resp);
+    // The assets check's page reloads by itself once loaded: the navigation goes on to what the reload gets.
+    for (let n = 0; n < MARK_RELOADS && resp !== null && isMarkCheck(resp); n++) {
+      checked = true;
+      resp = await navs.next(resp);
+      await page.waitForLoadState('load', { timeout: NAV_TIMEOUT }).catch(() => {});
+    }
     if (isInterstitial(resp)) {
       const back = await page.waitForResponse(
         (r) =>
@@ -153,6 +193,8 @@ async function visit(
       : /Timeout/i.test(String(e))
         ? 'timeout'
         : 'navigation-error';
+  } finally {
+    navs.close();
   }
   const status = resp?.status() ?? 0;
   const verdict = resp?.headers()['rampart-verdict'] ?? '';

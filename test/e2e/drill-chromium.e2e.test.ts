@@ -3,10 +3,15 @@
 // its script solves it, and the navigation is recorded as served after a
 // solve (and the person as challenged); the donate form goes through. A
 // person without JavaScript on the same shield is refused at the
-// interstitial. ~15 s.
+// interstitial. And on a bare site answering each path's first navigation
+// with the assets check, its reload is followed and the page counts as
+// served. ~25 s.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { markCheckPage } from '../../src/challenge/respond.js';
 import { startDemoOrigin, type DemoOrigin } from '../../src/demo/origin.js';
 import { CampaignRecorder } from '../../src/drill/campaign-recorder.js';
 import {
@@ -68,6 +73,53 @@ describe('campaign Chromium users', { skip, timeout: 90_000 }, () => {
       assert.equal(navOutcome(await nojs.navigate('page', 'GET', '/materials')).outcome, 'challenged');
     } finally {
       await nojs.close();
+    }
+  });
+});
+
+describe("campaign Chromium users and the assets check's reload", { skip, timeout: 60_000 }, () => {
+  test('a navigation answered by the assets check is followed to the page its reload gets: served, and checked', async () => {
+    // A bare site that answers each path's first navigation with the assets check, as the shield does
+    // during a young incident to a browser whose cookie has no assets mark.
+    const { headers, body } = markCheckPage();
+    const asked = new Set<string>();
+    let stylesheets = 0;
+    const server = createServer((req, res) => {
+      const path = req.url ?? '/';
+      if (path === '/.rampart/challenge/mark.css') {
+        stylesheets++;
+        res.writeHead(200, { 'content-type': 'text/css', 'cache-control': 'no-store' }).end('/* */');
+      } else if (path === '/favicon.ico') res.writeHead(404).end();
+      else if (!asked.has(path)) {
+        asked.add(path);
+        for (let i = 0; i < headers.length; i += 2) res.setHeader(headers[i], headers[i + 1]);
+        res.writeHead(403).end(body);
+      } else res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>page</title><h1>Page</h1>');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const c = await launchChromium();
+    if ('unavailable' in c) throw new Error(c.unavailable);
+    try {
+      const rec = new CampaignRecorder(8);
+      rec.attackStart = Date.now();
+      await runChromiumUsers({
+        browser: c.browser,
+        target: parseTarget(`http://127.0.0.1:${(server.address() as AddressInfo).port}`),
+        users: 1,
+        recorder: rec,
+        until: Date.now() + 6_000,
+        thinkMs: [100, 200],
+      });
+      const t = rec.tallies.chromium.during;
+      assert.ok(t.requests >= 2, JSON.stringify(t));
+      assert.equal(t.served, t.requests, JSON.stringify(t.byRule));
+      assert.equal(t.checked, asked.size, "each path's first navigation went through the check");
+      assert.ok(t.requests > asked.size, 'and the later ones were served at once');
+      assert.equal(rec.people.chromium.checked.size, 1);
+      assert.ok(stylesheets >= asked.size, `the browser loaded the stylesheet for each check (${stylesheets})`);
+    } finally {
+      await c.close();
+      server.close();
     }
   });
 });
