@@ -135,7 +135,8 @@ export class SecondWindow {
     if (this.seen.visit(key)) this.newSources++;
     this.topSources.offer(key, 1, c.clientIp);
     this.topPrefixes.offer(c.prefixKey, 1, c.clientIp);
-    this.clientFacts(c);
+    const cls = classIndex(c.routeClass);
+    this.clientFacts(c, cls);
     const v = c.verdict;
     const fam = familyIndex(v.rule);
     if (c.cookieMisses > 0 && v.rule.startsWith('challenge/cookie')) this.checkIgnored++;
@@ -159,11 +160,11 @@ export class SecondWindow {
       if (c.browser && c.clientState !== 0) this.checked++;
       return;
     }
-    this.mix(c);
+    this.mix(c, cls);
   }
 
-  /** The request against the seen cookie, and how long ago its client was first seen. */
-  private clientFacts(c: Observed): void {
+  /** The request against the seen cookie, and how long ago its client was first seen; `cls` its route class's index. */
+  private clientFacts(c: Observed, cls: number): void {
     const cs = c.clientState;
     if (cs === 0) this.cookied++;
     else if (cs === 1) {
@@ -175,14 +176,14 @@ export class SecondWindow {
       if (c.browser) this.browserIgnored++;
     }
     if (c.personLike === true) this.marked++;
-    else if (classIndex(c.routeClass) !== 0) this.assetless++;
+    else if (cls !== 0) this.assetless++;
     const age = ageBucket(this.epochS - Math.floor(c.seenAt / 1000));
     if (cs === 0 && age <= 1) this.checkFollowed++;
     this.ages[age]++;
   }
 
   /** What the request adds to the mix: fingerprint, path, query, user agent, route class, identifier walks. */
-  private mix(c: Observed): void {
+  private mix(c: Observed, cls: number): void {
     const ua = c.req.headers['user-agent'];
     this.topFps.offer(c.fingerprint, 1, c.agent === 'spoofed' ? SPOOFED_LABEL : (ua ?? '')); // an example user agent per tracked fingerprint, classified at tick
     const cf = c.clientFp ?? 0;
@@ -221,7 +222,7 @@ export class SecondWindow {
         (HIST - 1)
     ]++;
     this.walks.observe(c.clientKey, c.clientIp, c.path, this.epochS);
-    this.classes[classIndex(c.routeClass)]++;
+    this.classes[cls]++;
   }
 
   /** A connection from `ip` closed by a header/body deadline (slowloris, slow POST). */
