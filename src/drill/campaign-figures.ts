@@ -16,7 +16,7 @@ export interface Figure {
 }
 
 const people = (k: 'checked' | 'challenged' | 'limited') => (r: AttackResult) => r.legit.all.people[k];
-/** The attack's figures, unless it was under the flood floor (campaign-score.ts floodFloorOf: reported apart). */
+/** The attack's figures, unless it was under the flood floor (flood-floor.ts floodFloorOf: reported apart). */
 const flood = (r: AttackResult) => (r.attack?.floodFloor?.under ? null : r.attack);
 
 export const FIGURES: readonly Figure[] = [

@@ -19,7 +19,7 @@ export interface CampaignReport {
   skipped: Skipped[];
   worst: Record<string, Worst>;
   distribution: Record<string, Spread>;
-  /** underFloor: attacks under the flood floor (campaign-score.ts floodFloorOf), scored on people only; counted in attacks. */
+  /** underFloor: attacks under the flood floor (flood-floor.ts floodFloorOf), scored on people only; counted in attacks. */
   targetsMet: { attacks: number; allMet: number; underFloor: number };
 }
 
@@ -155,6 +155,35 @@ export function gridMarkdown(results: readonly AttackResult[]): string {
   return table(['family', ...timings], rows);
 }
 
+/** The attacks under the flood floor with their own figures (flood-floor.ts), or nothing. */
+function underFloorSection(results: readonly AttackResult[]): string[] {
+  const under = results.filter((r) => r.attack?.floodFloor?.under);
+  if (under.length === 0) return [];
+  return [
+    '## Under the flood floor',
+    '',
+    "Attacks whose rate stayed under the detector's definition of a flood against what the site's people sent meanwhile: min_ratio (3×) the site's rate for a pulse, slow_ratio (1.5×) for a steady or ramped attack, and at least min_rps (docs/drills.md). They are scored on people only; their attack figures are left out of the worst case and the distribution above, and are these:",
+    '',
+    table(
+      ['attack', 'plan', 'attack rate', 'people rate', 'flood floor', 'attack reached', 'time to mitigation'],
+      under.map((r) => {
+        const a = r.attack!;
+        const f = a.floodFloor!;
+        return [
+          r.plan.id,
+          `${describePath(r.plan.path)} · ${r.plan.headers} · ${r.plan.cookies} · ${describeShape(r.plan.shape)}`,
+          `${r.plan.rate} req/s`,
+          `${f.legitRate} req/s`,
+          `${f.floor} req/s (${f.ratio}×)`,
+          n(a.reachedPct, '%'),
+          a.ttmS === null ? 'never' : `${a.ttmS} s`,
+        ];
+      }),
+    ),
+    '',
+  ];
+}
+
 export function campaignMarkdown(rep: CampaignReport, opts: { grid?: boolean } = {}): string {
   const setup = Object.entries(rep.setup)
     .map(([k, v]) => `${k} ${v}`)
@@ -197,31 +226,7 @@ export function campaignMarkdown(rep: CampaignReport, opts: { grid?: boolean } =
     ),
     '',
   );
-  const under = rep.results.filter((r) => r.attack?.floodFloor?.under);
-  if (under.length > 0)
-    out.push(
-      '## Under the flood floor',
-      '',
-      "Attacks whose rate stayed under the detector's definition of a flood against what the site's people sent meanwhile: min_ratio (3×) the site's rate for a pulse, slow_ratio (1.5×) for a steady or ramped attack, and at least min_rps (docs/drills.md). They are scored on people only; their attack figures are left out of the worst case and the distribution above, and are these:",
-      '',
-      table(
-        ['attack', 'plan', 'attack rate', 'people rate', 'flood floor', 'attack reached', 'time to mitigation'],
-        under.map((r) => {
-          const a = r.attack!;
-          const f = a.floodFloor!;
-          return [
-            r.plan.id,
-            `${describePath(r.plan.path)} · ${r.plan.headers} · ${r.plan.cookies} · ${describeShape(r.plan.shape)}`,
-            `${r.plan.rate} req/s`,
-            `${f.legitRate} req/s`,
-            `${f.floor} req/s (${f.ratio}×)`,
-            n(a.reachedPct, '%'),
-            a.ttmS === null ? 'never' : `${a.ttmS} s`,
-          ];
-        }),
-      ),
-      '',
-    );
+  out.push(...underFloorSection(rep.results));
   if (rep.skipped.length > 0)
     out.push('## Skipped', '', ...rep.skipped.map((s) => `- ${s.id} (${s.label}): ${s.reason}`), '');
   out.push('## Details', '', ...rep.results.map(details), '');

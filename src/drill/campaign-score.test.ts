@@ -4,7 +4,8 @@ import { CampaignRecorder } from './campaign-recorder.js';
 import { distribution, worstCase } from './campaign-figures.js';
 import { campaignMarkdown, buildReport } from './campaign-report.js';
 import { reachedPerSecond } from './campaign-run.js';
-import { downSeconds, floodFloorOf, phasesOf, scoreAttack, type AttackResult } from './campaign-score.js';
+import { downSeconds, phasesOf, scoreAttack, type AttackResult } from './campaign-score.js';
+import { floodFloorOf } from './flood-floor.js';
 import { familyPlan, TIMINGS } from './families.js';
 
 const T = 1_000_000;

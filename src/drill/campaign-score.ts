@@ -10,8 +10,8 @@ import { timingOf, type AttackPlan } from './campaign.js';
 import type { CampaignRecorder, ClientKind, SlowRequest, Tally } from './campaign-recorder.js';
 import { shapeAt } from './plan-requests.js';
 import { timeToMitigation } from './scorecard.js';
-import { sig } from './random.js';
-import { detectorSchema } from '../config/schema/detector.js';
+import { floodFloorOf, type FloodFloor } from './flood-floor.js';
+import { targetsOf } from './campaign-targets.js';
 
 export interface LegitFigures extends Tally {
   servedPct: number | null;
@@ -54,36 +54,6 @@ export interface AttackFigures {
   slowloris?: { peakOpen: number; closedByTarget: number };
   /** Whether the attack was a flood at all by the detector's own definition (floodFloorOf). */
   floodFloor: FloodFloor | null;
-}
-
-/**
- * The detector's definition of a flood, with `rampart start` defaults, applied
- * to what the site's people sent during the attack: the total rate (people
- * plus attack) at `min_ratio` × the site's rate in a second (3×, for an
- * attack that comes and goes: a pulse), or at `slow_ratio` × it held over
- * `slow_window` (1.5×, a steady or ramped attack), and at least `min_rps`. An
- * attack under that is not a flood (a newsletter's readers arriving together
- * look the same): it is scored on what it did to people only, and reported
- * apart with its figures.
- */
-export interface FloodFloor {
-  /** Legit requests per second sent while the shield listened during the attack. */
-  legitRate: number;
-  /** min_ratio (pulses) or slow_ratio (steady, ramp). */
-  ratio: number;
-  /** The smallest attack rate that is a flood: max(min_rps, (ratio − 1) × legitRate). */
-  floor: number;
-  under: boolean;
-}
-
-const DETECTOR_DEFAULTS = detectorSchema.parse({});
-
-export function floodFloorOf(plan: AttackPlan, legitRequests: number, listenedS: number): FloodFloor | null {
-  if (plan.kind !== 'requests' || listenedS <= 0) return null;
-  const legitRate = legitRequests / listenedS;
-  const ratio = plan.shape.kind === 'pulse' ? DETECTOR_DEFAULTS.min_ratio : DETECTOR_DEFAULTS.slow_ratio;
-  const floor = Math.max(DETECTOR_DEFAULTS.min_rps, (ratio - 1) * legitRate);
-  return { legitRate: sig(legitRate, 3), ratio, floor: sig(floor, 3), under: plan.rate < floor };
 }
 
 export interface Target {
@@ -131,7 +101,7 @@ export interface ScoreCampaignInput {
 export const pct = (a: number, b: number): number | null => (b > 0 ? Math.round((10_000 * a) / b) / 100 : null);
 const q = (h: Histogram, p: number): number | null => (h.totalCount > 0 ? h.getValueAtPercentile(p) : null);
 const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
-export const P99_GOAL_MS = 1500;
+export { P99_GOAL_MS } from './campaign-targets.js';
 
 function addTally(a: Tally, b: Tally): Tally {
   const byRule = { ...a.byRule };
@@ -306,45 +276,4 @@ export function unclassified(maps: readonly Record<string, number>[]): string[] 
   const seen = new Set<string>();
   for (const m of maps) for (const k of Object.keys(m)) if (!KNOWN.test(k)) seen.add(k);
   return [...seen].sort();
-}
-
-function targetsOf(r: AttackResult): Record<string, Target> {
-  const t: Record<string, Target> = {};
-  const all = r.legit.all;
-  t.legitServed = {
-    ok: all.servedPct !== null && all.servedPct >= 99,
-    value: all.servedPct === null ? 'n/a' : `${all.servedPct}%`,
-    goal: '≥ 99%',
-  };
-  t.legitP99 = {
-    ok: all.p99 !== null && all.p99 <= P99_GOAL_MS,
-    value: all.p99 === null ? 'n/a' : `${all.p99} ms`,
-    goal: `≤ ${P99_GOAL_MS} ms`,
-  };
-  if (r.attack === null) {
-    t.noPeopleChallenged = { ok: all.people.challenged === 0, value: String(all.people.challenged), goal: '0 people' };
-    t.noPeopleLimited = { ok: all.people.limited === 0, value: String(all.people.limited), goal: '0 people' };
-    return t;
-  }
-  const a = r.attack;
-  const f = a.floodFloor;
-  if (f?.under) {
-    t.floodFloor = {
-      ok: true,
-      value: `${r.plan.rate} req/s < ${f.floor} req/s`,
-      goal: `under the flood floor (people ${f.legitRate} req/s, ratio ${f.ratio}): scored on people only`,
-    };
-    return t;
-  }
-  t.attackReached = {
-    ok: a.reachedPct !== null && a.reachedPct <= 5,
-    value: a.reachedPct === null ? 'n/a' : `${a.reachedPct}%`,
-    goal: '≤ 5%',
-  };
-  t.timeToMitigation = {
-    ok: a.ttmS !== null && a.ttmS <= r.plan.ttmGoalS,
-    value: a.ttmS === null ? 'never' : `${a.ttmS} s`,
-    goal: `≤ ${r.plan.ttmGoalS} s`,
-  };
-  return t;
 }
