@@ -5,7 +5,7 @@
 import type { Server as HttpServer } from 'node:http';
 import { join } from 'node:path';
 import type { Clock } from '../core/clock.js';
-import type { Observer } from '../core/model.js';
+import { effectiveEnforcement, type Observer } from '../core/model.js';
 import type { Config } from '../config/schema.js';
 import { createConnectionGuard, type ConnectionGuard } from '../guard/connections.js';
 import { createAdaptiveDeadlines, type AnyServer } from '../proxy/listeners.js';
@@ -170,7 +170,11 @@ export function deadlinesOf(a: AppCore, c: Config) {
   return createAdaptiveDeadlines(
     () => [a.http, a.tls],
     c.limits,
-    { mode: () => state.mode(), stalledHeads: guard.sweep, observe: () => state.enforcement() === 'observe' },
+    {
+      mode: () => state.mode(),
+      stalledHeads: guard.sweep,
+      observe: () => effectiveEnforcement(a.graph.config.detector.enforcement, state.enforcement()) === 'observe',
+    },
     (tight, why) =>
       log.warn(
         { tight, why },

@@ -5,7 +5,7 @@
 // once per app; reload() hands new limits over; tick() runs in the app's
 // one-second tick.
 import type { Config } from '../config/schema.js';
-import type { Ban, Enforcement } from '../core/model.js';
+import { effectiveEnforcement, type Ban, type Enforcement } from '../core/model.js';
 import { createFirewallSync, type FirewallSync } from '../guard/firewall-sync.js';
 import type { Http2Config } from '../config/schema/edge.js';
 import { createH2Guard, type H2Guard, type H2GuardLimits } from '../guard/h2-guard.js';
@@ -94,7 +94,7 @@ function createFirewall(c: Config, deps: EdgeDeps): FirewallSync {
     reconcileMs: c.firewall.reconcileInterval,
     now: deps.now,
     entries() {
-      if (state.enforcement() === 'observe') return [];
+      if (effectiveEnforcement(deps.config().detector.enforcement, state.enforcement()) === 'observe') return [];
       const out: { target: string; until: number }[] = state.bans().map((b) => ({ target: b.target, until: b.until }));
       for (const d of deps.config().policy.deny) out.push({ target: d, until: Infinity });
       return out;

@@ -2,7 +2,8 @@
 // pipeline. A reload builds a new graph beside the old one and swaps it in;
 // nothing here listens on a socket (app.ts owns the listeners).
 import type { Config } from '../config/schema.js';
-import type { Observer, RequestContext } from '../core/model.js';
+import { effectiveEnforcement, type Observer, type RequestContext } from '../core/model.js';
+import type { PolicyView } from '../policy/decide.js';
 import { compileChallenge, type Challenge } from '../challenge/stage.js';
 import { compileCache, type Cache } from '../cache/stage.js';
 import type { Store } from '../cache/store.js';
@@ -73,12 +74,22 @@ export function buildGraph(config: Config, deps: GraphDeps): Graph {
   const identity = identityOf(config, deps);
   const { bodyWatch, forwarder, forward } = forwardingOf(config, deps, identity);
   const st = deps.state;
+  // The configuration's observe holds on the request path too, not only in the detector.
+  const configured = config.detector.enforcement;
+  const enforcement = () => effectiveEnforcement(configured, st.enforcement());
+  const view: PolicyView = {
+    mode: () => st.mode(),
+    enforcement,
+    isBanned: (ip, now) => st.isBanned(ip, now),
+    mitigations: () => st.mitigations(),
+    version: () => st.version(),
+  };
   const challenge = config.challenge.enabled
     ? compileChallenge(config.challenge, {
         now: deps.now,
         keys: () => st.keys(),
         mode: () => st.mode(),
-        enforcement: () => st.enforcement(),
+        enforcement,
         surgeSince: () => policy.policy.surgeSince(st, deps.now()),
         sparesPersons: () => policy.policy.sparesPersons(st, deps.now()),
       })
@@ -89,7 +100,7 @@ export function buildGraph(config: Config, deps: GraphDeps): Graph {
       verified: challenge === null ? undefined : challenge.verifies,
       previous: deps.previous?.policy.policy ?? null,
     }),
-    st,
+    view,
     deps.now,
   );
   const { cache, admission } = originProtectionOf(config, deps, {

@@ -245,3 +245,12 @@ export interface Mitigation {
 
 /** Enforce acts on requests; observe (shadow mode) only records what it would do. */
 export type Enforcement = 'enforce' | 'observe';
+
+/**
+ * What every part that touches requests follows, as the detector does: observe when the configuration
+ * says so (`detector.enforcement: observe`) or the shared state does (the admin API, `rampart mode
+ * observe`, another node).
+ */
+export function effectiveEnforcement(configured: Enforcement, shared: Enforcement): Enforcement {
+  return configured === 'observe' || shared === 'observe' ? 'observe' : 'enforce';
+}
