@@ -158,6 +158,9 @@ export class SecondWindow {
     // browser): counting its path, query and fingerprint twice would halve every uniqueness.
     if (st === 307 && fam === CHALLENGE_FAMILY) {
       if (c.browser && c.clientState !== 0) this.checked++;
+      // Who is being checked still shows in the signature: a flood the surge guard checks from its first
+      // request is otherwise invisible to it (a browser's first request and its return are counted twice).
+      this.topFps.offer(c.fingerprint, 1, c.agent === 'spoofed' ? SPOOFED_LABEL : (c.req.headers['user-agent'] ?? ''));
       return;
     }
     this.mix(c, cls);

@@ -5,7 +5,8 @@ import { distribution, worstCase } from './campaign-figures.js';
 import { campaignMarkdown, buildReport } from './campaign-report.js';
 import { reachedPerSecond } from './campaign-run.js';
 import { downSeconds, phasesOf, scoreAttack, type AttackResult } from './campaign-score.js';
-import { floodFloorOf } from './flood-floor.js';
+import { DETECTOR_DEFAULTS, floodFloorOf } from './flood-floor.js';
+import { detectorSchema } from '../config/schema/detector.js';
 import { familyPlan, TIMINGS } from './families.js';
 
 const T = 1_000_000;
@@ -157,6 +158,8 @@ test('worst case and distribution over a campaign; "never" is the worst time to 
 });
 
 test("flood floor: the detector's own thresholds against what people sent (3× for a pulse, 1.5× held, at least min_rps)", () => {
+  const d = detectorSchema.parse({});
+  assert.deepEqual(DETECTOR_DEFAULTS, { min_rps: d.min_rps, min_ratio: d.min_ratio, slow_ratio: d.slow_ratio });
   const base = familyPlan('botnet', { timing: TIMINGS[0], legitRate: 20, durationS: 6 });
   const pulse = { ...base, shape: { kind: 'pulse' as const, onS: 4, offS: 13 }, rate: 20 };
   // 132 legit requests in 6 s: 22 req/s; a pulse must bring 2 × 22 = 44 req/s more to triple it.

@@ -1,7 +1,6 @@
 // The flood floor (docs/drills.md, "Flood floor"): whether a campaign attack
 // was a flood at all by the detector's own definition against what the
 // site's people sent meanwhile. Pure.
-import { detectorSchema } from '../config/schema/detector.js';
 import type { AttackPlan } from './campaign.js';
 import { sig } from './random.js';
 
@@ -25,7 +24,11 @@ export interface FloodFloor {
   under: boolean;
 }
 
-const DETECTOR_DEFAULTS = detectorSchema.parse({});
+/**
+ * `rampart start`'s detector defaults the floor is read from (src/config/schema/detector.ts; the drill
+ * imports core only, so they are repeated here and a test checks they are the schema's).
+ */
+export const DETECTOR_DEFAULTS = { min_rps: 20, min_ratio: 3, slow_ratio: 1.5 } as const;
 
 export function floodFloorOf(plan: AttackPlan, legitRequests: number, listenedS: number): FloodFloor | null {
   if (plan.kind !== 'requests' || listenedS <= 0) return null;
