@@ -160,7 +160,7 @@ export class SecondWindow {
       if (c.browser && c.clientState !== 0) this.checked++;
       // Who is being checked still shows in the signature: a flood the surge guard checks from its first
       // request is otherwise invisible to it (a browser's first request and its return are counted twice).
-      this.topFps.offer(c.fingerprint, 1, c.agent === 'spoofed' ? SPOOFED_LABEL : (c.req.headers['user-agent'] ?? ''));
+      this.offerFingerprint(c, c.req.headers['user-agent']);
       return;
     }
     this.mix(c, cls);
@@ -185,10 +185,15 @@ export class SecondWindow {
     this.ages[age]++;
   }
 
+  /** The request's fingerprint in the signature's top list, with an example user agent (classified at tick). */
+  private offerFingerprint(c: Observed, ua: string | undefined): void {
+    this.topFps.offer(c.fingerprint, 1, c.agent === 'spoofed' ? SPOOFED_LABEL : (ua ?? ''));
+  }
+
   /** What the request adds to the mix: fingerprint, path, query, user agent, route class, identifier walks. */
   private mix(c: Observed, cls: number): void {
     const ua = c.req.headers['user-agent'];
-    this.topFps.offer(c.fingerprint, 1, c.agent === 'spoofed' ? SPOOFED_LABEL : (ua ?? '')); // an example user agent per tracked fingerprint, classified at tick
+    this.offerFingerprint(c, ua);
     const cf = c.clientFp ?? 0;
     if (cf !== 0) this.topClients.offer(cf, 1, c.transport?.label ?? '');
     // Baseline key shares only need proportions: one request in four (random, weight 4) is enough.
