@@ -158,8 +158,7 @@ export class SecondWindow {
     // browser): counting its path, query and fingerprint twice would halve every uniqueness.
     if (st === 307 && fam === CHALLENGE_FAMILY) {
       if (c.browser && c.clientState !== 0) this.checked++;
-      // Who is being checked still shows in the signature: a flood the surge guard checks from its first
-      // request is otherwise invisible to it (a browser's first request and its return are counted twice).
+      // The signature still sees who is checked (a flood the surge guard checks from its first request).
       this.offerFingerprint(c, c.req.headers['user-agent']);
       return;
     }
