@@ -65,6 +65,8 @@ class ShieldApp implements App, AppCore {
   readonly ownsState: boolean;
   readonly configFile: string | undefined;
   private readonly ticker: Ticker;
+  /** A cluster worker ticks on the wall clock (TICK_PHASE_MS) for the primary's detector; a process with its own detector keeps a free-running tick. */
+  private readonly tickPhase: number | undefined;
   private readonly unlinkDetector: () => void;
   private readonly ids: IncidentIds;
   readonly edge: Edge;
@@ -111,6 +113,7 @@ class ShieldApp implements App, AppCore {
     const book = new ClientBook(initial.identity.clients);
     this.graphDeps = graphDepsOf(this, book);
     this.persist = persistenceOf(this, initial, placed.learnsHere, book);
+    this.tickPhase = placed.learnsHere ? undefined : TICK_PHASE_MS;
     this.graph = buildGraph(initial, this.graphDeps);
     this.guard = guardOf(this, initial);
     // A new ban closes the connections its address already holds (slowloris sockets, keep-alives).
@@ -170,7 +173,7 @@ class ShieldApp implements App, AppCore {
       throw e;
     }
     await this.openListeners();
-    this.ticker.start(this.clock, 1000, TICK_PHASE_MS);
+    this.ticker.start(this.clock, 1000, this.tickPhase);
     checkOrigin(this.graph.config.origin, log);
   }
 
