@@ -288,17 +288,7 @@ test('a young detector does not learn a crowd of first requests: a low-and-slow 
 test('a surge whose new clients keep their cookies: past the cookie check, they are challenged at once, the clients known before it are not', () => {
   const d = run(70, (sec, r, out) => {
     people(r, sec, out);
-    if (sec >= 60) {
-      // 1,500 sources that keep cookies: their first request is fresh, every later one carries the cookie.
-      for (let i = 0; i < 1500; i++)
-        out.push(
-          fact(0xac400000 + i * 13, '/', {
-            ua: CHROME,
-            clientState: sec === 60 ? CLIENT_FRESH : CLIENT_COOKIE,
-            seenAt: T0 + 60_000,
-          }),
-        );
-    }
+    cookieCrowd(sec, out, 60);
   });
   const rules = d.actions
     .filter((a) => a.action.kind === 'mitigation')
@@ -314,16 +304,19 @@ test('a surge whose new clients keep their cookies: past the cookie check, they 
   assert.equal(fast.action.mitigation!.match.sparesPersons, undefined, 'a minute of watching knows its people');
 });
 
-/** From second 5: 1,500 cookie-keeping browsers on '/', the origin answering them in 2.5 s. */
-function slowOriginCrowd(sec: number, out: Observed[]): void {
-  if (sec < 5) return;
+/**
+ * From second `from`: 1,500 browsers on '/' that keep cookies (their first request is fresh, every later
+ * one carries the cookie), answered by the origin in `originMs` when given.
+ */
+function cookieCrowd(sec: number, out: Observed[], from: number, originMs?: number): void {
+  if (sec < from) return;
   for (let i = 0; i < 1500; i++)
     out.push(
       fact(0xac400000 + i * 13, '/', {
         ua: CHROME,
-        clientState: sec === 5 ? CLIENT_FRESH : CLIENT_COOKIE,
-        seenAt: T0 + 5000,
-        originMs: 2500,
+        clientState: sec === from ? CLIENT_FRESH : CLIENT_COOKIE,
+        seenAt: T0 + from * 1000,
+        ...(originMs === undefined ? {} : { originMs }),
       }),
     );
 }
@@ -331,7 +324,7 @@ function slowOriginCrowd(sec: number, out: Observed[]): void {
 test('the same surge five seconds after a first start, the origin hurting: the challenge of new clients also spares those whose cookie says they loaded a page assets', () => {
   const d = run(10, (sec, r, out) => {
     people(r, sec, out);
-    slowOriginCrowd(sec, out);
+    cookieCrowd(sec, out, 5, 2500);
   });
   const fast = d.actions.find((a) => a.action.rule === 'mitigate/challenge-new');
   assert.equal(fast?.action.mitigation?.match.sparesPersons, true);
@@ -452,7 +445,7 @@ test('the same crowd on a site whose pages load no asset through Rampart (nobody
 test('a young surge the narrow levels do not stop (the origin stays slow): the top level challenges every unverified client but those that loaded a page assets', () => {
   const d = run(16, (sec, r, out) => {
     people(r, sec, out);
-    slowOriginCrowd(sec, out);
+    cookieCrowd(sec, out, 5, 2500);
   });
   const all = d.actions.find((a) => a.action.rule === 'mitigate/challenge-all');
   assert.ok(all, 'widened to the top level');
