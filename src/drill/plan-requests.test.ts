@@ -39,6 +39,13 @@ test('headers: browser-exact is exactly a legit browser profile; rotating change
     plannedHeaders({ headers: 'rotating-browsers' }, 17, 3, 'page'),
     plannedHeaders({ headers: 'rotating-browsers' }, 17, 4, 'page'),
   );
+  // A source's own requests are `sources` apart in seq: they rotate too, whatever the source count.
+  for (const sources of [5, 10, 170]) {
+    const uas = new Set<string>();
+    for (let k = 0; k < 20; k++)
+      uas.add(plannedHeaders({ headers: 'rotating-browsers' }, 3, 3 + k * sources, 'page')[1]);
+    assert.ok(uas.size >= 3, `source 3 of ${sources} used ${uas.size} user agents in 20 requests`);
+  }
   assert.match(plannedHeaders({ headers: 'flood-tool' }, 1, 0, 'page')[1], /python-requests/);
   assert.ok(plannedHeaders({ headers: 'flood-tool' }, 1, 0, 'form').includes('application/x-www-form-urlencoded'));
 });

@@ -118,7 +118,9 @@ export function plannedHeaders(plan: Pick<AttackPlan, 'headers'>, i: number, seq
     case 'browser-per-source':
       return browserHeaders(browserProfile(hash32(i)), kind);
     case 'rotating-browsers':
-      return browserHeaders(browserProfile(seq), kind);
+      // Hashed: a source's requests are `sources` apart in seq, and with a source count that is a
+      // multiple of the profile count, seq itself would give every source one fixed profile.
+      return browserHeaders(browserProfile(hash32(seq ^ 0x5bd1e995)), kind);
   }
 }
 
