@@ -219,9 +219,16 @@ const MARK_HEADERS = [
  * The assets check, for a client that returns the seen cookie but has never loaded a page's assets while
  * a young detector's mitigations know people by that mark: a browser, JavaScript or not, loads the
  * stylesheet (marking its cookie) and reloads into the page; a crowd that never loads assets stays here.
+ * `setCookie`: the seen cookie, for a page's first request (no cookie yet): the stylesheet's request
+ * returns it and gets it marked.
  */
-export function sendMarkCheck(ctx: RequestContext): Verdict {
-  return end(ctx, challengeVerdicts.mark, MARK_HEADERS, MARK_HTML);
+export function sendMarkCheck(ctx: RequestContext, setCookie = ''): Verdict {
+  return end(
+    ctx,
+    challengeVerdicts.mark,
+    setCookie === '' ? MARK_HEADERS : [...MARK_HEADERS, 'set-cookie', setCookie],
+    MARK_HTML,
+  );
 }
 
 /** The assets check's page and its headers, as sendMarkCheck answers them (for a test in a real browser). */

@@ -383,7 +383,7 @@ test('challenge.require in under_attack, a young surge (its mitigations spare pe
   );
 });
 
-test('a young surge challenges with a ladder: a client without the seen cookie gets the cookie check, one keeping it without the mark the assets check (a page that loads mark.css and reloads) three times at most, then the proof of work; mark.css carries the marked cookie', () => {
+test('a young surge challenges with a ladder: a client without the seen cookie gets the cookie check (the first request for a page the assets check at once, setting the cookie), one keeping it without the mark the assets check (a page that loads mark.css and reloads) three times at most, then the proof of work; mark.css carries the marked cookie', () => {
   const config = camelize(challengeSchema.parse({ require: 'off' }));
   const keys = [randomBytes(32)];
   let spares = true;
@@ -415,18 +415,39 @@ test('a young surge challenges with a ladder: a client without the seen cookie g
   assert.equal(page(2).rule, 'challenge/mark');
   assert.equal(page(3).rule, 'challenge/required', 'three checks and never the stylesheet: the proof of work');
   assert.equal(page(-1).rule, 'challenge/required', 'no page identity could count: nothing to check');
-  const fresh = () => {
-    const { ctx, out } = fakeCtx({ target: '/news/1' });
+  const fresh = (accept = '*/*', misses = 0) => {
+    const { ctx, out } = fakeCtx({ target: '/news/1', headers: { accept } });
     ctx.clientState = CLIENT_FRESH;
+    ctx.cookieMisses = misses;
     ctx.issueSeen = () => 'rampart_seen=1900000000.abc; Path=/';
     const v = c.stage.run(ctx) as Verdict;
-    return { rule: v.rule, status: out.status };
+    return {
+      rule: v.rule,
+      status: out.status,
+      cookie: out.headers['set-cookie'],
+      refresh: /http-equiv="refresh"/.test(out.body),
+    };
   };
-  assert.deepEqual(fresh(), { rule: 'challenge/cookie', status: 307 }, 'no cookie yet: the cookie check first');
+  const cookie = 'rampart_seen=1900000000.abc; Path=/';
+  assert.deepEqual(
+    fresh(),
+    { rule: 'challenge/cookie', status: 307, cookie, refresh: false },
+    'no cookie yet, not asking for a page: the cookie check first',
+  );
+  assert.deepEqual(
+    fresh('text/html,application/xhtml+xml,*/*;q=0.8'),
+    { rule: 'challenge/mark', status: 403, cookie, refresh: true },
+    "a page's first request: the assets check at once, setting the seen cookie",
+  );
+  assert.deepEqual(
+    fresh('text/html', 1),
+    { rule: 'challenge/cookie', status: 307, cookie, refresh: false },
+    'back without the cookie it was given: the cookie check (its 403 after three misses)',
+  );
   spares = false;
   assert.equal(page(0).rule, 'challenge/required', 'a warm detector knows people otherwise');
-  assert.deepEqual(fresh(), { rule: 'challenge/required', status: 403 });
-  assert.equal(c.stats().markChecks, 2);
+  assert.deepEqual(fresh(), { rule: 'challenge/required', status: 403, cookie: undefined, refresh: false });
+  assert.equal(c.stats().markChecks, 3);
 
   const { ctx, out } = fakeCtx({ target: '/.rampart/challenge/mark.css', required: false });
   ctx.offerSeen = true;

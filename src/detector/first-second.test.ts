@@ -455,15 +455,22 @@ test('a young surge the narrow levels do not stop (the origin stays slow): the t
   assert.match(all!.action.reason, /except those that loaded a page's assets/);
 });
 
-const CHECK = { rule: 'challenge/cookie', action: 'serve' } as const;
+const CHECKS = {
+  cookie: { status: 307, verdict: { rule: 'challenge/cookie', action: 'serve' } },
+  mark: { status: 403, verdict: { rule: 'challenge/mark', action: 'serve' } },
+} as const;
 
-/** 200 new browser-claiming clients a second from `at`, each sent the cookie check (307); `follow`: they come back with the cookie at once, and load the page's assets. */
-function checkedCrowd(sec: number, at: number, follow: boolean, out: Observed[]): void {
+/**
+ * 200 new browser-claiming clients a second from `at`, each sent the cookie check (307) or, asking for a
+ * page, the assets check with the cookie (`check`); `follow`: they come back with the cookie at once, and
+ * load the page's assets.
+ */
+function checkedCrowd(sec: number, at: number, follow: boolean, out: Observed[], check: keyof typeof CHECKS): void {
   if (sec < at) return;
   const seenAt = T0 + sec * 1000;
   for (let i = 0; i < 200; i++) {
     const src = 0x0c000000 + sec * 1000 + i;
-    out.push(fact(src, '/news/appeal', { ua: CHROME, clientState: CLIENT_FRESH, seenAt, status: 307, verdict: CHECK }));
+    out.push(fact(src, '/news/appeal', { ua: CHROME, clientState: CLIENT_FRESH, seenAt, ...CHECKS[check] }));
     if (!follow) continue;
     out.push(fact(src, '/news/appeal', { ua: CHROME, clientState: CLIENT_COOKIE, seenAt }));
     for (let k = 0; k < 3; k++)
@@ -473,24 +480,26 @@ function checkedCrowd(sec: number, at: number, follow: boolean, out: Observed[])
   }
 }
 
-test('ten seconds after a first start, a crowd of browser-claiming clients that never follow the cookie check (each sends one request in 15 s) is an attack in its first second', () => {
-  const d = run(16, (sec, r, out) => {
-    people(r, sec, out);
-    checkedCrowd(sec, 10, false, out);
+for (const check of ['cookie', 'mark'] as const) {
+  test(`ten seconds after a first start, a crowd of browser-claiming clients that never follow the ${check} check (each sends one request in 15 s) is an attack in its first second`, () => {
+    const d = run(16, (sec, r, out) => {
+      people(r, sec, out);
+      checkedCrowd(sec, 10, false, out, check);
+    });
+    assert.ok(d.start, 'an incident opens');
+    assert.equal(d.startSecond, 10, 'in the crowd first second');
+    assert.match(d.start!.vectors.map((v) => v.reason).join('; '), /200\/s cookie checks sent .*, 0\/s requests back/);
+    assert.ok(d.actions.some((a) => a.action.rule === 'mitigate/check-cookie'));
   });
-  assert.ok(d.start, 'an incident opens');
-  assert.equal(d.startSecond, 10, 'in the crowd first second');
-  assert.match(d.start!.vectors.map((v) => v.reason).join('; '), /200\/s cookie checks sent .*, 0\/s requests back/);
-  assert.ok(d.actions.some((a) => a.action.rule === 'mitigate/check-cookie'));
-});
 
-test('the same number of new readers who follow the cookie check and load the page: no attack', () => {
-  const d = run(25, (sec, r, out) => {
-    people(r, sec, out);
-    if (sec < 20) checkedCrowd(sec, 10, true, out);
+  test(`the same number of new readers who follow the ${check} check and load the page: no attack`, () => {
+    const d = run(25, (sec, r, out) => {
+      people(r, sec, out);
+      if (sec < 20) checkedCrowd(sec, 10, true, out, check);
+    });
+    assert.equal(d.start, undefined, `attack: ${JSON.stringify(d.start?.vectors)}`);
   });
-  assert.equal(d.start, undefined, `attack: ${JSON.stringify(d.start?.vectors)}`);
-});
+}
 
 test('five seconds after a first start, a crowd that keeps its cookies and that the origin absorbs (no distress): ten times the forwarded rate learned so far widens against it', () => {
   const d = run(12, (sec, r, out) => {

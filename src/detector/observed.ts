@@ -93,3 +93,13 @@ export function isFormPost(type: string | undefined): boolean {
     (type.startsWith('application/x-www-form-urlencoded') || type.startsWith('multipart/form-data'))
   );
 }
+
+/**
+ * A check answered in place of the request, which a browser sends again a moment later with the seen
+ * cookie: the cookie check's 307, or the assets check a page's first request gets with the cookie
+ * (src/challenge/stage.ts). `fam`: the verdict's family index.
+ */
+export function isRecheck(c: Observed, fam: number): boolean {
+  if (fam !== CHALLENGE_FAMILY) return false;
+  return c.status === 307 || (c.status === 403 && c.clientState !== 0 && c.verdict.rule === 'challenge/mark');
+}

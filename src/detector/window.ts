@@ -15,10 +15,10 @@ import {
   AGE_BUCKETS,
   ageBucket,
   CACHE_FAMILY,
-  CHALLENGE_FAMILY,
   classIndex,
   familyIndex,
   isFormPost,
+  isRecheck,
   type Observed,
 } from './observed.js';
 import type { SeenSources } from './seen-sources.js';
@@ -154,9 +154,9 @@ export class SecondWindow {
       this.originSum += c.originMs;
       if (c.originMs > this.originMax) this.originMax = c.originMs;
     }
-    // A cookie check's redirect is the same request again a moment later (with the cookie, from a
-    // browser): counting its path, query and fingerprint twice would halve every uniqueness.
-    if (st === 307 && fam === CHALLENGE_FAMILY) {
+    // A check a browser follows with the same request (isRecheck): counting its path, query and
+    // fingerprint twice would halve every uniqueness.
+    if (isRecheck(c, fam)) {
       if (c.browser && c.clientState !== 0) this.checked++;
       // The signature still sees who is checked (a flood the surge guard checks from its first request).
       this.offerFingerprint(c, c.req.headers['user-agent']);
