@@ -65,6 +65,18 @@ export const WORKER_ENV: Readonly<Record<string, string>> = {
   MALLOC_TRIM_THRESHOLD_: '131072',
 };
 
+/**
+ * How the workers share the listening sockets, set before the first fork. Node's default on Linux,
+ * round robin, has the primary accept every connection and pass it to a worker over IPC: a flood's
+ * thousands of new connections at start (or after a restart) then queue behind that one process,
+ * which also runs the detector. Shared sockets (SCHED_NONE) let each worker accept for itself, as
+ * nginx's workers do: in bench, people's round trips in the first two seconds of a shield started
+ * into a 2,000-source flood took about half as long. NODE_CLUSTER_SCHED_POLICY, when set, wins.
+ */
+export function shareAccept(c: { schedulingPolicy: number; SCHED_NONE: number }, env = process.env): void {
+  if (env.NODE_CLUSTER_SCHED_POLICY === undefined) c.schedulingPolicy = c.SCHED_NONE;
+}
+
 /** Listen addresses and TLS files are bound by the primary's shared sockets: a reload cannot change them. */
 export function checkListeners(a: Config, b: Config): void {
   const same = a.listen.host === b.listen.host && (a.listen.port === b.listen.port || b.listen.port === 0);

@@ -23,6 +23,7 @@ import { type ClusterDetector, createClusterDetector } from './cluster-detector.
 import {
   checkListeners,
   reloadReply,
+  shareAccept,
   sharedCacheFile,
   WORKER_ENV,
   WORKER_FLAGS,
@@ -34,7 +35,6 @@ import { MetricsGather } from './cluster-metrics.js';
 import type { ClusterHandle, ClusterOptions } from './cluster-types.js';
 import { createPersistence, type Persistence } from './persist.js';
 
-export { WORKER_ENV, WORKER_FLAGS, workerCount } from './cluster-config.js';
 export type { ClusterHandle, ClusterOptions } from './cluster-types.js';
 
 /** Deaths within this window beyond MAX_DEATHS slow replacements down (a crash loop must not fork-bomb). */
@@ -72,11 +72,7 @@ export async function startCluster(config: Config, opts: ClusterOptions = {}): P
 }
 
 /** A live worker: its pid, whether it said `ready`, and its slot (1…n; a replacement keeps it). */
-interface Live {
-  pid: number;
-  ready: boolean;
-  index: number;
-}
+type Live = { pid: number; ready: boolean; index: number };
 
 class ClusterPrimary {
   private readonly n: number;
@@ -140,6 +136,7 @@ class ClusterPrimary {
     this.persistTimer.unref();
     // Compiled: the workers run dist/app/cluster-worker.js as plain JavaScript (src/ under tsx in tests).
     const worker = siblingEntry(import.meta.url, 'cluster-worker');
+    shareAccept(cluster);
     cluster.setupPrimary({
       exec: worker.file,
       execArgv: [

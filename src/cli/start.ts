@@ -6,7 +6,7 @@ import { RampartError } from '../core/errors.js';
 import { loadConfig } from './config-child.js';
 
 import type { App } from '../app/app.js';
-import { workerCount } from '../app/cluster.js';
+import { workerCount } from '../app/cluster-config.js';
 import { overrides, parse } from './args.js';
 
 export const help = `Usage: rampart start [-c FILE] [--origin URL] [--listen HOST:PORT] [--host NAME] [--admin HOST:PORT]

@@ -19,6 +19,9 @@ const RATE = 20;
 const DETECTOR = { min_rps: 10, ban_min_rps: 14, end_after: '2s', recover_hold: '2s', ban_duration: '30s' };
 const TOKEN = 'cluster-detector-token-0123456789';
 const ATTACKER = '127.0.0.77';
+// These tests need connections spread over both workers: round robin spreads them evenly, the shared
+// sockets Rampart uses by default (src/app/cluster-config.ts shareAccept) leave it to the kernel.
+process.env.NODE_CLUSTER_SCHED_POLICY = 'rr';
 let origin: EchoOrigin;
 let c: ClusterHandle;
 let port = 0;

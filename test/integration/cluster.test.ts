@@ -14,6 +14,9 @@ import { sendRaw } from '../helpers/raw.js';
 import { tempDataDir } from '../helpers/temp-data-dir.js';
 
 let origin: EchoOrigin;
+// These tests need connections spread over both workers: round robin spreads them evenly, the shared
+// sockets Rampart uses by default (src/app/cluster-config.ts shareAccept) leave it to the kernel.
+process.env.NODE_CLUSTER_SCHED_POLICY = 'rr';
 let c: ClusterHandle;
 let port = 0;
 const base = () => ({
