@@ -81,6 +81,7 @@ export function controlOf(a: AppCore, c: Config): Control {
     now: a.clock.now,
     version: rampartVersion(),
     state: a.state,
+    configuredEnforcement: () => a.graph.config.detector.enforcement,
     detector: a.detector,
     incidents: a.evidence,
     routes: a.evidence?.routes ?? [],

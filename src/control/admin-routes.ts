@@ -1,7 +1,7 @@
 // The core admin endpoints: status, live series and top lists, bans, mode
 // override, config reload. Other modules (incidents, reports) contribute their
 // own routes beside these; see admin-types.ts. Every bad input is an ApiError.
-import type { Enforcement, Mode } from '../core/model.js';
+import { effectiveEnforcement, type Enforcement, type Mode } from '../core/model.js';
 import { ConfigError, RampartError } from '../core/errors.js';
 import { ApiError, badRequest } from './admin-errors.js';
 import type {
@@ -20,6 +20,8 @@ import type { Traffic } from './traffic.js';
 export interface CoreRouteDeps {
   traffic: Traffic;
   state: ControlState | null;
+  /** detector.enforcement as configured (absent: enforce). */
+  configuredEnforcement?: () => Enforcement;
   detector: DetectorView | null;
   incidents: IncidentsView | null;
   reload: Reloader | null;
@@ -77,6 +79,11 @@ export function coreRoutes(d: CoreRouteDeps): AdminRoute[] {
   ];
 }
 
+/** The enforcement in force: observe when the configuration or the shared state says so. */
+function enforcementOf(d: CoreRouteDeps): Enforcement {
+  return effectiveEnforcement(d.configuredEnforcement?.() ?? 'enforce', d.state?.enforcement() ?? 'enforce');
+}
+
 /** GET /api/status: what the dashboard header and `rampart status` show. */
 function status(d: CoreRouteDeps): Record<string, unknown> {
   const snap = d.detector?.snapshot() ?? null;
@@ -85,7 +92,7 @@ function status(d: CoreRouteDeps): Record<string, unknown> {
     uptimeSeconds: Math.floor((d.now() - d.startedAt) / 1000),
     mode: d.state?.mode() ?? 'normal',
     modeOverride: d.state?.modeOverride?.() ?? null,
-    enforcement: d.state?.enforcement() ?? 'enforce',
+    enforcement: enforcementOf(d),
     // Cluster mode: `rates` and in-flight are this worker's own; the detector (series, top lists, incident), bans and mode are the cluster's.
     worker: d.worker
       ? {
@@ -181,7 +188,7 @@ function setMode(d: CoreRouteDeps, req: AdminRequest): AdminReply {
   return {
     json: {
       mode: s.mode(),
-      enforcement: s.enforcement(),
+      enforcement: enforcementOf(d),
       override: typeof b.mode === 'string' ? MODE_INPUT[b.mode] : undefined,
     },
   };

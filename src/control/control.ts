@@ -8,7 +8,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AlertsConfig } from '../config/schema/alerts.js';
 import type { MetricSource } from '../core/metric-source.js';
-import type { Observer } from '../core/model.js';
+import type { Enforcement, Observer } from '../core/model.js';
 import { isLoopbackHost } from '../config/values.js';
 import { createAccessLog } from './access-log.js';
 import { coreRoutes } from './admin-routes.js';
@@ -40,6 +40,8 @@ export interface ControlOptions {
   now(): number;
   version: string;
   state: ControlState | null;
+  /** detector.enforcement as configured: status and metrics show it combined with the shared state's (effectiveEnforcement). */
+  configuredEnforcement?: () => Enforcement;
   detector?: DetectorView | null;
   incidents?: IncidentsView | null;
   /** Routes contributed by other modules (incidents, reports…). */
@@ -88,6 +90,7 @@ export function createControl(o: ControlOptions): Control {
   const metrics = createMetrics({
     traffic,
     state: o.state,
+    configuredEnforcement: o.configuredEnforcement,
     detector: o.detector ?? null,
     sources: [...(o.sources ?? []), alertsMetricSource(() => alerts.stats())],
     inFlight: o.inFlight,
@@ -158,6 +161,7 @@ function controlRoutes(
     ...coreRoutes({
       traffic,
       state: o.state,
+      configuredEnforcement: o.configuredEnforcement,
       detector: o.detector ?? null,
       incidents: o.incidents ?? null,
       reload: o.reload ?? null,

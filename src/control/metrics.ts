@@ -3,6 +3,7 @@
 // metrics-control.ts), then every module's MetricSource (src/core/metric-
 // source.ts): each module declares its metrics beside its code, typed against
 // its stats, so control never names a module's field.
+import type { Enforcement } from '../core/model.js';
 import type { MetricSource, MetricSpec, MetricValue } from '../core/metric-source.js';
 import type { ControlState, DetectorView, WorkerInfo } from './admin-types.js';
 import { addDetectorFamilies, addStateFamilies, addTrafficFamilies } from './metrics-control.js';
@@ -12,6 +13,8 @@ import type { Traffic } from './traffic.js';
 export interface MetricsDeps {
   traffic: Traffic;
   state?: ControlState | null;
+  /** detector.enforcement as configured (absent: enforce). */
+  configuredEnforcement?: () => Enforcement;
   detector?: DetectorView | null;
   sources: readonly MetricSource[];
   inFlight?: () => number;
@@ -39,7 +42,7 @@ export function createMetrics(d: MetricsDeps): MetricsExporter {
   function refresh(): void {
     families.clear();
     addTrafficFamilies(families, d.traffic);
-    if (d.state) addStateFamilies(families, d.state, now());
+    if (d.state) addStateFamilies(families, d.state, now(), d.configuredEnforcement?.() ?? 'enforce');
     if (d.detector) addDetectorFamilies(families, d.detector);
     if (d.worker)
       families.gauge(

@@ -3,7 +3,8 @@
 // sends through the cookie check when enforcing is forwarded untouched when
 // the configuration says observe, and the challenge stage counts what it
 // would have checked. The same crowd against an enforcing shield is checked
-// (so the test can fail). Real sockets, one process.
+// (so the test can fail). Status, metrics and the answer to setting
+// `enforce` through the API show the configured observe. Real sockets, one process.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Agent, request } from 'undici';
@@ -52,6 +53,22 @@ for (const enforcement of ['enforce', 'observe'] as const) {
         );
         assert.ok(stats.wouldCheck > 0, `what it would have checked is counted: ${JSON.stringify(stats)}`);
       }
+      // The admin API and the metrics say what is in force, the configuration's setting included; an
+      // operator's `enforce` does not lift a configured observe.
+      const admin = shield.control.url();
+      const auth = { authorization: `Bearer ${shield.control.token()}` };
+      const status = (await (await request(`${admin}/api/status`, { headers: auth })).body.json()) as {
+        enforcement: string;
+      };
+      assert.equal(status.enforcement, enforcement);
+      const metrics = await (await request(`${admin}/metrics`, { headers: auth })).body.text();
+      assert.match(metrics, new RegExp(`^rampart_enforcement_observe ${enforcement === 'observe' ? 1 : 0}$`, 'm'));
+      const set = await request(`${admin}/api/mode`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body: JSON.stringify({ enforcement: 'enforce' }),
+      });
+      assert.equal(((await set.body.json()) as { enforcement: string }).enforcement, enforcement);
     } finally {
       await shield.stop();
       await origin.close();
