@@ -14,6 +14,7 @@ import { spawn } from 'node:child_process';
 import { Agent, request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { CookieJar } from '../../src/drill/cookie-jar.js';
 import { rampartDefaults } from './campaign-env.js';
 
 const BROWSER = {
@@ -48,19 +49,14 @@ function get(port: number, ip: string, path: string, cookie: string): Promise<An
 
 /** One person's way to the page; its total time, or -1 when a request failed. */
 async function ladder(port: number, ip: string): Promise<number> {
-  const jar = new Map<string, string>();
-  const cookie = () => [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
+  const jar = new CookieJar();
   let total = 0;
   let path = '/';
   for (let hop = 0; hop < 6; hop++) {
-    const a = await get(port, ip, path, cookie());
+    const a = await get(port, ip, path, jar.header());
     total += a.ms;
     if (a.status === 0) return -1;
-    for (const c of a.cookies) {
-      const kv = c.split(';')[0];
-      const eq = kv.indexOf('=');
-      jar.set(kv.slice(0, eq), kv.slice(eq + 1));
-    }
+    jar.store(a.cookies);
     if (a.verdict === 'challenge/mark' && a.status === 403) path = '/.rampart/challenge/mark.css';
     else if (path !== '/' || a.status === 307) path = '/';
     else return total;

@@ -5,7 +5,7 @@
 import type { Server as HttpServer } from 'node:http';
 import { join } from 'node:path';
 import type { Clock } from '../core/clock.js';
-import { effectiveEnforcement, type Observer } from '../core/model.js';
+import type { Observer } from '../core/model.js';
 import type { Config } from '../config/schema.js';
 import { createConnectionGuard, type ConnectionGuard } from '../guard/connections.js';
 import { createAdaptiveDeadlines, type AnyServer } from '../proxy/listeners.js';
@@ -81,7 +81,7 @@ export function controlOf(a: AppCore, c: Config): Control {
     now: a.clock.now,
     version: rampartVersion(),
     state: a.state,
-    configuredEnforcement: () => a.graph.config.detector.enforcement,
+    enforcement: () => a.graph.enforcement(),
     detector: a.detector,
     incidents: a.evidence,
     routes: a.evidence?.routes ?? [],
@@ -118,6 +118,7 @@ export function edgeOf(a: AppCore, c: Config): Edge {
     noteH2Abuse: a.detector ? a.detector.noteH2Abuse : null,
     state: a.state,
     config: () => a.graph.config,
+    enforcement: () => a.graph.enforcement(),
     firewallWriter: a.topology.writer,
   });
 }
@@ -174,7 +175,7 @@ export function deadlinesOf(a: AppCore, c: Config) {
     {
       mode: () => state.mode(),
       stalledHeads: guard.sweep,
-      observe: () => effectiveEnforcement(a.graph.config.detector.enforcement, state.enforcement()) === 'observe',
+      observe: () => a.graph.enforcement() === 'observe',
     },
     (tight, why) =>
       log.warn(

@@ -5,7 +5,7 @@
 // once per app; reload() hands new limits over; tick() runs in the app's
 // one-second tick.
 import type { Config } from '../config/schema.js';
-import { effectiveEnforcement, type Ban, type Enforcement } from '../core/model.js';
+import type { Ban, Enforcement } from '../core/model.js';
 import { createFirewallSync, type FirewallSync } from '../guard/firewall-sync.js';
 import type { Http2Config } from '../config/schema/edge.js';
 import { createH2Guard, type H2Guard, type H2GuardLimits } from '../guard/h2-guard.js';
@@ -17,7 +17,9 @@ export interface EdgeDeps {
   now(): number;
   log: Logger;
   /** The bans (local and other nodes'), for the kernel set. */
-  state: { bans(): readonly Ban[]; enforcement(): Enforcement; onChange(fn: () => void): () => void };
+  state: { bans(): readonly Ban[]; onChange(fn: () => void): () => void };
+  /** The enforcement in force (observe empties the kernel ban set). */
+  enforcement(): Enforcement;
   /** The configuration in force (allow and deny lists change on reload). */
   config(): Config;
   /** One process per node talks to the firewall helper (a cluster's recorder worker). */
@@ -94,7 +96,7 @@ function createFirewall(c: Config, deps: EdgeDeps): FirewallSync {
     reconcileMs: c.firewall.reconcileInterval,
     now: deps.now,
     entries() {
-      if (effectiveEnforcement(deps.config().detector.enforcement, state.enforcement()) === 'observe') return [];
+      if (deps.enforcement() === 'observe') return [];
       const out: { target: string; until: number }[] = state.bans().map((b) => ({ target: b.target, until: b.until }));
       for (const d of deps.config().policy.deny) out.push({ target: d, until: Infinity });
       return out;

@@ -2,7 +2,7 @@
 // pipeline. A reload builds a new graph beside the old one and swaps it in;
 // nothing here listens on a socket (app.ts owns the listeners).
 import type { Config } from '../config/schema.js';
-import { effectiveEnforcement, type Observer, type RequestContext } from '../core/model.js';
+import { effectiveEnforcement, type Enforcement, type Observer, type RequestContext } from '../core/model.js';
 import type { PolicyView } from '../policy/decide.js';
 import { compileChallenge, type Challenge } from '../challenge/stage.js';
 import { compileCache, type Cache } from '../cache/stage.js';
@@ -37,6 +37,8 @@ export interface Graph {
   /** Origin protection (docs/origin-protection.md); null when disabled. stats() feed control and the detector. */
   readonly cache: Cache | null;
   readonly admission: Admission | null;
+  /** The enforcement in force: observe when the configuration or the shared state says so (effectiveEnforcement). */
+  enforcement(): Enforcement;
   close(): Promise<void>;
 }
 
@@ -126,7 +128,7 @@ export function buildGraph(config: Config, deps: GraphDeps): Graph {
     admission?.close();
     return forwarder.close();
   };
-  return { config, pipeline, forwarder, identity, bodyWatch, policy, challenge, cache, admission, close };
+  return { config, pipeline, forwarder, identity, bodyWatch, policy, challenge, cache, admission, enforcement, close };
 }
 
 /** The identity stage: the seen cookie, the surge guard (per process: a worker sees its share of a crowd). */

@@ -192,15 +192,16 @@ class ChallengeStage implements Challenge, Stage {
       // A young detector's ladder before the proof of work: the cookie check for a client without the
       // seen cookie (a browser follows it unnoticed), then the assets check for one without the mark.
       if (ctx.clientState !== CLIENT_COOKIE && ctx.issueSeen !== null) {
+        const cookie = ctx.issueSeen(ctx);
         // A page's first request gets the assets check at once, with the seen cookie: the stylesheet comes
         // back with it and marks it, one round trip fewer than the cookie check's redirect first. A client
         // back without the cookie, or not asking for a page, gets the cookie check (its 403 after three misses).
         if (ctx.cookieMisses === 0 && ctx.method === 'GET' && ctx.req.headers.accept?.includes('text/html') === true) {
           this.counters.counts.markChecks++;
-          return sendMarkCheck(ctx, ctx.issueSeen(ctx));
+          return sendMarkCheck(ctx, cookie);
         }
         this.counters.counts.cookieChecks++;
-        return sendCookieCheck(ctx, ctx.issueSeen(ctx), COOKIE_MISS_LIMIT);
+        return sendCookieCheck(ctx, cookie, COOKIE_MISS_LIMIT);
       }
       if (this.markCheckable(ctx)) {
         this.counters.counts.markChecks++;

@@ -1,7 +1,7 @@
 // The core admin endpoints: status, live series and top lists, bans, mode
 // override, config reload. Other modules (incidents, reports) contribute their
 // own routes beside these; see admin-types.ts. Every bad input is an ApiError.
-import { effectiveEnforcement, type Enforcement, type Mode } from '../core/model.js';
+import type { Enforcement, Mode } from '../core/model.js';
 import { ConfigError, RampartError } from '../core/errors.js';
 import { ApiError, badRequest } from './admin-errors.js';
 import type {
@@ -20,8 +20,8 @@ import type { Traffic } from './traffic.js';
 export interface CoreRouteDeps {
   traffic: Traffic;
   state: ControlState | null;
-  /** detector.enforcement as configured (absent: enforce). */
-  configuredEnforcement?: () => Enforcement;
+  /** The enforcement in force; absent: the shared state's. */
+  enforcement?: () => Enforcement;
   detector: DetectorView | null;
   incidents: IncidentsView | null;
   reload: Reloader | null;
@@ -79,9 +79,8 @@ export function coreRoutes(d: CoreRouteDeps): AdminRoute[] {
   ];
 }
 
-/** The enforcement in force: observe when the configuration or the shared state says so. */
 function enforcementOf(d: CoreRouteDeps): Enforcement {
-  return effectiveEnforcement(d.configuredEnforcement?.() ?? 'enforce', d.state?.enforcement() ?? 'enforce');
+  return d.enforcement?.() ?? d.state?.enforcement() ?? 'enforce';
 }
 
 /** GET /api/status: what the dashboard header and `rampart status` show. */

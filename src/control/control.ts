@@ -40,8 +40,8 @@ export interface ControlOptions {
   now(): number;
   version: string;
   state: ControlState | null;
-  /** detector.enforcement as configured: status and metrics show it combined with the shared state's (effectiveEnforcement). */
-  configuredEnforcement?: () => Enforcement;
+  /** The enforcement in force (the configuration's and the shared state's, src/app/graph.ts); absent: the shared state's. */
+  enforcement?: () => Enforcement;
   detector?: DetectorView | null;
   incidents?: IncidentsView | null;
   /** Routes contributed by other modules (incidents, reports…). */
@@ -90,7 +90,7 @@ export function createControl(o: ControlOptions): Control {
   const metrics = createMetrics({
     traffic,
     state: o.state,
-    configuredEnforcement: o.configuredEnforcement,
+    enforcement: o.enforcement,
     detector: o.detector ?? null,
     sources: [...(o.sources ?? []), alertsMetricSource(() => alerts.stats())],
     inFlight: o.inFlight,
@@ -161,7 +161,7 @@ function controlRoutes(
     ...coreRoutes({
       traffic,
       state: o.state,
-      configuredEnforcement: o.configuredEnforcement,
+      enforcement: o.enforcement,
       detector: o.detector ?? null,
       incidents: o.incidents ?? null,
       reload: o.reload ?? null,

@@ -2,7 +2,7 @@
 // (admin-types.ts): requests and latency from the traffic recorder, mode and
 // bans from shared state, the detector's score and incident. Modules' own
 // figures come through their MetricSources instead (metrics.ts). Scrape time only.
-import { effectiveEnforcement, type Enforcement } from '../core/model.js';
+import type { Enforcement } from '../core/model.js';
 import type { ControlState, DetectorView } from './admin-types.js';
 import type { MetricFamilies, Sample } from './metrics-families.js';
 import { MAX_ROUTE_CLASSES, type Traffic } from './traffic.js';
@@ -49,7 +49,12 @@ export function addTrafficFamilies(out: MetricFamilies, traffic: Traffic): void 
   );
 }
 
-export function addStateFamilies(out: MetricFamilies, state: ControlState, now: number, configured: Enforcement): void {
+export function addStateFamilies(
+  out: MetricFamilies,
+  state: ControlState,
+  now: number,
+  enforcement: Enforcement,
+): void {
   out.set('rampart_mode', {
     help: 'Current attack mode (1 for the active one).',
     type: 'gauge',
@@ -58,7 +63,7 @@ export function addStateFamilies(out: MetricFamilies, state: ControlState, now: 
   out.gauge(
     'rampart_enforcement_observe',
     '1 when enforcement is observe (shadow mode: configured or set through the API), 0 when enforcing.',
-    effectiveEnforcement(configured, state.enforcement()) === 'observe' ? 1 : 0,
+    enforcement === 'observe' ? 1 : 0,
   );
   out.gauge('rampart_bans', 'Active bans.', state.bans().length);
   const health = state.health();

@@ -13,8 +13,8 @@ import type { Traffic } from './traffic.js';
 export interface MetricsDeps {
   traffic: Traffic;
   state?: ControlState | null;
-  /** detector.enforcement as configured (absent: enforce). */
-  configuredEnforcement?: () => Enforcement;
+  /** The enforcement in force; absent: the shared state's. */
+  enforcement?: () => Enforcement;
   detector?: DetectorView | null;
   sources: readonly MetricSource[];
   inFlight?: () => number;
@@ -42,7 +42,7 @@ export function createMetrics(d: MetricsDeps): MetricsExporter {
   function refresh(): void {
     families.clear();
     addTrafficFamilies(families, d.traffic);
-    if (d.state) addStateFamilies(families, d.state, now(), d.configuredEnforcement?.() ?? 'enforce');
+    if (d.state) addStateFamilies(families, d.state, now(), d.enforcement?.() ?? d.state.enforcement());
     if (d.detector) addDetectorFamilies(families, d.detector);
     if (d.worker)
       families.gauge(

@@ -6,7 +6,7 @@
 // drive tick() second by second. Memory: ~1 MiB fixed (window, seen-set,
 // baselines, history) plus one bounded incident.
 import type { DetectorConfig } from '../config/schema/detector.js';
-import type { Enforcement, Mode } from '../core/model.js';
+import { effectiveEnforcement, type Enforcement, type Mode } from '../core/model.js';
 import { assess, enumerationOf, REFUSED_SHARE, signatureOf, type Assessment } from './assess.js';
 import { AttackMachine, type MachineHost } from './attack-machine.js';
 import { Baselines } from './baseline.js';
@@ -136,10 +136,7 @@ class LocalDetector implements Detector, MachineHost {
   }
 
   enforcement(): Enforcement {
-    const state = this.state;
-    return this.cfg.enforcement === 'observe' || (state !== null && state.enforcement() === 'observe')
-      ? 'observe'
-      : 'enforce';
+    return effectiveEnforcement(this.cfg.enforcement, this.state?.enforcement() ?? 'enforce');
   }
 
   mode(): Mode {
