@@ -133,7 +133,7 @@ export function assess(s: SecondSample, w: SecondWindow, b: Baselines, x: Assess
   // fingerprint, no errors, no heavy or fast sources), is people doing something else —
   // following a donation appeal, a form's first rush — not a flood: it needs corroboration.
   const classOnly = fast < 1 && slow < 1 && keys.length === 1 && keys[0] === 'routeClassLift';
-  const shifted = keys.length > 0 && !classOnly;
+  const shifted = (keys.length > 0 && !classOnly) || assetlessOf(s, cfg);
   const volume = Math.max(fast, slow, cls);
   const distress = distressOf(s, b);
   const unlike = comp.unlike;
@@ -189,7 +189,7 @@ function volumeOf(
 ): { fast: number; slow: number; steady: boolean } {
   const { history, cfg } = x;
   const learned = b.learned >= MIN_VOLUME_SECONDS;
-  const fast = learned ? n / threshold(exp, b.rps.std * y, cfg.minRps, cfg.minRatio * y, cfg.sensitivity) : 0;
+  const fast = learned ? n / threshold(exp, b.rps.std, cfg.minRps, cfg.minRatio * y, cfg.sensitivity) : 0;
   const win = Math.round(cfg.slowWindow / 1000);
   const slow =
     learned && history.count >= win

@@ -522,3 +522,41 @@ test('five seconds after a first start, a crowd that keeps its cookies and that 
     `widened past the signature: levels ${levels.join(',')}`,
   );
 });
+
+/**
+ * People who carry the assets mark (a page and its stylesheet a second), 60 of them in a burst at the
+ * start (second 1: their first pages at once), and from `at` a crowd of 80 cookie-keeping browsers
+ * asking for '/' 5 times a second each, `assets`: loading the stylesheet with each page (marked), or not.
+ */
+function markedPeopleAndCrowd(sec: number, out: Observed[], at: number, assets: boolean): void {
+  const n = sec === 1 ? 60 : 10;
+  for (let p = 0; p < n; p++) {
+    const src = 0x0a000300 + ((sec * 7 + p) % 60);
+    out.push(fact(src, `/news/${p % 9}`, { ua: CHROME, clientState: CLIENT_COOKIE, seenAt: T0, personLike: true }));
+    out.push(
+      fact(src, '/static/site.css', {
+        ua: CHROME,
+        routeClass: 'static',
+        clientState: CLIENT_COOKIE,
+        seenAt: T0,
+        personLike: true,
+      }),
+    );
+  }
+  if (sec < at) return;
+  for (let i = 0; i < 80; i++)
+    for (let k = 0; k < 5; k++) {
+      const src = 0xac500000 + i * 13;
+      const seen = { ua: CHROME, clientState: CLIENT_COOKIE, seenAt: T0 + at * 1000, personLike: assets };
+      out.push(fact(src, '/', seen));
+      if (assets) out.push(fact(src, '/static/site.css', { ...seen, routeClass: 'static' }));
+    }
+}
+
+test('nine seconds after a first start with a burst in it, a cookie-keeping crowd asking for pages without their assets at 20 times the rate is an attack; one loading them is not', () => {
+  const bare = run(16, (sec, _r, out) => markedPeopleAndCrowd(sec, out, 9, false));
+  assert.ok(bare.start, 'an incident opens');
+  assert.ok(bare.startSecond <= 10, `within two seconds of the crowd (second ${bare.startSecond})`);
+  const readers = run(16, (sec, _r, out) => markedPeopleAndCrowd(sec, out, 9, true));
+  assert.equal(readers.start, undefined, `attack: ${JSON.stringify(readers.start?.vectors)}`);
+});
