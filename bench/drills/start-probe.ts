@@ -5,12 +5,14 @@
 // GET a page, follow the cookie check's 307, load the assets check's
 // stylesheet and reload, until the page — timed end to end. Prints, per
 // accept policy (NODE_CLUSTER_SCHED_POLICY: `none`, Rampart's default, or
-// `rr`), each run's worst ladder, how many took over 500 ms, and the median.
+// `rr`), each run's worst ladder, how many took over 500 ms, the median, and
+// how many connections the kernel dropped from a full accept queue meanwhile.
 // A benchmark (real processes and sockets, timings): never part of npm test.
 //
 //   node --import tsx bench/drills/start-probe.ts [--sources 2000] [--rate 1.25]
 //     [--runs 2] [--policies none,rr] [--seconds 5]
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -127,6 +129,24 @@ async function run(sources: number, rate: number, seconds: number): Promise<numb
   }
 }
 
+/**
+ * The kernel's count of connections dropped because a listener's accept queue was full (TcpExt
+ * ListenOverflows, this machine's whole count: run nothing else meanwhile), or null off Linux.
+ */
+function listenOverflows(): number | null {
+  try {
+    const lines = readFileSync('/proc/net/netstat', 'utf8')
+      .split('\n')
+      .filter((l) => l.startsWith('TcpExt:'));
+    const names = lines[0].split(/\s+/);
+    const values = lines[1].split(/\s+/);
+    const i = names.indexOf('ListenOverflows');
+    return i < 0 ? null : Number(values[i]);
+  } catch {
+    return null;
+  }
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -150,12 +170,14 @@ async function main(): Promise<void> {
     if (policy !== 'none' && policy !== 'rr') throw new Error(`--policies: none or rr, not ${JSON.stringify(policy)}`);
     process.env.NODE_CLUSTER_SCHED_POLICY = policy;
     for (let r = 0; r < Number(values.runs); r++) {
+      const before = listenOverflows();
       const t = (await run(sources, rate, seconds)).sort((a, b) => a - b);
+      const overflows = before === null ? 'n/a' : String((listenOverflows() ?? before) - before);
       const worst = Math.round(t[t.length - 1] ?? 0);
       const over = t.filter((x) => x > 500).length;
       const median = Math.round(t[Math.floor(t.length / 2)] ?? 0);
       console.log(
-        `${policy}: ${sources} sources × ${rate}/s — ladders ${t.length}, worst ${worst} ms, over 500 ms ${over}, median ${median} ms`,
+        `${policy}: ${sources} sources × ${rate}/s — ladders ${t.length}, worst ${worst} ms, over 500 ms ${over}, median ${median} ms; listen queue overflows ${overflows}`,
       );
     }
   }

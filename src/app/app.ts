@@ -189,11 +189,11 @@ class ShieldApp implements App, AppCore {
     };
     this.http = createHttpListener(hooks, c.limits);
     if (this.detector) noteDeadlines(this.http, this.detector);
-    await listen(this.http, c.listen).catch(unwind);
+    await listen(this.http, c.listen, c.limits.listenBacklog).catch(unwind);
     if (c.tls.cert && c.tls.listen) {
       this.tls = createTlsListener(hooks, c.limits, c.tls, c.http2, c.fingerprints);
       if (this.detector) noteDeadlines(this.tls, this.detector);
-      await listen(this.tls, c.tls.listen).catch(unwind);
+      await listen(this.tls, c.tls.listen, c.limits.listenBacklog).catch(unwind);
     }
   }
 
@@ -226,12 +226,13 @@ class ShieldApp implements App, AppCore {
     if (
       !sameAddress(old.config.listen, next.listen) ||
       old.config.tls.cert !== next.tls.cert ||
-      old.config.tls.key !== next.tls.key
+      old.config.tls.key !== next.tls.key ||
+      old.config.limits.listenBacklog !== next.limits.listenBacklog
     ) {
       await fresh.close();
       throw new StartupError(
         'E_RELOAD_LISTEN',
-        'listen addresses and TLS files cannot change on reload',
+        'listen addresses, limits.listen_backlog and TLS files cannot change on reload',
         'restart Rampart to change listeners',
       );
     }

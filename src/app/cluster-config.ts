@@ -77,19 +77,20 @@ export function shareAccept(c: { schedulingPolicy: number; SCHED_NONE: number },
   if (env.NODE_CLUSTER_SCHED_POLICY === undefined) c.schedulingPolicy = c.SCHED_NONE;
 }
 
-/** Listen addresses and TLS files are bound by the primary's shared sockets: a reload cannot change them. */
+/** Listen addresses, their backlog and TLS files are bound by the primary's shared sockets: a reload cannot change them. */
 export function checkListeners(a: Config, b: Config): void {
   const same = a.listen.host === b.listen.host && (a.listen.port === b.listen.port || b.listen.port === 0);
   if (
     !same ||
     a.tls.cert !== b.tls.cert ||
     a.tls.key !== b.tls.key ||
+    a.limits.listenBacklog !== b.limits.listenBacklog ||
     a.admin.listen.host !== b.admin.listen.host ||
     (a.admin.listen.port !== b.admin.listen.port && b.admin.listen.port !== 0)
   ) {
     throw new StartupError(
       'E_RELOAD_LISTEN',
-      'listen addresses and TLS files cannot change on reload',
+      'listen addresses, limits.listen_backlog and TLS files cannot change on reload',
       'restart Rampart to change listeners',
     );
   }

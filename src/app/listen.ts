@@ -21,7 +21,8 @@ export function sameAddress(a: HostPort, b: HostPort): boolean {
   return a.host === b.host && (a.port === b.port || b.port === 0);
 }
 
-export function listen(server: AnyServer, at: HostPort): Promise<void> {
+/** `backlog`: listen(2)'s queue of connections not yet accepted (limits.listen_backlog). */
+export function listen(server: AnyServer, at: HostPort, backlog?: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException) => {
       if (err.code === 'EADDRINUSE')
@@ -46,7 +47,7 @@ export function listen(server: AnyServer, at: HostPort): Promise<void> {
         );
     };
     server.once('error', onError);
-    server.listen(at.port, at.host, () => {
+    server.listen({ port: at.port, host: at.host, backlog }, () => {
       server.off('error', onError);
       server.on('error', () => {}); // later accept errors (EMFILE…) must not crash the process
       resolve();

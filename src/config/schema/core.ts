@@ -83,6 +83,18 @@ export const limitsSchema = z
     idle_timeout: duration().default(5_000),
     send_timeout: duration().default(30_000),
     max_connections: z.number().int().min(1).default(10_000),
+    /**
+     * Connections the kernel holds for the listener before Rampart accepts them (listen(2)'s backlog,
+     * capped by net.core.somaxconn). Node's 511 overflows when a flood's thousands of clients connect
+     * at once (a start or restart into a running attack): each dropped handshake costs its client a
+     * 1 s retransmission, people included.
+     */
+    listen_backlog: z
+      .number()
+      .int()
+      .min(1, 'listen_backlog is a number of connections (hint: 4096)')
+      .max(65_535, 'listen_backlog is at most 65535 (the kernel caps it at net.core.somaxconn anyway; hint: 4096)')
+      .default(4096),
     max_connections_per_ip: z.number().int().min(1).default(64),
     origin_timeout: duration().default(30_000),
     origin_connect_timeout: duration().default(5_000),
