@@ -11,7 +11,8 @@ import type { AttackPlan } from './campaign.js';
 import { CampaignRecorder } from './campaign-recorder.js';
 import { scoreAttack, type AttackResult } from './campaign-score.js';
 import { spawnAttack, type AttackChild } from './attack-child.js';
-import { type ChromiumHandle, launchChromium, runChromiumUsers } from './chromium-users.js';
+import type { Page } from 'playwright-core';
+import { type ChromiumHandle, launchChromium, openChromiumPages, runChromiumUsers } from './chromium-users.js';
 import { sleepUntil } from './legit.js';
 import { runNoJsUsers } from './nojs-users.js';
 import { createOriginStats, type OriginCounts } from './origin-stats.js';
@@ -51,6 +52,7 @@ export async function runPlan(o: PlanRunOptions): Promise<AttackResult> {
   const launched = o.chromium > 0 ? await launchChromium() : null;
   const chrome = launched && !('unavailable' in launched) ? launched : null;
   const chromeNote = launched && 'unavailable' in launched ? `no Chromium users: ${launched.unavailable}` : null;
+  const pages = chrome ? await openChromiumPages(chrome.browser, o.chromium) : undefined;
   let child: AttackChild | null = null;
   try {
     if (plan.kind !== 'none' && o.attackProcess !== false) child = await spawnAttack();
@@ -60,7 +62,7 @@ export async function runPlan(o: PlanRunOptions): Promise<AttackResult> {
     rec.attackStart = startedAt + (plan.startMode === 'running-at-start' ? 1000 : plan.warmupS * 1000);
     const until = rec.attackStart + plan.durationS * 1000;
     if (plan.startMode === 'running-at-start') rec.markDown(startedAt - 200);
-    const work = startPeople(o, rec, chrome, startedAt, until);
+    const work = startPeople(o, rec, chrome, startedAt, until, pages);
     const attack = startAttack(o, rec, child, until);
     const shieldFailed = choreography(plan, shield, rec);
     work.push(attack, shieldFailed);
@@ -103,13 +105,14 @@ function startPeople(
   chrome: ChromiumHandle | null,
   startedAt: number,
   until: number,
+  pages: readonly Page[] | undefined,
 ): Promise<unknown>[] {
   const { target, thinkMs } = o;
   const rampMs = Math.max(500, Math.min(2000, rec.attackStart - startedAt));
   const nojs = { target, users: o.users, recorder: rec, until, thinkMs, visit: 'regular' as const, rampMs };
   const work: Promise<unknown>[] = [sleepUntil(startedAt).then(() => runNoJsUsers(nojs))];
   if (chrome) {
-    const browsers = { browser: chrome.browser, target, users: o.chromium, recorder: rec, until, thinkMs };
+    const browsers = { browser: chrome.browser, target, users: o.chromium, recorder: rec, until, thinkMs, pages };
     work.push(sleepUntil(startedAt).then(() => runChromiumUsers(browsers)));
   }
   if (o.plan.newsletter) work.push(readers(o, rec, until));

@@ -66,18 +66,34 @@ export interface ChromiumUsersOptions {
   recorder: CampaignRecorder;
   until: number;
   thinkMs: readonly [number, number];
+  /** Pages opened beforehand (openChromiumPages, one per user); else each user opens its own when it starts. */
+  pages?: readonly Page[];
+}
+
+/**
+ * One fresh context and page per user, opened before the people start: each page's renderer process
+ * starts here, not on the shield's cores at the moment an attack or a
+ * shield's start is being measured. A person's browser runs on their own machine.
+ */
+export async function openChromiumPages(browser: Browser, users: number): Promise<Page[]> {
+  return Promise.all(
+    Array.from({ length: users }, async () => {
+      const ctx = await browser.newContext({
+        extraHTTPHeaders: { 'x-drill-role': 'legit' },
+        viewport: { width: 1280, height: 800 },
+      });
+      return ctx.newPage();
+    }),
+  );
 }
 
 export async function runChromiumUsers(o: ChromiumUsersOptions): Promise<void> {
-  await Promise.all(Array.from({ length: o.users }, (_, i) => user(o, i)));
+  const pages = o.pages ?? (await openChromiumPages(o.browser, o.users));
+  await Promise.all(pages.slice(0, o.users).map((page, i) => user(o, page, i)));
 }
 
-async function user(o: ChromiumUsersOptions, i: number): Promise<void> {
-  const ctx = await o.browser.newContext({
-    extraHTTPHeaders: { 'x-drill-role': 'legit' },
-    viewport: { width: 1280, height: 800 },
-  });
-  const page = await ctx.newPage();
+async function user(o: ChromiumUsersOptions, page: Page, i: number): Promise<void> {
+  const ctx = page.context();
   const think = async () => {
     await sleepUntil(Math.min(o.until, Date.now() + o.thinkMs[0] + Math.random() * (o.thinkMs[1] - o.thinkMs[0])));
     return Date.now() < o.until;

@@ -16,6 +16,7 @@ import { startDemoOrigin, type DemoOrigin } from '../../src/demo/origin.js';
 import { CampaignRecorder } from '../../src/drill/campaign-recorder.js';
 import {
   launchChromium,
+  openChromiumPages,
   runChromiumUsers,
   CHROMIUM_PATH,
   type ChromiumHandle,
@@ -73,6 +74,45 @@ describe('campaign Chromium users', { skip, timeout: 90_000 }, () => {
       assert.equal(navOutcome(await nojs.navigate('page', 'GET', '/materials')).outcome, 'challenged');
     } finally {
       await nojs.close();
+    }
+  });
+});
+
+describe('campaign Chromium users with pages opened beforehand', { skip, timeout: 60_000 }, () => {
+  test('each user browses in its own page opened before the people start, and closes it at the end', async () => {
+    const origin = await startDemoOrigin();
+    const shield = await startShield(origin.url);
+    const c = await launchChromium();
+    if ('unavailable' in c) throw new Error(c.unavailable);
+    try {
+      const pages = await openChromiumPages(c.browser, 2);
+      assert.equal(pages.length, 2);
+      assert.notEqual(pages[0].context(), pages[1].context(), 'one context (cookies, cache) per user');
+      assert.equal(pages[0].url(), 'about:blank');
+      const rec = new CampaignRecorder(8);
+      rec.attackStart = Date.now();
+      await runChromiumUsers({
+        browser: c.browser,
+        target: parseTarget(`http://127.0.0.1:${shield.port}`),
+        users: 2,
+        recorder: rec,
+        until: Date.now() + 6_000,
+        thinkMs: [200, 400],
+        pages,
+      });
+      const t = rec.tallies.chromium.during;
+      assert.ok(t.requests >= 2, JSON.stringify(t));
+      assert.equal(t.served, t.requests, JSON.stringify(t));
+      assert.deepEqual(
+        pages.map((p) => p.isClosed()),
+        [true, true],
+        'the pages given were the ones used',
+      );
+      assert.equal(c.browser.contexts().length, 0, 'no other context was opened');
+    } finally {
+      await c.close();
+      await shield.stop();
+      await origin.close();
     }
   });
 });
