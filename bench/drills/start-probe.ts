@@ -2,8 +2,8 @@
 // the demo origin, started into a flood that is already running (a child
 // process: N loopback sources, keep-alive, browser headers, no cookies, each at
 // R req/s), and a person's ladder every 100 ms from the moment it listens —
-// GET a page, follow the cookie check's 307, load the assets check's
-// stylesheet and reload, until the page — timed end to end. Prints, per
+// GET a page, follow whichever check answers (the cookie check's 307; the
+// assets check's stylesheet and reload), until the page — timed end to end. Prints, per
 // accept policy (NODE_CLUSTER_SCHED_POLICY: `none`, Rampart's default, or
 // `rr`), each run's worst ladder, how many took over 500 ms, the median, and
 // how many connections the kernel dropped from a full accept queue meanwhile.
