@@ -1,6 +1,7 @@
 // People without JavaScript (NoJsClient): regulars browse campaign-site
 // sessions until the deadline — home with its stylesheets and images on the
-// first visit, materials, a search, the donate form (GET, think, POST), the
+// first visit, materials, a search, the donate form (GET, think, POST: only
+// when the page was served, a browser cannot submit a form it never got), the
 // volunteer login for one in five — and newsletter readers arrive once, read
 // one or two pages, some donate, and leave. Every navigation's outcome goes to
 // the CampaignRecorder. Bounded: `users` clients (2 connections each), all
@@ -106,8 +107,14 @@ async function regular(v: Visitor): Promise<true | null> {
       ['page', 'GET', '/login', undefined, '/'],
       ['form', 'POST', '/login', 'user=volunteer&password=riverton', '/login'],
     );
+  let formLoaded = false;
   for (const [kind, method, path, body, referer] of steps) {
-    if ((await v.step(kind, method, path, body, referer)) === null || !(await v.think())) return null;
+    // A browser cannot submit a form whose page it never got (refused, failed, the shield down): the
+    // person sees the error and goes on browsing, as the Chromium users do (chromium-users.ts).
+    if (kind === 'form' && !formLoaded) continue;
+    const served = await v.step(kind, method, path, body, referer);
+    if (served === null || !(await v.think())) return null;
+    formLoaded = served && kind === 'page';
   }
   return true;
 }
@@ -128,7 +135,8 @@ async function reader(v: Visitor): Promise<void> {
       return;
   }
   if (v.i % 4 === 0) {
-    if ((await v.step('page', 'GET', '/donate', undefined, landing)) === null || !(await v.think())) return;
+    const form = await v.step('page', 'GET', '/donate', undefined, landing);
+    if (form !== true || !(await v.think())) return;
     await v.step(
       'form',
       'POST',
