@@ -52,9 +52,9 @@ export async function runPlan(o: PlanRunOptions): Promise<AttackResult> {
   const launched = o.chromium > 0 ? await launchChromium() : null;
   const chrome = launched && !('unavailable' in launched) ? launched : null;
   const chromeNote = launched && 'unavailable' in launched ? `no Chromium users: ${launched.unavailable}` : null;
-  const pages = chrome ? await openChromiumPages(chrome.browser, o.chromium) : undefined;
   let child: AttackChild | null = null;
   try {
+    const pages = chrome ? await openChromiumPages(chrome.browser, o.chromium) : undefined;
     if (plan.kind !== 'none' && o.attackProcess !== false) child = await spawnAttack();
     if (plan.startMode === 'running-at-start') await shield!.stop();
     else if (shield && !shield.running()) await shield.start();

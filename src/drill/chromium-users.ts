@@ -72,8 +72,8 @@ export interface ChromiumUsersOptions {
 
 /**
  * One fresh context and page per user, opened before the people start: each page's renderer process
- * starts here, not on the shield's cores at the moment an attack or a
- * shield's start is being measured. A person's browser runs on their own machine.
+ * starts here, not on the shield's cores while an attack's or a start's first second is measured (a
+ * person's browser runs on their own machine).
  */
 export async function openChromiumPages(browser: Browser, users: number): Promise<Page[]> {
   return Promise.all(
