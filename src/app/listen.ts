@@ -10,11 +10,18 @@ import type { AnyServer } from '../proxy/listeners.js';
 import type { Detector } from '../detector/detector.js';
 import type { Logger } from './logger.js';
 
-/** Connections closed by the header deadline (slowloris) go to the detector with their address. */
+/**
+ * Connections closed by the header deadline (slowloris) go to the detector with their address, and
+ * whether they never sent a byte (a browser's unused spare connection: never a ban by itself).
+ */
 export function noteDeadlines(server: AnyServer, detector: Detector): void {
-  (server as HttpServer).on('clientError', (err: NodeJS.ErrnoException, socket: { remoteAddress?: string }) => {
-    if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') detector.noteSlowConnection(normalizeIp(socket.remoteAddress ?? ''));
-  });
+  (server as HttpServer).on(
+    'clientError',
+    (err: NodeJS.ErrnoException, socket: { remoteAddress?: string; bytesRead?: number }) => {
+      if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT')
+        detector.noteSlowConnection(normalizeIp(socket.remoteAddress ?? ''), (socket.bytesRead ?? 0) === 0);
+    },
+  );
 }
 
 export function sameAddress(a: HostPort, b: HostPort): boolean {

@@ -34,8 +34,8 @@ export interface DetectorDeps {
 
 export interface Detector {
   observe(ctx: Observed): void;
-  /** A connection was closed by a header/body deadline (slowloris, slow POST). */
-  noteSlowConnection(ip: string): void;
+  /** A connection was closed by a header/body deadline (slowloris, slow POST); `idle`: it never sent a byte (SecondWindow.noteSlow). */
+  noteSlowConnection(ip: string, idle?: boolean): void;
   /** An HTTP/2 session from `ip` was closed for abuse after `glitches` glitches (src/guard/h2-guard.ts). */
   noteH2Abuse(ip: string, glitches: number): void;
   tick(nowMs: number): void;
@@ -86,7 +86,7 @@ interface LaggedSecond {
 class LocalDetector implements Detector, MachineHost {
   // Bound once: app.ts hands these around detached; each reads the window through its closure, as cheap as a method.
   readonly observe: (ctx: Observed) => void;
-  readonly noteSlowConnection: (ip: string) => void;
+  readonly noteSlowConnection: (ip: string, idle?: boolean) => void;
   readonly noteH2Abuse: (ip: string, glitches: number) => void;
   readonly onEvent: (fn: (e: DetectorEvent) => void) => () => void;
   readonly cfg: DetectorConfig;
@@ -126,7 +126,7 @@ class LocalDetector implements Detector, MachineHost {
     this.machine = new AttackMachine(this);
     const window = this.window;
     this.observe = (ctx) => window.observe(ctx);
-    this.noteSlowConnection = (ip) => window.noteSlow(ip);
+    this.noteSlowConnection = (ip, idle) => window.noteSlow(ip, idle);
     this.noteH2Abuse = (ip, glitches) => window.noteH2(ip, glitches);
     this.onEvent = this.listeners.on;
   }

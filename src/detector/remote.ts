@@ -48,7 +48,7 @@ export function createRemoteDetector(o: RemoteDetectorOptions): RemoteDetector {
 
   return {
     observe: (ctx) => w.observe(ctx),
-    noteSlowConnection: (ip) => w.noteSlow(ip),
+    noteSlowConnection: (ip, idle) => w.noteSlow(ip, idle),
     noteH2Abuse: (ip, glitches) => w.noteH2(ip, glitches),
     absorb() {
       throw new RangeError("a cluster worker's detector sends its seconds to the primary; it does not absorb parts");

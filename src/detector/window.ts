@@ -232,10 +232,15 @@ export class SecondWindow {
     this.classes[cls]++;
   }
 
-  /** A connection from `ip` closed by a header/body deadline (slowloris, slow POST). */
-  noteSlow(ip: string): void {
+  /**
+   * A connection from `ip` closed by a header/body deadline (slowloris, slow POST). `idle`: it never sent a
+   * byte. It counts toward the slow-connections vector, but never makes its address a ban candidate:
+   * browsers open spare connections they may never use (Chromium's preconnects), and a person's idle
+   * spare is closed by the header deadline like a slowloris socket.
+   */
+  noteSlow(ip: string, idle = false): void {
     this.slow++;
-    this.topSlow.offer(clientKeyOf(ip), 1, ip);
+    if (!idle) this.topSlow.offer(clientKeyOf(ip), 1, ip);
   }
 
   /** An HTTP/2 session from `ip` closed for abuse after `glitches` glitches. */

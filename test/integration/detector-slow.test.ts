@@ -57,6 +57,50 @@ test('slowloris: header-deadline closes are counted per address and the sources 
   }
 });
 
+test('slowloris: a browser’s spare connections that never send a byte are closed by the deadline but never get its address banned', async () => {
+  const origin = await startEchoOrigin();
+  const app = await startShield(origin.url, {
+    limits: { header_timeout: '1s' },
+    detector: { slow_connections: 5, ban_duration: '30s' },
+  });
+  const sockets: Socket[] = [];
+  try {
+    const ips = ['127.3.2.1', '127.3.2.2', '127.3.2.3', '127.3.2.4', '127.3.2.5'];
+    const spares: Promise<void>[] = [];
+    for (let k = 0; k < 4; k++) {
+      // Chromium-like preconnects from a person's address: opened, then nothing.
+      const s = connect({ host: '127.0.0.1', port: app.port, localAddress: '127.3.2.9' });
+      s.on('error', () => {});
+      s.resume(); // read the deadline's 408 to its end, so the socket closes
+      spares.push(new Promise((r) => s.once('close', () => r())));
+      sockets.push(s);
+    }
+    for (const ip of ips) {
+      for (let k = 0; k < 4; k++) {
+        const s = connect({ host: '127.0.0.1', port: app.port, localAddress: ip });
+        s.on('error', () => {});
+        s.write('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ');
+        sockets.push(s);
+      }
+    }
+    await waitFor(() => ips.every((ip) => app.state.isBanned(ip, Date.now()) !== null), {
+      what: 'the slow sources to be banned',
+      timeoutMs: 15_000,
+    });
+    await Promise.all(spares);
+    assert.equal(app.state.isBanned('127.3.2.9', Date.now()), null, 'the idle spares’ address is not banned');
+    const ok = await sendRaw(app.port, 'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n', {
+      localAddress: '127.3.2.9',
+      quietMs: 300,
+    });
+    assert.equal(ok.status, 200, 'the person behind the spares is served');
+  } finally {
+    for (const s of sockets) s.destroy();
+    await app.stop();
+    await origin.close();
+  }
+});
+
 test('slow POST: bodies cut by the minimum-rate sweep are counted per client address and the sources banned', async () => {
   const origin = await startEchoOrigin();
   const app = await startShield(origin.url, {
