@@ -11,6 +11,23 @@ import { sendRaw } from '../helpers/raw.js';
 import { startEchoOrigin } from '../helpers/echo-origin.js';
 import { startShield } from '../helpers/shield.js';
 import { waitFor } from '../helpers/wait.js';
+import type { App } from '../../src/app/app.js';
+
+/** Four connections from each of `ips` that start a request head and never finish it; resolves once every address is banned. */
+async function slowHeadsBanned(app: App & { port: number }, ips: readonly string[], sockets: Socket[]): Promise<void> {
+  for (const ip of ips) {
+    for (let k = 0; k < 4; k++) {
+      const s = connect({ host: '127.0.0.1', port: app.port, localAddress: ip });
+      s.on('error', () => {});
+      s.write('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ');
+      sockets.push(s);
+    }
+  }
+  await waitFor(() => ips.every((ip) => app.state.isBanned(ip, Date.now()) !== null), {
+    what: 'the slow sources to be banned',
+    timeoutMs: 15_000,
+  });
+}
 
 test('slowloris: header-deadline closes are counted per address and the sources banned', async () => {
   const origin = await startEchoOrigin();
@@ -23,18 +40,7 @@ test('slowloris: header-deadline closes are counted per address and the sources 
     const events: DetectorEvent[] = [];
     app.detector!.onEvent((e) => events.push(e));
     const ips = ['127.3.0.1', '127.3.0.2', '127.3.0.3', '127.3.0.4', '127.3.0.5'];
-    for (const ip of ips) {
-      for (let k = 0; k < 4; k++) {
-        const s = connect({ host: '127.0.0.1', port: app.port, localAddress: ip });
-        s.on('error', () => {});
-        s.write('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ');
-        sockets.push(s);
-      }
-    }
-    await waitFor(() => ips.every((ip) => app.state.isBanned(ip, Date.now()) !== null), {
-      what: 'the slow sources to be banned',
-      timeoutMs: 15_000,
-    });
+    await slowHeadsBanned(app, ips, sockets);
     const ban = app.state.isBanned('127.3.0.2', Date.now())!;
     assert.equal(ban.rule, 'ban/auto-slow');
     assert.match(ban.reason, /closed by header\/body deadlines/);
@@ -75,18 +81,7 @@ test('slowloris: a browser’s spare connections that never send a byte are clos
       spares.push(new Promise((r) => s.once('close', () => r())));
       sockets.push(s);
     }
-    for (const ip of ips) {
-      for (let k = 0; k < 4; k++) {
-        const s = connect({ host: '127.0.0.1', port: app.port, localAddress: ip });
-        s.on('error', () => {});
-        s.write('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ');
-        sockets.push(s);
-      }
-    }
-    await waitFor(() => ips.every((ip) => app.state.isBanned(ip, Date.now()) !== null), {
-      what: 'the slow sources to be banned',
-      timeoutMs: 15_000,
-    });
+    await slowHeadsBanned(app, ips, sockets);
     await Promise.all(spares);
     assert.equal(app.state.isBanned('127.3.2.9', Date.now()), null, 'the idle spares’ address is not banned');
     const ok = await sendRaw(app.port, 'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n', {
