@@ -29,7 +29,8 @@ async function slowHeadsBanned(app: App & { port: number }, ips: readonly string
   });
 }
 
-test('slowloris: header-deadline closes are counted per address and the sources banned', async () => {
+/** A shield with a 1 s header deadline and low slow-connection thresholds; the sockets `body` opens are destroyed after it. */
+async function withSlowShield(body: (app: App & { port: number }, sockets: Socket[]) => Promise<void>): Promise<void> {
   const origin = await startEchoOrigin();
   const app = await startShield(origin.url, {
     limits: { header_timeout: '1s' },
@@ -37,6 +38,16 @@ test('slowloris: header-deadline closes are counted per address and the sources 
   });
   const sockets: Socket[] = [];
   try {
+    await body(app, sockets);
+  } finally {
+    for (const s of sockets) s.destroy();
+    await app.stop();
+    await origin.close();
+  }
+}
+
+test('slowloris: header-deadline closes are counted per address and the sources banned', async () => {
+  await withSlowShield(async (app, sockets) => {
     const events: DetectorEvent[] = [];
     app.detector!.onEvent((e) => events.push(e));
     const ips = ['127.3.0.1', '127.3.0.2', '127.3.0.3', '127.3.0.4', '127.3.0.5'];
@@ -56,21 +67,11 @@ test('slowloris: header-deadline closes are counted per address and the sources 
       quietMs: 300,
     });
     assert.equal(ok.status, 200, 'another address is served');
-  } finally {
-    for (const s of sockets) s.destroy();
-    await app.stop();
-    await origin.close();
-  }
+  });
 });
 
 test('slowloris: a browser’s spare connections that never send a byte are closed by the deadline but never get its address banned', async () => {
-  const origin = await startEchoOrigin();
-  const app = await startShield(origin.url, {
-    limits: { header_timeout: '1s' },
-    detector: { slow_connections: 5, ban_duration: '30s' },
-  });
-  const sockets: Socket[] = [];
-  try {
+  await withSlowShield(async (app, sockets) => {
     const ips = ['127.3.2.1', '127.3.2.2', '127.3.2.3', '127.3.2.4', '127.3.2.5'];
     const spares: Promise<void>[] = [];
     for (let k = 0; k < 4; k++) {
@@ -89,11 +90,7 @@ test('slowloris: a browser’s spare connections that never send a byte are clos
       quietMs: 300,
     });
     assert.equal(ok.status, 200, 'the person behind the spares is served');
-  } finally {
-    for (const s of sockets) s.destroy();
-    await app.stop();
-    await origin.close();
-  }
+  });
 });
 
 test('slow POST: bodies cut by the minimum-rate sweep are counted per client address and the sources banned', async () => {
