@@ -98,6 +98,8 @@ export class RequestContext {
   clientSlot = -1;
   /** Requests in a row this address sent without the cookie it was given (identity's client book). */
   cookieMisses = 0;
+  /** It carried a genuine seen cookie of its prefix issued to a User-Agent of another shape (src/identity/seen-cookie.ts `moved`). */
+  cookieMoved = false;
   /** The seen cookie it returned says it loaded a page's assets with it (what a browser does, most floods do not). */
   personLike = false;
   /**

@@ -35,6 +35,8 @@ export interface Composition {
 export const IGNORED_SHARE = 0.4;
 /** A second almost entirely of first requests (no client came back with its cookie). */
 export const FRESH_FLOOD_SHARE = 0.85;
+/** A second where this share of the requests carry a seen cookie given to a User-Agent of another shape. */
+export const MOVED_SHARE = 0.2;
 /** A second where this share of the requests are form posts sent as their client's first request. */
 export const FORM_FIRST_SHARE = 0.2;
 /** A second where this share of the requests came back to the cookie check without its cookie. */
@@ -83,7 +85,8 @@ export function compositionOf(
       c.freshFlood !== undefined ||
       c.checkIgnored !== undefined ||
       c.checkUnfollowed !== undefined ||
-      c.formFirst !== undefined,
+      c.formFirst !== undefined ||
+      c.cookieMoved !== undefined,
   };
 }
 
@@ -182,6 +185,15 @@ function cookieTests(
   if (checked >= floor && checkFollowed < CHECK_FOLLOWED_SHARE * checked) {
     fire('checkUnfollowed', 1 - checkFollowed / checked, true);
     if (checked >= 4 * floor) strong = true;
+  }
+  // Cookies under another User-Agent: one cookie jar behind rotating User-Agents. A person's browser
+  // keeps its User-Agent's shape (an update changes digits only), and one that switches (a "desktop site"
+  // toggle) gets a cookie for its new one on its first answer: one request, not a crowd's every second.
+  const { moved } = s.clients;
+  if (moved >= floor && moved / n >= MOVED_SHARE) {
+    fire('cookieMoved', moved / n, true);
+    // No person sends these at all: at 2 × min_rps of them in one second no streak is needed.
+    if (moved >= 4 * floor) strong = true;
   }
   // Form posts as a client's very first request: a person loads the form before sending it.
   const { formFresh } = s.clients;

@@ -79,7 +79,9 @@ export interface SecondSample {
    * assets, `assetless` are requests for anything but an asset from clients
    * without that mark; `checked` are cookie checks (307) sent to
    * browser-claiming clients without the cookie, `checkFollowed` requests
-   * returning it from clients first seen in the last two seconds;
+   * returning it from clients first seen in the last two seconds; `moved`
+   * carried a genuine seen cookie issued to a User-Agent of another shape
+   * (one cookie jar under rotating User-Agents);
    * `recent` came from clients first seen in the last 15 s.
    */
   clients: {
@@ -94,6 +96,7 @@ export interface SecondSample {
     assetless: number;
     checked: number;
     checkFollowed: number;
+    moved: number;
     recent: number;
   };
   /** HTTP/2 sessions closed with GOAWAY for abuse this second (rapid reset, CONTINUATION floods, glitches: src/guard/h2-guard.ts). */

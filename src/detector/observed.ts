@@ -27,6 +27,8 @@ export interface Observed {
   personLike?: boolean;
   /** Requests in a row this client sent without the cookie it was given (identity's client book). */
   cookieMisses: number;
+  /** It carried a genuine seen cookie issued to a User-Agent of another shape (identity's cookieMoved). */
+  cookieMoved?: boolean;
   method: string;
   verdict: { readonly rule: string; readonly action: string };
   req: { headers: { 'user-agent'?: string | undefined; 'content-type'?: string | undefined } };

@@ -68,6 +68,7 @@ function clientsOf(w: SecondWindow): SecondSample['clients'] {
     assetless: w.assetless,
     checked: w.checked,
     checkFollowed: w.checkFollowed,
+    moved: w.moved,
     recent: sumAges(w.ages, 15),
   };
 }

@@ -77,19 +77,22 @@ function floods({ s, b, a, heavyShare, exp }: Second, out: VectorFinding[]): voi
       share: r2(heavyShare),
       topRps: a.heavy[0]?.count ?? 0,
     });
-  if (a.volume.fast >= 1 && heavyShare < 0.5 && s.sources >= 20)
-    add(
-      out,
-      'distributed_flood',
-      `${n} requests/s from ${s.sources} sources against a baseline of ${r2(exp)}/s from ${r2(b.sources.mean)}`,
-      {
-        rps: n,
-        baselineRps: r2(exp),
-        sources: s.sources,
-        baselineSources: r2(b.sources.mean),
-        ratio: r2(n / Math.max(exp, 1)),
-      },
-    );
+  if (a.volume.fast >= 1 && heavyShare < 0.5 && s.sources >= 20) {
+    const fig: Record<string, number> = {
+      rps: n,
+      baselineRps: r2(exp),
+      sources: s.sources,
+      baselineSources: r2(b.sources.mean),
+      ratio: r2(n / Math.max(exp, 1)),
+    };
+    let why = `${n} requests/s from ${s.sources} sources against a baseline of ${r2(exp)}/s from ${r2(b.sources.mean)}`;
+    // What told this crowd from people when nothing else in its mix did.
+    if (a.composition.cookieMoved !== undefined) {
+      fig.movedCookies = s.clients.moved;
+      why += `, ${pct(s.clients.moved / Math.max(1, n))}% carrying a cookie that was given to another browser or system`;
+    }
+    add(out, 'distributed_flood', why, fig);
+  }
 }
 
 /** Unique paths (unless a sensitive route is walked: that is enumeration) or unique query strings. */
@@ -203,6 +206,7 @@ function otherwise({ s, a, exp }: Second, out: VectorFinding[]): void {
       assetlessShare: r2(s.clients.assetless / Math.max(1, n)),
       cookieChecks: s.clients.checked,
       checksFollowed: s.clients.checkFollowed,
+      movedCookies: s.clients.moved,
       freshShare: r2(s.clients.fresh / Math.max(1, n)),
       originMs: s.originMs,
       share5xx: r2(s.status.s5xx / Math.max(1, n)),
@@ -226,6 +230,8 @@ function cookieReason(s: SecondSample, a: Assessment): string {
   if (s.clients.checkIgnored > 0)
     parts.push(`${s.clients.checkIgnored}/s back at the cookie check without the cookie it gave them`);
   if (s.clients.formFresh > 0) parts.push(`${s.clients.formFresh}/s form posts sent as their client's first request`);
+  if (s.clients.moved > 0)
+    parts.push(`${pct(s.clients.moved / n)}% carrying a cookie that was given to another browser or system`);
   if (a.composition.checkUnfollowed !== undefined)
     parts.push(
       `${s.clients.checked}/s cookie checks sent to new browser-claiming clients, ${s.clients.checkFollowed}/s requests back with the cookie (a browser follows at once)`,

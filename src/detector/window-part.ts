@@ -22,7 +22,7 @@ export interface WindowPart {
    * same second as the global sums; 0 for parts between nodes.
    */
   second: number;
-  /** requests, forwarded, refused, newSources, withQuery, s2xx, s3xx, s4xx, s5xx, originSum, originMax, slow, h2, h2Glitches, cookied, fresh, ignored, browserFresh, browserIgnored, checkIgnored, formFresh, marked, assetless, checked, checkFollowed */
+  /** requests, forwarded, refused, newSources, withQuery, s2xx, s3xx, s4xx, s5xx, originSum, originMax, slow, h2, h2Glitches, cookied, fresh, ignored, browserFresh, browserIgnored, checkIgnored, formFresh, marked, assetless, checked, checkFollowed, moved */
   n: Float64Array;
   /** Requests by first-seen age of their client (window.ts AGE_BUCKETS), counted from the part's own second. */
   ages: Float64Array;
@@ -43,7 +43,7 @@ export interface WindowPart {
   pend: { cells: Uint32Array; total: number }[] | null;
 }
 
-const N_FIELDS = 25;
+const N_FIELDS = 26;
 const TOPS = 8;
 const tables = (w: SecondWindow): SpaceSaving[] => [
   w.topSources,
@@ -92,6 +92,7 @@ export function exportPart(w: SecondWindow, withPend = true, second = 0): Window
     w.assetless,
     w.checked,
     w.checkFollowed,
+    w.moved,
   );
   const hist = new Uint32Array(HIST * 4);
   const windowHists = hists(w);
@@ -217,6 +218,7 @@ export function mergePart(w: SecondWindow, p: WindowPart): void {
   w.assetless += n[22];
   w.checked += n[23];
   w.checkFollowed += n[24];
+  w.moved += n[25];
   for (let i = 0; i < p.ages.length; i++) w.ages[i] += p.ages[i];
   for (let i = 0; i < p.walkers.length && w.walkers.length < 512; i++) w.walkers.push(p.walkers[i]);
   for (let i = 0; i < p.classes.length; i++) w.classes[i] += p.classes[i];

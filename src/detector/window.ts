@@ -63,10 +63,11 @@ export class SecondWindow {
   originSum = 0;
   originMax = 0;
   slow = 0;
-  /** Requests that returned the seen cookie, first requests of their client, requests from clients that drop it. */
+  /** Requests that returned the seen cookie, first requests of their client, from clients that drop it, carrying one given to a User-Agent of another shape (identity's cookieMoved). */
   cookied = 0;
   fresh = 0;
   ignored = 0;
+  moved = 0;
   /** Of those without the cookie, the ones whose User-Agent claims a browser (a browser keeps cookies). */
   browserFresh = 0;
   browserIgnored = 0;
@@ -177,6 +178,7 @@ export class SecondWindow {
       this.ignored++;
       if (c.browser) this.browserIgnored++;
     }
+    if (c.cookieMoved === true) this.moved++;
     if (c.personLike === true) this.marked++;
     else if (cls !== 0) this.assetless++;
     const age = ageBucket(this.epochS - Math.floor(c.seenAt / 1000));
@@ -254,18 +256,8 @@ export class SecondWindow {
     this.requests = this.forwarded = this.refused = this.newSources = this.withQuery = 0;
     this.s2xx = this.s3xx = this.s4xx = this.s5xx = 0;
     this.originSum = this.originMax = this.slow = this.partSecond = this.h2 = this.h2Glitches = 0;
-    this.cookied =
-      this.fresh =
-      this.ignored =
-      this.browserFresh =
-      this.browserIgnored =
-      this.checkIgnored =
-      this.formFresh =
-      this.marked =
-      this.assetless =
-      this.checked =
-      this.checkFollowed =
-        0;
+    this.cookied = this.fresh = this.ignored = this.moved = this.browserFresh = this.browserIgnored = 0;
+    this.checkIgnored = this.formFresh = this.marked = this.assetless = this.checked = this.checkFollowed = 0;
     this.walkers = [];
     this.ages.fill(0);
     this.classes.fill(0);

@@ -4,54 +4,102 @@
 // client here before the surge began?" has an answer that survives all three
 // and that nobody can backdate. Flood tools usually ignore cookies, which is
 // a signal of its own (src/detector). Bound to the address prefix and the
-// User-Agent like the pass; value = "<first seen, s>.<MAC of prefix|tag|stamp|'S'>",
-// or "<first seen, s>p.<MAC of prefix|tag|stamp|'P'>" once the client loaded a
-// page's assets with it (src/identity/stage.ts: person-like, what a browser
-// does and most floods skip). Not the pass: it proves nothing about solving a challenge.
-// Cost: one cookie scan and one HMAC (~1 µs) per request that carries it or gets it.
+// User-Agent's shape (its text without digits: a browser's update keeps the
+// cookie, a switch to another browser or system does not). Value =
+// "<first seen, s>[p]-<shape tag, 8 hex>.<MAC of prefix|tag|stamp|'S' or 'P'|'T'>";
+// "p" once the client loaded a page's assets with it (src/identity/stage.ts:
+// person-like, what a browser does and most floods skip). The tag is in the
+// clear so that a genuine cookie carried under another User-Agent can be told
+// from a missing or forged one: `moved`, what a tool rotating its User-Agent
+// over one cookie jar does and no person's browser does. Cookies of the
+// earlier form, "<stamp>[p].<MAC of prefix|UA hash|stamp|'S' or 'P'>", still
+// read (bound to the full User-Agent), so an upgrade forgets nobody. Not the
+// pass: it proves nothing about solving a challenge.
+// Cost: one cookie scan, one or two passes over the User-Agent and one HMAC
+// (~1 µs) per request that carries it or gets it.
 import { cookieValue } from '../core/cookie.js';
+import { FNV_OFFSET, FNV_PRIME, fnv1a } from '../core/hash.js';
 import { MAC_CHARS, type MacRing } from '../core/mac.js';
 
 const STAMP_DIGITS = 10;
 /** A stamp may run this far ahead of our clock (nodes' clocks differ a little). */
 const SKEW_S = 120;
+const TAG_CHARS = 8;
 
 export interface SeenCookie {
   readonly name: string;
-  /** The first-seen second a valid cookie in this Cookie header claims, 0 when none is valid. */
-  read(cookieHeader: string | undefined, prefixKey: number, tag: number, nowS: number): number;
+  /** The first-seen second a valid cookie in this Cookie header claims, 0 when none is valid; `ua` the request's User-Agent. */
+  read(cookieHeader: string | undefined, prefixKey: number, ua: string | undefined, nowS: number): number;
   /** Whether the cookie the last `read` found valid carries the assets mark (false after a read that found none). */
   readonly marked: boolean;
+  /** Whether the last `read` found, instead of a valid cookie, a genuine one of this prefix issued to a User-Agent of another shape. */
+  readonly moved: boolean;
   /** A Set-Cookie value stamping `firstS` as the first sight of this client; `marked`: it loaded a page's assets. */
-  issue(prefixKey: number, tag: number, firstS: number, secure: boolean, marked?: boolean): string;
+  issue(prefixKey: number, ua: string | undefined, firstS: number, secure: boolean, marked?: boolean): string;
+}
+
+/**
+ * A User-Agent's shape: FNV-1a of its text without ASCII digits. Chrome 130 and 131 on one system share it
+ * (a browser updates itself without forgetting its cookies); Chrome and Firefox, or Windows and Android, do not.
+ */
+export function uaShapeOf(ua: string | undefined): number {
+  if (ua === undefined) return FNV_OFFSET;
+  let h = FNV_OFFSET;
+  for (let i = 0; i < ua.length; i++) {
+    const c = ua.charCodeAt(i);
+    if (c < 48 || c > 57) h = Math.imul(h ^ c, FNV_PRIME);
+  }
+  return h >>> 0;
+}
+
+/** The 8 hex digits at v[at, at + 8) as a uint32, or -1. */
+function hexAt(v: string, at: number): number {
+  let t = 0;
+  for (let i = at; i < at + TAG_CHARS; i++) {
+    const c = v.charCodeAt(i);
+    const d = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : -1;
+    if (d < 0) return -1;
+    t = t * 16 + d;
+  }
+  return t;
 }
 
 export function createSeenCookie(ring: MacRing, name: string, maxAgeS: number): SeenCookie {
-  const msg = Buffer.alloc(13);
-  const fill = (prefixKey: number, tag: number, stampS: number, marked: boolean) => {
+  const legacy = Buffer.alloc(13);
+  const tagged = Buffer.alloc(14);
+  const fill = (msg: Buffer, prefixKey: number, tag: number, stampS: number, marked: boolean) => {
     msg.writeUInt32BE(prefixKey >>> 0, 0);
     msg.writeUInt32BE(tag >>> 0, 4);
     msg.writeUInt32BE(stampS >>> 0, 8);
     // 'S' or 'P' (marked): a pass (12 bytes, no suffix) can never verify as a seen cookie, nor an
-    // unmarked cookie with a "p" added as a marked one.
+    // unmarked cookie with a "p" added as a marked one; 'T' ends the tagged form (never a legacy one).
     msg[12] = marked ? 0x50 : 0x53;
+    if (msg.length > 13) msg[13] = 0x54;
     return msg;
   };
   const attrs = `; Path=/; Max-Age=${maxAgeS}; HttpOnly; SameSite=Lax`;
   let lastMarked = false;
+  let lastMoved = false;
   return {
     name,
     get marked() {
       return lastMarked;
     },
-    read(header, prefixKey, tag, nowS) {
+    get moved() {
+      return lastMoved;
+    },
+    read(header, prefixKey, ua, nowS) {
       lastMarked = false;
+      lastMoved = false;
       if (header === undefined) return 0;
       const v = cookieValue(header, name);
       const dot = v.length - MAC_CHARS - 1;
       if (dot < 1 || v.charCodeAt(dot) !== 46 /* . */ || v.charCodeAt(0) === 48) return 0;
-      const marked = v.charCodeAt(dot - 1) === 112; /* p */
-      const digits = marked ? dot - 1 : dot;
+      const dash = dot - TAG_CHARS - 1;
+      const isTagged = dash >= 1 && v.charCodeAt(dash) === 45; /* - */
+      const end = isTagged ? dash : dot;
+      const marked = v.charCodeAt(end - 1) === 112; /* p */
+      const digits = marked ? end - 1 : end;
       if (digits < 1 || digits > STAMP_DIGITS) return 0;
       let stamp = 0;
       for (let i = 0; i < digits; i++) {
@@ -60,14 +108,26 @@ export function createSeenCookie(ring: MacRing, name: string, maxAgeS: number): 
         stamp = stamp * 10 + d;
       }
       if (stamp > nowS + SKEW_S || stamp < nowS - maxAgeS) return 0;
-      if (!ring.verify(fill(prefixKey, tag, stamp, marked), v, dot + 1)) return 0;
+      if (!isTagged) {
+        const full = ua === undefined ? FNV_OFFSET : fnv1a(ua);
+        if (!ring.verify(fill(legacy, prefixKey, full, stamp, marked), v, dot + 1)) return 0;
+      } else {
+        const tag = hexAt(v, dash + 1);
+        if (tag < 0 || !ring.verify(fill(tagged, prefixKey, tag, stamp, marked), v, dot + 1)) return 0;
+        if (tag !== uaShapeOf(ua)) {
+          lastMoved = true;
+          return 0;
+        }
+      }
       lastMarked = marked;
       return stamp;
     },
-    issue(prefixKey, tag, firstS, secure, marked = false) {
+    issue(prefixKey, ua, firstS, secure, marked = false) {
       const stamp = firstS >>> 0;
-      const mac = ring.sign(fill(prefixKey, tag, stamp, marked));
-      return `${name}=${stamp}${marked ? 'p' : ''}.${mac}${attrs}${secure ? '; Secure' : ''}`;
+      const tag = uaShapeOf(ua);
+      const mac = ring.sign(fill(tagged, prefixKey, tag, stamp, marked));
+      const hex = tag.toString(16).padStart(TAG_CHARS, '0');
+      return `${name}=${stamp}${marked ? 'p' : ''}-${hex}.${mac}${attrs}${secure ? '; Secure' : ''}`;
     },
   };
 }

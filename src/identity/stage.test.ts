@@ -162,7 +162,7 @@ test('identity: a client that loads a page asset with its cookie is given the ma
   const asset = see('198.51.100.7', T + 1100, cookie, UA, '/static/site.css');
   assert.equal(asset.offerSeen, true);
   const marked = asset.issueSeen!(asset).split(';')[0];
-  assert.match(marked, /^rampart_seen=\d+p\./);
+  assert.match(marked, /^rampart_seen=\d+p-[0-9a-f]{8}\./);
   const next = see('198.51.100.7', T + 5000, marked, UA, '/materials');
   assert.equal(next.personLike, true);
   assert.equal(next.seenAt, T, 'the same first-seen stamp');
@@ -199,4 +199,24 @@ test('identity: while the surge guard holds, a new client posting a form as an H
   assert.equal(tool.cookieCheck, true, 'no person posts with python-requests');
   const person = see('198.51.100.51', T + 200, undefined, UA, '/login', undefined, 'POST');
   assert.equal(person.cookieCheck, false, 'a person may have loaded the form before the shield started');
+});
+
+test('identity: a genuine cookie under a User-Agent of another shape is moved: no valid cookie there, and one for the new User-Agent at once; an updated browser keeps its own', () => {
+  const see = setup();
+  const first = see('198.51.100.9', T);
+  const cookie = first.issueSeen!(first).split(';')[0];
+  const FIREFOX = 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0';
+  const moved = see('198.51.100.9', T + 400, cookie, FIREFOX);
+  assert.equal(moved.cookieMoved, true);
+  assert.notEqual(moved.clientState, CLIENT_COOKIE);
+  assert.equal(moved.offerSeen, true, 'a cookie for its new User-Agent on this answer, not a minute later');
+  const fresh = moved.issueSeen!(moved).split(';')[0];
+  const back = see('198.51.100.9', T + 900, fresh, FIREFOX);
+  assert.equal(back.clientState, CLIENT_COOKIE);
+  assert.equal(back.cookieMoved, false);
+  const updated = see('198.51.100.9', T + 1200, cookie, UA.replace('Chrome/131', 'Chrome/132'));
+  assert.equal(updated.clientState, CLIENT_COOKIE, 'Chrome 131 → 132 keeps its cookie');
+  assert.equal(updated.cookieMoved, false);
+  const none = see('198.51.100.9', T + 1500, undefined, FIREFOX);
+  assert.equal(none.cookieMoved, false, 'no cookie is not a moved one');
 });

@@ -9,7 +9,6 @@
 // lookup (~1 µs) only the first time a client key is seen (src/identity/geo.ts);
 // the book two slot probes, the seen cookie one HMAC when present or issued.
 import { compileCidrSet, type CidrSet } from '../core/cidr-set.js';
-import { clientTagOf } from '../core/client-tag.js';
 import { BROWSER_FAMILIES, TOOL_FAMILIES, uaFamily } from '../core/ua-family.js';
 import { clientKeyOf, prefixKeyOf } from '../core/ip.js';
 import {
@@ -71,7 +70,7 @@ class IdentityStage implements Identity {
   private cookieFor(ctx: RequestContext, marked: boolean): string {
     return this.seen!.issue(
       ctx.prefixKey,
-      clientTagOf(ctx.req),
+      ctx.req.headers['user-agent'],
       Math.floor(ctx.seenAt / 1000),
       ctx.proto === 'https',
       marked,
@@ -130,7 +129,8 @@ class IdentityStage implements Identity {
     ctx.clientSlot = slot;
     let first = e.first;
     const seen = this.seen;
-    const stamp = seen === null ? 0 : seen.read(ctx.req.headers.cookie, ctx.prefixKey, clientTagOf(ctx.req), nowS);
+    const stamp =
+      seen === null ? 0 : seen.read(ctx.req.headers.cookie, ctx.prefixKey, ctx.req.headers['user-agent'], nowS);
     if (stamp > 0) {
       book.returned(slot, stamp);
       if (stamp < first) first = stamp;
@@ -150,7 +150,11 @@ class IdentityStage implements Identity {
       ctx.cookieMisses = misses;
       if (seen !== null) {
         ctx.issueSeen = this.issueSeen;
-        ctx.offerSeen = book.shouldIssue(slot, nowS);
+        // A genuine cookie under a User-Agent of another shape: a person's browser switched (a "desktop
+        // site" toggle) gets one for its new User-Agent at once; a tool rotating User-Agents over one jar
+        // shows it again and again (the detector's cookieMoved).
+        ctx.cookieMoved = seen.moved;
+        ctx.offerSeen = seen.moved || book.shouldIssue(slot, nowS);
       }
     }
     ctx.seenAt = first * 1000;

@@ -112,7 +112,7 @@ test('a full queue sheds with 503, Retry-After and the branded page; a priority 
   assert.equal(over.headers.get('retry-after'), '7');
   assert.match(over.body, /The site is very busy/);
   // The first response this client got: it carries the seen cookie all the same (a browser comes back with it).
-  assert.match(over.headers.get('set-cookie') ?? '', /^rampart_seen=\d+\.[\w-]+; Path=\//);
+  assert.match(over.headers.get('set-cookie') ?? '', /^rampart_seen=\d+-[0-9a-f]{8}\.[\w-]+; Path=\//);
   const donate = get(app.base, '/donate');
   const displaced = await q1;
   assert.equal(displaced.status, 503, 'the oldest new client made room for the donation');
