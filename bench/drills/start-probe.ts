@@ -7,6 +7,8 @@
 // accept policy (NODE_CLUSTER_SCHED_POLICY: `none`, Rampart's default, or
 // `rr`), each run's worst ladder, how many took over 500 ms, the median, and
 // how many connections the kernel dropped from a full accept queue meanwhile.
+// PROBE_HOPS=1 also prints each ladder over 500 ms hop by hop (its start
+// after the shield listened, then ms:status per request).
 // A benchmark (real processes and sockets, timings): never part of npm test.
 //
 //   node --import tsx bench/drills/start-probe.ts [--sources 2000] [--rate 1.25]
@@ -49,14 +51,20 @@ function get(port: number, ip: string, path: string, cookie: string): Promise<An
   });
 }
 
+let ZERO = 0;
+
 /** One person's way to the page; its total time, or -1 when a request failed. */
 async function ladder(port: number, ip: string): Promise<number> {
   const jar = new CookieJar();
   let total = 0;
   let path = '/';
+  const hops: string[] = [];
+  const t0 = performance.now();
   for (let hop = 0; hop < 6; hop++) {
     const a = await get(port, ip, path, jar.header());
     total += a.ms;
+    hops.push(`${Math.round(a.ms)}:${a.status}`);
+    if (process.env.PROBE_HOPS && total > 500) console.log(`  ${Math.round(t0 - ZERO)} ms: ${hops.join(' ')}`);
     if (a.status === 0) return -1;
     jar.store(a.cookies);
     if (a.verdict === 'challenge/mark' && a.status === 403) path = '/.rampart/challenge/mark.css';
@@ -117,6 +125,7 @@ async function run(sources: number, rate: number, seconds: number): Promise<numb
     await new Promise((r) => setTimeout(r, 1500));
     if (env.shield === null) throw new Error('the campaign environment has no shield to start');
     await env.shield.start();
+    ZERO = performance.now();
     const pending: Promise<number>[] = [];
     for (let i = 0; i < seconds * 10; i++) {
       pending.push(ladder(port, `127.0.9.${(i % 250) + 1}`));

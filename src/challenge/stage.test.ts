@@ -484,6 +484,34 @@ test('cookie check: a GET without the seen cookie gets a 307 back to the same UR
   assert.equal(c.stats().cookieChecksPassed, 1);
 });
 
+test("cookie check while a young detector's mitigations know people by the assets mark: a page's first request gets the assets check with the cookie at once (three round trips for a browser, not four); anything else, and later, the 307", () => {
+  const config = camelize(challengeSchema.parse({ require: 'off' }));
+  const keys = [randomBytes(32)];
+  let spares = true;
+  const c = compileChallenge(config, {
+    now: () => T0,
+    keys: () => keys,
+    mode: () => 'elevated',
+    sparesPersons: () => spares,
+  });
+  const check = (accept: string, misses = 0, method = 'GET') => {
+    const a = checkOnly(CLIENT_FRESH, misses, { target: '/news/7', method, headers: { accept } });
+    const v = c.stage.run(a.ctx) as Verdict;
+    return { rule: v.rule, status: a.out.status, cookie: /^rampart_seen=/.test(a.out.headers['set-cookie'] ?? '') };
+  };
+  const HTML = 'text/html,application/xhtml+xml,*/*;q=0.8';
+  assert.deepEqual(check(HTML), { rule: 'challenge/mark', status: 403, cookie: true });
+  assert.deepEqual(check('*/*'), { rule: 'challenge/cookie', status: 307, cookie: true }, 'not a page');
+  assert.deepEqual(check(HTML, 1), { rule: 'challenge/cookie', status: 307, cookie: true }, 'back without the cookie');
+  spares = false;
+  assert.deepEqual(
+    check(HTML),
+    { rule: 'challenge/cookie', status: 307, cookie: true },
+    'mitigations that know people otherwise',
+  );
+  assert.equal(c.stats().markChecks, 1);
+});
+
 test('cookie check: a form post without the cookie gets 429 with the cookie (a retry goes through); a client missing it again and again gets 403 saying why', async () => {
   const { c } = setup({}, 'normal');
   const post = checkOnly(CLIENT_FRESH, 0, { method: 'POST', target: '/login', body: 'user=a' });

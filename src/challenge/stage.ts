@@ -196,7 +196,7 @@ class ChallengeStage implements Challenge, Stage {
         // A page's first request gets the assets check at once, with the seen cookie: the stylesheet comes
         // back with it and marks it, one round trip fewer than the cookie check's redirect first. A client
         // back without the cookie, or not asking for a page, gets the cookie check (its 403 after three misses).
-        if (ctx.cookieMisses === 0 && ctx.method === 'GET' && ctx.req.headers.accept?.includes('text/html') === true) {
+        if (firstPage(ctx)) {
           this.counters.counts.markChecks++;
           return sendMarkCheck(ctx, cookie);
         }
@@ -257,10 +257,22 @@ class ChallengeStage implements Challenge, Stage {
       counts.wouldCheck++;
       return null;
     }
+    // While the live mitigations know people by the assets mark, a page's first request gets the assets
+    // check with the cookie at once, as in challenge(): a browser's way in is then the check, its
+    // stylesheet and the reload — not a 307 first, then the assets check that the cookie meets next.
+    if (this.young() && firstPage(ctx)) {
+      counts.markChecks++;
+      return sendMarkCheck(ctx, issue(ctx));
+    }
     if (ctx.cookieMisses >= COOKIE_MISS_LIMIT) counts.cookieRefused++;
     else counts.cookieChecks++;
     return sendCookieCheck(ctx, issue(ctx), COOKIE_MISS_LIMIT);
   }
+}
+
+/** A page's first request without the seen cookie: a GET for HTML from a client never given the cookie before. */
+function firstPage(ctx: RequestContext): boolean {
+  return ctx.cookieMisses === 0 && ctx.method === 'GET' && ctx.req.headers.accept?.includes('text/html') === true;
 }
 
 /** `challenge.require`: when this stage asks for a challenge without policy asking. */

@@ -106,6 +106,9 @@ export interface NoJsOptions {
   timeoutMs?: number;
 }
 
+/** RAMPART_DRILL_NAV_TRACE=1: a navigation past 900 ms is printed to stderr with each of its requests (bench/drills/README.md). */
+const TRACE = process.env.RAMPART_DRILL_NAV_TRACE === '1';
+
 export class NoJsClient {
   readonly jar = new CookieJar();
   private readonly source: Source;
@@ -138,6 +141,7 @@ export class NoJsClient {
     const t0 = performance.now();
     let checked = false;
     let from = referer;
+    const trail: string[] = [];
     for (let hops = 0; ; hops++) {
       const reply = await this.source.send({
         method,
@@ -146,6 +150,10 @@ export class NoJsClient {
         headers: this.headers(kind, from),
         read: kind === 'page' || kind === 'form',
       });
+      if (TRACE)
+        trail.push(`${method} ${path} ${reply.status} ${reply.verdict || reply.error} ${Math.round(reply.ms)}ms`);
+      if (TRACE && performance.now() - t0 > 900)
+        console.error(`slow navigation at ${Date.now()}: ${trail.join(' | ')}`);
       this.jar.store(reply.setCookie);
       const wait = reply.error === '' && method === 'GET' ? selfRefreshOf(reply.body) : -1;
       if (wait >= 0 && hops < MAX_REDIRECTS) {
