@@ -25,6 +25,20 @@ function setup(yaml: Record<string, unknown> = {}, mode: Mode = 'elevated') {
   return { c, clock, run };
 }
 
+/** A challenge stage during a surge (20 s old; none when `dated` is false) whose mitigations spare persons while `spares.on`: a young detector's. */
+function youngSurge(require: string, mode: Mode, dated = true) {
+  const spares = { on: true };
+  const keys = [randomBytes(32)];
+  const c = compileChallenge(camelize(challengeSchema.parse({ require })), {
+    now: () => T0,
+    keys: () => keys,
+    mode: () => mode,
+    surgeSince: dated ? () => T0 - 20_000 : undefined,
+    sparesPersons: () => spares.on,
+  });
+  return { c, spares };
+}
+
 /** GET → page → solve → POST verify; returns the verify response. */
 async function solveFlow(s: ReturnType<typeof setup>, target: string, extra: FakeOptions = {}) {
   const page = await s.run({ target, ...extra });
@@ -352,16 +366,7 @@ test("challenge.require in under_attack spares the clients known before the dete
 });
 
 test('challenge.require in under_attack, a young surge (its mitigations spare persons): clients whose seen cookie carries the assets mark, or that are about to earn it, count as known; the rest of the surge is challenged', () => {
-  const config = camelize(challengeSchema.parse({ require: 'under_attack' }));
-  const keys = [randomBytes(32)];
-  let spares = true;
-  const c = compileChallenge(config, {
-    now: () => T0,
-    keys: () => keys,
-    mode: () => 'under_attack',
-    surgeSince: () => T0 - 20_000,
-    sparesPersons: () => spares,
-  });
+  const { c, spares } = youngSurge('under_attack', 'under_attack');
   const req = (personLike: boolean, markPending: boolean, state = CLIENT_COOKIE) => {
     const { ctx } = fakeCtx({ target: '/news/1', required: false });
     ctx.clientState = state;
@@ -375,7 +380,7 @@ test('challenge.require in under_attack, a young surge (its mitigations spare pe
   assert.equal(req(false, true), null, 'an asset request that earns the mark');
   assert.equal(req(false, false), 'challenge/required', 'pages and never an asset');
   assert.equal(req(true, false, CLIENT_IGNORED), 'challenge/required', 'no valid cookie: no mark to trust');
-  spares = false;
+  spares.on = false;
   assert.equal(
     req(true, false),
     'challenge/required',
@@ -384,16 +389,7 @@ test('challenge.require in under_attack, a young surge (its mitigations spare pe
 });
 
 test('a young surge challenges with a ladder: a client without the seen cookie gets the cookie check (the first request for a page the assets check at once, setting the cookie), one keeping it without the mark the assets check (a page that loads mark.css and reloads) three times at most, then the proof of work; mark.css carries the marked cookie', () => {
-  const config = camelize(challengeSchema.parse({ require: 'off' }));
-  const keys = [randomBytes(32)];
-  let spares = true;
-  const c = compileChallenge(config, {
-    now: () => T0,
-    keys: () => keys,
-    mode: () => 'elevated',
-    surgeSince: () => T0 - 20_000,
-    sparesPersons: () => spares,
-  });
+  const { c, spares } = youngSurge('off', 'elevated');
   let sent = 0;
   const page = (n: number, personLike = false) => {
     const { ctx, out } = fakeCtx({ target: '/news/1' });
@@ -444,7 +440,7 @@ test('a young surge challenges with a ladder: a client without the seen cookie g
     { rule: 'challenge/cookie', status: 307, cookie, refresh: false },
     'back without the cookie it was given: the cookie check (its 403 after three misses)',
   );
-  spares = false;
+  spares.on = false;
   assert.equal(page(0).rule, 'challenge/required', 'a warm detector knows people otherwise');
   assert.deepEqual(fresh(), { rule: 'challenge/required', status: 403, cookie: undefined, refresh: false });
   assert.equal(c.stats().markChecks, 3);
@@ -485,15 +481,7 @@ test('cookie check: a GET without the seen cookie gets a 307 back to the same UR
 });
 
 test("cookie check while a young detector's mitigations know people by the assets mark: a page's first request gets the assets check with the cookie at once (three round trips for a browser, not four); anything else, and later, the 307", () => {
-  const config = camelize(challengeSchema.parse({ require: 'off' }));
-  const keys = [randomBytes(32)];
-  let spares = true;
-  const c = compileChallenge(config, {
-    now: () => T0,
-    keys: () => keys,
-    mode: () => 'elevated',
-    sparesPersons: () => spares,
-  });
+  const { c, spares } = youngSurge('off', 'elevated', false);
   const check = (accept: string, misses = 0, method = 'GET') => {
     const a = checkOnly(CLIENT_FRESH, misses, { target: '/news/7', method, headers: { accept } });
     const v = c.stage.run(a.ctx) as Verdict;
@@ -503,7 +491,7 @@ test("cookie check while a young detector's mitigations know people by the asset
   assert.deepEqual(check(HTML), { rule: 'challenge/mark', status: 403, cookie: true });
   assert.deepEqual(check('*/*'), { rule: 'challenge/cookie', status: 307, cookie: true }, 'not a page');
   assert.deepEqual(check(HTML, 1), { rule: 'challenge/cookie', status: 307, cookie: true }, 'back without the cookie');
-  spares = false;
+  spares.on = false;
   assert.deepEqual(
     check(HTML),
     { rule: 'challenge/cookie', status: 307, cookie: true },
