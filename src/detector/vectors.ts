@@ -89,7 +89,7 @@ function floods({ s, b, a, heavyShare, exp }: Second, out: VectorFinding[]): voi
     // What told this crowd from people when nothing else in its mix did.
     if (a.composition.cookieMoved !== undefined) {
       fig.movedCookies = s.clients.moved;
-      why += `, ${pct(s.clients.moved / Math.max(1, n))}% carrying a cookie that was given to another browser or system`;
+      why += `, ${movedText(s)}`;
     }
     add(out, 'distributed_flood', why, fig);
   }
@@ -220,6 +220,11 @@ function otherwise({ s, a, exp }: Second, out: VectorFinding[]): void {
     );
 }
 
+/** The second's requests carrying a seen cookie given to a User-Agent of another shape, in words. */
+function movedText(s: SecondSample): string {
+  return `${pct(s.clients.moved / Math.max(1, s.requests))}% carrying a cookie that was given to another browser or system`;
+}
+
 /** Why a second with no learned volume to compare with was called an attack. */
 function cookieReason(s: SecondSample, a: Assessment): string {
   const n = Math.max(1, s.requests);
@@ -230,8 +235,7 @@ function cookieReason(s: SecondSample, a: Assessment): string {
   if (s.clients.checkIgnored > 0)
     parts.push(`${s.clients.checkIgnored}/s back at the cookie check without the cookie it gave them`);
   if (s.clients.formFresh > 0) parts.push(`${s.clients.formFresh}/s form posts sent as their client's first request`);
-  if (s.clients.moved > 0)
-    parts.push(`${pct(s.clients.moved / n)}% carrying a cookie that was given to another browser or system`);
+  if (s.clients.moved > 0) parts.push(movedText(s));
   if (a.composition.checkUnfollowed !== undefined)
     parts.push(
       `${s.clients.checked}/s cookie checks sent to new browser-claiming clients, ${s.clients.checkFollowed}/s requests back with the cookie (a browser follows at once)`,

@@ -4,7 +4,8 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { createMacRing, MAC_CHARS } from '../core/mac.js';
 import { fnv1a } from '../core/hash.js';
 import { createPasses } from '../challenge/pass.js';
-import { createSeenCookie, uaShapeOf } from './seen-cookie.js';
+import { uaShapeOf } from '../core/client-tag.js';
+import { createSeenCookie } from './seen-cookie.js';
 
 const NOW = 1_800_000_000;
 const keys = [randomBytes(32)];

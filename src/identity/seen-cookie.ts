@@ -16,9 +16,9 @@
 // read (bound to the full User-Agent), so an upgrade forgets nobody. Not the
 // pass: it proves nothing about solving a challenge.
 // Cost: one cookie scan, one or two passes over the User-Agent and one HMAC
-// (~1 µs) per request that carries it or gets it.
+// (~1 µs) per request that carries it or gets it. The tags: src/core/client-tag.ts.
 import { cookieValue } from '../core/cookie.js';
-import { FNV_OFFSET, FNV_PRIME, fnv1a } from '../core/hash.js';
+import { uaShapeOf, uaTagOf } from '../core/client-tag.js';
 import { MAC_CHARS, type MacRing } from '../core/mac.js';
 
 const STAMP_DIGITS = 10;
@@ -36,20 +36,6 @@ export interface SeenCookie {
   readonly moved: boolean;
   /** A Set-Cookie value stamping `firstS` as the first sight of this client; `marked`: it loaded a page's assets. */
   issue(prefixKey: number, ua: string | undefined, firstS: number, secure: boolean, marked?: boolean): string;
-}
-
-/**
- * A User-Agent's shape: FNV-1a of its text without ASCII digits. Chrome 130 and 131 on one system share it
- * (a browser updates itself without forgetting its cookies); Chrome and Firefox, or Windows and Android, do not.
- */
-export function uaShapeOf(ua: string | undefined): number {
-  if (ua === undefined) return FNV_OFFSET;
-  let h = FNV_OFFSET;
-  for (let i = 0; i < ua.length; i++) {
-    const c = ua.charCodeAt(i);
-    if (c < 48 || c > 57) h = Math.imul(h ^ c, FNV_PRIME);
-  }
-  return h >>> 0;
 }
 
 /** The 8 hex digits at v[at, at + 8) as a uint32, or -1. */
@@ -109,8 +95,7 @@ export function createSeenCookie(ring: MacRing, name: string, maxAgeS: number): 
       }
       if (stamp > nowS + SKEW_S || stamp < nowS - maxAgeS) return 0;
       if (!isTagged) {
-        const full = ua === undefined ? FNV_OFFSET : fnv1a(ua);
-        if (!ring.verify(fill(legacy, prefixKey, full, stamp, marked), v, dot + 1)) return 0;
+        if (!ring.verify(fill(legacy, prefixKey, uaTagOf(ua), stamp, marked), v, dot + 1)) return 0;
       } else {
         const tag = hexAt(v, dash + 1);
         if (tag < 0 || !ring.verify(fill(tagged, prefixKey, tag, stamp, marked), v, dot + 1)) return 0;
