@@ -86,3 +86,31 @@ export function lowbias32(x: number): number {
   x = Math.imul(x, 0x846ca68b) >>> 0;
   return (x ^ (x >>> 16)) >>> 0;
 }
+
+/**
+ * Hash of a query string's parameter names alone, each run of digits in a
+ * name folded to one: `q=water&page=2` and `q=bikes&page=9` share it, and so
+ * do `?1701234567` and `?1701234890` (a timestamp as a bare key); the random
+ * names of a cache-busting tool (`?x8fj2`, `?kQzPa=…`) do not share one.
+ */
+export function queryNamesHash(q: string): number {
+  let h = FNV_OFFSET;
+  let inValue = false;
+  let digits = false;
+  for (let i = 0; i < q.length; i++) {
+    const c = q.charCodeAt(i);
+    if (c === 38 /* & */) {
+      h = fnvStep(h, 38);
+      inValue = digits = false;
+    } else if (inValue) continue;
+    else if (c === 61 /* = */) inValue = true;
+    else if (c >= 48 && c <= 57) {
+      if (!digits) h = fnvStep(h, 35 /* # */);
+      digits = true;
+    } else {
+      h = fnvStep(h, c);
+      digits = false;
+    }
+  }
+  return h >>> 0;
+}

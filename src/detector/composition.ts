@@ -24,7 +24,8 @@ export interface Composition {
    * clients dropping the cookie they were given, almost nothing but their
    * first requests, coming back to the cookie check without its cookie, or
    * posting a form as their very first request (an API's clients ignore
-   * cookies too, but they do not claim to be browsers or post forms).
+   * cookies too, but they do not claim to be browsers or post forms), or
+   * sending query parameter names nobody sent in the last 10 s.
    */
   unlike: boolean;
   /** Unlike people strongly enough in one second to need no streak (a crowd posting forms it never loaded). */
@@ -37,6 +38,8 @@ export const IGNORED_SHARE = 0.4;
 export const FRESH_FLOOD_SHARE = 0.85;
 /** A second where this share of the requests carry a seen cookie given to a User-Agent of another shape. */
 export const MOVED_SHARE = 0.2;
+/** A second where this share of the requests carry query parameter names not seen in the last 10–20 s. */
+export const NOVEL_NAMES_SHARE = 0.2;
 /** A second where this share of the requests are form posts sent as their client's first request. */
 export const FORM_FIRST_SHARE = 0.2;
 /** A second where this share of the requests came back to the cookie check without its cookie. */
@@ -75,7 +78,11 @@ export function compositionOf(
   const supported = b.sharesSupported();
   toolTests(sig, floor, fire);
   shapeTests(s, w, b, sig, cfg, supported, fire);
-  const strong = cookieTests(s, b, floor, fire);
+  // Query parameter names not seen in the last 10–20 s (window.ts): a site's links and forms repeat
+  // theirs; the random names of a cache-busting tool (`?x8fj2`, HULK's `?kQzPa=…`) never repeat.
+  const novel = s.novelNames;
+  if (novel >= floor && novel / n >= NOVEL_NAMES_SHARE) fire('novelNames', novel / n, true);
+  const strong = cookieTests(s, b, floor, fire) || (c.novelNames !== undefined && novel >= 4 * floor);
   return {
     tests: c,
     apriori,
@@ -86,7 +93,8 @@ export function compositionOf(
       c.checkIgnored !== undefined ||
       c.checkUnfollowed !== undefined ||
       c.formFirst !== undefined ||
-      c.cookieMoved !== undefined,
+      c.cookieMoved !== undefined ||
+      c.novelNames !== undefined,
   };
 }
 

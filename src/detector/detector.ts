@@ -272,8 +272,7 @@ class LocalDetector implements Detector, MachineHost {
       w.topSlow.clear();
       w.topH2.clear();
     }
-    w.clear();
-    w.epochS = Math.floor(now / 1000);
+    w.open(now);
     this.seen.tick(now);
     this.openedAt = now;
   }

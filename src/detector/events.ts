@@ -66,6 +66,8 @@ export interface SecondSample {
   withQuery: number;
   /** Distinct query strings / requests carrying one (1 = every query unique, cache-busting). */
   queryUniqueness: number;
+  /** Requests whose query's parameter names were not seen in the last 10–20 s (random names: a cache-busting tool's). */
+  novelNames: number;
   /** Connections closed by header/body deadlines this second. */
   slowConnections: number;
   /**

@@ -58,8 +58,7 @@ export function createRemoteDetector(o: RemoteDetectorOptions): RemoteDetector {
       // Labelled like this process's traffic counts (state/traffic-counts.ts): the second before now.
       const part = exportPart(w, true, Math.floor(now / 1000) - 1);
       if (part !== null) o.send(part);
-      w.clear();
-      w.epochS = Math.floor(now / 1000);
+      w.open(now);
       w.topSlow.clear();
       w.topH2.clear();
       seen.tick(now);

@@ -5,7 +5,7 @@
 import { outcomeRecord } from '../core/outcome.js';
 import { FAMILIES, ROUTE_CLASSES, type SecondSample } from './events.js';
 import { AGE_BUCKETS } from './observed.js';
-import { entropyOf, type SecondWindow } from './window.js';
+import type { SecondWindow } from './window.js';
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
@@ -47,6 +47,7 @@ export function sampleOf(w: SecondWindow, t: number): SecondSample {
     pathUniqueness: n > 0 ? round3(Math.min(1, w.paths.count() / n)) : 0,
     withQuery: w.withQuery,
     queryUniqueness: w.withQuery > 0 ? round3(Math.min(1, w.queries.count() / w.withQuery)) : 0,
+    novelNames: w.novelNames,
     slowConnections: w.slow,
     clients: clientsOf(w),
     h2Abuse: w.h2,
@@ -71,4 +72,20 @@ function clientsOf(w: SecondWindow): SecondSample['clients'] {
     moved: w.moved,
     recent: sumAges(w.ages, 15),
   };
+}
+
+/** Shannon entropy of a bucket histogram, normalised to 0..1 by log2(min(buckets, n)); 0 below 8 samples. */
+export function entropyOf(hist: Uint32Array): number {
+  let n = 0;
+  for (let i = 0; i < hist.length; i++) n += hist[i];
+  if (n < 8) return 0;
+  let h = 0;
+  for (let i = 0; i < hist.length; i++) {
+    const c = hist[i];
+    if (c > 0) {
+      const p = c / n;
+      h -= p * Math.log2(p);
+    }
+  }
+  return h / Math.log2(Math.min(hist.length, n));
 }

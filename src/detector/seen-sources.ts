@@ -7,16 +7,20 @@
 import { mix32 } from '../core/hash.js';
 
 const BITS = 21;
-const WORDS = (1 << BITS) >>> 5;
 
 export class SeenSources {
-  private cur = new Uint32Array(WORDS);
-  private prev = new Uint32Array(WORDS);
+  private cur: Uint32Array;
+  private prev: Uint32Array;
   private rotatedAt = -1;
   readonly generationMs: number;
+  private readonly bits: number;
 
-  constructor(generationMs = 600_000) {
+  /** `bits`: log2 of each generation's size (21 for addresses; the window's query names use a smaller set). */
+  constructor(generationMs = 600_000, bits = BITS) {
     this.generationMs = generationMs;
+    this.bits = bits;
+    this.cur = new Uint32Array((1 << bits) >>> 5);
+    this.prev = new Uint32Array((1 << bits) >>> 5);
   }
 
   get bytes(): number {
@@ -25,7 +29,7 @@ export class SeenSources {
 
   /** Marks the key as seen; true when it was not seen in the last one or two generations. */
   visit(key: number): boolean {
-    const h = mix32(key) >>> (32 - BITS);
+    const h = mix32(key) >>> (32 - this.bits);
     const w = h >>> 5;
     const bit = 1 << (h & 31);
     if ((this.cur[w] & bit) !== 0) return false;
@@ -40,7 +44,7 @@ export class SeenSources {
 
   /** Takes back exported generations; ones of another size are ignored. */
   importState(st: { cur: Uint32Array; prev: Uint32Array; rotatedAt: number }): boolean {
-    if (st.cur.length !== WORDS || st.prev.length !== WORDS) return false;
+    if (st.cur.length !== this.cur.length || st.prev.length !== this.prev.length) return false;
     this.cur.set(st.cur);
     this.prev.set(st.prev);
     this.rotatedAt = st.rotatedAt;

@@ -95,7 +95,7 @@ function floods({ s, b, a, heavyShare, exp }: Second, out: VectorFinding[]): voi
   }
 }
 
-/** Unique paths (unless a sensitive route is walked: that is enumeration) or unique query strings. */
+/** Unique paths (unless a sensitive route is walked: that is enumeration), unique query strings, or query parameter names nobody sent before. */
 function cacheBusting({ s, w, b, a }: Second, out: VectorFinding[]): void {
   const c = a.composition;
   if (c.pathUniqueness !== undefined && !a.attackedClasses.includes('sensitive'))
@@ -116,6 +116,13 @@ function cacheBusting({ s, w, b, a }: Second, out: VectorFinding[]): void {
         withQuery: w.withQuery,
         queryEntropy: s.entropy.query,
       },
+    );
+  else if (c.novelNames !== undefined)
+    add(
+      out,
+      'cache_busting',
+      `${pct(s.novelNames / Math.max(1, s.requests))}% of requests carry query parameter names not seen in the last 10 s (random names)`,
+      { novelNames: s.novelNames, withQuery: w.withQuery, queryUniqueness: r2(s.queryUniqueness) },
     );
 }
 

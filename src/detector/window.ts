@@ -1,12 +1,12 @@
 // The open second: what observe() adds to for every request, and what tick()
 // reads and clears. Fixed-size counters, histograms, HyperLogLogs and
 // space-saving tables; nothing grows with the number of clients or paths.
-// Memory ceiling: ~290 KiB (histograms 4 KiB, HLLs 6 KiB, heavy-hitter tables
-// ~20 KiB, pending baseline sketches 4 × 32 KiB, twice). observe(): O(path+query+UA
+// Memory ceiling: ~360 KiB (histograms 4 KiB, HLLs 6 KiB, heavy-hitter tables
+// ~20 KiB, pending baseline sketches 4 × 32 KiB, twice; query names 64 KiB). observe(): O(path+query+UA
 // length + log 256), zero allocation (labels are strings the request already holds).
 import { OUTCOMES, outcomeOf } from '../core/outcome.js';
 import { CountMin } from '../core/count-min.js';
-import { FNV_OFFSET, fnv1a, mix32, queryShapeHash } from '../core/hash.js';
+import { FNV_OFFSET, fnv1a, mix32, queryNamesHash, queryShapeHash } from '../core/hash.js';
 import { HyperLogLog } from '../core/hyperloglog.js';
 import { clientKeyOf } from '../core/ip.js';
 import { SpaceSaving } from '../core/space-saving.js';
@@ -21,7 +21,7 @@ import {
   isRecheck,
   type Observed,
 } from './observed.js';
-import type { SeenSources } from './seen-sources.js';
+import { SeenSources } from './seen-sources.js';
 import { IdWalks, type Walker } from './templates.js';
 
 export { AGE_BUCKETS, classIndex } from './observed.js';
@@ -73,6 +73,12 @@ export class SecondWindow {
   browserIgnored = 0;
   /** Requests the cookie check answered again for a client that came back without the cookie it gave it. */
   checkIgnored = 0;
+  /** Requests whose query's parameter names (queryNamesHash) were not seen in the last 10–20 s: random names. */
+  novelNames = 0;
+  /** Seconds with queries the query names were watched for, up to 3. */
+  private namesWatched = 0;
+  /** The query parameter names seen lately (two 10 s generations of 2^18 bits, 64 KiB in all): a site's links and forms repeat theirs. */
+  readonly queryNames = new SeenSources(10_000, 18);
   /** Form posts (urlencoded or multipart) sent as their client's first request. */
   formFresh = 0;
   /** Requests from clients whose seen cookie carries the assets mark (they loaded a page's assets). */
@@ -221,6 +227,8 @@ export class SecondWindow {
       const qh = fnv1a(q);
       this.queries.add(mix32(qh));
       this.histQuery[mix32(qh) & (HIST - 1)]++;
+      // The first three seconds with queries learn the site's names: at a start every name is new.
+      if (this.queryNames.visit(queryNamesHash(q)) && this.namesWatched > 2) this.novelNames++;
       const sh = queryShapeHash(q) ^ ph;
       this.topShapes.offer(sh, 1, c.query);
       if (sample) this.pend.shape.add(sh, 4);
@@ -252,8 +260,16 @@ export class SecondWindow {
     this.topH2.offer(clientKeyOf(ip), 1, ip);
   }
 
+  /** Opens the second that began at `now` (ms): cleared, dated, and the query names' generations turned when due. */
+  open(now: number): void {
+    if (this.withQuery > 0 && this.namesWatched < 3) this.namesWatched++;
+    this.clear();
+    this.epochS = Math.floor(now / 1000);
+    this.queryNames.tick(now);
+  }
+
   clear(): void {
-    this.requests = this.forwarded = this.refused = this.newSources = this.withQuery = 0;
+    this.requests = this.forwarded = this.refused = this.newSources = this.withQuery = this.novelNames = 0;
     this.s2xx = this.s3xx = this.s4xx = this.s5xx = 0;
     this.originSum = this.originMax = this.slow = this.partSecond = this.h2 = this.h2Glitches = 0;
     this.cookied = this.fresh = this.ignored = this.moved = this.browserFresh = this.browserIgnored = 0;
@@ -278,20 +294,4 @@ export class SecondWindow {
     this.topClients.clear();
     this.pend.clear();
   }
-}
-
-/** Shannon entropy of a bucket histogram, normalised to 0..1 by log2(min(buckets, n)); 0 below 8 samples. */
-export function entropyOf(hist: Uint32Array): number {
-  let n = 0;
-  for (let i = 0; i < hist.length; i++) n += hist[i];
-  if (n < 8) return 0;
-  let h = 0;
-  for (let i = 0; i < hist.length; i++) {
-    const c = hist[i];
-    if (c > 0) {
-      const p = c / n;
-      h -= p * Math.log2(p);
-    }
-  }
-  return h / Math.log2(Math.min(hist.length, n));
 }
