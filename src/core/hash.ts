@@ -88,29 +88,38 @@ export function lowbias32(x: number): number {
 }
 
 /**
- * Hash of a query string's parameter names alone, each run of digits in a
- * name folded to one: `q=water&page=2` and `q=bikes&page=9` share it, and so
- * do `?1701234567` and `?1701234890` (a timestamp as a bare key); the random
- * names of a cache-busting tool (`?x8fj2`, `?kQzPa=…`) do not share one.
+ * Hashes of a query string's parameter names, one per name, into `out` (at
+ * most `out.length` of them); returns how many. Each run of digits in a name
+ * is folded to one: `item3` and `item12` are one name, and so are two
+ * timestamps sent as bare keys (`?1701234567`); values are skipped. A site's
+ * names repeat however it combines them (`color`, `size`, `sort`…); the random
+ * names of a cache-busting tool (`?x8fj2`, `?kQzPa=…`) do not.
  */
-export function queryNamesHash(q: string): number {
+export function queryNameHashes(q: string, out: Uint32Array): number {
+  let count = 0;
   let h = FNV_OFFSET;
   let inValue = false;
   let digits = false;
-  for (let i = 0; i < q.length; i++) {
-    const c = q.charCodeAt(i);
-    if (c === 38 /* & */) {
-      h = fnvStep(h, 38);
+  let empty = true;
+  for (let i = 0; i <= q.length && count < out.length; i++) {
+    const c = i < q.length ? q.charCodeAt(i) : 38; /* & */
+    if (c === 38) {
+      if (!empty) out[count++] = h >>> 0;
+      h = FNV_OFFSET;
       inValue = digits = false;
+      empty = true;
     } else if (inValue) continue;
     else if (c === 61 /* = */) inValue = true;
-    else if (c >= 48 && c <= 57) {
-      if (!digits) h = fnvStep(h, 35 /* # */);
-      digits = true;
-    } else {
-      h = fnvStep(h, c);
-      digits = false;
+    else {
+      empty = false;
+      if (c >= 48 && c <= 57) {
+        if (!digits) h = fnvStep(h, 35 /* # */);
+        digits = true;
+      } else {
+        h = fnvStep(h, c);
+        digits = false;
+      }
     }
   }
-  return h >>> 0;
+  return count;
 }

@@ -38,8 +38,8 @@ export const IGNORED_SHARE = 0.4;
 export const FRESH_FLOOD_SHARE = 0.85;
 /** A second where this share of the requests carry a seen cookie given to a User-Agent of another shape. */
 export const MOVED_SHARE = 0.2;
-/** A second where this share of the requests carry query parameter names not seen in the last 10–20 s. */
-export const NOVEL_NAMES_SHARE = 0.2;
+/** A second where this share of the requests with a query carry parameter names not seen in the last 10–20 s. */
+export const NOVEL_NAMES_SHARE = 0.25;
 /** A second where this share of the requests are form posts sent as their client's first request. */
 export const FORM_FIRST_SHARE = 0.2;
 /** A second where this share of the requests came back to the cookie check without its cookie. */
@@ -81,8 +81,10 @@ export function compositionOf(
   // Query parameter names not seen in the last 10–20 s (window.ts): a site's links and forms repeat
   // theirs; the random names of a cache-busting tool (`?x8fj2`, HULK's `?kQzPa=…`) never repeat.
   const novel = s.novelNames;
-  if (novel >= floor && novel / n >= NOVEL_NAMES_SHARE) fire('novelNames', novel / n, true);
-  const strong = cookieTests(s, b, floor, fire) || (c.novelNames !== undefined && novel >= 4 * floor);
+  if (novel >= floor && novel / Math.max(1, w.withQuery) >= NOVEL_NAMES_SHARE)
+    fire('novelNames', novel / w.withQuery, true);
+  // Always with a streak: at a start, the site's own names are new for a second.
+  const strong = cookieTests(s, b, floor, fire);
   return {
     tests: c,
     apriori,

@@ -105,25 +105,25 @@ function cacheBusting({ s, w, b, a }: Second, out: VectorFinding[]): void {
       `${pct(s.pathUniqueness)}% of paths are unique (baseline ${pct(b.pathUniq.n > 0 ? b.pathUniq.mean : 0)}%)`,
       { pathUniqueness: r2(s.pathUniqueness), baselineUniqueness: r2(b.pathUniq.mean), pathEntropy: s.entropy.path },
     );
-  else if (c.queryUniqueness !== undefined)
-    add(
-      out,
-      'cache_busting',
-      `${pct(s.queryUniqueness)}% of query strings are unique (baseline ${pct(b.queryUniq.n > 0 ? b.queryUniq.mean : 0)}%)`,
-      {
-        queryUniqueness: r2(s.queryUniqueness),
-        baselineUniqueness: r2(b.queryUniq.mean),
-        withQuery: w.withQuery,
-        queryEntropy: s.entropy.query,
-      },
-    );
-  else if (c.novelNames !== undefined)
-    add(
-      out,
-      'cache_busting',
-      `${pct(s.novelNames / Math.max(1, s.requests))}% of requests carry query parameter names not seen in the last 10 s (random names)`,
-      { novelNames: s.novelNames, withQuery: w.withQuery, queryUniqueness: r2(s.queryUniqueness) },
-    );
+  else if (c.queryUniqueness !== undefined || c.novelNames !== undefined) {
+    const fig: Record<string, number> = { withQuery: w.withQuery, queryUniqueness: r2(s.queryUniqueness) };
+    const why: string[] = [];
+    if (c.queryUniqueness !== undefined) {
+      why.push(
+        `${pct(s.queryUniqueness)}% of query strings are unique (baseline ${pct(b.queryUniq.n > 0 ? b.queryUniq.mean : 0)}%)`,
+      );
+      fig.baselineUniqueness = r2(b.queryUniq.mean);
+      fig.queryEntropy = s.entropy.query;
+    }
+    // Random parameter names: what tells a cache-busting tool from a site's own searches with no history at all.
+    if (c.novelNames !== undefined) {
+      why.push(
+        `${pct(s.novelNames / Math.max(1, w.withQuery))}% of the requests with a query carry parameter names not seen in the last 10 s (random names)`,
+      );
+      fig.novelNames = s.novelNames;
+    }
+    add(out, 'cache_busting', why.join('; '), fig);
+  }
 }
 
 /** The attacked route classes that are vectors of their own (CLASS_VECTORS). */

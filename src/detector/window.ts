@@ -6,7 +6,7 @@
 // length + log 256), zero allocation (labels are strings the request already holds).
 import { OUTCOMES, outcomeOf } from '../core/outcome.js';
 import { CountMin } from '../core/count-min.js';
-import { FNV_OFFSET, fnv1a, mix32, queryNamesHash, queryShapeHash } from '../core/hash.js';
+import { FNV_OFFSET, fnv1a, mix32, queryShapeHash } from '../core/hash.js';
 import { HyperLogLog } from '../core/hyperloglog.js';
 import { clientKeyOf } from '../core/ip.js';
 import { SpaceSaving } from '../core/space-saving.js';
@@ -21,7 +21,8 @@ import {
   isRecheck,
   type Observed,
 } from './observed.js';
-import { SeenSources } from './seen-sources.js';
+import { QueryNames } from './query-names.js';
+import type { SeenSources } from './seen-sources.js';
 import { IdWalks, type Walker } from './templates.js';
 
 export { AGE_BUCKETS, classIndex } from './observed.js';
@@ -73,12 +74,10 @@ export class SecondWindow {
   browserIgnored = 0;
   /** Requests the cookie check answered again for a client that came back without the cookie it gave it. */
   checkIgnored = 0;
-  /** Requests whose query's parameter names (queryNamesHash) were not seen in the last 10–20 s: random names. */
+  /** Requests with a query parameter name (queryNameHashes) not seen in the last 10–20 s: random names. */
   novelNames = 0;
-  /** Seconds with queries the query names were watched for, up to 3. */
-  private namesWatched = 0;
-  /** The query parameter names seen lately (two 10 s generations of 2^18 bits, 64 KiB in all): a site's links and forms repeat theirs. */
-  readonly queryNames = new SeenSources(10_000, 18);
+  /** Query parameter names seen lately (query-names.ts, 64 KiB). */
+  readonly queryNames = new QueryNames();
   /** Form posts (urlencoded or multipart) sent as their client's first request. */
   formFresh = 0;
   /** Requests from clients whose seen cookie carries the assets mark (they loaded a page's assets). */
@@ -227,8 +226,7 @@ export class SecondWindow {
       const qh = fnv1a(q);
       this.queries.add(mix32(qh));
       this.histQuery[mix32(qh) & (HIST - 1)]++;
-      // The first three seconds with queries learn the site's names: at a start every name is new.
-      if (this.queryNames.visit(queryNamesHash(q)) && this.namesWatched > 2) this.novelNames++;
+      if (this.queryNames.novel(q)) this.novelNames++;
       const sh = queryShapeHash(q) ^ ph;
       this.topShapes.offer(sh, 1, c.query);
       if (sample) this.pend.shape.add(sh, 4);
@@ -262,10 +260,9 @@ export class SecondWindow {
 
   /** Opens the second that began at `now` (ms): cleared, dated, and the query names' generations turned when due. */
   open(now: number): void {
-    if (this.withQuery > 0 && this.namesWatched < 3) this.namesWatched++;
     this.clear();
-    this.epochS = Math.floor(now / 1000);
     this.queryNames.tick(now);
+    this.epochS = Math.floor(now / 1000);
   }
 
   clear(): void {
