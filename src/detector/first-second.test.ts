@@ -560,3 +560,30 @@ test('nine seconds after a first start with a burst in it, a cookie-keeping crow
   const readers = run(16, (sec, _r, out) => markedPeopleAndCrowd(sec, out, 9, true));
   assert.equal(readers.start, undefined, `attack: ${JSON.stringify(readers.start?.vectors)}`);
 });
+
+test('a crowd of new clients posting the donate form as their first request: the form route challenges them in the tick the attack starts, the people known before it keep their posts', () => {
+  const d = run(64, (sec, r, out) => {
+    people(r, sec, out);
+    if (sec < 60) return;
+    for (let i = 0; i < 600; i++)
+      out.push(
+        fact(0xac500000 + (sec * 600 + i) * 13, '/donate', {
+          ua: CHROME,
+          method: 'POST',
+          contentType: 'application/x-www-form-urlencoded',
+          routeClass: 'donate',
+          clientState: CLIENT_FRESH,
+          seenAt: T0 + sec * 1000,
+        }),
+      );
+  });
+  assert.notEqual(d.start, undefined);
+  const rules = d.actions.map((a) => `${a.action.rule}@${(a.at - T0) / 1000}`);
+  const form = d.actions.find((a) => a.action.reason.includes('post forms they never loaded'));
+  assert.notEqual(form, undefined, rules.join(' '));
+  assert.equal(form!.at, d.start!.at, `in the tick the attack starts: ${rules.join(' ')}`);
+  assert.equal(form!.action.rule, 'mitigate/challenge-route');
+  assert.deepEqual(form!.action.mitigation!.match.routeClasses, ['donate']);
+  const since = form!.action.mitigation!.match.newSince!;
+  assert.ok(since > T0 && since <= T0 + 60_000, 'the clients first seen before the surge are not challenged');
+});

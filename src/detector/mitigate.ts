@@ -20,7 +20,7 @@ import type { Baselines } from './baseline.js';
 import type { MitigationAction, SecondSample, SignatureItem } from './events.js';
 import { AutoBans } from './mitigation-bans.js';
 import { figuresOf, MitigationLevels, match, pctOf, round1, TOP_LEVEL } from './mitigation-levels.js';
-import { answeredByBans, keepsCookies, originLoaded } from './mitigation-triggers.js';
+import { answeredByBans, FORM_FIRST_WHY, keepsCookies, originLoaded, YOUNG_WHY } from './mitigation-triggers.js';
 
 export { NEW_SHARE, TOP_LEVEL } from './mitigation-levels.js';
 
@@ -53,8 +53,6 @@ export interface Surge {
 /** A person's pace: a page with its assets at once, then a page every few seconds. */
 const NEW_CLIENT_RATE = 2;
 const NEW_CLIENT_BURST = 40;
-const YOUNG_WHY =
-  "a surge within 30 s of the detector's start: people are known only by their assets mark, so the surge's new clients are checked at once";
 /** Active mitigations past which a changed signature gets no mitigation of its own (widening takes over). */
 const MAX_SIGNATURE_MITIGATIONS = 10;
 
@@ -114,6 +112,9 @@ export class Mitigator {
       // (a second or two, with a browser's fingerprint that changes once it carries one) lets it through.
       // A volume rise dates the surge: the narrow levels first.
       else if (this.levels.young && this.levels.newClients) this.widenTo(3, now, a, s, b, out, YOUNG_WHY);
+      // New clients posting forms they never loaded (formFirst): see FORM_FIRST_WHY.
+      else if (a.composition.formFirst !== undefined && this.levels.newClients)
+        this.widenTo(2, now, a, s, b, out, FORM_FIRST_WHY);
       return out;
     }
     if (this.level >= TOP_LEVEL) return out;

@@ -53,3 +53,14 @@ export function originLoaded(s: SecondSample, b: Baselines, a: Assessment, minRp
     return a.distress || (f.n > 0 && s.forwarded >= Math.max(minRps, YOUNG_LOADED_RATIO * f.mean));
   return s.forwarded > Math.max(f.mean * 1.5, f.mean + 3 * f.std, 5);
 }
+
+export const YOUNG_WHY =
+  "a surge within 30 s of the detector's start: people are known only by their assets mark, so the surge's new clients are checked at once";
+
+/**
+ * The cookie check answers a form post with a 429 that a crowd retries with its cookie, and a browser's
+ * fingerprint changes once it carries one, so the signature misses the retries: the attacked form routes
+ * challenge the surge's new clients at once (the people known before the surge keep their posts).
+ */
+export const FORM_FIRST_WHY =
+  "the surge's new clients post forms they never loaded: past the cookie check they come back with its cookie, so the attacked routes challenge them at once";
