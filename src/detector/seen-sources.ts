@@ -4,6 +4,8 @@
 // a collision (an address wrongly taken as known: new sources are slightly
 // under-counted, never invented). Memory ceiling: 2 × 256 KiB, whatever the
 // number of addresses. Hot path: two array reads and one write, no allocation.
+// The same structure, smaller and turned every 10 s, remembers the query
+// parameter names lately sent (query-names.ts).
 import { mix32 } from '../core/hash.js';
 
 const BITS = 21;
