@@ -7,16 +7,11 @@
 // cookie is no valid cookie (CLIENT_OTHER right after it was given).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { camelize } from '../config/camelize.js';
-import { detectorSchema } from '../config/schema/detector.js';
 import { CLIENT_COOKIE, CLIENT_FRESH, CLIENT_OTHER } from '../core/model.js';
-import { createMemoryState } from '../state/memory.js';
-import { createDetector } from './detector.js';
-import type { AttackStartEvent, DetectorEvent } from './events.js';
-import { fact, legitSecond, rng } from './trace.js';
+import { driveDetector, T0 } from './testing.js';
+import { fact, legitSecond } from './trace.js';
 import type { Observed } from './window.js';
 
-const T0 = Date.UTC(2026, 0, 5, 12, 0, 0);
 const WARM_S = 90;
 /** The crowd: a visit every 8 s from each of SOURCES sources, ~2.5× the people's requests. */
 const SOURCES = 112;
@@ -54,22 +49,15 @@ function crowd(sec: number, r: () => number, out: Observed[], moved: boolean): v
 }
 
 function run(attack: (sec: number, r: () => number, out: Observed[]) => void, seconds = WARM_S + 20, pageViews = 6) {
-  let t = T0;
-  const state = createMemoryState({ now: () => t });
-  const detector = createDetector(camelize(detectorSchema.parse({})), { state });
-  const events: DetectorEvent[] = [];
-  detector.onEvent((e) => events.push(e));
-  const r = rng(29);
-  for (let sec = 0; sec < seconds; sec++) {
-    const out: Observed[] = [];
-    legitSecond(r, pageViews, out, 300);
-    if (sec >= WARM_S) attack(sec - WARM_S, r, out);
-    for (const o of out) detector.observe(o);
-    t = T0 + (sec + 1) * 1000;
-    detector.tick(t);
-  }
-  const start = events.find((e): e is AttackStartEvent => e.type === 'attack_start');
-  return { start, startSecond: start ? (start.sample.t - T0) / 1000 - WARM_S : -1, events };
+  const d = driveDetector(
+    seconds,
+    (sec, r, out) => {
+      legitSecond(r, pageViews, out, 300);
+      if (sec >= WARM_S) attack(sec - WARM_S, r, out);
+    },
+    { seed: 29 },
+  );
+  return { start: d.start, startSecond: d.start ? d.startSecond - WARM_S : -1, events: d.events };
 }
 
 test('a cookie-keeping crowd loading its assets under rotating User-Agents: an attack within 3 s once its moved cookies count, nothing without them', () => {

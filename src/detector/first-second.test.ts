@@ -11,11 +11,10 @@ import { detectorSchema } from '../config/schema/detector.js';
 import { CLIENT_COOKIE, CLIENT_FRESH, CLIENT_IGNORED } from '../core/model.js';
 import { createMemoryState } from '../state/memory.js';
 import { createDetector } from './detector.js';
-import type { AttackStartEvent, DetectorEvent, MitigationEvent } from './events.js';
+import { driveDetector, T0 } from './testing.js';
 import { fact, rng } from './trace.js';
 import type { Observed } from './window.js';
 
-const T0 = Date.UTC(2026, 0, 5, 12, 0, 0);
 const CHROME =
   'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 
@@ -60,22 +59,7 @@ function run(
   traffic: (sec: number, r: () => number, out: Observed[]) => void,
   overrides: Record<string, unknown> = {},
 ) {
-  let t = T0;
-  const state = createMemoryState({ now: () => t });
-  const detector = createDetector(camelize(detectorSchema.parse(overrides)), { state });
-  const events: DetectorEvent[] = [];
-  detector.onEvent((e) => events.push(e));
-  const r = rng(17);
-  for (let sec = 0; sec < seconds; sec++) {
-    const out: Observed[] = [];
-    traffic(sec, r, out);
-    for (const o of out) detector.observe(o);
-    t = T0 + (sec + 1) * 1000;
-    detector.tick(t);
-  }
-  const start = events.find((e): e is AttackStartEvent => e.type === 'attack_start');
-  const actions = events.filter((e): e is MitigationEvent => e.type === 'mitigation');
-  return { state, detector, events, start, actions, startSecond: start ? (start.sample.t - T0) / 1000 : -1 };
+  return driveDetector(seconds, traffic, { overrides });
 }
 
 test('provisional detection: ten seconds after the start, a flood is an attack in its first second (a young baseline, wider margins)', () => {

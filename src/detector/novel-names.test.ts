@@ -6,39 +6,19 @@
 // search) is nothing, from its first second and across a restart.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { camelize } from '../config/camelize.js';
-import { detectorSchema } from '../config/schema/detector.js';
 import { CLIENT_COOKIE } from '../core/model.js';
 import { queryNameHashes } from '../core/hash.js';
-import { createMemoryState } from '../state/memory.js';
-import { createDetector } from './detector.js';
-import type { AttackStartEvent, DetectorEvent } from './events.js';
 import { SeenSources } from './seen-sources.js';
-import { fact, legitSecond, rng } from './trace.js';
+import { driveDetector, T0 } from './testing.js';
+import { fact, legitSecond } from './trace.js';
 import { type Observed, SecondWindow } from './window.js';
 
-const T0 = Date.UTC(2026, 0, 5, 12, 0, 0);
 const CHROME =
   'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 const FACETS = ['color', 'size', 'sort', 'brand', 'price', 'page'];
 
-function run(second: (sec: number, r: () => number, out: Observed[]) => void, seconds: number) {
-  let t = T0;
-  const state = createMemoryState({ now: () => t });
-  const detector = createDetector(camelize(detectorSchema.parse({})), { state });
-  const events: DetectorEvent[] = [];
-  detector.onEvent((e) => events.push(e));
-  const r = rng(41);
-  for (let sec = 0; sec < seconds; sec++) {
-    const out: Observed[] = [];
-    second(sec, r, out);
-    for (const o of out) detector.observe(o);
-    t = T0 + (sec + 1) * 1000;
-    detector.tick(t);
-  }
-  const start = events.find((e): e is AttackStartEvent => e.type === 'attack_start');
-  return { start, startSecond: start ? (start.sample.t - T0) / 1000 : -1 };
-}
+const run = (second: (sec: number, r: () => number, out: Observed[]) => void, seconds: number) =>
+  driveDetector(seconds, second, { seed: 41 });
 
 /** `rps` requests from a crowd of 600 cookie-keeping browsers: a third `/?<random>`, the rest random values under the site's names. */
 function bustingCrowd(sec: number, rps: number, r: () => number, out: Observed[], randomNames: boolean): void {

@@ -4,34 +4,24 @@
 // trickle from many sources still is.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { camelize } from '../config/camelize.js';
-import { detectorSchema } from '../config/schema/detector.js';
-import { createMemoryState } from '../state/memory.js';
-import { createDetector } from './detector.js';
-import type { AttackStartEvent, DetectorEvent, Vector } from './events.js';
-import { BOT, fact, legitSecond, rng, spread } from './trace.js';
+import type { Vector } from './events.js';
+import { driveDetector } from './testing.js';
+import { BOT, fact, legitSecond, spread } from './trace.js';
 import type { Observed } from './window.js';
 
-const T0 = Date.UTC(2026, 0, 5, 12, 0, 0);
-
 function drive(seconds: number, traffic: (sec: number, r: () => number) => Observed[]) {
-  let t = T0;
-  const state = createMemoryState({ now: () => t });
-  const detector = createDetector(camelize(detectorSchema.parse({})), { state });
-  const events: DetectorEvent[] = [];
-  detector.onEvent((e) => events.push(e));
-  const r = rng(11);
-  for (let sec = 0; sec < seconds; sec++) {
-    for (const o of traffic(sec, r)) detector.observe(o);
-    t = T0 + (sec + 1) * 1000;
-    detector.tick(t);
-  }
-  const start = events.find((e): e is AttackStartEvent => e.type === 'attack_start');
+  const d = driveDetector(
+    seconds,
+    (sec, r, out) => {
+      for (const o of traffic(sec, r)) out.push(o);
+    },
+    { seed: 11 },
+  );
   /** Every vector named in any second of the incident. */
   const named = new Set<Vector>();
-  for (const e of events)
+  for (const e of d.events)
     if (e.type === 'attack_start' || e.type === 'attack_update') for (const v of e.vectors) named.add(v.vector);
-  return { start, named, startSecond: start ? (start.sample.t - T0) / 1000 : -1 };
+  return { start: d.start, named, startSecond: d.startSecond };
 }
 
 test('vector names follow the route class: a donate flood is form_flood, a login flood login_stuffing', () => {
