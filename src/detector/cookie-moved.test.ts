@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CLIENT_COOKIE, CLIENT_FRESH, CLIENT_OTHER } from '../core/model.js';
-import { driveDetector, T0 } from './testing.js';
+import { driveDetector, T0 } from './drive.test.js';
 import { fact, legitSecond } from './trace.js';
 import type { Observed } from './window.js';
 

@@ -11,7 +11,7 @@ import { detectorSchema } from '../config/schema/detector.js';
 import { CLIENT_COOKIE, CLIENT_FRESH, CLIENT_IGNORED } from '../core/model.js';
 import { createMemoryState } from '../state/memory.js';
 import { createDetector } from './detector.js';
-import { driveDetector, T0 } from './testing.js';
+import { driveDetector, T0 } from './drive.test.js';
 import { fact, rng } from './trace.js';
 import type { Observed } from './window.js';
 

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { CLIENT_COOKIE } from '../core/model.js';
 import { queryNameHashes } from '../core/hash.js';
 import { SeenSources } from './seen-sources.js';
-import { driveDetector, T0 } from './testing.js';
+import { driveDetector, T0 } from './drive.test.js';
 import { fact, legitSecond } from './trace.js';
 import { type Observed, SecondWindow } from './window.js';
 

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Vector } from './events.js';
-import { driveDetector } from './testing.js';
+import { driveDetector } from './drive.test.js';
 import { BOT, fact, legitSecond, spread } from './trace.js';
 import type { Observed } from './window.js';
 

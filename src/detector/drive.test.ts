@@ -1,7 +1,9 @@
 // A detector driven second by second on a manual clock, for the detector's
 // unit tests: each second's synthetic requests (trace.ts) are observed, then
-// the clock moves one second and the detector ticks. Used by the unit tests
-// only; no timer, no socket.
+// the clock moves one second and the detector ticks. A test file's name, with
+// no test of its own, because it builds the detector on the memory state,
+// which the detector's own code never imports (test/architecture.test.ts);
+// no timer, no socket.
 import { camelize } from '../config/camelize.js';
 import { detectorSchema } from '../config/schema/detector.js';
 import { createMemoryState } from '../state/memory.js';
