@@ -93,9 +93,11 @@ test('cluster detector: a source split over two workers under the per-worker ban
   const by = c.detectorParts().bySlot;
   const share = (slot: string) => (by[slot]?.requests ?? 0) - (before[slot]?.requests ?? 0);
   // (Requests after the ban are refused at accept and never reach a detector: compare the shares with their sum.)
+  // The kernel splits ~20 connections between the workers about evenly, not exactly: a fifth each at
+  // least (a 30 % bound failed once in a fresh-clone CI run, 13 / 5).
   const [s1, s2] = [share('1'), share('2')];
   assert.ok(
-    s1 >= 0.3 * (s1 + s2) && s2 >= 0.3 * (s1 + s2) && s1 + s2 >= DETECTOR.ban_min_rps,
+    s1 >= 0.2 * (s1 + s2) && s2 >= 0.2 * (s1 + s2) && s1 + s2 >= DETECTOR.ban_min_rps,
     `per-worker shares ${s1} / ${s2} of ${sent} sent`,
   );
   // The detector's figures are the sum: the ban's reason quotes a rate above what one worker saw (ban_min_rps).
