@@ -133,6 +133,7 @@ export function graphDepsOf(a: AppCore, book: ClientBook): GraphDeps {
     originShares: a.topology.originShares,
     book,
     cacheStore: a.topology.cacheStore,
+    novelQuery: a.detector === null ? null : a.detector.novelQuery,
   };
 }
 

@@ -58,6 +58,8 @@ export interface GraphDeps {
   book?: ClientBook | null;
   /** Opens the response store (cluster workers: the machine's shared one); null: this process's memory. */
   cacheStore?: ((maxBytes: number) => Store) | null;
+  /** The detector's book of query names lately seen (Detector.novelQuery), for mitigations of novel names; null: none. */
+  novelQuery?: ((q: string) => boolean) | null;
 }
 
 /**
@@ -101,6 +103,7 @@ export function buildGraph(config: Config, deps: GraphDeps): Graph {
     compilePolicy(machineShare(config.policy, deps.originShares ?? 1), {
       verified: challenge === null ? undefined : challenge.verifies,
       previous: deps.previous?.policy.policy ?? null,
+      novelQuery: deps.novelQuery ?? null,
     }),
     view,
     deps.now,

@@ -108,6 +108,11 @@ export class RequestContext {
    * earning the mark).
    */
   markPending = false;
+  /**
+   * Its query against the names lately seen, asked by policy only while a mitigation matches on it
+   * (Mitigation match.novelNames): 0 not asked, 1 it carries a parameter name not seen lately, 2 it does not.
+   */
+  novelName = 0;
   /** A GET with the seen cookie but no assets mark: how many assets checks its client was sent (identity's client book). */
   markChecks = 0;
   /** Set by identity on such a GET: the challenge stage calls it when it sends the assets check. */
@@ -233,6 +238,8 @@ export interface Mitigation {
     readonly cookieless?: boolean;
     /** With newSince: clients whose seen cookie says they loaded a page's assets (ctx.personLike) pass too (a young detector's "known"), and so do the asset requests that earn the mark (ctx.markPending). */
     readonly sparesPersons?: boolean;
+    /** Only requests whose query carries a parameter name not seen in the last 10–20 s (a cache-busting tool's random names; src/detector/query-names.ts). */
+    readonly novelNames?: boolean;
   };
   /** For `limit`: requests per second allowed per client address. */
   readonly rate: number;

@@ -216,6 +216,10 @@ test('cache-busting: random query strings on one path are named with the query s
     !first.some((a) => a.action.rule === 'mitigate/challenge-signature' && a.at === first[0].at),
     'no challenge of a path at once',
   );
+  // Its parameter names are random (`<random>=1`): requests carrying one are challenged at once, on any path.
+  const names = first.find((a) => a.action.rule === 'mitigate/challenge-names');
+  assert.equal(names?.at, first[0].at);
+  assert.equal(names!.action.mitigation!.match.novelNames, true);
 });
 
 test('login stuffing: the login route class over-represented, scoped to it', () => {

@@ -38,6 +38,8 @@ export interface Detector {
   noteSlowConnection(ip: string, idle?: boolean): void;
   /** An HTTP/2 session from `ip` was closed for abuse after `glitches` glitches (src/guard/h2-guard.ts). */
   noteH2Abuse(ip: string, glitches: number): void;
+  /** The query carries a parameter name this process has not seen in the last 10–20 s (query-names.ts peek; marks nothing). */
+  novelQuery(q: string): boolean;
   tick(nowMs: number): void;
   /** Folds another process's closed second (a cluster worker's part) into the open second: one detector for all workers. */
   absorb(part: WindowPart): void;
@@ -88,6 +90,7 @@ class LocalDetector implements Detector, MachineHost {
   readonly observe: (ctx: Observed) => void;
   readonly noteSlowConnection: (ip: string, idle?: boolean) => void;
   readonly noteH2Abuse: (ip: string, glitches: number) => void;
+  readonly novelQuery: (q: string) => boolean;
   readonly onEvent: (fn: (e: DetectorEvent) => void) => () => void;
   readonly cfg: DetectorConfig;
   readonly state: DetectorState | null;
@@ -128,6 +131,7 @@ class LocalDetector implements Detector, MachineHost {
     this.observe = (ctx) => window.observe(ctx);
     this.noteSlowConnection = (ip, idle) => window.noteSlow(ip, idle);
     this.noteH2Abuse = (ip, glitches) => window.noteH2(ip, glitches);
+    this.novelQuery = (q) => window.queryNames.peek(q);
     this.onEvent = this.listeners.on;
   }
 

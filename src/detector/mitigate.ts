@@ -1,18 +1,18 @@
 // Automatic mitigation for one incident, narrowest first. At the start: bans
 // of heavy sources, the cookie check for clients first seen since the surge
 // began (a browser follows it unnoticed; tools that drop cookies never pass),
-// the signature (fingerprint or path: a limit or a challenge), and a
-// per-client limit at human pace on the surge's new clients when they bring
-// the excess. Widened one level at a time only while the origin load stays
-// above baseline for `widen_after`: (2) challenge the attacked route classes,
+// the signature (fingerprint or path: a limit or a challenge), a per-client
+// limit at human pace on the surge's new clients when they bring the excess,
+// and, once random query parameter names show, a challenge of requests with
+// one. Widened one level at a time only while the origin load stays above
+// baseline for `widen_after`: (2) challenge the attacked route classes,
 // (3) challenge the surge's new clients, (4) challenge every unverified
 // client. Known clients — first seen before the surge — pass levels 1–3; a
 // level that would reach them (no surge to date "new" by, or everyone) is
 // taken only while the origin is in distress or min_ratio × its usual
-// forwarded rate still reaches it.
-// Renewed while the attack lasts, removed after it. Every action carries its
-// reason and figures. What each level matches: mitigation-levels.ts; the
-// bans: mitigation-bans.ts. Runs once a second; bounded sets.
+// forwarded rate still reaches it. Renewed while the attack lasts, removed
+// after it. Every action carries its reason and figures. What each level
+// matches: mitigation-levels.ts; the bans: mitigation-bans.ts. Once a second.
 import type { DetectorConfig } from '../config/schema/detector.js';
 import type { Ban, Enforcement, Mitigation, Mode } from '../core/model.js';
 import type { Assessment } from './assess.js';
@@ -20,7 +20,14 @@ import type { Baselines } from './baseline.js';
 import type { MitigationAction, SecondSample, SignatureItem } from './events.js';
 import { AutoBans } from './mitigation-bans.js';
 import { figuresOf, MitigationLevels, match, pctOf, round1, TOP_LEVEL } from './mitigation-levels.js';
-import { answeredByBans, FORM_FIRST_WHY, keepsCookies, originLoaded, YOUNG_WHY } from './mitigation-triggers.js';
+import {
+  answeredByBans,
+  FORM_FIRST_WHY,
+  keepsCookies,
+  originLoaded,
+  uncovered,
+  YOUNG_WHY,
+} from './mitigation-triggers.js';
 
 export { NEW_SHARE, TOP_LEVEL } from './mitigation-levels.js';
 
@@ -117,6 +124,7 @@ export class Mitigator {
         this.widenTo(2, now, a, s, b, out, FORM_FIRST_WHY);
       return out;
     }
+    this.names(now, a, s, b, out);
     if (this.level >= TOP_LEVEL) return out;
     // The cookie check does not stop a surge whose new clients keep their cookies: challenge them at once.
     if (this.level < 3 && a.anomalous && keeps) {
@@ -221,6 +229,7 @@ export class Mitigator {
     }
     const sig = this.levels.build(1, now, a, s, b, 'attack started');
     if (sig !== null) this.put(out, 1, sig);
+    this.names(now, a, s, b, out);
     this.level = 1;
     this.changedAt = now;
   }
@@ -249,27 +258,16 @@ export class Mitigator {
     });
   }
 
-  /**
-   * The attack changed its signature (a new fingerprint or path with ≥ 20 % of
-   * the traffic that no active mitigation covers): scope a new level-1
-   * mitigation to it instead of widening to everyone.
-   */
+  /** Random query parameter names (a priori): their own challenge on any path, from the first second they show. */
+  private names(now: number, a: Assessment, s: SecondSample, b: Baselines, out: MitigationAction[]): void {
+    if (this.active.has(`${this.incidentId}-challenge-names`)) return;
+    const m = this.levels.names(now, a, s, b, this.level === 0 ? 'attack started' : 'random query parameter names');
+    if (m !== null) this.put(out, Math.max(1, this.level), m);
+  }
+
+  /** The attack changed its signature (mitigation-triggers.ts uncovered): a level-1 mitigation of its own, not a widening. */
   private newSignature(now: number, a: Assessment, s: SecondSample, b: Baselines, out: MitigationAction[]): boolean {
-    const covered = new Set<string>();
-    for (const m of this.active.values()) {
-      if (m.action === 'check' || m.rule === 'mitigate/limit-new') continue;
-      for (const f of m.match.fingerprints) covered.add(`f${f}`);
-      for (const p of m.match.paths) covered.add(`p${p}`);
-      if (m.match.fingerprints.length === 0 && m.match.paths.length === 0) return false; // a wide one covers all
-    }
-    const sig = a.signature;
-    const fresh =
-      sig.fingerprints.some((f) => f.suspicious === true && f.share >= 0.1 && !covered.has(`f${f.key}`)) ||
-      (sig.fingerprints.length === 0 &&
-        sig.paths.some(
-          (p) => p.share >= 0.2 && p.label !== '/' && !p.label.startsWith('/.rampart/') && !covered.has(`p${p.label}`),
-        ));
-    if (!fresh || this.active.size >= MAX_SIGNATURE_MITIGATIONS) return false;
+    if (!uncovered(a, this.active.values()) || this.active.size >= MAX_SIGNATURE_MITIGATIONS) return false;
     const m = this.levels.build(1, now, a, s, b, 'the attack changed its signature');
     if (m === null) return false;
     this.put(out, 1, { ...m, id: `${m.id}-${++this.seq}` });

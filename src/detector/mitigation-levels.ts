@@ -39,6 +39,7 @@ export function match(m: Partial<Match>): Match {
     if (m.sparesPersons === true) out.sparesPersons = true;
   }
   if (m.cookieless) out.cookieless = true;
+  if (m.novelNames) out.novelNames = true;
   return out;
 }
 
@@ -122,6 +123,35 @@ export class MitigationLevels {
     }
     const reason = `${why}: challenge every unverified client`;
     return { ...base, action: 'challenge', rule: 'mitigate/challenge-all', match: match({}), rate: 0, reason, figures };
+  }
+
+  /**
+   * Requests with a query parameter name not seen lately (composition `novelNames`, a priori): a
+   * cache-busting tool's random names, on any path (`/?x8fj2` too, which no path prefix narrows),
+   * challenged — a page's links and forms never send such a name. Armed with the incident, a pulse's
+   * next burst meets it from its first request. The surge's new clients only, when they bring the excess.
+   */
+  names(now: number, a: Assessment, s: SecondSample, b: Baselines, why: string): Mitigation | null {
+    const share = a.composition.novelNames;
+    if (share === undefined) return null;
+    const figures = {
+      ...figuresOf(a, s, b, 1),
+      novelNames: s.novelNames,
+      novelNamesShare: Math.round(share * 100) / 100,
+    };
+    const since = this.newClients ? this.peopleSince : 0;
+    const who = since > 0 ? 'unverified clients first seen since the surge began' : 'unverified clients';
+    return {
+      createdAt: now,
+      until: now + this.cfg.mitigationTtl,
+      id: `${this.incidentId}-challenge-names`,
+      action: 'challenge',
+      rule: 'mitigate/challenge-names',
+      match: match({ novelNames: true, newSince: since }),
+      rate: 0,
+      reason: `${why}: challenge ${who} whose query carries a parameter name not seen in the last 10 s (${pctOf(s.novelNames, s.withQuery)} of the requests with a query did)`,
+      figures,
+    };
   }
 
   /**

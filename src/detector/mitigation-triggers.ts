@@ -1,7 +1,9 @@
 // The facts about an attack second that steer its incident's mitigation:
 // answered by bans alone, the origin still loaded past its learned rate, the
 // surge's new clients keeping their cookies (so the cookie check cannot stop
-// them). Not the actions themselves (mitigate.ts). Pure; once a second.
+// them), a signature no active mitigation covers. Not the actions themselves
+// (mitigate.ts). Pure; once a second.
+import type { Mitigation } from '../core/model.js';
 import type { Assessment } from './assess.js';
 import type { Baselines } from './baseline.js';
 import type { SecondSample } from './events.js';
@@ -64,3 +66,26 @@ export const YOUNG_WHY =
  */
 export const FORM_FIRST_WHY =
   "the surge's new clients post forms they never loaded: past the cookie check they come back with its cookie, so the attacked routes challenge them at once";
+
+/**
+ * The second's signature has a fingerprint (≥ 10 %) or, without one, a path (≥ 20 %) that no active
+ * signature mitigation covers. The cookie check, the limit on new clients and the challenge of novel
+ * query names cover no signature; a mitigation with neither fingerprints nor paths covers them all.
+ */
+export function uncovered(a: Assessment, active: Iterable<Mitigation>): boolean {
+  const covered = new Set<string>();
+  for (const m of active) {
+    if (m.action === 'check' || m.rule === 'mitigate/limit-new' || m.match.novelNames === true) continue;
+    for (const f of m.match.fingerprints) covered.add(`f${f}`);
+    for (const p of m.match.paths) covered.add(`p${p}`);
+    if (m.match.fingerprints.length === 0 && m.match.paths.length === 0) return false;
+  }
+  const sig = a.signature;
+  return (
+    sig.fingerprints.some((f) => f.suspicious === true && f.share >= 0.1 && !covered.has(`f${f.key}`)) ||
+    (sig.fingerprints.length === 0 &&
+      sig.paths.some(
+        (p) => p.share >= 0.2 && p.label !== '/' && !p.label.startsWith('/.rampart/') && !covered.has(`p${p.label}`),
+      ))
+  );
+}

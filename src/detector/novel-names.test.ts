@@ -120,3 +120,40 @@ test('an API of 40 parameter names, each request a few of them, at 40 requests/s
   const api = run((_sec, r, out) => facetedSecond(40, r, out, names, 0.08), 40);
   assert.equal(api.start, undefined);
 });
+
+test('a request refused for a novel name is counted but not learned; a served one is learned', () => {
+  const w = new SecondWindow(new SeenSources());
+  const req = (q: string, novelName: number, status: number) =>
+    w.observe({ ...fact(0x0a000001, '/', { query: q, status }), novelName });
+  req('q=water', 0, 200);
+  assert.equal(w.queryNames.peek('q=bikes'), false, 'served: learned');
+  req('x8fj2', 1, 403);
+  assert.equal(w.novelNames, 2);
+  assert.equal(w.queryNames.peek('x8fj2'), true, 'refused for its name: still novel');
+  req('x8fj2', 1, 200);
+  assert.equal(w.queryNames.peek('x8fj2'), false, 'served (a pass let it through): learned');
+});
+
+test('pulses of random query names: the first pulse brings a challenge of novel names, armed through the quiet phase, for the random names only', () => {
+  // Pulses of 4 s every 15 s (on at seconds 10–13, 25–28), over people using the site's names.
+  const pulse = (sec: number) => sec >= 10 && (sec - 10) % 15 < 4;
+  const driven = run((sec, r, out) => {
+    legitSecond(r, 8, out, 300);
+    for (let i = 0; i < 6; i++)
+      out.push(fact(0x0a010000 + Math.floor(r() * 200), '/search', { ua: CHROME, query: `q=w${i}&page=${sec}` }));
+    if (pulse(sec)) bustingCrowd(sec, 90, r, out, true);
+  }, 26);
+  const names = driven.actions.find((a) => a.action.rule === 'mitigate/challenge-names');
+  assert.notEqual(names, undefined, driven.actions.map((a) => a.action.rule).join(', '));
+  const at = (names!.at - T0) / 1000;
+  assert.ok(at >= 11 && at <= 14, `put at second ${at}, within the first pulse`);
+  assert.match(names!.action.reason, /parameter name not seen in the last 10 s/);
+  // Second 26: the second pulse's first second has just been observed; the mitigation put in the first is live.
+  const live = driven.state.mitigations().find((m) => m.rule === 'mitigate/challenge-names');
+  assert.notEqual(live, undefined, 'still armed after the quiet phase');
+  assert.equal(live!.match.novelNames, true);
+  assert.ok(live!.until > T0 + 26_000);
+  assert.deepEqual([live!.match.paths, live!.match.fingerprints, live!.match.routeClasses], [[], [], []], 'any path');
+  assert.equal(driven.detector.novelQuery('zq81kx'), true, 'a random name');
+  assert.equal(driven.detector.novelQuery('q=anything&page=2'), false, "the site's names");
+});

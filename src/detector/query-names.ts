@@ -6,7 +6,10 @@
 // is new: the site's few names are learned in its first second, while a
 // tool's stay new second after second (composition.ts wants three in a row).
 // Memory: 64 KiB, whatever the traffic. Hot path: one hash per name (the
-// first 8 of a query), one bit read and write each, no allocation.
+// first 8 of a query), one bit read and write each, no allocation. While a
+// mitigation matches on these names (policy, request time), peek() reads the
+// book without marking, and a name it refused is not learned (window.ts): a
+// flood's random names never fill the book it is judged by.
 import { queryNameHashes } from '../core/hash.js';
 import { SeenSources } from './seen-sources.js';
 
@@ -21,6 +24,13 @@ export class QueryNames {
     let novel = false;
     for (let i = 0; i < k; i++) if (this.seen.visit(SCRATCH[i])) novel = true;
     return novel;
+  }
+
+  /** True when the query carries a parameter name not seen in the last 10–20 s; marks nothing. */
+  peek(q: string): boolean {
+    const k = queryNameHashes(q, SCRATCH);
+    for (let i = 0; i < k; i++) if (!this.seen.has(SCRATCH[i])) return true;
+    return false;
   }
 
   /** Called once a second (`now`, ms): starts a new generation when the current one is 10 s old. */

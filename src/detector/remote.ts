@@ -50,6 +50,7 @@ export function createRemoteDetector(o: RemoteDetectorOptions): RemoteDetector {
     observe: (ctx) => w.observe(ctx),
     noteSlowConnection: (ip, idle) => w.noteSlow(ip, idle),
     noteH2Abuse: (ip, glitches) => w.noteH2(ip, glitches),
+    novelQuery: (q) => w.queryNames.peek(q),
     absorb() {
       throw new RangeError("a cluster worker's detector sends its seconds to the primary; it does not absorb parts");
     },

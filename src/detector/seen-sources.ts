@@ -39,6 +39,14 @@ export class SeenSources {
     return (this.prev[w] & bit) === 0;
   }
 
+  /** Whether the key was seen in the last one or two generations, without marking it. */
+  has(key: number): boolean {
+    const h = mix32(key) >>> (32 - this.bits);
+    const w = h >>> 5;
+    const bit = 1 << (h & 31);
+    return ((this.cur[w] | this.prev[w]) & bit) !== 0;
+  }
+
   /** Both generations and when the current one began (persisted with the detector's learned state). */
   exportState(): { cur: Uint32Array; prev: Uint32Array; rotatedAt: number } {
     return { cur: this.cur.slice(), prev: this.prev.slice(), rotatedAt: this.rotatedAt };

@@ -355,3 +355,33 @@ test('a reloaded policy keeps the buckets of the one it replaces (same table siz
   const resized = policyOf({ rate_limits: { ...raw.rate_limits, tracked: 2048 } }, { previous: reloaded });
   assert.equal(ask(resized), null, 'a new table size starts afresh');
 });
+
+test('a mitigation of novel query names: the book is asked only while one is live, once per request, and only its matches are challenged', () => {
+  const asked: string[] = [];
+  const novelQuery = (q: string) => {
+    asked.push(q);
+    return q.includes('x8fj2');
+  };
+  const p = policyOf({}, { novelQuery });
+  const view = new View();
+  assert.equal(p.decide(req('198.51.100.7', '/', { query: 'x8fj2' }), view, T0), null);
+  assert.deepEqual(asked, [], 'no such mitigation: the names are never looked at');
+  view.put({ id: 'n', action: 'challenge', rule: 'mitigate/challenge-names' }, { novelNames: true });
+  view.put({ id: 'n2', action: 'limit', rule: 'mitigate/limit-names', rate: 100 }, { novelNames: true });
+  const random = req('198.51.100.7', '/', { query: 'x8fj2' });
+  assert.equal(rule(p.decide(random, view, T0 + 1)), 'mitigate/challenge-names');
+  assert.equal(random.novelName, 1);
+  assert.deepEqual(asked, ['x8fj2'], 'two such mitigations, one look');
+  const site = req('198.51.100.7', '/search', { query: 'q=water' });
+  assert.equal(p.decide(site, view, T0 + 2), null);
+  assert.equal(site.novelName, 2);
+  const bare = req('198.51.100.7', '/');
+  assert.equal(p.decide(bare, view, T0 + 3), null, 'no query: no novel name');
+  assert.deepEqual(asked, ['x8fj2', 'q=water'], 'a request without a query asks nothing');
+  const blind = policyOf({});
+  assert.equal(
+    blind.decide(req('198.51.100.7', '/', { query: 'x8fj2' }), view, T0 + 4),
+    null,
+    'no book: matches nothing',
+  );
+});

@@ -33,6 +33,11 @@ export interface PolicyOptions {
   verified?: (ctx: RequestContext) => boolean;
   /** The policy this one replaces (config reload): its bucket tables are kept. */
   previous?: Policy | null;
+  /**
+   * Whether a query carries a parameter name not seen lately (the detector's book of names, without
+   * marking): asked only for a live mitigation of novel names. Absent: such a mitigation matches nothing.
+   */
+  novelQuery?: ((q: string) => boolean) | null;
 }
 
 export interface Policy {
@@ -69,6 +74,7 @@ class CompiledPolicy implements Policy {
   private readonly banVerdict: (rule: string) => Verdict;
   private readonly mitigations: MitigationSet;
   private readonly verified: ((ctx: RequestContext) => boolean) | null;
+  private readonly novelQuery: ((q: string) => boolean) | null;
 
   constructor(config: PolicyConfig, opts: PolicyOptions) {
     this.routes = compileRoutes(config.routes);
@@ -85,6 +91,7 @@ class CompiledPolicy implements Policy {
     this.banVerdict = createBanVerdicts(config.bans.action === 'drop');
     this.mitigations = mitigations;
     this.verified = opts.verified ?? null;
+    this.novelQuery = opts.novelQuery ?? null;
     this.tables = {
       limits: limits === null ? null : limits.tables,
       mitigations: () => mitigations.buckets(),
@@ -139,7 +146,9 @@ class CompiledPolicy implements Policy {
     let since = 0;
     for (let i = 0; i < list.length; i++) {
       const c = list[i];
-      if (now >= c.until || !matches(c, ctx, cls)) continue;
+      if (now >= c.until) continue;
+      if (c.novelNames && ctx.novelName === 0) ctx.novelName = this.namesOf(ctx);
+      if (!matches(c, ctx, cls)) continue;
       if (c.action === 'check') {
         if (check === null) check = c.verdict;
         continue;
@@ -169,6 +178,12 @@ class CompiledPolicy implements Policy {
       return this.mitigations.limit(KNOWN_FORM, ctx.clientKey, now);
     }
     return challenge ?? check;
+  }
+
+  /** ctx.novelName for a mitigation of novel query names: 1 a name not seen lately, 2 none (or no query, or no book). */
+  private namesOf(ctx: RequestContext): number {
+    const peek = this.novelQuery;
+    return ctx.query.length > 0 && peek !== null && peek(ctx.query) ? 1 : 2;
   }
 
   /**

@@ -3,7 +3,8 @@
 // prefixes. Recompiled only when the state's version() changes. A `limit`
 // mitigation is a per-address token bucket at m.rate (1 s of burst).
 // Memory: one table of tracked/4 buckets (lruBytes); matchers ∝ mitigations.
-// Hot path: per live mitigation ≤ 4 Set/startsWith checks, no allocation.
+// Hot path: per live mitigation ≤ 4 Set/startsWith checks, no allocation; a
+// mitigation of novel query names adds one peek at the names (decide.ts).
 import { fnv1a } from '../core/hash.js';
 import { CLIENT_COOKIE, type Mitigation, type RequestContext, type Verdict } from '../core/model.js';
 import { verdict } from '../core/model.js';
@@ -26,6 +27,8 @@ export interface CompiledMitigation {
   readonly cookieless: boolean;
   /** With newSince: clients whose seen cookie says they loaded a page's assets pass too. */
   readonly sparesPersons: boolean;
+  /** Only requests whose query carries a parameter name not seen lately (ctx.novelName 1, filled by the caller). */
+  readonly novelNames: boolean;
   readonly createdAt: number;
   readonly rate: number;
   readonly burst: number;
@@ -69,6 +72,7 @@ export function compileMitigation(m: Mitigation): CompiledMitigation {
     newSince: typeof m.match.newSince === 'number' && m.match.newSince > 0 ? m.match.newSince : 0,
     cookieless: m.match.cookieless === true,
     sparesPersons: m.match.sparesPersons === true,
+    novelNames: m.match.novelNames === true,
     createdAt: m.createdAt,
     rate,
     burst:
@@ -84,8 +88,12 @@ export function compileMitigation(m: Mitigation): CompiledMitigation {
   };
 }
 
-/** Does the request fall in the mitigation's signature (all non-empty lists match)? */
+/**
+ * Does the request fall in the mitigation's signature (all non-empty lists match)? A `novelNames` one
+ * reads ctx.novelName, which the caller fills first (decide.ts: only while such a mitigation is live).
+ */
 export function matches(c: CompiledMitigation, ctx: RequestContext, routeClass: string): boolean {
+  if (c.novelNames && ctx.novelName !== 1) return false;
   if (c.newSince > 0 && (ctx.seenAt < c.newSince || (c.sparesPersons && (ctx.personLike || ctx.markPending))))
     return false;
   if (c.cookieless && ctx.clientState === CLIENT_COOKIE) return false;
