@@ -260,8 +260,7 @@ export class Mitigator {
 
   /** Random query parameter names (a priori): their own challenge on any path, from the first second they show. */
   private names(now: number, a: Assessment, s: SecondSample, b: Baselines, out: MitigationAction[]): void {
-    if (this.active.has(`${this.incidentId}-challenge-names`)) return;
-    const m = this.levels.names(now, a, s, b, this.level === 0 ? 'attack started' : 'random query parameter names');
+    const m = this.levels.names(now, a, s, b, this.level, this.active);
     if (m !== null) this.put(out, Math.max(1, this.level), m);
   }
 

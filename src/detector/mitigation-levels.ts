@@ -130,10 +130,20 @@ export class MitigationLevels {
    * cache-busting tool's random names, on any path (`/?x8fj2` too, which no path prefix narrows),
    * challenged — a page's links and forms never send such a name. Armed with the incident, a pulse's
    * next burst meets it from its first request. The surge's new clients only, when they bring the excess.
+   * Null when the second shows no such names, or the incident has this mitigation (`active`) already.
    */
-  names(now: number, a: Assessment, s: SecondSample, b: Baselines, why: string): Mitigation | null {
+  names(
+    now: number,
+    a: Assessment,
+    s: SecondSample,
+    b: Baselines,
+    level: number,
+    active: ReadonlyMap<string, Mitigation>,
+  ): Mitigation | null {
     const share = a.composition.novelNames;
-    if (share === undefined) return null;
+    const id = `${this.incidentId}-challenge-names`;
+    if (share === undefined || active.has(id)) return null;
+    const why = level === 0 ? 'attack started' : 'random query parameter names';
     const figures = {
       ...figuresOf(a, s, b, 1),
       novelNames: s.novelNames,
@@ -144,7 +154,7 @@ export class MitigationLevels {
     return {
       createdAt: now,
       until: now + this.cfg.mitigationTtl,
-      id: `${this.incidentId}-challenge-names`,
+      id,
       action: 'challenge',
       rule: 'mitigate/challenge-names',
       match: match({ novelNames: true, newSince: since }),
