@@ -27,8 +27,6 @@ export interface Observed {
   personLike?: boolean;
   /** Requests in a row this client sent without the cookie it was given (identity's client book). */
   cookieMisses: number;
-  /** Policy's request-time answer on its query's names (ctx.novelName): 0 not asked, 1 a name not seen lately, 2 none. */
-  novelName?: number;
   /** It carried a genuine seen cookie issued to a User-Agent of another shape (identity's cookieMoved). */
   cookieMoved?: boolean;
   method: string;

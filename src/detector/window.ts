@@ -226,9 +226,7 @@ export class SecondWindow {
       const qh = fnv1a(q);
       this.queries.add(mix32(qh));
       this.histQuery[mix32(qh) & (HIST - 1)]++;
-      // A request refused for a novel name (policy asked: c.novelName 1) is counted, not learned.
-      if (c.novelName === 1 && c.status >= 400) this.novelNames++;
-      else if (this.queryNames.novel(q)) this.novelNames++;
+      if (this.queryNames.novel(q)) this.novelNames++;
       const sh = queryShapeHash(q) ^ ph;
       this.topShapes.offer(sh, 1, c.query);
       if (sample) this.pend.shape.add(sh, 4);
