@@ -1,5 +1,6 @@
 // What each level of an incident's mitigation matches, narrowest first:
-// (1) the attack's signature (fingerprint or path: a limit or a challenge),
+// (1) the attack's signature (fingerprint or path: a limit or a challenge)
+// and, at any level, query parameter names not seen lately (a challenge),
 // (2) the attacked route classes, (3) the surge's new clients, (4) every
 // unverified client. Levels 2–3 spare the clients known before the surge.
 // Not when to widen (mitigate.ts). Pure but for the result; runs at most a
@@ -145,7 +146,7 @@ export class MitigationLevels {
     if (share === undefined || active.has(id)) return null;
     const why = level === 0 ? 'attack started' : 'random query parameter names';
     const figures = {
-      ...figuresOf(a, s, b, 1),
+      ...figuresOf(a, s, b, Math.max(1, level)),
       novelNames: s.novelNames,
       novelNamesShare: Math.round(share * 100) / 100,
     };
