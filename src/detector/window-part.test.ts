@@ -161,3 +161,14 @@ test('parts between nodes: v8 round trip keeps the shape, no baseline sketches; 
   ])
     assert.equal(isWindowPart(bad), false);
 });
+
+test("a cluster worker's detector answers the novel-names question from its own book: the names its requests carried, once it has two seconds of them", () => {
+  const w = createRemoteDetector({ send: () => {} });
+  w.observe(fact(0x0a000001, '/search', { query: 'q=water&page=2' }));
+  w.tick(T0 + 1000);
+  assert.equal(w.novelQuery('x8fj2'), false, 'a young book calls nothing novel');
+  w.observe(fact(0x0a000002, '/search', { query: 'q=bikes' }));
+  w.tick(T0 + 2000);
+  assert.equal(w.novelQuery('x8fj2'), true, 'a name it never saw');
+  assert.equal(w.novelQuery('page=7&q=parks'), false, 'the names its requests carried');
+});
