@@ -29,9 +29,14 @@ export class SeenSources {
     return this.cur.byteLength + this.prev.byteLength;
   }
 
+  /** The key's bit: its index in the set (word = index >>> 5, bit = index & 31). */
+  private index(key: number): number {
+    return mix32(key) >>> (32 - this.bits);
+  }
+
   /** Marks the key as seen; true when it was not seen in the last one or two generations. */
   visit(key: number): boolean {
-    const h = mix32(key) >>> (32 - this.bits);
+    const h = this.index(key);
     const w = h >>> 5;
     const bit = 1 << (h & 31);
     if ((this.cur[w] & bit) !== 0) return false;
@@ -41,10 +46,8 @@ export class SeenSources {
 
   /** Whether the key was seen in the last one or two generations, without marking it. */
   has(key: number): boolean {
-    const h = mix32(key) >>> (32 - this.bits);
-    const w = h >>> 5;
-    const bit = 1 << (h & 31);
-    return ((this.cur[w] | this.prev[w]) & bit) !== 0;
+    const h = this.index(key);
+    return ((this.cur[h >>> 5] | this.prev[h >>> 5]) & (1 << (h & 31))) !== 0;
   }
 
   /** Both generations and when the current one began (persisted with the detector's learned state). */
