@@ -54,10 +54,11 @@ export const PRIMARY_TICK_PHASE_MS = 80;
  * processes ticking once a second close the same seconds: a worker's second
  * ends just before the primary's, which ticks a little later with every
  * worker's part in (src/app/cluster-detector.ts). A late call (a busy event
- * loop) skips the boundaries it missed and never runs twice for one.
- * Returns the cancel function.
+ * loop) skips the boundaries it missed and never runs twice for one. `fn`
+ * gets the boundary it was scheduled for (ms since the epoch). Returns the
+ * cancel function.
  */
-export function everyAligned(intervalMs: number, phaseMs: number, fn: () => void): () => void {
+export function everyAligned(intervalMs: number, phaseMs: number, fn: (due: number) => void): () => void {
   let timer: NodeJS.Timeout | null = null;
   let last = Number.NEGATIVE_INFINITY;
   let cancelled = false;
@@ -67,12 +68,12 @@ export function everyAligned(intervalMs: number, phaseMs: number, fn: () => void
     let due = Math.floor((now - phaseMs) / intervalMs) * intervalMs + intervalMs + phaseMs;
     if (due <= last) due = last + intervalMs;
     last = due;
-    timer = setTimeout(run, due - now);
+    timer = setTimeout(run, due - now, due);
     timer.unref();
   };
-  const run = () => {
+  const run = (due: number) => {
     try {
-      fn();
+      fn(due);
     } finally {
       schedule(); // after fn: a call that overran skips the boundaries it covered
     }
