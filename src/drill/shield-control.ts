@@ -112,7 +112,9 @@ class ShieldProcess implements ShieldControl {
     // RAMPART_DRILL_SHIELD_LOG=FILE appends the shield's own log (stdout) there, to see what it decided and when.
     const logFile = process.env.RAMPART_DRILL_SHIELD_LOG;
     const out = logFile ? openSync(logFile, 'a') : 'ignore';
-    const c = spawn(process.execPath, [BIN, 'start', '-c', o.configFile], {
+    // RAMPART_DRILL_NODE_FLAGS='--flag …' runs the shield's node with extra flags (its workers inherit them).
+    const flags = (process.env.RAMPART_DRILL_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '');
+    const c = spawn(process.execPath, [...flags, BIN, 'start', '-c', o.configFile], {
       cwd: o.cwd,
       stdio: ['ignore', out, 'pipe'],
       detached: true,
