@@ -2,8 +2,12 @@
 // here as about 2x Pool.request+pipeline). Bodies stream both ways with
 // backpressure and are never buffered whole. Origin faults become 502/504.
 // Per request: one handler object, no timers (undici owns the timeouts).
-// undici and the pool are loaded at the first request: an idle shield (and a
-// cluster worker that has not served yet) holds neither.
+// undici's Pool and the pool are loaded at the first request: an idle shield
+// (and a cluster worker that has not served yet) holds neither. The Pool's own
+// module, not undici's entry, which also loads fetch, WebSocket, mocks and
+// caches: ~85 ms and ~12 MB against ~210 ms and ~21 MB here, paid in the
+// event loop at the first request, which after a start into a flood is the
+// flood's first second (bench/drills/README.md, the start-up transient).
 import { createRequire } from 'node:module';
 import type { Dispatcher, Pool } from 'undici';
 import type { RequestContext } from '../core/model.js';
@@ -33,13 +37,26 @@ export interface Forwarder {
 
 const require = createRequire(import.meta.url);
 
+/** The module of undici's Pool (the class its entry exports as `Pool`): pinned by a test, so an undici that moves it fails there. */
+export const POOL_MODULE = 'undici/lib/dispatcher/pool.js';
+
+/** undici's Pool from its own module; from undici's entry should that module not be there. */
+export function loadPool(): typeof Pool {
+  try {
+    return require(POOL_MODULE) as typeof Pool;
+  } catch (err) {
+    if ((err as { code?: string }).code !== 'MODULE_NOT_FOUND') throw err;
+    return (require('undici') as typeof import('undici')).Pool;
+  }
+}
+
 const NO_BODY = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'DELETE']);
 
 export function createForwarder(opts: ForwardOptions): Forwarder {
   let pool: Pool | null = null;
   let closed = false;
   const open = (): Pool => {
-    const { Pool: UndiciPool } = require('undici') as typeof import('undici');
+    const UndiciPool = loadPool();
     return new UndiciPool(opts.origin, {
       connections: opts.connections,
       pipelining: 1,
