@@ -181,6 +181,7 @@ async function visit(
   let solved = false;
   let checked = false;
   const navs = navigationsOf(page);
+  const trace = TRACE ? traceOf(page) : null;
   try {
     resp = await go();
     checked = await passedCheck(resp);
@@ -223,6 +224,7 @@ async function visit(
     loop: false,
     path: '',
   });
+  if (trace !== null) await trace.print(r.outcome, i, sentAt);
   o.recorder.nav(
     'chromium',
     i,
@@ -234,6 +236,39 @@ async function visit(
     solved && r.outcome === 'served',
   );
   return r.outcome;
+}
+
+/** RAMPART_DRILL_NAV_TRACE=1: a Chromium visit not served is printed to stderr with each request of its page (bench/drills/README.md). */
+const TRACE = process.env.RAMPART_DRILL_NAV_TRACE === '1';
+
+/** Every response the page gets during one visit: method, path, status, verdict, cookie sent, cookie set. */
+function traceOf(page: Page): { print(outcome: string, i: number, sentAt: number): Promise<void> } {
+  const lines: Promise<string>[] = [];
+  const t0 = Date.now();
+  const onResponse = (r: Response) => {
+    lines.push(
+      (async () => {
+        const sent = await r
+          .request()
+          .allHeaders()
+          .catch(() => ({}) as Record<string, string>);
+        const got = await r.allHeaders().catch(() => ({}) as Record<string, string>);
+        const u = new URL(r.url());
+        return `  +${Date.now() - t0} ms ${r.request().method()} ${u.pathname}${u.search} ${r.status()} ${got['rampart-verdict'] ?? '-'} cookie:${sent.cookie === undefined ? 'none' : sent.cookie.length} set-cookie:${got['set-cookie'] === undefined ? 'no' : 'yes'}`;
+      })(),
+    );
+  };
+  page.on('response', onResponse);
+  return {
+    async print(outcome, i, sentAt) {
+      page.off('response', onResponse);
+      if (outcome === 'served') return;
+      const all = await Promise.all(lines);
+      process.stderr.write(
+        `chromium user ${i} visit at ${new Date(sentAt).toISOString()}: ${outcome}\n${all.join('\n')}\n`,
+      );
+    },
+  };
 }
 
 /** True when the navigation went through a redirect the shield answered with a `challenge/` verdict (a check). */
