@@ -33,6 +33,8 @@ export interface Assessment {
   apriori: string[];
   /** Clients behaving unlike people (composition.ts `unlike`): never a site's normal; such a second is not learned. */
   unlike: boolean;
+  /** How far this second went toward needing no streak (composition.ts `weight`). */
+  weight: number;
   signature: Signature;
   vectors: VectorFinding[];
   /** Sources at or above ban_min_rps this second. */
@@ -65,6 +67,8 @@ export interface AssessContext {
   cfg: DetectorConfig;
   /** Seconds in a row (before this one) of clients behaving unlike people. */
   cookieStreak: number;
+  /** The weights of that run of seconds, summed (composition.ts `weight`). */
+  unlikeMass: number;
   /** Enumeration found by the template watch this second, or null. */
   enumeration: Assessment['enumeration'];
 }
@@ -145,7 +149,7 @@ export function assess(s: SecondSample, w: SecondWindow, b: Baselines, x: Assess
     tools,
     heavyShare,
     unlike,
-    strong: comp.strong,
+    mass: x.unlikeMass + comp.weight,
     distress,
     streak: x.cookieStreak,
     enumeration: x.enumeration !== null,
@@ -164,6 +168,7 @@ export function assess(s: SecondSample, w: SecondWindow, b: Baselines, x: Assess
     composition: comp.tests,
     apriori: comp.apriori,
     unlike,
+    weight: comp.weight,
     signature: sig,
     vectors: [],
     heavy,
@@ -219,8 +224,8 @@ interface Signals {
   heavyShare: number;
   /** Clients behaved unlike people this second (composition.ts). */
   unlike: boolean;
-  /** …strongly enough to need no streak. */
-  strong: boolean;
+  /** …and the weight of this run of such seconds: 1 needs no streak. */
+  mass: number;
   distress: boolean;
   streak: number;
   enumeration: boolean;
@@ -247,7 +252,7 @@ function evidenceOf(s: SecondSample, cfg: DetectorConfig, g: Signals): Assessmen
   if (g.enumeration) return 'enumeration';
   if (n < cfg.minRps) return 'none';
   // No baseline needed: several seconds of traffic that drops its cookie (or never comes back with it)…
-  if (g.unlike && (g.strong || g.streak + 1 >= COOKIE_STREAK)) return 'behaviour';
+  if (g.unlike && (g.mass >= 1 || g.streak + 1 >= COOKIE_STREAK)) return 'behaviour';
   // …or a crowd of tools the site does not know, half of it refused already (the surge guard challenges
   // the crowd's tools before any incident): the guard's hold ends, an incident's mitigations do not.
   if (g.refusedTools) return 'behaviour';

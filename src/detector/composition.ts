@@ -28,8 +28,12 @@ export interface Composition {
    * sending query parameter names nobody sent in the last 10 s.
    */
   unlike: boolean;
-  /** Unlike people strongly enough in one second to need no streak (a crowd posting forms it never loaded). */
-  strong: boolean;
+  /**
+   * How far this second went toward needing no streak: the largest share of its one-second count that
+   * a firing test reached (≥ 1: a crowd posting forms it never loaded, in one second). Summed over a
+   * run of such seconds (assess.ts): a crowd just under the count for two seconds has given as much.
+   */
+  weight: number;
 }
 
 /** A second whose requests mostly come from clients that drop the cookie they were given. */
@@ -68,7 +72,7 @@ export function compositionOf(
     if (known) apriori.push(name);
   };
   const n = s.requests;
-  if (n === 0) return { tests: c, apriori, unlike: false, strong: false };
+  if (n === 0) return { tests: c, apriori, unlike: false, weight: 0 };
   if (heavyShare >= 0.2) fire('heavySourceShare', heavyShare, true);
   // Absolute floors as well as shares: at a few requests per second a handful of
   // synchronised visitors (one fingerprint, one form) swing every share.
@@ -84,11 +88,11 @@ export function compositionOf(
   if (novel >= floor && novel / Math.max(1, w.withQuery) >= NOVEL_NAMES_SHARE)
     fire('novelNames', novel / w.withQuery, true);
   // Always with a streak: at a start, the site's own names are new for a second.
-  const strong = cookieTests(s, b, floor, fire);
+  const weight = cookieTests(s, b, floor, fire);
   return {
     tests: c,
     apriori,
-    strong,
+    weight,
     unlike:
       c.ignoredShare !== undefined ||
       c.freshFlood !== undefined ||
@@ -170,15 +174,15 @@ function cookieTests(
   b: Baselines,
   floor: number,
   fire: (name: string, value: number, known: boolean) => void,
-): boolean {
-  let strong = false;
+): number {
+  let weight = 0;
   const n = s.requests;
   const { fresh, ignored, browserFresh, browserIgnored } = s.clients;
   const ign = browserIgnored / n;
   if (ign >= IGNORED_SHARE && browserIgnored >= floor && ign - learnedMean(b.ignoredShare, 0) >= 0.3) {
     fire('ignoredShare', ign, true);
     // Most of a second from browsers dropping their cookie, at twice min_rps: no streak needed.
-    if (ign >= 0.5 && browserIgnored >= 4 * floor) strong = true;
+    if (ign >= 0.5) weight = Math.max(weight, browserIgnored / (4 * floor));
   }
   // Right after a first start every client is new: only a detector that has watched the site for a
   // while (learned seconds, kept across restarts) can tell a crowd that never comes back.
@@ -194,7 +198,7 @@ function cookieTests(
   const { checked, checkFollowed } = s.clients;
   if (checked >= floor && checkFollowed < CHECK_FOLLOWED_SHARE * checked) {
     fire('checkUnfollowed', 1 - checkFollowed / checked, true);
-    if (checked >= 4 * floor) strong = true;
+    weight = Math.max(weight, checked / (4 * floor));
   }
   // Cookies under another User-Agent: one cookie jar behind rotating User-Agents. A person's browser
   // keeps its User-Agent's shape (an update changes digits only), and one that switches (a "desktop site"
@@ -203,16 +207,18 @@ function cookieTests(
   if (moved >= floor && moved / n >= MOVED_SHARE) {
     fire('cookieMoved', moved / n, true);
     // No person sends these at all: at 2 × min_rps of them in one second no streak is needed.
-    if (moved >= 4 * floor) strong = true;
+    weight = Math.max(weight, moved / (4 * floor));
   }
   // Form posts as a client's very first request: a person loads the form before sending it.
   const { formFresh } = s.clients;
-  if (formFresh >= floor && formFresh / n >= FORM_FIRST_SHARE) fire('formFirst', formFresh / n, true);
-  // A crowd's first requests come once: at min_rps of them in one second no streak is needed (a cold
-  // start's people mid-session post a few forms a second, not dozens).
-  if (formFresh >= 2 * floor && formFresh / n >= FORM_FIRST_SHARE) strong = true;
+  if (formFresh >= floor && formFresh / n >= FORM_FIRST_SHARE) {
+    fire('formFirst', formFresh / n, true);
+    // A crowd's first requests come once: at min_rps of them in one second no streak is needed (a cold
+    // start's people mid-session post a few forms a second, not dozens).
+    weight = Math.max(weight, formFresh / (2 * floor));
+  }
   const noCookie = (fresh + ignored) / n;
   if (b.noCookieShare.n >= 5 && noCookie >= 0.6 && noCookie - b.noCookieShare.mean >= 0.3 && fresh + ignored >= floor)
     fire('noCookieShare', noCookie, false);
-  return strong;
+  return weight;
 }

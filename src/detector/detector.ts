@@ -102,6 +102,8 @@ class LocalDetector implements Detector, MachineHost {
   bornAt = -1;
   /** Seconds in a row of clients behaving unlike people (assess.ts COOKIE_STREAK). */
   cookieStreak = 0;
+  /** The weights of those seconds, summed (assess.ts: a run that adds up to one second's count needs no streak). */
+  unlikeMass = 0;
   private readonly listeners: Listeners;
   private readonly machine: AttackMachine;
   private readonly warmupS: number;
@@ -165,9 +167,11 @@ class LocalDetector implements Detector, MachineHost {
       history: this.series,
       cfg: this.cfg,
       cookieStreak: this.cookieStreak,
+      unlikeMass: this.unlikeMass,
       enumeration: enumerationOf(w.walkers),
     });
     this.cookieStreak = a.unlike ? this.cookieStreak + 1 : 0;
+    this.unlikeMass = a.unlike ? this.unlikeMass + a.weight : 0;
     s.score = a.score;
     this.series.pushScore(a.score);
     this.machine.step(now, s, a);

@@ -243,6 +243,43 @@ test('already running at start: a login form stuffed by clients whose first requ
   assert.equal(d.detector.snapshot().baseline.learnedSeconds, 0, 'none of it learned as normal');
 });
 
+/** `n` browser-claiming clients (numbered from `from`) posting the donation form: as their first request, or with the cookie. */
+function formPosts(out: Observed[], from: number, n: number, first: boolean, sec: number): void {
+  for (let i = 0; i < n; i++)
+    out.push(
+      fact(0xac500000 + from + i, '/donate', {
+        routeClass: 'donate',
+        method: 'POST',
+        contentType: 'application/x-www-form-urlencoded',
+        ua: CHROME,
+        clientState: first ? CLIENT_FRESH : CLIENT_COOKIE,
+        seenAt: T0 + sec * 1000,
+      }),
+    );
+}
+
+test('a crowd posting a form as its first request, just under the one-second count for two seconds: an attack on the second, though it then keeps its cookies', () => {
+  // 17 and 18 first-request posts (min_rps 20: 20 in one second need no streak), then the same 35 clients
+  // post with the cookie they were given: the unlike-people tests fire two seconds only, never three.
+  const d = run(12, (sec, r, out) => {
+    people(r, sec, out);
+    if (sec === 5) formPosts(out, 0, 17, true, 5);
+    if (sec === 6) formPosts(out, 17, 18, true, 6);
+    if (sec >= 7) formPosts(out, 0, 35, false, 5);
+  });
+  assert.equal(d.startSecond, 6, 'the second second: 17 + 18 ≥ 20');
+  assert.equal(d.start!.sample.clients.formFresh, 18);
+});
+
+test('a run of such seconds ends at a second without them: 17 first-request posts, a second of people alone, 17 more, is no attack', () => {
+  const d = run(12, (sec, r, out) => {
+    people(r, sec, out);
+    if (sec === 5) formPosts(out, 0, 17, true, 5);
+    if (sec === 7) formPosts(out, 17, 17, true, 7);
+  });
+  assert.equal(d.start, undefined, 'the weights of the first run are not carried past the second without them');
+});
+
 test('a young detector does not learn a crowd of first requests: a low-and-slow crowd already coming at the start is not its normal', () => {
   const d = run(30, (sec, r, out) => {
     people(r, sec, out);
