@@ -80,6 +80,7 @@ test('identity: fresh, then known by the seen cookie it returns; a client that d
   const dropped = see('198.51.100.7', T + 3000);
   assert.equal(dropped.clientState, CLIENT_IGNORED);
   assert.equal(dropped.cookieMisses, 1);
+  assert.equal(dropped.offerSeen, true, 'offered again on a miss: it may be another browser behind the address');
   // The same cookie from another /24 is not valid there.
   assert.equal(see('203.0.113.9', T + 6000, cookie).clientState, CLIENT_FRESH);
 });
@@ -219,4 +220,28 @@ test('identity: a genuine cookie under a User-Agent of another shape is moved: n
   assert.equal(updated.cookieMoved, false);
   const none = see('198.51.100.9', T + 1500, undefined, FIREFOX);
   assert.equal(none.cookieMoved, false, 'no cookie is not a moved one');
+});
+
+test('identity: a second browser behind an address that was given the cookie is offered its own on its first answer, not refused later for misses it never had a cookie to avoid; a tool dropping it is offered it on its first three misses only', () => {
+  const see = setup();
+  const a = see('198.51.100.20', T);
+  const cookieA = a.issueSeen!(a).split(';')[0];
+  assert.equal(see('198.51.100.20', T + 1500, cookieA).clientState, CLIENT_COOKIE);
+  // Browser B, behind the same address, two seconds later: no cookie yet.
+  const b = see('198.51.100.20', T + 2000);
+  assert.equal(b.clientState, CLIENT_IGNORED, 'the address was given a cookie: counted as a miss');
+  assert.equal(b.offerSeen, true, 'and offered one on this answer');
+  const cookieB = b.issueSeen!(b).split(';')[0];
+  const bBack = see('198.51.100.20', T + 2500, cookieB);
+  assert.equal(bBack.clientState, CLIENT_COOKIE);
+  const bNext = see('198.51.100.20', T + 4000);
+  assert.equal(bNext.cookieMisses, 1, "B's cookie came back: the misses started again from none");
+  // A tool behind another address that drops every cookie.
+  const answer = (c: RequestContext) => {
+    if (c.offerSeen) c.issueSeen!(c); // the response carries the cookie offered
+    return c.offerSeen;
+  };
+  assert.equal(answer(see('198.51.100.30', T)), true);
+  const offered = [2, 3, 4, 5, 6].map((s) => answer(see('198.51.100.30', T + s * 1000)));
+  assert.deepEqual(offered, [true, true, true, false, false]);
 });
