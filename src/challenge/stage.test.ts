@@ -25,15 +25,18 @@ function setup(yaml: Record<string, unknown> = {}, mode: Mode = 'elevated') {
   return { c, clock, run };
 }
 
-/** A challenge stage during a surge (20 s old; none when `dated` is false) whose mitigations spare persons while `spares.on`: a young detector's. */
-function youngSurge(require: string, mode: Mode, dated = true) {
+/**
+ * A challenge stage during a surge (20 s old; none when `dated` is false; `'undated'`: the mitigations
+ * date none, as when only the cookie check is live) whose mitigations spare persons while `spares.on`.
+ */
+function youngSurge(require: string, mode: Mode, dated: boolean | 'undated' = true) {
   const spares = { on: true };
   const keys = [randomBytes(32)];
   const c = compileChallenge(camelize(challengeSchema.parse({ require })), {
     now: () => T0,
     keys: () => keys,
     mode: () => mode,
-    surgeSince: dated ? () => T0 - 20_000 : undefined,
+    surgeSince: dated === 'undated' ? () => 0 : dated ? () => T0 - 20_000 : undefined,
     sparesPersons: () => spares.on,
   });
   return { c, spares };
@@ -386,6 +389,22 @@ test('challenge.require in under_attack, a young surge (its mitigations spare pe
     'challenge/required',
     'a surge dated by the detector: the mark alone does not make a client known',
   );
+});
+
+test('challenge.require in under_attack, a young surge no mitigation dates (only the cookie check is live): a client returning the marked cookie is still known, the rest is challenged', () => {
+  const { c, spares } = youngSurge('under_attack', 'under_attack', 'undated');
+  const req = (personLike: boolean) => {
+    const { ctx } = fakeCtx({ target: '/news/1', required: false });
+    ctx.clientState = CLIENT_COOKIE;
+    ctx.seenAt = T0 - 100_000;
+    ctx.personLike = personLike;
+    const v = c.stage.run(ctx) as Verdict | null;
+    return v?.rule ?? null;
+  };
+  assert.equal(req(true), null, 'marked: a person, not given the proof of work');
+  assert.equal(req(false), 'challenge/required', 'no mark, and no surge to have been known before');
+  spares.on = false;
+  assert.equal(req(true), 'challenge/required', 'mitigations that do not spare persons: the mark alone is not enough');
 });
 
 test('a young surge challenges with a ladder: a client without the seen cookie gets the cookie check (the first request for a page the assets check at once, setting the cookie), one keeping it without the mark the assets check (a page that loads mark.css and reloads) three times at most, then the proof of work; mark.css carries the marked cookie', () => {

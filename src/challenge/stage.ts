@@ -238,10 +238,12 @@ class ChallengeStage implements Challenge, Stage {
   private knownBeforeSurge(ctx: RequestContext): boolean {
     const deps = this.deps;
     if (deps.surgeSince === undefined || ctx.clientState !== CLIENT_COOKIE || ctx.seenAt <= 0) return false;
+    // A young surge's mitigations spare persons: a client returning the marked cookie is one, however the
+    // surge is dated — also when no mitigation dates it (only the cookie check is live, whose "new since" is
+    // not the surge's), where the mode's challenge would otherwise give persons the proof of work.
+    if ((ctx.personLike || ctx.markPending) && deps.sparesPersons !== undefined && deps.sparesPersons()) return true;
     const since = deps.surgeSince();
-    if (since <= 0) return false;
-    if (ctx.seenAt < since) return true;
-    return (ctx.personLike || ctx.markPending) && deps.sparesPersons !== undefined && deps.sparesPersons();
+    return since > 0 && ctx.seenAt < since;
   }
 
   /** Only the cookie check was asked: a request with the seen cookie passes; others get the check. */
