@@ -2,9 +2,9 @@
 // here as about 2x Pool.request+pipeline). Bodies stream both ways with
 // backpressure and are never buffered whole. Origin faults become 502/504.
 // Per request: one handler object, no timers (undici owns the timeouts).
-// undici's Pool and the pool are loaded at the first request: an idle shield
-// (and a cluster worker that has not served yet) holds neither. The Pool's own
-// module, not undici's entry, which also loads fetch, WebSocket, mocks and
+// undici's Pool class and the origin pool are loaded at the first request: an
+// idle shield (and a cluster worker that has not served yet) holds neither. The
+// Pool's own module, not undici's entry, which also loads fetch, WebSocket, mocks and
 // caches: ~85 ms and ~12 MB against ~210 ms and ~21 MB here, paid in the
 // event loop at the first request, which after a start into a flood is the
 // flood's first second (bench/drills/README.md, the start-up transient).
