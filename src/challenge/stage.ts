@@ -22,7 +22,7 @@ import { createNonceStore } from './nonce-store.js';
 import { CHALLENGE_PREFIX, compileChallengePage, compileFailurePage } from './page.js';
 import { cookieValue, createPasses } from './pass.js';
 import { challengeVerdicts, sendCookieCheck, sendHtml, sendMarkCheck, sendUnsafe } from './respond.js';
-import { CLIENT_COOKIE } from '../core/model.js';
+import { CLIENT_COOKIE, COOKIE_MISS_LIMIT } from '../core/model.js';
 import { compileLanguages, mergeTexts } from './text.js';
 import { createTokens } from './token.js';
 
@@ -93,8 +93,6 @@ function compileParts(config: ChallengeConfig, deps: ChallengeDeps) {
   return { passes, tokens, store, stats, pages, exempt, endpoints, crawlers };
 }
 
-/** Requests in a row without the cookie, after it was given, before the check answers 403 instead of redirecting again. */
-const COOKIE_MISS_LIMIT = 3;
 /** Assets checks a client is sent before the proof of work (a browser needs one). */
 export const MARK_CHECKS = 3;
 
@@ -238,12 +236,12 @@ class ChallengeStage implements Challenge, Stage {
   private knownBeforeSurge(ctx: RequestContext): boolean {
     const deps = this.deps;
     if (deps.surgeSince === undefined || ctx.clientState !== CLIENT_COOKIE || ctx.seenAt <= 0) return false;
+    const since = deps.surgeSince();
+    if (since > 0 && ctx.seenAt < since) return true;
     // A young surge's mitigations spare persons: a client returning the marked cookie is one, however the
     // surge is dated — also when no mitigation dates it (only the cookie check is live, whose "new since" is
     // not the surge's), where the mode's challenge would otherwise give persons the proof of work.
-    if ((ctx.personLike || ctx.markPending) && deps.sparesPersons !== undefined && deps.sparesPersons()) return true;
-    const since = deps.surgeSince();
-    return since > 0 && ctx.seenAt < since;
+    return (ctx.personLike || ctx.markPending) && deps.sparesPersons !== undefined && deps.sparesPersons();
   }
 
   /** Only the cookie check was asked: a request with the seen cookie passes; others get the check. */

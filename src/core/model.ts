@@ -39,6 +39,8 @@ export const CLIENT_FRESH = 1;
 export const CLIENT_IGNORED = 2;
 /** No cookie, seen before (the cookie not sent yet, just sent, or cookies off). */
 export const CLIENT_OTHER = 3;
+/** Requests in a row without the seen cookie after it was given before the cookie check answers 403 instead of redirecting again; identity offers the cookie again on each of them (a second browser behind the address). */
+export const COOKIE_MISS_LIMIT = 3;
 
 /** Route classes known to every module; config may add custom names. */
 export type RouteClass = 'static' | 'page' | 'api' | 'login' | 'donate' | 'sensitive' | (string & {});

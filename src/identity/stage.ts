@@ -13,6 +13,7 @@ import { BROWSER_FAMILIES, TOOL_FAMILIES, uaFamily } from '../core/ua-family.js'
 import { clientKeyOf, prefixKeyOf } from '../core/ip.js';
 import {
   CLIENT_COOKIE,
+  COOKIE_MISS_LIMIT,
   CLIENT_FRESH,
   CLIENT_IGNORED,
   CLIENT_OTHER,
@@ -157,8 +158,8 @@ class IdentityStage implements Identity {
         // The book knows addresses, not browsers: a second browser behind an address that was given the
         // cookie (a household, an office, a carrier's NAT) never got one, and its requests count as misses.
         // Its first answers offer it again, or the cookie check would refuse it outright at its third; a
-        // tool that drops cookies gets it on its first REOFFER_MISSES misses in a row, then once a minute.
-        ctx.offerSeen = seen.moved || (misses > 0 && misses <= REOFFER_MISSES) || book.shouldIssue(slot, nowS);
+        // tool that drops cookies gets it on its first COOKIE_MISS_LIMIT misses in a row, then once a minute.
+        ctx.offerSeen = seen.moved || (misses > 0 && misses <= COOKIE_MISS_LIMIT) || book.shouldIssue(slot, nowS);
       }
     }
     ctx.seenAt = first * 1000;
@@ -176,9 +177,6 @@ export function headerClaim(claimed: string, hd: Req['headers']): string {
 }
 
 /** What a page loads beside it: styles, scripts, images, fonts. */
-/** Misses in a row on which the cookie is offered again (the cookie check refuses at its third: challenge/stage.ts). */
-export const REOFFER_MISSES = 3;
-
 const ASSET = /\.(?:css|js|mjs|png|jpe?g|gif|svg|webp|avif|ico|woff2?|ttf)$/i;
 
 /**

@@ -40,14 +40,9 @@ const require = createRequire(import.meta.url);
 /** The module of undici's Pool (the class its entry exports as `Pool`): pinned by a test, so an undici that moves it fails there. */
 export const POOL_MODULE = 'undici/lib/dispatcher/pool.js';
 
-/** undici's Pool from its own module; from undici's entry should that module not be there. */
+/** undici's Pool from its own module. */
 export function loadPool(): typeof Pool {
-  try {
-    return require(POOL_MODULE) as typeof Pool;
-  } catch (err) {
-    if ((err as { code?: string }).code !== 'MODULE_NOT_FOUND') throw err;
-    return (require('undici') as typeof import('undici')).Pool;
-  }
+  return require(POOL_MODULE) as typeof Pool;
 }
 
 const NO_BODY = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'DELETE']);
