@@ -157,13 +157,18 @@ export function persistenceOf(a: AppCore, c: Config, learnsHere: boolean, book: 
 }
 
 export function guardOf(a: AppCore, c: Config): ConnectionGuard {
+  // Bans and the deny list refused at accept, before any HTTP parsing (the current graph's policy).
+  return connectionGuard(c, (ip) => a.graph.policy.refusesAtAccept(ip), a.clock.now);
+}
+
+/** The per-address connection cap and the refusal at accept of what `refuse` says (also the warm-up's own). */
+export function connectionGuard(c: Config, refuse: (ip: string) => boolean, now: () => number): ConnectionGuard {
   return createConnectionGuard({
     maxPerIp: c.limits.maxConnectionsPerIp,
     plainRefusal: rawRefusal(proxyVerdicts.connLimit),
-    // Bans and the deny list refused at accept, before any HTTP parsing (the current graph's policy).
-    refuse: (ip) => a.graph.policy.refusesAtAccept(ip),
+    refuse,
     bannedRefusal: rawRefusal(ACCEPT_VERDICT),
-    now: a.clock.now,
+    now,
   });
 }
 

@@ -41,6 +41,7 @@ import {
 } from './app-parts.js';
 import { checkOrigin, listen, noteDeadlines, sameAddress } from './listen.js';
 import { standalone, type Topology, type TopologyDeps } from './topology.js';
+import { warmUp } from './warm-up.js';
 
 export type { DetectorLink } from './topology.js';
 
@@ -172,9 +173,23 @@ class ShieldApp implements App, AppCore {
       if (this.ownsState) await state.close();
       throw e;
     }
+    await this.warmUp();
     await this.openListeners();
     this.ticker.start(this.clock, 1000, this.tickPhase);
     checkOrigin(this.graph.config.origin, log);
+  }
+
+  /** Rehearses the request path on a private copy before listening (src/app/warm-up.ts); a failure only costs the warmth. */
+  private async warmUp(): Promise<void> {
+    const c = this.graph.config;
+    if (c.limits.warmUp === 0) return;
+    try {
+      const log = this.log.child({ part: 'warm-up' }, { level: 'error' });
+      const r = await warmUp(c, { requests: c.limits.warmUp, geo: this.geo, log });
+      this.log.info({ requests: r.sent, answered: r.answered, ms: r.ms }, 'request path warmed up before listening');
+    } catch (err) {
+      this.log.warn({ err }, 'warm-up failed: listening cold');
+    }
   }
 
   /** A listener that cannot open closes what start opened so far (else the process would hang on it). */

@@ -95,6 +95,17 @@ export const limitsSchema = z
       .min(1, 'listen_backlog is a number of connections (hint: 4096)')
       .max(65_535, 'listen_backlog is at most 65535 (the kernel caps it at net.core.somaxconn anyway; hint: 4096)')
       .default(4096),
+    /**
+     * Requests each process rehearses on a private copy of its request path before its listeners open
+     * (src/app/warm-up.ts; never longer than 1.5 s): a start into a running flood then serves its first
+     * second warm. 0: listen at once, cold.
+     */
+    warm_up: z
+      .number()
+      .int()
+      .min(0, 'warm_up is a number of requests, 0 to turn it off (hint: 200)')
+      .max(20_000, 'warm_up is at most 20000 requests (hint: 200)')
+      .default(200),
     max_connections_per_ip: z.number().int().min(1).default(64),
     origin_timeout: duration().default(30_000),
     origin_connect_timeout: duration().default(5_000),
