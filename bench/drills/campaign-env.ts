@@ -13,6 +13,12 @@ import { parseTarget } from '../../src/drill/target.js';
 import { freePort, startOrigin } from './defenders.js';
 
 /** A fresh demo origin and a default-config Rampart (not started: the runner starts it as the plan says). */
+/** RAMPART_DRILL_SHIELD_YAML='limits: {warm_up: 0}': top-level YAML appended to the defaults (an A/B of one setting). */
+function extraYaml(): string {
+  const extra = process.env.RAMPART_DRILL_SHIELD_YAML ?? '';
+  return extra === '' ? '' : `${extra}\n`;
+}
+
 export async function rampartDefaults(): Promise<CampaignEnv> {
   const origin = await startOrigin();
   const dir = mkdtempSync(join(tmpdir(), 'rampart-campaign-'));
@@ -21,7 +27,7 @@ export async function rampartDefaults(): Promise<CampaignEnv> {
     const file = join(dir, 'rampart.yaml');
     writeFileSync(
       file,
-      `listen: 127.0.0.1:${port}\norigin: ${origin.url}\nhosts: [127.0.0.1, localhost]\nadmin:\n  listen: 127.0.0.1:${process.env.RAMPART_DRILL_ADMIN_PORT ?? 0}\n${process.env.RAMPART_DRILL_ADMIN_PORT ? '  token: drill-admin-token-0123456789abcdef0123\n' : ''}data_dir: ${dir}/data\nlog:\n  level: ${process.env.RAMPART_DRILL_SHIELD_LEVEL ?? 'error'}\n`,
+      `listen: 127.0.0.1:${port}\norigin: ${origin.url}\nhosts: [127.0.0.1, localhost]\nadmin:\n  listen: 127.0.0.1:${process.env.RAMPART_DRILL_ADMIN_PORT ?? 0}\n${process.env.RAMPART_DRILL_ADMIN_PORT ? '  token: drill-admin-token-0123456789abcdef0123\n' : ''}data_dir: ${dir}/data\nlog:\n  level: ${process.env.RAMPART_DRILL_SHIELD_LEVEL ?? 'error'}\n${extraYaml()}`,
     );
     const target = parseTarget(`http://127.0.0.1:${port}`);
     const shield = spawnShield({
