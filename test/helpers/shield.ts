@@ -23,8 +23,6 @@ export async function startShield(
     admin: { listen: '127.0.0.1:0' },
     ...dataDir,
     ...overrides,
-    // No warm-up unless a test asks for one (src/app/warm-up.test.ts does): ~0.5 s per shield.
-    limits: { warm_up: 0, ...(overrides.limits as Record<string, unknown> | undefined) },
   });
   const app = createApp(config, { log: createLogger(process.env.RAMPART_TEST_LOG ?? 'silent'), ...appOpts });
   await app.start();
