@@ -47,6 +47,18 @@ function capture(): { log: ReturnType<typeof createLogger>; lines: () => Record<
   return { log: createLogger('info', sink), lines };
 }
 
+/** A whole app's configuration in front of `origin`, its data in `dataDir`. */
+function appConfig(origin: string, dataDir: string, extra: Record<string, unknown> = {}) {
+  return loadConfigObject({
+    listen: '127.0.0.1:0',
+    origin,
+    hosts: ['127.0.0.1'],
+    admin: { listen: '127.0.0.1:0' },
+    data_dir: dataDir,
+    ...extra,
+  });
+}
+
 // First in the file: the handles it counts are this test's own.
 test('warm-up: the checks and limits run as well as the pages, and nothing is left open', async () => {
   const origin = await countingOrigin();
@@ -72,14 +84,7 @@ test('warm-up: rehearsed before listening on a private copy; the real origin, st
   const origin = await countingOrigin();
   const dataDir = mkdtempSync(join(tmpdir(), 'rampart-warm-'));
   const clock = createManualClock(Date.parse('2026-12-07T12:00:00Z'));
-  const config = loadConfigObject({
-    listen: '127.0.0.1:0',
-    origin: origin.url,
-    hosts: ['127.0.0.1'],
-    admin: { listen: '127.0.0.1:0' },
-    data_dir: dataDir,
-    limits: { warm_up: 150 },
-  });
+  const config = appConfig(origin.url, dataDir, { limits: { warm_up: 150 } });
   const { log, lines } = capture();
   const app = createApp(config, { clock, log });
   try {
@@ -105,13 +110,7 @@ test('warm-up: off by default (0); a negative count is a clear configuration err
   const origin = await countingOrigin();
   const dataDir = mkdtempSync(join(tmpdir(), 'rampart-warm-'));
   const { log, lines } = capture();
-  const config = loadConfigObject({
-    listen: '127.0.0.1:0',
-    origin: origin.url,
-    hosts: ['127.0.0.1'],
-    admin: { listen: '127.0.0.1:0' },
-    data_dir: dataDir,
-  });
+  const config = appConfig(origin.url, dataDir);
   assert.equal(config.limits.warmUp, 0, 'the default');
   const app = createApp(config, { log });
   try {
