@@ -3,6 +3,7 @@
 // sequential walk and a 512-bit bitmap of the record IDs it read. Not the
 // watch's totals or its rows. Memory: ~120 B per key, fixed at construction;
 // add() is O(1) and allocates nothing.
+import { popcount } from '../core/hash.js';
 import { createLru, type Lru } from '../core/lru.js';
 import type { ExposureObserved } from './exposure.js';
 
@@ -75,10 +76,4 @@ export class ExposureTable {
   reset(): void {
     this.lru.clear();
   }
-}
-
-function popcount(x: number): number {
-  x -= (x >>> 1) & 0x55555555;
-  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
-  return Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
 }

@@ -123,3 +123,10 @@ export function queryNameHashes(q: string, out: Uint32Array): number {
   }
   return count;
 }
+
+/** Set bits of a 32-bit word (linear-counting bitmaps). */
+export function popcount(x: number): number {
+  x -= (x >>> 1) & 0x55555555;
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  return Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
+}

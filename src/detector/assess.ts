@@ -15,8 +15,9 @@ import { ROUTE_CLASSES, type SecondSample, type Signature, type SignatureItem, t
 import { r2, signatureOf } from './signature.js';
 import { classify } from './vectors.js';
 import type { SecondWindow } from './window.js';
-import { templateLabel, type Walker } from './templates.js';
+import type { Enumeration } from './enumeration.js';
 
+export { enumerationOf, type Enumeration } from './enumeration.js';
 export { signatureOf } from './signature.js';
 
 export interface Assessment {
@@ -47,14 +48,6 @@ export interface Assessment {
   enumeration: Enumeration | null;
 }
 
-export interface Enumeration {
-  reason: string;
-  figures: Record<string, number>;
-  /** The templates walked, e.g. `/api/donors/{id}`. */
-  templates: string[];
-  walkers: Walker[];
-}
-
 export interface History {
   requestsMean(n: number): number;
   requestsMin(n: number): number;
@@ -81,29 +74,6 @@ export const COOKIE_STREAK = 3;
 export const REFUSED_SHARE = 0.5;
 /** A second with this share of pages from clients that never loaded an asset (assetlessOf). */
 export const ASSETLESS_SHARE = 0.5;
-
-/** The walks of one second as evidence: the templates, how many sources, how many identifiers. */
-export function enumerationOf(walkers: readonly Walker[]): Enumeration | null {
-  if (walkers.length === 0) return null;
-  const byTemplate = new Map<number, { label: string; sources: number; ids: number; run: number }>();
-  for (const w of walkers) {
-    const t = byTemplate.get(w.template);
-    if (t) {
-      t.sources++;
-      t.ids += w.ids;
-      t.run = Math.max(t.run, w.run);
-    } else byTemplate.set(w.template, { label: templateLabel(w.path), sources: 1, ids: w.ids, run: w.run });
-  }
-  const ts = [...byTemplate.values()].sort((a, b) => b.ids - a.ids);
-  const top = ts[0];
-  const reason = `${walkers.length} source(s) walked the identifiers of ${ts.map((t) => t.label).join(', ')}: ${top.ids} distinct identifiers of ${top.label} within 30 s${top.run >= 10 ? `, runs of up to ${top.run} in sequence` : ''} (a person reads a few)`;
-  return {
-    reason,
-    figures: { sources: walkers.length, ids: top.ids, longestRun: top.run, templates: ts.length },
-    templates: ts.map((t) => t.label),
-    walkers: walkers.slice(),
-  };
-}
 
 function threshold(mean: number, std: number, floor: number, ratio: number, sigmas: number): number {
   return Math.max(floor, mean * ratio, mean + sigmas * std);

@@ -10,6 +10,7 @@ import { effectiveEnforcement, type Enforcement, type Mode } from '../core/model
 import { assess, enumerationOf, REFUSED_SHARE, signatureOf, type Assessment } from './assess.js';
 import { AttackMachine, type MachineHost } from './attack-machine.js';
 import { Baselines } from './baseline.js';
+import { CrowdJudge } from './crowd-walk.js';
 import { DetectorSeries } from './detector-series.js';
 import type { DetectorEvent, DetectorSnapshot, SecondSample, Signature } from './events.js';
 import type { LearnedState } from './learned.js';
@@ -106,6 +107,8 @@ class LocalDetector implements Detector, MachineHost {
   unlikeMass = 0;
   private readonly listeners: Listeners;
   private readonly machine: AttackMachine;
+  /** Five seconds of identifier counts per template, across all clients (crowd-walk.ts). */
+  private readonly crowd = new CrowdJudge();
   private readonly warmupS: number;
   private readonly lagged: LaggedSecond = { sample: null, keys: new PendingKeys(), calm: false };
   /** When the open second opened (the last tick), -1 before the first. */
@@ -163,12 +166,13 @@ class LocalDetector implements Detector, MachineHost {
     const s = sampleOf(w, this.sampleTime(now));
     this.series.pushSample(s);
     for (const x of w.walks.drain()) if (w.walkers.length < MAX_WALKERS) w.walkers.push(x);
+    const crowd = this.crowd.step(w.crowd.concat(w.walks.crowd.drain()));
     const a = assess(s, w, this.baselines, {
       history: this.series,
       cfg: this.cfg,
       cookieStreak: this.cookieStreak,
       unlikeMass: this.unlikeMass,
-      enumeration: enumerationOf(w.walkers),
+      enumeration: enumerationOf(w.walkers, crowd),
     });
     this.cookieStreak = a.unlike ? this.cookieStreak + 1 : 0;
     this.unlikeMass = a.unlike ? this.unlikeMass + a.weight : 0;

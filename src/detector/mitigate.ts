@@ -19,7 +19,16 @@ import type { Assessment } from './assess.js';
 import type { Baselines } from './baseline.js';
 import type { MitigationAction, SecondSample, SignatureItem } from './events.js';
 import { AutoBans } from './mitigation-bans.js';
-import { figuresOf, MitigationLevels, match, pctOf, round1, TOP_LEVEL } from './mitigation-levels.js';
+import {
+  figuresOf,
+  MitigationLevels,
+  match,
+  pctOf,
+  round1,
+  type Surge,
+  TOP_LEVEL,
+  walkChallenges,
+} from './mitigation-levels.js';
 import {
   answeredByBans,
   FORM_FIRST_WHY,
@@ -29,7 +38,7 @@ import {
   YOUNG_WHY,
 } from './mitigation-triggers.js';
 
-export { NEW_SHARE, TOP_LEVEL } from './mitigation-levels.js';
+export { NEW_SHARE, TOP_LEVEL, type Surge } from './mitigation-levels.js';
 
 /** The writes and reads of shared state the detector needs (src/state SharedState fits). */
 export interface DetectorState {
@@ -39,22 +48,6 @@ export interface DetectorState {
   isBanned(ip: string, now: number): Ban | null;
   putMitigation(m: Mitigation): void;
   removeMitigation(id: string): boolean;
-}
-
-/** The surge this incident answers: when it began, and how much of its traffic came from clients first seen since. */
-export interface Surge {
-  /** When the surge began, for the cookie check (cookieless clients). */
-  since: number;
-  /** …for what reaches clients returning the seen cookie (limits, challenges of new clients); `since` when absent. */
-  peopleSince?: number;
-  /** Share of the first anomalous second's requests from clients first seen since `since`. */
-  newShare: number;
-  /**
-   * The detector had watched for less than 30 s when the surge began (a first start, a restart,
-   * started into it): too little to know people by "first seen before", so the challenges of new
-   * clients also spare those whose seen cookie says they loaded a page's assets.
-   */
-  young?: boolean;
 }
 
 /** A person's pace: a page with its assets at once, then a page every few seconds. */
@@ -73,6 +66,7 @@ export class Mitigator {
   private readonly bans: AutoBans;
   private readonly levels: MitigationLevels;
   private seq = 0;
+  private readonly walked = new Set<string>(); // templates whose crowd walk has its challenge (walkChallenges)
 
   constructor(cfg: DetectorConfig, incidentId: string, surge: Surge) {
     this.cfg = cfg;
@@ -105,6 +99,8 @@ export class Mitigator {
   ): MitigationAction[] {
     const out: MitigationAction[] = [];
     this.ban(now, a, s, slowSources, state, h2Sources, out);
+    for (const m of walkChallenges(this.walked, this.incidentId, a, this.surge.since, now, this.cfg.mitigationTtl))
+      this.put(out, Math.max(1, this.level), { ...m, figures: { ...figuresOf(a, s, b, 1), ...m.figures } });
     if (answeredByBans(a)) return out;
     const keeps = this.levels.newClients && keepsCookies(s) && originLoaded(s, b, a, this.cfg.minRps);
     const why = `the surge's new clients keep their cookies (${pctOf(s.clients.cookie, s.requests)} of ${s.requests}/s came with it): the cookie check does not stop them`;

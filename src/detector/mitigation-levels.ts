@@ -11,7 +11,23 @@ import { BROWSER_FAMILIES } from '../core/ua-family.js';
 import type { Assessment } from './assess.js';
 import type { Baselines } from './baseline.js';
 import type { SecondSample, SignatureItem } from './events.js';
-import type { Surge } from './mitigate.js';
+import { templatePrefix } from './templates.js';
+
+/** The surge this incident answers: when it began, and how much of its traffic came from clients first seen since. */
+export interface Surge {
+  /** When the surge began, for the cookie check (cookieless clients). */
+  since: number;
+  /** …for what reaches clients returning the seen cookie (limits, challenges of new clients); `since` when absent. */
+  peopleSince?: number;
+  /** Share of the first anomalous second's requests from clients first seen since `since`. */
+  newShare: number;
+  /**
+   * The detector had watched for less than 30 s when the surge began (a first start, a restart,
+   * started into it): too little to know people by "first seen before", so the challenges of new
+   * clients also spare those whose seen cookie says they loaded a page's assets.
+   */
+  young?: boolean;
+}
 
 /** The highest level: every unverified client is challenged (the mode goes to under_attack). */
 export const TOP_LEVEL = 4;
@@ -54,6 +70,44 @@ export function figuresOf(a: Assessment, s: SecondSample, b: Baselines, level: n
     score: a.score,
     level,
   };
+}
+
+/** Crowd walks one incident answers with a challenge at most (as many as signature mitigations). */
+const MAX_WALK_CHALLENGES = 10;
+
+/**
+ * The challenges of templates walked by a crowd (crowd-walk.ts) not answered yet in this incident (`walked`
+ * remembers them): there is no source to ban, so requests under a template's prefix from clients first seen
+ * since the surge are challenged, unless they loaded a page's assets (a person reading a record the site
+ * linked to).
+ */
+export function walkChallenges(
+  walked: Set<string>,
+  incidentId: string,
+  a: Assessment,
+  since: number,
+  now: number,
+  ttl: number,
+): Mitigation[] {
+  const out: Mitigation[] = [];
+  const f = a.enumeration?.figures ?? {};
+  for (const label of a.enumeration?.crowd ?? []) {
+    if (walked.has(label) || walked.size >= MAX_WALK_CHALLENGES) continue;
+    walked.add(label);
+    const prefix = templatePrefix(label);
+    out.push({
+      id: `${incidentId}-challenge-walk-${walked.size}`,
+      action: 'challenge',
+      rule: 'mitigate/challenge-walk',
+      match: match({ paths: [prefix], newSince: since, sparesPersons: true }),
+      rate: 0,
+      reason: `the identifiers of ${label} are walked in sequence across clients (${f.crowdFresh ?? 0} not asked lately within 5 s, ${f.crowdNear ?? 0} of them next to one asked just before): clients first seen since the surge that loaded no page's assets are challenged on ${prefix}`,
+      figures: { crowdFresh: f.crowdFresh ?? 0, crowdNear: f.crowdNear ?? 0 },
+      createdAt: now,
+      until: now + ttl,
+    });
+  }
+  return out;
 }
 
 /** Builds the mitigation of a level for one incident. */

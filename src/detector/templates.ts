@@ -7,11 +7,13 @@
 // different ones within 30 s, in at least two different seconds (a page
 // that loads 20 items at once is one second), is walking them. Candidates
 // are kept for the tick (at most 256 a second), with the client's address
-// and an example path.
+// and an example path. The same identifiers across all clients go to the
+// crowd watch (crowd-walk.ts), for walks spread over thousands of sources.
 // Memory: fixed table of `slots` × 36 bytes (4,096 slots ≈ 144 KiB).
 // Per request: one pass over the path and one slot probe; no allocation
 // unless the path has an identifier and the client crosses the threshold.
-import { FNV_OFFSET, fnv1a, fnvStep, mix32 } from '../core/hash.js';
+import { FNV_OFFSET, fnv1a, fnvStep, mix32, popcount } from '../core/hash.js';
+import { CrowdWalks } from './crowd-walk.js';
 
 export const WALK_WINDOW_S = 30;
 /** Distinct identifiers of one template from one client within the window that make a walk. */
@@ -36,7 +38,7 @@ const isHex = (c: number) => (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c
 /**
  * Scans `path`: the template hash (identifier segments replaced) in
  * `out.template`, the identifiers' hash in `out.id`, the last numeric
- * identifier in `out.num` (-1 when none). Returns false when the path has no
+ * identifier in `out.num` (a decimal one's value, a hex one's or a UUID's last 12 hex digits; -1 when none). Returns false when the path has no
  * identifier segment.
  */
 export function scanTemplate(path: string, out: { template: number; id: number; num: number }): boolean {
@@ -68,7 +70,7 @@ export function scanTemplate(path: string, out: { template: number; id: number; 
       found = true;
       t = fnvStep(t, 0x7b); // '{' stands for the identifier
       id = fnvStep(fnv1a(path, id, i, j), 47);
-      if (numeric) num = Number(path.slice(i, j));
+      num = numeric ? Number(path.slice(i, j)) : hexTail(path, j);
     } else t = fnv1a(path, t, i, j);
     if (j < n) t = fnvStep(t, 47);
     i = j + 1;
@@ -77,6 +79,19 @@ export function scanTemplate(path: string, out: { template: number; id: number; 
   out.id = mix32(id >>> 0);
   out.num = num;
   return found;
+}
+
+/** The value of the last 12 hex digits before `end` (a hex identifier's or a UUID's low 48 bits). */
+function hexTail(path: string, end: number): number {
+  let v = 0;
+  let scale = 1;
+  for (let k = end - 1; k >= 0 && end - k <= 12; k--) {
+    const c = path.charCodeAt(k) | 0x20; // lower case; digits unchanged
+    if (c === 0x2d) break; // a UUID's last group is 12 digits
+    v += (c <= 57 ? c - 48 : c - 87) * scale;
+    scale *= 16;
+  }
+  return v;
 }
 
 /** `/api/donors/123` → `/api/donors/{id}` (for reports; not on the request path). */
@@ -118,6 +133,8 @@ export class IdWalks {
   private readonly scan = { template: 0, id: 0, num: -1 };
   /** Walks crossing the threshold since the last drain (bounded). */
   candidates: Walker[] = [];
+  /** The same identifiers across all clients (crowd-walk.ts): walks spread over many sources. */
+  readonly crowd = new CrowdWalks();
 
   constructor(slots = 4096) {
     let n = 256;
@@ -140,6 +157,7 @@ export class IdWalks {
   observe(clientKey: number, ip: string, path: string, nowS: number): void {
     const sc = this.scan;
     if (!scanTemplate(path, sc)) return;
+    if (sc.num >= 0) this.crowd.observe(sc.template, sc.num, clientKey, path, nowS);
     const key = (mix32(clientKey ^ 0x9e3779b9) ^ sc.template) >>> 0;
     const a = mix32(key) & this.mask;
     let i =
@@ -202,10 +220,4 @@ export class IdWalks {
     this.candidates = [];
     return c;
   }
-}
-
-function popcount(x: number): number {
-  x -= (x >>> 1) & 0x55555555;
-  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
-  return Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
 }

@@ -172,3 +172,43 @@ test("a cluster worker's detector answers the novel-names question from its own 
   assert.equal(w.novelQuery('x8fj2'), true, 'a name it never saw');
   assert.equal(w.novelQuery('page=7&q=parks'), false, 'the names its requests carried');
 });
+
+test('a crowd walk split over two workers travels in their parts: the primary finds it and challenges the template; bad counts are refused', () => {
+  let t = T0;
+  const primary = createDetector(camelize(detectorSchema.parse({})), { state: createMemoryState({ now: () => t }) });
+  const workers = [0, 1].map(() => createRemoteDetector({ send: (p) => primary.absorb(deserialize(serialize(p))) }));
+  const ev: DetectorEvent[] = [];
+  primary.onEvent((e) => ev.push(e));
+  const r = rng(11);
+  let seq = 0;
+  for (let sec = 0; sec < 70; sec++) {
+    const out = legitSecond(r, 25, [], 3000);
+    if (sec >= 60)
+      for (let i = 0; i < 200; i++) {
+        seq++;
+        out.push(fact(0xac100000 + (seq % 2500) * 3, `/api/receipts/${seq.toString(16).padStart(16, '0')}`));
+      }
+    for (let i = 0; i < out.length; i++) workers[Math.floor(r() * 2)].observe(out[i]);
+    t = T0 + (sec + 1) * 1000;
+    for (const w of workers) w.tick(t);
+    primary.tick(t);
+  }
+  const start = ev.find((x): x is AttackStartEvent => x.type === 'attack_start');
+  assert.equal(start?.sample.t, T0 + 60_000, "the walk's first second");
+  assert.deepEqual(start!.vectors.find((v) => v.vector === 'enumeration')?.templates, ['/api/receipts/{id}']);
+  assert.notEqual(primary.snapshot().incident, null);
+  assert.equal(
+    ev.some((e) => e.type === 'mitigation' && e.action.rule === 'mitigate/challenge-walk'),
+    true,
+  );
+  const w = new SecondWindow(new SeenSources());
+  w.observe(fact(0xc6336401, '/api/receipts/0000000000000001'));
+  const part = exportPart(w)!;
+  assert.equal(part.crowd?.length, 1);
+  assert.equal(isWindowPart(part), true);
+  assert.equal(isWindowPart({ ...part, crowd: [{ ...part.crowd![0], up: 'many' }] }), false);
+  assert.equal(isWindowPart({ ...part, crowd: 'x' }), false);
+  const old = { ...part };
+  delete old.crowd;
+  assert.equal(isWindowPart(old), true, 'a part from a version without crowd counts still merges');
+});

@@ -7,6 +7,7 @@
 // worker per second, never per request. Not a wire format for the network.
 import { HIST, type SecondWindow } from './window.js';
 import type { SpaceSaving } from '../core/space-saving.js';
+import { type CrowdCount, isCrowdCount } from './crowd-walk.js';
 import type { Walker } from './templates.js';
 
 export interface TopPart {
@@ -39,6 +40,8 @@ export interface WindowPart {
   tops: TopPart[];
   /** Identifier walks this process found this second (templates.ts), at most 256. */
   walkers: Walker[];
+  /** Identifier counts per template this process saw this second (crowd-walk.ts), at most 32; absent from older versions. */
+  crowd?: CrowdCount[];
   /** The sampled baseline sketches (prefix, fp, path, shape); null when the second sampled nothing. */
   pend: { cells: Uint32Array; total: number }[] | null;
 }
@@ -65,6 +68,7 @@ const hists = (w: SecondWindow): Uint32Array[] => [w.histPath, w.histQuery, w.hi
  */
 export function exportPart(w: SecondWindow, withPend = true, second = 0): WindowPart | null {
   const walkers = withPend ? w.walks.drain() : [];
+  const crowd = withPend ? w.walks.crowd.drain() : [];
   if (w.requests === 0 && w.slow === 0 && w.h2 === 0 && walkers.length === 0) return null;
   const n = Float64Array.of(
     w.requests,
@@ -112,6 +116,7 @@ export function exportPart(w: SecondWindow, withPend = true, second = 0): Window
     second,
     n,
     walkers,
+    crowd,
     ages: w.ages.slice(),
     classes: w.classes.slice(),
     families: w.families.slice(),
@@ -157,6 +162,7 @@ export function isWindowPart(x: unknown): x is WindowPart {
     Array.isArray(p.walkers) &&
     p.walkers.length <= 256 &&
     p.walkers.every(isWalker) &&
+    (p.crowd === undefined || (Array.isArray(p.crowd) && p.crowd.length <= 64 && p.crowd.every(isCrowdCount))) &&
     (p.pend === null ||
       (Array.isArray(p.pend) &&
         p.pend.every(
@@ -223,6 +229,7 @@ export function mergePart(w: SecondWindow, p: WindowPart): void {
   w.novelNames += n[26];
   for (let i = 0; i < p.ages.length; i++) w.ages[i] += p.ages[i];
   for (let i = 0; i < p.walkers.length && w.walkers.length < 512; i++) w.walkers.push(p.walkers[i]);
+  for (let i = 0; p.crowd !== undefined && i < p.crowd.length && w.crowd.length < 256; i++) w.crowd.push(p.crowd[i]);
   for (let i = 0; i < p.classes.length; i++) w.classes[i] += p.classes[i];
   for (let i = 0; i < p.families.length; i++) w.families[i] += p.families[i];
   // A part without outcomes (an older version): its requests are left out of the outcome counts, which then fall short of `requests`.

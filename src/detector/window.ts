@@ -23,6 +23,7 @@ import {
 } from './observed.js';
 import { QueryNames } from './query-names.js';
 import type { SeenSources } from './seen-sources.js';
+import type { CrowdCount } from './crowd-walk.js';
 import { IdWalks, type Walker } from './templates.js';
 
 export { AGE_BUCKETS, classIndex } from './observed.js';
@@ -96,6 +97,8 @@ export class SecondWindow {
   readonly walks = new IdWalks();
   /** Walks reported this second (this process's, and the ones in parts folded in). */
   walkers: Walker[] = [];
+  /** Crowd-walk counts of this second folded in from parts (crowd-walk.ts; this process's are drained at tick). */
+  crowd: CrowdCount[] = [];
   /** HTTP/2 sessions closed for abuse, and their glitches (src/guard/h2-guard.ts). */
   h2 = 0;
   h2Glitches = 0;
@@ -272,6 +275,7 @@ export class SecondWindow {
     this.cookied = this.fresh = this.ignored = this.moved = this.browserFresh = this.browserIgnored = 0;
     this.checkIgnored = this.formFresh = this.marked = this.assetless = this.checked = this.checkFollowed = 0;
     this.walkers = [];
+    this.crowd = [];
     this.ages.fill(0);
     this.classes.fill(0);
     this.families.fill(0);

@@ -86,8 +86,8 @@ test('detector/templates: template and identifier hashes of paths', () => {
   const s = { template: 0, id: 0, num: 0 };
   const table: [string, boolean, number, number, number][] = [
     ['/api/donors/123', true, 3872585456, 3782515341, 123],
-    ['/a/0f3e2d1c9b8a/b/', true, 2756080563, 2386978813, -1],
-    ['/u/123e4567-e89b-12d3-a456-426614174000', true, 2396409811, 2751289862, -1],
+    ['/a/0f3e2d1c9b8a/b/', true, 2756080563, 2386978813, 0x0f3e2d1c9b8a], // a hex id's value (its last 12 digits)
+    ['/u/123e4567-e89b-12d3-a456-426614174000', true, 2396409811, 2751289862, 0x426614174000], // a UUID's last group
     ['/static/app.js', false, 1869536385, 2872998923, -1],
     ['/', false, 705468254, 2872998923, -1],
   ];
