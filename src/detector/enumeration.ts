@@ -30,7 +30,8 @@ export function enumerationOf(walkers: readonly Walker[], crowd: readonly CrowdF
   const ts = [...byTemplate.values()].sort((a, b) => b.ids - a.ids);
   const crowds = crowd.map((c) => ({ ...c, label: templateLabel(c.path) })).sort((a, b) => b.fresh - a.fresh);
   const reasons: string[] = [];
-  const figures: Record<string, number> = { sources: walkers.length, templates: ts.length + crowds.length };
+  const templates = [...new Set([...ts.map((t) => t.label), ...crowds.map((x) => x.label)])];
+  const figures: Record<string, number> = { sources: walkers.length, templates: templates.length };
   const top = ts[0];
   if (top !== undefined) {
     reasons.push(
@@ -42,7 +43,7 @@ export function enumerationOf(walkers: readonly Walker[], crowd: readonly CrowdF
   const c = crowds[0];
   if (c !== undefined) {
     reasons.push(
-      `the identifiers of ${crowds.map((x) => x.label).join(', ')} are walked in sequence across clients: ${c.fresh} not asked lately within ${CROWD_WINDOW_S} s, ${Math.round((100 * c.near) / c.fresh)}% of them next to one asked just before (people reading records rarely ask neighbours)`,
+      `the identifiers of ${crowds.map((x) => x.label).join(', ')} are walked in sequence across clients: ${c.fresh} not asked lately within ${CROWD_WINDOW_S} s, ${Math.round((100 * c.near) / c.fresh)}% of them just past ones asked before and with none on their other side (people reading records: at most a quarter)`,
     );
     figures.crowdFresh = c.fresh;
     figures.crowdNear = c.near;
@@ -51,7 +52,7 @@ export function enumerationOf(walkers: readonly Walker[], crowd: readonly CrowdF
   return {
     reason: reasons.join('; '),
     figures,
-    templates: [...new Set([...ts.map((t) => t.label), ...crowds.map((x) => x.label)])],
+    templates,
     walkers: walkers.slice(),
     crowd: crowds.map((x) => x.label),
   };

@@ -37,9 +37,10 @@ const isHex = (c: number) => (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c
 
 /**
  * Scans `path`: the template hash (identifier segments replaced) in
- * `out.template`, the identifiers' hash in `out.id`, the last numeric
- * identifier in `out.num` (a decimal one's value, a hex one's or a UUID's last 12 hex digits; -1 when none). Returns false when the path has no
- * identifier segment.
+ * `out.template`, the identifiers' hash in `out.id`, the last identifier's
+ * value in `out.num` (a decimal one's, or a hex one's or UUID's last 12 hex
+ * digits; -1 when none). Returns false when the path has no identifier
+ * segment.
  */
 export function scanTemplate(path: string, out: { template: number; id: number; num: number }): boolean {
   let t = FNV_OFFSET;
