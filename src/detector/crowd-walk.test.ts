@@ -8,6 +8,8 @@ import type { Observed } from './window.js';
 import { IdWalks, scanTemplate } from './templates.js';
 
 const T = 1_800_000_000;
+/** One ask of a record: the client and the path. */
+type Ask = { client: number; path: string };
 
 /**
  * Drives `seconds` of asks through `procs` processes' watches (a random one takes each ask, as the kernel
@@ -15,7 +17,7 @@ const T = 1_800_000_000;
  */
 function drive(
   seconds: number,
-  asks: (sec: number, r: () => number) => { client: number; path: string }[],
+  asks: (sec: number, r: () => number) => Ask[],
   procs = 2,
 ): { first: number; findings: CrowdFinding[] } {
   const walks = Array.from({ length: procs }, () => new IdWalks());
@@ -100,69 +102,44 @@ test('crowd walk: three fast walkers in sequence are not a crowd (the per-client
   assert.equal(d.first, -1);
 });
 
+/** Asserts that `perSecond` asks a second, each from `ask`, over `seconds` (on `procs` workers) never make a crowd walk. */
+function neverWalked(why: string, seconds: number, perSecond: number, ask: (r: () => number) => Ask, procs = 2): void {
+  assert.equal(drive(seconds, (_s, r) => Array.from({ length: perSecond }, () => ask(r)), procs).first, -1, why);
+}
+
 test('crowd walk: readers are not one (hot records, a dense range read at random, new articles, records in a large space)', () => {
   // Readers of 300 consecutive recent articles, the newest most read (Zipf), 300 a second from 2,000 readers.
-  const zipf = (r: () => number) => Math.floor(300 * r() ** 3);
-  assert.equal(
-    drive(120, (_s, r) =>
-      Array.from({ length: 300 }, () => ({
-        client: 0x0c000000 + Math.floor(r() * 2000),
-        path: `/news/${50_299 - zipf(r)}`,
-      })),
-    ).first,
-    -1,
-    'hot articles are asked again and again',
-  );
+  neverWalked('hot articles are asked again and again', 120, 300, (r) => ({
+    client: 0x0c000000 + Math.floor(r() * 2000),
+    path: `/news/${50_299 - Math.floor(300 * r() ** 3)}`,
+  }));
   // Readers of the last 2,000 articles at random, 300 a second, over eight workers: neighbours on both sides.
-  assert.equal(
-    drive(
-      120,
-      (_s, r) =>
-        Array.from({ length: 300 }, () => ({
-          client: 0x0c100000 + Math.floor(r() * 5000),
-          path: `/news/${50_000 + Math.floor(r() * 2000)}`,
-        })),
-      8,
-    ).first,
-    -1,
+  neverWalked(
     'a dense range read at random',
+    120,
+    300,
+    (r) => ({ client: 0x0c100000 + Math.floor(r() * 5000), path: `/news/${50_000 + Math.floor(r() * 2000)}` }),
+    8,
   );
   // A newsletter links 50 new consecutive articles: a burst of 600 readers, each reading three.
-  assert.equal(
-    drive(30, (_s, r) =>
-      Array.from({ length: 600 }, () => ({
-        client: 0x0d000000 + Math.floor(r() * 600),
-        path: `/news/${60_000 + Math.floor(r() * 50)}`,
-      })),
-    ).first,
-    -1,
-    'fewer than 100 identifiers at all',
-  );
+  neverWalked('fewer than 100 identifiers at all', 30, 600, (r) => ({
+    client: 0x0d000000 + Math.floor(r() * 600),
+    path: `/news/${60_000 + Math.floor(r() * 50)}`,
+  }));
   // Each person opens their own receipt: random 16-hex identifiers, 500 a second (a busy donation day).
-  assert.equal(
-    drive(60, (_s, r) =>
-      Array.from({ length: 500 }, () => ({
-        client: 0x0e000000 + Math.floor(r() * 1e6),
-        path: `/api/receipts/${Math.floor(r() * 2 ** 32)
-          .toString(16)
-          .padStart(8, '0')}${Math.floor(r() * 2 ** 32)
-          .toString(16)
-          .padStart(8, '0')}`,
-      })),
-    ).first,
-    -1,
-    'neighbours by chance only',
-  );
+  const hex8 = (r: () => number) =>
+    Math.floor(r() * 2 ** 32)
+      .toString(16)
+      .padStart(8, '0');
+  neverWalked('neighbours by chance only', 60, 500, (r) => ({
+    client: 0x0e000000 + Math.floor(r() * 1e6),
+    path: `/api/receipts/${hex8(r)}${hex8(r)}`,
+  }));
   // Members opening their own record among 100,000, 200 a second.
-  assert.equal(
-    drive(60, (_s, r) =>
-      Array.from({ length: 200 }, () => ({
-        client: 0x0f000000 + Math.floor(r() * 1e5),
-        path: `/api/members/${1 + Math.floor(r() * 100_000)}`,
-      })),
-    ).first,
-    -1,
-  );
+  neverWalked('records of a large space', 60, 200, (r) => ({
+    client: 0x0f000000 + Math.floor(r() * 1e5),
+    path: `/api/members/${1 + Math.floor(r() * 100_000)}`,
+  }));
 });
 
 test('crowd walks: the watch is bounded (32 templates a process; the judge keeps 64) and an old template gives way', () => {
