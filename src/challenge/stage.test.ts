@@ -499,6 +499,28 @@ test('cookie check: a GET without the seen cookie gets a 307 back to the same UR
   assert.equal(c.stats().cookieChecksPassed, 1);
 });
 
+test('a young surge gives no ladder to a cookie jar that moved between User-Agents: the proof of work at once, with or without a valid cookie', () => {
+  const { c } = youngSurge('off', 'elevated');
+  const ask = (state: number) => {
+    const { ctx } = fakeCtx({ target: '/news/1', headers: { accept: 'text/html' } });
+    ctx.clientState = state;
+    ctx.issueSeen = () => 'rampart_seen=1900000000r-0000abcd.abc; Path=/';
+    ctx.noteMarkCheck = () => {};
+    ctx.cookieMoved = true;
+    return (c.stage.run(ctx) as Verdict).rule;
+  };
+  assert.equal(
+    ask(CLIENT_FRESH),
+    'challenge/required',
+    'moved just now (no valid cookie): no cookie check, no assets check',
+  );
+  assert.equal(ask(CLIENT_COOKIE), 'challenge/required', 'its "r" cookie: no assets check');
+  const { ctx } = fakeCtx({ target: '/news/1', headers: { accept: 'text/html' } });
+  ctx.clientState = CLIENT_FRESH;
+  ctx.issueSeen = () => 'rampart_seen=1900000000-0000abcd.abc; Path=/';
+  assert.equal((c.stage.run(ctx) as Verdict).rule, 'challenge/mark', 'a browser that never moved: the ladder');
+});
+
 test("cookie check while a young detector's mitigations know people by the assets mark: a page's first request gets the assets check with the cookie at once (three round trips for a browser, not four); anything else, and later, the 307", () => {
   const { c, spares } = youngSurge('off', 'elevated', false);
   const check = (accept: string, misses = 0, method = 'GET') => {

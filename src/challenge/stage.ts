@@ -186,9 +186,10 @@ class ChallengeStage implements Challenge, Stage {
   /** The proof-of-work page (GET), its headers only (HEAD), or a 429 for other methods. */
   private challenge(ctx: RequestContext): StageResult {
     if (ctx.method !== 'GET' && ctx.method !== 'HEAD') return sendUnsafe(ctx);
-    if (this.young()) {
-      // A young detector's ladder before the proof of work: the cookie check for a client without the
-      // seen cookie (a browser follows it unnoticed), then the assets check for one without the mark.
+    // A young detector's ladder before the proof of work: the cookie check for a client without the
+    // seen cookie (a browser follows it unnoticed), then the assets check for one without the mark. Not
+    // for a jar that moved between User-Agents: it follows both and proves no person by it.
+    if (this.young() && !ctx.cookieMoved) {
       if (ctx.clientState !== CLIENT_COOKIE && ctx.issueSeen !== null) {
         const cookie = ctx.issueSeen(ctx);
         // A page's first request gets the assets check at once, with the seen cookie: the stylesheet comes

@@ -100,7 +100,11 @@ export class RequestContext {
   clientSlot = -1;
   /** Requests in a row this address sent without the cookie it was given (identity's client book). */
   cookieMisses = 0;
-  /** It carried a genuine seen cookie of its prefix issued to a User-Agent of another shape (src/identity/seen-cookie.ts `moved`). */
+  /**
+   * Its cookie jar moved between User-Agents: it carried a genuine seen cookie of its prefix issued to a
+   * User-Agent of another shape (src/identity/seen-cookie.ts `moved`), or a valid one given after such a move
+   * (`rotated`, "r"). A person's browser keeps its User-Agent; a tool drawing one per request does not.
+   */
   cookieMoved = false;
   /** The seen cookie it returned says it loaded a page's assets with it (what a browser does, most floods do not). */
   personLike = false;
@@ -242,6 +246,8 @@ export interface Mitigation {
     readonly sparesPersons?: boolean;
     /** Only requests whose query carries a parameter name not seen in the last 10–20 s (a cache-busting tool's random names; src/detector/query-names.ts). */
     readonly novelNames?: boolean;
+    /** Only requests from a cookie jar that moved between User-Agents (ctx.cookieMoved). */
+    readonly moved?: boolean;
   };
   /** For `limit`: requests per second allowed per client address. */
   readonly rate: number;

@@ -57,7 +57,7 @@ function run(attack: (sec: number, r: () => number, out: Observed[]) => void, se
     },
     { seed: 29 },
   );
-  return { start: d.start, startSecond: d.start ? d.startSecond - WARM_S : -1, events: d.events };
+  return { ...d, startSecond: d.start ? d.startSecond - WARM_S : -1 };
 }
 
 test('a cookie-keeping crowd loading its assets under rotating User-Agents: an attack within 3 s once its moved cookies count, nothing without them', () => {
@@ -75,6 +75,26 @@ test('a cookie-keeping crowd loading its assets under rotating User-Agents: an a
   // The same crowd, its cookies valid under every User-Agent: nothing else in its mix tells it from people.
   const blind = run((sec, r, out) => crowd(sec, r, out, false));
   assert.equal(blind.start, undefined, 'without the moved cookies the crowd reads like people');
+});
+
+test('an incident found by moved cookies challenges the jars that moved, known or new, from its first actions, and keeps it armed', () => {
+  const seen = run((sec, r, out) => crowd(sec, r, out, true));
+  const put = seen.actions.find((a) => a.action.rule === 'mitigate/challenge-moved');
+  assert.notEqual(put, undefined, seen.actions.map((a) => a.action.rule).join(', '));
+  assert.equal(put!.at, seen.start!.at, 'with the first actions of the incident');
+  assert.match(put!.action.reason, /seen cookie was given to another browser or system/);
+  assert.ok((put!.action.figures.movedCookies ?? 0) >= 10, JSON.stringify(put!.action.figures));
+  const live = seen.state.mitigations().find((m) => m.rule === 'mitigate/challenge-moved');
+  assert.notEqual(live, undefined, 'live in shared state at the end of the attack');
+  assert.equal(live!.action, 'challenge');
+  assert.equal(live!.match.moved, true);
+  assert.equal(live!.match.newSince, undefined, 'a jar that moved is no person, whenever it came');
+  const people = run(() => {}, WARM_S + 20);
+  assert.equal(
+    people.actions.find((a) => a.action.rule === 'mitigate/challenge-moved'),
+    undefined,
+    'people alone: nothing',
+  );
 });
 
 test('one person whose browser switches its User-Agent (a desktop-site toggle) now and then: no attack', () => {

@@ -3,22 +3,23 @@
 // began (a browser follows it unnoticed; tools that drop cookies never pass),
 // the signature (fingerprint or path: a limit or a challenge), a per-client
 // limit at human pace on the surge's new clients when they bring the excess,
-// and, once random query parameter names show, a challenge of requests with
-// one. Widened one level at a time only while the origin load stays above
-// baseline for `widen_after`: (2) challenge the attacked route classes,
-// (3) challenge the surge's new clients, (4) challenge every unverified
-// client. Known clients — first seen before the surge — pass levels 1–3; a
-// level that would reach them (no surge to date "new" by, or everyone) is
-// taken only while the origin is in distress or min_ratio × its usual
-// forwarded rate still reaches it. Renewed while the attack lasts, removed
-// after it. Every action carries its reason and figures. What each level
-// matches: mitigation-levels.ts; the bans: mitigation-bans.ts. Once a second.
+// and the a-priori challenges (random query names, cookie jars moving between
+// User-Agents: mitigation-apriori.ts) once they show. Widened one level at a
+// time only while the origin load stays above baseline for `widen_after`:
+// (2) the attacked route classes, (3) the surge's new clients, (4) every
+// unverified client. Known clients — first seen before the surge — pass
+// levels 1–3; a level that would reach them (no surge to date "new" by, or
+// everyone) is taken only while the origin is in distress or min_ratio × its
+// usual forwarded rate still reaches it. Renewed while the attack lasts,
+// removed after it. Every action carries its reason and figures. What each
+// level matches: mitigation-levels.ts; the bans: mitigation-bans.ts.
 import type { DetectorConfig } from '../config/schema/detector.js';
-import type { Ban, Enforcement, Mitigation, Mode } from '../core/model.js';
+import type { Mitigation } from '../core/model.js';
 import type { Assessment } from './assess.js';
 import type { Baselines } from './baseline.js';
 import type { MitigationAction, SecondSample, SignatureItem } from './events.js';
-import { AutoBans } from './mitigation-bans.js';
+import { aprioriMitigations } from './mitigation-apriori.js';
+import { AutoBans, type DetectorState } from './mitigation-bans.js';
 import {
   figuresOf,
   MitigationLevels,
@@ -39,16 +40,7 @@ import {
 } from './mitigation-triggers.js';
 
 export { NEW_SHARE, TOP_LEVEL, type Surge } from './mitigation-levels.js';
-
-/** The writes and reads of shared state the detector needs (src/state SharedState fits). */
-export interface DetectorState {
-  enforcement(): Enforcement;
-  setMode(mode: Mode): void;
-  addBan(ban: Ban): void;
-  isBanned(ip: string, now: number): Ban | null;
-  putMitigation(m: Mitigation): void;
-  removeMitigation(id: string): boolean;
-}
+export type { DetectorState } from './mitigation-bans.js';
 
 /** A person's pace: a page with its assets at once, then a page every few seconds. */
 const NEW_CLIENT_RATE = 2;
@@ -254,10 +246,12 @@ export class Mitigator {
     });
   }
 
-  /** Random query parameter names (a priori): their own challenge on any path, from the first second they show. */
+  /** Random query names, moved cookie jars (mitigation-apriori.ts): each its own challenge from the first second it shows. */
   private names(now: number, a: Assessment, s: SecondSample, b: Baselines, out: MitigationAction[]): void {
-    const m = this.levels.names(now, a, s, b, this.level, this.active);
-    if (m !== null) this.put(out, Math.max(1, this.level), m);
+    const { newClients, peopleSince } = this.levels;
+    const scope = { incidentId: this.incidentId, ttl: this.cfg.mitigationTtl, newClients, peopleSince };
+    for (const m of aprioriMitigations({ ...scope, level: this.level, active: this.active }, now, a, s, b))
+      this.put(out, Math.max(1, this.level), m);
   }
 
   /** The attack changed its signature (mitigation-triggers.ts uncovered): a level-1 mitigation of its own, not a widening. */

@@ -4,13 +4,22 @@
 // Runs once a second; at most max_bans_per_second a call; the set of banned
 // addresses is capped at 20,000.
 import type { DetectorConfig } from '../config/schema/detector.js';
-import type { Ban } from '../core/model.js';
+import type { Ban, Enforcement, Mitigation, Mode } from '../core/model.js';
 import type { SpaceSaving } from '../core/space-saving.js';
 import type { MitigationAction, SecondSample, SignatureItem } from './events.js';
-import type { DetectorState } from './mitigate.js';
 import { templateLabel, type Walker } from './templates.js';
 
 const MAX_TRACKED_BANS = 20_000;
+
+/** The writes and reads of shared state the detector needs (src/state SharedState fits). */
+export interface DetectorState {
+  enforcement(): Enforcement;
+  setMode(mode: Mode): void;
+  addBan(ban: Ban): void;
+  isBanned(ip: string, now: number): Ban | null;
+  putMitigation(m: Mitigation): void;
+  removeMitigation(id: string): boolean;
+}
 
 export class AutoBans {
   private readonly banned = new Set<string>();

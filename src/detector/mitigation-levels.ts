@@ -1,9 +1,9 @@
 // What each level of an incident's mitigation matches, narrowest first:
-// (1) the attack's signature (fingerprint or path: a limit or a challenge)
-// and, at any level, query parameter names not seen lately (a challenge),
+// (1) the attack's signature (fingerprint or path: a limit or a challenge),
 // (2) the attacked route classes, (3) the surge's new clients, (4) every
 // unverified client. Levels 2–3 spare the clients known before the surge.
-// Not when to widen (mitigate.ts). Pure but for the result; runs at most a
+// Not when to widen (mitigate.ts), nor the a-priori challenges of any level
+// (mitigation-apriori.ts). Pure but for the result; runs at most a
 // few times a second during an incident.
 import type { DetectorConfig } from '../config/schema/detector.js';
 import type { Mitigation } from '../core/model.js';
@@ -57,6 +57,7 @@ export function match(m: Partial<Match>): Match {
   }
   if (m.cookieless) out.cookieless = true;
   if (m.novelNames) out.novelNames = true;
+  if (m.moved) out.moved = true;
   return out;
 }
 
@@ -178,45 +179,6 @@ export class MitigationLevels {
     }
     const reason = `${why}: challenge every unverified client`;
     return { ...base, action: 'challenge', rule: 'mitigate/challenge-all', match: match({}), rate: 0, reason, figures };
-  }
-
-  /**
-   * Requests with a query parameter name not seen lately (composition `novelNames`, a priori): a
-   * cache-busting tool's random names, on any path (`/?x8fj2` too, which no path prefix narrows),
-   * challenged — a page's links and forms never send such a name. Armed with the incident, a pulse's
-   * next burst meets it from its first request. The surge's new clients only, when they bring the excess.
-   * Null when the second shows no such names, or the incident has this mitigation (`active`) already.
-   */
-  names(
-    now: number,
-    a: Assessment,
-    s: SecondSample,
-    b: Baselines,
-    level: number,
-    active: ReadonlyMap<string, Mitigation>,
-  ): Mitigation | null {
-    const share = a.composition.novelNames;
-    const id = `${this.incidentId}-challenge-names`;
-    if (share === undefined || active.has(id)) return null;
-    const why = level === 0 ? 'attack started' : 'random query parameter names';
-    const figures = {
-      ...figuresOf(a, s, b, Math.max(1, level)),
-      novelNames: s.novelNames,
-      novelNamesShare: Math.round(share * 100) / 100,
-    };
-    const since = this.newClients ? this.peopleSince : 0;
-    const who = since > 0 ? 'unverified clients first seen since the surge began' : 'unverified clients';
-    return {
-      createdAt: now,
-      until: now + this.cfg.mitigationTtl,
-      id,
-      action: 'challenge',
-      rule: 'mitigate/challenge-names',
-      match: match({ novelNames: true, newSince: since }),
-      rate: 0,
-      reason: `${why}: challenge ${who} whose query carries a parameter name not seen in the last 10 s (${pctOf(s.novelNames, s.withQuery)} of the requests with a query did)`,
-      figures,
-    };
   }
 
   /**

@@ -69,13 +69,20 @@ export const FORM_FIRST_WHY =
 
 /**
  * The second's signature has a fingerprint (≥ 10 %) or, without one, a path (≥ 20 %) that no active
- * signature mitigation covers. The cookie check, the limit on new clients and the challenge of novel
- * query names cover no signature; a mitigation with neither fingerprints nor paths covers them all.
+ * signature mitigation covers. The cookie check, the limit on new clients and the challenges of novel
+ * query names and of moved cookie jars cover no signature; a mitigation with neither fingerprints nor
+ * paths covers them all.
  */
 export function uncovered(a: Assessment, active: Iterable<Mitigation>): boolean {
   const covered = new Set<string>();
   for (const m of active) {
-    if (m.action === 'check' || m.rule === 'mitigate/limit-new' || m.match.novelNames === true) continue;
+    if (
+      m.action === 'check' ||
+      m.rule === 'mitigate/limit-new' ||
+      m.match.novelNames === true ||
+      m.match.moved === true
+    )
+      continue;
     for (const f of m.match.fingerprints) covered.add(`f${f}`);
     for (const p of m.match.paths) covered.add(`p${p}`);
     if (m.match.fingerprints.length === 0 && m.match.paths.length === 0) return false;

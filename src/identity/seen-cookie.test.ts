@@ -113,3 +113,28 @@ test('seen cookie: the assets mark reads back with its stamp; an unmarked cookie
   assert.equal(seen.read(marked.replace(/=\d+p/, `=${NOW - 90}p`), 0xc0a80100, UA, NOW), 0, 'another stamp');
   assert.equal(seen.read('rampart_seen=p-0000abcd.aaaaaaaaaaaaaaaaaaaaaa', 1, UA, NOW), 0, 'a mark and no stamp');
 });
+
+test('seen cookie: the "r" of a jar that moved reads back as rotated, with or without the mark; added, removed or moved to another stamp it reads as none', () => {
+  const rotated = value(seen.issue(0xc0a80100, UA, NOW - 60, false, false, true));
+  assert.match(rotated, /^rampart_seen=\d+r-[0-9a-f]{8}\.[A-Za-z0-9_-]{22}$/);
+  assert.equal(seen.read(rotated, 0xc0a80100, UA, NOW), NOW - 60);
+  assert.equal(seen.rotated, true);
+  assert.equal(seen.marked, false);
+  const both = value(seen.issue(0xc0a80100, UA, NOW - 60, false, true, true));
+  assert.match(both, /^rampart_seen=\d+pr-/);
+  assert.equal(seen.read(both, 0xc0a80100, UA, NOW), NOW - 60);
+  assert.equal(seen.rotated, true);
+  assert.equal(seen.marked, true);
+  const plain = value(seen.issue(0xc0a80100, UA, NOW - 60, false));
+  assert.equal(seen.read(plain, 0xc0a80100, UA, NOW), NOW - 60);
+  assert.equal(seen.rotated, false, 'a cookie never moved');
+  assert.equal(seen.read(plain.replace('-', 'r-'), 0xc0a80100, UA, NOW), 0, 'an "r" the MAC does not cover');
+  assert.equal(seen.read(rotated.replace('r-', '-'), 0xc0a80100, UA, NOW), 0, 'an "r" taken off: no cookie at all');
+  assert.equal(seen.read(both.replace('pr-', 'p-'), 0xc0a80100, UA, NOW), 0);
+  assert.equal(seen.rotated, false);
+  assert.equal(seen.read(rotated.replace(/=\d+r/, `=${NOW - 90}r`), 0xc0a80100, UA, NOW), 0, 'another stamp');
+  // Under another browser's User-Agent the rotated cookie moves again, like any other.
+  assert.equal(seen.read(rotated, 0xc0a80100, UA_FIREFOX, NOW), 0);
+  assert.equal(seen.moved, true);
+  assert.equal(seen.rotated, false, 'rotated speaks of a valid cookie only');
+});

@@ -6,12 +6,15 @@
 // a signal of its own (src/detector). Bound to the address prefix and the
 // User-Agent's shape (its text without digits: a browser's update keeps the
 // cookie, a switch to another browser or system does not). Value =
-// "<first seen, s>[p]-<shape tag, 8 hex>.<MAC of prefix|tag|stamp|'S' or 'P'|'T'>";
+// "<first seen, s>[p][r]-<shape tag, 8 hex>.<MAC of prefix|tag|stamp|flags|'T'>";
 // "p" once the client loaded a page's assets with it (src/identity/stage.ts:
 // person-like, what a browser does and most floods skip). The tag is in the
 // clear so that a genuine cookie carried under another User-Agent can be told
 // from a missing or forged one: `moved`, what a tool rotating its User-Agent
-// over one cookie jar does and no person's browser does. Cookies of the
+// over one cookie jar does and no person's browser does. "r" on the cookie
+// given after a move, and on every cookie given to that jar after it: the jar
+// stays known as one that moved (`rotated`) under whatever User-Agent comes
+// next, and loading assets does not wash it out. Cookies of the
 // earlier form, "<stamp>[p].<MAC of prefix|UA hash|stamp|'S' or 'P'>", still
 // read (bound to the full User-Agent), so an upgrade forgets nobody. Not the
 // pass: it proves nothing about solving a challenge.
@@ -34,8 +37,20 @@ export interface SeenCookie {
   readonly marked: boolean;
   /** Whether the last `read` found, instead of a valid cookie, a genuine one of this prefix issued to a User-Agent of another shape. */
   readonly moved: boolean;
-  /** A Set-Cookie value stamping `firstS` as the first sight of this client; `marked`: it loaded a page's assets. */
-  issue(prefixKey: number, ua: string | undefined, firstS: number, secure: boolean, marked?: boolean): string;
+  /** Whether the valid cookie the last `read` found was given after a move ("r"): its jar moved between User-Agents before. */
+  readonly rotated: boolean;
+  /**
+   * A Set-Cookie value stamping `firstS` as the first sight of this client; `marked`: it loaded a page's
+   * assets; `rotated`: its jar moved between User-Agents (now or before).
+   */
+  issue(
+    prefixKey: number,
+    ua: string | undefined,
+    firstS: number,
+    secure: boolean,
+    marked?: boolean,
+    rotated?: boolean,
+  ): string;
 }
 
 /** The 8 hex digits at v[at, at + 8) as a uint32, or -1. */
@@ -50,22 +65,26 @@ function hexAt(v: string, at: number): number {
   return t;
 }
 
+/** The MAC'd message: prefix, tag (the legacy form: the User-Agent's hash), stamp, flags, and 'T' for the tagged form. */
+function fill(msg: Buffer, prefixKey: number, tag: number, stampS: number, marked: boolean, rotated = false): Buffer {
+  msg.writeUInt32BE(prefixKey >>> 0, 0);
+  msg.writeUInt32BE(tag >>> 0, 4);
+  msg.writeUInt32BE(stampS >>> 0, 8);
+  // 'S', 'P' (marked), 'R' (rotated) or 'Q' (both): a pass (12 bytes, no suffix) can never verify as a
+  // seen cookie, nor a cookie with a "p" or an "r" added or removed as another; 'T' ends the tagged form
+  // (never a legacy one, which has no "r").
+  msg[12] = rotated ? (marked ? 0x51 : 0x52) : marked ? 0x50 : 0x53;
+  if (msg.length > 13) msg[13] = 0x54;
+  return msg;
+}
+
 export function createSeenCookie(ring: MacRing, name: string, maxAgeS: number): SeenCookie {
   const legacy = Buffer.alloc(13);
   const tagged = Buffer.alloc(14);
-  const fill = (msg: Buffer, prefixKey: number, tag: number, stampS: number, marked: boolean) => {
-    msg.writeUInt32BE(prefixKey >>> 0, 0);
-    msg.writeUInt32BE(tag >>> 0, 4);
-    msg.writeUInt32BE(stampS >>> 0, 8);
-    // 'S' or 'P' (marked): a pass (12 bytes, no suffix) can never verify as a seen cookie, nor an
-    // unmarked cookie with a "p" added as a marked one; 'T' ends the tagged form (never a legacy one).
-    msg[12] = marked ? 0x50 : 0x53;
-    if (msg.length > 13) msg[13] = 0x54;
-    return msg;
-  };
   const attrs = `; Path=/; Max-Age=${maxAgeS}; HttpOnly; SameSite=Lax`;
   let lastMarked = false;
   let lastMoved = false;
+  let lastRotated = false;
   return {
     name,
     get marked() {
@@ -74,9 +93,13 @@ export function createSeenCookie(ring: MacRing, name: string, maxAgeS: number): 
     get moved() {
       return lastMoved;
     },
+    get rotated() {
+      return lastRotated;
+    },
     read(header, prefixKey, ua, nowS) {
       lastMarked = false;
       lastMoved = false;
+      lastRotated = false;
       if (header === undefined) return 0;
       const v = cookieValue(header, name);
       const dot = v.length - MAC_CHARS - 1;
@@ -84,8 +107,10 @@ export function createSeenCookie(ring: MacRing, name: string, maxAgeS: number): 
       const dash = dot - TAG_CHARS - 1;
       const isTagged = dash >= 1 && v.charCodeAt(dash) === 45; /* - */
       const end = isTagged ? dash : dot;
-      const marked = v.charCodeAt(end - 1) === 112; /* p */
-      const digits = marked ? end - 1 : end;
+      const rotated = isTagged && v.charCodeAt(end - 1) === 114; /* r */
+      const flagsEnd = rotated ? end - 1 : end;
+      const marked = v.charCodeAt(flagsEnd - 1) === 112; /* p */
+      const digits = marked ? flagsEnd - 1 : flagsEnd;
       if (digits < 1 || digits > STAMP_DIGITS) return 0;
       let stamp = 0;
       for (let i = 0; i < digits; i++) {
@@ -98,21 +123,23 @@ export function createSeenCookie(ring: MacRing, name: string, maxAgeS: number): 
         if (!ring.verify(fill(legacy, prefixKey, uaTagOf(ua), stamp, marked), v, dot + 1)) return 0;
       } else {
         const tag = hexAt(v, dash + 1);
-        if (tag < 0 || !ring.verify(fill(tagged, prefixKey, tag, stamp, marked), v, dot + 1)) return 0;
+        if (tag < 0 || !ring.verify(fill(tagged, prefixKey, tag, stamp, marked, rotated), v, dot + 1)) return 0;
         if (tag !== uaShapeOf(ua)) {
           lastMoved = true;
           return 0;
         }
       }
       lastMarked = marked;
+      lastRotated = rotated;
       return stamp;
     },
-    issue(prefixKey, ua, firstS, secure, marked = false) {
+    issue(prefixKey, ua, firstS, secure, marked = false, rotated = false) {
       const stamp = firstS >>> 0;
       const tag = uaShapeOf(ua);
-      const mac = ring.sign(fill(tagged, prefixKey, tag, stamp, marked));
+      const mac = ring.sign(fill(tagged, prefixKey, tag, stamp, marked, rotated));
       const hex = tag.toString(16).padStart(TAG_CHARS, '0');
-      return `${name}=${stamp}${marked ? 'p' : ''}-${hex}.${mac}${attrs}${secure ? '; Secure' : ''}`;
+      const flags = `${marked ? 'p' : ''}${rotated ? 'r' : ''}`;
+      return `${name}=${stamp}${flags}-${hex}.${mac}${attrs}${secure ? '; Secure' : ''}`;
     },
   };
 }

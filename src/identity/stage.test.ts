@@ -214,12 +214,69 @@ test('identity: a genuine cookie under a User-Agent of another shape is moved: n
   const fresh = moved.issueSeen!(moved).split(';')[0];
   const back = see('198.51.100.9', T + 900, fresh, FIREFOX);
   assert.equal(back.clientState, CLIENT_COOKIE);
-  assert.equal(back.cookieMoved, false);
+  assert.equal(back.cookieMoved, true, 'its new cookie says the jar moved (the "r")');
   const updated = see('198.51.100.9', T + 1200, cookie, UA.replace('Chrome/131', 'Chrome/132'));
   assert.equal(updated.clientState, CLIENT_COOKIE, 'Chrome 131 → 132 keeps its cookie');
   assert.equal(updated.cookieMoved, false);
   const none = see('198.51.100.9', T + 1500, undefined, FIREFOX);
   assert.equal(none.cookieMoved, false, 'no cookie is not a moved one');
+});
+
+test('identity: a jar that moved between User-Agents stays known as one: its new cookie carries the "r", under the same or another User-Agent, and assets earn it no spare', () => {
+  const see = setup();
+  const first = see('198.51.100.30', T);
+  const cookie = first.issueSeen!(first).split(';')[0];
+  const FIREFOX = 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0';
+  const moved = see('198.51.100.30', T + 400, cookie, FIREFOX);
+  assert.equal(moved.cookieMoved, true);
+  const given = moved.issueSeen!(moved).split(';')[0];
+  assert.match(given, /^rampart_seen=\d+r-/, 'the cookie given after the move says so');
+  const same = see('198.51.100.30', T + 900, given, FIREFOX);
+  assert.equal(same.clientState, CLIENT_COOKIE, 'valid under the User-Agent it was given to');
+  assert.equal(same.cookieMoved, true, 'and still the jar that moved');
+  const again = see('198.51.100.30', T + 1300, given, UA);
+  assert.equal(again.cookieMoved, true);
+  assert.notEqual(again.clientState, CLIENT_COOKIE);
+  // Its assets: the mark is given (with the "r"), but neither the asset request nor the marked jar is spared as a person.
+  const asset = see('198.51.100.30', T + 1600, given, FIREFOX, '/assets/site.css');
+  assert.equal(asset.markPending, false);
+  const marked = asset.issueSeen!(asset).split(';')[0];
+  assert.match(marked, /^rampart_seen=\d+pr-/);
+  const page = see('198.51.100.30', T + 2000, marked, FIREFOX);
+  assert.equal(page.clientState, CLIENT_COOKIE);
+  assert.equal(page.personLike, false, 'a marked jar that moved is no person');
+  assert.equal(page.cookieMoved, true);
+  // A person's browser that never moved: marked, person-like, not moved.
+  const p = see('198.51.100.31', T);
+  const pc = p.issueSeen!(p).split(';')[0];
+  const pa = see('198.51.100.31', T + 500, pc, UA, '/assets/site.css');
+  assert.equal(pa.markPending, true);
+  const pm = pa.issueSeen!(pa).split(';')[0];
+  const pp = see('198.51.100.31', T + 900, pm);
+  assert.equal(pp.personLike, true);
+  assert.equal(pp.cookieMoved, false);
+});
+
+test('identity: while the surge guard holds, a new client whose jar moved between User-Agents gets the challenge, not the cookie check it would follow', () => {
+  const guard = new SurgeGuard(40);
+  const see = setup(guard);
+  const before = see('198.51.100.40', T - 30_000);
+  const cookie = before.issueSeen!(before).split(';')[0];
+  for (let i = 0; i < 40; i++) see(`203.0.113.${i}`, T + i);
+  assert.equal(guard.active(T + 100), true);
+  const jar = see('198.51.100.41', T + 150);
+  const jarCookie = jar.issueSeen!(jar).split(';')[0];
+  const FIREFOX = 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0';
+  const moved = see('198.51.100.41', T + 1400, jarCookie, FIREFOX);
+  assert.equal(moved.cookieMoved, true);
+  assert.equal(moved.challengeRequired, true);
+  assert.equal(moved.cookieCheck, false);
+  const person = see('198.51.100.42', T + 200);
+  assert.equal(person.challengeRequired, false, 'a new client without a cookie gets the cookie check');
+  assert.equal(person.cookieCheck, true);
+  const known = see('198.51.100.40', T + 300, cookie);
+  assert.equal(known.challengeRequired, false, 'a client known before the surge is not touched');
+  assert.equal(known.cookieCheck, false);
 });
 
 test('identity: a second browser behind an address that was given the cookie is offered its own on its first answer, not refused later for misses it never had a cookie to avoid; a tool dropping it is offered it on its first three misses only', () => {

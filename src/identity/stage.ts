@@ -67,7 +67,10 @@ class IdentityStage implements Identity {
     this.surge = opts.surge ?? null;
   }
 
-  /** The seen cookie for this request's client, stamped with its first sight; `marked`: it loaded a page's assets. */
+  /**
+   * The seen cookie for this request's client, stamped with its first sight; `marked`: it loaded a page's
+   * assets. A jar that moved between User-Agents (now, or its cookie says before) keeps the "r" of it.
+   */
   private cookieFor(ctx: RequestContext, marked: boolean): string {
     return this.seen!.issue(
       ctx.prefixKey,
@@ -75,6 +78,7 @@ class IdentityStage implements Identity {
       Math.floor(ctx.seenAt / 1000),
       ctx.proto === 'https',
       marked,
+      ctx.cookieMoved,
     );
   }
 
@@ -136,11 +140,14 @@ class IdentityStage implements Identity {
       book.returned(slot, stamp);
       if (stamp < first) first = stamp;
       ctx.clientState = CLIENT_COOKIE;
-      if (seen!.marked) ctx.personLike = true;
+      // A cookie given after a move: the same jar, whatever User-Agent it shows now; loading a page's
+      // assets makes it no person's browser (the mark is kept, and spares nothing).
+      if (seen!.rotated) ctx.cookieMoved = true;
+      if (seen!.marked) ctx.personLike = !ctx.cookieMoved;
       else if (isSubresource(ctx)) {
         ctx.issueSeen = this.issueMarked;
         ctx.offerSeen = true;
-        ctx.markPending = true;
+        ctx.markPending = !ctx.cookieMoved;
       } else if (ctx.method === 'GET' || ctx.method === 'HEAD') {
         ctx.markChecks = book.markChecks(slot);
         ctx.noteMarkCheck = this.noteMarkCheck;
@@ -192,13 +199,16 @@ function isSubresource(ctx: RequestContext): boolean {
  * on what they read (a form post is left to the detector: a person may have loaded the form before; not
  * a form post from an HTTP library, which no person sends: its check is a 429 a retry with the cookie passes), and
  * a tool that came with it and keeps the cookie (a flood tool with a cookie jar passes the check) gets the
- * challenge: returning a cookie makes no HTTP library a person. Apps' own clients ('other') and declared
- * bots are left to the detector.
+ * challenge: returning a cookie makes no HTTP library a person, nor a jar shown under one User-Agent after
+ * another (ctx.cookieMoved) a person's browser. Apps' own clients ('other') and declared bots are left to
+ * the detector.
  */
 function markSurge(surge: SurgeGuard, ctx: RequestContext): void {
   if (ctx.clientState === CLIENT_FRESH) surge.fresh(ctx.startedAt);
   if (!surge.active(ctx.startedAt) || ctx.seenAt < surge.since - 1000) return;
-  if (ctx.clientState === CLIENT_COOKIE) {
+  // A jar that moved between User-Agents follows the cookie check and keeps what it is given: no person's browser.
+  if (ctx.cookieMoved) ctx.challengeRequired = true;
+  else if (ctx.clientState === CLIENT_COOKIE) {
     if (TOOL_FAMILIES.has(ctx.agent)) ctx.challengeRequired = true;
   } else if (ctx.method === 'GET' || ctx.method === 'HEAD' || TOOL_FAMILIES.has(ctx.agent)) ctx.cookieCheck = true;
 }

@@ -356,6 +356,19 @@ test('a reloaded policy keeps the buckets of the one it replaces (same table siz
   assert.equal(ask(resized), null, 'a new table size starts afresh');
 });
 
+test('a mitigation of moved cookie jars asks the challenge of the requests whose jar moved between User-Agents only, known clients included (the challenge stage lets a pass through)', () => {
+  const p = policyOf({});
+  const view = new View();
+  view.put({ id: 'm', action: 'challenge', rule: 'mitigate/challenge-moved' }, { moved: true, unverifiedOnly: true });
+  const jar = req('198.51.100.7', '/news/1', { cookieMoved: true, seenAt: T0 - 3_600_000 });
+  assert.equal(
+    rule(p.decide(jar, view, T0)),
+    'mitigate/challenge-moved',
+    'a jar known for an hour is still one that moved',
+  );
+  assert.equal(p.decide(req('198.51.100.8', '/news/1'), view, T0), null, 'a browser that keeps its User-Agent passes');
+});
+
 test('a mitigation of novel query names: the book is asked only while one is live, once per request, and only its matches are challenged', () => {
   const asked: string[] = [];
   const novelQuery = (q: string) => {

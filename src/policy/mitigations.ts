@@ -29,6 +29,8 @@ export interface CompiledMitigation {
   readonly sparesPersons: boolean;
   /** Only requests whose query carries a parameter name not seen lately (ctx.novelName 1, filled by the caller). */
   readonly novelNames: boolean;
+  /** Only requests from a cookie jar that moved between User-Agents (ctx.cookieMoved). */
+  readonly moved: boolean;
   readonly createdAt: number;
   readonly rate: number;
   readonly burst: number;
@@ -73,6 +75,7 @@ export function compileMitigation(m: Mitigation): CompiledMitigation {
     cookieless: m.match.cookieless === true,
     sparesPersons: m.match.sparesPersons === true,
     novelNames: m.match.novelNames === true,
+    moved: m.match.moved === true,
     createdAt: m.createdAt,
     rate,
     burst:
@@ -94,6 +97,7 @@ export function compileMitigation(m: Mitigation): CompiledMitigation {
  */
 export function matches(c: CompiledMitigation, ctx: RequestContext, routeClass: string): boolean {
   if (c.novelNames && ctx.novelName !== 1) return false;
+  if (c.moved && !ctx.cookieMoved) return false;
   if (c.newSince > 0 && (ctx.seenAt < c.newSince || (c.sparesPersons && (ctx.personLike || ctx.markPending))))
     return false;
   if (c.cookieless && ctx.clientState === CLIENT_COOKIE) return false;
