@@ -2,6 +2,7 @@
 // second's sample, vectors and mitigations as the record keeps them, and the
 // attribution of a resumed incident added to what it held. Pure helpers of the
 // recorder (incidents-recorder.ts); not its lifecycle. Top lists hold 20 rows.
+import type { Mitigation } from '../core/model.js';
 import type { AttributionSnapshot, ImpactSecond } from '../detector/attribution.js';
 import type { DetectorEvent, Signature, SignatureItem } from '../detector/events.js';
 import { zeroIncidentTotals } from '../detector/events.js';
@@ -111,17 +112,8 @@ export function mergeVectors(
   return out;
 }
 
-function describeMatch(
-  m: {
-    match: {
-      prefixKeys: readonly number[];
-      fingerprints: readonly number[];
-      routeClasses: readonly string[];
-      paths: readonly string[];
-      unverifiedOnly: boolean;
-    };
-  } | null,
-): string {
+/** A mitigation's match in words: every list and narrowing flag it has (the reason says why). */
+export function describeMatch(m: { match: Mitigation['match'] } | null): string {
   if (!m) return '';
   const x = m.match;
   const parts: string[] = [];
@@ -130,6 +122,11 @@ function describeMatch(
   if (x.routeClasses.length) parts.push(`route classes ${x.routeClasses.join(', ')}`);
   if (x.paths.length) parts.push(`paths ${x.paths.join(', ')}`);
   if (x.unverifiedOnly) parts.push('unverified clients');
+  if (x.newSince) parts.push(`first seen since ${new Date(x.newSince).toISOString()}`);
+  if (x.newSince && x.sparesPersons) parts.push("except those that loaded a page's assets");
+  if (x.cookieless) parts.push('without the seen cookie');
+  if (x.novelNames) parts.push('a query parameter name not seen lately');
+  if (x.moved) parts.push('cookie jars that moved between User-Agents');
   return parts.join('; ') || 'all requests';
 }
 
