@@ -112,7 +112,7 @@ export class Mitigator {
         this.widenTo(2, now, a, s, b, out, FORM_FIRST_WHY);
       return out;
     }
-    this.names(now, a, s, b, out);
+    this.apriori(now, a, s, b, out);
     if (this.level >= TOP_LEVEL) return out;
     // The cookie check does not stop a surge whose new clients keep their cookies: challenge them at once.
     if (this.level < 3 && a.anomalous && keeps) {
@@ -217,7 +217,7 @@ export class Mitigator {
     }
     const sig = this.levels.build(1, now, a, s, b, 'attack started');
     if (sig !== null) this.put(out, 1, sig);
-    this.names(now, a, s, b, out);
+    this.apriori(now, a, s, b, out);
     this.level = 1;
     this.changedAt = now;
   }
@@ -247,7 +247,7 @@ export class Mitigator {
   }
 
   /** Random query names, moved cookie jars (mitigation-apriori.ts): each its own challenge from the first second it shows. */
-  private names(now: number, a: Assessment, s: SecondSample, b: Baselines, out: MitigationAction[]): void {
+  private apriori(now: number, a: Assessment, s: SecondSample, b: Baselines, out: MitigationAction[]): void {
     const { newClients, peopleSince } = this.levels;
     const scope = { incidentId: this.incidentId, ttl: this.cfg.mitigationTtl, newClients, peopleSince };
     for (const m of aprioriMitigations({ ...scope, level: this.level, active: this.active }, now, a, s, b))

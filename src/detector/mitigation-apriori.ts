@@ -49,27 +49,19 @@ export function aprioriMitigations(
  */
 function namesMitigation(scope: AprioriScope, now: number, a: Assessment, s: SecondSample, b: Baselines) {
   const share = a.composition.novelNames;
-  const id = `${scope.incidentId}-challenge-names`;
-  if (share === undefined || scope.active.has(id)) return null;
+  if (share === undefined || scope.active.has(`${scope.incidentId}-challenge-names`)) return null;
   const why = scope.level === 0 ? 'attack started' : 'random query parameter names';
-  const figures = {
-    ...figuresOf(a, s, b, Math.max(1, scope.level)),
-    novelNames: s.novelNames,
-    novelNamesShare: Math.round(share * 100) / 100,
-  };
   const since = scope.newClients ? scope.peopleSince : 0;
   const who = since > 0 ? 'unverified clients first seen since the surge began' : 'unverified clients';
-  return {
-    createdAt: now,
-    until: now + scope.ttl,
-    id,
-    action: 'challenge',
-    rule: 'mitigate/challenge-names',
+  return challenge(scope, now, 'names', {
     match: match({ novelNames: true, newSince: since }),
-    rate: 0,
     reason: `${why}: challenge ${who} whose query carries a parameter name not seen in the last 10 s (${pctOf(s.novelNames, s.withQuery)} of the requests with a query did)`,
-    figures,
-  } satisfies Mitigation;
+    figures: {
+      ...figuresOf(a, s, b, Math.max(1, scope.level)),
+      novelNames: s.novelNames,
+      novelNamesShare: Math.round(share * 100) / 100,
+    },
+  });
 }
 
 /**
@@ -80,22 +72,34 @@ function namesMitigation(scope: AprioriScope, now: number, a: Assessment, s: Sec
  */
 function movedMitigation(scope: AprioriScope, now: number, a: Assessment, s: SecondSample, b: Baselines) {
   const share = a.composition.cookieMoved;
-  const id = `${scope.incidentId}-challenge-moved`;
-  if (share === undefined || scope.active.has(id)) return null;
+  if (share === undefined || scope.active.has(`${scope.incidentId}-challenge-moved`)) return null;
   const why = scope.level === 0 ? 'attack started' : 'cookie jars moving between User-Agents';
-  return {
-    createdAt: now,
-    until: now + scope.ttl,
-    id,
-    action: 'challenge',
-    rule: 'mitigate/challenge-moved',
+  return challenge(scope, now, 'moved', {
     match: match({ moved: true }),
-    rate: 0,
     reason: `${why}: challenge unverified clients whose seen cookie was given to another browser or system, or after such a move (${pctOf(s.clients.moved, s.requests)} of ${s.requests}/s)`,
     figures: {
       ...figuresOf(a, s, b, Math.max(1, scope.level)),
       movedCookies: s.clients.moved,
       movedShare: Math.round(share * 100) / 100,
     },
-  } satisfies Mitigation;
+  });
+}
+
+/** The incident's `mitigate/challenge-<kind>`, live for the mitigation TTL from `now`. */
+function challenge(
+  scope: AprioriScope,
+  now: number,
+  kind: string,
+  m: Pick<Mitigation, 'match' | 'reason' | 'figures'>,
+): Mitigation {
+  const id = `${scope.incidentId}-challenge-${kind}`;
+  return {
+    createdAt: now,
+    until: now + scope.ttl,
+    id,
+    action: 'challenge',
+    rule: `mitigate/challenge-${kind}`,
+    rate: 0,
+    ...m,
+  };
 }
