@@ -65,7 +65,14 @@ test('rampart start with workers: 2 serves through two worker processes and drai
       assert.equal(r.status, 200);
       assert.equal(await r.text(), 'origin ok');
     }
-    const pending = fetch(`${base}/slow/1500`).then(async (r) => ({ status: r.status, body: await r.text() }));
+    // A failed fetch keeps its cause (a reset, a closed socket) for the assertion's message.
+    const pending = fetch(`${base}/slow/1500`).then(
+      async (r) => ({ status: r.status, body: await r.text() }),
+      (e: Error & { cause?: { code?: string; message?: string } }) => ({
+        status: -1,
+        body: `${e.message}: ${e.cause?.code ?? ''} ${e.cause?.message ?? ''}`,
+      }),
+    );
     await waitFor(() => hits.includes('/slow/1500'), {
       what: 'the slow request reached the origin',
       timeoutMs: 10_000,
@@ -73,7 +80,7 @@ test('rampart start with workers: 2 serves through two worker processes and drai
     child.proc.kill('SIGTERM');
     await child.waitFor(/SIGTERM, draining the workers/);
     const r = await pending;
-    assert.equal(r.status, 200, 'the request in flight was drained, not cut');
+    assert.equal(r.status, 200, `the request in flight was drained, not cut (${r.body})`);
     assert.equal(r.body, 'origin ok');
     assert.equal(await child.exited, 0);
     await waitFor(() => workers.every((p) => !alive(p)), { what: 'every worker exited', timeoutMs: 15_000 });
