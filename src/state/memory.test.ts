@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { createManualClock } from '../core/clock.js';
 import { ban, CONFORMANCE_T0, mitigation, runConformance } from './conformance.js';
 import { createMemoryState } from './memory.js';
+import { decodeMitigation } from './redis-codec.js';
 
 runConformance(
   'memory',
@@ -38,6 +39,22 @@ test('memory: mitigations are capped', () => {
     s.mitigations().map((m) => m.id),
     ['b', 'c'],
   );
+});
+
+test('a mitigation whose match carries a field this version does not know is refused, not applied more broadly; from the store it is skipped', () => {
+  const s = createMemoryState({ now: () => CONFORMANCE_T0 });
+  const newer = mitigation('n', undefined, { action: 'challenge', rule: 'mitigate/challenge-future' });
+  const future = { ...newer, match: { ...newer.match, futureNarrowing: true } };
+  assert.throws(() => s.putMitigation(future), /match field "futureNarrowing" is not known to this version/);
+  assert.deepEqual(s.mitigations(), [], 'nothing was put');
+  assert.equal(decodeMitigation(JSON.stringify(future)), null, 'read from the store: skipped');
+  const known = { ...newer, match: { ...newer.match, moved: true, novelNames: true, newSince: CONFORMANCE_T0 } };
+  s.putMitigation(known);
+  assert.deepEqual(
+    s.mitigations().map((m) => m.id),
+    ['n'],
+  );
+  assert.equal(decodeMitigation(JSON.stringify(known))?.id, 'n');
 });
 
 test('memory: counters ignore seconds older than the window and non-numbers', () => {

@@ -6,6 +6,24 @@ import { StateInputError } from './ban-table.js';
 
 export const DEFAULT_MAX_MITIGATIONS = 1_000;
 
+/**
+ * Every field a mitigation's match may carry, in this version. A match with any other field comes from a
+ * newer node (a narrowing this one does not know, as `moved` was): applied here without it, it would reach
+ * far more clients than it names, so it is refused (skipped when read from the store) instead.
+ */
+const MATCH_FIELDS: Readonly<Record<keyof Mitigation['match'], true>> = {
+  prefixKeys: true,
+  fingerprints: true,
+  routeClasses: true,
+  paths: true,
+  unverifiedOnly: true,
+  newSince: true,
+  cookieless: true,
+  sparesPersons: true,
+  novelNames: true,
+  moved: true,
+};
+
 export function checkMitigation(m: Mitigation): void {
   if (!m || typeof m !== 'object' || typeof m.id !== 'string' || m.id.length === 0 || m.id.length > 128) {
     throw new StateInputError(
@@ -25,6 +43,12 @@ export function checkMitigation(m: Mitigation): void {
     );
   if (!m.match || typeof m.match !== 'object')
     throw new StateInputError(`mitigation ${m.id}: match is missing`, 'empty lists mean "any"');
+  for (const k of Object.keys(m.match))
+    if (!Object.hasOwn(MATCH_FIELDS, k))
+      throw new StateInputError(
+        `mitigation ${m.id}: match field ${JSON.stringify(k)} is not known to this version (a newer node's narrowing?); refused rather than applied more broadly`,
+        `known fields: ${Object.keys(MATCH_FIELDS).join(', ')}`,
+      );
 }
 
 export class MitigationTable {
