@@ -12,7 +12,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { startDemoOrigin, type DemoOrigin } from '../../src/demo/origin.js';
 import { startShield } from '../helpers/shield.js';
 import { fetchRaw, pageParams } from './helpers/challenge-client.js';
@@ -25,6 +25,8 @@ const ARGS = [...CHROMIUM_ARGS];
 /** Covered by startShield's hosts ("*.site.test"); resolved to 127.0.0.1 by Chromium's host rules. */
 const HOST = 'shop.site.test';
 const ARTIFACTS = join(import.meta.dirname, '../../test-artifacts');
+/** A difficulty the page cannot solve while a test looks at it (2^40 hashes). */
+const UNSOLVABLE_BITS = 40;
 // Low but real difficulty: the test proves the flow, the benchmark prices it.
 const CHALLENGE = {
   require: 'always',
@@ -32,6 +34,46 @@ const CHALLENGE = {
   text: { appeal_url: '/contact' },
   brand: { site_name: 'Greens for Riverton', accent_color: '#0b6e4f' },
 };
+
+/**
+ * Opens a challenge page whose difficulty the browser is shown raised to UNSOLVABLE_BITS (the
+ * server's token keeps its own), and waits until its Workers report attempts: the page is
+ * working and stays so while a test looks at it. (At 26 bits, waiting for the bar to move
+ * let a fast solver finish within the checks now and then: the bar's first percent is
+ * already a 1-in-200 chance of a solution.) Closing the page stops its Workers.
+ */
+async function openWorking(context: BrowserContext, url: string): Promise<Page> {
+  const page = await context.newPage();
+  await page.addInitScript(() => {
+    const w = window as unknown as { Worker: typeof Worker; rampartTestProgress: number };
+    const Real = w.Worker;
+    w.rampartTestProgress = 0;
+    w.Worker = class extends Real {
+      constructor(src: string | URL, options?: WorkerOptions) {
+        super(src, options);
+        this.addEventListener('message', (e: MessageEvent) => {
+          if (e.data?.type === 'progress') w.rampartTestProgress++;
+        });
+      }
+    };
+  });
+  await page.route(url, async (route) => {
+    const res = await route.fetch();
+    await route.fulfill({
+      response: res,
+      body: (await res.text()).replace(/data-bits="\d+"/, `data-bits="${UNSOLVABLE_BITS}"`),
+    });
+  });
+  await page.goto(url);
+  await page.waitForFunction(
+    () => (window as unknown as { rampartTestProgress: number }).rampartTestProgress > 0,
+    null,
+    {
+      timeout: 30_000,
+    },
+  );
+  return page;
+}
 
 describe('challenge in Chromium through the full app', { skip, timeout: 180_000 }, () => {
   let origin: DemoOrigin;
@@ -133,19 +175,7 @@ describe('challenge in Chromium through the full app', { skip, timeout: 180_000 
       deviceScaleFactor: 2,
       reducedMotion: 'reduce',
     });
-    const page = await context.newPage();
-    // Raise the difficulty shown to the page (the server's token keeps 12 bits) so the
-    // solver is still working when we look; closing the page stops its Workers.
-    await page.route(`${base}/slow-page`, async (route) => {
-      const res = await route.fetch();
-      await route.fulfill({ response: res, body: (await res.text()).replace(/data-bits="\d+"/, 'data-bits="26"') });
-    });
-    await page.goto(`${base}/slow-page`);
-    await page.waitForFunction(
-      () => (document.getElementById('rampart-progress') as HTMLProgressElement).value > 0,
-      null,
-      { timeout: 30_000 },
-    );
+    const page = await openWorking(context, `${base}/slow-page`);
     assert.equal(await page.evaluate(() => document.documentElement.lang), 'en');
     assert.equal(await page.locator('h1').count(), 1);
     assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'One moment, please');
@@ -178,17 +208,7 @@ describe('challenge in Chromium through the full app', { skip, timeout: 180_000 
     await context.close();
 
     const normal = await browser.newContext({ viewport: { width: 1280, height: 720 } });
-    const p2 = await normal.newPage();
-    await p2.route(`${base}/slow-page`, async (route) => {
-      const res = await route.fetch();
-      await route.fulfill({ response: res, body: (await res.text()).replace(/data-bits="\d+"/, 'data-bits="26"') });
-    });
-    await p2.goto(`${base}/slow-page`);
-    await p2.waitForFunction(
-      () => (document.getElementById('rampart-progress') as HTMLProgressElement).value > 0,
-      null,
-      { timeout: 30_000 },
-    );
+    const p2 = await openWorking(normal, `${base}/slow-page`);
     assert.notEqual(
       await p2.evaluate(() => getComputedStyle(document.querySelector('.spin')!).animationName),
       'none',
