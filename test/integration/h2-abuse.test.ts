@@ -51,12 +51,14 @@ for (const [kind, attacker] of [
           e.vectors.some((v) => v.vector === 'h2_abuse' && v.figures.glitches > 0),
       );
       assert.ok(named, 'an incident names h2_abuse with its glitches');
-      // Rapid reset: our GOAWAY(ENHANCE_YOUR_CALM) at the cap; a CONTINUATION flood: nghttp2 ends the session itself (8 frames).
+      // Rapid reset: our GOAWAY(ENHANCE_YOUR_CALM) at the cap; a CONTINUATION flood: nghttp2 ends the session itself
+      // (8 frames), with a GOAWAY the client may or may not read before the socket closes. Either way the client
+      // then reconnects — into a new session, or refused at accept when the ban came first (one CI run).
       if (kind === 'rapid-reset') assert.ok(attack.goaways >= 1, `the server sent GOAWAY: ${JSON.stringify(attack)}`);
       else
         assert.ok(
-          attack.sessions >= 2,
-          `the server closed the flooding session (the client reconnected): ${JSON.stringify(attack)}`,
+          attack.goaways + attack.sessions + attack.refused >= 2,
+          `the server closed the flooding session (GOAWAY, or the client reconnected): ${JSON.stringify(attack)}`,
         );
       console.log(`# ${kind}: ${JSON.stringify(attack)} legit ${served.ok}/${served.sent}`);
       assert.ok(
