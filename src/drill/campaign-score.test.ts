@@ -22,16 +22,29 @@ test('phases: time to mitigation from each moment the shield listened; quiet pha
   const sent = [100, 100, 100, 100, 100, 100, 100, 100];
   const reached = [0, 0, 0, 90, 50, 2, 0, 0];
   const down = [true, true, true, false, false, false, false, false];
-  assert.deepEqual(phasesOf(sent, reached, down), [{ fromS: 3, toS: 8, ttmS: 2 }]);
+  assert.deepEqual(phasesOf(sent, reached, down), [{ fromS: 3, toS: 8, attackFromS: 3, ttmS: 2 }]);
   const restart = [false, false, false, true, true, false, false, false];
   assert.deepEqual(phasesOf(sent, [80, 1, 0, 0, 0, 100, 3, 0], restart), [
-    { fromS: 0, toS: 3, ttmS: 1 },
-    { fromS: 5, toS: 8, ttmS: 1 },
+    { fromS: 0, toS: 3, attackFromS: 0, ttmS: 1 },
+    { fromS: 5, toS: 8, attackFromS: 5, ttmS: 1 },
   ]);
   assert.deepEqual(phasesOf([0, 0, 100], [0, 0, 100], [false, true, false]), [
-    { fromS: 0, toS: 1, ttmS: undefined },
-    { fromS: 2, toS: 3, ttmS: null },
+    { fromS: 0, toS: 1, attackFromS: 0, ttmS: undefined },
+    { fromS: 2, toS: 3, attackFromS: 2, ttmS: null },
   ]);
+});
+
+test('phases: a shield that listens in a pulse’s quiet phase is timed from the next burst', () => {
+  // Down through the first burst; listening from second 3; the next burst at 6 leaks in its first second.
+  const sent = [100, 100, 0, 0, 0, 0, 100, 100, 100, 0];
+  const reached = [0, 0, 0, 0, 0, 0, 60, 0, 0, 0];
+  const down = [true, true, true, false, false, false, false, false, false, false];
+  assert.deepEqual(phasesOf(sent, reached, down), [{ fromS: 3, toS: 10, attackFromS: 6, ttmS: 1 }]);
+  // A leak in the second burst too: mitigated only from then on.
+  const late = [0, 0, 0, 0, 0, 0, 60, 0, 0, 0, 0, 0, 50, 0];
+  const sent2 = [100, 100, 0, 0, 0, 0, 100, 100, 100, 0, 0, 0, 100, 100];
+  const down2 = [true, true, true, ...Array<boolean>(11).fill(false)];
+  assert.deepEqual(phasesOf(sent2, late, down2), [{ fromS: 3, toS: 14, attackFromS: 6, ttmS: 7 }]);
 });
 
 test('origin snapshots to per-second arrivals: gaps take the previous reading, leading gaps the first', () => {
@@ -81,8 +94,8 @@ test('an attack scored: legit apart and together, down time not scored, people c
   const a = r.attack!;
   assert.deepEqual(a.perSecond.down, [false, false, false, true, false, false]);
   assert.deepEqual(a.phases, [
-    { fromS: 0, toS: 3, ttmS: 1 },
-    { fromS: 4, toS: 6, ttmS: 1 },
+    { fromS: 0, toS: 3, attackFromS: 0, ttmS: 1 },
+    { fromS: 4, toS: 6, attackFromS: 4, ttmS: 1 },
   ]);
   assert.equal(a.ttmS, 1);
   assert.equal(a.reachedPct, 30.8); // 154 of 500 sent while up

@@ -26,7 +26,9 @@ export interface Phase {
   /** Attack seconds [fromS, toS) during which the shield was listening. */
   fromS: number;
   toS: number;
-  /** Seconds from fromS to mitigation; null: never; undefined when no attack was sent in it. */
+  /** The phase's first second with attack requests (a pulse's quiet seconds after listening are not the attack's). */
+  attackFromS: number;
+  /** Seconds from attackFromS to mitigation; null: never; undefined when no attack was sent in it. */
   ttmS: number | null | undefined;
 }
 
@@ -160,8 +162,12 @@ export function phasesOf(sent: readonly number[], reached: readonly number[], do
     }
     let e = k;
     while (e < sent.length && !down[e]) e++;
-    const s = sent.slice(k, e);
-    phases.push({ fromS: k, toS: e, ttmS: sum(s) > 0 ? timeToMitigation(s, reached.slice(k, e)) : undefined });
+    // From the phase's first attack second: a shield that listens in a pulse's quiet phase meets the attack
+    // at its next burst, and the quiet seconds before it are no time the attack went unmitigated.
+    let a = k;
+    while (a < e && sent[a] === 0) a++;
+    const ttmS = a < e ? timeToMitigation(sent.slice(a, e), reached.slice(a, e)) : undefined;
+    phases.push({ fromS: k, toS: e, attackFromS: a < e ? a : k, ttmS });
     k = e;
   }
   return phases;
@@ -190,7 +196,7 @@ function attackOf(i: ScoreCampaignInput): AttackFigures {
     for (let k = p.fromS; k < p.toS; k++) {
       upSent += a.sent[k];
       upReached += reachedSeries[k];
-      if (typeof p.ttmS === 'number' && k >= p.fromS + p.ttmS) {
+      if (typeof p.ttmS === 'number' && k >= p.attackFromS + p.ttmS) {
         tailSent += a.sent[k];
         tailReached += reachedSeries[k];
       }
