@@ -188,6 +188,9 @@ class ClusterPrimary {
       this.hub.detach(port);
       this.onExit(w, code, signal);
     });
+    // A message sent to a worker that was just killed fails with EPIPE on its channel: without a listener
+    // that error would end the primary. The worker's exit (onExit) replaces it.
+    w.on('error', (err: Error) => this.log.warn({ pid: w.process.pid, err: err.message }, 'worker channel error'));
   }
 
   private onAppMessage(w: Worker, index: number, port: { send(m: unknown): void }, msg: ToPrimaryApp): void {
