@@ -4,6 +4,7 @@
 // scripts. Constant bodies and header lists are built once.
 import { verdict, type RequestContext, type Verdict } from '../core/model.js';
 import type { Asset } from './assets.js';
+import { followsPostRedirect } from '../core/ua-family.js';
 
 export const challengeVerdicts = {
   required: verdict('challenge/required', 'serve', 403),
@@ -16,7 +17,7 @@ export const challengeVerdicts = {
   asset: verdict('challenge/asset', 'serve', 200),
   notFound: verdict('challenge/not-found', 'serve', 404),
   badRequest: verdict('challenge/bad-request', 'serve', 400),
-  /** The cookie check: a redirect to the same URL that sets the seen cookie. */
+  /** The cookie check: a redirect to the same URL that sets the seen cookie (a browser's form post too: a 307 keeps its body). */
   cookie: verdict('challenge/cookie', 'serve', 307),
   /** A form post (or other unsafe method) without the cookie while the check is asked. */
   cookieUnsafe: verdict('challenge/cookie', 'serve', 429, 2),
@@ -126,9 +127,10 @@ const COOKIE_TEXT = fixed('text/plain; charset=utf-8', `${COOKIE_MESSAGE}\n`, ch
 const COOKIE_UNSAFE = fixed('text/plain; charset=utf-8', `${COOKIE_MESSAGE}\n`, challengeVerdicts.cookieUnsafe);
 
 /**
- * The cookie check (no JavaScript): GET/HEAD get a 307 back to the same URL
- * with the seen cookie set, which a browser follows without anyone noticing;
- * other methods a 429 with the cookie, so a retry goes through; a client that
+ * The cookie check (no JavaScript): GET/HEAD, and a browser's form post from
+ * this site, get a 307 back to the same URL with the seen cookie set, which a
+ * browser follows without anyone noticing (a 307 keeps the method and body);
+ * other posts a 429 with the cookie, so a retry goes through; a client that
  * came back without the cookie `missLimit` times in a row a 403 saying why.
  */
 export function sendCookieCheck(ctx: RequestContext, setCookie: string, missLimit: number): Verdict {
@@ -142,9 +144,16 @@ export function sendCookieCheck(ctx: RequestContext, setCookie: string, missLimi
       COOKIE_TEXT.body,
     );
   }
+  const t = ctx.target;
+  const location = t.charCodeAt(0) === 47 /* / */ && t.charCodeAt(1) !== 47 && t.charCodeAt(1) !== 92 ? t : '/';
   if (!safe) {
     // The body the client sent is left unread: close so it is not parsed as a next request.
     ctx.res.shouldKeepAlive = false;
+    // A browser's form post: a 307 to the same URL, which it follows with the same method and body and the
+    // cookie (a person's post goes through, unnoticed). Not across sites (SameSite=Lax: the cookie would not
+    // come back), nor for HTTP libraries, nor to a URL that is not this one: a 429 with the cookie, a retry passes.
+    if (followsPostRedirect(ctx.agent, ctx.req.headers['sec-fetch-site']) && location === t)
+      return redirectCheck(ctx, challengeVerdicts.cookie, location, setCookie);
     return end(
       ctx,
       challengeVerdicts.cookieUnsafe,
@@ -152,25 +161,13 @@ export function sendCookieCheck(ctx: RequestContext, setCookie: string, missLimi
       COOKIE_UNSAFE.body,
     );
   }
-  const t = ctx.target;
-  const location = t.charCodeAt(0) === 47 /* / */ && t.charCodeAt(1) !== 47 && t.charCodeAt(1) !== 92 ? t : '/';
-  return end(
-    ctx,
-    challengeVerdicts.cookie,
-    [
-      'location',
-      location,
-      'content-length',
-      '0',
-      'cache-control',
-      'no-store',
-      'set-cookie',
-      setCookie,
-      'rampart-verdict',
-      challengeVerdicts.cookie.rule,
-    ],
-    undefined,
-  );
+  return redirectCheck(ctx, challengeVerdicts.cookie, location, setCookie);
+}
+
+function redirectCheck(ctx: RequestContext, v: Verdict, location: string, setCookie: string): Verdict {
+  const headers = ['location', location, 'content-length', '0', 'cache-control', 'no-store', 'set-cookie', setCookie];
+  headers.push('rampart-verdict', v.rule);
+  return end(ctx, v, headers, undefined);
 }
 
 export function sendAsset(ctx: RequestContext, a: Asset): Verdict {

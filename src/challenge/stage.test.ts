@@ -558,6 +558,34 @@ test('cookie check: a form post without the cookie gets 429 with the cookie (a r
   assert.equal(c.stats().cookieRefused, 1);
 });
 
+test('cookie check: a browser’s form post from this site gets a 307 to itself (kept method and body); across sites, or to another URL, the 429', async () => {
+  const { c } = setup({}, 'normal');
+  const browserPost = (target: string, headers: Record<string, string> = {}) => {
+    const p = checkOnly(CLIENT_FRESH, 0, { method: 'POST', target, body: 'amount=10', headers });
+    p.ctx.agent = 'firefox';
+    return p;
+  };
+  const same = browserPost('/donate?c=spring', { 'sec-fetch-site': 'same-origin' });
+  assert.equal((c.stage.run(same.ctx) as Verdict).rule, 'challenge/cookie');
+  assert.equal(same.out.status, 307);
+  assert.equal(same.out.headers.location, '/donate?c=spring');
+  assert.match(same.out.headers['set-cookie'], /^rampart_seen=/);
+  assert.equal(same.ctx.res.shouldKeepAlive, false, 'its unread body is not parsed as a next request');
+  const old = browserPost('/donate');
+  assert.equal(c.stage.run(old.ctx) !== null, true);
+  assert.equal(old.out.status, 307, 'a browser too old to send Sec-Fetch-Site');
+  const cross = browserPost('/donate', { 'sec-fetch-site': 'cross-site' });
+  c.stage.run(cross.ctx);
+  assert.equal(cross.out.status, 429, 'its SameSite=Lax cookie would not come back');
+  const odd = browserPost('//evil.example/x');
+  c.stage.run(odd.ctx);
+  assert.equal(odd.out.status, 429, 'never a redirect elsewhere');
+  const lib = checkOnly(CLIENT_FRESH, 0, { method: 'POST', target: '/donate', body: 'amount=10' });
+  lib.ctx.agent = 'python';
+  c.stage.run(lib.ctx);
+  assert.equal(lib.out.status, 429, 'an HTTP library retries with the cookie');
+});
+
 test('cookie check: a pass holder, an exempt path and observe enforcement are never redirected', async () => {
   const { c } = setup({ exempt: { paths: ['/feed.xml'] } }, 'normal');
   const feed = checkOnly(CLIENT_FRESH, 0, { target: '/feed.xml' });

@@ -36,3 +36,11 @@ export function uaFamily(ua: string | undefined): string {
   for (let i = 0; i < FAMILIES.length; i++) if (FAMILIES[i][0].test(ua)) return FAMILIES[i][1];
   return 'other';
 }
+
+/**
+ * A browser's form post from this site (Sec-Fetch-Site not `cross-site`): it follows a 307 with its method,
+ * its body and a cookie the 307 set. Across sites a SameSite=Lax cookie would not come back with it.
+ */
+export function followsPostRedirect(agent: string, secFetchSite: string | string[] | undefined): boolean {
+  return BROWSER_FAMILIES.has(agent) && secFetchSite !== 'cross-site';
+}

@@ -32,9 +32,11 @@ function ctxOf(
   path = '/',
   referer?: string,
   method = 'GET',
+  fetchSite?: string,
 ): RequestContext {
   const headers: Record<string, string> = { host: 'site.test', 'user-agent': ua, 'accept-language': 'en' };
   if (cookie) headers.cookie = cookie;
+  if (fetchSite) headers['sec-fetch-site'] = fetchSite;
   if (referer) headers.referer = referer;
   const req = { headers, rawHeaders: Object.entries(headers).flat(), socket: {} } as unknown as Req;
   const c = new RequestContext(req, {} as Res);
@@ -54,8 +56,17 @@ function setup(surge: SurgeGuard | null = null) {
   );
   const book = new ClientBook(4096);
   const id = compileIdentity({ trustedProxies: [], book, seen, surge });
-  return (ip: string, at: number, cookie?: string, ua?: string, path?: string, referer?: string, method?: string) => {
-    const c = ctxOf(ip, at, cookie, ua, path, referer, method);
+  return (
+    ip: string,
+    at: number,
+    cookie?: string,
+    ua?: string,
+    path?: string,
+    referer?: string,
+    method?: string,
+    fetchSite?: string,
+  ) => {
+    const c = ctxOf(ip, at, cookie, ua, path, referer, method, fetchSite);
     id.run(c);
     return c;
   };
@@ -191,15 +202,21 @@ test('identity: a cookie-keeping client without the assets mark is spared for th
   assert.equal(see('198.51.100.7', T + 2000, marked, UA, '/').noteMarkCheck, null, 'marked: nothing to check');
 });
 
-test('identity: while the surge guard holds, a new client posting a form as an HTTP library gets the cookie check; a browser posting one is left to the detector', () => {
+test('identity: while the surge guard holds, a new client posting a form gets the cookie check (a browser follows its 307 with the body); a post from another site is left to the detector', () => {
   const guard = new SurgeGuard(40);
   const see = setup(guard);
   for (let i = 0; i < 40; i++) see(`203.0.113.${i}`, T + i);
   assert.ok(guard.active(T + 100));
   const tool = see('198.51.100.50', T + 200, undefined, 'python-requests/2.31.0', '/login', undefined, 'POST');
   assert.equal(tool.cookieCheck, true, 'no person posts with python-requests');
-  const person = see('198.51.100.51', T + 200, undefined, UA, '/login', undefined, 'POST');
-  assert.equal(person.cookieCheck, false, 'a person may have loaded the form before the shield started');
+  const person = see('198.51.100.51', T + 200, undefined, UA, '/login', undefined, 'POST', 'same-origin');
+  assert.equal(person.cookieCheck, true, 'a person who loaded the form before the shield started re-posts it');
+  const other = see('198.51.100.52', T + 200, undefined, UA, '/login', undefined, 'POST', 'cross-site');
+  assert.equal(other.cookieCheck, false, 'its SameSite=Lax cookie would not come back with the re-post');
+  const crowd = see('203.0.113.1', T + 300, undefined, UA, '/login', undefined, 'POST');
+  assert.equal(crowd.cookieCheck, true, 'a newcomer of the surge itself, without the cookie');
+  const app = see('198.51.100.53', T + 200, undefined, 'RivertonApp/3.1 (Android 14)', '/login', undefined, 'POST');
+  assert.equal(app.cookieCheck, false, "an app's own client is left to the detector");
 });
 
 test('identity: a genuine cookie under a User-Agent of another shape is moved: no valid cookie there, and one for the new User-Agent at once; an updated browser keeps its own', () => {

@@ -9,7 +9,7 @@
 // lookup (~1 µs) only the first time a client key is seen (src/identity/geo.ts);
 // the book two slot probes, the seen cookie one HMAC when present or issued.
 import { compileCidrSet, type CidrSet } from '../core/cidr-set.js';
-import { BROWSER_FAMILIES, TOOL_FAMILIES, uaFamily } from '../core/ua-family.js';
+import { BROWSER_FAMILIES, followsPostRedirect, TOOL_FAMILIES, uaFamily } from '../core/ua-family.js';
 import { clientKeyOf, prefixKeyOf } from '../core/ip.js';
 import {
   CLIENT_COOKIE,
@@ -196,8 +196,10 @@ function isSubresource(ctx: RequestContext): boolean {
 
 /**
  * A crowd of new clients is arriving: the ones without the cookie that came with it get the cookie check
- * on what they read (a form post is left to the detector: a person may have loaded the form before; not
- * a form post from an HTTP library, which no person sends: its check is a 429 a retry with the cookie passes), and
+ * on what they read and on a browser's form post from this site (a person who loaded the form before the
+ * cookie existed follows the check's 307 with the form's body: nothing is lost; a post from another site is
+ * left to the detector, its Lax cookie would not come back), a form post from an HTTP library too (no person
+ * sends one: its check is a 429 a retry with the cookie passes), and
  * a tool that came with it and keeps the cookie (a flood tool with a cookie jar passes the check) gets the
  * challenge: returning a cookie makes no HTTP library a person, nor a jar shown under one User-Agent after
  * another (ctx.cookieMoved) a person's browser. Apps' own clients ('other') and declared bots are left to
@@ -210,7 +212,13 @@ function markSurge(surge: SurgeGuard, ctx: RequestContext): void {
   if (ctx.cookieMoved) ctx.challengeRequired = true;
   else if (ctx.clientState === CLIENT_COOKIE) {
     if (TOOL_FAMILIES.has(ctx.agent)) ctx.challengeRequired = true;
-  } else if (ctx.method === 'GET' || ctx.method === 'HEAD' || TOOL_FAMILIES.has(ctx.agent)) ctx.cookieCheck = true;
+  } else if (
+    ctx.method === 'GET' ||
+    ctx.method === 'HEAD' ||
+    TOOL_FAMILIES.has(ctx.agent) ||
+    followsPostRedirect(ctx.agent, ctx.req.headers['sec-fetch-site'])
+  )
+    ctx.cookieCheck = true;
 }
 
 export function compileIdentity(opts: IdentityOptions): Identity {
