@@ -76,15 +76,26 @@ export interface ChromiumUsersOptions {
  * person's browser runs on their own machine).
  */
 export async function openChromiumPages(browser: Browser, users: number): Promise<Page[]> {
+  const userAgent = personUserAgent(browser.version());
   return Promise.all(
     Array.from({ length: users }, async () => {
       const ctx = await browser.newContext({
+        userAgent,
         extraHTTPHeaders: { 'x-drill-role': 'legit' },
         viewport: { width: 1280, height: 800 },
       });
       return ctx.newPage();
     }),
   );
+}
+
+/**
+ * The User-Agent a person's Chrome of this version sends (Chrome's reduced form). A headless Chromium names
+ * itself `HeadlessChrome`, which Rampart files as a declared bot: drill people must meet what a person meets.
+ */
+export function personUserAgent(version: string): string {
+  const major = /^\d+/.exec(version)?.[0] ?? '131';
+  return `Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/${major}.0.0.0 Safari/537.36`;
 }
 
 export async function runChromiumUsers(o: ChromiumUsersOptions): Promise<void> {

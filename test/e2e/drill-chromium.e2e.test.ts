@@ -12,6 +12,7 @@ import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { markCheckPage } from '../../src/challenge/respond.js';
+import { uaFamily } from '../../src/core/ua-family.js';
 import { startDemoOrigin, type DemoOrigin } from '../../src/demo/origin.js';
 import { CampaignRecorder } from '../../src/drill/campaign-recorder.js';
 import {
@@ -89,6 +90,8 @@ describe('campaign Chromium users with pages opened beforehand', { skip, timeout
       assert.equal(pages.length, 2);
       assert.notEqual(pages[0].context(), pages[1].context(), 'one context (cookies, cache) per user');
       assert.equal(pages[0].url(), 'about:blank');
+      const ua = await pages[0].evaluate(() => navigator.userAgent);
+      assert.equal(uaFamily(ua), 'chrome', `a person's Chrome, not a headless one (a declared bot to Rampart): ${ua}`);
       const rec = new CampaignRecorder(8);
       rec.attackStart = Date.now();
       await runChromiumUsers({
