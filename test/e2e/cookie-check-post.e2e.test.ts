@@ -5,7 +5,8 @@
 // check answers the post with a 307 to itself; Chromium re-posts the same
 // body with the cookie and the origin logs the volunteer in — nothing typed
 // is lost. A post from another site is left to the detector (its
-// SameSite=Lax cookie would not come back with a re-post).
+// SameSite=Lax cookie would not come back with a re-post). Its contexts send
+// a person's Chrome User-Agent: a headless one is a declared bot to Rampart.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -14,13 +15,10 @@ import type { AddressInfo } from 'node:net';
 import { chromium, type Browser } from 'playwright-core';
 import { Agent, request } from 'undici';
 import { startDemoOrigin, type DemoOrigin } from '../../src/demo/origin.js';
-import { CHROMIUM_ARGS } from '../../src/drill/chromium-users.js';
+import { CHROMIUM_ARGS, personUserAgent } from '../../src/drill/chromium-users.js';
 import { startShield } from '../helpers/shield.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-/** A person's Chrome (a headless one names itself HeadlessChrome, which Rampart files as a bot). */
-const CHROME_UA =
-  'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 const skip = !existsSync(CHROMIUM) && !process.env.CI ? `${CHROMIUM} not installed (set CI=1 to fail instead)` : false;
 
 /** 40 requests from 40 new addresses in 198.51.`net`.0/24 (a tool, no cookie): the surge guard's crowd at `new_clients: 10`. */
@@ -74,7 +72,7 @@ describe('a form post through the cookie check in Chromium', { skip, timeout: 12
   });
 
   test('a post without the cookie during a surge: 307 to itself, re-posted with its body and the cookie, logged in', async () => {
-    const context = await browser.newContext({ userAgent: CHROME_UA });
+    const context = await browser.newContext({ userAgent: personUserAgent(browser.version()) });
     const page = await context.newPage();
     const posts: number[] = [];
     page.on('response', (r) => {
@@ -113,7 +111,7 @@ describe('a form post through the cookie check in Chromium', { skip, timeout: 12
 
   test('a post from another site during a surge is left to the detector: no redirect its Lax cookie would not follow', async () => {
     assert.ok((await crowd(shield.port, 101)) > 0, 'the surge guard is on');
-    const context = await browser.newContext({ userAgent: CHROME_UA });
+    const context = await browser.newContext({ userAgent: personUserAgent(browser.version()) });
     const page = await context.newPage();
     const port = (elsewhere.address() as AddressInfo).port;
     await page.goto(`http://127.0.0.2:${port}/`);
