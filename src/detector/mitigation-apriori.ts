@@ -49,7 +49,7 @@ export function aprioriMitigations(
  */
 function namesMitigation(scope: AprioriScope, now: number, a: Assessment, s: SecondSample, b: Baselines) {
   const share = a.composition.novelNames;
-  if (share === undefined || scope.active.has(`${scope.incidentId}-challenge-names`)) return null;
+  if (share === undefined || scope.active.has(aprioriId(scope, 'names'))) return null;
   const why = scope.level === 0 ? 'attack started' : 'random query parameter names';
   const since = scope.newClients ? scope.peopleSince : 0;
   const who = since > 0 ? 'unverified clients first seen since the surge began' : 'unverified clients';
@@ -72,7 +72,7 @@ function namesMitigation(scope: AprioriScope, now: number, a: Assessment, s: Sec
  */
 function movedMitigation(scope: AprioriScope, now: number, a: Assessment, s: SecondSample, b: Baselines) {
   const share = a.composition.cookieMoved;
-  if (share === undefined || scope.active.has(`${scope.incidentId}-challenge-moved`)) return null;
+  if (share === undefined || scope.active.has(aprioriId(scope, 'moved'))) return null;
   const why = scope.level === 0 ? 'attack started' : 'cookie jars moving between User-Agents';
   return challenge(scope, now, 'moved', {
     match: match({ moved: true }),
@@ -92,14 +92,18 @@ function challenge(
   kind: string,
   m: Pick<Mitigation, 'match' | 'reason' | 'figures'>,
 ): Mitigation {
-  const id = `${scope.incidentId}-challenge-${kind}`;
   return {
     createdAt: now,
     until: now + scope.ttl,
-    id,
+    id: aprioriId(scope, kind),
     action: 'challenge',
     rule: `mitigate/challenge-${kind}`,
     rate: 0,
     ...m,
   };
+}
+
+/** The id of the incident's `mitigate/challenge-<kind>`: one per incident and kind. */
+function aprioriId(scope: AprioriScope, kind: string): string {
+  return `${scope.incidentId}-challenge-${kind}`;
 }
