@@ -4,6 +4,7 @@
 // killed if the parent gives up. One child per attack, one IPC message each
 // way plus a sent count once a second.
 import { fork, type ChildProcess } from 'node:child_process';
+import { setPriority } from 'node:os';
 import { siblingEntry } from '../core/entry.js';
 import type { AttackPlan } from './campaign.js';
 import type { CampaignRecorder } from './campaign-recorder.js';
@@ -46,6 +47,10 @@ export async function spawnAttack(): Promise<AttackChild> {
     execArgv: PROC.execArgv,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
+  // RAMPART_DRILL_ATTACK_NICE=N runs the attack process at nice N (bench/drills/README.md): on one machine the
+  // generator competes with the shield for the cores, which a real attacker's machines do not.
+  const nice = Number(process.env.RAMPART_DRILL_ATTACK_NICE ?? 0);
+  if (nice > 0 && child.pid !== undefined) setPriority(child.pid, Math.min(19, Math.round(nice)));
   let sent = 0;
   await new Promise<void>((resolve, reject) => {
     const t = setTimeout(() => reject(new Error('attack process not ready within 30 s')), 30_000);
