@@ -50,7 +50,15 @@ export async function spawnAttack(): Promise<AttackChild> {
   // RAMPART_DRILL_ATTACK_NICE=N runs the attack process at nice N (bench/drills/README.md): on one machine the
   // generator competes with the shield for the cores, which a real attacker's machines do not.
   const nice = Number(process.env.RAMPART_DRILL_ATTACK_NICE ?? 0);
-  if (nice > 0 && child.pid !== undefined) setPriority(child.pid, Math.min(19, Math.round(nice)));
+  if (nice > 0 && child.pid !== undefined) {
+    try {
+      setPriority(child.pid, Math.min(19, Math.round(nice)));
+    } catch (e) {
+      process.stderr.write(
+        `  RAMPART_DRILL_ATTACK_NICE: ${(e as Error).message} (the attack runs at its usual priority)\n`,
+      );
+    }
+  }
   let sent = 0;
   await new Promise<void>((resolve, reject) => {
     const t = setTimeout(() => reject(new Error('attack process not ready within 30 s')), 30_000);
