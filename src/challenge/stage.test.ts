@@ -270,6 +270,7 @@ test('challenge.require asks for a challenge by itself, following the mode; poli
     const { v, ctx } = await s.run({ target: '/page', required: false });
     assert.equal(v?.rule ?? null, challenged ? 'challenge/required' : null, `${require} in ${mode}`);
     assert.equal(ctx.challengeRequired, challenged, 'the reason is left on the context');
+    assert.equal(ctx.askedBy, challenged ? 'challenge/require' : '', 'and what asked, for the access log');
     const exempt = await s.run({ target: '/robots.txt', required: false });
     assert.equal(exempt.v, null, 'exempt paths stay open');
   }

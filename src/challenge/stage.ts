@@ -8,7 +8,7 @@
 // crawlers verified by reverse DNS in the background (crawlers.ts).
 // Per request without a cookie: a startsWith and a few checks; with a pass ~1.2 µs
 // (bench/micro/challenge.bench.ts).
-import type { RequestContext, Stage, StageResult } from '../core/model.js';
+import type { Enforcement, Mode, RequestContext, Stage, StageResult } from '../core/model.js';
 import type { ChallengeConfig } from '../config/schema/challenge.js';
 import { loadAssets } from './assets.js';
 import { clientTagOf } from '../core/client-tag.js';
@@ -26,7 +26,6 @@ import { CLIENT_COOKIE, COOKIE_MISS_LIMIT } from '../core/model.js';
 import { compileLanguages, mergeTexts } from './text.js';
 import { createTokens } from './token.js';
 
-import type { Enforcement, Mode } from '../core/model.js';
 export type { Enforcement, Mode };
 
 export interface ChallengeDeps {
@@ -148,9 +147,10 @@ class ChallengeStage implements Challenge, Stage {
     if (ctx.path.startsWith(CHALLENGE_PREFIX)) return this.endpoints(ctx);
     if (this.isVerified(ctx)) return null;
     if (!ctx.challengeRequired) {
-      if (this.requiredByConfig() && !this.knownBeforeSurge(ctx))
+      if (this.requiredByConfig() && !this.knownBeforeSurge(ctx)) {
         ctx.challengeRequired = true; // later stages and observers see why the request stopped
-      else if (!ctx.cookieCheck) return null;
+        ctx.askedBy = REQUIRE;
+      } else if (!ctx.cookieCheck) return null;
     }
     if (this.exempt.path(ctx.path)) return null;
     if (this.crawlers?.allowed(ctx.req.headers['user-agent'], ctx.clientIp)) return null;
@@ -270,6 +270,9 @@ class ChallengeStage implements Challenge, Stage {
     return sendCookieCheck(ctx, issue(ctx), COOKIE_MISS_LIMIT);
   }
 }
+
+/** ctx.askedBy when `challenge.require` (the mode) asked for the challenge. */
+const REQUIRE = 'challenge/require';
 
 /** A page's first request without the seen cookie: a GET for HTML from a client never given the cookie before. */
 function firstPage(ctx: RequestContext): boolean {

@@ -5,8 +5,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createManualClock } from '../core/clock.js';
-import { ALLOW, RequestContext, verdict } from '../core/model.js';
-import { createAccessLog } from './access-log.js';
+import { ALLOW, CLIENT_COOKIE, RequestContext, verdict } from '../core/model.js';
+import { challengeVerdicts } from '../challenge/respond.js';
+import { createAccessLog, KNOWN_AGE_MS } from './access-log.js';
 
 const LIMIT = verdict('limit/login', 'limit', 429, 1);
 function ctx(v = ALLOW): RequestContext {
@@ -43,4 +44,56 @@ test('allowed requests are sampled; refusals are capped per second and the exces
   const before = lines.length;
   for (let i = 0; i < 100; i++) log(ctx());
   assert.equal(lines.length, before, 'share 0 logs no allowed request (and a reload can change it)');
+});
+
+test('a challenge answered with an error status is a refusal that says what asked for it; a cookie check’s redirect is not', () => {
+  const clock = createManualClock(5_000);
+  const lines: { msg: string; line: Record<string, unknown> }[] = [];
+  const log = createAccessLog({
+    sample: 0,
+    refusalsPerSecond: 10,
+    now: clock.now,
+    write: (line, msg) => lines.push({ msg, line }),
+  });
+  const pow = ctx(challengeVerdicts.required);
+  pow.askedBy = 'mitigate/challenge-new';
+  log(pow);
+  const check = ctx(challengeVerdicts.cookie);
+  check.askedBy = 'surge/guard';
+  log(check);
+  assert.equal(lines.length, 1);
+  assert.equal(lines[0].msg, 'refused');
+  assert.equal(lines[0].line.verdict, 'challenge/required');
+  assert.equal(lines[0].line.askedBy, 'mitigate/challenge-new');
+  assert.equal(lines[0].line.seenS, undefined, 'no seen cookie returned: no age');
+});
+
+test('refusals of clients known for 30 s or more have a budget of their own, with the age and mark of their seen cookie', () => {
+  const clock = createManualClock(100_000);
+  const lines: { msg: string; line: Record<string, unknown> }[] = [];
+  const log = createAccessLog({
+    sample: 0,
+    refusalsPerSecond: 3,
+    now: clock.now,
+    write: (line, msg) => lines.push({ msg, line }),
+  });
+  for (let i = 0; i < 50; i++) {
+    const c = ctx(LIMIT);
+    c.clientState = CLIENT_COOKIE;
+    c.seenAt = 99_000; // a crowd's client first seen a second ago
+    log(c);
+  }
+  assert.equal(lines.length, 3, 'the flood’s lines are capped');
+  const person = ctx(challengeVerdicts.required);
+  person.askedBy = 'challenge/require';
+  person.clientState = CLIENT_COOKIE;
+  person.seenAt = 100_000 - KNOWN_AGE_MS;
+  person.personLike = true;
+  log(person);
+  assert.equal(lines.length, 4, 'a known client’s refusal is written past the flood’s cap');
+  const last = lines[3].line;
+  assert.equal(last.askedBy, 'challenge/require');
+  assert.equal(last.seenS, KNOWN_AGE_MS / 1000);
+  assert.equal(last.marked, true);
+  assert.equal(last.suppressed, undefined, 'the flood’s suppressed lines are reported on its own next line');
 });

@@ -131,6 +131,11 @@ export class RequestContext {
   challengeRequired = false;
   /** Policy asks the challenge stage for the no-JavaScript cookie check (weaker than challengeRequired, which wins). */
   cookieCheck = false;
+  /**
+   * What asked for the challenge or the cookie check ('' nothing): a mitigation's rule, the surge guard's
+   * (`surge/…`) or the mode's (`challenge/require`). The access log says it with each refusal.
+   */
+  askedBy = '';
   /** Observe (shadow) mode: the rule policy would have applied, '' when none. Nothing was refused. */
   shadowRule = '';
   /** Final verdict; `default/allow` unless a stage refused or served. */

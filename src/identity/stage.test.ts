@@ -133,6 +133,7 @@ test('identity: while the surge guard holds, a tool that came with the crowd and
   };
   const tool = see('198.51.100.41', T + 1300, cookieOf('198.51.100.41', CURL), CURL);
   assert.equal(tool.challengeRequired, true, 'a new curl back with the cookie: still curl');
+  assert.equal(tool.askedBy, 'surge/guard', 'what asked, for the access log');
   const fake = see('198.51.100.42', T + 1300, cookieOf('198.51.100.42', UA), UA);
   assert.equal(fake.agent, 'chrome');
   assert.equal(fake.challengeRequired, false, 'a browser back with the cookie passes');

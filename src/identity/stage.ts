@@ -209,17 +209,27 @@ function markSurge(surge: SurgeGuard, ctx: RequestContext): void {
   if (ctx.clientState === CLIENT_FRESH) surge.fresh(ctx.startedAt);
   if (!surge.active(ctx.startedAt) || ctx.seenAt < surge.since - 1000) return;
   // A jar that moved between User-Agents follows the cookie check and keeps what it is given: no person's browser.
-  if (ctx.cookieMoved) ctx.challengeRequired = true;
+  if (ctx.cookieMoved) ask(ctx, true);
   else if (ctx.clientState === CLIENT_COOKIE) {
-    if (TOOL_FAMILIES.has(ctx.agent)) ctx.challengeRequired = true;
+    if (TOOL_FAMILIES.has(ctx.agent)) ask(ctx, true);
   } else if (
     ctx.method === 'GET' ||
     ctx.method === 'HEAD' ||
     TOOL_FAMILIES.has(ctx.agent) ||
     followsPostRedirect(ctx.agent, ctx.req.headers['sec-fetch-site'])
   )
-    ctx.cookieCheck = true;
+    ask(ctx, false);
 }
+
+/** The surge guard asks for the challenge (or only the cookie check), and says so (ctx.askedBy). */
+function ask(ctx: RequestContext, challenge: boolean): void {
+  if (challenge) ctx.challengeRequired = true;
+  else ctx.cookieCheck = true;
+  ctx.askedBy = SURGE_GUARD;
+}
+
+/** ctx.askedBy when the surge guard asked. */
+const SURGE_GUARD = 'surge/guard';
 
 export function compileIdentity(opts: IdentityOptions): Identity {
   return new IdentityStage(opts);

@@ -311,6 +311,7 @@ test('stage: enforce refuses and counts; challenge sets challengeRequired; obser
   const c = req('10.1.1.1', '/x');
   assert.equal(stage.run(c), null);
   assert.equal(c.challengeRequired, true);
+  assert.equal(c.askedBy, 'mitigate/challenge-route', 'what asked, for the access log');
   view.enf = 'observe';
   const d2 = req('10.66.1.2');
   assert.equal(stage.run(d2), null, 'observe: not refused');

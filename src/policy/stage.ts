@@ -79,6 +79,7 @@ export function createPolicyStage(policy: Policy, view: PolicyView, now: () => n
       if (v.action === 'challenge') {
         if (v.status === CHECK_STATUS) ctx.cookieCheck = true;
         else ctx.challengeRequired = true;
+        ctx.askedBy = v.rule;
         bump(challenged, v.rule);
         return null;
       }
