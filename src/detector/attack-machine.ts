@@ -82,13 +82,15 @@ export class AttackMachine {
    * recover_hold before `now`: as if calm since its last attack second, it
    * ends by itself unless the attack comes back. False when too old.
    */
-  restore(m: AttackMemory, now: number): boolean {
+  restore(m: AttackMemory, now: number, savedAt = now): boolean {
     if (now - m.lastAnomalousAt > this.cfg.endAfter + this.cfg.recoverHold) return false;
     const inc = incidentFromMemory(this.cfg, m, now);
     this.incident = inc;
     this.mode = m.mode === 'normal' ? 'elevated' : m.mode;
     this.cooling = true;
-    this.calmStreak = Math.max(this.endAfter, Math.round((now - m.lastAnomalousAt) / 1000));
+    // The calm seconds watched before the save: the time the shield was down is no calm anyone saw, and
+    // two calm seconds make a gap between pulses (bursts.ts) — a restart is not a pulse wave.
+    this.calmStreak = Math.max(0, Math.round((savedAt - m.lastAnomalousAt) / 1000) - 1);
     this.recoverUntil = m.lastAnomalousAt + this.cfg.endAfter + holdOf(inc, this.cfg.recoverHold);
     return true;
   }

@@ -218,7 +218,8 @@ class LocalDetector implements Detector, MachineHost {
     // A baseline a day old is right about the site's shape but less sure of its volume: it counts for half a warm-up.
     this.baselines.importState(st.baselines, 0.5 ** (age / 86_400_000));
     this.seen.importState(st.seen);
-    const held = st.attack !== null && this.machine.incident === null && this.machine.restore(st.attack, now);
+    const held =
+      st.attack !== null && this.machine.incident === null && this.machine.restore(st.attack, now, st.savedAt);
     return { learnedSeconds: this.baselines.learned, ageMs: age, attack: held ? st.attack!.id : null };
   }
 

@@ -112,6 +112,25 @@ test('restart mid-attack: the same attack goes on under its id, with its level a
   );
 });
 
+test('restart mid-attack: a calm second right after it (the shield listening again) is no gap between pulses; a calm phase seen after it is', () => {
+  let t = T0;
+  const a = make(() => t);
+  const r = rng(5);
+  drive(a.detector, r, 0, 120);
+  drive(a.detector, r, 120, 130, botnet());
+  const st = decodeLearned(encodeLearned(a.detector.learned(T0 + 130_000)!))!;
+  t = T0 + 132_000; // down for 2 s
+  const b = make(() => t);
+  b.detector.restore(st, t);
+  const pulses = () => b.detector.snapshot().incident!.vectors.filter((v) => v.vector === 'pulse_wave').length;
+  drive(b.detector, rng(6), 132, 133); // its first second: the people, the flood not reconnected yet
+  drive(b.detector, rng(6), 133, 140, botnet());
+  assert.equal(pulses(), 0, 'one surge across the restart');
+  drive(b.detector, rng(7), 140, 146); // a calm phase the detector watched
+  drive(b.detector, rng(8), 146, 150, botnet());
+  assert.equal(pulses(), 1, 'the flood back after a watched calm phase is a second surge');
+});
+
 test('restart into another attack: the remembered one ends and a new incident opens', () => {
   let t = T0;
   const a = make(() => t);
