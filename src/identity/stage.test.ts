@@ -320,3 +320,29 @@ test('identity: a second browser behind an address that was given the cookie is 
   const offered = [2, 3, 4, 5, 6].map((s) => answer(see('198.51.100.30', T + s * 1000)));
   assert.deepEqual(offered, [true, true, true, false, false]);
 });
+
+test('identity: a page’s asset asked for without the cookie is answered with the marked one, also past the misses that stop offering it (browsers behind one address)', () => {
+  const see = setup();
+  const a = see('198.51.100.40', T);
+  a.issueSeen!(a);
+  // Browsers B, C, D… behind the same address: their first requests are misses, and past three the
+  // address is offered the cookie once a minute only, so B's page came without one.
+  for (let i = 1; i <= 4; i++) see('198.51.100.40', T + i * 100);
+  const page = see('198.51.100.40', T + 600);
+  assert.equal(
+    page.offerSeen,
+    false,
+    'a page past the misses: not offered (a tool dropping cookies gets no cookie each time)',
+  );
+  const asset = see('198.51.100.40', T + 700, undefined, UA, '/static/site.css');
+  assert.equal(asset.offerSeen, true, 'its stylesheet is offered the cookie');
+  const cookie = asset.issueSeen!(asset).split(';')[0];
+  assert.match(cookie, /^rampart_seen=\d+p-[0-9a-f]{8}\./, 'marked: the browser loaded the page’s assets');
+  const next = see('198.51.100.40', T + 2000, cookie, UA, '/donate', undefined, 'POST');
+  assert.equal(next.clientState, CLIENT_COOKIE);
+  assert.equal(
+    next.personLike,
+    true,
+    'its form post comes from a person-like client, though its stylesheet is cached now',
+  );
+});

@@ -94,6 +94,12 @@ class IdentityStage implements Identity {
   /** ctx.issueSeen for a client that loaded a page's asset with its cookie: the same stamp, marked. */
   private readonly issueMarked = (ctx: RequestContext): string => this.cookieFor(ctx, true);
 
+  /** ctx.issueSeen for a page's asset asked for without a cookie: a cookie given (as issueSeen), marked. */
+  private readonly issueAsset = (ctx: RequestContext): string => {
+    if (this.book !== null) this.book.issued(ctx.clientSlot, Math.floor(ctx.startedAt / 1000));
+    return this.cookieFor(ctx, true);
+  };
+
   peerTrusted(ctx: RequestContext): boolean {
     return this.trusted.size > 0 && this.trusted.has(ctx.peerIp);
   }
@@ -167,6 +173,14 @@ class IdentityStage implements Identity {
         // Its first answers offer it again, or the cookie check would refuse it outright at its third; a
         // tool that drops cookies gets it on its first COOKIE_MISS_LIMIT misses in a row, then once a minute.
         ctx.offerSeen = seen.moved || (misses > 0 && misses <= COOKIE_MISS_LIMIT) || book.shouldIssue(slot, nowS);
+        // A page's asset without the cookie: a browser whose page came without one (another browser behind
+        // the address was given it, past the misses that offer it again). Its answer is what marks a cookie:
+        // it carries one, marked, or the browser, its stylesheet cached, holds an unmarked one from its next
+        // answer on and never earns the mark (a form post it cannot send through the assets check).
+        if (!ctx.cookieMoved && isSubresource(ctx)) {
+          ctx.issueSeen = this.issueAsset;
+          ctx.offerSeen = true;
+        }
       }
     }
     ctx.seenAt = first * 1000;
