@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { camelize } from '../config/camelize.js';
 import { detectorSchema } from '../config/schema/detector.js';
 import { createMemoryState } from '../state/memory.js';
+import { CLIENT_COOKIE, CLIENT_FRESH } from '../core/model.js';
 import { createDetector } from './detector.js';
 import type { DetectorEvent, MitigationEvent, AttackStartEvent } from './events.js';
 import { BOT, fact, legitSecond, newsletterSecond, rng, spread } from './trace.js';
@@ -503,4 +504,40 @@ test('started into a crowd of cookie-keeping tools the surge guard already chall
     [BOT.fp],
   );
   assert.equal(r.detector.snapshot().baseline.learnedSeconds, 0, 'no second of the crowd is learned');
+});
+
+/**
+ * 1,500 new browsers a second from WARM that keep their cookies: the first `backlog` seconds reach a slow
+ * origin (`drain`: each second forwards less), the rest are refused by the challenge of new clients.
+ */
+function keptCookieCrowd(backlog: number, drain: boolean) {
+  const UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36';
+  return run(WARM + 12, (sec, _r, out) => {
+    if (sec < WARM) return;
+    const k = sec - WARM;
+    const reach = k >= backlog ? 0 : drain ? Math.round(1500 / 2 ** k) : 1500;
+    for (let i = 0; i < 1500; i++)
+      out.push(
+        fact(0xac400000 + i * 13, '/search', {
+          ua: UA,
+          clientState: k === 0 ? CLIENT_FRESH : CLIENT_COOKIE,
+          seenAt: T0 + WARM * 1000,
+          ...(i < reach
+            ? { originMs: 2500 }
+            : { originMs: -1, status: 403, verdict: { rule: 'challenge/required', action: 'serve' } }),
+        }),
+      );
+  });
+}
+
+test('the backlog admitted before the challenge of new clients drains for seconds: no widening to the known people while the load falls; a load that holds is widened against', () => {
+  const drained = keptCookieCrowd(5, true);
+  const rules = drained.actions.map((a) => a.action.rule);
+  assert.ok(rules.includes('mitigate/challenge-new'), `the surge's new clients are challenged: ${rules.join()}`);
+  assert.ok(!rules.includes('mitigate/challenge-all'), `the people known before it are not: ${rules.join()}`);
+  const held = keptCookieCrowd(12, false);
+  assert.ok(
+    held.actions.some((a) => a.action.rule === 'mitigate/challenge-all'),
+    'the origin loaded in every second since the last action: everyone unverified is challenged',
+  );
 });

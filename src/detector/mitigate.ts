@@ -34,6 +34,7 @@ import {
   answeredByBans,
   FORM_FIRST_WHY,
   keepsCookies,
+  LoadSince,
   originLoaded,
   uncovered,
   YOUNG_WHY,
@@ -52,6 +53,7 @@ export class Mitigator {
   level = 0;
   readonly surge: Surge;
   private changedAt = 0;
+  private readonly load = new LoadSince();
   private readonly active = new Map<string, Mitigation>();
   private readonly cfg: DetectorConfig;
   private readonly incidentId: string;
@@ -77,6 +79,7 @@ export class Mitigator {
     this.level = Math.max(0, Math.min(TOP_LEVEL, Math.round(level)));
     for (const m of mitigations) if (m.until > now) this.active.set(m.id, m);
     this.changedAt = now;
+    this.load.reset();
   }
 
   /** One second of an active attack: returns the new actions (the caller applies and records them). */
@@ -94,7 +97,8 @@ export class Mitigator {
     for (const m of walkChallenges(this.walked, this.incidentId, a, this.surge.since, now, this.cfg.mitigationTtl))
       this.put(out, Math.max(1, this.level), { ...m, figures: { ...figuresOf(a, s, b, 1), ...m.figures } });
     if (answeredByBans(a)) return out;
-    const keeps = this.levels.newClients && keepsCookies(s) && originLoaded(s, b, a, this.cfg.minRps);
+    const loaded = originLoaded(s, b, a, this.cfg.minRps);
+    const keeps = this.levels.newClients && keepsCookies(s) && loaded;
     const why = `the surge's new clients keep their cookies (${pctOf(s.clients.cookie, s.requests)} of ${s.requests}/s came with it): the cookie check does not stop them`;
     if (this.level === 0) {
       this.open(now, a, s, b, out);
@@ -114,6 +118,7 @@ export class Mitigator {
     }
     this.apriori(now, a, s, b, out);
     if (this.level >= TOP_LEVEL) return out;
+    this.load.note(loaded, s.forwarded);
     // The cookie check does not stop a surge whose new clients keep their cookies: challenge them at once.
     if (this.level < 3 && a.anomalous && keeps) {
       this.widenTo(3, now, a, s, b, out, why);
@@ -122,7 +127,7 @@ export class Mitigator {
     // A new fingerprint or path: a signature mitigation of its own (the widening clock is not reset: an
     // attack that keeps changing its signature is widened all the same).
     this.newSignature(now, a, s, b, out);
-    if (now - this.changedAt >= this.cfg.widenAfter && originLoaded(s, b, a, this.cfg.minRps)) {
+    if (now - this.changedAt >= this.cfg.widenAfter && loaded) {
       const after = Math.round(this.cfg.widenAfter / 1000);
       const load = `${s.forwarded} forwarded/s against a baseline of ${round1(b.forwarded.mean)}/s`;
       this.widenTo(this.level + 1, now, a, s, b, out, `origin still loaded ${after}s after the last action: ${load}`);
@@ -220,6 +225,7 @@ export class Mitigator {
     this.apriori(now, a, s, b, out);
     this.level = 1;
     this.changedAt = now;
+    this.load.reset();
   }
 
   private add(
@@ -276,17 +282,17 @@ export class Mitigator {
     for (let next = from; next <= TOP_LEVEL; next++) {
       const m = this.levels.build(next, now, a, s, b, why);
       if (m === null) continue;
-      // A widening that reaches the clients known before the surge (a route class or everyone, with no
-      // "new since") needs the origin hurting, or a flood's worth still forwarded (min_ratio × its usual
-      // rate): 1.5× alone (a cache emptied by a restart, people's retries after it) does not refuse people.
+      // A widening that reaches the clients known before the surge (a route class or everyone, with no "new
+      // since") needs the origin hurting, or min_ratio × its usual rate still forwarded (1.5× alone: a cache
+      // emptied by a restart), held through every second since the last action (LoadSince: no backlog).
       if (
         !(m.match.newSince !== undefined && m.match.newSince > 0) &&
-        !a.distress &&
-        !(s.forwarded > this.cfg.minRatio * Math.max(b.forwarded.mean, 5))
+        ((!a.distress && !(s.forwarded > this.cfg.minRatio * Math.max(b.forwarded.mean, 5))) || !this.load.sustained)
       )
         continue;
       this.level = next;
       this.changedAt = now;
+      this.load.reset();
       this.put(out, next, m);
       return;
     }

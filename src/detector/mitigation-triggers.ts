@@ -96,3 +96,38 @@ export function uncovered(a: Assessment, active: Iterable<Mitigation>): boolean 
       ))
   );
 }
+
+/**
+ * The origin's load since an incident's last action, second by second. The requests admitted before an
+ * action still reach the origin for a few seconds after it (its backlog draining: the action works); a
+ * widening that reaches the clients known before the surge — people without JavaScript cannot pass the
+ * proof of work — waits until the origin was loaded in every second since the action and the load is not
+ * falling (this second's forwarded at least FALLING_RATIO of the one before), not one loaded second.
+ */
+export class LoadSince {
+  private loaded = true;
+  private last = -1;
+  private falling = false;
+
+  /** An action was taken: its seconds start now. */
+  reset(): void {
+    this.loaded = true;
+    this.last = -1;
+    this.falling = false;
+  }
+
+  /** One attack second after the action. */
+  note(loaded: boolean, forwarded: number): void {
+    if (!loaded) this.loaded = false;
+    this.falling = this.last >= 0 && forwarded < FALLING_RATIO * this.last;
+    this.last = forwarded;
+  }
+
+  /** Loaded in every second since the action, and not falling in the last. */
+  get sustained(): boolean {
+    return this.loaded && !this.falling;
+  }
+}
+
+/** A second forwarding less than this share of the one before is a load falling off (a backlog draining). */
+const FALLING_RATIO = 0.8;
