@@ -33,6 +33,7 @@ import {
 import {
   answeredByBans,
   FORM_FIRST_WHY,
+  hurting,
   keepsCookies,
   LoadSince,
   originLoaded,
@@ -282,14 +283,10 @@ export class Mitigator {
     for (let next = from; next <= TOP_LEVEL; next++) {
       const m = this.levels.build(next, now, a, s, b, why);
       if (m === null) continue;
-      // A widening that reaches the clients known before the surge (a route class or everyone, with no "new
-      // since") needs the origin hurting, or min_ratio × its usual rate still forwarded (1.5× alone: a cache
-      // emptied by a restart), held through every second since the last action (LoadSince: no backlog).
-      if (
-        !(m.match.newSince !== undefined && m.match.newSince > 0) &&
-        ((!a.distress && !(s.forwarded > this.cfg.minRatio * Math.max(b.forwarded.mean, 5))) || !this.load.sustained)
-      )
-        continue;
+      // A widening that reaches the clients known before the surge (no "new since") needs the origin hurting
+      // (1.5× alone: a cache emptied by a restart), held for widen_after, not falling (no backlog draining).
+      const held = hurting(a, s, b, this.cfg.minRatio) && this.load.sustained(this.cfg.widenAfter / 1000, s.forwarded);
+      if (!(m.match.newSince !== undefined && m.match.newSince > 0) && !held) continue;
       this.level = next;
       this.changedAt = now;
       this.load.reset();

@@ -97,37 +97,42 @@ export function uncovered(a: Assessment, active: Iterable<Mitigation>): boolean 
   );
 }
 
+/** The origin in distress, or `minRatio` × its usual forwarded rate (at least 5/s) still reaching it. */
+export function hurting(a: Assessment, s: SecondSample, b: Baselines, minRatio: number): boolean {
+  return a.distress || s.forwarded > minRatio * Math.max(b.forwarded.mean, 5);
+}
+
 /**
  * The origin's load since an incident's last action, second by second. The requests admitted before an
- * action still reach the origin for a few seconds after it (its backlog draining: the action works); a
+ * action still reach the origin for a few seconds after it (its backlog draining: the action works). A
  * widening that reaches the clients known before the surge — people without JavaScript cannot pass the
- * proof of work — waits until the origin was loaded in every second since the action and the load is not
- * falling (this second's forwarded at least FALLING_RATIO of the one before), not one loaded second.
+ * proof of work — waits for a run of loaded seconds since the action as long as widen_after whose load
+ * is not falling (this second's forwarded at least FALLING_RATIO of the run's first), not one loaded second.
  */
 export class LoadSince {
-  private loaded = true;
-  private last = -1;
-  private falling = false;
+  private run = 0;
+  private first = 0;
 
   /** An action was taken: its seconds start now. */
   reset(): void {
-    this.loaded = true;
-    this.last = -1;
-    this.falling = false;
+    this.run = 0;
   }
 
   /** One attack second after the action. */
   note(loaded: boolean, forwarded: number): void {
-    if (!loaded) this.loaded = false;
-    this.falling = this.last >= 0 && forwarded < FALLING_RATIO * this.last;
-    this.last = forwarded;
+    if (!loaded) {
+      this.run = 0;
+      return;
+    }
+    if (this.run === 0) this.first = forwarded;
+    this.run++;
   }
 
-  /** Loaded in every second since the action, and not falling in the last. */
-  get sustained(): boolean {
-    return this.loaded && !this.falling;
+  /** Loaded for the last `seconds` seconds at least, and `forwarded` (this second's) not fallen off the run's first. */
+  sustained(seconds: number, forwarded: number): boolean {
+    return this.run >= seconds && forwarded >= FALLING_RATIO * this.first;
   }
 }
 
-/** A second forwarding less than this share of the one before is a load falling off (a backlog draining). */
+/** A run of loaded seconds forwarding less than this share of its first second's is a load falling off (a backlog draining). */
 const FALLING_RATIO = 0.8;
