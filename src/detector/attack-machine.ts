@@ -79,8 +79,9 @@ export class AttackMachine {
 
   /**
    * Holds a remembered attack open when it was seen at most end_after +
-   * recover_hold before `now`: as if calm since its last attack second, it
-   * ends by itself unless the attack comes back. False when too old.
+   * recover_hold before `now`: cooling since its last attack second, it
+   * ends by itself unless the attack comes back (`savedAt`: when it was
+   * saved, the calm seen before the restart). False when too old.
    */
   restore(m: AttackMemory, now: number, savedAt = now): boolean {
     if (now - m.lastAnomalousAt > this.cfg.endAfter + this.cfg.recoverHold) return false;
