@@ -46,15 +46,21 @@ test('allowed requests are sampled; refusals are capped per second and the exces
   assert.equal(lines.length, before, 'share 0 logs no allowed request (and a reload can change it)');
 });
 
-test('a challenge answered with an error status is a refusal that says what asked for it; a cookie check’s redirect is not', () => {
-  const clock = createManualClock(5_000);
+/** An access log that samples no allowed request, `cap` refusals a second, at `start` ms; its lines. */
+function refusalsOnly(start: number, cap: number) {
+  const clock = createManualClock(start);
   const lines: { msg: string; line: Record<string, unknown> }[] = [];
   const log = createAccessLog({
     sample: 0,
-    refusalsPerSecond: 10,
+    refusalsPerSecond: cap,
     now: clock.now,
     write: (line, msg) => lines.push({ msg, line }),
   });
+  return { lines, log };
+}
+
+test('a challenge answered with an error status is a refusal that says what asked for it; a cookie check’s redirect is not', () => {
+  const { lines, log } = refusalsOnly(5_000, 10);
   const pow = ctx(challengeVerdicts.required);
   pow.askedBy = 'mitigate/challenge-new';
   log(pow);
@@ -69,14 +75,7 @@ test('a challenge answered with an error status is a refusal that says what aske
 });
 
 test('refusals of clients known for 30 s or more have a budget of their own, with the age and mark of their seen cookie', () => {
-  const clock = createManualClock(100_000);
-  const lines: { msg: string; line: Record<string, unknown> }[] = [];
-  const log = createAccessLog({
-    sample: 0,
-    refusalsPerSecond: 3,
-    now: clock.now,
-    write: (line, msg) => lines.push({ msg, line }),
-  });
+  const { lines, log } = refusalsOnly(100_000, 3);
   for (let i = 0; i < 50; i++) {
     const c = ctx(LIMIT);
     c.clientState = CLIENT_COOKIE;

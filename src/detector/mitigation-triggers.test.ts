@@ -4,88 +4,30 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LoadSince } from './mitigation-triggers.js';
 
-/** Notes `seconds` ([loaded, forwarded]) after a reset; returns sustained(3, last forwarded). */
-function after(seconds: [boolean, number][], l = new LoadSince()): boolean {
+/** Notes the seconds after a reset ("100 95 -": forwarded per loaded second, "-" one not loaded); sustained(3, last)? */
+function after(seconds: string, l = new LoadSince()): boolean {
   l.reset();
-  for (const [loaded, fwd] of seconds) l.note(loaded, fwd);
-  return l.sustained(3, seconds.length > 0 ? seconds[seconds.length - 1][1] : 0);
+  let last = 0;
+  for (const x of seconds.split(' ')) {
+    last = x === '-' ? 3 : Number(x);
+    l.note(x !== '-', last);
+  }
+  return l.sustained(3, last);
 }
 
 test('LoadSince: three loaded seconds that hold are sustained; a backlog draining, a dip or too few seconds are not', () => {
-  assert.equal(
-    after([
-      [true, 100],
-      [true, 95],
-      [true, 104],
-    ]),
-    true,
-    'a load that holds',
-  );
-  assert.equal(
-    after([
-      [true, 107],
-      [true, 89],
-      [true, 47],
-    ]),
-    false,
-    'falling off: a backlog draining',
-  );
-  assert.equal(
-    after([
-      [true, 107],
-      [true, 100],
-      [true, 84],
-    ]),
-    false,
-    'a slow drain: under 0.8× the first',
-  );
-  assert.equal(
-    after([
-      [true, 100],
-      [true, 100],
-    ]),
-    false,
-    'two seconds only',
-  );
-  assert.equal(
-    after([
-      [true, 100],
-      [false, 3],
-      [true, 100],
-      [true, 100],
-    ]),
-    false,
-    'a dip starts the count again',
-  );
-  assert.equal(
-    after([
-      [true, 100],
-      [false, 3],
-      [true, 100],
-      [true, 100],
-      [true, 120],
-    ]),
-    true,
-    'three more after it',
-  );
-  assert.equal(
-    after([
-      [true, 60],
-      [true, 120],
-      [true, 200],
-    ]),
-    true,
-    'rising',
-  );
+  const cases: [string, boolean, string][] = [
+    ['100 95 104', true, 'a load that holds'],
+    ['107 89 47', false, 'falling off: a backlog draining'],
+    ['107 100 84', false, 'a slow drain: under 0.8× the first'],
+    ['100 100', false, 'two seconds only'],
+    ['100 - 100 100', false, 'a dip starts the count again'],
+    ['100 - 100 100 120', true, 'three more after it'],
+    ['60 120 200', true, 'rising'],
+  ];
+  for (const [seconds, sustained, why] of cases) assert.equal(after(seconds), sustained, `${seconds}: ${why}`);
   const l = new LoadSince();
-  after(
-    [
-      [true, 100],
-      [true, 100],
-      [true, 100],
-    ],
-    l,
-  );
+  assert.equal(after('100 100 100', l), true);
   l.reset();
   assert.equal(l.sustained(3, 100), false, 'an action starts the count again');
 });

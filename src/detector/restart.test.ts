@@ -81,23 +81,28 @@ test('restart: the blob round-trips; the restored detector is warm at once and j
   );
 });
 
-test('restart mid-attack: the same attack goes on under its id, with its level and mitigations', () => {
+/** 120 s of people, then 10 s of a botnet, saved at 130 s; a new detector restored from it at `at` s. */
+function restartedMidAttack(seed: number, at: number) {
   let t = T0;
   const a = make(() => t);
-  const r = rng(3);
+  const r = rng(seed);
   drive(a.detector, r, 0, 120);
   drive(a.detector, r, 120, 130, botnet());
+  const st = decodeLearned(encodeLearned(a.detector.learned(T0 + 130_000)!))!;
+  t = T0 + at * 1000;
+  const b = make(() => t);
+  return { a, st, b, restored: b.detector.restore(st, t) };
+}
+
+test('restart mid-attack: the same attack goes on under its id, with its level and mitigations', () => {
+  const { a, st, b, restored } = restartedMidAttack(3, 134); // down for 4 s
   const s1 = starts(a.events);
   assert.equal(s1.length, 1);
   const id = s1[0].incidentId;
   const level = a.detector.snapshot().incident!.level;
   assert.ok(level >= 1);
-  const st = decodeLearned(encodeLearned(a.detector.learned(T0 + 130_000)!))!;
   assert.equal(st.attack?.id, id);
-
-  t = T0 + 134_000; // down for 4 s
-  const b = make(() => t);
-  assert.equal(b.detector.restore(st, t).attack, id);
+  assert.equal(restored.attack, id);
   assert.equal(b.detector.mode(), st.attack!.mode, 'the mode it had');
   drive(b.detector, rng(4), 134, 140, botnet());
   const s2 = starts(b.events);
@@ -113,15 +118,7 @@ test('restart mid-attack: the same attack goes on under its id, with its level a
 });
 
 test('restart mid-attack: a calm second right after it (the shield listening again) is no gap between pulses; a calm phase seen after it is', () => {
-  let t = T0;
-  const a = make(() => t);
-  const r = rng(5);
-  drive(a.detector, r, 0, 120);
-  drive(a.detector, r, 120, 130, botnet());
-  const st = decodeLearned(encodeLearned(a.detector.learned(T0 + 130_000)!))!;
-  t = T0 + 132_000; // down for 2 s
-  const b = make(() => t);
-  b.detector.restore(st, t);
+  const { b } = restartedMidAttack(5, 132); // down for 2 s
   const pulses = () => b.detector.snapshot().incident!.vectors.filter((v) => v.vector === 'pulse_wave').length;
   drive(b.detector, rng(6), 132, 133); // its first second: the people, the flood not reconnected yet
   drive(b.detector, rng(6), 133, 140, botnet());
