@@ -82,11 +82,14 @@ class IdentityStage implements Identity {
     );
   }
 
-  /** ctx.issueSeen: the Set-Cookie value, computed only when a response actually carries it. One arrow, made once. */
-  private readonly issueSeen = (ctx: RequestContext): string => {
+  /** A cookie given to a client that returned none (the book notes it was sent), marked or not. */
+  private give(ctx: RequestContext, marked: boolean): string {
     if (this.book !== null) this.book.issued(ctx.clientSlot, Math.floor(ctx.startedAt / 1000));
-    return this.cookieFor(ctx, false);
-  };
+    return this.cookieFor(ctx, marked);
+  }
+
+  /** ctx.issueSeen: the Set-Cookie value, computed only when a response actually carries it. One arrow, made once. */
+  private readonly issueSeen = (ctx: RequestContext): string => this.give(ctx, false);
 
   /** ctx.noteMarkCheck: the challenge stage sent this client the assets check. */
   private readonly noteMarkCheck = (ctx: RequestContext): void => this.book?.markChecked(ctx.clientSlot);
@@ -94,11 +97,8 @@ class IdentityStage implements Identity {
   /** ctx.issueSeen for a client that loaded a page's asset with its cookie: the same stamp, marked. */
   private readonly issueMarked = (ctx: RequestContext): string => this.cookieFor(ctx, true);
 
-  /** ctx.issueSeen for a page's asset asked for without a cookie: a cookie given (as issueSeen), marked. */
-  private readonly issueAsset = (ctx: RequestContext): string => {
-    if (this.book !== null) this.book.issued(ctx.clientSlot, Math.floor(ctx.startedAt / 1000));
-    return this.cookieFor(ctx, true);
-  };
+  /** ctx.issueSeen for a page's asset asked for without a cookie: a cookie given, marked. */
+  private readonly issueAsset = (ctx: RequestContext): string => this.give(ctx, true);
 
   peerTrusted(ctx: RequestContext): boolean {
     return this.trusted.size > 0 && this.trusted.has(ctx.peerIp);
@@ -163,7 +163,6 @@ class IdentityStage implements Identity {
       ctx.clientState = e.fresh ? CLIENT_FRESH : misses > 0 ? CLIENT_IGNORED : CLIENT_OTHER;
       ctx.cookieMisses = misses;
       if (seen !== null) {
-        ctx.issueSeen = this.issueSeen;
         // A genuine cookie under a User-Agent of another shape: a person's browser switched (a "desktop
         // site" toggle) gets one for its new User-Agent at once; a tool rotating User-Agents over one jar
         // shows it again and again (the detector's cookieMoved).
@@ -172,15 +171,14 @@ class IdentityStage implements Identity {
         // cookie (a household, an office, a carrier's NAT) never got one, and its requests count as misses.
         // Its first answers offer it again, or the cookie check would refuse it outright at its third; a
         // tool that drops cookies gets it on its first COOKIE_MISS_LIMIT misses in a row, then once a minute.
-        ctx.offerSeen = seen.moved || (misses > 0 && misses <= COOKIE_MISS_LIMIT) || book.shouldIssue(slot, nowS);
         // A page's asset without the cookie: a browser whose page came without one (another browser behind
         // the address was given it, past the misses that offer it again). Its answer is what marks a cookie:
         // it carries one, marked, or the browser, its stylesheet cached, holds an unmarked one from its next
         // answer on and never earns the mark (a form post it cannot send through the assets check).
-        if (!ctx.cookieMoved && isSubresource(ctx)) {
-          ctx.issueSeen = this.issueAsset;
-          ctx.offerSeen = true;
-        }
+        const asset = !ctx.cookieMoved && isSubresource(ctx);
+        ctx.issueSeen = asset ? this.issueAsset : this.issueSeen;
+        ctx.offerSeen =
+          asset || seen.moved || (misses > 0 && misses <= COOKIE_MISS_LIMIT) || book.shouldIssue(slot, nowS);
       }
     }
     ctx.seenAt = first * 1000;
