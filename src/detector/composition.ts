@@ -24,8 +24,9 @@ export interface Composition {
    * clients dropping the cookie they were given, almost nothing but their
    * first requests, coming back to the cookie check without its cookie, or
    * posting a form as their very first request (an API's clients ignore
-   * cookies too, but they do not claim to be browsers or post forms), or
-   * sending query parameter names nobody sent in the last 10 s.
+   * cookies too, but they do not claim to be browsers or post forms),
+   * sending query parameter names nobody sent in the last 10 s, or asking
+   * for distinct paths that do not exist.
    */
   unlike: boolean;
   /**
@@ -52,6 +53,10 @@ export const CHECK_IGNORED_SHARE = 0.2;
 export const CHECK_FOLLOWED_SHARE = 0.2;
 /** A second where this share of the requests comes from tools the site does not usually see. */
 export const TOOL_SHARE = 0.3;
+/** A second where this share of the requests was answered 404 or 410 by the origin (notFoundCrowd)… */
+export const NOT_FOUND_SHARE = 0.3;
+/** …on paths at least this unique (distinct over counted), and 25 points above the learned uniqueness. */
+export const NOT_FOUND_UNIQUENESS = 0.5;
 /** Learned seconds with traffic before a second of first requests means anything (at a first start every client is new). */
 export const FRESH_FLOOD_AFTER_S = 60;
 
@@ -88,7 +93,7 @@ export function compositionOf(
   if (novel >= floor && novel / Math.max(1, w.withQuery) >= NOVEL_NAMES_SHARE)
     fire('novelNames', novel / w.withQuery, true);
   // Always with a streak: at a start, the site's own names are new for a second.
-  const weight = cookieTests(s, b, floor, fire);
+  const weight = Math.max(cookieTests(s, b, floor, fire), notFoundTest(s, b, floor, fire));
   return {
     tests: c,
     apriori,
@@ -100,8 +105,25 @@ export function compositionOf(
       c.checkUnfollowed !== undefined ||
       c.formFirst !== undefined ||
       c.cookieMoved !== undefined ||
-      c.novelNames !== undefined,
+      c.novelNames !== undefined ||
+      c.notFoundCrowd !== undefined,
   };
+}
+
+/**
+ * Paths that do not exist, each asked for once or twice: random paths, a scanner's list, a walk through
+ * identifiers that are not there. People meet a 404 now and then, and a newsletter's broken link is one
+ * path its readers all ask for; a crowd of distinct missing paths is nobody's browsing, however well it
+ * copies a browser and keeps its cookies. Judged a priori (the paths' uniqueness 25 points above what was
+ * learned, when anything was); at 2 × min_rps of them in one second no streak is needed.
+ */
+function notFoundTest(s: SecondSample, b: Baselines, floor: number, fire: Fire): number {
+  const nf = s.notFound ?? 0;
+  const pu = s.pathUniqueness;
+  if (nf < floor || nf / s.requests < NOT_FOUND_SHARE || pu < NOT_FOUND_UNIQUENESS) return 0;
+  if (pu - learnedMean(b.pathUniq, 0) < 0.25) return 0;
+  fire('notFoundCrowd', nf / s.requests, true);
+  return nf / (4 * floor);
 }
 
 type Fire = (name: string, value: number, known: boolean) => void;

@@ -68,6 +68,8 @@ export interface SecondSample {
   queryUniqueness: number;
   /** Requests whose query's parameter names were not seen in the last 10–20 s (random names: a cache-busting tool's). */
   novelNames: number;
+  /** Requests the origin answered 404 or 410 (absent from samples stored by older versions). */
+  notFound?: number;
   /** Connections closed by header/body deadlines this second. */
   slowConnections: number;
   /**

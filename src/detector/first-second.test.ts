@@ -608,3 +608,53 @@ test('a crowd of new clients posting the donate form as their first request: the
   const since = form!.action.mitigation!.match.newSince!;
   assert.ok(since > T0 && since <= T0 + 60_000, 'the clients first seen before the surge are not challenged');
 });
+
+/** A crowd of 500 cookie-keeping sources copying one browser, first seen at `firstSec`, asking `path(i)`, answered `status`. */
+function browserCrowd(
+  sec: number,
+  firstSec: number,
+  out: Observed[],
+  rps: number,
+  path: (i: number) => string,
+  status: number,
+): void {
+  for (let i = 0; i < rps; i++)
+    out.push(
+      fact(0xac100000 + (i % 500) * 13, path(sec * rps + i), {
+        ua: CHROME,
+        status,
+        clientState: sec === firstSec ? CLIENT_FRESH : CLIENT_COOKIE,
+        seenAt: T0 + firstSec * 1000,
+      }),
+    );
+}
+
+test('ten seconds after a first start, a cookie-keeping crowd copying a browser at 3.5 times the people’s rate in pulses, on distinct paths the origin answers 404: an attack in its first pulse second; in that pulse, the same crowd on the site’s pages, or readers of a broken newsletter link, is not', () => {
+  const pulse = (sec: number) => sec >= 10 && (sec - 10) % 14 < 6;
+  const cases = [
+    { name: 'random paths, 404', path: (i: number) => `/${(i * 2654435761) >>> 0}x`, status: 404, attack: true },
+    { name: 'the site’s pages', path: (i: number) => `/news/${i % 9}`, status: 200, attack: false },
+    { name: 'a broken link', path: () => '/news/spring-campain', status: 404, attack: false },
+  ];
+  for (const c of cases) {
+    // The first pulse only: a crowd on the site's pages is judged at the young margin there (later pulses, by their window).
+    const d = run(17, (sec, r, out) => {
+      people(r, sec, out, T0, 25);
+      if (pulse(sec)) browserCrowd(sec, 10, out, 75, c.path, c.status);
+    });
+    if (!c.attack) {
+      assert.equal(d.start, undefined, `${c.name}: ${JSON.stringify(d.start?.vectors)}`);
+      continue;
+    }
+    assert.equal(d.startSecond, 10, `${c.name}: the first pulse second`);
+    const challenge = d.actions.find((a) => a.action.rule === 'mitigate/challenge-new');
+    assert.equal(
+      challenge?.action.mitigation?.match.sparesPersons,
+      true,
+      'the crowd challenged, people spared by their assets mark',
+    );
+    assert.ok(!d.detector.snapshot().warm, 'on a provisional baseline');
+    const v = d.start!.vectors.find((x) => x.vector === 'cache_busting');
+    assert.equal(v?.figures.notFound, 75, JSON.stringify(d.start!.vectors));
+  }
+});

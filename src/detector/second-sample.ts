@@ -44,15 +44,27 @@ export function sampleOf(w: SecondWindow, t: number): SecondSample {
       ua: round3(entropyOf(w.histUa)),
       fingerprint: round3(entropyOf(w.histFp)),
     },
-    pathUniqueness: n > 0 ? round3(Math.min(1, w.paths.count() / n)) : 0,
+    pathUniqueness: pathUniquenessOf(w),
     withQuery: w.withQuery,
     queryUniqueness: w.withQuery > 0 ? round3(Math.min(1, w.queries.count() / w.withQuery)) : 0,
     novelNames: w.novelNames,
+    notFound: w.notFound,
     slowConnections: w.slow,
     clients: clientsOf(w),
     h2Abuse: w.h2,
     score: 0,
   };
+}
+
+/**
+ * Distinct paths over the requests whose path was counted: a check the client follows with the same
+ * request (the cookie check's 307, then the request again) counts its path once (window.ts isRecheck),
+ * and once in the denominator too, or a checked crowd of random paths would look half as unique.
+ */
+function pathUniquenessOf(w: SecondWindow): number {
+  let counted = 0;
+  for (let i = 0; i < w.histPath.length; i++) counted += w.histPath[i];
+  return counted > 0 ? round3(Math.min(1, w.paths.count() / counted)) : 0;
 }
 
 /** The second's requests against the seen cookie, and how many came from clients first seen in the last 15 s. */

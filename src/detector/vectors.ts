@@ -98,14 +98,19 @@ function floods({ s, b, a, heavyShare, exp }: Second, out: VectorFinding[]): voi
 /** Unique paths (unless a sensitive route is walked: that is enumeration), unique query strings, or query parameter names nobody sent before. */
 function cacheBusting({ s, w, b, a }: Second, out: VectorFinding[]): void {
   const c = a.composition;
-  if (c.pathUniqueness !== undefined && !a.attackedClasses.includes('sensitive'))
-    add(
-      out,
-      'cache_busting',
-      `${pct(s.pathUniqueness)}% of paths are unique (baseline ${pct(b.pathUniq.n > 0 ? b.pathUniq.mean : 0)}%)`,
-      { pathUniqueness: r2(s.pathUniqueness), baselineUniqueness: r2(b.pathUniq.mean), pathEntropy: s.entropy.path },
-    );
-  else if (c.queryUniqueness !== undefined || c.novelNames !== undefined) {
+  if ((c.pathUniqueness !== undefined || c.notFoundCrowd !== undefined) && !a.attackedClasses.includes('sensitive')) {
+    const fig: Record<string, number> = {
+      pathUniqueness: r2(s.pathUniqueness),
+      baselineUniqueness: r2(b.pathUniq.mean),
+      pathEntropy: s.entropy.path,
+    };
+    let why = `${pct(s.pathUniqueness)}% of paths are unique (baseline ${pct(b.pathUniq.n > 0 ? b.pathUniq.mean : 0)}%)`;
+    if (c.notFoundCrowd !== undefined) {
+      fig.notFound = s.notFound ?? 0;
+      why += `; the origin answered ${s.notFound} of ${s.requests} requests 404 or 410 (paths that do not exist)`;
+    }
+    add(out, 'cache_busting', why, fig);
+  } else if (c.queryUniqueness !== undefined || c.novelNames !== undefined) {
     const fig: Record<string, number> = { withQuery: w.withQuery, queryUniqueness: r2(s.queryUniqueness) };
     const why: string[] = [];
     if (c.queryUniqueness !== undefined) {

@@ -15,6 +15,7 @@ import { BOT, fact, legitSecond, rng, spread } from './trace.js';
 import { SeenSources } from './seen-sources.js';
 import { SecondWindow, type Observed } from './window.js';
 import { exportPart, isWindowPart, mergePart, type WindowPart } from './window-part.js';
+import { sampleOf } from './second-sample.js';
 import { deserialize, serialize } from 'node:v8';
 
 const T0 = Date.UTC(2026, 0, 5, 12, 0, 0);
@@ -87,17 +88,26 @@ test('merge rules: counters add, origin max is a max, heavy hitters re-offered, 
   for (let i = 0; i < 40; i++) a.observe(fact(0xc6336401, '/a', { originMs: 10 }));
   for (let i = 0; i < 60; i++) b.observe(fact(0xc6336401, '/b', { originMs: i === 0 ? 900 : 20 }));
   for (let i = 0; i < 3; i++) b.observe({ ...fact(0xc6336402, '/c'), cookieMoved: true });
+  // Paths that do not exist, answered by the origin (a cached 404 is not the origin's answer; a 401 is no missing path).
+  for (const [status, originMs] of [
+    [404, 5],
+    [410, 5],
+    [404, -1],
+    [401, 5],
+  ])
+    a.observe(fact(0xc6336403, '/gone', { status, originMs }));
   const into = new SecondWindow(new SeenSources());
   mergePart(into, exportPart(a)!);
   mergePart(into, exportPart(b)!);
-  assert.equal(into.requests, 103);
-  assert.equal(into.forwarded, 103);
+  assert.equal(into.requests, 107);
+  assert.equal(into.forwarded, 106);
+  assert.equal(into.notFound, 2, 'the origin’s 404 and 410 travel in the part');
   assert.equal(into.moved, 3, 'moved cookies travel in the part');
-  assert.equal(into.originSum, 40 * 10 + 900 + 59 * 20 + 3 * 20);
+  assert.equal(into.originSum, 40 * 10 + 900 + 59 * 20 + 3 * 20 + 3 * 5);
   assert.equal(into.originMax, 900);
   assert.equal(into.topSources.top(1)[0].count, 100);
   assert.equal(into.topSources.top(1)[0].label, '198.51.100.1');
-  assert.equal(into.sources.count(), 2);
+  assert.equal(into.sources.count(), 3);
   assert.equal(into.pend.prefix.total, a.pend.prefix.total + b.pend.prefix.total);
   const bad = { ...exportPart(a)!, n: new Float64Array(3) };
   assert.throws(() => mergePart(into, bad), RangeError);
@@ -211,4 +221,18 @@ test('a crowd walk split over two workers travels in their parts: the primary fi
   const old = { ...part };
   delete old.crowd;
   assert.equal(isWindowPart(old), true, 'a part from a version without crowd counts still merges');
+});
+
+test('path uniqueness: a request the cookie check answered and the same request followed count one path, and one request in the denominator', () => {
+  const w = new SecondWindow(new SeenSources());
+  const check = { status: 307, verdict: { rule: 'challenge/cookie', action: 'serve' } };
+  for (let i = 0; i < 20; i++) {
+    w.observe(fact(0xc6336500 + i, `/x${i}`, check));
+    w.observe(fact(0xc6336500 + i, `/x${i}`, { status: 404 }));
+  }
+  for (let i = 0; i < 20; i++) w.observe(fact(0xc6336600 + i, '/', { status: 200 }));
+  const s = sampleOf(w, T0);
+  assert.equal(s.requests, 60);
+  assert.equal(s.notFound, 20);
+  assert.equal(s.pathUniqueness, 0.525, '21 distinct paths over the 40 requests whose path counted');
 });

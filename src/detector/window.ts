@@ -5,7 +5,6 @@
 // ~20 KiB, pending baseline sketches 4 × 32 KiB, twice; query names 64 KiB). observe(): O(path+query+UA
 // length + log 256), zero allocation (labels are strings the request already holds).
 import { OUTCOMES, outcomeOf } from '../core/outcome.js';
-import { CountMin } from '../core/count-min.js';
 import { FNV_OFFSET, fnv1a, mix32, queryShapeHash } from '../core/hash.js';
 import { HyperLogLog } from '../core/hyperloglog.js';
 import { clientKeyOf } from '../core/ip.js';
@@ -25,33 +24,16 @@ import { QueryNames } from './query-names.js';
 import type { SeenSources } from './seen-sources.js';
 import type { CrowdCount } from './crowd-walk.js';
 import { IdWalks, type Walker } from './templates.js';
+import { PendingKeys } from './pending-keys.js';
 
 export { AGE_BUCKETS, classIndex } from './observed.js';
 export type { Observed } from './observed.js';
+export { CM_DEPTH, CM_WIDTH, PendingKeys } from './pending-keys.js';
 
 /** The example label of a fingerprint whose requests claim a browser their headers or TLS/HTTP2 stack contradict (assess.ts reads it as family `spoofed`). */
 export const SPOOFED_LABEL = '[spoofed] browser user agent its headers or TLS/HTTP2 stack contradict';
 
 export const HIST = 256;
-/** Width of the per-key baseline sketches (window's pending copies and the learned ones). */
-export const CM_WIDTH = 2048;
-export const CM_DEPTH = 4;
-
-/** One second's key counts (prefix, fingerprint, path, query shape) on their way into the baseline. */
-export class PendingKeys {
-  readonly prefix = new CountMin(CM_WIDTH, CM_DEPTH);
-  readonly fp = new CountMin(CM_WIDTH, CM_DEPTH);
-  readonly path = new CountMin(CM_WIDTH, CM_DEPTH);
-  readonly shape = new CountMin(CM_WIDTH, CM_DEPTH);
-
-  clear(): void {
-    this.prefix.clear();
-    this.fp.clear();
-    this.path.clear();
-    this.shape.clear();
-  }
-}
-
 export class SecondWindow {
   requests = 0;
   forwarded = 0;
@@ -77,6 +59,8 @@ export class SecondWindow {
   checkIgnored = 0;
   /** Requests with a query parameter name (queryNameHashes) not seen in the last 10–20 s: random names. */
   novelNames = 0;
+  /** Requests the origin answered 404 or 410: paths that do not exist. */
+  notFound = 0;
   /** Query parameter names seen lately (query-names.ts, 64 KiB). */
   readonly queryNames = new QueryNames();
   /** Form posts (urlencoded or multipart) sent as their client's first request. */
@@ -155,8 +139,10 @@ export class SecondWindow {
     if (v.action !== 'allow' && fam !== CACHE_FAMILY) this.refused++;
     const st = c.status;
     if (st >= 500) this.s5xx++;
-    else if (st >= 400) this.s4xx++;
-    else if (st >= 300) this.s3xx++;
+    else if (st >= 400) {
+      this.s4xx++;
+      if ((st === 404 || st === 410) && c.originMs >= 0) this.notFound++;
+    } else if (st >= 300) this.s3xx++;
     else if (st >= 200) this.s2xx++;
     if (c.originMs >= 0) {
       this.forwarded++;
@@ -269,7 +255,14 @@ export class SecondWindow {
   }
 
   clear(): void {
-    this.requests = this.forwarded = this.refused = this.newSources = this.withQuery = this.novelNames = 0;
+    this.requests =
+      this.forwarded =
+      this.refused =
+      this.newSources =
+      this.withQuery =
+      this.novelNames =
+      this.notFound =
+        0;
     this.s2xx = this.s3xx = this.s4xx = this.s5xx = 0;
     this.originSum = this.originMax = this.slow = this.partSecond = this.h2 = this.h2Glitches = 0;
     this.cookied = this.fresh = this.ignored = this.moved = this.browserFresh = this.browserIgnored = 0;
