@@ -92,7 +92,7 @@ export function compositionOf(
   const novel = s.novelNames;
   if (novel >= floor && novel / Math.max(1, w.withQuery) >= NOVEL_NAMES_SHARE)
     fire('novelNames', novel / w.withQuery, true);
-  // Always with a streak: at a start, the site's own names are new for a second.
+  // novelNames adds no weight (always with a streak): at a start, the site's own names are new for a second.
   const weight = Math.max(cookieTests(s, b, floor, fire), notFoundTest(s, b, floor, fire));
   return {
     tests: c,

@@ -255,15 +255,8 @@ export class SecondWindow {
   }
 
   clear(): void {
-    this.requests =
-      this.forwarded =
-      this.refused =
-      this.newSources =
-      this.withQuery =
-      this.novelNames =
-      this.notFound =
-        0;
-    this.s2xx = this.s3xx = this.s4xx = this.s5xx = 0;
+    this.requests = this.forwarded = this.refused = this.newSources = this.withQuery = this.novelNames = 0;
+    this.s2xx = this.s3xx = this.s4xx = this.s5xx = this.notFound = 0;
     this.originSum = this.originMax = this.slow = this.partSecond = this.h2 = this.h2Glitches = 0;
     this.cookied = this.fresh = this.ignored = this.moved = this.browserFresh = this.browserIgnored = 0;
     this.checkIgnored = this.formFresh = this.marked = this.assetless = this.checked = this.checkFollowed = 0;
