@@ -61,6 +61,8 @@ export const NOT_FOUND_UNIQUENESS = 0.5;
 export const FRESH_FLOOD_AFTER_S = 60;
 
 const learnedMean = (e: { n: number; mean: number }, prior: number) => (e.n > 0 ? e.mean : prior);
+/** The second's paths at least 25 points more unique than learned (than 0 before anything was). */
+const pathsNewlyUnique = (s: SecondSample, b: Baselines) => s.pathUniqueness - learnedMean(b.pathUniq, 0) >= 0.25;
 
 export function compositionOf(
   s: SecondSample,
@@ -119,9 +121,8 @@ export function compositionOf(
  */
 function notFoundTest(s: SecondSample, b: Baselines, floor: number, fire: Fire): number {
   const nf = s.notFound ?? 0;
-  const pu = s.pathUniqueness;
-  if (nf < floor || nf / s.requests < NOT_FOUND_SHARE || pu < NOT_FOUND_UNIQUENESS) return 0;
-  if (pu - learnedMean(b.pathUniq, 0) < 0.25) return 0;
+  if (nf < floor || nf / s.requests < NOT_FOUND_SHARE) return 0;
+  if (s.pathUniqueness < NOT_FOUND_UNIQUENESS || !pathsNewlyUnique(s, b)) return 0;
   fire('notFoundCrowd', nf / s.requests, true);
   return nf / (4 * floor);
 }
@@ -170,8 +171,7 @@ function shapeTests(
   // A page view with its assets is a burst of 5–30 requests from one browser: only well above that counts.
   if (b.perSource.n > 0 ? perSource >= 10 && perSource >= 3 * b.perSource.mean : perSource >= 20 && n >= cfg.minRps)
     fire('perSourceRate', perSource, b.perSource.n === 0);
-  if (n >= 20 && s.pathUniqueness >= 0.7 && s.pathUniqueness - learnedMean(b.pathUniq, 0) >= 0.25)
-    fire('pathUniqueness', s.pathUniqueness, false);
+  if (n >= 20 && s.pathUniqueness >= 0.7 && pathsNewlyUnique(s, b)) fire('pathUniqueness', s.pathUniqueness, false);
   // Floods ask for pages, not the assets that come with them: the static share collapses (a newsletter's readers keep it).
   const baseStatic = learnedMean(b.classShare[0], 0);
   const staticShare = w.classes[0] / n;

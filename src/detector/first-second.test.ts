@@ -326,21 +326,32 @@ test('a surge whose new clients keep their cookies: past the cookie check, they 
 });
 
 /**
- * From second `from`: 1,500 browsers on '/' that keep cookies (their first request is fresh, every later
- * one carries the cookie), answered by the origin in `originMs` when given.
+ * From second `from`: `rps` requests a second from `sources` browsers copying one (addresses from `base`)
+ * that keep cookies (their first request is fresh, every later one carries the cookie), asking `path(k)`
+ * (k counts the crowd's requests), answered `status` by the origin in `originMs` (trace.ts defaults).
  */
-function cookieCrowd(sec: number, out: Observed[], from: number, originMs?: number): void {
+function cookieKeepers(
+  sec: number,
+  from: number,
+  out: Observed[],
+  o: { sources: number; rps: number; base: number; path?: (k: number) => string; status?: number; originMs?: number },
+): void {
   if (sec < from) return;
-  for (let i = 0; i < 1500; i++)
+  for (let i = 0; i < o.rps; i++)
     out.push(
-      fact(0xac400000 + i * 13, '/', {
+      fact(o.base + (i % o.sources) * 13, o.path?.(sec * o.rps + i) ?? '/', {
         ua: CHROME,
+        status: o.status,
+        originMs: o.originMs,
         clientState: sec === from ? CLIENT_FRESH : CLIENT_COOKIE,
         seenAt: T0 + from * 1000,
-        ...(originMs === undefined ? {} : { originMs }),
       }),
     );
 }
+
+/** From second `from`: 1,500 browsers on '/' that keep cookies, answered by the origin in `originMs` when given. */
+const cookieCrowd = (sec: number, out: Observed[], from: number, originMs?: number) =>
+  cookieKeepers(sec, from, out, { sources: 1500, rps: 1500, base: 0xac400000, originMs });
 
 test('the same surge five seconds after a first start, the origin hurting: the challenge of new clients also spares those whose cookie says they loaded a page assets', () => {
   const d = run(10, (sec, r, out) => {
@@ -609,26 +620,6 @@ test('a crowd of new clients posting the donate form as their first request: the
   assert.ok(since > T0 && since <= T0 + 60_000, 'the clients first seen before the surge are not challenged');
 });
 
-/** A crowd of 500 cookie-keeping sources copying one browser, first seen at `firstSec`, asking `path(i)`, answered `status`. */
-function browserCrowd(
-  sec: number,
-  firstSec: number,
-  out: Observed[],
-  rps: number,
-  path: (i: number) => string,
-  status: number,
-): void {
-  for (let i = 0; i < rps; i++)
-    out.push(
-      fact(0xac100000 + (i % 500) * 13, path(sec * rps + i), {
-        ua: CHROME,
-        status,
-        clientState: sec === firstSec ? CLIENT_FRESH : CLIENT_COOKIE,
-        seenAt: T0 + firstSec * 1000,
-      }),
-    );
-}
-
 test('ten seconds after a first start, a cookie-keeping crowd copying a browser at 3.5 times the people’s rate in pulses, on distinct paths the origin answers 404: an attack in its first pulse second; in that pulse, the same crowd on the site’s pages, or readers of a broken newsletter link, is not', () => {
   const pulse = (sec: number) => sec >= 10 && (sec - 10) % 14 < 6;
   const cases = [
@@ -640,7 +631,8 @@ test('ten seconds after a first start, a cookie-keeping crowd copying a browser 
     // The first pulse only: a crowd on the site's pages is judged at the young margin there (later pulses, by their window).
     const d = run(17, (sec, r, out) => {
       people(r, sec, out, T0, 25);
-      if (pulse(sec)) browserCrowd(sec, 10, out, 75, c.path, c.status);
+      if (pulse(sec))
+        cookieKeepers(sec, 10, out, { sources: 500, rps: 75, base: 0xac100000, path: c.path, status: c.status });
     });
     if (!c.attack) {
       assert.equal(d.start, undefined, `${c.name}: ${JSON.stringify(d.start?.vectors)}`);
