@@ -111,6 +111,8 @@ export function assess(s: SecondSample, w: SecondWindow, b: Baselines, x: Assess
   const volume = Math.max(fast, slow, cls);
   const distress = distressOf(s, b);
   const unlike = comp.unlike;
+  // Novel query names weigh from the second second of a run of unlike seconds (composition.ts novelWeight).
+  const weight = Math.max(comp.weight, x.cookieStreak > 0 ? comp.novelWeight : 0);
   // A rise carried by tools the site does not usually see: over slow_ratio × the expected rate in this one second.
   const tools = comp.tests.toolShare !== undefined && learned && n >= cfg.slowRatio * y * Math.max(exp, 1);
   const evidence = evidenceOf(s, cfg, {
@@ -119,7 +121,7 @@ export function assess(s: SecondSample, w: SecondWindow, b: Baselines, x: Assess
     tools,
     heavyShare,
     unlike,
-    mass: x.unlikeMass + comp.weight,
+    mass: x.unlikeMass + weight,
     distress,
     streak: x.cookieStreak,
     enumeration: x.enumeration !== null,
@@ -138,7 +140,7 @@ export function assess(s: SecondSample, w: SecondWindow, b: Baselines, x: Assess
     composition: comp.tests,
     apriori: comp.apriori,
     unlike,
-    weight: comp.weight,
+    weight,
     signature: sig,
     vectors: [],
     heavy,

@@ -35,6 +35,12 @@ export interface Composition {
    * run of such seconds (assess.ts): a crowd just under the count for two seconds has given as much.
    */
   weight: number;
+  /**
+   * The weight of this second's novel query names (novelNames / (2 × min_rps)), counted only when the
+   * second before was unlike people too (assess.ts): at a start every name of the site is new for a
+   * second, and a newsletter's `utm_` names for the second its readers arrive in; a tool's stay new.
+   */
+  novelWeight: number;
 }
 
 /** A second whose requests mostly come from clients that drop the cookie they were given. */
@@ -79,7 +85,7 @@ export function compositionOf(
     if (known) apriori.push(name);
   };
   const n = s.requests;
-  if (n === 0) return { tests: c, apriori, unlike: false, weight: 0 };
+  if (n === 0) return { tests: c, apriori, unlike: false, weight: 0, novelWeight: 0 };
   if (heavyShare >= 0.2) fire('heavySourceShare', heavyShare, true);
   // Absolute floors as well as shares: at a few requests per second a handful of
   // synchronised visitors (one fingerprint, one form) swing every share.
@@ -92,14 +98,17 @@ export function compositionOf(
   // Query parameter names not seen in the last 10–20 s (window.ts): a site's links and forms repeat
   // theirs; the random names of a cache-busting tool (`?x8fj2`, HULK's `?kQzPa=…`) never repeat.
   const novel = s.novelNames;
-  if (novel >= floor && novel / Math.max(1, w.withQuery) >= NOVEL_NAMES_SHARE)
+  let novelWeight = 0;
+  if (novel >= floor && novel / Math.max(1, w.withQuery) >= NOVEL_NAMES_SHARE) {
     fire('novelNames', novel / w.withQuery, true);
-  // novelNames adds no weight (always with a streak): at a start, the site's own names are new for a second.
+    novelWeight = novel / (4 * floor);
+  }
   const weight = Math.max(cookieTests(s, b, floor, fire), notFoundTest(s, b, floor, fire));
   return {
     tests: c,
     apriori,
     weight,
+    novelWeight,
     unlike:
       c.ignoredShare !== undefined ||
       c.freshFlood !== undefined ||

@@ -10,7 +10,7 @@ import { CLIENT_COOKIE } from '../core/model.js';
 import { queryNameHashes } from '../core/hash.js';
 import { SeenSources } from './seen-sources.js';
 import { driveDetector, T0 } from './drive.test.js';
-import { fact, legitSecond } from './trace.js';
+import { fact, legitSecond, newsletterSecond } from './trace.js';
 import { type Observed, SecondWindow } from './window.js';
 
 const CHROME =
@@ -106,6 +106,31 @@ test('a shield started into a cookie-keeping crowd sending random query names: a
     named.start?.vectors.find((x) => x.reason.includes('parameter names')),
     undefined,
   );
+});
+
+test('random names on every request at 3 × min_rps: an attack in the second second, not the first; a newsletter’s utm_ names at that rate, at a start or warm, are none', () => {
+  const every = run((sec, r, out) => {
+    legitSecond(r, 8, out, 300);
+    for (let i = 0; i < 60; i++) {
+      const token = Math.floor(r() * 2 ** 40).toString(36);
+      out.push(
+        fact(0xac100000 + ((sec * 60 + i) % 600) * 13 + 1, '/', {
+          ua: CHROME,
+          query: token,
+          clientState: CLIENT_COOKIE,
+          seenAt: T0,
+        }),
+      );
+    }
+  }, 10);
+  assert.equal(every.startSecond, 1, 'the first second every name is new, the site’s too; the tool’s stay new');
+  for (const startAt of [0, 40]) {
+    const letter = run((sec, r, out) => {
+      legitSecond(r, 8, out, 300);
+      if (sec >= startAt) newsletterSecond(r, sec === startAt ? 60 : 25, sec * 100, out);
+    }, startAt + 15);
+    assert.equal(letter.start, undefined, `newsletter from second ${startAt}`);
+  }
 });
 
 test('a faceted search of 63 name combinations at 200 requests/s: no attack from its first second, nor when it begins after 20 idle seconds', () => {
