@@ -119,6 +119,8 @@ export class RequestContext {
    * (Mitigation match.novelNames): 0 not asked, 1 it carries a parameter name not seen lately, 2 it does not.
    */
   novelName = 0;
+  /** It waited in the admission queue for a free slot at the origin (admission found the origin at its concurrency limit). */
+  queued = false;
   /** A GET with the seen cookie but no assets mark: how many assets checks its client was sent (identity's client book). */
   markChecks = 0;
   /** Set by identity on such a GET: the challenge stage calls it when it sends the assets check. */

@@ -66,6 +66,8 @@ export interface AssessContext {
   enumeration: Assessment['enumeration'];
 }
 
+/** A second where admission queued this share of the requests it forwarded: the origin at its concurrency limit. */
+export const QUEUED_SHARE = 0.25;
 /** Seconds with traffic learned before a volume test is made at all. */
 export const MIN_VOLUME_SECONDS = 1;
 /** Seconds in a row of clients behaving unlike people that are an attack without any baseline. */
@@ -109,7 +111,7 @@ export function assess(s: SecondSample, w: SecondWindow, b: Baselines, x: Assess
   const classOnly = fast < 1 && slow < 1 && keys.length === 1 && keys[0] === 'routeClassLift';
   const shifted = (keys.length > 0 && !classOnly) || assetlessOf(s, cfg);
   const volume = Math.max(fast, slow, cls);
-  const distress = distressOf(s, b);
+  const distress = distressOf(s, b, cfg.minRps / 2);
   const unlike = comp.unlike;
   // Novel query names weigh from the second second of a run of unlike seconds (composition.ts novelWeight).
   const weight = Math.max(comp.weight, x.cookieStreak > 0 ? comp.novelWeight : 0);
@@ -275,14 +277,19 @@ function assetlessOf(s: SecondSample, cfg: DetectorConfig): boolean {
 
 /**
  * The origin is hurting: slow against its learned latency (or over 2 s before
- * one exists), ≥ 20 % 5xx, or admission shedding ≥ 5 % of the requests.
+ * one exists), ≥ 20 % 5xx, admission shedding ≥ 5 % of the requests, or
+ * queueing a quarter of what it forwards (and at least `floor`): the origin at
+ * its concurrency limit, known without any history — the first sign of a
+ * flood that reaches it, seconds before its mean latency says so.
  */
-function distressOf(s: SecondSample, b: Baselines): boolean {
+function distressOf(s: SecondSample, b: Baselines, floor: number): boolean {
   const n = s.requests;
   if (n === 0) return false;
   const base = b.originMs;
   const slowOrigin =
     s.forwarded > 0 && (base.n >= 5 ? s.originMs > Math.max(3 * base.mean, base.mean + 500) : s.originMs > 2000);
   const shed = (s.families.origin ?? 0) / n >= 0.05;
-  return slowOrigin || s.status.s5xx / n >= 0.2 || shed;
+  const queued = s.queued ?? 0;
+  const atLimit = queued >= floor && queued >= QUEUED_SHARE * s.forwarded;
+  return slowOrigin || s.status.s5xx / n >= 0.2 || shed || atLimit;
 }

@@ -70,6 +70,8 @@ export interface SecondSample {
   novelNames: number;
   /** Requests the origin answered 404 or 410 (absent from samples stored by older versions). */
   notFound?: number;
+  /** Requests that waited in the admission queue: the origin at its concurrency limit (absent from samples stored by older versions). */
+  queued?: number;
   /** Connections closed by header/body deadlines this second. */
   slowConnections: number;
   /**

@@ -437,16 +437,19 @@ test('ten seconds after a first start, a crowd dropping its cookies: what reache
 });
 
 /** Started into a crowd of cookie-keeping browsers that never load an asset; the origin sheds a third of it. People carry the assets mark when `marked`. */
-function assetlessCrowd(marked: boolean) {
+/** The origin's answer to a third of the crowd: shed by admission (503), queued for a slot first, or neither. */
+type OriginState = 'shed' | 'queued' | 'fine';
+
+function assetlessCrowd(marked: boolean, origin: OriginState = 'shed') {
   return run(8, (sec, r, out) => {
     const mine: Observed[] = [];
     people(r, sec, mine);
     for (const o of mine) o.personLike = marked && sec > 0;
     out.push(...mine);
     for (let i = 0; i < 1500; i++) {
-      const shed = i % 3 === 0;
-      out.push(
-        fact(0xac600000 + i * 13, '/search', {
+      const shed = origin === 'shed' && i % 3 === 0;
+      out.push({
+        ...fact(0xac600000 + i * 13, '/search', {
           ua: CHROME,
           clientState: sec === 0 ? CLIENT_FRESH : CLIENT_COOKIE,
           seenAt: T0,
@@ -454,7 +457,8 @@ function assetlessCrowd(marked: boolean) {
           status: shed ? 503 : 200,
           originMs: shed ? -1 : 300,
         }),
-      );
+        queued: origin === 'queued' && i % 3 === 0,
+      });
     }
   });
 }
@@ -467,6 +471,15 @@ test('already running at start: a crowd of cookie-keeping browsers that load no 
   assert.match(why, /never loaded a page's assets/);
   const challenge = d.actions.find((a) => a.action.rule === 'mitigate/challenge-new');
   assert.equal(challenge?.action.mitigation?.match.sparesPersons, true);
+});
+
+test('already running at start: the same crowd while admission queues a third of what it forwards (the origin at its concurrency limit, at 300 ms, nothing shed yet) is an attack as soon as people carry the mark; with the origin unhurt it is not', () => {
+  const queued = assetlessCrowd(true, 'queued');
+  assert.notEqual(queued.start, undefined, 'an incident opens');
+  assert.equal(queued.startSecond, 1, 'in the first second where a person carries the mark');
+  assert.equal(queued.start!.sample.queued, 500);
+  assert.match(queued.start!.vectors.map((v) => v.reason).join('; '), /0 shed, 500 queued for a slot/);
+  assert.equal(assetlessCrowd(true, 'fine').start, undefined, 'no distress, no evidence from assets alone');
 });
 
 test('the same crowd on a site whose pages load no asset through Rampart (nobody carries the mark): no evidence from assets alone', () => {

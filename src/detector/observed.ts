@@ -29,6 +29,8 @@ export interface Observed {
   cookieMisses: number;
   /** It carried a genuine seen cookie issued to a User-Agent of another shape (identity's cookieMoved). */
   cookieMoved?: boolean;
+  /** It waited in the admission queue (the origin was at its concurrency limit). */
+  queued?: boolean;
   method: string;
   verdict: { readonly rule: string; readonly action: string };
   req: { headers: { 'user-agent'?: string | undefined; 'content-type'?: string | undefined } };

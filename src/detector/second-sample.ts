@@ -49,6 +49,7 @@ export function sampleOf(w: SecondWindow, t: number): SecondSample {
     queryUniqueness: w.withQuery > 0 ? round3(Math.min(1, w.queries.count() / w.withQuery)) : 0,
     novelNames: w.novelNames,
     notFound: w.notFound,
+    queued: w.queued,
     slowConnections: w.slow,
     clients: clientsOf(w),
     h2Abuse: w.h2,

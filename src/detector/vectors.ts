@@ -256,7 +256,7 @@ function cookieReason(s: SecondSample, a: Assessment): string {
     parts.push(`${pct(s.clients.assetless / n)}% pages from clients that never loaded a page's assets`);
   if (a.evidence === 'distress')
     parts.push(
-      `while the origin is in distress (${s.originMs} ms, ${pct(s.status.s5xx / n)}% 5xx, ${s.families.origin ?? 0} shed)`,
+      `while the origin is in distress (${s.originMs} ms, ${pct(s.status.s5xx / n)}% 5xx, ${s.families.origin ?? 0} shed, ${s.queued ?? 0} queued for a slot)`,
     );
   return parts.join(', ');
 }

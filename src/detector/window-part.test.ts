@@ -87,7 +87,7 @@ test('merge rules: counters add, origin max is a max, heavy hitters re-offered, 
   const b = new SecondWindow(new SeenSources());
   for (let i = 0; i < 40; i++) a.observe(fact(0xc6336401, '/a', { originMs: 10 }));
   for (let i = 0; i < 60; i++) b.observe(fact(0xc6336401, '/b', { originMs: i === 0 ? 900 : 20 }));
-  for (let i = 0; i < 3; i++) b.observe({ ...fact(0xc6336402, '/c'), cookieMoved: true });
+  for (let i = 0; i < 3; i++) b.observe({ ...fact(0xc6336402, '/c'), cookieMoved: true, queued: i < 2 });
   // Paths that do not exist, answered by the origin (a cached 404 is not the origin's answer; a 401 is no missing path).
   for (const [status, originMs] of [
     [404, 5],
@@ -103,6 +103,7 @@ test('merge rules: counters add, origin max is a max, heavy hitters re-offered, 
   assert.equal(into.forwarded, 106);
   assert.equal(into.notFound, 2, 'the origin’s 404 and 410 travel in the part');
   assert.equal(into.moved, 3, 'moved cookies travel in the part');
+  assert.equal(into.queued, 2, 'requests admission queued travel in the part');
   assert.equal(into.originSum, 40 * 10 + 900 + 59 * 20 + 3 * 20 + 3 * 5);
   assert.equal(into.originMax, 900);
   assert.equal(into.topSources.top(1)[0].count, 100);

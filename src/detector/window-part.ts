@@ -23,7 +23,7 @@ export interface WindowPart {
    * same second as the global sums; 0 for parts between nodes.
    */
   second: number;
-  /** requests, forwarded, refused, newSources, withQuery, s2xx, s3xx, s4xx, s5xx, originSum, originMax, slow, h2, h2Glitches, cookied, fresh, ignored, browserFresh, browserIgnored, checkIgnored, formFresh, marked, assetless, checked, checkFollowed, moved, novelNames, notFound */
+  /** requests, forwarded, refused, newSources, withQuery, s2xx, s3xx, s4xx, s5xx, originSum, originMax, slow, h2, h2Glitches, cookied, fresh, ignored, browserFresh, browserIgnored, checkIgnored, formFresh, marked, assetless, checked, checkFollowed, moved, novelNames, notFound, queued */
   n: Float64Array;
   /** Requests by first-seen age of their client (window.ts AGE_BUCKETS), counted from the part's own second. */
   ages: Float64Array;
@@ -46,7 +46,7 @@ export interface WindowPart {
   pend: { cells: Uint32Array; total: number }[] | null;
 }
 
-const N_FIELDS = 28;
+const N_FIELDS = 29;
 const TOPS = 8;
 const tables = (w: SecondWindow): SpaceSaving[] => [
   w.topSources,
@@ -99,6 +99,7 @@ export function exportPart(w: SecondWindow, withPend = true, second = 0): Window
     w.moved,
     w.novelNames,
     w.notFound,
+    w.queued,
   );
   const hist = new Uint32Array(HIST * 4);
   const windowHists = hists(w);
@@ -229,6 +230,7 @@ export function mergePart(w: SecondWindow, p: WindowPart): void {
   w.moved += n[25];
   w.novelNames += n[26];
   w.notFound += n[27];
+  w.queued += n[28];
   for (let i = 0; i < p.ages.length; i++) w.ages[i] += p.ages[i];
   for (let i = 0; i < p.walkers.length && w.walkers.length < 512; i++) w.walkers.push(p.walkers[i]);
   for (let i = 0; p.crowd !== undefined && i < p.crowd.length && w.crowd.length < 256; i++) w.crowd.push(p.crowd[i]);

@@ -61,6 +61,8 @@ export class SecondWindow {
   novelNames = 0;
   /** Requests the origin answered 404 or 410: paths that do not exist. */
   notFound = 0;
+  /** Requests that waited in the admission queue (the origin at its concurrency limit). */
+  queued = 0;
   /** Query parameter names seen lately (query-names.ts, 64 KiB). */
   readonly queryNames = new QueryNames();
   /** Form posts (urlencoded or multipart) sent as their client's first request. */
@@ -144,6 +146,7 @@ export class SecondWindow {
       if ((st === 404 || st === 410) && c.originMs >= 0) this.notFound++;
     } else if (st >= 300) this.s3xx++;
     else if (st >= 200) this.s2xx++;
+    if (c.queued === true) this.queued++;
     if (c.originMs >= 0) {
       this.forwarded++;
       this.originSum += c.originMs;
@@ -256,7 +259,7 @@ export class SecondWindow {
 
   clear(): void {
     this.requests = this.forwarded = this.refused = this.newSources = this.withQuery = this.novelNames = 0;
-    this.s2xx = this.s3xx = this.s4xx = this.s5xx = this.notFound = 0;
+    this.s2xx = this.s3xx = this.s4xx = this.s5xx = this.notFound = this.queued = 0;
     this.originSum = this.originMax = this.slow = this.partSecond = this.h2 = this.h2Glitches = 0;
     this.cookied = this.fresh = this.ignored = this.moved = this.browserFresh = this.browserIgnored = 0;
     this.checkIgnored = this.formFresh = this.marked = this.assetless = this.checked = this.checkFollowed = 0;

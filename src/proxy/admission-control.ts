@@ -161,6 +161,7 @@ export class AdmissionControl implements Admission, Stage {
       this.sweep = setInterval(this.onSweep, 50);
       this.sweep.unref();
     }
+    t.ctx.queued = true;
     return new Promise<Verdict | null>((resolve) => {
       t.resolve = resolve;
     });

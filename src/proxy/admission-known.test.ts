@@ -3,6 +3,7 @@
 // began with the surge), a client whose seen cookie carries the assets mark
 // queues with the known ones; an asset request earning the mark, and anyone
 // unmarked, queue as new. Without such a surge the mark makes no one known.
+// And a request that waited for a slot says so (ctx.queued).
 // Real stage, fake requests, manual time.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -53,4 +54,16 @@ test('admission, a young surge: the assets mark queues a client with the known; 
 
 test('admission, a surge dated by a warm detector: the mark alone makes no one known', () => {
   assert.deepEqual(queued(false), { priority: 0, verified: 0, known: 0, new: 3 });
+});
+
+test('admission marks the requests that waited for a slot (the detector counts them: the origin at its limit), not one admitted at once', () => {
+  const op = camelize(originProtectionSchema.parse({ admission: { concurrency: 1, reserved_share: 0 } }));
+  const a = compileAdmission(op.admission, { ...op.circuit, enabled: false }, { now: () => T0 });
+  const first = ctxOf(false, false);
+  const second = ctxOf(false, false);
+  assert.equal(a.stage.run(first), null, 'the first takes the only slot');
+  const wait = a.stage.run(second) as Promise<Verdict | null>;
+  assert.deepEqual([first.queued, second.queued], [false, true]);
+  a.close();
+  void Promise.allSettled([wait]);
 });
