@@ -67,6 +67,8 @@ export const NOT_FOUND_UNIQUENESS = 0.5;
 export const FRESH_FLOOD_AFTER_S = 60;
 
 const learnedMean = (e: { n: number; mean: number }, prior: number) => (e.n > 0 ? e.mean : prior);
+/** How far `count` of one second goes toward the count that needs no streak: 2 × min_rps (4 × the floor). */
+const towardNoStreak = (count: number, floor: number) => count / (4 * floor);
 /** The second's paths at least 25 points more unique than learned (than 0 before anything was). */
 const pathsNewlyUnique = (s: SecondSample, b: Baselines) => s.pathUniqueness - learnedMean(b.pathUniq, 0) >= 0.25;
 
@@ -101,7 +103,7 @@ export function compositionOf(
   let novelWeight = 0;
   if (novel >= floor && novel / Math.max(1, w.withQuery) >= NOVEL_NAMES_SHARE) {
     fire('novelNames', novel / w.withQuery, true);
-    novelWeight = novel / (4 * floor);
+    novelWeight = towardNoStreak(novel, floor);
   }
   const weight = Math.max(cookieTests(s, b, floor, fire), notFoundTest(s, b, floor, fire));
   return {
@@ -133,7 +135,7 @@ function notFoundTest(s: SecondSample, b: Baselines, floor: number, fire: Fire):
   if (nf < floor || nf / s.requests < NOT_FOUND_SHARE) return 0;
   if (s.pathUniqueness < NOT_FOUND_UNIQUENESS || !pathsNewlyUnique(s, b)) return 0;
   fire('notFoundCrowd', nf / s.requests, true);
-  return nf / (4 * floor);
+  return towardNoStreak(nf, floor);
 }
 
 type Fire = (name: string, value: number, known: boolean) => void;
@@ -213,7 +215,7 @@ function cookieTests(
   if (ign >= IGNORED_SHARE && browserIgnored >= floor && ign - learnedMean(b.ignoredShare, 0) >= 0.3) {
     fire('ignoredShare', ign, true);
     // Most of a second from browsers dropping their cookie, at twice min_rps: no streak needed.
-    if (ign >= 0.5) weight = Math.max(weight, browserIgnored / (4 * floor));
+    if (ign >= 0.5) weight = Math.max(weight, towardNoStreak(browserIgnored, floor));
   }
   // Right after a first start every client is new: only a detector that has watched the site for a
   // while (learned seconds, kept across restarts) can tell a crowd that never comes back.
@@ -229,7 +231,7 @@ function cookieTests(
   const { checked, checkFollowed } = s.clients;
   if (checked >= floor && checkFollowed < CHECK_FOLLOWED_SHARE * checked) {
     fire('checkUnfollowed', 1 - checkFollowed / checked, true);
-    weight = Math.max(weight, checked / (4 * floor));
+    weight = Math.max(weight, towardNoStreak(checked, floor));
   }
   // Cookies under another User-Agent: one cookie jar behind rotating User-Agents. A person's browser
   // keeps its User-Agent's shape (an update changes digits only), and one that switches (a "desktop site"
@@ -238,7 +240,7 @@ function cookieTests(
   if (moved >= floor && moved / n >= MOVED_SHARE) {
     fire('cookieMoved', moved / n, true);
     // No person sends these at all: at 2 × min_rps of them in one second no streak is needed.
-    weight = Math.max(weight, moved / (4 * floor));
+    weight = Math.max(weight, towardNoStreak(moved, floor));
   }
   // Form posts as a client's very first request: a person loads the form before sending it.
   const { formFresh } = s.clients;
